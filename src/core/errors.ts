@@ -1,0 +1,77 @@
+/**
+ * Stable error codes of ArcFace.ts. Each code maps to one HTTP status and one CLI exit code, in
+ * one place ({@link ERROR_CODES}), so the CLI and the server never disagree about a failure.
+ */
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: { http: 400, exit: 1 },
+  IMAGE_EMPTY: { http: 400, exit: 2 },
+  IMAGE_TRUNCATED: { http: 400, exit: 2 },
+  IMAGE_CORRUPT: { http: 400, exit: 2 },
+  IMAGE_UNSUPPORTED_FORMAT: { http: 415, exit: 2 },
+  IMAGE_TOO_LARGE: { http: 413, exit: 2 },
+  FILE_NOT_FOUND: { http: 404, exit: 2 },
+  NO_FACE: { http: 422, exit: 4 },
+  MODEL_NOT_FOUND: { http: 500, exit: 3 },
+  MODEL_UNKNOWN_NAME: { http: 400, exit: 3 },
+  MODEL_INVALID: { http: 500, exit: 3 },
+  MODEL_UNSUPPORTED_FORMAT: { http: 500, exit: 3 },
+  MODEL_CONTRACT_MISMATCH: { http: 500, exit: 3 },
+  MODEL_CHECKSUM_MISMATCH: { http: 500, exit: 3 },
+  MODEL_DOWNLOAD_FAILED: { http: 502, exit: 3 },
+  ARCHIVE_INVALID: { http: 500, exit: 3 },
+  ARCHIVE_UNSUPPORTED_VERSION: { http: 500, exit: 3 },
+  EMBEDDING_SIZE_MISMATCH: { http: 400, exit: 2 },
+  MODEL_MISMATCH: { http: 409, exit: 3 },
+  GALLERY_CORRUPT: { http: 500, exit: 2 },
+  GALLERY_BUSY: { http: 503, exit: 2 },
+  IDENTITY_NOT_FOUND: { http: 404, exit: 2 },
+  IDENTITY_EXISTS: { http: 409, exit: 2 },
+  UNAUTHORIZED: { http: 401, exit: 1 },
+  FORBIDDEN: { http: 403, exit: 1 },
+  RATE_LIMITED: { http: 429, exit: 1 },
+  QUEUE_FULL: { http: 503, exit: 1 },
+  PAYLOAD_TOO_LARGE: { http: 413, exit: 2 },
+  TIMEOUT: { http: 504, exit: 1 },
+  NOT_FOUND: { http: 404, exit: 1 },
+  INTERNAL: { http: 500, exit: 1 },
+} as const satisfies Record<string, { http: number; exit: number }>;
+
+/** One of the stable error codes; tests and clients match on these, never on messages. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The one error type users see. `code` is stable; `message` says what was expected and what came.
+ *
+ * @example
+ * try { await decodeImage(bytes) } catch (e) { if (isArcFaceError(e, 'IMAGE_TRUNCATED')) retry() }
+ */
+export class ArcFaceError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly exitCode: number;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ArcFaceError';
+    this.code = code;
+    this.httpStatus = ERROR_CODES[code].http;
+    this.exitCode = ERROR_CODES[code].exit;
+    this.details = options?.details === undefined ? undefined : Object.freeze({ ...options.details });
+  }
+
+  /** A plain object for JSON responses: `{code, message}` and nothing internal. */
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/**
+ * True when `e` is an {@link ArcFaceError}, optionally with the given code.
+ *
+ * @example
+ * if (isArcFaceError(err, 'NO_FACE')) console.log('no face')
+ */
+export function isArcFaceError(e: unknown, code?: ErrorCode): e is ArcFaceError {
+  return e instanceof ArcFaceError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,14 @@
+export { ArcFaceError, ERROR_CODES, isArcFaceError, type ErrorCode } from './errors.js';
+export { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from './validate.js';
+export {
+  assertRgbImage,
+  type Affine2x3,
+  type Box,
+  type DetectedFace,
+  type DetectionPass,
+  type Embedding,
+  type Landmarks5,
+  type Point,
+  type RgbImage,
+} from './types.js';
+export { cosine, dot, l2norm, l2normalize } from './vector.js';

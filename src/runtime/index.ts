@@ -1,0 +1,2 @@
+export { ModelSession, type FloatTensor, type TensorInfo } from './session.js';
+export { resolveRuntimeOptions, type ExecutionProvider, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
