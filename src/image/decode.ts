@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { ArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
@@ -46,7 +46,7 @@ function classifyDecodeFailure(err: unknown, stage: string, byteLength: number):
  */
 export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   if (bytes.length === 0) throw new ArcFaceError('IMAGE_EMPTY', 'Expected image bytes but received an empty input (0 bytes)');
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
