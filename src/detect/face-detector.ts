@@ -1,0 +1,25 @@
+import type { DetectedFace, RgbImage } from '../core/types.js';
+
+/** Options for one detection call; every field has a default in the detector's config. */
+export interface DetectOptions {
+  /** Minimum face score, 0..1. */
+  readonly scoreThreshold?: number;
+  /** NMS IoU threshold, 0..1. */
+  readonly nmsIou?: number;
+  /** Faces whose box is smaller than this (shorter side, pixels of the original image) are dropped. */
+  readonly minFaceSize?: number;
+  /** Keep at most this many faces, best first. */
+  readonly maxFaces?: number;
+}
+
+/**
+ * A face detector with five landmarks. Implementations: YuNet, SCRFD, RetinaFace
+ * (`createFaceDetector`). Boxes and landmarks are in original image pixels, landmarks in ArcFace
+ * order; faces are sorted by score, best first.
+ */
+export interface FaceDetector {
+  /** Registry name or file name of the model. */
+  readonly name: string;
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/types.js';
+
+/** One face found and embedded in an image. */
+export interface RecognizedFace {
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks: Landmarks5;
+  readonly pass?: DetectedFace['pass'];
+  /** Unit-length embedding. */
+  readonly embedding: Float32Array;
+  /** The aligned crop, when `includeCrops` was asked for. */
+  readonly crop?: RgbImage;
+}
+
+/** All faces of one image. */
+export interface RecognitionResult {
+  readonly width: number;
+  readonly height: number;
+  readonly faces: RecognizedFace[];
+}
+
+/** Which faces to keep. */
+export type FaceSelection = 'all' | 'largest' | 'central';
