@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { http: 413, exit: 2 },
   TIMEOUT: { http: 504, exit: 1 },
   NOT_FOUND: { http: 404, exit: 1 },
+  PROTOCOL_INVALID: { http: 400, exit: 2 },
+  VIDEO_DECODE_FAILED: { http: 422, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
