@@ -135,3 +135,20 @@ export function graphNormalisesInput(nodes: readonly OnnxNodeInfo[]): boolean {
 export function graphReordersChannels(nodes: readonly OnnxNodeInfo[]): boolean {
   return nodes.slice(0, 4).some((n) => n.opType === 'Gather' || n.opType === 'Split');
 }
+
+/**
+ * Op types whose output for one batch item depends on the other items: `DynamicQuantizeLinear`
+ * computes one activation scale and zero point over the whole tensor (ORT `quantize_dynamic`), so a
+ * batched crop's embedding shifts with its batch-mates.
+ */
+const BATCH_COUPLING_OPS: readonly string[] = Object.freeze(['DynamicQuantizeLinear']);
+
+/**
+ * True when running several crops in one batch gives each crop the same result as running it alone.
+ *
+ * @example
+ * isBatchExact(readOnnxNodes(bytes, Infinity)) // false for a dynamically quantised int8 model
+ */
+export function isBatchExact(nodes: readonly OnnxNodeInfo[]): boolean {
+  return !nodes.some((n) => BATCH_COUPLING_OPS.includes(n.opType));
+}

@@ -1,7 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 import { checkContract, type ModelIo } from './contract.js';
 import type { ModelSource } from './model-source.js';
-import { graphNormalisesInput, graphReordersChannels, readOnnxNodes } from './onnx-graph.js';
+import { graphNormalisesInput, graphReordersChannels, isBatchExact, readOnnxNodes } from './onnx-graph.js';
 import { validateModelSpec, type ModelSpecInput, type ResolvedModel } from './spec.js';
 
 /**
@@ -73,12 +73,17 @@ export function resolveRecognizerSpec(source: ModelSource, io: ModelIo, override
   }
   const spec = validateModelSpec(merged);
   checkContract(spec, io);
+  const batchExact = isBatchExact(readOnnxNodes(source.onnx, Number.POSITIVE_INFINITY));
+  if (!batchExact) {
+    notes.push('dynamic int8 quantisation (DynamicQuantizeLinear) scales activations over the whole batch: crops are embedded one per run so each matches its reference');
+  }
   return {
     spec,
     modelPath: source.path,
     source: explicitKeys.length > 0 && resolvedSource === 'onnx-inferred' ? 'explicit' : resolvedSource,
     notes: Object.freeze(notes),
     sha256: source.sha256,
+    batchExact,
     ...(source.archiveConfig === undefined ? {} : { archiveConfig: source.archiveConfig }),
   };
 }

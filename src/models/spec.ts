@@ -38,6 +38,11 @@ export interface ResolvedModel {
   readonly notes: readonly string[];
   /** SHA-256 of the model file, hex. */
   readonly sha256: string;
+  /**
+   * False when batch items influence each other (dynamic int8 quantisation): the embedder then runs
+   * one crop per call so every embedding equals the reference's.
+   */
+  readonly batchExact: boolean;
   /** Parsed archive config, when the model came from an NN Archive. */
   readonly archiveConfig?: unknown;
 }

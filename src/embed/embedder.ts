@@ -1,0 +1,158 @@
+import { ArcFaceError } from '../core/errors.js';
+import { assertRgbImage, type RgbImage } from '../core/types.js';
+import { assertBoolean, assertInteger } from '../core/validate.js';
+import { modelFingerprint, type ModelSpecInput, type ResolvedModel } from '../models/spec.js';
+import { readModelSource } from '../models/model-source.js';
+import { resolveRecognizerSpec } from '../models/resolve-spec.js';
+import { ModelSession, type FloatTensor } from '../runtime/session.js';
+import type { RuntimeOptions } from '../runtime/options.js';
+import { channelCoefficients, writeCrop, type ChannelCoefficients } from './preprocess.js';
+
+/** Embedder options. */
+export interface EmbedderOptions {
+  /** Crops per model run when the batch dimension is dynamic (1..256). Default 8. */
+  readonly batchSize?: number;
+  /**
+   * Flip augmentation: embed the crop and its mirror, sum, then L2-normalise, as InsightFace's
+   * `eval/verification.py` does. Doubles the cost. Default false.
+   */
+  readonly flip?: boolean;
+  /** Contract fields that override the archive's or the inferred ones. */
+  readonly spec?: ModelSpecInput;
+  readonly runtime?: RuntimeOptions;
+  /**
+   * Batch crops even when the model's batch items influence each other (dynamic int8 quantisation),
+   * trading exactness for speed. Default false: such models run one crop per call.
+   */
+  readonly allowInexactBatching?: boolean;
+}
+
+/** Default embedder options. */
+export const EMBEDDER_DEFAULTS = Object.freeze({ batchSize: 8, flip: false });
+
+/**
+ * From aligned crops to unit-length embeddings, honouring the model's contract (layout, channel
+ * order, mean/std), batched.
+ *
+ * @example
+ * const embedder = await Embedder.create('w600k_mbf.onnx', { flip: true })
+ * const [e] = await embedder.embed([crop112])
+ * await embedder.dispose()
+ */
+export class Embedder {
+  readonly model: ResolvedModel;
+  readonly fingerprint: string;
+  readonly batchSize: number;
+  readonly flip: boolean;
+  readonly #session: ModelSession;
+  readonly #coeffs: ChannelCoefficients;
+
+  private constructor(model: ResolvedModel, session: ModelSession, batchSize: number, flip: boolean, allowInexact: boolean) {
+    this.model = model;
+    this.fingerprint = modelFingerprint(model);
+    this.#session = session;
+    this.#coeffs = channelCoefficients(model.spec);
+    this.batchSize = model.spec.batch !== 'dynamic' ? model.spec.batch : model.batchExact || allowInexact ? batchSize : 1;
+    this.flip = flip;
+  }
+
+  /** Loads a recogniser (`.onnx` or NN Archive path) and checks its contract against the graph. */
+  static async create(modelPath: string, options: EmbedderOptions = {}): Promise<Embedder> {
+    const batchSize = options.batchSize === undefined ? EMBEDDER_DEFAULTS.batchSize : assertInteger('batchSize', options.batchSize, 1, 256);
+    const flip = options.flip === undefined ? EMBEDDER_DEFAULTS.flip : assertBoolean('flip', options.flip);
+    const source = await readModelSource(modelPath);
+    const session = await ModelSession.create(source.onnx, options.runtime);
+    try {
+      const model = resolveRecognizerSpec(source, session, options.spec);
+      return new Embedder(model, session, batchSize, flip, options.allowInexactBatching === true);
+    } catch (err) {
+      await session.dispose();
+      throw err;
+    }
+  }
+
+  /** Embedding length D. */
+  get embeddingSize(): number {
+    return this.model.spec.embeddingSize;
+  }
+
+  /** Side of the square crop the model takes (align to this size). */
+  get inputSize(): number {
+    return this.model.spec.inputSize;
+  }
+
+  /** Unit-length embeddings of aligned crops, in input order. */
+  async embed(crops: readonly RgbImage[]): Promise<Float32Array[]> {
+    if (!Array.isArray(crops)) throw new TypeError(`Expected an array of RgbImage crops but received ${typeof crops}`);
+    const size = this.inputSize;
+    crops.forEach((c, i) => {
+      assertRgbImage(`crops[${i}]`, c);
+      if (c.width !== size || c.height !== size) {
+        throw new ArcFaceError('INVALID_ARGUMENT', `Expected crops[${i}] to be ${size}×${size} (the model's input) but received ${c.width}×${c.height}`);
+      }
+    });
+    const raw = await this.embedRaw(crops, this.flip);
+    return raw.map(normalise);
+  }
+
+  /**
+   * Raw (not normalised) model outputs per crop; with `flip`, the sum of the crop's and its mirror's
+   * outputs. Exposed for benchmarks and for users who need the norm (a face-quality signal).
+   */
+  async embedRaw(crops: readonly RgbImage[], flip = false): Promise<Float32Array[]> {
+    const items: { crop: RgbImage; mirror: boolean }[] = [];
+    for (const crop of crops) {
+      items.push({ crop, mirror: false });
+      if (flip) items.push({ crop, mirror: true });
+    }
+    const outs: Float32Array[] = [];
+    for (let i = 0; i < items.length; i += this.batchSize) {
+      outs.push(...(await this.#runBatch(items.slice(i, i + this.batchSize))));
+    }
+    if (!flip) return outs;
+    return crops.map((_, i) => {
+      const a = outs[2 * i] as Float32Array;
+      const b = outs[2 * i + 1] as Float32Array;
+      const sum = new Float32Array(a.length);
+      for (let j = 0; j < a.length; j++) sum[j] = (a[j] as number) + (b[j] as number);
+      return sum;
+    });
+  }
+
+  async #runBatch(items: readonly { crop: RgbImage; mirror: boolean }[]): Promise<Float32Array[]> {
+    const { spec } = this.model;
+    const n = spec.batch === 'dynamic' ? items.length : spec.batch;
+    const plane = spec.inputSize * spec.inputSize * 3;
+    const data = new Float32Array(n * plane);
+    items.forEach((it, i) => writeCrop(data, i, it.crop, spec, this.#coeffs, it.mirror));
+    const dims = spec.layout === 'NCHW' ? [n, 3, spec.inputSize, spec.inputSize] : [n, spec.inputSize, spec.inputSize, 3];
+    const out = (await this.#session.run({ [spec.inputName]: { data, dims } }, [spec.outputName]))[spec.outputName] as FloatTensor;
+    const per = out.data.length / n;
+    if (out.dims[0] !== n || per !== spec.embeddingSize) {
+      throw new ArcFaceError(
+        'MODEL_CONTRACT_MISMATCH',
+        `Expected output "${spec.outputName}" of shape [${n}, ${spec.embeddingSize}] but the model returned [${out.dims.join(', ')}]`,
+      );
+    }
+    const result: Float32Array[] = [];
+    for (let i = 0; i < items.length; i++) result.push(out.data.slice(i * per, (i + 1) * per));
+    return result;
+  }
+
+  /** Releases the model session. */
+  async dispose(): Promise<void> {
+    await this.#session.dispose();
+  }
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] as number) * (v[i] as number);
+  const n = Math.sqrt(s);
+  if (n === 0 || !Number.isFinite(n)) {
+    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a finite non-zero embedding but the model returned one of norm ${n}`);
+  }
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = (v[i] as number) / n;
+  return out;
+}
