@@ -17,9 +17,34 @@ export interface ImageHeader {
   readonly orientedHeight: number;
 }
 
-const TRUNCATION_HINTS = /premature end|truncat|unexpected end|not enough data|short read|end of (file|stream|data)|read error|incomplete/i;
+const TRUNCATION_HINTS = /premature end|truncat|unexpected end|not enough data|short read|end of (file|stream|data)|incomplete/i;
 
-function classifyDecodeFailure(err: unknown, stage: string, byteLength: number): ArcFaceError {
+/**
+ * True when the container's end marker is missing: JPEG EOI (FF D9), PNG IEND chunk, GIF trailer
+ * (3B), or a WebP RIFF size larger than the bytes received. Decoders report a cut file and a damaged
+ * one with the same words, so the structure decides.
+ */
+export function looksTruncated(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n < 12) return true;
+  const tail = (k: number): number => bytes[n - k] as number;
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    for (let i = n - 1; i >= Math.max(1, n - 64); i--) if (bytes[i] === 0xd9 && bytes[i - 1] === 0xff) return false;
+    return true;
+  }
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    return !(tail(8) === 0x49 && tail(7) === 0x45 && tail(6) === 0x4e && tail(5) === 0x44);
+  }
+  if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return tail(1) !== 0x3b;
+  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46) {
+    const size = ((bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24)) >>> 0;
+    return size + 8 > n;
+  }
+  return false;
+}
+
+function classifyDecodeFailure(err: unknown, stage: string, bytes: Uint8Array): ArcFaceError {
+  const byteLength = bytes.length;
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) {
     return new ArcFaceError(
@@ -28,7 +53,7 @@ function classifyDecodeFailure(err: unknown, stage: string, byteLength: number):
       { cause: err },
     );
   }
-  if (TRUNCATION_HINTS.test(msg)) {
+  if (looksTruncated(bytes) || TRUNCATION_HINTS.test(msg)) {
     return new ArcFaceError('IMAGE_TRUNCATED', `Expected a complete image but the ${byteLength}-byte input ends early (${stage}: ${msg.split('\n')[0]})`, {
       cause: err,
     });
@@ -50,7 +75,7 @@ export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw classifyDecodeFailure(err, 'header', bytes.length);
+    throw classifyDecodeFailure(err, 'header', bytes);
   }
   const format = meta.format ?? 'unknown';
   if (!SUPPORTED_FORMATS.includes(format)) {
@@ -105,7 +130,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
     if (err instanceof ArcFaceError) throw err;
-    throw classifyDecodeFailure(err, 'pixels', bytes.length);
+    throw classifyDecodeFailure(err, 'pixels', bytes);
   }
 }
 
