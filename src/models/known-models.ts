@@ -1,0 +1,279 @@
+import type { KnownModel, ModelLicence, ModelOrigin } from './known-model.js';
+
+/*
+ * Facts below were checked as follows.
+ * - Sizes and SHA-256 of files staged in the project's shared models folder were measured with
+ *   `sha256sum` (yunet-*, scrfd-500m, scrfd-2.5g, retinaface-mnet025, w600k-mbf-int8,
+ *   arcface-mbf-luxonis).
+ * - det_10g, w600k_r50, w600k_mbf and glintr100: sizes and SHA-256 as published in several
+ *   independent download manifests that agree with one another; likewise the buffalo_l and
+ *   buffalo_sc archive checksums. No checksum is recorded for buffalo_m, buffalo_s or antelopev2
+ *   archives, nor for the Luxonis IResNet100 archive: none could be confirmed.
+ * - No cosine threshold is recorded yet: none has been calibrated by this project.
+ */
+
+/** InsightFace release v0.7 assets (the "buffalo" packs and antelopev2). */
+const INSIGHTFACE_RELEASE = 'https://github.com/deepinsight/insightface/releases/download/v0.7';
+/** libfacedetection.train commit whose `onnx/yunet_*_dynamic.onnx` match the recorded checksums. */
+const YUNET_TRAIN_COMMIT = 'https://github.com/ShiqiYu/libfacedetection.train/raw/dca340aa082c71081a68d17db8e58b33a58a914b';
+
+const INSIGHTFACE_LICENCE: ModelLicence = Object.freeze({
+  name: 'InsightFace pretrained models: non-commercial research only',
+  nonCommercial: true,
+  url: 'https://github.com/deepinsight/insightface#license',
+});
+const OPENCV_ZOO_YUNET_LICENCE: ModelLicence = Object.freeze({
+  name: 'MIT',
+  nonCommercial: false,
+  url: 'https://github.com/opencv/opencv_zoo/blob/main/models/face_detection_yunet/LICENSE',
+});
+const YUNET_TRAIN_LICENCE: ModelLicence = Object.freeze({
+  name: 'Apache-2.0',
+  nonCommercial: false,
+  url: 'https://github.com/ShiqiYu/libfacedetection.train/blob/master/LICENSE',
+});
+const RETINAFACE_LICENCE: ModelLicence = Object.freeze({
+  name: 'MIT',
+  nonCommercial: false,
+  url: 'https://github.com/biubug6/Pytorch_Retinaface/blob/master/LICENSE.MIT',
+});
+
+const YUNET_CONTRACT =
+  'input `input` float32 NCHW [N,3,H,W], BGR 0..255 with no mean or scaling; H and W multiples of 32 ' +
+  '(pad bottom/right); outputs cls/obj/bbox/kps at strides 8, 16, 32; score = sqrt(cls*obj); 5 landmarks ' +
+  'in ArcFace template order.';
+const SCRFD_CONTRACT =
+  'input `input.1` float32 NCHW [1,3,H,W], RGB, (x-127.5)/128; H and W multiples of 32; 9 outputs: scores, ' +
+  'boxes, keypoints for strides 8, 16, 32, 2 anchors per cell, scores already sigmoided; NMS 0.4.';
+const INSIGHTFACE_RECOGNIZER_CONTRACT =
+  'input `input.1` float32 NCHW [N,3,112,112], face aligned to the ArcFace 112x112 template, RGB, ' +
+  '(x-127.5)/127.5; output [N,512] not L2-normalised.';
+
+function pack(pack: string, entry: string, archiveSha256?: string, archiveSize?: number): ModelOrigin {
+  const base = { kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${pack}.zip`, entry, note: `entry ${entry} of the ${pack} pack` } as const;
+  return Object.freeze(archiveSha256 === undefined ? base : { ...base, archiveSha256, archiveSize });
+}
+
+/** buffalo_l.zip: 288,621,354 bytes; holds det_10g.onnx and w600k_r50.onnx among others. */
+const BUFFALO_L = ['buffalo_l', '80ffe37d8a5940d59a7384c201a2a38d4741f2f3c51eef46ebb28218a7b0ca2f', 288_621_354] as const;
+/** buffalo_sc.zip: 14,969,382 bytes; holds det_500m.onnx and w600k_mbf.onnx. */
+const BUFFALO_SC = ['buffalo_sc', '57d31b56b6ffa911c8a73cfc1707c73cab76efe7f13b675a05223bf42de47c72', 14_969_382] as const;
+
+const ENTRIES: readonly KnownModel[] = [
+  {
+    name: 'yunet-n',
+    fileName: 'yunet_n_dynamic.onnx',
+    task: 'yunet',
+    size: 322_906,
+    sha256: '104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12',
+    sources: [{ kind: 'file', url: `${YUNET_TRAIN_COMMIT}/onnx/yunet_n_dynamic.onnx` }],
+    licence: YUNET_TRAIN_LICENCE,
+    description: 'YuNet-n face detector with 5 landmarks, dynamic input size (WIDER hard AP 0.811 per its README).',
+    contract: YUNET_CONTRACT,
+  },
+  {
+    name: 'yunet-s',
+    fileName: 'yunet_s_dynamic.onnx',
+    task: 'yunet',
+    size: 237_823,
+    sha256: 'daede24002cc8590f457998cc5e6c9e8b82f45f6bd969506a8913cd4ed10a2d3',
+    sources: [{ kind: 'file', url: `${YUNET_TRAIN_COMMIT}/onnx/yunet_s_dynamic.onnx` }],
+    licence: YUNET_TRAIN_LICENCE,
+    description: 'YuNet-s face detector with 5 landmarks, dynamic input size; same weights as yunet-2023mar.',
+    contract: YUNET_CONTRACT,
+  },
+  {
+    name: 'yunet-2023mar',
+    fileName: 'face_detection_yunet_2023mar.onnx',
+    task: 'yunet',
+    size: 232_589,
+    sha256: '8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4',
+    sources: [
+      { kind: 'file', url: 'https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx' },
+      { kind: 'file', url: 'https://media.githubusercontent.com/media/opencv/opencv_zoo/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx' },
+    ],
+    licence: OPENCV_ZOO_YUNET_LICENCE,
+    description: 'YuNet (OpenCV Zoo 2023mar) face detector with 5 landmarks, fixed 640x640 input.',
+    contract: `${YUNET_CONTRACT} This file is fixed at [1,3,640,640].`,
+  },
+  {
+    name: 'scrfd-500m',
+    fileName: 'det_500m.onnx',
+    task: 'scrfd',
+    size: 2_524_817,
+    sha256: '5e4447f50245bbd7966bd6c0fa52938c61474a04ec7def48753668a9d8b4ea3a',
+    sources: [pack(BUFFALO_SC[0], 'det_500m.onnx', BUFFALO_SC[1], BUFFALO_SC[2]), pack('buffalo_s', 'det_500m.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'SCRFD-500MF face detector with 5 landmarks (InsightFace buffalo_s / buffalo_sc).',
+    contract: SCRFD_CONTRACT,
+  },
+  {
+    name: 'scrfd-2.5g',
+    fileName: 'det_2.5g.onnx',
+    task: 'scrfd',
+    size: 3_292_009,
+    sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9',
+    sources: [pack('buffalo_m', 'det_2.5g.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'SCRFD-2.5GF face detector with 5 landmarks (InsightFace buffalo_m).',
+    contract: SCRFD_CONTRACT,
+  },
+  {
+    name: 'scrfd-10g',
+    fileName: 'det_10g.onnx',
+    task: 'scrfd',
+    size: 16_923_827,
+    sha256: '5838f7fe053675b1c7a08b633df49e7af5495cee0493c7dcf6697200b85b5b91',
+    sources: [pack(BUFFALO_L[0], 'det_10g.onnx', BUFFALO_L[1], BUFFALO_L[2]), pack('antelopev2', 'scrfd_10g_bnkps.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'SCRFD-10GF face detector with 5 landmarks (InsightFace buffalo_l; scrfd_10g_bnkps.onnx in antelopev2 is the same file).',
+    contract: SCRFD_CONTRACT,
+  },
+  {
+    name: 'retinaface-mnet025',
+    fileName: 'retinaface_mbnet0.25.onnx',
+    task: 'retinaface',
+    size: 1_711_594,
+    sha256: '13a69f2cb3012162ccce8466b1cd9e445ae1337ae641f31c90419e6179f13650',
+    sources: [
+      {
+        kind: 'file',
+        url: 'https://github.com/ShiqiYu/libfacedetection.train/raw/204b0c9f687f2fd5c012988199a3cd47feb69a90/onnx/retinaface_mbnet0.25.onnx',
+        note: 'export of biubug6/Pytorch_Retinaface MobileNet-0.25 kept in libfacedetection.train history',
+      },
+    ],
+    licence: RETINAFACE_LICENCE,
+    description: 'RetinaFace MobileNet-0.25 face detector with 5 landmarks.',
+    contract:
+      'input `input` float32 NCHW [N,3,H,W], BGR, x-(104,117,123), no scaling; outputs `loc` [1,P,4], `conf` [1,P,2] ' +
+      '(softmaxed, index 1 = face), `iou` [1,P,10] (landmarks despite the name); priors at steps 8/16/32, variances 0.1/0.2.',
+  },
+  {
+    name: 'w600k-mbf-int8',
+    fileName: 'w600k_mbf_int8.onnx',
+    task: 'recognizer',
+    size: 3_514_509,
+    sha256: '7caa7fb0ad6c37b33e6c59f6411084b487aaabd596bba645d2cce391a5871120',
+    sources: [
+      {
+        kind: 'file',
+        url: 'https://github.com/nidheerakesh/offlineid/raw/923f7256e19e997741e15ce369a325642f502dc7/models/mobilefacenet_int8.onnx',
+        note: 'third-party dynamic-int8 quantisation of w600k_mbf.onnx; accepted only when its SHA-256 matches',
+      },
+      { kind: 'file', url: 'https://github.com/nidheerakesh/offlineid/raw/60d7b081/models/mobilefacenet_int8.onnx' },
+    ],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'MobileFaceNet ArcFace (WebFace600K), 512-d, weights quantised to uint8 (ORT quantize_dynamic).',
+    contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
+  },
+  {
+    name: 'w600k-mbf',
+    fileName: 'w600k_mbf.onnx',
+    task: 'recognizer',
+    size: 13_616_099,
+    sha256: '9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f',
+    sources: [pack(BUFFALO_SC[0], 'w600k_mbf.onnx', BUFFALO_SC[1], BUFFALO_SC[2]), pack('buffalo_s', 'w600k_mbf.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'MobileFaceNet ArcFace (WebFace600K), 512-d, float32 (InsightFace buffalo_s / buffalo_sc).',
+    contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
+  },
+  {
+    name: 'w600k-r50',
+    fileName: 'w600k_r50.onnx',
+    task: 'recognizer',
+    size: 174_383_860,
+    sha256: '4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43',
+    sources: [pack(BUFFALO_L[0], 'w600k_r50.onnx', BUFFALO_L[1], BUFFALO_L[2]), pack('buffalo_m', 'w600k_r50.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'IResNet50 ArcFace (WebFace600K), 512-d (InsightFace buffalo_l / buffalo_m).',
+    contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
+  },
+  {
+    name: 'glintr100',
+    fileName: 'glintr100.onnx',
+    task: 'recognizer',
+    size: 260_665_334,
+    sha256: '4ab1d6435d639628a6f3e5008dd4f929edf4c4124b1a7169e1048f9fef534cdf',
+    sources: [pack('antelopev2', 'glintr100.onnx')],
+    licence: INSIGHTFACE_LICENCE,
+    description: 'IResNet100 ArcFace (Glint360K), 512-d (InsightFace antelopev2).',
+    contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
+  },
+  {
+    name: 'arcface-mbf-luxonis',
+    fileName: 'arcface-mbf-luxonis.tar.xz',
+    task: 'recognizer',
+    size: 2_616_016,
+    sha256: '78abe37b252e2e129593f81c9c1c6a0234dd0bac78bc50ef59f252bba62a358d',
+    sources: [],
+    licence: INSIGHTFACE_LICENCE,
+    description:
+      'w600k-mbf-int8 re-packed as a Luxonis NN Archive (config.json + ONNX). Made for this project and not ' +
+      'published for download: add it by hand.',
+    contract:
+      'NN Archive (tar.xz, config_version 1.0): input `images` float32 NCHW [1,3,112,112], BGR 0..255 (mean 0, ' +
+      'scale 1; the channel swap and (x-127.5)/127.5 are inside the graph); output `output` [1,512]; head EmbeddingsParser.',
+  },
+  {
+    name: 'arcface-luxonis',
+    fileName: 'arcface.tar.xz',
+    task: 'recognizer',
+    sources: [
+      {
+        kind: 'page',
+        url: 'https://models.luxonis.com/luxonis/arcface/e24a577e-e2ff-4e4f-96b7-4afb63155eac',
+        note:
+          'Luxonis model zoo "arcface" (slug luxonis/arcface:lfw-112x112), IResNet100 trained on MS1MV3 + IBUG500K. ' +
+          'The zoo serves it through its API (DepthAI getModelFromZoo) rather than a fixed URL: download the NN ' +
+          'Archive there, then add it with `arcface models add FILE`.',
+      },
+    ],
+    licence: {
+      name: 'not stated on the zoo page; InsightFace-trained weights, treated as non-commercial',
+      nonCommercial: true,
+      url: 'https://models.luxonis.com/luxonis/arcface/e24a577e-e2ff-4e4f-96b7-4afb63155eac',
+    },
+    description: 'Luxonis model zoo ArcFace IResNet100 NN Archive, 512-d.',
+    contract: 'NN Archive: input `images` float32 NCHW [1,3,112,112], BGR 0..255; output `output` [1,512]; head EmbeddingsParser.',
+  },
+];
+
+/**
+ * Every model the registry knows by name, frozen. The order is the order of `arcface models list`.
+ *
+ * @example
+ * KNOWN_MODELS.filter((m) => m.task === 'recognizer').map((m) => m.name)
+ */
+export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze(ENTRIES.map((m) => Object.freeze({ ...m, sources: Object.freeze([...m.sources]) })));
+
+/**
+ * The known model with this registry name, or `undefined`.
+ *
+ * @example
+ * findKnownModel('yunet-n')?.fileName // 'yunet_n_dynamic.onnx'
+ */
+export function findKnownModel(name: string, catalog: readonly KnownModel[] = KNOWN_MODELS): KnownModel | undefined {
+  return catalog.find((m) => m.name === name);
+}
+
+/**
+ * The known model stored under this file name (the last path segment of `pathOrFileName`), or `undefined`.
+ *
+ * @example
+ * findKnownModelByFileName('/models/det_500m.onnx')?.name // 'scrfd-500m'
+ */
+export function findKnownModelByFileName(pathOrFileName: string, catalog: readonly KnownModel[] = KNOWN_MODELS): KnownModel | undefined {
+  const base = pathOrFileName.split(/[\\/]/).pop() ?? pathOrFileName;
+  return catalog.find((m) => m.fileName === base);
+}
+
+/**
+ * The known model whose recorded SHA-256 is `sha256` (hex, any case), or `undefined`.
+ *
+ * @example
+ * findKnownModelBySha256(await sha256File(path))?.name
+ */
+export function findKnownModelBySha256(sha256: string, catalog: readonly KnownModel[] = KNOWN_MODELS): KnownModel | undefined {
+  const want = sha256.toLowerCase();
+  return catalog.find((m) => m.sha256 === want);
+}
