@@ -245,7 +245,7 @@ describe('extractZipEntry', () => {
     writeFileSync(zipPath, ZIP);
     await assert.rejects(extractZipEntry(zipPath, 'w600k_r50.onnx', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('pack/readme.txt'));
     const damaged = Buffer.from(ZIP);
-    damaged[30 + 'pack/readme.txt'.length + 1] ^= 0xff;
+    damaged.writeUInt8(damaged.readUInt8(30 + 'pack/readme.txt'.length + 1) ^ 0xff, 30 + 'pack/readme.txt'.length + 1);
     writeFileSync(join(dir, 'damaged.zip'), damaged);
     await assert.rejects(extractZipEntry(join(dir, 'damaged.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('damaged'));
     writeFileSync(join(dir, 'not.zip'), 'plain text, no zip here');

@@ -69,7 +69,7 @@ describe('addModel', () => {
     const home = freshDir('home-refuse');
     const src = join(freshDir('bad-src'), 'det_500m.onnx');
     const bytes = readFileSync(join(MODELS, 'det_500m.onnx'));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     writeFileSync(src, bytes);
     await assert.rejects(addModel(src, { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CHECKSUM_MISMATCH') && e.message.includes('scrfd-500m'));
     assert.deepEqual(readdirSync(home), []);
@@ -92,7 +92,7 @@ describe('verifyModels', () => {
   it('detects a damaged copy, reports unknown files and models with no recorded checksum', async () => {
     const home = freshDir('home-verify');
     const bytes = readFileSync(join(MODELS, 'yunet_s_dynamic.onnx'));
-    bytes[1000] ^= 0x01;
+    bytes.writeUInt8(bytes.readUInt8(1000) ^ 0x01, 1000);
     writeFileSync(join(home, 'yunet_s_dynamic.onnx'), bytes);
     writeFileSync(join(home, 'extra.onnx'), 'x');
     writeFileSync(join(home, 'arcface.tar.xz'), 'y');
