@@ -10,6 +10,8 @@ export interface DetectOptions {
   readonly minFaceSize?: number;
   /** Keep at most this many faces, best first. */
   readonly maxFaces?: number;
+  /** Run second passes (tiled, upscaled, rescue) when the primary pass finds nothing. */
+  readonly secondPass?: boolean;
 }
 
 /**
