@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { ArcFaceError } from '../../../src/core/errors.js';
+import { Embedder } from '../../../src/embed/index.js';
+import { decodeImageFile } from '../../../src/image/index.js';
+import { resolveModelPath } from '../../../src/models/index.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS, recognizeFiles } from '../../../src/pipeline/index.js';
+import { EXIT, expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { parseIntOption, rounded } from './options.js';
+
+interface EmbedOptions {
+  recognizer: string;
+  detector: string;
+  aligned?: boolean;
+  flip?: boolean;
+  batch: number;
+  json?: boolean;
+}
+
+/**
+ * `arcface embed`: embeddings of aligned crops (`--aligned`) or of every face in photos.
+ *
+ * @example
+ * registerEmbedCommand(program, ctx)
+ */
+export function registerEmbedCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('embed')
+    .description('Print the ArcFace embedding of every face in images or folders (or of ready 112×112 crops with --aligned).')
+    .argument('<images...>', 'image files or folders')
+    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
+    .option('--aligned', 'inputs are already aligned crops at the recogniser input size: skip detection')
+    .option('--flip', 'flip augmentation: embed the crop and its mirror and sum (as InsightFace evaluation does)')
+    .option('--batch <n>', 'crops per model run', parseIntOption('--batch', 1, 256), 8)
+    .option('--json', 'compact JSON for machines')
+    .addHelpText(
+      'after',
+      '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\nExit codes: 0 ok, 1 usage, 2 bad input, 3 model problem, 4 no face in some image.',
+    )
+    .action(async (images: string[], opts: EmbedOptions) => {
+      ctx.json = opts.json === true;
+      const files = await expandImageArgs(images);
+      if (opts.aligned === true) {
+        const path = resolveModelPath(opts.recognizer, ctx.locations);
+        await noticeLicence(ctx, opts.recognizer, path);
+        const embedder = await Embedder.create(path, { flip: opts.flip === true, batchSize: opts.batch });
+        try {
+          const crops = await Promise.all(files.map(async (f) => decodeImageFile(f)));
+          const embeddings = await embedder.embed(crops);
+          printJson(
+            ctx,
+            files.map((file, i) => ({ file, embedding: rounded(embeddings[i] as Float32Array) })),
+          );
+        } finally {
+          await embedder.dispose();
+        }
+        return;
+      }
+      await noticeLicence(ctx, opts.recognizer);
+      const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: opts.recognizer, detector: opts.detector, flip: opts.flip === true, batchSize: opts.batch });
+      const out: unknown[] = [];
+      let noFace = 0;
+      let firstError: ArcFaceError | undefined;
+      try {
+        for await (const r of recognizeFiles(fr, files)) {
+          if (r.error !== undefined) {
+            firstError ??= r.error;
+            ctx.stderr.write(`arcface: ${r.file}: ${r.error.code}: ${r.error.message}\n`);
+            out.push({ file: r.file, error: r.error.toJSON() });
+            continue;
+          }
+          const faces = r.result?.faces ?? [];
+          if (faces.length === 0) noFace++;
+          out.push({
+            file: r.file,
+            width: r.result?.width,
+            height: r.result?.height,
+            faces: faces.map((f) => ({ box: f.box.map((v) => Math.round(v * 100) / 100), score: Math.round(f.score * 1e4) / 1e4, landmarks: f.landmarks.map((p) => p.map((v) => Math.round(v * 100) / 100)), embedding: rounded(f.embedding) })),
+          });
+        }
+      } finally {
+        await fr.dispose();
+      }
+      printJson(ctx, out);
+      if (firstError !== undefined) process.exitCode = firstError.exitCode;
+      else if (noFace > 0) process.exitCode = EXIT.noFace;
+    });
+}

@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * A commander parser for an integer option within bounds.
+ *
+ * @example
+ * .option('--batch <n>', 'batch size', parseIntOption('--batch', 1, 256), 8)
+ */
+export function parseIntOption(name: string, min: number, max: number): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Expected an integer between ${min} and ${max} for ${name} but received "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * A commander parser for a number option within bounds.
+ *
+ * @example
+ * .option('--threshold <t>', 'cosine threshold', parseNumberOption('--threshold', -1, 1))
+ */
+export function parseNumberOption(name: string, min: number, max: number): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`Expected a number between ${min} and ${max} for ${name} but received "${value}"`);
+    }
+    return n;
+  };
+}
+
+/**
+ * An embedding as a plain array with float32 precision (9 significant digits), for JSON.
+ *
+ * @example
+ * rounded(new Float32Array([0.1])) // [0.1]
+ */
+export function rounded(v: Float32Array): number[] {
+  return Array.from(v, (x) => Number(x.toPrecision(9)));
+}

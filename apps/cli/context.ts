@@ -1,0 +1,113 @@
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { ArcFaceError, isArcFaceError } from '../../src/core/errors.js';
+import { findKnownModel, findKnownModelByFileName, licenceNoticeOnce, type ModelLocations } from '../../src/models/index.js';
+import { modelLocationsFromEnv } from '../common/env.js';
+
+/** What every command gets: where models are, output streams, and the JSON switch. */
+export interface CliContext {
+  readonly locations: ModelLocations;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+  /** Machine output: JSON only on stdout, no decoration, no progress. */
+  json: boolean;
+}
+
+/**
+ * The context of the running process (environment read here, in apps/).
+ *
+ * @example
+ * const ctx = contextFromProcess()
+ */
+export function contextFromProcess(): CliContext {
+  return { locations: modelLocationsFromEnv(process.env), stdout: process.stdout, stderr: process.stderr, env: process.env, json: false };
+}
+
+/** Exit codes, documented in the README. */
+export const EXIT = Object.freeze({ ok: 0, usage: 1, badInput: 2, model: 3, noFace: 4 });
+
+/**
+ * Writes a value as JSON on stdout: compact for `--json`, indented otherwise.
+ *
+ * @example
+ * printJson(ctx, { similarity: 0.71 })
+ */
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, ctx.json ? undefined : 2)}\n`);
+}
+
+/**
+ * Prints an error to stderr (`arcface: CODE: message`, or `{code, message}` as JSON with --json) and
+ * returns its exit code.
+ *
+ * @example
+ * process.exitCode = reportError(ctx, err)
+ */
+export function reportError(ctx: CliContext, err: unknown): number {
+  if (isArcFaceError(err)) {
+    ctx.stderr.write(ctx.json ? `${JSON.stringify(err.toJSON())}\n` : `arcface: ${err.code}: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof TypeError || err instanceof RangeError) {
+    ctx.stderr.write(ctx.json ? `${JSON.stringify({ code: 'INVALID_ARGUMENT', message: err.message })}\n` : `arcface: INVALID_ARGUMENT: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.stderr.write(ctx.json ? `${JSON.stringify({ code: 'INTERNAL', message })}\n` : `arcface: INTERNAL: ${message}\n`);
+  return EXIT.usage;
+}
+
+/** Image file extensions picked up when a directory is given. */
+export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+
+/**
+ * Expands arguments into image files: files are kept as given, directories are walked recursively
+ * for image extensions, sorted. A path that does not exist raises `FILE_NOT_FOUND`.
+ *
+ * @example
+ * await expandImageArgs(['a.jpg', 'photos/'])
+ */
+export async function expandImageArgs(args: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    let st;
+    try {
+      st = await stat(arg);
+    } catch (err) {
+      throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file or a folder at ${arg} but nothing is there`, { cause: err });
+    }
+    if (st.isDirectory()) out.push(...(await walk(arg)));
+    else out.push(arg);
+  }
+  return out;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await walk(p)));
+    else if (IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) files.push(p);
+  }
+  return files;
+}
+
+/**
+ * Prints the licence notice of a non-commercial model to stderr the first time it is used from this
+ * model home.
+ *
+ * @example
+ * await noticeLicence(ctx, 'w600k-mbf-int8', '/models/w600k_mbf_int8.onnx')
+ */
+export async function noticeLicence(ctx: CliContext, name: string, path?: string): Promise<void> {
+  const model = findKnownModel(name) ?? (path === undefined ? undefined : findKnownModelByFileName(path));
+  if (model === undefined) return;
+  try {
+    const notice = await licenceNoticeOnce(model, ctx.locations);
+    if (notice !== undefined) ctx.stderr.write(`${notice}\n`);
+  } catch {
+    // A read-only model home must not stop the command; the notice is advisory.
+  }
+}

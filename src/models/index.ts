@@ -1,0 +1,21 @@
+export {
+  modelFingerprint,
+  validateModelSpec,
+  type ChannelOrder,
+  type ModelSpec,
+  type ModelSpecInput,
+  type ResolvedModel,
+  type TensorLayout,
+} from './spec.js';
+export { checkContract, type ModelIo } from './contract.js';
+export { readModelSource, type ModelSource } from './model-source.js';
+export { resolveRecognizerSpec } from './resolve-spec.js';
+export { parseArchiveConfig, SUPPORTED_ARCHIVE_VERSIONS, type ArchiveContract } from './nn-archive.js';
+export { graphNormalisesInput, graphReordersChannels, isBatchExact, readOnnxNodes, type OnnxNodeInfo } from './onnx-graph.js';
+export { readTarFiles } from './tar.js';
+export type { CalibratedThreshold, KnownModel, ModelLicence, ModelOrigin, ModelTask } from './known-model.js';
+export { findKnownModel, findKnownModelByFileName, findKnownModelBySha256, KNOWN_MODELS } from './known-models.js';
+export { listModels, resolveModelPath, searchFolders, validateModelLocations, type ModelListing, type ModelLocations } from './registry.js';
+export { addModel, sha256File, verifyModels, type AddedModel, type AddModelOptions, type VerifiedModel } from './cache.js';
+export { pullModel, type FetchLike, type PulledModel, type PullOptions, type PullProgress } from './download.js';
+export { licenceNotice, licenceNoticeOnce } from './licence.js';

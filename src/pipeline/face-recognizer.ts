@@ -1,0 +1,183 @@
+import { normCrop } from '../align/norm-crop.js';
+import { ArcFaceError } from '../core/errors.js';
+import type { DetectedFace, RgbImage } from '../core/types.js';
+import { assertOneOf } from '../core/validate.js';
+import { createFaceDetector, type FaceDetectorSpec } from '../detect/create-face-detector.js';
+import type { DetectOptions, FaceDetector } from '../detect/face-detector.js';
+import { Embedder } from '../embed/embedder.js';
+import { decodeImage, readImageBytes } from '../image/decode.js';
+import type { DecodeOptions } from '../image/limits.js';
+import type { KnownModel } from '../models/known-model.js';
+import { findKnownModel, findKnownModelByFileName } from '../models/known-models.js';
+import { resolveModelPath, type ModelLocations } from '../models/registry.js';
+import type { ModelSpecInput } from '../models/spec.js';
+import type { RuntimeOptions } from '../runtime/options.js';
+import { selectFaces } from './select.js';
+import type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
+
+/** Options of {@link FaceRecognizer.create}. */
+export interface FaceRecognizerOptions {
+  /** Detector registry name, path of a known detector file, or `{kind, modelPath}`. Default `yunet-n`. */
+  readonly detector?: string | FaceDetectorSpec;
+  /** Recogniser registry name, `.onnx` path or NN Archive path. Default `w600k-mbf-int8`. */
+  readonly recognizer?: string;
+  /** Where names are looked up (see `resolveModelPath`). Needed unless both models are given as paths. */
+  readonly locations?: ModelLocations;
+  /** Flip augmentation in the embedder. Default false. */
+  readonly flip?: boolean;
+  readonly batchSize?: number;
+  /** Recogniser contract overrides. */
+  readonly spec?: ModelSpecInput;
+  readonly runtime?: RuntimeOptions;
+  readonly decode?: DecodeOptions;
+  readonly detect?: DetectOptions;
+}
+
+/** Per-call options of {@link FaceRecognizer.recognize}. */
+export interface RecognizeOptions {
+  /** Which faces to embed. Default `all`. */
+  readonly select?: FaceSelection;
+  /** Return each aligned crop. Default false. */
+  readonly includeCrops?: boolean;
+  readonly detect?: DetectOptions;
+}
+
+/** The default models: YuNet-n (MIT) and the staged MobileFaceNet ArcFace recogniser. */
+export const RECOGNIZER_DEFAULTS = Object.freeze({ detector: 'yunet-n', recognizer: 'w600k-mbf-int8' });
+
+const NO_LOCATIONS: ModelLocations = Object.freeze({ home: '', dirs: Object.freeze([]) });
+
+/**
+ * One call from image bytes to every face with box, score, landmarks, aligned crop and embedding:
+ * decode → detect → align (ArcFace template at the recogniser's input size) → embed (batched).
+ *
+ * @example
+ * const fr = await FaceRecognizer.create({ locations: { home: '~/.cache/arcface', dirs: [] } })
+ * const { faces } = await fr.recognizeFile('group.jpg')
+ * await fr.dispose()
+ */
+export class FaceRecognizer {
+  readonly detector: FaceDetector;
+  readonly embedder: Embedder;
+  /** Registry entry of the recogniser, when it is a known model. */
+  readonly recognizerInfo: KnownModel | undefined;
+  readonly #decode: DecodeOptions;
+  readonly #detect: DetectOptions;
+
+  private constructor(detector: FaceDetector, embedder: Embedder, info: KnownModel | undefined, decode: DecodeOptions, detect: DetectOptions) {
+    this.detector = detector;
+    this.embedder = embedder;
+    this.recognizerInfo = info;
+    this.#decode = decode;
+    this.#detect = detect;
+  }
+
+  /** Loads both models. Unknown names raise `MODEL_UNKNOWN_NAME`, missing files `MODEL_NOT_FOUND`. */
+  static async create(options: FaceRecognizerOptions = {}): Promise<FaceRecognizer> {
+    const locations = options.locations ?? NO_LOCATIONS;
+    const recName = options.recognizer ?? RECOGNIZER_DEFAULTS.recognizer;
+    const recPath = resolveModelPath(recName, locations);
+    const info = findKnownModel(recName) ?? findKnownModelByFileName(recPath);
+    if (info !== undefined && info.task !== 'recognizer') {
+      throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a recogniser but ${recName} is a ${info.task} face detector`);
+    }
+    const detSpec = resolveDetectorSpec(options.detector ?? RECOGNIZER_DEFAULTS.detector, locations);
+    const detector = await createFaceDetector(detSpec, options.runtime ?? {});
+    try {
+      const embedder = await Embedder.create(recPath, {
+        ...(options.flip === undefined ? {} : { flip: options.flip }),
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        ...(options.spec === undefined ? {} : { spec: options.spec }),
+        ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+      });
+      return new FaceRecognizer(detector, embedder, info, options.decode ?? {}, options.detect ?? {});
+    } catch (err) {
+      await detector.dispose();
+      throw err;
+    }
+  }
+
+  /** Recogniser fingerprint (model SHA-256 + contract + size); galleries key on it. */
+  get fingerprint(): string {
+    return this.embedder.fingerprint;
+  }
+
+  get embeddingSize(): number {
+    return this.embedder.embeddingSize;
+  }
+
+  /** The recogniser's calibrated cosine threshold, when the registry records one. */
+  get threshold(): number | undefined {
+    return this.recognizerInfo?.threshold?.cosine;
+  }
+
+  /** Decodes image bytes with this recogniser's limits. */
+  async decode(bytes: Uint8Array): Promise<RgbImage> {
+    return decodeImage(bytes, this.#decode);
+  }
+
+  /** Detects faces only. */
+  async detect(input: Uint8Array | RgbImage, options: DetectOptions = {}): Promise<{ image: RgbImage; faces: DetectedFace[] }> {
+    const image = input instanceof Uint8Array ? await this.decode(input) : input;
+    const faces = await this.detector.detect(image, { ...this.#detect, ...options });
+    return { image, faces };
+  }
+
+  /** Every face of an image (or the selected one), aligned and embedded. */
+  async recognize(input: Uint8Array | RgbImage, options: RecognizeOptions = {}): Promise<RecognitionResult> {
+    const select = options.select === undefined ? 'all' : assertOneOf('select', options.select, ['all', 'largest', 'central'] as const);
+    const { image, faces } = await this.detect(input, options.detect);
+    const chosen = selectFaces(faces, select, image.width, image.height);
+    return { width: image.width, height: image.height, faces: await this.embedFaces(image, chosen, options.includeCrops === true) };
+  }
+
+  /** {@link recognize} on a file. */
+  async recognizeFile(path: string, options: RecognizeOptions = {}): Promise<RecognitionResult> {
+    return this.recognize(await readImageBytes(path), options);
+  }
+
+  /** Aligns and embeds the given faces of an image in one batch. */
+  async embedFaces(image: RgbImage, faces: readonly DetectedFace[], includeCrops = false): Promise<RecognizedFace[]> {
+    const crops = faces.map((f) => normCrop(image, f.landmarks, this.embedder.inputSize).crop);
+    const embeddings = await this.embedder.embed(crops);
+    return faces.map((f, i) => ({
+      box: f.box,
+      score: f.score,
+      landmarks: f.landmarks,
+      ...(f.pass === undefined ? {} : { pass: f.pass }),
+      embedding: embeddings[i] as Float32Array,
+      ...(includeCrops ? { crop: crops[i] as RgbImage } : {}),
+    }));
+  }
+
+  /** Embeds crops that are already aligned to the recogniser's input size. */
+  async embedAligned(crops: readonly RgbImage[]): Promise<Float32Array[]> {
+    return this.embedder.embed(crops);
+  }
+
+  /** Releases both model sessions. */
+  async dispose(): Promise<void> {
+    await Promise.all([this.detector.dispose(), this.embedder.dispose()]);
+  }
+}
+
+/**
+ * Turns a detector name or path into a `{kind, modelPath}` spec through the registry. A path to a file
+ * the registry does not know needs an explicit kind: the family is never guessed from tensor shapes.
+ *
+ * @example
+ * resolveDetectorSpec('scrfd-500m', locations) // { kind: 'scrfd', modelPath: '/…/det_500m.onnx', name: 'scrfd-500m' }
+ */
+export function resolveDetectorSpec(detector: string | FaceDetectorSpec, locations: ModelLocations): FaceDetectorSpec {
+  if (typeof detector !== 'string') return detector;
+  const path = resolveModelPath(detector, locations);
+  const info = findKnownModel(detector) ?? findKnownModelByFileName(path);
+  if (info === undefined) {
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a known detector name or file (yunet-n, scrfd-500m, …) but ${detector} is not in the registry; pass {kind: 'yunet'|'scrfd'|'retinaface', modelPath} so its decoding is declared`,
+    );
+  }
+  if (info.task === 'recognizer') throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a face detector but ${detector} is a recogniser`);
+  return { kind: info.task, modelPath: path, name: info.name };
+}

@@ -1,0 +1,4 @@
+export { FaceRecognizer, RECOGNIZER_DEFAULTS, resolveDetectorSpec, type FaceRecognizerOptions, type RecognizeOptions } from './face-recognizer.js';
+export { selectFaces } from './select.js';
+export { recognizeFiles, type FileResult, type RecognizeFilesOptions } from './stream.js';
+export type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
