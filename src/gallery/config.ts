@@ -1,0 +1,79 @@
+import { ArcFaceError } from '../core/errors.js';
+import { assertInteger, assertNumber, assertOneOf, assertString } from '../core/validate.js';
+
+/** Which in-memory index serves identification. */
+export type IndexChoice = 'auto' | 'exact' | 'int8' | 'hnsw';
+
+/** Options of {@link openGallery} and {@link Gallery.fromStore}. */
+export interface GalleryOptions {
+  /** Recogniser fingerprint (`FaceRecognizer.fingerprint`); galleries refuse any other model. */
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Cosine at or above which a match is `known` (the recogniser's calibrated threshold). */
+  readonly threshold: number;
+  /** `auto`: exact scan below `hnswThreshold` sub-centres, HNSW at or above. */
+  readonly index?: IndexChoice;
+  /** Sub-centre count at which `auto` switches to HNSW. */
+  readonly hnswThreshold?: number;
+  /** Rows re-ranked exactly after an int8 scan. */
+  readonly int8Rerank?: number;
+  readonly hnswM?: number;
+  readonly hnswEfConstruction?: number;
+  readonly hnswEfSearch?: number;
+  /** Most sub-centres per identity (Sub-center ArcFace K). */
+  readonly maxSubCenters?: number;
+  /** Average cosine at which template groups merge; defaults to `threshold`. */
+  readonly joinThreshold?: number;
+  /** Open read-only (SQLite). */
+  readonly readonly?: boolean;
+}
+
+/** Resolved options. */
+export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold'>> & { readonly joinThreshold: number };
+
+/**
+ * Defaults. `hnswThreshold` 50,000: below it an exact SIMD scan of 512-d rows takes under ~10 ms,
+ * so exact results are worth keeping; `int8Rerank` 64 covers int8 rounding (about 1 % of cosine)
+ * for any k ≤ 10; HNSW M 16 / efConstruction 100 / efSearch 64 follow hnswlib's ALGO_PARAMS.md
+ * guidance for recall ≥ 0.99; K = 3 as in Sub-center ArcFace.
+ */
+export const GALLERY_DEFAULTS = Object.freeze({
+  index: 'auto' as IndexChoice,
+  hnswThreshold: 50_000,
+  int8Rerank: 64,
+  hnswM: 16,
+  hnswEfConstruction: 100,
+  hnswEfSearch: 64,
+  maxSubCenters: 3,
+  readonly: false,
+});
+
+/**
+ * Validates options and returns a resolved copy (the input is not modified).
+ *
+ * @example
+ * resolveGalleryOptions({ fingerprint: 'sha256:…', embeddingSize: 512, threshold: 0.3 })
+ */
+export function resolveGalleryOptions(o: GalleryOptions): ResolvedGalleryOptions {
+  if (typeof o !== 'object' || o === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected gallery options object but received ${String(o)}`);
+  try {
+    const threshold = assertNumber('threshold', o.threshold, -1, 1);
+    return Object.freeze({
+      fingerprint: assertString('fingerprint', o.fingerprint),
+      embeddingSize: assertInteger('embeddingSize', o.embeddingSize, 2, 65536),
+      threshold,
+      index: assertOneOf('index', o.index ?? GALLERY_DEFAULTS.index, ['auto', 'exact', 'int8', 'hnsw'] as const),
+      hnswThreshold: assertInteger('hnswThreshold', o.hnswThreshold ?? GALLERY_DEFAULTS.hnswThreshold, 1, 2 ** 31),
+      int8Rerank: assertInteger('int8Rerank', o.int8Rerank ?? GALLERY_DEFAULTS.int8Rerank, 1, 100_000),
+      hnswM: assertInteger('hnswM', o.hnswM ?? GALLERY_DEFAULTS.hnswM, 2, 128),
+      hnswEfConstruction: assertInteger('hnswEfConstruction', o.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction, 4, 4096),
+      hnswEfSearch: assertInteger('hnswEfSearch', o.hnswEfSearch ?? GALLERY_DEFAULTS.hnswEfSearch, 1, 4096),
+      maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
+      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold, -1, 1),
+      readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
+    });
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });
+    throw e;
+  }
+}

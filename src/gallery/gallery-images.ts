@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
+import type { Box } from '../core/types.js';
+import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
+import type { Gallery, IdentifyResult, VerifyResult } from './gallery.js';
+import type { NewTemplate } from './store.js';
+
+/** What the image helpers need from a recogniser (`FaceRecognizer` satisfies it). */
+export interface GalleryRecognizer {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  recognize(input: Uint8Array, opts?: { select?: FaceSelection }): Promise<RecognitionResult>;
+}
+
+/** An image given as a file path or as encoded bytes with an optional file name. */
+export type GalleryImage = string | { readonly bytes: Uint8Array; readonly fileName?: string };
+
+/** An image enrolment skipped, with why. */
+export interface SkippedImage {
+  readonly fileName: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+function checkModel(gallery: Gallery, rec: GalleryRecognizer): void {
+  if (rec.fingerprint !== gallery.fingerprint) {
+    throw new ArcFaceError('MODEL_MISMATCH', `Expected a recogniser with fingerprint ${gallery.fingerprint} (the gallery's model) but received ${rec.fingerprint}`);
+  }
+  if (rec.embeddingSize !== gallery.embeddingSize) {
+    throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected a recogniser of ${gallery.embeddingSize}-d embeddings but received ${rec.embeddingSize}-d`);
+  }
+}
+
+async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName: string }> {
+  if (typeof image === 'string') {
+    try {
+      return { bytes: await readFile(image), fileName: basename(image) };
+    } catch (cause) {
+      throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${image} but it cannot be read`, { cause });
+    }
+  }
+  if (typeof image !== 'object' || image === null || !(image.bytes instanceof Uint8Array)) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected an image path or { bytes: Uint8Array } but received ${image === null ? 'null' : typeof image}`);
+  }
+  return { bytes: image.bytes, fileName: image.fileName ?? 'image' };
+}
+
+/**
+ * Enrols the largest face of each image under `id` (one transaction for all). Images without a
+ * face, or that fail to decode, are skipped and reported; `NO_FACE` when none yields a face.
+ *
+ * @example
+ * const { templateIds, skipped } = await enrollImages(gallery, recognizer, 'ada', ['ada1.jpg', 'ada2.jpg'], { name: 'Ada' })
+ */
+export async function enrollImages(
+  gallery: Gallery, recognizer: GalleryRecognizer, id: string, images: readonly GalleryImage[],
+  opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean } = {},
+): Promise<{ id: string; templateIds: number[]; skipped: SkippedImage[] }> {
+  checkModel(gallery, recognizer);
+  const templates: NewTemplate[] = [];
+  const skipped: SkippedImage[] = [];
+  for (const image of images) {
+    const { bytes, fileName } = await load(image);
+    try {
+      const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
+      if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
+      templates.push({
+        embedding: face.embedding, sourceFile: fileName, sourceSha256: createHash('sha256').update(bytes).digest('hex'),
+        detScore: face.score, faceSize: boxSide(face.box),
+      });
+    } catch (e) {
+      if (!isArcFaceError(e) || e.code === 'MODEL_MISMATCH' || e.code.startsWith('MODEL_')) throw e;
+      skipped.push({ fileName, code: e.code, message: e.message });
+    }
+  }
+  if (templates.length === 0) {
+    throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });
+  }
+  const out = await gallery.enroll(id, templates, opts);
+  return { ...out, skipped };
+}
+
+/** One face of an identified image. */
+export interface IdentifiedFace extends IdentifyResult {
+  readonly box: Box;
+  readonly detScore: number;
+}
+
+/**
+ * Identifies every face of an image; an image without faces gives an empty list.
+ *
+ * @example
+ * const faces = await identifyImage(gallery, recognizer, 'crowd.jpg', { topK: 3 })
+ */
+export async function identifyImage(
+  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, opts: { topK?: number; threshold?: number } = {},
+): Promise<IdentifiedFace[]> {
+  checkModel(gallery, recognizer);
+  const { bytes } = await load(image);
+  const { faces } = await recognizer.recognize(bytes, { select: 'all' });
+  const out: IdentifiedFace[] = [];
+  for (const f of faces) out.push({ box: f.box, detScore: f.score, ...(await gallery.identify(f.embedding, opts)) });
+  return out;
+}
+
+/**
+ * Verifies the largest face of an image against one identity; `NO_FACE` when there is none.
+ *
+ * @example
+ * const { match, score } = await verifyImage(gallery, recognizer, 'door.jpg', 'ada')
+ */
+export async function verifyImage(
+  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, id: string, opts: { threshold?: number } = {},
+): Promise<VerifyResult & { box: Box }> {
+  checkModel(gallery, recognizer);
+  const { bytes, fileName } = await load(image);
+  const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
+  if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
+  return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box };
+}
+
+function boxSide(b: Box): number {
+  return Math.max(b[2] - b[0], b[3] - b[1]);
+}

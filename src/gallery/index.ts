@@ -1,0 +1,17 @@
+export { GALLERY_DEFAULTS, resolveGalleryOptions, type GalleryOptions, type IndexChoice, type ResolvedGalleryOptions } from './config.js';
+export { EXPORT_MAGIC, EXPORT_VERSION, decodeExport, encodeExport, type ExportHeader, type ExportIdentity } from './export-format.js';
+export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
+export { Gallery, type AuditFinding, type Candidate, type EnrollInput, type IdentifyResult, type IdentityDetails, type VerifyResult } from './gallery.js';
+export { enrollImages, identifyImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
+export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
+export { isPostgresLocation, openGallery, redactLocation } from './open-gallery.js';
+export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';
+export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQueryable } from './sql-client.js';
+export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
+export type {
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, StoreNeighbour, TemplateMatrix, TemplateRecord, TemplateSource,
+} from './store.js';
+export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
+export { TopK, type Neighbour } from './top-k.js';
+export type { IndexKind, VectorIndex } from './vector-index.js';

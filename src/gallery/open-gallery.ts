@@ -1,0 +1,62 @@
+import pg from 'pg';
+import { ArcFaceError } from '../core/errors.js';
+import { resolveGalleryOptions, type GalleryOptions } from './config.js';
+import { Gallery } from './gallery.js';
+import { PostgresGalleryStore } from './postgres-store.js';
+import { pgPoolClient } from './sql-client.js';
+import { SqliteGalleryStore } from './sqlite-store.js';
+
+/**
+ * Whether a gallery location names a PostgreSQL database rather than a SQLite file.
+ *
+ * @example
+ * isPostgresLocation('postgres://db/faces') // true
+ */
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * A `postgres://` URL with its password masked, for messages and logs; paths pass unchanged.
+ *
+ * @example
+ * redactLocation('postgres://u:pw@db/faces') // 'postgres://u:***@db/faces'
+ */
+export function redactLocation(location: string): string {
+  if (!isPostgresLocation(location)) return location;
+  try {
+    const u = new URL(location);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/**
+ * Opens a gallery: a file path is an embedded SQLite gallery (created when absent), a
+ * `postgres://` or `postgresql://` URL a PostgreSQL database with the pgvector extension (the
+ * schema is created on first use). The gallery refuses embeddings of any other model.
+ *
+ * @example
+ * const g = await openGallery('people.db', { fingerprint: rec.fingerprint, embeddingSize: rec.embeddingSize, threshold: rec.threshold })
+ * const g2 = await openGallery('postgres://faces:secret@db.example:5432/faces', { fingerprint, embeddingSize: 512, threshold: 0.3 })
+ */
+export async function openGallery(location: string, options: GalleryOptions): Promise<Gallery> {
+  if (typeof location !== 'string' || location.length === 0) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a gallery location (a file path or a postgres:// URL) but received ${JSON.stringify(location)}`);
+  }
+  const o = resolveGalleryOptions(options);
+  if (isPostgresLocation(location)) {
+    const client = pgPoolClient(new pg.Pool({ connectionString: location, max: 4 }));
+    try {
+      const store = await PostgresGalleryStore.open(client, { fingerprint: o.fingerprint, embeddingSize: o.embeddingSize, location: redactLocation(location) });
+      return Gallery.fromStore(store, o);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+  }
+  const store = await SqliteGalleryStore.open(location, { fingerprint: o.fingerprint, embeddingSize: o.embeddingSize, readonly: o.readonly });
+  return Gallery.fromStore(store, o);
+}

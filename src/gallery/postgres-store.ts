@@ -1,0 +1,262 @@
+import { ArcFaceError } from '../core/errors.js';
+import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type {
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, StoreNeighbour, TemplateMatrix, TemplateRecord,
+} from './store.js';
+
+/** Newest schema version this build writes (rows of `arcface_migrations`). */
+export const POSTGRES_SCHEMA_VERSION = 1;
+/** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
+const MIGRATION_LOCK = 0x41464731;
+
+/** Migrations: entry `i` upgrades version `i` to `i + 1`; `dim` is the gallery's embedding size. */
+const MIGRATIONS: readonly ((dim: number) => string)[] = [
+  (dim) => `
+    CREATE TABLE arcface_meta (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE arcface_identities (id text PRIMARY KEY, name text NOT NULL, metadata jsonb NOT NULL DEFAULT '{}',
+      created_at bigint NOT NULL, updated_at bigint NOT NULL);
+    CREATE TABLE arcface_templates (template_id bigserial PRIMARY KEY,
+      identity_id text NOT NULL REFERENCES arcface_identities(id) ON DELETE CASCADE ON UPDATE CASCADE,
+      embedding vector(${dim}) NOT NULL, source_file text, source_sha256 text, det_score double precision,
+      face_size double precision, created_at bigint NOT NULL);
+    CREATE INDEX arcface_templates_by_identity ON arcface_templates (identity_id);
+    CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops);`,
+];
+
+/** Options of {@link PostgresGalleryStore.open}. */
+export interface PostgresStoreOptions {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Shown in messages and `location` (pass the URL without its password). */
+  readonly location: string;
+}
+
+interface TemplateRow {
+  template_id: string | number; identity_id: string; embedding: string; source_file: string | null; source_sha256: string | null;
+  det_score: number | null; face_size: number | null; created_at: string | number;
+}
+interface IdentityRow { id: string; name: string; metadata: Record<string, unknown> | string; created_at: string | number; updated_at: string | number; n?: string | number }
+
+/**
+ * The server-scale gallery: PostgreSQL with pgvector. Templates are `vector(D)` rows with an HNSW
+ * index (`vector_cosine_ops`) for server-side search ({@link PostgresGalleryStore.nearest}); the
+ * schema is versioned in `arcface_migrations` and migrated under an advisory lock. Vectors travel
+ * as pgvector text, which round-trips float32 exactly (shortest decimal forms both ways).
+ *
+ * @example
+ * const store = await PostgresGalleryStore.open(pgPoolClient(pool), { fingerprint, embeddingSize: 512, location: 'postgres://db/faces' })
+ */
+export class PostgresGalleryStore implements GalleryStore {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly meta: GalleryMeta;
+  private readonly client: SqlClient;
+
+  private constructor(client: SqlClient, location: string, meta: GalleryMeta) {
+    this.client = client;
+    this.location = location;
+    this.meta = meta;
+  }
+
+  /** Creates or migrates the schema and checks the recorded model. */
+  static async open(client: SqlClient, opts: PostgresStoreOptions): Promise<PostgresGalleryStore> {
+    const meta = await wrap(opts.location, () => client.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await tx.query('CREATE TABLE IF NOT EXISTS arcface_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
+      const cur = Number((await tx.query<{ v: number | null }>('SELECT MAX(version) AS v FROM arcface_migrations')).rows[0]?.v ?? 0);
+      if (cur > POSTGRES_SCHEMA_VERSION) {
+        throw new ArcFaceError('GALLERY_CORRUPT', `Expected gallery schema version ≤ ${POSTGRES_SCHEMA_VERSION} at ${opts.location} but found ${cur}: it was written by a newer ArcFace.ts`);
+      }
+      if (cur === 0) {
+        const clash = await tx.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`);
+        if (Number(clash.rows[0]?.n ?? 0) > 0) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`);
+      }
+      for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
+        await tx.query((MIGRATIONS[v] as (d: number) => string)(opts.embeddingSize));
+        await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
+      }
+      if (cur === 0) {
+        for (const [k, val] of [['format', 'arcface-gallery'], ['fingerprint', opts.fingerprint], ['embedding_size', String(opts.embeddingSize)], ['generation', '0']]) {
+          await tx.query('INSERT INTO arcface_meta (key, value) VALUES ($1, $2)', [k, val]);
+        }
+      }
+      const rows = (await tx.query<{ key: string; value: string }>('SELECT key, value FROM arcface_meta')).rows;
+      const m = new Map(rows.map((r) => [r.key, r.value]));
+      const size = Number(m.get('embedding_size'));
+      const fingerprint = m.get('fingerprint');
+      if (m.get('format') !== 'arcface-gallery' || fingerprint === undefined || !Number.isInteger(size)) {
+        throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to be an ArcFace.ts gallery but arcface_meta lacks format, fingerprint or embedding_size`);
+      }
+      return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION });
+    }));
+    if (meta.fingerprint !== opts.fingerprint) {
+      throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${opts.location} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
+    }
+    if (meta.embeddingSize !== opts.embeddingSize) {
+      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
+    }
+    return new PostgresGalleryStore(client, opts.location, meta);
+  }
+
+  async generation(): Promise<number> {
+    const r = await this.q<{ value: string }>(`SELECT value FROM arcface_meta WHERE key = 'generation'`);
+    return Number(r[0]?.value ?? 0);
+  }
+
+  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
+    return this.write((tx) => this.enrollOne(tx, identity, templates, mode, Date.now()));
+  }
+
+  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
+    return this.write(async (tx) => {
+      let n = 0;
+      const now = Date.now();
+      for (const it of items) n += (await this.enrollOne(tx, it.identity, it.templates, mode, now)).length;
+      return n;
+    });
+  }
+
+  async getIdentity(id: string): Promise<IdentityRecord | null> {
+    const r = await this.q<IdentityRow>('SELECT * FROM arcface_identities WHERE id = $1', [id]);
+    return r[0] === undefined ? null : toIdentity(r[0]);
+  }
+
+  async listIdentities(): Promise<IdentitySummary[]> {
+    const rows = await this.q<IdentityRow>('SELECT i.*, (SELECT COUNT(*) FROM arcface_templates t WHERE t.identity_id = i.id) AS n FROM arcface_identities i ORDER BY i.id COLLATE "C"');
+    return rows.map((r) => ({ ...toIdentity(r), templateCount: Number(r.n ?? 0) }));
+  }
+
+  async templatesOf(id: string): Promise<TemplateRecord[]> {
+    const rows = await this.q<TemplateRow>('SELECT template_id, identity_id, embedding::text AS embedding, source_file, source_sha256, det_score, face_size, created_at FROM arcface_templates WHERE identity_id = $1 ORDER BY template_id', [id]);
+    return rows.map((r) => ({
+      templateId: Number(r.template_id), identityId: r.identity_id, embedding: this.parse(r.embedding), sourceFile: r.source_file, sourceSha256: r.source_sha256,
+      detScore: r.det_score, faceSize: r.face_size, createdAt: Number(r.created_at),
+    }));
+  }
+
+  async loadMatrix(): Promise<TemplateMatrix> {
+    const dim = this.meta.embeddingSize;
+    const rows = await this.q<TemplateRow>('SELECT template_id, identity_id, embedding::text AS embedding FROM arcface_templates ORDER BY template_id');
+    const matrix = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => matrix.set(this.parse(r.embedding), i * dim));
+    return { dim, matrix, templateIds: Float64Array.from(rows, (r) => Number(r.template_id)), identityIds: rows.map((r) => r.identity_id) };
+  }
+
+  async removeIdentity(id: string): Promise<void> {
+    await this.write(async (tx) => {
+      const r = await tx.query<{ id: string }>('DELETE FROM arcface_identities WHERE id = $1 RETURNING id', [id]);
+      if (r.rows.length === 0) throw notFound(id);
+    });
+  }
+
+  async removeTemplates(templateIds: readonly number[]): Promise<number> {
+    return this.write(async (tx) => (await tx.query<{ template_id: string }>('DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING template_id', [[...templateIds]])).rows.length);
+  }
+
+  async renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void> {
+    await this.write(async (tx) => {
+      if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
+      const target = change.newId ?? id;
+      if (target !== id) {
+        if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [target])).rows.length > 0) {
+          throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity id "${target}" to be free but it is taken`);
+        }
+        await tx.query('UPDATE arcface_identities SET id = $1, updated_at = $2 WHERE id = $3', [target, Date.now(), id]);
+      }
+      if (change.name !== undefined) await tx.query('UPDATE arcface_identities SET name = $1, updated_at = $2 WHERE id = $3', [change.name, Date.now(), target]);
+    });
+  }
+
+  async mergeIdentities(from: string, into: string): Promise<void> {
+    await this.write(async (tx) => {
+      for (const id of [from, into]) if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
+      if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different identities to merge but received "${from}" twice`);
+      await tx.query('UPDATE arcface_templates SET identity_id = $1 WHERE identity_id = $2', [into, from]);
+      await tx.query('DELETE FROM arcface_identities WHERE id = $1', [from]);
+      await tx.query('UPDATE arcface_identities SET updated_at = $1 WHERE id = $2', [Date.now(), into]);
+    });
+  }
+
+  /** Server-side search over templates with the pgvector HNSW index (cosine distance `<=>`). */
+  async nearest(query: Float32Array, k: number): Promise<StoreNeighbour[]> {
+    const rows = await this.q<{ template_id: string; identity_id: string; d: number }>(
+      'SELECT template_id, identity_id, embedding <=> $1::vector AS d FROM arcface_templates ORDER BY embedding <=> $1::vector LIMIT $2', [vectorText(query), k]);
+    return rows.map((r) => ({ templateId: Number(r.template_id), identityId: r.identity_id, score: 1 - Number(r.d) }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+
+  private async enrollOne(tx: SqlQueryable, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {
+    const exists = (await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [identity.id])).rows.length > 0;
+    if (exists && mode === 'create') throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity "${identity.id}" to be new but it is already enrolled`);
+    if (!exists) {
+      await tx.query('INSERT INTO arcface_identities (id, name, metadata, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)',
+        [identity.id, identity.name ?? identity.id, JSON.stringify(identity.metadata ?? {}), identity.createdAt ?? now, now]);
+    } else {
+      await tx.query('UPDATE arcface_identities SET name = COALESCE($1, name), metadata = COALESCE($2::jsonb, metadata), updated_at = $3 WHERE id = $4',
+        [identity.name ?? null, identity.metadata === undefined ? null : JSON.stringify(identity.metadata), now, identity.id]);
+    }
+    const ids: number[] = [];
+    for (const t of templates) {
+      const r = await tx.query<{ template_id: string }>(
+        'INSERT INTO arcface_templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES ($1, $2::vector, $3, $4, $5, $6, $7) RETURNING template_id',
+        [identity.id, vectorText(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now]);
+      ids.push(Number(r.rows[0]?.template_id));
+    }
+    return ids;
+  }
+
+  private async write<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return wrap(this.location, () => this.client.transaction(async (tx) => {
+      const out = await fn(tx);
+      await tx.query(`UPDATE arcface_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'`);
+      return out;
+    }));
+  }
+
+  private async q<R>(text: string, params?: readonly unknown[]): Promise<R[]> {
+    return wrap(this.location, async () => (await this.client.query<R>(text, params)).rows);
+  }
+
+  private parse(text: string): Float32Array {
+    const v = Float32Array.from(text.slice(1, -1).split(','), Number);
+    if (v.length !== this.meta.embeddingSize) {
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${this.meta.embeddingSize}-d vectors in ${this.location} but read ${v.length}`);
+    }
+    return v;
+  }
+}
+
+/** pgvector's text form; JavaScript's shortest round-trip decimals parse back to the same float32. */
+function vectorText(v: Float32Array): string {
+  return `[${Array.prototype.join.call(v, ',')}]`;
+}
+
+function notFound(id: string): ArcFaceError {
+  return new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
+}
+
+function toIdentity(r: IdentityRow): IdentityRecord {
+  const metadata = typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Record<string, unknown>) : r.metadata;
+  return { id: r.id, name: r.name, metadata, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+}
+
+/** Passes coded errors through; unreachable or contended databases are `GALLERY_BUSY`, other SQL failures `GALLERY_CORRUPT`. */
+async function wrap<T>(location: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ArcFaceError) throw e;
+    const code = String((e as { code?: unknown }).code ?? '');
+    // SQLSTATE class 40 (transaction rollback: serialization, deadlock) and 55P03 (lock not available).
+    // SQLSTATE class 08 (connection exception) and socket errors: the server is unavailable, not damaged.
+    if (code.startsWith('08') || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
+      throw new ArcFaceError('GALLERY_BUSY', `Expected the gallery database at ${location} to be reachable but: ${(e as Error).message}`, { cause: e });
+    }
+    if (code.startsWith('40') || code === '55P03') throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${location} to be free but the database reports ${code}: ${(e as Error).message}`, { cause: e });
+    throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to answer as an ArcFace.ts gallery but the database reports: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import { ArcFaceError } from '../core/errors.js';
+import type { GalleryMeta } from './store.js';
+
+/** `PRAGMA application_id` of gallery files: ASCII "AFG1", so other SQLite files are told apart. */
+export const SQLITE_APPLICATION_ID = 0x41464731;
+/** Current schema version (`PRAGMA user_version`). */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+/** Migrations: entry `i` upgrades schema version `i` to `i + 1`. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE gallery_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+   CREATE TABLE identities (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}',
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE templates (
+     template_id INTEGER PRIMARY KEY,
+     identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE ON UPDATE CASCADE,
+     embedding BLOB NOT NULL, source_file TEXT, source_sha256 TEXT, det_score REAL, face_size REAL,
+     created_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX templates_by_identity ON templates(identity_id);`,
+];
+
+/**
+ * Prepares a connection (WAL, foreign keys) and creates or migrates the schema; returns the meta.
+ *
+ * @example
+ * const meta = initialise(db, 'people.db', { fingerprint, embeddingSize: 512 })
+ */
+export function initialise(db: Database.Database, path: string, opts: { readonly fingerprint: string; readonly embeddingSize: number }): GalleryMeta {
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  // NORMAL is durable in WAL mode against process crashes (only an OS crash may drop the last commits).
+  db.pragma('synchronous = NORMAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    const tables = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
+    if (tables > 0) throw foreign(path, 'it has tables but no gallery schema version');
+    db.transaction(() => {
+      db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
+      migrate(db, 0);
+      const put = db.prepare('INSERT INTO gallery_meta (key, value) VALUES (?, ?)');
+      put.run('format', 'arcface-gallery');
+      put.run('fingerprint', opts.fingerprint);
+      put.run('embedding_size', String(opts.embeddingSize));
+      put.run('generation', '0');
+    }).immediate();
+  } else {
+    checkApplication(db, path, version);
+    if (version < SQLITE_SCHEMA_VERSION) db.transaction(() => migrate(db, version)).immediate();
+  }
+  return readMeta(db, path);
+}
+
+function migrate(db: Database.Database, from: number): void {
+  for (let v = from; v < SQLITE_SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+  db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+}
+
+function checkApplication(db: Database.Database, path: string, version: number): void {
+  const app = db.pragma('application_id', { simple: true }) as number;
+  if (app !== SQLITE_APPLICATION_ID) throw foreign(path, `its application_id is ${app}, not ${SQLITE_APPLICATION_ID} ("AFG1")`);
+  if (version > SQLITE_SCHEMA_VERSION) {
+    throw new ArcFaceError('GALLERY_CORRUPT', `Expected gallery schema version ≤ ${SQLITE_SCHEMA_VERSION} in ${path} but found ${version}: it was written by a newer ArcFace.ts`);
+  }
+}
+
+/**
+ * Reads the recorded fingerprint, size and schema version; `GALLERY_CORRUPT` for foreign files.
+ *
+ * @example
+ * readMeta(db, 'people.db').fingerprint
+ */
+export function readMeta(db: Database.Database, path: string): GalleryMeta {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) throw foreign(path, 'it has no gallery schema version');
+  checkApplication(db, path, version);
+  const rows = db.prepare('SELECT key, value FROM gallery_meta').all() as { key: string; value: string }[];
+  const m = new Map(rows.map((r) => [r.key, r.value]));
+  const size = Number(m.get('embedding_size'));
+  const fingerprint = m.get('fingerprint');
+  if (m.get('format') !== 'arcface-gallery' || fingerprint === undefined || !Number.isInteger(size) || size < 1) {
+    throw foreign(path, 'its gallery_meta table lacks format, fingerprint or embedding_size');
+  }
+  return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: version });
+}
+
+function foreign(path: string, why: string): ArcFaceError {
+  return new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be an ArcFace.ts gallery but ${why}`);
+}
+
+/**
+ * Runs `fn`, mapping SQLite failures to coded errors: busy → `GALLERY_BUSY`, damage → `GALLERY_CORRUPT`.
+ *
+ * @example
+ * guard('people.db', () => db.prepare('SELECT 1').get())
+ */
+export function guard<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ArcFaceError) throw e;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${path} to be free but another process held it past the busy timeout`, { cause: e });
+    }
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_ERROR' || code === 'SQLITE_CANTOPEN') {
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be a readable ArcFace.ts gallery but SQLite reports: ${(e as Error).message}`, { cause: e });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,250 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { ArcFaceError } from '../core/errors.js';
+import { decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { guard, initialise, readMeta } from './sqlite-schema.js';
+import type {
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, TemplateMatrix, TemplateRecord,
+} from './store.js';
+
+/** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Options of {@link SqliteGalleryStore.open}. */
+export interface SqliteStoreOptions {
+  /** Recogniser fingerprint; a new file records it, an existing one must match (`MODEL_MISMATCH`). */
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Open read-only (no file is created). */
+  readonly readonly?: boolean;
+  readonly busyTimeoutMs?: number;
+}
+
+interface TemplateRow {
+  template_id: number; identity_id: string; embedding: Buffer; source_file: string | null; source_sha256: string | null;
+  det_score: number | null; face_size: number | null; created_at: number;
+}
+interface IdentityRow { id: string; name: string; metadata: string; created_at: number; updated_at: number; n?: number }
+
+/**
+ * The embedded gallery: one SQLite file in WAL mode (readers run while one process writes), with
+ * embeddings as little-endian float32 BLOBs and every write in one transaction. The schema version
+ * is `PRAGMA user_version`; files from a newer version, other SQLite files and non-SQLite files
+ * are refused with `GALLERY_CORRUPT`.
+ *
+ * @example
+ * const store = await SqliteGalleryStore.open('people.db', { fingerprint, embeddingSize: 512 })
+ */
+export class SqliteGalleryStore implements GalleryStore {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  readonly meta: GalleryMeta;
+  private readonly db: Database.Database;
+
+  private constructor(location: string, db: Database.Database, meta: GalleryMeta) {
+    this.location = location;
+    this.db = db;
+    this.meta = meta;
+  }
+
+  /** Opens or creates the gallery file at `path`. */
+  static async open(path: string, opts: SqliteStoreOptions): Promise<SqliteGalleryStore> {
+    const ro = opts.readonly === true;
+    if (ro && !existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: ro, fileMustExist: ro });
+    } catch (cause) {
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be openable as a gallery file but it is not: ${(cause as Error).message}`, { cause });
+    }
+    try {
+      db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+      const meta = guard(path, () => (ro ? readMeta(db, path) : initialise(db, path, opts)));
+      if (meta.fingerprint !== opts.fingerprint) {
+        throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${path} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
+      }
+      if (meta.embeddingSize !== opts.embeddingSize) {
+        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
+      }
+      return new SqliteGalleryStore(path, db, meta);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Reads a gallery file's recorded fingerprint and size without checking them against a model. */
+  static async inspect(path: string): Promise<GalleryMeta> {
+    if (!existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
+    const db = guard(path, () => new Database(path, { readonly: true, fileMustExist: true }));
+    try {
+      return guard(path, () => readMeta(db, path));
+    } finally {
+      db.close();
+    }
+  }
+
+  async generation(): Promise<number> {
+    return this.run(() => Number((this.db.prepare(`SELECT value FROM gallery_meta WHERE key = 'generation'`).get() as { value: string }).value));
+  }
+
+  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
+    return this.write(() => this.enrollOne(identity, templates, mode, Date.now()));
+  }
+
+  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
+    return this.write(() => {
+      const now = Date.now();
+      let n = 0;
+      for (const it of items) n += this.enrollOne(it.identity, it.templates, mode, now).length;
+      return n;
+    });
+  }
+
+  async getIdentity(id: string): Promise<IdentityRecord | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM identities WHERE id = ?').get(id) as IdentityRow | undefined;
+      return row === undefined ? null : toIdentity(row);
+    });
+  }
+
+  async listIdentities(): Promise<IdentitySummary[]> {
+    return this.run(() => {
+      const rows = this.db.prepare(
+        'SELECT i.*, (SELECT COUNT(*) FROM templates t WHERE t.identity_id = i.id) AS n FROM identities i ORDER BY i.id',
+      ).all() as IdentityRow[];
+      return rows.map((r) => ({ ...toIdentity(r), templateCount: r.n ?? 0 }));
+    });
+  }
+
+  async templatesOf(id: string): Promise<TemplateRecord[]> {
+    return this.run(() => {
+      const rows = this.db.prepare('SELECT * FROM templates WHERE identity_id = ? ORDER BY template_id').all(id) as TemplateRow[];
+      return rows.map((r) => this.toTemplate(r));
+    });
+  }
+
+  async loadMatrix(): Promise<TemplateMatrix> {
+    return this.run(() => {
+      const dim = this.meta.embeddingSize;
+      const tx = this.db.transaction(() => {
+        const n = (this.db.prepare('SELECT COUNT(*) AS n FROM templates').get() as { n: number }).n;
+        const matrix = new Float32Array(n * dim);
+        const templateIds = new Float64Array(n);
+        const identityIds: string[] = new Array<string>(n);
+        let r = 0;
+        const it = this.db.prepare('SELECT template_id, identity_id, embedding FROM templates ORDER BY template_id').raw(true).iterate() as IterableIterator<[number, string, Buffer]>;
+        for (const [tid, iid, blob] of it) {
+          if (r >= n) break;
+          decodeFloat32LE(blob, dim, matrix, r * dim);
+          templateIds[r] = tid;
+          identityIds[r] = iid;
+          r++;
+        }
+        return { dim, matrix, templateIds, identityIds };
+      });
+      return tx.deferred();
+    });
+  }
+
+  async removeIdentity(id: string): Promise<void> {
+    this.write(() => {
+      const info = this.db.prepare('DELETE FROM identities WHERE id = ?').run(id);
+      if (info.changes === 0) throw notFound(id);
+    });
+  }
+
+  async removeTemplates(templateIds: readonly number[]): Promise<number> {
+    return this.write(() => {
+      const del = this.db.prepare('DELETE FROM templates WHERE template_id = ?');
+      let n = 0;
+      for (const t of templateIds) n += del.run(t).changes;
+      return n;
+    });
+  }
+
+  async renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void> {
+    this.write(() => {
+      const cur = this.db.prepare('SELECT id FROM identities WHERE id = ?').get(id);
+      if (cur === undefined) throw notFound(id);
+      if (change.newId !== undefined && change.newId !== id) {
+        if (this.db.prepare('SELECT id FROM identities WHERE id = ?').get(change.newId) !== undefined) {
+          throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity id "${change.newId}" to be free but it is taken`);
+        }
+        this.db.prepare('UPDATE identities SET id = ?, updated_at = ? WHERE id = ?').run(change.newId, Date.now(), id);
+      }
+      if (change.name !== undefined) {
+        this.db.prepare('UPDATE identities SET name = ?, updated_at = ? WHERE id = ?').run(change.name, Date.now(), change.newId ?? id);
+      }
+    });
+  }
+
+  async mergeIdentities(from: string, into: string): Promise<void> {
+    this.write(() => {
+      for (const id of [from, into]) if (this.db.prepare('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
+      if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different identities to merge but received "${from}" twice`);
+      this.db.prepare('UPDATE templates SET identity_id = ? WHERE identity_id = ?').run(into, from);
+      this.db.prepare('DELETE FROM identities WHERE id = ?').run(from);
+      this.db.prepare('UPDATE identities SET updated_at = ? WHERE id = ?').run(Date.now(), into);
+    });
+  }
+
+  /** Result of SQLite's `PRAGMA integrity_check` (`['ok']` when sound). */
+  integrityCheck(): string[] {
+    return this.run(() => (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private enrollOne(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): number[] {
+    const existing = this.db.prepare('SELECT id FROM identities WHERE id = ?').get(identity.id);
+    if (existing !== undefined && mode === 'create') {
+      throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity "${identity.id}" to be new but it is already enrolled`);
+    }
+    if (existing === undefined) {
+      this.db.prepare('INSERT INTO identities (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+        identity.id, identity.name ?? identity.id, JSON.stringify(identity.metadata ?? {}), identity.createdAt ?? now, now,
+      );
+    } else {
+      const set = this.db.prepare('UPDATE identities SET name = COALESCE(?, name), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ?');
+      set.run(identity.name ?? null, identity.metadata === undefined ? null : JSON.stringify(identity.metadata), now, identity.id);
+    }
+    const ins = this.db.prepare(
+      'INSERT INTO templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    return templates.map((t) => Number(ins.run(
+      identity.id, encodeFloat32LE(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now,
+    ).lastInsertRowid));
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction that also bumps the generation counter. */
+  private write<T>(fn: () => T): T {
+    return this.run(() => this.db.transaction(() => {
+      const out = fn();
+      this.db.prepare(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
+      return out;
+    }).immediate());
+  }
+
+  private run<T>(fn: () => T): T {
+    return guard(this.location, fn);
+  }
+
+  private toTemplate(r: TemplateRow): TemplateRecord {
+    return {
+      templateId: r.template_id, identityId: r.identity_id, embedding: decodeFloat32LE(r.embedding, this.meta.embeddingSize),
+      sourceFile: r.source_file, sourceSha256: r.source_sha256, detScore: r.det_score, faceSize: r.face_size, createdAt: r.created_at,
+    };
+  }
+}
+
+function notFound(id: string): ArcFaceError {
+  return new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
+}
+
+function toIdentity(r: IdentityRow): IdentityRecord {
+  return { id: r.id, name: r.name, metadata: JSON.parse(r.metadata) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+

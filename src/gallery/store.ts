@@ -1,0 +1,135 @@
+/**
+ * The gallery store contract: where identities and their templates live. Two implementations sit
+ * behind it, an embedded SQLite file ({@link SqliteGalleryStore}) and PostgreSQL + pgvector
+ * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
+ */
+
+/** Who a gallery belongs to: the recogniser that made its embeddings. */
+export interface GalleryMeta {
+  /** `modelFingerprint()` of the recogniser (model SHA-256 + contract + embedding size). */
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Schema version of the store (SQLite `user_version`, Postgres migrations table). */
+  readonly schemaVersion: number;
+}
+
+/** One person (or any enrolled subject). */
+export interface IdentityRecord {
+  readonly id: string;
+  readonly name: string;
+  /** Free JSON object supplied at enrolment. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** An identity with its template count, as listed. */
+export interface IdentitySummary extends IdentityRecord {
+  readonly templateCount: number;
+}
+
+/** Where a template came from; every field optional for templates enrolled as raw embeddings. */
+export interface TemplateSource {
+  /** File name (not the full path) of the source image. */
+  readonly sourceFile?: string | null;
+  /** SHA-256 (hex) of the source image bytes. */
+  readonly sourceSha256?: string | null;
+  /** Detector score of the face. */
+  readonly detScore?: number | null;
+  /** Face size in pixels (the longer side of the detection box). */
+  readonly faceSize?: number | null;
+}
+
+/** A template to add: a unit embedding and where it came from. */
+export interface NewTemplate extends TemplateSource {
+  readonly embedding: Float32Array;
+  /** Milliseconds since the epoch; defaults to now (import keeps the original). */
+  readonly createdAt?: number;
+}
+
+/** A stored template. */
+export interface TemplateRecord {
+  /** Store-assigned id, increasing in insertion order. */
+  readonly templateId: number;
+  readonly identityId: string;
+  readonly embedding: Float32Array;
+  readonly sourceFile: string | null;
+  readonly sourceSha256: string | null;
+  readonly detScore: number | null;
+  readonly faceSize: number | null;
+  readonly createdAt: number;
+}
+
+/** Every template of a gallery in one contiguous matrix, rows ordered by `templateId`. */
+export interface TemplateMatrix {
+  readonly dim: number;
+  /** `rows × dim` float32, row-major. */
+  readonly matrix: Float32Array;
+  readonly templateIds: Float64Array;
+  /** Identity id of each row. */
+  readonly identityIds: readonly string[];
+}
+
+/** An identity to create or extend in one transaction. */
+export interface IdentityWrite {
+  readonly id: string;
+  /** Display name; kept when extending an identity and the name is omitted. */
+  readonly name?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Milliseconds since the epoch, for import; defaults to now. */
+  readonly createdAt?: number;
+}
+
+/** How {@link GalleryStore.enroll} treats an existing identity. */
+export type EnrollMode = 'create' | 'append';
+
+/** A template found by a store-side nearest-neighbour search. */
+export interface StoreNeighbour {
+  readonly templateId: number;
+  readonly identityId: string;
+  /** Cosine similarity. */
+  readonly score: number;
+}
+
+/**
+ * A persistent, transactional gallery store. Every write is one transaction: a reader never sees a
+ * half-written identity, and a crash loses nothing that was committed. Each write bumps
+ * {@link GalleryStore.generation}, which caches and persisted indexes use to know they are stale.
+ *
+ * @example
+ * const store = await SqliteGalleryStore.open('people.db', { fingerprint, embeddingSize: 512 })
+ * await store.enroll({ id: 'ada', name: 'Ada' }, [{ embedding }], 'create')
+ */
+export interface GalleryStore {
+  /** `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The path or URL (password removed) the store was opened from. */
+  readonly location: string;
+  readonly meta: GalleryMeta;
+  /** A counter bumped by every committed write (by any process). */
+  generation(): Promise<number>;
+  /**
+   * Creates (`create`: fails with `IDENTITY_EXISTS` when present) or extends (`append`: creates when
+   * absent) an identity and adds templates, atomically. Returns the new template ids.
+   */
+  enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]>;
+  /** Many identities in one transaction (bulk import and benchmarks). */
+  enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number>;
+  getIdentity(id: string): Promise<IdentityRecord | null>;
+  listIdentities(): Promise<IdentitySummary[]>;
+  templatesOf(id: string): Promise<TemplateRecord[]>;
+  /** Every template, for the in-memory index. */
+  loadMatrix(): Promise<TemplateMatrix>;
+  /** Removes an identity and its templates; `IDENTITY_NOT_FOUND` when absent. */
+  removeIdentity(id: string): Promise<void>;
+  /** Removes templates by id; returns how many were removed. */
+  removeTemplates(templateIds: readonly number[]): Promise<number>;
+  /** Changes the display name and/or the id; `IDENTITY_EXISTS` when `newId` is taken. */
+  renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void>;
+  /** Moves every template of `from` to `into` and removes `from`. */
+  mergeIdentities(from: string, into: string): Promise<void>;
+  /** Optional server-side nearest-neighbour search (pgvector HNSW). */
+  nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
+  close(): Promise<void>;
+}
