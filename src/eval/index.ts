@@ -14,3 +14,33 @@ export {
   type KFoldOptions,
   type KFoldResult,
 } from './verification.js';
+export { EmbeddingCache, sha256Hex, type CachedEmbedding } from './embedding-cache.js';
+export { embedImageFiles, formatDuration, formatProgress, readEvalFile, type EmbeddedFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
+export {
+  centralFallbackLandmarks,
+  embedCentralFace,
+  FALLBACK_FACE_FRACTION,
+  FALLBACK_METHOD,
+  squaredL2,
+  type EvalRecognizer,
+  type ImageEmbedding,
+} from './face-embedding.js';
+export { parseLfwPeople, readLfwPeople, type LfwPerson } from './lfw-people.js';
+export { lfwImagePath, parseLfwPairs, readLfwPairs, uniqueLfwImages, type LfwImageRef, type LfwPair, type LfwPairs } from './lfw-pairs.js';
+export { runLfwEvaluation, type LfwEvaluation, type LfwEvaluationOptions } from './lfw-evaluation.js';
+export { histogramSvg, rocSvg, svgToPng } from './plots.js';
+export { splitProtocolLines, readProtocolText, type ProtocolLine } from './protocol-text.js';
+export { buildReport, reportMarkdown, writeReport, type EvalConfig, type EvalCounts, type EvalReport, type EvalTiming, type ReportFiles } from './report.js';
+export { calibrateThreshold, parsePairScores, readPairScores, type PairScores } from './scores-file.js';
+export {
+  DEFAULT_FRAMES_PER_VIDEO,
+  embedVideo,
+  runVideoEvaluation,
+  splitRanges,
+  VIDEO_AGGREGATION,
+  type VideoEvaluation,
+  type VideoEvaluationOptions,
+  type VideoTemplate,
+} from './video-evaluation.js';
+export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoInfo, type VideoSource } from './video-frames.js';
+export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';

@@ -17,6 +17,8 @@ export interface ProtocolOptions {
   readonly folds: number;
   /** FARs at which TAR and thresholds are reported. */
   readonly fars: readonly number[];
+  /** Explicit contiguous fold ranges (video splits); overrides `folds`. */
+  readonly ranges?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Defaults of {@link ProtocolOptions}. */
@@ -55,7 +57,7 @@ export function evaluateVerification(dist: ArrayLike<number>, same: ArrayLike<bo
   assertPairArrays('dist', dist, same);
   const folds = options.folds ?? PROTOCOL_DEFAULTS.folds;
   const fars = options.fars ?? PROTOCOL_DEFAULTS.fars;
-  const kfold = kFoldVerification(dist, same, { folds });
+  const kfold = kFoldVerification(dist, same, options.ranges === undefined ? { folds } : { ranges: options.ranges });
   const scores = Float64Array.from(dist, (d) => -d);
   const roc = rocCurve(scores, same);
   const fullRoc = rocCurve(scores, same, { dropIntermediate: false });

@@ -23,6 +23,11 @@ export interface KFoldOptions {
   readonly folds: number;
   /** Candidate distance thresholds, tried in order (first best wins). */
   readonly thresholds: readonly number[];
+  /**
+   * Explicit fold ranges `[start, end)` covering all pairs in order (e.g. the splits of a video
+   * protocol); when given, `folds` is ignored.
+   */
+  readonly ranges?: ReadonlyArray<readonly [number, number]>;
 }
 
 /**
@@ -84,6 +89,20 @@ export function foldRanges(pairs: number, folds: number): Array<readonly [number
   return out;
 }
 
+function assertRanges(ranges: ReadonlyArray<readonly [number, number]>, pairs: number): Array<readonly [number, number]> {
+  let next = 0;
+  for (const [i, r] of ranges.entries()) {
+    if (!Array.isArray(r) || r[0] !== next || !Number.isInteger(r[1]) || r[1] <= r[0]) {
+      throw new RangeError(`Expected fold range ${i} to start at ${next} and be non-empty but received ${JSON.stringify(r)}`);
+    }
+    next = r[1];
+  }
+  if (next !== pairs || ranges.length === 0) {
+    throw new RangeError(`Expected fold ranges to cover all ${pairs} pairs but they cover ${next}`);
+  }
+  return [...ranges];
+}
+
 interface Counts {
   tp: number;
   fp: number;
@@ -118,11 +137,12 @@ function accuracyOf(c: Counts): number {
  */
 export function kFoldVerification(dist: ArrayLike<number>, same: ArrayLike<boolean>, options: Partial<KFoldOptions> = {}): KFoldResult {
   assertPairArrays('dist', dist, same);
-  const folds = assertInteger('folds', options.folds ?? KFOLD_DEFAULTS.folds, 1, dist.length);
+  const ranges = options.ranges === undefined ? foldRanges(dist.length, options.folds ?? KFOLD_DEFAULTS.folds) : assertRanges(options.ranges, dist.length);
+  const folds = ranges.length;
   const thresholds = options.thresholds ?? KFOLD_DEFAULTS.thresholds;
   if (thresholds.length === 0) throw new RangeError('Expected at least one threshold but received an empty list');
   const results: FoldResult[] = [];
-  for (const [f, [start, end]] of foldRanges(dist.length, folds).entries()) {
+  for (const [f, [start, end]] of ranges.entries()) {
     const isTest = (i: number): boolean => i >= start && i < end;
     const isTrain = folds === 1 ? (): boolean => true : (i: number): boolean => !isTest(i);
     let bestIndex = 0;
