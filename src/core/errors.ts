@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   MODEL_CONTRACT_MISMATCH: { http: 500, exit: 3 },
   MODEL_CHECKSUM_MISMATCH: { http: 500, exit: 3 },
   MODEL_DOWNLOAD_FAILED: { http: 502, exit: 3 },
+  MODEL_CACHE_UNWRITABLE: { http: 500, exit: 3 },
   ARCHIVE_INVALID: { http: 500, exit: 3 },
   ARCHIVE_UNSUPPORTED_VERSION: { http: 500, exit: 3 },
   EMBEDDING_SIZE_MISMATCH: { http: 400, exit: 2 },

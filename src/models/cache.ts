@@ -35,6 +35,25 @@ export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => undefined);
 }
 
+/**
+ * Creates the model cache folder if needed; throws `MODEL_CACHE_UNWRITABLE` naming the folder when
+ * it cannot be created (a file in the way, no permission, read-only disk).
+ *
+ * @example
+ * await ensureModelHome(locations.home)
+ */
+export async function ensureModelHome(home: string): Promise<void> {
+  try {
+    await mkdir(home, { recursive: true });
+  } catch (e) {
+    throw new ArcFaceError(
+      'MODEL_CACHE_UNWRITABLE',
+      `Expected a writable model folder at ${home} but it could not be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Set ARCFACE_HOME to a writable folder.`,
+      { cause: e, details: { home } },
+    );
+  }
+}
+
 /** What {@link addModel} did. */
 export interface AddedModel {
   /** Absolute path of the file in the cache. */
@@ -106,14 +125,14 @@ export async function addModel(file: string, locations: ModelLocations, options:
   if (existing?.isFile() === true && existing.size === info.size && (await sha256File(target)) === sha256) {
     return { path: target, name: model?.name, sha256, size: info.size, copied: false };
   }
-  await mkdir(loc.home, { recursive: true });
+  await ensureModelHome(loc.home);
   const tmp = tempPathIn(loc.home, fileName);
   try {
     await copyFile(source, tmp);
     await rename(tmp, target);
   } catch (e) {
     await removeQuietly(tmp);
-    throw new ArcFaceError('INTERNAL', `Expected to copy ${source} into ${loc.home} but it failed: ${(e as Error).message}`, { cause: e });
+    throw new ArcFaceError('MODEL_CACHE_UNWRITABLE', `Expected to copy ${source} into ${loc.home} but it failed: ${(e as Error).message}`, { cause: e });
   }
   return { path: target, name: model?.name, sha256, size: info.size, copied: true };
 }

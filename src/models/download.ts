@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../core/errors.js';
-import { removeQuietly, sha256File, tempPathIn } from './cache.js';
+import { ensureModelHome, removeQuietly, sha256File, tempPathIn } from './cache.js';
 import type { KnownModel, ModelOrigin } from './known-model.js';
 import { findKnownModel, KNOWN_MODELS } from './known-models.js';
 import { searchFolders, validateModelLocations, type ModelLocations } from './registry.js';
@@ -184,8 +184,8 @@ async function presentCopy(model: KnownModel, locations: ModelLocations): Promis
  * A good copy already in `dirs` or `home` is returned without downloading unless `force` is set.
  *
  * Throws `MODEL_UNKNOWN_NAME`, `MODEL_DOWNLOAD_FAILED` (unreachable, HTTP error, cut connection,
- * no direct download; the message says how to add the file by hand), `MODEL_CHECKSUM_MISMATCH`
- * or `ARCHIVE_INVALID`.
+ * no direct download; the message says how to add the file by hand), `MODEL_CHECKSUM_MISMATCH`,
+ * `ARCHIVE_INVALID` or `MODEL_CACHE_UNWRITABLE`.
  *
  * @example
  * const { path } = await pullModel('yunet-n', locations, { onProgress: (e) => bar.update(e.receivedBytes) })
@@ -210,7 +210,7 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
       { details: { name: model.name } },
     );
   }
-  await mkdir(loc.home, { recursive: true });
+  await ensureModelHome(loc.home);
   const fetchImpl: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const errors: ArcFaceError[] = [];
   for (const source of downloadable) {
@@ -223,7 +223,7 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
   }
   const last = errors[errors.length - 1];
   const code = last !== undefined && last.code !== 'MODEL_DOWNLOAD_FAILED' && errors.every((e) => e.code === last.code) ? last.code : 'MODEL_DOWNLOAD_FAILED';
-  throw new ArcFaceError(code, `Could not pull ${model.name}:\n${errors.map((e) => `  - ${e.message}`).join('\n')}\n${manualHelp(model).trim()}`, {
+  throw new ArcFaceError(code, `Expected to pull ${model.name} but every source failed:\n${errors.map((e) => `  - ${e.message}`).join('\n')}\n${manualHelp(model).trim()}`, {
     cause: last,
     details: { name: model.name, attempts: errors.map((e) => e.toJSON()) },
   });

@@ -204,6 +204,23 @@ describe('pullModel over HTTP', () => {
   });
 });
 
+describe('pullModel refusals', () => {
+  it('refuses a malformed URL, a cancelled pull and an unwritable home', async () => {
+    const home = freshHome('misc');
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: 'not a url' }), { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('not a valid URL'));
+    const controller = new AbortController();
+    const pending = pullModel(withSources({ kind: 'file', url: `${base}/stall.onnx` }), { home, dirs: [] }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(pending, (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('cancelled'));
+    assert.deepEqual(filesIn(home), []);
+    const blocker = join(freshHome('blocker-parent'), 'file');
+    mkdirSync(join(blocker, '..'), { recursive: true });
+    writeFileSync(blocker, 'x');
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: join(blocker, 'home'), dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'));
+    await assert.rejects(pullModel('yunet-s', { home: '', dirs: [] }), TypeError);
+  });
+});
+
 describe('pullModel from a zip pack', () => {
   it('downloads the pack, checks its checksum, extracts the one entry and removes the pack', async () => {
     const home = freshHome('zip');
@@ -248,6 +265,20 @@ describe('extractZipEntry', () => {
     damaged.writeUInt8(damaged.readUInt8(30 + 'pack/readme.txt'.length + 1) ^ 0xff, 30 + 'pack/readme.txt'.length + 1);
     writeFileSync(join(dir, 'damaged.zip'), damaged);
     await assert.rejects(extractZipEntry(join(dir, 'damaged.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('damaged'));
+    const nameLen = 'pack/readme.txt'.length;
+    const centralStart = ZIP.length - 22 - (46 * 2 + nameLen + 'pack/yunet_s_dynamic.onnx'.length);
+    const bzip = Buffer.from(ZIP);
+    bzip.writeUInt16LE(12, centralStart + 10);
+    writeFileSync(join(dir, 'bzip.zip'), bzip);
+    await assert.rejects(extractZipEntry(join(dir, 'bzip.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('method 12'));
+    const encrypted = Buffer.from(ZIP);
+    encrypted.writeUInt16LE(1, centralStart + 8);
+    writeFileSync(join(dir, 'enc.zip'), encrypted);
+    await assert.rejects(extractZipEntry(join(dir, 'enc.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('encrypted'));
+    const zip64 = Buffer.from(ZIP);
+    zip64.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
+    writeFileSync(join(dir, 'z64.zip'), zip64);
+    await assert.rejects(listZipEntries(join(dir, 'z64.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('Zip64'));
     writeFileSync(join(dir, 'not.zip'), 'plain text, no zip here');
     await assert.rejects(listZipEntries(join(dir, 'not.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID'));
   });

@@ -75,6 +75,15 @@ describe('addModel', () => {
     assert.deepEqual(readdirSync(home), []);
   });
 
+  it('fails with MODEL_CACHE_UNWRITABLE when home cannot be created', async () => {
+    const blocker = join(freshDir('blocked'), 'a-file');
+    writeFileSync(blocker, 'x');
+    await assert.rejects(
+      addModel(join(MODELS, 'yunet_n_dynamic.onnx'), { home: join(blocker, 'home'), dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE') && e.message.includes('ARCFACE_HOME') && e.exitCode === 3,
+    );
+  });
+
   it('rejects a missing file and invalid parameters', async () => {
     await assert.rejects(addModel(join(scratch, 'nope.onnx'), { home: scratch, dirs: [] }), (e) => isArcFaceError(e, 'FILE_NOT_FOUND') && e.exitCode === 2);
     await assert.rejects(addModel(scratch, { home: join(scratch, 'h'), dirs: [] }), (e) => isArcFaceError(e, 'FILE_NOT_FOUND'));
@@ -83,6 +92,10 @@ describe('addModel', () => {
 });
 
 describe('verifyModels', () => {
+  it('rejects invalid locations', async () => {
+    await assert.rejects(verifyModels({ home: 3, dirs: [] } as unknown as { home: string; dirs: string[] }), TypeError);
+  });
+
   it('confirms every staged model in the shared folder', async () => {
     const rows = await verifyModels({ home: join(scratch, 'no-home'), dirs: [MODELS] });
     assert.equal(rows.length, 8);
