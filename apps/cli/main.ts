@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerModelsInspect } from './commands/models-inspect.js';
+import { registerModelsCommands } from './commands/models-registry.js';
 import { contextFromProcess, EXIT, reportError } from './context.js';
 
 const ctx = contextFromProcess();
@@ -23,6 +24,7 @@ registerCompareCommand(program, ctx);
 registerEmbedCommand(program, ctx);
 const models = program.command('models').description('Inspect, list, add, verify and download models.');
 registerModelsInspect(models, ctx);
+registerModelsCommands(models, ctx);
 
 try {
   await program.parseAsync(process.argv);

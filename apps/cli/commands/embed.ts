@@ -5,6 +5,7 @@ import { decodeImageFile } from '../../../src/image/index.js';
 import { resolveModelPath } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, recognizeFiles } from '../../../src/pipeline/index.js';
 import { EXIT, expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { createProgress } from '../progress.js';
 import { parseIntOption, rounded } from './options.js';
 
 interface EmbedOptions {
@@ -61,8 +62,10 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
       const out: unknown[] = [];
       let noFace = 0;
       let firstError: ArcFaceError | undefined;
+      const progress = createProgress({ total: files.length, label: 'embed', stream: process.stderr, silent: ctx.json || files.length < 2 });
       try {
         for await (const r of recognizeFiles(fr, files)) {
+          progress.tick();
           if (r.error !== undefined) {
             firstError ??= r.error;
             ctx.stderr.write(`arcface: ${r.file}: ${r.error.code}: ${r.error.message}\n`);
@@ -79,6 +82,7 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
           });
         }
       } finally {
+        progress.done();
         await fr.dispose();
       }
       printJson(ctx, out);

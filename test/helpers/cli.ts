@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, sharedPath } from './shared.js';
+
+/** The built CLI entry (npm ci / npm test build it first). */
+export const CLI = join(REPO_ROOT, 'dist', 'apps', 'cli', 'main.js');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh model home, so licence notices and caches start empty. */
+export function freshHome(): string {
+  return mkdtempSync(join(tmpdir(), 'arcface-home-'));
+}
+
+/** Runs the real `arcface` binary with the shared models on ARCFACE_MODELS. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  if (!existsSync(CLI)) throw new Error(`CLI not built at ${CLI}: run npm run build`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: env.ARCFACE_HOME ?? freshHome(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
