@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ArcFaceError } from '../../src/core/index.js';
+import { registerAuth } from './auth.js';
+import { makeContext, type ServerContext } from './context.js';
+import type { InferenceEngine } from './engine.js';
+import { sendError } from './http-errors.js';
+import { ServerMetrics } from './metrics.js';
+import { resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
+import { registerComprefaceRoutes } from './routes/compreface.js';
+import { registerFaceRoutes } from './routes/faces.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerKeyRoutes } from './routes/keys.js';
+import { registerSubjectRoutes } from './routes/subjects.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+import { InferencePool } from './worker-pool.js';
+
+/** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
+export interface BuildAppOptions extends ServerOptions {
+  /** A running engine to use instead of starting workers; the app will not close it. */
+  readonly engine?: InferenceEngine;
+}
+
+/** Most multipart files per request: two for verify, a handful for enrolment. */
+const MAX_FILES = 16;
+
+function defaultWebRoot(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [resolve(here, '..', 'web'), resolve(here, '..', '..', '..', 'apps', 'web')]) {
+    if (existsSync(resolve(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the HTTP app (not listening): the /v1 API, the CompreFace-compatible /api/v1 routes,
+ * health, metrics, OpenAPI and the web page. Inference runs in worker threads.
+ *
+ * @example
+ * const app = await buildApp({ keys: KeyStore.open(':memory:'), gallery })
+ * const res = await app.inject({ method: 'GET', url: '/healthz' })
+ */
+export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const opts = resolveServerOptions(options);
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit,
+    requestTimeout: opts.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  });
+  const metrics = new ServerMetrics();
+  const engine =
+    options.engine ??
+    InferencePool.start({
+      workers: opts.workers,
+      queueSize: opts.queueSize,
+      timeoutMs: opts.requestTimeoutMs,
+      intraOpThreads: opts.intraOpThreads,
+      detector: opts.detector,
+      recognizer: opts.recognizer,
+      locations: opts.locations,
+      threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
+      onJob: (op, wait, run) => metrics.observeInference(op, wait, run),
+      onReject: (reason) => metrics.countRejected(reason),
+    });
+  if (options.engine === undefined) app.addHook('onClose', async () => engine.close());
+  const ctx: ServerContext = makeContext({
+    options: opts,
+    engine,
+    keys: opts.keys,
+    metrics,
+    limiter: new RateLimiter(opts.rateLimit),
+    galleryPort: opts.gallery,
+  });
+  if (opts.auth) app.log.info('API keys required on /v1 and /api routes');
+  else app.log.warn('AUTHENTICATION IS OFF: anyone who can reach this port can use and change the gallery');
+
+  metrics.addGauge({ name: 'arcface_inference_queue_depth', help: 'Inference jobs waiting for a worker.', read: () => engine.queueDepth });
+  metrics.addGauge({ name: 'arcface_inference_in_flight', help: 'Inference jobs running.', read: () => engine.inFlight });
+  metrics.addGauge({ name: 'arcface_process_resident_memory_bytes', help: 'Resident set size of the server process.', read: () => process.memoryUsage().rss });
+  if (opts.gallery !== undefined) {
+    const g = opts.gallery;
+    metrics.addGauge({ name: 'arcface_gallery_subjects', help: 'Subjects in the gallery.', read: async () => (await g.count()).subjects });
+    metrics.addGauge({ name: 'arcface_gallery_faces', help: 'Enrolled faces in the gallery.', read: async () => (await g.count()).faces });
+  }
+
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: MAX_FILES, fields: 32, parts: 64, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
+  if (opts.corsOrigins.length > 0) await app.register(cors, { origin: [...opts.corsOrigins], allowedHeaders: ['content-type', 'x-api-key', 'authorization'] });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'ArcFace.ts API', version: '1', description: 'Face detection, verification and identification. Send an API key in x-api-key or Authorization: Bearer.' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' }, bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerAuth(app, ctx);
+  registerHealthRoutes(app, ctx);
+  registerFaceRoutes(app, ctx);
+  registerSubjectRoutes(app, ctx);
+  registerKeyRoutes(app, ctx);
+  registerComprefaceRoutes(app, ctx);
+  app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
+
+  const webRoot = opts.webRoot ?? defaultWebRoot();
+  if (webRoot !== undefined) await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: true });
+  return app;
+}

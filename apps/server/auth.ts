@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ArcFaceError } from '../../src/core/index.js';
+import type { ServerContext } from './context.js';
+import { scopeAllows, type Scope } from './key-store.js';
+
+/** Longest key accepted in a header; ours are 47 characters, so anything far longer is junk. */
+const MAX_KEY_LENGTH = 256;
+
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (typeof fromHeader === 'string' && fromHeader.length > 0) return fromHeader.trim();
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m !== null) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * The scope a route needs: its `config.scope`, else `read` under /v1 and /api, else public
+ * (the web page, docs, health).
+ *
+ * @example
+ * routeScope('/v1/detect', undefined) // 'read'
+ */
+export function routeScope(url: string | undefined, configured: Scope | 'public' | undefined): Scope | 'public' {
+  if (configured !== undefined) return configured;
+  if (url === undefined) return 'public';
+  return url.startsWith('/v1/') || url.startsWith('/api/') ? 'read' : 'public';
+}
+
+/**
+ * Adds the key check (401 missing or unknown, 403 too weak a scope) and the per-key rate limit
+ * (429 with Retry-After) as one onRequest hook, before any body is read.
+ *
+ * @example
+ * registerAuth(app, ctx)
+ */
+export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
+  app.decorateRequest('apiKey', null);
+  app.addHook('onRequest', async (request, reply) => {
+    const scope = routeScope(request.routeOptions.url, request.routeOptions.config.scope);
+    if (scope === 'public') return;
+    if (!ctx.options.auth || ctx.keys === undefined) {
+      ctx.limiter.take(`ip:${request.ip}`);
+      return;
+    }
+    const key = presentedKey(request);
+    if (key === undefined) {
+      throw new ArcFaceError('UNAUTHORIZED', 'Expected an API key in the x-api-key header or Authorization: Bearer but received none');
+    }
+    const record = key.length > MAX_KEY_LENGTH ? undefined : ctx.keys.verify(key);
+    if (record === undefined) throw new ArcFaceError('UNAUTHORIZED', 'Expected a valid API key but received one that is unknown or revoked');
+    if (!scopeAllows(record.scope, scope)) {
+      throw new ArcFaceError('FORBIDDEN', `Expected a key with the "${scope}" scope for ${request.method} ${request.routeOptions.url ?? request.url} but received a "${record.scope}" key`);
+    }
+    request.apiKey = record;
+    const { remaining } = ctx.limiter.take(`key:${record.id}`);
+    reply.header('x-ratelimit-remaining', String(remaining));
+  });
+}

@@ -1,0 +1,48 @@
+import type { ApiKeyRecord, KeyStore, Scope } from './key-store.js';
+import type { InferenceEngine } from './engine.js';
+import type { GalleryPort } from './gallery-port.js';
+import type { ServerMetrics } from './metrics.js';
+import type { ResolvedServerOptions } from './options.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { ArcFaceError } from '../../src/core/index.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Least scope a key needs for this route; `public` needs none. Routes under /v1 and /api default to `read`. */
+    scope?: Scope | 'public';
+  }
+  interface FastifyRequest {
+    /** The authenticated key; null on public routes and when auth is off. */
+    apiKey: ApiKeyRecord | null;
+  }
+}
+
+/** What every route module receives. */
+export interface ServerContext {
+  readonly options: ResolvedServerOptions;
+  readonly engine: InferenceEngine;
+  readonly keys: KeyStore | undefined;
+  readonly metrics: ServerMetrics;
+  readonly limiter: RateLimiter;
+  /** The gallery; NOT_FOUND when the server runs without one. */
+  gallery(): GalleryPort;
+}
+
+/**
+ * A context whose `gallery()` raises a coded error when no gallery is configured.
+ *
+ * @example
+ * const ctx = makeContext({ options, engine, keys, metrics, limiter, gallery: undefined })
+ */
+export function makeContext(parts: Omit<ServerContext, 'gallery'> & { galleryPort: GalleryPort | undefined }): ServerContext {
+  const { galleryPort, ...rest } = parts;
+  return {
+    ...rest,
+    gallery(): GalleryPort {
+      if (galleryPort === undefined) {
+        throw new ArcFaceError('NOT_FOUND', 'Expected a gallery for this route but the server was started without one (arcface serve --gallery <file>)');
+      }
+      return galleryPort;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { Box, Landmarks5 } from '../../src/core/index.js';
+
+/** Which faces an embedding job keeps (FaceRecognizer's `select`). */
+export type Selection = 'all' | 'largest' | 'central';
+
+/** A detected face as the API returns it. */
+export interface FaceOut {
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks: Landmarks5;
+}
+
+/** A detected and embedded face. */
+export interface EmbeddedFace extends FaceOut {
+  readonly embedding: Float32Array;
+  /** JPEG of the aligned 112×112 crop, when the job asked for thumbnails. */
+  readonly thumbnail?: Uint8Array;
+}
+
+/** What the loaded models are. */
+export interface EngineInfo {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Calibrated cosine threshold of the recognizer. */
+  readonly threshold: number;
+}
+
+/** One unit of inference work; images are encoded bytes, decoded inside the worker. */
+export type InferenceJob =
+  | { readonly op: 'detect'; readonly image: Uint8Array; readonly maxPixels: number }
+  | { readonly op: 'embed'; readonly image: Uint8Array; readonly maxPixels: number; readonly select: Selection; readonly thumbnails: boolean }
+  | { readonly op: 'verify'; readonly images: readonly [Uint8Array, Uint8Array]; readonly maxPixels: number };
+
+/** Results, by operation. */
+export interface DetectResult {
+  readonly width: number;
+  readonly height: number;
+  readonly faces: FaceOut[];
+}
+export interface EmbedResult {
+  readonly width: number;
+  readonly height: number;
+  readonly faces: EmbeddedFace[];
+}
+export interface VerifyResult {
+  readonly similarity: number;
+  readonly faces: readonly [EmbeddedFace, EmbeddedFace];
+}
+
+/** Maps a job's `op` to its result type. */
+export interface JobResults {
+  detect: DetectResult;
+  embed: EmbedResult;
+  verify: VerifyResult;
+}
+
+/**
+ * What the HTTP layer needs from inference: a bounded, off-event-loop executor of jobs.
+ * Implemented by `InferencePool` (worker threads).
+ */
+export interface InferenceEngine {
+  /** Resolves once every worker has its models loaded; rejects when loading failed. */
+  readonly ready: Promise<EngineInfo>;
+  /** The model info once ready, else undefined. */
+  readonly info: EngineInfo | undefined;
+  /** Jobs waiting for a worker. */
+  readonly queueDepth: number;
+  /** Jobs running now. */
+  readonly inFlight: number;
+  run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]>;
+  /** Finishes queued and running jobs, then stops the workers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,175 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ArcFaceError } from '../../src/core/index.js';
+import type { Gallery, IdentitySummary, TemplateRecord } from '../../src/gallery/index.js';
+import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
+
+function toSubject(s: IdentitySummary): SubjectSummary {
+  return { id: s.id, name: s.name, metadata: s.metadata, createdAt: s.createdAt, updatedAt: s.updatedAt, faceCount: s.templateCount };
+}
+
+/**
+ * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}, plus a small SQLite file of
+ * face thumbnails (the gallery stores embeddings, not pictures).
+ *
+ * @example
+ * const port = GalleryAdapter.create(await openGallery('people.db', opts), 'people.db.thumbs')
+ */
+export class GalleryAdapter implements GalleryPort {
+  readonly #g: Gallery;
+  readonly #thumbs: Database.Database;
+
+  private constructor(gallery: Gallery, thumbs: Database.Database) {
+    this.#g = gallery;
+    this.#thumbs = thumbs;
+    thumbs.pragma('journal_mode = WAL');
+    thumbs.exec('CREATE TABLE IF NOT EXISTS thumbnails (face_id INTEGER PRIMARY KEY, jpeg BLOB NOT NULL)');
+  }
+
+  /**
+   * Wraps an open gallery; thumbnails go to `thumbnailsPath` (`:memory:` for none kept on disk).
+   *
+   * @example
+   * const port = GalleryAdapter.create(gallery, ':memory:')
+   */
+  static create(gallery: Gallery, thumbnailsPath: string): GalleryAdapter {
+    if (thumbnailsPath !== ':memory:') mkdirSync(dirname(thumbnailsPath), { recursive: true });
+    return new GalleryAdapter(gallery, new Database(thumbnailsPath));
+  }
+
+  get fingerprint(): string {
+    return this.#g.fingerprint;
+  }
+
+  get embeddingSize(): number {
+    return this.#g.embeddingSize;
+  }
+
+  async count(): Promise<{ subjects: number; faces: number }> {
+    const all = await this.#g.list();
+    return { subjects: all.length, faces: all.reduce((n, s) => n + s.templateCount, 0) };
+  }
+
+  async listSubjects(): Promise<SubjectSummary[]> {
+    return (await this.#g.list()).map(toSubject);
+  }
+
+  async getSubject(id: string): Promise<SubjectSummary> {
+    const found = (await this.#g.list()).find((s) => s.id === id);
+    if (found === undefined) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected subject "${id}" to exist but it does not`);
+    return toSubject(found);
+  }
+
+  async createSubject(id: string, fields: { name?: string; metadata?: Record<string, unknown> }): Promise<SubjectSummary> {
+    const name = fields.name === undefined || fields.name === '' ? undefined : fields.name;
+    await this.#g.store.enroll({ id, ...(name === undefined ? {} : { name }), ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }) }, [], 'create');
+    return this.getSubject(id);
+  }
+
+  async updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary> {
+    await this.#g.rename(id, change);
+    return this.getSubject(change.newId ?? id);
+  }
+
+  async removeSubject(id: string): Promise<void> {
+    const faces = await this.#g.store.templatesOf(id);
+    await this.#g.remove(id);
+    this.#dropThumbs(faces.map((f) => f.templateId));
+  }
+
+  async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<number[]> {
+    if (!options.create) await this.getSubject(subjectId);
+    const { templateIds } = await this.#g.enroll(
+      subjectId,
+      faces.map((f) => ({
+        embedding: f.embedding,
+        sourceFile: f.sourceFile ?? null,
+        sourceSha256: f.sourceSha256 ?? null,
+        detScore: f.detScore ?? null,
+        faceSize: f.faceSize ?? null,
+      })),
+      { append: true },
+    );
+    const put = this.#thumbs.prepare('INSERT OR REPLACE INTO thumbnails (face_id, jpeg) VALUES (?, ?)');
+    this.#thumbs.transaction(() => {
+      faces.forEach((f, i) => {
+        if (f.thumbnail !== undefined && templateIds[i] !== undefined) put.run(templateIds[i], Buffer.from(f.thumbnail));
+      });
+    })();
+    return templateIds;
+  }
+
+  #face(t: TemplateRecord): SubjectFace {
+    const has = this.#thumbs.prepare('SELECT 1 FROM thumbnails WHERE face_id = ?').get(t.templateId) !== undefined;
+    return { faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize, hasThumbnail: has };
+  }
+
+  async listFaces(subjectId?: string): Promise<SubjectFace[]> {
+    const ids = subjectId === undefined ? (await this.#g.list()).map((s) => s.id) : [subjectId];
+    const out: SubjectFace[] = [];
+    for (const id of ids) for (const t of await this.#g.store.templatesOf(id)) out.push(this.#face(t));
+    return out;
+  }
+
+  async #template(faceId: number): Promise<TemplateRecord> {
+    const m = await this.#g.store.loadMatrix();
+    const row = Array.prototype.indexOf.call(m.templateIds, faceId) as number;
+    const owner = row < 0 ? undefined : m.identityIds[row];
+    const t = owner === undefined ? undefined : (await this.#g.store.templatesOf(owner)).find((x) => x.templateId === faceId);
+    if (t === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
+    return t;
+  }
+
+  async getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }> {
+    const t = await this.#template(faceId);
+    return { ...this.#face(t), embedding: t.embedding };
+  }
+
+  async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
+    const found: SubjectFace[] = [];
+    for (const id of faceIds) {
+      try {
+        found.push(this.#face(await this.#template(id)));
+      } catch (err) {
+        if (!(err instanceof ArcFaceError && err.code === 'NOT_FOUND')) throw err;
+      }
+    }
+    if (found.length > 0) await this.#g.store.removeTemplates(found.map((f) => f.faceId));
+    this.#dropThumbs(found.map((f) => f.faceId));
+    return found;
+  }
+
+  #dropThumbs(ids: readonly number[]): void {
+    const del = this.#thumbs.prepare('DELETE FROM thumbnails WHERE face_id = ?');
+    this.#thumbs.transaction(() => ids.forEach((id) => del.run(id)))();
+  }
+
+  async thumbnail(faceId: number): Promise<Uint8Array | undefined> {
+    const row = this.#thumbs.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?').get(faceId) as { jpeg: Buffer } | undefined;
+    return row === undefined ? undefined : new Uint8Array(row.jpeg);
+  }
+
+  async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
+    if ((await this.#g.list()).length === 0) return [];
+    const r = await this.#g.identify(embedding, { topK: k });
+    return r.candidates.map((c) => ({ subjectId: c.id, name: c.name, similarity: c.score }));
+  }
+
+  async audit(subjectId: string): Promise<SubjectAudit> {
+    const subject = await this.getSubject(subjectId);
+    const findings = (await this.#g.audit()).filter((f) => f.id === subjectId);
+    const flags: AuditFlag[] = findings.map((f) => ({
+      kind: 'outlier',
+      message: `Face ${f.templateId}${f.sourceFile === null ? '' : ` (${f.sourceFile})`} scores ${f.score.toFixed(3)} against the subject's main group of faces, below the threshold: a different person or an unusable photo?`,
+      faceIds: [f.templateId],
+      score: f.score,
+    }));
+    return { subjectId, faceCount: subject.faceCount, flags };
+  }
+
+  async close(): Promise<void> {
+    if (this.#thumbs.open) this.#thumbs.close();
+    await this.#g.close();
+  }
+}

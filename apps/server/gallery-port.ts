@@ -1,0 +1,92 @@
+/**
+ * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
+ * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
+ */
+
+/** A subject (identity) as listed. */
+export interface SubjectSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly faceCount: number;
+}
+
+/** One enrolled face (a template) of a subject. */
+export interface SubjectFace {
+  readonly faceId: number;
+  readonly subjectId: string;
+  readonly createdAt: number;
+  readonly sourceFile: string | null;
+  readonly detScore: number | null;
+  readonly faceSize: number | null;
+  readonly hasThumbnail: boolean;
+}
+
+/** A face to enrol. */
+export interface NewFace {
+  readonly embedding: Float32Array;
+  readonly sourceFile?: string;
+  readonly sourceSha256?: string;
+  readonly detScore?: number;
+  readonly faceSize?: number;
+  /** JPEG of the aligned crop, kept for the gallery page. */
+  readonly thumbnail?: Uint8Array;
+}
+
+/** A gallery subject close to a probe. */
+export interface Candidate {
+  readonly subjectId: string;
+  readonly name: string;
+  /** Cosine similarity to the subject (its best sub-centre of faces). */
+  readonly similarity: number;
+}
+
+/** One finding of a subject audit (a face that looks like someone else, an outlier, a duplicate). */
+export interface AuditFlag {
+  readonly kind: string;
+  readonly message: string;
+  readonly faceIds: readonly number[];
+  readonly score?: number;
+  /** Another subject involved, when the flag is about a look-alike. */
+  readonly otherSubjectId?: string;
+}
+
+/** A subject's audit. */
+export interface SubjectAudit {
+  readonly subjectId: string;
+  readonly faceCount: number;
+  readonly flags: readonly AuditFlag[];
+}
+
+/**
+ * The gallery operations behind the subject, identify and CompreFace routes. Missing subjects raise
+ * `IDENTITY_NOT_FOUND`, taken ids `IDENTITY_EXISTS`, missing faces `NOT_FOUND`.
+ */
+export interface GalleryPort {
+  /** Fingerprint of the recogniser the gallery was built with. */
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  /** Subject and face counts (metrics, readiness). */
+  count(): Promise<{ subjects: number; faces: number }>;
+  listSubjects(): Promise<SubjectSummary[]>;
+  getSubject(id: string): Promise<SubjectSummary>;
+  createSubject(id: string, fields: { name?: string; metadata?: Record<string, unknown> }): Promise<SubjectSummary>;
+  /** Changes the id and/or the display name; returns the subject as it is now. */
+  updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary>;
+  removeSubject(id: string): Promise<void>;
+  /** Adds faces; creates the subject when `create` is true and it is missing. Returns the face ids. */
+  addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<number[]>;
+  /** Faces of one subject, or of every subject. */
+  listFaces(subjectId?: string): Promise<SubjectFace[]>;
+  getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }>;
+  /** Removes faces by id; returns the faces removed. */
+  removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]>;
+  thumbnail(faceId: number): Promise<Uint8Array | undefined>;
+  /** The best `k` subjects for a unit embedding, best first. */
+  identify(embedding: Float32Array, k: number): Promise<Candidate[]>;
+  audit(subjectId: string): Promise<SubjectAudit>;
+  close(): Promise<void>;
+}

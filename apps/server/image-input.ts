@@ -1,0 +1,98 @@
+import type { FastifyRequest } from 'fastify';
+import { ArcFaceError } from '../../src/core/index.js';
+
+/** One uploaded image. */
+export interface UploadedImage {
+  readonly field: string;
+  readonly bytes: Uint8Array;
+  readonly filename: string | undefined;
+}
+
+/** Images and plain fields of one request, whatever its encoding. */
+export interface RequestInput {
+  readonly images: UploadedImage[];
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+;base64,/;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * Decodes a base64 (or base64url, or `data:` URL) image string.
+ *
+ * @example
+ * const bytes = decodeBase64Image('file', body.file)
+ */
+export function decodeBase64Image(field: string, value: unknown): Uint8Array {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected base64 image data in "${field}" but received ${value === null ? 'null' : typeof value === 'string' ? 'an empty string' : typeof value}`);
+  }
+  const raw = value.replace(DATA_URL, '').replace(/\s+/g, '');
+  if (!BASE64.test(raw)) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected base64 image data in "${field}" but received ${raw.length} characters that are not base64`);
+  }
+  const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  if (bytes.length === 0) throw new ArcFaceError('IMAGE_EMPTY', `Expected image bytes in "${field}" but it decodes to 0 bytes`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * Reads images from a request: multipart files (and base64 text fields) named in `imageFields`,
+ * a JSON object whose `imageFields` hold base64 strings (a field may hold an array of them), or a
+ * raw `image/*` / `application/octet-stream` body, which counts as the first image field. Other
+ * multipart text fields come back in `fields`. Files in fields not asked for are drained.
+ *
+ * @example
+ * const { images } = await readInput(request, ['image1', 'image2'])
+ */
+export async function readInput(request: FastifyRequest, imageFields: readonly string[]): Promise<RequestInput> {
+  const images: UploadedImage[] = [];
+  const fields: Record<string, string> = {};
+  if (request.isMultipart()) {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const buf = await part.toBuffer();
+        if (imageFields.includes(part.fieldname)) {
+          images.push({ field: part.fieldname, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), filename: part.filename || undefined });
+        }
+      } else if (typeof part.value === 'string') {
+        if (imageFields.includes(part.fieldname)) images.push({ field: part.fieldname, bytes: decodeBase64Image(part.fieldname, part.value), filename: undefined });
+        else fields[part.fieldname] = part.value;
+      }
+    }
+    return { images, fields };
+  }
+  const body: unknown = request.body;
+  if (Buffer.isBuffer(body)) {
+    images.push({ field: imageFields[0] ?? 'image', bytes: new Uint8Array(body.buffer, body.byteOffset, body.length), filename: undefined });
+    return { images, fields };
+  }
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const obj = body as Record<string, unknown>;
+    for (const name of imageFields) {
+      const v = obj[name];
+      if (v === undefined) continue;
+      const list = Array.isArray(v) ? v : [v];
+      list.forEach((item, i) => images.push({ field: name, bytes: decodeBase64Image(Array.isArray(v) ? `${name}[${i}]` : name, item), filename: undefined }));
+    }
+    for (const [k, v] of Object.entries(obj)) if (!imageFields.includes(k) && typeof v === 'string') fields[k] = v;
+  }
+  return { images, fields };
+}
+
+/**
+ * The single image of `field`; INVALID_ARGUMENT when it is missing or given twice.
+ *
+ * @example
+ * const bytes = requireImage(input, 'image')
+ */
+export function requireImage(input: RequestInput, field: string): Uint8Array {
+  const found = input.images.filter((i) => i.field === field);
+  if (found.length !== 1) {
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected one image in "${field}" (a multipart file, or base64 in a JSON body) but received ${found.length}`,
+    );
+  }
+  return (found[0] as UploadedImage).bytes;
+}

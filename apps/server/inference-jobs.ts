@@ -1,0 +1,101 @@
+import { ArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
+import { decodeImage, encodeJpeg } from '../../src/image/index.js';
+import type { FaceSelection, RecognitionResult } from '../../src/pipeline/types.js';
+import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
+
+/** The part of FaceRecognizer a worker uses. */
+export interface RecognizerLike {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  readonly threshold: number | undefined;
+  detect(image: RgbImage): Promise<{ faces: DetectedFace[] }>;
+  recognize(image: RgbImage, options: { select?: FaceSelection; includeCrops?: boolean }): Promise<RecognitionResult>;
+  dispose(): Promise<void>;
+}
+
+/** JPEG quality of stored thumbnails: small (~4 KB at 112×112) and clean enough to recognise a person. */
+const THUMBNAIL_QUALITY = 85;
+
+/**
+ * The info a worker reports once loaded; `fallbackThreshold` stands in when the recogniser has no
+ * calibrated threshold.
+ *
+ * @example
+ * const info = engineInfo(recognizer, 0.3)
+ */
+export function engineInfo(r: RecognizerLike, fallbackThreshold: number): EngineInfo {
+  return { fingerprint: r.fingerprint, embeddingSize: r.embeddingSize, threshold: r.threshold ?? fallbackThreshold };
+}
+
+function faceOut(f: DetectedFace): FaceOut {
+  return { box: f.box, score: f.score, landmarks: f.landmarks };
+}
+
+async function embedOne(r: RecognizerLike, bytes: Uint8Array, maxPixels: number, select: FaceSelection, thumbnails: boolean): Promise<EmbedResult> {
+  const image = await decodeImage(bytes, { maxPixels });
+  const result = await r.recognize(image, { select, includeCrops: thumbnails });
+  const faces: EmbeddedFace[] = [];
+  for (const f of result.faces) {
+    const base = { ...faceOut(f), embedding: f.embedding };
+    faces.push(thumbnails && f.crop !== undefined ? { ...base, thumbnail: new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY)) } : base);
+  }
+  return { width: result.width, height: result.height, faces };
+}
+
+function firstFace(r: EmbedResult, which: string): EmbeddedFace {
+  const f = r.faces[0];
+  if (f === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${which} but the detector found none in the ${r.width}×${r.height} image`);
+  return f;
+}
+
+/**
+ * Runs one job with a loaded recognizer; the same code runs in a worker thread or in-process.
+ *
+ * @example
+ * const { faces } = await runJob(recognizer, { op: 'detect', image: bytes, maxPixels: 16e6 })
+ */
+export async function runJob<J extends InferenceJob>(r: RecognizerLike, job: J): Promise<JobResults[J['op']]> {
+  switch (job.op) {
+    case 'detect': {
+      const image = await decodeImage(job.image, { maxPixels: job.maxPixels });
+      const { faces } = await r.detect(image);
+      const out: DetectResult = { width: image.width, height: image.height, faces: faces.map(faceOut) };
+      return out as JobResults[J['op']];
+    }
+    case 'embed':
+      return (await embedOne(r, job.image, job.maxPixels, job.select, job.thumbnails)) as JobResults[J['op']];
+    case 'verify': {
+      const [a, b] = await Promise.all([
+        embedOne(r, job.images[0], job.maxPixels, 'largest', false),
+        embedOne(r, job.images[1], job.maxPixels, 'largest', false),
+      ]);
+      const fa = firstFace(a, 'the first image');
+      const fb = firstFace(b, 'the second image');
+      const out: VerifyResult = { similarity: cosine(fa.embedding, fb.embedding), faces: [fa, fb] };
+      return out as JobResults[J['op']];
+    }
+    default: {
+      const never: never = job;
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a job op of detect, embed or verify but received ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** An error as it crosses the thread boundary. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Turns any thrown value into a coded wire error: ArcFaceError keeps its code, TypeError and
+ * RangeError (boundary validation) become INVALID_ARGUMENT, anything else INTERNAL.
+ *
+ * @example
+ * port.postMessage({ id, ok: false, error: toWireError(err) })
+ */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof ArcFaceError) return { code: err.code, message: err.message };
+  if (err instanceof TypeError || err instanceof RangeError) return { code: 'INVALID_ARGUMENT', message: err.message };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

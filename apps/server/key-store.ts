@@ -1,0 +1,169 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ArcFaceError, assertOneOf, assertString } from '../../src/core/index.js';
+
+/** What a key may do: `read` (detect, embed, verify, identify, list), `write` (change the gallery), `admin` (keys). */
+export type Scope = 'read' | 'write' | 'admin';
+
+/** Every scope, weakest first; a key holds its scope and every weaker one. */
+export const SCOPES: readonly Scope[] = Object.freeze(['read', 'write', 'admin']);
+
+/** A stored key: never the key itself, only its SHA-256. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: Scope;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** A freshly created key; `key` is shown once and stored nowhere. */
+export interface CreatedApiKey extends ApiKeyRecord {
+  readonly key: string;
+}
+
+/** Key prefix, so a leaked key is recognisable by secret scanners. */
+const KEY_PREFIX = 'afk_';
+/** 32 random bytes: 256 bits of entropy, base64url. */
+const KEY_BYTES = 32;
+
+interface Row {
+  id: string;
+  name: string;
+  scope: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function toRecord(r: Row): ApiKeyRecord {
+  return Object.freeze({ id: r.id, name: r.name, scope: r.scope as Scope, createdAt: r.created_at, revokedAt: r.revoked_at });
+}
+
+/**
+ * True when a key of scope `held` may do what `needed` asks.
+ *
+ * @example
+ * scopeAllows('write', 'read') // true
+ */
+export function scopeAllows(held: Scope, needed: Scope): boolean {
+  return SCOPES.indexOf(held) >= SCOPES.indexOf(needed);
+}
+
+/**
+ * API keys in a small SQLite file, stored as SHA-256 hashes only.
+ *
+ * @example
+ * const keys = KeyStore.open('keys.db'); const { key } = keys.create({ scope: 'read', name: 'web' })
+ */
+export class KeyStore {
+  readonly #db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS api_keys (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL, revoked_at TEXT)`);
+  }
+
+  /**
+   * Opens (creating when missing) the key file; `:memory:` keeps keys for the process only.
+   *
+   * @example
+   * const keys = KeyStore.open(':memory:')
+   */
+  static open(path: string): KeyStore {
+    assertString('path', path);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      return new KeyStore(new Database(path));
+    } catch (err) {
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected a readable SQLite key file at ${path} but opening it failed (${(err as Error).message})`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Creates a key; the returned `key` is the only copy.
+   *
+   * @example
+   * const { id, key } = keys.create({ scope: 'write', name: 'enroll kiosk' })
+   */
+  create(options: { scope: Scope; name?: string }): CreatedApiKey {
+    const scope = assertOneOf('scope', options.scope, SCOPES);
+    const name = options.name === undefined ? '' : String(options.name);
+    const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
+    const id = randomBytes(6).toString('hex');
+    const createdAt = new Date().toISOString();
+    this.#db.prepare('INSERT INTO api_keys (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, scope, hashKey(key), createdAt);
+    return Object.freeze({ id, name, scope, createdAt, revokedAt: null, key });
+  }
+
+  /**
+   * All keys, revoked ones included, oldest first.
+   *
+   * @example
+   * for (const k of keys.list()) console.log(k.id, k.scope)
+   */
+  list(): ApiKeyRecord[] {
+    return (this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
+  }
+
+  /**
+   * Revokes a key by id; `NOT_FOUND` when no such key exists.
+   *
+   * @example
+   * keys.revoke('3f9a0c1d2e4b')
+   */
+  revoke(id: string): ApiKeyRecord {
+    assertString('id', id);
+    const now = new Date().toISOString();
+    const info = this.#db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now, id);
+    if (info.changes === 0) throw new ArcFaceError('NOT_FOUND', `Expected an existing API key id but received "${id}"`);
+    return toRecord(this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as Row);
+  }
+
+  /**
+   * The live key record for a presented key, or undefined when unknown or revoked.
+   *
+   * @example
+   * const rec = keys.verify(req.headers['x-api-key'])
+   */
+  verify(key: string): ApiKeyRecord | undefined {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 256) return undefined;
+    const row = this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE hash = ?').get(hashKey(key)) as Row | undefined;
+    return row === undefined || row.revoked_at !== null ? undefined : toRecord(row);
+  }
+
+  /**
+   * True when the store answers a query (for readiness checks).
+   *
+   * @example
+   * if (!keys.ping()) reply.code(503)
+   */
+  ping(): boolean {
+    try {
+      this.#db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes the file.
+   *
+   * @example
+   * keys.close()
+   */
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

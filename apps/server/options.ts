@@ -1,0 +1,128 @@
+import { assertBoolean, assertInteger, assertNumber, assertString } from '../../src/core/index.js';
+import type { GalleryPort } from './gallery-port.js';
+import type { KeyStore } from './key-store.js';
+
+/** Per-key request budget: at most `max` requests in any `windowMs` window. */
+export interface RateLimitOptions {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** Options of {@link buildApp}; every field but the stores has a default in {@link SERVER_DEFAULTS}. */
+export interface ServerOptions {
+  /** Detector name or path (FaceRecognizer's `detector`). */
+  readonly detector?: string;
+  /** Recognizer name or path (FaceRecognizer's `recognizer`). */
+  readonly recognizer?: string;
+  /** Model lookup folders (FaceRecognizer's `locations`), read from the environment by the caller. */
+  readonly locations?: { readonly home: string; readonly dirs: readonly string[] };
+  /** Cosine decision threshold for verify and identify; default: the recogniser's calibrated one, else {@link SERVER_DEFAULTS}.fallbackThreshold. */
+  readonly threshold?: number;
+  /** Inference worker threads, each with its own models. */
+  readonly workers?: number;
+  /** onnxruntime intra-op threads per worker. */
+  readonly intraOpThreads?: number;
+  /** Inference jobs allowed to wait for a worker; one more is answered 503 with Retry-After. */
+  readonly queueSize?: number;
+  /** Largest request body in bytes (JSON) and largest uploaded file (multipart). */
+  readonly bodyLimit?: number;
+  /** Largest image accepted, width × height, checked from the header before decoding. */
+  readonly maxPixels?: number;
+  /** Longest an inference job may take, queue wait included, before the request gets 504. */
+  readonly requestTimeoutMs?: number;
+  /** Per-key (or per-address without auth) rate limit. */
+  readonly rateLimit?: RateLimitOptions;
+  /** Require an API key on every /v1 and /api route. Default true. */
+  readonly auth?: boolean;
+  /** API key store; required when `auth` is true. */
+  readonly keys?: KeyStore;
+  /** Gallery behind the subject, identify and CompreFace routes; those answer 503 without one. */
+  readonly gallery?: GalleryPort;
+  /** Origins allowed by CORS; empty (the default) turns CORS off. */
+  readonly corsOrigins?: readonly string[];
+  /** Folder of the web page; served at `/`. */
+  readonly webRoot?: string;
+  /** Fastify request logging. */
+  readonly logger?: boolean;
+}
+
+/** Resolved options. */
+export interface ResolvedServerOptions {
+  readonly detector: string | undefined;
+  readonly recognizer: string | undefined;
+  readonly locations: { readonly home: string; readonly dirs: readonly string[] } | undefined;
+  readonly threshold: number | undefined;
+  readonly workers: number;
+  readonly intraOpThreads: number;
+  readonly queueSize: number;
+  readonly bodyLimit: number;
+  readonly maxPixels: number;
+  readonly requestTimeoutMs: number;
+  readonly rateLimit: RateLimitOptions;
+  readonly auth: boolean;
+  readonly keys: KeyStore | undefined;
+  readonly gallery: GalleryPort | undefined;
+  readonly corsOrigins: readonly string[];
+  readonly webRoot: string | undefined;
+  readonly logger: boolean;
+}
+
+/**
+ * Defaults. 10 MiB of body holds a 7 MB phone JPEG as base64 (4/3 growth); 16 megapixels is a
+ * 4,900 × 3,265 photo, far more than detection needs (it resizes to 640 px); 30 s covers a full
+ * queue on two cores; 600 requests a minute is 10/s per key, enough for the webcam page at 4 fps.
+ */
+export const SERVER_DEFAULTS = Object.freeze({
+  workers: 1,
+  intraOpThreads: 1,
+  queueSize: 32,
+  bodyLimit: 10 * 1024 * 1024,
+  maxPixels: 16_000_000,
+  requestTimeoutMs: 30_000,
+  rateLimit: Object.freeze({ max: 600, windowMs: 60_000 }),
+  auth: true,
+  corsOrigins: Object.freeze([] as string[]),
+  logger: false,
+  /** Cosine threshold when the recogniser has no calibrated one; see FALLBACK_THRESHOLD_SOURCE. */
+  fallbackThreshold: 0.3,
+});
+
+/**
+ * Validates server options into a fresh frozen object; never mutates its input.
+ *
+ * @example
+ * const opts = resolveServerOptions({ workers: 2, auth: false })
+ */
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const auth = options.auth === undefined ? SERVER_DEFAULTS.auth : assertBoolean('auth', options.auth);
+  if (auth && options.keys === undefined) {
+    throw new TypeError('Expected a key store in options.keys when auth is on but received undefined');
+  }
+  const rl = options.rateLimit ?? SERVER_DEFAULTS.rateLimit;
+  return Object.freeze({
+    detector: options.detector === undefined ? undefined : assertString('detector', options.detector),
+    recognizer: options.recognizer === undefined ? undefined : assertString('recognizer', options.recognizer),
+    locations: options.locations,
+    threshold: options.threshold === undefined ? undefined : assertNumber('threshold', options.threshold, -1, 1),
+    workers: options.workers === undefined ? SERVER_DEFAULTS.workers : assertInteger('workers', options.workers, 1, 64),
+    intraOpThreads:
+      options.intraOpThreads === undefined ? SERVER_DEFAULTS.intraOpThreads : assertInteger('intraOpThreads', options.intraOpThreads, 1, 256),
+    queueSize: options.queueSize === undefined ? SERVER_DEFAULTS.queueSize : assertInteger('queueSize', options.queueSize, 0, 100_000),
+    bodyLimit: options.bodyLimit === undefined ? SERVER_DEFAULTS.bodyLimit : assertInteger('bodyLimit', options.bodyLimit, 1024, 2 ** 30),
+    maxPixels: options.maxPixels === undefined ? SERVER_DEFAULTS.maxPixels : assertInteger('maxPixels', options.maxPixels, 1, 1_000_000_000),
+    requestTimeoutMs:
+      options.requestTimeoutMs === undefined
+        ? SERVER_DEFAULTS.requestTimeoutMs
+        : assertInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 3_600_000),
+    rateLimit: Object.freeze({
+      max: assertInteger('rateLimit.max', rl.max, 1, 1_000_000_000),
+      windowMs: assertInteger('rateLimit.windowMs', rl.windowMs, 1, 86_400_000),
+    }),
+    auth,
+    keys: options.keys,
+    gallery: options.gallery,
+    corsOrigins: Object.freeze((options.corsOrigins ?? []).map((o, i) => assertString(`corsOrigins[${i}]`, o))),
+    webRoot: options.webRoot === undefined ? undefined : assertString('webRoot', options.webRoot),
+    logger: options.logger === undefined ? SERVER_DEFAULTS.logger : assertBoolean('logger', options.logger),
+  });
+}

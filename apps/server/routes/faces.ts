@@ -1,0 +1,192 @@
+import type { FastifyInstance } from 'fastify';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { ServerContext } from '../context.js';
+import type { EngineInfo, FaceOut, Selection } from '../engine.js';
+import { readInput, requireImage } from '../image-input.js';
+import { IMAGE_ERRORS } from '../schemas.js';
+
+const SELECTIONS = ['all', 'largest', 'central'] as const;
+/** Default number of candidates per face in /v1/identify. */
+const DEFAULT_TOP_K = 3;
+/** Most candidates per face a client may ask for. */
+const MAX_TOP_K = 100;
+
+/** Rounds to 6 decimals for JSON: float32 carries ~7 significant digits, so nothing real is lost. */
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/**
+ * A face for JSON, coordinates rounded to 0.01 px.
+ *
+ * @example
+ * reply.send({ faces: faces.map(faceJson) })
+ */
+export function faceJson(f: FaceOut): { box: number[]; score: number; landmarks: number[][] } {
+  const px = (v: number): number => Math.round(v * 100) / 100;
+  return { box: f.box.map(px), score: r6(f.score), landmarks: f.landmarks.map(([x, y]) => [px(x), px(y)]) };
+}
+
+/**
+ * The model info, waiting for the workers to load; raises their load error.
+ *
+ * @example
+ * const { threshold } = await engineInfo(ctx)
+ */
+export async function engineInfo(ctx: ServerContext): Promise<EngineInfo> {
+  const info = await ctx.engine.ready;
+  return ctx.options.threshold === undefined ? info : { ...info, threshold: ctx.options.threshold };
+}
+
+const faceArray = { type: 'array', items: { $ref: 'Face#' } } as const;
+
+/**
+ * `POST /v1/detect`, `/v1/embed`, `/v1/verify`, `/v1/identify`.
+ *
+ * @example
+ * registerFaceRoutes(app, ctx)
+ */
+export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const tags = ['faces'];
+  const maxPixels = ctx.options.maxPixels;
+
+  app.post(
+    '/v1/detect',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'Find faces: boxes, scores and five landmarks',
+        response: { 200: { type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' }, faces: faceArray } }, ...IMAGE_ERRORS },
+      },
+    },
+    async (request) => {
+      const image = requireImage(await readInput(request, ['image']), 'image');
+      const r = await ctx.engine.run({ op: 'detect', image, maxPixels });
+      return { width: r.width, height: r.height, faces: r.faces.map(faceJson) };
+    },
+  );
+
+  app.post<{ Querystring: { select?: Selection } }>(
+    '/v1/embed',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'Detect, align and embed faces: unit-length embeddings',
+        querystring: { type: 'object', properties: { select: { type: 'string', enum: SELECTIONS, default: 'all' } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              width: { type: 'integer' },
+              height: { type: 'integer' },
+              fingerprint: { type: 'string' },
+              embeddingSize: { type: 'integer' },
+              faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { embedding: { type: 'array', items: { type: 'number' } } } }] } },
+            },
+          },
+          ...IMAGE_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const image = requireImage(await readInput(request, ['image']), 'image');
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: request.query.select ?? 'all', thumbnails: false });
+      const info = await engineInfo(ctx);
+      return {
+        width: r.width,
+        height: r.height,
+        fingerprint: info.fingerprint,
+        embeddingSize: info.embeddingSize,
+        faces: r.faces.map((f) => ({ ...faceJson(f), embedding: Array.from(f.embedding, r6) })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/verify',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'Same person? The largest face of each of two images, compared',
+        response: {
+          200: {
+            type: 'object',
+            required: ['similarity', 'match', 'threshold'],
+            properties: {
+              similarity: { type: 'number', description: 'Cosine similarity, -1..1' },
+              match: { type: 'boolean', description: 'similarity ≥ threshold' },
+              threshold: { type: 'number' },
+              faces: faceArray,
+            },
+          },
+          ...IMAGE_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const input = await readInput(request, ['image1', 'image2']);
+      const images = [requireImage(input, 'image1'), requireImage(input, 'image2')] as const;
+      const r = await ctx.engine.run({ op: 'verify', images, maxPixels });
+      const { threshold } = await engineInfo(ctx);
+      return { similarity: r6(r.similarity), match: r.similarity >= threshold, threshold, faces: r.faces.map(faceJson) };
+    },
+  );
+
+  app.post<{ Querystring: { limit?: number } }>(
+    '/v1/identify',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'Who is this? Every face of the image against the gallery',
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              width: { type: 'integer' },
+              height: { type: 'integer' },
+              threshold: { type: 'number' },
+              faces: {
+                type: 'array',
+                items: {
+                  allOf: [
+                    { $ref: 'Face#' },
+                    {
+                      type: 'object',
+                      properties: {
+                        match: { anyOf: [{ $ref: 'Candidate#' }, { type: 'null' }] },
+                        candidates: { type: 'array', items: { $ref: 'Candidate#' } },
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          ...IMAGE_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const gallery = ctx.gallery();
+      const image = requireImage(await readInput(request, ['image']), 'image');
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false });
+      const { threshold, fingerprint } = await engineInfo(ctx);
+      if (gallery.fingerprint !== fingerprint) {
+        throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
+      }
+      const k = request.query.limit ?? DEFAULT_TOP_K;
+      const faces = [];
+      for (const f of r.faces) {
+        const candidates = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, similarity: r6(c.similarity) }));
+        const best = candidates[0];
+        faces.push({ ...faceJson(f), match: best !== undefined && best.similarity >= threshold ? best : null, candidates });
+      }
+      return { width: r.width, height: r.height, threshold, faces };
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+
+/** Longest a readiness probe waits on the gallery before calling it unreachable (probes time out at ~1 s by default in Kubernetes). */
+const READY_GALLERY_TIMEOUT_MS = 500;
+
+/**
+ * `GET /healthz` (the process answers), `GET /readyz` (models loaded, stores reachable) and
+ * `GET /metrics` (Prometheus text). All three are public and never touch a worker.
+ *
+ * @example
+ * registerHealthRoutes(app, ctx)
+ */
+export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const tags = ['health'];
+  app.get(
+    '/healthz',
+    {
+      config: { scope: 'public' },
+      schema: { tags, summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags,
+        summary: 'Readiness: models loaded in every worker, key store and gallery reachable',
+        response: {
+          200: { $ref: 'Readiness#' },
+          503: { $ref: 'Readiness#' },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const problems: string[] = [];
+      const info = ctx.engine.info;
+      let modelsReady = false;
+      try {
+        await Promise.race([ctx.engine.ready, new Promise((_, rej) => setTimeout(() => rej(new Error('loading')), 0))]);
+        modelsReady = true;
+      } catch (err) {
+        problems.push(`models: ${(err as Error).message}`);
+      }
+      if (ctx.keys !== undefined && !ctx.keys.ping()) problems.push('keys: store not reachable');
+      let gallery: { subjects: number; faces: number } | null = null;
+      if (ctx.options.gallery !== undefined) {
+        const g = ctx.options.gallery;
+        try {
+          gallery = await Promise.race([
+            g.count(),
+            new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timed out')), READY_GALLERY_TIMEOUT_MS)),
+          ]);
+        } catch (err) {
+          problems.push(`gallery: ${(err as Error).message}`);
+        }
+      }
+      const body = {
+        status: problems.length === 0 && modelsReady ? 'ready' : 'not_ready',
+        problems,
+        models: info === undefined ? null : { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: info.threshold },
+        gallery,
+        queueDepth: ctx.engine.queueDepth,
+      };
+      return reply.code(body.status === 'ready' ? 200 : 503).send(body);
+    },
+  );
+
+  app.get('/metrics', { config: { scope: 'public' }, schema: { tags, summary: 'Prometheus metrics (text exposition 0.0.4)' } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await ctx.metrics.render()),
+  );
+}

@@ -1,0 +1,207 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { ServerContext } from '../context.js';
+import type { EmbeddedFace } from '../engine.js';
+import type { GalleryPort, NewFace } from '../gallery-port.js';
+import { readInput, type UploadedImage } from '../image-input.js';
+import { IMAGE_ERRORS } from '../schemas.js';
+import { engineInfo, faceJson } from './faces.js';
+
+type IdParams = { Params: { id: string } };
+
+/**
+ * Embeds each uploaded image's largest face with a thumbnail; NO_FACE names the image without one.
+ *
+ * @example
+ * const faces = await embedForEnrolment(ctx, input.images)
+ */
+export async function embedForEnrolment(ctx: ServerContext, images: readonly UploadedImage[]): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
+  if (images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
+  const out: { face: EmbeddedFace; newFace: NewFace }[] = [];
+  const results = await Promise.all(
+    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'largest', thumbnails: true })),
+  );
+  results.forEach((r, i) => {
+    const img = images[i] as UploadedImage;
+    const face = r.faces[0];
+    if (face === undefined) {
+      throw new ArcFaceError('NO_FACE', `Expected a face in image ${i + 1}${img.filename === undefined ? '' : ` (${img.filename})`} but the detector found none in ${r.width}×${r.height} pixels`);
+    }
+    const [x1, y1, x2, y2] = face.box;
+    out.push({
+      face,
+      newFace: {
+        embedding: face.embedding,
+        ...(img.filename === undefined ? {} : { sourceFile: img.filename }),
+        sourceSha256: createHash('sha256').update(img.bytes).digest('hex'),
+        detScore: face.score,
+        faceSize: Math.round(Math.max(x2 - x1, y2 - y1)),
+        ...(face.thumbnail === undefined ? {} : { thumbnail: face.thumbnail }),
+      },
+    });
+  });
+  return out;
+}
+
+/** Checks the gallery was built by the serving recogniser; MODEL_MISMATCH otherwise. */
+export async function assertSameModel(ctx: ServerContext, gallery: GalleryPort): Promise<void> {
+  const { fingerprint } = await engineInfo(ctx);
+  if (gallery.fingerprint !== fingerprint) {
+    throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
+  }
+}
+
+function parseFaceId(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer face id but received "${raw.slice(0, 40)}"`);
+  return n;
+}
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const faceParams = { type: 'object', required: ['id', 'faceId'], properties: { id: { type: 'string' }, faceId: { type: 'string' } } } as const;
+const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
+
+/**
+ * `/v1/subjects` CRUD, enrolment (`POST /v1/subjects/:id/faces`), faces, thumbnails and audit.
+ *
+ * @example
+ * registerSubjectRoutes(app, ctx)
+ */
+export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const tags = ['subjects'];
+
+  app.get('/v1/subjects', { config: { scope: 'read' }, schema: { tags, summary: 'List subjects', response: { 200: { type: 'object', properties: { subjects: { type: 'array', items: { $ref: 'Subject#' } } } }, ...ERRS } } }, async () => ({
+    subjects: await ctx.gallery().listSubjects(),
+  }));
+
+  app.post<{ Body: { id?: string; name?: string; metadata?: Record<string, unknown> } }>(
+    '/v1/subjects',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags,
+        summary: 'Create a subject (no faces yet); the id defaults to a random one',
+        body: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 }, metadata: { type: 'object', additionalProperties: true } },
+          additionalProperties: false,
+        },
+        response: { 201: { $ref: 'Subject#' }, ...ERRS },
+      },
+    },
+    async (request, reply) => {
+      const id = request.body.id ?? randomBytes(8).toString('hex');
+      const subject = await ctx.gallery().createSubject(id, {
+        ...(request.body.name === undefined ? {} : { name: request.body.name }),
+        ...(request.body.metadata === undefined ? {} : { metadata: request.body.metadata }),
+      });
+      return reply.code(201).send(subject);
+    },
+  );
+
+  app.get<IdParams>('/v1/subjects/:id', { config: { scope: 'read' }, schema: { tags, summary: 'One subject', params: idParams, response: { 200: { $ref: 'Subject#' }, ...ERRS } } }, async (request) =>
+    ctx.gallery().getSubject(request.params.id),
+  );
+
+  app.patch<IdParams & { Body: { id?: string; name?: string } }>(
+    '/v1/subjects/:id',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags,
+        summary: 'Rename a subject: a new id, a new display name, or both',
+        params: idParams,
+        body: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 } }, additionalProperties: false },
+        response: { 200: { $ref: 'Subject#' }, ...ERRS },
+      },
+    },
+    async (request) =>
+      ctx.gallery().updateSubject(request.params.id, {
+        ...(request.body.id === undefined ? {} : { newId: request.body.id }),
+        ...(request.body.name === undefined ? {} : { name: request.body.name }),
+      }),
+  );
+
+  app.delete<IdParams>(
+    '/v1/subjects/:id',
+    { config: { scope: 'write' }, schema: { tags, summary: 'Delete a subject and its faces', params: idParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...ERRS } } },
+    async (request) => {
+      await ctx.gallery().removeSubject(request.params.id);
+      return { deleted: request.params.id };
+    },
+  );
+
+  app.post<IdParams & { Querystring: { create?: boolean } }>(
+    '/v1/subjects/:id/faces',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags,
+        summary: 'Enrol faces: the largest face of each image in "image" (repeatable)',
+        params: idParams,
+        querystring: { type: 'object', properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' } } },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              subjectId: { type: 'string' },
+              faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { faceId: { type: 'integer' } } }] } },
+              audit: { $ref: 'Audit#' },
+            },
+          },
+          ...ERRS,
+          ...IMAGE_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const gallery = ctx.gallery();
+      await assertSameModel(ctx, gallery);
+      if (request.query.create !== true) await gallery.getSubject(request.params.id);
+      const input = await readInput(request, ['image']);
+      const embedded = await embedForEnrolment(ctx, input.images);
+      const ids = await gallery.addFaces(request.params.id, embedded.map((e) => e.newFace), { create: request.query.create === true });
+      const audit = await gallery.audit(request.params.id);
+      return reply.code(201).send({ subjectId: request.params.id, faces: embedded.map((e, i) => ({ ...faceJson(e.face), faceId: ids[i] })), audit });
+    },
+  );
+
+  app.get<IdParams>(
+    '/v1/subjects/:id/faces',
+    { config: { scope: 'read' }, schema: { tags, summary: "A subject's enrolled faces", params: idParams, response: { 200: { type: 'object', properties: { faces: { type: 'array', items: { $ref: 'SubjectFace#' } } } }, ...ERRS } } },
+    async (request) => {
+      await ctx.gallery().getSubject(request.params.id);
+      return { faces: await ctx.gallery().listFaces(request.params.id) };
+    },
+  );
+
+  app.delete<{ Params: { id: string; faceId: string } }>(
+    '/v1/subjects/:id/faces/:faceId',
+    { config: { scope: 'write' }, schema: { tags, summary: 'Remove one enrolled face', params: faceParams, response: { 200: { $ref: 'SubjectFace#' }, ...ERRS } } },
+    async (request) => {
+      const faceId = parseFaceId(request.params.faceId);
+      const face = await ctx.gallery().getFace(faceId);
+      if (face.subjectId !== request.params.id) throw new ArcFaceError('NOT_FOUND', `Expected face ${faceId} to belong to subject "${request.params.id}" but it does not`);
+      const [removed] = await ctx.gallery().removeFaces([faceId]);
+      return removed;
+    },
+  );
+
+  app.get<{ Params: { faceId: string } }>(
+    '/v1/faces/:faceId/thumbnail',
+    { config: { scope: 'read' }, schema: { tags, summary: 'JPEG of an enrolled face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } } },
+    async (request, reply) => {
+      const faceId = parseFaceId(request.params.faceId);
+      const jpeg = await ctx.gallery().thumbnail(faceId);
+      if (jpeg === undefined) throw new ArcFaceError('NOT_FOUND', `Expected a thumbnail for face ${faceId} but none is stored`);
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(Buffer.from(jpeg));
+    },
+  );
+
+  app.get<IdParams>(
+    '/v1/subjects/:id/audit',
+    { config: { scope: 'read' }, schema: { tags, summary: "Audit a subject's faces: outliers, look-alikes of other subjects, duplicates", params: idParams, response: { 200: { $ref: 'Audit#' }, ...ERRS } } },
+    async (request) => ctx.gallery().audit(request.params.id),
+  );
+}

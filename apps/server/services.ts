@@ -1,0 +1,73 @@
+import { openGallery } from '../../src/gallery/index.js';
+import type { InferenceEngine } from './engine.js';
+import { GalleryAdapter } from './gallery-adapter.js';
+import type { GalleryPort } from './gallery-port.js';
+import { KeyStore } from './key-store.js';
+import { resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { InferencePool } from './worker-pool.js';
+
+/** Where the server's state lives. */
+export interface ServiceLocations {
+  /** Gallery file or postgres:// URL; no gallery routes without one. */
+  readonly gallery?: string;
+  /** SQLite file of enrolled-face thumbnails; default `<gallery>.thumbs.db` for a file gallery, else in memory. */
+  readonly thumbnails?: string;
+  /** SQLite file of API keys; `:memory:` for keys that live as long as the process. */
+  readonly keys?: string;
+}
+
+/** The running services a server is built on. */
+export interface Services {
+  readonly engine: InferenceEngine;
+  readonly gallery: GalleryPort | undefined;
+  readonly keys: KeyStore | undefined;
+  /** Closes the gallery, the keys and (after its queue drains) the engine. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the inference workers, waits for the models, and opens the gallery (which must know the
+ * recogniser's fingerprint) and the key store.
+ *
+ * @example
+ * const services = await startServices({ workers: 2 }, { gallery: 'people.db', keys: 'keys.db' })
+ * const app = await buildApp({ ...opts, engine: services.engine, gallery: services.gallery, keys: services.keys })
+ */
+export async function startServices(options: ServerOptions, where: ServiceLocations): Promise<Services> {
+  const opts = resolveServerOptions({ ...options, auth: false });
+  const engine = InferencePool.start({
+    workers: opts.workers,
+    queueSize: opts.queueSize,
+    timeoutMs: opts.requestTimeoutMs,
+    intraOpThreads: opts.intraOpThreads,
+    detector: opts.detector,
+    recognizer: opts.recognizer,
+    locations: opts.locations,
+    threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
+  });
+  let gallery: GalleryPort | undefined;
+  let keys: KeyStore | undefined;
+  try {
+    const info = await engine.ready;
+    if (where.gallery !== undefined) {
+      const g = await openGallery(where.gallery, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
+      const isUrl = /^postgres(ql)?:\/\//i.test(where.gallery);
+      gallery = GalleryAdapter.create(g, where.thumbnails ?? (isUrl ? ':memory:' : `${where.gallery}.thumbs.db`));
+    }
+    if (where.keys !== undefined) keys = KeyStore.open(where.keys);
+  } catch (err) {
+    await engine.close();
+    await gallery?.close();
+    throw err;
+  }
+  return {
+    engine,
+    gallery,
+    keys,
+    async close() {
+      await engine.close();
+      await gallery?.close();
+      keys?.close();
+    },
+  };
+}
