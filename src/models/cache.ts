@@ -30,7 +30,12 @@ export function tempPathIn(dir: string, fileName: string): string {
   return join(dir, `.${fileName}.${randomUUID().slice(0, 8)}.part`);
 }
 
-/** Removes a file if present; never throws (used on failure paths). */
+/**
+ * Removes a file if present; never throws (used on failure paths).
+ *
+ * @example
+ * await removeQuietly(tmp)
+ */
 export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => undefined);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../core/errors.js';
+import { assertInteger } from '../core/validate.js';
 import { ensureModelHome, removeQuietly, sha256File, tempPathIn } from './cache.js';
 import type { KnownModel, ModelOrigin } from './known-model.js';
 import { findKnownModel, KNOWN_MODELS } from './known-models.js';
@@ -26,7 +27,7 @@ export interface PullOptions {
   /** Download even when a verified copy is already present. */
   readonly force?: boolean;
   readonly signal?: AbortSignal;
-  /** Abort a download that receives nothing for this long; default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  /** Abort a download that receives nothing for this long, in ms; default {@link PULL_DEFAULTS}. */
   readonly idleTimeoutMs?: number;
   /** Catalog to look names up in; {@link KNOWN_MODELS} by default. */
   readonly catalog?: readonly KnownModel[];
@@ -47,8 +48,13 @@ export interface PulledModel {
   readonly url?: string;
 }
 
-/** A stalled connection is given up after 60 s without data: long enough for slow mirrors, short enough for a CLI. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/**
+ * Defaults of {@link pullModel}. A stalled connection is given up after 60 s without data: long
+ * enough for slow mirrors, short enough for a CLI user waiting on it.
+ */
+export const PULL_DEFAULTS = Object.freeze({ idleTimeoutMs: 60_000 });
+/** Longest idle timeout accepted: one hour. */
+const MAX_IDLE_TIMEOUT_MS = 3_600_000;
 /** Minimum gap between two `download` progress events, so a fast local transfer does not flood the caller. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -75,7 +81,7 @@ async function download(url: string, dest: string, options: PullOptions, fetchIm
     throw failed(url, 'only HTTPS URLs are fetched (plain HTTP only from this machine)');
   }
   const controller = new AbortController();
-  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idleMs = options.idleTimeoutMs ?? PULL_DEFAULTS.idleTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
@@ -197,6 +203,10 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
     throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name but received "${String(nameOrModel)}". Known names: ${catalog.map((m) => m.name).join(', ')}`);
   }
   const loc = validateModelLocations(locations);
+  if (options.idleTimeoutMs !== undefined) assertInteger('idleTimeoutMs', options.idleTimeoutMs, 1, MAX_IDLE_TIMEOUT_MS);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError(`Expected a function for onProgress but received ${typeof options.onProgress}`);
+  }
   if (options.force !== true) {
     const present = await presentCopy(model, loc);
     if (present !== undefined) return present;

@@ -38,7 +38,12 @@ export function validateModelLocations(value: unknown): ModelLocations {
   return Object.freeze({ home: resolve(home), dirs: Object.freeze(dirs.map((d) => resolve(d))) });
 }
 
-/** Folders searched for a model file, in order: `dirs`, then `home`. */
+/**
+ * Folders searched for a model file, in order: `dirs`, then `home`.
+ *
+ * @example
+ * searchFolders({ home: '/cache', dirs: ['/a', '/b'] }) // ['/a', '/b', '/cache']
+ */
 export function searchFolders(locations: ModelLocations): readonly string[] {
   return [...locations.dirs, locations.home];
 }
