@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,7 +9,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerModelsCommands, type ModelsCommandOptions } from '../../apps/cli/commands/models-registry.js';
 import type { CliContext } from '../../apps/cli/context.js';
-import type { ModelLocations } from '../../src/models/index.js';
+import { findKnownModel, type FetchLike, type ModelLocations } from '../../src/models/index.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const MODELS = sharedPath('models');
@@ -108,6 +110,28 @@ describe('arcface models add / verify', () => {
 
 describe('arcface models pull', () => {
   const offline = { fetch: (): Promise<Response> => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ENETUNREACH') })) };
+
+  it('downloads over HTTP with progress on stderr, then the file is in home', async () => {
+    const bytes = readFileSync(join(MODELS, 'yunet_n_dynamic.onnx'));
+    const server = createServer((_req, res) => void res.writeHead(200, { 'content-length': bytes.length }).end(bytes));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}/yunet_n_dynamic.onnx`;
+    const requested: string[] = [];
+    // The registry URL is answered by a server on this machine: real HTTP, no network.
+    const viaLoopback: FetchLike = (url, init) => (requested.push(url), fetch(local, init));
+    try {
+      const home = freshDir('pull-http');
+      const r = await cli(['pull', 'yunet-n'], { home, dirs: [] }, { fetch: viaLoopback });
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(requested, [findKnownModel('yunet-n')?.sources[0]?.url]);
+      assert.match(r.err, /^Downloading https:\/\/github\.com\/ShiqiYu\/libfacedetection\.train\/raw\/.*yunet_n_dynamic\.onnx\n/);
+      assert.match(r.err, /yunet-n: 100% 315\.3 KB\/315\.3 KB in 0:0\d/);
+      assert.match(r.out, /^Downloaded yunet-n -> .*yunet_n_dynamic\.onnx \(SHA-256 verified\)/);
+      assert.deepEqual(readdirSync(home), ['yunet_n_dynamic.onnx']);
+    } finally {
+      server.close();
+    }
+  });
 
   it('reports a present copy without downloading', async () => {
     const r = await cli(['pull', 'yunet-2023mar', '--json'], { home: freshDir('pull-present'), dirs: [MODELS] }, offline);

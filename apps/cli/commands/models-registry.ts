@@ -9,10 +9,11 @@ import {
   verifyModels,
   type FetchLike,
   type ModelListing,
+  type PullProgress,
   type VerifiedModel,
 } from '../../../src/models/index.js';
 import { printJson, reportError, type CliContext } from '../context.js';
-import { createProgress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 
 /** Test seam: the `fetch` used by `models pull` (the global one by default). */
 export interface ModelsCommandOptions {
@@ -139,12 +140,28 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
     .action((name: string, opts: JsonFlag & { force?: boolean }) =>
       run(ctx, opts, async () => {
         const model = findKnownModel(name);
-        const bar = createProgress({ label: `pulling ${name}`, stream: ctx.stderr, silent: ctx.json, unit: 'bytes' });
+        let bar: Progress | undefined;
+        let url: string | undefined;
+        const say = (line: string): void => void (ctx.json ? undefined : ctx.stderr.write(`${line}\n`));
+        const onProgress = (e: PullProgress): void => {
+          if (e.phase === 'download') {
+            if (e.url !== url) {
+              bar?.done();
+              url = e.url;
+              say(`Downloading ${e.url}`);
+              bar = createProgress({ label: name, stream: ctx.stderr, silent: ctx.json, unit: 'bytes' });
+            }
+            bar?.update(e.receivedBytes, e.totalBytes);
+          } else if (e.phase === 'extract') {
+            bar?.done();
+            say(`Extracting ${model?.fileName ?? name} from the archive`);
+          }
+        };
         const pulled = await pullModel(name, ctx.locations, {
           force: opts.force === true,
-          onProgress: (e) => (e.phase === 'download' ? bar.update(e.receivedBytes, e.totalBytes) : undefined),
+          onProgress,
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-        }).finally(() => bar.done());
+        }).finally(() => bar?.done());
         noticeOnce(ctx, model?.name);
         if (ctx.json) printJson(ctx, pulled);
         else ctx.stdout.write(`${pulled.downloaded ? 'Downloaded' : 'Already present:'} ${pulled.name} -> ${pulled.path}${pulled.verified ? ' (SHA-256 verified)' : ' (no recorded checksum)'}\n`);
