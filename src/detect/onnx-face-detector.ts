@@ -107,17 +107,17 @@ export class OnnxFaceDetector implements FaceDetector {
     const fixed = this.fixedInput;
     const primary = await this.#pass(image, [primaryPass(w, h, size, fixed, this.config.enlargeSmall)], 'primary', s.scoreThreshold, s);
     if (primary.length > 0 || !s.secondPass) return primary;
+    const threshold = Math.min(s.scoreThreshold, this.config.secondPassScoreThreshold);
     const tiles = tiledPass(w, h, size, this.config.maxTiles, fixed);
     if (tiles.length > 0) {
-      const tiled = await this.#pass(image, tiles, 'tiled', s.scoreThreshold, s);
+      const tiled = await this.#pass(image, tiles, 'tiled', threshold, s);
       if (tiled.length > 0) return tiled;
     }
     const up = this.config.enlargeSmall ? undefined : upscaledPass(w, h, size, fixed);
     if (up !== undefined) {
-      const upscaled = await this.#pass(image, [up], 'upscaled', s.scoreThreshold, s);
+      const upscaled = await this.#pass(image, [up], 'upscaled', threshold, s);
       if (upscaled.length > 0) return upscaled;
     }
-    const threshold = Math.min(s.scoreThreshold, this.config.rescueScoreThreshold);
     return this.#pass(image, [rescuePass(w, h, size, fixed)], 'rescue', threshold, s);
   }
 

@@ -5,7 +5,7 @@ import { planLetterbox, type Letterbox, type Region } from './letterbox.js';
  * finds nothing, the detector tries in turn: `tiled` (large images: tiles at a finer scale, so
  * faces that shrank below the smallest anchor come back), `upscaled` (small images: enlarged to
  * `inputSize`, for faces under ~40 px) and `rescue` (the image at half `inputSize`, for faces too
- * large for the anchors, with a lower score threshold, for profiles and blur).
+ * large for the anchors, for profiles and blur). Second passes use `secondPassScoreThreshold`.
  */
 
 /** Tiles overlap by a quarter of a tile, so any face up to that size lies whole inside one tile. */
