@@ -9,11 +9,11 @@ import { InferencePool } from './worker-pool.js';
 /** Where the server's state lives. */
 export interface ServiceLocations {
   /** Gallery file or postgres:// URL; no gallery routes without one. */
-  readonly gallery?: string;
+  readonly galleryLocation?: string;
   /** SQLite file of enrolled-face thumbnails; default `<gallery>.thumbs.db` for a file gallery, else in memory. */
-  readonly thumbnails?: string;
+  readonly thumbnailsPath?: string;
   /** SQLite file of API keys; `:memory:` for keys that live as long as the process. */
-  readonly keys?: string;
+  readonly keysPath?: string;
 }
 
 /** The running services a server is built on. */
@@ -30,10 +30,10 @@ export interface Services {
  * recogniser's fingerprint) and the key store.
  *
  * @example
- * const services = await startServices({ workers: 2 }, { gallery: 'people.db', keys: 'keys.db' })
+ * const services = await startServices({ workers: 2 }, { galleryLocation: 'people.db', keysPath: 'keys.db' })
  * const app = await buildApp({ ...opts, engine: services.engine, gallery: services.gallery, keys: services.keys })
  */
-export async function startServices(options: ServerOptions, where: ServiceLocations): Promise<Services> {
+export async function startServices(options: Omit<ServerOptions, 'gallery' | 'keys'>, where: ServiceLocations): Promise<Services> {
   const opts = resolveServerOptions({ ...options, auth: false });
   const engine = InferencePool.start({
     workers: opts.workers,
@@ -49,12 +49,12 @@ export async function startServices(options: ServerOptions, where: ServiceLocati
   let keys: KeyStore | undefined;
   try {
     const info = await engine.ready;
-    if (where.gallery !== undefined) {
-      const g = await openGallery(where.gallery, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      const isUrl = /^postgres(ql)?:\/\//i.test(where.gallery);
-      gallery = GalleryAdapter.create(g, where.thumbnails ?? (isUrl ? ':memory:' : `${where.gallery}.thumbs.db`));
+    if (where.galleryLocation !== undefined) {
+      const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
+      const isUrl = /^postgres(ql)?:\/\//i.test(where.galleryLocation);
+      gallery = GalleryAdapter.create(g, where.thumbnailsPath ?? (isUrl ? ':memory:' : `${where.galleryLocation}.thumbs.db`));
     }
-    if (where.keys !== undefined) keys = KeyStore.open(where.keys);
+    if (where.keysPath !== undefined) keys = KeyStore.open(where.keysPath);
   } catch (err) {
     await engine.close();
     await gallery?.close();

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { serve } from '../../server/server.js';
+import { SERVER_DEFAULTS } from '../../server/options.js';
+import type { CliContext } from '../context.js';
+import { parseIntOption, parseNumberOption } from './options.js';
+
+interface ServeCliOptions {
+  host: string;
+  port: number;
+  gallery?: string;
+  keys?: string;
+  detector?: string;
+  recognizer?: string;
+  workers: number;
+  threads: number;
+  queue: number;
+  auth: boolean;
+  cors?: string[];
+  threshold?: number;
+}
+
+/**
+ * `arcface serve`: the HTTP API, CompreFace-compatible routes and the web page.
+ *
+ * @example
+ * registerServeCommand(program, ctx)
+ */
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('Serve the HTTP API (/v1, CompreFace-compatible /api/v1), the web page (/) and the API docs (/docs).')
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .option('--port <n>', 'TCP port', parseIntOption('--port', 0, 65535), 8080)
+    .option('--gallery <file|url>', 'gallery: SQLite file (created when missing) or postgres:// URL')
+    .option('--keys <file>', 'API key file (arcface keys create)', join(ctx.locations.home, 'keys.db'))
+    .option('-d, --detector <name|path>', 'face detector')
+    .option('-r, --recognizer <name|path>', 'recogniser')
+    .option('--workers <n>', 'inference worker threads', parseIntOption('--workers', 1, 64), SERVER_DEFAULTS.workers)
+    .option('--threads <n>', 'onnxruntime threads per worker', parseIntOption('--threads', 1, 256), SERVER_DEFAULTS.intraOpThreads)
+    .option('--queue <n>', 'inference jobs allowed to wait before 503', parseIntOption('--queue', 0, 100000), SERVER_DEFAULTS.queueSize)
+    .option('--threshold <cosine>', "decision threshold for verify/identify (default: the model's)", parseNumberOption('--threshold', -1, 1))
+    .option('--cors <origin...>', 'allow these browser origins (CORS is off by default)')
+    .option('--no-auth', 'serve without API keys (local use only; loudly logged)')
+    .action(async (opts: ServeCliOptions) => {
+      const server = await serve({
+        host: opts.host,
+        port: opts.port,
+        locations: ctx.locations,
+        workers: opts.workers,
+        intraOpThreads: opts.threads,
+        queueSize: opts.queue,
+        auth: opts.auth,
+        ...(opts.auth && opts.keys !== undefined ? { keysPath: opts.keys } : {}),
+        ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
+        ...(opts.detector === undefined ? {} : { detector: opts.detector }),
+        ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
+        ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
+        ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
+        log: (line) => ctx.stderr.write(`${line}\n`),
+      });
+      if (opts.auth) ctx.stderr.write(`API keys are checked against ${opts.keys}; create one with: arcface keys create --scope write\n`);
+      void server;
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * The one place that touches the process: listen, signals, graceful close.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { ServerOptions } from './options.js';
+import { startServices, type ServiceLocations } from './services.js';
+
+/** Options of {@link serve}. */
+export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys'>, ServiceLocations {
+  /** Interface to listen on; 127.0.0.1 unless you mean to expose the server. */
+  readonly host: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Close gracefully on SIGINT and SIGTERM. Default true. */
+  readonly handleSignals?: boolean;
+  /** Where status lines go (startup, warnings, shutdown). */
+  readonly log?: (line: string) => void;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** `http://host:port` as bound. */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests and inference jobs finish, closes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts workers, opens the stores, builds the app and listens.
+ *
+ * @example
+ * const server = await serve({ host: '127.0.0.1', port: 8080, galleryLocation: 'people.db', keysPath: 'keys.db' })
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const services = await startServices(options, options);
+  const auth = options.auth ?? true;
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys });
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const url = typeof addr === 'object' && addr !== null ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+  if (!auth) {
+    const bar = '!'.repeat(72);
+    log(`${bar}\n!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach ${url} can\n!! read, enrol and delete faces. Use this for local work only.\n${bar}`);
+  }
+  log(`arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close();
+      await services.close();
+    })();
+    return closing;
+  };
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log(`${signal}: finishing in-flight requests, then stopping`);
+      close().then(
+        () => log('stopped'),
+        (err: unknown) => {
+          log(`error while stopping: ${(err as Error).message}`);
+          process.exitCode = 1;
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  return { app, url, close };
+}
