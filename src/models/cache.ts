@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ArcFaceError } from '../core/errors.js';
 import type { KnownModel } from './known-model.js';
@@ -38,6 +38,29 @@ export function tempPathIn(dir: string, fileName: string): string {
  */
 export async function removeQuietly(path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => undefined);
+}
+
+/**
+ * Removes temporary `.part` files of `fileName` in `dir` untouched for longer than `olderThanMs`:
+ * leftovers of a pull that was killed before it could clean up. A live transfer writes far more
+ * often than that, so it is never touched.
+ *
+ * @example
+ * await removeStaleParts(home, 'w600k_r50.onnx', 3_600_000)
+ */
+export async function removeStaleParts(dir: string, fileName: string, olderThanMs: number): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(`.${fileName}.`) || !name.endsWith('.part')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > olderThanMs) {
+      await removeQuietly(path);
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /**

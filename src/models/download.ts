@@ -3,7 +3,7 @@ import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../core/errors.js';
 import { assertInteger } from '../core/validate.js';
-import { ensureModelHome, removeQuietly, sha256File, tempPathIn } from './cache.js';
+import { ensureModelHome, removeQuietly, removeStaleParts, sha256File, tempPathIn } from './cache.js';
 import type { KnownModel, ModelOrigin } from './known-model.js';
 import { findKnownModel, KNOWN_MODELS } from './known-models.js';
 import { searchFolders, validateModelLocations, type ModelLocations } from './registry.js';
@@ -88,7 +88,9 @@ async function download(url: string, dest: string, options: PullOptions, fetchIm
     timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
   };
   const onAbort = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let complete = false;
   const hash = createHash('sha256');
   let received = 0;
   let total: number | undefined;
@@ -126,9 +128,12 @@ async function download(url: string, dest: string, options: PullOptions, fetchIm
     }
     if (total !== undefined && received !== total) throw failed(url, `the body ended after ${received} of ${total} bytes`);
     options.onProgress?.({ phase: 'download', url, receivedBytes: received, ...(total === undefined ? {} : { totalBytes: total }) });
+    complete = true;
     return { sha256: hash.digest('hex'), size: received };
   } finally {
     clearTimeout(timer);
+    // Release the connection of a failed transfer now rather than when it is collected.
+    if (!complete) controller.abort();
     options.signal?.removeEventListener('abort', onAbort);
     await fh.close();
   }
@@ -221,6 +226,7 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
     );
   }
   await ensureModelHome(loc.home);
+  await removeStaleParts(loc.home, model.fileName, MAX_IDLE_TIMEOUT_MS);
   const fetchImpl: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const errors: ArcFaceError[] = [];
   for (const source of downloadable) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,19 @@ describe('pullModel over HTTP', () => {
 
     const again = await pullModel(withSources({ kind: 'file', url: `${base}/missing` }), { home, dirs: [] });
     assert.equal(again.downloaded, false);
+  });
+
+  it('removes a stale temporary file left by a killed pull, and keeps a fresh one', async () => {
+    const home = freshHome('stale');
+    mkdirSync(home, { recursive: true });
+    const stale = join(home, `.${YUNET.fileName}.deadbeef.part`);
+    const fresh = join(home, `.${YUNET.fileName}.cafebabe.part`);
+    writeFileSync(stale, 'old');
+    writeFileSync(fresh, 'live');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    await pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home, dirs: [] });
+    assert.deepEqual(filesIn(home).sort(), [`.${YUNET.fileName}.cafebabe.part`, YUNET.fileName].sort());
   });
 
   it('accepts a body without content-length', async () => {

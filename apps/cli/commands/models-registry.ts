@@ -157,11 +157,19 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
             say(`Extracting ${model?.fileName ?? name} from the archive`);
           }
         };
+        // Ctrl-C cancels the transfer so that its temporary file is removed before the process exits.
+        const cancel = new AbortController();
+        const onSigint = (): void => cancel.abort();
+        process.once('SIGINT', onSigint);
         const pulled = await pullModel(name, ctx.locations, {
           force: opts.force === true,
           onProgress,
+          signal: cancel.signal,
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-        }).finally(() => bar?.done());
+        }).finally(() => {
+          process.off('SIGINT', onSigint);
+          bar?.done();
+        });
         noticeOnce(ctx, model?.name);
         if (ctx.json) printJson(ctx, pulled);
         else ctx.stdout.write(`${pulled.downloaded ? 'Downloaded' : 'Already present:'} ${pulled.name} -> ${pulled.path}${pulled.verified ? ' (SHA-256 verified)' : ' (no recorded checksum)'}\n`);
