@@ -123,7 +123,8 @@ export function resolveModelPath(nameOrPath: string, locations: ModelLocations, 
     throw new ArcFaceError(
       'MODEL_CHECKSUM_MISMATCH',
       `Expected ${fileName} of ${model.size} bytes for model ${model.name} but found only files of another size: ` +
-        `${wrongSize.join(', ')}. Remove them and run \`arcface models pull ${model.name}\` or \`arcface models add FILE\`.`,
+        `${wrongSize.join(', ')}. Remove them and run \`arcface models pull ${model.name}\` or \`arcface models add FILE\`, ` +
+        'or pass the file path itself to use a different version on purpose.',
       { details: { name: model.name, paths: wrongSize } },
     );
   }
