@@ -9,18 +9,19 @@ export const POSTGRES_SCHEMA_VERSION = 1;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;
 
-/** Migrations: entry `i` upgrades version `i` to `i + 1`; `dim` is the gallery's embedding size. */
-const MIGRATIONS: readonly ((dim: number) => string)[] = [
-  (dim) => `
-    CREATE TABLE arcface_meta (key text PRIMARY KEY, value text NOT NULL);
-    CREATE TABLE arcface_identities (id text PRIMARY KEY, name text NOT NULL, metadata jsonb NOT NULL DEFAULT '{}',
-      created_at bigint NOT NULL, updated_at bigint NOT NULL);
-    CREATE TABLE arcface_templates (template_id bigserial PRIMARY KEY,
+/** Migrations: entry `i` upgrades version `i` to `i + 1`; `dim` is the gallery's embedding size. One statement each. */
+const MIGRATIONS: readonly ((dim: number) => string[])[] = [
+  (dim) => [
+    'CREATE TABLE arcface_meta (key text PRIMARY KEY, value text NOT NULL)',
+    `CREATE TABLE arcface_identities (id text PRIMARY KEY, name text NOT NULL, metadata jsonb NOT NULL DEFAULT '{}',
+      created_at bigint NOT NULL, updated_at bigint NOT NULL)`,
+    `CREATE TABLE arcface_templates (template_id bigserial PRIMARY KEY,
       identity_id text NOT NULL REFERENCES arcface_identities(id) ON DELETE CASCADE ON UPDATE CASCADE,
       embedding vector(${dim}) NOT NULL, source_file text, source_sha256 text, det_score double precision,
-      face_size double precision, created_at bigint NOT NULL);
-    CREATE INDEX arcface_templates_by_identity ON arcface_templates (identity_id);
-    CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops);`,
+      face_size double precision, created_at bigint NOT NULL)`,
+    'CREATE INDEX arcface_templates_by_identity ON arcface_templates (identity_id)',
+    'CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops)',
+  ],
 ];
 
 /** Options of {@link PostgresGalleryStore.open}. */
@@ -73,7 +74,7 @@ export class PostgresGalleryStore implements GalleryStore {
         if (Number(clash.rows[0]?.n ?? 0) > 0) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`);
       }
       for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
-        await tx.query((MIGRATIONS[v] as (d: number) => string)(opts.embeddingSize));
+        for (const sql of (MIGRATIONS[v] as (d: number) => string[])(opts.embeddingSize)) await tx.query(sql);
         await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
       }
       if (cur === 0) {
