@@ -70,10 +70,15 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       recognizer: opts.recognizer,
       locations: opts.locations,
       threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
-      onJob: (op, wait, run) => metrics.observeInference(op, wait, run),
-      onReject: (reason) => metrics.countRejected(reason),
     });
-  if (options.engine === undefined) app.addHook('onClose', async () => engine.close());
+  const unsubscribe = engine.subscribe({
+    onJob: (op, wait, run) => metrics.observeInference(op, wait, run),
+    onReject: (reason) => metrics.countRejected(reason),
+  });
+  app.addHook('onClose', async () => {
+    unsubscribe();
+    if (options.engine === undefined) await engine.close();
+  });
   const ctx: ServerContext = makeContext({
     options: opts,
     engine,

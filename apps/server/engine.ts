@@ -54,6 +54,14 @@ export interface JobResults {
   verify: VerifyResult;
 }
 
+/** Observer of finished and refused jobs (metrics). */
+export interface EngineListener {
+  /** One finished job: its operation, seconds waited in the queue and seconds run. */
+  onJob?(op: string, waitSeconds: number, runSeconds: number): void;
+  /** One refused job. */
+  onReject?(reason: 'queue_full' | 'timeout'): void;
+}
+
 /**
  * What the HTTP layer needs from inference: a bounded, off-event-loop executor of jobs.
  * Implemented by `InferencePool` (worker threads).
@@ -68,6 +76,8 @@ export interface InferenceEngine {
   /** Jobs running now. */
   readonly inFlight: number;
   run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]>;
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: EngineListener): () => void;
   /** Finishes queued and running jobs, then stops the workers. */
   close(): Promise<void>;
 }

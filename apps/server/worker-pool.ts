@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../src/core/index.js';
-import type { EngineInfo, InferenceEngine, InferenceJob, JobResults } from './engine.js';
+import type { EngineInfo, EngineListener, InferenceEngine, InferenceJob, JobResults } from './engine.js';
 import type { WireError } from './inference-jobs.js';
 
 /** What each worker is started with. */
@@ -20,10 +20,6 @@ export interface PoolOptions extends WorkerConfig {
   readonly queueSize: number;
   /** Queue wait plus run time allowed per job before TIMEOUT. */
   readonly timeoutMs: number;
-  /** Called once per finished job with its wait and run seconds. */
-  readonly onJob?: (op: string, waitSeconds: number, runSeconds: number) => void;
-  /** Called once per refused job. */
-  readonly onReject?: (reason: 'queue_full' | 'timeout') => void;
 }
 
 interface Pending {
@@ -96,6 +92,7 @@ export class InferencePool implements InferenceEngine {
   #closing = false;
   #runEstimateS = INITIAL_RUN_ESTIMATE_S;
   #drained: (() => void) | undefined;
+  readonly #listeners = new Set<EngineListener>();
 
   private constructor(opts: PoolOptions) {
     this.#opts = opts;
@@ -163,7 +160,7 @@ export class InferencePool implements InferenceEngine {
       if (p !== undefined && p.id === msg.id) {
         const runS = msg.runMs / 1000;
         this.#runEstimateS += RUN_EMA_WEIGHT * (runS - this.#runEstimateS);
-        this.#opts.onJob?.(p.job.op, (p.started - p.enqueued) / 1000, runS);
+        for (const l of this.#listeners) l.onJob?.(p.job.op, (p.started - p.enqueued) / 1000, runS);
         this.#settle(p, msg.ok ? undefined : fromWire(msg.error), msg.ok ? msg.result : undefined);
       }
       this.#pump();
@@ -218,6 +215,19 @@ export class InferencePool implements InferenceEngine {
   }
 
   /**
+   * Adds a job listener (metrics); returns its remover.
+   *
+   * @example
+   * const off = pool.subscribe({ onJob: (op, wait, run) => console.log(op, run) })
+   */
+  subscribe(listener: EngineListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
    * Runs one job on the next free worker.
    *
    * @example
@@ -228,7 +238,7 @@ export class InferencePool implements InferenceEngine {
     if (this.#loadError !== undefined) return Promise.reject(this.#loadError);
     const idle = this.#slots.some((s) => s.ready && s.current === undefined);
     if (!idle && this.#queue.length >= this.#opts.queueSize) {
-      this.#opts.onReject?.('queue_full');
+      for (const l of this.#listeners) l.onReject?.('queue_full');
       const retryAfterSeconds = this.retryAfterSeconds();
       return Promise.reject(
         new ArcFaceError('QUEUE_FULL', `Expected room in the inference queue but all ${this.#opts.queueSize} places are taken; retry in ${retryAfterSeconds} s`, {
@@ -251,7 +261,7 @@ export class InferencePool implements InferenceEngine {
         if (p.settled) return;
         const i = this.#queue.indexOf(p);
         if (i >= 0) this.#queue.splice(i, 1);
-        this.#opts.onReject?.('timeout');
+        for (const l of this.#listeners) l.onReject?.('timeout');
         this.#settle(p, new ArcFaceError('TIMEOUT', `Expected the ${job.op} job to finish within ${this.#opts.timeoutMs} ms but it did not`));
       }, this.#opts.timeoutMs);
       this.#queue.push(p);

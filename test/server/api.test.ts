@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { lfw, multipart, noFacePng, startTestServer, type TestServer } from './helpers.js';
+
+let srv: TestServer;
+let app: FastifyInstance;
+const A1 = lfw('Aaron_Peirsol', 1);
+const A3 = lfw('Aaron_Peirsol', 3);
+const A4 = lfw('Aaron_Peirsol', 4);
+const B7 = lfw('George_W_Bush', 7);
+const B16 = lfw('George_W_Bush', 16);
+const C40 = lfw('Colin_Powell', 40);
+
+before(async () => {
+  srv = await startTestServer();
+  app = srv.app;
+});
+after(async () => srv.close());
+
+function key(scope: 'read' | 'write' | 'admin'): Record<string, string> {
+  return { 'x-api-key': srv.keys[scope] };
+}
+
+async function postImages(url: string, files: Record<string, Buffer | Buffer[]>, scope: 'read' | 'write' = 'read') {
+  const mp = await multipart(files);
+  return app.inject({ method: 'POST', url, payload: mp.payload, headers: { ...mp.headers, ...key(scope) } });
+}
+
+describe('public routes', () => {
+  it('answers /healthz, /readyz with the loaded model and the gallery size', async () => {
+    assert.deepEqual((await app.inject({ url: '/healthz' })).json(), { status: 'ok' });
+    const ready = await app.inject({ url: '/readyz' });
+    assert.equal(ready.statusCode, 200);
+    const body = ready.json();
+    assert.equal(body.status, 'ready');
+    assert.equal(body.models.embeddingSize, 512);
+    assert.match(body.models.fingerprint, /^sha256:7caa7fb0ad6c/);
+    assert.deepEqual(body.gallery, { subjects: 0, faces: 0 });
+  });
+
+  it('serves OpenAPI 3 with the routes and schemas, and Swagger UI from local assets', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    assert.match(doc.openapi, /^3\./);
+    for (const p of ['/v1/detect', '/v1/embed', '/v1/verify', '/v1/identify', '/v1/subjects', '/v1/subjects/{id}/faces', '/v1/subjects/{id}/audit', '/api/v1/recognition/recognize']) {
+      assert.ok(doc.paths[p], `missing ${p}`);
+    }
+    assert.ok(doc.components.schemas.Face && doc.components.schemas.Error);
+    const ui = await app.inject({ url: '/docs/' });
+    assert.equal(ui.statusCode, 200);
+    assert.doesNotMatch(ui.body, /https?:\/\/(cdn|unpkg|cdnjs)/);
+    const bundle = await app.inject({ url: '/docs/static/swagger-ui-bundle.js' });
+    assert.equal(bundle.statusCode, 200);
+    assert.ok(bundle.body.length > 100_000);
+  });
+
+  it('serves the web page at /', async () => {
+    const res = await app.inject({ url: '/' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /text\/html/);
+  });
+
+  it('answers unknown routes with NOT_FOUND as {code, message}', async () => {
+    const res = await app.inject({ url: '/v2/nothing' });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, 'NOT_FOUND');
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a missing key with 401 UNAUTHORIZED', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1, headers: { 'content-type': 'image/jpeg' } });
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(Object.keys(res.json()).sort(), ['code', 'message']);
+    assert.equal(res.json().code, 'UNAUTHORIZED');
+  });
+
+  it('refuses an unknown key with 401 and accepts a Bearer token', async () => {
+    const bad = await app.inject({ method: 'GET', url: '/v1/subjects', headers: { 'x-api-key': 'afk_nope' } });
+    assert.equal(bad.statusCode, 401);
+    const bearer = await app.inject({ method: 'GET', url: '/v1/subjects', headers: { authorization: `Bearer ${srv.keys.read}` } });
+    assert.equal(bearer.statusCode, 200);
+  });
+
+  it('refuses a read key on a write route with 403 FORBIDDEN, and a write key on admin routes', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { id: 'x' }, headers: key('read') });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json().code, 'FORBIDDEN');
+    const keys = await app.inject({ method: 'GET', url: '/v1/keys', headers: key('write') });
+    assert.equal(keys.statusCode, 403);
+  });
+
+  it('stops accepting a key once revoked through the admin API', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/keys', payload: { scope: 'read', name: 'temp' }, headers: key('admin') });
+    assert.equal(created.statusCode, 201);
+    const { id, key: k } = created.json();
+    assert.match(k, /^afk_/);
+    assert.equal((await app.inject({ url: '/v1/subjects', headers: { 'x-api-key': k } })).statusCode, 200);
+    const list = (await app.inject({ url: '/v1/keys', headers: key('admin') })).json();
+    assert.ok(list.keys.every((x: Record<string, unknown>) => x.key === undefined));
+    assert.equal((await app.inject({ method: 'DELETE', url: `/v1/keys/${id}`, headers: key('admin') })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/v1/subjects', headers: { 'x-api-key': k } })).statusCode, 401);
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/keys/doesnotexist', headers: key('admin') })).statusCode, 404);
+  });
+});
+
+describe('face routes', () => {
+  it('detects one face in an LFW image sent as multipart, base64 JSON and raw bytes', async () => {
+    const viaMultipart = await postImages('/v1/detect', { image: A1 });
+    assert.equal(viaMultipart.statusCode, 200, viaMultipart.body);
+    const viaJson = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: A1.toString('base64') }, headers: key('read') });
+    const viaRaw = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1, headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    for (const r of [viaMultipart, viaJson, viaRaw]) {
+      const body = r.json();
+      assert.equal(body.width, 150);
+      assert.equal(body.faces.length, 1);
+      const [x1, y1, x2, y2] = body.faces[0].box;
+      assert.ok(x1 > 20 && y1 > 20 && x2 < 130 && y2 < 130, `box ${body.faces[0].box}`);
+      assert.equal(body.faces[0].landmarks.length, 5);
+      assert.ok(body.faces[0].score > 0.5);
+    }
+    assert.deepEqual(viaJson.json(), viaMultipart.json());
+  });
+
+  it('embeds to unit-length 512-d vectors', async () => {
+    const res = await postImages('/v1/embed', { image: A1 });
+    const body = res.json();
+    assert.equal(body.embeddingSize, 512);
+    const e: number[] = body.faces[0].embedding;
+    assert.equal(e.length, 512);
+    assert.ok(Math.abs(Math.hypot(...e) - 1) < 1e-4);
+  });
+
+  it('verifies the same person as a match and two people as not', async () => {
+    const same = (await postImages('/v1/verify', { image1: A1, image2: A3 })).json();
+    const diff = (await postImages('/v1/verify', { image1: A1, image2: B7 })).json();
+    assert.equal(same.match, true, JSON.stringify(same));
+    assert.equal(diff.match, false, JSON.stringify(diff));
+    assert.ok(same.similarity > diff.similarity + 0.2);
+    assert.equal(same.threshold, diff.threshold);
+    assert.equal(same.faces.length, 2);
+  });
+
+  it('answers a corrupt image with 400, an empty one with 400, text with 415', async () => {
+    const truncated = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1.subarray(0, 600), headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    assert.equal(truncated.statusCode, 400, truncated.body);
+    assert.match(truncated.json().code, /^IMAGE_(TRUNCATED|CORRUPT)$/);
+    const badB64 = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: 'not base64 !!' }, headers: key('read') });
+    assert.equal(badB64.statusCode, 400);
+    assert.equal(badB64.json().code, 'INVALID_ARGUMENT');
+    const text = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: Buffer.from('hello, this is not an image at all').toString('base64') }, headers: key('read') });
+    assert.equal(text.statusCode, 415);
+    assert.equal(text.json().code, 'IMAGE_UNSUPPORTED_FORMAT');
+    const missing = await app.inject({ method: 'POST', url: '/v1/verify', payload: { image1: A1.toString('base64') }, headers: key('read') });
+    assert.equal(missing.statusCode, 400);
+    assert.match(missing.json().message, /image2/);
+  });
+
+  it('answers an image without a face with 422 NO_FACE on verify and enrol, and no faces on detect', async () => {
+    const blank = await noFacePng();
+    const detect = await postImages('/v1/detect', { image: blank });
+    assert.deepEqual(detect.json().faces, []);
+    const verify = await postImages('/v1/verify', { image1: A1, image2: blank });
+    assert.equal(verify.statusCode, 422);
+    assert.equal(verify.json().code, 'NO_FACE');
+    assert.match(verify.json().message, /second image/);
+  });
+
+  it('never leaks a stack trace', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/subjects', payload: '{"id": ', headers: { ...key('write'), 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 400);
+    assert.doesNotMatch(res.body, /at .*\.(ts|js):\d+/);
+    assert.deepEqual(Object.keys(res.json()).sort(), ['code', 'message']);
+  });
+});
+
+describe('subjects, enrolment and identification', () => {
+  it('creates, enrols, lists, identifies, audits, renames and deletes', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { id: 'aaron', name: 'Aaron Peirsol', metadata: { team: 'swim' } }, headers: key('write') });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().faceCount, 0);
+    const dup = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { id: 'aaron' }, headers: key('write') });
+    assert.equal(dup.statusCode, 409);
+    assert.equal(dup.json().code, 'IDENTITY_EXISTS');
+
+    const enrol = await postImages('/v1/subjects/aaron/faces', { image: [A1, A3] }, 'write');
+    assert.equal(enrol.statusCode, 201, enrol.body);
+    const enrolled = enrol.json();
+    assert.equal(enrolled.faces.length, 2);
+    assert.equal(enrolled.audit.faceCount, 2);
+    const george = await postImages('/v1/subjects/george/faces?create=true', { image: [B7, B16] }, 'write');
+    assert.equal(george.statusCode, 201, george.body);
+
+    const list = (await app.inject({ url: '/v1/subjects', headers: key('read') })).json();
+    assert.deepEqual(list.subjects.map((s: { id: string }) => s.id).sort(), ['aaron', 'george']);
+
+    const who = (await postImages('/v1/identify', { image: A4 })).json();
+    assert.equal(who.faces.length, 1);
+    assert.equal(who.faces[0].match?.subjectId, 'aaron', JSON.stringify(who));
+    assert.equal(who.faces[0].candidates[0].name, 'Aaron Peirsol');
+    const stranger = (await postImages('/v1/identify', { image: C40 })).json();
+    assert.equal(stranger.faces[0].match, null, JSON.stringify(stranger));
+
+    const faces = (await app.inject({ url: '/v1/subjects/aaron/faces', headers: key('read') })).json().faces;
+    assert.equal(faces.length, 2);
+    assert.equal(faces[0].hasThumbnail, true);
+    const thumb = await app.inject({ url: `/v1/faces/${faces[0].faceId}/thumbnail`, headers: key('read') });
+    assert.equal(thumb.statusCode, 200);
+    assert.equal(thumb.headers['content-type'], 'image/jpeg');
+    assert.deepEqual([...thumb.rawPayload.subarray(0, 2)], [0xff, 0xd8]);
+
+    const audit = (await app.inject({ url: '/v1/subjects/aaron/audit', headers: key('read') })).json();
+    assert.equal(audit.subjectId, 'aaron');
+    assert.ok(Array.isArray(audit.flags));
+
+    const mixed = await postImages('/v1/subjects/aaron/faces', { image: C40 }, 'write');
+    assert.equal(mixed.statusCode, 201);
+    const removedFace = mixed.json().faces[0].faceId;
+    const del = await app.inject({ method: 'DELETE', url: `/v1/subjects/aaron/faces/${removedFace}`, headers: key('write') });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal(del.json().faceId, removedFace);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/v1/subjects/george/faces/${faces[0].faceId}`, headers: key('write') })).statusCode, 404);
+
+    const renamed = await app.inject({ method: 'PATCH', url: '/v1/subjects/aaron', payload: { name: 'A. Peirsol' }, headers: key('write') });
+    assert.equal(renamed.json().name, 'A. Peirsol');
+    assert.equal(renamed.json().faceCount, 2);
+
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/subjects/george', headers: key('write') })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/v1/subjects/george', headers: key('read') })).statusCode, 404);
+    const ready = (await app.inject({ url: '/readyz' })).json();
+    assert.deepEqual(ready.gallery, { subjects: 1, faces: 2 });
+  });
+
+  it('answers an unknown subject with 404 IDENTITY_NOT_FOUND on every subject route', async () => {
+    const routes: [string, string][] = [
+      ['GET', '/v1/subjects/nobody'],
+      ['GET', '/v1/subjects/nobody/faces'],
+      ['GET', '/v1/subjects/nobody/audit'],
+      ['DELETE', '/v1/subjects/nobody'],
+    ];
+    for (const [method, url] of routes) {
+      const res = await app.inject({ method: method as 'GET', url, headers: key('write') });
+      assert.equal(res.statusCode, 404, `${method} ${url}: ${res.body}`);
+      assert.equal(res.json().code, 'IDENTITY_NOT_FOUND');
+    }
+    const enrol = await postImages('/v1/subjects/nobody/faces', { image: A1 }, 'write');
+    assert.equal(enrol.statusCode, 404);
+    const patch = await app.inject({ method: 'PATCH', url: '/v1/subjects/nobody', payload: { name: 'x' }, headers: key('write') });
+    assert.equal(patch.statusCode, 404);
+  });
+
+  it('refuses to enrol an image without a face with 422', async () => {
+    const res = await postImages('/v1/subjects/blank/faces?create=true', { image: await noFacePng() }, 'write');
+    assert.equal(res.statusCode, 422);
+    assert.equal(res.json().code, 'NO_FACE');
+    assert.equal((await app.inject({ url: '/v1/subjects/blank', headers: key('read') })).statusCode, 404);
+  });
+});
+
+describe('limits', () => {
+  it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE (JSON, raw and multipart)', async () => {
+    const small = await srv.variant({ bodyLimit: 4096 });
+    const json = await small.inject({ method: 'POST', url: '/v1/detect', payload: { image: A1.toString('base64') }, headers: key('read') });
+    assert.equal(json.statusCode, 413);
+    assert.equal(json.json().code, 'PAYLOAD_TOO_LARGE');
+    const raw = await small.inject({ method: 'POST', url: '/v1/detect', payload: A1, headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    assert.equal(raw.statusCode, 413);
+    const mp = await multipart({ image: A1 });
+    const form = await small.inject({ method: 'POST', url: '/v1/detect', payload: mp.payload, headers: { ...mp.headers, ...key('read') } });
+    assert.equal(form.statusCode, 413, form.body);
+    assert.equal(form.json().code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers an image over the pixel limit with 413 IMAGE_TOO_LARGE before decoding it', async () => {
+    const tiny = await srv.variant({ maxPixels: 100 * 100 });
+    const res = await tiny.inject({ method: 'POST', url: '/v1/detect', payload: A1, headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().code, 'IMAGE_TOO_LARGE');
+    assert.match(res.json().message, /150×150/);
+  });
+
+  it('answers the request after the per-key budget with 429 RATE_LIMITED and Retry-After', async () => {
+    const limited = await srv.variant({ rateLimit: { max: 3, windowMs: 60_000 } });
+    const codes: number[] = [];
+    let last;
+    for (let i = 0; i < 5; i++) {
+      last = await limited.inject({ url: '/v1/subjects', headers: key('read') });
+      codes.push(last.statusCode);
+    }
+    assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+    assert.equal(last?.json().code, 'RATE_LIMITED');
+    const retry = Number(last?.headers['retry-after']);
+    assert.ok(retry >= 1 && retry <= 60, `retry-after ${retry}`);
+    const otherKey = await limited.inject({ url: '/v1/subjects', headers: key('write') });
+    assert.equal(otherKey.statusCode, 200);
+    assert.equal((await limited.inject({ url: '/healthz' })).statusCode, 200);
+  });
+
+  it('rejects bad query parameters with 400', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/identify?limit=0', payload: { image: A1.toString('base64') }, headers: key('read') });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('metrics', () => {
+  it('exposes request counts, latency histograms, inference time, queue depth and gallery size', async () => {
+    const text = (await app.inject({ url: '/metrics' })).body;
+    assert.match(text, /# TYPE arcface_http_requests_total counter/);
+    assert.match(text, /arcface_http_requests_total\{method="POST",route="\/v1\/verify",status="200"\} \d+/);
+    assert.match(text, /arcface_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/detect",le="\+Inf"\} \d+/);
+    assert.match(text, /arcface_inference_duration_seconds_count\{op="verify"\} \d+/);
+    assert.match(text, /^arcface_inference_queue_depth 0$/m);
+    assert.match(text, /^arcface_gallery_subjects \d+$/m);
+    assert.match(text, /^arcface_gallery_faces \d+$/m);
+  });
+});

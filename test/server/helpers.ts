@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { buildApp, type BuildAppOptions } from '../../apps/server/app.js';
+import type { Scope } from '../../apps/server/key-store.js';
+import { startServices, type Services } from '../../apps/server/services.js';
+import type { ServerOptions } from '../../apps/server/options.js';
+import { sharedDir, sharedPath } from '../helpers/shared.js';
+import type { FastifyInstance } from 'fastify';
+
+/** Model locations for tests: the shared models folder, an empty scratch home. */
+export function testLocations(): { home: string; dirs: string[] } {
+  return { home: mkdtempSync(join(tmpdir(), 'arcface-home-')), dirs: [join(sharedDir(), 'models')] };
+}
+
+/** Bytes of an LFW image (150×150), e.g. lfw('Aaron_Peirsol', 1). */
+export function lfw(person: string, n: number): Buffer {
+  return readFileSync(sharedPath('data', 'faces', 'lfw', person, `${person}_${String(n).padStart(4, '0')}.jpg`));
+}
+
+/** A 320×240 PNG with no face: a smooth colour gradient. */
+export async function noFacePng(): Promise<Buffer> {
+  const w = 320;
+  const h = 240;
+  const data = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([(x * 255) / w, (y * 255) / h, 128], (y * w + x) * 3);
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+}
+
+/** A multipart body and its content type, for `app.inject`. */
+export async function multipart(files: Record<string, Buffer | Buffer[]>, fields: Record<string, string> = {}): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(files)) {
+    for (const [i, buf] of (Array.isArray(value) ? value : [value]).entries()) form.append(name, new Blob([new Uint8Array(buf)], { type: 'image/jpeg' }), `${name}-${i}.jpg`);
+  }
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  const res = new Response(form);
+  return { payload: Buffer.from(await res.arrayBuffer()), headers: { 'content-type': res.headers.get('content-type') ?? '' } };
+}
+
+/** A test server: services, an app, and one key per scope. */
+export interface TestServer {
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly keys: Record<Scope, string>;
+  /** Another app on the same services with other options (limits), closed with the server. */
+  variant(options: Partial<BuildAppOptions>): Promise<FastifyInstance>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts workers with the real default models, a fresh SQLite gallery and an in-memory key store.
+ */
+export async function startTestServer(options: Omit<ServerOptions, 'gallery' | 'keys'> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'arcface-server-'));
+  const services = await startServices({ locations: testLocations(), ...options }, { galleryLocation: join(dir, 'gallery.db'), keysPath: ':memory:' });
+  const store = services.keys;
+  if (store === undefined) throw new Error('key store missing');
+  const keys = { read: store.create({ scope: 'read', name: 'r' }).key, write: store.create({ scope: 'write', name: 'w' }).key, admin: store.create({ scope: 'admin', name: 'a' }).key };
+  const base: BuildAppOptions = { ...options, engine: services.engine, keys: store, ...(services.gallery === undefined ? {} : { gallery: services.gallery }) };
+  const app = await buildApp(base);
+  const variants: FastifyInstance[] = [];
+  return {
+    services,
+    app,
+    keys,
+    async variant(extra) {
+      const v = await buildApp({ ...base, ...extra });
+      variants.push(v);
+      return v;
+    },
+    async close() {
+      for (const v of variants) await v.close();
+      await app.close();
+      await services.close();
+    },
+  };
+}
