@@ -21,9 +21,16 @@ const LOCAL_HEADER_SIZE = 30;
 /** Compression methods (APPNOTE 4.4.5): 0 stored, 8 deflated. */
 const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
-/** Values that mean "see the Zip64 extra field" (APPNOTE 4.4.1.4). */
+/** Values that mean "see the Zip64 records" (APPNOTE 4.4.1.4). */
 const ZIP64_16 = 0xffff;
 const ZIP64_32 = 0xffffffff;
+/** Zip64 end-of-central-directory locator (APPNOTE 4.3.15, 20 bytes before the end record) and record (4.3.14). */
+const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+const ZIP64_LOCATOR_SIZE = 20;
+const ZIP64_EOCD_SIGNATURE = 0x06064b50;
+const ZIP64_EOCD_SIZE = 56;
+/** Header ID of the Zip64 extended information extra field (APPNOTE 4.5.3). */
+const ZIP64_EXTRA_ID = 0x0001;
 
 interface CentralEntry {
   readonly name: string;
@@ -37,6 +44,36 @@ interface CentralEntry {
 
 function invalid(zipPath: string, what: string): ArcFaceError {
   return new ArcFaceError('ARCHIVE_INVALID', `Expected a zip archive at ${zipPath} but ${what}`, { details: { path: zipPath } });
+}
+
+function safeNumber(v: bigint): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ArcFaceError('ARCHIVE_INVALID', `Expected zip offsets below 2^53 but received ${v}`);
+  return Number(v);
+}
+
+type EntrySizes = Pick<CentralEntry, 'size' | 'compressedSize' | 'localOffset'>;
+
+/** Replaces 0xFFFFFFFF sizes and offset with their 64-bit values from the Zip64 extra field, in APPNOTE order. */
+function zip64Sizes(extra: Buffer, plain: EntrySizes): EntrySizes {
+  const out = { ...plain };
+  for (let q = 0; q + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(q);
+    const length = extra.readUInt16LE(q + 2);
+    if (id === ZIP64_EXTRA_ID) {
+      let r = q + 4;
+      const next = (): number => {
+        if (r + 8 > q + 4 + length) throw new ArcFaceError('ARCHIVE_INVALID', 'Expected a complete Zip64 extra field but it is too short');
+        const v = safeNumber(extra.readBigUInt64LE(r));
+        r += 8;
+        return v;
+      };
+      if (plain.size === ZIP64_32) out.size = next();
+      if (plain.compressedSize === ZIP64_32) out.compressedSize = next();
+      if (plain.localOffset === ZIP64_32) out.localOffset = next();
+    }
+    q += 4 + length;
+  }
+  return out;
 }
 
 async function readCentralDirectory(zipPath: string): Promise<{ entries: CentralEntry[]; fileSize: number }> {
@@ -54,10 +91,20 @@ async function readCentralDirectory(zipPath: string): Promise<{ entries: Central
       }
     }
     if (eocd < 0) throw invalid(zipPath, 'no end-of-central-directory record was found');
-    const count = tail.readUInt16LE(eocd + 10);
-    const cdSize = tail.readUInt32LE(eocd + 12);
-    const cdOffset = tail.readUInt32LE(eocd + 16);
-    if (count === ZIP64_16 || cdSize === ZIP64_32 || cdOffset === ZIP64_32) throw invalid(zipPath, 'it is a Zip64 archive, which is not supported');
+    let count = tail.readUInt16LE(eocd + 10);
+    let cdSize = tail.readUInt32LE(eocd + 12);
+    let cdOffset = tail.readUInt32LE(eocd + 16);
+    if (count === ZIP64_16 || cdSize === ZIP64_32 || cdOffset === ZIP64_32) {
+      const at = eocd - ZIP64_LOCATOR_SIZE;
+      if (at < 0 || tail.readUInt32LE(at) !== ZIP64_LOCATOR_SIGNATURE) throw invalid(zipPath, 'its Zip64 end-of-central-directory locator is missing');
+      const recordOffset = safeNumber(tail.readBigUInt64LE(at + 8));
+      const record = Buffer.alloc(ZIP64_EOCD_SIZE);
+      const { bytesRead } = await fh.read(record, 0, ZIP64_EOCD_SIZE, recordOffset);
+      if (bytesRead < ZIP64_EOCD_SIZE || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) throw invalid(zipPath, 'its Zip64 end-of-central-directory record is malformed');
+      count = safeNumber(record.readBigUInt64LE(32));
+      cdSize = safeNumber(record.readBigUInt64LE(40));
+      cdOffset = safeNumber(record.readBigUInt64LE(48));
+    }
     if (cdOffset + cdSize > fileSize) throw invalid(zipPath, 'its central directory lies past the end of the file (truncated?)');
     const cd = Buffer.alloc(cdSize);
     await fh.read(cd, 0, cdSize, cdOffset);
@@ -68,14 +115,18 @@ async function readCentralDirectory(zipPath: string): Promise<{ entries: Central
       const nameLength = cd.readUInt16LE(p + 28);
       const extraLength = cd.readUInt16LE(p + 30);
       const commentLength = cd.readUInt16LE(p + 32);
+      const extraStart = p + CENTRAL_HEADER_SIZE + nameLength;
+      const sizes = zip64Sizes(cd.subarray(extraStart, extraStart + extraLength), {
+        size: cd.readUInt32LE(p + 24),
+        compressedSize: cd.readUInt32LE(p + 20),
+        localOffset: cd.readUInt32LE(p + 42),
+      });
       entries.push({
         flags: cd.readUInt16LE(p + 8),
         method: cd.readUInt16LE(p + 10),
         crc: cd.readUInt32LE(p + 16),
-        compressedSize: cd.readUInt32LE(p + 20),
-        size: cd.readUInt32LE(p + 24),
-        localOffset: cd.readUInt32LE(p + 42),
-        name: cd.toString('utf8', p + CENTRAL_HEADER_SIZE, p + CENTRAL_HEADER_SIZE + nameLength),
+        ...sizes,
+        name: cd.toString('utf8', p + CENTRAL_HEADER_SIZE, extraStart),
       });
       p += CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
     }
@@ -111,8 +162,8 @@ export async function listZipEntries(zipPath: string): Promise<string[]> {
 /**
  * Extracts one entry of a zip archive to `destPath`, streaming, and returns its SHA-256 and size.
  * The entry is found by exact name or by its last path segment (packs may hold a top folder).
- * Checks the entry's CRC-32 and size. Stored and deflated entries are supported; Zip64 and
- * encrypted archives are refused with `ARCHIVE_INVALID`.
+ * Checks the entry's CRC-32 and size. Stored and deflated entries and Zip64 archives are
+ * supported; encrypted entries and other compression methods are refused with `ARCHIVE_INVALID`.
  *
  * @example
  * const { sha256 } = await extractZipEntry('/tmp/buffalo_sc.zip', 'w600k_mbf.onnx', '/tmp/w600k_mbf.onnx')
@@ -126,7 +177,6 @@ export async function extractZipEntry(zipPath: string, entryName: string, destPa
   }
   if ((entry.flags & 1) !== 0) throw invalid(zipPath, `entry ${entry.name} is encrypted`);
   if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) throw invalid(zipPath, `entry ${entry.name} uses compression method ${entry.method} (only stored and deflated are supported)`);
-  if (entry.size === ZIP64_32 || entry.compressedSize === ZIP64_32 || entry.localOffset === ZIP64_32) throw invalid(zipPath, 'it is a Zip64 archive, which is not supported');
   const start = await dataOffset(zipPath, entry);
   if (start + entry.compressedSize > fileSize) throw invalid(zipPath, `entry ${entry.name} runs past the end of the file (truncated?)`);
   const hash = createHash('sha256');

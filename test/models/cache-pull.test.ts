@@ -19,8 +19,11 @@ const YUNET = findKnownModel('yunet-s') as KnownModel;
 const BYTES = readFileSync(join(MODELS, YUNET.fileName));
 const scratch = mkdtempSync(join(tmpdir(), 'arcface-pull-'));
 
-/** A minimal zip writer (APPNOTE 4.3): local headers, data, central directory, end record. */
-function makeZip(entries: readonly { name: string; data: Buffer; deflate: boolean }[]): Buffer {
+/**
+ * A minimal zip writer (APPNOTE 4.3): local headers, data, central directory, end record. With
+ * `zip64`, sizes and offsets go to Zip64 extra fields and a Zip64 end record, as `zip -fz` writes them.
+ */
+function makeZip(entries: readonly { name: string; data: Buffer; deflate: boolean }[], zip64 = false): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -43,11 +46,19 @@ function makeZip(entries: readonly { name: string; data: Buffer; deflate: boolea
     central.writeUInt16LE(e.deflate ? 8 : 0, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
+    central.writeUInt32LE(zip64 ? 0xffffffff : e.data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
+    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
+    const extra = Buffer.alloc(zip64 ? 20 : 0);
+    if (zip64) {
+      extra.writeUInt16LE(0x0001, 0);
+      extra.writeUInt16LE(16, 2);
+      extra.writeBigUInt64LE(BigInt(e.data.length), 4);
+      extra.writeBigUInt64LE(BigInt(offset), 12);
+      central.writeUInt16LE(extra.length, 30);
+    }
     locals.push(local, name, body);
-    centrals.push(central, name);
+    centrals.push(central, name, extra);
     offset += local.length + name.length + body.length;
   }
   const cd = Buffer.concat(centrals);
@@ -56,8 +67,20 @@ function makeZip(entries: readonly { name: string; data: Buffer; deflate: boolea
   end.writeUInt16LE(entries.length, 8);
   end.writeUInt16LE(entries.length, 10);
   end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  end.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
+  if (!zip64) return Buffer.concat([...locals, cd, end]);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeBigUInt64LE(BigInt(entries.length), 24);
+  record.writeBigUInt64LE(BigInt(entries.length), 32);
+  record.writeBigUInt64LE(BigInt(cd.length), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([...locals, cd, record, locator, end]);
 }
 
 const ZIP = makeZip([
@@ -271,7 +294,15 @@ describe('extractZipEntry', () => {
     assert.equal(deflated.sha256, YUNET.sha256);
   });
 
-  it('refuses a missing entry, a damaged entry and a file that is not a zip', async () => {
+  it('reads Zip64 sizes and offsets', async () => {
+    mkdirSync(dir, { recursive: true });
+    const zipPath = join(dir, 'pack64.zip');
+    writeFileSync(zipPath, makeZip([{ name: 'a.txt', data: Buffer.from('first'), deflate: true }, { name: 'yunet_s_dynamic.onnx', data: BYTES, deflate: true }], true));
+    assert.deepEqual(await listZipEntries(zipPath), ['a.txt', 'yunet_s_dynamic.onnx']);
+    assert.equal((await extractZipEntry(zipPath, 'yunet_s_dynamic.onnx', join(dir, 'y64.onnx'))).sha256, YUNET.sha256);
+  });
+
+  it('refuses a missing entry, damaged or unsupported entries, a broken Zip64 end and a file that is not a zip', async () => {
     mkdirSync(dir, { recursive: true });
     const zipPath = join(dir, 'pack2.zip');
     writeFileSync(zipPath, ZIP);
@@ -290,10 +321,10 @@ describe('extractZipEntry', () => {
     encrypted.writeUInt16LE(1, centralStart + 8);
     writeFileSync(join(dir, 'enc.zip'), encrypted);
     await assert.rejects(extractZipEntry(join(dir, 'enc.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('encrypted'));
-    const zip64 = Buffer.from(ZIP);
-    zip64.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
-    writeFileSync(join(dir, 'z64.zip'), zip64);
-    await assert.rejects(listZipEntries(join(dir, 'z64.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('Zip64'));
+    const noLocator = Buffer.from(ZIP);
+    noLocator.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
+    writeFileSync(join(dir, 'z64-broken.zip'), noLocator);
+    await assert.rejects(listZipEntries(join(dir, 'z64-broken.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('Zip64'));
     writeFileSync(join(dir, 'not.zip'), 'plain text, no zip here');
     await assert.rejects(listZipEntries(join(dir, 'not.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID'));
   });
