@@ -6,82 +6,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { isArcFaceError } from '../../src/core/errors.js';
 import { pullModel, type PullProgress } from '../../src/models/download.js';
 import type { KnownModel, ModelOrigin } from '../../src/models/known-model.js';
 import { findKnownModel } from '../../src/models/known-models.js';
-import { extractZipEntry, listZipEntries } from '../../src/models/zip-entry.js';
 import { sharedPath } from '../helpers/shared.js';
+import { makeZip } from './cache-zip-fixture.js';
 
 const MODELS = sharedPath('models');
 const YUNET = findKnownModel('yunet-s') as KnownModel;
 const BYTES = readFileSync(join(MODELS, YUNET.fileName));
 const scratch = mkdtempSync(join(tmpdir(), 'arcface-pull-'));
-
-/**
- * A minimal zip writer (APPNOTE 4.3): local headers, data, central directory, end record. With
- * `zip64`, sizes and offsets go to Zip64 extra fields and a Zip64 end record, as `zip -fz` writes them.
- */
-function makeZip(entries: readonly { name: string; data: Buffer; deflate: boolean }[], zip64 = false): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const body = e.deflate ? deflateRawSync(e.data) : e.data;
-    const crc = crc32(e.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(zip64 ? 0xffffffff : e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
-    const extra = Buffer.alloc(zip64 ? 20 : 0);
-    if (zip64) {
-      extra.writeUInt16LE(0x0001, 0);
-      extra.writeUInt16LE(16, 2);
-      extra.writeBigUInt64LE(BigInt(e.data.length), 4);
-      extra.writeBigUInt64LE(BigInt(offset), 12);
-      central.writeUInt16LE(extra.length, 30);
-    }
-    locals.push(local, name, body);
-    centrals.push(central, name, extra);
-    offset += local.length + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
-  if (!zip64) return Buffer.concat([...locals, cd, end]);
-  const record = Buffer.alloc(56);
-  record.writeUInt32LE(0x06064b50, 0);
-  record.writeBigUInt64LE(44n, 4);
-  record.writeBigUInt64LE(BigInt(entries.length), 24);
-  record.writeBigUInt64LE(BigInt(entries.length), 32);
-  record.writeBigUInt64LE(BigInt(cd.length), 40);
-  record.writeBigUInt64LE(BigInt(offset), 48);
-  const locator = Buffer.alloc(20);
-  locator.writeUInt32LE(0x07064b50, 0);
-  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
-  locator.writeUInt32LE(1, 16);
-  return Buffer.concat([...locals, cd, record, locator, end]);
-}
 
 const ZIP = makeZip([
   { name: 'pack/readme.txt', data: Buffer.from('hello'), deflate: false },
@@ -277,55 +212,5 @@ describe('pullModel from a zip pack', () => {
     const short = withSources({ kind: 'zip-entry', url: `${base}/short.zip`, entry: 'yunet_s_dynamic.onnx' });
     await assert.rejects(pullModel(short, { home, dirs: [] }), (e) => isArcFaceError(e, 'ARCHIVE_INVALID'));
     assert.deepEqual(filesIn(home), []);
-  });
-});
-
-describe('extractZipEntry', () => {
-  const dir = join(scratch, 'zip-files');
-  it('lists entries and extracts stored and deflated entries by name or last segment', async () => {
-    mkdirSync(dir, { recursive: true });
-    const zipPath = join(dir, 'pack.zip');
-    writeFileSync(zipPath, ZIP);
-    assert.deepEqual(await listZipEntries(zipPath), ['pack/readme.txt', 'pack/yunet_s_dynamic.onnx']);
-    const stored = await extractZipEntry(zipPath, 'pack/readme.txt', join(dir, 'readme.txt'));
-    assert.equal(readFileSync(join(dir, 'readme.txt'), 'utf8'), 'hello');
-    assert.equal(stored.size, 5);
-    const deflated = await extractZipEntry(zipPath, 'yunet_s_dynamic.onnx', join(dir, 'y.onnx'));
-    assert.equal(deflated.sha256, YUNET.sha256);
-  });
-
-  it('reads Zip64 sizes and offsets', async () => {
-    mkdirSync(dir, { recursive: true });
-    const zipPath = join(dir, 'pack64.zip');
-    writeFileSync(zipPath, makeZip([{ name: 'a.txt', data: Buffer.from('first'), deflate: true }, { name: 'yunet_s_dynamic.onnx', data: BYTES, deflate: true }], true));
-    assert.deepEqual(await listZipEntries(zipPath), ['a.txt', 'yunet_s_dynamic.onnx']);
-    assert.equal((await extractZipEntry(zipPath, 'yunet_s_dynamic.onnx', join(dir, 'y64.onnx'))).sha256, YUNET.sha256);
-  });
-
-  it('refuses a missing entry, damaged or unsupported entries, a broken Zip64 end and a file that is not a zip', async () => {
-    mkdirSync(dir, { recursive: true });
-    const zipPath = join(dir, 'pack2.zip');
-    writeFileSync(zipPath, ZIP);
-    await assert.rejects(extractZipEntry(zipPath, 'w600k_r50.onnx', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('pack/readme.txt'));
-    const damaged = Buffer.from(ZIP);
-    damaged.writeUInt8(damaged.readUInt8(30 + 'pack/readme.txt'.length + 1) ^ 0xff, 30 + 'pack/readme.txt'.length + 1);
-    writeFileSync(join(dir, 'damaged.zip'), damaged);
-    await assert.rejects(extractZipEntry(join(dir, 'damaged.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('damaged'));
-    const nameLen = 'pack/readme.txt'.length;
-    const centralStart = ZIP.length - 22 - (46 * 2 + nameLen + 'pack/yunet_s_dynamic.onnx'.length);
-    const bzip = Buffer.from(ZIP);
-    bzip.writeUInt16LE(12, centralStart + 10);
-    writeFileSync(join(dir, 'bzip.zip'), bzip);
-    await assert.rejects(extractZipEntry(join(dir, 'bzip.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('method 12'));
-    const encrypted = Buffer.from(ZIP);
-    encrypted.writeUInt16LE(1, centralStart + 8);
-    writeFileSync(join(dir, 'enc.zip'), encrypted);
-    await assert.rejects(extractZipEntry(join(dir, 'enc.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('encrypted'));
-    const noLocator = Buffer.from(ZIP);
-    noLocator.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
-    writeFileSync(join(dir, 'z64-broken.zip'), noLocator);
-    await assert.rejects(listZipEntries(join(dir, 'z64-broken.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('Zip64'));
-    writeFileSync(join(dir, 'not.zip'), 'plain text, no zip here');
-    await assert.rejects(listZipEntries(join(dir, 'not.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID'));
   });
 });
