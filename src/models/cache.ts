@@ -64,13 +64,16 @@ export async function removeStaleParts(dir: string, fileName: string, olderThanM
 }
 
 /**
- * Creates the model cache folder if needed; throws `MODEL_CACHE_UNWRITABLE` naming the folder when
- * it cannot be created (a file in the way, no permission, read-only disk).
+ * Creates the model cache folder if needed; throws `MODEL_CACHE_UNWRITABLE` when no folder is set
+ * (`''`) or it cannot be created (a file in the way, no permission, read-only disk).
  *
  * @example
  * await ensureModelHome(locations.home)
  */
 export async function ensureModelHome(home: string): Promise<void> {
+  if (home === '') {
+    throw new ArcFaceError('MODEL_CACHE_UNWRITABLE', 'Expected a model folder to write to but none is set: set ARCFACE_HOME (or pass locations.home)');
+  }
   try {
     await mkdir(home, { recursive: true });
   } catch (e) {
@@ -147,6 +150,7 @@ export async function addModel(file: string, locations: ModelLocations, options:
     model ??= sameName;
   }
   const fileName = model?.fileName ?? basename(source);
+  if (loc.home === '') await ensureModelHome(loc.home);
   const target = join(loc.home, fileName);
   if (target === source) return { path: target, name: model?.name, sha256, size: info.size, copied: false };
   const existing = await stat(target).catch(() => undefined);

@@ -24,8 +24,8 @@ export function licenceNotice(model: KnownModel): string | undefined {
 /**
  * Returns the licence notice of a non-commercial model the first time it is asked for in a given
  * home folder, and `undefined` afterwards (and always for freely usable or unknown models). It
- * records a marker file in `home/.licence-notices/`; when the home folder cannot be written the
- * notice is returned every time rather than lost. `model` may be a registry name, a model file path
+ * records a marker file in `home/.licence-notices/`; when there is no home folder (`''`) or it
+ * cannot be written, the notice is returned every time rather than lost. `model` may be a registry name, a model file path
  * (matched on its file name) or a {@link KnownModel}.
  *
  * @example
@@ -42,6 +42,7 @@ export function licenceNoticeOnce(
   if (known === undefined) return undefined;
   const notice = licenceNotice(known);
   if (notice === undefined) return undefined;
+  if (loc.home === '') return notice;
   const dir = join(loc.home, LICENCE_MARKER_DIR);
   const marker = join(dir, known.name);
   if (existsSync(marker)) return undefined;

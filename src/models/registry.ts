@@ -9,7 +9,7 @@ import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-
  * never reads the environment.
  */
 export interface ModelLocations {
-  /** Cache folder that `pullModel` and `addModel` write to. */
+  /** Cache folder that `pullModel` and `addModel` write to; `''` for none (lookups use `dirs` only). */
   readonly home: string;
   /** Extra read-only folders, searched before `home`. */
   readonly dirs: readonly string[];
@@ -29,13 +29,13 @@ export function validateModelLocations(value: unknown): ModelLocations {
     throw new TypeError(`Expected model locations {home, dirs} but received ${value === null ? 'null' : typeof value}`);
   }
   const { home, dirs } = value as { home?: unknown; dirs?: unknown };
-  if (typeof home !== 'string' || home.length === 0) {
-    throw new TypeError(`Expected a non-empty string for locations.home but received ${JSON.stringify(home) ?? typeof home}`);
+  if (typeof home !== 'string') {
+    throw new TypeError(`Expected a string for locations.home but received ${JSON.stringify(home) ?? typeof home}`);
   }
   if (!Array.isArray(dirs) || !dirs.every((d): d is string => typeof d === 'string' && d.length > 0)) {
     throw new TypeError(`Expected an array of non-empty strings for locations.dirs but received ${JSON.stringify(dirs) ?? typeof dirs}`);
   }
-  return Object.freeze({ home: resolve(home), dirs: Object.freeze(dirs.map((d) => resolve(d))) });
+  return Object.freeze({ home: home === '' ? '' : resolve(home), dirs: Object.freeze(dirs.map((d) => resolve(d))) });
 }
 
 /**
@@ -45,7 +45,7 @@ export function validateModelLocations(value: unknown): ModelLocations {
  * searchFolders({ home: '/cache', dirs: ['/a', '/b'] }) // ['/a', '/b', '/cache']
  */
 export function searchFolders(locations: ModelLocations): readonly string[] {
-  return [...locations.dirs, locations.home];
+  return locations.home === '' ? [...locations.dirs] : [...locations.dirs, locations.home];
 }
 
 function isFile(path: string): boolean {

@@ -188,7 +188,8 @@ describe('pullModel refusals', () => {
     mkdirSync(join(blocker, '..'), { recursive: true });
     writeFileSync(blocker, 'x');
     await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: join(blocker, 'home'), dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'));
-    await assert.rejects(pullModel('yunet-s', { home: '', dirs: [] }), TypeError);
+    await assert.rejects(pullModel('yunet-s', { home: 5 as unknown as string, dirs: [] }), TypeError);
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'));
     await assert.rejects(pullModel('yunet-s', { home, dirs: [] }, { idleTimeoutMs: 0 }), RangeError);
     await assert.rejects(pullModel('yunet-s', { home, dirs: [] }, { onProgress: 'x' as unknown as () => void }), TypeError);
   });

@@ -84,6 +84,10 @@ describe('addModel', () => {
     );
   });
 
+  it('refuses to add when no home is set', async () => {
+    await assert.rejects(addModel(join(MODELS, 'yunet_n_dynamic.onnx'), { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE') && e.message.includes('ARCFACE_HOME'));
+  });
+
   it('rejects a missing file and invalid parameters', async () => {
     await assert.rejects(addModel(join(scratch, 'nope.onnx'), { home: scratch, dirs: [] }), (e) => isArcFaceError(e, 'FILE_NOT_FOUND') && e.exitCode === 2);
     await assert.rejects(addModel(scratch, { home: join(scratch, 'h'), dirs: [] }), (e) => isArcFaceError(e, 'FILE_NOT_FOUND'));

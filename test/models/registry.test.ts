@@ -107,6 +107,13 @@ describe('resolveModelPath', () => {
     assert.throws(() => resolveModelPath('missing-custom.onnx', shared), (e) => isArcFaceError(e, 'MODEL_NOT_FOUND'));
   });
 
+  it('searches dirs only when no home is set', () => {
+    assert.equal(resolveModelPath('yunet-n', { home: '', dirs: [MODELS] }), join(MODELS, 'yunet_n_dynamic.onnx'));
+    assert.equal(resolveModelPath(join(MODELS, 'det_500m.onnx'), { home: '', dirs: [] }), join(MODELS, 'det_500m.onnx'));
+    assert.throws(() => resolveModelPath('yunet-n', { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_NOT_FOUND') && e.message.includes('(no folders)'));
+    assert.equal(listModels({ home: '', dirs: [] }).filter((r) => r.status !== 'missing').length, 0);
+  });
+
   it('skips a copy of the wrong size and says so when no other copy exists', () => {
     const home = mkd(join(scratch, 'home-truncated'));
     writeFileSync(join(home, 'det_500m.onnx'), Buffer.alloc(1000));
@@ -118,7 +125,7 @@ describe('resolveModelPath', () => {
     assert.throws(() => resolveModelPath('', shared), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
     assert.throws(() => resolveModelPath(42 as unknown as string, shared), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
     assert.throws(() => resolveModelPath('yunet-n', null as unknown as ModelLocations), TypeError);
-    assert.throws(() => validateModelLocations({ home: '', dirs: [] }), /Expected a non-empty string for locations.home/);
+    assert.throws(() => validateModelLocations({ home: 7, dirs: [] }), /Expected a string for locations.home but received 7/);
     assert.throws(() => validateModelLocations({ home: '/x', dirs: 'a:b' }), /Expected an array of non-empty strings for locations.dirs but received "a:b"/);
   });
 });
@@ -171,6 +178,8 @@ describe('licence notice', () => {
     const other = mkd(join(scratch, 'home-licence-2'));
     assert.ok(licenceNoticeOnce('w600k-mbf-int8', { home: other, dirs: [] }));
     assert.equal(readdirSync(join(home, LICENCE_MARKER_DIR)).length, 2);
+    assert.ok(licenceNoticeOnce('w600k-mbf-int8', { home: '', dirs: [] }));
+    assert.ok(licenceNoticeOnce('w600k-mbf-int8', { home: '', dirs: [] }));
   });
 
   it('gives the notice text only for non-commercial models', () => {
