@@ -1,7 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 
 /** True on little-endian hosts (every platform Node supports today); checked, never assumed. */
-const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Encodes an embedding as a little-endian float32 byte string (the BLOB and file payload format).

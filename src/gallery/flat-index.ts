@@ -70,21 +70,26 @@ export class FlatIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number): Neighbour[] {
+    if (this.kind === 'exact') return this.exactSearch(query, k);
     const kk = Math.min(k, this.rows);
     if (kk <= 0) return [];
-    if (this.kind === 'exact') {
-      this.scanExact(query);
-      const top = new TopK(kk);
-      const s = this.l.scores;
-      for (let r = 0; r < this.rows; r++) {
-        const v = s[r] as number;
-        if (v > top.floor) top.push(r, v);
-      }
-      return top.sorted();
-    }
     const cand = this.scanInt8(query, Math.min(this.rows, Math.max(kk, this.rerank)));
     const top = new TopK(kk);
     for (const c of cand) top.push(c.row, this.score(query, c.row));
+    return top.sorted();
+  }
+
+  /** The exact float32 scan, whatever the index kind (an int8 index keeps the float32 rows too). */
+  exactSearch(query: Float32Array, k: number): Neighbour[] {
+    const kk = Math.min(k, this.rows);
+    if (kk <= 0) return [];
+    this.scanExact(query);
+    const top = new TopK(kk);
+    const s = this.l.scores;
+    for (let r = 0; r < this.rows; r++) {
+      const v = s[r] as number;
+      if (v > top.floor) top.push(r, v);
+    }
     return top.sorted();
   }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/errors.js';
-import { decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, TemplateMatrix, TemplateRecord,
@@ -40,11 +40,22 @@ export class SqliteGalleryStore implements GalleryStore {
   readonly location: string;
   readonly meta: GalleryMeta;
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(location: string, db: Database.Database, meta: GalleryMeta) {
     this.location = location;
     this.db = db;
     this.meta = meta;
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (st === undefined) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
   }
 
   /** Opens or creates the gallery file at `path`. */
@@ -85,7 +96,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async generation(): Promise<number> {
-    return this.run(() => Number((this.db.prepare(`SELECT value FROM gallery_meta WHERE key = 'generation'`).get() as { value: string }).value));
+    return this.run(() => Number((this.sql(`SELECT value FROM gallery_meta WHERE key = 'generation'`).get() as { value: string }).value));
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
@@ -103,14 +114,14 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async getIdentity(id: string): Promise<IdentityRecord | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM identities WHERE id = ?').get(id) as IdentityRow | undefined;
+      const row = this.sql('SELECT * FROM identities WHERE id = ?').get(id) as IdentityRow | undefined;
       return row === undefined ? null : toIdentity(row);
     });
   }
 
   async listIdentities(): Promise<IdentitySummary[]> {
     return this.run(() => {
-      const rows = this.db.prepare(
+      const rows = this.sql(
         'SELECT i.*, (SELECT COUNT(*) FROM templates t WHERE t.identity_id = i.id) AS n FROM identities i ORDER BY i.id',
       ).all() as IdentityRow[];
       return rows.map((r) => ({ ...toIdentity(r), templateCount: r.n ?? 0 }));
@@ -119,7 +130,7 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async templatesOf(id: string): Promise<TemplateRecord[]> {
     return this.run(() => {
-      const rows = this.db.prepare('SELECT * FROM templates WHERE identity_id = ? ORDER BY template_id').all(id) as TemplateRow[];
+      const rows = this.sql('SELECT * FROM templates WHERE identity_id = ? ORDER BY template_id').all(id) as TemplateRow[];
       return rows.map((r) => this.toTemplate(r));
     });
   }
@@ -128,15 +139,18 @@ export class SqliteGalleryStore implements GalleryStore {
     return this.run(() => {
       const dim = this.meta.embeddingSize;
       const tx = this.db.transaction(() => {
-        const n = (this.db.prepare('SELECT COUNT(*) AS n FROM templates').get() as { n: number }).n;
+        const n = (this.sql('SELECT COUNT(*) AS n FROM templates').get() as { n: number }).n;
         const matrix = new Float32Array(n * dim);
         const templateIds = new Float64Array(n);
         const identityIds: string[] = new Array<string>(n);
         let r = 0;
+        const bytes = Buffer.from(matrix.buffer, matrix.byteOffset, matrix.byteLength);
         const it = this.db.prepare('SELECT template_id, identity_id, embedding FROM templates ORDER BY template_id').raw(true).iterate() as IterableIterator<[number, string, Buffer]>;
         for (const [tid, iid, blob] of it) {
           if (r >= n) break;
-          decodeFloat32LE(blob, dim, matrix, r * dim);
+          if (blob.length !== dim * 4) decodeFloat32LE(blob, dim);
+          if (HOST_LE) blob.copy(bytes, r * dim * 4);
+          else decodeFloat32LE(blob, dim, matrix, r * dim);
           templateIds[r] = tid;
           identityIds[r] = iid;
           r++;
@@ -149,14 +163,14 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async removeIdentity(id: string): Promise<void> {
     this.write(() => {
-      const info = this.db.prepare('DELETE FROM identities WHERE id = ?').run(id);
+      const info = this.sql('DELETE FROM identities WHERE id = ?').run(id);
       if (info.changes === 0) throw notFound(id);
     });
   }
 
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
     return this.write(() => {
-      const del = this.db.prepare('DELETE FROM templates WHERE template_id = ?');
+      const del = this.sql('DELETE FROM templates WHERE template_id = ?');
       let n = 0;
       for (const t of templateIds) n += del.run(t).changes;
       return n;
@@ -165,27 +179,27 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void> {
     this.write(() => {
-      const cur = this.db.prepare('SELECT id FROM identities WHERE id = ?').get(id);
+      const cur = this.sql('SELECT id FROM identities WHERE id = ?').get(id);
       if (cur === undefined) throw notFound(id);
       if (change.newId !== undefined && change.newId !== id) {
-        if (this.db.prepare('SELECT id FROM identities WHERE id = ?').get(change.newId) !== undefined) {
+        if (this.sql('SELECT id FROM identities WHERE id = ?').get(change.newId) !== undefined) {
           throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity id "${change.newId}" to be free but it is taken`);
         }
-        this.db.prepare('UPDATE identities SET id = ?, updated_at = ? WHERE id = ?').run(change.newId, Date.now(), id);
+        this.sql('UPDATE identities SET id = ?, updated_at = ? WHERE id = ?').run(change.newId, Date.now(), id);
       }
       if (change.name !== undefined) {
-        this.db.prepare('UPDATE identities SET name = ?, updated_at = ? WHERE id = ?').run(change.name, Date.now(), change.newId ?? id);
+        this.sql('UPDATE identities SET name = ?, updated_at = ? WHERE id = ?').run(change.name, Date.now(), change.newId ?? id);
       }
     });
   }
 
   async mergeIdentities(from: string, into: string): Promise<void> {
     this.write(() => {
-      for (const id of [from, into]) if (this.db.prepare('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
+      for (const id of [from, into]) if (this.sql('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
       if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different identities to merge but received "${from}" twice`);
-      this.db.prepare('UPDATE templates SET identity_id = ? WHERE identity_id = ?').run(into, from);
-      this.db.prepare('DELETE FROM identities WHERE id = ?').run(from);
-      this.db.prepare('UPDATE identities SET updated_at = ? WHERE id = ?').run(Date.now(), into);
+      this.sql('UPDATE templates SET identity_id = ? WHERE identity_id = ?').run(into, from);
+      this.sql('DELETE FROM identities WHERE id = ?').run(from);
+      this.sql('UPDATE identities SET updated_at = ? WHERE id = ?').run(Date.now(), into);
     });
   }
 
@@ -199,19 +213,19 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   private enrollOne(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): number[] {
-    const existing = this.db.prepare('SELECT id FROM identities WHERE id = ?').get(identity.id);
+    const existing = this.sql('SELECT id FROM identities WHERE id = ?').get(identity.id);
     if (existing !== undefined && mode === 'create') {
       throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity "${identity.id}" to be new but it is already enrolled`);
     }
     if (existing === undefined) {
-      this.db.prepare('INSERT INTO identities (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      this.sql('INSERT INTO identities (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
         identity.id, identity.name ?? identity.id, JSON.stringify(identity.metadata ?? {}), identity.createdAt ?? now, now,
       );
     } else {
-      const set = this.db.prepare('UPDATE identities SET name = COALESCE(?, name), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ?');
+      const set = this.sql('UPDATE identities SET name = COALESCE(?, name), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ?');
       set.run(identity.name ?? null, identity.metadata === undefined ? null : JSON.stringify(identity.metadata), now, identity.id);
     }
-    const ins = this.db.prepare(
+    const ins = this.sql(
       'INSERT INTO templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     return templates.map((t) => Number(ins.run(
@@ -223,7 +237,7 @@ export class SqliteGalleryStore implements GalleryStore {
   private write<T>(fn: () => T): T {
     return this.run(() => this.db.transaction(() => {
       const out = fn();
-      this.db.prepare(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
+      this.sql(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
       return out;
     }).immediate());
   }

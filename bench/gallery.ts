@@ -1,0 +1,173 @@
+/**
+ * Gallery benchmark on synthetic 512-d unit vectors with planted near-duplicate queries: exact
+ * float32 top-10, int8 + exact re-rank, HNSW latency and recall@1 against exact, index memory,
+ * SQLite enrolment rate and gallery open time, at each requested size.
+ *
+ * Run: `npx tsx bench/gallery.ts --sizes 100000,1000000 [--queries 200] [--no-hnsw] [--no-sqlite]`
+ */
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FlatIndex, HnswIndex, SqliteGalleryStore, openGallery } from '../src/gallery/index.js';
+import { near, rng } from '../test/gallery/synthetic.js';
+import { median } from './stats.js';
+
+/** Options of {@link benchGallery}. */
+export interface GalleryBenchOptions {
+  readonly sizes: readonly number[];
+  readonly dim?: number;
+  readonly queries?: number;
+  readonly hnsw?: boolean;
+  readonly sqlite?: boolean;
+  /** Scratch folder for SQLite files (default `test-output/bench-gallery`). */
+  readonly dir?: string;
+  readonly hnswM?: number;
+  readonly hnswEfConstruction?: number;
+  readonly hnswEfSearch?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Figures for one size. */
+export interface GalleryBenchResult {
+  readonly size: number;
+  readonly exactMs: { median: number; p95: number };
+  readonly int8Ms: { median: number; p95: number };
+  /** Fraction of queries whose int8 + re-rank top-10 equals the exact top-10. */
+  readonly int8Agreement: number;
+  readonly flatMemoryMB: number;
+  readonly hnsw?: { buildS: number; ms: { median: number; p95: number }; recallAt1: number; memoryMB: number };
+  readonly sqlite?: { templatesPerS: number; fileMB: number; openExactS: number; openAutoFirstS: number; openAutoSecondS: number; autoKind: string };
+}
+
+const FP = 'sha256:bench|RGB|NCHW|127.5,127.5,127.5|127.5,127.5,127.5|112|512';
+
+/** Fast unit vectors: xorshift-uniform coordinates normalised (near-orthogonal in 512-d, like different faces). */
+function fillUnit(m: Float32Array, rows: number, dim: number, seed: number): void {
+  let x = seed | 1;
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let s = 0;
+    for (let j = 0; j < dim; j++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      const v = (x >>> 0) / 4294967296 - 0.5;
+      m[o + j] = v;
+      s += v * v;
+    }
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < dim; j++) m[o + j] = (m[o + j] as number) * inv;
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
+}
+
+function timeAll<T>(qs: Float32Array[], fn: (q: Float32Array) => T): { out: T[]; median: number; p95: number } {
+  const t: number[] = [];
+  const out: T[] = [];
+  for (const q of qs) {
+    const t0 = performance.now();
+    out.push(fn(q));
+    t.push(performance.now() - t0);
+  }
+  return { out, median: median(t), p95: pct(t, 0.95) };
+}
+
+/**
+ * Runs the benchmark at each size and returns the figures (also logged line by line).
+ *
+ * @example
+ * const results = await benchGallery({ sizes: [100_000] })
+ */
+export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBenchResult[]> {
+  const dim = opts.dim ?? 512;
+  const nq = opts.queries ?? 200;
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const dir = opts.dir ?? resolve(import.meta.dirname, '..', 'test-output', 'bench-gallery');
+  const results: GalleryBenchResult[] = [];
+  for (const size of opts.sizes) {
+    log(`## gallery ${size.toLocaleString('en')} × ${dim}`);
+    let t0 = performance.now();
+    let matrix: Float32Array | null = new Float32Array(size * dim);
+    fillUnit(matrix, size, dim, 12345 + size);
+    const r = rng(size);
+    const qs = Array.from({ length: nq }, () => {
+      const row = Math.floor(r() * size);
+      return near(r, matrix!.slice(row * dim, (row + 1) * dim), 0.9);
+    });
+    log(`data ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = performance.now();
+    let flat: FlatIndex | null = FlatIndex.build(matrix, dim, { int8: true, rerank: 64 });
+    log(`flat build ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(flat.memoryBytes() / 2 ** 20).toFixed(0)} MB (float32 + int8 copies)`);
+    const f = flat;
+    const exact = timeAll(qs, (q) => f.exactSearch(q, 10));
+    const int8 = timeAll(qs, (q) => f.search(q, 10));
+    const agree = int8.out.filter((h, i) => JSON.stringify(h) === JSON.stringify(exact.out[i])).length / nq;
+    log(`exact top-10   median ${exact.median.toFixed(2)} ms  p95 ${exact.p95.toFixed(2)} ms`);
+    log(`int8+rerank    median ${int8.median.toFixed(2)} ms  p95 ${int8.p95.toFixed(2)} ms  identical to exact: ${(agree * 100).toFixed(1)} %`);
+    const res: { -readonly [K in keyof GalleryBenchResult]: GalleryBenchResult[K] } = {
+      size, exactMs: { median: exact.median, p95: exact.p95 }, int8Ms: { median: int8.median, p95: int8.p95 }, int8Agreement: agree, flatMemoryMB: flat.memoryBytes() / 2 ** 20,
+    };
+    const truth = exact.out.map((h) => h[0]?.row);
+    flat = null;
+    if (opts.hnsw !== false) {
+      t0 = performance.now();
+      const h = HnswIndex.build(matrix, dim, { m: opts.hnswM ?? 16, efConstruction: opts.hnswEfConstruction ?? 100, efSearch: opts.hnswEfSearch ?? 64, seed: 100 });
+      const buildS = (performance.now() - t0) / 1000;
+      const hs = timeAll(qs, (q) => h.search(q, 10));
+      const recall = hs.out.filter((hit, i) => hit[0]?.row === truth[i]).length / nq;
+      res.hnsw = { buildS, ms: { median: hs.median, p95: hs.p95 }, recallAt1: recall, memoryMB: h.memoryBytes() / 2 ** 20 };
+      log(`hnsw build ${buildS.toFixed(1)} s (M ${opts.hnswM ?? 16}, efC ${opts.hnswEfConstruction ?? 100}); search median ${hs.median.toFixed(3)} ms p95 ${hs.p95.toFixed(3)} ms; recall@1 ${recall.toFixed(3)}; ~${res.hnsw.memoryMB.toFixed(0)} MB`);
+      h.dispose();
+    }
+    if (opts.sqlite !== false) {
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `g-${size}.db`);
+      for (const suffix of ['', '-wal', '-shm', '.hnsw', '.hnsw.json']) rmSync(path + suffix, { force: true });
+      const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: dim });
+      const batch = 10_000;
+      t0 = performance.now();
+      const m = matrix;
+      for (let start = 0; start < size; start += batch) {
+        const items = [];
+        for (let i = start; i < Math.min(size, start + batch); i++) items.push({ identity: { id: `id${i}` }, templates: [{ embedding: m.subarray(i * dim, (i + 1) * dim) }] });
+        await store.enrollMany(items, 'create');
+      }
+      const enrolS = (performance.now() - t0) / 1000;
+      await store.close();
+      matrix = null;
+      const fileMB = statSync(path).size / 2 ** 20;
+      log(`sqlite enrol ${(size / enrolS).toFixed(0)} templates/s (${enrolS.toFixed(1)} s, ${fileMB.toFixed(0)} MB file)`);
+      const openTimed = async (index: 'exact' | 'auto'): Promise<{ s: number; kind: string }> => {
+        const t = performance.now();
+        const g = await openGallery(path, { fingerprint: FP, embeddingSize: dim, threshold: 0.3, index });
+        const info = await g.indexInfo();
+        const s = (performance.now() - t) / 1000;
+        await g.close();
+        return { s, kind: info.kind };
+      };
+      const openExact = await openTimed('exact');
+      const first = await openTimed('auto');
+      const second = await openTimed('auto');
+      res.sqlite = { templatesPerS: size / enrolS, fileMB, openExactS: openExact.s, openAutoFirstS: first.s, openAutoSecondS: second.s, autoKind: second.kind };
+      log(`open (load + exact index) ${openExact.s.toFixed(2)} s; auto (${second.kind}) first ${first.s.toFixed(2)} s, with persisted index ${second.s.toFixed(2)} s`);
+    }
+    results.push(res);
+  }
+  return results;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const sizes = (arg('--sizes') ?? '100000,1000000').split(',').map(Number);
+  const os = await import('node:os');
+  console.log(`# gallery benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
+  const out = await benchGallery({
+    sizes, queries: Number(arg('--queries') ?? 200), hnsw: !process.argv.includes('--no-hnsw'), sqlite: !process.argv.includes('--no-sqlite'),
+    hnswM: Number(arg('--m') ?? 16), hnswEfConstruction: Number(arg('--ef-construction') ?? 100), hnswEfSearch: Number(arg('--ef-search') ?? 64),
+  });
+  console.log(JSON.stringify(out));
+}
