@@ -225,7 +225,8 @@ const ENTRIES: readonly KnownModel[] = [
         note:
           'Luxonis model zoo "arcface" (slug luxonis/arcface:lfw-112x112), IResNet100 trained on MS1MV3 + IBUG500K. ' +
           'The zoo serves it through its API (DepthAI getModelFromZoo) rather than a fixed URL: download the NN ' +
-          'Archive there, then add it with `arcface models add FILE`.',
+          'Archive of its ONNX variant there (the RVC2/RVC4/Hailo builds hold device-only blobs), then add it with ' +
+          '`arcface models add FILE --as arcface-luxonis`.',
       },
     ],
     licence: {
