@@ -6,11 +6,19 @@ export type IndexChoice = 'auto' | 'exact' | 'int8' | 'hnsw';
 
 /** Options of {@link openGallery} and {@link Gallery.fromStore}. */
 export interface GalleryOptions {
-  /** Recogniser fingerprint (`FaceRecognizer.fingerprint`); galleries refuse any other model. */
-  readonly fingerprint: string;
-  readonly embeddingSize: number;
-  /** Cosine at or above which a match is `known` (the recogniser's calibrated threshold). */
-  readonly threshold: number;
+  /**
+   * Recogniser fingerprint (`FaceRecognizer.fingerprint`); galleries refuse any other model.
+   * Needed to create a gallery; omitted, an existing gallery is opened with the model it records
+   * (for listing, editing and export without loading a model).
+   */
+  readonly fingerprint?: string;
+  /** Embedding size; like `fingerprint`, taken from the gallery when omitted. */
+  readonly embeddingSize?: number;
+  /**
+   * Cosine at or above which a match is `known` (the recogniser's calibrated threshold). Without
+   * it, identify/verify/audit need a per-call threshold.
+   */
+  readonly threshold?: number;
   /** `auto`: exact scan below `hnswThreshold` sub-centres, HNSW at or above. */
   readonly index?: IndexChoice;
   /** Sub-centre count at which `auto` switches to HNSW. */
@@ -28,8 +36,11 @@ export interface GalleryOptions {
   readonly readonly?: boolean;
 }
 
-/** Resolved options. */
-export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold'>> & { readonly joinThreshold: number };
+/** Resolved options: the model is known, the threshold may still be per call. */
+export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold' | 'threshold'>> & {
+  readonly threshold: number | null;
+  readonly joinThreshold: number;
+};
 
 /**
  * Defaults. `hnswThreshold` 50,000: below it an exact SIMD scan of 512-d rows takes under ~10 ms,
@@ -49,18 +60,31 @@ export const GALLERY_DEFAULTS = Object.freeze({
 });
 
 /**
- * Validates options and returns a resolved copy (the input is not modified).
+ * Join threshold used when neither `joinThreshold` nor `threshold` is given: the cosine at which
+ * same-person pairs of the default MobileFaceNet recogniser separate from different-person pairs
+ * on LFW (measured by `scripts/gallery-audit.ts`; see docs/gallery.md).
+ */
+export const FALLBACK_JOIN_THRESHOLD = 0.3;
+
+/**
+ * Validates options and returns a resolved copy (the input is not modified). `recorded` supplies
+ * the model of an existing gallery when the options name none.
  *
  * @example
  * resolveGalleryOptions({ fingerprint: 'sha256:…', embeddingSize: 512, threshold: 0.3 })
  */
-export function resolveGalleryOptions(o: GalleryOptions): ResolvedGalleryOptions {
+export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number }): ResolvedGalleryOptions {
   if (typeof o !== 'object' || o === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected gallery options object but received ${String(o)}`);
   try {
-    const threshold = assertNumber('threshold', o.threshold, -1, 1);
+    const threshold = o.threshold === undefined ? null : assertNumber('threshold', o.threshold, -1, 1);
+    const fingerprint = o.fingerprint ?? recorded?.fingerprint;
+    const embeddingSize = o.embeddingSize ?? recorded?.embeddingSize;
+    if (fingerprint === undefined || embeddingSize === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a model fingerprint and embedding size (from the recogniser) to create a gallery but received none');
+    }
     return Object.freeze({
-      fingerprint: assertString('fingerprint', o.fingerprint),
-      embeddingSize: assertInteger('embeddingSize', o.embeddingSize, 2, 65536),
+      fingerprint: assertString('fingerprint', fingerprint),
+      embeddingSize: assertInteger('embeddingSize', embeddingSize, 2, 65536),
       threshold,
       index: assertOneOf('index', o.index ?? GALLERY_DEFAULTS.index, ['auto', 'exact', 'int8', 'hnsw'] as const),
       hnswThreshold: assertInteger('hnswThreshold', o.hnswThreshold ?? GALLERY_DEFAULTS.hnswThreshold, 1, 2 ** 31),
@@ -69,7 +93,7 @@ export function resolveGalleryOptions(o: GalleryOptions): ResolvedGalleryOptions
       hnswEfConstruction: assertInteger('hnswEfConstruction', o.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction, 4, 4096),
       hnswEfSearch: assertInteger('hnswEfSearch', o.hnswEfSearch ?? GALLERY_DEFAULTS.hnswEfSearch, 1, 4096),
       maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
-      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold, -1, 1),
+      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
       readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
     });
   } catch (e) {

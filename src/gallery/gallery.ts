@@ -88,8 +88,8 @@ export class Gallery {
   }
 
   /** Wraps an opened store; its recorded model must match `options`. */
-  static fromStore(store: GalleryStore, options: GalleryOptions): Gallery {
-    const o = resolveGalleryOptions(options);
+  static fromStore(store: GalleryStore, options: GalleryOptions = {}): Gallery {
+    const o = resolveGalleryOptions(options, store.meta);
     if (store.meta.fingerprint !== o.fingerprint) {
       throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to hold embeddings of model ${o.fingerprint} but it holds ${store.meta.fingerprint}`);
     }
@@ -101,7 +101,8 @@ export class Gallery {
 
   get fingerprint(): string { return this.options.fingerprint; }
   get embeddingSize(): number { return this.options.embeddingSize; }
-  get threshold(): number { return this.options.threshold; }
+  /** The decision threshold given at open, or null when each call must give one. */
+  get threshold(): number | null { return this.options.threshold; }
 
   /**
    * Enrols templates under `id`. Without `append` an existing id is refused (`IDENTITY_EXISTS`);
@@ -130,7 +131,7 @@ export class Gallery {
   async identify(query: Float32Array, opts: { topK?: number; threshold?: number } = {}): Promise<IdentifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
     const topK = this.checked(() => assertInteger('topK', opts.topK ?? 5, 1, 1000));
-    const threshold = this.checked(() => assertNumber('threshold', opts.threshold ?? this.threshold, -1, 1));
+    const threshold = this.decisionThreshold(opts.threshold);
     const index = await this.index();
     const hits = index.search(query, topK, this.options.maxSubCenters);
     const names = await this.names(hits.map((h) => h.id));
@@ -143,7 +144,7 @@ export class Gallery {
   async verify(query: Float32Array, id: string, opts: { threshold?: number } = {}): Promise<VerifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
     assertIdentityId('id', id);
-    const threshold = this.checked(() => assertNumber('threshold', opts.threshold ?? this.threshold, -1, 1));
+    const threshold = this.decisionThreshold(opts.threshold);
     const hit = (await this.index()).scoreIdentity(query, id);
     if (hit === null) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
     return { id, score: hit.score, subCenter: hit.subCenter, threshold, match: hit.score >= threshold };
@@ -195,7 +196,7 @@ export class Gallery {
    * decision threshold): probable mislabels or unusable photos, lowest score first.
    */
   async audit(opts: { threshold?: number } = {}): Promise<AuditFinding[]> {
-    const threshold = this.checked(() => assertNumber('threshold', opts.threshold ?? this.threshold, -1, 1));
+    const threshold = this.decisionThreshold(opts.threshold);
     const index = await this.index();
     const t = index.templates;
     const out: AuditFinding[] = [];
@@ -280,6 +281,14 @@ export class Gallery {
     const out = new Map<number, string | null>();
     for (const id of new Set(ids)) for (const t of await this.store.templatesOf(id)) out.set(t.templateId, t.sourceFile);
     return out;
+  }
+
+  private decisionThreshold(given: number | undefined): number {
+    const t = given ?? this.threshold;
+    if (t === null) {
+      throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a cosine threshold (the recogniser has no calibrated one and none was given at open) but received none');
+    }
+    return this.checked(() => assertNumber('threshold', t, -1, 1));
   }
 
   private checked<T>(fn: () => T): T {

@@ -42,21 +42,28 @@ export function redactLocation(location: string): string {
  * const g = await openGallery('people.db', { fingerprint: rec.fingerprint, embeddingSize: rec.embeddingSize, threshold: rec.threshold })
  * const g2 = await openGallery('postgres://faces:secret@db.example:5432/faces', { fingerprint, embeddingSize: 512, threshold: 0.3 })
  */
-export async function openGallery(location: string, options: GalleryOptions): Promise<Gallery> {
+export async function openGallery(location: string, options: GalleryOptions = {}): Promise<Gallery> {
   if (typeof location !== 'string' || location.length === 0) {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected a gallery location (a file path or a postgres:// URL) but received ${JSON.stringify(location)}`);
   }
-  const o = resolveGalleryOptions(options);
+  // Validate every given option before touching any file or server.
+  resolveGalleryOptions(options, { fingerprint: options.fingerprint ?? 'unset', embeddingSize: options.embeddingSize ?? 512 });
+  const model = { fingerprint: options.fingerprint, embeddingSize: options.embeddingSize };
   if (isPostgresLocation(location)) {
     const client = pgPoolClient(new pg.Pool({ connectionString: location, max: 4 }));
     try {
-      const store = await PostgresGalleryStore.open(client, { fingerprint: o.fingerprint, embeddingSize: o.embeddingSize, location: redactLocation(location) });
-      return Gallery.fromStore(store, o);
+      const store = await PostgresGalleryStore.open(client, { ...model, location: redactLocation(location) });
+      return Gallery.fromStore(store, options);
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
     }
   }
-  const store = await SqliteGalleryStore.open(location, { fingerprint: o.fingerprint, embeddingSize: o.embeddingSize, readonly: o.readonly });
-  return Gallery.fromStore(store, o);
+  const store = await SqliteGalleryStore.open(location, { ...model, readonly: options.readonly === true });
+  try {
+    return Gallery.fromStore(store, options);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }

@@ -26,8 +26,9 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
 
 /** Options of {@link PostgresGalleryStore.open}. */
 export interface PostgresStoreOptions {
-  readonly fingerprint: string;
-  readonly embeddingSize: number;
+  /** Needed to create the schema; omitted, an existing gallery opens with the model it records. */
+  readonly fingerprint?: string | undefined;
+  readonly embeddingSize?: number | undefined;
   /** Shown in messages and `location` (pass the URL without its password). */
   readonly location: string;
 }
@@ -73,12 +74,16 @@ export class PostgresGalleryStore implements GalleryStore {
         const clash = await tx.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`);
         if (Number(clash.rows[0]?.n ?? 0) > 0) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`);
       }
+      if (cur === 0 && (opts.fingerprint === undefined || opts.embeddingSize === undefined)) {
+        throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create a gallery at ${opts.location} but received none`);
+      }
+      const dim = opts.embeddingSize ?? 0;
       for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
-        for (const sql of (MIGRATIONS[v] as (d: number) => string[])(opts.embeddingSize)) await tx.query(sql);
+        for (const sql of (MIGRATIONS[v] as (d: number) => string[])(dim)) await tx.query(sql);
         await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
       }
       if (cur === 0) {
-        for (const [k, val] of [['format', 'arcface-gallery'], ['fingerprint', opts.fingerprint], ['embedding_size', String(opts.embeddingSize)], ['generation', '0']]) {
+        for (const [k, val] of [['format', 'arcface-gallery'], ['fingerprint', String(opts.fingerprint)], ['embedding_size', String(dim)], ['generation', '0']]) {
           await tx.query('INSERT INTO arcface_meta (key, value) VALUES ($1, $2)', [k, val]);
         }
       }
@@ -91,10 +96,10 @@ export class PostgresGalleryStore implements GalleryStore {
       }
       return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION });
     }));
-    if (meta.fingerprint !== opts.fingerprint) {
+    if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
       throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${opts.location} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
     }
-    if (meta.embeddingSize !== opts.embeddingSize) {
+    if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
     }
     return new PostgresGalleryStore(client, opts.location, meta);

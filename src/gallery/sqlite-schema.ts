@@ -27,7 +27,7 @@ const MIGRATIONS: readonly string[] = [
  * @example
  * const meta = initialise(db, 'people.db', { fingerprint, embeddingSize: 512 })
  */
-export function initialise(db: Database.Database, path: string, opts: { readonly fingerprint: string; readonly embeddingSize: number }): GalleryMeta {
+export function initialise(db: Database.Database, path: string, opts: { readonly fingerprint?: string | undefined; readonly embeddingSize?: number | undefined }): GalleryMeta {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   // NORMAL is durable in WAL mode against process crashes (only an OS crash may drop the last commits).
@@ -36,13 +36,17 @@ export function initialise(db: Database.Database, path: string, opts: { readonly
   if (version === 0) {
     const tables = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
     if (tables > 0) throw foreign(path, 'it has tables but no gallery schema version');
+    if (opts.fingerprint === undefined || opts.embeddingSize === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create the gallery ${path} but received none`);
+    }
+    const { fingerprint, embeddingSize } = opts;
     db.transaction(() => {
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       migrate(db, 0);
       const put = db.prepare('INSERT INTO gallery_meta (key, value) VALUES (?, ?)');
       put.run('format', 'arcface-gallery');
-      put.run('fingerprint', opts.fingerprint);
-      put.run('embedding_size', String(opts.embeddingSize));
+      put.run('fingerprint', fingerprint);
+      put.run('embedding_size', String(embeddingSize));
       put.run('generation', '0');
     }).immediate();
   } else {

@@ -12,9 +12,12 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Options of {@link SqliteGalleryStore.open}. */
 export interface SqliteStoreOptions {
-  /** Recogniser fingerprint; a new file records it, an existing one must match (`MODEL_MISMATCH`). */
-  readonly fingerprint: string;
-  readonly embeddingSize: number;
+  /**
+   * Recogniser fingerprint; a new file records it, an existing one must match (`MODEL_MISMATCH`).
+   * Omitted, only an existing file opens, with the model it records.
+   */
+  readonly fingerprint?: string | undefined;
+  readonly embeddingSize?: number | undefined;
   /** Open read-only (no file is created). */
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
@@ -61,7 +64,7 @@ export class SqliteGalleryStore implements GalleryStore {
   /** Opens or creates the gallery file at `path`. */
   static async open(path: string, opts: SqliteStoreOptions): Promise<SqliteGalleryStore> {
     const ro = opts.readonly === true;
-    if (ro && !existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
+    if ((ro || opts.fingerprint === undefined || opts.embeddingSize === undefined) && !existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: ro, fileMustExist: ro });
@@ -71,10 +74,10 @@ export class SqliteGalleryStore implements GalleryStore {
     try {
       db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
       const meta = guard(path, () => (ro ? readMeta(db, path) : initialise(db, path, opts)));
-      if (meta.fingerprint !== opts.fingerprint) {
+      if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
         throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${path} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
       }
-      if (meta.embeddingSize !== opts.embeddingSize) {
+      if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
         throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
       }
       return new SqliteGalleryStore(path, db, meta);

@@ -152,6 +152,19 @@ describe('Gallery', () => {
     await Promise.all([g.close(), h.close(), other.close()]);
   });
 
+  it('opens an existing gallery without a model for management, and needs a threshold only to decide', async () => {
+    const { g, path, crowd } = await filled('no-model');
+    await g.close();
+    const m = await openGallery(path);
+    assert.equal(m.fingerprint, FP);
+    assert.equal(m.threshold, null);
+    assert.equal((await m.list()).length, 40);
+    await assert.rejects(m.identify(probe(1, crowd[0]!.base)), code('INVALID_ARGUMENT'));
+    assert.equal((await m.identify(probe(1, crowd[0]!.base), { threshold: THRESHOLD })).candidates[0]?.id, crowd[0]!.id);
+    await m.close();
+    await assert.rejects(openGallery(join(scratch('no-model-new'), 'new.db')), code('FILE_NOT_FOUND'));
+  });
+
   it('rejects invalid parameters with coded errors', async () => {
     const { g, crowd } = await filled('invalid');
     const q = probe(40, crowd[0]!.base);
