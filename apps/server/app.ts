@@ -107,6 +107,13 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  // The CompreFace SDK sends DELETE with `content-type: application/json` and no body; an empty JSON body means none.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else jsonParser(request, typeof body === 'string' ? body : body.toString('utf8'), done);
+  });
   app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
   await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: MAX_FILES, fields: 32, parts: 64, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
   if (opts.corsOrigins.length > 0) await app.register(cors, { origin: [...opts.corsOrigins], allowedHeaders: ['content-type', 'x-api-key', 'authorization'] });
