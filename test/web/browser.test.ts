@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { KeyStore } from '../../apps/server/key-store.js';
+import { serve, type RunningServer } from '../../apps/server/server.js';
+import { sharedPath, testOutputDir } from '../helpers/shared.js';
+import { testLocations } from '../server/helpers.js';
+
+/** Debian's chromium, as CI installs it. */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const shots = testOutputDir('web');
+const photo = (person: string, n: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', person, `${person}_${String(n).padStart(4, '0')}.jpg`);
+
+describe('web page in Chromium', () => {
+  let server: RunningServer;
+  let browser: BrowserContext;
+  let key: string;
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-web-'));
+    const ks = KeyStore.open(join(dir, 'keys.db'));
+    key = ks.create({ scope: 'write', name: 'browser' }).key;
+    ks.close();
+    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1100, height: 900 },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}${path}`);
+    assert.deepEqual(errors, []);
+    return page;
+  }
+
+  it('every form control has a label and the key form stores the key', async () => {
+    const page = await open('/');
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input')].filter((i) => i.labels === null || i.labels.length === 0).map((i) => i.id),
+    );
+    assert.deepEqual(unlabelled, []);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Save key' }).press('Enter');
+    assert.equal(await page.evaluate(() => localStorage.getItem('arcface.apiKey')), key);
+    await page.close();
+  });
+
+  it('compares two photos: boxes drawn, similarity and decision shown', async () => {
+    const page = await open('/');
+    await page.locator('#file1').setInputFiles(photo('Colin_Powell', 40));
+    await page.locator('#file2').setInputFiles(photo('Colin_Powell', 49));
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.locator('#verdict').waitFor();
+    assert.equal(await page.locator('#verdict').textContent(), 'Same person');
+    assert.match((await page.locator('#result').textContent()) ?? '', /similarity 0\.\d{3} \(threshold/);
+    const size = await page.evaluate(() => {
+      const c = document.getElementById('canvas1') as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    assert.deepEqual(size, [250, 250]);
+    await page.screenshot({ path: join(shots, 'compare-same.png'), fullPage: true });
+
+    await page.locator('#file2').setInputFiles(photo('Tony_Blair', 18));
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.locator('#verdict', { hasText: 'Different people' }).waitFor();
+    await page.screenshot({ path: join(shots, 'compare-different.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('enrols a person from photos and shows thumbnails; identifies them from a file', async () => {
+    const page = await open('/gallery.html');
+    await page.getByLabel('Name').fill('Colin Powell');
+    await page.getByLabel(/Photos/).setInputFiles([photo('Colin_Powell', 40), photo('Colin_Powell', 49)]);
+    await page.getByRole('button', { name: 'Enrol' }).click();
+    await page.locator('#enrol-status', { hasText: 'Enrolled 2 faces for Colin Powell' }).waitFor();
+    const item = page.locator('li[data-subject="colin-powell"]');
+    await item.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.thumbs img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 112).length === 2);
+    await page.screenshot({ path: join(shots, 'gallery.png'), fullPage: true });
+    await page.close();
+
+    const id = await open('/identify.html');
+    await id.getByLabel('or identify a photo:').setInputFiles(photo('Colin_Powell', 71));
+    await id.locator('#result', { hasText: 'Colin Powell' }).waitFor();
+    await id.screenshot({ path: join(shots, 'identify-known.png'), fullPage: true });
+    await id.getByLabel('or identify a photo:').setInputFiles(photo('Tony_Blair', 32));
+    await id.locator('#result', { hasText: 'unknown person' }).waitFor();
+    await id.screenshot({ path: join(shots, 'identify-unknown.png'), fullPage: true });
+    await id.close();
+  });
+
+  it('deletes a person from the gallery page', async () => {
+    const page = await open('/gallery.html');
+    await page.locator('li[data-subject="colin-powell"]').waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete Colin Powell' }).click();
+    await page.locator('#list-status', { hasText: 'Colin Powell deleted.' }).waitFor();
+    assert.equal(await page.locator('li[data-subject="colin-powell"]').count(), 0);
+    await page.close();
+  });
+
+  it('tells the user to paste a key when the key is wrong', async () => {
+    const page = await open('/gallery.html');
+    await page.evaluate(() => localStorage.setItem('arcface.apiKey', 'afk_wrong'));
+    await page.reload();
+    await page.locator('#list-status', { hasText: 'Paste an API key' }).waitFor();
+    await page.screenshot({ path: join(shots, 'gallery-bad-key.png'), fullPage: true });
+    await page.close();
+  });
+});
