@@ -1,6 +1,6 @@
 /**
  * On-disk cache of image embeddings for evaluation runs, so that a re-run or a re-scoring does not
- * embed again. One JSON-lines file per (model fingerprint, flip, fallback method): each line holds
+ * embed again. One JSON-lines file per (model fingerprint, detector, flip, fallback method): each line holds
  * the SHA-256 of the image file bytes, how the face was found and the embedding as base64 float32
  * (little-endian). Lines are appended as images are embedded, so an interrupted run keeps its work;
  * a torn last line is ignored on load.
@@ -18,6 +18,15 @@ export interface CachedEmbedding {
   readonly fallback: boolean;
   /** Milliseconds the recognizer spent on the image when it was embedded (detect + align + embed). */
   readonly recognizerMs: number;
+}
+
+/** What makes embeddings comparable: recogniser fingerprint, detector, flip and fallback method. */
+export interface EmbeddingCacheKey {
+  readonly fingerprint: string;
+  /** Detector name (the detector decides which face and which landmarks are embedded). */
+  readonly detector: string;
+  readonly flip: boolean;
+  readonly fallback: string;
 }
 
 interface CacheLine {
@@ -47,7 +56,7 @@ function isCacheLine(v: unknown): v is CacheLine {
  * A JSON-lines embedding cache keyed by image SHA-256 within one model configuration.
  *
  * @example
- * const cache = await EmbeddingCache.open('out/cache', { fingerprint: rec.fingerprint, flip: true, fallback: 'central-v1' })
+ * const cache = await EmbeddingCache.open('out/cache', { fingerprint: fr.fingerprint, detector: 'yunet-n', flip: true, fallback: FALLBACK_METHOD })
  * const hit = cache.get(sha)
  * if (!hit) await cache.put(sha, { embedding, fallback: false, recognizerMs: 31 })
  */
@@ -68,10 +77,11 @@ export class EmbeddingCache {
    * Opens (or starts) the cache file for one configuration in `dir`. The file name is a hash of
    * the configuration, so different models, flip settings or fallbacks never share entries.
    */
-  static async open(dir: string, key: { fingerprint: string; flip: boolean; fallback: string }): Promise<EmbeddingCache> {
+  static async open(dir: string, key: EmbeddingCacheKey): Promise<EmbeddingCache> {
     assertString('dir', dir);
     assertString('fingerprint', key.fingerprint);
-    const id = createHash('sha256').update(JSON.stringify([key.fingerprint, key.flip, key.fallback])).digest('hex').slice(0, 16);
+    assertString('detector', key.detector);
+    const id = createHash('sha256').update(JSON.stringify([key.fingerprint, key.detector, key.flip, key.fallback])).digest('hex').slice(0, 16);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `embeddings-${id}.jsonl`);
     const entries = new Map<string, CachedEmbedding>();

@@ -14,11 +14,12 @@ export {
   type KFoldOptions,
   type KFoldResult,
 } from './verification.js';
-export { EmbeddingCache, sha256Hex, type CachedEmbedding } from './embedding-cache.js';
+export { EmbeddingCache, sha256Hex, type CachedEmbedding, type EmbeddingCacheKey } from './embedding-cache.js';
 export { embedImageFiles, formatDuration, formatProgress, readEvalFile, type EmbeddedFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
 export {
   centralFallbackLandmarks,
   embedCentralFace,
+  FALLBACK_CENTRE_Y,
   FALLBACK_FACE_FRACTION,
   FALLBACK_METHOD,
   squaredL2,
@@ -44,3 +45,4 @@ export {
 } from './video-evaluation.js';
 export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoInfo, type VideoSource } from './video-frames.js';
 export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';
+export { summaryText } from './summary.js';

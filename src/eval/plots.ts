@@ -54,6 +54,7 @@ export function rocSvg(metrics: VerificationMetrics, subtitle = ''): string {
   const visible = metrics.roc.tar.filter((_, i) => (metrics.roc.far[i] as number) >= 10 ** minExp);
   const lowTar = Math.min(...(visible.length > 0 ? visible : [0]));
   const yMin = Math.max(0, Math.floor((lowTar - 0.02) * 10) / 10);
+  const yStep = 1 - yMin <= 0.3 ? 0.02 : 1 - yMin <= 0.6 ? 0.05 : 0.1;
   const yOf = (tar: number): number => M.top + (1 - (tar - yMin) / (1 - yMin)) * ph;
   const parts: string[] = [];
   for (let e = minExp; e <= 0; e++) {
@@ -61,8 +62,8 @@ export function rocSvg(metrics: VerificationMetrics, subtitle = ''): string {
     parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" stroke="#ddd"/>`);
     parts.push(`<text x="${x}" y="${M.top + ph + 20}" text-anchor="middle" font-size="13" ${FONT}>${powerOfTen(e)}</text>`);
   }
-  for (let k = 0; k <= 10; k++) {
-    const t = yMin + ((1 - yMin) * k) / 10;
+  for (let k = 0; k <= Math.round((1 - yMin) / yStep); k++) {
+    const t = yMin + k * yStep;
     const y = yOf(t);
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="${M.left - 8}" y="${y + 4}" text-anchor="end" font-size="12" ${FONT}>${t.toFixed(2)}</text>`);
@@ -152,7 +153,8 @@ export function histogramSvg(metrics: VerificationMetrics, subtitle = ''): strin
 }
 
 /**
- * Renders an SVG document to PNG with sharp (librsvg).
+ * Renders an SVG document to PNG with sharp (librsvg) at 96 dpi: the 720×540 plots become
+ * 960×720 pixels, sharp enough for reports.
  *
  * @example
  * await writeFile('roc.png', await svgToPng(rocSvg(metrics)))

@@ -169,7 +169,11 @@ export function reportMarkdown(r: EvalReport): string {
     if (r.timing.recordedRecognizerMs !== undefined) lines.push(`Recogniser time recorded for all items (cache hits included): ${(r.timing.recordedRecognizerMs / 1000).toFixed(1)} s.`);
   }
   lines.push('', '![ROC](roc.png)', '', '![Score distributions](scores.png)', '');
-  lines.push('Protocol: InsightFace `eval/verification.py` — squared L2 distance of unit embeddings, contiguous unshuffled folds, threshold grid 0.00…3.99 chosen on the other folds (first best, same when distance < threshold); TAR@FAR at the ROC point (sklearn `roc_curve`, drop_intermediate) nearest the target FAR.', '');
+  lines.push(
+    'Protocol: InsightFace `eval/verification.py` — squared L2 distance of unit embeddings, contiguous unshuffled folds, threshold grid 0.00…3.99 chosen on the other folds (first best, same when distance < threshold). ' +
+      'TAR@FAR is read, as InsightFace does, at the first ROC point (sklearn `roc_curve`, drop_intermediate) whose FAR is nearest the target — at the bottom of a vertical step, so it can be lower than the TAR of the threshold table, which gives the most lenient threshold with FAR ≤ target.',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -1,0 +1,37 @@
+/**
+ * A short plain-text summary of a report for terminals.
+ */
+import type { EvalReport } from './report.js';
+
+const pct = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(2)}%`);
+
+/**
+ * The headline figures of a report, one per line.
+ *
+ * @example
+ * process.stdout.write(summaryText(report))
+ */
+export function summaryText(r: EvalReport): string {
+  const lines: string[] = [];
+  const c = r.config;
+  const models = [c.detector, c.recognizer].filter((m) => m !== undefined).join(' + ');
+  lines.push(`${c.protocol}${models.length > 0 ? ` · ${models}` : ''}${c.flip === undefined ? '' : ` · flip ${c.flip ? 'on' : 'off'}`}`);
+  lines.push(`pairs            ${r.counts.pairs} (${r.counts.genuine} genuine, ${r.counts.impostor} impostor), ${r.counts.folds} folds`);
+  if (r.counts.items !== undefined) lines.push(`embedded         ${r.counts.items}${r.counts.cachedItems ? ` (${r.counts.cachedItems} from cache)` : ''}`);
+  if (r.counts.noFace !== undefined) lines.push(`no face found    ${r.counts.noFace}${c.noFaceHandling === undefined ? '' : ` → ${c.noFaceHandling}`}`);
+  lines.push(`accuracy         ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)}`);
+  lines.push(`fold thresholds  ${r.accuracy.folds.map((f) => f.threshold.toFixed(2)).join(' ')} (squared L2)`);
+  lines.push(`AUC              ${r.auc.toFixed(6)}`);
+  lines.push(`EER              ${pct(r.eer.eer)} (cosine ${r.eer.cosine.toFixed(4)})`);
+  for (const t of r.tarAtFar) {
+    lines.push(`TAR @ FAR ${t.far.toExponential(0).padEnd(6)} ${t.measurable ? pct(t.tar) : `not measurable with ${r.counts.impostor} impostor pairs`}`);
+  }
+  for (const t of r.thresholds) {
+    if (t.measurable) lines.push(`threshold FAR≤${t.far.toExponential(0).padEnd(5)} cosine ≥ ${t.cosine?.toFixed(4)} · distance ≤ ${t.distance?.toFixed(4)}`);
+  }
+  if (r.timing !== undefined) {
+    const ratio = r.timing.recognizerMs > 0 ? ` · ratio ${(r.timing.wallMs / r.timing.recognizerMs).toFixed(2)}` : '';
+    lines.push(`time             wall ${(r.timing.wallMs / 1000).toFixed(1)} s · recognizer only (detect+align+embed) ${(r.timing.recognizerMs / 1000).toFixed(1)} s${ratio}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
