@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ArcFaceError } from '../../../src/core/errors.js';
+import { decodeExport, enrollImages, identifyImage, openGallery, verifyImage, type Gallery } from '../../../src/gallery/index.js';
+import { findKnownModel } from '../../../src/models/index.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
+import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { parseIntOption, parseNumberOption } from './options.js';
+
+interface ModelOptions { recognizer: string; detector: string; gallery?: string; json?: boolean; threshold?: number }
+
+const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The gallery location: `--gallery`, else `ARCFACE_GALLERY`, else `gallery.db` in the model home. */
+function location(ctx: CliContext, given: string | undefined): string {
+  return given ?? ctx.env.ARCFACE_GALLERY ?? join(ctx.locations.home, 'gallery.db');
+}
+
+function withModelOptions(cmd: Command): Command {
+  return cmd
+    .option('-g, --gallery <path|postgres://url>', 'gallery: SQLite file or PostgreSQL URL (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
+    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
+    .option('--json', 'compact JSON for machines');
+}
+
+/** Loads the recogniser and opens the gallery for it; both are released after `fn`. */
+async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, needThreshold: boolean, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
+  ctx.json = o.json === true;
+  await noticeLicence(ctx, o.recognizer);
+  const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: o.recognizer, detector: o.detector });
+  try {
+    const threshold = o.threshold ?? fr.threshold;
+    if (needThreshold && threshold === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+    }
+    const g = await openGallery(location(ctx, o.gallery), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) });
+    try {
+      return await fn(fr, g);
+    } finally {
+      await g.close();
+    }
+  } finally {
+    await fr.dispose();
+  }
+}
+
+/** Opens an existing gallery with the model it records (no model is loaded). */
+async function withGallery<T>(ctx: CliContext, o: { gallery?: string; json?: boolean }, fn: (g: Gallery) => Promise<T>): Promise<T> {
+  ctx.json = o.json === true;
+  const g = await openGallery(location(ctx, o.gallery));
+  try {
+    return await fn(g);
+  } finally {
+    await g.close();
+  }
+}
+
+function parseMetadata(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected --metadata to be a JSON object but received ${JSON.stringify(text.slice(0, 40))}`, { cause });
+  }
+}
+
+/**
+ * `arcface enroll | identify | verify` and `arcface gallery list | show | remove | rename | merge |
+ * audit | export | import`, all with `--json`.
+ *
+ * @example
+ * registerGalleryCommands(program, ctx)
+ */
+export function registerGalleryCommands(program: Command, ctx: CliContext): void {
+  withModelOptions(program.command('enroll'))
+    .description('Enrol the largest face of each image (files or folders) under an identity.')
+    .argument('<id>', 'identity id')
+    .argument('<images...>', 'image files or folders')
+    .option('-n, --name <name>', 'display name (default: the id)')
+    .option('--metadata <json>', 'JSON object stored with the identity')
+    .option('--append', 'add templates to an existing identity')
+    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}. Exit 4 when no image has a face.')
+    .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean }) => {
+      const metadata = parseMetadata(o.metadata);
+      const files = await expandImageArgs(images);
+      await withRecognizer(ctx, o, false, async (fr, g) => {
+        const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true });
+        printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
+      });
+    });
+
+  withModelOptions(program.command('identify'))
+    .description('Identify every face of each image against the gallery (open set: known/unknown).')
+    .argument('<images...>', 'image files or folders')
+    .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
+    .option('-t, --threshold <cosine>', "cosine for 'known' (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
+    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}].')
+    .action(async (images: string[], o: ModelOptions & { top: number }) => {
+      const files = await expandImageArgs(images);
+      await withRecognizer(ctx, o, true, async (fr, g) => {
+        const out = [];
+        for (const file of files) {
+          const faces = await identifyImage(g, fr, file, { topK: o.top });
+          out.push({
+            file,
+            faces: faces.map((f) => ({
+              box: f.box.map((v) => round(v, 1)), decision: f.decision, threshold: f.threshold,
+              candidates: f.candidates.map((c) => ({ id: c.id, name: c.name, score: round(c.score), subCenter: c.subCenter })),
+            })),
+          });
+        }
+        printJson(ctx, out);
+      });
+    });
+
+  withModelOptions(program.command('verify'))
+    .description('Is the largest face of an image the enrolled identity? (1:1)')
+    .argument('<image>', 'image file')
+    .argument('<id>', 'identity id')
+    .option('-t, --threshold <cosine>', "cosine for a match (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
+    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box"}. Exit 4 when the image has no face.')
+    .action(async (image: string, id: string, o: ModelOptions) => {
+      await withRecognizer(ctx, o, true, async (fr, g) => {
+        const v = await verifyImage(g, fr, image, id);
+        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)) });
+      });
+    });
+
+  registerManagement(program.command('gallery').description('List, inspect, edit, audit, export and import a gallery.'), ctx);
+}
+
+type GOpts = { gallery?: string; json?: boolean };
+
+function manage(cmd: Command): Command {
+  return cmd.option('-g, --gallery <path|postgres://url>', 'gallery (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)').option('--json', 'compact JSON for machines');
+}
+
+function registerManagement(gallery: Command, ctx: CliContext): void {
+  manage(gallery.command('list')).description('Identities with template counts.').action(async (o: GOpts) => {
+    await withGallery(ctx, o, async (g) => printJson(ctx, (await g.list()).map((i) => ({ id: i.id, name: i.name, templates: i.templateCount, metadata: i.metadata }))));
+  });
+  manage(gallery.command('show')).description('One identity: templates (source, detection score, face size) and sub-centres.').argument('<id>')
+    .action(async (id: string, o: GOpts) => {
+      await withGallery(ctx, o, async (g) => printJson(ctx, await g.show(id)));
+    });
+  manage(gallery.command('remove')).description('Remove an identity and its templates.').argument('<id>')
+    .action(async (id: string, o: GOpts) => {
+      await withGallery(ctx, o, async (g) => {
+        await g.remove(id);
+        printJson(ctx, { removed: id });
+      });
+    });
+  manage(gallery.command('rename')).description('Change an identity\'s id and/or display name.').argument('<id>')
+    .option('--to <newId>', 'new id').option('-n, --name <name>', 'new display name')
+    .action(async (id: string, o: GOpts & { to?: string; name?: string }) => {
+      await withGallery(ctx, o, async (g) => {
+        await g.rename(id, { ...(o.to === undefined ? {} : { newId: o.to }), ...(o.name === undefined ? {} : { name: o.name }) });
+        printJson(ctx, { renamed: id, id: o.to ?? id, ...(o.name === undefined ? {} : { name: o.name }) });
+      });
+    });
+  manage(gallery.command('merge')).description('Move every template of <from> into <into> and remove <from>.').argument('<from>').argument('<into>')
+    .action(async (from: string, into: string, o: GOpts) => {
+      await withGallery(ctx, o, async (g) => {
+        await g.merge(from, into);
+        printJson(ctx, { merged: from, into });
+      });
+    });
+  manage(gallery.command('audit')).description('Templates far from their identity\'s dominant sub-centre: probable mislabels or bad photos.')
+    .option('-t, --threshold <cosine>', "flag below this cosine (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
+    .option('-r, --recognizer <name>', 'registry name whose calibrated threshold to use', RECOGNIZER_DEFAULTS.recognizer)
+    .action(async (o: GOpts & { threshold?: number; recognizer: string }) => {
+      const threshold = o.threshold ?? findKnownModel(o.recognizer)?.threshold?.cosine;
+      if (threshold === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+      await withGallery(ctx, o, async (g) => {
+        const findings = await g.audit({ threshold });
+        printJson(ctx, findings.map((f) => ({ ...f, score: round(f.score) })));
+      });
+    });
+  manage(gallery.command('export')).description('Write the gallery to a versioned export file (JSON header + float32 payload).').argument('<file>')
+    .action(async (file: string, o: GOpts) => {
+      await withGallery(ctx, o, async (g) => printJson(ctx, { file, ...(await g.export(file)) }));
+    });
+  manage(gallery.command('import')).description('Read an export file into the gallery (created with the export\'s model when absent).').argument('<file>')
+    .option('--append', 'add templates to identities that already exist')
+    .action(async (file: string, o: GOpts & { append?: boolean }) => {
+      ctx.json = o.json === true;
+      let header;
+      try {
+        header = decodeExport(await readFile(file)).header;
+      } catch (e) {
+        if (e instanceof ArcFaceError) throw e;
+        throw new ArcFaceError('FILE_NOT_FOUND', `Expected an export file at ${file} but it cannot be read`, { cause: e });
+      }
+      const g = await openGallery(location(ctx, o.gallery), { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize });
+      try {
+        printJson(ctx, { file, ...(await g.import(file, { append: o.append === true })) });
+      } finally {
+        await g.close();
+      }
+    });
+}
