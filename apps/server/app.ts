@@ -20,7 +20,7 @@ import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
-import { SHARED_SCHEMAS } from './schemas.js';
+import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
 import { InferencePool } from './worker-pool.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
@@ -125,6 +125,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' }, bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }, { bearer: [] }],
     },
+    transformObject: (d) => withImageBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -21,8 +21,10 @@ export interface EmbeddedFace extends FaceOut {
 export interface EngineInfo {
   readonly fingerprint: string;
   readonly embeddingSize: number;
-  /** Calibrated cosine threshold of the recognizer. */
+  /** Cosine decision threshold: the recogniser's calibrated one, else the configured fallback. */
   readonly threshold: number;
+  /** True when `threshold` comes from the recogniser's calibration. */
+  readonly calibrated: boolean;
 }
 
 /** One unit of inference work; images are encoded bytes, decoded inside the worker. */

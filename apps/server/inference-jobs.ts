@@ -24,7 +24,7 @@ const THUMBNAIL_QUALITY = 85;
  * const info = engineInfo(recognizer, 0.3)
  */
 export function engineInfo(r: RecognizerLike, fallbackThreshold: number): EngineInfo {
-  return { fingerprint: r.fingerprint, embeddingSize: r.embeddingSize, threshold: r.threshold ?? fallbackThreshold };
+  return { fingerprint: r.fingerprint, embeddingSize: r.embeddingSize, threshold: r.threshold ?? fallbackThreshold, calibrated: r.threshold !== undefined };
 }
 
 function faceOut(f: DetectedFace): FaceOut {

@@ -26,11 +26,7 @@ async function main(): Promise<void> {
     return;
   }
   port.postMessage({ type: 'ready', info: engineInfo(recognizer, cfg.threshold) });
-  port.on('message', (msg: { id: number; job: InferenceJob } | { type: 'close' }) => {
-    if ('type' in msg) {
-      void recognizer.dispose().finally(() => port.close());
-      return;
-    }
+  port.on('message', (msg: { id: number; job: InferenceJob }) => {
     const started = performance.now();
     runJob(recognizer, msg.job).then(
       (result) => port.postMessage({ type: 'result', id: msg.id, ok: true, result, runMs: performance.now() - started }),

@@ -7,7 +7,12 @@ import { ArcFaceError, assertOneOf, assertString } from '../../src/core/index.js
 /** What a key may do: `read` (detect, embed, verify, identify, list), `write` (change the gallery), `admin` (keys). */
 export type Scope = 'read' | 'write' | 'admin';
 
-/** Every scope, weakest first; a key holds its scope and every weaker one. */
+/**
+ * Every scope, weakest first; a key holds its scope and every weaker one.
+ *
+ * @example
+ * SCOPES.includes(input as Scope)
+ */
 export const SCOPES: readonly Scope[] = Object.freeze(['read', 'write', 'admin']);
 
 /** A stored key: never the key itself, only its SHA-256. */

@@ -6,6 +6,9 @@
 /**
  * Latency buckets in seconds: the Prometheus client libraries' defaults
  * (prometheus/client_golang `DefBuckets`), which span a fast health check to a slow batch.
+ *
+ * @example
+ * LATENCY_BUCKETS.at(-1) // 10
  */
 export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 

@@ -16,7 +16,7 @@ export interface ServerOptions {
   readonly recognizer?: string;
   /** Model lookup folders (FaceRecognizer's `locations`), read from the environment by the caller. */
   readonly locations?: { readonly home: string; readonly dirs: readonly string[] };
-  /** Cosine decision threshold for verify and identify; default: the recogniser's calibrated one, else {@link SERVER_DEFAULTS}.fallbackThreshold. */
+  /** Cosine decision threshold for verify and identify; default: the recogniser's calibrated one, else `SERVER_DEFAULTS.fallbackThreshold`. */
   readonly threshold?: number;
   /** Inference worker threads, each with its own models. */
   readonly workers?: number;
@@ -68,7 +68,7 @@ export interface ResolvedServerOptions {
 }
 
 /**
- * Defaults. 10 MiB of body holds a 7 MB phone JPEG as base64 (4/3 growth); 16 megapixels is a
+ * Defaults (example: `SERVER_DEFAULTS.queueSize` is 32). 10 MiB of body holds a 7 MB phone JPEG as base64 (4/3 growth); 16 megapixels is a
  * 4,900 × 3,265 photo, far more than detection needs (it resizes to 640 px); 30 s covers a full
  * queue on two cores; 600 requests a minute is 10/s per key, enough for the webcam page at 4 fps.
  */
@@ -83,7 +83,11 @@ export const SERVER_DEFAULTS = Object.freeze({
   auth: true,
   corsOrigins: Object.freeze([] as string[]),
   logger: false,
-  /** Cosine threshold when the recogniser has no calibrated one; see FALLBACK_THRESHOLD_SOURCE. */
+  /**
+   * Cosine threshold when the recogniser has no calibrated one and none is given: 0.3, the value
+   * this project's CLI tests use for w600k-mbf-int8 until the model registry records a calibrated
+   * threshold. Not calibrated here; the server warns at startup when it falls back to it.
+   */
   fallbackThreshold: 0.3,
 });
 

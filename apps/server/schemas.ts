@@ -3,7 +3,7 @@
  * @fastify/swagger publishes them as OpenAPI 3 at /openapi.json.
  */
 
-export const errorSchema = {
+const errorSchema = {
   $id: 'Error',
   type: 'object',
   description: 'Every error: a stable code and a message saying what was expected and what came.',
@@ -11,7 +11,7 @@ export const errorSchema = {
   properties: { code: { type: 'string', examples: ['NO_FACE'] }, message: { type: 'string' } },
 } as const;
 
-export const faceSchema = {
+const faceSchema = {
   $id: 'Face',
   type: 'object',
   required: ['box', 'score', 'landmarks'],
@@ -28,7 +28,7 @@ export const faceSchema = {
   },
 } as const;
 
-export const subjectSchema = {
+const subjectSchema = {
   $id: 'Subject',
   type: 'object',
   required: ['id', 'name', 'faceCount', 'createdAt', 'updatedAt'],
@@ -42,7 +42,7 @@ export const subjectSchema = {
   },
 } as const;
 
-export const subjectFaceSchema = {
+const subjectFaceSchema = {
   $id: 'SubjectFace',
   type: 'object',
   required: ['faceId', 'subjectId', 'createdAt'],
@@ -57,14 +57,14 @@ export const subjectFaceSchema = {
   },
 } as const;
 
-export const candidateSchema = {
+const candidateSchema = {
   $id: 'Candidate',
   type: 'object',
   required: ['subjectId', 'name', 'similarity'],
   properties: { subjectId: { type: 'string' }, name: { type: 'string' }, similarity: { type: 'number' } },
 } as const;
 
-export const auditSchema = {
+const auditSchema = {
   $id: 'Audit',
   type: 'object',
   required: ['subjectId', 'faceCount', 'flags'],
@@ -88,7 +88,7 @@ export const auditSchema = {
   },
 } as const;
 
-export const apiKeySchema = {
+const apiKeySchema = {
   $id: 'ApiKey',
   type: 'object',
   required: ['id', 'name', 'scope', 'createdAt'],
@@ -102,7 +102,7 @@ export const apiKeySchema = {
   },
 } as const;
 
-export const readinessSchema = {
+const readinessSchema = {
   $id: 'Readiness',
   type: 'object',
   required: ['status', 'problems'],
@@ -118,21 +118,20 @@ export const readinessSchema = {
   },
 } as const;
 
-/** Every shared schema, added with `app.addSchema` and referenced as `{ $ref: 'Face#' }`. */
+/**
+ * Every shared schema, added with `app.addSchema` and referenced as `{ $ref: 'Face#' }`.
+ *
+ * @example
+ * for (const s of SHARED_SCHEMAS) app.addSchema(s)
+ */
 export const SHARED_SCHEMAS = [errorSchema, faceSchema, subjectSchema, subjectFaceSchema, candidateSchema, auditSchema, apiKeySchema, readinessSchema] as const;
 
-/** Base64 image body for JSON requests; the same fields are accepted as multipart files. */
-export function imageBody(fields: readonly string[], description: string): Record<string, unknown> {
-  const props: Record<string, unknown> = {};
-  for (const f of fields) props[f] = { type: 'string', format: 'byte', description: 'Image (JPEG, PNG, WebP…) as base64 or a data: URL' };
-  return {
-    type: 'object',
-    description: `${description} Send the images as multipart/form-data files with these field names, or as base64 in a JSON object.`,
-    properties: props,
-  };
-}
-
-/** The error responses every image route can give. */
+/**
+ * The error responses every image route can give.
+ *
+ * @example
+ * schema: { response: { 200: okSchema, ...IMAGE_ERRORS } }
+ */
 export const IMAGE_ERRORS = {
   400: { $ref: 'Error#' },
   401: { $ref: 'Error#' },
@@ -144,3 +143,51 @@ export const IMAGE_ERRORS = {
   503: { $ref: 'Error#' },
   504: { $ref: 'Error#' },
 } as const;
+
+/**
+ * Image fields of each POST route, by OpenAPI path: documented as multipart files or base64 JSON.
+ *
+ * @example
+ * IMAGE_FIELDS['/v1/verify'] // ['image1', 'image2']
+ */
+export const IMAGE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  '/v1/detect': ['image'],
+  '/v1/embed': ['image'],
+  '/v1/verify': ['image1', 'image2'],
+  '/v1/identify': ['image'],
+  '/v1/subjects/{id}/faces': ['image'],
+  '/api/v1/recognition/faces': ['file'],
+  '/api/v1/recognition/recognize': ['file'],
+  '/api/v1/recognition/faces/{imageId}/verify': ['file'],
+  '/api/v1/detection/detect': ['file'],
+  '/api/v1/verification/verify': ['source_image', 'target_image'],
+});
+
+/**
+ * Adds the request bodies of image routes to an OpenAPI document (their bodies are read as
+ * streams, not validated by a body schema): multipart files, base64 JSON, or, for one-image routes,
+ * the raw image as the body.
+ *
+ * @example
+ * await app.register(swagger, { openapi: {...}, transformObject: (d) => withImageBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject) })
+ */
+export function withImageBodies<T>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {};
+  for (const [path, fields] of Object.entries(IMAGE_FIELDS)) {
+    const op = paths[path]?.post;
+    if (op === undefined) continue;
+    const files: Record<string, unknown> = {};
+    const b64: Record<string, unknown> = {};
+    for (const f of fields) {
+      files[f] = { type: 'string', format: 'binary' };
+      b64[f] = { type: 'string', format: 'byte', description: 'base64 or a data: URL' };
+    }
+    const content: Record<string, unknown> = {
+      'multipart/form-data': { schema: { type: 'object', required: [...fields], properties: files } },
+      'application/json': { schema: { type: 'object', required: [...fields], properties: b64 } },
+    };
+    if (fields.length === 1) content['application/octet-stream'] = { schema: { type: 'string', format: 'binary', description: 'the image itself (also image/jpeg, image/png…)' } };
+    op.requestBody = { required: true, content };
+  }
+  return doc;
+}

@@ -51,6 +51,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const bar = '!'.repeat(72);
     log(`${bar}\n!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach ${url} can\n!! read, enrol and delete faces. Use this for local work only.\n${bar}`);
   }
+  const info = services.engine.info;
+  if (info !== undefined && !info.calibrated && options.threshold === undefined) {
+    log(`warning: the recogniser has no calibrated threshold; verify and identify decide at cosine ${info.threshold} (set --threshold after \`arcface calibrate\`)`);
+  }
   log(`arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`);
 
   let closing: Promise<void> | undefined;

@@ -46,6 +46,10 @@ describe('public routes', () => {
       assert.ok(doc.paths[p], `missing ${p}`);
     }
     assert.ok(doc.components.schemas.Face && doc.components.schemas.Error);
+    const verifyBody = doc.paths['/v1/verify'].post.requestBody.content;
+    assert.deepEqual(Object.keys(verifyBody['multipart/form-data'].schema.properties), ['image1', 'image2']);
+    assert.equal(doc.paths['/v1/detect'].post.requestBody.content['application/json'].schema.properties.image.format, 'byte');
+    assert.ok(doc.paths['/v1/detect'].post.responses['413']);
     const ui = await app.inject({ url: '/docs/' });
     assert.equal(ui.statusCode, 200);
     assert.doesNotMatch(ui.body, /https?:\/\/(cdn|unpkg|cdnjs)/);

@@ -11,7 +11,12 @@ export interface CfQuery {
   status?: boolean;
 }
 
-/** JSON Schema of {@link CfQuery}; CompreFace clients send them all as strings. */
+/**
+ * JSON Schema of {@link CfQuery}; CompreFace clients send them all as strings.
+ *
+ * @example
+ * app.post(url, { schema: { querystring: CF_QUERY_SCHEMA } }, handler)
+ */
 export const CF_QUERY_SCHEMA = {
   type: 'object',
   properties: {

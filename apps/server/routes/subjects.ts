@@ -44,7 +44,12 @@ export async function embedForEnrolment(ctx: ServerContext, images: readonly Upl
   return out;
 }
 
-/** Checks the gallery was built by the serving recogniser; MODEL_MISMATCH otherwise. */
+/**
+ * Checks the gallery was built by the serving recogniser; MODEL_MISMATCH otherwise.
+ *
+ * @example
+ * await assertSameModel(ctx, ctx.gallery())
+ */
 export async function assertSameModel(ctx: ServerContext, gallery: GalleryPort): Promise<void> {
   const { fingerprint } = await engineInfo(ctx);
   if (gallery.fingerprint !== fingerprint) {
