@@ -5,7 +5,7 @@
  * inter-ocular distance). Passes other than `primary` are counted too.
  *
  *   npx tsx scripts/lfw-detect.ts [--limit N] [--detectors yunet-n,scrfd-500m] [--variants lfw,lfw-deepfunneled]
- *                                 [--enlarge] [--no-second-pass] [--threads 1] [--misses out.json]
+ *                                 [--enlarge] [--no-second-pass] [--no-voting] [--threads 1] [--misses out.json]
  *
  * --limit N samples N images evenly over each variant. Data: shared/data/faces (ARCFACE_SHARED).
  */
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'lfw-deepfunneled,lfw' },
     enlarge: { type: 'boolean', default: false },
     'no-second-pass': { type: 'boolean', default: false },
+    'no-voting': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
     misses: { type: 'string' },
   },
@@ -90,7 +91,7 @@ for (const n of names) {
   const preset = DETECTOR_PRESETS[n];
   detectors.push(
     await createFaceDetector(
-      { kind: preset.kind, modelPath: join(modelDir, preset.file), name: n, enlargeSmall: values.enlarge === true, secondPass: values['no-second-pass'] !== true },
+      { kind: preset.kind, modelPath: join(modelDir, preset.file), name: n, enlargeSmall: values.enlarge === true, secondPass: values['no-second-pass'] !== true, voting: values['no-voting'] !== true },
       { intraOpThreads: Number(values.threads) },
     ),
   );

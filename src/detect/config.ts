@@ -29,6 +29,11 @@ export interface DetectorConfig {
   readonly enlargeSmall: boolean;
   /** Run second passes (tiled, upscaled, rescue) when the primary pass finds nothing. */
   readonly secondPass: boolean;
+  /**
+   * Score-weighted box and landmark voting over the candidates each kept face suppresses (InsightFace
+   * RetinaFace `bbox_vote`, IoU above the NMS threshold). Off: the single best anchor's regression.
+   */
+  readonly voting: boolean;
   /** Most tiles the tiled pass may run; it shrinks the image as needed to stay within. */
   readonly maxTiles: number;
   /**
@@ -60,6 +65,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     inputSize: 640,
     enlargeSmall: false,
     secondPass: true,
+    voting: true,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -71,6 +77,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     inputSize: 640,
     enlargeSmall: false,
     secondPass: true,
+    voting: true,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -82,6 +89,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     inputSize: 640,
     enlargeSmall: false,
     secondPass: true,
+    voting: true,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -118,6 +126,7 @@ export function resolveDetectorConfig(kind: DetectorKind, partial: Partial<Detec
     inputSize,
     enlargeSmall: partial.enlargeSmall === undefined ? d.enlargeSmall : assertBoolean('enlargeSmall', partial.enlargeSmall),
     secondPass: partial.secondPass === undefined ? d.secondPass : assertBoolean('secondPass', partial.secondPass),
+    voting: partial.voting === undefined ? d.voting : assertBoolean('voting', partial.voting),
     maxTiles: partial.maxTiles === undefined ? d.maxTiles : assertInteger('maxTiles', partial.maxTiles, 1, 1024),
     secondPassScoreThreshold:
       partial.secondPassScoreThreshold === undefined

@@ -10,4 +10,4 @@ export {
   type DetectorPreset,
 } from './config.js';
 export { OnnxFaceDetector } from './onnx-face-detector.js';
-export { iou, nms, type ScoredBox } from './nms.js';
+export { iou, nms, nmsVote, type ScoredBox, type ScoredFace } from './nms.js';

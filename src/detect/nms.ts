@@ -49,3 +49,49 @@ export function nms<T extends ScoredBox>(candidates: readonly T[], iouThreshold:
   }
   return kept;
 }
+
+/** A scored box with five landmarks, the fields {@link nmsVote} averages. */
+export interface ScoredFace extends ScoredBox {
+  readonly landmarks: readonly (readonly [number, number])[];
+}
+
+/**
+ * NMS with score-weighted voting: each kept face takes the score-weighted mean box and landmarks of
+ * every candidate whose IoU with it exceeds `voteIou` (box voting, Gidaris & Komodakis 2015, as in
+ * InsightFace RetinaFace `bbox_vote`). Averaging the neighbouring anchors' regressions lowers the
+ * landmark noise of a single anchor. The kept score is the best score. Pure.
+ *
+ * @example
+ * nmsVote(faces, 0.3, 0.5, 10)
+ */
+export function nmsVote<T extends ScoredFace>(
+  candidates: readonly T[],
+  iouThreshold: number,
+  voteIou: number,
+  limit = Number.POSITIVE_INFINITY,
+  voters: readonly T[] = candidates,
+): T[] {
+  const kept = nms(candidates, iouThreshold, limit);
+  return kept.map((k) => {
+    let wsum = 0;
+    const box = [0, 0, 0, 0];
+    const lm = k.landmarks.map(() => [0, 0]);
+    for (const c of voters) {
+      if (c !== k && iou(k.box, c.box) <= voteIou) continue;
+      const w = c.score;
+      wsum += w;
+      for (let i = 0; i < 4; i++) box[i] = (box[i] as number) + w * (c.box[i] as number);
+      c.landmarks.forEach((p, i) => {
+        const q = lm[i] as number[];
+        q[0] = (q[0] as number) + w * p[0];
+        q[1] = (q[1] as number) + w * p[1];
+      });
+    }
+    if (wsum <= 0) return k;
+    return {
+      ...k,
+      box: [(box[0] as number) / wsum, (box[1] as number) / wsum, (box[2] as number) / wsum, (box[3] as number) / wsum] as const,
+      landmarks: lm.map((q) => [(q[0] as number) / wsum, (q[1] as number) / wsum] as const),
+    };
+  });
+}

@@ -6,8 +6,16 @@ import type { DetectorConfig } from './config.js';
 import type { DetectOptions, FaceDetector } from './face-detector.js';
 import type { DetectorFamily } from './families.js';
 import { fillTensor, type Letterbox } from './letterbox.js';
-import { nms } from './nms.js';
+import { nms, nmsVote } from './nms.js';
 import { primaryPass, rescuePass, tiledPass, upscaledPass } from './passes.js';
+
+/**
+ * Candidates down to this score vote on the box and landmarks of the face they overlap (never
+ * become faces themselves). 0.2 measured best on LFW: YuNet-n's landmarks agree with its own
+ * mirror-image run within 10% of the eye distance on 61% of faces alone, 82% voting at the score
+ * threshold, 83% voting down to 0.2 (172 deep-funneled LFW images, one per 25th person).
+ */
+const VOTE_SCORE_FLOOR = 0.2;
 
 /** Faces within this many input pixels of an inner tile edge are left to the neighbouring tile. */
 const TILE_EDGE_MARGIN = 4;
@@ -147,7 +155,7 @@ export class OnnxFaceDetector implements FaceDetector {
         outputNames: this.#outputNames,
         inputWidth: lb.inputWidth,
         inputHeight: lb.inputHeight,
-        scoreThreshold: threshold,
+        scoreThreshold: this.config.voting ? Math.min(threshold, VOTE_SCORE_FLOOR) : threshold,
       });
       const { region } = lb;
       const sx = region.width / lb.contentWidth;
@@ -172,15 +180,23 @@ export class OnnxFaceDetector implements FaceDetector {
         const y2 = by2 * sy + region.y;
         const size = Math.min(x2 - x1, y2 - y1);
         if (size < s.minFaceSize) continue;
-        const box: Box = [clamp(x1, 0, image.width), clamp(y1, 0, image.height), clamp(x2, 0, image.width), clamp(y2, 0, image.height)];
-        if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+        if (Math.min(x2, image.width) - Math.max(x1, 0) < 1 || Math.min(y2, image.height) - Math.max(y1, 0) < 1) continue;
+        const box: Box = [x1, y1, x2, y2];
         const landmarks = mapLandmarks(c.landmarks, sx, sy, region.x, region.y);
         found.push({ box, score: c.score, landmarks, size });
       }
     }
     const inputSize: readonly [number, number] = [boxes[0]?.inputWidth ?? 0, boxes[0]?.inputHeight ?? 0];
     const pass: DetectionPass = Object.freeze({ kind, inputSize: Object.freeze(inputSize) });
-    return nms(found, s.nmsIou, s.maxFaces).map((f) => ({ box: f.box, score: f.score, landmarks: f.landmarks, pass }));
+    const strong = found.filter((f) => f.score >= threshold);
+    const kept = this.config.voting ? nmsVote(strong, s.nmsIou, s.nmsIou, s.maxFaces, found) : nms(strong, s.nmsIou, s.maxFaces);
+    const { width: w, height: h } = image;
+    return kept.map((f) => ({
+      box: [clamp(f.box[0], 0, w), clamp(f.box[1], 0, h), clamp(f.box[2], 0, w), clamp(f.box[3], 0, h)] as const,
+      score: f.score,
+      landmarks: f.landmarks,
+      pass,
+    }));
   }
 }
 

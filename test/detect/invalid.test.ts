@@ -39,6 +39,7 @@ describe('resolveDetectorConfig', () => {
     assert.throws(() => resolveDetectorConfig('yunet', { minFaceSize: -1 }), { name: 'RangeError', message: /minFaceSize/ });
     assert.throws(() => resolveDetectorConfig('yunet', { maxTiles: 1.5 }), { name: 'TypeError', message: /maxTiles/ });
     assert.throws(() => resolveDetectorConfig('yunet', { secondPass: 'yes' as unknown as boolean }), { name: 'TypeError', message: /secondPass/ });
+    assert.throws(() => resolveDetectorConfig('yunet', { voting: 'no' as unknown as boolean }), { name: 'TypeError', message: /voting/ });
     assert.throws(() => resolveDetectorConfig('yunet', { enlargeSmall: 1 as unknown as boolean }), { name: 'TypeError', message: /enlargeSmall/ });
     assert.throws(() => resolveDetectorConfig('yunet', { secondPassScoreThreshold: 2 }), { name: 'RangeError', message: /secondPassScoreThreshold/ });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Box } from '../../src/core/index.js';
-import { iou, nms } from '../../src/detect/index.js';
+import { iou, nms, nmsVote } from '../../src/detect/index.js';
 
 /**
  * Golden cases worked by hand: areas without the +1 convention. Boxes A=[0,0,10,10] and
@@ -69,5 +69,38 @@ describe('nms', () => {
     );
     assert.equal(JSON.stringify(cands), before);
     assert.deepEqual(nms([], 0.4), []);
+  });
+});
+
+describe('nmsVote', () => {
+  const lm = (x: number): [number, number][] => [
+    [x, 0],
+    [x + 1, 0],
+    [x, 1],
+    [x, 2],
+    [x + 1, 2],
+  ];
+  it('averages box and landmarks of overlapping candidates, weighted by score (golden)', () => {
+    const faces = [
+      { box: [0, 0, 10, 10] as Box, score: 0.6, landmarks: lm(0) },
+      { box: [2, 0, 12, 10] as Box, score: 0.3, landmarks: lm(3) },
+      { box: [100, 100, 110, 110] as Box, score: 0.5, landmarks: lm(100) },
+    ];
+    const out = nmsVote(faces, 0.4, 0.4);
+    assert.equal(out.length, 2);
+    // IoU of the first two is 80/120 = 2/3 > 0.4: weights 0.6 and 0.3 give x = (0.6·0 + 0.3·2)/0.9.
+    const first = out[0];
+    assert.ok(first !== undefined);
+    assert.equal(first.score, 0.6);
+    assert.ok(Math.abs(first.box[0] - 2 / 3) < 1e-12 && Math.abs(first.box[2] - (10 + 2 / 3)) < 1e-12);
+    assert.ok(Math.abs((first.landmarks[0]?.[0] ?? 0) - 1) < 1e-12);
+    assert.deepEqual(out[1]?.box, [100, 100, 110, 110]);
+  });
+  it('lets weaker voters move the box without becoming faces', () => {
+    const kept = [{ box: [0, 0, 10, 10] as Box, score: 0.9, landmarks: lm(0) }];
+    const voter = { box: [0, 0, 10, 10] as Box, score: 0.1, landmarks: lm(9) };
+    const out = nmsVote(kept, 0.3, 0.3, 10, [...kept, voter]);
+    assert.equal(out.length, 1);
+    assert.ok(Math.abs((out[0]?.landmarks[0]?.[0] ?? 0) - 0.9) < 1e-12);
   });
 });
