@@ -23,7 +23,7 @@ const i = process.argv.indexOf('--threshold');
 const THRESHOLD = i >= 0 ? Number(process.argv[i + 1]) : 0.3;
 const SWEEP = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4];
 
-const people = readdirSync(LFW).map((name) => ({ name, files: readdirSync(join(LFW, name)).sort() }));
+const people = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => ({ name: d.name, files: readdirSync(join(LFW, d.name)).sort() }));
 const big = [...people].sort((a, b) => b.files.length - a.files.length || (a.name < b.name ? -1 : 1)).slice(0, 20);
 const singles = people.filter((p) => p.files.length === 1).sort((a, b) => (a.name < b.name ? -1 : 1));
 const planted = singles.slice(0, 20);
