@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
 import type { Box } from '../core/types.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
-import type { Gallery, IdentifyResult, VerifyResult } from './gallery.js';
+import type { Gallery } from './gallery.js';
+import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';
 
 /** What the image helpers need from a recogniser (`FaceRecognizer` satisfies it). */

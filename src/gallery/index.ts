@@ -1,7 +1,8 @@
 export { GALLERY_DEFAULTS, resolveGalleryOptions, type GalleryOptions, type IndexChoice, type ResolvedGalleryOptions } from './config.js';
 export { EXPORT_MAGIC, EXPORT_VERSION, decodeExport, encodeExport, type ExportHeader, type ExportIdentity } from './export-format.js';
 export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
-export { Gallery, type AuditFinding, type Candidate, type EnrollInput, type IdentifyResult, type IdentityDetails, type VerifyResult } from './gallery.js';
+export { Gallery } from './gallery.js';
+export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 export { enrollImages, identifyImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
 export { isPostgresLocation, openGallery, redactLocation } from './open-gallery.js';

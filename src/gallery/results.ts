@@ -1,0 +1,49 @@
+import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
+
+/** One ranked candidate of an identification. */
+export interface Candidate {
+  readonly id: string;
+  readonly name: string;
+  /** Cosine to the identity's best trusted sub-centre. */
+  readonly score: number;
+  /** Index of that sub-centre (0 is dominant). */
+  readonly subCenter: number;
+}
+
+/** The answer to "who is this?". */
+export interface IdentifyResult {
+  /** `known` when the best candidate scores at or above the threshold. */
+  readonly decision: 'known' | 'unknown';
+  readonly threshold: number;
+  /** Best first; reported even when the decision is `unknown`. */
+  readonly candidates: readonly Candidate[];
+}
+
+/** The answer to "is this `id`?". */
+export interface VerifyResult {
+  readonly id: string;
+  readonly score: number;
+  readonly subCenter: number;
+  readonly threshold: number;
+  readonly match: boolean;
+}
+
+/** A template flagged by {@link Gallery.audit}. */
+export interface AuditFinding {
+  readonly id: string;
+  readonly templateId: number;
+  readonly sourceFile: string | null;
+  /** Cosine to the identity's dominant sub-centre. */
+  readonly score: number;
+  readonly subCenter: number;
+  readonly templateCount: number;
+}
+
+/** An identity with its templates (no embeddings) and sub-centres. */
+export interface IdentityDetails extends IdentityRecord {
+  readonly templates: readonly (Omit<TemplateRecord, 'embedding'> & { readonly subCenter: number })[];
+  readonly subCenters: readonly { readonly size: number; readonly dominant: boolean; readonly trusted: boolean }[];
+}
+
+/** Templates to enrol: bare unit embeddings, or embeddings with their source. */
+export type EnrollInput = readonly Float32Array[] | readonly NewTemplate[];
