@@ -21,7 +21,7 @@ const LFW = join(SHARED, 'data', 'faces', 'lfw-deepfunneled');
 const OUT = resolve(import.meta.dirname, '..', 'test-output', 'gallery-audit');
 const i = process.argv.indexOf('--threshold');
 const THRESHOLD = i >= 0 ? Number(process.argv[i + 1]) : 0.3;
-const SWEEP = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4];
+const SWEEP = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4];
 
 const people = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => ({ name: d.name, files: readdirSync(join(LFW, d.name)).sort() }));
 const big = [...people].sort((a, b) => b.files.length - a.files.length || (a.name < b.name ? -1 : 1)).slice(0, 20);

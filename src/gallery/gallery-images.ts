@@ -72,7 +72,7 @@ export async function enrollImages(
         detScore: face.score, faceSize: boxSide(face.box),
       });
     } catch (e) {
-      if (!isArcFaceError(e) || e.code === 'MODEL_MISMATCH' || e.code.startsWith('MODEL_')) throw e;
+      if (!isArcFaceError(e) || e.code.startsWith('MODEL_')) throw e;
       skipped.push({ fileName, code: e.code, message: e.message });
     }
   }
