@@ -59,12 +59,53 @@ export function planLetterbox(region: Region, scale: number, fixed?: readonly [n
   };
 }
 
+/** Resampling taps of one axis: output `d` reads `taps` source indices from `index[d·taps…]` with `weight[…]`. */
+interface AxisTaps {
+  readonly taps: number;
+  readonly index: Int32Array;
+  readonly weight: Float32Array;
+}
+
 /**
- * Fills an NCHW float32 tensor `[1, 3, inputHeight, inputWidth]` from the letterboxed region.
- * Resampling is bilinear with pixel centres aligned (`cv2.resize` `INTER_LINEAR`, which the OpenCV
- * and InsightFace detectors use); when shrinking by more than 2×, each output pixel averages an
- * n×n grid of bilinear samples (n = ⌈1/scale⌉) so small faces are not lost to aliasing. Padding is
- * pixel value 0 before normalisation, as in both references.
+ * Taps for resampling `srcLen` pixels starting at `start` into `dstLen`: bilinear with aligned pixel
+ * centres when enlarging (`cv2.resize` `INTER_LINEAR`), pixel-area averaging when shrinking
+ * (`INTER_AREA`, which OpenCV recommends for decimation: no aliasing of small faces).
+ */
+function axisTaps(start: number, srcLen: number, dstLen: number): AxisTaps {
+  const ratio = srcLen / dstLen;
+  if (ratio <= 1) {
+    const index = new Int32Array(dstLen * 2);
+    const weight = new Float32Array(dstLen * 2);
+    for (let d = 0; d < dstLen; d++) {
+      const f = Math.min(Math.max((d + 0.5) * ratio - 0.5, 0), srcLen - 1);
+      const i0 = Math.floor(f);
+      index[2 * d] = start + i0;
+      index[2 * d + 1] = start + Math.min(i0 + 1, srcLen - 1);
+      weight[2 * d] = 1 - (f - i0);
+      weight[2 * d + 1] = f - i0;
+    }
+    return { taps: 2, index, weight };
+  }
+  const taps = Math.ceil(ratio) + 1;
+  const index = new Int32Array(dstLen * taps);
+  const weight = new Float32Array(dstLen * taps);
+  for (let d = 0; d < dstLen; d++) {
+    const lo = d * ratio;
+    const hi = Math.min((d + 1) * ratio, srcLen);
+    let k = 0;
+    for (let i = Math.floor(lo); i < hi && k < taps; i++, k++) {
+      index[d * taps + k] = start + i;
+      weight[d * taps + k] = (Math.min(i + 1, hi) - Math.max(i, lo)) / ratio;
+    }
+    for (; k < taps; k++) index[d * taps + k] = start;
+  }
+  return { taps, index, weight };
+}
+
+/**
+ * Fills an NCHW float32 tensor `[1, 3, inputHeight, inputWidth]` from the letterboxed region,
+ * resampled separably (bilinear when enlarging, pixel-area when shrinking, per axis). Padding is
+ * pixel value 0 before normalisation, as in InsightFace and OpenCV.
  *
  * @example
  * const data = fillTensor(img, planLetterbox(full, 0.5), { order: 'bgr', mean: [0, 0, 0], scale: 1 })
@@ -75,64 +116,54 @@ export function fillTensor(image: RgbImage, lb: Letterbox, contract: PixelContra
   const out = new Float32Array(3 * plane);
   const src = image.data;
   const iw = image.width;
-  const sx = region.width / cw;
-  const sy = region.height / ch;
-  const nx = Math.max(1, Math.ceil(sx - 1e-6));
-  const ny = Math.max(1, Math.ceil(sy - 1e-6));
-  const perm = contract.order === 'rgb' ? [0, 1, 2] : [2, 1, 0];
-  const p0 = perm[0] as number;
-  const p1 = perm[1] as number;
-  const p2 = perm[2] as number;
-  const [m0, m1, m2] = contract.mean;
-  const k = contract.scale;
-  const xMax = region.x + region.width - 1;
-  const yMax = region.y + region.height - 1;
-  const weight = 1 / (nx * ny);
-  const pix = [0, 0, 0];
-  for (let i = 0; i < plane; i++) {
-    out[i] = (0 - m0) * k;
-    out[plane + i] = (0 - m1) * k;
-    out[2 * plane + i] = (0 - m2) * k;
+  const xt = axisTaps(region.x, region.width, cw);
+  const yt = axisTaps(region.y, region.height, ch);
+  const rows = region.height;
+  // Horizontal pass over the region's rows: rows × cw × 3.
+  const tmp = new Float32Array(rows * cw * 3);
+  for (let r = 0; r < rows; r++) {
+    const rowBase = (region.y + r) * iw * 3;
+    const t = r * cw * 3;
+    for (let x = 0; x < cw; x++) {
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      for (let k = 0; k < xt.taps; k++) {
+        const w = xt.weight[x * xt.taps + k] as number;
+        if (w === 0) continue;
+        const o = rowBase + (xt.index[x * xt.taps + k] as number) * 3;
+        a += w * (src[o] as number);
+        b += w * (src[o + 1] as number);
+        c += w * (src[o + 2] as number);
+      }
+      tmp[t + x * 3] = a;
+      tmp[t + x * 3 + 1] = b;
+      tmp[t + x * 3 + 2] = c;
+    }
   }
+  const bgr = contract.order === 'bgr';
+  const [m0, m1, m2] = contract.mean;
+  const s = contract.scale;
+  out.fill(-m0 * s, 0, plane);
+  out.fill(-m1 * s, plane, 2 * plane);
+  out.fill(-m2 * s, 2 * plane, 3 * plane);
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
-      pix[0] = 0;
-      pix[1] = 0;
-      pix[2] = 0;
-      for (let v = 0; v < ny; v++) {
-        const fy = region.y + (y + (v + 0.5) / ny) * sy - 0.5;
-        const cy = fy < region.y ? region.y : fy > yMax ? yMax : fy;
-        const y0 = Math.floor(cy);
-        const y1 = y0 < yMax ? y0 + 1 : y0;
-        const wy = cy - y0;
-        for (let u = 0; u < nx; u++) {
-          const fx = region.x + (x + (u + 0.5) / nx) * sx - 0.5;
-          const cx = fx < region.x ? region.x : fx > xMax ? xMax : fx;
-          const x0 = Math.floor(cx);
-          const x1 = x0 < xMax ? x0 + 1 : x0;
-          const wx = cx - x0;
-          const a = (y0 * iw + x0) * 3;
-          const b = (y0 * iw + x1) * 3;
-          const c = (y1 * iw + x0) * 3;
-          const d = (y1 * iw + x1) * 3;
-          const w00 = (1 - wx) * (1 - wy);
-          const w01 = wx * (1 - wy);
-          const w10 = (1 - wx) * wy;
-          const w11 = wx * wy;
-          for (let q = 0; q < 3; q++) {
-            pix[q] =
-              (pix[q] as number) +
-              w00 * (src[a + q] as number) +
-              w01 * (src[b + q] as number) +
-              w10 * (src[c + q] as number) +
-              w11 * (src[d + q] as number);
-          }
-        }
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = 0; k < yt.taps; k++) {
+        const w = yt.weight[y * yt.taps + k] as number;
+        if (w === 0) continue;
+        const o = ((yt.index[y * yt.taps + k] as number) - region.y) * cw * 3 + x * 3;
+        r += w * (tmp[o] as number);
+        g += w * (tmp[o + 1] as number);
+        b += w * (tmp[o + 2] as number);
       }
       const o = y * W + x;
-      out[o] = ((pix[p0] as number) * weight - m0) * k;
-      out[plane + o] = ((pix[p1] as number) * weight - m1) * k;
-      out[2 * plane + o] = ((pix[p2] as number) * weight - m2) * k;
+      out[o] = ((bgr ? b : r) - m0) * s;
+      out[plane + o] = (g - m1) * s;
+      out[2 * plane + o] = ((bgr ? r : b) - m2) * s;
     }
   }
   return out;
