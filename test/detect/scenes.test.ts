@@ -114,6 +114,18 @@ for (const name of ['yunet-n', 'scrfd-500m'] as const) {
       assert.equal((await det.detect(img, { secondPass: false })).length, 0, 'primary alone should miss it');
     });
 
+    it('a 32×32 thumbnail (face ~15 px) is found by the upscaled pass', async () => {
+      const thumb = await decodeImage(await sharp(lfwPath('lfw', 'Aaron_Eckhart', 1)).resize(32, 32).png().toBuffer());
+      assert.deepEqual(await det.detect(thumb, { secondPass: false }), []);
+      const faces = await det.detect(thumb);
+      assert.equal(faces.length, 1);
+      const f = faces[0] as DetectedFace;
+      assert.equal(f.pass?.kind, 'upscaled');
+      assert.deepEqual(f.pass?.inputSize, [640, 640]);
+      const [cx, cy] = centre(f);
+      assert.ok(Math.abs(cx - 16) < 5 && Math.abs(cy - 16) < 6, `centre ${cx},${cy}`);
+    });
+
     it('blank and flat images give no face', async () => {
       assert.deepEqual(await det.detect({ width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) }), []);
       assert.deepEqual(await det.detect({ width: 300, height: 200, data: new Uint8Array(300 * 200 * 3).fill(128) }), []);
@@ -130,3 +142,19 @@ for (const name of ['yunet-n', 'scrfd-500m'] as const) {
     });
   });
 }
+
+describe('yunet-2023mar (fixed 640×640 input): group photo', () => {
+  it('pads the shrunk photo into 640×640 and maps faces back into their tiles', async () => {
+    const det = await openDetector('yunet-2023mar');
+    try {
+      const { img, placed } = await groupPhoto();
+      const faces = await det.detect(img);
+      assert.ok(faces.every((f) => placed.some((p) => inside(f, p))), 'a face outside every tile');
+      assert.ok(faces.every((f) => f.pass?.inputSize[0] === 640 && f.pass.inputSize[1] === 640));
+      const big = placed.filter((p) => p.size >= 120);
+      for (const p of big) assert.equal(faces.filter((f) => inside(f, p)).length, 1, `${p.person} (${p.size} px)`);
+    } finally {
+      await det.dispose();
+    }
+  });
+});
