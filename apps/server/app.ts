@@ -29,6 +29,12 @@ export interface BuildAppOptions extends ServerOptions {
   readonly engine?: InferenceEngine;
 }
 
+/**
+ * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
+ * URLs (thumbnails, picked photos), API calls to this origin, no framing.
+ */
+const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 /** Most multipart files per request: two for verify, a handful for enrolment. */
 const MAX_FILES = 16;
 
@@ -104,6 +110,13 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${request.url.split('?')[0]}`)),
   );
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html') && !request.url.startsWith('/docs')) reply.header('content-security-policy', WEB_CSP);
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });

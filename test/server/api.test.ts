@@ -62,6 +62,8 @@ describe('public routes', () => {
     const res = await app.inject({ url: '/' });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /text\/html/);
+    assert.match(res.headers['content-security-policy'] as string, /script-src 'self'/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
   });
 
   it('answers unknown routes with NOT_FOUND as {code, message}', async () => {
