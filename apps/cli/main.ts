@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerCalibrateCommand } from './commands/calibrate.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerDetectCommand } from './commands/detect.js';
 import { registerEmbedCommand } from './commands/embed.js';
+import { registerEvalCommands } from './commands/eval.js';
+import { registerGalleryCommands } from './commands/gallery.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
+import { registerServeCommand } from './commands/serve.js';
 import { contextFromProcess, EXIT, reportError } from './context.js';
 
 const ctx = contextFromProcess();
 const program = new Command();
 program
   .name('arcface')
-  .description('ArcFace face recognition: detect, align, embed, compare, identify and evaluate faces.')
+  .description('ArcFace face recognition: detect, align, embed, compare, identify, evaluate and serve faces.')
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride()
@@ -21,7 +27,13 @@ program
   );
 
 registerCompareCommand(program, ctx);
+registerDetectCommand(program, ctx);
 registerEmbedCommand(program, ctx);
+registerGalleryCommands(program, ctx);
+registerEvalCommands(program, ctx);
+registerCalibrateCommand(program, ctx);
+registerServeCommand(program, ctx);
+registerKeysCommands(program, ctx);
 const models = program.command('models').description('Inspect, list, add, verify and download models.');
 registerModelsInspect(models, ctx);
 registerModelsCommands(models, ctx);
