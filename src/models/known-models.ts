@@ -9,13 +9,16 @@ import type { KnownModel, ModelLicence, ModelOrigin } from './known-model.js';
  *   independent download manifests that agree with one another; likewise the buffalo_l and
  *   buffalo_sc archive checksums. No checksum is recorded for buffalo_m, buffalo_s or antelopev2
  *   archives, nor for the Luxonis IResNet100 archive: none could be confirmed.
- * - No cosine threshold is recorded yet: none has been calibrated by this project.
+ * - Cosine thresholds: only w600k-mbf-int8 has been calibrated by this project (see
+ *   W600K_MBF_INT8_LFW); the other recognisers have none yet.
  */
 
 /** InsightFace release v0.7 assets (the "buffalo" packs and antelopev2). */
 const INSIGHTFACE_RELEASE = 'https://github.com/deepinsight/insightface/releases/download/v0.7';
 /** libfacedetection.train commit whose `onnx/yunet_*_dynamic.onnx` match the recorded checksums. */
 const YUNET_TRAIN_COMMIT = 'https://github.com/ShiqiYu/libfacedetection.train/raw/dca340aa082c71081a68d17db8e58b33a58a914b';
+/** libfacedetection.train commit that still holds the RetinaFace export (removed later). */
+const RETINAFACE_COMMIT = 'https://github.com/ShiqiYu/libfacedetection.train/raw/204b0c9f687f2fd5c012988199a3cd47feb69a90';
 
 const INSIGHTFACE_LICENCE: ModelLicence = Object.freeze({
   name: 'InsightFace pretrained models: non-commercial research only',
@@ -53,6 +56,21 @@ function pack(pack: string, entry: string, archiveSha256?: string, archiveSize?:
   const base = { kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${pack}.zip`, entry, note: `entry ${entry} of the ${pack} pack` } as const;
   return Object.freeze(archiveSha256 === undefined ? base : { ...base, archiveSha256, archiveSize });
 }
+
+/**
+ * Cosine threshold of w600k-mbf-int8 at FAR 1e-3, measured on LFW View-2. With 3000 impostor pairs,
+ * FAR 1e-3 is 3 false accepts: a coarse operating point, to be refined on a larger impostor set.
+ * 0.2488 is the score of the last ROC point with FAR ≤ 1e-3, rounded up to 0.249 (stricter).
+ */
+const W600K_MBF_INT8_LFW = Object.freeze({
+  cosine: 0.249,
+  far: 1e-3,
+  source:
+    'LFW View-2 pairs.txt (6000 pairs, 3000 impostor), lfw-deepfunneled 250x250, detector yunet-n, ArcFace 5-point ' +
+    'alignment, central face, no flip (FaceRecognizer defaults); last ROC point with FAR <= 1e-3: cosine 0.2488, ' +
+    'TAR 0.9903; 10-fold accuracy 0.9952 +/- 0.0026; no image without a detected face. Measured 2026-11-27 with ' +
+    'runLfwEvaluation + calibrateThreshold (src/eval).',
+});
 
 /** buffalo_l.zip: 288,621,354 bytes; holds det_10g.onnx and w600k_r50.onnx among others. */
 const BUFFALO_L = ['buffalo_l', '80ffe37d8a5940d59a7384c201a2a38d4741f2f3c51eef46ebb28218a7b0ca2f', 288_621_354] as const;
@@ -135,13 +153,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'retinaface',
     size: 1_711_594,
     sha256: '13a69f2cb3012162ccce8466b1cd9e445ae1337ae641f31c90419e6179f13650',
-    sources: [
-      {
-        kind: 'file',
-        url: 'https://github.com/ShiqiYu/libfacedetection.train/raw/204b0c9f687f2fd5c012988199a3cd47feb69a90/onnx/retinaface_mbnet0.25.onnx',
-        note: 'export of biubug6/Pytorch_Retinaface MobileNet-0.25 kept in libfacedetection.train history',
-      },
-    ],
+    sources: [{ kind: 'file', url: `${RETINAFACE_COMMIT}/onnx/retinaface_mbnet0.25.onnx`, note: 'biubug6/Pytorch_Retinaface MobileNet-0.25 export' }],
     licence: RETINAFACE_LICENCE,
     description: 'RetinaFace MobileNet-0.25 face detector with 5 landmarks.',
     contract:
@@ -165,6 +177,7 @@ const ENTRIES: readonly KnownModel[] = [
     licence: INSIGHTFACE_LICENCE,
     description: 'MobileFaceNet ArcFace (WebFace600K), 512-d, weights quantised to uint8 (ORT quantize_dynamic).',
     contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
+    threshold: W600K_MBF_INT8_LFW,
   },
   {
     name: 'w600k-mbf',
@@ -213,6 +226,10 @@ const ENTRIES: readonly KnownModel[] = [
     contract:
       'NN Archive (tar.xz, config_version 1.0): input `images` float32 NCHW [1,3,112,112], BGR 0..255 (mean 0, ' +
       'scale 1; the channel swap and (x-127.5)/127.5 are inside the graph); output `output` [1,512]; head EmbeddingsParser.',
+    threshold: Object.freeze({
+      ...W600K_MBF_INT8_LFW,
+      source: `Same weights as w600k-mbf-int8, whose embeddings it reproduces (cosine >= 0.9999 on the shared golden crops); threshold of w600k-mbf-int8: ${W600K_MBF_INT8_LFW.source}`,
+    }),
   },
   {
     name: 'arcface-luxonis',

@@ -54,6 +54,15 @@ describe('known models', () => {
     }
   });
 
+  it('records the LFW-calibrated threshold of the staged recogniser and its NN Archive twin', () => {
+    for (const name of ['w600k-mbf-int8', 'arcface-mbf-luxonis']) {
+      const t = findKnownModel(name)?.threshold;
+      assert.equal(t?.cosine, 0.249, name);
+      assert.equal(t?.far, 1e-3, name);
+      assert.match(t?.source ?? '', /LFW View-2/);
+    }
+  });
+
   it('finds models by file name and by checksum', () => {
     assert.equal(findKnownModelByFileName('/x/y/det_500m.onnx')?.name, 'scrfd-500m');
     assert.equal(findKnownModelBySha256('7CAA7FB0AD6C37B33E6C59F6411084B487AAABD596BBA645D2CCE391A5871120')?.name, 'w600k-mbf-int8');
