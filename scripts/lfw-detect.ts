@@ -6,10 +6,14 @@
  *
  *   npx tsx scripts/lfw-detect.ts [--limit N] [--detectors yunet-n,scrfd-500m] [--variants lfw,lfw-deepfunneled]
  *                                 [--enlarge] [--no-second-pass] [--no-voting] [--threads 1] [--misses out.json]
+ *                                 [--shard K/N --summary part-K.json]
+ *   npx tsx scripts/lfw-detect.ts --merge part-0.json,part-1.json,…
  *
- * --limit N samples N images evenly over each variant. Data: shared/data/faces (ARCFACE_SHARED).
+ * --limit N samples N images evenly over each variant. --shard K/N takes every Nth image from the
+ * Kth, so N processes share a long run; --summary writes the counts, --merge adds them up and prints
+ * the tables. Data: shared/data/faces (ARCFACE_SHARED).
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DetectedFace, RgbImage } from '../src/core/index.js';
@@ -31,8 +35,62 @@ const { values } = parseArgs({
     'no-voting': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
     misses: { type: 'string' },
+    shard: { type: 'string', default: '0/1' },
+    summary: { type: 'string' },
+    merge: { type: 'string' },
   },
 });
+
+/** Counts of one variant, summable across shards. */
+interface VariantSummary {
+  images: number;
+  found: Record<string, number>;
+  passes: Record<string, Record<string, number>>;
+  ms: Record<string, number>;
+  agreed: number;
+  compared: number;
+}
+type Summary = Record<string, VariantSummary>;
+
+function printSummary(summary: Summary, detectorNames: readonly string[], note: string): void {
+  for (const [variant, v] of Object.entries(summary)) {
+    console.log(`\n## ${variant}: ${v.images} images${note}`);
+    console.log('| detector | found near centre | % | ms/image | passes |');
+    console.log('|---|---|---|---|---|');
+    for (const name of detectorNames) {
+      const n = v.found[name] ?? 0;
+      const pm = Object.entries(v.passes[name] ?? {}).map(([k, c]) => `${k} ${c}`).join(', ');
+      console.log(`| ${name} | ${n}/${v.images} | ${((100 * n) / v.images).toFixed(2)} | ${((v.ms[name] ?? 0) / v.images).toFixed(1)} | ${pm} |`);
+    }
+    if (v.compared > 0) {
+      console.log(`\nYuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD: ${v.agreed}/${v.compared} = ${((100 * v.agreed) / v.compared).toFixed(2)}%`);
+    }
+  }
+}
+
+if (values.merge !== undefined) {
+  const total: Summary = {};
+  const seen = new Set<string>();
+  for (const file of values.merge.split(',')) {
+    const part = JSON.parse(await readFile(file, 'utf8')) as Summary;
+    for (const [variant, v] of Object.entries(part)) {
+      const t = (total[variant] ??= { images: 0, found: {}, passes: {}, ms: {}, agreed: 0, compared: 0 });
+      t.images += v.images;
+      t.agreed += v.agreed;
+      t.compared += v.compared;
+      for (const [k, n] of Object.entries(v.found)) t.found[k] = (t.found[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(v.ms)) t.ms[k] = (t.ms[k] ?? 0) + n;
+      for (const [k, pm] of Object.entries(v.passes)) {
+        seen.add(k);
+        const tp = (t.passes[k] ??= {});
+        for (const [pk, n] of Object.entries(pm)) tp[pk] = (tp[pk] ?? 0) + n;
+      }
+      for (const k of Object.keys(v.ms)) seen.add(k);
+    }
+  }
+  printSummary(total, [...seen], ' (merged)');
+  process.exit(0);
+}
 
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 const faces = join(shared, 'data', 'faces');
@@ -48,10 +106,9 @@ async function listImages(variant: string): Promise<string[]> {
   return out;
 }
 
-function sample<T>(items: T[], limit: number | undefined): T[] {
-  if (limit === undefined || limit >= items.length) return items;
-  const step = items.length / limit;
-  return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)] as T);
+function sample<T>(items: T[], limit: number | undefined, shard: number, shards: number): T[] {
+  const picked = limit === undefined || limit >= items.length ? items : Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)] as T);
+  return picked.filter((_, i) => i % shards === shard);
 }
 
 function centralFace(img: RgbImage, found: readonly DetectedFace[]): DetectedFace | undefined {
@@ -85,6 +142,7 @@ function landmarkError(a: DetectedFace, b: DetectedFace): number {
 const names = (values.detectors ?? '').split(',').filter((n) => n.length > 0);
 const variants = (values.variants ?? '').split(',').filter((n) => n.length > 0);
 const limit = values.limit === undefined ? undefined : Number(values.limit);
+const [shard, shards] = (values.shard ?? '0/1').split('/').map(Number) as [number, number];
 const detectors: FaceDetector[] = [];
 for (const n of names) {
   if (DETECTOR_PRESETS[n] === undefined) throw new Error(`unknown detector ${n}`);
@@ -100,8 +158,9 @@ for (const n of names) {
 const misses: Record<string, string[]> = {};
 const disagreements: { file: string; error: number }[] = [];
 const started = Date.now();
+const summary: Summary = {};
 for (const variant of variants) {
-  const files = sample(await listImages(variant), limit);
+  const files = sample(await listImages(variant), limit, shard, shards);
   const found = new Map<string, number>();
   const passes = new Map<string, Map<string, number>>();
   const ms = new Map<string, number>();
@@ -137,18 +196,17 @@ for (const variant of variants) {
     }
     if ((i + 1) % 500 === 0) console.error(`${variant}: ${i + 1}/${files.length} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  console.log(`\n## ${variant}: ${files.length} images${values.enlarge === true ? ' (enlargeSmall)' : ''}`);
-  console.log('| detector | found near centre | % | ms/image | passes |');
-  console.log('|---|---|---|---|---|');
-  for (const d of detectors) {
-    const n = found.get(d.name) ?? 0;
-    const pm = [...(passes.get(d.name) ?? new Map<string, number>()).entries()].map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`| ${d.name} | ${n}/${files.length} | ${((100 * n) / files.length).toFixed(2)} | ${((ms.get(d.name) ?? 0) / files.length).toFixed(1)} | ${pm} |`);
-  }
-  if (compared > 0) {
-    console.log(`\nYuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD: ${agreed}/${compared} = ${((100 * agreed) / compared).toFixed(2)}%`);
-  }
+  summary[variant] = {
+    images: files.length,
+    found: Object.fromEntries(found),
+    passes: Object.fromEntries([...passes].map(([k, m]) => [k, Object.fromEntries(m)])),
+    ms: Object.fromEntries(ms),
+    agreed,
+    compared,
+  };
 }
+printSummary(summary, names, values.enlarge === true ? ' (enlargeSmall)' : '');
+if (values.summary !== undefined) await writeFile(values.summary, JSON.stringify(summary));
 for (const d of detectors) await d.dispose();
 if (values.misses !== undefined) {
   disagreements.sort((p, q) => q.error - p.error);
