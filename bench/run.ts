@@ -1,13 +1,32 @@
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
+import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
 
+/**
+ * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
+ * gallery (all by default). Every figure compares variants measured side by side in this run.
+ */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 if (!existsSync(shared)) throw new Error(`Benchmarks need the shared models and data at ${shared} (set ARCFACE_SHARED)`);
-const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const flagValues = new Set(['--sizes'].map(flag).filter((v): v is string => v !== undefined));
+const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
-console.log(`# ArcFace.ts benchmarks — ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+console.log(`# ArcFace.ts benchmarks — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`);
 if (want('embed')) await benchEmbed(shared);
+if (want('detect')) await benchDetect(shared);
 if (want('pipeline')) await benchPipeline(shared);
+if (want('gallery')) {
+  const sizes = (flag('--sizes') ?? '100000,1000000').split(',').map(Number);
+  console.log(`\n## Gallery search and storage (synthetic 512-d unit vectors with planted near-duplicates; sizes ${sizes.join(', ')})`);
+  await benchGallery({ sizes, log: (line) => console.log(line) });
+}
