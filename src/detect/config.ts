@@ -3,7 +3,12 @@ import { assertBoolean, assertInteger, assertNumber, assertOneOf } from '../core
 /** Detector families whose decoding ArcFace.ts implements. */
 export type DetectorKind = 'yunet' | 'scrfd' | 'retinaface';
 
-/** The detector kinds, for validation and help texts. */
+/**
+ * The detector kinds, for validation and help texts.
+ *
+ * @example
+ * DETECTOR_KINDS.includes('scrfd') // true
+ */
 export const DETECTOR_KINDS: readonly DetectorKind[] = Object.freeze(['yunet', 'scrfd', 'retinaface'] as const);
 
 /** Tunable detector settings. Per-call {@link DetectOptions} override the first four. */
@@ -55,6 +60,9 @@ export interface DetectorConfig {
  * `secondPassScoreThreshold` 0.5 is SCRFD's reference threshold, used for every family once the primary
  * pass found nothing: YuNet scores a clean 30 px face 0.88–0.90, just under its 0.9 default
  * (measured on LFW crops pasted into flat canvases, `test/detect/scenes.test.ts`).
+ *
+ * @example
+ * DETECTOR_DEFAULTS.scrfd.scoreThreshold // 0.5
  */
 export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> = Object.freeze({
   yunet: Object.freeze({
@@ -145,6 +153,9 @@ export interface DetectorPreset {
 /**
  * Detector models whose contract is checked by this folder's tests, by short name. The model
  * registry maps these names to files; the detectors only need `kind` and a path.
+ *
+ * @example
+ * DETECTOR_PRESETS['yunet-n'] // { kind: 'yunet', file: 'yunet_n_dynamic.onnx' }
  */
 export const DETECTOR_PRESETS: Readonly<Record<string, DetectorPreset>> = Object.freeze({
   'yunet-n': Object.freeze({ kind: 'yunet', file: 'yunet_n_dynamic.onnx' }),

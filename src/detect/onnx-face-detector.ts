@@ -107,6 +107,10 @@ export class OnnxFaceDetector implements FaceDetector {
     return new OnnxFaceDetector(family, session, config, name);
   }
 
+  /**
+   * Faces in original image pixels, best first. The primary pass runs first; only when it finds
+   * nothing do the tiled, upscaled and rescue passes follow (each face records its pass).
+   */
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
     assertRgbImage('image', image);
     const s = this.#settings(options);
@@ -129,6 +133,7 @@ export class OnnxFaceDetector implements FaceDetector {
     return this.#pass(image, [rescuePass(w, h, size, fixed)], 'rescue', threshold, s);
   }
 
+  /** Releases the model session; later `detect` calls raise `INVALID_ARGUMENT`. Safe to call twice. */
   async dispose(): Promise<void> {
     await this.#session.dispose();
   }
