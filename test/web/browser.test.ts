@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
@@ -111,6 +113,35 @@ describe('web page in Chromium', () => {
     await page.locator('#list-status', { hasText: 'Colin Powell deleted.' }).waitFor();
     assert.equal(await page.locator('li[data-subject="colin-powell"]').count(), 0);
     await page.close();
+  });
+
+  it('labels faces live from the camera (a fake camera playing a photo)', async () => {
+    const enrol = new FormData();
+    for (const n of [40, 49]) enrol.append('image', new Blob([new Uint8Array(await sharp(photo('Colin_Powell', n)).toBuffer())]), `${n}.jpg`);
+    const r = await fetch(`${server.url}/v1/subjects/colin/faces?create=true`, { method: 'POST', headers: { 'x-api-key': key }, body: enrol });
+    assert.equal(r.status, 201);
+    const frame = await sharp(photo('Colin_Powell', 71)).resize(480, 480).extend({ left: 80, right: 80, background: '#808080' }).jpeg().toBuffer();
+    const video = join(mkdtempSync(join(tmpdir(), 'arcface-cam-')), 'camera.mjpeg');
+    writeFileSync(video, Buffer.concat(Array.from({ length: 30 }, () => frame)));
+    const cam = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-cam-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+      viewport: { width: 1100, height: 900 },
+    });
+    try {
+      const page = await cam.newPage();
+      await page.goto(`${server.url}/identify.html`);
+      await page.evaluate((k) => localStorage.setItem('arcface.apiKey', k), key);
+      await page.reload();
+      await page.getByRole('button', { name: 'Start camera' }).click();
+      await page.locator('#result', { hasText: /^colin \(similarity/ }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(shots, 'identify-camera.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Stop camera' }).click();
+      assert.equal(await page.getByRole('button', { name: 'Start camera' }).isEnabled(), true);
+    } finally {
+      await cam.close();
+    }
   });
 
   it('tells the user to paste a key when the key is wrong', async () => {
