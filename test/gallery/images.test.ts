@@ -24,10 +24,10 @@ const strangers = (n: number): string[] => readdirSync(LFW(), { withFileTypes: t
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
 /**
  * Decision threshold for the default recogniser (w600k-mbf-int8) while the registry records none:
- * `scripts/gallery-audit.ts` on LFW measured every stranger below it and ≥ 90 % of genuine probes
- * above it (see docs/gallery.md).
+ * `scripts/gallery-audit.ts` on LFW measured the highest of 100 strangers' best scores at 0.300 and
+ * the lowest genuine top-1 score at 0.483, so 0.35 sits in the gap (see docs/gallery.md).
  */
-const MEASURED_THRESHOLD = 0.3;
+const MEASURED_THRESHOLD = 0.35;
 const PEOPLE = ['Tony_Blair', 'Gerhard_Schroeder', 'Jean_Chretien', 'Hans_Blix', 'David_Beckham', 'Hugo_Chavez'];
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
 
