@@ -75,6 +75,11 @@ export function formatDuration(ms: number): string {
  * bar.done()
  */
 export function createProgress(options: ProgressOptions): Progress {
+  if (typeof options.label !== 'string') throw new TypeError(`Expected a string for label but received ${typeof options.label}`);
+  if (options.total !== undefined && !(Number.isFinite(options.total) && options.total >= 0)) {
+    throw new RangeError(`Expected a finite total of at least 0 but received ${options.total}`);
+  }
+  if (typeof options.stream?.write !== 'function') throw new TypeError('Expected a writable stream for stream but received none');
   const now = options.now ?? Date.now;
   const unit = options.unit ?? 'items';
   const tty = options.stream.isTTY === true;

@@ -15,7 +15,14 @@ import { listModels, searchFolders, validateModelLocations, type ModelLocations 
  */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (e) {
+    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a readable file at ${path} but it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+      details: { path },
+    });
+  }
   return hash.digest('hex');
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { ArcFaceError } from '../core/errors.js';
@@ -76,8 +76,19 @@ function zip64Sizes(extra: Buffer, plain: EntrySizes): EntrySizes {
   return out;
 }
 
+async function openZip(zipPath: string): Promise<FileHandle> {
+  try {
+    return await open(zipPath, 'r');
+  } catch (e) {
+    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a zip archive at ${zipPath} but it could not be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+      details: { path: zipPath },
+    });
+  }
+}
+
 async function readCentralDirectory(zipPath: string): Promise<{ entries: CentralEntry[]; fileSize: number }> {
-  const fh = await open(zipPath, 'r');
+  const fh = await openZip(zipPath);
   try {
     const fileSize = (await fh.stat()).size;
     const tailLength = Math.min(fileSize, EOCD_SIZE + MAX_COMMENT);

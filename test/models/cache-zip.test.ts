@@ -60,6 +60,7 @@ describe('extractZipEntry', () => {
     noLocator.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
     writeFileSync(join(dir, 'z64-broken.zip'), noLocator);
     await assert.rejects(listZipEntries(join(dir, 'z64-broken.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('Zip64'));
+    await assert.rejects(listZipEntries(join(dir, 'absent.zip')), (e) => isArcFaceError(e, 'FILE_NOT_FOUND'));
     writeFileSync(join(dir, 'not.zip'), 'plain text, no zip here');
     await assert.rejects(listZipEntries(join(dir, 'not.zip')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID'));
   });

@@ -26,6 +26,10 @@ describe('sha256File', () => {
     writeFileSync(p, 'abc');
     assert.equal(await sha256File(p), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
+
+  it('reports a missing file as FILE_NOT_FOUND', async () => {
+    await assert.rejects(sha256File(join(scratch, 'absent.bin')), (e) => isArcFaceError(e, 'FILE_NOT_FOUND') && e.message.includes('ENOENT'));
+  });
 });
 
 describe('addModel', () => {

@@ -66,6 +66,13 @@ describe('createProgress', () => {
     assert.equal(out.text(), '');
   });
 
+  it('rejects invalid parameters', () => {
+    assert.throws(() => createProgress({ total: -1, label: 'x', stream: sink(false) }), /Expected a finite total of at least 0 but received -1/);
+    assert.throws(() => createProgress({ total: Number.NaN, label: 'x', stream: sink(false) }), RangeError);
+    assert.throws(() => createProgress({ label: 3 as unknown as string, stream: sink(false) }), TypeError);
+    assert.throws(() => createProgress({ label: 'x', stream: undefined as unknown as ProgressStream }), TypeError);
+  });
+
   it('formats durations', () => {
     assert.equal(formatDuration(0), '0:00');
     assert.equal(formatDuration(75_000), '1:15');

@@ -135,6 +135,8 @@ describe('resolveModelPath', () => {
     assert.throws(() => resolveModelPath(42 as unknown as string, shared), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
     assert.throws(() => resolveModelPath('yunet-n', null as unknown as ModelLocations), TypeError);
     assert.throws(() => validateModelLocations({ home: 7, dirs: [] }), /Expected a string for locations.home but received 7/);
+    assert.throws(() => listModels({ home: '/x', dirs: [''] }), TypeError);
+    assert.throws(() => licenceNoticeOnce('w600k-mbf', undefined as unknown as ModelLocations), TypeError);
     assert.throws(() => validateModelLocations({ home: '/x', dirs: 'a:b' }), /Expected an array of non-empty strings for locations.dirs but received "a:b"/);
   });
 });
