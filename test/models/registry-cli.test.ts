@@ -68,6 +68,28 @@ describe('arcface models list', () => {
   });
 });
 
+describe('arcface models info', () => {
+  it('shows the registry facts of a model, found or not', async () => {
+    const r = await cli(['info', 'w600k-mbf-int8'], { home: freshDir('info'), dirs: [MODELS] });
+    assert.equal(r.code, 0);
+    assert.match(r.out, /sha256 +7caa7fb0ad6c37b33e6c59f6411084b487aaabd596bba645d2cce391a5871120/);
+    assert.match(r.out, /threshold cosine 0\.249 at FAR 0\.001/);
+    assert.match(r.out, /\[non-commercial\]/);
+    assert.match(r.out, /found +\/.*w600k_mbf_int8\.onnx \(found\)/);
+    const json = await cli(['info', 'glintr100', '--json'], { home: freshDir('info-json'), dirs: [] });
+    const parsed = JSON.parse(json.out) as { fileName: string; status: string; sources: { entry: string }[] };
+    assert.equal(parsed.fileName, 'glintr100.onnx');
+    assert.equal(parsed.status, 'missing');
+    assert.equal(parsed.sources[0]?.entry, 'glintr100.onnx');
+  });
+
+  it('rejects an unknown name with exit code 3', async () => {
+    const r = await cli(['info', 'nope'], { home: freshDir('info-unknown'), dirs: [] });
+    assert.equal(r.code, 3);
+    assert.match(r.err, /MODEL_UNKNOWN_NAME.*glintr100/);
+  });
+});
+
 describe('arcface models add / verify', () => {
   it('adds a renamed known model under its registry name, prints the licence notice once, then verifies', async () => {
     const home = join(scratch, 'add-home');

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { ERROR_CODES } from '../../../src/core/errors.js';
+import { ArcFaceError, ERROR_CODES } from '../../../src/core/errors.js';
 import {
   addModel,
   findKnownModel,
+  KNOWN_MODELS,
   licenceNoticeOnce,
   listModels,
   pullModel,
@@ -72,7 +73,7 @@ function printList(ctx: CliContext, rows: readonly ModelListing[], verified: Rea
 }
 
 /**
- * Adds `list`, `add <file>`, `verify` and `pull <name>` to the `arcface models` command. Each takes
+ * Adds `list`, `info <name>`, `add <file>`, `verify` and `pull <name>` to the `arcface models` command. Each takes
  * `--json`; errors go to stderr and set the exit code of their ArcFaceError.
  *
  * @example
@@ -91,6 +92,37 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
         let verified: Map<string, VerifiedModel> | undefined;
         if (opts.verify === true) verified = new Map((await verifyModels(ctx.locations)).map((v) => [v.path, v]));
         printList(ctx, rows, verified);
+      }),
+    );
+
+  models
+    .command('info')
+    .description('Show what the registry knows of a model: file, size, SHA-256, task, licence, contract, threshold and where to get it.')
+    .argument('<name>', 'registry name (see `arcface models list`)')
+    .option('--json', 'JSON output for machines')
+    .action((name: string, opts: JsonFlag) =>
+      run(ctx, opts, async () => {
+        const model = findKnownModel(name);
+        if (model === undefined) {
+          throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name but received "${name}". Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}`);
+        }
+        const found = listModels(ctx.locations).find((r) => r.name === model.name);
+        if (ctx.json) {
+          printJson(ctx, { ...model, path: found?.path, status: found?.status });
+          return;
+        }
+        const lines = [
+          `${model.name}: ${model.description}`,
+          `  file      ${model.fileName}${model.size === undefined ? '' : ` (${model.size} bytes)`}`,
+          `  sha256    ${model.sha256 ?? 'not recorded'}`,
+          `  task      ${model.task}`,
+          `  licence   ${model.licence.name}${model.licence.nonCommercial ? ' [non-commercial]' : ''} - ${model.licence.url}`,
+          `  contract  ${model.contract}`,
+          `  threshold ${model.threshold === undefined ? 'not calibrated' : `cosine ${model.threshold.cosine} at FAR ${model.threshold.far} (${model.threshold.source})`}`,
+          ...model.sources.map((src) => `  source    ${src.url}${src.kind === 'zip-entry' ? ` (entry ${src.entry})` : ''}${src.note === undefined ? '' : ` - ${src.note}`}`),
+          `  found     ${found?.path === undefined ? 'no' : `${found.path} (${found.status})`}`,
+        ];
+        ctx.stdout.write(`${lines.join('\n')}\n`);
       }),
     );
 
