@@ -53,7 +53,7 @@ const INSIGHTFACE_RECOGNIZER_CONTRACT =
   '(x-127.5)/127.5; output [N,512] not L2-normalised.';
 
 function pack(pack: string, entry: string, archiveSha256?: string, archiveSize?: number): ModelOrigin {
-  const base = { kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${pack}.zip`, entry, note: `entry ${entry} of the ${pack} pack` } as const;
+  const base = { kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${pack}.zip`, entry } as const;
   return Object.freeze(archiveSha256 === undefined ? base : { ...base, archiveSha256, archiveSize });
 }
 

@@ -118,7 +118,9 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
           `  task      ${model.task}`,
           `  licence   ${model.licence.name}${model.licence.nonCommercial ? ' [non-commercial]' : ''} - ${model.licence.url}`,
           `  contract  ${model.contract}`,
-          `  threshold ${model.threshold === undefined ? 'not calibrated' : `cosine ${model.threshold.cosine} at FAR ${model.threshold.far} (${model.threshold.source})`}`,
+          ...(model.task !== 'recognizer'
+            ? []
+            : [`  threshold ${model.threshold === undefined ? 'not calibrated' : `cosine ${model.threshold.cosine} at FAR ${model.threshold.far} (${model.threshold.source})`}`]),
           ...model.sources.map((src) => `  source    ${src.url}${src.kind === 'zip-entry' ? ` (entry ${src.entry})` : ''}${src.note === undefined ? '' : ` - ${src.note}`}`),
           `  found     ${found?.path === undefined ? 'no' : `${found.path} (${found.status})`}`,
         ];
