@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { ArcFaceError } from '../core/errors.js';
 import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-models.js';
@@ -15,8 +15,8 @@ export interface ModelLocations {
   readonly dirs: readonly string[];
 }
 
-/** File name endings the registry treats as model files when it lists a folder. */
-const MODEL_FILE_ENDINGS = ['.onnx', '.tar.xz', '.tar'] as const;
+/** File name endings of model files: ONNX and NN Archives (the endings the archive reader accepts). */
+const MODEL_FILE_ENDINGS = ['.onnx', '.tar.xz', '.txz', '.tar.gz', '.tgz', '.tar'] as const;
 
 /**
  * Checks a {@link ModelLocations} value and returns a frozen copy with absolute paths.
@@ -57,7 +57,7 @@ function isFile(path: string): boolean {
 }
 
 function looksLikePath(s: string): boolean {
-  return isAbsolute(s) || s.includes('/') || s.includes('\\') || MODEL_FILE_ENDINGS.some((e) => s.endsWith(e)) || extname(s) !== '';
+  return isAbsolute(s) || s.includes('/') || s.includes('\\') || MODEL_FILE_ENDINGS.some((e) => s.toLowerCase().endsWith(e));
 }
 
 function notFoundMessage(what: string, fileName: string, folders: readonly string[], model: KnownModel | undefined): string {

@@ -91,6 +91,7 @@ describe('resolveModelPath', () => {
   });
 
   it('throws MODEL_UNKNOWN_NAME listing the known names', () => {
+    assert.throws(() => resolveModelPath('scrfd-3.5g', shared), (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME'));
     assert.throws(
       () => resolveModelPath('arcface-xl', shared),
       (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME') && e.message.includes('arcface-xl') && e.message.includes('w600k-mbf-int8') && e.exitCode === 3,
