@@ -104,8 +104,10 @@ async function download(url: string, dest: string, options: PullOptions, fetchIm
       throw failed(url, `the server could not be reached (${describeError(e)})`, e);
     }
     if (!response.ok || response.body === null) throw failed(url, `the server answered HTTP ${response.status} ${response.statusText}`.trimEnd());
+    // With a content encoding, fetch decodes the body and content-length counts the encoded bytes.
+    const encoded = (response.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
     const length = Number(response.headers.get('content-length'));
-    total = Number.isSafeInteger(length) && length > 0 ? length : undefined;
+    total = !encoded && Number.isSafeInteger(length) && length > 0 ? length : undefined;
     const reader = response.body.getReader();
     let last = 0;
     for (;;) {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { isArcFaceError } from '../../src/core/errors.js';
 import { pullModel, type PullProgress } from '../../src/models/download.js';
 import type { KnownModel, ModelOrigin } from '../../src/models/known-model.js';
@@ -31,6 +32,9 @@ before(async () => {
     const path = req.url ?? '/';
     if (path === '/model.onnx') {
       res.writeHead(200, { 'content-length': BYTES.length }).end(BYTES);
+    } else if (path === '/gzip.onnx') {
+      const body = gzipSync(BYTES);
+      res.writeHead(200, { 'content-length': body.length, 'content-encoding': 'gzip' }).end(body);
     } else if (path === '/chunked.onnx') {
       res.writeHead(200);
       res.write(BYTES.subarray(0, 100_000));
@@ -108,10 +112,11 @@ describe('pullModel over HTTP', () => {
     assert.deepEqual(filesIn(home).sort(), [`.${YUNET.fileName}.cafebabe.part`, YUNET.fileName].sort());
   });
 
-  it('accepts a body without content-length', async () => {
-    const home = freshHome('chunked');
-    const got = await pullModel(withSources({ kind: 'file', url: `${base}/chunked.onnx` }), { home, dirs: [] });
+  it('accepts a body without content-length, and a gzip-encoded body', async () => {
+    const got = await pullModel(withSources({ kind: 'file', url: `${base}/chunked.onnx` }), { home: freshHome('chunked'), dirs: [] });
     assert.equal(got.sha256, YUNET.sha256);
+    const gz = await pullModel(withSources({ kind: 'file', url: `${base}/gzip.onnx` }), { home: freshHome('gzip'), dirs: [] });
+    assert.equal(gz.sha256, YUNET.sha256);
   });
 
   it('uses a copy already present in dirs without any request', async () => {
