@@ -83,7 +83,7 @@ function notFoundMessage(what: string, fileName: string, folders: readonly strin
  * files of the wrong size were found.
  *
  * @example
- * const path = resolveModelPath('w600k-mbf-int8', { home: '~/.cache/arcface', dirs: ['/srv/models'] })
+ * const path = resolveModelPath('w600k-mbf-int8', { home: '/home/me/.cache/arcface', dirs: ['/srv/models'] })
  */
 export function resolveModelPath(nameOrPath: string, locations: ModelLocations, catalog: readonly KnownModel[] = KNOWN_MODELS): string {
   if (typeof nameOrPath !== 'string' || nameOrPath.length === 0) {
