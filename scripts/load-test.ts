@@ -5,7 +5,7 @@
  *
  * Passes when no response is a 5xx other than a deliberate 503 (QUEUE_FULL), no request errors
  * out, and the server's resident memory grows by no more than 10 % from after warm-up to the end.
- * Prints p50/p99 latency, throughput and RSS before/after, and writes them to
+ * Prints p50/p99 latency, throughput, /healthz latency under load and RSS before/after, and writes them to
  * test-output/load-test.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +34,8 @@ type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, res: A
 const MAX_RSS_GROWTH = 0.1;
 /** Warm-up requests before the first RSS reading: lets V8, sharp and onnxruntime reach steady state. */
 const WARMUP_REQUESTS = 64;
+/** How often /healthz is probed during the run: 5 times a second, like an eager load balancer. */
+const HEALTH_PROBE_INTERVAL_MS = 200;
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 async function child(keysPath: string, workers: number, threads: number, queue: number): Promise<void> {
@@ -113,9 +115,24 @@ async function main(): Promise<void> {
     const connections = Number(values.connections);
     const duration = Number(values.duration);
     process.stderr.write(`load: ${connections} connections × ${duration} s on POST ${url}/v1/verify (${workers} workers × ${threads} threads, queue ${queue})\n`);
+    const health: number[] = [];
+    let loading = true;
+    const probe = (async () => {
+      while (loading) {
+        const t = performance.now();
+        const h = await fetch(`${url}/healthz`);
+        if (h.status !== 200) throw new Error(`/healthz answered ${h.status} under load`);
+        health.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, HEALTH_PROBE_INTERVAL_MS));
+      }
+    })();
     const result = await new Promise<AutocannonResult>((res, rej) => {
       autocannon({ url: `${url}/v1/verify`, method: 'POST', headers, body, connections, duration, timeout: 60 }, (err, r) => (err === null ? res(r) : rej(err)));
     });
+    loading = false;
+    await probe;
+    health.sort((a, b) => a - b);
+    const pct = (p: number): number => Math.round((health[Math.min(health.length - 1, Math.floor(p * health.length))] ?? Number.NaN) * 10) / 10;
     const rssAfter = await rss(url);
     const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([c, s]) => [c, s.count]));
     const fiveXx = Object.entries(codes).filter(([c]) => c.startsWith('5') && c !== '503').reduce((n, [, v]) => n + v, 0);
@@ -134,6 +151,7 @@ async function main(): Promise<void> {
       errors: result.errors,
       timeouts: result.timeouts,
       unexpected5xx: fiveXx,
+      healthzUnderLoadMs: { probes: health.length, p50: pct(0.5), p99: pct(0.99), max: pct(1) },
       rssBytes: { before: rssBefore, after: rssAfter, growthPercent: Math.round(growth * 1000) / 10 },
     };
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });

@@ -302,6 +302,18 @@ describe('limits', () => {
     assert.equal((await limited.inject({ url: '/healthz' })).statusCode, 200);
   });
 
+  it('keeps CORS off by default and allows only the configured origins when opted in', async () => {
+    const preflight = { method: 'OPTIONS' as const, url: '/v1/verify', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' } };
+    const off = await app.inject(preflight);
+    assert.equal(off.headers['access-control-allow-origin'], undefined);
+    const withCors = await srv.variant({ corsOrigins: ['http://app.example'] });
+    const on = await withCors.inject(preflight);
+    assert.equal(on.headers['access-control-allow-origin'], 'http://app.example');
+    assert.match(String(on.headers['access-control-allow-headers']), /x-api-key/);
+    const other = await withCors.inject({ ...preflight, headers: { ...preflight.headers, origin: 'http://evil.example' } });
+    assert.notEqual(other.headers['access-control-allow-origin'], 'http://evil.example');
+  });
+
   it('rejects bad query parameters with 400', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/identify?limit=0', payload: { image: A1.toString('base64') }, headers: key('read') });
     assert.equal(res.statusCode, 400);
