@@ -5,7 +5,7 @@
  * inter-ocular distance). Passes other than `primary` are counted too.
  *
  *   npx tsx scripts/lfw-detect.ts [--limit N] [--detectors yunet-n,scrfd-500m] [--variants lfw,lfw-deepfunneled]
- *                                 [--enlarge] [--no-second-pass] [--no-voting] [--threads 1] [--misses out.json]
+ *                                 [--enlarge] [--no-second-pass] [--no-voting] [--flip-test] [--threads 1] [--misses out.json]
  *                                 [--shard K/N --summary part-K.json]
  *   npx tsx scripts/lfw-detect.ts --merge part-0.json,part-1.json,…
  *
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     enlarge: { type: 'boolean', default: false },
     'no-second-pass': { type: 'boolean', default: false },
     'no-voting': { type: 'boolean', default: false },
+    'flip-test': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
     misses: { type: 'string' },
     shard: { type: 'string', default: '0/1' },
@@ -149,7 +150,9 @@ for (const n of names) {
   const preset = DETECTOR_PRESETS[n];
   detectors.push(
     await createFaceDetector(
-      { kind: preset.kind, modelPath: join(modelDir, preset.file), name: n, enlargeSmall: values.enlarge === true, secondPass: values['no-second-pass'] !== true, voting: values['no-voting'] !== true },
+      { kind: preset.kind, modelPath: join(modelDir, preset.file), name: n, enlargeSmall: values.enlarge === true, secondPass: values['no-second-pass'] !== true, voting: values['no-voting'] !== true,
+        flipTest: values['flip-test'] === true,
+      },
       { intraOpThreads: Number(values.threads) },
     ),
   );

@@ -39,6 +39,11 @@ export interface DetectorConfig {
    * RetinaFace `bbox_vote`, IoU above the NMS threshold). Off: the single best anchor's regression.
    */
   readonly voting: boolean;
+  /**
+   * Also run the pass that found faces on the mirrored image and average each face with its mirror
+   * (test-time flip). Twice the cost; steadier landmarks, YuNet's especially.
+   */
+  readonly flipTest: boolean;
   /** Most tiles the tiled pass may run; it shrinks the image as needed to stay within. */
   readonly maxTiles: number;
   /**
@@ -74,6 +79,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     enlargeSmall: false,
     secondPass: true,
     voting: true,
+    flipTest: false,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -86,6 +92,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     enlargeSmall: false,
     secondPass: true,
     voting: true,
+    flipTest: false,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -98,6 +105,7 @@ export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> =
     enlargeSmall: false,
     secondPass: true,
     voting: true,
+    flipTest: false,
     maxTiles: 16,
     secondPassScoreThreshold: 0.5,
   }),
@@ -135,6 +143,7 @@ export function resolveDetectorConfig(kind: DetectorKind, partial: Partial<Detec
     enlargeSmall: partial.enlargeSmall === undefined ? d.enlargeSmall : assertBoolean('enlargeSmall', partial.enlargeSmall),
     secondPass: partial.secondPass === undefined ? d.secondPass : assertBoolean('secondPass', partial.secondPass),
     voting: partial.voting === undefined ? d.voting : assertBoolean('voting', partial.voting),
+    flipTest: partial.flipTest === undefined ? d.flipTest : assertBoolean('flipTest', partial.flipTest),
     maxTiles: partial.maxTiles === undefined ? d.maxTiles : assertInteger('maxTiles', partial.maxTiles, 1, 1024),
     secondPassScoreThreshold:
       partial.secondPassScoreThreshold === undefined

@@ -5,6 +5,7 @@ import { ModelSession } from '../runtime/index.js';
 import type { DetectorConfig } from './config.js';
 import type { DetectOptions, FaceDetector } from './face-detector.js';
 import type { DetectorFamily } from './families.js';
+import { mergeMirrored, mirrorImage, unmirrorFace } from './flip.js';
 import { fillTensor, type Letterbox } from './letterbox.js';
 import { nms, nmsVote } from './nms.js';
 import { primaryPass, rescuePass, tiledPass, upscaledPass } from './passes.js';
@@ -151,6 +152,13 @@ export class OnnxFaceDetector implements FaceDetector {
   }
 
   async #pass(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {
+    const faces = await this.#run(image, boxes, kind, threshold, s);
+    if (!this.config.flipTest || faces.length === 0) return faces;
+    const mirrored = await this.#run(mirrorImage(image), boxes.map((b) => mirrorLetterbox(b, image.width)), kind, threshold, s);
+    return mergeMirrored(faces, mirrored.map((f) => unmirrorFace(f, image.width)), s.nmsIou);
+  }
+
+  async #run(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {
     const found: Found[] = [];
     for (const lb of boxes) {
       const data = fillTensor(image, lb, this.#family.pixels);
@@ -203,6 +211,10 @@ export class OnnxFaceDetector implements FaceDetector {
       pass,
     }));
   }
+}
+
+function mirrorLetterbox(lb: Letterbox, width: number): Letterbox {
+  return { ...lb, region: { ...lb.region, x: width - lb.region.x - lb.region.width } };
 }
 
 function mapLandmarks(l: Landmarks5, sx: number, sy: number, dx: number, dy: number): Landmarks5 {
