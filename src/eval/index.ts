@@ -10,6 +10,7 @@ export {
   insightfaceThresholds,
   KFOLD_DEFAULTS,
   kFoldVerification,
+  numpySum,
   type FoldResult,
   type KFoldOptions,
   type KFoldResult,

@@ -103,6 +103,36 @@ function assertRanges(ranges: ReadonlyArray<readonly [number, number]>, pairs: n
   return [...ranges];
 }
 
+/**
+ * Sum in numpy's order (`pairwise_sum` in `numpy/_core/src/umath/loops_utils.h.src`): sequential
+ * below 8 values, eight interleaved accumulators up to 128, halves above; so `np.mean` and `np.std`
+ * are reproduced to the last bit.
+ *
+ * @example
+ * numpySum([0.1, 0.2, 0.3])
+ */
+export function numpySum(a: readonly number[], start = 0, n = a.length): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = start; i < start + n; i++) s += a[i] as number;
+    return s;
+  }
+  if (n <= NUMPY_PAIRWISE_BLOCK) {
+    const r = a.slice(start, start + 8) as number[];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let k = 0; k < 8; k++) r[k] = (r[k] as number) + (a[start + i + k] as number);
+    let s = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    for (; i < n; i++) s += a[start + i] as number;
+    return s;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return numpySum(a, start, n2) + numpySum(a, start + n2, n - n2);
+}
+
+/** numpy's `PW_BLOCKSIZE`. */
+const NUMPY_PAIRWISE_BLOCK = 128;
+
 interface Counts {
   tp: number;
   fp: number;
@@ -168,7 +198,7 @@ export function kFoldVerification(dist: ArrayLike<number>, same: ArrayLike<boole
     });
   }
   const accs = results.map((r) => r.accuracy);
-  const mean = accs.reduce((s, a) => s + a, 0) / accs.length;
-  const variance = accs.reduce((s, a) => s + (a - mean) * (a - mean), 0) / accs.length;
+  const mean = numpySum(accs) / accs.length;
+  const variance = numpySum(accs.map((a) => (a - mean) * (a - mean))) / accs.length;
   return { folds: results, accuracyMean: mean, accuracyStd: Math.sqrt(variance) };
 }

@@ -7,6 +7,7 @@ import {
   farMeasurable,
   foldRanges,
   kFoldVerification,
+  numpySum,
   rocCurve,
   scoreHistogram,
   tarAtFar,
@@ -110,6 +111,15 @@ describe('kFoldVerification', () => {
   it('rejects a fold count above the pair count and an empty grid', () => {
     assert.throws(() => kFoldVerification([0.1, 2], [true, false], { folds: 3 }), RangeError);
     assert.throws(() => kFoldVerification([0.1, 2], [true, false], { thresholds: [] }), RangeError);
+  });
+});
+
+describe('numpySum', () => {
+  it('sums in numpy pairwise order, bit for bit', () => {
+    // np.array([0.1*i + 0.013 for i in range(300)]).sum() == 4488.900000000001 (numpy 2.4)
+    assert.equal(numpySum(Array.from({ length: 300 }, (_, i) => 0.1 * i + 0.013)), 4488.900000000001);
+    assert.equal(numpySum([0.1, 0.2, 0.3]), 0.1 + 0.2 + 0.3);
+    assert.equal(numpySum([]), 0);
   });
 });
 
