@@ -6,9 +6,9 @@ import type { KnownModel, ModelLicence, ModelOrigin } from './known-model.js';
  *   `sha256sum` (yunet-*, scrfd-500m, scrfd-2.5g, retinaface-mnet025, w600k-mbf-int8,
  *   arcface-mbf-luxonis).
  * - det_10g, w600k_r50, w600k_mbf and glintr100: sizes and SHA-256 as published in several
- *   independent download manifests that agree with one another; likewise the buffalo_l and
- *   buffalo_sc archive checksums. No checksum is recorded for buffalo_m, buffalo_s or antelopev2
- *   archives, nor for the Luxonis IResNet100 archive: none could be confirmed.
+ *   independent download manifests that agree with one another; likewise the sizes and checksums
+ *   of the buffalo_l, buffalo_m, buffalo_s, buffalo_sc and antelopev2 archives. No checksum is
+ *   recorded for the Luxonis IResNet100 archive: none could be confirmed.
  * - Cosine thresholds: only w600k-mbf-int8 has been calibrated by this project (see
  *   W600K_MBF_INT8_LFW); the other recognisers have none yet.
  */
@@ -25,21 +25,9 @@ const INSIGHTFACE_LICENCE: ModelLicence = Object.freeze({
   nonCommercial: true,
   url: 'https://github.com/deepinsight/insightface#license',
 });
-const OPENCV_ZOO_YUNET_LICENCE: ModelLicence = Object.freeze({
-  name: 'MIT',
-  nonCommercial: false,
-  url: 'https://github.com/opencv/opencv_zoo/blob/main/models/face_detection_yunet/LICENSE',
-});
-const YUNET_TRAIN_LICENCE: ModelLicence = Object.freeze({
-  name: 'Apache-2.0',
-  nonCommercial: false,
-  url: 'https://github.com/ShiqiYu/libfacedetection.train/blob/master/LICENSE',
-});
-const RETINAFACE_LICENCE: ModelLicence = Object.freeze({
-  name: 'MIT',
-  nonCommercial: false,
-  url: 'https://github.com/biubug6/Pytorch_Retinaface/blob/master/LICENSE.MIT',
-});
+const OPENCV_ZOO_YUNET_LICENCE: ModelLicence = Object.freeze({ name: 'MIT', nonCommercial: false, url: 'https://github.com/opencv/opencv_zoo/blob/main/models/face_detection_yunet/LICENSE' });
+const YUNET_TRAIN_LICENCE: ModelLicence = Object.freeze({ name: 'Apache-2.0', nonCommercial: false, url: 'https://github.com/ShiqiYu/libfacedetection.train/blob/master/LICENSE' });
+const RETINAFACE_LICENCE: ModelLicence = Object.freeze({ name: 'MIT', nonCommercial: false, url: 'https://github.com/biubug6/Pytorch_Retinaface/blob/master/LICENSE.MIT' });
 
 const YUNET_CONTRACT =
   'input `input` float32 NCHW [N,3,H,W], BGR 0..255 with no mean or scaling; H and W multiples of 32 ' +
@@ -51,11 +39,6 @@ const SCRFD_CONTRACT =
 const INSIGHTFACE_RECOGNIZER_CONTRACT =
   'input `input.1` float32 NCHW [N,3,112,112], face aligned to the ArcFace 112x112 template, RGB, ' +
   '(x-127.5)/127.5; output [N,512] not L2-normalised.';
-
-function pack(pack: string, entry: string, archiveSha256?: string, archiveSize?: number): ModelOrigin {
-  const base = { kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${pack}.zip`, entry } as const;
-  return Object.freeze(archiveSha256 === undefined ? base : { ...base, archiveSha256, archiveSize });
-}
 
 /**
  * Cosine threshold of w600k-mbf-int8 at FAR 1e-3, measured on LFW View-2. With 3000 impostor pairs,
@@ -72,10 +55,22 @@ const W600K_MBF_INT8_LFW = Object.freeze({
     'runLfwEvaluation + calibrateThreshold (src/eval).',
 });
 
-/** buffalo_l.zip: 288,621,354 bytes; holds det_10g.onnx and w600k_r50.onnx among others. */
-const BUFFALO_L = ['buffalo_l', '80ffe37d8a5940d59a7384c201a2a38d4741f2f3c51eef46ebb28218a7b0ca2f', 288_621_354] as const;
-/** buffalo_sc.zip: 14,969,382 bytes; holds det_500m.onnx and w600k_mbf.onnx. */
-const BUFFALO_SC = ['buffalo_sc', '57d31b56b6ffa911c8a73cfc1707c73cab76efe7f13b675a05223bf42de47c72', 14_969_382] as const;
+/** InsightFace v0.7 packs: name, archive SHA-256, archive size. */
+type Pack = readonly [name: string, sha256: string, size: number];
+/** buffalo_l.zip holds det_10g.onnx and w600k_r50.onnx among others. */
+const BUFFALO_L: Pack = ['buffalo_l', '80ffe37d8a5940d59a7384c201a2a38d4741f2f3c51eef46ebb28218a7b0ca2f', 288_621_354];
+/** buffalo_m.zip holds det_2.5g.onnx and w600k_r50.onnx among others. */
+const BUFFALO_M: Pack = ['buffalo_m', 'd98264bd8f2dc75cbc2ddce2a14e636e02bb857b3051c234b737bf3b614edca9', 275_951_529];
+/** buffalo_s.zip holds det_500m.onnx and w600k_mbf.onnx among others. */
+const BUFFALO_S: Pack = ['buffalo_s', 'd85a87f503f691807cd8bb97128bdf7a0660326cd9cd02657127fa978bab8b5e', 127_607_557];
+/** buffalo_sc.zip holds only det_500m.onnx and w600k_mbf.onnx: the smallest download for them. */
+const BUFFALO_SC: Pack = ['buffalo_sc', '57d31b56b6ffa911c8a73cfc1707c73cab76efe7f13b675a05223bf42de47c72', 14_969_382];
+/** antelopev2.zip holds scrfd_10g_bnkps.onnx (= det_10g.onnx) and glintr100.onnx among others. */
+const ANTELOPEV2: Pack = ['antelopev2', '8e182f14fc6e80b3bfa375b33eb6cff7ee05d8ef7633e738d1c89021dcf0c5c5', 360_662_982];
+
+function pack([name, archiveSha256, archiveSize]: Pack, entry: string): ModelOrigin {
+  return Object.freeze({ kind: 'zip-entry', url: `${INSIGHTFACE_RELEASE}/${name}.zip`, entry, archiveSha256, archiveSize });
+}
 
 const ENTRIES: readonly KnownModel[] = [
   {
@@ -120,7 +115,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'scrfd',
     size: 2_524_817,
     sha256: '5e4447f50245bbd7966bd6c0fa52938c61474a04ec7def48753668a9d8b4ea3a',
-    sources: [pack(BUFFALO_SC[0], 'det_500m.onnx', BUFFALO_SC[1], BUFFALO_SC[2]), pack('buffalo_s', 'det_500m.onnx')],
+    sources: [pack(BUFFALO_SC, 'det_500m.onnx'), pack(BUFFALO_S, 'det_500m.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'SCRFD-500MF face detector with 5 landmarks (InsightFace buffalo_s / buffalo_sc).',
     contract: SCRFD_CONTRACT,
@@ -131,7 +126,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'scrfd',
     size: 3_292_009,
     sha256: '041f73f47371333d1d17a6fee6c8ab4e6aecabefe398ff32cca4e2d5eaee0af9',
-    sources: [pack('buffalo_m', 'det_2.5g.onnx')],
+    sources: [pack(BUFFALO_M, 'det_2.5g.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'SCRFD-2.5GF face detector with 5 landmarks (InsightFace buffalo_m).',
     contract: SCRFD_CONTRACT,
@@ -142,7 +137,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'scrfd',
     size: 16_923_827,
     sha256: '5838f7fe053675b1c7a08b633df49e7af5495cee0493c7dcf6697200b85b5b91',
-    sources: [pack(BUFFALO_L[0], 'det_10g.onnx', BUFFALO_L[1], BUFFALO_L[2]), pack('antelopev2', 'scrfd_10g_bnkps.onnx')],
+    sources: [pack(BUFFALO_L, 'det_10g.onnx'), pack(ANTELOPEV2, 'scrfd_10g_bnkps.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'SCRFD-10GF face detector with 5 landmarks (InsightFace buffalo_l; scrfd_10g_bnkps.onnx in antelopev2 is the same file).',
     contract: SCRFD_CONTRACT,
@@ -185,7 +180,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'recognizer',
     size: 13_616_099,
     sha256: '9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f',
-    sources: [pack(BUFFALO_SC[0], 'w600k_mbf.onnx', BUFFALO_SC[1], BUFFALO_SC[2]), pack('buffalo_s', 'w600k_mbf.onnx')],
+    sources: [pack(BUFFALO_SC, 'w600k_mbf.onnx'), pack(BUFFALO_S, 'w600k_mbf.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'MobileFaceNet ArcFace (WebFace600K), 512-d, float32 (InsightFace buffalo_s / buffalo_sc).',
     contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
@@ -196,7 +191,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'recognizer',
     size: 174_383_860,
     sha256: '4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43',
-    sources: [pack(BUFFALO_L[0], 'w600k_r50.onnx', BUFFALO_L[1], BUFFALO_L[2]), pack('buffalo_m', 'w600k_r50.onnx')],
+    sources: [pack(BUFFALO_L, 'w600k_r50.onnx'), pack(BUFFALO_M, 'w600k_r50.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'IResNet50 ArcFace (WebFace600K), 512-d (InsightFace buffalo_l / buffalo_m).',
     contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
@@ -207,7 +202,7 @@ const ENTRIES: readonly KnownModel[] = [
     task: 'recognizer',
     size: 260_665_334,
     sha256: '4ab1d6435d639628a6f3e5008dd4f929edf4c4124b1a7169e1048f9fef534cdf',
-    sources: [pack('antelopev2', 'glintr100.onnx')],
+    sources: [pack(ANTELOPEV2, 'glintr100.onnx')],
     licence: INSIGHTFACE_LICENCE,
     description: 'IResNet100 ArcFace (Glint360K), 512-d (InsightFace antelopev2).',
     contract: INSIGHTFACE_RECOGNIZER_CONTRACT,

@@ -37,7 +37,10 @@ describe('known models', () => {
     for (const m of KNOWN_MODELS) {
       if (m.sha256 !== undefined) assert.match(m.sha256, /^[0-9a-f]{64}$/, m.name);
       assert.ok(m.licence.url.startsWith('https://'), m.name);
-      for (const s of m.sources) assert.ok(s.url.startsWith('https://'), `${m.name}: ${s.url}`);
+      for (const s of m.sources) {
+        assert.ok(s.url.startsWith('https://'), `${m.name}: ${s.url}`);
+        if (s.kind === 'zip-entry') assert.match(s.archiveSha256 ?? '', /^[0-9a-f]{64}$/, `${m.name}: ${s.url}`);
+      }
       if (m.threshold !== undefined) assert.equal(m.task, 'recognizer');
     }
     assert.ok(Object.isFrozen(KNOWN_MODELS) && Object.isFrozen(KNOWN_MODELS[0]));
