@@ -32,8 +32,9 @@ export function routeScope(url: string | undefined, configured: Scope | 'public'
 }
 
 /**
- * Adds the key check (401 missing or unknown, 403 too weak a scope) and the per-key rate limit
- * (429 with Retry-After) as one onRequest hook, before any body is read.
+ * Adds the key check (401 missing or unknown, 403 too weak a scope), the per-key rate limit
+ * (429 with Retry-After) and, on inference routes, the queue admission check (503 with
+ * Retry-After) as one onRequest hook, before any body is read.
  *
  * @example
  * registerAuth(app, ctx)
@@ -45,6 +46,7 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
     if (scope === 'public') return;
     if (!ctx.options.auth || ctx.keys === undefined) {
       ctx.limiter.take(`ip:${request.ip}`);
+      if (request.routeOptions.config.inference === true) ctx.engine.admit();
       return;
     }
     const key = presentedKey(request);
@@ -59,5 +61,6 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
     request.apiKey = record;
     const { remaining } = ctx.limiter.take(`key:${record.id}`);
     reply.header('x-ratelimit-remaining', String(remaining));
+    if (request.routeOptions.config.inference === true) ctx.engine.admit();
   });
 }

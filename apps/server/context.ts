@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least scope a key needs for this route; `public` needs none. Routes under /v1 and /api default to `read`. */
     scope?: Scope | 'public';
+    /** The route runs inference: refused with 503 QUEUE_FULL before its body is read when the queue is full. */
+    inference?: boolean;
   }
   interface FastifyRequest {
     /** The authenticated key; null on public routes and when auth is off. */

@@ -78,6 +78,8 @@ export interface InferenceEngine {
   /** Jobs running now. */
   readonly inFlight: number;
   run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]>;
+  /** Throws QUEUE_FULL (with `retryAfterSeconds`) when a job submitted now would be refused. */
+  admit(): void;
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: EngineListener): () => void;
   /** Finishes queued and running jobs, then stops the workers. */

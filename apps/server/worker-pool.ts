@@ -228,6 +228,24 @@ export class InferencePool implements InferenceEngine {
   }
 
   /**
+   * Throws QUEUE_FULL when a job submitted now would be refused (every worker busy and the queue
+   * full), or the models' load error. The HTTP layer calls it before reading a request body, so a refused upload costs nothing.
+   *
+   * @example
+   * pool.admit() // throws when full
+   */
+  admit(): void {
+    if (this.#loadError !== undefined) throw this.#loadError;
+    const idle = this.#slots.some((s) => s.ready && s.current === undefined);
+    if (idle || this.#queue.length < this.#opts.queueSize) return;
+    for (const l of this.#listeners) l.onReject?.('queue_full');
+    const retryAfterSeconds = this.retryAfterSeconds();
+    throw new ArcFaceError('QUEUE_FULL', `Expected room in the inference queue but all ${this.#opts.queueSize} places are taken; retry in ${retryAfterSeconds} s`, {
+      details: { retryAfterSeconds },
+    });
+  }
+
+  /**
    * Runs one job on the next free worker.
    *
    * @example
@@ -236,15 +254,10 @@ export class InferencePool implements InferenceEngine {
   run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]> {
     if (this.#closing) return Promise.reject(new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }));
     if (this.#loadError !== undefined) return Promise.reject(this.#loadError);
-    const idle = this.#slots.some((s) => s.ready && s.current === undefined);
-    if (!idle && this.#queue.length >= this.#opts.queueSize) {
-      for (const l of this.#listeners) l.onReject?.('queue_full');
-      const retryAfterSeconds = this.retryAfterSeconds();
-      return Promise.reject(
-        new ArcFaceError('QUEUE_FULL', `Expected room in the inference queue but all ${this.#opts.queueSize} places are taken; retry in ${retryAfterSeconds} s`, {
-          details: { retryAfterSeconds },
-        }),
-      );
+    try {
+      this.admit();
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise<JobResults[J['op']]>((resolve, reject) => {
       const p: Pending = {

@@ -61,6 +61,11 @@ describe('inference pool: bounded queue', () => {
         assert.equal(r.json().code, 'QUEUE_FULL');
         assert.ok(Number(r.headers['retry-after']) >= 1);
       }
+      const busy = [pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS }), pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS })];
+      const refusedUnread = await app.inject({ method: 'POST', url: '/v1/detect', payload: '{this body is never parsed', headers });
+      assert.equal(refusedUnread.statusCode, 503, 'a full queue is answered before the body is read');
+      assert.equal((await app.inject({ url: '/v1/keys', headers: { 'x-api-key': key } })).statusCode, 403, 'routes without inference are not refused');
+      await Promise.all(busy);
       const metrics = (await app.inject({ url: '/metrics' })).body;
       assert.match(metrics, /arcface_inference_rejected_total\{reason="queue_full"\} [1-9]/);
     } finally {

@@ -28,7 +28,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
   };
   registerComprefaceSubjectRoutes(app, ctx);
 
-  app.post<Q>(`${BASE}/faces`, { config: { scope: 'write' }, schema: { tags, summary: 'Add a face example to a subject (created when missing)', querystring: { type: 'object', properties: { subject: { type: 'string' }, det_prob_threshold: { type: 'number' } } }, response: IMAGE_ERRORS } }, async (request, reply) => {
+  app.post<Q>(`${BASE}/faces`, { config: { scope: 'write', inference: true }, schema: { tags, summary: 'Add a face example to a subject (created when missing)', querystring: { type: 'object', properties: { subject: { type: 'string' }, det_prob_threshold: { type: 'number' } } }, response: IMAGE_ERRORS } }, async (request, reply) => {
     const subject = cfSubject(request);
     if (subject === undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected the "subject" query parameter but received none');
     const gallery = ctx.gallery();
@@ -87,7 +87,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     return reply.type('image/jpeg').send(Buffer.from(jpeg));
   });
 
-  app.post<Q>(`${BASE}/recognize`, { config: { scope: 'read' }, schema: { tags, summary: 'Recognize every face of an image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
+  app.post<Q>(`${BASE}/recognize`, { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Recognize every face of an image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const gallery = ctx.gallery();
     await assertSameModel(ctx, gallery);
     const image = requireImage(await readInput(request, ['file']), 'file');
@@ -102,7 +102,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     return request.query.status === true ? { result, plugins_versions: await versions() } : { result };
   });
 
-  app.post<Q & { Params: { imageId: string } }>(`${BASE}/faces/:imageId/verify`, { config: { scope: 'read' }, schema: { tags, summary: 'Compare the faces of an image with one example', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
+  app.post<Q & { Params: { imageId: string } }>(`${BASE}/faces/:imageId/verify`, { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Compare the faces of an image with one example', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const example = await ctx.gallery().getFace(parseImageId(request.params.imageId));
     const image = requireImage(await readInput(request, ['file']), 'file');
     const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false });
@@ -112,7 +112,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     return request.query.status === true ? { result, plugins_versions: await versions() } : { result };
   });
 
-  app.post<Q>('/api/v1/detection/detect', { config: { scope: 'read' }, schema: { tags, summary: 'Detection service', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
+  app.post<Q>('/api/v1/detection/detect', { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Detection service', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const image = requireImage(await readInput(request, ['file']), 'file');
     const plugins = request.query.face_plugins ?? '';
     const needsEmbedding = plugins.split(',').map((p) => p.trim()).includes('calculator');
@@ -125,7 +125,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     return request.query.status === true ? { result, plugins_versions: await versions() } : { result };
   });
 
-  app.post<Q>('/api/v1/verification/verify', { config: { scope: 'read' }, schema: { tags, summary: 'Verification service: faces of target_image against source_image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
+  app.post<Q>('/api/v1/verification/verify', { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Verification service: faces of target_image against source_image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const input = await readInput(request, ['source_image', 'target_image']);
     const [src, tgt] = await Promise.all([
       ctx.engine.run({ op: 'embed', image: requireImage(input, 'source_image'), maxPixels, select: 'largest', thumbnails: false }),

@@ -53,7 +53,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post(
     '/v1/detect',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inference: true },
       schema: {
         tags,
         summary: 'Find faces: boxes, scores and five landmarks',
@@ -70,7 +70,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post<{ Querystring: { select?: Selection } }>(
     '/v1/embed',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inference: true },
       schema: {
         tags,
         summary: 'Detect, align and embed faces: unit-length embeddings',
@@ -107,7 +107,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post(
     '/v1/verify',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inference: true },
       schema: {
         tags,
         summary: 'Same person? The largest face of each of two images, compared',
@@ -138,7 +138,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.post<{ Querystring: { limit?: number } }>(
     '/v1/identify',
     {
-      config: { scope: 'read' },
+      config: { scope: 'read', inference: true },
       schema: {
         tags,
         summary: 'Who is this? Every face of the image against the gallery',

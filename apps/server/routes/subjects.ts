@@ -140,7 +140,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
   app.post<IdParams & { Querystring: { create?: boolean } }>(
     '/v1/subjects/:id/faces',
     {
-      config: { scope: 'write' },
+      config: { scope: 'write', inference: true },
       schema: {
         tags,
         summary: 'Enrol faces: the largest face of each image in "image" (repeatable)',
