@@ -17,5 +17,6 @@ export type { CalibratedThreshold, KnownModel, ModelLicence, ModelOrigin, ModelT
 export { findKnownModel, findKnownModelByFileName, findKnownModelBySha256, KNOWN_MODELS } from './known-models.js';
 export { listModels, resolveModelPath, searchFolders, validateModelLocations, type ModelListing, type ModelLocations } from './registry.js';
 export { addModel, sha256File, verifyModels, type AddedModel, type AddModelOptions, type VerifiedModel } from './cache.js';
-export { pullModel, type FetchLike, type PulledModel, type PullOptions, type PullProgress } from './download.js';
-export { licenceNotice, licenceNoticeOnce } from './licence.js';
+export { PULL_DEFAULTS, pullModel, type FetchLike, type PulledModel, type PullOptions, type PullProgress } from './download.js';
+export { LICENCE_MARKER_DIR, licenceNotice, licenceNoticeOnce } from './licence.js';
+export { extractZipEntry, listZipEntries } from './zip-entry.js';
