@@ -3,7 +3,9 @@ import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
-import { IdentityIndex } from './identity-index.js';
+import { GalleryIndexCache } from './index-cache.js';
+import type { IdentityIndex } from './identity-index.js';
+import type { LiveIndex } from './live-index.js';
 import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate } from './store.js';
 import { findOutliers } from './sub-centers.js';
 import { assertEmbedding, assertIdentityId, assertMetadata } from './validate.js';
@@ -31,13 +33,12 @@ import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, Verify
 export class Gallery {
   readonly store: GalleryStore;
   readonly options: ResolvedGalleryOptions;
-  private cache: { generation: number; index: IdentityIndex } | null = null;
-  private readonly hnswPath: string | null;
+  private readonly cache: GalleryIndexCache;
 
   private constructor(store: GalleryStore, options: ResolvedGalleryOptions) {
     this.store = store;
     this.options = options;
-    this.hnswPath = store.kind === 'sqlite' ? `${store.location}.hnsw` : null;
+    this.cache = new GalleryIndexCache(store, options, store.kind === 'sqlite' ? `${store.location}.hnsw` : null);
   }
 
   /** Wraps an opened store; its recorded model must match `options`. */
@@ -77,6 +78,7 @@ export class Gallery {
     const metadata = opts.metadata === undefined ? undefined : assertMetadata(opts.metadata);
     const mode: EnrollMode = opts.append === true ? 'append' : 'create';
     const templateIds = await this.store.enroll({ id, ...(opts.name === undefined ? {} : { name: opts.name }), ...(metadata === undefined ? {} : { metadata }) }, list, mode);
+    this.wrote([id]);
     return { id, templateIds };
   }
 
@@ -112,7 +114,7 @@ export class Gallery {
   async show(id: string): Promise<IdentityDetails> {
     const identity = await this.mustGet(id);
     const templates = await this.store.templatesOf(id);
-    const model = (await this.index()).identities.get(id);
+    const model = (await this.fullIndex()).identities.get(id);
     const owner = new Map<number, number>();
     model?.subCenters.forEach((s, si) => s.members.forEach((m) => owner.set(m, si)));
     return {
@@ -125,6 +127,7 @@ export class Gallery {
   async remove(id: string): Promise<void> {
     assertIdentityId('id', id);
     await this.store.removeIdentity(id);
+    this.wrote([id]);
   }
 
   /** Changes an identity's display name and/or id. */
@@ -135,6 +138,7 @@ export class Gallery {
       throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a new id or a new name to rename to but received neither');
     }
     await this.store.renameIdentity(id, change);
+    this.wrote([id, change.newId ?? id]);
   }
 
   /** Moves every template of `from` into `into` and removes `from`. */
@@ -142,6 +146,7 @@ export class Gallery {
     assertIdentityId('from', from);
     assertIdentityId('into', into);
     await this.store.mergeIdentities(from, into);
+    this.wrote([from, into]);
   }
 
   /**
@@ -150,7 +155,7 @@ export class Gallery {
    */
   async audit(opts: { threshold?: number } = {}): Promise<AuditFinding[]> {
     const threshold = this.decisionThreshold(opts.threshold);
-    const index = await this.index();
+    const index = await this.fullIndex();
     const t = index.templates;
     const out: AuditFinding[] = [];
     for (const model of index.identities.values()) {
@@ -192,29 +197,31 @@ export class Gallery {
     const n = await this.store.enrollMany(identities.map(({ identity, templates }) => ({
       identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates,
     })), opts.append === true ? 'append' : 'create');
+    this.wrote(identities.map((i) => i.identity.id));
     return { identities: identities.length, templates: n };
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */
   async indexInfo(): Promise<{ kind: IndexKind; rows: number; templates: number; identities: number; memoryBytes: number }> {
-    const i = await this.index();
+    const i = await this.fullIndex();
     return { kind: i.vectors.kind, rows: i.vectors.rows, templates: i.templates.templateIds.length, identities: i.identities.size, memoryBytes: i.vectors.memoryBytes() };
   }
 
   async close(): Promise<void> {
-    this.cache?.index.dispose();
-    this.cache = null;
+    this.cache.dispose();
     await this.store.close();
   }
 
-  private async index(): Promise<IdentityIndex> {
-    const generation = await this.store.generation();
-    if (this.cache !== null && this.cache.generation === generation) return this.cache.index;
-    const matrix = await this.store.loadMatrix();
-    const index = IdentityIndex.build(matrix, this.options, this.hnswPath === null ? null : { path: this.hnswPath, generation });
-    this.cache?.index.dispose();
-    this.cache = { generation, index };
-    return index;
+  private index(): Promise<LiveIndex> {
+    return this.cache.live();
+  }
+
+  private fullIndex(): Promise<IdentityIndex> {
+    return this.cache.full();
+  }
+
+  private wrote(ids: readonly string[]): void {
+    this.cache.wrote(ids);
   }
 
   private async mustGet(id: string): Promise<IdentityRecord> {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isArcFaceError } from '../../src/core/index.js';
-import { openGallery, type Gallery } from '../../src/gallery/index.js';
+import { Gallery, SqliteGalleryStore, openGallery, type GalleryStore } from '../../src/gallery/index.js';
 import { DIM, FP, OTHER_FP, people, probe, scratch } from './fixtures.js';
 import { randomUnit, rng } from './synthetic.js';
 
@@ -77,6 +77,32 @@ describe('Gallery', () => {
     await g.remove(crowd[0]!.id);
     assert.notEqual((await other.identify(probe(4, crowd[0]!.base))).candidates[0]?.id, crowd[0]!.id);
     await other.close();
+    await g.close();
+  });
+
+  it('patches the index after its own writes without reloading, with the results of a full rebuild', async () => {
+    const path = join(scratch('overlay'), 'g.db');
+    const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: DIM });
+    let loads = 0;
+    const counting = Object.assign(Object.create(store) as GalleryStore, { loadMatrix: async () => { loads++; return store.loadMatrix(); } });
+    const g = Gallery.fromStore(counting, { threshold: THRESHOLD });
+    const crowd = people(13, 30, 3);
+    for (const p of crowd.slice(0, 25)) await g.enroll(p.id, p.templates);
+    await g.identify(probe(1, crowd[0]!.base));
+    assert.equal(loads, 1);
+    for (const p of crowd.slice(25)) await g.enroll(p.id, p.templates);
+    await g.enroll(crowd[1]!.id, [probe(2, crowd[1]!.base)], { append: true });
+    await g.remove(crowd[2]!.id);
+    await g.rename(crowd[3]!.id, { newId: 'renamed' });
+    await g.merge(crowd[4]!.id, crowd[5]!.id);
+    const ask = async (x: Gallery) => Promise.all(crowd.map(async (p, i) => x.identify(probe(3000 + i, p.base), { topK: 4 })));
+    const patched = await ask(g);
+    assert.equal(loads, 1);
+    assert.equal((await g.verify(probe(7, crowd[3]!.base), 'renamed')).match, true);
+    await assert.rejects(g.verify(probe(7, crowd[2]!.base), crowd[2]!.id), code('IDENTITY_NOT_FOUND'));
+    const fresh = await openGallery(path, { threshold: THRESHOLD });
+    assert.deepEqual(patched, await ask(fresh));
+    await fresh.close();
     await g.close();
   });
 

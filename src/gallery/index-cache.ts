@@ -1,0 +1,98 @@
+import type { ResolvedGalleryOptions } from './config.js';
+import { IdentityIndex } from './identity-index.js';
+import { LiveIndex } from './live-index.js';
+import type { GalleryStore } from './store.js';
+
+/**
+ * Most identities changed by this process that are searched in an overlay before the whole index is
+ * rebuilt; the overlay is an exact scan of at most K rows each, well under a millisecond at this size.
+ */
+export const OVERLAY_LIMIT = 1024;
+
+interface CacheState {
+  /** Store generation the base index was built at. */
+  readonly generation: number;
+  readonly base: IdentityIndex;
+  /** Committed writes by this gallery since, and the identities they touched. */
+  ownWrites: number;
+  readonly touched: Set<string>;
+  live: LiveIndex;
+  liveGeneration: number;
+}
+
+/**
+ * The in-memory index of a gallery, kept in step with the store's generation counter: reused while
+ * nothing changed, patched with an overlay after this process's own writes, rebuilt after anyone
+ * else's (or when the overlay grows past {@link OVERLAY_LIMIT}).
+ *
+ * @example
+ * const cache = new GalleryIndexCache(store, options, 'people.db.hnsw')
+ * const hits = (await cache.live()).search(query, 5, 3)
+ */
+export class GalleryIndexCache {
+  private cache: CacheState | null = null;
+  private readonly store: GalleryStore;
+  private readonly options: ResolvedGalleryOptions;
+  private readonly hnswPath: string | null;
+
+  constructor(store: GalleryStore, options: ResolvedGalleryOptions, hnswPath: string | null) {
+    this.store = store;
+    this.options = options;
+    this.hnswPath = hnswPath;
+  }
+
+  /** The searchable index: the cached one, patched with this gallery's own writes when possible. */
+  async live(): Promise<LiveIndex> {
+    const generation = await this.store.generation();
+    const c = this.cache;
+    if (c !== null && generation === c.generation + c.ownWrites && c.touched.size <= OVERLAY_LIMIT) {
+      if (c.liveGeneration !== generation) {
+        const changed = [...c.touched].sort();
+        const rows = await Promise.all(changed.map(async (id) => this.store.templatesOf(id)));
+        const all = rows.flat();
+        const dim = this.options.embeddingSize;
+        const matrix = new Float32Array(all.length * dim);
+        all.forEach((t, i) => matrix.set(t.embedding, i * dim));
+        const overlay = IdentityIndex.build(
+          { dim, matrix, templateIds: Float64Array.from(all, (t) => t.templateId), identityIds: all.map((t) => t.identityId) },
+          { ...this.options, index: 'exact' }, null,
+        );
+        c.live.overlay?.dispose();
+        c.live = new LiveIndex(c.base, overlay, new Set(changed));
+        c.liveGeneration = generation;
+      }
+      return c.live;
+    }
+    return (await this.rebuild(generation)).live;
+  }
+
+  /** A whole index with every template (show, audit): rebuilt when this gallery changed it. */
+  async full(): Promise<IdentityIndex> {
+    const generation = await this.store.generation();
+    const c = this.cache;
+    if (c !== null && c.generation === generation) return c.base;
+    return (await this.rebuild(generation)).base;
+  }
+
+  private async rebuild(generation: number): Promise<CacheState> {
+    const matrix = await this.store.loadMatrix();
+    const base = IdentityIndex.build(matrix, this.options, this.hnswPath === null ? null : { path: this.hnswPath, generation });
+    this.cache?.live.overlay?.dispose();
+    this.cache?.base.dispose();
+    this.cache = { generation, base, ownWrites: 0, touched: new Set(), live: new LiveIndex(base, null, new Set()), liveGeneration: generation };
+    return this.cache;
+  }
+
+  /** Records a committed write of this gallery, so the next query patches rather than reloads. */
+  wrote(ids: readonly string[]): void {
+    if (this.cache === null) return;
+    this.cache.ownWrites++;
+    for (const id of ids) this.cache.touched.add(id);
+  }
+
+  dispose(): void {
+    this.cache?.live.overlay?.dispose();
+    this.cache?.base.dispose();
+    this.cache = null;
+  }
+}
