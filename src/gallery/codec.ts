@@ -1,6 +1,11 @@
 import { ArcFaceError } from '../core/errors.js';
 
-/** True on little-endian hosts (every platform Node supports today); checked, never assumed. */
+/**
+ * True on little-endian hosts (every platform Node supports today); checked, never assumed.
+ *
+ * @example
+ * if (HOST_LE) blob.copy(matrixBytes, offset)
+ */
 export const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**

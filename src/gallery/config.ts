@@ -50,6 +50,9 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
  * covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical results in every test);
  * HNSW M 16 / efConstruction 100 follow hnswlib's ALGO_PARAMS.md, efSearch 128 doubles its
  * example ef for recall on high-dimensional data; K = 3 as in Sub-center ArcFace.
+ *
+ * @example
+ * openGallery('g.db', { ...model, hnswThreshold: GALLERY_DEFAULTS.hnswThreshold * 2 })
  */
 export const GALLERY_DEFAULTS = Object.freeze({
   index: 'auto' as IndexChoice,
@@ -66,6 +69,9 @@ export const GALLERY_DEFAULTS = Object.freeze({
  * Join threshold used when neither `joinThreshold` nor `threshold` is given: the cosine at which
  * same-person pairs of the default MobileFaceNet recogniser separate from different-person pairs
  * on LFW (measured by `scripts/gallery-audit.ts`; see docs/gallery.md).
+ *
+ * @example
+ * resolveGalleryOptions({ fingerprint, embeddingSize: 512 }).joinThreshold === FALLBACK_JOIN_THRESHOLD
  */
 export const FALLBACK_JOIN_THRESHOLD = 0.3;
 

@@ -17,8 +17,17 @@ import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
  *
  * Identities are sorted by id and templates by insertion order, and `updatedAt` is not written, so
  * exporting an imported file reproduces it byte for byte.
+ *
+ * @example
+ * bytes.toString('ascii', 0, 8) === EXPORT_MAGIC
  */
 export const EXPORT_MAGIC = 'AFGALLRY';
+/**
+ * Format version written at offset 8.
+ *
+ * @example
+ * bytes.readUInt32LE(8) === EXPORT_VERSION
+ */
 export const EXPORT_VERSION = 1;
 
 /** One identity in an export header. */

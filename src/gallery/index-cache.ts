@@ -7,7 +7,7 @@ import type { GalleryStore } from './store.js';
  * Most identities changed by this process that are searched in an overlay before the whole index is
  * rebuilt; the overlay is an exact scan of at most K rows each, well under a millisecond at this size.
  */
-export const OVERLAY_LIMIT = 1024;
+const OVERLAY_LIMIT = 1024;
 
 interface CacheState {
   /** Store generation the base index was built at. */

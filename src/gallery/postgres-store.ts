@@ -4,7 +4,12 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, StoreNeighbour, TemplateMatrix, TemplateRecord,
 } from './store.js';
 
-/** Newest schema version this build writes (rows of `arcface_migrations`). */
+/**
+ * Newest schema version this build writes (rows of `arcface_migrations`).
+ *
+ * @example
+ * store.meta.schemaVersion === POSTGRES_SCHEMA_VERSION
+ */
 export const POSTGRES_SCHEMA_VERSION = 1;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;

@@ -126,9 +126,9 @@ const COMPILED: WebAssembly.Module | null = (() => {
 })();
 
 /** WebAssembly page size in bytes (the WebAssembly core specification, "Memory Instances"). */
-export const WASM_PAGE = 65536;
+const WASM_PAGE = 65536;
 /** Most pages a 32-bit WebAssembly memory may have (4 GiB). */
-export const WASM_MAX_PAGES = 65536;
+const WASM_MAX_PAGES = 65536;
 
 /**
  * Instantiates the kernels over a fresh memory of `bytes` bytes, or returns null when WebAssembly

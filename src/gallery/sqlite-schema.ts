@@ -2,9 +2,19 @@ import type Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/errors.js';
 import type { GalleryMeta } from './store.js';
 
-/** `PRAGMA application_id` of gallery files: ASCII "AFG1", so other SQLite files are told apart. */
+/**
+ * `PRAGMA application_id` of gallery files: ASCII "AFG1", so other SQLite files are told apart.
+ *
+ * @example
+ * db.pragma('application_id', { simple: true }) === SQLITE_APPLICATION_ID
+ */
 export const SQLITE_APPLICATION_ID = 0x41464731;
-/** Current schema version (`PRAGMA user_version`). */
+/**
+ * Current schema version (`PRAGMA user_version`).
+ *
+ * @example
+ * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
+ */
 export const SQLITE_SCHEMA_VERSION = 1;
 
 /** Migrations: entry `i` upgrades schema version `i` to `i + 1`. */

@@ -1,7 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 
 /** Longest identity id accepted; ids are keys in URLs and file names, so they stay short. */
-export const MAX_ID_LENGTH = 200;
+const MAX_ID_LENGTH = 200;
 /** Tolerance on ‖v‖ − 1 for embeddings said to be unit length (float32 rounding over 512 terms). */
 const UNIT_TOLERANCE = 1e-3;
 
