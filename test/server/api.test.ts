@@ -222,6 +222,8 @@ describe('subjects, enrolment and identification', () => {
     const mixed = await postImages('/v1/subjects/aaron/faces', { image: C40 }, 'write');
     assert.equal(mixed.statusCode, 201);
     const removedFace = mixed.json().faces[0].faceId;
+    const flag = mixed.json().audit.flags.find((f: { faceIds: number[] }) => f.faceIds.includes(removedFace));
+    assert.equal(flag?.kind, 'outlier', JSON.stringify(mixed.json().audit));
     const del = await app.inject({ method: 'DELETE', url: `/v1/subjects/aaron/faces/${removedFace}`, headers: key('write') });
     assert.equal(del.statusCode, 200, del.body);
     assert.equal(del.json().faceId, removedFace);

@@ -93,6 +93,15 @@ describe('web page in Chromium', () => {
     await item.waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll('.thumbs img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 112).length === 2);
     await page.screenshot({ path: join(shots, 'gallery.png'), fullPage: true });
+
+    await page.getByLabel('Name').fill('Colin Powell');
+    await page.getByLabel(/Photos/).setInputFiles([photo('Tony_Blair', 18)]);
+    await page.getByRole('button', { name: 'Enrol' }).click();
+    await page.locator('#enrol-status', { hasText: '1 audit finding(s)' }).waitFor();
+    await page.locator('li[data-subject="colin-powell"] .thumbs img.flagged').waitFor();
+    assert.equal(await page.locator('li[data-subject="colin-powell"] .thumbs img').count(), 3);
+    assert.match((await page.getByRole('list', { name: 'Audit findings for Colin Powell' }).textContent()) ?? '', /different person or an unusable photo/);
+    await page.screenshot({ path: join(shots, 'gallery-audit.png'), fullPage: true });
     await page.close();
 
     const id = await open('/identify.html');
