@@ -1,7 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../src/core/index.js';
 import type { EngineInfo, EngineListener, InferenceEngine, InferenceJob, JobResults } from './engine.js';
 import type { WireError } from './inference-jobs.js';
+import { spawnInferenceWorker, type WorkerMessage } from './worker-spawn.js';
 
 /** What each worker is started with. */
 export interface WorkerConfig {
@@ -39,12 +40,6 @@ interface Slot {
   current: Pending | undefined;
 }
 
-type WorkerMessage =
-  | { type: 'ready'; info: EngineInfo }
-  | { type: 'failed'; error: WireError }
-  | { type: 'result'; id: number; ok: true; result: unknown; runMs: number }
-  | { type: 'result'; id: number; ok: false; error: WireError; runMs: number };
-
 /** Retry-After floor in seconds: clients should not hammer a full queue faster than once a second. */
 const MIN_RETRY_AFTER_S = 1;
 /** Run-time guess before any job has finished: a detect+embed on one 2-core CPU is ~0.1–0.3 s. */
@@ -55,21 +50,6 @@ const RUN_EMA_WEIGHT = 0.2;
 function fromWire(e: WireError): ArcFaceError {
   const code = (e.code in ERROR_CODES ? e.code : 'INTERNAL') as ErrorCode;
   return new ArcFaceError(code, e.message);
-}
-
-/**
- * Starts a worker running `inference-worker`: the compiled `.js` beside this file, or under tsx
- * (tests, `npx tsx`) the `.ts` source with tsx's loader registered inside the worker.
- */
-function spawn(config: WorkerConfig): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const target = new URL('./inference-worker.ts', here).href;
-    const api = import.meta.resolve('tsx/esm/api');
-    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-    return new Worker(code, { eval: true, workerData: config, execArgv: [] });
-  }
-  return new Worker(new URL('./inference-worker.js', here), { workerData: config, execArgv: [] });
 }
 
 /**
@@ -136,7 +116,7 @@ export class InferencePool implements InferenceEngine {
   }
 
   #addSlot(onReady: (info: EngineInfo) => void, onFail: (e: unknown) => void): void {
-    const slot: Slot = { worker: spawn(this.#opts), ready: false, current: undefined };
+    const slot: Slot = { worker: spawnInferenceWorker(this.#opts), ready: false, current: undefined };
     this.#slots.push(slot);
     slot.worker.on('message', (msg: WorkerMessage) => this.#onMessage(slot, msg, onReady, onFail));
     slot.worker.on('error', (err) => this.#onCrash(slot, err));

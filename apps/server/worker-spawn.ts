@@ -1,0 +1,30 @@
+import { Worker } from 'node:worker_threads';
+import type { EngineInfo } from './engine.js';
+import type { WireError } from './inference-jobs.js';
+import type { WorkerConfig } from './worker-pool.js';
+
+/** Messages from an inference worker to the pool. */
+export type WorkerMessage =
+  | { type: 'ready'; info: EngineInfo }
+  | { type: 'failed'; error: WireError }
+  | { type: 'result'; id: number; ok: true; result: unknown; runMs: number }
+  | { type: 'result'; id: number; ok: false; error: WireError; runMs: number };
+
+/**
+ * Starts a worker running `inference-worker`: the compiled `.js` beside this file, or under tsx
+ * (tests, `npx tsx`) the `.ts` source with tsx's loader registered inside the worker: a worker
+ * does not inherit the parent's `--import tsx` loader hooks on Node 20, so `execArgv` alone fails.
+ *
+ * @example
+ * const worker = spawnInferenceWorker(config)
+ */
+export function spawnInferenceWorker(config: WorkerConfig): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const target = new URL('./inference-worker.ts', here).href;
+    const api = import.meta.resolve('tsx/esm/api');
+    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+    return new Worker(code, { eval: true, workerData: config, execArgv: [] });
+  }
+  return new Worker(new URL('./inference-worker.js', here), { workerData: config, execArgv: [] });
+}
