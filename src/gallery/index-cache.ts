@@ -48,8 +48,9 @@ export class GalleryIndexCache {
     if (c !== null && generation === c.generation + c.ownWrites && c.touched.size <= OVERLAY_LIMIT) {
       if (c.liveGeneration !== generation) {
         const changed = [...c.touched].sort();
-        const rows = await Promise.all(changed.map(async (id) => this.store.templatesOf(id)));
-        const all = rows.flat();
+        // One identity at a time: a server store sees one query in flight per gallery.
+        const all = [];
+        for (const id of changed) all.push(...(await this.store.templatesOf(id)));
         const dim = this.options.embeddingSize;
         const matrix = new Float32Array(all.length * dim);
         all.forEach((t, i) => matrix.set(t.embedding, i * dim));
