@@ -39,7 +39,8 @@ export interface SubCenter {
 export function clusterTemplates(embeddings: readonly Float32Array[], opts: SubCenterOptions): SubCenter[] {
   const n = embeddings.length;
   if (n === 0) return [];
-  if (n === 1) return [{ mean: unitMean(embeddings, [0]), members: [0], dominant: true, trusted: true }];
+  // A single template is its own (unit) mean: no copy, which matters for galleries of millions.
+  if (n === 1) return [{ mean: embeddings[0] as Float32Array, members: [0], dominant: true, trusted: true }];
   // Average linkage via summed similarities: sum[a][b] is the total cosine between groups a and b.
   const sum: Float64Array[] = embeddings.map(() => new Float64Array(n));
   for (let i = 0; i < n; i++) {
