@@ -104,10 +104,12 @@ export interface VideoInfo {
  */
 export async function probeVideo(path: string, ffmpegPath = defaultFfmpegPath()): Promise<VideoInfo> {
   const r = await runFfmpeg(ffmpegPath, ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-']);
-  const size = /Stream #\d+:\d+.*?: Video: .*?(\d{1,5})x(\d{1,5})/.exec(r.stderr);
+  // The size is the first "WxH" field of the stream line, e.g. "yuv420p, 250x250 [SAR 1:1 …]"; the
+  // codec tag "(avc1 / 0x31637661)" must not be taken for it.
+  const size = /Stream #\d+:\d+.*?: Video: .*?[ ,](\d{1,5})x(\d{1,5})(?=[ ,[]|$)/m.exec(r.stderr);
   const counts = [...r.stderr.matchAll(/frame=\s*(\d+)/g)];
   const frames = Number(counts[counts.length - 1]?.[1] ?? Number.NaN);
-  if (r.code !== 0 || size === null || !Number.isInteger(frames)) {
+  if (r.code !== 0 || size === null || !Number.isInteger(frames) || Number(size[1]) < 1 || Number(size[2]) < 1) {
     const tail = r.stderr.trim().split('\n').slice(-2).join(' | ');
     throw new ArcFaceError('VIDEO_DECODE_FAILED', `Expected a readable video with a video stream at ${path} but ffmpeg exited with ${r.code}: ${tail}`);
   }
@@ -123,6 +125,9 @@ export async function probeVideo(path: string, ffmpegPath = defaultFfmpegPath())
  * const frames = await decodeVideoFrames('clip.mp4', info, uniformSample(info.frames, 100))
  */
 export async function decodeVideoFrames(path: string, info: VideoInfo, indices: readonly number[], ffmpegPath = defaultFfmpegPath()): Promise<RgbImage[]> {
+  if (!Number.isInteger(info.width) || !Number.isInteger(info.height) || info.width < 1 || info.height < 1) {
+    throw new RangeError(`Expected a positive integer video size but received ${info.width}×${info.height}`);
+  }
   const frameBytes = info.width * info.height * 3;
   const wanted = new Set(indices);
   const frames: RgbImage[] = [];

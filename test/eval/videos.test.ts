@@ -112,6 +112,7 @@ describe('video pairs (YTF protocol) on a set built from LFW stills', () => {
     await assert.rejects(embedVideo(fr, join(dir, 'bad'), 'Broken/0'), (e) => isArcFaceError(e, 'VIDEO_DECODE_FAILED'));
     await assert.rejects(probeVideo(join(frames, 'Tony_Blair', '2.mp4'), '/nonexistent/ffmpeg'), (e) => isArcFaceError(e, 'VIDEO_DECODE_FAILED') && /failed to start/.test(e.message));
     await assert.rejects(embedVideo(fr, frames, 'Tony_Blair/0', 0), RangeError);
+    await assert.rejects(decodeVideoFrames(join(frames, 'Tony_Blair', '2.mp4'), { frames: 4, width: 0, height: 250 }, [0]), RangeError);
   });
 });
 
