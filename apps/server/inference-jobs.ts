@@ -1,6 +1,6 @@
 import { ArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
 import { decodeImage, encodeJpeg } from '../../src/image/index.js';
-import type { FaceSelection, RecognitionResult } from '../../src/pipeline/types.js';
+import type { FaceSelection, RecognitionResult } from '../../src/pipeline/index.js';
 import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
 
 /** The part of FaceRecognizer a worker uses. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KeyStore, SCOPES, type Scope } from '../../server/key-store.js';
+import { KeyStore, SCOPES, type Scope } from '../../server/index.js';
 import { printJson, type CliContext } from '../context.js';
 
 interface KeysOptions {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { serve } from '../../server/server.js';
-import { SERVER_DEFAULTS } from '../../server/options.js';
+import { serve, SERVER_DEFAULTS } from '../../server/index.js';
 import type { CliContext } from '../context.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
