@@ -87,6 +87,9 @@ describe('arcface detect', () => {
     await writeFile(blank, await sharp({ create: { width: 200, height: 100, channels: 3, background: '#808080' } }).png().toBuffer());
     const { out } = await run([blank, '--detector', 'scrfd-500m', '--max-faces', '1']);
     assert.deepEqual(JSON.parse(out), [{ file: blank, width: 200, height: 100, faces: [] }]);
+    const face = lfwPath('lfw', 'Aaron_Eckhart', 1);
+    const byFile = JSON.parse((await run([face, '--detector', sharedPath('models', 'retinaface_mbnet0.25.onnx'), '--kind', 'retinaface'])).out) as DetectFileResult[];
+    assert.equal(byFile[0]?.faces.length, 1);
   });
 
   it('fails with coded errors for a missing file and an unknown detector', async () => {

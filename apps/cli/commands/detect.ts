@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import type { Command } from 'commander';
+import { basename, extname, join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import sharp from 'sharp';
 import type { DetectedFace, RgbImage } from '../../../src/core/index.js';
-import { createFaceDetector, type DetectOptions } from '../../../src/detect/index.js';
+import { createFaceDetector, DETECTOR_KINDS, type DetectOptions, type DetectorKind, type FaceDetectorSpec } from '../../../src/detect/index.js';
 import { decodeImageFile } from '../../../src/image/index.js';
 import { RECOGNIZER_DEFAULTS, resolveDetectorSpec } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
@@ -11,6 +11,7 @@ import { parseIntOption, parseNumberOption } from './options.js';
 
 interface DetectCommandOptions {
   detector: string;
+  kind?: DetectorKind;
   annotate?: string;
   json?: boolean;
   scoreThreshold?: number;
@@ -90,6 +91,7 @@ export function registerDetectCommand(program: Command, ctx: CliContext): void {
     .description('Detect faces (box, score, 5 landmarks in ArcFace order) in images or folders of images.')
     .argument('<image...>', 'image files or folders (walked recursively)')
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
+    .addOption(new Option('-k, --kind <family>', 'decoding family of a model file the registry does not know').choices([...DETECTOR_KINDS]))
     .option('-a, --annotate <dir>', 'write <dir>/<name>.png with boxes and landmarks drawn')
     .option('--score-threshold <s>', "minimum face score (default: the detector's)", parseNumberOption('--score-threshold', 0, 1))
     .option('--min-face-size <px>', 'drop faces smaller than this (shorter side, pixels)', parseNumberOption('--min-face-size', 0, 1e6))
@@ -105,7 +107,8 @@ export function registerDetectCommand(program: Command, ctx: CliContext): void {
     .action(async (images: string[], opts: DetectCommandOptions) => {
       ctx.json = opts.json === true;
       const files = await expandImageArgs(images);
-      const spec = resolveDetectorSpec(opts.detector, ctx.locations);
+      const spec: FaceDetectorSpec =
+        opts.kind === undefined ? resolveDetectorSpec(opts.detector, ctx.locations) : { kind: opts.kind, modelPath: resolve(opts.detector) };
       await noticeLicence(ctx, opts.detector, typeof spec.modelPath === 'string' ? spec.modelPath : undefined);
       const detectOptions: DetectOptions = {
         ...(opts.scoreThreshold === undefined ? {} : { scoreThreshold: opts.scoreThreshold }),
