@@ -6,7 +6,7 @@
  * a torn last line is ignored on load.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, assertString } from '../core/index.js';
 
@@ -92,6 +92,12 @@ export class EmbeddingCache {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    if (text.length > 0 && !text.endsWith('\n')) {
+      // Cut a torn final line so that the next append starts on a fresh line.
+      const good = text.slice(0, text.lastIndexOf('\n') + 1);
+      await truncate(path, Buffer.byteLength(good, 'utf8'));
+      text = good;
+    }
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       if (line.length === 0) return;
@@ -99,7 +105,6 @@ export class EmbeddingCache {
       try {
         parsed = JSON.parse(line);
       } catch (e) {
-        if (i === lines.length - 1) return; // a torn final line from an interrupted run
         throw new ArcFaceError('PROTOCOL_INVALID', `${path}:${i + 1}: expected a JSON cache entry but received unparsable text`, { cause: e });
       }
       if (!isCacheLine(parsed)) throw new ArcFaceError('PROTOCOL_INVALID', `${path}:${i + 1}: expected {sha256, fallback, ms, e} but received ${line.slice(0, 60)}`);
