@@ -17,6 +17,7 @@ import {
   writeReport,
   type EmbedProgress,
   type EvalReport,
+  type VerificationMetrics,
 } from '../../../src/eval/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { noticeLicence, printJson, type CliContext } from '../context.js';
@@ -82,7 +83,7 @@ function progressFor(ctx: CliContext, label: string): { onProgress: (p: EmbedPro
   };
 }
 
-async function finish(ctx: CliContext, report: EvalReport, metrics: Parameters<typeof writeReport>[2], out: string, subtitle: string): Promise<void> {
+async function finish(ctx: CliContext, report: EvalReport, metrics: VerificationMetrics, out: string, subtitle: string): Promise<void> {
   const files = await writeReport(out, report, metrics, subtitle);
   if (ctx.json) {
     const { roc: _roc, histogram: _histogram, scores: _scores, ...summary } = report;
