@@ -41,7 +41,15 @@ export function routeScope(url: string | undefined, configured: Scope | 'public'
  */
 export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('apiKey', null);
+  app.decorateRequest('clientGone', null);
   app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.inference === true) {
+      const ac = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) ac.abort();
+      });
+      request.clientGone = ac.signal;
+    }
     const scope = routeScope(request.routeOptions.url, request.routeOptions.config.scope);
     if (scope === 'public') return;
     if (!ctx.options.auth || ctx.keys === undefined) {

@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated key; null on public routes and when auth is off. */
     apiKey: ApiKeyRecord | null;
+    /** On inference routes: aborts when the client closes the connection before the response. */
+    clientGone: AbortSignal | null;
   }
 }
 

@@ -61,7 +61,7 @@ export interface EngineListener {
   /** One finished job: its operation, seconds waited in the queue and seconds run. */
   onJob?(op: string, waitSeconds: number, runSeconds: number): void;
   /** One refused job. */
-  onReject?(reason: 'queue_full' | 'timeout'): void;
+  onReject?(reason: 'queue_full' | 'timeout' | 'client_gone'): void;
 }
 
 /**
@@ -77,7 +77,8 @@ export interface InferenceEngine {
   readonly queueDepth: number;
   /** Jobs running now. */
   readonly inFlight: number;
-  run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]>;
+  /** Runs a job; when `signal` aborts (the client went away) a queued job is dropped and its promise rejects. */
+  run<J extends InferenceJob>(job: J, signal?: AbortSignal): Promise<JobResults[J['op']]>;
   /** Throws QUEUE_FULL (with `retryAfterSeconds`) when a job submitted now would be refused. */
   admit(): void;
   /** Adds a listener; returns the function that removes it. */

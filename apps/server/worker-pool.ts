@@ -32,6 +32,7 @@ interface Pending {
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   timer: NodeJS.Timeout | undefined;
+  cleanup?: () => void;
 }
 
 interface Slot {
@@ -46,6 +47,11 @@ const MIN_RETRY_AFTER_S = 1;
 const INITIAL_RUN_ESTIMATE_S = 0.3;
 /** Weight of the newest job in the running mean of run time (exponential moving average). */
 const RUN_EMA_WEIGHT = 0.2;
+
+/** The error of a job whose client closed the connection; nobody reads it, the metrics count it. */
+function clientGone(op: string): ArcFaceError {
+  return new ArcFaceError('TIMEOUT', `Expected the client to wait for the ${op} job but it closed the connection`);
+}
 
 function fromWire(e: WireError): ArcFaceError {
   const code = (e.code in ERROR_CODES ? e.code : 'INTERNAL') as ErrorCode;
@@ -161,6 +167,7 @@ export class InferencePool implements InferenceEngine {
 
   #settle(p: Pending, error: unknown, result?: unknown): void {
     if (p.timer !== undefined) clearTimeout(p.timer);
+    p.cleanup?.();
     if (p.settled) return;
     p.settled = true;
     if (error === undefined) p.resolve(result);
@@ -231,9 +238,10 @@ export class InferencePool implements InferenceEngine {
    * @example
    * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6 })
    */
-  run<J extends InferenceJob>(job: J): Promise<JobResults[J['op']]> {
+  run<J extends InferenceJob>(job: J, signal?: AbortSignal): Promise<JobResults[J['op']]> {
     if (this.#closing) return Promise.reject(new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }));
     if (this.#loadError !== undefined) return Promise.reject(this.#loadError);
+    if (signal?.aborted === true) return Promise.reject(clientGone(job.op));
     try {
       this.admit();
     } catch (err) {
@@ -257,6 +265,17 @@ export class InferencePool implements InferenceEngine {
         for (const l of this.#listeners) l.onReject?.('timeout');
         this.#settle(p, new ArcFaceError('TIMEOUT', `Expected the ${job.op} job to finish within ${this.#opts.timeoutMs} ms but it did not`));
       }, this.#opts.timeoutMs);
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (p.settled) return;
+          const i = this.#queue.indexOf(p);
+          if (i >= 0) this.#queue.splice(i, 1);
+          for (const l of this.#listeners) l.onReject?.('client_gone');
+          this.#settle(p, clientGone(job.op));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
       this.#queue.push(p);
       this.#pump();
     });

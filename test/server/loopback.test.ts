@@ -77,6 +77,20 @@ describe('server on a loopback port', () => {
     assert.ok(codes.every((c) => c === 200), `codes ${codes}`);
   });
 
+  it('drops the queued jobs of clients that disconnect', async () => {
+    const h = { 'x-api-key': writeKey };
+    const ac = new AbortController();
+    const requests = Array.from({ length: 6 }, () =>
+      fetch(`${server.url}/v1/verify`, { method: 'POST', headers: h, body: form({ image1: [A1], image2: [A3] }), signal: ac.signal }).catch(() => 'aborted'),
+    );
+    const metric = async (re: RegExp): Promise<number> => Number(re.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
+    while ((await metric(/^arcface_inference_queue_depth (\d+)$/m)) < 3) await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
+    assert.ok((await Promise.all(requests)).every((r) => r === 'aborted'));
+    while ((await metric(/^arcface_inference_queue_depth (\d+)$/m)) > 0) await new Promise((r) => setTimeout(r, 5));
+    assert.ok((await metric(/^arcface_inference_rejected_total\{reason="client_gone"\} (\d+)$/m)) >= 3);
+  });
+
   it('finishes in-flight requests on close and refuses new connections afterwards', async () => {
     const h = { 'x-api-key': writeKey };
     const inflight = fetch(`${server.url}/v1/verify`, { method: 'POST', headers: h, body: form({ image1: [A1], image2: [A4] }) });

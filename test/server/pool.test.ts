@@ -42,6 +42,22 @@ describe('inference pool: bounded queue', () => {
     assert.equal(pool.queueDepth, 0);
   });
 
+  it('drops a queued job whose client went away', async () => {
+    let gone = 0;
+    const off = pool.subscribe({ onReject: (reason) => { if (reason === 'client_gone') gone += 1; } });
+    const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS });
+    const ac = new AbortController();
+    const queued = pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }, ac.signal);
+    assert.equal(pool.queueDepth, 1);
+    ac.abort();
+    await assert.rejects(queued, /closed the connection/);
+    assert.equal(pool.queueDepth, 0);
+    assert.equal(gone, 1);
+    await running;
+    await assert.rejects(pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }, ac.signal), /closed the connection/);
+    off();
+  });
+
   it('answers 503 QUEUE_FULL with Retry-After over HTTP while /healthz keeps answering', async () => {
     const keys = KeyStore.open(':memory:');
     const key = keys.create({ scope: 'read' }).key;

@@ -34,7 +34,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     const gallery = ctx.gallery();
     await assertSameModel(ctx, gallery);
     const input = await readInput(request, ['file']);
-    const [e] = await embedForEnrolment(ctx, [{ field: 'file', bytes: requireImage(input, 'file'), filename: input.images[0]?.filename }]);
+    const [e] = await embedForEnrolment(ctx, [{ field: 'file', bytes: requireImage(input, 'file'), filename: input.images[0]?.filename }], request.clientGone ?? undefined);
     if (e === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but found none');
     const min = request.query.det_prob_threshold ?? 0;
     if (e.face.score < min) throw new ArcFaceError('NO_FACE', `Expected a face with probability ≥ ${min} but the best has ${e.face.score.toFixed(3)}`);
@@ -91,7 +91,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     const gallery = ctx.gallery();
     await assertSameModel(ctx, gallery);
     const image = requireImage(await readInput(request, ['file']), 'file');
-    const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false });
+    const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
     const faces = cfSelect(r.faces, request.query);
     if (faces.length === 0) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but none was found');
     const result = [];
@@ -105,7 +105,7 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
   app.post<Q & { Params: { imageId: string } }>(`${BASE}/faces/:imageId/verify`, { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Compare the faces of an image with one example', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const example = await ctx.gallery().getFace(parseImageId(request.params.imageId));
     const image = requireImage(await readInput(request, ['file']), 'file');
-    const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false });
+    const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
     const faces = cfSelect(r.faces, request.query);
     if (faces.length === 0) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but none was found');
     const result = faces.map((f) => ({ box: cfBox(f), similarity: cfSimilarity(cosine(f.embedding, example.embedding)), ...cfPlugins(f, request.query) }));
@@ -117,8 +117,8 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     const plugins = request.query.face_plugins ?? '';
     const needsEmbedding = plugins.split(',').map((p) => p.trim()).includes('calculator');
     const r = needsEmbedding
-      ? await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false })
-      : await ctx.engine.run({ op: 'detect', image, maxPixels });
+      ? await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined)
+      : await ctx.engine.run({ op: 'detect', image, maxPixels }, request.clientGone ?? undefined);
     const faces = cfSelect<typeof r.faces[number]>(r.faces, request.query);
     if (faces.length === 0) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but none was found');
     const result = faces.map((f) => ({ box: cfBox(f), ...cfPlugins(f, request.query) }));
@@ -128,8 +128,8 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
   app.post<Q>('/api/v1/verification/verify', { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Verification service: faces of target_image against source_image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } }, async (request) => {
     const input = await readInput(request, ['source_image', 'target_image']);
     const [src, tgt] = await Promise.all([
-      ctx.engine.run({ op: 'embed', image: requireImage(input, 'source_image'), maxPixels, select: 'largest', thumbnails: false }),
-      ctx.engine.run({ op: 'embed', image: requireImage(input, 'target_image'), maxPixels, select: 'all', thumbnails: false }),
+      ctx.engine.run({ op: 'embed', image: requireImage(input, 'source_image'), maxPixels, select: 'largest', thumbnails: false }, request.clientGone ?? undefined),
+      ctx.engine.run({ op: 'embed', image: requireImage(input, 'target_image'), maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined),
     ]);
     const s = src.faces[0];
     if (s === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "source_image" but none was found');

@@ -62,7 +62,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'detect', image, maxPixels });
+      const r = await ctx.engine.run({ op: 'detect', image, maxPixels }, request.clientGone ?? undefined);
       return { width: r.width, height: r.height, faces: r.faces.map(faceJson) };
     },
   );
@@ -92,7 +92,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: request.query.select ?? 'all', thumbnails: false });
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: request.query.select ?? 'all', thumbnails: false }, request.clientGone ?? undefined);
       const info = await engineInfo(ctx);
       return {
         width: r.width,
@@ -129,7 +129,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const input = await readInput(request, ['image1', 'image2']);
       const images = [requireImage(input, 'image1'), requireImage(input, 'image2')] as const;
-      const r = await ctx.engine.run({ op: 'verify', images, maxPixels });
+      const r = await ctx.engine.run({ op: 'verify', images, maxPixels }, request.clientGone ?? undefined);
       const { threshold } = await engineInfo(ctx);
       return { similarity: r6(r.similarity), match: r.similarity >= threshold, threshold, faces: r.faces.map(faceJson) };
     },
@@ -174,7 +174,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const gallery = ctx.gallery();
       const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false });
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
       const { threshold, fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) {
         throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);

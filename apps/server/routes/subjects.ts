@@ -16,11 +16,11 @@ type IdParams = { Params: { id: string } };
  * @example
  * const faces = await embedForEnrolment(ctx, input.images)
  */
-export async function embedForEnrolment(ctx: ServerContext, images: readonly UploadedImage[]): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
+export async function embedForEnrolment(ctx: ServerContext, images: readonly UploadedImage[], signal?: AbortSignal): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
   if (images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
   const out: { face: EmbeddedFace; newFace: NewFace }[] = [];
   const results = await Promise.all(
-    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'largest', thumbnails: true })),
+    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'largest', thumbnails: true }, signal)),
   );
   results.forEach((r, i) => {
     const img = images[i] as UploadedImage;
@@ -165,7 +165,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       await assertSameModel(ctx, gallery);
       if (request.query.create !== true) await gallery.getSubject(request.params.id);
       const input = await readInput(request, ['image']);
-      const embedded = await embedForEnrolment(ctx, input.images);
+      const embedded = await embedForEnrolment(ctx, input.images, request.clientGone ?? undefined);
       const ids = await gallery.addFaces(request.params.id, embedded.map((e) => e.newFace), { create: request.query.create === true });
       const audit = await gallery.audit(request.params.id);
       return reply.code(201).send({ subjectId: request.params.id, faces: embedded.map((e, i) => ({ ...faceJson(e.face), faceId: ids[i] })), audit });
