@@ -25,6 +25,7 @@ interface SubjectApi {
   add(subject: string): Promise<{ subject: string }>;
   rename(from: string, to: string): Promise<{ updated: boolean }>;
   delete(subject: string): Promise<{ subject: string }>;
+  deleteAll<T>(): Promise<T>;
 }
 
 function assertBox(b: Box): void {
@@ -97,6 +98,27 @@ describe('CompreFace JS SDK against our server', () => {
     assert.deepEqual(del, { image_id: added2.image_id, subject: 'Aaron_Peirsol' });
     const delSubject = await recognition().getFaceCollection().delete_all_subject<{ deleted: number }>('George_W_Bush');
     assert.deepEqual(delSubject, { deleted: 2 });
+  });
+
+  it('serves an example image, deletes several examples, every example, every subject', async () => {
+    const fc = () => recognition().getFaceCollection();
+    const a = await fc().add<{ image_id: string }>(lfwPath('Laura_Bush', 1), 'Laura_Bush');
+    const b = await fc().add<{ image_id: string }>(lfwPath('Laura_Bush', 11), 'Laura_Bush');
+    await fc().add(lfwPath('Laura_Bush', 21), 'Laura_Bush');
+    const img = await fetch(`${server.url}/api/v1/recognition/faces/${a.image_id}/img`, { headers: { 'x-api-key': key } });
+    assert.equal(img.status, 200);
+    assert.equal(img.headers.get('content-type'), 'image/jpeg');
+    const removed = await fc().delete_multiple_images<{ image_id: string; subject: string }[]>([a.image_id, b.image_id]);
+    assert.deepEqual(removed.map((r) => r.image_id).sort(), [a.image_id, b.image_id].sort());
+    const all = await fc().delete_all<{ deleted: number }>();
+    assert.ok(all.deleted >= 1);
+    assert.equal((await fc().list<{ total_elements: number }>()).total_elements, 0);
+    await subjects().add('Someone_Else');
+    const gone = await subjects().deleteAll<{ deleted: number }>();
+    assert.ok(gone.deleted >= 2, JSON.stringify(gone));
+    assert.deepEqual((await subjects().list()).subjects, []);
+    const missing = await fetch(`${server.url}/api/v1/recognition/faces/${a.image_id}/img`, { headers: { 'x-api-key': key } });
+    assert.equal(missing.status, 404);
   });
 
   it('detection service: boxes, landmarks and plugin versions', async () => {
