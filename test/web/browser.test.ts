@@ -153,6 +153,20 @@ describe('web page in Chromium', () => {
     }
   });
 
+  it('shows the API docs (Swagger UI from local assets, no outside requests)', async () => {
+    const page = await browser.newPage();
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) outside.push(r.url());
+    });
+    await page.goto(`${server.url}/docs/`);
+    await page.locator('.swagger-ui .info .title', { hasText: 'ArcFace.ts API' }).waitFor();
+    await page.locator('.opblock-summary-path', { hasText: '/v1/verify' }).first().waitFor();
+    await page.screenshot({ path: join(shots, 'docs.png') });
+    assert.deepEqual(outside, []);
+    await page.close();
+  });
+
   it('tells the user to paste a key when the key is wrong', async () => {
     const page = await open('/gallery.html');
     await page.evaluate(() => localStorage.setItem('arcface.apiKey', 'afk_wrong'));

@@ -17,7 +17,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/healthz',
     {
       config: { scope: 'public' },
-      schema: { tags, summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+      schema: { tags, security: [], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
     },
     async () => ({ status: 'ok' }),
   );
@@ -28,6 +28,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       config: { scope: 'public' },
       schema: {
         tags,
+        security: [],
         summary: 'Readiness: models loaded in every worker, key store and gallery reachable',
         response: {
           200: { $ref: 'Readiness#' },
@@ -69,7 +70,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     },
   );
 
-  app.get('/metrics', { config: { scope: 'public' }, schema: { tags, summary: 'Prometheus metrics (text exposition 0.0.4)' } }, async (_request, reply) =>
+  app.get('/metrics', { config: { scope: 'public' }, schema: { tags, security: [], summary: 'Prometheus metrics (text exposition 0.0.4)' } }, async (_request, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(await ctx.metrics.render()),
   );
 }
