@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ArcFaceError, type ErrorCode } from '../../src/core/index.js';
 
+/** What a client sees of an internal error; the details go to the server log only. */
+const INTERNAL_MESSAGE = 'Internal server error; the server log has the details';
+
 /** Fastify's and @fastify/multipart's own error codes, mapped onto ours. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -27,7 +30,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
  */
 export function toArcFaceError(err: unknown): ArcFaceError {
   if (err instanceof ArcFaceError) return err;
-  const fe = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
+  const fe = err as Partial<FastifyError> & { validation?: unknown };
   if (fe.validation !== undefined) {
     return new ArcFaceError('INVALID_ARGUMENT', `Expected a valid request but ${fe.message ?? 'it is invalid'}`);
   }
@@ -42,20 +45,22 @@ export function toArcFaceError(err: unknown): ArcFaceError {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ArcFaceError('INVALID_ARGUMENT', fe.message ?? 'Invalid request');
   }
-  return new ArcFaceError('INTERNAL', 'Internal server error; the server log has the details');
+  return new ArcFaceError('INTERNAL', INTERNAL_MESSAGE);
 }
 
 /**
  * Sends `{code, message}` with the code's HTTP status, and `Retry-After` when the error carries
- * `details.retryAfterSeconds` (QUEUE_FULL, RATE_LIMITED).
+ * `details.retryAfterSeconds` (QUEUE_FULL, RATE_LIMITED). INTERNAL errors (including ones raised
+ * in a worker) reach the client with a generic message only.
  *
  * @example
  * app.setErrorHandler((err, req, reply) => sendError(req, reply, err))
  */
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toArcFaceError(err);
-  if (e.code === 'INTERNAL') request.log.error({ err }, 'internal error');
   const retry = e.details?.retryAfterSeconds;
   if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
-  return reply.code(e.httpStatus).type('application/json; charset=utf-8').send(e.toJSON());
+  if (e.code === 'INTERNAL' || e.httpStatus >= 500) request.log.error({ err }, 'request failed');
+  const body = e.code === 'INTERNAL' ? { code: e.code, message: INTERNAL_MESSAGE } : e.toJSON();
+  return reply.code(e.httpStatus).type('application/json; charset=utf-8').send(body);
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeBase64Image } from '../../apps/server/image-input.js';
-import { toArcFaceError } from '../../apps/server/http-errors.js';
+import Fastify from 'fastify';
+import { ArcFaceError } from '../../src/core/index.js';
+import { sendError, toArcFaceError } from '../../apps/server/http-errors.js';
 import { LATENCY_BUCKETS, ServerMetrics } from '../../apps/server/metrics.js';
 import { resolveServerOptions, SERVER_DEFAULTS } from '../../apps/server/options.js';
 import { RateLimiter } from '../../apps/server/rate-limiter.js';
@@ -87,6 +89,24 @@ describe('request helpers', () => {
     const internal = toArcFaceError(new Error('secret path /etc/x'));
     assert.equal(internal.code, 'INTERNAL');
     assert.doesNotMatch(internal.message, /secret/);
+  });
+
+  it('sends INTERNAL errors with a generic message only, and Retry-After from the error details', async () => {
+    const app = Fastify();
+    app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
+    app.get('/internal', async () => {
+      throw new ArcFaceError('INTERNAL', 'onnxruntime failed reading /secret/path/model.onnx');
+    });
+    app.get('/busy', async () => {
+      throw new ArcFaceError('QUEUE_FULL', 'full', { details: { retryAfterSeconds: 2.2 } });
+    });
+    const internal = await app.inject({ url: '/internal' });
+    assert.equal(internal.statusCode, 500);
+    assert.deepEqual(internal.json(), { code: 'INTERNAL', message: 'Internal server error; the server log has the details' });
+    const busy = await app.inject({ url: '/busy' });
+    assert.equal(busy.statusCode, 503);
+    assert.equal(busy.headers['retry-after'], '3');
+    await app.close();
   });
 
   it('derives route scopes: configured, else read under /v1 and /api, else public', () => {
