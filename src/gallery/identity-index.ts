@@ -3,6 +3,9 @@ import { HnswIndex } from './hnsw-index.js';
 import type { ResolvedGalleryOptions } from './config.js';
 import type { TemplateMatrix } from './store.js';
 import { clusterTemplates, type SubCenter } from './sub-centers.js';
+
+/** Members of a single-template identity's only sub-centre. */
+const SINGLE: readonly number[] = Object.freeze([0]);
 import type { VectorIndex } from './vector-index.js';
 
 /** The sub-centres of one identity and the matrix rows of its templates. */
@@ -57,23 +60,36 @@ export class IdentityIndex {
     const rowIdentity: string[] = [];
     const rowSub: number[] = [];
     const means: Float32Array[] = [];
+    // True while index row i is template row i (single-template identities in template order):
+    // then the template matrix is the index matrix and nothing is copied.
+    let same = true;
     const subOpts = { maxSubCenters: opts.maxSubCenters, joinThreshold: opts.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 };
-    for (const id of [...byId.keys()].sort()) {
-      const rows = byId.get(id) as number[];
-      const embs = rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim));
-      const subCenters = clusterTemplates(embs, subOpts);
+    // Identities in order of their first template (the store's insertion order): deterministic, no sort.
+    for (const [id, rows] of byId) {
+      let subCenters: SubCenter[];
+      if (rows.length === 1) {
+        const r = rows[0] as number;
+        subCenters = [{ mean: t.matrix.subarray(r * t.dim, (r + 1) * t.dim), members: SINGLE, dominant: true, trusted: true }];
+        same &&= r === means.length;
+      } else {
+        subCenters = clusterTemplates(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), subOpts);
+        same = false;
+      }
       const indexRows: [number, number][] = [];
       identities.set(id, { id, rows, subCenters, indexRows });
-      subCenters.forEach((s, si) => {
-        if (!s.trusted) return;
+      subCenters.forEach((sc, si) => {
+        if (!sc.trusted) return;
         indexRows.push([means.length, si]);
         rowIdentity.push(id);
         rowSub.push(si);
-        means.push(s.mean);
+        means.push(sc.mean);
       });
     }
-    const matrix = new Float32Array(means.length * t.dim);
-    means.forEach((m, i) => matrix.set(m, i * t.dim));
+    let matrix = t.matrix;
+    if (!same || means.length * t.dim !== t.matrix.length) {
+      matrix = new Float32Array(means.length * t.dim);
+      means.forEach((m, i) => matrix.set(m, i * t.dim));
+    }
     const kind = opts.index === 'auto' ? (means.length >= opts.hnswThreshold ? 'hnsw' : 'exact') : opts.index;
     let vectors: VectorIndex;
     if (kind === 'hnsw') {
