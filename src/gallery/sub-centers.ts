@@ -23,7 +23,7 @@ export interface SubCenter {
   /** Indices of member templates in the input order. */
   readonly members: readonly number[];
   readonly dominant: boolean;
-  /** Whether it scores queries (dominant, or large enough; see {@link SubCenterOptions}). */
+  /** Whether it scores queries: among the K largest, and dominant or large enough (see {@link SubCenterOptions}). */
   readonly trusted: boolean;
 }
 
@@ -84,7 +84,7 @@ export function clusterTemplates(embeddings: readonly Float32Array[], opts: SubC
     mean: unitMean(embeddings, members),
     members,
     dominant: i === 0,
-    trusted: i === 0 || pruneAll || (i < opts.maxSubCenters && members.length >= opts.minSupport),
+    trusted: i < opts.maxSubCenters && (i === 0 || pruneAll || members.length >= opts.minSupport),
   }));
 }
 
