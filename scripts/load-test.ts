@@ -53,6 +53,20 @@ async function child(keysPath: string, workers: number, threads: number, queue: 
   process.stdout.write(`LISTENING ${server.url}\n`);
 }
 
+/** `[sum, count]` of a histogram series in the /metrics text. */
+function histogram(text: string, name: string, labels: string): [number, number] {
+  const sum = new RegExp(`^${name}_sum\\{${labels}\\} ([\\d.e+-]+)$`, 'm').exec(text);
+  const count = new RegExp(`^${name}_count\\{${labels}\\} (\\d+)$`, 'm').exec(text);
+  return [Number(sum?.[1] ?? 0), Number(count?.[1] ?? 0)];
+}
+
+/** Mean milliseconds of a histogram series between two scrapes. */
+function meanMsBetween(before: string, after: string, name: string, labels: string): number {
+  const [s0, c0] = histogram(before, name, labels);
+  const [s1, c1] = histogram(after, name, labels);
+  return c1 === c0 ? Number.NaN : Math.round(((s1 - s0) / (c1 - c0)) * 10_000) / 10;
+}
+
 async function rss(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m = /^arcface_process_resident_memory_bytes (\d+)$/m.exec(text);
@@ -111,6 +125,7 @@ async function main(): Promise<void> {
       if (r.status !== 200) throw new Error(`warm-up request answered ${r.status}: ${await r.text()}`);
     }
     const rssBefore = await rss(url);
+    const metricsBefore = await (await fetch(`${url}/metrics`)).text();
     const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
     const connections = Number(values.connections);
     const duration = Number(values.duration);
@@ -134,6 +149,7 @@ async function main(): Promise<void> {
     health.sort((a, b) => a - b);
     const pct = (p: number): number => Math.round((health[Math.min(health.length - 1, Math.floor(p * health.length))] ?? Number.NaN) * 10) / 10;
     const rssAfter = await rss(url);
+    const metricsAfter = await (await fetch(`${url}/metrics`)).text();
     const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([c, s]) => [c, s.count]));
     const fiveXx = Object.entries(codes).filter(([c]) => c.startsWith('5') && c !== '503').reduce((n, [, v]) => n + v, 0);
     const growth = (rssAfter - rssBefore) / rssBefore;
@@ -151,6 +167,10 @@ async function main(): Promise<void> {
       errors: result.errors,
       timeouts: result.timeouts,
       unexpected5xx: fiveXx,
+      perJobMs: {
+        workerRunMean: meanMsBetween(metricsBefore, metricsAfter, 'arcface_inference_duration_seconds', 'op="verify"'),
+        queueWaitMean: meanMsBetween(metricsBefore, metricsAfter, 'arcface_queue_wait_seconds', 'op="verify"'),
+      },
       healthzUnderLoadMs: { probes: health.length, p50: pct(0.5), p99: pct(0.99), max: pct(1) },
       rssBytes: { before: rssBefore, after: rssAfter, growthPercent: Math.round(growth * 1000) / 10 },
     };
