@@ -23,7 +23,7 @@ describe('resolveDetectorConfig', () => {
     assert.equal(c.scoreThreshold, 0.5);
     assert.equal(c.nmsIou, 0.4);
     assert.equal(c.inputSize, 640);
-    assert.equal(DETECTOR_DEFAULTS.yunet.scoreThreshold, 0.9);
+    assert.equal(DETECTOR_DEFAULTS.yunet.scoreThreshold, 0.8);
     assert.equal(DETECTOR_DEFAULTS.yunet.nmsIou, 0.3);
     const partial = { scoreThreshold: 0.7 };
     assert.equal(resolveDetectorConfig('yunet', partial).scoreThreshold, 0.7);
