@@ -22,7 +22,8 @@ function frame(title: string, xTitle: string, yTitle: string, body: string): str
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="17" font-weight="bold" ${FONT}>${esc(title)}</text>`,
+    // Long titles (model names) shrink rather than run off the canvas.
+    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="${title.length > 60 ? 13 : title.length > 48 ? 15 : 17}" font-weight="bold" ${FONT}>${esc(title)}</text>`,
     body,
     `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333" stroke-width="1"/>`,
     `<text x="${M.left + pw / 2}" y="${HEIGHT - 16}" text-anchor="middle" font-size="14" ${FONT}>${esc(xTitle)}</text>`,
@@ -141,9 +142,14 @@ export function histogramSvg(metrics: VerificationMetrics, subtitle = ''): strin
   if (marker !== undefined && marker.cosine !== null && marker.cosine >= x0 && marker.cosine <= x1) {
     const x = xOf(marker.cosine);
     parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" stroke="#333" stroke-dasharray="6 4" stroke-width="1.5"/>`);
-    parts.push(`<text x="${x + 6}" y="${M.top + 18}" font-size="12" ${FONT}>cos ${marker.cosine.toFixed(3)} (FAR ${marker.far.toExponential(0)})</text>`);
+    // Half-way down, clear of the legend in the top-left corner.
+    const label = `cos ${marker.cosine.toFixed(3)} (FAR ≤ ${marker.far.toExponential(0)})`;
+    const ly = M.top + ph / 2;
+    parts.push(`<rect x="${x + 3}" y="${ly - 13}" width="${label.length * 7}" height="18" fill="#ffffff" fill-opacity="0.85"/>`);
+    parts.push(`<text x="${x + 6}" y="${ly}" font-size="12" ${FONT}>${esc(label)}</text>`);
   }
   const lx = M.left + 14;
+  parts.push(`<rect x="${lx - 6}" y="${M.top + 6}" width="350" height="48" fill="#ffffff" fill-opacity="0.9"/>`);
   parts.push(`<rect x="${lx}" y="${M.top + 12}" width="14" height="14" fill="#2ca02c" fill-opacity="0.45" stroke="#2ca02c"/>`);
   parts.push(`<text x="${lx + 20}" y="${M.top + 24}" font-size="13" ${FONT}>genuine (same person), ${metrics.genuine} pairs</text>`);
   parts.push(`<rect x="${lx}" y="${M.top + 34}" width="14" height="14" fill="#d62728" fill-opacity="0.45" stroke="#d62728"/>`);

@@ -123,7 +123,7 @@ export async function evalLfw(ctx: CliContext, o: LfwOptions): Promise<EvalRepor
       counts: { items: r.images, noFace: r.noFace.length, noFaceItems: r.noFace, cachedItems: r.cachedImages },
       timing: { wallMs: performance.now() - t0, recognizerMs: r.timing.recognizerMs, recordedRecognizerMs: r.timing.recordedRecognizerMs },
     });
-    await finish(ctx, report, r.metrics, o.out, `LFW ${basename(resolve(o.data))} · ${o.detector} + ${o.recognizer}${o.flip === true ? ' · flip' : ''}`);
+    await finish(ctx, report, r.metrics, o.out, `${basename(resolve(o.data))} · ${o.detector} + ${o.recognizer}${o.flip === true ? ' · flip' : ''}`);
     return report;
   } finally {
     progress.done();
