@@ -110,7 +110,20 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${request.url.split('?')[0]}`)),
   );
+  const active = new Set<string>();
+  app.decorate('httpInFlight', () => active.size);
+  app.addHook('onRequest', async (request, reply) => {
+    active.add(request.id);
+    // 'close' comes once the response is sent or the client has gone, whichever is first.
+    reply.raw.once('close', () => active.delete(request.id));
+  });
+  // During a graceful close, answers to requests already in flight end their keep-alive connection, so close() does not wait out keepAliveTimeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     const type = String(reply.getHeader('content-type') ?? '');

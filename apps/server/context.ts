@@ -7,6 +7,10 @@ import type { RateLimiter } from './rate-limiter.js';
 import { ArcFaceError } from '../../src/core/index.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** HTTP requests received and neither answered nor abandoned by their client. */
+    httpInFlight(): number;
+  }
   interface FastifyContextConfig {
     /** Least scope a key needs for this route; `public` needs none. Routes under /v1 and /api default to `read`. */
     scope?: Scope | 'public';

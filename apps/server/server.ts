@@ -6,6 +6,9 @@ import { buildApp } from './app.js';
 import type { ServerOptions } from './options.js';
 import { startServices, type ServiceLocations } from './services.js';
 
+/** How often a closing server checks whether its last request has been answered (ms). */
+const CLOSE_SWEEP_MS = 50;
+
 /** Options of {@link serve}. */
 export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys'>, ServiceLocations {
   /** Interface to listen on; 127.0.0.1 unless you mean to expose the server. */
@@ -60,7 +63,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await app.close();
+      // Node keeps counting a connection as busy after its client abandoned a request; once no
+      // request is in flight, every remaining connection is closed rather than waited out.
+      const sweep = setInterval(() => {
+        if (app.httpInFlight() === 0) app.server.closeAllConnections();
+      }, CLOSE_SWEEP_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await services.close();
     })();
     return closing;
