@@ -12,6 +12,15 @@
  * --limit N samples N images evenly over each variant. --shard K/N takes every Nth image from the
  * Kth, so N processes share a long run; --summary writes the counts, --merge adds them up and prints
  * the tables. Data: shared/data/faces (ARCFACE_SHARED).
+ *
+ * Run of 2026-11-27 (4 shards, 1 thread each, shared 2-core machine), all 7,701 images per variant:
+ * found near the centre — deep-funneled: yunet-n, yunet-s, yunet-2023mar, scrfd-500m, scrfd-2.5g and
+ * retinaface-mnet025 100.00%; lfw (150²): all 100.00% (YuNet with score threshold 0.8; at OpenCV's 0.9
+ * YuNet-s and 2023mar found 99.66%/99.86%, YuNet-n 99.99%/99.92%). YuNet-n vs SCRFD-500M landmarks
+ * within 10% IOD: 48.5% (deep-funneled), 46.1% (lfw); 98% of images agree within 21% IOD. The two models
+ * place the nose and mouth corners differently and YuNet-n's points are noisy (it agrees with its own
+ * mirror-image run on ~83% of faces); score-weighted voting raised agreement from ~30%, `--flip-test`
+ * raises it to ~61% (1,000-image sample), `--enlarge` to ~54%, at 2–3× the cost.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
