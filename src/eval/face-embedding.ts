@@ -27,12 +27,13 @@ export interface EvalRecognizer {
  * Side of the fallback face square as a fraction of the shorter image side. It is the median
  * ratio (side of the square the 112 template maps to / image side) of faces that yunet-n finds in
  * LFW, measured with `npx tsx scripts/lfw-eval.ts --measure-fallback` on the first image of 400
- * people: 0.516 in 250×250 deep-funneled LFW, 0.518 in the 150×150 originals. LFW images are centred
+ * people (first image of each, names sorted): 0.512 in 250×250 deep-funneled LFW, 0.514 in the
+ * 150×150 originals (0.516 / 0.518 on another 400-people sample); 0.52 rounds these. LFW images are centred
  * on the face by construction (Viola-Jones crops), so a fixed central square is a sound guess.
  */
 export const FALLBACK_FACE_FRACTION = 0.52;
 
-/** Vertical centre of the fallback square as a fraction of the height (median 0.469 / 0.468, same measurement). */
+/** Vertical centre of the fallback square as a fraction of the height (median 0.469 in both variants, same measurement). */
 export const FALLBACK_CENTRE_Y = 0.47;
 
 /** Names the fallback method in reports and in the cache key (change it when the method changes). */
