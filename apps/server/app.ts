@@ -13,7 +13,7 @@ import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
 import { sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
-import { resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
@@ -21,7 +21,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
-import { InferencePool } from './worker-pool.js';
+import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
 export interface BuildAppOptions extends ServerOptions {
@@ -67,16 +67,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const metrics = new ServerMetrics();
   const engine =
     options.engine ??
-    InferencePool.start({
-      workers: opts.workers,
-      queueSize: opts.queueSize,
-      timeoutMs: opts.requestTimeoutMs,
-      intraOpThreads: opts.intraOpThreads,
-      detector: opts.detector,
-      recognizer: opts.recognizer,
-      locations: opts.locations,
-      threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
-    });
+    InferencePool.start(poolOptionsFrom(opts));
   const unsubscribe = engine.subscribe({
     onJob: (op, wait, run) => metrics.observeInference(op, wait, run),
     onReject: (reason) => metrics.countRejected(reason),

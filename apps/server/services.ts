@@ -3,8 +3,8 @@ import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
 import { KeyStore } from './key-store.js';
-import { resolveServerOptions, SERVER_DEFAULTS, type ServerOptions } from './options.js';
-import { InferencePool } from './worker-pool.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
+import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Where the server's state lives. */
 export interface ServiceLocations {
@@ -35,16 +35,7 @@ export interface Services {
  */
 export async function startServices(options: Omit<ServerOptions, 'gallery' | 'keys'>, where: ServiceLocations): Promise<Services> {
   const opts = resolveServerOptions({ ...options, auth: false });
-  const engine = InferencePool.start({
-    workers: opts.workers,
-    queueSize: opts.queueSize,
-    timeoutMs: opts.requestTimeoutMs,
-    intraOpThreads: opts.intraOpThreads,
-    detector: opts.detector,
-    recognizer: opts.recognizer,
-    locations: opts.locations,
-    threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
-  });
+  const engine = InferencePool.start(poolOptionsFrom(opts));
   let gallery: GalleryPort | undefined;
   let keys: KeyStore | undefined;
   try {

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../src/core/index.js';
 import type { EngineInfo, EngineListener, InferenceEngine, InferenceJob, JobResults } from './engine.js';
 import type { WireError } from './inference-jobs.js';
+import { SERVER_DEFAULTS, type ResolvedServerOptions } from './options.js';
 import { spawnInferenceWorker, type WorkerMessage } from './worker-spawn.js';
 
 /** What each worker is started with. */
@@ -21,6 +22,26 @@ export interface PoolOptions extends WorkerConfig {
   readonly queueSize: number;
   /** Queue wait plus run time allowed per job before TIMEOUT. */
   readonly timeoutMs: number;
+}
+
+/**
+ * The pool configuration that resolved server options ask for: one place, for the app and for
+ * `arcface serve`'s start-up services alike.
+ *
+ * @example
+ * InferencePool.start(poolOptionsFrom(resolveServerOptions({ workers: 2 })))
+ */
+export function poolOptionsFrom(opts: ResolvedServerOptions): PoolOptions {
+  return {
+    workers: opts.workers,
+    queueSize: opts.queueSize,
+    timeoutMs: opts.requestTimeoutMs,
+    intraOpThreads: opts.intraOpThreads,
+    detector: opts.detector,
+    recognizer: opts.recognizer,
+    locations: opts.locations,
+    threshold: opts.threshold ?? SERVER_DEFAULTS.fallbackThreshold,
+  };
 }
 
 interface Pending {
