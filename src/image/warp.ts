@@ -34,13 +34,31 @@ export function warpAffine(src: RgbImage, m: Affine2x3, width: number, height: n
   const sw = src.width;
   const sh = src.height;
   const s = src.data;
+  const stride = sw * 3;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const sx = a * x + b * y + c;
-      const sy = d * x + e * y + f;
+    let sx = b * y + c;
+    let sy = e * y + f;
+    let o = y * width * 3;
+    for (let x = 0; x < width; x++, sx += a, sy += d, o += 3) {
+      if (sx >= 0 && sy >= 0 && sx < sw - 1 && sy < sh - 1) {
+        // Interior: all four neighbours exist (the common case, without per-sample bounds checks).
+        const x0 = sx | 0;
+        const y0 = sy | 0;
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const w00 = (1 - fx) * (1 - fy);
+        const w01 = fx * (1 - fy);
+        const w10 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        const p = y0 * stride + x0 * 3;
+        const q = p + stride;
+        out[o] = w00 * (s[p] as number) + w01 * (s[p + 3] as number) + w10 * (s[q] as number) + w11 * (s[q + 3] as number) + 0.5;
+        out[o + 1] = w00 * (s[p + 1] as number) + w01 * (s[p + 4] as number) + w10 * (s[q + 1] as number) + w11 * (s[q + 4] as number) + 0.5;
+        out[o + 2] = w00 * (s[p + 2] as number) + w01 * (s[p + 5] as number) + w10 * (s[q + 2] as number) + w11 * (s[q + 5] as number) + 0.5;
+        continue;
+      }
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
-      const o = (y * width + x) * 3;
       if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) continue;
       const fx = sx - x0;
       const fy = sy - y0;
@@ -52,17 +70,15 @@ export function warpAffine(src: RgbImage, m: Affine2x3, width: number, height: n
       const in1 = y0 + 1 < sh;
       const inL = x0 >= 0;
       const inR = x0 + 1 < sw;
-      const p00 = (y0 * sw + x0) * 3;
-      const p01 = p00 + 3;
-      const p10 = p00 + sw * 3;
-      const p11 = p10 + 3;
+      const p00 = y0 * stride + x0 * 3;
+      const p10 = p00 + stride;
       for (let ch = 0; ch < 3; ch++) {
-        let v = 0;
+        let v = 0.5;
         if (in0 && inL) v += w00 * (s[p00 + ch] as number);
-        if (in0 && inR) v += w01 * (s[p01 + ch] as number);
+        if (in0 && inR) v += w01 * (s[p00 + 3 + ch] as number);
         if (in1 && inL) v += w10 * (s[p10 + ch] as number);
-        if (in1 && inR) v += w11 * (s[p11 + ch] as number);
-        out[o + ch] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+        if (in1 && inR) v += w11 * (s[p10 + 3 + ch] as number);
+        out[o + ch] = v > 255 ? 255 : v;
       }
     }
   }

@@ -49,6 +49,9 @@ export class ModelSession {
       graphOptimizationLevel: 'all',
       executionProviders: [...opts.executionProviders],
       logSeverityLevel: opts.logSeverityLevel,
+      // Idle intra-op threads sleep instead of spinning: the detector and recogniser sessions take
+      // turns on the same cores, and a spinning idle pool steals CPU from the session that runs next.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     const label = typeof source === 'string' ? source : `${source.length} bytes`;
     try {
