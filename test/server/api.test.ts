@@ -15,14 +15,8 @@ before(async () => {
 });
 after(async () => srv.close());
 
-function key(scope: 'read' | 'write' | 'admin'): Record<string, string> {
-  return { 'x-api-key': srv.keys[scope] };
-}
-
-async function postImages(url: string, files: Record<string, Buffer | Buffer[]>, scope: 'read' | 'write' = 'read') {
-  const mp = await multipart(files);
-  return app.inject({ method: 'POST', url, payload: mp.payload, headers: { ...mp.headers, ...key(scope) } });
-}
+const key = (scope: 'read' | 'write' | 'admin'): Record<string, string> => srv.key(scope);
+const postImages = (url: string, files: Record<string, Buffer | Buffer[]>, scope: 'read' | 'write' = 'read') => srv.postImages(url, files, scope);
 
 describe('public routes', () => {
   it('answers /healthz, /readyz with the loaded model and the gallery size', async () => {

@@ -7,7 +7,7 @@ import type { Scope } from '../../apps/server/key-store.js';
 import { startServices, type Services } from '../../apps/server/services.js';
 import type { ServerOptions } from '../../apps/server/options.js';
 import { sharedDir, sharedPath } from '../helpers/shared.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 /** Model locations for tests: the shared models folder, an empty scratch home. */
 export function testLocations(): { home: string; dirs: string[] } {
@@ -46,6 +46,10 @@ export interface TestServer {
   readonly keys: Record<Scope, string>;
   /** Another app on the same services with other options (limits), closed with the server. */
   variant(options: Partial<BuildAppOptions>): Promise<FastifyInstance>;
+  /** The `x-api-key` header of this server's key with `scope`. */
+  key(scope: Scope): Record<string, string>;
+  /** POSTs images as a multipart form to `app` with a key of `scope` (default `read`). */
+  postImages(url: string, files: Record<string, Buffer | Buffer[]>, scope?: 'read' | 'write'): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,11 @@ export async function startTestServer(options: Omit<ServerOptions, 'gallery' | '
       const v = await buildApp({ ...base, ...extra });
       variants.push(v);
       return v;
+    },
+    key: (scope) => ({ 'x-api-key': keys[scope] }),
+    async postImages(url, files, scope = 'read') {
+      const mp = await multipart(files);
+      return app.inject({ method: 'POST', url, payload: mp.payload, headers: { ...mp.headers, 'x-api-key': keys[scope] } });
     },
     async close() {
       for (const v of variants) await v.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { lfw, multipart, noFacePng, startTestServer, type TestServer } from './helpers.js';
+import { lfw, noFacePng, startTestServer, type TestServer } from './helpers.js';
 
 let srv: TestServer;
 let app: FastifyInstance;
@@ -18,14 +18,8 @@ before(async () => {
 });
 after(async () => srv.close());
 
-function key(scope: 'read' | 'write' | 'admin'): Record<string, string> {
-  return { 'x-api-key': srv.keys[scope] };
-}
-
-async function postImages(url: string, files: Record<string, Buffer | Buffer[]>, scope: 'read' | 'write' = 'read') {
-  const mp = await multipart(files);
-  return app.inject({ method: 'POST', url, payload: mp.payload, headers: { ...mp.headers, ...key(scope) } });
-}
+const key = (scope: 'read' | 'write' | 'admin'): Record<string, string> => srv.key(scope);
+const postImages = (url: string, files: Record<string, Buffer | Buffer[]>, scope: 'read' | 'write' = 'read') => srv.postImages(url, files, scope);
 
 describe('subjects, enrolment and identification', () => {
   it('creates, enrols, lists, identifies, audits, renames and deletes', async () => {
