@@ -1,3 +1,4 @@
+import { KERNEL, ScanThreads, defaultScanThreads, type KernelArgs, type KernelId } from './scan-threads.js';
 import { createSimdKernels, type SimdKernels } from './simd-kernels.js';
 import { TopK, type Neighbour } from './top-k.js';
 import type { VectorIndex } from './vector-index.js';
@@ -16,7 +17,24 @@ export interface FlatIndexOptions {
   readonly rerank: number;
   /** Use the WebAssembly SIMD kernels when available (default true; false forces the JS loops). */
   readonly simd?: boolean;
+  /**
+   * Threads that share each scan (default: every core, at most 8). Only SIMD scans of at least
+   * {@link PARALLEL_MIN_VALUES} values are split; results are the same for any count.
+   */
+  readonly threads?: number;
 }
+
+/** An index whose rows are being written in place; see {@link FlatIndex.allocate}. */
+export interface PendingFlatIndex {
+  readonly kind: 'exact' | 'int8';
+  /** The index's own float32 rows (zeroed), to fill before {@link finish}. */
+  readonly matrix: Float32Array;
+  /** Quantises (int8), starts the scan threads and returns the index; later calls return the same one. */
+  finish(): FlatIndex;
+}
+
+/** Matrix values (rows × dim) from which a scan is split across threads: below, waking them costs more than it saves. */
+export const PARALLEL_MIN_VALUES = 1 << 21;
 
 interface Layout {
   readonly kernels: SimdKernels | null;
@@ -26,7 +44,9 @@ interface Layout {
   readonly iscores: Int32Array;
   readonly matrix: Float32Array;
   readonly qmatrix: Int8Array | null;
-  readonly offsets: { readonly qf: number; readonly qi: number; readonly scores: number; readonly matrix: number; readonly qmatrix: number };
+  /** Inverse int8 scale per row (value ≈ q × inverse). */
+  readonly invScale: Float32Array | null;
+  readonly offsets: { readonly qf: number; readonly qi: number; readonly scores: number; readonly matrix: number; readonly qmatrix: number; readonly invScale: number };
 }
 
 /**
@@ -44,29 +64,55 @@ export class FlatIndex implements VectorIndex {
   readonly rows: number;
   readonly dim: number;
   private readonly l: Layout;
-  private readonly invScale: Float32Array | null;
   private readonly rerank: number;
+  /** Workers sharing the scans, or null for one thread. */
+  private readonly pool: ScanThreads | null;
 
-  private constructor(kind: 'exact' | 'int8', rows: number, dim: number, l: Layout, invScale: Float32Array | null, rerank: number) {
+  private constructor(kind: 'exact' | 'int8', rows: number, dim: number, l: Layout, rerank: number, pool: ScanThreads | null) {
     this.kind = kind;
     this.rows = rows;
     this.dim = dim;
     this.l = l;
-    this.invScale = invScale;
     this.rerank = rerank;
+    this.pool = pool;
   }
 
   /** Copies `matrix` (rows × dim) into the index. */
   static build(matrix: Float32Array, dim: number, opts: FlatIndexOptions): FlatIndex {
-    const rows = Math.floor(matrix.length / dim);
-    const l = layout(rows, dim, opts.int8, opts.simd !== false);
-    l.matrix.set(matrix.subarray(0, rows * dim));
-    let invScale: Float32Array | null = null;
-    if (l.qmatrix !== null) {
-      invScale = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) invScale[r] = quantise(l.matrix, r * dim, dim, l.qmatrix);
-    }
-    return new FlatIndex(opts.int8 ? 'int8' : 'exact', rows, dim, l, invScale, Math.max(1, opts.rerank));
+    const pending = FlatIndex.allocate(Math.floor(matrix.length / dim), dim, opts);
+    pending.matrix.set(matrix.subarray(0, pending.matrix.length));
+    return pending.finish();
+  }
+
+  /**
+   * Reserves an index of `rows` rows whose float32 matrix the caller fills in place (a store loads
+   * straight into it), then {@link PendingFlatIndex.finish} makes it searchable without a copy.
+   *
+   * @example
+   * const p = FlatIndex.allocate(2, 512, { int8: false, rerank: 0 })
+   * p.matrix.set(rows)
+   * const idx = p.finish()
+   */
+  static allocate(rows: number, dim: number, opts: FlatIndexOptions): PendingFlatIndex {
+    const threads = rows * dim >= PARALLEL_MIN_VALUES ? Math.max(1, Math.floor(opts.threads ?? defaultScanThreads())) : 1;
+    const l = layout(rows, dim, opts.int8, opts.simd !== false, threads > 1);
+    let done: FlatIndex | null = null;
+    return {
+      kind: opts.int8 ? 'int8' : 'exact',
+      matrix: l.matrix,
+      finish: () => {
+        if (done !== null) return done;
+        const pool = l.kernels === null ? null : ScanThreads.start(l.kernels, threads);
+        done = new FlatIndex(opts.int8 ? 'int8' : 'exact', rows, dim, l, Math.max(1, opts.rerank), pool);
+        if (l.qmatrix !== null) done.quantiseRows();
+        return done;
+      },
+    };
+  }
+
+  /** Threads that share each scan (1 when the scans are not split). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
   }
 
   search(query: Float32Array, k: number): Neighbour[] {
@@ -103,26 +149,67 @@ export class FlatIndex implements VectorIndex {
     return dotAt(query, matrix, row * this.dim, this.dim);
   }
 
+  /** The int8 copy and each row's inverse scale (views; do not modify), or null for an exact index. */
+  int8Rows(): { readonly q: Int8Array; readonly invScale: Float32Array } | null {
+    const { qmatrix, invScale } = this.l;
+    return qmatrix === null || invScale === null ? null : { q: qmatrix, invScale };
+  }
+
   /** The stored row (a view; do not modify). */
   row(r: number): Float32Array {
     return this.l.matrix.subarray(r * this.dim, (r + 1) * this.dim);
   }
 
   memoryBytes(): number {
-    const { kernels, matrix, qmatrix, scores } = this.l;
-    if (kernels !== null) return kernels.memory.buffer.byteLength + (this.invScale?.byteLength ?? 0);
-    return matrix.byteLength + (qmatrix?.byteLength ?? 0) + scores.byteLength + (this.invScale?.byteLength ?? 0);
+    const { kernels, matrix, qmatrix, scores, invScale } = this.l;
+    if (kernels !== null) return kernels.memory.buffer.byteLength;
+    return matrix.byteLength + (qmatrix?.byteLength ?? 0) + scores.byteLength + (invScale?.byteLength ?? 0);
   }
 
   dispose(): void {
-    // Memory is released with the object; nothing native is held.
+    // The memory is released with the object; only the scan threads need stopping.
+    this.pool?.dispose();
+  }
+
+  /**
+   * Runs a kernel over all rows, split into contiguous row ranges, one per thread. `part(start, n)`
+   * gives the arguments for rows [start, start + n).
+   */
+  private runRows(kernels: SimdKernels, kernel: KernelId, part: (start: number, n: number) => KernelArgs): void {
+    const fn = kernel === KERNEL.f32 ? kernels.f32 : kernel === KERNEL.i8 ? kernels.i8 : kernels.q8;
+    const call = (a: KernelArgs): void => fn(a[0], a[1], a[2], a[3], a[4]);
+    if (this.pool === null) {
+      call(part(0, this.rows));
+      return;
+    }
+    const n = this.pool.threads;
+    const parts: KernelArgs[] = [];
+    for (let t = 0; t < n; t++) {
+      const start = Math.floor((this.rows * t) / n);
+      const end = Math.floor((this.rows * (t + 1)) / n);
+      if (end > start) parts.push(part(start, end - start));
+    }
+    this.pool.run(kernel, parts, call);
+  }
+
+  /** Fills the int8 copy and its inverse scales from the float32 rows. */
+  private quantiseRows(): void {
+    const { kernels, matrix, qmatrix, invScale, offsets } = this.l;
+    const dim = this.dim;
+    if (qmatrix === null || invScale === null) return;
+    if (kernels !== null) {
+      this.runRows(kernels, KERNEL.q8, (start, n) => [offsets.matrix + start * dim * 4, n, dim, offsets.qmatrix + start * dim, offsets.invScale + start * 4]);
+      return;
+    }
+    for (let r = 0; r < this.rows; r++) invScale[r] = quantise(matrix, r * dim, dim, qmatrix);
   }
 
   private scanExact(query: Float32Array): void {
     const { kernels, qf, scores, matrix, offsets } = this.l;
     if (kernels !== null) {
       qf.set(query);
-      kernels.f32(offsets.qf, offsets.matrix, this.rows, this.dim, offsets.scores);
+      const dim = this.dim;
+      this.runRows(kernels, KERNEL.f32, (start, n) => [offsets.qf, offsets.matrix + start * dim * 4, n, dim, offsets.scores + start * 4]);
       return;
     }
     for (let r = 0; r < this.rows; r++) scores[r] = dotAt(query, matrix, r * this.dim, this.dim);
@@ -131,9 +218,10 @@ export class FlatIndex implements VectorIndex {
   private scanInt8(query: Float32Array, depth: number): Neighbour[] {
     const { kernels, qi, iscores, qmatrix, offsets } = this.l;
     const qInv = quantise(query, 0, this.dim, qi);
-    const inv = this.invScale as Float32Array;
+    const inv = this.l.invScale as Float32Array;
     if (kernels !== null) {
-      kernels.i8(offsets.qi, offsets.qmatrix, this.rows, this.dim, offsets.scores);
+      const dim = this.dim;
+      this.runRows(kernels, KERNEL.i8, (start, n) => [offsets.qi, offsets.qmatrix + start * dim, n, dim, offsets.scores + start * 4]);
     } else {
       const m = qmatrix as Int8Array;
       for (let r = 0; r < this.rows; r++) iscores[r] = dotInt8(qi, m, r * this.dim, this.dim);
@@ -147,13 +235,14 @@ export class FlatIndex implements VectorIndex {
   }
 }
 
-function layout(rows: number, dim: number, int8: boolean, simd: boolean): Layout {
-  const offsets = { qf: 0, qi: align(dim * 4), scores: 0, matrix: 0, qmatrix: 0 };
+function layout(rows: number, dim: number, int8: boolean, simd: boolean, shared: boolean): Layout {
+  const offsets = { qf: 0, qi: align(dim * 4), scores: 0, invScale: 0, matrix: 0, qmatrix: 0 };
   offsets.scores = offsets.qi + align(dim);
-  offsets.matrix = offsets.scores + align(Math.max(rows, 1) * 4);
+  offsets.invScale = offsets.scores + align(Math.max(rows, 1) * 4);
+  offsets.matrix = offsets.invScale + (int8 ? align(rows * 4) : 0);
   offsets.qmatrix = offsets.matrix + align(rows * dim * 4);
   const total = offsets.qmatrix + (int8 ? align(rows * dim) : 0);
-  const kernels = simd && dim % ALIGN === 0 ? createSimdKernels(total) : null;
+  const kernels = simd && dim % ALIGN === 0 ? createSimdKernels(total, { shared }) : null;
   if (kernels !== null) {
     const buf = kernels.memory.buffer;
     return {
@@ -164,6 +253,7 @@ function layout(rows: number, dim: number, int8: boolean, simd: boolean): Layout
       iscores: new Int32Array(buf, offsets.scores, Math.max(rows, 1)),
       matrix: new Float32Array(buf, offsets.matrix, rows * dim),
       qmatrix: int8 ? new Int8Array(buf, offsets.qmatrix, rows * dim) : null,
+      invScale: int8 ? new Float32Array(buf, offsets.invScale, rows) : null,
       offsets,
     };
   }
@@ -176,6 +266,7 @@ function layout(rows: number, dim: number, int8: boolean, simd: boolean): Layout
     iscores: new Int32Array(scoreBuf),
     matrix: new Float32Array(rows * dim),
     qmatrix: int8 ? new Int8Array(rows * dim) : null,
+    invScale: int8 ? new Float32Array(rows) : null,
     offsets,
   };
 }

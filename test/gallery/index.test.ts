@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FlatIndex, HnswIndex, TopK } from '../../src/gallery/index.js';
+import { ArcFaceError } from '../../src/core/index.js';
+import { FlatIndex, HnswIndex, PARALLEL_MIN_VALUES, TopK } from '../../src/gallery/index.js';
 import { testOutputDir } from '../helpers/shared.js';
 import { bruteForce, near, randomMatrix, rng } from './synthetic.js';
 
@@ -58,6 +59,71 @@ describe('FlatIndex', () => {
     const small = FlatIndex.build(randomMatrix(3, 4, 12), 12, { int8: true, rerank: 8 });
     assert.equal(small.search(new Float32Array(12).fill(1 / Math.sqrt(12)), 10).length, 4);
     assert.deepEqual(FlatIndex.build(new Float32Array(0), DIM, { int8: false, rerank: 0 }).search(qs[0] as Float32Array, 5), []);
+  });
+});
+
+describe('FlatIndex across threads', () => {
+  // 6,000 × 512 values is above PARALLEL_MIN_VALUES, so scans and quantisation are split.
+  const rows = 6000;
+  const matrix = randomMatrix(7, rows, DIM);
+  matrix.fill(0, 5 * DIM, 6 * DIM); // an all-zero row must quantise to zeros, not NaN
+  const qs = queries(matrix, 12, 8);
+
+  it('is large enough to be split, and splits', () => {
+    assert.ok(rows * DIM >= PARALLEL_MIN_VALUES);
+    const idx = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 2 });
+    assert.equal(idx.threads, 2);
+    assert.equal(FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 1 }).threads, 1);
+    idx.dispose();
+    assert.throws(() => idx.search(qs[0] as Float32Array, 3), (e: unknown) => e instanceof ArcFaceError && e.code === 'INTERNAL');
+  });
+
+  it('gives the single-thread results, scores and all, for exact and int8 scans', () => {
+    const one = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 1 });
+    const two = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 2 });
+    const three = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 3 });
+    const js = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, simd: false });
+    for (const q of qs) {
+      const want = one.exactSearch(q, 10);
+      assert.deepEqual(two.exactSearch(q, 10), want);
+      assert.deepEqual(three.exactSearch(q, 10), want);
+      assert.deepEqual(two.search(q, 10), want);
+      assert.deepEqual(three.search(q, 10), want);
+      assert.deepEqual(js.search(q, 10).map((h) => h.row), want.map((h) => h.row));
+    }
+    for (const i of [one, two, three, js]) i.dispose();
+  });
+
+  it('the SIMD quantiser agrees with the JavaScript one within one step, with the same scales', () => {
+    const simd = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 2 });
+    const js = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, simd: false });
+    const a = simd.int8Rows() as { q: Int8Array; invScale: Float32Array };
+    const b = js.int8Rows() as { q: Int8Array; invScale: Float32Array };
+    let differ = 0;
+    for (let i = 0; i < a.q.length; i++) {
+      const d = Math.abs((a.q[i] as number) - (b.q[i] as number));
+      assert.ok(d <= 1, `value ${i}: ${a.q[i]} vs ${b.q[i]}`);
+      differ += d;
+    }
+    // Differences come only from ties and float32 vs float64 products: a tiny fraction.
+    assert.ok(differ < a.q.length * 1e-3, `${differ} values differ`);
+    for (let r = 0; r < rows; r++) assert.ok(Math.abs((a.invScale[r] as number) - (b.invScale[r] as number)) <= 1e-7 * (b.invScale[r] as number));
+    assert.equal(a.invScale[5], 0);
+    assert.ok(a.q.subarray(5 * DIM, 6 * DIM).every((v) => v === 0));
+    simd.dispose();
+    js.dispose();
+  });
+
+  it('an index filled in place equals one built by copying', () => {
+    const pending = FlatIndex.allocate(rows, DIM, { int8: true, rerank: 64 });
+    assert.ok(pending.matrix.every((v) => v === 0));
+    pending.matrix.set(matrix);
+    const inPlace = pending.finish();
+    assert.equal(pending.finish(), inPlace);
+    const copied = FlatIndex.build(matrix, DIM, { int8: true, rerank: 64 });
+    for (const q of qs) assert.deepEqual(inPlace.search(q, 5), copied.search(q, 5));
+    inPlace.dispose();
+    copied.dispose();
   });
 });
 
