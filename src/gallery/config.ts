@@ -34,6 +34,11 @@ export interface GalleryOptions {
   readonly joinThreshold?: number;
   /** Open read-only (SQLite). */
   readonly readonly?: boolean;
+  /**
+   * Templates from which a SQLite gallery keeps a binary snapshot of its matrix beside the file
+   * (`<file>.matrix`), read at open instead of the rows while the gallery is unchanged.
+   */
+  readonly snapshotMinRows?: number;
 }
 
 /** Resolved options: the model is known, the threshold may still be per call. */
@@ -63,6 +68,7 @@ export const GALLERY_DEFAULTS = Object.freeze({
   hnswEfSearch: 128,
   maxSubCenters: 3,
   readonly: false,
+  snapshotMinRows: 50_000,
 });
 
 /**
@@ -104,6 +110,7 @@ export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly f
       maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
       joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
       readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
+      snapshotMinRows: assertInteger('snapshotMinRows', o.snapshotMinRows ?? GALLERY_DEFAULTS.snapshotMinRows, 1, 2 ** 31),
     });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });

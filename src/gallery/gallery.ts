@@ -38,7 +38,8 @@ export class Gallery {
   private constructor(store: GalleryStore, options: ResolvedGalleryOptions) {
     this.store = store;
     this.options = options;
-    this.cache = new GalleryIndexCache(store, options, store.kind === 'sqlite' ? `${store.location}.hnsw` : null);
+    const local = store.kind === 'sqlite';
+    this.cache = new GalleryIndexCache(store, options, { hnsw: local ? `${store.location}.hnsw` : null, snapshot: local ? `${store.location}.matrix` : null });
   }
 
   /** Wraps an opened store; its recorded model must match `options`. */
@@ -208,6 +209,7 @@ export class Gallery {
   }
 
   async close(): Promise<void> {
+    await this.cache.flush();
     this.cache.dispose();
     await this.store.close();
   }

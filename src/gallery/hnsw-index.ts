@@ -55,9 +55,11 @@ export class HnswIndex implements VectorIndex {
     this.origin = origin;
   }
 
-  /** Builds a graph over `matrix` (rows × dim). */
-  static build(matrix: Float32Array, dim: number, opts: HnswOptions): HnswIndex {
-    const flat = FlatIndex.build(matrix, dim, { int8: false, rerank: 0 });
+  /**
+   * Builds a graph over `matrix` (rows × dim). `flat`, an exact index already holding these rows,
+   * is used for re-scoring instead of a copy.
+   */
+  static build(matrix: Float32Array, dim: number, opts: HnswOptions, flat = FlatIndex.build(matrix, dim, { int8: false, rerank: 0 })): HnswIndex {
     const graph = new hnswlib.HierarchicalNSW('ip', dim);
     graph.initIndex({ maxElements: Math.max(flat.rows, 1), m: opts.m, efConstruction: opts.efConstruction, randomSeed: opts.seed });
     const point = new Array<number>(dim);
@@ -74,7 +76,7 @@ export class HnswIndex implements VectorIndex {
    * Loads the graph at `path` when its sidecar `path.json` holds `key`; otherwise builds one and
    * writes it (through a temporary file and a rename, so a crash never leaves a torn index).
    */
-  static loadOrBuild(path: string, key: HnswKey, matrix: Float32Array, opts: HnswOptions): HnswIndex {
+  static loadOrBuild(path: string, key: HnswKey, matrix: Float32Array, opts: HnswOptions, flat?: FlatIndex): HnswIndex {
     const metaPath = `${path}.json`;
     if (existsSync(path) && existsSync(metaPath)) {
       try {
@@ -84,14 +86,14 @@ export class HnswIndex implements VectorIndex {
           graph.readIndexSync(path);
           if (graph.getCurrentCount() === key.rows) {
             graph.setEf(opts.efSearch);
-            return new HnswIndex(graph, FlatIndex.build(matrix, key.dim, { int8: false, rerank: 0 }), 'loaded');
+            return new HnswIndex(graph, flat ?? FlatIndex.build(matrix, key.dim, { int8: false, rerank: 0 }), 'loaded');
           }
         }
       } catch {
         // An unreadable or foreign sidecar is a stale cache: rebuild below.
       }
     }
-    const idx = HnswIndex.build(matrix, key.dim, opts);
+    const idx = HnswIndex.build(matrix, key.dim, opts, flat);
     const tmp = `${path}.tmp-${process.pid}`;
     try {
       idx.graph.writeIndexSync(tmp);

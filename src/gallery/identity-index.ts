@@ -1,4 +1,4 @@
-import { FlatIndex } from './flat-index.js';
+import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
 import { HnswIndex } from './hnsw-index.js';
 import type { ResolvedGalleryOptions } from './config.js';
 import type { TemplateMatrix } from './store.js';
@@ -40,7 +40,7 @@ export class IdentityIndex {
   readonly rowIdentity: readonly string[];
   readonly rowSubCenter: Int32Array;
 
-  private constructor(t: TemplateMatrix, ids: Map<string, IdentityModel>, vectors: VectorIndex, rowIdentity: string[], rowSub: Int32Array) {
+  private constructor(t: TemplateMatrix, ids: ReadonlyMap<string, IdentityModel>, vectors: VectorIndex, rowIdentity: readonly string[], rowSub: Int32Array) {
     this.templates = t;
     this.identities = ids;
     this.vectors = vectors;
@@ -48,8 +48,30 @@ export class IdentityIndex {
     this.rowSubCenter = rowSub;
   }
 
-  /** Clusters every identity and builds the index chosen by `opts.index` (and size for `auto`). */
-  static build(t: TemplateMatrix, opts: ResolvedGalleryOptions, hnsw: HnswPersistence | null): IdentityIndex {
+  /**
+   * Clusters every identity and builds the index chosen by `opts.index` (and size for `auto`).
+   * When `pending` holds `t.matrix` and every identity is one template, the index is finished in
+   * place rather than copied.
+   */
+  static build(t: TemplateMatrix, opts: ResolvedGalleryOptions, hnsw: HnswPersistence | null, pending: PendingFlatIndex | null = null): IdentityIndex {
+    // First row of each identity; a second row sends the build down the general path.
+    const firstRow = new Map<string, number>();
+    const ids = t.identityIds;
+    let singles = true;
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r] as string;
+      if (firstRow.has(id)) {
+        singles = false;
+        break;
+      }
+      firstRow.set(id, r);
+    }
+    if (singles) {
+      // One template per identity (typical of large galleries): index row = template row, one
+      // trusted sub-centre each, identity models made on demand.
+      const vectors = IdentityIndex.vectorIndex(t.matrix, t.dim, opts, hnsw, pending);
+      return new IdentityIndex(t, new SingleTemplateIdentities(t, firstRow), vectors, ids, new Int32Array(ids.length));
+    }
     const byId = new Map<string, number[]>();
     t.identityIds.forEach((id, r) => {
       const list = byId.get(id);
@@ -90,19 +112,23 @@ export class IdentityIndex {
       matrix = new Float32Array(means.length * t.dim);
       means.forEach((m, i) => matrix.set(m, i * t.dim));
     }
-    const kind = opts.index === 'auto' ? (means.length >= opts.hnswThreshold ? 'hnsw' : 'exact') : opts.index;
-    let vectors: VectorIndex;
-    if (kind === 'hnsw') {
-      const hopts = { m: opts.hnswM, efConstruction: opts.hnswEfConstruction, efSearch: opts.hnswEfSearch, seed: 100 };
-      vectors = hnsw === null
-        ? HnswIndex.build(matrix, t.dim, hopts)
-        : HnswIndex.loadOrBuild(hnsw.path, {
-          generation: hnsw.generation, rows: means.length, dim: t.dim, fingerprint: opts.fingerprint, m: opts.hnswM, efConstruction: opts.hnswEfConstruction,
-        }, matrix, hopts);
-    } else {
-      vectors = FlatIndex.build(matrix, t.dim, { int8: kind === 'int8', rerank: opts.int8Rerank });
-    }
+    const vectors = IdentityIndex.vectorIndex(matrix, t.dim, opts, hnsw, pending);
     return new IdentityIndex(t, identities, vectors, rowIdentity, Int32Array.from(rowSub));
+  }
+
+  /** The vector index over `matrix` (the sub-centre rows), finished in place when `pending` holds it. */
+  private static vectorIndex(matrix: Float32Array, dim: number, opts: ResolvedGalleryOptions, hnsw: HnswPersistence | null, pending: PendingFlatIndex | null): VectorIndex {
+    const rows = matrix.length / dim;
+    const kind = opts.index === 'auto' ? (rows >= opts.hnswThreshold ? 'hnsw' : 'exact') : opts.index;
+    const flatKind = kind === 'int8' ? 'int8' : 'exact';
+    const inPlace = pending !== null && pending.matrix === matrix && pending.kind === flatKind ? pending.finish() : undefined;
+    if (kind !== 'hnsw') return inPlace ?? FlatIndex.build(matrix, dim, { int8: kind === 'int8', rerank: opts.int8Rerank });
+    const hopts = { m: opts.hnswM, efConstruction: opts.hnswEfConstruction, efSearch: opts.hnswEfSearch, seed: 100 };
+    return hnsw === null
+      ? HnswIndex.build(matrix, dim, hopts, inPlace)
+      : HnswIndex.loadOrBuild(hnsw.path, {
+        generation: hnsw.generation, rows, dim, fingerprint: opts.fingerprint, m: opts.hnswM, efConstruction: opts.hnswEfConstruction,
+      }, matrix, hopts, inPlace);
   }
 
   /**
@@ -138,5 +164,59 @@ export class IdentityIndex {
 
   dispose(): void {
     this.vectors.dispose();
+  }
+}
+
+/**
+ * The identities of a gallery where each has exactly one template: a map from id to its row, with
+ * each {@link IdentityModel} (one trusted sub-centre, the template itself) made when asked for, so
+ * a million-identity gallery opens without a million model objects.
+ */
+class SingleTemplateIdentities implements ReadonlyMap<string, IdentityModel> {
+  private readonly t: TemplateMatrix;
+  private readonly rowOf: ReadonlyMap<string, number>;
+
+  constructor(t: TemplateMatrix, rowOf: ReadonlyMap<string, number>) {
+    this.t = t;
+    this.rowOf = rowOf;
+  }
+
+  get size(): number {
+    return this.rowOf.size;
+  }
+
+  has(id: string): boolean {
+    return this.rowOf.has(id);
+  }
+
+  get(id: string): IdentityModel | undefined {
+    const r = this.rowOf.get(id);
+    return r === undefined ? undefined : this.model(id, r);
+  }
+
+  *entries(): MapIterator<[string, IdentityModel]> {
+    for (const [id, r] of this.rowOf) yield [id, this.model(id, r)];
+  }
+
+  keys(): MapIterator<string> {
+    return this.rowOf.keys();
+  }
+
+  *values(): MapIterator<IdentityModel> {
+    for (const [id, r] of this.rowOf) yield this.model(id, r);
+  }
+
+  forEach(fn: (value: IdentityModel, key: string, map: ReadonlyMap<string, IdentityModel>) => void, thisArg?: unknown): void {
+    for (const [id, model] of this.entries()) fn.call(thisArg, model, id, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, IdentityModel]> {
+    return this.entries();
+  }
+
+  private model(id: string, r: number): IdentityModel {
+    const { matrix, dim } = this.t;
+    const mean = matrix.subarray(r * dim, (r + 1) * dim);
+    return { id, rows: [r], subCenters: [{ mean, members: SINGLE, dominant: true, trusted: true }], indexRows: [[r, 0]] };
   }
 }

@@ -1,7 +1,9 @@
 import type { ResolvedGalleryOptions } from './config.js';
+import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
 import { IdentityIndex } from './identity-index.js';
+import { readSnapshot, writeSnapshot } from './matrix-snapshot.js';
 import { LiveIndex } from './live-index.js';
-import type { GalleryStore } from './store.js';
+import type { GalleryStore, TemplateMatrix } from './store.js';
 
 /**
  * Most identities changed by this process that are searched in an overlay before the whole index is
@@ -26,7 +28,7 @@ interface CacheState {
  * else's (or when the overlay grows past {@link OVERLAY_LIMIT}).
  *
  * @example
- * const cache = new GalleryIndexCache(store, options, 'people.db.hnsw')
+ * const cache = new GalleryIndexCache(store, options, { hnsw: 'people.db.hnsw', snapshot: 'people.db.matrix' })
  * const hits = (await cache.live()).search(query, 5, 3)
  */
 export class GalleryIndexCache {
@@ -34,11 +36,16 @@ export class GalleryIndexCache {
   private readonly store: GalleryStore;
   private readonly options: ResolvedGalleryOptions;
   private readonly hnswPath: string | null;
+  private readonly snapshotPath: string | null;
+  /** The snapshot being written, awaited by {@link flush}. */
+  private writing: Promise<void> = Promise.resolve();
 
-  constructor(store: GalleryStore, options: ResolvedGalleryOptions, hnswPath: string | null) {
+  /** `paths`: where the persisted HNSW graph and the matrix snapshot live (null: kept in memory only). */
+  constructor(store: GalleryStore, options: ResolvedGalleryOptions, paths: { readonly hnsw: string | null; readonly snapshot: string | null }) {
     this.store = store;
     this.options = options;
-    this.hnswPath = hnswPath;
+    this.hnswPath = paths.hnsw;
+    this.snapshotPath = paths.snapshot;
   }
 
   /** The searchable index: the cached one, patched with this gallery's own writes when possible. */
@@ -75,9 +82,37 @@ export class GalleryIndexCache {
     return (await this.rebuild(generation)).base;
   }
 
-  private async rebuild(generation: number): Promise<CacheState> {
-    const matrix = await this.store.loadMatrix();
-    const base = IdentityIndex.build(matrix, this.options, this.hnswPath === null ? null : { path: this.hnswPath, generation });
+  private async rebuild(storeGeneration: number): Promise<CacheState> {
+    // Templates load straight into the index's memory; it is finished in place when every identity
+    // is one template (the index rows are then the template rows), else it just holds the templates.
+    let pending: PendingFlatIndex | null = null;
+    const o = this.options;
+    const allocate = (rows: number): Float32Array => {
+      pending = FlatIndex.allocate(rows, o.embeddingSize, { int8: o.index === 'int8', rerank: o.int8Rerank });
+      return pending.matrix;
+    };
+    let matrix: TemplateMatrix | null = null;
+    let generation = storeGeneration;
+    if (this.snapshotPath !== null) {
+      const stamp = await this.store.stamp();
+      if (stamp.rows >= o.snapshotMinRows) {
+        matrix = readSnapshot(this.snapshotPath, { ...stamp, dim: o.embeddingSize, fingerprint: o.fingerprint }, allocate);
+        generation = stamp.generation;
+      }
+    }
+    if (matrix === null) {
+      matrix = await this.store.loadMatrix(allocate);
+      const stamp = matrix.stamp;
+      if (stamp !== undefined) generation = stamp.generation;
+      if (this.snapshotPath !== null && !o.readonly && stamp !== undefined && stamp.rows >= o.snapshotMinRows) {
+        const key = { ...stamp, dim: o.embeddingSize, fingerprint: o.fingerprint };
+        const m = matrix;
+        const path = this.snapshotPath;
+        // A cache: a failed write (full disk, read-only folder) only means the next open reads the store.
+        this.writing = this.writing.then(() => writeSnapshot(path, key, m)).catch(() => undefined);
+      }
+    }
+    const base = IdentityIndex.build(matrix, o, this.hnswPath === null ? null : { path: this.hnswPath, generation }, pending);
     this.cache?.live.overlay?.dispose();
     this.cache?.base.dispose();
     this.cache = { generation, base, ownWrites: 0, touched: new Set(), live: new LiveIndex(base, null, new Set()), liveGeneration: generation };
@@ -89,6 +124,11 @@ export class GalleryIndexCache {
     if (this.cache === null) return;
     this.cache.ownWrites++;
     for (const id of ids) this.cache.touched.add(id);
+  }
+
+  /** Waits for a snapshot being written (the gallery awaits it when closing). */
+  async flush(): Promise<void> {
+    await this.writing;
   }
 
   dispose(): void {

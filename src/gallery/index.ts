@@ -1,6 +1,7 @@
 export { GALLERY_DEFAULTS, resolveGalleryOptions, type GalleryOptions, type IndexChoice, type ResolvedGalleryOptions } from './config.js';
 export { EXPORT_MAGIC, EXPORT_VERSION, decodeExport, encodeExport, type ExportHeader, type ExportIdentity } from './export-format.js';
-export { FlatIndex, type FlatIndexOptions } from './flat-index.js';
+export { FlatIndex, PARALLEL_MIN_VALUES, type FlatIndexOptions, type PendingFlatIndex } from './flat-index.js';
+export { readSnapshot, writeSnapshot, type SnapshotKey } from './matrix-snapshot.js';
 export { Gallery } from './gallery.js';
 export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 export { enrollImages, identifyImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
@@ -11,7 +12,8 @@ export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQu
 export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, StoreNeighbour, TemplateMatrix, TemplateRecord, TemplateSource,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
+  TemplateSource,
 } from './store.js';
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './top-k.js';

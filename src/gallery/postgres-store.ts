@@ -1,8 +1,9 @@
 import { ArcFaceError } from '../core/errors.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, StoreNeighbour, TemplateMatrix, TemplateRecord,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
 } from './store.js';
+import { allocateMatrix } from './store.js';
 
 /**
  * Newest schema version this build writes (rows of `arcface_migrations`).
@@ -115,6 +116,14 @@ export class PostgresGalleryStore implements GalleryStore {
     return Number(r[0]?.value ?? 0);
   }
 
+  async stamp(): Promise<StoreStamp> {
+    // One statement: one snapshot of the database.
+    const r = await this.q<{ g: string; n: string; m: string }>(
+      `SELECT (SELECT value FROM arcface_meta WHERE key = 'generation') AS g, COUNT(*) AS n, COALESCE(MAX(template_id), 0) AS m FROM arcface_templates`,
+    );
+    return { generation: Number(r[0]?.g ?? 0), rows: Number(r[0]?.n ?? 0), maxTemplateId: Number(r[0]?.m ?? 0) };
+  }
+
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
     return this.write((tx) => this.enrollOne(tx, identity, templates, mode, Date.now()));
   }
@@ -146,10 +155,10 @@ export class PostgresGalleryStore implements GalleryStore {
     }));
   }
 
-  async loadMatrix(): Promise<TemplateMatrix> {
+  async loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix> {
     const dim = this.meta.embeddingSize;
     const rows = await this.q<TemplateRow>('SELECT template_id, identity_id, embedding::text AS embedding FROM arcface_templates ORDER BY template_id');
-    const matrix = new Float32Array(rows.length * dim);
+    const matrix = allocateMatrix(allocate, rows.length, dim);
     rows.forEach((r, i) => matrix.set(this.parse(r.embedding), i * dim));
     return { dim, matrix, templateIds: Float64Array.from(rows, (r) => Number(r.template_id)), identityIds: rows.map((r) => r.identity_id) };
   }

@@ -4,8 +4,9 @@ import { ArcFaceError } from '../core/errors.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, NewTemplate, TemplateMatrix, TemplateRecord,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreStamp, TemplateMatrix, TemplateRecord,
 } from './store.js';
+import { allocateMatrix } from './store.js';
 
 /** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -22,6 +23,9 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
 }
+
+/** Rows gathered before each copy into the template matrix (1 MiB at 512-d). */
+const STAGE_ROWS = 512;
 
 interface TemplateRow {
   template_id: number; identity_id: string; embedding: Buffer; source_file: string | null; source_sha256: string | null;
@@ -99,7 +103,20 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async generation(): Promise<number> {
-    return this.run(() => Number((this.sql(`SELECT value FROM gallery_meta WHERE key = 'generation'`).get() as { value: string }).value));
+    return this.run(() => this.readGeneration());
+  }
+
+  async stamp(): Promise<StoreStamp> {
+    return this.run(() => this.db.transaction(() => this.readStamp()).deferred());
+  }
+
+  private readGeneration(): number {
+    return Number((this.sql(`SELECT value FROM gallery_meta WHERE key = 'generation'`).get() as { value: string }).value);
+  }
+
+  private readStamp(): StoreStamp {
+    const r = this.sql('SELECT COUNT(*) AS n, COALESCE(MAX(template_id), 0) AS m FROM templates').get() as { n: number; m: number };
+    return { generation: this.readGeneration(), rows: r.n, maxTemplateId: r.m };
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
@@ -138,27 +155,38 @@ export class SqliteGalleryStore implements GalleryStore {
     });
   }
 
-  async loadMatrix(): Promise<TemplateMatrix> {
+  async loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix> {
     return this.run(() => {
       const dim = this.meta.embeddingSize;
       const tx = this.db.transaction(() => {
-        const n = (this.sql('SELECT COUNT(*) AS n FROM templates').get() as { n: number }).n;
-        const matrix = new Float32Array(n * dim);
+        const stamp = this.readStamp();
+        const n = stamp.rows;
+        const matrix = allocateMatrix(allocate, n, dim);
         const templateIds = new Float64Array(n);
         const identityIds: string[] = new Array<string>(n);
+        // Blobs are gathered in a small staging block and copied to the matrix a block at a time:
+        // one large copy per block instead of a million small ones into a multi-gigabyte array.
+        const stage = new Float32Array(STAGE_ROWS * dim);
+        const stageBytes = Buffer.from(stage.buffer);
         let r = 0;
-        const bytes = Buffer.from(matrix.buffer, matrix.byteOffset, matrix.byteLength);
+        const flush = (): void => {
+          const start = r - (r % STAGE_ROWS || STAGE_ROWS);
+          matrix.set(stage.subarray(0, (r - start) * dim), start * dim);
+        };
         const it = this.db.prepare('SELECT template_id, identity_id, embedding FROM templates ORDER BY template_id').raw(true).iterate() as IterableIterator<[number, string, Buffer]>;
         for (const [tid, iid, blob] of it) {
           if (r >= n) break;
           if (blob.length !== dim * 4) decodeFloat32LE(blob, dim);
-          if (HOST_LE) blob.copy(bytes, r * dim * 4);
-          else decodeFloat32LE(blob, dim, matrix, r * dim);
+          const slot = r % STAGE_ROWS;
+          if (HOST_LE) blob.copy(stageBytes, slot * dim * 4);
+          else decodeFloat32LE(blob, dim, stage, slot * dim);
           templateIds[r] = tid;
           identityIds[r] = iid;
           r++;
+          if (r % STAGE_ROWS === 0) flush();
         }
-        return { dim, matrix, templateIds, identityIds };
+        if (r % STAGE_ROWS !== 0) flush();
+        return { dim, matrix, templateIds, identityIds, stamp };
       });
       return tx.deferred();
     });

@@ -3,6 +3,7 @@
  * behind it, an embedded SQLite file ({@link SqliteGalleryStore}) and PostgreSQL + pgvector
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
+import { ArcFaceError } from '../core/errors.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
 export interface GalleryMeta {
@@ -69,7 +70,20 @@ export interface TemplateMatrix {
   readonly templateIds: Float64Array;
   /** Identity id of each row. */
   readonly identityIds: readonly string[];
+  /** The store's stamp at the instant the rows were read, where the store reads them in one transaction. */
+  readonly stamp?: StoreStamp;
 }
+
+/** What identifies a store's content cheaply: see {@link GalleryStore.stamp}. */
+export interface StoreStamp {
+  readonly generation: number;
+  readonly rows: number;
+  /** Largest template id, 0 when there are none. */
+  readonly maxTemplateId: number;
+}
+
+/** Supplies the zeroed `rows × dim` float32 array that {@link GalleryStore.loadMatrix} fills. */
+export type MatrixAllocator = (rows: number) => Float32Array;
 
 /** An identity to create or extend in one transaction. */
 export interface IdentityWrite {
@@ -109,6 +123,8 @@ export interface GalleryStore {
   readonly meta: GalleryMeta;
   /** A counter bumped by every committed write (by any process). */
   generation(): Promise<number>;
+  /** The generation, template count and largest template id, read at one instant. */
+  stamp(): Promise<StoreStamp>;
   /**
    * Creates (`create`: fails with `IDENTITY_EXISTS` when present) or extends (`append`: creates when
    * absent) an identity and adds templates, atomically. Returns the new template ids.
@@ -119,8 +135,12 @@ export interface GalleryStore {
   getIdentity(id: string): Promise<IdentityRecord | null>;
   listIdentities(): Promise<IdentitySummary[]>;
   templatesOf(id: string): Promise<TemplateRecord[]>;
-  /** Every template, for the in-memory index. */
-  loadMatrix(): Promise<TemplateMatrix>;
+  /**
+   * Every template, for the in-memory index. `allocate(rows)` may supply the zeroed `rows × dim`
+   * array to fill (the index's own memory, so a large gallery is not held twice); by default a
+   * new Float32Array.
+   */
+  loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix>;
   /** Removes an identity and its templates; `IDENTITY_NOT_FOUND` when absent. */
   removeIdentity(id: string): Promise<void>;
   /** Removes templates by id; returns how many were removed. */
@@ -132,4 +152,18 @@ export interface GalleryStore {
   /** Optional server-side nearest-neighbour search (pgvector HNSW). */
   nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
   close(): Promise<void>;
+}
+
+/**
+ * The `rows × dim` array for {@link GalleryStore.loadMatrix}: from `allocate` when given (checked
+ * for size), else a new one.
+ *
+ * @example
+ * const m = allocateMatrix(undefined, 10, 512) // Float32Array(5120)
+ */
+export function allocateMatrix(allocate: MatrixAllocator | undefined, rows: number, dim: number): Float32Array {
+  if (allocate === undefined) return new Float32Array(rows * dim);
+  const m = allocate(rows);
+  if (m.length !== rows * dim) throw new ArcFaceError('INTERNAL', `Expected a ${rows} × ${dim} matrix from the allocator but received ${m.length} values`);
+  return m;
 }
