@@ -3,12 +3,12 @@
  * float32 top-10, int8 + exact re-rank, HNSW latency and recall@1 against exact, index memory,
  * SQLite enrolment rate and gallery open time, at each requested size.
  *
- * Run: `npx tsx bench/gallery.ts --sizes 100000,1000000 [--queries 200] [--no-hnsw] [--no-sqlite]`
+ * Run: `npx tsx bench/gallery.ts --sizes 100000,1000000 [--queries 200] [--no-hnsw] [--no-sqlite] [--hnsw-max-size N] [--m 32] [--ef-construction 200] [--ef-search 64,128,256,512]`
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FlatIndex, HnswIndex, SqliteGalleryStore } from '../src/gallery/index.js';
+import { FlatIndex, GALLERY_DEFAULTS, HnswIndex, SqliteGalleryStore, type StoreStamp } from '../src/gallery/index.js';
 import { near, rng } from '../test/gallery/synthetic.js';
 import { median } from './stats.js';
 
@@ -18,12 +18,15 @@ export interface GalleryBenchOptions {
   readonly dim?: number;
   readonly queries?: number;
   readonly hnsw?: boolean;
+  /** Largest size at which HNSW is built (its build grows with size; default: every size). */
+  readonly hnswMaxSize?: number;
   readonly sqlite?: boolean;
   /** Scratch folder for SQLite files (default `test-output/bench-gallery`). */
   readonly dir?: string;
   readonly hnswM?: number;
   readonly hnswEfConstruction?: number;
-  readonly hnswEfSearch?: number;
+  /** Search candidate lists tried on the one graph (default 64, 128, 256, 512). */
+  readonly hnswEfSearch?: readonly number[];
   readonly log?: (line: string) => void;
 }
 
@@ -35,12 +38,13 @@ export interface GalleryBenchResult {
   /** Fraction of queries whose int8 + re-rank top-10 equals the exact top-10. */
   readonly int8Agreement: number;
   readonly flatMemoryMB: number;
-  readonly hnsw?: { buildS: number; ms: { median: number; p95: number }; recallAt1: number; memoryMB: number };
+  readonly hnsw?: { buildS: number; memoryMB: number; bySearchEf: { ef: number; ms: { median: number; p95: number }; recallAt1: number }[] };
   readonly sqlite?: {
     templatesPerS: number; fileMB: number;
     /** Fresh-process opens: exact index from the SQLite rows (first), then from the matrix snapshot. */
     openExactS: number; openSnapshotS: number;
-    openAutoFirstS: number; openAutoSecondS: number; autoKind: string;
+    /** Fresh-process open with the HNSW index: the graph persisted by this run, rows from the snapshot. */
+    openHnswS: number;
   };
 }
 
@@ -115,52 +119,68 @@ export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBe
       size, exactMs: { median: exact.median, p95: exact.p95 }, int8Ms: { median: int8.median, p95: int8.p95 }, int8Agreement: agree, flatMemoryMB: flat.memoryBytes() / 2 ** 20,
     };
     const truth = exact.out.map((h) => h[0]?.row);
+    flat.dispose();
     flat = null;
-    if (opts.hnsw !== false) {
-      t0 = performance.now();
-      const h = HnswIndex.build(matrix, dim, { m: opts.hnswM ?? 16, efConstruction: opts.hnswEfConstruction ?? 100, efSearch: opts.hnswEfSearch ?? 64, seed: 100 });
-      const buildS = (performance.now() - t0) / 1000;
-      const hs = timeAll(qs, (q) => h.search(q, 10));
-      const recall = hs.out.filter((hit, i) => hit[0]?.row === truth[i]).length / nq;
-      res.hnsw = { buildS, ms: { median: hs.median, p95: hs.p95 }, recallAt1: recall, memoryMB: h.memoryBytes() / 2 ** 20 };
-      log(`hnsw build ${buildS.toFixed(1)} s (M ${opts.hnswM ?? 16}, efC ${opts.hnswEfConstruction ?? 100}); search median ${hs.median.toFixed(3)} ms p95 ${hs.p95.toFixed(3)} ms; recall@1 ${recall.toFixed(3)}; ~${res.hnsw.memoryMB.toFixed(0)} MB`);
-      h.dispose();
-    }
+    const m = matrix;
+    const hopts = { m: opts.hnswM ?? GALLERY_DEFAULTS.hnswM, efConstruction: opts.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction };
+    const path = join(dir, `g-${size}.db`);
+    let stamp: StoreStamp | null = null;
     if (opts.sqlite !== false) {
       mkdirSync(dir, { recursive: true });
-      const path = join(dir, `g-${size}.db`);
       for (const suffix of ['', '-wal', '-shm', '.hnsw', '.hnsw.json', '.matrix']) rmSync(path + suffix, { force: true });
       const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: dim });
       const batch = 10_000;
       t0 = performance.now();
-      const m = matrix;
       for (let start = 0; start < size; start += batch) {
         const items = [];
         for (let i = start; i < Math.min(size, start + batch); i++) items.push({ identity: { id: `id${i}` }, templates: [{ embedding: m.subarray(i * dim, (i + 1) * dim) }] });
         await store.enrollMany(items, 'create');
       }
       const enrolS = (performance.now() - t0) / 1000;
+      stamp = await store.stamp();
       await store.close();
-      matrix = null;
       const fileMB = statSync(path).size / 2 ** 20;
       log(`sqlite enrol ${(size / enrolS).toFixed(0)} templates/s (${enrolS.toFixed(1)} s, ${fileMB.toFixed(0)} MB file)`);
+      res.sqlite = { templatesPerS: size / enrolS, fileMB, openExactS: Number.NaN, openSnapshotS: Number.NaN, openHnswS: Number.NaN };
+    }
+    const withHnsw = opts.hnsw !== false && size <= (opts.hnswMaxSize ?? Infinity);
+    if (withHnsw) {
+      const efs = opts.hnswEfSearch ?? [64, 128, 256, 512];
+      t0 = performance.now();
+      const o = { ...hopts, efSearch: efs[0] ?? 64, seed: 100 };
+      // Built once; beside the SQLite gallery it is persisted under the gallery's key, so that
+      // opening the gallery with the HNSW index loads this graph instead of building another.
+      const h = stamp === null
+        ? HnswIndex.build(m, dim, o)
+        : HnswIndex.loadOrBuild(`${path}.hnsw`, { generation: stamp.generation, rows: size, dim, fingerprint: FP, ...hopts }, m, o);
+      const buildS = (performance.now() - t0) / 1000;
+      const memoryMB = h.memoryBytes() / 2 ** 20;
+      log(`hnsw build ${buildS.toFixed(1)} s (M ${hopts.m}, efC ${hopts.efConstruction}), ~${memoryMB.toFixed(0)} MB`);
+      const bySearchEf = efs.map((ef) => {
+        h.setEf(ef);
+        const hs = timeAll(qs, (q) => h.search(q, 10));
+        const recallAt1 = hs.out.filter((hit, i) => hit[0]?.row === truth[i]).length / nq;
+        log(`hnsw ef ${ef}: search median ${hs.median.toFixed(3)} ms p95 ${hs.p95.toFixed(3)} ms; recall@1 ${recallAt1.toFixed(3)}`);
+        return { ef, ms: { median: hs.median, p95: hs.p95 }, recallAt1 };
+      });
+      res.hnsw = { buildS, memoryMB, bySearchEf };
+      h.dispose();
+    }
+    matrix = null;
+    if (res.sqlite !== undefined) {
       // Each open runs in a fresh process, as a server or a CLI command starts.
-      const openTimed = async (index: 'exact' | 'auto'): Promise<{ s: number; kind: string }> => {
+      const openTimed = (index: 'exact' | 'hnsw'): { s: number; kind: string } => {
         const script = join(import.meta.dirname, 'open-gallery.ts');
-        const out = execFileSync(process.execPath, ['--import', 'tsx', script, path, index, FP, String(dim)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const out = execFileSync(process.execPath, ['--import', 'tsx', script, path, index, FP, String(dim), String(hopts.m), String(hopts.efConstruction)], { encoding: 'utf8', maxBuffer: 1 << 20 });
         return JSON.parse(out.trim().split('\n').at(-1) as string) as { s: number; kind: string };
       };
-      const openExact = await openTimed('exact');
-      const openSnapshot = await openTimed('exact');
+      const openExact = openTimed('exact');
+      const openSnapshot = openTimed('exact');
       log(`open exact, fresh process: from the SQLite rows ${openExact.s.toFixed(2)} s; from the matrix snapshot ${openSnapshot.s.toFixed(2)} s`);
-      // 'auto' builds HNSW above its threshold: only timed when HNSW is part of this run.
-      const first = opts.hnsw === false ? null : await openTimed('auto');
-      const second = opts.hnsw === false ? null : await openTimed('auto');
-      res.sqlite = {
-        templatesPerS: size / enrolS, fileMB, openExactS: openExact.s, openSnapshotS: openSnapshot.s,
-        openAutoFirstS: first?.s ?? Number.NaN, openAutoSecondS: second?.s ?? Number.NaN, autoKind: second?.kind ?? 'not run',
-      };
-      if (first !== null && second !== null) log(`open auto (${second.kind}) first ${first.s.toFixed(2)} s, with persisted index ${second.s.toFixed(2)} s`);
+      // Timed where this run persisted a graph (else the open would build one).
+      const hnsw = withHnsw ? openTimed('hnsw') : null;
+      if (hnsw !== null) log(`open hnsw, fresh process, persisted graph + matrix snapshot: ${hnsw.s.toFixed(2)} s`);
+      res.sqlite = { ...res.sqlite, openExactS: openExact.s, openSnapshotS: openSnapshot.s, openHnswS: hnsw?.s ?? Number.NaN };
     }
     results.push(res);
   }
@@ -177,7 +197,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   console.log(`# gallery benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
   const out = await benchGallery({
     sizes, queries: Number(arg('--queries') ?? 200), hnsw: !process.argv.includes('--no-hnsw'), sqlite: !process.argv.includes('--no-sqlite'),
-    hnswM: Number(arg('--m') ?? 16), hnswEfConstruction: Number(arg('--ef-construction') ?? 100), hnswEfSearch: Number(arg('--ef-search') ?? 64),
+    hnswMaxSize: Number(arg('--hnsw-max-size') ?? Infinity),
+    hnswM: Number(arg('--m') ?? GALLERY_DEFAULTS.hnswM), hnswEfConstruction: Number(arg('--ef-construction') ?? GALLERY_DEFAULTS.hnswEfConstruction), hnswEfSearch: (arg('--ef-search') ?? '64,128,256,512').split(',').map(Number),
   });
   console.log(JSON.stringify(out));
 }

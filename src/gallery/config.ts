@@ -48,24 +48,27 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
 };
 
 /**
- * Defaults. `hnswThreshold` 200,000: measured with `bench/gallery.ts` on this project's 2-core
- * machine, the exact SIMD scan of 100,000 512-d rows takes ~41 ms (under load), while HNSW
- * (M 16, efConstruction 64, ef 64) on 100,000 random unit vectors reached only 0.705 recall@1
- * after a 832 s build, so exact search is kept well past where it is merely fast. `int8Rerank` 64
- * covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical results in every test);
- * HNSW M 16 / efConstruction 100 follow hnswlib's ALGO_PARAMS.md, efSearch 128 doubles its
- * example ef for recall on high-dimensional data; K = 3 as in Sub-center ArcFace.
+ * Defaults, measured with `bench/gallery.ts` on this project's 2-core machine (512-d random unit
+ * vectors, planted near-duplicate queries). `hnswThreshold` 1,000,000: the exact scan, split over
+ * both cores, takes ~13 ms at 100,000 rows and ~80 ms at 1,000,000, while an HNSW graph costs a
+ * long first build (~700 s per 100,000 rows at M 32 / efConstruction 200 on 2 cores; persisted
+ * after), so exact search is kept up to a million rows. HNSW M 32 / efConstruction 200: at M 16 /
+ * efConstruction 100, 100,000 such vectors gave only 0.755 recall@1 at ef 64; at M 32 /
+ * efConstruction 200, 1.000 at every ef from 64 (hnswlib's ALGO_PARAMS.md: higher M for high
+ * dimension and high recall), and efSearch 64 answers in 1.5 ms (ef 128: 3.0 ms). `int8Rerank` 64 covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical
+ * results in every test); K = 3 as in Sub-center ArcFace. `snapshotMinRows` 50,000: reading SQLite
+ * rows costs ~5.5 µs each (~0.3 s at 50,000), the snapshot a fraction of that.
  *
  * @example
  * openGallery('g.db', { ...model, hnswThreshold: GALLERY_DEFAULTS.hnswThreshold * 2 })
  */
 export const GALLERY_DEFAULTS = Object.freeze({
   index: 'auto' as IndexChoice,
-  hnswThreshold: 200_000,
+  hnswThreshold: 1_000_000,
   int8Rerank: 64,
-  hnswM: 16,
-  hnswEfConstruction: 100,
-  hnswEfSearch: 128,
+  hnswM: 32,
+  hnswEfConstruction: 200,
+  hnswEfSearch: 64,
   maxSubCenters: 3,
   readonly: false,
   snapshotMinRows: 50_000,
