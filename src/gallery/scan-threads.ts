@@ -76,15 +76,24 @@ export class ScanThreads {
     this.workers = workers;
   }
 
-  /** Starts `threads − 1` workers over the kernels' shared memory; null when the memory is not shared or one thread is asked for. */
+  /**
+   * Starts `threads − 1` workers over the kernels' shared memory; null when the memory is not
+   * shared, one thread is asked for, or no worker can be started (the scans then run on the caller).
+   */
   static start(kernels: SimdKernels, threads: number): ScanThreads | null {
     if (!kernels.shared || threads < 2) return null;
     const control = new Int32Array(new SharedArrayBuffer(threads * STRIDE * 4));
     const workers: Worker[] = [];
-    for (let slot = 0; slot < threads - 1; slot++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, slot } });
-      w.unref();
-      workers.push(w);
+    try {
+      for (let slot = 0; slot < threads - 1; slot++) {
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernels.module, memory: kernels.memory, control: control.buffer, slot } });
+        w.unref();
+        workers.push(w);
+      }
+    } catch {
+      // Thread limits (or a runtime without worker threads): scan on the calling thread.
+      stop({ control, workers });
+      return null;
     }
     const t = new ScanThreads(threads, control, workers);
     ALIVE.register(t, { control, workers }, t);
