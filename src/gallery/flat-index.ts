@@ -53,7 +53,9 @@ interface Layout {
  * A flat index: every row scanned per query. The exact mode is a float32 dot product per row; the
  * int8 mode scans a quantised copy (4× less memory traffic) and re-ranks the best rows exactly, so
  * its scores are the exact ones. With WebAssembly SIMD the matrix lives in WebAssembly memory
- * (at most 4 GiB); otherwise the scans are 4-way unrolled JavaScript loops.
+ * (at most 4 GiB); otherwise the scans are 4-way unrolled JavaScript loops. Large SIMD indexes
+ * share that memory with worker threads ({@link ScanThreads}) that each scan a block of rows;
+ * `dispose()` stops them.
  *
  * @example
  * const idx = FlatIndex.build(matrix, 512, { int8: false, rerank: 0 })
