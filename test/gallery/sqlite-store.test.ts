@@ -6,11 +6,41 @@ import Database from 'better-sqlite3';
 import { isArcFaceError } from '../../src/core/index.js';
 import { SqliteGalleryStore, SQLITE_SCHEMA_VERSION, openGallery } from '../../src/gallery/index.js';
 import { DIM, FP, OTHER_FP, people, scratch } from './fixtures.js';
+import { randomUnit, rng } from './synthetic.js';
 
 const opts = { fingerprint: FP, embeddingSize: DIM };
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
 
 describe('SqliteGalleryStore', () => {
+  it('loads the matrix across page boundaries in template order, into a supplied array, with its stamp', async () => {
+    const path = join(scratch('sqlite-pages'), 'g.db');
+    const s = await SqliteGalleryStore.open(path, opts);
+    const r = rng(31);
+    const n = 9001; // more than two pages of 4,096 rows
+    const rows = new Float32Array(n * DIM);
+    for (let i = 0; i < n; i++) randomUnit(r, DIM, rows, i * DIM);
+    const items = Array.from({ length: n }, (_, i) => ({ identity: { id: `p${i % 3000}` }, templates: [{ embedding: rows.subarray(i * DIM, (i + 1) * DIM) }] }));
+    await s.enrollMany(items.slice(0, 3000), 'create');
+    await s.enrollMany(items.slice(3000), 'append');
+    await s.removeTemplates([5]);
+    let asked = -1;
+    const into = new Float32Array((n - 1) * DIM);
+    const m = await s.loadMatrix((count) => {
+      asked = count;
+      return into;
+    });
+    assert.equal(asked, n - 1);
+    assert.equal(m.matrix, into);
+    assert.deepEqual(m.stamp, { ...(await s.stamp()) });
+    assert.deepEqual(m.stamp, { generation: 3, rows: n - 1, maxTemplateId: n });
+    const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i !== 4);
+    assert.deepEqual(Array.from(m.templateIds), kept.map((i) => i + 1));
+    assert.deepEqual(m.identityIds, kept.map((i) => `p${i % 3000}`));
+    kept.forEach((i, row) => assert.deepEqual(m.matrix.subarray(row * DIM, (row + 1) * DIM), rows.subarray(i * DIM, (i + 1) * DIM)));
+    await assert.rejects(s.loadMatrix(() => new Float32Array(3)), code('INTERNAL'));
+    await s.close();
+  });
+
   it('creates a WAL file with schema version, application id and recorded model; reopens it', async () => {
     const path = join(scratch('sqlite-create'), 'g.db');
     const s = await SqliteGalleryStore.open(path, opts);
