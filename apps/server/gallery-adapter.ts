@@ -19,7 +19,6 @@ function toSubject(s: IdentitySummary): SubjectSummary {
 export class GalleryAdapter implements GalleryPort {
   readonly #g: Gallery;
   readonly #thumbs: Database.Database;
-  #ownerCache: { generation: number; owners: Map<number, string> } | undefined;
 
   private constructor(gallery: Gallery, thumbs: Database.Database) {
     this.#g = gallery;
@@ -113,21 +112,9 @@ export class GalleryAdapter implements GalleryPort {
     return out;
   }
 
-  /** Face id → subject id, rebuilt only when the store's generation moves (any write, any process). */
-  async #owners(): Promise<Map<number, string>> {
-    const generation = await this.#g.store.generation();
-    if (this.#ownerCache?.generation === generation) return this.#ownerCache.owners;
-    const m = await this.#g.store.loadMatrix();
-    const owners = new Map<number, string>();
-    m.templateIds.forEach((id, i) => owners.set(id, m.identityIds[i] as string));
-    this.#ownerCache = { generation, owners };
-    return owners;
-  }
-
   async #template(faceId: number): Promise<TemplateRecord> {
-    const owner = (await this.#owners()).get(faceId);
-    const t = owner === undefined ? undefined : (await this.#g.store.templatesOf(owner)).find((x) => x.templateId === faceId);
-    if (t === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
+    const t = await this.#g.store.template(faceId);
+    if (t === null) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
     return t;
   }
 

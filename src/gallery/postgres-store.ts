@@ -39,6 +39,9 @@ export interface PostgresStoreOptions {
   readonly location: string;
 }
 
+/** Template columns, the embedding as pgvector text. */
+const TEMPLATE_COLUMNS = 'template_id, identity_id, embedding::text AS embedding, source_file, source_sha256, det_score, face_size, created_at';
+
 interface TemplateRow {
   template_id: string | number; identity_id: string; embedding: string; source_file: string | null; source_sha256: string | null;
   det_score: number | null; face_size: number | null; created_at: string | number;
@@ -148,11 +151,20 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async templatesOf(id: string): Promise<TemplateRecord[]> {
-    const rows = await this.q<TemplateRow>('SELECT template_id, identity_id, embedding::text AS embedding, source_file, source_sha256, det_score, face_size, created_at FROM arcface_templates WHERE identity_id = $1 ORDER BY template_id', [id]);
-    return rows.map((r) => ({
+    const rows = await this.q<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM arcface_templates WHERE identity_id = $1 ORDER BY template_id`, [id]);
+    return rows.map((r) => this.toTemplate(r));
+  }
+
+  async template(templateId: number): Promise<TemplateRecord | null> {
+    const rows = await this.q<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM arcface_templates WHERE template_id = $1`, [templateId]);
+    return rows[0] === undefined ? null : this.toTemplate(rows[0]);
+  }
+
+  private toTemplate(r: TemplateRow): TemplateRecord {
+    return {
       templateId: Number(r.template_id), identityId: r.identity_id, embedding: this.parse(r.embedding), sourceFile: r.source_file, sourceSha256: r.source_sha256,
       detScore: r.det_score, faceSize: r.face_size, createdAt: Number(r.created_at),
-    }));
+    };
   }
 
   async loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix> {

@@ -159,6 +159,13 @@ export class SqliteGalleryStore implements GalleryStore {
     });
   }
 
+  async template(templateId: number): Promise<TemplateRecord | null> {
+    return this.run(() => {
+      const r = this.sql('SELECT * FROM templates WHERE template_id = ?').get(templateId) as TemplateRow | undefined;
+      return r === undefined ? null : this.toTemplate(r);
+    });
+  }
+
   async loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix> {
     return this.run(() => {
       const dim = this.meta.embeddingSize;

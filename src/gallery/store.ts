@@ -135,6 +135,8 @@ export interface GalleryStore {
   getIdentity(id: string): Promise<IdentityRecord | null>;
   listIdentities(): Promise<IdentitySummary[]>;
   templatesOf(id: string): Promise<TemplateRecord[]>;
+  /** One template by its id, or null when there is none. */
+  template(templateId: number): Promise<TemplateRecord | null>;
   /**
    * Every template, for the in-memory index. `allocate(rows)` may supply the zeroed `rows × dim`
    * array to fill (the index's own memory, so a large gallery is not held twice); by default a

@@ -31,6 +31,8 @@ async function scenario(g: GalleryT, tag: string): Promise<Buffer> {
   await assert.rejects(g.remove(crowd[4]!.id), code('IDENTITY_NOT_FOUND'));
   const stored = await g.store.templatesOf(crowd[0]!.id);
   assert.deepEqual(stored.map((t) => Buffer.from(t.embedding.buffer).toString('hex')), crowd[0]!.templates.map((t) => Buffer.from(t.buffer).toString('hex')));
+  assert.deepEqual(await g.store.template(stored[1]!.templateId), stored[1]);
+  assert.equal(await g.store.template(987_654_321), null);
   if (g.store.kind === 'postgres') {
     const near = await g.store.nearest?.(probe(3, crowd[5]!.base), 3);
     assert.equal(near?.[0]?.identityId, crowd[5]!.id);

@@ -38,6 +38,9 @@ describe('SqliteGalleryStore', () => {
     assert.deepEqual(m.identityIds, kept.map((i) => `p${i % 3000}`));
     kept.forEach((i, row) => assert.deepEqual(m.matrix.subarray(row * DIM, (row + 1) * DIM), rows.subarray(i * DIM, (i + 1) * DIM)));
     await assert.rejects(s.loadMatrix(() => new Float32Array(3)), code('INTERNAL'));
+    assert.deepEqual((await s.template(7))?.embedding, rows.subarray(6 * DIM, 7 * DIM));
+    assert.equal((await s.template(7))?.identityId, 'p6');
+    assert.equal(await s.template(5), null);
     await s.close();
   });
 
