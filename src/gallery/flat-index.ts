@@ -40,6 +40,8 @@ interface Layout {
   readonly kernels: SimdKernels | null;
   readonly qf: Float32Array;
   readonly qi: Int8Array;
+  /** The quantised query widened to int16, where the SIMD int8 kernel reads it (null without SIMD). */
+  readonly qi16: Int16Array | null;
   readonly scores: Float32Array;
   readonly iscores: Int32Array;
   readonly matrix: Float32Array;
@@ -218,10 +220,11 @@ export class FlatIndex implements VectorIndex {
   }
 
   private scanInt8(query: Float32Array, depth: number): Neighbour[] {
-    const { kernels, qi, iscores, qmatrix, offsets } = this.l;
+    const { kernels, qi, qi16, iscores, qmatrix, offsets } = this.l;
     const qInv = quantise(query, 0, this.dim, qi);
     const inv = this.l.invScale as Float32Array;
     if (kernels !== null) {
+      qi16?.set(qi);
       const dim = this.dim;
       this.runRows(kernels, KERNEL.i8, (start, n) => [offsets.qi, offsets.qmatrix + start * dim, n, dim, offsets.scores + start * 4]);
     } else {
@@ -239,7 +242,7 @@ export class FlatIndex implements VectorIndex {
 
 function layout(rows: number, dim: number, int8: boolean, simd: boolean, shared: boolean): Layout {
   const offsets = { qf: 0, qi: align(dim * 4), scores: 0, invScale: 0, matrix: 0, qmatrix: 0 };
-  offsets.scores = offsets.qi + align(dim);
+  offsets.scores = offsets.qi + align(dim * 2);
   offsets.invScale = offsets.scores + align(Math.max(rows, 1) * 4);
   offsets.matrix = offsets.invScale + (int8 ? align(rows * 4) : 0);
   offsets.qmatrix = offsets.matrix + align(rows * dim * 4);
@@ -250,7 +253,8 @@ function layout(rows: number, dim: number, int8: boolean, simd: boolean, shared:
     return {
       kernels,
       qf: new Float32Array(buf, offsets.qf, dim),
-      qi: new Int8Array(buf, offsets.qi, dim),
+      qi: new Int8Array(dim),
+      qi16: new Int16Array(buf, offsets.qi, dim),
       scores: new Float32Array(buf, offsets.scores, Math.max(rows, 1)),
       iscores: new Int32Array(buf, offsets.scores, Math.max(rows, 1)),
       matrix: new Float32Array(buf, offsets.matrix, rows * dim),
@@ -264,6 +268,7 @@ function layout(rows: number, dim: number, int8: boolean, simd: boolean, shared:
     kernels: null,
     qf: new Float32Array(dim),
     qi: new Int8Array(dim),
+    qi16: null,
     scores: new Float32Array(scoreBuf),
     iscores: new Int32Array(scoreBuf),
     matrix: new Float32Array(rows * dim),

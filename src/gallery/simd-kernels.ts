@@ -28,9 +28,9 @@ const F32 = 0x7d;
 const load = (): number[] => [SIMD, ...simd.load, 0x00, 0x00];
 const zero = (): number[] => [SIMD, ...simd.const, ...new Array<number>(16).fill(0)];
 
-/** Bytes of `f(q, base, rows, dim, out)`. Params 0..4; locals: 5 r, 6 j, 7 p, 8 bytes, 9..10 acc. */
+/** Bytes of `f(q, base, rows, dim, out)`. Params 0..4; locals: 5 r, 6 j, 7 p, 8 bytes, 9..10 acc (int8: 11 query address, 12 row lanes). */
 function body(kind: 'f32' | 'i8'): number[] {
-  const [Q, BASE, ROWS, DIM, OUT, R, J, P, BYTES, A0, A1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [Q, BASE, ROWS, DIM, OUT, R, J, P, BYTES, A0, A1, QP, M] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const rowBytes = kind === 'f32' ? [op.get, DIM, op.i32const, 2, op.i32shl] : [op.get, DIM];
   const inner: number[] = kind === 'f32'
     ? [
@@ -39,9 +39,13 @@ function body(kind: 'f32' | 'i8'): number[] {
         op.get, A1, op.get, Q, op.get, J, op.i32add, SIMD, 0x00, 0x00, 0x10, op.get, P, op.get, J, op.i32add, SIMD, 0x00, 0x00, 0x10, SIMD, ...simd.f32x4Mul, SIMD, ...simd.f32x4Add, op.set, A1,
       ]
     : [
-        // acc0 += dot(lo16(q), lo16(p)); acc1 += dot(hi16(q), hi16(p)) over 16 int8 lanes
-        op.get, A0, op.get, Q, op.get, J, op.i32add, ...load(), SIMD, ...simd.i16x8ExtLowS, op.get, P, op.get, J, op.i32add, ...load(), SIMD, ...simd.i16x8ExtLowS, SIMD, ...simd.i32x4DotI16x8S, SIMD, ...simd.i32x4Add, op.set, A0,
-        op.get, A1, op.get, Q, op.get, J, op.i32add, ...load(), SIMD, ...simd.i16x8ExtHighS, op.get, P, op.get, J, op.i32add, ...load(), SIMD, ...simd.i16x8ExtHighS, SIMD, ...simd.i32x4DotI16x8S, SIMD, ...simd.i32x4Add, op.set, A1,
+        // 16 int8 lanes of the row, widened to two i16x8 halves, dotted with the query, which is
+        // stored already widened (i16, two loads) so each step widens only the row:
+        // acc0 += dot(q16[j..j+8], lo(p)); acc1 += dot(q16[j+8..j+16], hi(p))
+        op.get, P, op.get, J, op.i32add, ...load(), op.set, M,
+        op.get, Q, op.get, J, op.i32const, 1, op.i32shl, op.i32add, op.set, QP,
+        op.get, A0, op.get, QP, ...load(), op.get, M, SIMD, ...simd.i16x8ExtLowS, SIMD, ...simd.i32x4DotI16x8S, SIMD, ...simd.i32x4Add, op.set, A0,
+        op.get, A1, op.get, QP, SIMD, 0x00, 0x00, 0x10, op.get, M, SIMD, ...simd.i16x8ExtHighS, SIMD, ...simd.i32x4DotI16x8S, SIMD, ...simd.i32x4Add, op.set, A1,
       ];
   const step = kind === 'f32' ? 32 : 16;
   const add = kind === 'f32' ? simd.f32x4Add : simd.i32x4Add;
@@ -70,7 +74,8 @@ function body(kind: 'f32' | 'i8'): number[] {
     op.end,
     op.end,
   ];
-  const locals = [0x02, 0x04, I32, 0x02, V128];
+  // Locals 5..8 i32, 9..10 v128; the int8 scan adds 11 (i32) and 12 (v128).
+  const locals = kind === 'f32' ? [0x02, 0x04, I32, 0x02, V128] : [0x04, 0x04, I32, 0x02, V128, 0x01, I32, 0x01, V128];
   const fn = [...locals, ...code];
   return [...leb(fn.length), ...fn];
 }
@@ -178,7 +183,7 @@ export interface SimdKernels {
   readonly shared: boolean;
   /** Float32 rows; `dim` must be a multiple of 8. */
   readonly f32: ScanFn;
-  /** Int8 rows, int32 scores; `dim` must be a multiple of 16. */
+  /** Int8 rows, int32 scores, the query as `dim` int16 values; `dim` must be a multiple of 16. */
   readonly i8: ScanFn;
   /** Float32 rows to int8 rows; `dim` must be a multiple of 16. */
   readonly q8: QuantiseFn;
