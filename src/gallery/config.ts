@@ -55,7 +55,10 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
  * after), so exact search is kept up to a million rows. HNSW M 32 / efConstruction 200: at M 16 /
  * efConstruction 100, 100,000 such vectors gave only 0.755 recall@1 at ef 64; at M 32 /
  * efConstruction 200, 1.000 at every ef from 64 (hnswlib's ALGO_PARAMS.md: higher M for high
- * dimension and high recall), and efSearch 64 answers in 1.5 ms (ef 128: 3.0 ms). `int8Rerank` 64 covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical
+ * dimension and high recall). Recall falls as the graph grows: at 300,000 rows ef 64 / 128 / 256
+ * gave 0.905 / 0.985 / 1.000 in 2.6 / 3.9 / 7.9 ms, so efSearch is 256 — HNSW serves galleries of a
+ * million rows and more, where a missed identity costs more than milliseconds (the exact scan takes
+ * ~95 ms there); `hnswEfSearch` trades back. `int8Rerank` 64 covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical
  * results in every test); K = 3 as in Sub-center ArcFace. `snapshotMinRows` 50,000: reading SQLite
  * rows costs ~5.5 µs each (~0.3 s at 50,000), the snapshot a fraction of that.
  *
@@ -68,7 +71,7 @@ export const GALLERY_DEFAULTS = Object.freeze({
   int8Rerank: 64,
   hnswM: 32,
   hnswEfConstruction: 200,
-  hnswEfSearch: 64,
+  hnswEfSearch: 256,
   maxSubCenters: 3,
   readonly: false,
   snapshotMinRows: 50_000,
