@@ -100,14 +100,15 @@ export class FlatIndex implements VectorIndex {
   static allocate(rows: number, dim: number, opts: FlatIndexOptions): PendingFlatIndex {
     const threads = rows * dim >= PARALLEL_MIN_VALUES ? Math.max(1, Math.floor(opts.threads ?? defaultScanThreads())) : 1;
     const l = layout(rows, dim, opts.int8, opts.simd !== false, threads > 1);
+    const kind = opts.int8 ? 'int8' : 'exact';
     let done: FlatIndex | null = null;
     return {
-      kind: opts.int8 ? 'int8' : 'exact',
+      kind,
       matrix: l.matrix,
       finish: () => {
         if (done !== null) return done;
         const pool = l.kernels === null ? null : ScanThreads.start(l.kernels, threads);
-        done = new FlatIndex(opts.int8 ? 'int8' : 'exact', rows, dim, l, Math.max(1, opts.rerank), pool);
+        done = new FlatIndex(kind, rows, dim, l, Math.max(1, opts.rerank), pool);
         if (l.qmatrix !== null) done.quantiseRows();
         return done;
       },

@@ -82,21 +82,12 @@ export class IdentityIndex {
     const rowIdentity: string[] = [];
     const rowSub: number[] = [];
     const means: Float32Array[] = [];
-    // True while index row i is template row i (single-template identities in template order):
-    // then the template matrix is the index matrix and nothing is copied.
-    let same = true;
     const subOpts = { maxSubCenters: opts.maxSubCenters, joinThreshold: opts.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 };
     // Identities in order of their first template (the store's insertion order): deterministic, no sort.
     for (const [id, rows] of byId) {
-      let subCenters: SubCenter[];
-      if (rows.length === 1) {
-        const r = rows[0] as number;
-        subCenters = [{ mean: t.matrix.subarray(r * t.dim, (r + 1) * t.dim), members: SINGLE, dominant: true, trusted: true }];
-        same &&= r === means.length;
-      } else {
-        subCenters = clusterTemplates(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), subOpts);
-        same = false;
-      }
+      const subCenters = rows.length === 1
+        ? [singleSubCenter(t, rows[0] as number)]
+        : clusterTemplates(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), subOpts);
       const indexRows: [number, number][] = [];
       identities.set(id, { id, rows, subCenters, indexRows });
       subCenters.forEach((sc, si) => {
@@ -107,12 +98,10 @@ export class IdentityIndex {
         means.push(sc.mean);
       });
     }
-    let matrix = t.matrix;
-    if (!same || means.length * t.dim !== t.matrix.length) {
-      matrix = new Float32Array(means.length * t.dim);
-      means.forEach((m, i) => matrix.set(m, i * t.dim));
-    }
-    const vectors = IdentityIndex.vectorIndex(matrix, t.dim, opts, hnsw, pending);
+    // Some identity has several templates (else the path above was taken): index rows are sub-centre means.
+    const matrix = new Float32Array(means.length * t.dim);
+    means.forEach((m, i) => matrix.set(m, i * t.dim));
+    const vectors = IdentityIndex.vectorIndex(matrix, t.dim, opts, hnsw, null);
     return new IdentityIndex(t, identities, vectors, rowIdentity, Int32Array.from(rowSub));
   }
 
@@ -215,8 +204,11 @@ class SingleTemplateIdentities implements ReadonlyMap<string, IdentityModel> {
   }
 
   private model(id: string, r: number): IdentityModel {
-    const { matrix, dim } = this.t;
-    const mean = matrix.subarray(r * dim, (r + 1) * dim);
-    return { id, rows: [r], subCenters: [{ mean, members: SINGLE, dominant: true, trusted: true }], indexRows: [[r, 0]] };
+    return { id, rows: [r], subCenters: [singleSubCenter(this.t, r)], indexRows: [[r, 0]] };
   }
+}
+
+/** The only sub-centre of a one-template identity: the template itself, trusted and dominant. */
+function singleSubCenter(t: TemplateMatrix, r: number): SubCenter {
+  return { mean: t.matrix.subarray(r * t.dim, (r + 1) * t.dim), members: SINGLE, dominant: true, trusted: true };
 }

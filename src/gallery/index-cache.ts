@@ -92,18 +92,13 @@ export class GalleryIndexCache {
       return pending.matrix;
     };
     let matrix: TemplateMatrix | null = null;
-    let generation = storeGeneration;
     if (this.snapshotPath !== null) {
       const stamp = await this.store.stamp();
-      if (stamp.rows >= o.snapshotMinRows) {
-        matrix = readSnapshot(this.snapshotPath, { ...stamp, dim: o.embeddingSize, fingerprint: o.fingerprint }, allocate);
-        generation = stamp.generation;
-      }
+      if (stamp.rows >= o.snapshotMinRows) matrix = readSnapshot(this.snapshotPath, { ...stamp, dim: o.embeddingSize, fingerprint: o.fingerprint }, allocate);
     }
     if (matrix === null) {
       matrix = await this.store.loadMatrix(allocate);
       const stamp = matrix.stamp;
-      if (stamp !== undefined) generation = stamp.generation;
       if (this.snapshotPath !== null && !o.readonly && stamp !== undefined && stamp.rows >= o.snapshotMinRows) {
         const key = { ...stamp, dim: o.embeddingSize, fingerprint: o.fingerprint };
         const m = matrix;
@@ -112,6 +107,8 @@ export class GalleryIndexCache {
         this.writing = this.writing.then(() => writeSnapshot(path, key, m)).catch(() => undefined);
       }
     }
+    // The generation the rows were read at, where the store or snapshot tells it.
+    const generation = matrix.stamp?.generation ?? storeGeneration;
     const base = IdentityIndex.build(matrix, o, this.hnswPath === null ? null : { path: this.hnswPath, generation }, pending);
     this.cache?.live.overlay?.dispose();
     this.cache?.base.dispose();

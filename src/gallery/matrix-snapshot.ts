@@ -68,7 +68,7 @@ export function readSnapshot(path: string, key: SnapshotKey, allocate?: MatrixAl
     if (!readFully(fd, idBytes, start + rows * 8 + rows * dim * 4)) return null;
     const identityIds = JSON.parse(idBytes.toString('utf8')) as unknown;
     if (!Array.isArray(identityIds) || identityIds.length !== rows || !identityIds.every((s) => typeof s === 'string')) return null;
-    return { dim, matrix, templateIds, identityIds: identityIds as string[] };
+    return { dim, matrix, templateIds, identityIds: identityIds as string[], stamp: { generation: key.generation, rows, maxTemplateId: key.maxTemplateId } };
   } catch {
     // Unreadable or malformed: a stale cache, rebuilt from the store.
     return null;

@@ -37,6 +37,7 @@ describe('matrix snapshot', () => {
     assert.ok(fromSnap !== null);
     assert.deepEqual(fromSnap.templateIds, fromStore.templateIds);
     assert.deepEqual(fromSnap.identityIds, fromStore.identityIds);
+    assert.deepEqual(fromSnap.stamp, fromStore.stamp);
     assert.deepEqual(Buffer.from(fromSnap.matrix.buffer), Buffer.from(fromStore.matrix.buffer));
 
     // Prove the next open reads it: negate the target's rows in the snapshot only.
