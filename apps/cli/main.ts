@@ -10,6 +10,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { contextFromProcess, EXIT, reportError } from './context.js';
 
 const ctx = contextFromProcess();
@@ -33,6 +34,7 @@ registerGalleryCommands(program, ctx);
 registerEvalCommands(program, ctx);
 registerCalibrateCommand(program, ctx);
 registerServeCommand(program, ctx);
+registerWatchCommand(program, ctx);
 registerKeysCommands(program, ctx);
 const models = program.command('models').description('Inspect, list, add, verify and download models.');
 registerModelsInspect(models, ctx);

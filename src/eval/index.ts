@@ -47,3 +47,4 @@ export {
 export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoInfo, type VideoSource } from './video-frames.js';
 export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';
 export { summaryText } from './summary.js';
+export { boxIou, motMetrics, MOT_DEFAULTS, type MotFrame, type MotObject, type MotSummary } from './mot-metrics.js';

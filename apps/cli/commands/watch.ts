@@ -1,0 +1,190 @@
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import sharp from 'sharp';
+import { ArcFaceError } from '../../../src/core/errors.js';
+import type { RgbImage } from '../../../src/core/types.js';
+import { isPostgresLocation, openGallery, type Gallery } from '../../../src/gallery/index.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
+import { annotateFrame, buildTimeline, timelineCues, watchFaces, type StreamEvent } from '../../../src/stream/index.js';
+import { openVideoSource, toWebVtt, VideoWriter, type VideoSourceOptions } from '../../../src/video/index.js';
+import { noticeLicence, type CliContext } from '../context.js';
+import { createProgress } from '../progress.js';
+import { parseIntOption, parseNumberOption } from './options.js';
+
+interface WatchCliOptions {
+  gallery?: string;
+  recognizer: string;
+  detector: string;
+  events?: string;
+  annotate?: string;
+  timeline?: string;
+  vtt?: string;
+  thumbnails?: string;
+  fps?: number;
+  maxSize?: readonly [number, number];
+  live?: boolean;
+  realtime?: boolean;
+  loop?: boolean;
+  detectEvery: number;
+  threshold?: number;
+  labelUnknowns?: boolean;
+  timeout?: number;
+  json?: boolean;
+}
+
+/** The `--max-size WxH` parser. */
+function parseSize(value: string): readonly [number, number] {
+  const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
+  const w = Number(m?.[1]);
+  const h = Number(m?.[2]);
+  if (m === null || w < 16 || h < 16) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --max-size as WIDTHxHEIGHT of at least 16x16 (e.g. 1280x720) but received "${value}"`);
+  return [w, h];
+}
+
+/** Opens the gallery named by `--gallery` for reading: a missing file is an error, never a new empty gallery. */
+async function openExistingGallery(location: string, fr: FaceRecognizer): Promise<Gallery> {
+  if (!isPostgresLocation(location) && !existsSync(location)) {
+    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery at ${location} but there is no such file (enrol people first with "arcface enroll")`);
+  }
+  return openGallery(location, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+}
+
+/**
+ * `arcface watch <file|url|device|folder>`: faces in a video or a live stream, tracked and named;
+ * JSON Lines events, a timeline, an annotated video, WebVTT captions and thumbnails.
+ *
+ * @example
+ * registerWatchCommand(program, ctx)
+ */
+export function registerWatchCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('watch')
+    .description('Recognise faces in a video file, a stream (rtsp://, http(s)://, HLS, MJPEG), a camera (/dev/videoN) or a folder of frames.')
+    .argument('<source>', 'video file, stream URL, V4L2 device or folder of frames')
+    .option('-g, --gallery <path|postgres://url>', 'name tracks with the identities of this gallery (must exist)')
+    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
+    .option('--events <file.jsonl>', 'write events as JSON Lines to this file (default: stdout)')
+    .option('--annotate <out.mp4>', 'write the video with boxes, track ids and names')
+    .option('--timeline <out.json>', 'write who appeared when')
+    .option('--vtt <out.vtt>', 'write WebVTT captions of the names')
+    .option('--thumbnails <dir>', 'write the best face crop of each track (JPEG); events name the file')
+    .option('--fps <n>', 'sample the source at this frame rate', parseNumberOption('--fps', 0.1, 240))
+    .option('--max-size <WxH>', 'scale frames down to fit (e.g. 1280x720)', parseSize)
+    .option('--live', 'never fall behind: drop frames when recognition is slower (default for streams and cameras)')
+    .option('--realtime', 'read a file at its own frame rate, as a camera would deliver it')
+    .option('--loop', 'loop a file forever (stop with Ctrl-C)')
+    .option('--detect-every <k>', 'run the detector every k-th frame; the tracker predicts between', parseIntOption('--detect-every', 1, 100), 1)
+    .option('-t, --threshold <cosine>', "cosine for a known identity (default: the gallery's identification threshold)", parseNumberOption('--threshold', -1, 1))
+    .option('--label-unknowns', 'give unknown faces stable unknown-N labels and re-find them later')
+    .option('--timeout <seconds>', 'give up on a stream that sends no frame for this long', parseNumberOption('--timeout', 0.1, 3600))
+    .option('--json', 'compact JSON, no progress bar')
+    .addHelpText(
+      'after',
+      '\nOutput: JSON Lines of events (track.started, track.identified, track.ended) on stdout unless --events names a file,\n' +
+        'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline. Ctrl-C ends a live stream cleanly.',
+    )
+    .action(async (input: string, o: WatchCliOptions) => {
+      ctx.json = o.json === true;
+      await noticeLicence(ctx, o.recognizer);
+      const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: o.recognizer, detector: o.detector });
+      let gallery: Gallery | undefined;
+      let eventsOut: WriteStream | undefined;
+      let writer: VideoWriter | undefined;
+      const abort = new AbortController();
+      const onSigint = (): void => abort.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        if (o.gallery !== undefined) gallery = await openExistingGallery(o.gallery, fr);
+        if (o.thumbnails !== undefined) await mkdir(o.thumbnails, { recursive: true });
+        const sourceOptions: VideoSourceOptions = {
+          ...(o.fps === undefined ? {} : { fps: o.fps }),
+          ...(o.maxSize === undefined ? {} : { maxSize: o.maxSize }),
+          ...(o.live === undefined ? {} : { live: o.live }),
+          ...(o.realtime === undefined ? {} : { realtime: o.realtime }),
+          ...(o.loop === undefined ? {} : { loop: o.loop }),
+          ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }),
+        };
+        const source = openVideoSource(input, sourceOptions);
+        const info = await source.info().catch(async (e: unknown) => {
+          await source.close();
+          throw e;
+        });
+        if (o.events !== undefined) eventsOut = createWriteStream(o.events);
+        const emit = (line: string): void => {
+          if (eventsOut !== undefined) eventsOut.write(`${line}\n`);
+          else ctx.stdout.write(`${line}\n`);
+        };
+        const fps = o.fps ?? info.fps ?? 25;
+        const expected = !info.live && o.loop !== true && info.durationSeconds !== undefined ? Math.round(info.durationSeconds * fps) : undefined;
+        const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json || info.live, ...(expected === undefined ? {} : { total: expected }) });
+        const all: StreamEvent[] = [];
+        const started = performance.now();
+        let frames = 0;
+        let dropped = 0;
+        let embedded = 0;
+        const thumbnails = o.thumbnails;
+        const onThumbnail =
+          thumbnails === undefined
+            ? undefined
+            : async (trackId: number, crop: RgbImage): Promise<string> => {
+                const path = join(thumbnails, `track-${trackId}.jpg`);
+                await writeFile(path, await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+                return path;
+              };
+        try {
+          for await (const r of watchFaces(source, {
+            recognizer: fr,
+            detectEvery: o.detectEvery,
+            labelUnknowns: o.labelUnknowns === true,
+            signal: abort.signal,
+            ...(gallery === undefined ? {} : { gallery }),
+            ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+            ...(onThumbnail === undefined ? {} : { onThumbnail }),
+          })) {
+            for (const e of r.events) {
+              all.push(e);
+              emit(JSON.stringify(e));
+            }
+            dropped = r.dropped;
+            embedded += r.embedded;
+            if (r.image !== undefined) {
+              frames++;
+              progress.tick();
+              if (o.annotate !== undefined) {
+                writer ??= await VideoWriter.open(o.annotate, { width: r.width, height: r.height, fps });
+                await writer.write(annotateFrame(r.image, r.tracks));
+              }
+            }
+          }
+        } finally {
+          progress.done();
+          await source.close();
+        }
+        const seconds = (performance.now() - started) / 1000;
+        const timeline = buildTimeline(all);
+        if (o.timeline !== undefined) await writeFile(o.timeline, `${JSON.stringify(timeline, null, 2)}\n`);
+        if (o.vtt !== undefined) await writeFile(o.vtt, toWebVtt(timelineCues(all)));
+        const summary = {
+          type: 'summary',
+          source: info.source,
+          frames,
+          dropped,
+          recognitions: embedded,
+          seconds: Math.round(seconds * 1000) / 1000,
+          framesPerSecond: Math.round((frames / Math.max(seconds, 1e-9)) * 100) / 100,
+          interrupted: abort.signal.aborted,
+          timeline,
+        };
+        ctx.stdout.write(`${JSON.stringify(summary, null, ctx.json || o.events === undefined ? undefined : 2)}\n`);
+      } finally {
+        process.off('SIGINT', onSigint);
+        if (writer !== undefined) await writer.close();
+        if (eventsOut !== undefined) await new Promise<void>((resolve) => (eventsOut as WriteStream).end(resolve));
+        await gallery?.close();
+        await fr.dispose();
+      }
+    });
+}

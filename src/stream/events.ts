@@ -1,0 +1,95 @@
+import type { Box, RgbImage } from '../core/types.js';
+
+/** A track became confirmed (the tracker's birth rule held): a face is now followed. */
+export interface TrackStartedEvent {
+  readonly type: 'track.started';
+  readonly trackId: number;
+  /** Frame index and presentation timestamp (seconds) of the frame this event belongs to. */
+  readonly frame: number;
+  readonly pts: number;
+  /** Frame and timestamp of the track's first detection (before it was confirmed). */
+  readonly firstFrame: number;
+  readonly firstPts: number;
+  readonly box: Box;
+}
+
+/** A track's identity was decided or changed (hysteresis keeps a stable track from flickering). */
+export interface TrackIdentifiedEvent {
+  readonly type: 'track.identified';
+  readonly trackId: number;
+  readonly frame: number;
+  readonly pts: number;
+  /** Gallery identity id, or null when the track is now unknown. */
+  readonly identity: string | null;
+  /** Display name of the identity (or the unknown label, or `null`). */
+  readonly name: string | null;
+  /** What a viewer sees: the name, an `unknown-N` label when asked for, else `unknown`. */
+  readonly label: string;
+  /** Cosine of the track template to the best candidate. */
+  readonly score: number;
+  /** The cosine threshold that decided it. */
+  readonly threshold: number;
+  /** The identity before this decision. */
+  readonly previous: string | null;
+  /** Recogniser calls spent on this track so far. */
+  readonly embeddings: number;
+}
+
+/** A track ended: the face left, or the stream ended. */
+export interface TrackEndedEvent {
+  readonly type: 'track.ended';
+  readonly trackId: number;
+  readonly frame: number;
+  readonly pts: number;
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+  readonly firstPts: number;
+  readonly lastPts: number;
+  readonly identity: string | null;
+  readonly name: string | null;
+  readonly label: string;
+  readonly score: number;
+  /** Recogniser calls spent on this track. */
+  readonly embeddings: number;
+  /** Frames in which the track was matched to a detection. */
+  readonly hits: number;
+  /** Path of the best-quality face crop, when thumbnails were asked for. */
+  readonly thumbnail?: string;
+}
+
+/** Everything a stream reports, in order; JSON Lines writes one per line. */
+export type StreamEvent = TrackStartedEvent | TrackIdentifiedEvent | TrackEndedEvent;
+
+/** One followed face at one frame. */
+export interface TrackView {
+  readonly trackId: number;
+  /** The box at this frame: the matched detection's, else the tracker's prediction. */
+  readonly box: Box;
+  /** True when a detection was matched to the track at this frame. */
+  readonly detected: boolean;
+  readonly identity: string | null;
+  readonly name: string | null;
+  readonly label: string;
+  readonly score: number;
+}
+
+/** The result of one processed frame. `frame`/`pts` are those of the source frame it was computed on. */
+export interface FrameResult {
+  readonly frame: number;
+  readonly pts: number;
+  readonly width: number;
+  readonly height: number;
+  /** Whether the detector ran on this frame (see `detectEvery`). */
+  readonly detected: boolean;
+  readonly tracks: readonly TrackView[];
+  /** Events that happened at this frame, in order. */
+  readonly events: readonly StreamEvent[];
+  /** Frames the source dropped so far (live mode only). */
+  readonly dropped: number;
+  /** Milliseconds from the frame's arrival from the decoder to this result. */
+  readonly latencyMs: number;
+  /** Recogniser calls made at this frame. */
+  readonly embedded: number;
+  /** The frame itself (not copied), for drawing; absent on the closing result of a stream. */
+  readonly image?: RgbImage;
+}

@@ -1,0 +1,9 @@
+/**
+ * Faces in video: the stream pipeline (detector → tracker → quality → recogniser → identity per
+ * track), its events and the "who appeared when" summary.
+ */
+export type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackView } from './events.js';
+export { buildTimeline, timelineCues, TIMELINE_DEFAULTS, type Timeline, type TimelineCue, type TimelineEntry, type TimelineInterval } from './timeline.js';
+export { cropBox, THUMBNAIL_MARGIN } from './thumbnail-crop.js';
+export { watchFaces, type WatchFacesOptions } from './watch-faces.js';
+export { annotateFrame, ANNOTATION_COLORS, trackOverlays } from './annotate.js';
