@@ -5,6 +5,7 @@ import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
+import { benchVideo } from './video.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
@@ -17,7 +18,7 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const flagValues = new Set(['--sizes', '--hnsw-max-size'].map(flag).filter((v): v is string => v !== undefined));
+const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds'].map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -33,4 +34,11 @@ if (want('gallery')) {
   const hnswMaxSize = Number(flag('--hnsw-max-size') ?? 100_000);
   console.log(`HNSW built at sizes ≤ ${hnswMaxSize.toLocaleString('en')}`);
   await benchGallery({ sizes, hnswMaxSize, log: (line) => console.log(line) });
+}
+if (want('video')) {
+  const sizes = (flag('--video-sizes') ?? '640x360,1280x720').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const seconds = Number(flag('--video-seconds') ?? 20);
+  const soakSeconds = Number(flag('--soak-seconds') ?? 60);
+  console.log(`\n## Video: tracking and naming (synthetic clips of LFW people, ${seconds} s, 4 people; live soak ${soakSeconds} s)`);
+  await benchVideo({ shared, sizes, seconds, people: 4, soakSeconds, log: (line) => console.log(line) });
 }

@@ -5,6 +5,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** The q-quantile (0..1) of a list, nearest rank; NaN for an empty list. */
+export function percentile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] as number;
+}
+
 /**
  * Times several variants side by side: each round runs every variant once, in rotating order, so
  * machine noise hits all of them alike. Returns the median milliseconds per variant.

@@ -2,17 +2,29 @@ import { normCrop } from '../align/index.js';
 import type { DetectedFace, RgbImage } from '../core/types.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
 import type { Gallery } from '../gallery/index.js';
-import type { FaceRecognizer } from '../pipeline/index.js';
+import type { DetectOptions } from '../detect/index.js';
 import { faceQuality, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import { openVideoSource, type FrameSource, type VideoFrame, type VideoSourceOptions } from '../video/index.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
 
+/**
+ * What the stream needs from the models: a detector and an embedder that reports raw norms. A
+ * `FaceRecognizer` is one; so is any pair that runs the models elsewhere (worker threads, a browser).
+ */
+export interface StreamRecognizer {
+  readonly detector: { detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]> };
+  readonly embedder: {
+    readonly inputSize: number;
+    embedWithNorms(crops: readonly RgbImage[]): Promise<{ readonly embeddings: readonly Float32Array[]; readonly norms: readonly number[] }>;
+  };
+}
+
 /** Options of {@link watchFaces}. */
 export interface WatchFacesOptions {
-  /** Detector and recogniser. The caller owns it (it is not disposed). */
-  readonly recognizer: FaceRecognizer;
+  /** Detector and recogniser (a `FaceRecognizer`). The caller owns it (it is not disposed). */
+  readonly recognizer: StreamRecognizer;
   /** Identities to name tracks with. Without one, tracks stay unknown (or `unknown-N` with `labelUnknowns`). */
   readonly gallery?: Gallery;
   /** Cosine for a known identity. Default: the gallery's identification threshold. */
