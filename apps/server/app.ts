@@ -20,13 +20,17 @@ import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
+import { registerVideoRoutes } from './routes/videos.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
+import { VideoService, type VideoServiceOptions } from './video-jobs.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
 export interface BuildAppOptions extends ServerOptions {
   /** A running engine to use instead of starting workers; the app will not close it. */
   readonly engine?: InferenceEngine;
+  /** Video jobs and live streams (`/v1/videos`, `/v1/streams`); off when absent. */
+  readonly videos?: VideoServiceOptions;
 }
 
 /**
@@ -152,6 +156,11 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerSubjectRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
+  if (options.videos !== undefined) {
+    const videos = new VideoService(poolOptionsFrom(opts), options.videos);
+    app.addHook('onClose', async () => videos.close());
+    await app.register(async (sub) => registerVideoRoutes(sub, videos));
+  }
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
 
   const webRoot = opts.webRoot ?? defaultWebRoot();

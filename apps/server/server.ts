@@ -1,10 +1,13 @@
 /**
  * The one place that touches the process: listen, signals, graceful close.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { ServerOptions } from './options.js';
 import { startServices, type ServiceLocations } from './services.js';
+import { VIDEO_SERVICE_DEFAULTS, type VideoServiceOptions } from './video-jobs.js';
 
 /** How often a closing server checks whether its last request has been answered (ms). */
 const CLOSE_SWEEP_MS = 50;
@@ -19,6 +22,8 @@ export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys'>, S
   readonly handleSignals?: boolean;
   /** Where status lines go (startup, warnings, shutdown). */
   readonly log?: (line: string) => void;
+  /** Video jobs and allow-listed live streams; uploads go to a private folder under the system temp dir by default. */
+  readonly videos?: Partial<Omit<VideoServiceOptions, 'galleryLocation'>>;
 }
 
 /** A listening server. */
@@ -42,7 +47,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const auth = options.auth ?? true;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys });
+    const v = options.videos ?? {};
+    const videos: VideoServiceOptions = {
+      dir: v.dir ?? join(tmpdir(), `arcface-videos-${process.pid}`),
+      maxBytes: v.maxBytes ?? VIDEO_SERVICE_DEFAULTS.maxBytes,
+      concurrency: v.concurrency ?? VIDEO_SERVICE_DEFAULTS.concurrency,
+      keep: v.keep ?? VIDEO_SERVICE_DEFAULTS.keep,
+      detectEvery: v.detectEvery ?? VIDEO_SERVICE_DEFAULTS.detectEvery,
+      streams: v.streams ?? {},
+      ...(options.galleryLocation === undefined ? {} : { galleryLocation: options.galleryLocation }),
+      ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
+    };
+    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, videos });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await services.close();

@@ -19,12 +19,23 @@ export type WorkerMessage =
  * const worker = spawnInferenceWorker(config)
  */
 export function spawnInferenceWorker(config: WorkerConfig): Worker {
+  return spawnAppWorker('inference-worker', config);
+}
+
+/**
+ * Starts a worker thread running `<name>.js` beside this file, or under tsx the `<name>.ts` source
+ * (see {@link spawnInferenceWorker}), with `data` as its `workerData`.
+ *
+ * @example
+ * const worker = spawnAppWorker('video-worker', data)
+ */
+export function spawnAppWorker(name: 'inference-worker' | 'video-worker', data: unknown): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    const target = new URL('./inference-worker.ts', here).href;
+    const target = new URL(`./${name}.ts`, here).href;
     const api = import.meta.resolve('tsx/esm/api');
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-    return new Worker(code, { eval: true, workerData: config, execArgv: [] });
+    return new Worker(code, { eval: true, workerData: data, execArgv: [] });
   }
-  return new Worker(new URL('./inference-worker.js', here), { workerData: config, execArgv: [] });
+  return new Worker(new URL(`./${name}.js`, here), { workerData: data, execArgv: [] });
 }

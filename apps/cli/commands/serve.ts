@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { serve, SERVER_DEFAULTS } from '../../server/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import type { CliContext } from '../context.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
@@ -17,6 +18,25 @@ interface ServeCliOptions {
   auth: boolean;
   cors?: string[];
   threshold?: number;
+  stream?: string[];
+  maxVideoMb: number;
+  videoDir?: string;
+}
+
+/**
+ * `--stream name=url` pairs as a record; names are short identifiers clients use instead of URLs.
+ *
+ * @example
+ * parseStreams(['door=rtsp://cam/1']) // { door: 'rtsp://cam/1' }
+ */
+export function parseStreams(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z0-9_-]{1,64})=(.+)$/.exec(pair);
+    if (m === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --stream NAME=URL with a name of letters, digits, _ or - but received "${pair}"`);
+    out[m[1] as string] = m[2] as string;
+  }
+  return out;
 }
 
 /**
@@ -41,6 +61,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--threshold <cosine>', "decision threshold for verify/identify (default: the model's)", parseNumberOption('--threshold', -1, 1))
     .option('--cors <origin...>', 'allow these browser origins (CORS is off by default)')
     .option('--no-auth', 'serve without API keys (local use only; loudly logged)')
+    .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
+    .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
+    .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
     .action(async (opts: ServeCliOptions) => {
       const server = await serve({
         host: opts.host,
@@ -56,6 +79,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
         ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
         ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
+        videos: { maxBytes: opts.maxVideoMb * 2 ** 20, streams: parseStreams(opts.stream ?? []), ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }) },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
       if (opts.auth) ctx.stderr.write(`API keys are checked against ${opts.keys}; create one with: arcface keys create --scope write\n`);

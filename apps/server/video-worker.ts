@@ -1,0 +1,66 @@
+/**
+ * Worker-thread entry for one video job or live stream: loads its own FaceRecognizer, opens the
+ * gallery read-only by location, runs `watchFaces` and posts every frame's events.
+ * Messages out: `{ type: 'frame', frame, pts, dropped, events }`, `{ type: 'done' }`,
+ * `{ type: 'error', error }`. Message in: `'stop'` ends the stream after the frame in progress.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openGallery, type Gallery } from '../../src/gallery/index.js';
+import { FaceRecognizer } from '../../src/pipeline/index.js';
+import { watchFaces } from '../../src/stream/index.js';
+import type { VideoSourceOptions } from '../../src/video/index.js';
+import { toWireError } from './inference-jobs.js';
+import type { WorkerConfig } from './worker-pool.js';
+
+/** What a video worker is started with. */
+export interface VideoWorkerData {
+  readonly config: WorkerConfig;
+  readonly galleryLocation: string | undefined;
+  readonly source: string;
+  readonly sourceOptions: VideoSourceOptions;
+  readonly detectEvery: number;
+  readonly threshold: number | undefined;
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('Expected to run as a worker thread but parentPort is null');
+  const data = workerData as VideoWorkerData;
+  const abort = new AbortController();
+  port.on('message', (m: unknown) => {
+    if (m === 'stop') abort.abort();
+  });
+  let fr: FaceRecognizer | undefined;
+  let gallery: Gallery | undefined;
+  try {
+    const cfg = data.config;
+    fr = await FaceRecognizer.create({
+      ...(cfg.detector === undefined ? {} : { detector: cfg.detector }),
+      ...(cfg.recognizer === undefined ? {} : { recognizer: cfg.recognizer }),
+      ...(cfg.locations === undefined ? {} : { locations: cfg.locations }),
+      runtime: { intraOpThreads: cfg.intraOpThreads },
+    });
+    if (data.galleryLocation !== undefined) {
+      const threshold = fr.threshold ?? cfg.threshold;
+      gallery = await openGallery(data.galleryLocation, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
+    }
+    for await (const r of watchFaces(data.source, {
+      recognizer: fr,
+      detectEvery: data.detectEvery,
+      source: data.sourceOptions,
+      signal: abort.signal,
+      ...(gallery === undefined ? {} : { gallery }),
+      ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
+    })) {
+      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, events: r.events, tracks: r.tracks.length });
+    }
+    port.postMessage({ type: 'done' });
+  } catch (err) {
+    port.postMessage({ type: 'error', error: toWireError(err) });
+  } finally {
+    await gallery?.close().catch(() => undefined);
+    await fr?.dispose().catch(() => undefined);
+  }
+}
+
+void main();
