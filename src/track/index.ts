@@ -1,0 +1,4 @@
+export { linearAssignment, solveAssignment, type AssignedPair, type AssignmentResult } from './assignment.js';
+export { KalmanBoxFilter, boxToXyah, xyahToBox } from './kalman-box.js';
+export { Tracker, type Track, type TrackerUpdate, type TrackStatus } from './tracker.js';
+export { TRACKER_DEFAULTS, assertTrackerDetection, resolveTrackerOptions, type TrackerDetection, type TrackerOptions } from './tracker-options.js';
