@@ -21,14 +21,24 @@ const STD_WEIGHT_POSITION = 1 / 20;
 /** DeepSORT/ByteTrack `_std_weight_velocity`. */
 const STD_WEIGHT_VELOCITY = 1 / 160;
 
-/** The measurement `[cx, cy, a, h]` of a box. */
+/**
+ * The measurement `[cx, cy, a, h]` of a box.
+ *
+ * @example
+ * boxToXyah([0, 0, 40, 50]) // [20, 25, 0.8, 50]
+ */
 export function boxToXyah(box: Box): [number, number, number, number] {
   const w = box[2] - box[0];
   const h = box[3] - box[1];
   return [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, w / h, h];
 }
 
-/** The box of a state or measurement whose first four entries are `[cx, cy, a, h]`. */
+/**
+ * The box of a state or measurement whose first four entries are `[cx, cy, a, h]`.
+ *
+ * @example
+ * xyahToBox([20, 25, 0.8, 50]) // [0, 0, 40, 50]
+ */
 export function xyahToBox(s: ArrayLike<number>): Box {
   const h = Math.max(s[3] as number, 1e-6);
   const w = Math.max((s[2] as number) * h, 1e-6);
