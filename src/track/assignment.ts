@@ -10,7 +10,8 @@
  * ByteTrack (`yolox/tracker/matching.py`, `linear_assignment`) calls `lap.lapjv(cost,
  * extend_cost=True, cost_limit=thresh)`, which pads the matrix with dummy rows and columns of cost
  * `costLimit / 2`, so leaving a row and a column unmatched costs `costLimit`; we build the same padded
- * problem, so the result is the same optimum, not a greedy approximation of it.
+ * problem, so the result is the same optimum, not a greedy approximation of it, solved per connected
+ * component of the allowed pairs (the optimum is the union of the components' optima).
  */
 
 /** A matched (row, column) pair. */
@@ -123,20 +124,30 @@ export function linearAssignment(cost: readonly (readonly number[])[], costLimit
   if (n === 0 || m === 0) {
     return { matches: [], unmatchedRows: Array.from({ length: n }, (_, i) => i), unmatchedCols: Array.from({ length: m }, (_, j) => j) };
   }
-  // Padded (n+m)² problem of lapjv's extend_cost: real block, dummies at costLimit/2, dummy–dummy 0.
-  // A pair above the limit gets a cost no optimum can choose (it costs more than leaving both unmatched).
-  const size = n + m;
-  const blocked = costLimit * 2 + 1;
-  const padded = Array.from({ length: size }, (_, i) =>
-    Array.from({ length: size }, (_, j) => {
-      if (i < n && j < m) {
-        const c = (cost[i] as readonly number[])[j] as number;
-        return c > costLimit ? blocked : c;
-      }
-      return i >= n && j >= m ? 0 : costLimit / 2;
-    }),
-  );
-  const rowToCol = solveAssignment(padded);
+  // The gated problem splits into the connected components of the graph of allowed pairs: rows or
+  // columns with no allowed pair stay unmatched, and each component is solved on its own. A crowd of
+  // separate faces becomes many 1×1 problems instead of one (n+m)³ one.
+  const rowToCol = new Array<number>(n).fill(-1);
+  for (const { rows, cols } of components(cost, costLimit)) {
+    // Padded problem of lapjv's extend_cost: real block, dummies at costLimit/2, dummy–dummy 0. A pair
+    // above the limit gets a cost no optimum chooses (more than leaving both unmatched).
+    const r = rows.length;
+    const c = cols.length;
+    const size = r + c;
+    const blocked = costLimit * 2 + 1;
+    const padded = Array.from({ length: size }, (_, i) =>
+      Array.from({ length: size }, (_, j) => {
+        if (i < r && j < c) {
+          const v = (cost[rows[i] as number] as readonly number[])[cols[j] as number] as number;
+          return v > costLimit ? blocked : v;
+        }
+        return i >= r && j >= c ? 0 : costLimit / 2;
+      }),
+    );
+    solveAssignment(padded).forEach((j, i) => {
+      if (i < r && j >= 0 && j < c) rowToCol[rows[i] as number] = cols[j] as number;
+    });
+  }
   const matches: AssignedPair[] = [];
   const colUsed = new Uint8Array(m);
   const unmatchedRows: number[] = [];
@@ -152,4 +163,44 @@ export function linearAssignment(cost: readonly (readonly number[])[], costLimit
   const unmatchedCols: number[] = [];
   for (let j = 0; j < m; j++) if (colUsed[j] === 0) unmatchedCols.push(j);
   return { matches, unmatchedRows, unmatchedCols };
+}
+
+/** Connected components (rows, columns) of the bipartite graph of pairs with cost ≤ limit, each with at least one pair. */
+function components(cost: readonly (readonly number[])[], limit: number): { rows: number[]; cols: number[] }[] {
+  const n = cost.length;
+  const m = (cost[0] as readonly number[]).length;
+  const parent = Array.from({ length: n + m }, (_, i) => i);
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r] as number;
+    while (parent[x] !== r) {
+      const next = parent[x] as number;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  const linked = new Uint8Array(n + m);
+  for (let i = 0; i < n; i++) {
+    const row = cost[i] as readonly number[];
+    for (let j = 0; j < m; j++) {
+      if ((row[j] as number) > limit) continue;
+      linked[i] = 1;
+      linked[n + j] = 1;
+      parent[find(i)] = find(n + j);
+    }
+  }
+  const byRoot = new Map<number, { rows: number[]; cols: number[] }>();
+  for (let k = 0; k < n + m; k++) {
+    if (linked[k] === 0) continue;
+    const root = find(k);
+    let comp = byRoot.get(root);
+    if (comp === undefined) {
+      comp = { rows: [], cols: [] };
+      byRoot.set(root, comp);
+    }
+    if (k < n) comp.rows.push(k);
+    else comp.cols.push(k - n);
+  }
+  return [...byRoot.values()];
 }

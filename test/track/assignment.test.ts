@@ -89,6 +89,16 @@ describe('assignment solver', () => {
     ]);
   });
 
+  it('solves a crowd of 300 separate faces component by component', () => {
+    // Rows i and columns i overlap only with each other (cost 0.1); a permutation hides the diagonal.
+    const n = 300;
+    const perm = Array.from({ length: n }, (_, i) => (i * 7) % n);
+    const cost = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (perm[i] === j ? 0.1 : 1)));
+    const res = linearAssignment(cost, 0.8);
+    assert.equal(res.matches.length, n);
+    for (const [i, j] of res.matches) assert.equal(j, perm[i]);
+  });
+
   it('handles empty sides and rejects invalid input', () => {
     assert.deepEqual(solveAssignment([]), []);
     assert.deepEqual(linearAssignment([[], []], 0.5), { matches: [], unmatchedRows: [0, 1], unmatchedCols: [] });
