@@ -48,7 +48,8 @@ export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   /**
    * 16 (w600k-mbf-int8, one output, no flip): LFW p1 19.1, median 23.5; blur σ = 4 median 18.6, p5 16.0;
    * 42×42 downscale median 18.9, p5 15.5. The norm separates weakly on real faces, so this limit only
-   * catches the worst crops (and non-faces); sharpness and size do the main work. The scale of the
+   * catches the worst crops and non-faces (a flat grey crop 6.2, noise 11.4, 112×112 background corners
+   * of LFW photos 8.3–11.7); sharpness and size do the main work. The scale of the
    * norm belongs to the model: for a recogniser other than w600k-mbf-int8 (and its Luxonis export,
    * the same weights), measure it with `scripts/quality-lfw.ts` or set 0 to switch the check off.
    */

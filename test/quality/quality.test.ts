@@ -79,6 +79,14 @@ describe('face quality on real LFW photos', () => {
     }
   });
 
+  it('a non-face crop has a raw embedding norm below the limit, real faces above it', async () => {
+    const { data } = await sharp(lfw('Tony_Blair', 18)).extract({ left: 138, top: 138, width: 112, height: 112 }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const background: RgbImage = { width: 112, height: 112, data: new Uint8Array(data) };
+    const { norms } = await fr.embedder.embedWithNorms([background]);
+    assert.ok(norms[0]! < DEFAULT_QUALITY_LIMITS.minEmbeddingNorm, `background norm ${norms[0]}`);
+    for (const f of originals) assert.ok(f.quality!.embeddingNorm! > DEFAULT_QUALITY_LIMITS.minEmbeddingNorm);
+  });
+
   it('every rejection reason is reachable and reports what failed', () => {
     const q = originals[0]!.quality!;
     assert.equal(qualityRejection(q, { minScore: 0.999 })?.reason, 'LOW_DETECTION_SCORE');
