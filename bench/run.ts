@@ -5,11 +5,12 @@ import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
+import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
- * gallery (all by default). Every figure compares variants measured side by side in this run.
+ * track, gallery (all by default). Every figure compares variants measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 if (!existsSync(shared)) throw new Error(`Benchmarks need the shared models and data at ${shared} (set ARCFACE_SHARED)`);
@@ -26,6 +27,7 @@ console.log(`# ArcFace.ts benchmarks — ${new Date().toISOString()}, node ${pro
 if (want('embed')) await benchEmbed(shared);
 if (want('detect')) await benchDetect(shared);
 if (want('pipeline')) await benchPipeline(shared);
+if (want('track')) await benchTrack(shared);
 if (want('gallery')) {
   const sizes = (flag('--sizes') ?? '100000,1000000').split(',').map(Number);
   console.log(`\n## Gallery search and storage (synthetic 512-d unit vectors with planted near-duplicates; sizes ${sizes.join(', ')})`);

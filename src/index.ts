@@ -1,6 +1,6 @@
 /**
  * ArcFace.ts public API (Node.js): decode → detect → align → embed → verify / identify, plus
- * evaluation and galleries. Each folder's barrel is the public surface of its concept.
+ * evaluation, galleries, face quality and tracking. Each folder's barrel is the public surface of its concept.
  */
 export * from './core/index.js';
 export * from './image/index.js';
@@ -12,4 +12,6 @@ export * from './embed/index.js';
 export * from './pipeline/index.js';
 export * from './gallery/index.js';
 export * from './eval/index.js';
+export * from './quality/index.js';
+export * from './track/index.js';
 export * from './stream/index.js';

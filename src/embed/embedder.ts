@@ -1,6 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 import { assertRgbImage, type RgbImage } from '../core/types.js';
 import { assertBoolean, assertInteger } from '../core/validate.js';
+import { l2norm } from '../core/vector.js';
 import { modelFingerprint, type ModelSpecInput, type ResolvedModel } from '../models/spec.js';
 import { readModelSource } from '../models/model-source.js';
 import { resolveRecognizerSpec } from '../models/resolve-spec.js';
@@ -83,6 +84,27 @@ export class Embedder {
 
   /** Unit-length embeddings of aligned crops, in input order. */
   async embed(crops: readonly RgbImage[]): Promise<Float32Array[]> {
+    this.#checkCrops(crops);
+    const raw = await this.embedRaw(crops, this.flip);
+    return raw.map(normalise);
+  }
+
+  /**
+   * {@link embed} plus the norm of each raw model output before L2 normalisation, a face-quality
+   * signal (a recogniser trained with a margin loss gives blurred, tiny or non-face crops a small
+   * norm; MagFace, Meng et al. CVPR 2021, makes this explicit). With `flip`, the norm is that of the
+   * summed vector (crop + mirror), about twice a single output's: halve it to compare with `flip: false`.
+   *
+   * @example
+   * const { embeddings, norms } = await embedder.embedWithNorms([crop112])
+   */
+  async embedWithNorms(crops: readonly RgbImage[]): Promise<{ embeddings: Float32Array[]; norms: number[] }> {
+    this.#checkCrops(crops);
+    const raw = await this.embedRaw(crops, this.flip);
+    return { embeddings: raw.map(normalise), norms: raw.map(l2norm) };
+  }
+
+  #checkCrops(crops: readonly RgbImage[]): void {
     if (!Array.isArray(crops)) throw new TypeError(`Expected an array of RgbImage crops but received ${typeof crops}`);
     const size = this.inputSize;
     crops.forEach((c, i) => {
@@ -91,8 +113,6 @@ export class Embedder {
         throw new ArcFaceError('INVALID_ARGUMENT', `Expected crops[${i}] to be ${size}×${size} (the model's input) but received ${c.width}×${c.height}`);
       }
     });
-    const raw = await this.embedRaw(crops, this.flip);
-    return raw.map(normalise);
   }
 
   /**

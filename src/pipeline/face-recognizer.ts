@@ -11,6 +11,7 @@ import type { KnownModel } from '../models/known-model.js';
 import { findKnownModel, findKnownModelByFileName } from '../models/known-models.js';
 import { resolveModelPath, type ModelLocations } from '../models/registry.js';
 import type { ModelSpecInput } from '../models/spec.js';
+import { faceQuality, type FaceQuality } from '../quality/face-quality.js';
 import type { RuntimeOptions } from '../runtime/options.js';
 import { selectFaces } from './select.js';
 import type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
@@ -136,10 +137,15 @@ export class FaceRecognizer {
     return this.recognize(await readImageBytes(path), options);
   }
 
-  /** Aligns and embeds the given faces of an image in one batch. */
+  /**
+   * Aligns and embeds the given faces of an image in one batch, each with its {@link FaceQuality}
+   * (from box, score, landmarks, the crop's sharpness and the raw embedding norm; with flip, half the
+   * norm of the summed outputs, so the norm keeps one output's scale).
+   */
   async embedFaces(image: RgbImage, faces: readonly DetectedFace[], includeCrops = false): Promise<RecognizedFace[]> {
     const crops = faces.map((f) => normCrop(image, f.landmarks, this.embedder.inputSize).crop);
-    const embeddings = await this.embedder.embed(crops);
+    const { embeddings, norms } = await this.embedder.embedWithNorms(crops);
+    const perOutput = this.embedder.flip ? 0.5 : 1;
     return faces.map((f, i) => ({
       box: f.box,
       score: f.score,
@@ -147,6 +153,7 @@ export class FaceRecognizer {
       ...(f.pass === undefined ? {} : { pass: f.pass }),
       embedding: embeddings[i] as Float32Array,
       ...(includeCrops ? { crop: crops[i] as RgbImage } : {}),
+      quality: faceQuality(f, crops[i] as RgbImage, (norms[i] as number) * perOutput),
     }));
   }
 

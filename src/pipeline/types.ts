@@ -1,4 +1,5 @@
 import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/types.js';
+import type { FaceQuality } from '../quality/face-quality.js';
 
 /** One face found and embedded in an image. */
 export interface RecognizedFace {
@@ -10,6 +11,8 @@ export interface RecognizedFace {
   readonly embedding: Float32Array;
   /** The aligned crop, when `includeCrops` was asked for. */
   readonly crop?: RgbImage;
+  /** Face quality (size, score, pose, sharpness, embedding norm), set by `FaceRecognizer.embedFaces`. */
+  readonly quality?: FaceQuality;
 }
 
 /** All faces of one image. */

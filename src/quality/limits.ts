@@ -1,0 +1,110 @@
+import { assertNumber } from '../core/validate.js';
+import type { FaceQuality } from './face-quality.js';
+
+/** Thresholds below (or, for pose, above) which a face is not worth embedding. */
+export interface QualityLimits {
+  /** Minimum box short side in pixels. */
+  readonly minSize: number;
+  /** Minimum detector score. */
+  readonly minScore: number;
+  /** Maximum |yaw| in degrees. */
+  readonly maxYaw: number;
+  /** Maximum |pitch| in degrees. */
+  readonly maxPitch: number;
+  /** Minimum Laplacian variance of the aligned crop (checked only when sharpness is known). */
+  readonly minSharpness: number;
+  /** Minimum raw embedding norm (checked only when the norm is known). */
+  readonly minEmbeddingNorm: number;
+}
+
+/**
+ * Default limits, chosen by measurement: `node --import tsx scripts/quality-lfw.ts ../shared 400`
+ * (400 lfw-deepfunneled photos, one per person spread over the alphabet, yunet-n, central face,
+ * w600k-mbf-int8, 112×112 crops; and the same photos blurred or downscaled). Ordinary LFW faces pass,
+ * blurred and tiny ones fail; the note on each value gives the numbers. With these limits 97.5 % of the
+ * LFW photos pass (7 of 400 turned beyond 45°, 3 soft photos below sharpness 25), 13 % of the σ = 2
+ * blurred copies, none of the σ = 4 ones, 0.5 % of the 62×62 copies and none of the 42×42 ones.
+ *
+ * @example
+ * qualityRejection(q, { ...DEFAULT_QUALITY_LIMITS, maxYaw: 30 })
+ */
+export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
+  /**
+   * 32 px. LFW faces measure 82–121 px (p1–p99); the same photos downscaled to 62×62 give 20–31 px
+   * faces and to 42×42 15–26 px: both fail entirely, every LFW face passes.
+   */
+  minSize: 32,
+  /** 0.6: ByteTrack's `det_thresh` (`track_thresh + 0.1`), the score at which a detection may start a track. LFW p1 is 0.91. */
+  minScore: 0.6,
+  /** 45°: LFW |yaw| p95 32.5°, p99 47.5°; beyond 45° one eye is mostly hidden and the 5-point alignment degrades. */
+  maxYaw: 45,
+  /** 30°: LFW |pitch| p99 25.7° (mean −9.5° with yunet-n, a landmark convention; see `estimatePose`). */
+  maxPitch: 30,
+  /**
+   * 25: LFW crops p1 32, p5 46, median 114; Gaussian blur σ = 2 px (sharp `.blur(2)`) on the 250×250
+   * photo gives median 14.5, p95 32.7; σ = 4 gives at most 8.
+   */
+  minSharpness: 25,
+  /**
+   * 16 (w600k-mbf-int8, one output, no flip): LFW p1 19.1, median 23.5; blur σ = 4 median 18.6, p5 16.0;
+   * 42×42 downscale median 18.9, p5 15.5. The norm separates weakly on real faces, so this limit only
+   * catches the worst crops and non-faces (a flat grey crop 6.2, noise 11.4, 112×112 background corners
+   * of LFW photos 8.3–11.7); sharpness and size do the main work. The scale of the
+   * norm belongs to the model: for a recogniser other than w600k-mbf-int8 (and its Luxonis export,
+   * the same weights), measure it with `scripts/quality-lfw.ts` or set 0 to switch the check off.
+   */
+  minEmbeddingNorm: 16,
+});
+
+/** Why a face was not embedded. */
+export type QualityRejectionReason = 'FACE_TOO_SMALL' | 'LOW_DETECTION_SCORE' | 'POSE_TOO_FAR' | 'BLURRY' | 'LOW_EMBEDDING_NORM';
+
+/**
+ * Validates partial limits over the defaults and returns a frozen copy.
+ *
+ * @example
+ * resolveQualityLimits({ minSize: 60 }).maxYaw
+ */
+export function resolveQualityLimits(partial: Partial<QualityLimits> = {}): Readonly<QualityLimits> {
+  if (typeof partial !== 'object' || partial === null) {
+    throw new TypeError(`Expected a quality limits object but received ${partial === null ? 'null' : typeof partial}`);
+  }
+  const d = DEFAULT_QUALITY_LIMITS;
+  const pick = (key: keyof QualityLimits, max: number): number => (partial[key] === undefined ? d[key] : assertNumber(key, partial[key], 0, max));
+  return Object.freeze({
+    minSize: pick('minSize', 100_000),
+    minScore: pick('minScore', 1),
+    maxYaw: pick('maxYaw', 90),
+    maxPitch: pick('maxPitch', 90),
+    minSharpness: pick('minSharpness', Number.MAX_VALUE),
+    minEmbeddingNorm: pick('minEmbeddingNorm', Number.MAX_VALUE),
+  });
+}
+
+const r = (v: number, digits = 1): string => v.toFixed(digits);
+
+/**
+ * The first limit a face fails, in the order size, score, pose, sharpness, norm; undefined when it
+ * passes them all. Sharpness and norm are checked only when measured.
+ *
+ * @example
+ * const why = qualityRejection(q) // { reason: 'BLURRY', message: 'Face too blurry: sharpness 31.2 < 80' }
+ */
+export function qualityRejection(
+  q: FaceQuality,
+  limits: Partial<QualityLimits> = {},
+): { readonly reason: QualityRejectionReason; readonly message: string } | undefined {
+  if (typeof q !== 'object' || q === null) throw new TypeError(`Expected a FaceQuality but received ${q === null ? 'null' : typeof q}`);
+  const l = resolveQualityLimits(limits);
+  if (q.size < l.minSize) return { reason: 'FACE_TOO_SMALL', message: `Face too small: ${r(q.size)} px (box short side) < ${l.minSize} px` };
+  if (q.score < l.minScore) return { reason: 'LOW_DETECTION_SCORE', message: `Detection score too low: ${r(q.score, 3)} < ${l.minScore}` };
+  if (Math.abs(q.yaw) > l.maxYaw) return { reason: 'POSE_TOO_FAR', message: `Face turned too far: yaw ${r(q.yaw)}° beyond ±${l.maxYaw}°` };
+  if (Math.abs(q.pitch) > l.maxPitch) return { reason: 'POSE_TOO_FAR', message: `Face tilted too far: pitch ${r(q.pitch)}° beyond ±${l.maxPitch}°` };
+  if (q.sharpness !== undefined && q.sharpness < l.minSharpness) {
+    return { reason: 'BLURRY', message: `Face too blurry: sharpness ${r(q.sharpness)} < ${l.minSharpness}` };
+  }
+  if (q.embeddingNorm !== undefined && q.embeddingNorm < l.minEmbeddingNorm) {
+    return { reason: 'LOW_EMBEDDING_NORM', message: `Embedding norm too low: ${r(q.embeddingNorm, 2)} < ${l.minEmbeddingNorm}` };
+  }
+  return undefined;
+}

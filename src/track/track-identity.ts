@@ -1,0 +1,214 @@
+import { assertNumber, assertInteger, assertString } from '../core/validate.js';
+import { l2normalize } from '../core/vector.js';
+import type { FaceQuality } from '../quality/face-quality.js';
+import { qualityRejection, resolveQualityLimits, type QualityLimits } from '../quality/limits.js';
+
+/** Options of {@link TrackIdentity}. */
+export interface TrackIdentityOptions {
+  /** Best unit embeddings kept (by `quality.overall`) for the template. Default 5. */
+  readonly maxTemplates: number;
+  /** Embed again when a face's overall quality beats the best kept one by this much. Default 0.05. */
+  readonly minQualityGain: number;
+  /** Embed and decide again at least this often while the track lives (seconds). Default 2. */
+  readonly redecideSeconds: number;
+  /** Never embed one track more often than this (seconds). Default 0.2. */
+  readonly minEmbedIntervalSeconds: number;
+  /**
+   * Cosine margin: a named track keeps its name unless its score falls below threshold − hysteresis,
+   * and switches to another identity only if that one beats the current one by this margin. Default 0.05.
+   */
+  readonly hysteresis: number;
+  /** Faces failing `qualityRejection` with these limits are never embedded. */
+  readonly limits: Partial<QualityLimits>;
+}
+
+/**
+ * Default track-identity options.
+ *
+ * `maxTemplates` 5: the mean of a few good embeddings is a better template than one (set-based face
+ * recognition, e.g. the IJB-B/C protocols average a subject's media; more than a handful adds little
+ * once the best faces are in). `hysteresis` 0.05: a fifth of w600k-mbf-int8's calibrated threshold
+ * (0.249 at FAR 1e-3 on LFW), a band that absorbs the jitter of a template refreshed with one more
+ * face while keeping a name from outliving a clear fall below the threshold; a choice, not a
+ * measurement. `minEmbedIntervalSeconds` 0.2 caps the recogniser at
+ * 5 calls per track per second; `minQualityGain` 0.05 is a clear step on the 0..1 `overall` scale
+ * (LFW faces span 0.89–0.97 p1–p99, a 4× downscale drops them to about 0.72).
+ *
+ * @example
+ * new TrackIdentity({ ...TRACK_IDENTITY_DEFAULTS, redecideSeconds: 5 })
+ */
+export const TRACK_IDENTITY_DEFAULTS: Readonly<TrackIdentityOptions> = Object.freeze({
+  maxTemplates: 5,
+  minQualityGain: 0.05,
+  redecideSeconds: 2,
+  minEmbedIntervalSeconds: 0.2,
+  hysteresis: 0.05,
+  limits: Object.freeze({}),
+});
+
+/** A gallery identity and its score against the track template. */
+export interface IdentityCandidate {
+  readonly id: string;
+  readonly score: number;
+}
+
+/** The outcome of {@link TrackIdentity.decide}. */
+export interface IdentityDecision {
+  /** The track's identity after this decision, or null (unknown). */
+  readonly identity: string | null;
+  /** Score of `identity` (of the best candidate when unknown; -1 when there was none). */
+  readonly score: number;
+  /** Whether the identity changed with this decision. */
+  readonly changed: boolean;
+  /** The identity before this decision. */
+  readonly previous: string | null;
+}
+
+interface Kept {
+  readonly embedding: Float32Array;
+  readonly overall: number;
+}
+
+/**
+ * The identity of one track, decided on a template of its best faces rather than frame by frame.
+ *
+ * The caller asks {@link wantsEmbedding} for each face of the track; only then does it run the
+ * recogniser and hand the unit embedding to {@link addEmbedding}. The first acceptable face is embedded;
+ * later ones when their quality beats the best kept by `minQualityGain`, or when `redecideSeconds` have
+ * passed since the last embedding, never more often than `minEmbedIntervalSeconds`, never for a face
+ * failing the quality limits. The template is the normalised mean of the `maxTemplates` best unit
+ * embeddings. {@link decide} names the track with hysteresis so a stable track does not flicker.
+ *
+ * @example
+ * const who = new TrackIdentity()
+ * if (who.wantsEmbedding(q, pts)) who.addEmbedding(await embed(face), q, pts)
+ * const d = who.decide(gallery.search(who.template!, 5), threshold, pts)
+ * if (d.changed) emit({ type: 'track.identified', identity: d.identity })
+ */
+export class TrackIdentity {
+  readonly options: Readonly<TrackIdentityOptions>;
+  readonly #limits: Readonly<QualityLimits>;
+  #kept: Kept[] = [];
+  #template: Float32Array | undefined;
+  #embeddings = 0;
+  #lastEmbedPts = -Infinity;
+  #identity: string | null = null;
+  #score = -1;
+  #decidedAt: number | undefined;
+
+  constructor(options: Partial<TrackIdentityOptions> = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected an options object for TrackIdentity but received ${options === null ? 'null' : typeof options}`);
+    }
+    const d = TRACK_IDENTITY_DEFAULTS;
+    const o: TrackIdentityOptions = {
+      maxTemplates: options.maxTemplates === undefined ? d.maxTemplates : assertInteger('maxTemplates', options.maxTemplates, 1, 1000),
+      minQualityGain: options.minQualityGain === undefined ? d.minQualityGain : assertNumber('minQualityGain', options.minQualityGain, 0, 1),
+      redecideSeconds: options.redecideSeconds === undefined ? d.redecideSeconds : assertNumber('redecideSeconds', options.redecideSeconds, 0, 1e9),
+      minEmbedIntervalSeconds:
+        options.minEmbedIntervalSeconds === undefined ? d.minEmbedIntervalSeconds : assertNumber('minEmbedIntervalSeconds', options.minEmbedIntervalSeconds, 0, 1e9),
+      hysteresis: options.hysteresis === undefined ? d.hysteresis : assertNumber('hysteresis', options.hysteresis, 0, 2),
+      limits: Object.freeze({ ...(options.limits ?? {}) }),
+    };
+    this.#limits = resolveQualityLimits(o.limits);
+    this.options = Object.freeze(o);
+  }
+
+  /** Whether the face with quality `quality` at time `pts` (seconds) should be embedded. */
+  wantsEmbedding(quality: FaceQuality, pts: number): boolean {
+    assertNumber('pts', pts, -1e12, 1e12);
+    if (qualityRejection(quality, this.#limits) !== undefined) return false;
+    if (this.#embeddings === 0) return true;
+    const since = pts - this.#lastEmbedPts;
+    if (since < this.options.minEmbedIntervalSeconds) return false;
+    const best = this.#kept[0]?.overall ?? -Infinity;
+    return quality.overall >= best + this.options.minQualityGain || since >= this.options.redecideSeconds;
+  }
+
+  /**
+   * Adds the embedding of a face of this track, measured at `pts` (seconds); it is normalised again
+   * for safety. Counts as a recogniser call either way, but a face whose quality (now with its
+   * embedding norm) fails the limits is not kept: returns whether it was.
+   */
+  addEmbedding(embedding: Float32Array, quality: FaceQuality, pts: number): boolean {
+    if (!(embedding instanceof Float32Array) || embedding.length === 0) {
+      throw new TypeError(`Expected a non-empty Float32Array embedding but received ${embedding === null ? 'null' : typeof embedding}`);
+    }
+    const first = this.#kept[0];
+    if (first !== undefined && first.embedding.length !== embedding.length) {
+      throw new RangeError(`Expected an embedding of length ${first.embedding.length} (as the track's earlier ones) but received ${embedding.length}`);
+    }
+    assertNumber('quality.overall', quality?.overall, 0, 1);
+    assertNumber('pts', pts, -1e12, 1e12);
+    this.#embeddings++;
+    this.#lastEmbedPts = pts;
+    if (qualityRejection(quality, this.#limits) !== undefined) return false;
+    this.#kept.push({ embedding: l2normalize(embedding), overall: quality.overall });
+    this.#kept.sort((a, b) => b.overall - a.overall);
+    this.#kept.length = Math.min(this.#kept.length, this.options.maxTemplates);
+    const sum = new Float32Array(embedding.length);
+    for (const k of this.#kept) for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (k.embedding[i] as number);
+    this.#template = l2normalize(sum);
+    return true;
+  }
+
+  /** Normalised mean of the kept unit embeddings; undefined before the first one. */
+  get template(): Float32Array | undefined {
+    return this.#template;
+  }
+
+  /**
+   * Decides the track's identity from the gallery candidates for its template (sorted by score,
+   * highest first) at the calibrated `threshold`: an unknown track takes the best candidate at or above
+   * the threshold; a named track keeps its name while its score stays ≥ threshold − hysteresis, and
+   * switches only to a candidate at or above the threshold that beats the current one by the hysteresis.
+   */
+  decide(candidates: readonly IdentityCandidate[], threshold: number, pts: number): IdentityDecision {
+    if (!Array.isArray(candidates)) throw new TypeError(`Expected an array of candidates but received ${typeof candidates}`);
+    candidates.forEach((c, i) => {
+      if (typeof c !== 'object' || c === null) throw new TypeError(`Expected candidates[${i}] to be {id, score} but received ${String(c)}`);
+      assertString(`candidates[${i}].id`, c.id);
+      assertNumber(`candidates[${i}].score`, c.score, -1.0001, 1.0001);
+      if (i > 0 && c.score > (candidates[i - 1] as IdentityCandidate).score) {
+        throw new RangeError(`Expected candidates sorted by score, highest first, but candidates[${i}] (${c.score}) beats candidates[${i - 1}]`);
+      }
+    });
+    assertNumber('threshold', threshold, -1, 1);
+    assertNumber('pts', pts, -1e12, 1e12);
+    const previous = this.#identity;
+    const top = candidates[0];
+    const h = this.options.hysteresis;
+    let next: string | null = previous;
+    if (previous === null) {
+      if (top !== undefined && top.score >= threshold) next = top.id;
+    } else {
+      const current = candidates.find((c) => c.id === previous)?.score ?? -Infinity;
+      if (top !== undefined && top.id !== previous && top.score >= threshold && top.score >= current + h) next = top.id;
+      else if (current < threshold - h) next = null;
+    }
+    this.#identity = next;
+    this.#decidedAt = pts;
+    this.#score = next === null ? (top?.score ?? -1) : (candidates.find((c) => c.id === next) as IdentityCandidate).score;
+    return { identity: next, score: this.#score, changed: next !== previous, previous };
+  }
+
+  /** The current identity, or null. */
+  get identity(): string | null {
+    return this.#identity;
+  }
+
+  /** Score of the last decision. */
+  get score(): number {
+    return this.#score;
+  }
+
+  /** `pts` of the last decision, undefined before the first. */
+  get decidedAt(): number | undefined {
+    return this.#decidedAt;
+  }
+
+  /** Recogniser calls so far (embeddings added). */
+  get embeddings(): number {
+    return this.#embeddings;
+  }
+}
