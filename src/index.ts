@@ -12,3 +12,4 @@ export * from './embed/index.js';
 export * from './pipeline/index.js';
 export * from './gallery/index.js';
 export * from './eval/index.js';
+export * from './video/index.js';
