@@ -18,6 +18,9 @@ import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './t
 export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 /** Frames read ahead in file mode before ffmpeg's stdout is paused (4 × 1280×720 RGB ≈ 11 MB). */
 export const DEFAULT_FILE_CAPACITY = 4;
+/** Probing of a stream or device: 0.5 s of media (µs) and 500 kB, instead of ffmpeg's 5 s and 5 MB. */
+const LIVE_ANALYZE_US = 500_000;
+const LIVE_PROBE_BYTES = 500_000;
 /** Header text kept until the first frame, in characters (a header is 1–3 kB). */
 const HEADER_LIMIT = 64_000;
 
@@ -42,6 +45,9 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
     ...(/^rtsps?:/i.test(input) ? ['-rtsp_transport', 'tcp'] : []),
+    // A live stream must not wait for ffmpeg's default 5 s of probing before its first frame (`-fflags
+    // nobuffer` is not used: the bundled 2018 build then loses the timestamps of MPEG-TS over HTTP).
+    ...(kind === 'path' ? [] : ['-analyzeduration', String(LIVE_ANALYZE_US), '-probesize', String(LIVE_PROBE_BYTES)]),
     ...(o.realtime === true ? ['-re'] : []),
     ...(o.loop === true ? ['-stream_loop', '-1'] : []),
     ...(kind === 'device' ? ['-f', 'v4l2'] : []),
