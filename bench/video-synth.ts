@@ -199,27 +199,29 @@ export async function makeSyntheticVideo(options: SyntheticVideoOptions): Promis
     const p = candidates[Math.floor(rand() * candidates.length)] as string;
     if (!chosen.includes(p)) chosen.push(p);
   }
+  // Parameters are drawn in a fixed order before any photo loads, so the seed alone decides them.
+  const motions = chosen.map((personId, i) => {
+    const lane = (i + 0.5) / count;
+    return {
+      personId,
+      baseH: height * (0.3 + rand() * 0.15),
+      scaleAmp: 0.15 + rand() * 0.15,
+      scaleW: 0.3 + rand() * 0.5,
+      phase: rand() * Math.PI * 2,
+      cx: width * lane,
+      cy: height * (0.4 + rand() * 0.2),
+      ax: width * (0.25 + rand() * 0.2),
+      ay: height * (0.05 + rand() * 0.1),
+      wx: 0.25 + rand() * 0.35,
+      wy: 0.3 + rand() * 0.5,
+      photoOffset: rand() * photoSeconds,
+    };
+  });
   const people = await Promise.all(
-    chosen.map(async (personId, i) => {
-      const photos = readdirSync(join(lfwDir, personId)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4);
-      const regions = await Promise.all(photos.map((f) => loadRegion(join(lfwDir, personId, f))));
-      const lane = (i + 0.5) / count;
-      return {
-        personId,
-        photos,
-        regions,
-        baseH: height * (0.3 + rand() * 0.15),
-        scaleAmp: 0.15 + rand() * 0.15,
-        scaleW: 0.3 + rand() * 0.5,
-        phase: rand() * Math.PI * 2,
-        cx: width * lane,
-        cy: height * (0.4 + rand() * 0.2),
-        ax: width * (0.25 + rand() * 0.2),
-        ay: height * (0.05 + rand() * 0.1),
-        wx: 0.25 + rand() * 0.35,
-        wy: 0.3 + rand() * 0.5,
-        photoOffset: rand() * photoSeconds,
-      };
+    motions.map(async (m) => {
+      const photos = readdirSync(join(lfwDir, m.personId)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4);
+      const regions = await Promise.all(photos.map((f) => loadRegion(join(lfwDir, m.personId, f))));
+      return { ...m, photos, regions };
     }),
   );
 
