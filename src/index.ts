@@ -15,3 +15,4 @@ export * from './eval/index.js';
 export * from './quality/index.js';
 export * from './track/index.js';
 export * from './stream/index.js';
+export * from './video/index.js';

@@ -36,6 +36,12 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, exit: 1 },
   PROTOCOL_INVALID: { http: 400, exit: 2 },
   VIDEO_DECODE_FAILED: { http: 422, exit: 2 },
+  VIDEO_UNSUPPORTED: { http: 415, exit: 2 },
+  VIDEO_TIMEOUT: { http: 504, exit: 2 },
+  VIDEO_STREAM_ENDED: { http: 502, exit: 2 },
+  VIDEO_STREAM_UNAVAILABLE: { http: 502, exit: 2 },
+  VIDEO_DEVICE_NOT_FOUND: { http: 404, exit: 2 },
+  VIDEO_ENCODE_FAILED: { http: 500, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

@@ -44,7 +44,7 @@ export {
   type VideoEvaluationOptions,
   type VideoTemplate,
 } from './video-evaluation.js';
-export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoInfo, type VideoSource } from './video-frames.js';
+export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoFileInfo, type VideoSource } from './video-frames.js';
 export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';
 export { summaryText } from './summary.js';
 export { boxIou, motMetrics, MOT_DEFAULTS, type MotFrame, type MotObject, type MotSummary } from './mot-metrics.js';

@@ -1,0 +1,319 @@
+/**
+ * Frames from ffmpeg: files, network streams and V4L2 devices decoded to raw RGB over a pipe.
+ *
+ * ffmpeg runs `… -vf [fps=N,][scale=…,]showinfo -vsync 0 -f rawvideo -pix_fmt rgb24 pipe:1`. The
+ * `showinfo` filter, last in the chain, prints one stderr line per output frame with its size and
+ * pts before the frame's bytes are written, so every frame's size and timestamp are known before it
+ * is read (no ffprobe and no guess from the header), and `-vsync 0` keeps one output frame per
+ * filtered frame. stdout and stderr are separate pipes, so bytes are held until their line arrives.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { ArcFaceError } from '../core/errors.js';
+import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
+import { FrameChannel } from './frame-channel.js';
+import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './types.js';
+
+/** Wait for a first frame from a stream or device, in ms, unless `openTimeoutMs` says otherwise. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+/** Frames read ahead in file mode before ffmpeg's stdout is paused (4 × 1280×720 RGB ≈ 11 MB). */
+export const DEFAULT_FILE_CAPACITY = 4;
+/** Probing of a stream or device: 0.5 s of media (µs) and 500 kB, instead of ffmpeg's 5 s and 5 MB. */
+const LIVE_ANALYZE_US = 500_000;
+const LIVE_PROBE_BYTES = 500_000;
+/** Header text kept until the first frame, in characters (a header is 1–3 kB). */
+const HEADER_LIMIT = 64_000;
+
+interface FrameMeta {
+  readonly pts: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** `[Parsed_showinfo_N @ 0x…] [info] n:  12 pts:  6144 pts_time:0.48 … s:320x240 …` */
+const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+).*?\bs:(\d+)x(\d+)/;
+
+/** The ffmpeg arguments for one source. */
+function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): string[] {
+  const filters: string[] = [];
+  if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
+  if (o.maxSize !== undefined) {
+    const [w, h] = o.maxSize;
+    filters.push(`scale=w='min(iw,${w})':h='min(ih,${h})':force_original_aspect_ratio=decrease`);
+  }
+  filters.push('showinfo');
+  return [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
+    ...(/^rtsps?:/i.test(input) ? ['-rtsp_transport', 'tcp'] : []),
+    // A live stream must not wait for ffmpeg's default 5 s of probing before its first frame (`-fflags
+    // nobuffer` is not used: the bundled 2018 build then loses the timestamps of MPEG-TS over HTTP).
+    ...(kind === 'path' ? [] : ['-analyzeduration', String(LIVE_ANALYZE_US), '-probesize', String(LIVE_PROBE_BYTES)]),
+    ...(o.realtime === true ? ['-re'] : []),
+    ...(o.loop === true ? ['-stream_loop', '-1'] : []),
+    ...(kind === 'device' ? ['-f', 'v4l2'] : []),
+    '-i', input,
+    '-map', '0:v:0', '-an', '-sn', '-vf', filters.join(','), '-vsync', '0',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+}
+
+/**
+ * A {@link FrameSource} over an ffmpeg child process (see the module comment for how frames are framed).
+ *
+ * @example
+ * const src = new FfmpegFrameSource('clip.mp4', 'path', { fps: 5 })
+ * for await (const f of src) console.log(f.index, f.pts)
+ */
+export class FfmpegFrameSource implements FrameSource {
+  readonly #input: string;
+  readonly #shown: string;
+  readonly #kind: InputKind;
+  readonly #options: VideoSourceOptions;
+  readonly #live: boolean;
+  readonly #channel: FrameChannel;
+  readonly #info: Promise<VideoInfo>;
+  #resolveInfo!: (info: VideoInfo) => void;
+  #rejectInfo!: (error: Error) => void;
+  #infoKnown = false;
+  #child: ChildProcessByStdio<null, Readable, Readable> | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #closing = false;
+  #paused = false;
+  #header = '';
+  #stderrLine = '';
+  #errorTail = '';
+  #errorAfterFirstFrame = false;
+  #metas: FrameMeta[] = [];
+  #chunks: Buffer[] = [];
+  #chunkOffset = 0;
+  #frame: Uint8Array | undefined;
+  #frameMeta: FrameMeta | undefined;
+  #filled = 0;
+  #index = 0;
+  #lastPts = Number.NEGATIVE_INFINITY;
+  #openTimer: NodeJS.Timeout | undefined;
+  #readTimer: NodeJS.Timeout | undefined;
+
+  constructor(input: string, kind: InputKind, options: VideoSourceOptions) {
+    this.#input = input;
+    this.#shown = redactSource(input);
+    this.#kind = kind;
+    this.#options = options;
+    this.#live = options.live ?? kind !== 'path';
+    this.#channel = new FrameChannel(this.#live, options.capacity ?? (this.#live ? 1 : DEFAULT_FILE_CAPACITY), () => this.#resume());
+    this.#info = new Promise<VideoInfo>((resolve, reject) => {
+      this.#resolveInfo = resolve;
+      this.#rejectInfo = reject;
+    });
+    this.#info.catch(() => undefined);
+    this.#start();
+  }
+
+  get dropped(): number {
+    return this.#channel.dropped;
+  }
+
+  get delivered(): number {
+    return this.#channel.delivered;
+  }
+
+  info(): Promise<VideoInfo> {
+    return this.#info;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#clearTimers();
+      this.#channel.close();
+      if (!this.#infoKnown) this.#rejectInfo(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected the header of ${this.#shown} but the source was closed first`));
+      this.#child?.stdout.destroy();
+      this.#child?.kill('SIGKILL');
+    }
+    await this.#exited;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<VideoFrame> {
+    return {
+      next: () => this.#channel.next(),
+      return: async () => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  #start(): void {
+    const bin = this.#options.ffmpegPath ?? defaultFfmpegPath();
+    const child = spawn(bin, ffmpegArgs(this.#input, this.#kind, this.#options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => {
+      child.on('close', (code) => {
+        this.#onExit(code);
+        resolve();
+      });
+      child.on('error', (e) => {
+        this.#fail(ffmpegStartError(bin, e));
+        resolve();
+      });
+    });
+    child.stdout.on('data', (c: Buffer) => this.#onStdout(c));
+    child.stderr.on('data', (c: Buffer) => this.#onStderr(c.toString('utf8')));
+    const open = this.#options.openTimeoutMs ?? (this.#kind === 'path' ? undefined : DEFAULT_OPEN_TIMEOUT_MS);
+    if (open !== undefined) {
+      this.#openTimer = setTimeout(() => this.#fail(new ArcFaceError('VIDEO_TIMEOUT', `Expected a first frame from ${this.#shown} within ${open} ms but none came`)), open);
+    }
+  }
+
+  #readTimeout(): number | undefined {
+    if (this.#options.readTimeoutMs !== undefined) return this.#options.readTimeoutMs;
+    return this.#kind === 'path' ? undefined : (this.#options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS);
+  }
+
+  #armReadTimer(): void {
+    const ms = this.#readTimeout();
+    if (ms === undefined || this.#index === 0 || this.#paused || this.#channel.finished) return;
+    clearTimeout(this.#readTimer);
+    this.#readTimer = setTimeout(() => this.#fail(new ArcFaceError('VIDEO_TIMEOUT', `Expected frames from ${this.#shown} to keep coming but it stalled for ${ms} ms after ${this.#index} frames`)), ms);
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#readTimer);
+  }
+
+  #fail(error: Error): void {
+    if (this.#channel.finished || this.#closing) return;
+    this.#clearTimers();
+    if (!this.#infoKnown) this.#rejectInfo(error);
+    this.#channel.fail(error);
+    this.#child?.stdout.destroy();
+    this.#child?.kill('SIGKILL');
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#child?.stdout.resume();
+    this.#armReadTimer();
+  }
+
+  #onStdout(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#armReadTimer();
+    this.#pump();
+  }
+
+  #onStderr(text: string): void {
+    const lines = (this.#stderrLine + text).split(/\r\n|\r|\n/);
+    this.#stderrLine = lines.pop() ?? '';
+    for (const line of lines) this.#onLine(line);
+    this.#pump();
+  }
+
+  #onLine(line: string): void {
+    const m = SHOWINFO.exec(line);
+    if (m !== null && line.includes('showinfo')) {
+      const ptsTime = Number(m[3]);
+      const fps = this.#options.fps;
+      // With the fps filter, frame n sits at tick n of a 1/fps clock: snap to that grid exactly.
+      const pts = fps === undefined ? ptsTime : Math.round(ptsTime * fps) / fps;
+      this.#metas.push({ pts, width: Number(m[4]), height: Number(m[5]) });
+      if (!this.#infoKnown) this.#publishInfo(Number(m[4]), Number(m[5]));
+      return;
+    }
+    if (!this.#infoKnown && this.#header.length < HEADER_LIMIT) this.#header += `${line}\n`;
+    if (/\[(error|fatal|panic)\]/.test(line)) {
+      // Demuxers report a short read before the decoder flushes its last frames, so any error once
+      // frames flow means the file is truncated or damaged (errors before the first frame, e.g. a cut
+      // stream's missing references, do not count).
+      if (this.#infoKnown) this.#errorAfterFirstFrame = true;
+      this.#errorTail = `${this.#errorTail}${line}\n`.slice(-4000);
+    }
+  }
+
+  #publishInfo(width: number, height: number): void {
+    this.#infoKnown = true;
+    const h = parseStreamHeader(this.#header);
+    this.#resolveInfo({
+      width,
+      height,
+      fps: this.#options.fps ?? h.fps,
+      durationSeconds: this.#options.loop === true ? undefined : h.durationSeconds,
+      live: this.#live,
+      codec: h.codec,
+      source: this.#shown,
+    });
+  }
+
+  #pump(): void {
+    for (;;) {
+      if (this.#frame === undefined) {
+        if (this.#chunks.length === 0 || this.#metas.length === 0) return;
+        const meta = this.#metas.shift() as FrameMeta;
+        this.#frameMeta = meta;
+        this.#frame = new Uint8Array(meta.width * meta.height * 3);
+        this.#filled = 0;
+      }
+      const chunk = this.#chunks[0];
+      if (chunk === undefined) return;
+      const n = Math.min(this.#frame.length - this.#filled, chunk.length - this.#chunkOffset);
+      this.#frame.set(chunk.subarray(this.#chunkOffset, this.#chunkOffset + n), this.#filled);
+      this.#filled += n;
+      this.#chunkOffset += n;
+      if (this.#chunkOffset === chunk.length) {
+        this.#chunks.shift();
+        this.#chunkOffset = 0;
+      }
+      if (this.#filled === this.#frame.length) this.#emit();
+    }
+  }
+
+  #emit(): void {
+    const meta = this.#frameMeta as FrameMeta;
+    const data = this.#frame as Uint8Array;
+    this.#frame = undefined;
+    this.#frameMeta = undefined;
+    if (this.#index === 0) clearTimeout(this.#openTimer);
+    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data } };
+    this.#lastPts = meta.pts;
+    if (!this.#channel.push(frame) && !this.#live && !this.#channel.finished) {
+      this.#paused = true;
+      clearTimeout(this.#readTimer);
+      this.#child?.stdout.pause();
+    }
+  }
+
+  #onExit(code: number | null): void {
+    this.#clearTimers();
+    if (this.#stderrLine !== '') this.#onLine(this.#stderrLine);
+    this.#stderrLine = '';
+    this.#pump();
+    if (this.#closing || this.#channel.finished) {
+      this.#channel.end();
+      return;
+    }
+    const frames = this.#index;
+    const log = `${this.#header}${this.#errorTail}`;
+    if (frames === 0) {
+      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#input, this.#shown, 0));
+      return;
+    }
+    if (this.#frame !== undefined) {
+      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#frame.length} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${this.#filled}`));
+      return;
+    }
+    const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;
+    if (liveStream) {
+      const reason = shortReason(this.#errorTail, this.#input);
+      this.#fail(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected ${this.#shown} to keep streaming until closed but it ended after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`));
+      return;
+    }
+    if (code !== 0 || this.#errorAfterFirstFrame) {
+      const reason = shortReason(this.#errorTail, this.#input);
+      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#shown} to decode to its end but it is truncated or damaged after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`, { details: { frames, truncated: true } }));
+      return;
+    }
+    this.#channel.end();
+  }
+}
