@@ -7,7 +7,7 @@ import { FaceRecognizer } from '../src/pipeline/index.js';
 import { watchFaces, type StreamEvent, type TrackEndedEvent, type TrackIdentifiedEvent } from '../src/stream/index.js';
 import { openVideoSource } from '../src/video/index.js';
 import { median, percentile } from './stats.js';
-import { makeSyntheticVideo, type SyntheticVideo } from './video-synth.js';
+import { defaultLfwDir, makeSyntheticVideo, type SyntheticVideo } from './video-synth.js';
 
 /** Options of {@link benchVideo}. */
 export interface VideoBenchOptions {
@@ -38,7 +38,7 @@ async function trackedRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticV
   let frames = 0;
   let recognitions = 0;
   const t0 = performance.now();
-  for await (const r of watchFaces(clip.video, { recognizer: fr, gallery })) {
+  for await (const r of watchFaces(clip.videoPath, { recognizer: fr, gallery })) {
     events.push(...r.events);
     recognitions += r.embedded;
     if (r.image === undefined) continue;
@@ -50,7 +50,7 @@ async function trackedRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticV
 
 /** The naive path: detect and embed every face of every frame and identify each one. */
 async function naiveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVideo): Promise<{ frames: number; seconds: number; nameChanges: number; recognitions: number }> {
-  const source = openVideoSource(clip.video);
+  const source = openVideoSource(clip.videoPath);
   let frames = 0;
   let recognitions = 0;
   const lastName = new Map<string, string>();
@@ -77,7 +77,7 @@ async function naiveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVid
 function truthAt(clip: SyntheticVideo, frame: number): { id: string; box: Box }[] {
   const f = clip.truth.frames[frame];
   if (f === undefined) return [];
-  return f.objects.filter((o) => o.visible >= 0.5).map((o) => ({ id: o.personId, box: o.box }));
+  return f.objects.filter((o) => o.visible >= 0.5).map((o) => ({ id: o.personId, box: o.faceBox }));
 }
 
 function bestTruth(truth: readonly { id: string; box: Box }[], box: Box): string | undefined {
@@ -141,7 +141,7 @@ function naming(events: readonly StreamEvent[], trackToTruth: ReadonlyMap<string
 
 /** Live mode: the file read in real time; latency from a frame's arrival to its result. */
 async function liveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVideo, seconds: number, log: (line: string) => void): Promise<void> {
-  const source = openVideoSource(clip.video, { live: true, realtime: true, loop: true });
+  const source = openVideoSource(clip.videoPath, { live: true, realtime: true, loop: true });
   const latencies: number[] = [];
   const memory: { t: number; rss: number; heap: number }[] = [];
   const t0 = performance.now();
@@ -164,7 +164,7 @@ async function liveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVide
   }
   await source.close();
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
-  log(`live ${clip.width}×${clip.height}, ${seconds} s looped in real time: ${frames} frames processed, ${dropped} dropped; latency p50 ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`);
+  log(`live ${clip.truth.width}×${clip.truth.height}, ${seconds} s looped in real time: ${frames} frames processed, ${dropped} dropped; latency p50 ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`);
   const half = Math.floor(memory.length / 2);
   const early = memory.slice(1, Math.max(2, half));
   const late = memory.slice(half);
@@ -181,7 +181,7 @@ async function liveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVide
  * await benchVideo({ shared, sizes: [[640, 360]], seconds: 20, people: 4, soakSeconds: 60, log: console.log })
  */
 export async function benchVideo(o: VideoBenchOptions): Promise<void> {
-  const lfw = join(o.shared, 'data', 'faces', 'lfw');
+  const lfw = defaultLfwDir();
   const dir = join(import.meta.dirname, '..', 'bench-output', 'video');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -189,7 +189,7 @@ export async function benchVideo(o: VideoBenchOptions): Promise<void> {
   try {
     const clips: SyntheticVideo[] = [];
     for (const [w, h] of o.sizes) {
-      clips.push(await makeSyntheticVideo({ out: join(dir, `clip-${w}x${h}`), width: w, height: h, seconds: o.seconds, people: o.people, seed: 1, lfwDir: lfw }));
+      clips.push(await makeSyntheticVideo({ out: join(dir, `clip-${w}x${h}`), width: w, height: h, seconds: o.seconds, people: o.people, seed: 1 }));
     }
     const gallery = await buildGallery(fr, join(dir, 'gallery.db'), clips, lfw);
     o.log(`gallery: ${clips[0]?.truth.people.length ?? 0} clip people (held-out photos) + ${DISTRACTORS} distractors`);
@@ -203,7 +203,7 @@ export async function benchVideo(o: VideoBenchOptions): Promise<void> {
       const n = naming(tracked.events, m.trackToTruth);
       const tfps = tracked.frames / tracked.seconds;
       const nfps = naive.frames / naive.seconds;
-      const size = `${clip.width}×${clip.height}`;
+      const size = `${clip.truth.width}×${clip.truth.height}`;
       o.log(
         `| ${size} | tracked | ${tfps.toFixed(1)} | ${(tfps / fps).toFixed(2)} | ${m.idSwitches} | ${m.fragmentations} | ${m.idf1.toFixed(3)} | ${m.mota.toFixed(3)} | ${n.tracks} | ${n.correct}/${n.tracks} | ${n.flips} | ${(tracked.recognitions / Math.max(1, n.tracks)).toFixed(1)} |`,
       );
