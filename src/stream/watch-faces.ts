@@ -70,7 +70,8 @@ const PTS_MEMORY = 10_000;
  * track, decided against the gallery with hysteresis. Yields one result per processed frame, tagged
  * with that frame's index and timestamp, and the track events that happened at it. A file is read
  * at the pace of the consumer; a live source drops frames instead of falling behind (`dropped`).
- * When the source ends, a last result carries the `track.ended` events of the tracks still alive.
+ * When the source ends, a last result carries the `track.ended` events of the tracks still alive;
+ * when it fails mid-way, that result comes first and the coded error is raised after it.
  *
  * @example
  * for await (const r of watchFaces('clip.mp4', { recognizer, gallery })) {
@@ -124,66 +125,74 @@ export async function* watchFaces(source: string | FrameSource, options: WatchFa
     };
   };
 
+  let failure: unknown;
   try {
-    for await (const f of src as AsyncIterable<TimedFrame>) {
-      if (options.signal?.aborted === true) break;
-      const arrived = f.receivedAt ?? performance.now();
-      const { image } = f;
-      ptsOf.set(f.index, f.pts);
-      ptsOf.delete(f.index - PTS_MEMORY);
-      last = { frame: f.index, pts: f.pts, width: image.width, height: image.height };
-      const detectNow = processed % detectEvery === 0;
-      processed++;
-      const update = detectNow ? tracker.update(f.index, await recognizer.detector.detect(image, { scoreThreshold: detectionScore, secondPass: false })) : tracker.predict(f.index);
-      const events: StreamEvent[] = [];
-      for (const t of update.started) {
-        events.push({ type: 'track.started', trackId: t.id, frame: f.index, pts: f.pts, firstFrame: t.firstFrame, firstPts: ptsOf.get(t.firstFrame) ?? f.pts, box: roundBox(t.box) });
-      }
-      const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality }[] = [];
-      for (const t of update.tracks) {
-        const s = stateOf(t.id);
-        if (t.detection === undefined) continue;
-        const crop = normCrop(image, t.detection.landmarks, recognizer.embedder.inputSize).crop;
-        const quality = faceQuality(t.detection, crop);
-        if (options.onThumbnail !== undefined && (s.best === undefined || quality.overall > s.best.quality)) {
-          s.best = { quality: quality.overall, crop: cropBox(image, t.detection.box) };
+    try {
+      for await (const f of src as AsyncIterable<TimedFrame>) {
+        if (options.signal?.aborted === true) break;
+        const arrived = f.receivedAt ?? performance.now();
+        const { image } = f;
+        ptsOf.set(f.index, f.pts);
+        ptsOf.delete(f.index - PTS_MEMORY);
+        last = { frame: f.index, pts: f.pts, width: image.width, height: image.height };
+        const detectNow = processed % detectEvery === 0;
+        processed++;
+        const update = detectNow ? tracker.update(f.index, await recognizer.detector.detect(image, { scoreThreshold: detectionScore, secondPass: false })) : tracker.predict(f.index);
+        const events: StreamEvent[] = [];
+        for (const t of update.started) {
+          events.push({ type: 'track.started', trackId: t.id, frame: f.index, pts: f.pts, firstFrame: t.firstFrame, firstPts: ptsOf.get(t.firstFrame) ?? f.pts, box: roundBox(t.box) });
         }
-        if (recognise && s.identity.wantsEmbedding(quality, f.pts)) wanted.push({ track: t, state: s, crop, quality });
-      }
-      if (wanted.length > 0) {
-        const { embeddings, norms } = await recognizer.embedder.embedWithNorms(wanted.map((w) => w.crop));
-        for (let i = 0; i < wanted.length; i++) {
-          const w = wanted[i] as (typeof wanted)[number];
-          const detection = w.track.detection as DetectedFace;
-          w.state.identity.addEmbedding(embeddings[i] as Float32Array, faceQuality(detection, w.crop, norms[i]), f.pts);
-          const event = await decide(w.track.id, w.state, f.index, f.pts);
-          if (event !== undefined) events.push(event);
+        const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality }[] = [];
+        for (const t of update.tracks) {
+          const s = stateOf(t.id);
+          if (t.detection === undefined) continue;
+          const crop = normCrop(image, t.detection.landmarks, recognizer.embedder.inputSize).crop;
+          const quality = faceQuality(t.detection, crop);
+          if (options.onThumbnail !== undefined && (s.best === undefined || quality.overall > s.best.quality)) {
+            s.best = { quality: quality.overall, crop: cropBox(image, t.detection.box) };
+          }
+          if (recognise && s.identity.wantsEmbedding(quality, f.pts)) wanted.push({ track: t, state: s, crop, quality });
         }
+        if (wanted.length > 0) {
+          const { embeddings, norms } = await recognizer.embedder.embedWithNorms(wanted.map((w) => w.crop));
+          for (let i = 0; i < wanted.length; i++) {
+            const w = wanted[i] as (typeof wanted)[number];
+            const detection = w.track.detection as DetectedFace;
+            w.state.identity.addEmbedding(embeddings[i] as Float32Array, faceQuality(detection, w.crop, norms[i]), f.pts);
+            const event = await decide(w.track.id, w.state, f.index, f.pts);
+            if (event !== undefined) events.push(event);
+          }
+        }
+        for (const t of update.ended) events.push(await endEvent(t, f.index, f.pts));
+        const tracks: TrackView[] = update.tracks.map((t) => {
+          const s = stateOf(t.id);
+          return { trackId: t.id, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
+        });
+        yield {
+          frame: f.index,
+          pts: f.pts,
+          width: image.width,
+          height: image.height,
+          detected: detectNow,
+          tracks,
+          events,
+          dropped: src.dropped,
+          latencyMs: round(performance.now() - arrived, 3),
+          embedded: wanted.length,
+          image,
+        };
       }
-      for (const t of update.ended) events.push(await endEvent(t, f.index, f.pts));
-      const tracks: TrackView[] = update.tracks.map((t) => {
-        const s = stateOf(t.id);
-        return { trackId: t.id, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
-      });
-      yield {
-        frame: f.index,
-        pts: f.pts,
-        width: image.width,
-        height: image.height,
-        detected: detectNow,
-        tracks,
-        events,
-        dropped: src.dropped,
-        latencyMs: round(performance.now() - arrived, 3),
-        embedded: wanted.length,
-        image,
-      };
+    } catch (err) {
+      // The source failed mid-way (truncated file, a stream that ended or stalled): the tracks still
+      // alive end here, so a consumer keeps a complete record of what was seen, then the error is raised.
+      failure = err;
     }
     if (last !== undefined) {
       const events: StreamEvent[] = [];
       for (const t of tracker.finish()) events.push(await endEvent(t, last.frame, last.pts));
       if (events.length > 0) yield { ...last, detected: false, tracks: [], events, dropped: src.dropped, latencyMs: 0, embedded: 0 };
     }
+    if (failure !== undefined) throw failure;
   } finally {
     if (typeof source === 'string') await src.close();
   }

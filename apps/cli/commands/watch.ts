@@ -1,9 +1,9 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import sharp from 'sharp';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError, isArcFaceError } from '../../../src/core/errors.js';
 import type { RgbImage } from '../../../src/core/types.js';
 import { isPostgresLocation, openGallery, type Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
@@ -39,7 +39,7 @@ function parseSize(value: string): readonly [number, number] {
   const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
   const w = Number(m?.[1]);
   const h = Number(m?.[2]);
-  if (m === null || w < 16 || h < 16) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --max-size as WIDTHxHEIGHT of at least 16x16 (e.g. 1280x720) but received "${value}"`);
+  if (m === null || w < 16 || h < 16) throw new InvalidArgumentError(`Expected --max-size as WIDTHxHEIGHT of at least 16x16 (e.g. 1280x720) but received "${value}"`);
   return [w, h];
 }
 
@@ -84,7 +84,9 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nOutput: JSON Lines of events (track.started, track.identified, track.ended) on stdout unless --events names a file,\n' +
-        'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline. Ctrl-C ends a live stream cleanly.',
+        'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline. Ctrl-C ends a live stream cleanly.\n' +
+        'When the source fails mid-way (truncated file, a stream that ends or stalls) the events, summary and outputs so far\n' +
+        'are still written, the summary names the error, and the exit code is that of the error (2).',
     )
     .action(async (input: string, o: WatchCliOptions) => {
       ctx.json = o.json === true;
@@ -134,6 +136,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
                 await writeFile(path, await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
                 return path;
               };
+        let failure: unknown;
         try {
           for await (const r of watchFaces(source, {
             recognizer: fr,
@@ -159,6 +162,9 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
               }
             }
           }
+        } catch (err) {
+          // Outputs still record what was seen before the source failed; the error sets the exit code.
+          failure = err;
         } finally {
           progress.done();
           await source.close();
@@ -176,9 +182,11 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
           seconds: Math.round(seconds * 1000) / 1000,
           framesPerSecond: Math.round((frames / Math.max(seconds, 1e-9)) * 100) / 100,
           interrupted: abort.signal.aborted,
+          ...(isArcFaceError(failure) ? { error: failure.toJSON() } : {}),
           timeline,
         };
         ctx.stdout.write(`${JSON.stringify(summary, null, ctx.json || o.events === undefined ? undefined : 2)}\n`);
+        if (failure !== undefined) throw failure;
       } finally {
         process.off('SIGINT', onSigint);
         if (writer !== undefined) await writer.close();

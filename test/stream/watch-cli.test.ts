@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { SyntheticVideo } from '../../bench/video-synth.js';
+import { openVideoSource } from '../../src/video/index.js';
+import { runCli, freshHome } from '../helpers/cli.js';
+import { sharedPath } from '../helpers/shared.js';
+import { clipDir, serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
+
+const lines = (s: string): Record<string, unknown>[] => s.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('arcface watch (the real binary)', () => {
+  let dir: string;
+  let clip: SyntheticVideo;
+  let home: string;
+  let gallery: string;
+  before(async () => {
+    dir = await clipDir('watch-cli');
+    home = freshHome();
+    clip = await stampedClip(dir, { width: 480, height: 270, seconds: 3, people: 2, seed: 5 });
+    gallery = join(dir, 'people.db');
+    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
+    for (const p of clip.truth.people) {
+      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
+      const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], { ARCFACE_HOME: home });
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+
+  it('writes events, timeline, captions, thumbnails and an annotated video; names both people', async () => {
+    const out = (f: string): string => join(dir, f);
+    const r = await runCli(
+      ['watch', clip.videoPath, '--gallery', gallery, '--events', out('events.jsonl'), '--timeline', out('timeline.json'), '--vtt', out('names.vtt'), '--annotate', out('named.mp4'), '--thumbnails', out('thumbs'), '--json'],
+      { ARCFACE_HOME: home },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const summary = lines(r.stdout).at(-1) as { type: string; frames: number; dropped: number; recognitions: number; timeline: { entries: { identity: string }[] } };
+    assert.equal(summary.type, 'summary');
+    assert.equal(summary.frames, clip.truth.frameCount);
+    assert.equal(summary.dropped, 0);
+    assert.ok(summary.recognitions >= 2 && summary.recognitions < summary.frames, `recogniser calls ${summary.recognitions}`);
+    const named = new Set(summary.timeline.entries.map((e) => e.identity));
+    for (const p of clip.truth.people) assert.ok(named.has(p.personId), `${p.personId} in the timeline`);
+    const events = lines(readFileSync(out('events.jsonl'), 'utf8'));
+    assert.deepEqual(new Set(events.map((e) => e.type)), new Set(['track.started', 'track.identified', 'track.ended']));
+    for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
+    const ended = events.filter((e) => e.type === 'track.ended');
+    for (const e of ended) assert.ok(existsSync(String(e.thumbnail)), `thumbnail ${String(e.thumbnail)}`);
+    assert.deepEqual(JSON.parse(readFileSync(out('timeline.json'), 'utf8')), summary.timeline);
+    const vtt = readFileSync(out('names.vtt'), 'utf8');
+    assert.match(vtt, /^WEBVTT\n/);
+    assert.match(vtt, /\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\n#\d+ /);
+    const annotated = openVideoSource(out('named.mp4'));
+    let frames = 0;
+    for await (const f of annotated) {
+      frames++;
+      assert.equal(f.image.width, 480);
+    }
+    assert.equal(frames, clip.truth.frameCount);
+  });
+
+  it('follows a live HTTP stream on loopback and prints events as JSON Lines on stdout', async () => {
+    const stream = await serveLoopback(clip.videoPath, 'mpegts');
+    try {
+      const r = await within(60_000, runCli(['watch', stream.url, '--gallery', gallery, '--timeout', '10', '--json'], { ARCFACE_HOME: home }), 'arcface watch on a stream');
+      // The server's clip ends after 3 s: for a live stream that is VIDEO_STREAM_ENDED, after everything seen was written.
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /"code":"VIDEO_STREAM_ENDED"/);
+      const out = lines(r.stdout);
+      assert.ok(out.some((e) => e.type === 'track.identified'), r.stdout);
+      assert.equal(out.filter((e) => e.type === 'track.ended').length, out.filter((e) => e.type === 'track.started').length);
+      const summary = out.at(-1) as { type: string; frames: number; error?: { code: string } };
+      assert.equal(summary.type, 'summary');
+      assert.equal(summary.error?.code, 'VIDEO_STREAM_ENDED');
+      assert.ok(summary.frames > 10);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('fails clearly: a missing gallery, a file that is not a video, a missing source, bad options', async () => {
+    const missing = await runCli(['watch', clip.videoPath, '--gallery', join(dir, 'typo.db')], { ARCFACE_HOME: home });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /FILE_NOT_FOUND: .*typo\.db/);
+    assert.equal(existsSync(join(dir, 'typo.db')), false, 'no empty gallery is created');
+    const junk = join(dir, 'junk.mp4');
+    writeFileSync(junk, Buffer.from('this is not a video at all, only text'.repeat(50)));
+    const bad = await runCli(['watch', junk, '--json'], { ARCFACE_HOME: home });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /"code":"VIDEO_(DECODE_FAILED|UNSUPPORTED)"/);
+    const none = await runCli(['watch', join(dir, 'absent.mp4')], { ARCFACE_HOME: home });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /FILE_NOT_FOUND/);
+    const size = await runCli(['watch', clip.videoPath, '--max-size', '10x'], { ARCFACE_HOME: home });
+    assert.equal(size.code, 1);
+    assert.match(size.stderr, /--max-size/);
+  });
+});
