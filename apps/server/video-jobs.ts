@@ -239,9 +239,9 @@ export class VideoService {
     const worker = spawnAppWorker('video-worker', data);
     run.worker = worker;
     run.status = 'running';
-    worker.on('message', (m: { type: 'frame'; frame: number; dropped: number; events: StreamEvent[] } | { type: 'done' } | { type: 'error'; error: WireError }) => {
+    worker.on('message', (m: { type: 'frame'; frame: number; dropped: number; events: StreamEvent[]; closing: boolean } | { type: 'done' } | { type: 'error'; error: WireError }) => {
       if (m.type === 'frame') {
-        run.frames++;
+        if (!m.closing) run.frames++;
         run.dropped = m.dropped;
         for (const event of m.events) {
           if (run.events.length < VIDEO_SERVICE_DEFAULTS.maxEvents) run.events.push(event);

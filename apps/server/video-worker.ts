@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry for one video job or live stream: loads its own FaceRecognizer, opens the
  * gallery read-only by location, runs `watchFaces` and posts every frame's events.
- * Messages out: `{ type: 'frame', frame, pts, dropped, events }`, `{ type: 'done' }`,
+ * Messages out: `{ type: 'frame', frame, pts, dropped, events, closing }` (`closing` on the result that
+ * only ends the tracks still alive), `{ type: 'done' }`,
  * `{ type: 'error', error }`. Message in: `'stop'` ends the stream after the frame in progress.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
       ...(gallery === undefined ? {} : { gallery }),
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
     })) {
-      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, events: r.events, tracks: r.tracks.length });
+      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, events: r.events, tracks: r.tracks.length, closing: r.image === undefined });
     }
     port.postMessage({ type: 'done' });
   } catch (err) {
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   } finally {
     await gallery?.close().catch(() => undefined);
     await fr?.dispose().catch(() => undefined);
+    // The message listener would keep the thread alive: close the port so the worker exits.
+    port.close();
   }
 }
 

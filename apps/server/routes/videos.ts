@@ -71,7 +71,14 @@ export function registerVideoRoutes(app: FastifyInstance, videos: VideoService):
     } else {
       throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${String(request.headers['content-type'] ?? 'no content type')}`);
     }
-    const job = await videos.submit(body);
+    let job;
+    try {
+      job = await videos.submit(body);
+    } catch (err) {
+      // The rest of a refused upload is never read: the connection cannot carry another request.
+      reply.header('connection', 'close');
+      throw err;
+    }
     return reply.code(202).header('location', `/v1/videos/${job.id}`).send(job);
   });
 
