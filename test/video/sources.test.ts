@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
 import { createPushSource, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
-import { clipDir, ffmpeg, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
+import { clipDir, ffmpeg, serveFolder, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -152,6 +152,19 @@ describe('video sources', () => {
       assert.equal(readFrameStamp(f.image), f.index, 'content matches the index');
       assert.ok(Math.abs(f.pts - f.index / 25) < 1e-3, `pts ${f.pts} at index ${f.index}`);
     }
+  });
+
+  it('reads an HLS playlist over HTTP to its end, as a stream with a known duration', async () => {
+    const hls = join(dir, 'hls');
+    await mkdir(hls);
+    ffmpeg(['-i', clip.videoPath, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hls, 'clip.m3u8')]);
+    const server = await serveFolder(hls);
+    streams.push({ url: server.base, servers: [], close: server.close });
+    const source = openVideoSource(`${server.base}clip.m3u8`, { live: false });
+    const frames = await within(30_000, collect(source), 'HLS frames');
+    assert.equal((await source.info()).live, false);
+    assert.equal(frames.length, clip.truth.frameCount);
+    frames.forEach((f, i) => assert.equal(readFrameStamp(f.image), i));
   });
 
   it('takes frames from a host program through a push source, validating each one', async () => {
