@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../core/errors.js';
 import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
 import { FrameChannel } from './frame-channel.js';
+import { parseShowinfoLine, RawFrameAssembler, type FrameMeta } from './raw-frames.js';
 import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './types.js';
 
 /** Wait for a first frame from a stream or device, in ms, unless `openTimeoutMs` says otherwise. */
@@ -23,15 +24,6 @@ const LIVE_ANALYZE_US = 500_000;
 const LIVE_PROBE_BYTES = 500_000;
 /** Header text kept until the first frame, in characters (a header is 1–3 kB). */
 const HEADER_LIMIT = 64_000;
-
-interface FrameMeta {
-  readonly pts: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** `[Parsed_showinfo_N @ 0x…] [info] n:  12 pts:  6144 pts_time:0.48 … s:320x240 …` */
-const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+).*?\bs:(\d+)x(\d+)/;
 
 /** The ffmpeg arguments for one source. */
 function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): string[] {
@@ -83,12 +75,7 @@ export class FfmpegFrameSource implements FrameSource {
   #stderrLine = '';
   #errorTail = '';
   #errorAfterFirstFrame = false;
-  #metas: FrameMeta[] = [];
-  #chunks: Buffer[] = [];
-  #chunkOffset = 0;
-  #frame: Uint8Array | undefined;
-  #frameMeta: FrameMeta | undefined;
-  #filled = 0;
+  readonly #frames = new RawFrameAssembler();
   #index = 0;
   #lastPts = Number.NEGATIVE_INFINITY;
   #openTimer: NodeJS.Timeout | undefined;
@@ -199,7 +186,7 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #onStdout(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    this.#frames.addChunk(chunk);
     this.#armReadTimer();
     this.#pump();
   }
@@ -212,14 +199,10 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #onLine(line: string): void {
-    const m = SHOWINFO.exec(line);
-    if (m !== null && line.includes('showinfo')) {
-      const ptsTime = Number(m[3]);
-      const fps = this.#options.fps;
-      // With the fps filter, frame n sits at tick n of a 1/fps clock: snap to that grid exactly.
-      const pts = fps === undefined ? ptsTime : Math.round(ptsTime * fps) / fps;
-      this.#metas.push({ pts, width: Number(m[4]), height: Number(m[5]) });
-      if (!this.#infoKnown) this.#publishInfo(Number(m[4]), Number(m[5]));
+    const meta = parseShowinfoLine(line, this.#options.fps);
+    if (meta !== undefined) {
+      this.#frames.addMeta(meta);
+      if (!this.#infoKnown) this.#publishInfo(meta.width, meta.height);
       return;
     }
     if (!this.#infoKnown && this.#header.length < HEADER_LIMIT) this.#header += `${line}\n`;
@@ -247,33 +230,10 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #pump(): void {
-    for (;;) {
-      if (this.#frame === undefined) {
-        if (this.#chunks.length === 0 || this.#metas.length === 0) return;
-        const meta = this.#metas.shift() as FrameMeta;
-        this.#frameMeta = meta;
-        this.#frame = new Uint8Array(meta.width * meta.height * 3);
-        this.#filled = 0;
-      }
-      const chunk = this.#chunks[0];
-      if (chunk === undefined) return;
-      const n = Math.min(this.#frame.length - this.#filled, chunk.length - this.#chunkOffset);
-      this.#frame.set(chunk.subarray(this.#chunkOffset, this.#chunkOffset + n), this.#filled);
-      this.#filled += n;
-      this.#chunkOffset += n;
-      if (this.#chunkOffset === chunk.length) {
-        this.#chunks.shift();
-        this.#chunkOffset = 0;
-      }
-      if (this.#filled === this.#frame.length) this.#emit();
-    }
+    this.#frames.drain((meta, data) => this.#emit(meta, data));
   }
 
-  #emit(): void {
-    const meta = this.#frameMeta as FrameMeta;
-    const data = this.#frame as Uint8Array;
-    this.#frame = undefined;
-    this.#frameMeta = undefined;
+  #emit(meta: FrameMeta, data: Uint8Array): void {
     if (this.#index === 0) clearTimeout(this.#openTimer);
     const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data } };
     this.#lastPts = meta.pts;
@@ -299,8 +259,9 @@ export class FfmpegFrameSource implements FrameSource {
       this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#input, this.#shown, 0));
       return;
     }
-    if (this.#frame !== undefined) {
-      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#frame.length} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${this.#filled}`));
+    const partial = this.#frames.partial;
+    if (partial !== undefined) {
+      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${partial.expected} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${partial.received}`));
       return;
     }
     const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;
