@@ -111,15 +111,20 @@ function background(width: number, height: number, rand: () => number): Uint8Arr
   const base = [60 + rand() * 80, 60 + rand() * 80, 60 + rand() * 80];
   const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.25) * width, c: [rand() * 120 - 60, rand() * 120 - 60, rand() * 120 - 60] }));
   const panels = Array.from({ length: 5 }, () => ({ x: rand() * width, y: rand() * height, w: (0.05 + rand() * 0.2) * width, h: (0.1 + rand() * 0.4) * height, c: [rand() * 200, rand() * 200, rand() * 200] }));
+  const v = [0, 0, 0];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        let v = (base[c] as number) + 40 * (x / width) - 30 * (y / height);
-        for (const b of blobs) v += (b.c[c] as number) * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r));
-        for (const p of panels) if (x >= p.x && x < p.x + p.w && y >= p.y && y < p.y + p.h) v = 0.5 * v + 0.5 * (p.c[c] as number) + (((x >> 3) + (y >> 3)) & 1) * 12;
-        data[o + c] = Math.max(0, Math.min(255, v + (rand() - 0.5) * 24));
+      for (let c = 0; c < 3; c++) v[c] = (base[c] as number) + 40 * (x / width) - 30 * (y / height);
+      for (const b of blobs) {
+        const k = Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r));
+        for (let c = 0; c < 3; c++) v[c] = (v[c] as number) + (b.c[c] as number) * k;
       }
+      for (const p of panels) {
+        if (x < p.x || x >= p.x + p.w || y < p.y || y >= p.y + p.h) continue;
+        for (let c = 0; c < 3; c++) v[c] = 0.5 * (v[c] as number) + 0.5 * (p.c[c] as number) + (((x >> 3) + (y >> 3)) & 1) * 12;
+      }
+      for (let c = 0; c < 3; c++) data[o + c] = Math.max(0, Math.min(255, (v[c] as number) + (rand() - 0.5) * 24));
     }
   }
   return data;
