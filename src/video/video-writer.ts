@@ -126,12 +126,22 @@ export class VideoWriter {
     this.#frames++;
   }
 
-  /** Finishes the file: ends ffmpeg's input and waits for it. A failure is a VIDEO_ENCODE_FAILED error. */
+  /**
+   * Finishes the file: ends ffmpeg's input and waits for it. A failure is a VIDEO_ENCODE_FAILED error.
+   * With no frame written, ffmpeg is stopped and no file is made (so a `finally { close() }` after a
+   * failed source does not hide the source's error).
+   */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      if (this.#frames === 0 && this.#failure === undefined) {
+        this.#child.kill('SIGKILL');
+        await this.#exit;
+        return;
+      }
       this.#child.stdin.end();
     }
+    if (this.#frames === 0 && this.#failure === undefined) return;
     const code = await this.#exit;
     if (this.#failure !== undefined) throw this.#failure;
     if (code !== 0) throw await this.#failed();
