@@ -235,7 +235,7 @@ export class FfmpegFrameSource implements FrameSource {
 
   #emit(meta: FrameMeta, data: Uint8Array): void {
     if (this.#index === 0) clearTimeout(this.#openTimer);
-    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data } };
+    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data }, receivedAt: performance.now() };
     this.#lastPts = meta.pts;
     if (!this.#channel.push(frame) && !this.#live && !this.#channel.finished) {
       this.#paused = true;

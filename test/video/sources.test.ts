@@ -48,6 +48,7 @@ describe('video sources', () => {
     });
     assert.equal(source.delivered, frames.length);
     assert.equal(source.dropped, 0);
+    for (let i = 1; i < frames.length; i++) assert.ok((frames[i]?.receivedAt ?? 0) >= (frames[i - 1]?.receivedAt ?? Number.POSITIVE_INFINITY), 'receivedAt stamps in order');
   });
 
   it('reads the same frames from a WebM (VP8) and a Matroska copy', async () => {
@@ -181,6 +182,7 @@ describe('video sources', () => {
     live.end();
     const got = await collect(live.source);
     assert.deepEqual(got.map((f) => [f.index, f.pts, f.image.data[0]]), [[2, 0.08, 3]]);
+    assert.equal(typeof got[0]?.receivedAt, 'number');
     assert.equal(live.source.dropped, 2);
     assert.equal(live.push(img(5), 1), false, 'ended');
 
