@@ -94,6 +94,16 @@ describe('video sources', () => {
     });
     const info = await source.info();
     assert.deepEqual({ ...info, source: '' }, { width: 320, height: 180, fps: 25, durationSeconds: 2, live: false, codec: undefined, source: '' });
+    const live = openVideoSource(frames, { live: true });
+    const sampled: VideoFrame[] = [];
+    for await (const f of live) {
+      sampled.push(f);
+      await sleep(100);
+    }
+    assert.ok(live.dropped > 0, 'a live folder drops frames for a slow consumer');
+    assert.equal(live.dropped + live.delivered, clip.truth.frameCount);
+    assert.equal(sampled[sampled.length - 1]?.index, clip.truth.frameCount - 1, 'the newest frame is kept');
+    for (const f of sampled) assert.equal(readFrameStamp(f.image), f.index);
     const scaled = await collect(openVideoSource(frames, { fps: 10, maxSize: [160, 160] }), 3);
     assert.deepEqual(scaled.map((f) => [f.pts, f.image.width, f.image.height]), [[0, 160, 90], [0.1, 160, 90], [0.2, 160, 90]]);
   });
