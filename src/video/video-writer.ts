@@ -18,6 +18,8 @@ export interface VideoWriterOptions {
   readonly crf?: number;
 }
 
+/** Largest frame side accepted: 16,384 px (16K), far above any camera; catches garbage values. */
+const MAX_SIDE = 16_384;
 /** x264 constant rate factor by default: x264's own default, visually good at small size. */
 const DEFAULT_CRF = 23;
 
@@ -87,7 +89,7 @@ export class VideoWriter {
     if (typeof path !== 'string' || path === '') throw new TypeError(`Expected an output video path but received ${String(path)}`);
     const { width, height, fps } = options ?? ({} as VideoWriterOptions);
     for (const [name, v] of [['width', width], ['height', height]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 16_384) throw new RangeError(`Expected an integer ${name} in [1, 16384] but received ${String(v)}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new RangeError(`Expected an integer ${name} in [1, ${MAX_SIDE}] but received ${String(v)}`);
     }
     if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) throw new RangeError(`Expected fps in (0, 1000] but received ${String(fps)}`);
     const crf = options.crf ?? DEFAULT_CRF;
