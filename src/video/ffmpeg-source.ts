@@ -22,6 +22,8 @@ export const DEFAULT_FILE_CAPACITY = 4;
 /** Probing of a stream or device: 0.5 s of media (µs) and 500 kB, instead of ffmpeg's 5 s and 5 MB. */
 const LIVE_ANALYZE_US = 500_000;
 const LIVE_PROBE_BYTES = 500_000;
+/** Protocols a network source may use (ffmpeg `-protocol_whitelist`): no `file`, no `concat`, no `subfile`. */
+const NETWORK_PROTOCOLS = 'http,https,tcp,tls,crypto,httpproxy,hls,rtp,rtsp,rtsps,srtp,udp,rtmp,rtmps,rtmpt,rtmpts';
 /** Header text kept until the first frame, in characters (a header is 1–3 kB). */
 const HEADER_LIMIT = 64_000;
 
@@ -43,7 +45,10 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
     ...(o.realtime === true ? ['-re'] : []),
     ...(o.loop === true ? ['-stream_loop', '-1'] : []),
     ...(kind === 'device' ? ['-f', 'v4l2'] : []),
-    '-i', input,
+    // A stream may only reach the network: an HLS playlist naming `file:` segments must not read local files.
+    ...(kind === 'network' ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []),
+    // A path goes through the file protocol, so a name like `concat:…` or `-x.mp4` is only ever a file name.
+    '-i', kind === 'path' ? `file:${input}` : input,
     '-map', '0:v:0', '-an', '-sn', '-vf', filters.join(','), '-vsync', '0',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ];
@@ -58,6 +63,8 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
  */
 export class FfmpegFrameSource implements FrameSource {
   readonly #input: string;
+  /** The input as ffmpeg is given it (and prints it in its log). */
+  readonly #ffmpegInput: string;
   readonly #shown: string;
   readonly #kind: InputKind;
   readonly #options: VideoSourceOptions;
@@ -83,6 +90,7 @@ export class FfmpegFrameSource implements FrameSource {
 
   constructor(input: string, kind: InputKind, options: VideoSourceOptions) {
     this.#input = input;
+    this.#ffmpegInput = kind === 'path' ? `file:${input}` : input;
     this.#shown = redactSource(input);
     this.#kind = kind;
     this.#options = options;
@@ -256,7 +264,7 @@ export class FfmpegFrameSource implements FrameSource {
     const frames = this.#index;
     const log = `${this.#header}${this.#errorTail}`;
     if (frames === 0) {
-      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#input, this.#shown, 0));
+      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#ffmpegInput, this.#shown, 0));
       return;
     }
     const partial = this.#frames.partial;
@@ -266,12 +274,12 @@ export class FfmpegFrameSource implements FrameSource {
     }
     const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;
     if (liveStream) {
-      const reason = shortReason(this.#errorTail, this.#input);
+      const reason = shortReason(this.#errorTail, this.#ffmpegInput);
       this.#fail(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected ${this.#shown} to keep streaming until closed but it ended after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`));
       return;
     }
     if (code !== 0 || this.#errorAfterFirstFrame) {
-      const reason = shortReason(this.#errorTail, this.#input);
+      const reason = shortReason(this.#errorTail, this.#ffmpegInput);
       this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#shown} to decode to its end but it is truncated or damaged after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`, { details: { frames, truncated: true } }));
       return;
     }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
-import { createPushSource, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
+import { createPushSource, isArcFaceError, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
 import { clipDir, ffmpeg, serveFolder, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 
 setFlagsFromString('--expose-gc');
@@ -176,6 +176,11 @@ describe('video sources', () => {
     assert.equal((await source.info()).live, false);
     assert.equal(frames.length, clip.truth.frameCount);
     frames.forEach((f, i) => assert.equal(readFrameStamp(f.image), i));
+    // A playlist naming a local file as a segment must not make a stream read this machine's files.
+    const segment = (await readdir(hls)).find((f) => f.endsWith('.ts')) as string;
+    await writeFile(join(hls, 'evil.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${join(hls, segment)}\n#EXT-X-ENDLIST\n`);
+    const evil = await within(15_000, collect(openVideoSource(`${server.base}evil.m3u8`, { live: false })).then((f) => f.length, (e: unknown) => e), 'evil playlist');
+    assert.ok(isArcFaceError(evil), `a local segment was read: ${String(evil)}`);
   });
 
   it('takes frames from a host program through a push source, validating each one', async () => {
