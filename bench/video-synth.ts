@@ -14,6 +14,9 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { Box, RgbImage } from '../src/core/types.js';
 import { resizeRgb, VideoWriter } from '../src/video/index.js';
+import { background, paste, prng, stamp } from './video-synth-draw.js';
+
+export { readFrameStamp } from './video-synth-draw.js';
 
 /** Options of {@link makeSyntheticVideo}. */
 export interface SyntheticVideoOptions {
@@ -75,23 +78,12 @@ const REGION = [60, 48, 130, 158] as const;
  * is this box in 0–1 units, used for `faceBox`.
  */
 const FACE_IN_REGION = [(77 - 60) / 130, (63 - 48) / 158, (171 - 60) / 130, (191 - 48) / 158] as const;
-/** Cells of the frame-number stamp along the top edge; each is width/40 pixels square. */
-const STAMP_BITS = 16;
-const STAMP_CELLS_PER_WIDTH = 40;
-
-/** mulberry32: a small seeded PRNG (Tommy Ettinger's public-domain generator). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The default LFW folder: `ARCFACE_SHARED` or `../shared` beside the repository. */
+/**
+ * The default LFW folder: `ARCFACE_SHARED` or `../shared` beside the repository.
+ *
+ * @example
+ * readdirSync(defaultLfwDir()).length // 4,281 people folders (plus the protocol files)
+ */
 export function defaultLfwDir(): string {
   const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
   return join(shared, 'data', 'faces', 'lfw-deepfunneled');
@@ -103,65 +95,6 @@ async function loadRegion(path: string): Promise<RgbImage> {
   const [x, y, w, h] = REGION.map((v) => Math.round(v * k)) as [number, number, number, number];
   const { data, info } = await sharp(path).extract({ left: x, top: y, width: w, height: h }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
-
-/** A textured background: two gradients, soft blobs, a few panels and per-pixel noise. */
-function background(width: number, height: number, rand: () => number): Uint8Array {
-  const data = new Uint8Array(width * height * 3);
-  const base = [60 + rand() * 80, 60 + rand() * 80, 60 + rand() * 80];
-  const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.25) * width, c: [rand() * 120 - 60, rand() * 120 - 60, rand() * 120 - 60] }));
-  const panels = Array.from({ length: 5 }, () => ({ x: rand() * width, y: rand() * height, w: (0.05 + rand() * 0.2) * width, h: (0.1 + rand() * 0.4) * height, c: [rand() * 200, rand() * 200, rand() * 200] }));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        let v = (base[c] as number) + 40 * (x / width) - 30 * (y / height);
-        for (const b of blobs) v += (b.c[c] as number) * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r));
-        for (const p of panels) if (x >= p.x && x < p.x + p.w && y >= p.y && y < p.y + p.h) v = 0.5 * v + 0.5 * (p.c[c] as number) + (((x >> 3) + (y >> 3)) & 1) * 12;
-        data[o + c] = Math.max(0, Math.min(255, v + (rand() - 0.5) * 24));
-      }
-    }
-  }
-  return data;
-}
-
-function paste(frame: Uint8Array, width: number, height: number, img: RgbImage, x0: number, y0: number): void {
-  for (let y = 0; y < img.height; y++) {
-    const fy = y0 + y;
-    if (fy < 0 || fy >= height) continue;
-    const xa = Math.max(0, -x0);
-    const xb = Math.min(img.width, width - x0);
-    if (xb <= xa) continue;
-    frame.set(img.data.subarray((y * img.width + xa) * 3, (y * img.width + xb) * 3), (fy * width + x0 + xa) * 3);
-  }
-}
-
-function stamp(frame: Uint8Array, width: number, value: number): void {
-  const cell = Math.floor(width / STAMP_CELLS_PER_WIDTH);
-  for (let b = 0; b < STAMP_BITS; b++) {
-    const v = (value >> (STAMP_BITS - 1 - b)) & 1 ? 255 : 0;
-    for (let y = 0; y < cell; y++) frame.fill(v, (y * width + b * cell) * 3, (y * width + (b + 1) * cell) * 3);
-  }
-}
-
-/**
- * Reads the frame number stamped by `stampFrameNumber` from a frame of any scale (cells are located
- * relative to the frame width).
- *
- * @example
- * for await (const f of openVideoSource('clip.mp4')) assert.equal(readFrameStamp(f.image), f.index)
- */
-export function readFrameStamp(image: RgbImage): number {
-  const cell = image.width / STAMP_CELLS_PER_WIDTH;
-  let value = 0;
-  for (let b = 0; b < STAMP_BITS; b++) {
-    const x = Math.floor((b + 0.5) * (image.width / STAMP_CELLS_PER_WIDTH));
-    const y = Math.floor(cell / 2);
-    const o = (y * image.width + x) * 3;
-    const luma = ((image.data[o] as number) + (image.data[o + 1] as number) + (image.data[o + 2] as number)) / 3;
-    value = (value << 1) | (luma > 127 ? 1 : 0);
-  }
-  return value;
 }
 
 function checkInt(name: string, v: number, min: number, max: number): number {

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../core/errors.js';
 import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
 import { FrameChannel } from './frame-channel.js';
+import { parseShowinfoLine, RawFrameAssembler, type FrameMeta } from './raw-frames.js';
 import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './types.js';
 
 /** Wait for a first frame from a stream or device, in ms, unless `openTimeoutMs` says otherwise. */
@@ -21,17 +22,10 @@ export const DEFAULT_FILE_CAPACITY = 4;
 /** Probing of a stream or device: 0.5 s of media (µs) and 500 kB, instead of ffmpeg's 5 s and 5 MB. */
 const LIVE_ANALYZE_US = 500_000;
 const LIVE_PROBE_BYTES = 500_000;
+/** Protocols a network source may use (ffmpeg `-protocol_whitelist`): no `file`, no `concat`, no `subfile`. */
+const NETWORK_PROTOCOLS = 'http,https,tcp,tls,crypto,httpproxy,hls,rtp,rtsp,rtsps,srtp,udp,rtmp,rtmps,rtmpt,rtmpts';
 /** Header text kept until the first frame, in characters (a header is 1–3 kB). */
 const HEADER_LIMIT = 64_000;
-
-interface FrameMeta {
-  readonly pts: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** `[Parsed_showinfo_N @ 0x…] [info] n:  12 pts:  6144 pts_time:0.48 … s:320x240 …` */
-const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+).*?\bs:(\d+)x(\d+)/;
 
 /** The ffmpeg arguments for one source. */
 function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): string[] {
@@ -51,7 +45,10 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
     ...(o.realtime === true ? ['-re'] : []),
     ...(o.loop === true ? ['-stream_loop', '-1'] : []),
     ...(kind === 'device' ? ['-f', 'v4l2'] : []),
-    '-i', input,
+    // A stream may only reach the network: an HLS playlist naming `file:` segments must not read local files.
+    ...(kind === 'network' ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []),
+    // A path goes through the file protocol, so a name like `concat:…` or `-x.mp4` is only ever a file name.
+    '-i', kind === 'path' ? `file:${input}` : input,
     '-map', '0:v:0', '-an', '-sn', '-vf', filters.join(','), '-vsync', '0',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ];
@@ -66,6 +63,8 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
  */
 export class FfmpegFrameSource implements FrameSource {
   readonly #input: string;
+  /** The input as ffmpeg is given it (and prints it in its log). */
+  readonly #ffmpegInput: string;
   readonly #shown: string;
   readonly #kind: InputKind;
   readonly #options: VideoSourceOptions;
@@ -83,12 +82,7 @@ export class FfmpegFrameSource implements FrameSource {
   #stderrLine = '';
   #errorTail = '';
   #errorAfterFirstFrame = false;
-  #metas: FrameMeta[] = [];
-  #chunks: Buffer[] = [];
-  #chunkOffset = 0;
-  #frame: Uint8Array | undefined;
-  #frameMeta: FrameMeta | undefined;
-  #filled = 0;
+  readonly #frames = new RawFrameAssembler();
   #index = 0;
   #lastPts = Number.NEGATIVE_INFINITY;
   #openTimer: NodeJS.Timeout | undefined;
@@ -96,6 +90,7 @@ export class FfmpegFrameSource implements FrameSource {
 
   constructor(input: string, kind: InputKind, options: VideoSourceOptions) {
     this.#input = input;
+    this.#ffmpegInput = kind === 'path' ? `file:${input}` : input;
     this.#shown = redactSource(input);
     this.#kind = kind;
     this.#options = options;
@@ -199,7 +194,7 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #onStdout(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    this.#frames.addChunk(chunk);
     this.#armReadTimer();
     this.#pump();
   }
@@ -212,14 +207,10 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #onLine(line: string): void {
-    const m = SHOWINFO.exec(line);
-    if (m !== null && line.includes('showinfo')) {
-      const ptsTime = Number(m[3]);
-      const fps = this.#options.fps;
-      // With the fps filter, frame n sits at tick n of a 1/fps clock: snap to that grid exactly.
-      const pts = fps === undefined ? ptsTime : Math.round(ptsTime * fps) / fps;
-      this.#metas.push({ pts, width: Number(m[4]), height: Number(m[5]) });
-      if (!this.#infoKnown) this.#publishInfo(Number(m[4]), Number(m[5]));
+    const meta = parseShowinfoLine(line, this.#options.fps);
+    if (meta !== undefined) {
+      this.#frames.addMeta(meta);
+      if (!this.#infoKnown) this.#publishInfo(meta.width, meta.height);
       return;
     }
     if (!this.#infoKnown && this.#header.length < HEADER_LIMIT) this.#header += `${line}\n`;
@@ -247,35 +238,12 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #pump(): void {
-    for (;;) {
-      if (this.#frame === undefined) {
-        if (this.#chunks.length === 0 || this.#metas.length === 0) return;
-        const meta = this.#metas.shift() as FrameMeta;
-        this.#frameMeta = meta;
-        this.#frame = new Uint8Array(meta.width * meta.height * 3);
-        this.#filled = 0;
-      }
-      const chunk = this.#chunks[0];
-      if (chunk === undefined) return;
-      const n = Math.min(this.#frame.length - this.#filled, chunk.length - this.#chunkOffset);
-      this.#frame.set(chunk.subarray(this.#chunkOffset, this.#chunkOffset + n), this.#filled);
-      this.#filled += n;
-      this.#chunkOffset += n;
-      if (this.#chunkOffset === chunk.length) {
-        this.#chunks.shift();
-        this.#chunkOffset = 0;
-      }
-      if (this.#filled === this.#frame.length) this.#emit();
-    }
+    this.#frames.drain((meta, data) => this.#emit(meta, data));
   }
 
-  #emit(): void {
-    const meta = this.#frameMeta as FrameMeta;
-    const data = this.#frame as Uint8Array;
-    this.#frame = undefined;
-    this.#frameMeta = undefined;
+  #emit(meta: FrameMeta, data: Uint8Array): void {
     if (this.#index === 0) clearTimeout(this.#openTimer);
-    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data } };
+    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data }, receivedAt: performance.now() };
     this.#lastPts = meta.pts;
     if (!this.#channel.push(frame) && !this.#live && !this.#channel.finished) {
       this.#paused = true;
@@ -296,21 +264,22 @@ export class FfmpegFrameSource implements FrameSource {
     const frames = this.#index;
     const log = `${this.#header}${this.#errorTail}`;
     if (frames === 0) {
-      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#input, this.#shown, 0));
+      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#ffmpegInput, this.#shown, 0));
       return;
     }
-    if (this.#frame !== undefined) {
-      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#frame.length} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${this.#filled}`));
+    const partial = this.#frames.partial;
+    if (partial !== undefined) {
+      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${partial.expected} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${partial.received}`));
       return;
     }
     const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;
     if (liveStream) {
-      const reason = shortReason(this.#errorTail, this.#input);
+      const reason = shortReason(this.#errorTail, this.#ffmpegInput);
       this.#fail(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected ${this.#shown} to keep streaming until closed but it ended after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`));
       return;
     }
     if (code !== 0 || this.#errorAfterFirstFrame) {
-      const reason = shortReason(this.#errorTail, this.#input);
+      const reason = shortReason(this.#errorTail, this.#ffmpegInput);
       this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#shown} to decode to its end but it is truncated or damaged after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`, { details: { frames, truncated: true } }));
       return;
     }

@@ -116,6 +116,7 @@ export function shortReason(text: string, input: string): string {
 /** Patterns of ffmpeg's failure messages, most specific first, with the code each one means. */
 const FAILURES: readonly { readonly pattern: RegExp; readonly code: ErrorCode; readonly what: string }[] = [
   { pattern: /Cannot open video device|No such device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'an existing video device' },
+  { pattern: /VIDIOC_QUERYCAP|Inappropriate ioctl|Not a video capture device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'a video capture device' },
   { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i, code: 'VIDEO_UNSUPPORTED', what: 'a video codec that the bundled ffmpeg decodes' },
   { pattern: /matches no streams|does not contain any stream/i, code: 'VIDEO_UNSUPPORTED', what: 'a video stream' },
   { pattern: /Connection refused|Connection timed out|No route to host|Name or service not known|Server returned [45]\d\d|HTTP error [45]\d\d|Network is unreachable|Failed to resolve hostname|401 Unauthorized|404 Not Found/i, code: 'VIDEO_STREAM_UNAVAILABLE', what: 'a stream that answers' },

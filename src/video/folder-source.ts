@@ -129,7 +129,7 @@ export class FolderFrameSource implements FrameSource {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       if (this.#closed) break;
-      if (!this.#channel.push({ index, pts, image }) && !this.#channel.live) {
+      if (!this.#channel.push({ index, pts, image, receivedAt: performance.now() }) && !this.#channel.live) {
         await new Promise<void>((resolve) => {
           this.#space = resolve;
         });

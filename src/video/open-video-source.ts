@@ -11,6 +11,10 @@ import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './t
 
 /** Highest accepted sampling rate, frames per second (above any camera; catches ms-for-s mistakes). */
 const MAX_FPS = 1000;
+/** Largest `maxSize` side: 16,384 px (16K), far above any camera; catches garbage values. */
+const MAX_SIDE = 16_384;
+/** Largest buffer `capacity`: 10,000 frames (6.9 GB at 640×360) is already more than any use. */
+const MAX_CAPACITY = 10_000;
 
 function checkPositive(name: string, v: unknown, integer: boolean, max = Number.MAX_SAFE_INTEGER): void {
   if (v === undefined) return;
@@ -29,13 +33,13 @@ function checkPositive(name: string, v: unknown, integer: boolean, max = Number.
 export function validateVideoSourceOptions(options: VideoSourceOptions = {}): VideoSourceOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object but received ${String(options)}`);
   checkPositive('fps', options.fps, false, MAX_FPS);
-  checkPositive('capacity', options.capacity, true, 10_000);
+  checkPositive('capacity', options.capacity, true, MAX_CAPACITY);
   checkPositive('openTimeoutMs', options.openTimeoutMs, true);
   checkPositive('readTimeoutMs', options.readTimeoutMs, true);
   if (options.maxSize !== undefined) {
     if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2) throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
-    checkPositive('maxSize[0]', options.maxSize[0], true, 16_384);
-    checkPositive('maxSize[1]', options.maxSize[1], true, 16_384);
+    checkPositive('maxSize[0]', options.maxSize[0], true, MAX_SIDE);
+    checkPositive('maxSize[1]', options.maxSize[1], true, MAX_SIDE);
   }
   for (const k of ['live', 'realtime', 'loop'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`Expected a boolean for ${k} but received ${String(options[k])}`);

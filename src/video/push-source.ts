@@ -104,7 +104,7 @@ export function createPushSource(options: PushSourceOptions = {}): PushSource {
       }
       if (channel.finished) return false;
       lastPts = pts;
-      const frame: VideoFrame = { index: index++, pts, image };
+      const frame: VideoFrame = { index: index++, pts, image, receivedAt: performance.now() };
       return channel.push(frame);
     },
     end(): void {

@@ -20,6 +20,11 @@ export interface VideoFrame {
    */
   readonly pts: number;
   readonly image: RgbImage;
+  /**
+   * When the frame was complete in this process (`performance.now()` ms): its last byte read from
+   * ffmpeg, its image decoded, or its push. Frame-to-result latency is measured from here.
+   */
+  readonly receivedAt?: number;
 }
 
 /** What a source knows once its header is read. */

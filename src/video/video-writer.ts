@@ -18,6 +18,8 @@ export interface VideoWriterOptions {
   readonly crf?: number;
 }
 
+/** Largest frame side accepted: 16,384 px (16K), far above any camera; catches garbage values. */
+const MAX_SIDE = 16_384;
 /** x264 constant rate factor by default: x264's own default, visually good at small size. */
 const DEFAULT_CRF = 23;
 
@@ -87,7 +89,7 @@ export class VideoWriter {
     if (typeof path !== 'string' || path === '') throw new TypeError(`Expected an output video path but received ${String(path)}`);
     const { width, height, fps } = options ?? ({} as VideoWriterOptions);
     for (const [name, v] of [['width', width], ['height', height]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 16_384) throw new RangeError(`Expected an integer ${name} in [1, 16384] but received ${String(v)}`);
+      if (!Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new RangeError(`Expected an integer ${name} in [1, ${MAX_SIDE}] but received ${String(v)}`);
     }
     if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) throw new RangeError(`Expected fps in (0, 1000] but received ${String(fps)}`);
     const crf = options.crf ?? DEFAULT_CRF;
@@ -126,12 +128,22 @@ export class VideoWriter {
     this.#frames++;
   }
 
-  /** Finishes the file: ends ffmpeg's input and waits for it. A failure is a VIDEO_ENCODE_FAILED error. */
+  /**
+   * Finishes the file: ends ffmpeg's input and waits for it. A failure is a VIDEO_ENCODE_FAILED error.
+   * With no frame written, ffmpeg is stopped and no file is made (so a `finally { close() }` after a
+   * failed source does not hide the source's error).
+   */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      if (this.#frames === 0 && this.#failure === undefined) {
+        this.#child.kill('SIGKILL');
+        await this.#exit;
+        return;
+      }
       this.#child.stdin.end();
     }
+    if (this.#frames === 0 && this.#failure === undefined) return;
     const code = await this.#exit;
     if (this.#failure !== undefined) throw this.#failure;
     if (code !== 0) throw await this.#failed();

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { makeSyntheticVideo, type SyntheticVideo } from '../../bench/video-synth.js';
 import { defaultFfmpegPath } from '../../src/video/index.js';
 import { sharedPath, testOutputDir } from './shared.js';
@@ -99,6 +99,26 @@ export async function serveLoopback(clip: string, format: 'mpegts' | 'mjpeg'): P
     servers,
     close: async () => {
       for (const ff of servers) ff.kill('SIGKILL');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Serves the files of `dir` over HTTP on 127.0.0.1 (for HLS playlists and segments). */
+export async function serveFolder(dir: string): Promise<{ readonly base: string; close(): Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    const name = basename(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    readFile(join(dir, name)).then(
+      (body) => res.writeHead(200, { 'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    base: `http://127.0.0.1:${port}/`,
+    close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

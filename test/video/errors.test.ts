@@ -47,6 +47,8 @@ describe('video source errors', () => {
     const device = openVideoSource('/dev/video99');
     await assert.rejects(device.info(), (e) => isArcFaceError(e, 'VIDEO_DEVICE_NOT_FOUND') && e.httpStatus === 404);
     assertCode((await readUntilError(device)).error, 'VIDEO_DEVICE_NOT_FOUND');
+    const notCamera = await within(15_000, readUntilError(openVideoSource('/dev/null')), '/dev/null');
+    assertCode(notCamera.error, 'VIDEO_DEVICE_NOT_FOUND', /a video capture device at \/dev\/null/);
   });
 
   it('corrupt or not-a-video files → VIDEO_DECODE_FAILED with a short reason', async () => {

@@ -116,6 +116,9 @@ describe('VideoWriter', () => {
     await w.close();
     const back = await readAll(odd);
     assert.deepEqual([back.length, back[0]?.image.width, back[0]?.image.height], [3, 34, 22]);
+    const empty = await VideoWriter.open(join(dir, 'empty.mp4'), { width: 8, height: 8, fps: 5 });
+    await within(5000, empty.close(), 'closing an empty writer');
+    await assert.rejects(readFile(join(dir, 'empty.mp4')), /ENOENT/, 'no file for no frames');
     await assert.rejects(VideoWriter.open(join(dir, 'x.gif'), { width: 8, height: 8, fps: 5 }), (e) => isArcFaceError(e, 'VIDEO_UNSUPPORTED'));
     const nowhere = await VideoWriter.open(join(dir, 'missing-dir', 'x.mp4'), { width: 8, height: 8, fps: 5 });
     await nowhere.write(grey(8, 8)).catch(() => undefined);

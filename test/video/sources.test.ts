@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
-import { createPushSource, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
-import { clipDir, ffmpeg, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
+import { createPushSource, isArcFaceError, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
+import { clipDir, ffmpeg, serveFolder, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -48,6 +48,7 @@ describe('video sources', () => {
     });
     assert.equal(source.delivered, frames.length);
     assert.equal(source.dropped, 0);
+    for (let i = 1; i < frames.length; i++) assert.ok((frames[i]?.receivedAt ?? 0) >= (frames[i - 1]?.receivedAt ?? Number.POSITIVE_INFINITY), 'receivedAt stamps in order');
   });
 
   it('reads the same frames from a WebM (VP8) and a Matroska copy', async () => {
@@ -93,6 +94,16 @@ describe('video sources', () => {
     });
     const info = await source.info();
     assert.deepEqual({ ...info, source: '' }, { width: 320, height: 180, fps: 25, durationSeconds: 2, live: false, codec: undefined, source: '' });
+    const live = openVideoSource(frames, { live: true });
+    const sampled: VideoFrame[] = [];
+    for await (const f of live) {
+      sampled.push(f);
+      await sleep(100);
+    }
+    assert.ok(live.dropped > 0, 'a live folder drops frames for a slow consumer');
+    assert.equal(live.dropped + live.delivered, clip.truth.frameCount);
+    assert.equal(sampled[sampled.length - 1]?.index, clip.truth.frameCount - 1, 'the newest frame is kept');
+    for (const f of sampled) assert.equal(readFrameStamp(f.image), f.index);
     const scaled = await collect(openVideoSource(frames, { fps: 10, maxSize: [160, 160] }), 3);
     assert.deepEqual(scaled.map((f) => [f.pts, f.image.width, f.image.height]), [[0, 160, 90], [0.1, 160, 90], [0.2, 160, 90]]);
   });
@@ -154,6 +165,24 @@ describe('video sources', () => {
     }
   });
 
+  it('reads an HLS playlist over HTTP to its end, as a stream with a known duration', async () => {
+    const hls = join(dir, 'hls');
+    await mkdir(hls);
+    ffmpeg(['-i', clip.videoPath, '-c', 'copy', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', join(hls, 'clip.m3u8')]);
+    const server = await serveFolder(hls);
+    streams.push({ url: server.base, servers: [], close: server.close });
+    const source = openVideoSource(`${server.base}clip.m3u8`, { live: false });
+    const frames = await within(30_000, collect(source), 'HLS frames');
+    assert.equal((await source.info()).live, false);
+    assert.equal(frames.length, clip.truth.frameCount);
+    frames.forEach((f, i) => assert.equal(readFrameStamp(f.image), i));
+    // A playlist naming a local file as a segment must not make a stream read this machine's files.
+    const segment = (await readdir(hls)).find((f) => f.endsWith('.ts')) as string;
+    await writeFile(join(hls, 'evil.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${join(hls, segment)}\n#EXT-X-ENDLIST\n`);
+    const evil = await within(15_000, collect(openVideoSource(`${server.base}evil.m3u8`, { live: false })).then((f) => f.length, (e: unknown) => e), 'evil playlist');
+    assert.ok(isArcFaceError(evil), `a local segment was read: ${String(evil)}`);
+  });
+
   it('takes frames from a host program through a push source, validating each one', async () => {
     const img = (v: number, w = 4, h = 2): RgbImage => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(v) });
     const live = createPushSource({ width: 4, height: 2 });
@@ -168,6 +197,7 @@ describe('video sources', () => {
     live.end();
     const got = await collect(live.source);
     assert.deepEqual(got.map((f) => [f.index, f.pts, f.image.data[0]]), [[2, 0.08, 3]]);
+    assert.equal(typeof got[0]?.receivedAt, 'number');
     assert.equal(live.source.dropped, 2);
     assert.equal(live.push(img(5), 1), false, 'ended');
 
