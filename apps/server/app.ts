@@ -1,20 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
-import { registerAuth } from './auth.js';
+import { MAX_ID_LENGTH } from '../../src/gallery/validate.js';
+import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
-import { sendError } from './http-errors.js';
+import { registerHardening } from './hardening.js';
+import { answerClientError, sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
-import { RateLimiter } from './rate-limiter.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -35,8 +38,27 @@ export interface BuildAppOptions extends ServerOptions {
  */
 const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** Most multipart files per request: two for verify, a handful for enrolment. */
-const MAX_FILES = 16;
+/**
+ * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes
+ * of its own inline script and style) with framing refused and no upgrade to https, which would break
+ * the page on a plain-http loopback server.
+ */
+function docsCsp(header: string): string {
+  return header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, '');
+}
+
+/**
+ * Longest URL path parameter (characters as sent, percent-encoded): an id of MAX_ID_LENGTH UTF-16
+ * units of up to 3 UTF-8 bytes each, every byte written as %XX (9 characters per unit). Longer
+ * parameters are refused with 414 URI_TOO_LONG; ids within it but over MAX_ID_LENGTH get 400.
+ */
+const MAX_PARAM_LENGTH = MAX_ID_LENGTH * 9;
+
+/**
+ * How often Node checks for requests past the request timeout (ms); its 30 s default would let a
+ * slow client outlive a shorter timeout by up to 30 s.
+ */
+const CONNECTIONS_CHECK_MS = 1000;
 
 function defaultWebRoot(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -57,9 +79,15 @@ function defaultWebRoot(): string | undefined {
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const opts = resolveServerOptions(options);
   const app = Fastify({
-    logger: opts.logger,
+    logger: { level: opts.logLevel, ...(opts.logStream === undefined ? {} : { stream: opts.logStream }) },
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
     bodyLimit: opts.bodyLimit,
     requestTimeout: opts.requestTimeoutMs,
+    http: { connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, opts.requestTimeoutMs) },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, request, reply) => sendError(request, reply, err),
+    clientErrorHandler: (err, socket) => answerClientError(err, socket),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
@@ -81,7 +109,6 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     engine,
     keys: opts.keys,
     metrics,
-    limiter: new RateLimiter(opts.rateLimit),
     galleryPort: opts.gallery,
   });
   if (opts.auth) app.log.info('API keys required on /v1 and /api routes');
@@ -113,10 +140,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
+  registerHardening(app, { bodyLimit: opts.bodyLimit });
   app.addHook('onSend', async (request, reply, payload) => {
     if (closing) reply.header('connection', 'close');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html') && !request.url.startsWith('/docs')) reply.header('content-security-policy', WEB_CSP);
     return payload;
@@ -132,7 +158,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     else jsonParser(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   });
   app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
-  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: MAX_FILES, fields: 32, parts: 64, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
+  // Limits are set per request by readInput, against the one body limit.
+  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
   if (opts.corsOrigins.length > 0) await app.register(cors, { origin: [...opts.corsOrigins], allowedHeaders: ['content-type', 'x-api-key', 'authorization'] });
 
   await app.register(swagger, {
@@ -145,8 +172,22 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     transformObject: (d) => withImageBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
   registerAuth(app, ctx);
+  // Per key (per address without auth), after the key check; route-level, so it runs after auth.
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    max: opts.rateLimit.max,
+    timeWindow: opts.rateLimit.windowMs,
+    allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public',
+    keyGenerator: (request) => (request.apiKey === null ? `ip:${request.ip}` : `key:${request.apiKey.id}`),
+    errorResponseBuilder: (_request, c) =>
+      new ArcFaceError('RATE_LIMITED', `Expected at most ${c.max} requests per ${opts.rateLimit.windowMs} ms for this key but received more; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} s`, {
+        details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) },
+      }),
+  });
+  registerAdmission(app, ctx);
   registerHealthRoutes(app, ctx);
   registerFaceRoutes(app, ctx);
   registerSubjectRoutes(app, ctx);
