@@ -125,9 +125,16 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
 
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // The router refuses a parameter over MAX_PARAM_LENGTH by matching nothing (the web page's
+    // wildcard route then finds no file): that is a URL too long, not a missing route.
+    if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
+      return sendError(request, reply, new ArcFaceError('URI_TOO_LONG', `Expected URL path segments of at most ${MAX_PARAM_LENGTH} characters but received a longer one`));
+    }
+    const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    return sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${shown}`));
+  });
   const active = new Set<string>();
   app.decorate('httpInFlight', () => active.size);
   app.addHook('onRequest', async (request, reply) => {
@@ -152,6 +159,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   });
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // No route reads text: a text/plain body is refused with 415 like any other unknown type.
+  app.removeContentTypeParser('text/plain');
   // The CompreFace SDK sends DELETE with `content-type: application/json` and no body; an empty JSON body means none.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (request, body, done) => {
     if (body === '') done(null, undefined);
