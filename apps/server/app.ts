@@ -54,12 +54,6 @@ function docsCsp(header: string): string {
  */
 const MAX_PARAM_LENGTH = MAX_ID_LENGTH * 9;
 
-/**
- * How often Node checks for requests past the request timeout (ms); its 30 s default would let a
- * slow client outlive a shorter timeout by up to 30 s.
- */
-const CONNECTIONS_CHECK_MS = 1000;
-
 function defaultWebRoot(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [resolve(here, '..', 'web'), resolve(here, '..', '..', '..', 'apps', 'web')]) {
@@ -84,7 +78,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     genReqId: () => randomUUID(),
     bodyLimit: opts.bodyLimit,
     requestTimeout: opts.requestTimeoutMs,
-    http: { connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, opts.requestTimeoutMs) },
+    // Bounds the whole request, body arrival included (a slow client gets 408); one second past the
+    // inference timeout, so a slow inference job is still answered by its own 504 first.
+    handlerTimeout: opts.requestTimeoutMs + 1000,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, request, reply) => sendError(request, reply, err),
     clientErrorHandler: (err, socket) => answerClientError(err, socket),

@@ -24,6 +24,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
   FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'INVALID_ARGUMENT',
   FST_ERR_VALIDATION: 'INVALID_ARGUMENT',
+  FST_ERR_HANDLER_TIMEOUT: 'REQUEST_TIMEOUT',
 });
 
 /** Our messages for Fastify's codes: theirs name internals ("FST_…", parser wording). */
@@ -33,7 +34,11 @@ const FASTIFY_MESSAGES: Readonly<Partial<Record<ErrorCode, string>>> = Object.fr
   UNSUPPORTED_MEDIA_TYPE: 'Expected a body of type application/json, multipart/form-data, image/* or application/octet-stream but received another content type',
   URI_TOO_LONG: 'Expected URL path segments of at most the id length limit but received a longer one',
   INVALID_ARGUMENT: 'Expected a valid request URL but it could not be decoded',
+  REQUEST_TIMEOUT: 'Expected the request to arrive and be answered within the request timeout but it was not',
 });
+
+/** 5xx codes whose own message is safe and useful to a client (it says when to retry, nothing internal). */
+const SHOWN_5XX: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['QUEUE_FULL', 'TIMEOUT']);
 
 /**
  * Any error a route, hook, plugin or the framework raises, as the coded error the client sees. An
@@ -65,7 +70,8 @@ export function toArcFaceError(err: unknown): ArcFaceError {
 /**
  * Sends `{code, message}` with the code's HTTP status, and `Retry-After` when the error carries
  * `details.retryAfterSeconds` (QUEUE_FULL, RATE_LIMITED). A 5xx is logged with its stack and the
- * request id; a 500's body says only that the log has the details, naming the request id.
+ * request id; its body (QUEUE_FULL and TIMEOUT aside) says only that the log has the details,
+ * naming the request id.
  *
  * @example
  * app.setErrorHandler((err, req, reply) => sendError(req, reply, err))
@@ -74,11 +80,13 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
   const e = toArcFaceError(err);
   const retry = e.details?.retryAfterSeconds;
   if (typeof retry === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retry))));
-  // The rest of an oversized body is not read: the connection ends with this answer.
-  if (e.code === 'PAYLOAD_TOO_LARGE') reply.header('connection', 'close');
+  // The rest of an oversized or late body is not read: the connection ends with this answer.
+  if (e.code === 'PAYLOAD_TOO_LARGE' || e.code === 'REQUEST_TIMEOUT') reply.header('connection', 'close');
   if (e.httpStatus >= 500 && e.code !== 'QUEUE_FULL') request.log.error({ err, code: e.code }, 'request failed');
-  // A 500's own message may quote a library or a path (a model file, SQLite's report): log only.
-  const body = e.httpStatus === 500 ? { code: e.code, message: `${INTERNAL_MESSAGE} (request ${request.id})` } : e.toJSON();
+  // A 5xx's own message may quote a library or a path (a model file, the gallery file, SQLite's
+  // report): it goes to the log; the client gets the code and the request id to find it there.
+  const hidden = e.httpStatus >= 500 && !SHOWN_5XX.has(e.code);
+  const body = hidden ? { code: e.code, message: `${e.code === 'INTERNAL' ? INTERNAL_MESSAGE : `The server could not complete the request (${e.code}); the server log has the details`} (request ${request.id})` } : e.toJSON();
   return reply.code(e.httpStatus).type('application/json; charset=utf-8').send(body);
 }
 

@@ -28,8 +28,9 @@ export const seen: { probe: string; status: number }[] = [];
  * @example
  * const res = await probe('auth', `${url}/v1/subjects`, { headers: { 'x-api-key': 'nope' } })
  */
-export async function probe(name: string, url: string, init: RequestInit = {}): Promise<ProbeAnswer> {
-  const res = await fetch(url, init);
+export async function probe(name: string, url: string, init: Omit<RequestInit, 'body'> & { body?: string | Uint8Array } = {}): Promise<ProbeAnswer> {
+  const { body, ...rest } = init;
+  const res = await fetch(url, { ...rest, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : new Uint8Array(body) }) });
   const text = await res.text();
   seen.push({ probe: name, status: res.status });
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as unknown };

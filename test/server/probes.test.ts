@@ -26,7 +26,7 @@ describe('arcface serve probes (a real process)', () => {
   const key: Record<string, string> = {};
   let srv: ServeProcess;
   const h = (k: string, extra: Record<string, string> = {}): Record<string, string> => ({ 'x-api-key': key[k] as string, ...extra });
-  const json = (k: string, method: string, body: unknown): RequestInit => ({ method, headers: h(k, { 'content-type': 'application/json' }), body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const json = (k: string, method: string, body: unknown): { method: string; headers: Record<string, string>; body: string } => ({ method, headers: h(k, { 'content-type': 'application/json' }), body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   before(async () => {
     const ks = KeyStore.open(files.keys);
@@ -219,7 +219,7 @@ describe('arcface serve probes (a real process)', () => {
     const sends = [7, 16, 65, 145, 150, 203, 238, 247].map(async (n) => {
       const f = await form({ image: lfw('George_W_Bush', n) });
       try {
-        const res = await fetch(`${srv.url}/v1/subjects/crash/faces?create=true`, { method: 'POST', headers: h('write', { 'content-type': f.type }), body: f.body });
+        const res = await fetch(`${srv.url}/v1/subjects/crash/faces?create=true`, { method: 'POST', headers: h('write', { 'content-type': f.type }), body: new Uint8Array(f.body) });
         if (res.status === 201) acknowledged.push(...((await res.json()) as { faces: { faceId: number }[] }).faces.map((x) => x.faceId));
       } catch {
         // The connection died with the server: not acknowledged.
