@@ -74,6 +74,11 @@ describe('request helpers', () => {
     assert.equal(toArcFaceError(Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code, 'PAYLOAD_TOO_LARGE');
     assert.equal(toArcFaceError(Object.assign(new Error('file'), { code: 'FST_REQ_FILE_TOO_LARGE', statusCode: 413 })).code, 'PAYLOAD_TOO_LARGE');
     assert.equal(toArcFaceError(Object.assign(new Error('bad'), { validation: [] })).code, 'INVALID_ARGUMENT');
+    for (const e of [new TypeError('Expected k to be a number but received string'), new RangeError('Expected k ≥ 1 but received 0')]) {
+      assert.deepEqual(toArcFaceError(e).toJSON(), { code: 'INVALID_ARGUMENT', message: e.message });
+    }
+    assert.equal(toArcFaceError(Object.assign(new Error('Multipart: Boundary not found'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 })).code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.doesNotMatch(toArcFaceError(Object.assign(new Error('Unexpected token } in JSON at position 3'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).message, /token|position/);
     const internal = toArcFaceError(new Error('secret path /etc/x'));
     assert.equal(internal.code, 'INTERNAL');
     assert.doesNotMatch(internal.message, /secret/);
