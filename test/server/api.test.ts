@@ -244,7 +244,7 @@ describe('metrics', () => {
     const text = (await app.inject({ url: '/metrics' })).body;
     assert.match(text, /# TYPE arcface_http_requests_total counter/);
     assert.match(text, /arcface_http_requests_total\{method="POST",route="\/v1\/verify",status="200"\} \d+/);
-    assert.match(text, /arcface_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/detect",le="\+Inf"\} \d+/);
+    assert.match(text, /arcface_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/detect"\} \d+/);
     assert.match(text, /arcface_inference_duration_seconds_count\{op="verify"\} \d+/);
     assert.match(text, /^arcface_inference_queue_depth 0$/m);
     assert.match(text, /^arcface_gallery_subjects \d+$/m);
