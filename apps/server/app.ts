@@ -84,7 +84,10 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, request, reply) => sendError(request, reply, err),
     clientErrorHandler: (err, socket) => answerClientError(err, socket),
-    return503OnClosing: true,
+    // Fastify's closing 503 has its own body shape; while closing, idle connections are closed and
+    // answers on busy ones carry `connection: close` (onSend below), so a request that still arrives
+    // on such a connection (pipelined) is simply served.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
