@@ -212,6 +212,12 @@ describe('arcface serve probes (a real process)', () => {
     assert.equal(enrolled.status, 201, enrolled.text);
     assert.ok(!existsSync('/tmp/evil') && !existsSync('/tmp/evil.jpg'));
     assert.equal((await probe('names', `${srv.url}/v1/subjects/..%2F..%2Fnothing`, { headers: h('read') })).status, 404);
+    for (const path of ['/%2e%2e/%2e%2e/etc/passwd', '/..%2F..%2Fpackage.json', '/docs/static/..%2F..%2F..%2Fpackage.json', '/index.html%00']) {
+      const answer = await rawRequest(srv.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const status = Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]);
+      assert.ok(status === 400 || status === 404, `${path}: ${answer.slice(0, 120)}`);
+      assertError({ status, text: JSON.stringify(rawJson(answer)) }, status, status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT');
+    }
   });
 
   it('kill -9 in the middle of enrolments, then a restart: every acknowledged face is there', async () => {
