@@ -126,8 +126,9 @@ export class Gallery {
     };
   }
 
+  /** Removes an identity; any stored id can be removed (see `mustGet`). */
   async remove(id: string): Promise<void> {
-    assertIdentityId('id', id);
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     await this.store.removeIdentity(id);
     this.wrote([id]);
   }
@@ -308,8 +309,9 @@ export class Gallery {
     this.cache.wrote(ids);
   }
 
+  /** Lookups take any stored id (one stored before a check was added too); writes check it fully. */
   private async mustGet(id: string): Promise<IdentityRecord> {
-    assertIdentityId('id', id);
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     const identity = await this.store.getIdentity(id);
     if (identity === null) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
     return identity;

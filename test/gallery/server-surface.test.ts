@@ -44,6 +44,10 @@ describe('Gallery: the server surface', () => {
     await assert.rejects(g.create('big', { metadata: { blob: 'x'.repeat(70_000) } }), code('INVALID_ARGUMENT'));
     await assert.rejects(g.rename('ada', { name: 'tab\there' }), code('INVALID_ARGUMENT'));
     assert.equal((await g.list()).length, 1, 'nothing invalid was created');
+    await g.store.enroll({ id: 'legacy\r\nid' }, [], 'create');
+    assert.deepEqual(await g.templates('legacy\r\nid'), []);
+    await g.remove('legacy\r\nid');
+    assert.equal((await g.list()).length, 1, 'an id stored before the checks can still be removed');
     const [p] = people(3, 1, 2);
     const { templateIds } = await g.enroll('ada', p!.templates, { append: true });
     assert.equal((await g.get('ada')).templateCount, 2);
