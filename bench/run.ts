@@ -5,9 +5,10 @@ import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
+import { benchServerBatch } from './server-batch.js';
 
 /**
- * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
+ * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline, server-batch,
  * gallery (all by default). Every figure compares variants measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
@@ -34,3 +35,4 @@ if (want('gallery')) {
   console.log(`HNSW built at sizes ≤ ${hnswMaxSize.toLocaleString('en')}`);
   await benchGallery({ sizes, hnswMaxSize, log: (line) => console.log(line) });
 }
+if (want('server-batch')) await benchServerBatch({ identities: 2000, rounds: 5, log: (line) => console.log(line) });
