@@ -7,10 +7,11 @@ import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
 import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
+import { benchServerBatch } from './server-batch.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
- * track, gallery (all by default). Every figure compares variants measured side by side in this run.
+ * track, server-batch, video, gallery (all by default). Every figure compares variants measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 if (!existsSync(shared)) throw new Error(`Benchmarks need the shared models and data at ${shared} (set ARCFACE_SHARED)`);
@@ -37,6 +38,7 @@ if (want('gallery')) {
   console.log(`HNSW built at sizes ≤ ${hnswMaxSize.toLocaleString('en')}`);
   await benchGallery({ sizes, hnswMaxSize, log: (line) => console.log(line) });
 }
+if (want('server-batch')) await benchServerBatch({ identities: 2000, rounds: 5, log: (line) => console.log(line) });
 if (want('video')) {
   const sizes = (flag('--video-sizes') ?? '640x360,1280x720').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const seconds = Number(flag('--video-seconds') ?? 20);

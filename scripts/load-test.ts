@@ -106,11 +106,16 @@ async function main(): Promise<void> {
   });
   const url = await new Promise<string>((res, rej) => {
     let buf = '';
-    proc.stdout?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       buf += d.toString();
       const m = /LISTENING (\S+)/.exec(buf);
-      if (m !== null) res(m[1] as string);
-    });
+      if (m === null) return;
+      // The server's request log follows on stdout: drained, not kept.
+      proc.stdout?.off('data', onData);
+      proc.stdout?.resume();
+      res(m[1] as string);
+    };
+    proc.stdout?.on('data', onData);
     proc.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
   });
   try {

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ArcFaceError, isArcFaceError } from '../../src/core/errors.js';
+import { ArcFaceError, asArcFaceError, isArcFaceError } from '../../src/core/errors.js';
 import { findKnownModel, findKnownModelByFileName, licenceNoticeOnce, type ModelLocations } from '../../src/models/index.js';
 import { modelLocationsFromEnv } from '../common/env.js';
 
@@ -45,17 +45,9 @@ export function printJson(ctx: CliContext, value: unknown): void {
  * process.exitCode = reportError(ctx, err)
  */
 export function reportError(ctx: CliContext, err: unknown): number {
-  if (isArcFaceError(err)) {
-    ctx.stderr.write(ctx.json ? `${JSON.stringify(err.toJSON())}\n` : `arcface: ${err.code}: ${err.message}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof TypeError || err instanceof RangeError) {
-    ctx.stderr.write(ctx.json ? `${JSON.stringify({ code: 'INVALID_ARGUMENT', message: err.message })}\n` : `arcface: INVALID_ARGUMENT: ${err.message}\n`);
-    return EXIT.usage;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  ctx.stderr.write(ctx.json ? `${JSON.stringify({ code: 'INTERNAL', message })}\n` : `arcface: INTERNAL: ${message}\n`);
-  return EXIT.usage;
+  const e = asArcFaceError(err);
+  ctx.stderr.write(ctx.json ? `${JSON.stringify(e.toJSON())}\n` : `arcface: ${e.code}: ${e.message}\n`);
+  return isArcFaceError(err) ? e.exitCode : EXIT.usage;
 }
 
 /** Image file extensions picked up when a directory is given. */

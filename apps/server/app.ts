@@ -1,20 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
-import { registerAuth } from './auth.js';
+import { MAX_ID_LENGTH } from '../../src/gallery/validate.js';
+import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
-import { sendError } from './http-errors.js';
+import { registerHardening } from './hardening.js';
+import { answerClientError, sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
-import { RateLimiter } from './rate-limiter.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -39,8 +42,21 @@ export interface BuildAppOptions extends ServerOptions {
  */
 const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** Most multipart files per request: two for verify, a handful for enrolment. */
-const MAX_FILES = 16;
+/**
+ * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes
+ * of its own inline script and style) with framing refused and no upgrade to https, which would break
+ * the page on a plain-http loopback server.
+ */
+function docsCsp(header: string): string {
+  return header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, '');
+}
+
+/**
+ * Longest URL path parameter (characters as sent, percent-encoded): an id of MAX_ID_LENGTH UTF-16
+ * units of up to 3 UTF-8 bytes each, every byte written as %XX (9 characters per unit). Longer
+ * parameters are refused with 414 URI_TOO_LONG; ids within it but over MAX_ID_LENGTH get 400.
+ */
+const MAX_PARAM_LENGTH = MAX_ID_LENGTH * 9;
 
 function defaultWebRoot(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -61,10 +77,22 @@ function defaultWebRoot(): string | undefined {
 export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const opts = resolveServerOptions(options);
   const app = Fastify({
-    logger: opts.logger,
+    logger: { level: opts.logLevel, ...(opts.logStream === undefined ? {} : { stream: opts.logStream }) },
+    // One line per request, written by the onResponse hook of hardening.ts, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
     bodyLimit: opts.bodyLimit,
     requestTimeout: opts.requestTimeoutMs,
-    return503OnClosing: true,
+    // Bounds the whole request, body arrival included (a slow client gets 408); one second past the
+    // inference timeout, so a slow inference job is still answered by its own 504 first.
+    handlerTimeout: opts.requestTimeoutMs + 1000,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, request, reply) => sendError(request, reply, err),
+    clientErrorHandler: (err, socket) => answerClientError(err, socket),
+    // Fastify's closing 503 has its own body shape; while closing, idle connections are closed and
+    // answers on busy ones carry `connection: close` (onSend below), so a request that still arrives
+    // on such a connection (pipelined) is simply served.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
@@ -85,7 +113,6 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     engine,
     keys: opts.keys,
     metrics,
-    limiter: new RateLimiter(opts.rateLimit),
     galleryPort: opts.gallery,
   });
   if (opts.auth) app.log.info('API keys required on /v1 and /api routes');
@@ -102,9 +129,16 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
 
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // The router refuses a parameter over MAX_PARAM_LENGTH by matching nothing (the web page's
+    // wildcard route then finds no file): that is a URL too long, not a missing route.
+    if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
+      return sendError(request, reply, new ArcFaceError('URI_TOO_LONG', `Expected URL path segments of at most ${MAX_PARAM_LENGTH} characters but received a longer one`));
+    }
+    const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    return sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${shown}`));
+  });
   const active = new Set<string>();
   app.decorate('httpInFlight', () => active.size);
   app.addHook('onRequest', async (request, reply) => {
@@ -117,10 +151,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
+  registerHardening(app, { bodyLimit: opts.bodyLimit });
   app.addHook('onSend', async (request, reply, payload) => {
     if (closing) reply.header('connection', 'close');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html') && !request.url.startsWith('/docs')) reply.header('content-security-policy', WEB_CSP);
     return payload;
@@ -130,13 +163,16 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   });
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // No route reads text: a text/plain body is refused with 415 like any other unknown type.
+  app.removeContentTypeParser('text/plain');
   // The CompreFace SDK sends DELETE with `content-type: application/json` and no body; an empty JSON body means none.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (request, body, done) => {
     if (body === '') done(null, undefined);
     else jsonParser(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   });
   app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
-  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: MAX_FILES, fields: 32, parts: 64, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
+  // Limits are set per request by readInput, against the one body limit.
+  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
   if (opts.corsOrigins.length > 0) await app.register(cors, { origin: [...opts.corsOrigins], allowedHeaders: ['content-type', 'x-api-key', 'authorization'] });
 
   await app.register(swagger, {
@@ -149,8 +185,22 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     transformObject: (d) => withImageBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
   registerAuth(app, ctx);
+  // Per key (per address without auth), after the key check; route-level, so it runs after auth.
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    max: opts.rateLimit.max,
+    timeWindow: opts.rateLimit.windowMs,
+    allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public',
+    keyGenerator: (request) => (request.apiKey === null ? `ip:${request.ip}` : `key:${request.apiKey.id}`),
+    errorResponseBuilder: (_request, c) =>
+      new ArcFaceError('RATE_LIMITED', `Expected at most ${c.max} requests per ${opts.rateLimit.windowMs} ms for this key but received more; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} s`, {
+        details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) },
+      }),
+  });
+  registerAdmission(app, ctx);
   registerHealthRoutes(app, ctx);
   registerFaceRoutes(app, ctx);
   registerSubjectRoutes(app, ctx);

@@ -32,9 +32,9 @@ export function routeScope(url: string | undefined, configured: Scope | 'public'
 }
 
 /**
- * Adds the key check (401 missing or unknown, 403 too weak a scope), the per-key rate limit
- * (429 with Retry-After) and, on inference routes, the queue admission check (503 with
- * Retry-After) as one onRequest hook, before any body is read.
+ * Adds the key check (401 missing or unknown, 403 too weak a scope) as an onRequest hook, before
+ * any body is read. The per-key rate limit (@fastify/rate-limit) runs next, then
+ * {@link registerAdmission}.
  *
  * @example
  * registerAuth(app, ctx)
@@ -52,11 +52,7 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
     }
     const scope = routeScope(request.routeOptions.url, request.routeOptions.config.scope);
     if (scope === 'public') return;
-    if (!ctx.options.auth || ctx.keys === undefined) {
-      ctx.limiter.take(`ip:${request.ip}`);
-      if (request.routeOptions.config.inference === true) ctx.engine.admit();
-      return;
-    }
+    if (!ctx.options.auth || ctx.keys === undefined) return;
     const key = presentedKey(request);
     if (key === undefined) {
       throw new ArcFaceError('UNAUTHORIZED', 'Expected an API key in the x-api-key header or Authorization: Bearer but received none');
@@ -67,8 +63,18 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
       throw new ArcFaceError('FORBIDDEN', `Expected a key with the "${scope}" scope for ${request.method} ${request.routeOptions.url ?? request.url} but received a "${record.scope}" key`);
     }
     request.apiKey = record;
-    const { remaining } = ctx.limiter.take(`key:${record.id}`);
-    reply.header('x-ratelimit-remaining', String(remaining));
+  });
+}
+
+/**
+ * On inference routes, the queue admission check (503 QUEUE_FULL with Retry-After) once the key
+ * and the rate limit have passed, still before the body is read (preParsing).
+ *
+ * @example
+ * registerAdmission(app, ctx)
+ */
+export function registerAdmission(app: FastifyInstance, ctx: ServerContext): void {
+  app.addHook('preParsing', async (request) => {
     if (request.routeOptions.config.inference === true) ctx.engine.admit();
   });
 }

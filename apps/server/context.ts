@@ -3,7 +3,6 @@ import type { InferenceEngine } from './engine.js';
 import type { GalleryPort } from './gallery-port.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ResolvedServerOptions } from './options.js';
-import type { RateLimiter } from './rate-limiter.js';
 import { ArcFaceError } from '../../src/core/index.js';
 
 declare module 'fastify' {
@@ -31,7 +30,6 @@ export interface ServerContext {
   readonly engine: InferenceEngine;
   readonly keys: KeyStore | undefined;
   readonly metrics: ServerMetrics;
-  readonly limiter: RateLimiter;
   /** The gallery; NOT_FOUND when the server runs without one. */
   gallery(): GalleryPort;
 }
@@ -40,7 +38,7 @@ export interface ServerContext {
  * A context whose `gallery()` raises a coded error when no gallery is configured.
  *
  * @example
- * const ctx = makeContext({ options, engine, keys, metrics, limiter, gallery: undefined })
+ * const ctx = makeContext({ options, engine, keys, metrics, galleryPort: undefined })
  */
 export function makeContext(parts: Omit<ServerContext, 'gallery'> & { galleryPort: GalleryPort | undefined }): ServerContext {
   const { galleryPort, ...rest } = parts;

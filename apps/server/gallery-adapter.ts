@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord } from '../../src/gallery/index.js';
+import { ensurePrivateFile } from '../../src/gallery/private-file.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -11,7 +11,8 @@ function toSubject(s: IdentitySummary): SubjectSummary {
 
 /**
  * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}, plus a small SQLite file of
- * face thumbnails (the gallery stores embeddings, not pictures).
+ * face thumbnails (the gallery stores embeddings, not pictures). It reaches the gallery only through
+ * `Gallery`'s public methods, so every write is validated there, once, as for the CLI.
  *
  * @example
  * const port = GalleryAdapter.create(await openGallery('people.db', opts), 'people.db.thumbs')
@@ -34,7 +35,7 @@ export class GalleryAdapter implements GalleryPort {
    * const port = GalleryAdapter.create(gallery, ':memory:')
    */
   static create(gallery: Gallery, thumbnailsPath: string): GalleryAdapter {
-    if (thumbnailsPath !== ':memory:') mkdirSync(dirname(thumbnailsPath), { recursive: true });
+    ensurePrivateFile(thumbnailsPath);
     return new GalleryAdapter(gallery, new Database(thumbnailsPath));
   }
 
@@ -47,8 +48,8 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async count(): Promise<{ subjects: number; faces: number }> {
-    const all = await this.#g.list();
-    return { subjects: all.length, faces: all.reduce((n, s) => n + s.templateCount, 0) };
+    const { identities, templates } = await this.#g.count();
+    return { subjects: identities, faces: templates };
   }
 
   async listSubjects(): Promise<SubjectSummary[]> {
@@ -56,15 +57,12 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async getSubject(id: string): Promise<SubjectSummary> {
-    const found = (await this.#g.list()).find((s) => s.id === id);
-    if (found === undefined) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected subject "${id}" to exist but it does not`);
-    return toSubject(found);
+    return toSubject(await this.#g.get(id));
   }
 
   async createSubject(id: string, fields: { name?: string; metadata?: Record<string, unknown> }): Promise<SubjectSummary> {
     const name = fields.name === undefined || fields.name === '' ? undefined : fields.name;
-    await this.#g.store.enroll({ id, ...(name === undefined ? {} : { name }), ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }) }, [], 'create');
-    return this.getSubject(id);
+    return toSubject(await this.#g.create(id, { ...(name === undefined ? {} : { name }), ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }) }));
   }
 
   async updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary> {
@@ -73,7 +71,7 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async removeSubject(id: string): Promise<void> {
-    const faces = await this.#g.store.templatesOf(id);
+    const faces = await this.#g.templates(id);
     await this.#g.remove(id);
     this.#dropThumbs(faces.map((f) => f.templateId));
   }
@@ -108,33 +106,30 @@ export class GalleryAdapter implements GalleryPort {
   async listFaces(subjectId?: string): Promise<SubjectFace[]> {
     const ids = subjectId === undefined ? (await this.#g.list()).map((s) => s.id) : [subjectId];
     const out: SubjectFace[] = [];
-    for (const id of ids) for (const t of await this.#g.store.templatesOf(id)) out.push(this.#face(t));
+    for (const id of ids) {
+      let templates: TemplateRecord[];
+      try {
+        templates = await this.#g.templates(id);
+      } catch (err) {
+        // A subject removed meanwhile (or never there) has no faces.
+        if (err instanceof ArcFaceError && err.code === 'IDENTITY_NOT_FOUND') continue;
+        throw err;
+      }
+      for (const t of templates) out.push(this.#face(t));
+    }
     return out;
   }
 
-  async #template(faceId: number): Promise<TemplateRecord> {
-    const t = await this.#g.store.template(faceId);
-    if (t === null) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
-    return t;
-  }
-
   async getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }> {
-    const t = await this.#template(faceId);
+    const t = await this.#g.template(faceId);
+    if (t === null) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
     return { ...this.#face(t), embedding: t.embedding };
   }
 
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
-    const found: SubjectFace[] = [];
-    for (const id of faceIds) {
-      try {
-        found.push(this.#face(await this.#template(id)));
-      } catch (err) {
-        if (!(err instanceof ArcFaceError && err.code === 'NOT_FOUND')) throw err;
-      }
-    }
-    if (found.length > 0) await this.#g.store.removeTemplates(found.map((f) => f.faceId));
-    this.#dropThumbs(found.map((f) => f.faceId));
-    return found;
+    const removed = (await this.#g.removeTemplates(faceIds)).map((t) => this.#face(t));
+    this.#dropThumbs(removed.map((f) => f.faceId));
+    return removed;
   }
 
   #dropThumbs(ids: readonly number[]): void {
@@ -148,13 +143,24 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
-    if ((await this.#g.list()).length === 0) return [];
     const r = await this.#g.identify(embedding, { topK: k });
     return r.candidates.map((c) => ({ subjectId: c.id, name: c.name, similarity: c.score }));
   }
 
+  async identifyMany(embeddings: readonly Float32Array[], k: number): Promise<Candidate[][]> {
+    const out: Candidate[][] = [];
+    for (const e of embeddings) {
+      out.push(await this.identify(e, k));
+      // One search at a time, then the event loop: health checks and other requests are answered
+      // between the vectors of a large batch instead of after all of them.
+      await yieldToEventLoop();
+    }
+    return out;
+  }
+
   async audit(subjectId: string): Promise<SubjectAudit> {
     const subject = await this.getSubject(subjectId);
+    if (subject.faceCount === 0) return { subjectId, faceCount: 0, flags: [] };
     const findings = (await this.#g.audit()).filter((f) => f.id === subjectId);
     const flags: AuditFlag[] = findings.map((f) => ({
       kind: 'outlier',

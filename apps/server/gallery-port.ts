@@ -87,6 +87,8 @@ export interface GalleryPort {
   thumbnail(faceId: number): Promise<Uint8Array | undefined>;
   /** The best `k` subjects for a unit embedding, best first. */
   identify(embedding: Float32Array, k: number): Promise<Candidate[]>;
+  /** {@link GalleryPort.identify} for each embedding, yielding to the event loop between them. */
+  identifyMany(embeddings: readonly Float32Array[], k: number): Promise<Candidate[][]>;
   audit(subjectId: string): Promise<SubjectAudit>;
   close(): Promise<void>;
 }

@@ -36,11 +36,39 @@ export function decodeBase64Image(field: string, value: unknown): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/** Most multipart parts, files and text fields per request: two images for verify, a handful for enrolment. */
+const MULTIPART_LIMITS = Object.freeze({ files: 16, fields: 32, parts: 64 });
+
+function tooLarge(limit: number): ArcFaceError {
+  return new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected a request body of at most ${limit} bytes but received more`);
+}
+
+/**
+ * A multipart parser failure as a coded error: the limits of @fastify/multipart keep their
+ * FST_ codes (mapped by `http-errors.ts`); anything else the parser throws (no boundary, a garbage
+ * or truncated body, a malformed part header) is the client's malformed body, never a 500.
+ */
+function multipartFailure(err: unknown, contentType: string): unknown {
+  if (err instanceof ArcFaceError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('FST_') && code !== 'FST_MP_PREMATURE_CLOSE') return err;
+  if (!/;\s*boundary=/i.test(contentType)) {
+    return new ArcFaceError(
+      'BODY_INVALID',
+      'Expected a boundary parameter in the multipart/form-data Content-Type but received none (a client that sets this header by hand drops it; so does the CompreFace SDK given a file path it cannot read)',
+      { cause: err },
+    );
+  }
+  return new ArcFaceError('BODY_INVALID', 'Expected a complete multipart/form-data body but it is malformed or ends early', { cause: err });
+}
+
 /**
  * Reads images from a request: multipart files (and base64 text fields) named in `imageFields`,
  * a JSON object whose `imageFields` hold base64 strings (a field may hold an array of them), or a
  * raw `image/*` / `application/octet-stream` body, which counts as the first image field. Other
- * multipart text fields come back in `fields`. Files in fields not asked for are drained.
+ * multipart text fields come back in `fields`. A multipart body counts against the route's one
+ * body limit as a whole (files and fields together; 413 past it, a cut text field included); files
+ * in fields not asked for are drained without being kept.
  *
  * @example
  * const { images } = await readInput(request, ['image1', 'image2'])
@@ -49,16 +77,35 @@ export async function readInput(request: FastifyRequest, imageFields: readonly s
   const images: UploadedImage[] = [];
   const fields: Record<string, string> = {};
   if (request.isMultipart()) {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const buf = await part.toBuffer();
-        if (imageFields.includes(part.fieldname)) {
-          images.push({ field: part.fieldname, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), filename: part.filename || undefined });
+    const limit = request.routeOptions.bodyLimit ?? Number.MAX_SAFE_INTEGER;
+    let used = 0;
+    const count = (n: number): void => {
+      used += n;
+      if (used > limit) throw tooLarge(limit);
+    };
+    try {
+      for await (const part of request.parts({ limits: { ...MULTIPART_LIMITS, fileSize: limit, fieldSize: limit } })) {
+        if (part.type === 'file') {
+          const keep = imageFields.includes(part.fieldname);
+          const chunks: Buffer[] = [];
+          for await (const chunk of part.file as AsyncIterable<Buffer>) {
+            count(chunk.length);
+            if (keep) chunks.push(chunk);
+          }
+          if (part.file.truncated) throw tooLarge(limit);
+          if (keep) {
+            const buf = Buffer.concat(chunks);
+            images.push({ field: part.fieldname, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), filename: part.filename || undefined });
+          }
+        } else if (typeof part.value === 'string') {
+          count(Buffer.byteLength(part.value));
+          if (part.valueTruncated) throw tooLarge(limit);
+          if (imageFields.includes(part.fieldname)) images.push({ field: part.fieldname, bytes: decodeBase64Image(part.fieldname, part.value), filename: undefined });
+          else fields[part.fieldname] = part.value;
         }
-      } else if (typeof part.value === 'string') {
-        if (imageFields.includes(part.fieldname)) images.push({ field: part.fieldname, bytes: decodeBase64Image(part.fieldname, part.value), filename: undefined });
-        else fields[part.fieldname] = part.value;
       }
+    } catch (err) {
+      throw multipartFailure(err, String(request.headers['content-type'] ?? ''));
     }
     return { images, fields };
   }

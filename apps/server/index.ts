@@ -4,7 +4,7 @@ export { GalleryAdapter } from './gallery-adapter.js';
 export type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 export { KeyStore, SCOPES, scopeAllows, type ApiKeyRecord, type CreatedApiKey, type Scope } from './key-store.js';
 export { ServerMetrics } from './metrics.js';
-export { resolveServerOptions, SERVER_DEFAULTS, type RateLimitOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+export { LOG_LEVELS, resolveServerOptions, SERVER_DEFAULTS, type LogLevel, type RateLimitOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 export { serve, type RunningServer, type ServeOptions } from './server.js';
 export { startServices, type ServiceLocations, type Services } from './services.js';
 export { InferencePool, type PoolOptions, type WorkerConfig } from './worker-pool.js';

@@ -1,4 +1,4 @@
-import { ArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
+import { ArcFaceError, asArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
 import { decodeImage, encodeJpeg } from '../../src/image/index.js';
 import type { FaceSelection, RecognitionResult } from '../../src/pipeline/index.js';
 import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
@@ -95,7 +95,6 @@ export interface WireError {
  * port.postMessage({ id, ok: false, error: toWireError(err) })
  */
 export function toWireError(err: unknown): WireError {
-  if (err instanceof ArcFaceError) return { code: err.code, message: err.message };
-  if (err instanceof TypeError || err instanceof RangeError) return { code: 'INVALID_ARGUMENT', message: err.message };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  const e = asArcFaceError(err);
+  return { code: e.code, message: e.message };
 }

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArcFaceError, assertOneOf, assertString } from '../../src/core/index.js';
+import { ensurePrivateFile } from '../../src/gallery/private-file.js';
 
 /** What a key may do: `read` (detect, embed, verify, identify, list), `write` (change the gallery), `admin` (keys). */
 export type Scope = 'read' | 'write' | 'admin';
@@ -78,18 +77,22 @@ export class KeyStore {
   }
 
   /**
-   * Opens (creating when missing) the key file; `:memory:` keeps keys for the process only.
+   * Opens (creating when missing, owner-only) the key file; `:memory:` keeps keys for the process
+   * only. A file that is not a readable key store raises `KEYS_CORRUPT`.
    *
    * @example
    * const keys = KeyStore.open(':memory:')
    */
   static open(path: string): KeyStore {
     assertString('path', path);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    ensurePrivateFile(path);
+    let db: Database.Database | undefined;
     try {
-      return new KeyStore(new Database(path));
+      db = new Database(path);
+      return new KeyStore(db);
     } catch (err) {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected a readable SQLite key file at ${path} but opening it failed (${(err as Error).message})`, {
+      db?.close();
+      throw new ArcFaceError('KEYS_CORRUPT', `Expected ${path} to be an API key file (SQLite) but it cannot be read as one (${(err as Error).message})`, {
         cause: err,
       });
     }

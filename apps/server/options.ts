@@ -1,6 +1,16 @@
-import { assertBoolean, assertInteger, assertNumber, assertString } from '../../src/core/index.js';
+import { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from '../../src/core/index.js';
 import type { GalleryPort } from './gallery-port.js';
 import type { KeyStore } from './key-store.js';
+
+/**
+ * Levels of the server log (pino's): `silent` turns it off.
+ *
+ * @example
+ * LOG_LEVELS.includes('info') // true
+ */
+export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Per-key request budget: at most `max` requests in any `windowMs` window. */
 export interface RateLimitOptions {
@@ -24,7 +34,7 @@ export interface ServerOptions {
   readonly intraOpThreads?: number;
   /** Inference jobs allowed to wait for a worker; one more is answered 503 with Retry-After. */
   readonly queueSize?: number;
-  /** Largest request body in bytes (JSON) and largest uploaded file (multipart). */
+  /** Largest request body in bytes, whatever its encoding: JSON, raw image, or a whole multipart form. */
   readonly bodyLimit?: number;
   /** Largest image accepted, width × height, checked from the header before decoding. */
   readonly maxPixels?: number;
@@ -42,8 +52,12 @@ export interface ServerOptions {
   readonly corsOrigins?: readonly string[];
   /** Folder of the web page; served at `/`. */
   readonly webRoot?: string;
-  /** Fastify request logging. */
+  /** Server log (JSON lines, one per request, 5xx errors with their stack); false is `logLevel: 'silent'`. */
   readonly logger?: boolean;
+  /** Least level logged; default `info`. */
+  readonly logLevel?: LogLevel;
+  /** Where log lines go; default stdout. */
+  readonly logStream?: { write(line: string): unknown };
 }
 
 /** Resolved options. */
@@ -64,7 +78,8 @@ export interface ResolvedServerOptions {
   readonly gallery: GalleryPort | undefined;
   readonly corsOrigins: readonly string[];
   readonly webRoot: string | undefined;
-  readonly logger: boolean;
+  readonly logLevel: LogLevel;
+  readonly logStream: { write(line: string): unknown } | undefined;
 }
 
 /**
@@ -82,7 +97,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   rateLimit: Object.freeze({ max: 600, windowMs: 60_000 }),
   auth: true,
   corsOrigins: Object.freeze([] as string[]),
-  logger: false,
+  logLevel: 'info' as LogLevel,
   /**
    * Cosine threshold when the recogniser has no calibrated one and none is given: 0.3, the value
    * this project's CLI tests use for w600k-mbf-int8 until the model registry records a calibrated
@@ -127,6 +142,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     gallery: options.gallery,
     corsOrigins: Object.freeze((options.corsOrigins ?? []).map((o, i) => assertString(`corsOrigins[${i}]`, o))),
     webRoot: options.webRoot === undefined ? undefined : assertString('webRoot', options.webRoot),
-    logger: options.logger === undefined ? SERVER_DEFAULTS.logger : assertBoolean('logger', options.logger),
+    logLevel:
+      options.logger !== undefined && !assertBoolean('logger', options.logger)
+        ? 'silent'
+        : options.logLevel === undefined
+          ? SERVER_DEFAULTS.logLevel
+          : assertOneOf('logLevel', options.logLevel, LOG_LEVELS),
+    logStream: options.logStream,
   });
 }

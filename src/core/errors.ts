@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   VIDEO_DEVICE_NOT_FOUND: { http: 404, exit: 2 },
   VIDEO_ENCODE_FAILED: { http: 500, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
+  BODY_INVALID: { http: 400, exit: 1 },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 1 },
+  URI_TOO_LONG: { http: 414, exit: 1 },
+  KEYS_CORRUPT: { http: 500, exit: 2 },
+  REQUEST_TIMEOUT: { http: 408, exit: 1 },
+  HEADERS_TOO_LARGE: { http: 431, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */
@@ -83,4 +89,19 @@ export class ArcFaceError extends Error {
  */
 export function isArcFaceError(e: unknown, code?: ErrorCode): e is ArcFaceError {
   return e instanceof ArcFaceError && (code === undefined || e.code === code);
+}
+
+/**
+ * Any thrown value as an {@link ArcFaceError}, the one mapping the CLI, the inference workers and the
+ * server share: an ArcFaceError passes through; TypeError and RangeError (the "Expected … but
+ * received …" boundary checks) become `INVALID_ARGUMENT` with their message; anything else becomes
+ * `INTERNAL`, the original kept as `cause` for logs and never shown to a client.
+ *
+ * @example
+ * const e = asArcFaceError(new RangeError('Expected k ≥ 1 but received 0')) // INVALID_ARGUMENT
+ */
+export function asArcFaceError(err: unknown): ArcFaceError {
+  if (err instanceof ArcFaceError) return err;
+  if (err instanceof TypeError || err instanceof RangeError) return new ArcFaceError('INVALID_ARGUMENT', err.message, { cause: err });
+  return new ArcFaceError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
 }

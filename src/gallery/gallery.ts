@@ -6,9 +6,10 @@ import { decodeExport, encodeExport } from './export-format.js';
 import { GalleryIndexCache } from './index-cache.js';
 import type { IdentityIndex } from './identity-index.js';
 import type { LiveIndex } from './live-index.js';
-import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate } from './store.js';
+import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './store.js';
+import { PRIVATE_FILE_MODE } from './private-file.js';
 import { findOutliers } from './sub-centers.js';
-import { assertEmbedding, assertIdentityId, assertMetadata } from './validate.js';
+import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId } from './validate.js';
 import type { IndexKind } from './vector-index.js';
 import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 
@@ -125,8 +126,9 @@ export class Gallery {
     };
   }
 
+  /** Removes an identity; any stored id can be removed (see `mustGet`). */
   async remove(id: string): Promise<void> {
-    assertIdentityId('id', id);
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     await this.store.removeIdentity(id);
     this.wrote([id]);
   }
@@ -135,6 +137,7 @@ export class Gallery {
   async rename(id: string, change: { newId?: string; name?: string }): Promise<void> {
     assertIdentityId('id', id);
     if (change.newId !== undefined) assertIdentityId('newId', change.newId);
+    if (change.name !== undefined) assertName('name', change.name);
     if (change.newId === undefined && change.name === undefined) {
       throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a new id or a new name to rename to but received neither');
     }
@@ -175,7 +178,7 @@ export class Gallery {
     for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
     const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
     const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, path);
     return { identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
   }
@@ -214,6 +217,86 @@ export class Gallery {
     await this.store.close();
   }
 
+  /**
+   * Creates an identity with no templates yet; `IDENTITY_EXISTS` when the id is taken. Id, name and
+   * metadata are checked as {@link Gallery.enroll} checks them.
+   *
+   * @example
+   * await g.create('ada', { name: 'Ada Lovelace', metadata: { team: 'blue' } })
+   */
+  async create(id: string, opts: { name?: string; metadata?: Record<string, unknown> } = {}): Promise<IdentitySummary> {
+    assertIdentityId('id', id);
+    const name = opts.name === undefined ? undefined : assertName('name', opts.name);
+    const metadata = opts.metadata === undefined ? undefined : assertMetadata(opts.metadata);
+    await this.store.enroll({ id, ...(name === undefined ? {} : { name }), ...(metadata === undefined ? {} : { metadata }) }, [], 'create');
+    this.wrote([id]);
+    return this.get(id);
+  }
+
+  /**
+   * One identity with its template count; `IDENTITY_NOT_FOUND` when absent.
+   *
+   * @example
+   * const { name, templateCount } = await g.get('ada')
+   */
+  async get(id: string): Promise<IdentitySummary> {
+    const identity = await this.mustGet(id);
+    return { ...identity, templateCount: (await this.store.templatesOf(id)).length };
+  }
+
+  /**
+   * The templates of one identity, oldest first; `IDENTITY_NOT_FOUND` when absent.
+   *
+   * @example
+   * for (const t of await g.templates('ada')) console.log(t.templateId, t.sourceFile)
+   */
+  async templates(id: string): Promise<TemplateRecord[]> {
+    await this.mustGet(id);
+    return this.store.templatesOf(id);
+  }
+
+  /**
+   * One template by id, or null when there is none.
+   *
+   * @example
+   * const t = await g.template(42)
+   */
+  async template(templateId: number): Promise<TemplateRecord | null> {
+    return this.store.template(assertTemplateId('templateId', templateId));
+  }
+
+  /**
+   * Removes templates by id (ids not found are skipped, since a template id is never reused);
+   * returns the templates removed.
+   *
+   * @example
+   * const removed = await g.removeTemplates([42, 43])
+   */
+  async removeTemplates(templateIds: readonly number[]): Promise<TemplateRecord[]> {
+    if (!Array.isArray(templateIds)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected an array of template ids but received ${typeof templateIds}`);
+    templateIds.forEach((t, i) => assertTemplateId(`templateIds[${i}]`, t));
+    const found: TemplateRecord[] = [];
+    for (const t of new Set(templateIds)) {
+      const rec = await this.store.template(t);
+      if (rec !== null) found.push(rec);
+    }
+    if (found.length === 0) return [];
+    await this.store.removeTemplates(found.map((t) => t.templateId));
+    this.wrote([...new Set(found.map((t) => t.identityId))]);
+    return found;
+  }
+
+  /**
+   * How many identities and templates the gallery holds.
+   *
+   * @example
+   * const { identities, templates } = await g.count()
+   */
+  async count(): Promise<{ identities: number; templates: number }> {
+    const [identities, stamp] = await Promise.all([this.store.listIdentities(), this.store.stamp()]);
+    return { identities: identities.length, templates: stamp.rows };
+  }
+
   private index(): Promise<LiveIndex> {
     return this.cache.live();
   }
@@ -226,8 +309,9 @@ export class Gallery {
     this.cache.wrote(ids);
   }
 
+  /** Lookups take any stored id (one stored before a check was added too); writes check it fully. */
   private async mustGet(id: string): Promise<IdentityRecord> {
-    assertIdentityId('id', id);
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     const identity = await this.store.getIdentity(id);
     if (identity === null) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
     return identity;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { FlatIndex } from './flat-index.js';
+import { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-file.js';
 import type { Neighbour } from './top-k.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -96,9 +97,10 @@ export class HnswIndex implements VectorIndex {
     const idx = HnswIndex.build(matrix, key.dim, opts, flat);
     const tmp = `${path}.tmp-${process.pid}`;
     try {
+      ensurePrivateFile(tmp);
       idx.graph.writeIndexSync(tmp);
       renameSync(tmp, path);
-      writeFileSync(metaPath, JSON.stringify(key));
+      writeFileSync(metaPath, JSON.stringify(key), { mode: PRIVATE_FILE_MODE });
     } finally {
       rmSync(tmp, { force: true });
     }

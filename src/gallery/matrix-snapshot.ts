@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { HOST_LE } from './codec.js';
+import { PRIVATE_FILE_MODE } from './private-file.js';
 import { allocateMatrix, type MatrixAllocator, type TemplateMatrix } from './store.js';
 
 /**
@@ -94,7 +95,7 @@ export async function writeSnapshot(path: string, key: SnapshotKey, m: TemplateM
   head.writeUInt32LE(header.length, 8);
   header.copy(head, 12);
   const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     const parts: Uint8Array[] = [
       head,

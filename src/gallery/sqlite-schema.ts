@@ -15,7 +15,7 @@ export const SQLITE_APPLICATION_ID = 0x41464731;
  * @example
  * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
  */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 /** Page size of new gallery files (bytes). */
 const SQLITE_PAGE_SIZE = 16384;
@@ -31,6 +31,21 @@ const MIGRATIONS: readonly string[] = [
      identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE ON UPDATE CASCADE,
      embedding BLOB NOT NULL, source_file TEXT, source_sha256 TEXT, det_score REAL, face_size REAL,
      created_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX templates_by_identity ON templates(identity_id);`,
+  // 1 → 2: template ids are never reused. A plain INTEGER PRIMARY KEY hands out max(id) + 1, so after
+  // the newest face is deleted its id comes back and a stale delete removes someone else's face;
+  // AUTOINCREMENT keeps the largest id ever issued in sqlite_sequence (sqlite.org/autoinc.html).
+  // SQLite cannot add AUTOINCREMENT to a table, so it is rebuilt keeping every id; ids deleted
+  // above the current largest before this migration cannot be known and may be issued once more.
+  `CREATE TABLE templates_v2 (
+     template_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     identity_id TEXT NOT NULL REFERENCES identities(id) ON DELETE CASCADE ON UPDATE CASCADE,
+     embedding BLOB NOT NULL, source_file TEXT, source_sha256 TEXT, det_score REAL, face_size REAL,
+     created_at INTEGER NOT NULL) STRICT;
+   INSERT INTO templates_v2 (template_id, identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at)
+     SELECT template_id, identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at FROM templates;
+   DROP TABLE templates;
+   ALTER TABLE templates_v2 RENAME TO templates;
    CREATE INDEX templates_by_identity ON templates(identity_id);`,
 ];
 

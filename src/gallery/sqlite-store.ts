@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/errors.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreStamp, TemplateMatrix, TemplateRecord,
@@ -75,6 +76,7 @@ export class SqliteGalleryStore implements GalleryStore {
     if ((ro || opts.fingerprint === undefined || opts.embeddingSize === undefined) && !existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
     let db: Database.Database;
     try {
+      if (!ro) ensurePrivateFile(path);
       db = new Database(path, { readonly: ro, fileMustExist: ro });
     } catch (cause) {
       throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be openable as a gallery file but it is not: ${(cause as Error).message}`, { cause });

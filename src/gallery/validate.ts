@@ -1,7 +1,17 @@
 import { ArcFaceError } from '../core/errors.js';
 
-/** Longest identity id accepted; ids are keys in URLs and file names, so they stay short. */
-const MAX_ID_LENGTH = 200;
+/**
+ * Longest identity id accepted (UTF-16 code units); ids are keys in URLs and file names, so they stay
+ * short. The server's routes and URL parameter limit are derived from this one constant.
+ *
+ * @example
+ * MAX_ID_LENGTH // 200
+ */
+export const MAX_ID_LENGTH = 200;
+/** Deepest nesting of metadata objects and arrays: ample for records, far from a recursion limit. */
+const MAX_METADATA_DEPTH = 32;
+/** Largest metadata as JSON (bytes): a record of notes, not a document store. */
+const MAX_METADATA_BYTES = 64 * 1024;
 /** Tolerance on ‖v‖ − 1 for embeddings said to be unit length (float32 rounding over 512 terms). */
 const UNIT_TOLERANCE = 1e-3;
 
@@ -30,11 +40,26 @@ export function assertMetadata(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected metadata to be a JSON object but received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
+  // Depth is measured without recursion, so a body nested 100,000 deep is refused, not a stack overflow.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_METADATA_DEPTH) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected metadata nested at most ${MAX_METADATA_DEPTH} levels deep but received deeper`);
+    }
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  let text: string;
   try {
-    return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    text = JSON.stringify(value);
   } catch (cause) {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected metadata to be serialisable as JSON but it is not`, { cause });
   }
+  if (Buffer.byteLength(text) > MAX_METADATA_BYTES) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected metadata of at most ${MAX_METADATA_BYTES} bytes as JSON but received ${Buffer.byteLength(text)}`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /**
@@ -57,4 +82,31 @@ export function assertEmbedding(name: string, v: unknown, dim: number): Float32A
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be unit length but received norm ${Math.sqrt(s)}`);
   }
   return v;
+}
+
+/**
+ * Checks a template (face) id: a positive safe integer, as the store hands them out.
+ *
+ * @example
+ * assertTemplateId('templateId', 42)
+ */
+export function assertTemplateId(name: string, id: unknown): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be a positive integer but received ${typeof id === 'number' ? String(id) : typeof id}`);
+  }
+  return id;
+}
+
+/**
+ * Checks a display name: 1 to {@link MAX_ID_LENGTH} characters, no control characters.
+ *
+ * @example
+ * assertName('name', 'Ada Lovelace')
+ */
+export function assertName(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    const got = typeof value === 'string' ? `${value.length} characters${/[\u0000-\u001f\u007f]/.test(value) ? ' with control characters' : ''}` : `a value of type ${value === null ? 'null' : typeof value}`;
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
+  }
+  return value;
 }

@@ -43,24 +43,39 @@ export function looksTruncated(bytes: Uint8Array): boolean {
   return false;
 }
 
-function classifyDecodeFailure(err: unknown, stage: string, bytes: Uint8Array): ArcFaceError {
+/**
+ * The format a file's first bytes declare, or undefined: JPEG (FF D8 FF), PNG (89 "PNG" 0D 0A 1A 0A),
+ * GIF ("GIF8"), WebP ("RIFF" … "WEBP"), TIFF ("II*\0" / "MM\0*"), and ISO-BMFF ("ftyp" at offset 4:
+ * AVIF, HEIF). Everything else (SVG and other XML, PDF, text) is refused before any parser runs.
+ *
+ * @example
+ * sniffFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])) // 'jpeg'
+ */
+export function sniffFormat(bytes: Uint8Array): string | undefined {
+  const at = (i: number, ...v: number[]): boolean => v.every((b, k) => bytes[i + k] === b);
+  if (at(0, 0xff, 0xd8, 0xff)) return 'jpeg';
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'gif';
+  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'webp';
+  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
+  if (at(4, 0x66, 0x74, 0x79, 0x70)) return 'heif';
+  return undefined;
+}
+
+/**
+ * A decoder failure in our own words; the decoder's message stays in `cause` (for logs), never in
+ * the message, which reaches clients.
+ */
+function classifyDecodeFailure(err: unknown, bytes: Uint8Array): ArcFaceError {
   const byteLength = bytes.length;
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) {
-    return new ArcFaceError(
-      'IMAGE_UNSUPPORTED_FORMAT',
-      `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${byteLength} bytes in no format sharp recognises`,
-      { cause: err },
-    );
+    return new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${byteLength} bytes in none of them`, { cause: err });
   }
   if (looksTruncated(bytes) || TRUNCATION_HINTS.test(msg)) {
-    return new ArcFaceError('IMAGE_TRUNCATED', `Expected a complete image but the ${byteLength}-byte input ends early (${stage}: ${msg.split('\n')[0]})`, {
-      cause: err,
-    });
+    return new ArcFaceError('IMAGE_TRUNCATED', `Expected a complete image but the ${byteLength}-byte input ends early`, { cause: err });
   }
-  return new ArcFaceError('IMAGE_CORRUPT', `Expected a decodable image but the ${byteLength}-byte input is corrupt (${stage}: ${msg.split('\n')[0]})`, {
-    cause: err,
-  });
+  return new ArcFaceError('IMAGE_CORRUPT', `Expected a decodable image but the ${byteLength}-byte input is corrupt`, { cause: err });
 }
 
 /**
@@ -71,11 +86,14 @@ function classifyDecodeFailure(err: unknown, stage: string, bytes: Uint8Array): 
  */
 export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   if (bytes.length === 0) throw new ArcFaceError('IMAGE_EMPTY', 'Expected image bytes but received an empty input (0 bytes)');
+  if (sniffFormat(bytes) === undefined) {
+    throw new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${bytes.length} bytes that start like none of them`);
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw classifyDecodeFailure(err, 'header', bytes);
+    throw classifyDecodeFailure(err, bytes);
   }
   const format = meta.format ?? 'unknown';
   if (!SUPPORTED_FORMATS.includes(format)) {
@@ -130,7 +148,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
     if (err instanceof ArcFaceError) throw err;
-    throw classifyDecodeFailure(err, 'pixels', bytes);
+    throw classifyDecodeFailure(err, bytes);
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage, decodeImageFile, readImageHeader, resolveDecodeLimits } from '../../src/image/index.js';
+import { decodeImage, decodeImageFile, readImageHeader, resolveDecodeLimits, sniffFormat } from '../../src/image/index.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const jpegPath = sharedPath('data', 'faces', 'lfw-deepfunneled', 'Dan_LaCoutre', 'Dan_LaCoutre_0001.jpg');
@@ -99,6 +99,21 @@ describe('decodeImage', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(`${dir}/notes.jpg`, 'this is a text file, not a photo\n');
     await assert.rejects(decodeImageFile(`${dir}/notes.jpg`), { code: 'IMAGE_UNSUPPORTED_FORMAT' });
+  });
+
+  it('refuses SVG and other XML by its first bytes, before any parser, in its own words', async () => {
+    for (const text of ['<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><<<', '<?xml version="1.0"?><svg/>', '%PDF-1.7']) {
+      await assert.rejects(decodeImage(Buffer.from(text)), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && !/xml|glib|svg|rsvg/i.test(e.message));
+    }
+    assert.equal(sniffFormat(jpeg), 'jpeg');
+    assert.equal(sniffFormat(await sharp(jpeg).webp().toBuffer()), 'webp');
+  });
+
+  it('keeps decoder messages out of its own: the library text is only in the cause', async () => {
+    const err = await decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))).then(() => undefined, (e: Error) => e);
+    assert.ok(err instanceof Error);
+    assert.doesNotMatch(err.message, /vips|premature|jpeg:/i);
+    assert.ok(err.cause instanceof Error);
   });
 
   it('refuses truncated JPEG, PNG, WebP and GIF files with IMAGE_TRUNCATED', async () => {

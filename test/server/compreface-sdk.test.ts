@@ -43,7 +43,7 @@ describe('CompreFace JS SDK against our server', () => {
     key = ks.create({ scope: 'write', name: 'compreface' }).key;
     readKey = ks.create({ scope: 'read' }).key;
     ks.close();
-    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
+    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, logLevel: 'silent', log: () => undefined });
   });
   after(async () => server.close());
 

@@ -58,6 +58,7 @@ export interface TestServer {
  */
 export async function startTestServer(options: Omit<ServerOptions, 'gallery' | 'keys'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'arcface-server-'));
+  options = { logLevel: 'silent', ...options };
   const services = await startServices({ locations: testLocations(), ...options }, { galleryLocation: join(dir, 'gallery.db'), keysPath: ':memory:' });
   const store = services.keys;
   if (store === undefined) throw new Error('key store missing');

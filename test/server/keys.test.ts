@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -34,6 +34,15 @@ async function cli(args: string[], home: string): Promise<{ stdout: string; stde
 }
 
 describe('KeyStore', () => {
+  it('creates its file owner-only and reports a file that is not a key store as KEYS_CORRUPT', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-keys-'));
+    KeyStore.open(join(dir, 'keys.db')).close();
+    assert.equal(statSync(join(dir, 'keys.db')).mode & 0o777, 0o600);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database, just text long enough to have a header page.'.repeat(100));
+    assert.throws(() => KeyStore.open(junk), (e: { code?: string; httpStatus?: number }) => e.code === 'KEYS_CORRUPT' && e.httpStatus === 500);
+  });
+
   it('stores only the SHA-256 of a key and verifies it', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'arcface-keys-')), 'keys.db');
     const store = KeyStore.open(path);

@@ -6,7 +6,6 @@ import { ArcFaceError } from '../../src/core/index.js';
 import { sendError, toArcFaceError } from '../../apps/server/http-errors.js';
 import { LATENCY_BUCKETS, ServerMetrics } from '../../apps/server/metrics.js';
 import { resolveServerOptions, SERVER_DEFAULTS } from '../../apps/server/options.js';
-import { RateLimiter } from '../../apps/server/rate-limiter.js';
 import { routeScope } from '../../apps/server/auth.js';
 import { cfBox, cfEmbeddings, cfSelect, cfSimilarity } from '../../apps/server/routes/compreface-shapes.js';
 import { KeyStore } from '../../apps/server/key-store.js';
@@ -33,17 +32,6 @@ describe('server options', () => {
   });
 });
 
-describe('rate limiter', () => {
-  it('allows max requests per window per key, then RATE_LIMITED with the seconds to wait', () => {
-    const rl = new RateLimiter({ max: 2, windowMs: 10_000 });
-    assert.equal(rl.take('a', 0).remaining, 1);
-    assert.equal(rl.take('a', 1).remaining, 0);
-    assert.throws(() => rl.take('a', 2_500), (e: { code: string; details: { retryAfterSeconds: number } }) => e.code === 'RATE_LIMITED' && e.details.retryAfterSeconds === 8);
-    assert.equal(rl.take('b', 2_500).remaining, 1);
-    assert.equal(rl.take('a', 10_000).remaining, 1);
-  });
-});
-
 describe('metrics exposition', () => {
   it('writes counters, cumulative histogram buckets and gauges in Prometheus text format', async () => {
     const m = new ServerMetrics();
@@ -57,15 +45,15 @@ describe('metrics exposition', () => {
     const text = await m.render();
     assert.match(text, /^arcface_http_requests_total\{method="GET",route="\/x",status="200"\} 2$/m);
     assert.match(text, /^arcface_http_requests_total\{method="GET",route="\/x",status="500"\} 1$/m);
-    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{method="GET",route="\/x",le="0\.005"\} 1$/m);
-    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{method="GET",route="\/x",le="0\.25"\} 2$/m);
-    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{method="GET",route="\/x",le="10"\} 2$/m);
-    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{method="GET",route="\/x",le="\+Inf"\} 3$/m);
+    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/x"\} 1$/m);
+    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{le="0\.25",method="GET",route="\/x"\} 2$/m);
+    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{le="10",method="GET",route="\/x"\} 2$/m);
+    assert.match(text, /^arcface_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/x"\} 3$/m);
     assert.match(text, /^arcface_http_request_duration_seconds_count\{method="GET",route="\/x"\} 3$/m);
     assert.match(text, /^arcface_inference_duration_seconds_sum\{op="verify"\} 0\.12$/m);
     assert.match(text, /^arcface_inference_rejected_total\{reason="queue_full"\} 1$/m);
     assert.match(text, /^g_one 1$/m);
-    assert.match(text, /^g_broken NaN$/m);
+    assert.match(text, /^g_broken Nan$/m);
     assert.equal(LATENCY_BUCKETS.length, 11);
     assert.ok(text.endsWith('\n'));
   });
@@ -86,6 +74,11 @@ describe('request helpers', () => {
     assert.equal(toArcFaceError(Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code, 'PAYLOAD_TOO_LARGE');
     assert.equal(toArcFaceError(Object.assign(new Error('file'), { code: 'FST_REQ_FILE_TOO_LARGE', statusCode: 413 })).code, 'PAYLOAD_TOO_LARGE');
     assert.equal(toArcFaceError(Object.assign(new Error('bad'), { validation: [] })).code, 'INVALID_ARGUMENT');
+    for (const e of [new TypeError('Expected k to be a number but received string'), new RangeError('Expected k ≥ 1 but received 0')]) {
+      assert.deepEqual(toArcFaceError(e).toJSON(), { code: 'INVALID_ARGUMENT', message: e.message });
+    }
+    assert.equal(toArcFaceError(Object.assign(new Error('Multipart: Boundary not found'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 })).code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.doesNotMatch(toArcFaceError(Object.assign(new Error('Unexpected token } in JSON at position 3'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).message, /token|position/);
     const internal = toArcFaceError(new Error('secret path /etc/x'));
     assert.equal(internal.code, 'INTERNAL');
     assert.doesNotMatch(internal.message, /secret/);
@@ -102,7 +95,9 @@ describe('request helpers', () => {
     });
     const internal = await app.inject({ url: '/internal' });
     assert.equal(internal.statusCode, 500);
-    assert.deepEqual(internal.json(), { code: 'INTERNAL', message: 'Internal server error; the server log has the details' });
+    assert.deepEqual(Object.keys(internal.json()), ['code', 'message']);
+    assert.equal(internal.json().code, 'INTERNAL');
+    assert.match(internal.json().message, /^Internal server error; the server log has the details \(request \S+\)$/);
     const busy = await app.inject({ url: '/busy' });
     assert.equal(busy.statusCode, 503);
     assert.equal(busy.headers['retry-after'], '3');

@@ -8,8 +8,8 @@ import { InvalidArgumentError } from 'commander';
  */
 export function parseIntOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Expected an integer between ${min} and ${max} for ${name} but received "${value}"`);
+    const n = /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Expected an integer between ${min} and ${max} for ${name} but received "${value}"`);
     return n;
   };
 }
@@ -22,8 +22,8 @@ export function parseIntOption(name: string, min: number, max: number): (value: 
  */
 export function parseNumberOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const n = /^-?[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max) {
       throw new InvalidArgumentError(`Expected a number between ${min} and ${max} for ${name} but received "${value}"`);
     }
     return n;

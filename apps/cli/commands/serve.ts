@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { serve, SERVER_DEFAULTS } from '../../server/index.js';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import type { CliContext } from '../context.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
@@ -21,6 +21,17 @@ interface ServeCliOptions {
   stream?: string[];
   maxVideoMb: number;
   videoDir?: string;
+  logLevel: LogLevel;
+  bodyLimit: number;
+  rateLimit: number;
+  requestTimeout: number;
+}
+
+function parseLogLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Expected --log-level to be one of ${LOG_LEVELS.join(', ')} but received "${value}"`);
+  }
+  return value as LogLevel;
 }
 
 /**
@@ -33,7 +44,7 @@ export function parseStreams(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const m = /^([A-Za-z0-9_-]{1,64})=(.+)$/.exec(pair);
-    if (m === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --stream NAME=URL with a name of letters, digits, _ or - but received "${pair}"`);
+    if (m === null) throw new InvalidArgumentError(`Expected --stream NAME=URL with a name of letters, digits, _ or - but received "${pair}"`);
     out[m[1] as string] = m[2] as string;
   }
   return out;
@@ -61,6 +72,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--threshold <cosine>', "decision threshold for verify/identify (default: the model's)", parseNumberOption('--threshold', -1, 1))
     .option('--cors <origin...>', 'allow these browser origins (CORS is off by default)')
     .option('--no-auth', 'serve without API keys (local use only; loudly logged)')
+    .option('--log-level <level>', `server log on stdout, one JSON line per request: ${LOG_LEVELS.join(', ')}`, parseLogLevel, SERVER_DEFAULTS.logLevel)
+    .option('--body-limit <bytes>', 'largest request body, whatever its encoding (413 past it)', parseIntOption('--body-limit', 1024, 2 ** 30), SERVER_DEFAULTS.bodyLimit)
+    .option('--rate-limit <n>', 'requests per minute per API key (per address with --no-auth); 429 past it', parseIntOption('--rate-limit', 1, 1_000_000_000), SERVER_DEFAULTS.rateLimit.max)
+    .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
     .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
     .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
@@ -73,6 +88,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         intraOpThreads: opts.threads,
         queueSize: opts.queue,
         auth: opts.auth,
+        logLevel: opts.logLevel,
+        bodyLimit: opts.bodyLimit,
+        rateLimit: { max: opts.rateLimit, windowMs: SERVER_DEFAULTS.rateLimit.windowMs },
+        requestTimeoutMs: opts.requestTimeout,
         ...(opts.auth && opts.keys !== undefined ? { keysPath: opts.keys } : {}),
         ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
         ...(opts.detector === undefined ? {} : { detector: opts.detector }),

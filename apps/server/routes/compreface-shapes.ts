@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
 import type { EmbeddedFace, FaceOut } from '../engine.js';
+import { parsePositiveId } from '../hardening.js';
 
 /** CompreFace's query parameters for recognition, detection and verification. */
 export interface CfQuery {
@@ -95,8 +96,8 @@ export function cfSimilarity(cosine: number): number {
  * parseImageId('42') // 42
  */
 export function parseImageId(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${raw.slice(0, 60)}"`);
+  const n = parsePositiveId(raw);
+  if (n === null) throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${raw.slice(0, 60)}"`);
   return n;
 }
 
@@ -112,7 +113,18 @@ export function cfSubject(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Reads the `{"embeddings": [[...], ...]}` body of the embedding routes.
+ * Most embeddings in one request to the embedding routes: the faces of a crowded group photo. A
+ * 512-d batch of 100 is about 1 MB of JSON and 100 gallery searches; one unbounded request of 2,800
+ * held the server for 18 s.
+ *
+ * @example
+ * MAX_EMBEDDINGS_PER_REQUEST // 100
+ */
+export const MAX_EMBEDDINGS_PER_REQUEST = 100;
+
+/**
+ * Reads the `{"embeddings": [[...], ...]}` body of the embedding routes, at most
+ * {@link MAX_EMBEDDINGS_PER_REQUEST} finite vectors of `dim` values, normalised to unit length.
  *
  * @example
  * const vectors = cfEmbeddings(request.body, 512)
@@ -122,6 +134,9 @@ export function cfEmbeddings(body: unknown, dim: number): Float32Array[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a body {"embeddings": [[numbers], ...]} with at least one embedding but received none');
   }
+  if (list.length > MAX_EMBEDDINGS_PER_REQUEST) {
+    throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected at most ${MAX_EMBEDDINGS_PER_REQUEST} embeddings in one request but received ${list.length}; send them in batches`);
+  }
   return list.map((v, i) => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new ArcFaceError('INVALID_ARGUMENT', `Expected embeddings[${i}] to be an array of finite numbers but it is not`);
@@ -130,6 +145,7 @@ export function cfEmbeddings(body: unknown, dim: number): Float32Array[] {
     const out = Float32Array.from(v as number[]);
     let s = 0;
     for (const x of out) s += x * x;
+    if (!Number.isFinite(s)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected embeddings[${i}] to hold values within float32 range but it does not`);
     if (s === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected embeddings[${i}] to be non-zero but it is all zeros`);
     const inv = 1 / Math.sqrt(s);
     for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) * inv;

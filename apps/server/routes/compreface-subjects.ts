@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
+import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
 import type { ServerContext } from '../context.js';
 
 const tags = ['compreface'];
 const BASE = '/api/v1/recognition/subjects';
-const subjectBody = { type: 'object', required: ['subject'], properties: { subject: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const subjectBody = { type: 'object', required: ['subject'], properties: { subject: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } } } as const;
 
 /**
  * CompreFace's subject routes: add, list, rename, delete one, delete all. A CompreFace subject is

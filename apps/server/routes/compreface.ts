@@ -148,11 +148,11 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     async (request) => {
       const gallery = ctx.gallery();
       const vectors = cfEmbeddings(request.body, gallery.embeddingSize);
-      const result = [];
-      for (const v of vectors) {
-        const cands = await gallery.identify(v, request.query.prediction_count ?? 1);
-        result.push({ embedding: Array.from(v), similarities: cands.map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })) });
-      }
+      const found = await gallery.identifyMany(vectors, request.query.prediction_count ?? 1);
+      const result = vectors.map((v, i) => ({
+        embedding: Array.from(v),
+        similarities: (found[i] ?? []).map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })),
+      }));
       return { result };
     },
   );

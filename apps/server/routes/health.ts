@@ -71,6 +71,6 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
   );
 
   app.get('/metrics', { config: { scope: 'public' }, schema: { tags, security: [], summary: 'Prometheus metrics (text exposition 0.0.4)' } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await ctx.metrics.render()),
+    reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
   );
 }

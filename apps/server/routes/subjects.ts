@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
+import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';
 import type { GalleryPort, NewFace } from '../gallery-port.js';
+import { parsePositiveId } from '../hardening.js';
 import { readInput, type UploadedImage } from '../image-input.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 import { engineInfo, faceJson } from './faces.js';
@@ -58,12 +60,12 @@ export async function assertSameModel(ctx: ServerContext, gallery: GalleryPort):
 }
 
 function parseFaceId(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer face id but received "${raw.slice(0, 40)}"`);
+  const n = parsePositiveId(raw);
+  if (n === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer face id but received "${raw.slice(0, 40)}"`);
   return n;
 }
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } } } as const;
 const faceParams = { type: 'object', required: ['id', 'faceId'], properties: { id: { type: 'string' }, faceId: { type: 'string' } } } as const;
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
 
@@ -89,7 +91,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         summary: 'Create a subject (no faces yet); the id defaults to a random one',
         body: {
           type: 'object',
-          properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 }, metadata: { type: 'object', additionalProperties: true } },
+          properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH }, name: { type: 'string', maxLength: MAX_ID_LENGTH }, metadata: { type: 'object', additionalProperties: true } },
           additionalProperties: false,
         },
         response: { 201: { $ref: 'Subject#' }, ...ERRS },
@@ -117,7 +119,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         tags,
         summary: 'Rename a subject: a new id, a new display name, or both',
         params: idParams,
-        body: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 } }, additionalProperties: false },
+        body: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH }, name: { type: 'string', maxLength: MAX_ID_LENGTH } }, additionalProperties: false },
         response: { 200: { $ref: 'Subject#' }, ...ERRS },
       },
     },
