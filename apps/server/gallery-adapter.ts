@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord } from '../../src/gallery/index.js';
+import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -151,6 +151,10 @@ export class GalleryAdapter implements GalleryPort {
     if ((await this.#g.list()).length === 0) return [];
     const r = await this.#g.identify(embedding, { topK: k });
     return r.candidates.map((c) => ({ subjectId: c.id, name: c.name, similarity: c.score }));
+  }
+
+  async identificationThreshold(opts: { threshold?: number; fpir?: number }): Promise<ThresholdChoice> {
+    return this.#g.identificationThreshold(opts);
   }
 
   async audit(subjectId: string): Promise<SubjectAudit> {

@@ -2,6 +2,7 @@
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
  */
+import type { ThresholdChoice } from '../../src/gallery/index.js';
 
 /** A subject (identity) as listed. */
 export interface SubjectSummary {
@@ -87,6 +88,11 @@ export interface GalleryPort {
   thumbnail(faceId: number): Promise<Uint8Array | undefined>;
   /** The best `k` subjects for a unit embedding, best first. */
   identify(embedding: Float32Array, k: number): Promise<Candidate[]>;
+  /**
+   * The threshold for "known" now: `threshold` when given, else the one that holds the target FPIR
+   * at the gallery's current size (see `Gallery.identificationThreshold`), with its reason.
+   */
+  identificationThreshold(opts: { threshold?: number; fpir?: number }): Promise<ThresholdChoice>;
   audit(subjectId: string): Promise<SubjectAudit>;
   close(): Promise<void>;
 }
