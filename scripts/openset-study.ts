@@ -51,7 +51,7 @@ const dot = (a: Float32Array, b: Float32Array): number => {
 
 const photos: Photo[] = [];
 for (const line of (await readFile(path, 'utf8')).split('\n')) {
-  if (line.length === 0) continue;
+  if (line.length === 0 || !line.endsWith('}')) continue;
   const d = JSON.parse(line) as { rel: string; w: number; h: number; faces: { box: number[]; score: number; e: string; ef: string }[]; fallback?: { e: string; ef: string } };
   photos.push({
     rel: d.rel, person: d.rel.split('/')[0] as string, w: d.w, h: d.h,
