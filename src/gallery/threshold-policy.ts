@@ -6,9 +6,11 @@
  * (FPIR, NIST FRVT 1:N) the per-comparison false accept rate must be
  * FAR = 1 − (1 − FPIR)^(1/N) (independent comparisons); the threshold is the cosine at that FAR in
  * the impostor table, so it rises as the gallery grows. The formula was chosen over a per-size
- * simulation on the calibration photos by measurement (docs/identification.md): at every gallery
- * size measured the formula's threshold held the FPIR at or under target, and it needs only the
- * compact table, not the calibration photos.
+ * simulation on the calibration photos by measurement (`scripts/openset-study.ts`, docs/identification.md):
+ * on random galleries of 10 to 2,000 LFW people with 2,000 strangers, the FPIR measured at the
+ * formula's threshold averaged 0.66–1.02 % for a 1 % target (sampling noise ±0.22 %), and the
+ * simulated 1 % thresholds lay within 0.008 of the formula's. The formula needs only the compact
+ * table and extends to galleries larger than any calibration set; a simulation needs the photos.
  */
 import { ArcFaceError } from '../core/errors.js';
 import type { ScoreCalibration } from '../models/known-model.js';
