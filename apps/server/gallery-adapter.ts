@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord } from '../../src/gallery/index.js';
+import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import { ensurePrivateFile } from '../../src/gallery/private-file.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
@@ -156,6 +156,10 @@ export class GalleryAdapter implements GalleryPort {
       await yieldToEventLoop();
     }
     return out;
+  }
+
+  async identificationThreshold(opts: { threshold?: number; fpir?: number }): Promise<ThresholdChoice> {
+    return this.#g.identificationThreshold(opts);
   }
 
   async audit(subjectId: string): Promise<SubjectAudit> {

@@ -2,6 +2,7 @@
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
  */
+import type { ThresholdChoice } from '../../src/gallery/index.js';
 
 /** A subject (identity) as listed. */
 export interface SubjectSummary {
@@ -89,6 +90,11 @@ export interface GalleryPort {
   identify(embedding: Float32Array, k: number): Promise<Candidate[]>;
   /** {@link GalleryPort.identify} for each embedding, yielding to the event loop between them. */
   identifyMany(embeddings: readonly Float32Array[], k: number): Promise<Candidate[][]>;
+  /**
+   * The threshold for "known" now: `threshold` when given, else the one that holds the target FPIR
+   * at the gallery's current size (see `Gallery.identificationThreshold`), with its reason.
+   */
+  identificationThreshold(opts: { threshold?: number; fpir?: number }): Promise<ThresholdChoice>;
   audit(subjectId: string): Promise<SubjectAudit>;
   close(): Promise<void>;
 }

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   KEYS_CORRUPT: { http: 500, exit: 2 },
   REQUEST_TIMEOUT: { http: 408, exit: 1 },
   HEADERS_TOO_LARGE: { http: 431, exit: 1 },
+  MULTIPLE_FACES: { http: 422, exit: 4 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

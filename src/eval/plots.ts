@@ -16,6 +16,29 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/**
+ * The 720×540 plot canvas with title, frame and axis titles around `body` (shared by every plot).
+ *
+ * @example
+ * const svg = plotFrame('DET', 'FPIR', 'FNIR', '<circle cx="100" cy="100" r="3"/>')
+ */
+export function plotFrame(title: string, xTitle: string, yTitle: string, body: string): string {
+  return frame(title, xTitle, yTitle, body);
+}
+
+/** The plot area's corners: left, top, width, height (SVG units). */
+export const PLOT_AREA = Object.freeze({ left: M.left, top: M.top, width: WIDTH - M.left - M.right, height: HEIGHT - M.top - M.bottom });
+
+/**
+ * A power of ten as a tick label, e.g. `10⁻³`.
+ *
+ * @example
+ * tickPowerOfTen(-3) // '10⁻³'
+ */
+export function tickPowerOfTen(e: number): string {
+  return powerOfTen(e);
+}
+
 function frame(title: string, xTitle: string, yTitle: string, body: string): string {
   const pw = WIDTH - M.left - M.right;
   const ph = HEIGHT - M.top - M.bottom;

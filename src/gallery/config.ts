@@ -1,5 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber, assertOneOf, assertString } from '../core/validate.js';
+import type { ScoreCalibration } from '../models/known-model.js';
+import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 
 /** Which in-memory index serves identification. */
 export type IndexChoice = 'auto' | 'exact' | 'int8' | 'hnsw';
@@ -39,11 +41,20 @@ export interface GalleryOptions {
    * (`<file>.matrix`), read at open instead of the rows while the gallery is unchanged.
    */
   readonly snapshotMinRows?: number;
+  /**
+   * Impostor/genuine tables of the recogniser for open-set identification; by default the
+   * registry's for the gallery's model (looked up by the model SHA-256 of the fingerprint); `null`
+   * turns the FPIR threshold off (identify then uses `threshold`).
+   */
+  readonly calibration?: ScoreCalibration | null;
+  /** Target false positive identification rate of `identify` (default {@link DEFAULT_TARGET_FPIR}). */
+  readonly targetFpir?: number;
 }
 
 /** Resolved options: the model is known, the threshold may still be per call. */
-export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold' | 'threshold'>> & {
+export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold' | 'threshold' | 'calibration'>> & {
   readonly threshold: number | null;
+  readonly calibration: ScoreCalibration | null;
   readonly joinThreshold: number;
 };
 
@@ -117,6 +128,8 @@ export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly f
       joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
       readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
       snapshotMinRows: assertInteger('snapshotMinRows', o.snapshotMinRows ?? GALLERY_DEFAULTS.snapshotMinRows, 1, 2 ** 31),
+      calibration: o.calibration === undefined ? (calibrationForFingerprint(fingerprint) ?? null) : o.calibration,
+      targetFpir: assertNumber('targetFpir', o.targetFpir ?? DEFAULT_TARGET_FPIR, Number.MIN_VALUE, 0.999),
     });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });

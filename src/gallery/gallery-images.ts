@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
 import type { Box } from '../core/types.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
@@ -49,15 +50,18 @@ async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName:
 }
 
 /**
- * Enrols the largest face of each image under `id` (one transaction for all). Images without a
- * face, or that fail to decode, are skipped and reported; `NO_FACE` when none yields a face.
+ * Enrols one face of each image under `id` (one transaction for all): by default the clearly
+ * dominant face (see `chooseEnrolmentFace`), or the face `opts.face` names (`largest`, `central`, a
+ * box). Images without a face, with several comparable faces (`MULTIPLE_FACES`) or that fail to
+ * decode are skipped and reported; when none yields a face, `MULTIPLE_FACES` if every image was
+ * skipped for that, else `NO_FACE`.
  *
  * @example
  * const { templateIds, skipped } = await enrollImages(gallery, recognizer, 'ada', ['ada1.jpg', 'ada2.jpg'], { name: 'Ada' })
  */
 export async function enrollImages(
   gallery: Gallery, recognizer: GalleryRecognizer, id: string, images: readonly GalleryImage[],
-  opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean } = {},
+  opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; face?: EnrolFaceChoice } = {},
 ): Promise<{ id: string; templateIds: number[]; skipped: SkippedImage[] }> {
   checkModel(gallery, recognizer);
   const templates: NewTemplate[] = [];
@@ -65,8 +69,8 @@ export async function enrollImages(
   for (const image of images) {
     const { bytes, fileName } = await load(image);
     try {
-      const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
-      if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
+      const found = await recognizer.recognize(bytes, { select: 'all' });
+      const face = chooseEnrolmentFace(found.faces, found.width, found.height, opts.face ?? 'dominant', fileName);
       templates.push({
         embedding: face.embedding, sourceFile: fileName, sourceSha256: createHash('sha256').update(bytes).digest('hex'),
         detScore: face.score, faceSize: boxSide(face.box),
@@ -76,10 +80,14 @@ export async function enrollImages(
       skipped.push({ fileName, code: e.code, message: e.message });
     }
   }
+  if (templates.length === 0 && skipped.length > 0 && skipped.every((k) => k.code === 'MULTIPLE_FACES')) {
+    throw new ArcFaceError('MULTIPLE_FACES', `Expected one clearly dominant face in at least one of ${images.length} image(s) for "${id}" but each holds several comparable faces: ${skipped[0]?.message}`, { details: { skipped } });
+  }
   if (templates.length === 0) {
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });
   }
-  const out = await gallery.enroll(id, templates, opts);
+  const { face: _face, ...enrollOpts } = opts;
+  const out = await gallery.enroll(id, templates, enrollOpts);
   return { ...out, skipped };
 }
 
@@ -96,7 +104,7 @@ export interface IdentifiedFace extends IdentifyResult {
  * const faces = await identifyImage(gallery, recognizer, 'crowd.jpg', { topK: 3 })
  */
 export async function identifyImage(
-  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, opts: { topK?: number; threshold?: number } = {},
+  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, opts: { topK?: number; threshold?: number; fpir?: number } = {},
 ): Promise<IdentifiedFace[]> {
   checkModel(gallery, recognizer);
   const { bytes } = await load(image);

@@ -11,6 +11,7 @@ import { PRIVATE_FILE_MODE } from './private-file.js';
 import { findOutliers } from './sub-centers.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId } from './validate.js';
 import type { IndexKind } from './vector-index.js';
+import { identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
 import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 
 /**
@@ -84,17 +85,29 @@ export class Gallery {
     return { id, templateIds };
   }
 
-  /** Ranks identities for a query embedding; `known` when the best scores ≥ the threshold. */
-  async identify(query: Float32Array, opts: { topK?: number; threshold?: number } = {}): Promise<IdentifyResult> {
+  /**
+   * Ranks identities for a query embedding; `known` when the best scores ≥ the threshold. The
+   * threshold: `opts.threshold` when given; else, when the gallery knows its model's impostor
+   * table, the one that holds the target FPIR (`opts.fpir`, default the gallery's `targetFpir`) at
+   * the gallery's current number of identities, never below the 1:1 threshold; else the 1:1
+   * threshold. `thresholdChoice` says which and why.
+   */
+  async identify(query: Float32Array, opts: { topK?: number; threshold?: number; fpir?: number } = {}): Promise<IdentifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
     const topK = this.checked(() => assertInteger('topK', opts.topK ?? 5, 1, 1000));
-    const threshold = this.decisionThreshold(opts.threshold);
     const index = await this.index();
+    const thresholdChoice = this.identificationThresholdFor(index.identityCount(), opts);
+    const { threshold } = thresholdChoice;
     const hits = index.search(query, topK, this.options.maxSubCenters);
     const names = await this.names(hits.map((h) => h.id));
     const candidates = hits.map((h) => ({ id: h.id, name: names.get(h.id) ?? h.id, score: h.score, subCenter: h.subCenter }));
     const best = candidates[0];
-    return { decision: best !== undefined && best.score >= threshold ? 'known' : 'unknown', threshold, candidates };
+    return { decision: best !== undefined && best.score >= threshold ? 'known' : 'unknown', threshold, thresholdChoice, candidates };
+  }
+
+  /** The threshold {@link identify} uses now (see there), for a caller's explicit `threshold` and `fpir`. */
+  async identificationThreshold(opts: { threshold?: number; fpir?: number } = {}): Promise<ThresholdChoice> {
+    return this.identificationThresholdFor((await this.index()).identityCount(), opts);
   }
 
   /** Scores a query against one identity; `IDENTITY_NOT_FOUND` when absent. */
@@ -327,6 +340,20 @@ export class Gallery {
     const out = new Map<number, string | null>();
     for (const id of new Set(ids)) for (const t of await this.store.templatesOf(id)) out.set(t.templateId, t.sourceFile);
     return out;
+  }
+
+  private identificationThresholdFor(identities: number, opts: { threshold?: number; fpir?: number }): ThresholdChoice {
+    if (opts.threshold !== undefined) {
+      const threshold = this.decisionThreshold(opts.threshold);
+      return { threshold, source: 'given', reason: `threshold ${threshold} given by the caller` };
+    }
+    const cal = this.options.calibration;
+    if (cal === null) {
+      const threshold = this.decisionThreshold(undefined);
+      return { threshold, source: 'fixed', reason: `the 1:1 threshold ${threshold}: no impostor table is known for this model (calibrate one with \`arcface calibrate --faces\`)` };
+    }
+    const fpir = this.checked(() => assertNumber('fpir', opts.fpir ?? this.options.targetFpir, Number.MIN_VALUE, 0.999));
+    return identificationThreshold(cal, identities, { fpir, floor: this.threshold });
   }
 
   private decisionThreshold(given: number | undefined): number {

@@ -32,6 +32,13 @@ export class LiveIndex {
       .slice(0, topK);
   }
 
+  /** Number of identities searched: the base's, less those changed here, plus the overlay's. */
+  identityCount(): number {
+    let n = this.base.identities.size + (this.overlay?.identities.size ?? 0);
+    for (const id of this.stale) if (this.base.identities.has(id)) n--;
+    return n;
+  }
+
   /** Best trusted sub-centre of one identity, or null when it is absent. */
   scoreIdentity(query: Float32Array, id: string): { score: number; subCenter: number } | null {
     if (this.stale.has(id)) return this.overlay?.scoreIdentity(query, id) ?? null;

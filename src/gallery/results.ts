@@ -1,3 +1,4 @@
+import type { ThresholdChoice } from './threshold-policy.js';
 import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
 
 /** One ranked candidate of an identification. */
@@ -15,6 +16,8 @@ export interface IdentifyResult {
   /** `known` when the best candidate scores at or above the threshold. */
   readonly decision: 'known' | 'unknown';
   readonly threshold: number;
+  /** Where `threshold` came from (caller, FPIR policy over the gallery's size, or the 1:1 threshold) and why. */
+  readonly thresholdChoice: ThresholdChoice;
   /** Best first; reported even when the decision is `unknown`. */
   readonly candidates: readonly Candidate[];
 }

@@ -13,7 +13,7 @@ export { resolveRecognizerSpec } from './resolve-spec.js';
 export { parseArchiveConfig, SUPPORTED_ARCHIVE_VERSIONS, type ArchiveContract } from './nn-archive.js';
 export { graphNormalisesInput, graphReordersChannels, isBatchExact, readOnnxNodes, type OnnxNodeInfo } from './onnx-graph.js';
 export { readTarFiles } from './tar.js';
-export type { CalibratedThreshold, KnownModel, ModelLicence, ModelOrigin, ModelTask } from './known-model.js';
+export type { CalibratedThreshold, KnownModel, ModelLicence, ModelOrigin, ModelTask, ScoreCalibration } from './known-model.js';
 export { findKnownModel, findKnownModelByFileName, findKnownModelBySha256, KNOWN_MODELS } from './known-models.js';
 export { listModels, resolveModelPath, searchFolders, validateModelLocations, type ModelListing, type ModelLocations } from './registry.js';
 export { addModel, sha256File, verifyModels, type AddedModel, type AddModelOptions, type VerifiedModel } from './cache.js';

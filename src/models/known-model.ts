@@ -29,6 +29,25 @@ export interface CalibratedThreshold {
 }
 
 /**
+ * A recogniser's score distributions, measured on a labelled photo set (see `arcface calibrate
+ * --faces`): the impostor table gives the cosine at which a given fraction of different-person pairs
+ * still score (false accept rate, log-spaced down to the deepest rate the pair count supports); the
+ * genuine table the cosine below which a given fraction of same-person pairs fall (false reject
+ * rate). Open-set identification derives its threshold from the impostor table and the gallery's
+ * size (see `identificationThreshold`).
+ */
+export interface ScoreCalibration {
+  /** `[far, cosine]` points, far decreasing, cosine increasing: FAR(cosine) ≈ far. */
+  readonly impostor: readonly (readonly [far: number, cosine: number])[];
+  /** `[frr, cosine]` points, both increasing: a fraction `frr` of genuine pairs scores below `cosine`. */
+  readonly genuine: readonly (readonly [frr: number, cosine: number])[];
+  readonly impostorPairs: number;
+  readonly genuinePairs: number;
+  /** How and on what data the tables were measured. */
+  readonly source: string;
+}
+
+/**
  * One place a model can be obtained from:
  * - `file`: the model file itself at an HTTPS URL;
  * - `zip-entry`: one entry of a zip archive (e.g. an InsightFace "buffalo" pack);
@@ -68,4 +87,6 @@ export interface KnownModel {
   readonly contract: string;
   /** Recognisers only: the calibrated cosine threshold, when one has been measured. */
   readonly threshold?: CalibratedThreshold;
+  /** Recognisers only: impostor and genuine score tables for open-set identification, when measured. */
+  readonly calibration?: ScoreCalibration;
 }

@@ -1,4 +1,4 @@
-import type { KnownModel, ModelLicence, ModelOrigin } from './known-model.js';
+import type { KnownModel, ModelLicence, ModelOrigin, ScoreCalibration } from './known-model.js';
 
 /*
  * Facts below were checked as follows.
@@ -53,6 +53,27 @@ const W600K_MBF_INT8_LFW = Object.freeze({
     'alignment, central face, no flip (FaceRecognizer defaults); last ROC point with FAR <= 1e-3: cosine 0.2488, ' +
     'TAR 0.9903; 10-fold accuracy 0.9952 +/- 0.0026; no image without a detected face. Measured 2026-11-27 with ' +
     'runLfwEvaluation + calibrateThreshold (src/eval).',
+});
+
+/**
+ * Impostor and genuine score tables of w600k-mbf-int8 for open-set identification thresholds
+ * (`identificationThreshold`): every pair of the 7,701 shared LFW photos (the View-2 pairs.txt
+ * set, 4,281 people), 29,640,749 cross-person pairs and 8,101 same-person pairs, the central face of
+ * each photo as the defaults embed it. FAR points every 10^0.1 from 10^-0.5 to 1e-7 (≈ 3 pairs).
+ * Below FAR ≈ 1e-6 the table is shaped by a dozen LFW label errors (one person filed under two
+ * names, e.g. Joseph_Blatter / Sepp_Blatter, Hasan_Wirayuda / Hassan_Wirajuda, cosine 0.63-0.95),
+ * so thresholds for galleries of more than a few thousand identities err on the strict side.
+ * Measured with `scripts/openset-embed.ts` + `scripts/openset-study.ts --write-calibration`
+ * (the same tables as `arcface calibrate --faces`); see docs/identification.md.
+ */
+const W600K_MBF_INT8_LFW_SCORES: ScoreCalibration = Object.freeze<ScoreCalibration>({
+  impostor: [[0.3162, 0.0463], [0.2512, 0.0593], [0.1995, 0.071], [0.1585, 0.0817], [0.1259, 0.0917], [0.1, 0.1012], [0.07943, 0.1101], [0.0631, 0.1187], [0.05012, 0.1269], [0.03981, 0.1348], [0.03162, 0.1424], [0.02512, 0.15], [0.01995, 0.1572], [0.01585, 0.1643], [0.01259, 0.1713], [0.01, 0.1781], [0.007943, 0.1846], [0.00631, 0.1913], [0.005012, 0.1977], [0.003981, 0.204], [0.003162, 0.2102], [0.002512, 0.2163], [0.001995, 0.2223], [0.001585, 0.2283], [0.001259, 0.2343], [0.001, 0.2403], [0.0007943, 0.2462], [0.000631, 0.2519], [0.0005012, 0.2577], [0.0003981, 0.2633], [0.0003162, 0.2688], [0.0002512, 0.2743], [0.0001995, 0.2796], [0.0001585, 0.285], [0.0001259, 0.2906], [0.0001, 0.2956], [7.943e-05, 0.3012], [6.31e-05, 0.3065], [5.012e-05, 0.3117], [3.981e-05, 0.3166], [3.162e-05, 0.3212], [2.512e-05, 0.3262], [1.995e-05, 0.3318], [1.585e-05, 0.3369], [1.259e-05, 0.3419], [1e-05, 0.347], [7.943e-06, 0.352], [6.31e-06, 0.3582], [5.012e-06, 0.3652], [3.981e-06, 0.3697], [3.162e-06, 0.3766], [2.512e-06, 0.3847], [1.995e-06, 0.3922], [1.585e-06, 0.4033], [1.259e-06, 0.4204], [1e-06, 0.48], [7.943e-07, 0.5008], [6.31e-07, 0.5388], [5.012e-07, 0.5729], [3.981e-07, 0.6154], [3.162e-07, 0.6335], [2.512e-07, 0.646], [1.995e-07, 0.6737], [1.585e-07, 0.676], [1.259e-07, 0.6912], [1e-07, 0.698]],
+  genuine: [[0.001, 0.0588], [0.002, 0.1593], [0.005, 0.2126], [0.01, 0.2764], [0.02, 0.3349], [0.05, 0.3926], [0.1, 0.4434], [0.2, 0.5001], [0.3, 0.5352], [0.5, 0.5943], [0.7, 0.6496], [0.9, 0.7259]],
+  impostorPairs: 29640749,
+  genuinePairs: 8101,
+  source:
+    'every pair of the 7,701 LFW View-2 photos (lfw-deepfunneled 250x250, 4,281 people), detector yunet-n, central face, no flip ' +
+    '(FaceRecognizer defaults), no detected face in 0 photos; measured 2026-11-30 with scoreHistograms + scoreCalibration (src/eval).',
 });
 
 /** InsightFace v0.7 packs: name, archive SHA-256, archive size. */
@@ -173,6 +194,7 @@ const ENTRIES: readonly KnownModel[] = [
     description: 'MobileFaceNet ArcFace (WebFace600K), 512-d, weights quantised to uint8 (ORT quantize_dynamic).',
     contract: INSIGHTFACE_RECOGNIZER_CONTRACT,
     threshold: W600K_MBF_INT8_LFW,
+    calibration: W600K_MBF_INT8_LFW_SCORES,
   },
   {
     name: 'w600k-mbf',
@@ -225,6 +247,7 @@ const ENTRIES: readonly KnownModel[] = [
       ...W600K_MBF_INT8_LFW,
       source: `Same weights as w600k-mbf-int8, whose embeddings it reproduces (cosine >= 0.9999 on the shared golden crops); threshold of w600k-mbf-int8: ${W600K_MBF_INT8_LFW.source}`,
     }),
+    calibration: Object.freeze({ ...W600K_MBF_INT8_LFW_SCORES, source: `Same weights as w600k-mbf-int8; its tables: ${W600K_MBF_INT8_LFW_SCORES.source}` }),
   },
   {
     name: 'arcface-luxonis',

@@ -22,6 +22,7 @@ import {
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { noticeLicence, printJson, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
+import { registerEvalIdentify } from './eval-identify.js';
 import { parseIntOption } from './options.js';
 
 /** Options shared by the commands that embed images. */
@@ -238,4 +239,5 @@ export function registerEvalCommands(program: Command, ctx: CliContext): void {
     ctx.json = opts.json === true;
     await evalVideos(ctx, opts);
   });
+  registerEvalIdentify(evalCmd, ctx);
 }

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/errors.js';
 import { decodeExport, enrollImages, identifyImage, openGallery, verifyImage, type Gallery } from '../../../src/gallery/index.js';
 import { findKnownModel } from '../../../src/models/index.js';
-import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
+import type { Box } from '../../../src/core/types.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
@@ -66,6 +67,19 @@ function parseMetadata(text: string | undefined): Record<string, unknown> | unde
   }
 }
 
+/** `--select` and `--box` of `enroll` as an enrolment face choice. */
+function parseFaceChoice(select: string, box: string | undefined): EnrolFaceChoice {
+  if (box !== undefined) {
+    const v = box.split(',').map((x) => Number(x.trim()));
+    if (v.length !== 4 || !v.every(Number.isFinite)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --box as x1,y1,x2,y2 (4 numbers) but received ${JSON.stringify(box)}`);
+    return v as unknown as Box;
+  }
+  if (select !== 'dominant' && select !== 'largest' && select !== 'central') {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected --select to be dominant, largest or central but received ${JSON.stringify(select)}`);
+  }
+  return select;
+}
+
 /**
  * `arcface enroll | identify | verify` and `arcface gallery list | show | remove | rename | merge |
  * audit | export | import`, all with `--json`.
@@ -75,18 +89,21 @@ function parseMetadata(text: string | undefined): Record<string, unknown> | unde
  */
 export function registerGalleryCommands(program: Command, ctx: CliContext): void {
   withModelOptions(program.command('enroll'))
-    .description('Enrol the largest face of each image (files or folders) under an identity.')
+    .description('Enrol one face of each image (files or folders) under an identity: the clearly dominant one, or the one --select/--box names.')
     .argument('<id>', 'identity id')
     .argument('<images...>', 'image files or folders')
     .option('-n, --name <name>', 'display name (default: the id)')
     .option('--metadata <json>', 'JSON object stored with the identity')
     .option('--append', 'add templates to an existing identity')
-    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}. Exit 4 when no image has a face.')
-    .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean }) => {
+    .option('--select <rule>', 'which face of a photo with several: dominant (one clearly larger and more central face, else skipped with MULTIPLE_FACES), largest or central', 'dominant')
+    .option('--box <x1,y1,x2,y2>', 'enrol the detected face that overlaps this box (pixels)')
+    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}. Exit 4 when no image has a face (NO_FACE) or every image has several comparable faces (MULTIPLE_FACES).')
+    .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean; select: string; box?: string }) => {
       const metadata = parseMetadata(o.metadata);
+      const face = parseFaceChoice(o.select, o.box);
       const files = await expandImageArgs(images);
       await withRecognizer(ctx, o, false, async (fr, g) => {
-        const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true });
+        const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true, face });
         printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
       });
     });
@@ -95,18 +112,19 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .description('Identify every face of each image against the gallery (open set: known/unknown).')
     .argument('<images...>', 'image files or folders')
     .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
-    .option('-t, --threshold <cosine>', "cosine for 'known' (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}].')
-    .action(async (images: string[], o: ModelOptions & { top: number }) => {
+    .option('-t, --threshold <cosine>', "cosine for 'known' (default: the one that holds --fpir at the gallery's size, from the recogniser's impostor table; never below its 1:1 threshold)", parseNumberOption('--threshold', -1, 1))
+    .option('--fpir <rate>', 'target false positive identification rate: the share of strangers taken for someone', parseNumberOption('--fpir', 1e-9, 0.5))
+    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","threshold","thresholdSource","thresholdReason","candidates":[{"id","name","score","subCenter"}]}]}].')
+    .action(async (images: string[], o: ModelOptions & { top: number; fpir?: number }) => {
       const files = await expandImageArgs(images);
       await withRecognizer(ctx, o, true, async (fr, g) => {
         const out = [];
         for (const file of files) {
-          const faces = await identifyImage(g, fr, file, { topK: o.top });
+          const faces = await identifyImage(g, fr, file, { topK: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }), ...(o.fpir === undefined ? {} : { fpir: o.fpir }) });
           out.push({
             file,
             faces: faces.map((f) => ({
-              box: f.box.map((v) => round(v, 1)), decision: f.decision, threshold: f.threshold,
+              box: f.box.map((v) => round(v, 1)), decision: f.decision, threshold: f.threshold, thresholdSource: f.thresholdChoice.source, thresholdReason: f.thresholdChoice.reason,
               candidates: f.candidates.map((c) => ({ id: c.id, name: c.name, score: round(c.score), subCenter: c.subCenter })),
             })),
           });

@@ -5,7 +5,7 @@ import { readInput, requireImage } from '../image-input.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 import { CF_QUERY_SCHEMA, cfBox, cfEmbeddings, cfPlugins, cfSelect, cfSimilarity, cfSubject, parseImageId, type CfQuery } from './compreface-shapes.js';
 import { engineInfo } from './faces.js';
-import { assertSameModel, embedForEnrolment } from './subjects.js';
+import { assertSameModel, embedForEnrolment, ENROL_FACE_QUERY, enrolFaceChoice } from './subjects.js';
 import { registerComprefaceSubjectRoutes } from './compreface-subjects.js';
 
 type Q = { Querystring: CfQuery };
@@ -28,16 +28,15 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
   };
   registerComprefaceSubjectRoutes(app, ctx);
 
-  app.post<Q>(`${BASE}/faces`, { config: { scope: 'write', inference: true }, schema: { tags, summary: 'Add a face example to a subject (created when missing)', querystring: { type: 'object', properties: { subject: { type: 'string' }, det_prob_threshold: { type: 'number' } } }, response: IMAGE_ERRORS } }, async (request, reply) => {
+  app.post<{ Querystring: CfQuery & { select?: string; box?: string } }>(`${BASE}/faces`, { config: { scope: 'write', inference: true }, schema: { tags, summary: 'Add a face example to a subject (created when missing): the clearly dominant face, unless select/box names one', querystring: { type: 'object', properties: { subject: { type: 'string' }, det_prob_threshold: { type: 'number' }, ...ENROL_FACE_QUERY } }, response: IMAGE_ERRORS } }, async (request, reply) => {
     const subject = cfSubject(request);
     if (subject === undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected the "subject" query parameter but received none');
     const gallery = ctx.gallery();
     await assertSameModel(ctx, gallery);
     const input = await readInput(request, ['file']);
-    const [e] = await embedForEnrolment(ctx, [{ field: 'file', bytes: requireImage(input, 'file'), filename: input.images[0]?.filename }], request.clientGone ?? undefined);
-    if (e === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but found none');
     const min = request.query.det_prob_threshold ?? 0;
-    if (e.face.score < min) throw new ArcFaceError('NO_FACE', `Expected a face with probability ≥ ${min} but the best has ${e.face.score.toFixed(3)}`);
+    const [e] = await embedForEnrolment(ctx, [{ field: 'file', bytes: requireImage(input, 'file'), filename: input.images[0]?.filename }], request.clientGone ?? undefined, enrolFaceChoice(request.query), min);
+    if (e === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but found none');
     const [id] = await gallery.addFaces(subject, [e.newFace], { create: true });
     return reply.code(201).send({ image_id: String(id), subject });
   });
@@ -94,10 +93,18 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
     const faces = cfSelect(r.faces, request.query);
     if (faces.length === 0) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but none was found');
+    // Beyond CompreFace: each result says whether its best subject passes the identification threshold
+    // (the one that holds the target FPIR at the gallery's size, unless the server sets one).
+    const choice = await gallery.identificationThreshold(ctx.options.threshold === undefined ? {} : { threshold: ctx.options.threshold });
     const result = [];
     for (const f of faces) {
       const cands = await gallery.identify(f.embedding, request.query.prediction_count ?? 1);
-      result.push({ box: cfBox(f), subjects: cands.map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })), ...cfPlugins(f, request.query) });
+      const best = cands[0];
+      result.push({
+        box: cfBox(f), subjects: cands.map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })),
+        known: best !== undefined && best.similarity >= choice.threshold, threshold: choice.threshold, threshold_source: choice.source,
+        ...cfPlugins(f, request.query),
+      });
     }
     return request.query.status === true ? { result, plugins_versions: await versions() } : { result };
   });
@@ -148,11 +155,19 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     async (request) => {
       const gallery = ctx.gallery();
       const vectors = cfEmbeddings(request.body, gallery.embeddingSize);
+      const choice = await gallery.identificationThreshold(ctx.options.threshold === undefined ? {} : { threshold: ctx.options.threshold });
       const found = await gallery.identifyMany(vectors, request.query.prediction_count ?? 1);
-      const result = vectors.map((v, i) => ({
-        embedding: Array.from(v),
-        similarities: (found[i] ?? []).map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })),
-      }));
+      const result = vectors.map((v, i) => {
+        const cands = found[i] ?? [];
+        const best = cands[0];
+        return {
+          embedding: Array.from(v),
+          similarities: cands.map((c) => ({ subject: c.subjectId, similarity: cfSimilarity(c.similarity) })),
+          known: best !== undefined && best.similarity >= choice.threshold,
+          threshold: choice.threshold,
+          threshold_source: choice.source,
+        };
+      });
       return { result };
     },
   );

@@ -135,14 +135,21 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
   );
 
-  app.post<{ Querystring: { limit?: number } }>(
+  app.post<{ Querystring: { limit?: number; threshold?: number; fpir?: number } }>(
     '/v1/identify',
     {
       config: { scope: 'read', inference: true },
       schema: {
         tags,
         summary: 'Who is this? Every face of the image against the gallery',
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K },
+            threshold: { type: 'number', minimum: -1, maximum: 1, description: "Cosine for a match; default: the one that holds the target FPIR at the gallery's size" },
+            fpir: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Target false positive identification rate (default 0.01)' },
+          },
+        },
         response: {
           200: {
             type: 'object',
@@ -150,6 +157,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
               width: { type: 'integer' },
               height: { type: 'integer' },
               threshold: { type: 'number' },
+              thresholdSource: { type: 'string', enum: ['given', 'fpir', 'floor', 'fixed'], description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table' },
+              thresholdReason: { type: 'string' },
               faces: {
                 type: 'array',
                 items: {
@@ -175,10 +184,13 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const gallery = ctx.gallery();
       const image = requireImage(await readInput(request, ['image']), 'image');
       const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
-      const { threshold, fingerprint } = await engineInfo(ctx);
+      const { fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) {
         throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
       }
+      const given = request.query.threshold ?? ctx.options.threshold;
+      const choice = await gallery.identificationThreshold({ ...(given === undefined ? {} : { threshold: given }), ...(request.query.fpir === undefined ? {} : { fpir: request.query.fpir }) });
+      const { threshold } = choice;
       const k = request.query.limit ?? DEFAULT_TOP_K;
       const faces = [];
       for (const f of r.faces) {
@@ -186,7 +198,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
         const best = candidates[0];
         faces.push({ ...faceJson(f), match: best !== undefined && best.similarity >= threshold ? best : null, candidates });
       }
-      return { width: r.width, height: r.height, threshold, faces };
+      return { width: r.width, height: r.height, threshold, thresholdSource: choice.source, thresholdReason: choice.reason, faces };
     },
   );
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { ArcFaceError, type Box } from '../../../src/core/index.js';
 import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';
 import type { GalleryPort, NewFace } from '../gallery-port.js';
@@ -12,24 +13,48 @@ import { engineInfo, faceJson } from './faces.js';
 
 type IdParams = { Params: { id: string } };
 
+/** How an enrolment request names the face of a photo with several: `select` and `box` query parameters. */
+export const ENROL_FACE_QUERY = {
+  select: { type: 'string', enum: ['dominant', 'largest', 'central'], default: 'dominant', description: 'Which face of a photo with several: the clearly dominant one (else 422 MULTIPLE_FACES), the largest or the most central' },
+  box: { type: 'string', pattern: '^\\s*-?[0-9.]+\\s*(,\\s*-?[0-9.]+\\s*){3}$', description: 'x1,y1,x2,y2: enrol the detected face overlapping this box' },
+} as const;
+
 /**
- * Embeds each uploaded image's largest face with a thumbnail; NO_FACE names the image without one.
+ * The face choice of an enrolment request's `select` / `box` query parameters.
+ *
+ * @example
+ * enrolFaceChoice({ box: '10,10,120,140' }) // [10, 10, 120, 140]
+ */
+export function enrolFaceChoice(q: { select?: string; box?: string }): EnrolFaceChoice {
+  if (q.box !== undefined) return q.box.split(',').map((v) => Number(v.trim())) as unknown as Box;
+  const s = q.select ?? 'dominant';
+  if (s !== 'dominant' && s !== 'largest' && s !== 'central') throw new ArcFaceError('INVALID_ARGUMENT', `Expected select to be dominant, largest or central but received ${JSON.stringify(s)}`);
+  return s;
+}
+
+/**
+ * Embeds one face of each uploaded image, with a thumbnail: the face `choice` names (default the
+ * clearly dominant one, see `chooseEnrolmentFace`), among faces scoring at least `minScore`.
+ * NO_FACE / MULTIPLE_FACES name the image.
  *
  * @example
  * const faces = await embedForEnrolment(ctx, input.images)
  */
-export async function embedForEnrolment(ctx: ServerContext, images: readonly UploadedImage[], signal?: AbortSignal): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
+export async function embedForEnrolment(
+  ctx: ServerContext, images: readonly UploadedImage[], signal?: AbortSignal, choice: EnrolFaceChoice = 'dominant', minScore = 0,
+): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
   if (images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
   const out: { face: EmbeddedFace; newFace: NewFace }[] = [];
   const results = await Promise.all(
-    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'largest', thumbnails: true }, signal)),
+    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, signal)),
   );
   results.forEach((r, i) => {
     const img = images[i] as UploadedImage;
-    const face = r.faces[0];
-    if (face === undefined) {
-      throw new ArcFaceError('NO_FACE', `Expected a face in image ${i + 1}${img.filename === undefined ? '' : ` (${img.filename})`} but the detector found none in ${r.width}×${r.height} pixels`);
-    }
+    const what = `image ${i + 1}${img.filename === undefined ? '' : ` (${img.filename})`}`;
+    if (r.faces.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face in ${what} but the detector found none in ${r.width}×${r.height} pixels`);
+    const candidates = r.faces.filter((f) => f.score >= minScore);
+    if (candidates.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face with probability ≥ ${minScore} in ${what} but the best has ${Math.max(...r.faces.map((f) => f.score)).toFixed(3)}`);
+    const face = chooseEnrolmentFace(candidates, r.width, r.height, choice, what);
     const [x1, y1, x2, y2] = face.box;
     out.push({
       face,
@@ -139,15 +164,15 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   );
 
-  app.post<IdParams & { Querystring: { create?: boolean } }>(
+  app.post<IdParams & { Querystring: { create?: boolean; select?: string; box?: string } }>(
     '/v1/subjects/:id/faces',
     {
       config: { scope: 'write', inference: true },
       schema: {
         tags,
-        summary: 'Enrol faces: the largest face of each image in "image" (repeatable)',
+        summary: 'Enrol faces: one face of each image in "image" (repeatable), the clearly dominant one unless select/box names it',
         params: idParams,
-        querystring: { type: 'object', properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' } } },
+        querystring: { type: 'object', properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' }, ...ENROL_FACE_QUERY } },
         response: {
           201: {
             type: 'object',
@@ -167,7 +192,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       await assertSameModel(ctx, gallery);
       if (request.query.create !== true) await gallery.getSubject(request.params.id);
       const input = await readInput(request, ['image']);
-      const embedded = await embedForEnrolment(ctx, input.images, request.clientGone ?? undefined);
+      const embedded = await embedForEnrolment(ctx, input.images, request.clientGone ?? undefined, enrolFaceChoice(request.query));
       const ids = await gallery.addFaces(request.params.id, embedded.map((e) => e.newFace), { create: request.query.create === true });
       const audit = await gallery.audit(request.params.id);
       return reply.code(201).send({ subjectId: request.params.id, faces: embedded.map((e, i) => ({ ...faceJson(e.face), faceId: ids[i] })), audit });
