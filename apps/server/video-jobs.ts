@@ -58,6 +58,8 @@ interface Run {
   readonly events: StreamEvent[];
   error?: WireError;
   worker?: Worker;
+  /** Set once the worker thread has exited. */
+  exited?: boolean;
   readonly listeners: Set<Listener>;
   readonly file?: string;
   readonly source: string;
@@ -196,8 +198,8 @@ export class VideoService {
     const all = [...this.#jobs.values(), ...this.#streams.values()];
     this.#queue.length = 0;
     await Promise.all(all.map(async (r) => {
-      if (r.worker !== undefined) await r.worker.terminate();
       if (r.status === 'queued' || r.status === 'running') this.#end(r, 'cancelled');
+      if (r.worker !== undefined && r.exited !== true) await stopWorker(r.worker);
       if (r.file !== undefined) await rm(r.file, { force: true });
     }));
   }
@@ -259,6 +261,7 @@ export class VideoService {
       this.#end(run, 'failed');
     });
     worker.on('exit', () => {
+      run.exited = true;
       if (run.status === 'running') {
         run.error = { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' };
         this.#end(run, 'failed');
@@ -274,4 +277,23 @@ export class VideoService {
     run.listeners.clear();
     if (status === 'cancelled') run.worker?.postMessage('stop');
   }
+}
+
+/** Longest wait for a worker to finish its frame and release its models before it is terminated. */
+const WORKER_STOP_MS = 10_000;
+
+/**
+ * Asks a worker to stop after its frame in progress and waits for it to exit: terminating a thread
+ * while onnxruntime runs a model in it aborts the whole process, so `terminate()` is the last resort.
+ */
+async function stopWorker(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('stop');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), WORKER_STOP_MS);
+  });
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await worker.terminate();
 }

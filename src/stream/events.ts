@@ -29,6 +29,12 @@ export interface TrackIdentifiedEvent {
   readonly score: number;
   /** The cosine threshold that decided it. */
   readonly threshold: number;
+  /**
+   * Where the threshold came from: `given` (the caller's), `fpir` (the gallery's identification
+   * threshold for its size and target false positive identification rate), `floor` or `fixed` (the
+   * recogniser's 1:1 threshold), `none` (no gallery).
+   */
+  readonly thresholdSource: 'given' | 'fpir' | 'floor' | 'fixed' | 'none';
   /** The identity before this decision. */
   readonly previous: string | null;
   /** Recogniser calls spent on this track so far. */

@@ -6,7 +6,7 @@ import type { DetectOptions } from '../detect/index.js';
 import { faceQuality, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import { openVideoSource, type FrameSource, type VideoFrame, type VideoSourceOptions } from '../video/index.js';
-import type { FrameResult, StreamEvent, TrackEndedEvent, TrackView } from './events.js';
+import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
 
 /**
@@ -202,10 +202,12 @@ export async function* watchFaces(source: string | FrameSource, options: WatchFa
     if (template === undefined) return undefined;
     const before = { identity: s.identity.identity, label: s.label };
     let threshold = fixedThreshold ?? 1;
+    let thresholdSource: TrackIdentifiedEvent['thresholdSource'] = 'none';
     const names = new Map<string, string>();
     if (gallery !== undefined) {
       const r = await gallery.identify(template, { topK, ...(fixedThreshold === undefined ? {} : { threshold: fixedThreshold }) });
       threshold = r.threshold;
+      thresholdSource = r.thresholdChoice.source;
       for (const c of r.candidates) names.set(c.id, c.name);
       s.identity.decide(r.candidates.map((c) => ({ id: c.id, score: c.score })), threshold, pts);
     } else {
@@ -235,6 +237,7 @@ export async function* watchFaces(source: string | FrameSource, options: WatchFa
       label: s.label,
       score: round(s.identity.score),
       threshold: round(threshold),
+      thresholdSource,
       previous: before.identity,
       embeddings: s.identity.embeddings,
     };

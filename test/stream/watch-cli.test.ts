@@ -45,6 +45,8 @@ describe('arcface watch (the real binary)', () => {
     const events = lines(readFileSync(out('events.jsonl'), 'utf8'));
     assert.deepEqual(new Set(events.map((e) => e.type)), new Set(['track.started', 'track.identified', 'track.ended']));
     for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
+    // The gallery's identification threshold (its size and target FPIR), not a fixed 1:1 threshold.
+    for (const e of events.filter((x) => x.type === 'track.identified')) assert.match(String(e.thresholdSource), /^(fpir|floor)$/);
     const ended = events.filter((e) => e.type === 'track.ended');
     for (const e of ended) assert.ok(existsSync(String(e.thumbnail)), `thumbnail ${String(e.thumbnail)}`);
     assert.deepEqual(JSON.parse(readFileSync(out('timeline.json'), 'utf8')), summary.timeline);
