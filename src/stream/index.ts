@@ -5,5 +5,6 @@
 export type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackView } from './events.js';
 export { buildTimeline, timelineCues, TIMELINE_DEFAULTS, type Timeline, type TimelineCue, type TimelineEntry, type TimelineInterval } from './timeline.js';
 export { cropBox, THUMBNAIL_MARGIN } from './thumbnail-crop.js';
-export { watchFaces, type StreamRecognizer, type WatchFacesOptions } from './watch-faces.js';
+export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './face-stream.js';
+export { watchFaces, type WatchFacesOptions } from './watch-faces.js';
 export { annotateFrame, ANNOTATION_COLORS, trackOverlays } from './annotate.js';
