@@ -3,27 +3,14 @@
  * a face region, and the frame-number stamp with its reader.
  */
 import type { RgbImage } from '../src/core/types.js';
+import { mulberry32 } from '../src/core/random.js';
 
 /** Cells of the frame-number stamp along the top edge; each is width/40 pixels square. */
 const STAMP_BITS = 16;
 const STAMP_CELLS_PER_WIDTH = 40;
 
-/**
- * mulberry32: a small seeded PRNG (Tommy Ettinger's public-domain generator), uniform in [0, 1).
- *
- * @example
- * const rand = prng(1); rand() // the same sequence for the same seed
- */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG shared by synthetic data, benchmarks and tests. */
+export const prng = mulberry32;
 
 /**
  * A textured background (RGB bytes): two gradients, soft blobs, a few checked panels and per-pixel noise.

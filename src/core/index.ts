@@ -12,3 +12,4 @@ export {
   type RgbImage,
 } from './types.js';
 export { cosine, dot, l2norm, l2normalize } from './vector.js';
+export { mulberry32 } from './random.js';

@@ -3,18 +3,10 @@
  * 512-sphere (near-orthogonal, like different people) and noisy copies of them (like other photos
  * of the same person).
  */
+import { mulberry32 } from '../../src/core/random.js';
 
-/** mulberry32 (Tommy Ettinger, public domain): a small, fast, seedable 32-bit PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG shared by synthetic data, benchmarks and tests. */
+export const rng = mulberry32;
 
 /** A standard normal sample (Box–Muller). */
 function gauss(r: () => number): number {

@@ -5,18 +5,10 @@
 import type { Box } from '../../src/core/types.js';
 import { iou } from '../../src/detect/nms.js';
 import type { Track, TrackerUpdate } from '../../src/track/index.js';
+import { mulberry32 } from '../../src/core/random.js';
 
-/** mulberry32: a small seeded PRNG, so every sequence is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG shared by synthetic data, benchmarks and tests. */
+export const rng = mulberry32;
 
 /** A standard normal sample (Box–Muller). */
 export function gauss(r: () => number): number {
