@@ -7,6 +7,7 @@ import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';
+import { modelMismatch } from './validate.js';
 
 /** What the image helpers need from a recogniser (`FaceRecognizer` satisfies it). */
 export interface GalleryRecognizer {
@@ -27,7 +28,7 @@ export interface SkippedImage {
 
 function checkModel(gallery: Gallery, rec: GalleryRecognizer): void {
   if (rec.fingerprint !== gallery.fingerprint) {
-    throw new ArcFaceError('MODEL_MISMATCH', `Expected a recogniser with fingerprint ${gallery.fingerprint} (the gallery's model) but received ${rec.fingerprint}`);
+    throw modelMismatch('the gallery', gallery.fingerprint, rec.fingerprint);
   }
   if (rec.embeddingSize !== gallery.embeddingSize) {
     throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected a recogniser of ${gallery.embeddingSize}-d embeddings but received ${rec.embeddingSize}-d`);

@@ -8,7 +8,7 @@ import type { IdentityIndex } from './identity-index.js';
 import type { LiveIndex } from './live-index.js';
 import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate } from './store.js';
 import { findOutliers } from './sub-centers.js';
-import { assertEmbedding, assertIdentityId, assertMetadata } from './validate.js';
+import { assertEmbedding, assertIdentityId, assertMetadata, modelMismatch } from './validate.js';
 import type { IndexKind } from './vector-index.js';
 import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 
@@ -46,7 +46,7 @@ export class Gallery {
   static fromStore(store: GalleryStore, options: GalleryOptions = {}): Gallery {
     const o = resolveGalleryOptions(options, store.meta);
     if (store.meta.fingerprint !== o.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to hold embeddings of model ${o.fingerprint} but it holds ${store.meta.fingerprint}`);
+      throw modelMismatch(`gallery ${store.location}`, store.meta.fingerprint, o.fingerprint);
     }
     if (store.meta.embeddingSize !== o.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${o.embeddingSize}-d embeddings but the gallery holds ${store.meta.embeddingSize}-d`);
@@ -131,6 +131,24 @@ export class Gallery {
     this.wrote([id]);
   }
 
+  /**
+   * Removes one template of an identity (a photo the audit flagged); the identity stays, even when
+   * it has no template left. `IDENTITY_NOT_FOUND` / `NOT_FOUND` when either is absent.
+   *
+   * @example
+   * await g.removeTemplate('alice', 17)
+   */
+  async removeTemplate(id: string, templateId: number): Promise<void> {
+    await this.mustGet(id);
+    assertInteger('templateId', templateId, 1, Number.MAX_SAFE_INTEGER);
+    const t = await this.store.template(templateId);
+    if (t === null || t.identityId !== id) {
+      throw new ArcFaceError('NOT_FOUND', `Expected template ${templateId} to belong to identity "${id}" but ${t === null ? 'no such template exists' : `it belongs to "${t.identityId}"`}`);
+    }
+    await this.store.removeTemplates([templateId]);
+    this.wrote([id]);
+  }
+
   /** Changes an identity's display name and/or id. */
   async rename(id: string, change: { newId?: string; name?: string }): Promise<void> {
     assertIdentityId('id', id);
@@ -180,8 +198,11 @@ export class Gallery {
     return { identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
   }
 
-  /** Reads an export file into this gallery in one transaction; `append` adds to existing ids. */
-  async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number }> {
+  /**
+   * Reads an export file into this gallery in one transaction; `append` adds to existing ids,
+   * skipping templates whose source SHA-256 the identity already holds (importing twice adds nothing).
+   */
+  async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
     let bytes: Buffer;
     try {
       bytes = await readFile(path);
@@ -190,16 +211,22 @@ export class Gallery {
     }
     const { header, identities } = decodeExport(bytes);
     if (header.fingerprint !== this.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected an export of model ${this.fingerprint} but ${path} holds ${header.fingerprint}`);
+      throw modelMismatch(`export ${path}`, header.fingerprint, this.fingerprint);
     }
     if (header.embeddingSize !== this.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${path} holds ${header.embeddingSize}-d`);
     }
-    const n = await this.store.enrollMany(identities.map(({ identity, templates }) => ({
-      identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates,
-    })), opts.append === true ? 'append' : 'create');
+    let duplicates = 0;
+    const writes = [];
+    for (const { identity, templates } of identities) {
+      const held = opts.append === true ? new Set((await this.store.templatesOf(identity.id)).map((t) => t.sourceSha256)) : new Set();
+      const fresh = templates.filter((t) => t.sourceSha256 === null || t.sourceSha256 === undefined || !held.has(t.sourceSha256));
+      duplicates += templates.length - fresh.length;
+      writes.push({ identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates: fresh });
+    }
+    const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create');
     this.wrote(identities.map((i) => i.identity.id));
-    return { identities: identities.length, templates: n };
+    return { identities: identities.length, templates: n, duplicates };
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */

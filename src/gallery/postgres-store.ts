@@ -4,6 +4,7 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
 } from './store.js';
 import { allocateMatrix } from './store.js';
+import { modelMismatch } from './validate.js';
 
 /**
  * Newest schema version this build writes (rows of `arcface_migrations`).
@@ -106,7 +107,7 @@ export class PostgresGalleryStore implements GalleryStore {
       return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION });
     }));
     if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${opts.location} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
+      throw modelMismatch(`gallery ${opts.location}`, meta.fingerprint, opts.fingerprint);
     }
     if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);

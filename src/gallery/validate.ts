@@ -1,4 +1,5 @@
 import { ArcFaceError } from '../core/errors.js';
+import { knownModelOfFingerprint, modelLabel } from '../models/model-label.js';
 
 /** Longest identity id accepted; ids are keys in URLs and file names, so they stay short. */
 const MAX_ID_LENGTH = 200;
@@ -57,4 +58,19 @@ export function assertEmbedding(name: string, v: unknown, dim: number): Float32A
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be unit length but received norm ${Math.sqrt(s)}`);
   }
   return v;
+}
+
+/**
+ * `MODEL_MISMATCH` naming both models (registry name and SHA-256 prefix), then both full
+ * fingerprints: a user sees which recogniser built the gallery and which one was given.
+ *
+ * @example
+ * throw modelMismatch('gallery people.db', gallery.fingerprint, recognizer.fingerprint)
+ */
+export function modelMismatch(what: string, holds: string, given: string): ArcFaceError {
+  return new ArcFaceError(
+    'MODEL_MISMATCH',
+    `Expected ${what} to be used with the model it was built with, ${modelLabel(holds)}, but received ${modelLabel(given)}` +
+      ` (load ${knownModelOfFingerprint(holds)?.name ?? 'that model'} or use another gallery; fingerprints: ${holds} and ${given})`,
+  );
 }

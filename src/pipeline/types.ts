@@ -10,6 +10,8 @@ export interface RecognizedFace {
   readonly embedding: Float32Array;
   /** The aligned crop, when `includeCrops` was asked for. */
   readonly crop?: RgbImage;
+  /** Position of this face among all the detector found (detector order, 0-based). */
+  readonly faceIndex?: number;
 }
 
 /** All faces of one image. */
@@ -17,6 +19,8 @@ export interface RecognitionResult {
   readonly width: number;
   readonly height: number;
   readonly faces: RecognizedFace[];
+  /** Faces the detector found, before any selection kept one. */
+  readonly facesFound?: number;
 }
 
 /** Which faces to keep. */

@@ -1,41 +1,47 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/errors.js';
-import { decodeExport, enrollImages, identifyImage, openGallery, verifyImage, type Gallery } from '../../../src/gallery/index.js';
+import { decodeExport, enrollImages, identifyImage, verifyImage, type Gallery } from '../../../src/gallery/index.js';
 import { findKnownModel } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, type GalleryAccess } from '../gallery-open.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
-interface ModelOptions { recognizer: string; detector: string; gallery?: string; json?: boolean; threshold?: number }
+interface ModelOptions {
+  recognizer?: string;
+  detector: string;
+  gallery?: string;
+  json?: boolean;
+  threshold?: number;
+}
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The gallery location: `--gallery`, else `ARCFACE_GALLERY`, else `gallery.db` in the model home. */
-function location(ctx: CliContext, given: string | undefined): string {
-  return given ?? ctx.env.ARCFACE_GALLERY ?? join(ctx.locations.home, 'gallery.db');
-}
 
 function withModelOptions(cmd: Command): Command {
   return cmd
     .option('-g, --gallery <path|postgres://url>', 'gallery: SQLite file or PostgreSQL URL (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
-    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's recorded model, else ${RECOGNIZER_DEFAULTS.recognizer})`)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--json', 'compact JSON for machines');
 }
 
 /** Loads the recogniser and opens the gallery for it; both are released after `fn`. */
-async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, needThreshold: boolean, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
+async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, access: GalleryAccess, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
   ctx.json = o.json === true;
-  await noticeLicence(ctx, o.recognizer);
-  const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: o.recognizer, detector: o.detector });
+  const where = galleryLocation(ctx, o.gallery);
+  if (access === 'existing') assertGalleryExists(where);
+  const recognizer = await recognizerFor(where, o.recognizer);
+  await noticeLicence(ctx, recognizer);
+  const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
   try {
     const threshold = o.threshold ?? fr.threshold;
-    if (needThreshold && threshold === undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+    if (access === 'existing' && threshold === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
     }
-    const g = await openGallery(location(ctx, o.gallery), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) });
+    const model = { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) };
+    const g = await openCommandGallery(ctx, where, access, model);
     try {
       return await fn(fr, g);
     } finally {
@@ -49,7 +55,7 @@ async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, needThreshold
 /** Opens an existing gallery with the model it records (no model is loaded). */
 async function withGallery<T>(ctx: CliContext, o: { gallery?: string; json?: boolean }, fn: (g: Gallery) => Promise<T>): Promise<T> {
   ctx.json = o.json === true;
-  const g = await openGallery(location(ctx, o.gallery));
+  const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'existing', {});
   try {
     return await fn(g);
   } finally {
@@ -85,7 +91,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean }) => {
       const metadata = parseMetadata(o.metadata);
       const files = await expandImageArgs(images);
-      await withRecognizer(ctx, o, false, async (fr, g) => {
+      await withRecognizer(ctx, o, 'create', async (fr, g) => {
         const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true });
         printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
       });
@@ -99,7 +105,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}].')
     .action(async (images: string[], o: ModelOptions & { top: number }) => {
       const files = await expandImageArgs(images);
-      await withRecognizer(ctx, o, true, async (fr, g) => {
+      await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const out = [];
         for (const file of files) {
           const faces = await identifyImage(g, fr, file, { topK: o.top });
@@ -122,7 +128,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('-t, --threshold <cosine>', "cosine for a match (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
     .addHelpText('after', '\nOutput: {"id","match","score","threshold","box"}. Exit 4 when the image has no face.')
     .action(async (image: string, id: string, o: ModelOptions) => {
-      await withRecognizer(ctx, o, true, async (fr, g) => {
+      await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const v = await verifyImage(g, fr, image, id);
         printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)) });
       });
@@ -145,11 +151,19 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     .action(async (id: string, o: GOpts) => {
       await withGallery(ctx, o, async (g) => printJson(ctx, await g.show(id)));
     });
-  manage(gallery.command('remove')).description('Remove an identity and its templates.').argument('<id>')
-    .action(async (id: string, o: GOpts) => {
+  manage(gallery.command('remove'))
+    .description('Remove an identity and its templates, or with --template one template (a photo `gallery audit` flagged).')
+    .argument('<id>')
+    .option('--template <templateId>', 'remove only this template (ids from `gallery show` or `gallery audit`)', parseIntOption('--template', 1, Number.MAX_SAFE_INTEGER))
+    .action(async (id: string, o: GOpts & { template?: number }) => {
       await withGallery(ctx, o, async (g) => {
-        await g.remove(id);
-        printJson(ctx, { removed: id });
+        if (o.template === undefined) {
+          await g.remove(id);
+          printJson(ctx, { removed: id });
+        } else {
+          await g.removeTemplate(id, o.template);
+          printJson(ctx, { removed: id, template: o.template });
+        }
       });
     });
   manage(gallery.command('rename')).description('Change an identity\'s id and/or display name.').argument('<id>')
@@ -183,7 +197,7 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
       await withGallery(ctx, o, async (g) => printJson(ctx, { file, ...(await g.export(file)) }));
     });
   manage(gallery.command('import')).description('Read an export file into the gallery (created with the export\'s model when absent).').argument('<file>')
-    .option('--append', 'add templates to identities that already exist')
+    .option('--append', 'add templates to identities that already exist (templates of the same source image are skipped)')
     .action(async (file: string, o: GOpts & { append?: boolean }) => {
       ctx.json = o.json === true;
       let header;
@@ -193,7 +207,8 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
         if (e instanceof ArcFaceError) throw e;
         throw new ArcFaceError('FILE_NOT_FOUND', `Expected an export file at ${file} but it cannot be read`, { cause: e });
       }
-      const g = await openGallery(location(ctx, o.gallery), { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize });
+      const model = { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize };
+      const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'create', model);
       try {
         printJson(ctx, { file, ...(await g.import(file, { append: o.append === true })) });
       } finally {

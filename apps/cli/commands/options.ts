@@ -31,6 +31,20 @@ export function parseNumberOption(name: string, min: number, max: number): (valu
 }
 
 /**
+ * A commander parser for an option that takes one of a fixed set of words.
+ *
+ * @example
+ * .option('--select <rule>', 'largest | central', parseChoiceOption('--select', ['largest', 'central'] as const), 'largest')
+ */
+export function parseChoiceOption<T extends string>(name: string, choices: readonly T[]): (value: string) => T {
+  return (value: string): T => {
+    const found = choices.find((c) => c === value);
+    if (found === undefined) throw new InvalidArgumentError(`Expected one of ${choices.join(', ')} for ${name} but received "${value}"`);
+    return found;
+  };
+}
+
+/**
  * An embedding as a plain array with float32 precision (9 significant digits), for JSON.
  *
  * @example
