@@ -5,6 +5,7 @@ import { decodeExport, enrollImages, identifyImage, verifyImage, type Gallery } 
 import { findKnownModel } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { FileOutcomes } from '../file-outcomes.js';
 import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, type GalleryAccess } from '../gallery-open.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
@@ -87,13 +88,20 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('-n, --name <name>', 'display name (default: the id)')
     .option('--metadata <json>', 'JSON object stored with the identity')
     .option('--append', 'add templates to an existing identity')
-    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}. Exit 4 when no image has a face.')
+    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face or unreadable are skipped, the others enrolled.\nExit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face (NO_FACE and nothing written when none had one).')
     .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean }) => {
       const metadata = parseMetadata(o.metadata);
-      const files = await expandImageArgs(images);
+      const files = await expandImageArgs(images, ctx);
       await withRecognizer(ctx, o, 'create', async (fr, g) => {
-        const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true });
+        const options = { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true };
+        const r = await enrollImages(g, fr, id, files, options);
+        const outcomes = new FileOutcomes(ctx);
+        for (const s of r.skipped) {
+          if (s.code === 'NO_FACE') outcomes.faces(0);
+          else outcomes.failed(s.fileName, new ArcFaceError(s.code, s.message));
+        }
         printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
+        outcomes.finish();
       });
     });
 
@@ -102,13 +110,21 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .argument('<images...>', 'image files or folders')
     .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
     .option('-t, --threshold <cosine>', "cosine for 'known' (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}].')
+    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}]; a file that fails is {"file","error"}.\nExit codes: 0 ok, 2 a file was bad input or the gallery is missing, 3 model problem, 4 an image had no face.')
     .action(async (images: string[], o: ModelOptions & { top: number }) => {
-      const files = await expandImageArgs(images);
+      const files = await expandImageArgs(images, ctx);
       await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const out = [];
+        const outcomes = new FileOutcomes(ctx);
         for (const file of files) {
-          const faces = await identifyImage(g, fr, file, { topK: o.top });
+          let faces;
+          try {
+            faces = await identifyImage(g, fr, file, { topK: o.top });
+          } catch (err) {
+            out.push(outcomes.failed(file, err));
+            continue;
+          }
+          outcomes.faces(faces.length);
           out.push({
             file,
             faces: faces.map((f) => ({
@@ -118,6 +134,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
           });
         }
         printJson(ctx, out);
+        outcomes.finish();
       });
     });
 
