@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -105,5 +105,38 @@ describe('one product: CLI behaviour shared with the library and the server (rea
     assert.equal(err.code, 'MODEL_MISMATCH');
     assert.match(err.message, /arcface-mbf-luxonis \(sha256 [0-9a-f]{12}\)/);
     assert.match(err.message, /w600k-mbf-int8 \(sha256 7caa7fb0ad6c\)/);
+  });
+
+  it('many-file commands go on past a bad file and name it in the JSON, with one exit-code rule; an empty folder is a warning', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(join(mixed, 'empty'), { recursive: true });
+    await writeFile(join(mixed, 'a-broken.jpg'), 'not a jpeg');
+    await copyFile(lfw('Colin_Powell', 40), join(mixed, 'b-colin.jpg'));
+    await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: 90, g: 120, b: 200 } } }).png().toFile(join(mixed, 'c-sky.png'));
+    type Entry = { file: string; error?: { code: string }; faces?: unknown[] };
+    for (const command of ['detect', 'embed']) {
+      const r = await runCli([command, mixed, '--json']);
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as Entry[];
+      assert.deepEqual(
+        out.map((e) => [e.file, e.error?.code ?? e.faces?.length]),
+        [
+          [join(mixed, 'a-broken.jpg'), 'IMAGE_UNSUPPORTED_FORMAT'],
+          [join(mixed, 'b-colin.jpg'), 1],
+          [join(mixed, 'c-sky.png'), 0],
+        ],
+        command,
+      );
+      assert.match(r.stderr, /a-broken\.jpg.*IMAGE_UNSUPPORTED_FORMAT/);
+      const noFace = await runCli([command, join(mixed, 'b-colin.jpg'), join(mixed, 'c-sky.png')]);
+      assert.equal(noFace.code, 4, `${command} with a face-less image: ${noFace.stderr}`);
+    }
+    const empty = await runCli(['detect', join(mixed, 'empty')]);
+    assert.equal(empty.code, 0);
+    assert.deepEqual(JSON.parse(empty.stdout), []);
+    assert.match(empty.stderr, /arcface: warning: .*empty holds no image files/);
+    const emptyJson = await runCli(['embed', join(mixed, 'empty'), '--json']);
+    assert.equal(emptyJson.code, 0);
+    assert.match(emptyJson.stderr, /^\{"warning":"NO_IMAGES","message":".*empty holds no image files/m);
   });
 });
