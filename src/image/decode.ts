@@ -93,9 +93,14 @@ export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   return { format, width, height, orientedWidth: swap ? height : width, orientedHeight: swap ? width : height };
 }
 
+/** Background under transparent pixels: white, the page colour a browser composites them over. */
+const ALPHA_BACKGROUND = '#ffffff';
+
 /**
- * Decodes image bytes to 8-bit sRGB RGB: EXIF orientation applied; grey, CMYK, palette, 16-bit and
- * alpha images converted (alpha is dropped, as OpenCV's `imread(IMREAD_COLOR)` does); GIF and other
+ * Decodes image bytes to 8-bit sRGB RGB: EXIF orientation applied; grey, CMYK, palette and 16-bit
+ * images converted; an alpha channel is composited over white, as a browser shows the image on a
+ * white page (dropping it, as OpenCV's `imread(IMREAD_COLOR)` does, would reveal whatever colours
+ * sit under transparent pixels: a fully transparent PNG could match a face); GIF and other
  * multi-page formats give their first frame. The pixel limit is checked from the header first, so a
  * decompression bomb costs nothing.
  *
@@ -121,7 +126,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1, page: 0 })
       .rotate()
       .toColourspace('srgb')
-      .removeAlpha()
+      .flatten({ background: ALPHA_BACKGROUND })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
