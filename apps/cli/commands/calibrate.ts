@@ -45,7 +45,7 @@ export function registerCalibrateCommand(program: Command, ctx: CliContext): voi
     .command('calibrate')
     .description('Print the decision threshold (cosine and squared L2 distance) that keeps the false accept rate at or below a target on an evaluation report.')
     .requiredOption('--report <file>', 'report.json written by `arcface eval` (or a {"dist","same"} scores file)')
-    .option('--far <rate>', 'target false accept rate', parseNumberOption('--far', Number.MIN_VALUE, 1), 1e-3)
+    .option('--far <rate>', 'target false accept rate', parseNumberOption('--far', 0, 1, { minExclusive: true }), 1e-3)
     .option('--json', 'print JSON')
     .action(async (opts: { report: string; far: number; json?: boolean }) => {
       ctx.json = opts.json === true;

@@ -19,12 +19,14 @@ export function parseIntOption(name: string, min: number, max: number): (value: 
  *
  * @example
  * .option('--threshold <t>', 'cosine threshold', parseNumberOption('--threshold', -1, 1))
+ * .option('--far <rate>', 'false accept rate', parseNumberOption('--far', 0, 1, { minExclusive: true }))
  */
-export function parseNumberOption(name: string, min: number, max: number): (value: string) => number {
+export function parseNumberOption(name: string, min: number, max: number, bounds: { readonly minExclusive?: boolean } = {}): (value: string) => number {
+  const exclusive = bounds.minExclusive === true;
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`Expected a number between ${min} and ${max} for ${name} but received "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || (exclusive && n === min) || n > max) {
+      throw new InvalidArgumentError(`Expected a number between ${min} and ${max}${exclusive ? ` (above ${min})` : ''} for ${name} but received "${value}"`);
     }
     return n;
   };
