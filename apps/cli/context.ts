@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../../src/core/errors.js';
@@ -85,7 +86,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg
 export async function expandImageArgs(args: readonly string[], ctx?: Pick<CliContext, 'stderr' | 'json'>): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
-    let st;
+    let st: Stats;
     try {
       st = await stat(arg);
     } catch (err) {

@@ -13,6 +13,7 @@ const UNIT_TOLERANCE = 1e-3;
  * assertIdentityId('id', 'George_W_Bush')
  */
 export function assertIdentityId(name: string, id: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check.
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
     const got = typeof id === 'string' ? `"${id.slice(0, 40)}" (${id.length} characters)` : `a value of type ${id === null ? 'null' : typeof id}`;
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
@@ -47,7 +48,8 @@ export function assertMetadata(value: unknown): Record<string, unknown> {
  */
 export function assertEmbedding(name: string, v: unknown, dim: number): Float32Array {
   if (!(v instanceof Float32Array)) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be a Float32Array but received ${v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v}`);
+    const got = v === null ? 'null' : typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v;
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be a Float32Array but received ${got}`);
   }
   if (v.length !== dim) {
     throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${name} to have ${dim} values (the gallery's embedding size) but received ${v.length}`);

@@ -66,7 +66,7 @@ function looksLikePath(s: string): boolean {
 function notFoundMessage(what: string, fileName: string, folders: readonly string[], model: KnownModel | undefined): string {
   const where = folders.length > 0 ? folders.map((f) => `  ${f}`).join('\n') : '  (no folders)';
   const pull =
-    model !== undefined && model.sources.some((s) => s.kind !== 'page')
+    model?.sources.some((s) => s.kind !== 'page')
       ? `Download it with \`arcface models pull ${model.name}\`, or add`
       : 'Add';
   return (

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dot, isArcFaceError } from '../../src/core/index.js';
 import {

@@ -29,7 +29,8 @@ export async function calibrate(reportPath: string, far: number): Promise<Calibr
   const t = calibrateThreshold(scores, far);
   const impostor = scores.same.filter((s) => !s).length;
   if (!t.measurable || t.cosine === null || t.distance === null || t.achievedFar === null || t.tar === null) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a FAR of at least ${(1 / Math.max(1, impostor)).toExponential(2)} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`);
+    const least = (1 / Math.max(1, impostor)).toExponential(2);
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a FAR of at least ${least} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`);
   }
   return { far, cosine: t.cosine, distance: t.distance, achievedFar: t.achievedFar, tar: t.tar, impostorPairs: impostor, genuinePairs: scores.same.length - impostor };
 }

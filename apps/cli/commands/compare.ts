@@ -31,14 +31,19 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
     .option('--flip', 'flip augmentation')
     .option('-s, --select <rule>', 'which face of a photo with several: largest | central', parseChoiceOption('--select', ['largest', 'central'] as const), DEFAULT_COMPARE_SELECTION)
     .option('--json', 'compact JSON for machines')
-    .addHelpText('after', '\nOutput: {"similarity","same","threshold","select","faces":[{"file","box","score","facesFound","faceIndex"}×2]}.\nExit codes: 0 compared, 1 usage, 2 bad input, 3 model problem, 4 no face in a photo.')
+    .addHelpText(
+      'after',
+      '\nOutput: {"similarity","same","threshold","select","faces":[{"file","box","score","facesFound","faceIndex"}×2]}.\n' +
+        'Exit codes: 0 compared, 1 usage, 2 bad input, 3 model problem, 4 no face in a photo.',
+    )
     .action(async (a: string, b: string, opts: CompareOptions) => {
       ctx.json = opts.json === true;
       await noticeLicence(ctx, opts.recognizer);
       const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: opts.recognizer, detector: opts.detector, flip: opts.flip === true });
       try {
         if (opts.threshold === undefined && fr.threshold === undefined) {
-          throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${opts.recognizer} has no calibrated threshold (calibrate one with \`arcface eval lfw\` + \`arcface calibrate\`)`);
+          const how = 'calibrate one with `arcface eval lfw` + `arcface calibrate`';
+          throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${opts.recognizer} has no calibrated threshold (${how})`);
         }
         const r = await fr.compare(a, b, { select: opts.select, ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
         printJson(ctx, {

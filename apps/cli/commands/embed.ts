@@ -36,7 +36,9 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'compact JSON for machines')
     .addHelpText(
       'after',
-      '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\nA file that fails is reported as {"file","error"} and the others go on. Exit codes: 0 ok, 1 usage, 2 a file was bad input, 3 model problem, 4 no face in some image.',
+      '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\n' +
+        'A file that fails is reported as {"file","error"} and the others go on.\n' +
+        'Exit codes: 0 ok, 1 usage, 2 a file was bad input, 3 model problem, 4 no face in some image.',
     )
     .action(async (images: string[], opts: EmbedOptions) => {
       ctx.json = opts.json === true;
@@ -79,7 +81,12 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
             file: r.file,
             width: r.result?.width,
             height: r.result?.height,
-            faces: faces.map((f) => ({ box: f.box.map((v) => Math.round(v * 100) / 100), score: Math.round(f.score * 1e4) / 1e4, landmarks: f.landmarks.map((p) => p.map((v) => Math.round(v * 100) / 100)), embedding: rounded(f.embedding) })),
+            faces: faces.map((f) => ({
+              box: f.box.map((v) => Math.round(v * 100) / 100),
+              score: Math.round(f.score * 1e4) / 1e4,
+              landmarks: f.landmarks.map((p) => p.map((v) => Math.round(v * 100) / 100)),
+              embedding: rounded(f.embedding),
+            })),
           });
         }
       } finally {

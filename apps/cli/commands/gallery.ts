@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/errors.js';
-import { decodeExport, enrollImages, identifyImage, verifyImage, type Gallery } from '../../../src/gallery/index.js';
+import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
 import { findKnownModel } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
@@ -88,7 +88,11 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('-n, --name <name>', 'display name (default: the id)')
     .option('--metadata <json>', 'JSON object stored with the identity')
     .option('--append', 'add templates to an existing identity')
-    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face or unreadable are skipped, the others enrolled.\nExit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face (NO_FACE and nothing written when none had one).')
+    .addHelpText(
+      'after',
+      '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face or unreadable are skipped, the others enrolled.\n' +
+        'Exit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face (NO_FACE and nothing written when none had one).',
+    )
     .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean }) => {
       const metadata = parseMetadata(o.metadata);
       const files = await expandImageArgs(images, ctx);
@@ -110,14 +114,18 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .argument('<images...>', 'image files or folders')
     .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
     .option('-t, --threshold <cosine>', "cosine for 'known' (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}]; a file that fails is {"file","error"}.\nExit codes: 0 ok, 2 a file was bad input or the gallery is missing, 3 model problem, 4 an image had no face.')
+    .addHelpText(
+      'after',
+      '\nOutput: [{"file","faces":[{"box","decision","candidates":[{"id","name","score","subCenter"}]}]}]; a file that fails is {"file","error"}.\n' +
+        'Exit codes: 0 ok, 2 a file was bad input or the gallery is missing, 3 model problem, 4 an image had no face.',
+    )
     .action(async (images: string[], o: ModelOptions & { top: number }) => {
       const files = await expandImageArgs(images, ctx);
       await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const out = [];
         const outcomes = new FileOutcomes(ctx);
         for (const file of files) {
-          let faces;
+          let faces: Awaited<ReturnType<typeof identifyImage>>;
           try {
             faces = await identifyImage(g, fr, file, { topK: o.top });
           } catch (err) {
@@ -217,7 +225,7 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     .option('--append', 'add templates to identities that already exist (templates of the same source image are skipped)')
     .action(async (file: string, o: GOpts & { append?: boolean }) => {
       ctx.json = o.json === true;
-      let header;
+      let header: ExportHeader;
       try {
         header = decodeExport(await readFile(file)).header;
       } catch (e) {

@@ -43,7 +43,10 @@ export function specFromFlags(o: InspectOptions): ModelSpecInput {
 export function registerModelsInspect(models: Command, ctx: CliContext): void {
   models
     .command('inspect')
-    .description('Print the resolved contract of a recogniser (.onnx, NN Archive or registry name): names, layout, channel order, mean/std, sizes, and how each was decided; for a known detector its family, defaults and contract.')
+    .description(
+      'Print the resolved contract of a recogniser (.onnx, NN Archive or registry name): names, layout, channel order, mean/std, sizes, ' +
+        'and how each was decided; for a known detector its family, defaults and contract.',
+    )
     .argument('<model>', 'path or registry name')
     .option('--channel-order <order>', 'override: RGB or BGR')
     .option('--layout <layout>', 'override: NCHW or NHWC')

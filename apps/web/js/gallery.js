@@ -149,9 +149,3 @@ document.getElementById('enrol-form').addEventListener('submit', async (e) => {
 });
 
 refresh();
-  } catch (err) {
-    enrolStatus.textContent = describeError(err);
-  }
-});
-
-refresh();
