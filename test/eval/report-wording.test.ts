@@ -3,9 +3,10 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { sharedPath, testOutputDir } from '../helpers/shared.js';
+import { testOutputDir } from '../helpers/shared.js';
+import { goldenScoresFile } from './helpers.js';
 
-const golden = sharedPath('golden', 'lfw-protocol.json');
+const golden = await goldenScoresFile();
 const dir = testOutputDir('eval-report-wording');
 
 describe('eval report wording (real binary, golden scores)', () => {
