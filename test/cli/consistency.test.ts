@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { freshHome, runCli } from '../helpers/cli.js';
+import { groupPhoto, lfwPhoto } from '../helpers/photos.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
-const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
+const lfw = lfwPhoto;
 const dir = testOutputDir('cli-consistency');
 const lastJson = <T>(text: string): T => JSON.parse(text.trim().split('\n').pop() as string) as T;
 
@@ -15,16 +16,7 @@ describe('one product: CLI behaviour shared with the library and the server (rea
   before(async () => {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    // A big Colin Powell at the left, a small Tony Blair at the exact centre.
-    const big = await sharp(lfw('Colin_Powell', 40)).resize(400, 400).toBuffer();
-    const small = await sharp(lfw('Tony_Blair', 18)).resize(150, 150).toBuffer();
-    await sharp({ create: { width: 900, height: 500, channels: 3, background: { r: 40, g: 40, b: 40 } } })
-      .composite([
-        { input: big, left: 0, top: 50 },
-        { input: small, left: 375, top: 175 },
-      ])
-      .jpeg()
-      .toFile(join(dir, 'group.jpg'));
+    await writeFile(join(dir, 'group.jpg'), await groupPhoto());
   });
 
   it('compare: the largest face by default, --select central on request, and the output says how many faces and which', async () => {

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { calibrate, registerCalibrateCommand } from '../../apps/cli/commands/calibrate.js';
 import { registerEvalCommands } from '../../apps/cli/commands/eval.js';
 import { isArcFaceError } from '../../src/core/index.js';
-import { sharedPath, testOutputDir } from '../helpers/shared.js';
+import { testOutputDir } from '../helpers/shared.js';
 import { captureContext, goldenScoresFile } from './helpers.js';
 
 const golden = await goldenScoresFile();

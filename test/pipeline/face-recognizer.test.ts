@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { dot } from '../../src/core/index.js';
-import { FaceRecognizer, recognizeFiles, selectFaces } from '../../src/pipeline/index.js';
+import { FaceRecognizer, recognizeFiles, selectFaceIndices, selectFaces } from '../../src/pipeline/index.js';
+import { groupPhoto } from '../helpers/photos.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
@@ -134,19 +135,6 @@ describe('FaceRecognizer end to end', () => {
   });
 });
 
-/** A big Colin Powell at the left and a small Tony Blair at the exact centre of a 900×500 photo. */
-async function groupPhoto(): Promise<Buffer> {
-  const big = await sharp(lfw('Colin_Powell', 40)).resize(400, 400).toBuffer();
-  const small = await sharp(lfw('Tony_Blair', 18)).resize(150, 150).toBuffer();
-  return sharp({ create: { width: 900, height: 500, channels: 3, background: { r: 40, g: 40, b: 40 } } })
-    .composite([
-      { input: big, left: 0, top: 50 },
-      { input: small, left: 375, top: 175 },
-    ])
-    .jpeg()
-    .toBuffer();
-}
-
 describe('selectFaces', () => {
   const faces = [{ box: [0, 0, 10, 10] as const }, { box: [40, 40, 60, 60] as const }, { box: [70, 0, 100, 40] as const }];
   it('picks the largest and the most central', () => {
@@ -154,5 +142,8 @@ describe('selectFaces', () => {
     assert.deepEqual(selectFaces(faces, 'central', 100, 100), [faces[1]]);
     assert.equal(selectFaces(faces, 'all', 100, 100).length, 3);
     assert.deepEqual(selectFaces([], 'central', 100, 100), []);
+    assert.deepEqual(selectFaceIndices(faces, 'largest', 100, 100), [2]);
+    assert.deepEqual(selectFaceIndices(faces, 'central', 100, 100), [1]);
+    assert.deepEqual(selectFaceIndices(faces, 'all', 100, 100), [0, 1, 2]);
   });
 });
