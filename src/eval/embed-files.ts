@@ -1,9 +1,9 @@
 /**
  * Embeds a list of image files once each, through the embedding cache, with progress reports.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError } from '../core/index.js';
+import { readFileBytes } from '../image/index.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { sha256Hex } from './embedding-cache.js';
 import { embedCentralFace, type EvalRecognizer, type ImageEmbedding } from './face-embedding.js';
@@ -47,13 +47,7 @@ export interface EmbeddedFiles {
  * const bytes = await readEvalFile('/data/lfw/A/A_0001.jpg')
  */
 export async function readEvalFile(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but none exists`, { cause: e });
-    throw e;
-  }
+  return readFileBytes(path, 'an image file');
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
 import type { Box } from '../core/types.js';
+import { readImageBytes } from '../image/index.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
@@ -36,13 +36,7 @@ function checkModel(gallery: Gallery, rec: GalleryRecognizer): void {
 }
 
 async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName: string }> {
-  if (typeof image === 'string') {
-    try {
-      return { bytes: await readFile(image), fileName: basename(image) };
-    } catch (cause) {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${image} but it cannot be read`, { cause });
-    }
-  }
+  if (typeof image === 'string') return { bytes: await readImageBytes(image), fileName: basename(image) };
   if (typeof image !== 'object' || image === null || !(image.bytes instanceof Uint8Array)) {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected an image path or { bytes: Uint8Array } but received ${image === null ? 'null' : typeof image}`);
   }

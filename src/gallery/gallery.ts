@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
+import { readFileBytes } from '../image/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { GalleryIndexCache } from './index-cache.js';
@@ -203,13 +204,7 @@ export class Gallery {
    * skipping templates whose source SHA-256 the identity already holds (importing twice adds nothing).
    */
   async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (cause) {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery export file at ${path} but it cannot be read`, { cause });
-    }
-    const { header, identities } = decodeExport(bytes);
+    const { header, identities } = decodeExport(await readFileBytes(path, 'a gallery export file'));
     if (header.fingerprint !== this.fingerprint) {
       throw modelMismatch(`export ${path}`, header.fingerprint, this.fingerprint);
     }

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { ArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
+import { readFileBytes } from './read-file.js';
 
 /** Formats accepted by {@link decodeImage} (sharp's names). HEIF/AVIF depend on sharp's build. */
 export const SUPPORTED_FORMATS: readonly string[] = Object.freeze(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -156,16 +156,7 @@ export async function decodeImageFile(path: string, options: DecodeOptions = {})
  * const bytes = await readImageBytes('alice.jpg')
  */
 export async function readImageBytes(path: string): Promise<Uint8Array> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but found a directory or special file`);
-    return await readFile(path);
-  } catch (err) {
-    if (err instanceof ArcFaceError) throw err;
-    throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but it could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    });
-  }
+  return readFileBytes(path, 'an image file');
 }
 
 /**
