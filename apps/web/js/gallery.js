@@ -51,8 +51,8 @@ async function renderSubject(s) {
       if (!confirm(`Remove this photo of ${s.name}?`)) return;
       try {
         await api.del(`/v1/subjects/${encodeURIComponent(s.id)}/faces/${f.faceId}`);
-        listStatus.textContent = `Photo removed from ${s.name}.`;
         await refresh();
+        listStatus.textContent = `Photo removed from ${s.name}.`;
       } catch (err) {
         listStatus.textContent = describeError(err);
       }
