@@ -75,6 +75,9 @@ describe('one product: CLI behaviour shared with the library and the server (rea
       after.templates.map((t) => t.templateId),
       [templates[1]!.templateId],
     );
+    const audit = await runCli(['gallery', 'audit', '--gallery', people, '--json']);
+    assert.equal(audit.code, 0, `audit takes the threshold of the gallery's recorded model: ${audit.stderr}`);
+    assert.ok(Array.isArray(JSON.parse(audit.stdout)));
     const wrongOwner = await runCli(['gallery', 'remove', 'tony', '--template', String(templates[1]!.templateId), '--gallery', people, '--json']);
     assert.equal(wrongOwner.code, 1);
     assert.equal(lastJson<{ code: string }>(wrongOwner.stderr).code, 'NOT_FOUND');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/errors.js';
 import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
-import { findKnownModel } from '../../../src/models/index.js';
+import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
@@ -208,11 +208,14 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     });
   manage(gallery.command('audit')).description('Templates far from their identity\'s dominant sub-centre: probable mislabels or bad photos.')
     .option('-t, --threshold <cosine>', "flag below this cosine (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .option('-r, --recognizer <name>', 'registry name whose calibrated threshold to use', RECOGNIZER_DEFAULTS.recognizer)
-    .action(async (o: GOpts & { threshold?: number; recognizer: string }) => {
-      const threshold = o.threshold ?? findKnownModel(o.recognizer)?.threshold?.cosine;
-      if (threshold === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+    .option('-r, --recognizer <name>', "registry name whose calibrated threshold to use (default: the gallery's recorded model)")
+    .action(async (o: GOpts & { threshold?: number; recognizer?: string }) => {
       await withGallery(ctx, o, async (g) => {
+        const model = o.recognizer === undefined ? knownModelOfFingerprint(g.fingerprint) : findKnownModel(o.recognizer);
+        const threshold = o.threshold ?? model?.threshold?.cosine;
+        if (threshold === undefined) {
+          throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer ?? modelLabel(g.fingerprint)} has no calibrated threshold`);
+        }
         const findings = await g.audit({ threshold });
         printJson(ctx, findings.map((f) => ({ ...f, score: round(f.score) })));
       });
