@@ -109,12 +109,14 @@ export async function identifyImage(
  */
 export async function verifyImage(
   gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, id: string, opts: { threshold?: number } = {},
-): Promise<VerifyResult & { box: Box }> {
+): Promise<VerifyResult & { box: Box; facesFound: number; faceIndex: number }> {
   checkModel(gallery, recognizer);
   const { bytes, fileName } = await load(image);
-  const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
+  const result = await recognizer.recognize(bytes, { select: 'largest' });
+  const face = result.faces[0];
   if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
-  return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box };
+  const which = { facesFound: result.facesFound ?? result.faces.length, faceIndex: face.faceIndex ?? 0 };
+  return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box, ...which };
 }
 
 function boxSide(b: Box): number {

@@ -55,6 +55,13 @@ describe('one product: CLI behaviour shared with the library and the server (rea
     const again = await runCli(['enroll', 'tony', lfw('Tony_Blair', 18), '--gallery', people], { ARCFACE_HOME: home });
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /created gallery/);
+    // verify uses the same rule as compare (largest face) and says which face of how many.
+    const group = join(dir, 'group.jpg');
+    const verify2 = await runCli(['verify', group, 'colin', '--gallery', people, '--json'], { ARCFACE_HOME: home });
+    assert.equal(verify2.code, 0, verify2.stderr);
+    const v = JSON.parse(verify2.stdout) as { match: boolean; facesFound: number; faceIndex: number };
+    assert.equal(v.match, true);
+    assert.equal(v.facesFound, 2);
   });
 
   it('gallery remove --template drops one photo; import --append of the same export adds nothing', async () => {

@@ -151,11 +151,12 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .argument('<image>', 'image file')
     .argument('<id>', 'identity id')
     .option('-t, --threshold <cosine>', "cosine for a match (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box"}. Exit 4 when the image has no face.')
+    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box","facesFound","faceIndex"} for the largest face. Exit 4 when the image has no face.')
     .action(async (image: string, id: string, o: ModelOptions) => {
       await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const v = await verifyImage(g, fr, image, id);
-        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)) });
+        const which = { facesFound: v.facesFound, faceIndex: v.faceIndex };
+        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)), ...which });
       });
     });
 
