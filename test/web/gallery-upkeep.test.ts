@@ -1,54 +1,29 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { KeyStore } from '../../apps/server/key-store.js';
-import { serve, type RunningServer } from '../../apps/server/server.js';
 import { lfwPhoto } from '../helpers/photos.js';
-import { testLocations } from '../server/helpers.js';
-
-/** Debian's chromium, as CI installs it. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { startWebHarness, type WebHarness } from './harness.js';
 
 describe('web page: gallery upkeep and face selection (Chromium, real server)', () => {
-  let server: RunningServer;
-  let browser: BrowserContext;
-  let key: string;
+  let web: WebHarness;
   let sky: string;
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'arcface-web-upkeep-'));
-    const ks = KeyStore.open(join(dir, 'keys.db'));
-    key = ks.create({ scope: 'write', name: 'browser' }).key;
-    ks.close();
-    sky = join(dir, 'sky.png');
+    web = await startWebHarness();
+    sky = join(web.dir, 'sky.png');
     await writeFile(sky, await sharp({ create: { width: 200, height: 150, channels: 3, background: '#6699cc' } }).png().toBuffer());
-    const options = { host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db') };
-    server = await serve({ ...options, handleSignals: false, log: () => undefined });
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-upkeep-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await web?.close();
   });
 
+  /** A page with the API key stored. */
   async function open(path: string): Promise<Page> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}${path}`);
-    await page.evaluate((k) => localStorage.setItem('arcface.apiKey', k), key);
+    const page = await web.open(path);
+    await page.evaluate((k) => localStorage.setItem('arcface.apiKey', k), web.key);
     await page.reload();
-    assert.deepEqual(errors, []);
     return page;
   }
 
@@ -65,7 +40,7 @@ describe('web page: gallery upkeep and face selection (Chromium, real server)', 
     await page.getByLabel(/Photos/).setInputFiles([sky]);
     await page.getByRole('button', { name: 'Enrol' }).click();
     await page.locator('#enrol-status', { hasText: 'Enrolled 0 faces for Nobody. Skipped sky.png (NO_FACE).' }).waitFor();
-    const subjects = (await (await fetch(`${server.url}/v1/subjects`, { headers: { 'x-api-key': key } })).json()) as { subjects: { id: string }[] };
+    const subjects = (await (await fetch(`${web.server.url}/v1/subjects`, { headers: { 'x-api-key': web.key } })).json()) as { subjects: { id: string }[] };
     assert.deepEqual(
       subjects.subjects.map((s) => s.id),
       ['colin-powell'],
