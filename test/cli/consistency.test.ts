@@ -133,6 +133,14 @@ describe('one product: CLI behaviour shared with the library and the server (rea
       const noFace = await runCli([command, join(mixed, 'b-colin.jpg'), join(mixed, 'c-sky.png')]);
       assert.equal(noFace.code, 4, `${command} with a face-less image: ${noFace.stderr}`);
     }
+    const enrol = await runCli(['enroll', 'colin', mixed, '--gallery', join(dir, 'mixed.db'), '--json']);
+    assert.equal(enrol.code, 2, enrol.stderr);
+    const e = JSON.parse(enrol.stdout) as { templates: number; skipped: { file: string; code: string }[] };
+    assert.equal(e.templates, 1);
+    assert.deepEqual(e.skipped, [
+      { file: 'a-broken.jpg', code: 'IMAGE_UNSUPPORTED_FORMAT' },
+      { file: 'c-sky.png', code: 'NO_FACE' },
+    ]);
     const empty = await runCli(['detect', join(mixed, 'empty')]);
     assert.equal(empty.code, 0);
     assert.deepEqual(JSON.parse(empty.stdout), []);
