@@ -198,7 +198,9 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   const out = await benchGallery({
     sizes, queries: Number(arg('--queries') ?? 200), hnsw: !process.argv.includes('--no-hnsw'), sqlite: !process.argv.includes('--no-sqlite'),
     hnswMaxSize: Number(arg('--hnsw-max-size') ?? Infinity),
-    hnswM: Number(arg('--m') ?? GALLERY_DEFAULTS.hnswM), hnswEfConstruction: Number(arg('--ef-construction') ?? GALLERY_DEFAULTS.hnswEfConstruction), hnswEfSearch: (arg('--ef-search') ?? '64,128,256,512').split(',').map(Number),
+    hnswM: Number(arg('--m') ?? GALLERY_DEFAULTS.hnswM),
+    hnswEfConstruction: Number(arg('--ef-construction') ?? GALLERY_DEFAULTS.hnswEfConstruction),
+    hnswEfSearch: (arg('--ef-search') ?? '64,128,256,512').split(',').map(Number),
   });
   console.log(JSON.stringify(out));
 }

@@ -66,7 +66,8 @@ for (const [k, p] of big.entries()) {
   await g.enroll(p.name, templates);
 }
 const total = (await g.list()).reduce((n, x) => n + x.templateCount, 0);
-console.log(`# LFW gallery audit — ${big.length} people, ${total} templates, ${plantedFiles.size} planted mislabels (embedding: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${noFace} photos without a face)`);
+const embedSeconds = ((performance.now() - t0) / 1000).toFixed(0);
+console.log(`# LFW gallery audit — ${big.length} people, ${total} templates, ${plantedFiles.size} planted mislabels (embedding: ${embedSeconds} s, ${noFace} photos without a face)`);
 console.log('| threshold | flagged | planted found | precision | recall |');
 console.log('|---|---|---|---|---|');
 for (const t of SWEEP) {

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
   const ks = KeyStore.open(keysPath);
   const key = ks.create({ scope: 'read', name: 'load test' }).key;
   ks.close();
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', keysPath, '--workers', String(workers), '--threads', String(threads), '--queue', String(queue)], {
+  const childArgs = ['--child', keysPath, '--workers', String(workers), '--threads', String(threads), '--queue', String(queue)];
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...childArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
     cwd: ROOT,
   });

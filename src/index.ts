@@ -1,18 +1,138 @@
 /**
- * ArcFace.ts public API (Node.js): decode → detect → align → embed → verify / identify, plus
- * evaluation, galleries, face quality and tracking. Each folder's barrel is the public surface of its concept.
+ * ArcFace.ts public API (Node.js): what an application needs to detect, align, embed, compare and
+ * identify faces, keep galleries, manage models and evaluate. The full surface of each concept stays
+ * in its folder's barrel (`src/<folder>/index.ts`); the gallery's, with its stores, is also published
+ * as `arcface-ts/gallery`. Validation helpers, math kernels and protocol internals are not exported.
  */
-export * from './core/index.js';
-export * from './image/index.js';
-export * from './runtime/index.js';
-export * from './models/index.js';
-export * from './detect/index.js';
-export * from './align/index.js';
-export * from './embed/index.js';
-export * from './pipeline/index.js';
-export * from './gallery/index.js';
-export * from './eval/index.js';
-export * from './quality/index.js';
-export * from './track/index.js';
-export * from './stream/index.js';
-export * from './video/index.js';
+
+// Errors, domain types and vector math.
+export { ArcFaceError, ERROR_CODES, isArcFaceError, type ErrorCode } from './core/index.js';
+export type { Affine2x3, Box, DetectedFace, DetectionPass, Embedding, Landmarks5, Point, RgbImage } from './core/index.js';
+export { cosine, dot, l2normalize } from './core/index.js';
+
+// Images.
+export { decodeImage, decodeImageFile, encodeJpeg, encodePng, SUPPORTED_FORMATS, DEFAULT_DECODE_LIMITS, type DecodeOptions } from './image/index.js';
+export type { ExecutionProvider, RuntimeOptions } from './runtime/index.js';
+
+// Models: registry, cache, contracts.
+export {
+  addModel,
+  findKnownModel,
+  KNOWN_MODELS,
+  listModels,
+  modelLabel,
+  modelLocationsFromEnv,
+  pullModel,
+  resolveModelPath,
+  verifyModels,
+  type KnownModel,
+  type ModelListing,
+  type ModelLocations,
+  type ModelSpec,
+  type ModelSpecInput,
+  type PullOptions,
+} from './models/index.js';
+
+// Detection, alignment, embedding.
+export {
+  createFaceDetector,
+  DETECTOR_DEFAULTS,
+  DETECTOR_KINDS,
+  type DetectOptions,
+  type DetectorKind,
+  type FaceDetector,
+  type FaceDetectorSpec,
+} from './detect/index.js';
+export { ARCFACE_TEMPLATE_112, estimateSimilarity, normCrop, type AlignedFace } from './align/index.js';
+export { Embedder, EMBEDDER_DEFAULTS, type EmbedderOptions } from './embed/index.js';
+
+// The pipeline: one call from photo to faces, and 1:1 comparison.
+export {
+  DEFAULT_COMPARE_SELECTION,
+  FaceRecognizer,
+  RECOGNIZER_DEFAULTS,
+  recognizeFiles,
+  type ComparedFace,
+  type CompareOptions,
+  type CompareResult,
+  type CompareSelection,
+  type FaceRecognizerOptions,
+  type FaceSelection,
+  type FileResult,
+  type RecognitionResult,
+  type RecognizedFace,
+  type RecognizeOptions,
+} from './pipeline/index.js';
+
+// Galleries (1:N); stores and indexes are in `arcface-ts/gallery`.
+export {
+  enrollImages,
+  Gallery,
+  GALLERY_DEFAULTS,
+  identifyImage,
+  openGallery,
+  verifyImage,
+  type AuditFinding,
+  type Candidate,
+  type GalleryOptions,
+  type IdentifiedFace,
+  type IdentifyResult,
+  type IdentityDetails,
+  type SkippedImage,
+  type VerifyResult,
+} from './gallery/index.js';
+
+// Evaluation.
+export {
+  calibrateThreshold,
+  evaluateVerification,
+  readLfwPairs,
+  readPairScores,
+  runLfwEvaluation,
+  runVideoEvaluation,
+  writeReport,
+  type LfwEvaluation,
+  type LfwEvaluationOptions,
+  type PairScores,
+  type VerificationMetrics,
+  type VideoEvaluation,
+  type VideoEvaluationOptions,
+} from './eval/index.js';
+
+// Open-set identification: the threshold that holds a target false positive identification rate.
+export { DEFAULT_TARGET_FPIR, identificationThreshold, type ThresholdChoice } from './gallery/index.js';
+export { runIdentification, type IdentificationRun, type IdentificationRunOptions } from './eval/index.js';
+
+// Face quality (size, score, pose, sharpness, embedding norm) and its limits.
+export { DEFAULT_QUALITY_LIMITS, faceQuality, qualityRejection, type FaceQuality, type QualityLimits, type QualityRejectionReason } from './quality/index.js';
+
+// Video and streams: sources, tracking, identity per track, events and outputs.
+export {
+  createPushSource,
+  drawOverlays,
+  openVideoSource,
+  toWebVtt,
+  VideoWriter,
+  type FrameSource,
+  type Overlay,
+  type PushSource,
+  type VideoFrame,
+  type VideoInfo,
+  type VideoSourceOptions,
+} from './video/index.js';
+export { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions, type TrackerUpdate } from './track/index.js';
+export {
+  annotateFrame,
+  buildTimeline,
+  FaceStream,
+  timelineCues,
+  watchFaces,
+  type FaceStreamOptions,
+  type FrameResult,
+  type StreamEvent,
+  type StreamRecognizer,
+  type Timeline,
+  type TrackView,
+  type WatchFacesOptions,
+} from './stream/index.js';
+export { motMetrics, type MotSummary } from './eval/index.js';

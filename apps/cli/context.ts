@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ArcFaceError, asArcFaceError, isArcFaceError } from '../../src/core/errors.js';
@@ -12,6 +13,8 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   /** Machine output: JSON only on stdout, no decoration, no progress. */
   json: boolean;
+  /** Exit code a command chose without failing (many-file commands, see `FileOutcomes`). */
+  exitCode?: number;
 }
 
 /**
@@ -50,27 +53,44 @@ export function reportError(ctx: CliContext, err: unknown): number {
   return isArcFaceError(err) ? e.exitCode : EXIT.usage;
 }
 
+/**
+ * A warning on stderr that does not change the exit code: `arcface: warning: …`, or with `--json`
+ * one line `{"warning": CODE, "message"}`.
+ *
+ * @example
+ * warn(ctx, 'NO_IMAGES', 'photos/ holds no image files')
+ */
+export function warn(ctx: Pick<CliContext, 'stderr' | 'json'>, code: string, message: string): void {
+  ctx.stderr.write(ctx.json ? `${JSON.stringify({ warning: code, message })}\n` : `arcface: warning: ${message}\n`);
+}
+
 /** Image file extensions picked up when a directory is given. */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
 /**
  * Expands arguments into image files: files are kept as given, directories are walked recursively
- * for image extensions, sorted. A path that does not exist raises `FILE_NOT_FOUND`.
+ * for image extensions, sorted. A path that does not exist raises `FILE_NOT_FOUND`; given `ctx`, a
+ * folder without images is a warning on stderr.
  *
  * @example
  * await expandImageArgs(['a.jpg', 'photos/'])
  */
-export async function expandImageArgs(args: readonly string[]): Promise<string[]> {
+export async function expandImageArgs(args: readonly string[], ctx?: Pick<CliContext, 'stderr' | 'json'>): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
-    let st;
+    let st: Stats;
     try {
       st = await stat(arg);
     } catch (err) {
       throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file or a folder at ${arg} but nothing is there`, { cause: err });
     }
-    if (st.isDirectory()) out.push(...(await walk(arg)));
-    else out.push(arg);
+    if (!st.isDirectory()) {
+      out.push(arg);
+      continue;
+    }
+    const found = await walk(arg);
+    if (found.length === 0 && ctx !== undefined) warn(ctx, 'NO_IMAGES', `${arg} holds no image files (${IMAGE_EXTENSIONS.join(' ')})`);
+    out.push(...found);
   }
   return out;
 }

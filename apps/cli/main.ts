@@ -42,6 +42,7 @@ registerModelsCommands(models, ctx);
 
 try {
   await program.parseAsync(process.argv);
+  if (ctx.exitCode !== undefined) process.exitCode = ctx.exitCode;
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -35,29 +35,6 @@ export function gridSize(width: number, height: number, stride: number): { cols:
 }
 
 /**
- * SCRFD anchor centres at one stride as interleaved `[x0, y0, x1, y1, …]`, `anchorsPerCell` copies
- * per cell in row-major order (InsightFace `np.mgrid[:h, :w][::-1]` stacked `_num_anchors` times),
- * no half-cell offset.
- *
- * @example
- * scrfdAnchorCentres(64, 32, 32, 2) // [0,0, 0,0, 32,0, 32,0]
- */
-export function scrfdAnchorCentres(width: number, height: number, stride: number, anchorsPerCell = SCRFD_ANCHORS_PER_CELL): Float32Array {
-  const { cols, rows } = gridSize(width, height, stride);
-  const out = new Float32Array(cols * rows * anchorsPerCell * 2);
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      for (let a = 0; a < anchorsPerCell; a++) {
-        out[o++] = c * stride;
-        out[o++] = r * stride;
-      }
-    }
-  }
-  return out;
-}
-
-/**
  * RetinaFace priors for an input size, in the order of the model's `loc`/`conf` rows
  * (biubug6 `layers/functions/prior_box.py`: per step, rows, columns, then min sizes; centre at
  * `(j + 0.5)·step`; feature map `ceil(H/step) × ceil(W/step)`).

@@ -2,7 +2,7 @@ import { FPN_STRIDES, gridSize } from './anchors.js';
 import { requireOutput, toLandmarks, type Candidate, type DecodeInput } from './candidate.js';
 
 function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+  return Math.min(Math.max(v, 0), 1);
 }
 
 /**

@@ -58,7 +58,8 @@ function checkContract(session: ModelSession, family: DetectorFamily, label: str
   if (names.length !== family.outputCount || missing.length > 0) {
     throw new ArcFaceError(
       'MODEL_CONTRACT_MISMATCH',
-      `Expected ${family.outputCount} outputs${family.requiredOutputs === undefined ? '' : ` (${family.requiredOutputs.join(', ')})`} for a ${family.kind} detector but ${label} declares ${names.length}: ${names.join(', ')}`,
+      `Expected ${family.outputCount} outputs${family.requiredOutputs === undefined ? '' : ` (${family.requiredOutputs.join(', ')})`} ` +
+        `for a ${family.kind} detector but ${label} declares ${names.length}: ${names.join(', ')}`,
     );
   }
 }
@@ -224,5 +225,5 @@ function mapLandmarks(l: Landmarks5, sx: number, sy: number, dx: number, dy: num
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }

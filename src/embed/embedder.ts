@@ -1,7 +1,7 @@
 import { ArcFaceError } from '../core/errors.js';
 import { assertRgbImage, type RgbImage } from '../core/types.js';
 import { assertBoolean, assertInteger } from '../core/validate.js';
-import { l2norm } from '../core/vector.js';
+import { l2norm, l2normalize } from '../core/vector.js';
 import { modelFingerprint, type ModelSpecInput, type ResolvedModel } from '../models/spec.js';
 import { readModelSource } from '../models/model-source.js';
 import { resolveRecognizerSpec } from '../models/resolve-spec.js';
@@ -165,14 +165,11 @@ export class Embedder {
   }
 }
 
+/** A unit-length copy; a zero or non-finite embedding means the model is not what its spec says. */
 function normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += (v[i] as number) * (v[i] as number);
-  const n = Math.sqrt(s);
+  const n = l2norm(v);
   if (n === 0 || !Number.isFinite(n)) {
     throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a finite non-zero embedding but the model returned one of norm ${n}`);
   }
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = (v[i] as number) / n;
-  return out;
+  return l2normalize(v);
 }

@@ -1,9 +1,9 @@
 /**
  * Embeds a list of image files once each, through the embedding cache, with progress reports.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError } from '../core/index.js';
+import { readFileBytes } from '../image/index.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { sha256Hex } from './embedding-cache.js';
 import { embedCentralFace, type EvalRecognizer, type ImageEmbedding } from './face-embedding.js';
@@ -47,13 +47,7 @@ export interface EmbeddedFiles {
  * const bytes = await readEvalFile('/data/lfw/A/A_0001.jpg')
  */
 export async function readEvalFile(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but none exists`, { cause: e });
-    throw e;
-  }
+  return readFileBytes(path, 'an image file');
 }
 
 /**
@@ -90,34 +84,4 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
     options.onProgress?.({ done: embeddings.size, total: unique.length, cached, fallback: noFace.length, elapsedMs: performance.now() - t0 });
   }
   return { embeddings, noFace, cached, recognizerMs, recordedRecognizerMs };
-}
-
-/**
- * A one-line progress text with rate and ETA, e.g. `embedded 1200/7701 (15.6%) · 32.1 img/s · ETA 3m22s · cached 0 · no face 3`.
- *
- * @example
- * process.stderr.write(`\r${formatProgress(p)}`)
- */
-export function formatProgress(p: EmbedProgress, noun = 'img'): string {
-  const pct = p.total === 0 ? 100 : (100 * p.done) / p.total;
-  const rate = p.elapsedMs > 0 ? (p.done * 1000) / p.elapsedMs : 0;
-  const eta = rate > 0 ? (p.total - p.done) / rate : Number.NaN;
-  return `embedded ${p.done}/${p.total} (${pct.toFixed(1)}%) · ${rate.toFixed(1)} ${noun}/s · ETA ${formatDuration(eta * 1000)} · cached ${p.cached} · no face ${p.fallback}`;
-}
-
-/**
- * Milliseconds as `1h02m03s`, `2m03s` or `4.5s`; `?` when unknown.
- *
- * @example
- * formatDuration(123000) // '2m03s'
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const total = Math.round(s);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const sec = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m${sec}s` : `${m}m${sec}s`;
 }

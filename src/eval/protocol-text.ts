@@ -1,8 +1,7 @@
 /**
  * Line splitting and file reading shared by the protocol readers (pairs, people, video splits).
  */
-import { readFile } from 'node:fs/promises';
-import { ArcFaceError } from '../core/index.js';
+import { readFileBytes } from '../image/index.js';
 
 /** One non-blank line of a protocol file. */
 export interface ProtocolLine {
@@ -37,13 +36,5 @@ export function splitProtocolLines(text: string): ProtocolLine[] {
  * const text = await readProtocolText('/data/lfw/pairs.txt')
  */
 export async function readProtocolText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a protocol file at ${path} but none exists`, { cause: e });
-    }
-    throw new ArcFaceError('PROTOCOL_INVALID', `Expected a readable protocol file at ${path} but reading failed: ${(e as Error).message}`, { cause: e });
-  }
+  return new TextDecoder().decode(await readFileBytes(path, 'a protocol file'));
 }

@@ -146,6 +146,12 @@ export function reportMarkdown(r: EvalReport): string {
   row('frames per video', c.framesPerVideo);
   row('aggregation', c.aggregation);
   row('pairs', `${r.counts.pairs} (${r.counts.genuine} genuine, ${r.counts.impostor} impostor) in ${r.counts.folds} folds`);
+  row(
+    'threshold chosen on',
+    r.counts.folds === 1
+      ? 'the test fold itself (one fold leaves no other pairs to choose on, so the accuracy is optimistic)'
+      : `the other ${r.counts.folds - 1} folds, for each held-out fold`,
+  );
   row('items embedded', r.counts.items);
   if (r.counts.noFace !== undefined) row('no face found', `${r.counts.noFace}${c.noFaceHandling === undefined ? '' : ` — ${c.noFaceHandling}`}`);
   row('served from cache', r.counts.cachedItems);
@@ -154,9 +160,19 @@ export function reportMarkdown(r: EvalReport): string {
   lines.push(`| AUC | ${r.auc.toFixed(6)} |`);
   lines.push(`| EER | ${pct(r.eer.eer)} (distance ${r.eer.distance.toFixed(4)}, cosine ${r.eer.cosine.toFixed(4)}) |`);
   for (const t of r.tarAtFar) {
-    lines.push(`| TAR @ FAR ${t.far.toExponential(0)} | ${t.measurable ? `${pct(t.tar)} (at FAR ${t.achievedFar?.toExponential(2)})` : `not measurable with ${r.counts.impostor} impostor pairs`} |`);
+    const value = t.measurable ? `${pct(t.tar)} (at FAR ${t.achievedFar?.toExponential(2)})` : `not measurable with ${r.counts.impostor} impostor pairs`;
+    lines.push(`| TAR @ FAR ${t.far.toExponential(0)}, ROC point nearest the target (InsightFace's reading) | ${value} |`);
   }
-  lines.push('', '## Thresholds reaching a target FAR', '', '| FAR ≤ | cosine ≥ | distance ≤ | TAR there | FAR there |', '| --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '## Thresholds reaching a target FAR',
+    '',
+    'The most lenient threshold whose FAR does not exceed the target (what `arcface calibrate` gives). Its TAR can be',
+    "higher than the figure above: InsightFace's reading stops at the bottom of the ROC step nearest the target.",
+    '',
+    '| FAR ≤ | cosine ≥ | distance ≤ | TAR there | FAR there |',
+    '| --- | --- | --- | --- | --- |',
+  );
   for (const t of r.thresholds) {
     if (!t.measurable) lines.push(`| ${t.far.toExponential(0)} | not measurable | | | |`);
     else lines.push(`| ${t.far.toExponential(0)} | ${t.cosine?.toFixed(4)} | ${t.distance?.toFixed(4)} | ${pct(t.tar)} | ${t.achievedFar?.toExponential(2)} |`);
@@ -165,13 +181,16 @@ export function reportMarkdown(r: EvalReport): string {
   for (const f of r.accuracy.folds) lines.push(`| ${f.fold} | ${f.pairs} | ${f.threshold.toFixed(2)} | ${f.thresholdCosine.toFixed(3)} | ${pct(f.accuracy)} |`);
   if (r.timing !== undefined) {
     const ratio = r.timing.recognizerMs > 0 ? (r.timing.wallMs / r.timing.recognizerMs).toFixed(2) : '—';
-    lines.push('', '## Time', '', `Wall ${(r.timing.wallMs / 1000).toFixed(1)} s; recogniser only (detect + align + embed) ${(r.timing.recognizerMs / 1000).toFixed(1)} s in this run; ratio ${ratio}.`);
+    const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+    lines.push('', '## Time', '', `Wall ${seconds(r.timing.wallMs)} s; recogniser only (detect + align + embed) ${seconds(r.timing.recognizerMs)} s in this run; ratio ${ratio}.`);
     if (r.timing.recordedRecognizerMs !== undefined) lines.push(`Recogniser time recorded for all items (cache hits included): ${(r.timing.recordedRecognizerMs / 1000).toFixed(1)} s.`);
   }
   lines.push('', '![ROC](roc.png)', '', '![Score distributions](scores.png)', '');
   lines.push(
-    'Protocol: InsightFace `eval/verification.py` — squared L2 distance of unit embeddings, contiguous unshuffled folds, threshold grid 0.00…3.99 chosen on the other folds (first best, same when distance < threshold). ' +
-      'TAR@FAR is read, as InsightFace does, at the first ROC point (sklearn `roc_curve`, drop_intermediate) whose FAR is nearest the target — at the bottom of a vertical step, so it can be lower than the TAR of the threshold table, which gives the most lenient threshold with FAR ≤ target.',
+    'Protocol: InsightFace `eval/verification.py` — squared L2 distance of unit embeddings, contiguous unshuffled folds, ' +
+      'threshold grid 0.00…3.99 chosen on the other folds (first best, same when distance < threshold). ' +
+      'TAR@FAR is read, as InsightFace does, at the first ROC point (sklearn `roc_curve`, drop_intermediate) whose FAR is nearest the target — ' +
+      'at the bottom of a vertical step, so it can be lower than the TAR of the threshold table, which gives the most lenient threshold with FAR ≤ target.',
     '',
   );
   return lines.join('\n');

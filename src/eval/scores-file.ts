@@ -53,10 +53,7 @@ export async function readPairScores(path: string): Promise<PairScores> {
   } catch (e) {
     throw new ArcFaceError('PROTOCOL_INVALID', `${path}: expected JSON but parsing failed: ${(e as Error).message}`, { cause: e });
   }
-  const o = json as Record<string, unknown> | null;
-  // The shared golden keeps its scores under "input".
-  const body = o !== null && typeof o === 'object' && typeof o.input === 'object' && o.dist === undefined ? o.input : json;
-  return parsePairScores(body, path);
+  return parsePairScores(json, path);
 }
 
 /**

@@ -19,7 +19,8 @@ export function summaryText(r: EvalReport): string {
   lines.push(`pairs            ${r.counts.pairs} (${r.counts.genuine} genuine, ${r.counts.impostor} impostor), ${r.counts.folds} folds`);
   if (r.counts.items !== undefined) lines.push(`embedded         ${r.counts.items}${r.counts.cachedItems ? ` (${r.counts.cachedItems} from cache)` : ''}`);
   if (r.counts.noFace !== undefined) lines.push(`no face found    ${r.counts.noFace}${c.noFaceHandling === undefined ? '' : ` → ${c.noFaceHandling}`}`);
-  lines.push(`accuracy         ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)}`);
+  const onTestFold = r.counts.folds === 1 ? ' (threshold chosen on the test fold itself: optimistic)' : '';
+  lines.push(`accuracy         ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)}${onTestFold}`);
   lines.push(`fold thresholds  ${r.accuracy.folds.map((f) => f.threshold.toFixed(2)).join(' ')} (squared L2)`);
   lines.push(`AUC              ${r.auc.toFixed(6)}`);
   lines.push(`EER              ${pct(r.eer.eer)} (cosine ${r.eer.cosine.toFixed(4)})`);
@@ -27,7 +28,10 @@ export function summaryText(r: EvalReport): string {
     lines.push(`TAR @ FAR ${t.far.toExponential(0).padEnd(6)} ${t.measurable ? pct(t.tar) : `not measurable with ${r.counts.impostor} impostor pairs`}`);
   }
   for (const t of r.thresholds) {
-    if (t.measurable) lines.push(`threshold FAR≤${t.far.toExponential(0).padEnd(5)} cosine ≥ ${t.cosine?.toFixed(4)} · distance ≤ ${t.distance?.toFixed(4)}`);
+    if (t.measurable) {
+      const at = `cosine ≥ ${t.cosine?.toFixed(4)} · distance ≤ ${t.distance?.toFixed(4)} · TAR ${pct(t.tar)} (most lenient threshold with FAR ≤ target)`;
+      lines.push(`threshold FAR≤${t.far.toExponential(0).padEnd(5)} ${at}`);
+    }
   }
   if (r.timing !== undefined) {
     const ratio = r.timing.recognizerMs > 0 ? ` · ratio ${(r.timing.wallMs / r.timing.recognizerMs).toFixed(2)}` : '';

@@ -121,7 +121,8 @@ export function numpySum(a: readonly number[], start = 0, n = a.length): number 
     const r = a.slice(start, start + 8) as number[];
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let k = 0; k < 8; k++) r[k] = (r[k] as number) + (a[start + i + k] as number);
-    let s = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    const [r0, r1, r2, r3, r4, r5, r6, r7] = r as [number, number, number, number, number, number, number, number];
+    let s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
     for (; i < n; i++) s += a[start + i] as number;
     return s;
   }

@@ -179,6 +179,7 @@ export async function runVideoEvaluation(recognizer: EvalRecognizer, options: Vi
   const splits = pairs.map((p) => p.split);
   const ranges = splitRanges(splits);
   const metrics = evaluateVerification(dist, same, { ranges });
-  return { metrics, videos: ids.length, frames, framesNoFace, videosNoFace, cachedFrames: counter.cached, dist, same, splits, timing: { wallMs: performance.now() - t0, recognizerMs: counter.recognizerMs } };
+  const timing = { wallMs: performance.now() - t0, recognizerMs: counter.recognizerMs };
+  return { metrics, videos: ids.length, frames, framesNoFace, videosNoFace, cachedFrames: counter.cached, dist, same, splits, timing };
 }
 

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
 import type { Box } from '../core/types.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
+import { readImageBytes } from '../image/index.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';
+import { modelMismatch } from './validate.js';
 
 /** What the image helpers need from a recogniser (`FaceRecognizer` satisfies it). */
 export interface GalleryRecognizer {
@@ -28,7 +29,7 @@ export interface SkippedImage {
 
 function checkModel(gallery: Gallery, rec: GalleryRecognizer): void {
   if (rec.fingerprint !== gallery.fingerprint) {
-    throw new ArcFaceError('MODEL_MISMATCH', `Expected a recogniser with fingerprint ${gallery.fingerprint} (the gallery's model) but received ${rec.fingerprint}`);
+    throw modelMismatch('the gallery', gallery.fingerprint, rec.fingerprint);
   }
   if (rec.embeddingSize !== gallery.embeddingSize) {
     throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected a recogniser of ${gallery.embeddingSize}-d embeddings but received ${rec.embeddingSize}-d`);
@@ -36,13 +37,7 @@ function checkModel(gallery: Gallery, rec: GalleryRecognizer): void {
 }
 
 async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName: string }> {
-  if (typeof image === 'string') {
-    try {
-      return { bytes: await readFile(image), fileName: basename(image) };
-    } catch (cause) {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${image} but it cannot be read`, { cause });
-    }
-  }
+  if (typeof image === 'string') return { bytes: await readImageBytes(image), fileName: basename(image) };
   if (typeof image !== 'object' || image === null || !(image.bytes instanceof Uint8Array)) {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected an image path or { bytes: Uint8Array } but received ${image === null ? 'null' : typeof image}`);
   }
@@ -122,12 +117,14 @@ export async function identifyImage(
  */
 export async function verifyImage(
   gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, id: string, opts: { threshold?: number } = {},
-): Promise<VerifyResult & { box: Box }> {
+): Promise<VerifyResult & { box: Box; facesFound: number; faceIndex: number }> {
   checkModel(gallery, recognizer);
   const { bytes, fileName } = await load(image);
-  const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
+  const result = await recognizer.recognize(bytes, { select: 'largest' });
+  const face = result.faces[0];
   if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
-  return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box };
+  const which = { facesFound: result.facesFound ?? result.faces.length, faceIndex: face.faceIndex ?? 0 };
+  return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box, ...which };
 }
 
 function boxSide(b: Box): number {

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
+import { readFileBytes } from '../image/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { GalleryIndexCache } from './index-cache.js';
@@ -9,7 +10,7 @@ import type { LiveIndex } from './live-index.js';
 import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './store.js';
 import { PRIVATE_FILE_MODE } from './private-file.js';
 import { findOutliers } from './sub-centers.js';
-import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId } from './validate.js';
+import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
 import type { IndexKind } from './vector-index.js';
 import { identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
 import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
@@ -48,7 +49,7 @@ export class Gallery {
   static fromStore(store: GalleryStore, options: GalleryOptions = {}): Gallery {
     const o = resolveGalleryOptions(options, store.meta);
     if (store.meta.fingerprint !== o.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to hold embeddings of model ${o.fingerprint} but it holds ${store.meta.fingerprint}`);
+      throw modelMismatch(`gallery ${store.location}`, store.meta.fingerprint, o.fingerprint);
     }
     if (store.meta.embeddingSize !== o.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${o.embeddingSize}-d embeddings but the gallery holds ${store.meta.embeddingSize}-d`);
@@ -146,6 +147,24 @@ export class Gallery {
     this.wrote([id]);
   }
 
+  /**
+   * Removes one template of an identity (a photo the audit flagged); the identity stays, even when
+   * it has no template left. `IDENTITY_NOT_FOUND` / `NOT_FOUND` when either is absent.
+   *
+   * @example
+   * await g.removeTemplate('alice', 17)
+   */
+  async removeTemplate(id: string, templateId: number): Promise<void> {
+    await this.mustGet(id);
+    assertInteger('templateId', templateId, 1, Number.MAX_SAFE_INTEGER);
+    const t = await this.store.template(templateId);
+    if (t === null || t.identityId !== id) {
+      throw new ArcFaceError('NOT_FOUND', `Expected template ${templateId} to belong to identity "${id}" but ${t === null ? 'no such template exists' : `it belongs to "${t.identityId}"`}`);
+    }
+    await this.store.removeTemplates([templateId]);
+    this.wrote([id]);
+  }
+
   /** Changes an identity's display name and/or id. */
   async rename(id: string, change: { newId?: string; name?: string }): Promise<void> {
     assertIdentityId('id', id);
@@ -196,26 +215,29 @@ export class Gallery {
     return { identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
   }
 
-  /** Reads an export file into this gallery in one transaction; `append` adds to existing ids. */
-  async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number }> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (cause) {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery export file at ${path} but it cannot be read`, { cause });
-    }
-    const { header, identities } = decodeExport(bytes);
+  /**
+   * Reads an export file into this gallery in one transaction; `append` adds to existing ids,
+   * skipping templates whose source SHA-256 the identity already holds (importing twice adds nothing).
+   */
+  async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
+    const { header, identities } = decodeExport(await readFileBytes(path, 'a gallery export file'));
     if (header.fingerprint !== this.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected an export of model ${this.fingerprint} but ${path} holds ${header.fingerprint}`);
+      throw modelMismatch(`export ${path}`, header.fingerprint, this.fingerprint);
     }
     if (header.embeddingSize !== this.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${path} holds ${header.embeddingSize}-d`);
     }
-    const n = await this.store.enrollMany(identities.map(({ identity, templates }) => ({
-      identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates,
-    })), opts.append === true ? 'append' : 'create');
+    let duplicates = 0;
+    const writes = [];
+    for (const { identity, templates } of identities) {
+      const held = opts.append === true ? new Set((await this.store.templatesOf(identity.id)).map((t) => t.sourceSha256)) : new Set();
+      const fresh = templates.filter((t) => t.sourceSha256 === null || t.sourceSha256 === undefined || !held.has(t.sourceSha256));
+      duplicates += templates.length - fresh.length;
+      writes.push({ identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates: fresh });
+    }
+    const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create');
     this.wrote(identities.map((i) => i.identity.id));
-    return { identities: identities.length, templates: n };
+    return { identities: identities.length, templates: n, duplicates };
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */

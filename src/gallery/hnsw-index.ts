@@ -7,9 +7,9 @@ import type { VectorIndex } from './vector-index.js';
 
 /** HNSW build and search parameters (Malkov & Yashunin, TPAMI 2018). */
 export interface HnswOptions {
-  /** Links per node; 16 is hnswlib's recommended default for 512-d embeddings (ALGO_PARAMS.md). */
+  /** Links per node (hnswlib `M`); the gallery default and its measurements are in `GALLERY_DEFAULTS`. */
   readonly m: number;
-  /** Candidate list during construction; 100 keeps recall@1 ≥ 0.99 on unit face embeddings at M 16. */
+  /** Candidate list during construction (hnswlib `ef_construction`); see `GALLERY_DEFAULTS`. */
   readonly efConstruction: number;
   /** Candidate list during search (at least k). */
   readonly efSearch: number;
@@ -37,7 +37,7 @@ export type HnswOrigin = 'built' | 'loaded';
  * its {@link HnswKey} still matches.
  *
  * @example
- * const idx = HnswIndex.build(matrix, 512, { m: 16, efConstruction: 100, efSearch: 64, seed: 100 })
+ * const idx = HnswIndex.build(matrix, 512, { m: 32, efConstruction: 200, efSearch: 256, seed: 100 })
  * idx.search(query, 10)
  */
 export class HnswIndex implements VectorIndex {
@@ -45,10 +45,13 @@ export class HnswIndex implements VectorIndex {
   readonly rows: number;
   readonly dim: number;
   readonly origin: HnswOrigin;
+  /** Links per node the graph was built with (its memory grows with it). */
+  readonly m: number;
   private readonly graph: hnswlib.HierarchicalNSW;
   private readonly flat: FlatIndex;
 
-  private constructor(graph: hnswlib.HierarchicalNSW, flat: FlatIndex, origin: HnswOrigin) {
+  private constructor(graph: hnswlib.HierarchicalNSW, flat: FlatIndex, origin: HnswOrigin, m: number) {
+    this.m = m;
     this.graph = graph;
     this.flat = flat;
     this.rows = flat.rows;
@@ -70,7 +73,7 @@ export class HnswIndex implements VectorIndex {
       graph.addPoint(point, r);
     }
     graph.setEf(opts.efSearch);
-    return new HnswIndex(graph, flat, 'built');
+    return new HnswIndex(graph, flat, 'built', opts.m);
   }
 
   /**
@@ -87,7 +90,7 @@ export class HnswIndex implements VectorIndex {
           graph.readIndexSync(path);
           if (graph.getCurrentCount() === key.rows) {
             graph.setEf(opts.efSearch);
-            return new HnswIndex(graph, flat ?? FlatIndex.build(matrix, key.dim, { int8: false, rerank: 0 }), 'loaded');
+            return new HnswIndex(graph, flat ?? FlatIndex.build(matrix, key.dim, { int8: false, rerank: 0 }), 'loaded', key.m);
           }
         }
       } catch {
@@ -126,8 +129,9 @@ export class HnswIndex implements VectorIndex {
   }
 
   memoryBytes(): number {
-    // hnswlib stores each vector (dim × 4 bytes) plus 2·M links of 4 bytes at level 0 and a label.
-    return this.flat.memoryBytes() + this.rows * (this.dim * 4 + 2 * 16 * 4 + 16);
+    // hnswlib stores each vector (dim × 4 bytes) plus 2·M links of 4 bytes at level 0 and a label
+    // (hnswalg.h: size_links_level0_ = maxM0_ · sizeof(tableint) + sizeof(linklistsizeint), maxM0_ = 2·M).
+    return this.flat.memoryBytes() + this.rows * (this.dim * 4 + 2 * this.m * 4 + 16);
   }
 
   dispose(): void {

@@ -19,3 +19,4 @@ export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubC
 export { TopK, type Neighbour } from './top-k.js';
 export type { IndexKind, VectorIndex } from './vector-index.js';
 export { calibrationForFingerprint, cosineAtFar, DEFAULT_TARGET_FPIR, farAtCosine, identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
+export { modelMismatch } from './validate.js';

@@ -4,6 +4,7 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
 } from './store.js';
 import { allocateMatrix } from './store.js';
+import { modelMismatch } from './validate.js';
 
 /**
  * Newest schema version this build writes (rows of `arcface_migrations`).
@@ -80,7 +81,10 @@ export class PostgresGalleryStore implements GalleryStore {
         throw new ArcFaceError('GALLERY_CORRUPT', `Expected gallery schema version ≤ ${POSTGRES_SCHEMA_VERSION} at ${opts.location} but found ${cur}: it was written by a newer ArcFace.ts`);
       }
       if (cur === 0) {
-        const clash = await tx.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`);
+        const clash = await tx.query<{ n: string }>(
+          `SELECT COUNT(*) AS n FROM information_schema.tables
+           WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`,
+        );
         if (Number(clash.rows[0]?.n ?? 0) > 0) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`);
       }
       if (cur === 0 && (opts.fingerprint === undefined || opts.embeddingSize === undefined)) {
@@ -106,7 +110,7 @@ export class PostgresGalleryStore implements GalleryStore {
       return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION });
     }));
     if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${opts.location} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
+      throw modelMismatch(`gallery ${opts.location}`, meta.fingerprint, opts.fingerprint);
     }
     if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
@@ -183,7 +187,8 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
-    return this.write(async (tx) => (await tx.query<{ template_id: string }>('DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING template_id', [[...templateIds]])).rows.length);
+    const sql = 'DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING template_id';
+    return this.write(async (tx) => (await tx.query<{ template_id: string }>(sql, [[...templateIds]])).rows.length);
   }
 
   async renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void> {
@@ -288,7 +293,9 @@ async function wrap<T>(location: string, fn: () => Promise<T>): Promise<T> {
     if (code.startsWith('08') || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
       throw new ArcFaceError('GALLERY_BUSY', `Expected the gallery database at ${location} to be reachable but: ${(e as Error).message}`, { cause: e });
     }
-    if (code.startsWith('40') || code === '55P03') throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${location} to be free but the database reports ${code}: ${(e as Error).message}`, { cause: e });
+    if (code.startsWith('40') || code === '55P03') {
+      throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${location} to be free but the database reports ${code}: ${(e as Error).message}`, { cause: e });
+    }
     throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to answer as an ArcFace.ts gallery but the database reports: ${(e as Error).message}`, { cause: e });
   }
 }

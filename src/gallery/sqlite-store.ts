@@ -8,6 +8,7 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreStamp, TemplateMatrix, TemplateRecord,
 } from './store.js';
 import { allocateMatrix } from './store.js';
+import { modelMismatch } from './validate.js';
 
 /** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -85,7 +86,7 @@ export class SqliteGalleryStore implements GalleryStore {
       db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
       const meta = guard(path, () => (ro ? readMeta(db, path) : initialise(db, path, opts)));
       if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
-        throw new ArcFaceError('MODEL_MISMATCH', `Expected gallery ${path} to hold embeddings of model ${opts.fingerprint} but it holds ${meta.fingerprint}`);
+        throw modelMismatch(`gallery ${path}`, meta.fingerprint, opts.fingerprint);
       }
       if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
         throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);

@@ -3,6 +3,7 @@
  * are grouped into up to K sub-centres; the largest is dominant, and templates far from it are
  * probable mislabels or bad photos (the paper drops non-dominant sub-centres to clean noisy data).
  */
+import { dot, l2normalize } from '../core/vector.js';
 
 /** Options of {@link clusterTemplates}. */
 export interface SubCenterOptions {
@@ -126,16 +127,5 @@ function unitMean(embeddings: readonly Float32Array[], members: readonly number[
     const e = embeddings[m] as Float32Array;
     for (let j = 0; j < dim; j++) acc[j] = (acc[j] as number) + (e[j] as number);
   }
-  let norm = 0;
-  for (let j = 0; j < dim; j++) norm += (acc[j] as number) * (acc[j] as number);
-  const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-  const out = new Float32Array(dim);
-  for (let j = 0; j < dim; j++) out[j] = (acc[j] as number) * inv;
-  return out;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
-  return s;
+  return l2normalize(acc);
 }

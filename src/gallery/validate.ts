@@ -1,4 +1,5 @@
 import { ArcFaceError } from '../core/errors.js';
+import { knownModelOfFingerprint, modelLabel } from '../models/model-label.js';
 
 /**
  * Longest identity id accepted (UTF-16 code units); ids are keys in URLs and file names, so they stay
@@ -22,6 +23,7 @@ const UNIT_TOLERANCE = 1e-3;
  * assertIdentityId('id', 'George_W_Bush')
  */
 export function assertIdentityId(name: string, id: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check.
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
     const got = typeof id === 'string' ? `"${id.slice(0, 40)}" (${id.length} characters)` : `a value of type ${id === null ? 'null' : typeof id}`;
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
@@ -71,7 +73,8 @@ export function assertMetadata(value: unknown): Record<string, unknown> {
  */
 export function assertEmbedding(name: string, v: unknown, dim: number): Float32Array {
   if (!(v instanceof Float32Array)) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be a Float32Array but received ${v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v}`);
+    const got = v === null ? 'null' : typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v;
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be a Float32Array but received ${got}`);
   }
   if (v.length !== dim) {
     throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${name} to have ${dim} values (the gallery's embedding size) but received ${v.length}`);
@@ -109,4 +112,19 @@ export function assertName(name: string, value: unknown): string {
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
   }
   return value;
+}
+
+/**
+ * `MODEL_MISMATCH` naming both models (registry name and SHA-256 prefix), then both full
+ * fingerprints: a user sees which recogniser built the gallery and which one was given.
+ *
+ * @example
+ * throw modelMismatch('gallery people.db', gallery.fingerprint, recognizer.fingerprint)
+ */
+export function modelMismatch(what: string, holds: string, given: string): ArcFaceError {
+  return new ArcFaceError(
+    'MODEL_MISMATCH',
+    `Expected ${what} to be used with the model it was built with, ${modelLabel(holds)}, but received ${modelLabel(given)}` +
+      ` (load ${knownModelOfFingerprint(holds)?.name ?? 'that model'} or use another gallery; fingerprints: ${holds} and ${given})`,
+  );
 }

@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { ArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
+import { readFileBytes } from './read-file.js';
 
 /** Formats accepted by {@link decodeImage} (sharp's names). HEIF/AVIF depend on sharp's build. */
 export const SUPPORTED_FORMATS: readonly string[] = Object.freeze(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -111,9 +111,14 @@ export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   return { format, width, height, orientedWidth: swap ? height : width, orientedHeight: swap ? width : height };
 }
 
+/** Background under transparent pixels: white, the page colour a browser composites them over. */
+const ALPHA_BACKGROUND = '#ffffff';
+
 /**
- * Decodes image bytes to 8-bit sRGB RGB: EXIF orientation applied; grey, CMYK, palette, 16-bit and
- * alpha images converted (alpha is dropped, as OpenCV's `imread(IMREAD_COLOR)` does); GIF and other
+ * Decodes image bytes to 8-bit sRGB RGB: EXIF orientation applied; grey, CMYK, palette and 16-bit
+ * images converted; an alpha channel is composited over white, as a browser shows the image on a
+ * white page (dropping it, as OpenCV's `imread(IMREAD_COLOR)` does, would reveal whatever colours
+ * sit under transparent pixels: a fully transparent PNG could match a face); GIF and other
  * multi-page formats give their first frame. The pixel limit is checked from the header first, so a
  * decompression bomb costs nothing.
  *
@@ -139,7 +144,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error', pages: 1, page: 0 })
       .rotate()
       .toColourspace('srgb')
-      .removeAlpha()
+      .flatten({ background: ALPHA_BACKGROUND })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
@@ -169,16 +174,7 @@ export async function decodeImageFile(path: string, options: DecodeOptions = {})
  * const bytes = await readImageBytes('alice.jpg')
  */
 export async function readImageBytes(path: string): Promise<Uint8Array> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but found a directory or special file`);
-    return await readFile(path);
-  } catch (err) {
-    if (err instanceof ArcFaceError) throw err;
-    throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${path} but it could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    });
-  }
+  return readFileBytes(path, 'an image file');
 }
 
 /**

@@ -78,7 +78,7 @@ export function warpAffine(src: RgbImage, m: Affine2x3, width: number, height: n
         if (in0 && inR) v += w01 * (s[p00 + 3 + ch] as number);
         if (in1 && inL) v += w10 * (s[p10 + ch] as number);
         if (in1 && inR) v += w11 * (s[p10 + 3 + ch] as number);
-        out[o + ch] = v > 255 ? 255 : v;
+        out[o + ch] = Math.min(v, 255);
       }
     }
   }

@@ -15,7 +15,9 @@ export { graphNormalisesInput, graphReordersChannels, isBatchExact, readOnnxNode
 export { readTarFiles } from './tar.js';
 export type { CalibratedThreshold, KnownModel, ModelLicence, ModelOrigin, ModelTask, ScoreCalibration } from './known-model.js';
 export { findKnownModel, findKnownModelByFileName, findKnownModelBySha256, KNOWN_MODELS } from './known-models.js';
+export { knownModelOfFingerprint, modelLabel } from './model-label.js';
 export { listModels, resolveModelPath, searchFolders, validateModelLocations, type ModelListing, type ModelLocations } from './registry.js';
+export { modelLocationsFromEnv, type ModelEnvironment } from './env-locations.js';
 export { addModel, sha256File, verifyModels, type AddedModel, type AddModelOptions, type VerifiedModel } from './cache.js';
 export { PULL_DEFAULTS, pullModel, type FetchLike, type PulledModel, type PullOptions, type PullProgress } from './download.js';
 export { LICENCE_MARKER_DIR, licenceNotice, licenceNoticeOnce } from './licence.js';

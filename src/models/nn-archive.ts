@@ -86,7 +86,8 @@ export function parseArchiveConfig(raw: unknown, files: ReadonlySet<string>): Ar
   if (deviceOnly !== undefined) {
     throw new ArcFaceError(
       'MODEL_UNSUPPORTED_FORMAT',
-      `Expected an ONNX model in the NN Archive but model.metadata.path is ${modelFile}, ${deviceOnly}: that format runs only on a Luxonis device; download the ONNX variant of this model (the zoo's "onnx" archive) to run it here`,
+      `Expected an ONNX model in the NN Archive but model.metadata.path is ${modelFile}, ${deviceOnly}: that format runs only on a Luxonis device; ` +
+        `download the ONNX variant of this model (the zoo's "onnx" archive) to run it here`,
     );
   }
   if (ext !== '.onnx') throw new ArcFaceError('MODEL_UNSUPPORTED_FORMAT', `Expected an .onnx model in the NN Archive but model.metadata.path is ${modelFile}`);

@@ -5,8 +5,8 @@ import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-models.js';
 
 /**
- * Where models are looked up. Apps build it from `ARCFACE_HOME` / `ARCFACE_MODELS`; the library
- * never reads the environment.
+ * Where models are looked up. Apps build it from `ARCFACE_HOME` / `ARCFACE_MODELS` with
+ * `modelLocationsFromEnv`; `FaceRecognizer.create` does the same when given no locations.
  */
 export interface ModelLocations {
   /** Cache folder that `pullModel` and `addModel` write to; `''` for none (lookups use `dirs` only). */
@@ -28,7 +28,10 @@ export function validateModelLocations(value: unknown): ModelLocations {
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`Expected model locations {home, dirs} but received ${value === null ? 'null' : typeof value}`);
   }
-  const { home, dirs } = value as { home?: unknown; dirs?: unknown };
+  const given = value as { home?: unknown; dirs?: unknown };
+  // Either field may be left out: `{ dirs }` searches those folders only, `{ home }` the cache only.
+  const home = given.home ?? '';
+  const dirs = given.dirs ?? [];
   if (typeof home !== 'string') {
     throw new TypeError(`Expected a string for locations.home but received ${JSON.stringify(home) ?? typeof home}`);
   }
@@ -63,7 +66,7 @@ function looksLikePath(s: string): boolean {
 function notFoundMessage(what: string, fileName: string, folders: readonly string[], model: KnownModel | undefined): string {
   const where = folders.length > 0 ? folders.map((f) => `  ${f}`).join('\n') : '  (no folders)';
   const pull =
-    model !== undefined && model.sources.some((s) => s.kind !== 'page')
+    model?.sources.some((s) => s.kind !== 'page')
       ? `Download it with \`arcface models pull ${model.name}\`, or add`
       : 'Add';
   return (

@@ -187,7 +187,9 @@ export async function extractZipEntry(zipPath: string, entryName: string, destPa
     throw invalid(zipPath, `it has no entry ${entryName}; it holds ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`);
   }
   if ((entry.flags & 1) !== 0) throw invalid(zipPath, `entry ${entry.name} is encrypted`);
-  if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) throw invalid(zipPath, `entry ${entry.name} uses compression method ${entry.method} (only stored and deflated are supported)`);
+  if (entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) {
+    throw invalid(zipPath, `entry ${entry.name} uses compression method ${entry.method} (only stored and deflated are supported)`);
+  }
   const start = await dataOffset(zipPath, entry);
   if (start + entry.compressedSize > fileSize) throw invalid(zipPath, `entry ${entry.name} runs past the end of the file (truncated?)`);
   const hash = createHash('sha256');

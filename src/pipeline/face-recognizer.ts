@@ -9,11 +9,13 @@ import { decodeImage, readImageBytes } from '../image/decode.js';
 import type { DecodeOptions } from '../image/limits.js';
 import type { KnownModel } from '../models/known-model.js';
 import { findKnownModel, findKnownModelByFileName } from '../models/known-models.js';
-import { resolveModelPath, type ModelLocations } from '../models/registry.js';
+import { modelLocationsFromEnv } from '../models/env-locations.js';
+import { resolveModelPath, validateModelLocations, type ModelLocations } from '../models/registry.js';
 import type { ModelSpecInput } from '../models/spec.js';
 import { faceQuality, type FaceQuality } from '../quality/face-quality.js';
 import type { RuntimeOptions } from '../runtime/options.js';
-import { selectFaces } from './select.js';
+import { compareImages, type CompareOptions, type CompareResult } from './compare.js';
+import { selectFaceIndices } from './select.js';
 import type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
 
 /** Options of {@link FaceRecognizer.create}. */
@@ -22,8 +24,12 @@ export interface FaceRecognizerOptions {
   readonly detector?: string | FaceDetectorSpec;
   /** Recogniser registry name, `.onnx` path or NN Archive path. Default `w600k-mbf-int8`. */
   readonly recognizer?: string;
-  /** Where names are looked up (see `resolveModelPath`). Needed unless both models are given as paths. */
-  readonly locations?: ModelLocations;
+  /**
+   * Where names are looked up (see `resolveModelPath`); either field may be left out. Default: as
+   * the `arcface` command finds models, from `ARCFACE_MODELS` and `ARCFACE_HOME`
+   * (`modelLocationsFromEnv(process.env)`).
+   */
+  readonly locations?: Partial<ModelLocations>;
   /** Flip augmentation in the embedder. Default false. */
   readonly flip?: boolean;
   readonly batchSize?: number;
@@ -46,14 +52,13 @@ export interface RecognizeOptions {
 /** The default models: YuNet-n (MIT) and the staged MobileFaceNet ArcFace recogniser. */
 export const RECOGNIZER_DEFAULTS = Object.freeze({ detector: 'yunet-n', recognizer: 'w600k-mbf-int8' });
 
-const NO_LOCATIONS: ModelLocations = Object.freeze({ home: '', dirs: Object.freeze([]) });
-
 /**
  * One call from image bytes to every face with box, score, landmarks, aligned crop and embedding:
  * decode → detect → align (ArcFace template at the recogniser's input size) → embed (batched).
  *
  * @example
- * const fr = await FaceRecognizer.create({ locations: { home: '~/.cache/arcface', dirs: [] } })
+ * const fr = await FaceRecognizer.create() // models from ARCFACE_MODELS / ARCFACE_HOME, as the CLI
+ * const fr2 = await FaceRecognizer.create({ locations: { dirs: ['/srv/models'] } })
  * const { faces } = await fr.recognizeFile('group.jpg')
  * await fr.dispose()
  */
@@ -75,7 +80,9 @@ export class FaceRecognizer {
 
   /** Loads both models. Unknown names raise `MODEL_UNKNOWN_NAME`, missing files `MODEL_NOT_FOUND`. */
   static async create(options: FaceRecognizerOptions = {}): Promise<FaceRecognizer> {
-    const locations = options.locations ?? NO_LOCATIONS;
+    // The one read of the environment in src/: a library user who gives no locations gets the
+    // command line's lookup, as the README promises; given locations are used as they are.
+    const locations = options.locations === undefined ? modelLocationsFromEnv(process.env) : validateModelLocations(options.locations);
     const recName = options.recognizer ?? RECOGNIZER_DEFAULTS.recognizer;
     const recPath = resolveModelPath(recName, locations);
     const info = findKnownModel(recName) ?? findKnownModelByFileName(recPath);
@@ -128,8 +135,22 @@ export class FaceRecognizer {
   async recognize(input: Uint8Array | RgbImage, options: RecognizeOptions = {}): Promise<RecognitionResult> {
     const select = options.select === undefined ? 'all' : assertOneOf('select', options.select, ['all', 'largest', 'central'] as const);
     const { image, faces } = await this.detect(input, options.detect);
-    const chosen = selectFaces(faces, select, image.width, image.height);
-    return { width: image.width, height: image.height, faces: await this.embedFaces(image, chosen, options.includeCrops === true) };
+    const picked = selectFaceIndices(faces, select, image.width, image.height);
+    const embedded = await this.embedFaces(image, picked.map((i) => faces[i] as DetectedFace), options.includeCrops === true);
+    return { width: image.width, height: image.height, faces: embedded.map((f, k) => ({ ...f, faceIndex: picked[k] as number })), facesFound: faces.length };
+  }
+
+  /**
+   * 1:1: are the selected faces of two photos (paths, bytes or decoded images) the same person?
+   * The largest face by default; `NO_FACE` names a photo without one.
+   *
+   * @example
+   * const { similarity, same, faces } = await fr.compare('a.jpg', 'b.jpg')
+   */
+  async compare(a: string | Uint8Array | RgbImage, b: string | Uint8Array | RgbImage, options: CompareOptions = {}): Promise<CompareResult> {
+    const input = async (x: string | Uint8Array | RgbImage, name: string): Promise<{ image: Uint8Array | RgbImage; name: string }> =>
+      typeof x === 'string' ? { image: await readImageBytes(x), name: x } : { image: x, name };
+    return compareImages(this, await input(a, 'the first image'), await input(b, 'the second image'), options);
   }
 
   /** {@link recognize} on a file. */

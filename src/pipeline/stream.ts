@@ -1,4 +1,4 @@
-import { ArcFaceError, isArcFaceError } from '../core/errors.js';
+import { type ArcFaceError, isArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { assertInteger } from '../core/validate.js';
 import { readImageBytes } from '../image/decode.js';

@@ -13,6 +13,8 @@ export interface RecognizedFace {
   readonly crop?: RgbImage;
   /** Face quality (size, score, pose, sharpness, embedding norm), set by `FaceRecognizer.embedFaces`. */
   readonly quality?: FaceQuality;
+  /** Position of this face among all the detector found (detector order, 0-based). */
+  readonly faceIndex?: number;
 }
 
 /** All faces of one image. */
@@ -20,6 +22,8 @@ export interface RecognitionResult {
   readonly width: number;
   readonly height: number;
   readonly faces: RecognizedFace[];
+  /** Faces the detector found, before any selection kept one. */
+  readonly facesFound?: number;
 }
 
 /** Which faces to keep. */

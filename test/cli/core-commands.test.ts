@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freshHome, runCli } from '../helpers/cli.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
@@ -38,11 +39,27 @@ describe('arcface CLI (real binary)', () => {
   });
 
   it('embed on photos and a folder gives faces with boxes and embeddings', async () => {
-    const r = await runCli(['embed', sharedPath('data', 'faces', 'lfw', 'Laura_Bush'), '--json']);
+    const folder = sharedPath('data', 'faces', 'lfw', 'Laura_Bush');
+    const r = await runCli(['embed', folder, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { file: string; faces: { box: number[]; embedding: number[] }[] }[];
-    assert.ok(out.length >= 1);
-    for (const f of out) assert.ok(f.faces.length >= 1 && f.faces[0]!.embedding.length === 512);
+    const expected = (await readdir(folder)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(folder, f));
+    assert.ok(expected.length >= 2, 'a folder of several photos');
+    assert.deepEqual(
+      out.map((f) => f.file),
+      expected,
+    );
+    for (const f of out) {
+      assert.ok(f.faces.length >= 1, f.file);
+      const e = f.faces[0]!.embedding;
+      assert.equal(e.length, 512);
+      assert.ok(Math.abs(Math.hypot(...e) - 1) < 1e-4, `${f.file}: unit length`);
+    }
+    // Two photos of one person are closer to each other than to another person's photo.
+    const cos = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + v * b[i]!, 0);
+    const other = JSON.parse((await runCli(['embed', lfw('Colin_Powell', 40), '--json'])).stdout) as { faces: { embedding: number[] }[] }[];
+    const [a, b] = [out[0]!.faces[0]!.embedding, out[1]!.faces[0]!.embedding];
+    assert.ok(cos(a, b) > cos(a, other[0]!.faces[0]!.embedding), 'same person closer');
   });
 
   it('exit 4 and NO_FACE when a photo has no face', async () => {

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gridSize, retinafacePriors, scrfdAnchorCentres } from '../../src/detect/anchors.js';
+import { gridSize, retinafacePriors } from '../../src/detect/anchors.js';
 import { fillTensor, planLetterbox } from '../../src/detect/letterbox.js';
 import { primaryPass, rescuePass, tiledPass, upscaledPass } from '../../src/detect/passes.js';
 
 describe('anchors and priors', () => {
-  it('SCRFD centres: two per cell, row-major, no offset (InsightFace mgrid order)', () => {
-    assert.deepEqual([...scrfdAnchorCentres(64, 64, 32)], [0, 0, 0, 0, 32, 0, 32, 0, 0, 32, 0, 32, 32, 32, 32, 32]);
-    assert.equal(scrfdAnchorCentres(640, 640, 8).length, 80 * 80 * 2 * 2);
-  });
   it('RetinaFace priors: count, order and centres (biubug6 PriorBox)', () => {
     const p = retinafacePriors(32, 32);
     assert.equal(p.length, 2 * 16 + 2 * 4 + 2 * 1);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dot, isArcFaceError } from '../../src/core/index.js';
 import {
@@ -9,8 +8,6 @@ import {
   EmbeddingCache,
   evaluateVerification,
   FALLBACK_METHOD,
-  formatDuration,
-  formatProgress,
   histogramSvg,
   rocSvg,
   sha256Hex,
@@ -104,14 +101,6 @@ describe('central fallback for images without a face', () => {
 });
 
 describe('small helpers', () => {
-  it('formats durations and progress with rate and ETA', () => {
-    assert.equal(formatDuration(4500), '4.5s');
-    assert.equal(formatDuration(123_000), '2m03s');
-    assert.equal(formatDuration(3_723_000), '1h02m03s');
-    assert.equal(formatDuration(Number.NaN), '?');
-    assert.equal(formatProgress({ done: 10, total: 40, cached: 2, fallback: 1, elapsedMs: 5000 }), 'embedded 10/40 (25.0%) · 2.0 img/s · ETA 15.0s · cached 2 · no face 1');
-  });
-
   it('computes squared L2 and rejects vectors of different length', () => {
     assert.equal(squaredL2([1, 0], [0, 1]), 2);
     assert.throws(() => squaredL2([1], [1, 0]), RangeError);

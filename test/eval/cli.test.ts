@@ -7,10 +7,10 @@ import { Command } from 'commander';
 import { calibrate, registerCalibrateCommand } from '../../apps/cli/commands/calibrate.js';
 import { registerEvalCommands } from '../../apps/cli/commands/eval.js';
 import { isArcFaceError } from '../../src/core/index.js';
-import { sharedPath, testOutputDir } from '../helpers/shared.js';
-import { captureContext } from './helpers.js';
+import { testOutputDir } from '../helpers/shared.js';
+import { captureContext, goldenScoresFile } from './helpers.js';
 
-const golden = sharedPath('golden', 'lfw-protocol.json');
+const golden = await goldenScoresFile();
 const dir = testOutputDir('eval-cli');
 
 async function run(args: string[]): Promise<{ out: string; err: string }> {

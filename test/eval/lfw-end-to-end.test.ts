@@ -107,6 +107,9 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
     await assert.rejects(evalLfw(ctx, { data: dir, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'x') }), { code: 'FILE_NOT_FOUND' });
     const missing = join(dir, 'missing-pairs.txt');
     await writeFile(missing, '1\t1\nNo_Such_Person\t1\t2\nNo_Such_Person\t1\tOther_Person\t1\n');
-    await assert.rejects(evalLfw(ctx, { data, pairs: missing, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'x') }), (e: Error & { code?: string }) => e.code === 'FILE_NOT_FOUND' && /No_Such_Person_0001\.jpg/.test(e.message));
+    await assert.rejects(
+      evalLfw(ctx, { data, pairs: missing, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'x') }),
+      (e: Error & { code?: string }) => e.code === 'FILE_NOT_FOUND' && /No_Such_Person_0001\.jpg/.test(e.message),
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
   uniqueLfwImages,
 } from '../../src/eval/index.js';
 import { sharedPath } from '../helpers/shared.js';
+import { goldenScoresFile } from './helpers.js';
 
 function invalidAt(line: number | undefined, pattern: RegExp): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -117,9 +118,10 @@ describe('YTF splits.txt', () => {
 });
 
 describe('pair scores files', () => {
-  it('reads the golden (scores under "input") and a plain {dist, same}', async () => {
-    const s = await readPairScores(sharedPath('golden', 'lfw-protocol.json'));
+  it('reads a scores file and a plain {dist, same}; a file of another shape is PROTOCOL_INVALID', async () => {
+    const s = await readPairScores(await goldenScoresFile());
     assert.equal(s.dist.length, 6000);
+    await assert.rejects(readPairScores(sharedPath('golden', 'lfw-protocol.json')), (e) => isArcFaceError(e, 'PROTOCOL_INVALID'));
     assert.deepEqual(parsePairScores({ dist: [0.5], same: [true] }), { dist: [0.5], same: [true] });
     assert.deepEqual(parsePairScores({ scores: { dist: [0.5], same: [false] } }).same, [false]);
   });

@@ -38,7 +38,8 @@ async function buildSet(): Promise<string> {
   await mkdir(tmp, { recursive: true });
   const files = (await stills('Tony_Blair')).slice(6, 6 + VIDEO_FILE_STILLS);
   for (const [i, f] of files.entries()) await copyFile(join(lfw, 'Tony_Blair', f), join(tmp, `${String(i).padStart(3, '0')}.jpg`));
-  const enc = spawnSync(defaultFfmpegPath(), ['-hide_banner', '-v', 'error', '-y', '-framerate', '4', '-i', join(tmp, '%03d.jpg'), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', join(frames, 'Tony_Blair', '2.mp4')]);
+  const encode = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18'];
+  const enc = spawnSync(defaultFfmpegPath(), ['-hide_banner', '-v', 'error', '-y', '-framerate', '4', '-i', join(tmp, '%03d.jpg'), ...encode, join(frames, 'Tony_Blair', '2.mp4')]);
   assert.equal(enc.status, 0, enc.stderr.toString());
   const lines = ['split number, first name, second name, ground truth, is same'];
   for (const [split, group] of [PEOPLE.slice(0, 3), PEOPLE.slice(3)].entries()) {

@@ -154,7 +154,7 @@ describe('Gallery', () => {
     const a = join(dir, 'a.afg');
     assert.deepEqual(await g.export(a), { identities: 40, templates: 161 });
     const h = await openGallery(join(dir, 'copy.db'), { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD });
-    assert.deepEqual(await h.import(a), { identities: 40, templates: 161 });
+    assert.deepEqual(await h.import(a), { identities: 40, templates: 161, duplicates: 0 });
     const b = join(dir, 'b.afg');
     await h.export(b);
     assert.ok(readFileSync(a).equals(readFileSync(b)));
@@ -164,6 +164,9 @@ describe('Gallery', () => {
       assert.deepEqual(y, x);
     }
     await assert.rejects(h.import(a), code('IDENTITY_EXISTS'));
+    // Appending the same export again: the template with a source SHA-256 is known and skipped;
+    // templates without one cannot be told apart from new photos and are added.
+    assert.deepEqual(await h.import(a, { append: true }), { identities: 40, templates: 160, duplicates: 1 });
     const other = await openGallery(join(dir, 'other.db'), { fingerprint: OTHER_FP, embeddingSize: DIM, threshold: THRESHOLD });
     await assert.rejects(other.import(a), code('MODEL_MISMATCH'));
     const bytes = readFileSync(a);

@@ -61,7 +61,10 @@ describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
     const reopened = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
     assert.equal(reopened.meta.schemaVersion, 1);
     await db.exec(`INSERT INTO arcface_migrations (version, applied_at) VALUES (99, 0)`);
-    await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }), (e: unknown) => isArcFaceError(e, 'GALLERY_CORRUPT') && /newer/.test(e.message));
+    await assert.rejects(
+      PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }),
+      (e: unknown) => isArcFaceError(e, 'GALLERY_CORRUPT') && /newer/.test(e.message),
+    );
   });
 
   it('refuses a database holding foreign arcface_* tables', async () => {

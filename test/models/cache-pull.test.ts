@@ -164,12 +164,18 @@ describe('pullModel over HTTP', () => {
     const home = freshHome('fallback');
     const got = await pullModel(withSources({ kind: 'file', url: `${base}/gone.onnx` }, { kind: 'file', url: `${base}/model.onnx` }), { home, dirs: [] });
     assert.equal(got.url, `${base}/model.onnx`);
-    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/gone.onnx` }), { home: freshHome('404'), dirs: [] }), (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('HTTP 404'));
+    await assert.rejects(
+      pullModel(withSources({ kind: 'file', url: `${base}/gone.onnx` }), { home: freshHome('404'), dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('HTTP 404'),
+    );
   });
 
   it('refuses plain HTTP to other hosts, unknown names, and models with no direct download', async () => {
     const home = freshHome('refuse');
-    await assert.rejects(pullModel(withSources({ kind: 'file', url: 'http://example.com/m.onnx' }), { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('only HTTPS'));
+    await assert.rejects(
+      pullModel(withSources({ kind: 'file', url: 'http://example.com/m.onnx' }), { home, dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('only HTTPS'),
+    );
     await assert.rejects(pullModel('no-such-model', { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME') && e.message.includes('glintr100'));
     const never = (): Promise<Response> => Promise.reject(new Error('must not fetch'));
     await assert.rejects(

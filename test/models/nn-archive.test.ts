@@ -62,7 +62,10 @@ describe('NN Archive reader', () => {
     for (const ext of ['blob', 'dlc']) {
       const c = clone();
       c.model.metadata.path = `model.${ext}`;
-      assert.throws(() => parseArchiveConfig(c, new Set([`model.${ext}`])), (e: Error & { code?: string }) => e.code === 'MODEL_UNSUPPORTED_FORMAT' && /ONNX/.test(e.message) && /device/.test(e.message));
+      assert.throws(
+        () => parseArchiveConfig(c, new Set([`model.${ext}`])),
+        (e: Error & { code?: string }) => e.code === 'MODEL_UNSUPPORTED_FORMAT' && /ONNX/.test(e.message) && /device/.test(e.message),
+      );
     }
   });
 

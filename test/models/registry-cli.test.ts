@@ -140,7 +140,10 @@ describe('arcface models pull', () => {
     const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}/yunet_n_dynamic.onnx`;
     const requested: string[] = [];
     // The registry URL is answered by a server on this machine: real HTTP, no network.
-    const viaLoopback: FetchLike = (url, init) => (requested.push(url), fetch(local, init));
+    const viaLoopback: FetchLike = (url, init) => {
+      requested.push(url);
+      return fetch(local, init);
+    };
     try {
       const home = freshDir('pull-http');
       const r = await cli(['pull', 'yunet-n'], { home, dirs: [] }, { fetch: viaLoopback });

@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { dot } from '../../src/core/index.js';
-import { FaceRecognizer, recognizeFiles, selectFaces } from '../../src/pipeline/index.js';
-import { sharedDir, sharedPath } from '../helpers/shared.js';
+import { FaceRecognizer, recognizeFiles, selectFaceIndices, selectFaces } from '../../src/pipeline/index.js';
+import { groupPhoto } from '../helpers/photos.js';
+import { sharedPath } from '../helpers/shared.js';
 
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
 const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
@@ -52,8 +53,46 @@ describe('FaceRecognizer end to end', () => {
       .toBuffer();
     const r = await fr.recognize(pair);
     assert.equal(r.faces.length, 2);
-    const largest = await fr.recognize(pair, { select: 'largest' });
+    assert.equal(r.facesFound, 2);
+    assert.deepEqual(
+      r.faces.map((f) => f.faceIndex),
+      [0, 1],
+    );
+  });
+
+  it('largest picks the larger face and central the centred one, on a photo made to tell them apart', async () => {
+    const r = await fr.recognize(await groupPhoto(), { select: 'all' });
+    assert.equal(r.faces.length, 2);
+    const area = (b: readonly number[]): number => (b[2]! - b[0]!) * (b[3]! - b[1]!);
+    const big = r.faces.reduce((a, b) => (area(a.box) > area(b.box) ? a : b));
+    const small = r.faces.find((f) => f !== big)!;
+    assert.ok(area(big.box) > 4 * area(small.box), `areas ${area(big.box)} ${area(small.box)}`);
+    const largest = await fr.recognize(await groupPhoto(), { select: 'largest' });
     assert.equal(largest.faces.length, 1);
+    assert.equal(largest.facesFound, 2);
+    assert.deepEqual(largest.faces[0]!.box, big.box);
+    assert.equal(largest.faces[0]!.faceIndex, big.faceIndex);
+    const central = await fr.recognize(await groupPhoto(), { select: 'central' });
+    assert.deepEqual(central.faces[0]!.box, small.box);
+  });
+
+  it('compare(): largest face by default, says how many faces and which; NO_FACE names the photo', async () => {
+    const group = await groupPhoto();
+    const powell = await readFile(lfw('Colin_Powell', 49));
+    const byLargest = await fr.compare(group, powell, { threshold: 0.3 });
+    assert.equal(byLargest.select, 'largest');
+    assert.equal(byLargest.faces[0].facesFound, 2);
+    assert.equal(byLargest.faces[1].facesFound, (await fr.recognize(powell)).faces.length);
+    assert.equal(byLargest.same, true, `similarity ${byLargest.similarity}`);
+    const byCentre = await fr.compare(group, powell, { threshold: 0.3, select: 'central' });
+    assert.equal(byCentre.same, false, `similarity ${byCentre.similarity}`);
+    assert.notEqual(byCentre.faces[0].faceIndex, byLargest.faces[0].faceIndex);
+    const fromFiles = await fr.compare(lfw('Colin_Powell', 40), lfw('Colin_Powell', 49));
+    assert.equal(fromFiles.threshold, fr.threshold);
+    assert.equal(fromFiles.same, true);
+    const blank = await sharp({ create: { width: 120, height: 120, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toBuffer();
+    await assert.rejects(fr.compare(powell, blank), (e: Error & { code?: string }) => e.code === 'NO_FACE' && e.message.includes('the second image'));
+    await assert.rejects(fr.compare(powell, powell, { select: 'all' as 'largest' }), TypeError);
   });
 
   it('streams files in order, reporting bad files without stopping', async () => {
@@ -72,7 +111,27 @@ describe('FaceRecognizer end to end', () => {
     await assert.rejects(FaceRecognizer.create({ locations, recognizer: 'no-such-model' }), { code: 'MODEL_UNKNOWN_NAME' });
     await assert.rejects(FaceRecognizer.create({ locations: { home: '/nonexistent', dirs: [] } }), { code: 'MODEL_NOT_FOUND' });
     await assert.rejects(FaceRecognizer.create({ locations, recognizer: 'yunet-n' }), { code: 'MODEL_CONTRACT_MISMATCH' });
-    assert.ok(sharedDir());
+  });
+
+  it('finds models as the CLI does: ARCFACE_MODELS when given no locations, and { dirs } without a home', async () => {
+    const saved = { models: process.env.ARCFACE_MODELS, home: process.env.ARCFACE_HOME };
+    try {
+      process.env.ARCFACE_MODELS = sharedPath('models');
+      process.env.ARCFACE_HOME = '/nonexistent-arcface-home';
+      const fromEnv = await FaceRecognizer.create();
+      assert.equal(fromEnv.fingerprint, fr.fingerprint);
+      await fromEnv.dispose();
+      process.env.ARCFACE_MODELS = '/nonexistent-models';
+      await assert.rejects(FaceRecognizer.create(), { code: 'MODEL_NOT_FOUND' });
+    } finally {
+      for (const [k, v] of [['ARCFACE_MODELS', saved.models], ['ARCFACE_HOME', saved.home]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const dirsOnly = await FaceRecognizer.create({ locations: { dirs: [sharedPath('models')] } });
+    assert.equal(dirsOnly.fingerprint, fr.fingerprint);
+    await dirsOnly.dispose();
   });
 });
 
@@ -83,5 +142,8 @@ describe('selectFaces', () => {
     assert.deepEqual(selectFaces(faces, 'central', 100, 100), [faces[1]]);
     assert.equal(selectFaces(faces, 'all', 100, 100).length, 3);
     assert.deepEqual(selectFaces([], 'central', 100, 100), []);
+    assert.deepEqual(selectFaceIndices(faces, 'largest', 100, 100), [2]);
+    assert.deepEqual(selectFaceIndices(faces, 'central', 100, 100), [1]);
+    assert.deepEqual(selectFaceIndices(faces, 'all', 100, 100), [0, 1, 2]);
   });
 });

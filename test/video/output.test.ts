@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { makeSyntheticVideo, readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
-import { drawOverlays, isArcFaceError, openVideoSource, resizeRgb, toWebVtt, VideoWriter, type RgbImage, type VideoFrame } from '../../src/index.js';
+import { drawOverlays, isArcFaceError, openVideoSource, toWebVtt, VideoWriter, type RgbImage, type VideoFrame } from '../../src/index.js';
+import { resizeRgb } from '../../src/video/index.js';
 import { sharedPath } from '../helpers/shared.js';
 import { clipDir, stampedClip, within } from '../helpers/video-clips.js';
 

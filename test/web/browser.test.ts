@@ -6,48 +6,28 @@ import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { KeyStore } from '../../apps/server/key-store.js';
-import { serve, type RunningServer } from '../../apps/server/server.js';
+import type { RunningServer } from '../../apps/server/server.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
-import { testLocations } from '../server/helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, startWebHarness, type WebHarness } from './harness.js';
 
-/** Debian's chromium, as CI installs it. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const shots = testOutputDir('web');
 const photo = (person: string, n: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', person, `${person}_${String(n).padStart(4, '0')}.jpg`);
 
 describe('web page in Chromium', () => {
+  let web: WebHarness;
   let server: RunningServer;
   let browser: BrowserContext;
   let key: string;
   before(async () => {
     mkdirSync(shots, { recursive: true });
-    const dir = mkdtempSync(join(tmpdir(), 'arcface-web-'));
-    const ks = KeyStore.open(join(dir, 'keys.db'));
-    key = ks.create({ scope: 'write', name: 'browser' }).key;
-    ks.close();
-    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
+    web = await startWebHarness();
+    ({ server, browser, key } = web);
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await web?.close();
   });
 
-  async function open(path: string): Promise<Page> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}${path}`);
-    assert.deepEqual(errors, []);
-    return page;
-  }
+  const open = (path: string): Promise<Page> => web.open(path);
 
   it('every form control has a label and the key form stores the key', async () => {
     const page = await open('/');
@@ -135,7 +115,7 @@ describe('web page in Chromium', () => {
     const cam = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-cam-')), {
       executablePath: CHROMIUM,
       headless: true,
-      args: [...ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+      args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
       viewport: { width: 1100, height: 900 },
     });
     try {

@@ -36,7 +36,8 @@ export async function calibrate(reportPath: string, far: number): Promise<Calibr
   const t = calibrateThreshold(scores, far);
   const impostor = scores.same.filter((s) => !s).length;
   if (!t.measurable || t.cosine === null || t.distance === null || t.achievedFar === null || t.tar === null) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a FAR of at least ${(1 / Math.max(1, impostor)).toExponential(2)} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`);
+    const least = (1 / Math.max(1, impostor)).toExponential(2);
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a FAR of at least ${least} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`);
   }
   return { far, cosine: t.cosine, distance: t.distance, achievedFar: t.achievedFar, tar: t.tar, impostorPairs: impostor, genuinePairs: scores.same.length - impostor };
 }
@@ -85,7 +86,7 @@ export function registerCalibrateCommand(program: Command, ctx: CliContext): voi
         'or, with --faces, build the impostor/genuine score tables (for open-set identification thresholds) from a folder of labelled photos.',
     )
     .option('--report <file>', 'report.json written by `arcface eval` (or a {"dist","same"} scores file)')
-    .option('--far <rate>', 'target false accept rate', parseNumberOption('--far', Number.MIN_VALUE, 1), 1e-3)
+    .option('--far <rate>', 'target false accept rate', parseNumberOption('--far', 0, 1, { minExclusive: true }), 1e-3)
     .option('--faces <dir>', 'Person/*.jpg folder: score every pair of photos into impostor and genuine tables (the registry `calibration` format)')
     .option('-d, --detector <name|path>', 'with --faces: face detector', RECOGNIZER_DEFAULTS.detector)
     .option('-r, --recognizer <name|path>', 'with --faces: recogniser', RECOGNIZER_DEFAULTS.recognizer)

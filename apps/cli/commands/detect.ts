@@ -7,6 +7,7 @@ import { createFaceDetector, DETECTOR_KINDS, type DetectOptions, type DetectorKi
 import { decodeImageFile } from '../../../src/image/index.js';
 import { RECOGNIZER_DEFAULTS, resolveDetectorSpec } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { FileOutcomes, type FileFailure } from '../file-outcomes.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
 interface DetectCommandOptions {
@@ -102,11 +103,12 @@ export function registerDetectCommand(program: Command, ctx: CliContext): void {
       'after',
       '\nOutput: [{"file","width","height","faces":[{"box":[x1,y1,x2,y2],"score","landmarks":[[x,y]×5]}]}], pixels of the\n' +
         'EXIF-oriented image; landmarks: left eye, right eye, nose, left and right mouth corners (image left/right).\n' +
-        'Exit codes: 0 done (also when no face is found), 1 usage, 2 bad input, 3 model problem.',
+        'A file that cannot be read is reported as {"file","error":{"code","message"}} and the others go on.\n' +
+        'Exit codes: 0 done, 1 usage, 2 a file was bad input, 3 model problem, 4 an image had no face.',
     )
     .action(async (images: string[], opts: DetectCommandOptions) => {
       ctx.json = opts.json === true;
-      const files = await expandImageArgs(images);
+      const files = await expandImageArgs(images, ctx);
       const spec: FaceDetectorSpec =
         opts.kind === undefined ? resolveDetectorSpec(opts.detector, ctx.locations) : { kind: opts.kind, modelPath: resolve(opts.detector) };
       await noticeLicence(ctx, opts.detector, typeof spec.modelPath === 'string' ? spec.modelPath : undefined);
@@ -118,12 +120,20 @@ export function registerDetectCommand(program: Command, ctx: CliContext): void {
       };
       if (opts.annotate !== undefined) await mkdir(opts.annotate, { recursive: true });
       const detector = await createFaceDetector(spec);
-      const results: DetectFileResult[] = [];
+      const results: (DetectFileResult | FileFailure)[] = [];
       const used = new Set<string>();
+      const outcomes = new FileOutcomes(ctx);
       try {
         for (const file of files) {
-          const img = await decodeImageFile(file);
+          let img: RgbImage;
+          try {
+            img = await decodeImageFile(file);
+          } catch (err) {
+            results.push(outcomes.failed(file, err));
+            continue;
+          }
           const faces = await detector.detect(img, detectOptions);
+          outcomes.faces(faces.length);
           results.push({
             file,
             width: img.width,
@@ -136,5 +146,6 @@ export function registerDetectCommand(program: Command, ctx: CliContext): void {
         await detector.dispose();
       }
       printJson(ctx, results);
+      outcomes.finish();
     });
 }

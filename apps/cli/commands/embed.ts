@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
 import { Embedder } from '../../../src/embed/index.js';
 import { decodeImageFile } from '../../../src/image/index.js';
 import { resolveModelPath } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, recognizeFiles } from '../../../src/pipeline/index.js';
-import { EXIT, expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { FileOutcomes } from '../file-outcomes.js';
 import { createProgress } from '../progress.js';
 import { parseIntOption, rounded } from './options.js';
 
@@ -36,22 +36,28 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'compact JSON for machines')
     .addHelpText(
       'after',
-      '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\nExit codes: 0 ok, 1 usage, 2 bad input, 3 model problem, 4 no face in some image.',
+      '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\n' +
+        'A file that fails is reported as {"file","error"} and the others go on.\n' +
+        'Exit codes: 0 ok, 1 usage, 2 a file was bad input, 3 model problem, 4 no face in some image.',
     )
     .action(async (images: string[], opts: EmbedOptions) => {
       ctx.json = opts.json === true;
-      const files = await expandImageArgs(images);
+      const files = await expandImageArgs(images, ctx);
       if (opts.aligned === true) {
         const path = resolveModelPath(opts.recognizer, ctx.locations);
         await noticeLicence(ctx, opts.recognizer, path);
         const embedder = await Embedder.create(path, { flip: opts.flip === true, batchSize: opts.batch });
         try {
-          const crops = await Promise.all(files.map(async (f) => decodeImageFile(f)));
-          const embeddings = await embedder.embed(crops);
+          const outcomes = new FileOutcomes(ctx);
+          const decoded = await Promise.all(files.map(async (file) => decodeImageFile(file).then((crop) => ({ file, crop }), (err: unknown) => ({ file, err }))));
+          const ok = decoded.flatMap((d) => ('crop' in d ? [d] : []));
+          const embeddings = await embedder.embed(ok.map((d) => d.crop));
+          const byFile = new Map(ok.map((d, i) => [d.file, embeddings[i] as Float32Array]));
           printJson(
             ctx,
-            files.map((file, i) => ({ file, embedding: rounded(embeddings[i] as Float32Array) })),
+            decoded.map((d) => ('err' in d ? outcomes.failed(d.file, d.err) : { file: d.file, embedding: rounded(byFile.get(d.file) as Float32Array) })),
           );
+          outcomes.finish();
         } finally {
           await embedder.dispose();
         }
@@ -60,25 +66,27 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
       await noticeLicence(ctx, opts.recognizer);
       const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: opts.recognizer, detector: opts.detector, flip: opts.flip === true, batchSize: opts.batch });
       const out: unknown[] = [];
-      let noFace = 0;
-      let firstError: ArcFaceError | undefined;
+      const outcomes = new FileOutcomes(ctx);
       const progress = createProgress({ total: files.length, label: 'embed', stream: process.stderr, silent: ctx.json || files.length < 2 });
       try {
         for await (const r of recognizeFiles(fr, files)) {
           progress.tick();
           if (r.error !== undefined) {
-            firstError ??= r.error;
-            ctx.stderr.write(`arcface: ${r.file}: ${r.error.code}: ${r.error.message}\n`);
-            out.push({ file: r.file, error: r.error.toJSON() });
+            out.push(outcomes.failed(r.file, r.error));
             continue;
           }
           const faces = r.result?.faces ?? [];
-          if (faces.length === 0) noFace++;
+          outcomes.faces(faces.length);
           out.push({
             file: r.file,
             width: r.result?.width,
             height: r.result?.height,
-            faces: faces.map((f) => ({ box: f.box.map((v) => Math.round(v * 100) / 100), score: Math.round(f.score * 1e4) / 1e4, landmarks: f.landmarks.map((p) => p.map((v) => Math.round(v * 100) / 100)), embedding: rounded(f.embedding) })),
+            faces: faces.map((f) => ({
+              box: f.box.map((v) => Math.round(v * 100) / 100),
+              score: Math.round(f.score * 1e4) / 1e4,
+              landmarks: f.landmarks.map((p) => p.map((v) => Math.round(v * 100) / 100)),
+              embedding: rounded(f.embedding),
+            })),
           });
         }
       } finally {
@@ -86,7 +94,6 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
         await fr.dispose();
       }
       printJson(ctx, out);
-      if (firstError !== undefined) process.exitCode = firstError.exitCode;
-      else if (noFace > 0) process.exitCode = EXIT.noFace;
+      outcomes.finish();
     });
 }

@@ -1,42 +1,49 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/errors.js';
-import { decodeExport, enrollImages, identifyImage, openGallery, verifyImage, type Gallery } from '../../../src/gallery/index.js';
-import { findKnownModel } from '../../../src/models/index.js';
+import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
+import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
 import type { Box } from '../../../src/core/types.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
+import { FileOutcomes } from '../file-outcomes.js';
+import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, type GalleryAccess } from '../gallery-open.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
-interface ModelOptions { recognizer: string; detector: string; gallery?: string; json?: boolean; threshold?: number }
+interface ModelOptions {
+  recognizer?: string;
+  detector: string;
+  gallery?: string;
+  json?: boolean;
+  threshold?: number;
+}
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The gallery location: `--gallery`, else `ARCFACE_GALLERY`, else `gallery.db` in the model home. */
-function location(ctx: CliContext, given: string | undefined): string {
-  return given ?? ctx.env.ARCFACE_GALLERY ?? join(ctx.locations.home, 'gallery.db');
-}
 
 function withModelOptions(cmd: Command): Command {
   return cmd
     .option('-g, --gallery <path|postgres://url>', 'gallery: SQLite file or PostgreSQL URL (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
-    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's recorded model, else ${RECOGNIZER_DEFAULTS.recognizer})`)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--json', 'compact JSON for machines');
 }
 
 /** Loads the recogniser and opens the gallery for it; both are released after `fn`. */
-async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, needThreshold: boolean, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
+async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, access: GalleryAccess, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
   ctx.json = o.json === true;
-  await noticeLicence(ctx, o.recognizer);
-  const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: o.recognizer, detector: o.detector });
+  const where = galleryLocation(ctx, o.gallery);
+  if (access === 'existing') assertGalleryExists(where);
+  const recognizer = await recognizerFor(where, o.recognizer);
+  await noticeLicence(ctx, recognizer);
+  const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
   try {
     const threshold = o.threshold ?? fr.threshold;
-    if (needThreshold && threshold === undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+    if (access === 'existing' && threshold === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
     }
-    const g = await openGallery(location(ctx, o.gallery), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) });
+    const model = { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) };
+    const g = await openCommandGallery(ctx, where, access, model);
     try {
       return await fn(fr, g);
     } finally {
@@ -50,7 +57,7 @@ async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, needThreshold
 /** Opens an existing gallery with the model it records (no model is loaded). */
 async function withGallery<T>(ctx: CliContext, o: { gallery?: string; json?: boolean }, fn: (g: Gallery) => Promise<T>): Promise<T> {
   ctx.json = o.json === true;
-  const g = await openGallery(location(ctx, o.gallery));
+  const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'existing', {});
   try {
     return await fn(g);
   } finally {
@@ -97,14 +104,25 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('--append', 'add templates to an existing identity')
     .option('--select <rule>', 'which face of a photo with several: dominant (one clearly larger and more central face, else skipped with MULTIPLE_FACES), largest or central', 'dominant')
     .option('--box <x1,y1,x2,y2>', 'enrol the detected face that overlaps this box (pixels)')
-    .addHelpText('after', '\nOutput: {"id","templates","skipped":[{"file","code"}]}. Exit 4 when no image has a face (NO_FACE) or every image has several comparable faces (MULTIPLE_FACES).')
+    .addHelpText(
+      'after',
+      '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face, with several comparable faces or unreadable are skipped, the others enrolled.\n' +
+        'Exit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face or several comparable faces (NO_FACE / MULTIPLE_FACES; nothing written when no photo qualified).',
+    )
     .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean; select: string; box?: string }) => {
       const metadata = parseMetadata(o.metadata);
       const face = parseFaceChoice(o.select, o.box);
-      const files = await expandImageArgs(images);
-      await withRecognizer(ctx, o, false, async (fr, g) => {
-        const r = await enrollImages(g, fr, id, files, { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true, face });
+      const files = await expandImageArgs(images, ctx);
+      await withRecognizer(ctx, o, 'create', async (fr, g) => {
+        const options = { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true, face };
+        const r = await enrollImages(g, fr, id, files, options);
+        const outcomes = new FileOutcomes(ctx);
+        for (const s of r.skipped) {
+          if (s.code === 'NO_FACE') outcomes.faces(0);
+          else outcomes.failed(s.fileName, new ArcFaceError(s.code, s.message));
+        }
         printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
+        outcomes.finish();
       });
     });
 
@@ -114,13 +132,25 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
     .option('-t, --threshold <cosine>', "cosine for 'known' (default: the one that holds --fpir at the gallery's size, from the recogniser's impostor table; never below its 1:1 threshold)", parseNumberOption('--threshold', -1, 1))
     .option('--fpir <rate>', 'target false positive identification rate: the share of strangers taken for someone', parseNumberOption('--fpir', 1e-9, 0.5))
-    .addHelpText('after', '\nOutput: [{"file","faces":[{"box","decision","threshold","thresholdSource","thresholdReason","candidates":[{"id","name","score","subCenter"}]}]}].')
+    .addHelpText(
+      'after',
+      '\nOutput: [{"file","faces":[{"box","decision","threshold","thresholdSource","thresholdReason","candidates":[{"id","name","score","subCenter"}]}]}]; a file that fails is {"file","error"}.\n' +
+        'Exit codes: 0 ok, 2 a file was bad input or the gallery is missing, 3 model problem, 4 an image had no face.',
+    )
     .action(async (images: string[], o: ModelOptions & { top: number; fpir?: number }) => {
-      const files = await expandImageArgs(images);
-      await withRecognizer(ctx, o, true, async (fr, g) => {
+      const files = await expandImageArgs(images, ctx);
+      await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const out = [];
+        const outcomes = new FileOutcomes(ctx);
         for (const file of files) {
-          const faces = await identifyImage(g, fr, file, { topK: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }), ...(o.fpir === undefined ? {} : { fpir: o.fpir }) });
+          let faces: Awaited<ReturnType<typeof identifyImage>>;
+          try {
+            faces = await identifyImage(g, fr, file, { topK: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }), ...(o.fpir === undefined ? {} : { fpir: o.fpir }) });
+          } catch (err) {
+            out.push(outcomes.failed(file, err));
+            continue;
+          }
+          outcomes.faces(faces.length);
           out.push({
             file,
             faces: faces.map((f) => ({
@@ -130,6 +160,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
           });
         }
         printJson(ctx, out);
+        outcomes.finish();
       });
     });
 
@@ -138,11 +169,12 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .argument('<image>', 'image file')
     .argument('<id>', 'identity id')
     .option('-t, --threshold <cosine>', "cosine for a match (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box"}. Exit 4 when the image has no face.')
+    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box","facesFound","faceIndex"} for the largest face. Exit 4 when the image has no face.')
     .action(async (image: string, id: string, o: ModelOptions) => {
-      await withRecognizer(ctx, o, true, async (fr, g) => {
+      await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const v = await verifyImage(g, fr, image, id);
-        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)) });
+        const which = { facesFound: v.facesFound, faceIndex: v.faceIndex };
+        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)), ...which });
       });
     });
 
@@ -163,11 +195,19 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     .action(async (id: string, o: GOpts) => {
       await withGallery(ctx, o, async (g) => printJson(ctx, await g.show(id)));
     });
-  manage(gallery.command('remove')).description('Remove an identity and its templates.').argument('<id>')
-    .action(async (id: string, o: GOpts) => {
+  manage(gallery.command('remove'))
+    .description('Remove an identity and its templates, or with --template one template (a photo `gallery audit` flagged).')
+    .argument('<id>')
+    .option('--template <templateId>', 'remove only this template (ids from `gallery show` or `gallery audit`)', parseIntOption('--template', 1, Number.MAX_SAFE_INTEGER))
+    .action(async (id: string, o: GOpts & { template?: number }) => {
       await withGallery(ctx, o, async (g) => {
-        await g.remove(id);
-        printJson(ctx, { removed: id });
+        if (o.template === undefined) {
+          await g.remove(id);
+          printJson(ctx, { removed: id });
+        } else {
+          await g.removeTemplate(id, o.template);
+          printJson(ctx, { removed: id, template: o.template });
+        }
       });
     });
   manage(gallery.command('rename')).description('Change an identity\'s id and/or display name.').argument('<id>')
@@ -187,11 +227,14 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     });
   manage(gallery.command('audit')).description('Templates far from their identity\'s dominant sub-centre: probable mislabels or bad photos.')
     .option('-t, --threshold <cosine>', "flag below this cosine (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .option('-r, --recognizer <name>', 'registry name whose calibrated threshold to use', RECOGNIZER_DEFAULTS.recognizer)
-    .action(async (o: GOpts & { threshold?: number; recognizer: string }) => {
-      const threshold = o.threshold ?? findKnownModel(o.recognizer)?.threshold?.cosine;
-      if (threshold === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer} has no calibrated threshold`);
+    .option('-r, --recognizer <name>', "registry name whose calibrated threshold to use (default: the gallery's recorded model)")
+    .action(async (o: GOpts & { threshold?: number; recognizer?: string }) => {
       await withGallery(ctx, o, async (g) => {
+        const model = o.recognizer === undefined ? knownModelOfFingerprint(g.fingerprint) : findKnownModel(o.recognizer);
+        const threshold = o.threshold ?? model?.threshold?.cosine;
+        if (threshold === undefined) {
+          throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer ?? modelLabel(g.fingerprint)} has no calibrated threshold`);
+        }
         const findings = await g.audit({ threshold });
         printJson(ctx, findings.map((f) => ({ ...f, score: round(f.score) })));
       });
@@ -201,17 +244,18 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
       await withGallery(ctx, o, async (g) => printJson(ctx, { file, ...(await g.export(file)) }));
     });
   manage(gallery.command('import')).description('Read an export file into the gallery (created with the export\'s model when absent).').argument('<file>')
-    .option('--append', 'add templates to identities that already exist')
+    .option('--append', 'add templates to identities that already exist (templates of the same source image are skipped)')
     .action(async (file: string, o: GOpts & { append?: boolean }) => {
       ctx.json = o.json === true;
-      let header;
+      let header: ExportHeader;
       try {
         header = decodeExport(await readFile(file)).header;
       } catch (e) {
         if (e instanceof ArcFaceError) throw e;
         throw new ArcFaceError('FILE_NOT_FOUND', `Expected an export file at ${file} but it cannot be read`, { cause: e });
       }
-      const g = await openGallery(location(ctx, o.gallery), { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize });
+      const model = { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize };
+      const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'create', model);
       try {
         printJson(ctx, { file, ...(await g.import(file, { append: o.append === true })) });
       } finally {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Embedder } from '../../../src/embed/index.js';
-import { findKnownModel, findKnownModelByFileName, resolveModelPath, type ModelSpecInput } from '../../../src/models/index.js';
+import { createFaceDetector, DETECTOR_DEFAULTS, OnnxFaceDetector, type DetectorKind } from '../../../src/detect/index.js';
+import { findKnownModel, findKnownModelByFileName, resolveModelPath, sha256File, type KnownModel, type ModelSpecInput } from '../../../src/models/index.js';
 import { printJson, type CliContext } from '../context.js';
 
 interface InspectOptions {
@@ -34,7 +35,7 @@ export function specFromFlags(o: InspectOptions): ModelSpecInput {
 }
 
 /**
- * `arcface models inspect <path|name>`: the resolved contract of a recogniser.
+ * `arcface models inspect <path|name>`: the resolved contract of a recogniser, or of a known detector.
  *
  * @example
  * registerModelsInspect(modelsCommand, ctx)
@@ -42,7 +43,10 @@ export function specFromFlags(o: InspectOptions): ModelSpecInput {
 export function registerModelsInspect(models: Command, ctx: CliContext): void {
   models
     .command('inspect')
-    .description('Print the resolved contract of a recogniser (.onnx, NN Archive or registry name): names, layout, channel order, mean/std, sizes, and how each was decided.')
+    .description(
+      'Print the resolved contract of a recogniser (.onnx, NN Archive or registry name): names, layout, channel order, mean/std, sizes, ' +
+        'and how each was decided; for a known detector its family, defaults and contract.',
+    )
     .argument('<model>', 'path or registry name')
     .option('--channel-order <order>', 'override: RGB or BGR')
     .option('--layout <layout>', 'override: NCHW or NHWC')
@@ -54,6 +58,11 @@ export function registerModelsInspect(models: Command, ctx: CliContext): void {
     .action(async (model: string, opts: InspectOptions) => {
       ctx.json = opts.json === true;
       const path = resolveModelPath(model, ctx.locations);
+      const detectorKnown = findKnownModel(model) ?? findKnownModelByFileName(path);
+      if (detectorKnown !== undefined && detectorKnown.task !== 'recognizer') {
+        printJson(ctx, await inspectDetector(detectorKnown, path));
+        return;
+      }
       const embedder = await Embedder.create(path, { spec: specFromFlags(opts) });
       try {
         const known = findKnownModel(model) ?? findKnownModelByFileName(path);
@@ -73,4 +82,25 @@ export function registerModelsInspect(models: Command, ctx: CliContext): void {
         await embedder.dispose();
       }
     });
+}
+
+/** A known detector: it is loaded (so a broken file fails here), then its family, defaults and contract. */
+async function inspectDetector(known: KnownModel, path: string): Promise<Record<string, unknown>> {
+  const kind = known.task as DetectorKind;
+  const detector = await createFaceDetector({ kind, modelPath: path, name: known.name });
+  try {
+    return {
+      path,
+      name: known.name,
+      task: 'detector',
+      kind,
+      sha256: await sha256File(path),
+      fixedInput: detector instanceof OnnxFaceDetector ? (detector.fixedInput ?? null) : null,
+      config: DETECTOR_DEFAULTS[kind],
+      contract: known.contract ?? null,
+      licence: known.licence,
+    };
+  } finally {
+    await detector.dispose();
+  }
 }

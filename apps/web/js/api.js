@@ -33,7 +33,7 @@ async function request(method, path, body) {
   const res = await fetch(path, { method, headers, body: payload });
   const type = res.headers.get('content-type') ?? '';
   if (!res.ok) {
-    const err = type.includes('json') ? await res.json() : { code: 'HTTP_' + res.status, message: await res.text() };
+    const err = type.includes('json') ? await res.json() : { code: `HTTP_${res.status}`, message: await res.text() };
     throw new ApiError(res.status, err.code, err.message);
   }
   if (type.includes('json')) return res.json();
@@ -55,7 +55,7 @@ export function describeError(err) {
     if (err.status === 429 || err.status === 503) return `${err.message} (the server is busy; try again shortly).`;
     return `${err.code}: ${err.message}`;
   }
-  return String(err && err.message ? err.message : err);
+  return String(err?.message ? err.message : err);
 }
 
 /** Wires the header's API key form present on every page. */

@@ -47,7 +47,8 @@ button.addEventListener('click', async () => {
     const form = new FormData();
     form.append('image1', files[0], files[0].name);
     form.append('image2', files[1], files[1].name);
-    const r = await api.post('/v1/verify', form);
+    const select = document.getElementById('select').value;
+    const r = await api.post(`/v1/verify?select=${encodeURIComponent(select)}`, form);
     r.faces.forEach((f, i) => drawFaces(document.getElementById(`canvas${i + 1}`), images[i], [{ ...f, colour: r.match ? '#00c853' : '#ff1744' }]));
     result.innerHTML = '';
     const verdict = document.createElement('span');
@@ -57,6 +58,15 @@ button.addEventListener('click', async () => {
     const detail = document.createElement('span');
     detail.textContent = ` — similarity ${r.similarity.toFixed(3)} (threshold ${r.threshold.toFixed(3)})`;
     result.append(verdict, detail);
+    // Say which face was used when a photo held several, so a group photo cannot mislead.
+    const counts = (r.faces ?? []).map((f, i) => (f.facesFound > 1 ? `photo ${i + 1}: face ${f.faceIndex + 1} of ${f.facesFound} (${r.select ?? select})` : null)).filter(Boolean);
+    if (counts.length > 0) {
+      const note = document.createElement('p');
+      note.id = 'faces-note';
+      note.className = 'muted';
+      note.textContent = `Several faces found — ${counts.join('; ')}.`;
+      result.append(note);
+    }
   } catch (err) {
     showError(err);
   } finally {

@@ -37,9 +37,28 @@ async function renderSubject(s) {
   const thumbs = document.createElement('div');
   thumbs.className = 'thumbs';
   for (const f of faces) {
-    const img = await thumbnail(f.faceId, `${s.name}, face ${f.faceId}${f.sourceFile ? ` from ${f.sourceFile}` : ''}`);
+    const label = `${s.name}, face ${f.faceId}${f.sourceFile ? ` from ${f.sourceFile}` : ''}`;
+    const img = await thumbnail(f.faceId, label);
     if (flagged.has(f.faceId)) img.classList.add('flagged');
-    thumbs.append(img);
+    const figure = document.createElement('figure');
+    figure.dataset.face = String(f.faceId);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'secondary remove-face';
+    remove.textContent = 'Remove';
+    remove.setAttribute('aria-label', `Remove ${label}`);
+    remove.addEventListener('click', async () => {
+      if (!confirm(`Remove this photo of ${s.name}?`)) return;
+      try {
+        await api.del(`/v1/subjects/${encodeURIComponent(s.id)}/faces/${f.faceId}`);
+        await refresh();
+        listStatus.textContent = `Photo removed from ${s.name}.`;
+      } catch (err) {
+        listStatus.textContent = describeError(err);
+      }
+    });
+    figure.append(img, remove);
+    thumbs.append(figure);
   }
   li.append(thumbs);
   if (audit.flags.length > 0) {
@@ -92,17 +111,37 @@ document.getElementById('enrol-form').addEventListener('submit', async (e) => {
   if (!name || files.length === 0) return;
   const id = slug(name);
   enrolStatus.textContent = 'Enrolling…';
+  let created = false;
   try {
     try {
       await api.post('/v1/subjects', { id, name });
+      created = true;
     } catch (err) {
       if (err.code !== 'IDENTITY_EXISTS') throw err;
     }
-    const form = new FormData();
-    for (const f of files) form.append('image', f, f.name);
-    const r = await api.post(`/v1/subjects/${encodeURIComponent(id)}/faces`, form);
-    enrolStatus.textContent = `Enrolled ${r.faces.length} face${r.faces.length === 1 ? '' : 's'} for ${name}.${r.audit.flags.length ? ` ${r.audit.flags.length} audit finding(s).` : ''}`;
-    e.target.reset();
+    // One photo per request, as `arcface enroll` does: a photo without a face is skipped and
+    // reported, the others are enrolled.
+    const skipped = [];
+    let enrolled = 0;
+    let flags = 0;
+    for (const f of files) {
+      const form = new FormData();
+      form.append('image', f, f.name);
+      try {
+        const r = await api.post(`/v1/subjects/${encodeURIComponent(id)}/faces`, form);
+        enrolled += r.faces.length;
+        flags = r.audit.flags.length;
+      } catch (err) {
+        if (!err.code || err.status >= 500 || ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED'].includes(err.code)) throw err;
+        skipped.push(`${f.name} (${err.code})`);
+      }
+    }
+    if (enrolled === 0 && created) await api.del(`/v1/subjects/${encodeURIComponent(id)}`);
+    const parts = [`Enrolled ${enrolled} face${enrolled === 1 ? '' : 's'} for ${name}.`];
+    if (skipped.length > 0) parts.push(`Skipped ${skipped.join(', ')}.`);
+    if (flags > 0) parts.push(`${flags} audit finding(s).`);
+    enrolStatus.textContent = parts.join(' ');
+    if (enrolled > 0) e.target.reset();
     await refresh();
   } catch (err) {
     enrolStatus.textContent = describeError(err);

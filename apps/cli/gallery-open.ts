@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArcFaceError } from '../../src/core/errors.js';
+import { isPostgresLocation, openGallery, SqliteGalleryStore, type Gallery, type GalleryOptions } from '../../src/gallery/index.js';
+import { knownModelOfFingerprint } from '../../src/models/index.js';
+import { RECOGNIZER_DEFAULTS } from '../../src/pipeline/index.js';
+import type { CliContext } from './context.js';
+
+/** Whether a command may create the gallery it names (enrol, import) or needs it to exist. */
+export type GalleryAccess = 'create' | 'existing';
+
+/**
+ * The gallery location: `--gallery`, else `ARCFACE_GALLERY`, else `gallery.db` in the model home.
+ *
+ * @example
+ * galleryLocation(ctx, undefined) // '/home/me/.cache/arcface/gallery.db'
+ */
+export function galleryLocation(ctx: CliContext, given: string | undefined): string {
+  return given ?? ctx.env.ARCFACE_GALLERY ?? join(ctx.locations.home, 'gallery.db');
+}
+
+/**
+ * `FILE_NOT_FOUND` for a SQLite gallery that does not exist: a mistyped `--gallery` must not turn
+ * into an empty gallery that answers "unknown" to every face. Only enrol and import create one.
+ *
+ * @example
+ * assertGalleryExists('people.db')
+ */
+export function assertGalleryExists(location: string): void {
+  if (isPostgresLocation(location) || existsSync(location)) return;
+  throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery at ${location} but none exists (only \`arcface enroll\` and \`arcface gallery import\` create one)`);
+}
+
+/**
+ * The recogniser to load for a command on a gallery: the one given, else the registry model the
+ * existing gallery was built with, else the default.
+ *
+ * @example
+ * await recognizerFor(ctx, 'people.db', undefined) // 'w600k-mbf-int8'
+ */
+export async function recognizerFor(location: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  if (!isPostgresLocation(location) && !existsSync(location)) return RECOGNIZER_DEFAULTS.recognizer;
+  let fingerprint: string;
+  if (isPostgresLocation(location)) {
+    const g = await openGallery(location);
+    fingerprint = g.fingerprint;
+    await g.close();
+  } else {
+    fingerprint = (await SqliteGalleryStore.inspect(location)).fingerprint;
+  }
+  return knownModelOfFingerprint(fingerprint)?.name ?? RECOGNIZER_DEFAULTS.recognizer;
+}
+
+/**
+ * Opens the gallery of a command: `existing` refuses a missing SQLite file; `create` says on stderr
+ * when it creates one.
+ *
+ * @example
+ * const g = await openCommandGallery(ctx, 'people.db', 'create', { fingerprint, embeddingSize: 512 })
+ */
+export async function openCommandGallery(ctx: CliContext, location: string, access: GalleryAccess, options: GalleryOptions): Promise<Gallery> {
+  const isNew = !isPostgresLocation(location) && !existsSync(location);
+  if (access === 'existing') assertGalleryExists(location);
+  const g = await openGallery(location, options);
+  if (isNew && !ctx.json) ctx.stderr.write(`arcface: created gallery ${location}\n`);
+  else if (isNew) ctx.stderr.write(`${JSON.stringify({ notice: 'GALLERY_CREATED', location })}\n`);
+  return g;
+}

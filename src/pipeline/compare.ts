@@ -1,0 +1,84 @@
+import { ArcFaceError } from '../core/errors.js';
+import type { Box, RgbImage } from '../core/types.js';
+import { assertNumber, assertOneOf } from '../core/validate.js';
+import { dot } from '../core/vector.js';
+import type { FaceSelection, RecognitionResult } from './types.js';
+
+/** Which face of a photo a 1:1 comparison uses. */
+export type CompareSelection = Exclude<FaceSelection, 'all'>;
+
+/**
+ * The face compared when a photo holds several: the largest, everywhere (CLI `compare`, library
+ * `compare`, `/v1/verify`, the web page). The largest face is the subject of a portrait or an ID
+ * photo, which is what 1:1 verification is for; it is also the face enrolment keeps, so a photo
+ * compares the way it would enrol. CompreFace's verification and face-api.js's `detectSingleFace`
+ * likewise return one face per image rather than a position-based one; `central` remains a choice
+ * for group photos cropped around their subject.
+ */
+export const DEFAULT_COMPARE_SELECTION: CompareSelection = 'largest';
+
+/** Options of {@link compareImages}. */
+export interface CompareOptions {
+  /** `largest` (default) or `central`. */
+  readonly select?: CompareSelection;
+  /** Cosine at or above which the faces are the same person; default the recogniser's calibrated one. */
+  readonly threshold?: number;
+}
+
+/** One side of a comparison: the face used and how many the photo held. */
+export interface ComparedFace {
+  readonly box: Box;
+  readonly score: number;
+  /** Faces the detector found in the photo. */
+  readonly facesFound: number;
+  /** Position of the compared face among them (detector order, 0-based). */
+  readonly faceIndex: number;
+}
+
+/** Result of a 1:1 comparison. */
+export interface CompareResult {
+  /** Cosine similarity of the two unit embeddings, −1..1. */
+  readonly similarity: number;
+  readonly same: boolean;
+  readonly threshold: number;
+  readonly select: CompareSelection;
+  readonly faces: readonly [ComparedFace, ComparedFace];
+}
+
+/** What {@link compareImages} needs of a recogniser (a `FaceRecognizer`). */
+export interface CompareRecognizer {
+  readonly threshold: number | undefined;
+  recognize(input: Uint8Array | RgbImage, options: { select: CompareSelection }): Promise<RecognitionResult>;
+}
+
+/** A photo to compare: its bytes or a decoded image, and a name for messages. */
+export interface CompareInput {
+  readonly image: Uint8Array | RgbImage;
+  readonly name: string;
+}
+
+/**
+ * Compares the selected face of two photos. `NO_FACE` names the photo without a face; a recogniser
+ * without a calibrated threshold needs `threshold`.
+ *
+ * @example
+ * const r = await compareImages(fr, { image: bytesA, name: 'a.jpg' }, { image: bytesB, name: 'b.jpg' })
+ * r.same // true
+ */
+export async function compareImages(rec: CompareRecognizer, a: CompareInput, b: CompareInput, options: CompareOptions = {}): Promise<CompareResult> {
+  const select = assertOneOf('select', options.select ?? DEFAULT_COMPARE_SELECTION, ['largest', 'central'] as const);
+  const threshold = options.threshold === undefined ? rec.threshold : assertNumber('threshold', options.threshold, -1, 1);
+  if (threshold === undefined) {
+    throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a threshold: this recogniser has no calibrated one (calibrate with `arcface eval lfw` + `arcface calibrate`)');
+  }
+  const sides = [];
+  for (const input of [a, b]) {
+    const r = await rec.recognize(input.image, { select });
+    const face = r.faces[0];
+    if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${input.name} but the detector found none`);
+    sides.push({ face, side: { box: face.box, score: face.score, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 } });
+  }
+  const [x, y] = sides as [(typeof sides)[number], (typeof sides)[number]];
+  const similarity = dot(x.face.embedding, y.face.embedding);
+  return { similarity, same: similarity >= threshold, threshold, select, faces: [x.side, y.side] };
+}
