@@ -58,7 +58,8 @@ export async function benchServerBatch(opts: { identities: number; rounds: numbe
   for (let r = 0; r < opts.rounds; r++) {
     for (const [name, fn] of Object.entries(variants)) {
       const m = await withLoopWatch(fn);
-      const slot = (res[name] ??= { ms: [], block: [] });
+      res[name] ??= { ms: [], block: [] };
+      const slot = res[name];
       slot.ms.push(m.ms);
       slot.block.push(m.maxBlockMs);
     }

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { normCrop } from '../src/align/index.js';
 import { FaceRecognizer, selectFaces } from '../src/pipeline/index.js';
-import { DEFAULT_QUALITY_LIMITS, faceQuality, qualityRejection, type FaceQuality } from '../src/quality/index.js';
+import { faceQuality, qualityRejection, type FaceQuality } from '../src/quality/index.js';
 
 const shared = resolve(process.argv[2] ?? '../shared');
 const count = Number(process.argv[3] ?? 400);
@@ -42,12 +42,12 @@ for (const [name, make] of Object.entries(variants)) {
     const { image, faces } = await fr.detect(new Uint8Array(bytes));
     const [face] = selectFaces(faces, 'central', image.width, image.height);
     if (face === undefined) {
-      missing[name]!++;
+      missing[name] = (missing[name] ?? 0) + 1;
       continue;
     }
     const crop = normCrop(image, face.landmarks, fr.embedder.inputSize).crop;
     const { norms } = await fr.embedder.embedWithNorms([crop]);
-    results[name]!.push(faceQuality(face, crop, norms[0]));
+    results[name]?.push(faceQuality(face, crop, norms[0]));
   }
 }
 await fr.dispose();

@@ -9,6 +9,7 @@
  * strangers).
  */
 import { readdir, rm } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../core/errors.js';
 import { openGallery } from '../gallery/open-gallery.js';
@@ -35,7 +36,7 @@ export type LabelledPhotos = ReadonlyMap<string, readonly string[]>;
  */
 export async function readLabelledPhotos(folder: string, maxPeople?: number): Promise<LabelledPhotos> {
   const dir = resolve(folder);
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (cause) {

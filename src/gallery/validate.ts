@@ -13,6 +13,9 @@ export const MAX_ID_LENGTH = 200;
 const MAX_METADATA_DEPTH = 32;
 /** Largest metadata as JSON (bytes): a record of notes, not a document store. */
 const MAX_METADATA_BYTES = 64 * 1024;
+/** C0 control characters and DEL: never part of an id or a name (they break URLs, logs and terminals). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this pattern.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** Tolerance on ‖v‖ − 1 for embeddings said to be unit length (float32 rounding over 512 terms). */
 const UNIT_TOLERANCE = 1e-3;
 
@@ -23,8 +26,7 @@ const UNIT_TOLERANCE = 1e-3;
  * assertIdentityId('id', 'George_W_Bush')
  */
 export function assertIdentityId(name: string, id: unknown): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check.
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || CONTROL_CHARACTERS.test(id)) {
     const got = typeof id === 'string' ? `"${id.slice(0, 40)}" (${id.length} characters)` : `a value of type ${id === null ? 'null' : typeof id}`;
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
   }
@@ -107,8 +109,8 @@ export function assertTemplateId(name: string, id: unknown): number {
  * assertName('name', 'Ada Lovelace')
  */
 export function assertName(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
-    const got = typeof value === 'string' ? `${value.length} characters${/[\u0000-\u001f\u007f]/.test(value) ? ' with control characters' : ''}` : `a value of type ${value === null ? 'null' : typeof value}`;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || CONTROL_CHARACTERS.test(value)) {
+    const got = typeof value === 'string' ? `${value.length} characters${CONTROL_CHARACTERS.test(value) ? ' with control characters' : ''}` : `a value of type ${value === null ? 'null' : typeof value}`;
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
   }
   return value;
