@@ -61,8 +61,9 @@ interface State<D> {
  * score after an occlusion keeps its id. Unmatched tentative tracks are removed (ByteTrack removes
  * unconfirmed tracks after one miss); unmatched high detections with score ≥ `newTrackScore` start
  * tentative tracks, confirmed after `minHits` matches (SORT). A confirmed track unmatched for more
- * than `maxAge` frames ends. ByteTrack's `fuse_score` (IoU × score) is not applied: face detector
- * scores are near 1 for all clear faces and would add nothing but coupling.
+ * than `maxAge` frames ends. Ids are given at confirmation, so tentative tracks that die leave no
+ * gaps in the numbering. ByteTrack's `fuse_score` (IoU × score) is not applied: the scores of clear
+ * faces sit in a narrow band (0.91–0.95 for yunet-n on LFW) and would only add noise to the IoU.
  *
  * @example
  * const tracker = new Tracker<DetectedFace>()
