@@ -87,6 +87,7 @@ describe('TrackIdentity embedding policy', () => {
     es.forEach((e, i) => assert.equal(who.addEmbedding(e, quality(overall[i]!), i), true));
     assert.equal(who.addEmbedding(randomUnit(r), quality(0.99, { embeddingNorm: 2 }), 7), false, 'low norm: not kept');
     assert.equal(who.embeddings, 7);
+    assert.equal(who.bestQuality, 0.95);
     // Template = normalised mean of the three best (0.95, 0.9, 0.7).
     const want = l2normalize(es[3]!.map((v, i) => v + es[1]![i]! + es[4]![i]!));
     const got = who.template!;

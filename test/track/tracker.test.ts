@@ -116,6 +116,22 @@ describe('Tracker on ground-truth sequences', () => {
     assert.equal(r2.counter.counts.idSwitches, 1, 'the expected new identity after a long occlusion');
   });
 
+  it('a face hidden by another re-finds its lost track by buffered IoU although its prediction lags', () => {
+    // A moves right at 6 px/frame; an occluder sweeping left clips A's box from the right for 5 frames
+    // (the detector sees less and less of it, which slows the filter), hides it for 11, then A reappears.
+    const a: Path = (f) => {
+      if (f >= 33 && f < 44) return undefined;
+      const box = centred(100 + 6 * f, 200, 60, 72);
+      const edge = f >= 28 && f < 33 ? box[2] - 8 * (f - 27) : box[2];
+      return [box[0], box[1], edge, box[3]];
+    };
+    const buffered = run([a], 70, { seed: 17, sigma: 1 });
+    assert.deepEqual(buffered.started, [1]);
+    assert.equal(buffered.updates[44]!.tracks[0]!.status, 'confirmed', 're-found at the first frame back');
+    const plain = run([a], 70, { seed: 17, sigma: 1, tracker: { lostBuffer: 0 } });
+    assert.deepEqual(plain.started, [1, 2], 'plain IoU starts a new track for the same face');
+  });
+
   it('a one-frame false positive is never confirmed and never consumes an id', () => {
     const fp = (f: number): GtDetection[] => (f === 20 ? [{ box: [600, 50, 680, 146], score: 0.95, gt: -1 }] : []);
     const { started, updates } = run([straight(100, 200, 2, 0)], 50, { extra: fp });
@@ -178,6 +194,7 @@ describe('Tracker invalid parameters', () => {
     assert.throws(() => new Tracker({ maxAge: 2.5 }), TypeError);
     assert.throws(() => new Tracker({ lowScore: 0.7, highScore: 0.5 }), /Expected lowScore ≤ highScore/);
     assert.throws(() => new Tracker({ newTrackScore: 0.3 }), /Expected newTrackScore ≥ highScore/);
+    assert.throws(() => new Tracker({ lostBuffer: -0.1 }), /Expected a number between 0 and 10 for lostBuffer/);
     assert.throws(() => new Tracker(null as unknown as Partial<TrackerOptions>), TypeError);
   });
 
