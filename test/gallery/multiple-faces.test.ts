@@ -120,5 +120,24 @@ describe('a photo with two similar faces', () => {
       const chosen = await post('/api/v1/recognition/faces?subject=someone&select=largest', 'file');
       assert.equal(chosen.status, 201, await chosen.clone().text());
     });
+
+    it('identification answers with the threshold it used and why (the 1:1 floor for a gallery this small)', async () => {
+      const f = new FormData();
+      f.append('image', new Blob([new Uint8Array(await readFile(RIGHT_PROBE))], { type: 'image/jpeg' }), 'probe.jpg');
+      const r = await fetch(`${server.url}/v1/identify`, { method: 'POST', headers: { 'x-api-key': key }, body: f });
+      const body = (await r.json()) as { threshold: number; thresholdSource: string; thresholdReason: string; faces: { match: { subjectId: string } | null }[] };
+      assert.equal(r.status, 200);
+      assert.deepEqual([body.threshold, body.thresholdSource], [0.249, 'floor']);
+      assert.match(body.thresholdReason, /FPIR 1 % over 2 identities/);
+      assert.equal(body.faces[0]?.match?.subjectId, 'ali');
+      const given = await fetch(`${server.url}/v1/identify?threshold=0.99`, { method: 'POST', headers: { 'x-api-key': key }, body: f });
+      const gb = (await given.json()) as { thresholdSource: string; faces: { match: unknown }[] };
+      assert.deepEqual([gb.thresholdSource, gb.faces[0]?.match], ['given', null]);
+      const cf = new FormData();
+      cf.append('file', new Blob([new Uint8Array(await readFile(RIGHT_PROBE))], { type: 'image/jpeg' }), 'probe.jpg');
+      const rec = await fetch(`${server.url}/api/v1/recognition/recognize`, { method: 'POST', headers: { 'x-api-key': key }, body: cf });
+      const rb = (await rec.json()) as { result: { known: boolean; threshold_source: string; subjects: { subject: string }[] }[] };
+      assert.deepEqual([rb.result[0]?.known, rb.result[0]?.threshold_source, rb.result[0]?.subjects[0]?.subject], [true, 'floor', 'ali']);
+    });
   });
 });
