@@ -74,7 +74,7 @@ describe('a photo with two similar faces', () => {
     }
   });
 
-  it('CLI: enroll exits 4 with MULTIPLE_FACES; --box enrols the named face', async () => {
+  it('CLI: enroll exits 4 with MULTIPLE_FACES; --box enrols the named face; identify says which threshold and why', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'arcface-mf-cli-')), 'g.db');
     const refused = await runCli(['enroll', 'someone', pairPath, '--gallery', db, '--json']);
     assert.equal(refused.code, 4, refused.stderr);
@@ -82,6 +82,15 @@ describe('a photo with two similar faces', () => {
     const named = await runCli(['enroll', 'ali', pairPath, '--box', RIGHT_BOX, '--gallery', db, '--json']);
     assert.equal(named.code, 0, named.stderr);
     assert.equal((JSON.parse(named.stdout) as { templates: number }).templates, 1);
+    type Out = { faces: { decision: string; threshold: number; thresholdSource: string; thresholdReason: string; candidates: { id: string }[] }[] }[];
+    const identified = await runCli(['identify', RIGHT_PROBE, '--gallery', db, '--json']);
+    assert.equal(identified.code, 0, identified.stderr);
+    const face = (JSON.parse(identified.stdout) as Out)[0]?.faces[0];
+    assert.deepEqual([face?.decision, face?.candidates[0]?.id, face?.threshold, face?.thresholdSource], ['known', 'ali', 0.249, 'floor']);
+    assert.match(face?.thresholdReason ?? '', /over 1 identity/);
+    const strict = await runCli(['identify', RIGHT_PROBE, '--gallery', db, '--threshold', '0.99', '--json']);
+    const sf = (JSON.parse(strict.stdout) as Out)[0]?.faces[0];
+    assert.deepEqual([sf?.decision, sf?.thresholdSource], ['unknown', 'given']);
   });
 
   describe('HTTP', () => {
