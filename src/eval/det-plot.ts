@@ -35,13 +35,14 @@ export function detSvg(curve: readonly IdentificationPoint[], marks: readonly { 
   }
   const pts = curve.filter((p) => p.fpir > 0).map((p) => `${xOf(p.fpir).toFixed(2)},${yOf(1 - p.dir).toFixed(2)}`);
   parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="#1f77b4" stroke-width="2.2" stroke-linejoin="round"/>`);
-  for (const { label, point } of marks) {
+  marks.forEach(({ label, point }, i) => {
     const x = xOf(Math.max(point.fpir, 10 ** xMinExp));
     const y = yOf(1 - point.dir);
     parts.push(`<circle cx="${x}" cy="${y}" r="4.5" fill="#d62728"/>`);
-    const right = x > left + 0.6 * width;
-    parts.push(`<text x="${right ? x - 7 : x + 7}" y="${y - 8}" text-anchor="${right ? 'end' : 'start'}" font-size="12" fill="#d62728" ${FONT}>${esc(label)}</text>`);
-  }
+    // Labels alternate above-right and below-left of their points, so that neighbours do not collide.
+    const above = i % 2 === 0;
+    parts.push(`<text x="${above ? x + 7 : x - 7}" y="${above ? y - 8 : y + 18}" text-anchor="${above ? 'start' : 'end'}" font-size="12" fill="#d62728" ${FONT}>${esc(label)}</text>`);
+  });
   const title = subtitle.length > 0 ? `DET — ${subtitle}` : 'DET (open-set identification)';
   return plotFrame(title, 'False positive identification rate (FPIR, log scale)', 'False negative identification rate (FNIR, log scale)', parts.join('\n'));
 }

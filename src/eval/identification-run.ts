@@ -4,7 +4,7 @@
  * face, and measure rank-k, DIR at FPIR and the FPIR/DIR of the threshold the gallery chose.
  *
  * Protocols: an LFW-style labelled folder (`Person/*.jpg`: people with ≥ 2 photos enrol their first
- * photo whose face the enrolment rule accepts and the others are probes; people with one photo are
+ * photo whose face the enrolment rule accepts and all their other photos are probes; people with one photo are
  * strangers), or a gallery folder and a probes folder (probes whose person is not enrolled are
  * strangers).
  */
@@ -116,12 +116,13 @@ export async function runIdentification(rec: IdentificationRecognizer, o: Identi
     let notEnrolled = 0;
     for (const [label, paths] of enrolFrom) {
       const templates: Float32Array[] = [];
-      let i = 0;
-      for (; i < paths.length && !(firstOnly && templates.length > 0); i++) {
+      let enrolledAt = -1;
+      for (let i = 0; i < paths.length && !(firstOnly && templates.length > 0); i++) {
         const bytes = await readEvalFile(paths[i] as string);
         try {
           const found = await rec.recognize(bytes, { select: 'all' });
           templates.push(chooseEnrolmentFace(found.faces, found.width, found.height, o.face ?? 'dominant', paths[i]).embedding);
+          enrolledAt = i;
         } catch (e) {
           if (!isArcFaceError(e) || e.code.startsWith('MODEL_')) throw e;
           skipped[e.code] = (skipped[e.code] ?? 0) + 1;
@@ -132,7 +133,12 @@ export async function runIdentification(rec: IdentificationRecognizer, o: Identi
         continue;
       }
       await g.enroll(label, templates);
-      if (firstOnly) for (const path of paths.slice(i)) probes.push({ label, path });
+      // A photo refused for enrolment is still a probe (its central face), like every other photo but the enrolled one.
+      if (firstOnly) {
+        paths.forEach((path, i) => {
+          if (i !== enrolledAt) probes.push({ label, path });
+        });
+      }
     }
     const embedded = await embedImageFiles(rec, '/', probes.map((p) => p.path), { ...(o.cache === undefined ? {} : { cache: o.cache }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) });
     const enrolled = new Set((await g.list()).map((i) => i.id));

@@ -25,7 +25,12 @@ export interface IdentificationPoint {
   readonly dir: number;
 }
 
-/** FPIR targets at which DIR is reported: 10 %, 1 %, 0.1 %. */
+/**
+ * FPIR targets at which DIR is reported: 10 %, 1 %, 0.1 % (NIST FRVT 1:N reports these).
+ *
+ * @example
+ * REPORTED_FPIRS.map((f) => dirAtFpir(scores, f))
+ */
 export const REPORTED_FPIRS: readonly number[] = Object.freeze([0.1, 0.01, 0.001]);
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -26,7 +26,12 @@ export function plotFrame(title: string, xTitle: string, yTitle: string, body: s
   return frame(title, xTitle, yTitle, body);
 }
 
-/** The plot area's corners: left, top, width, height (SVG units). */
+/**
+ * The plot area's corners: left, top, width, height (SVG units).
+ *
+ * @example
+ * const x = PLOT_AREA.left + u * PLOT_AREA.width
+ */
 export const PLOT_AREA = Object.freeze({ left: M.left, top: M.top, width: WIDTH - M.left - M.right, height: HEIGHT - M.top - M.bottom });
 
 /**

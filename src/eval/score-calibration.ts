@@ -9,6 +9,9 @@ import type { ScoreCalibration } from '../models/known-model.js';
 
 /**
  * Histogram resolution in cosine: 1e-4, finer than the 4 decimals thresholds are quoted with.
+ *
+ * @example
+ * Math.round((cosine + 1) / SCORE_BIN) // a score's bin
  */
 export const SCORE_BIN = 1e-4;
 const BINS = Math.round(2 / SCORE_BIN) + 1;
@@ -30,7 +33,12 @@ export interface ScoreCalibrationOptions {
   readonly source: string;
 }
 
-/** FRR levels of the genuine table. */
+/**
+ * FRR levels of the genuine table: dense near 0, where identification thresholds sit.
+ *
+ * @example
+ * GENUINE_FRR_LEVELS.indexOf(0.01) // the cosine below which 1 % of same-person pairs fall
+ */
 export const GENUINE_FRR_LEVELS: readonly number[] = Object.freeze([0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]);
 
 const bin = (cos: number): number => Math.min(BINS - 1, Math.max(0, Math.round((cos + 1) / SCORE_BIN)));

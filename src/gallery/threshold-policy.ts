@@ -19,6 +19,9 @@ import { findKnownModelBySha256 } from '../models/known-models.js';
 /**
  * Default target FPIR: 1 % of strangers may be taken for someone, the operating point NIST FRVT 1:N
  * reports most often (FNIR at FPIR 0.01).
+ *
+ * @example
+ * identificationThreshold(calibration, n, { fpir: DEFAULT_TARGET_FPIR })
  */
 export const DEFAULT_TARGET_FPIR = 0.01;
 

@@ -21,6 +21,9 @@ import { selectFaces } from './select.js';
  * `central` in 1, and the dominant rule at ratio 1.5 in none while leaving 4 (0.6 %) to the caller
  * (ratio 1.2: none wrong, 2 left; 2: 50 left; 3: 290 left). 1.5 keeps a margin over 1.2: two
  * people side by side differ in face size by 10-25 % (docs/identification.md).
+ *
+ * @example
+ * prominence(a.box, w, h) >= DOMINANCE_RATIO * prominence(b.box, w, h) // a dominates b
  */
 export const DOMINANCE_RATIO = 1.5;
 
@@ -47,7 +50,13 @@ function iou(a: Box, b: Box): number {
   return union > 0 ? inter / union : 0;
 }
 
-/** Least overlap (IoU) between a caller's box and a detected face for the face to count as named. */
+/**
+ * Least overlap (IoU) between a caller's box and a detected face for the face to count as named:
+ * 0.3, loose enough for a hand-drawn box around a face, tight enough to miss a neighbour's.
+ *
+ * @example
+ * chooseEnrolmentFace(faces, w, h, [40, 30, 140, 160]) // the face overlapping the box by IoU ≥ BOX_MIN_IOU
+ */
 export const BOX_MIN_IOU = 0.3;
 
 /**

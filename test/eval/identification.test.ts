@@ -5,7 +5,7 @@
  * reports DIR. The full protocol's figures come from `scripts/openset-study.ts` (minutes).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -79,5 +79,30 @@ describe('arcface eval identify on shared LFW photos', () => {
     const r = await runCli(['eval', 'identify', '--json']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /INVALID_ARGUMENT/);
+  });
+});
+
+describe('arcface calibrate --faces', () => {
+  it('scores every pair of a labelled folder into impostor and genuine tables', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'arcface-calfaces-'));
+    const people: [string, number[]][] = [['Adrian_Nastase', [1, 2]], ['Ali_Khamenei', [1, 3]], ['Andy_Roddick', [8, 10]], ['AJ_Lamas', [1]], ['Albert_Brooks', [1]], ['Alexander_Lukashenko', [1]], ['Almeida_Baptista', [1]]];
+    for (const [name, ns] of people) {
+      mkdirSync(join(root, 'faces', name), { recursive: true });
+      for (const n of ns) copyFileSync(sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(n).padStart(4, '0')}.jpg`), join(root, 'faces', name, `${n}.jpg`));
+    }
+    const out = join(root, 'calibration.json');
+    const r = await runCli(['calibrate', '--faces', join(root, 'faces'), '--out', out, '--cache', join(root, 'cache'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const cal = JSON.parse(r.stdout) as { impostor: [number, number][]; genuine: [number, number][]; impostorPairs: number; genuinePairs: number; source: string };
+    assert.deepEqual([cal.impostorPairs, cal.genuinePairs], [42, 3], '10 photos: 45 pairs, 3 of them same-person');
+    assert.ok(cal.impostor.length >= 5 && (cal.impostor.at(-1) as [number, number])[0] * 42 >= 1);
+    const genuineMedian = cal.genuine.find(([frr]) => frr === 0.5)?.[1] ?? Number.NaN;
+    const impostorAt10 = cal.impostor.find(([far]) => far === 0.1)?.[1] ?? Number.NaN;
+    assert.ok(genuineMedian > impostorAt10 + 0.2, `same-person median ${genuineMedian} vs impostor cosine at FAR 0.1 ${impostorAt10}`);
+    assert.match(cal.source, /10 photos of 7 people/);
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), cal);
+    const neither = await runCli(['calibrate', '--json']);
+    assert.equal(neither.code, 1);
+    assert.match(neither.stderr, /--report FILE and --faces DIR/);
   });
 });

@@ -74,7 +74,7 @@ describe('a photo with two similar faces', () => {
     }
   });
 
-  it('CLI: enroll exits 4 with MULTIPLE_FACES; --box enrols the named face', async () => {
+  it('CLI: enroll exits 4 with MULTIPLE_FACES; --box enrols the named face; identify says which threshold and why', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'arcface-mf-cli-')), 'g.db');
     const refused = await runCli(['enroll', 'someone', pairPath, '--gallery', db, '--json']);
     assert.equal(refused.code, 4, refused.stderr);
@@ -82,6 +82,15 @@ describe('a photo with two similar faces', () => {
     const named = await runCli(['enroll', 'ali', pairPath, '--box', RIGHT_BOX, '--gallery', db, '--json']);
     assert.equal(named.code, 0, named.stderr);
     assert.equal((JSON.parse(named.stdout) as { templates: number }).templates, 1);
+    type Out = { faces: { decision: string; threshold: number; thresholdSource: string; thresholdReason: string; candidates: { id: string }[] }[] }[];
+    const identified = await runCli(['identify', RIGHT_PROBE, '--gallery', db, '--json']);
+    assert.equal(identified.code, 0, identified.stderr);
+    const face = (JSON.parse(identified.stdout) as Out)[0]?.faces[0];
+    assert.deepEqual([face?.decision, face?.candidates[0]?.id, face?.threshold, face?.thresholdSource], ['known', 'ali', 0.249, 'floor']);
+    assert.match(face?.thresholdReason ?? '', /over 1 identity/);
+    const strict = await runCli(['identify', RIGHT_PROBE, '--gallery', db, '--threshold', '0.99', '--json']);
+    const sf = (JSON.parse(strict.stdout) as Out)[0]?.faces[0];
+    assert.deepEqual([sf?.decision, sf?.thresholdSource], ['unknown', 'given']);
   });
 
   describe('HTTP', () => {
@@ -119,6 +128,25 @@ describe('a photo with two similar faces', () => {
       assert.equal(((await refused.json()) as { code: string }).code, 'MULTIPLE_FACES');
       const chosen = await post('/api/v1/recognition/faces?subject=someone&select=largest', 'file');
       assert.equal(chosen.status, 201, await chosen.clone().text());
+    });
+
+    it('identification answers with the threshold it used and why (the 1:1 floor for a gallery this small)', async () => {
+      const f = new FormData();
+      f.append('image', new Blob([new Uint8Array(await readFile(RIGHT_PROBE))], { type: 'image/jpeg' }), 'probe.jpg');
+      const r = await fetch(`${server.url}/v1/identify`, { method: 'POST', headers: { 'x-api-key': key }, body: f });
+      const body = (await r.json()) as { threshold: number; thresholdSource: string; thresholdReason: string; faces: { match: { subjectId: string } | null }[] };
+      assert.equal(r.status, 200);
+      assert.deepEqual([body.threshold, body.thresholdSource], [0.249, 'floor']);
+      assert.match(body.thresholdReason, /FPIR 1 % over 2 identities/);
+      assert.equal(body.faces[0]?.match?.subjectId, 'ali');
+      const given = await fetch(`${server.url}/v1/identify?threshold=0.99`, { method: 'POST', headers: { 'x-api-key': key }, body: f });
+      const gb = (await given.json()) as { thresholdSource: string; faces: { match: unknown }[] };
+      assert.deepEqual([gb.thresholdSource, gb.faces[0]?.match], ['given', null]);
+      const cf = new FormData();
+      cf.append('file', new Blob([new Uint8Array(await readFile(RIGHT_PROBE))], { type: 'image/jpeg' }), 'probe.jpg');
+      const rec = await fetch(`${server.url}/api/v1/recognition/recognize`, { method: 'POST', headers: { 'x-api-key': key }, body: cf });
+      const rb = (await rec.json()) as { result: { known: boolean; threshold_source: string; subjects: { subject: string }[] }[] };
+      assert.deepEqual([rb.result[0]?.known, rb.result[0]?.threshold_source, rb.result[0]?.subjects[0]?.subject], [true, 'floor', 'ali']);
     });
   });
 });

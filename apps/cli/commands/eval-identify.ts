@@ -98,10 +98,12 @@ export async function evalIdentify(ctx: CliContext, o: IdentifyEvalOptions): Pro
     const source = o.data ?? `${o.galleryDir} + ${o.probesDir}`;
     const title = `${basename(resolve(o.data ?? o.probesDir ?? '.'))} · ${o.detector} + ${o.recognizer}${o.flip === true ? ' · flip' : ''}`;
     const report = reportOf(run, { data: source, maxPeople: o.maxPeople ?? null, detector: o.detector, recognizer: o.recognizer, fingerprint: fr.fingerprint, flip: o.flip === true }, performance.now() - t0);
-    const marks = [
-      ...run.dirAtFpir.flatMap((d) => (d.point === null ? [] : [{ label: `DIR ${pct(d.point.dir)} @ FPIR ${d.fpir * 100} %`, point: d.point }])),
-      { label: `default (cosine ${run.thresholdChoice.threshold})`, point: run.atDefault },
-    ];
+    // The default threshold's point sits next to DIR at its target FPIR: order them apart for the labels.
+    const target = run.thresholdChoice.targetFpir ?? 0.01;
+    const dirMarks = [...run.dirAtFpir]
+      .sort((a, b) => Math.abs(Math.log(a.fpir / target)) - Math.abs(Math.log(b.fpir / target)))
+      .flatMap((d) => (d.point === null ? [] : [{ label: `DIR ${pct(d.point.dir)} @ FPIR ${d.fpir * 100} %`, point: d.point }]));
+    const marks = [{ label: `default: cosine ${run.thresholdChoice.threshold}, FPIR ${pct(run.atDefault.fpir)}, DIR ${pct(run.atDefault.dir)}`, point: run.atDefault }, ...dirMarks];
     const svg = detSvg(run.det, marks, run.scores.nonMatedTop.length, run.scores.mated.length, title);
     const files = { json: join(o.out, 'report.json'), markdown: join(o.out, 'report.md'), detSvg: join(o.out, 'det.svg'), detPng: join(o.out, 'det.png') };
     await writeFile(files.json, `${JSON.stringify(report, null, 1)}\n`);

@@ -13,7 +13,12 @@ import { engineInfo, faceJson } from './faces.js';
 
 type IdParams = { Params: { id: string } };
 
-/** How an enrolment request names the face of a photo with several: `select` and `box` query parameters. */
+/**
+ * How an enrolment request names the face of a photo with several: `select` and `box` query parameters.
+ *
+ * @example
+ * querystring: { type: 'object', properties: { ...ENROL_FACE_QUERY } }
+ */
 export const ENROL_FACE_QUERY = {
   select: { type: 'string', enum: ['dominant', 'largest', 'central'], default: 'dominant', description: 'Which face of a photo with several: the clearly dominant one (else 422 MULTIPLE_FACES), the largest or the most central' },
   box: { type: 'string', pattern: '^\\s*-?[0-9.]+\\s*(,\\s*-?[0-9.]+\\s*){3}$', description: 'x1,y1,x2,y2: enrol the detected face overlapping this box' },
