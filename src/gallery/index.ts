@@ -18,3 +18,4 @@ export type {
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './top-k.js';
 export type { IndexKind, VectorIndex } from './vector-index.js';
+export { createSimdKernels, type SimdKernels } from './simd-kernels.js';
