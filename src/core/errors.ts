@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   PROTOCOL_INVALID: { http: 400, exit: 2 },
   VIDEO_DECODE_FAILED: { http: 422, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
+  PERSON_NOT_FOUND: { http: 404, exit: 2 },
+  FACE_NOT_FOUND: { http: 404, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */
