@@ -89,8 +89,8 @@ async function quality(o: ClusterBenchOptions, log: (line: string) => void): Pro
     log(row(name, s, ms));
     return s;
   };
-  run(`ours, full: average linkage ≥ ${FULL_DEFAULTS.threshold}`, () => averageLinkage(matrix, dim, graph, { threshold: FULL_DEFAULTS.threshold, minSize: 2 }));
-  run(`ours, incremental (maxDistance ${INCREMENTAL_DEFAULTS.maxDistance}, minFaces ${INCREMENTAL_DEFAULTS.minFaces}, join ≥ ${INCREMENTAL_DEFAULTS.joinThreshold})`, () => incremental(matrix, dim, order, {}));
+  run(`ours, full: average linkage ≥ ${FULL_DEFAULTS.threshold} + ${FULL_DEFAULTS.smallMargin}/√(n·m)`, () => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
+  run(`ours, incremental (maxDistance ${INCREMENTAL_DEFAULTS.maxDistance}, minFaces ${INCREMENTAL_DEFAULTS.minFaces}, join/merge ≥ ${INCREMENTAL_DEFAULTS.mergeThreshold} + ${INCREMENTAL_DEFAULTS.smallMargin}/√(n·m))`, () => incremental(matrix, dim, order, {}));
   run('Immich defaults (maxDistance 0.5, minFaces 3)', () => immichClustering(graph, { ...IMMICH_DEFAULTS, order }));
   run('Immich, minFaces 2', () => immichClustering(graph, { maxDistance: 0.5, minFaces: 2, order }));
   for (const d of [0.9, 1.0, 1.1]) {
@@ -108,17 +108,19 @@ function sweep(matrix: Float32Array, dim: number, truth: Int32Array, log: (line:
     const g: NeighbourGraph = buildNeighbourGraph(m, dim, { k: 100, minScore: 0 });
     const order = shuffled(rows.length, 42);
     log(`\n### Sweep on the ${h === 0 ? 'tuning (even people)' : 'held-out (odd people)'} half: ${rows.length} photos`);
-    for (const th of [0.2, 0.25, 0.3, 0.35, 0.4, 0.45]) {
-      const s = scoreClustering(averageLinkage(m, dim, g, { threshold: th, minSize: 2 }), tr);
-      log(`average linkage ≥ ${th}: BCubed F1 ${s.bcubedF1.toFixed(4)} (P ${s.bcubedPrecision.toFixed(3)} R ${s.bcubedRecall.toFixed(3)}), mixed ${s.mixedPersons}/${s.persons}`);
-    }
-    for (const maxDistance of [0.5, 0.55, 0.6, 0.65]) {
-      for (const joinThreshold of [0.25, 0.3, 0.35]) {
-        for (const minFaces of [2, 3]) {
-          const s = scoreClustering(incremental(m, dim, order, { maxDistance, joinThreshold, minFaces }), tr);
-          log(`incremental maxDistance ${maxDistance} join ${joinThreshold} minFaces ${minFaces}: BCubed F1 ${s.bcubedF1.toFixed(4)}, mixed ${s.mixedPersons}/${s.persons}, unassigned ${s.unassigned}`);
-        }
+    for (const threshold of [0.25, 0.28, 0.3, 0.32, 0.35]) {
+      for (const smallMargin of [0, 0.05, 0.1, 0.15]) {
+        const s = scoreClustering(averageLinkage(m, dim, g, { threshold, smallMargin, minSize: 2 }), tr);
+        log(`average linkage ≥ ${threshold} + ${smallMargin}/√(n·m): BCubed F1 ${s.bcubedF1.toFixed(4)} (P ${s.bcubedPrecision.toFixed(3)} R ${s.bcubedRecall.toFixed(3)}), mixed ${s.mixedPersons}/${s.persons}`);
       }
+    }
+    const variants: Partial<IncrementalOptions>[] = [
+      { mergeThreshold: 2, smallMargin: 0, joinThreshold: 0.3 }, { maxDistance: 0.55 }, {}, { maxDistance: 0.63, joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 },
+      { joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 }, { minFaces: 3 },
+    ];
+    for (const v of variants) {
+      const s = scoreClustering(incremental(m, dim, order, v), tr);
+      log(`incremental ${JSON.stringify({ ...INCREMENTAL_DEFAULTS, ...v })}: BCubed F1 ${s.bcubedF1.toFixed(4)}, mixed ${s.mixedPersons}/${s.persons}, unassigned ${s.unassigned}`);
     }
     for (const d of [0.8, 0.9, 1.0, 1.1, 1.2]) {
       const s = scoreClustering(chineseWhispers(g, { distance: d }), tr);
@@ -162,7 +164,7 @@ function speed(o: ClusterBenchOptions, log: (line: string) => void): void {
   const people = new Set(truth).size;
   log(`\n## Speed on ${rows.toLocaleString('en')} synthetic ${dim}-d faces of ${people.toLocaleString('en')} people [goals: full ≤ 60 s, add one photo ≤ 50 ms]`);
   const [graph, gMs] = timed(() => buildNeighbourGraph(matrix, dim, { k: 16, minScore: FULL_DEFAULTS.threshold }));
-  const [labels, lMs] = timed(() => averageLinkage(matrix, dim, graph, { threshold: FULL_DEFAULTS.threshold, minSize: 2 }));
+  const [labels, lMs] = timed(() => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
   const s = scoreClustering(labels, truth);
   log(`full re-cluster: neighbour graph ${(gMs / 1000).toFixed(1)} s (${rows > 12_000 ? 'inverted file over a 64-d random projection, exact re-scoring' : 'exact'}) + average linkage ${(lMs / 1000).toFixed(1)} s = **${((gMs + lMs) / 1000).toFixed(1)} s**; BCubed F1 ${s.bcubedF1.toFixed(4)} against the planted people, ${s.mixedPersons} of ${s.persons} persons mixed`);
   const c = new IncrementalClusterer(dim);

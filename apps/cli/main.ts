@@ -9,6 +9,7 @@ import { registerGalleryCommands } from './commands/gallery.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
+import { registerPeopleCommands } from './commands/people.js';
 import { registerServeCommand } from './commands/serve.js';
 import { contextFromProcess, EXIT, reportError } from './context.js';
 
@@ -34,6 +35,7 @@ registerEvalCommands(program, ctx);
 registerCalibrateCommand(program, ctx);
 registerServeCommand(program, ctx);
 registerKeysCommands(program, ctx);
+registerPeopleCommands(program, ctx);
 const models = program.command('models').description('Inspect, list, add, verify and download models.');
 registerModelsInspect(models, ctx);
 registerModelsCommands(models, ctx);

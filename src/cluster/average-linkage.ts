@@ -22,6 +22,13 @@ export interface AverageLinkageOptions {
   readonly photos?: ArrayLike<number> | undefined;
   /** Clusters smaller than this are left unassigned (label −1). */
   readonly minSize?: number;
+  /**
+   * Extra cosine asked of small merges: clusters of n and m faces merge when their average cosine
+   * reaches `threshold + smallMargin / √(n·m)`. The average of n·m chance similarities between
+   * strangers spreads as 1/√(n·m), so two lone faces (the likeliest chance match in a large
+   * collection) must agree most; default 0.
+   */
+  readonly smallMargin?: number;
 }
 
 /**
@@ -33,6 +40,8 @@ export interface AverageLinkageOptions {
  */
 export function averageLinkage(matrix: Float32Array, dim: number, graph: NeighbourGraph, options: AverageLinkageOptions): Int32Array {
   const threshold = assertNumber('threshold', options.threshold, -1, 1);
+  const margin = assertNumber('smallMargin', options.smallMargin ?? 0, 0, 2);
+  const needed = (a: number, b: number): number => threshold + margin / Math.sqrt(a * b);
   const n = graph.rows;
   if (matrix.length !== n * dim) throw new RangeError(`Expected a ${n} × ${dim} matrix for the graph but received ${matrix.length} values`);
   const photos = options.photos;
@@ -70,7 +79,7 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
       if (s < threshold) break;
       (adj[i] ??= []).push(j);
       (adj[j] ??= []).push(i);
-      if (i < j || !hasNeighbour(graph, j, i)) heap.push(s, i, j, 0);
+      if (s >= needed(1, 1) && (i < j || !hasNeighbour(graph, j, i))) heap.push(s, i, j, 0);
     }
   }
   const e = { score: 0, a: 0, b: 0, stamp: 0 };
@@ -110,7 +119,7 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
     adj[l] = undefined;
     for (const c of merged) {
       const link = dotOf(sum, vec(c), dim) / ((size[w] as number) * (size[c] as number));
-      if (link >= threshold && !conflict(w, c)) heap.push(link, w, c, time);
+      if (link >= needed(size[w] as number, size[c] as number) && !conflict(w, c)) heap.push(link, w, c, time);
     }
   }
   return compactLabels(n, find, size, options.minSize ?? 1);
@@ -161,7 +170,8 @@ export function compactLabels(n: number, root: (i: number) => number, size: Arra
 }
 
 /**
- * Default threshold of the full re-cluster, chosen on the tuning half of LFW by the cluster
- * benchmark's sweep (`npm run bench -- cluster --sweep`) with w600k-mbf-int8.
+ * Defaults of the full re-cluster, chosen on the tuning half of LFW with w600k-mbf-int8 by
+ * `npm run bench -- cluster --sweep` (best BCubed F1 with ≤ 0.5 % of persons mixing people there):
+ * two lone faces merge at cosine ≥ 0.37, large clusters at an average ≥ 0.32.
  */
-export const FULL_DEFAULTS: Readonly<{ threshold: number }> = Object.freeze({ threshold: 0.3 });
+export const FULL_DEFAULTS: Readonly<{ threshold: number; smallMargin: number }> = Object.freeze({ threshold: 0.32, smallMargin: 0.05 });

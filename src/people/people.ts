@@ -15,12 +15,13 @@ import { postgresPeopleSql, sqlitePeopleSql } from './sql-runner.js';
 
 /** Options of {@link People.open}. */
 export interface PeopleOptions extends IncrementalOptions {
-  /** Average cosine at which the full re-cluster merges. */
+  /** Average cosine at which the full re-cluster merges (and its margin for small clusters, see {@link averageLinkage}). */
   readonly fullThreshold: number;
+  readonly fullSmallMargin: number;
 }
 
 /** Defaults: see {@link INCREMENTAL_DEFAULTS} and {@link FULL_DEFAULTS}. */
-export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({ ...INCREMENTAL_DEFAULTS, fullThreshold: FULL_DEFAULTS.threshold });
+export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({ ...INCREMENTAL_DEFAULTS, fullThreshold: FULL_DEFAULTS.threshold, fullSmallMargin: FULL_DEFAULTS.smallMargin });
 
 /** A person with its faces. */
 export interface PersonDetails extends PersonSummary {
@@ -120,7 +121,7 @@ export class People {
     free.forEach(([, i], r) => sub.set(matrix.subarray(i * dim, (i + 1) * dim), r * dim));
     const threshold = this.options.fullThreshold;
     const graph = buildNeighbourGraph(sub, dim, { k: 32, minScore: threshold });
-    const labels = averageLinkage(sub, dim, graph, { threshold, photos: free.map(([f]) => hashPhoto(f.photo)), minSize: 2 });
+    const labels = averageLinkage(sub, dim, graph, { threshold, smallMargin: this.options.fullSmallMargin, photos: free.map(([f]) => hashPhoto(f.photo)), minSize: 2 });
     // Fixed persons' sums, so that a new cluster of the same person joins it.
     const fixedSums = new Map<number, { sum: Float64Array; n: number; photos: Set<string> }>();
     const keep = new Set<number>();
@@ -325,6 +326,11 @@ export class People {
     });
     const clusterer = new IncrementalClusterer(dim, this.options);
     clusterer.load(matrix, labels, faces.map((f) => hashPhoto(f.photo)));
+    // Named persons are never absorbed into another by an incremental merge.
+    for (const p of await this.store.listPersons(true)) {
+      const i = index.get(p.personId);
+      if (p.identityId !== null && i !== undefined) clusterer.pin(i);
+    }
     this.#state = { stamp, clusterer, faceIds: faces.map((f) => f.faceId), pids, index };
     return this.#state;
   }
