@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
+import { encodeJpeg } from '../image/index.js';
 import type { Box } from '../core/types.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
@@ -12,8 +13,11 @@ import type { NewTemplate } from './store.js';
 export interface GalleryRecognizer {
   readonly fingerprint: string;
   readonly embeddingSize: number;
-  recognize(input: Uint8Array, opts?: { select?: FaceSelection }): Promise<RecognitionResult>;
+  recognize(input: Uint8Array, opts?: { select?: FaceSelection; includeCrops?: boolean }): Promise<RecognitionResult>;
 }
+
+/** JPEG quality of template thumbnails (112×112 aligned crops: a few KB each). */
+const THUMBNAIL_QUALITY = 85;
 
 /** An image given as a file path or as encoded bytes with an optional file name. */
 export type GalleryImage = string | { readonly bytes: Uint8Array; readonly fileName?: string };
@@ -61,12 +65,14 @@ export async function enrollImages(
 ): Promise<{ id: string; templateIds: number[]; skipped: SkippedImage[] }> {
   checkModel(gallery, recognizer);
   const templates: NewTemplate[] = [];
+  const thumbnails: (Uint8Array | undefined)[] = [];
   const skipped: SkippedImage[] = [];
   for (const image of images) {
     const { bytes, fileName } = await load(image);
     try {
-      const face = (await recognizer.recognize(bytes, { select: 'largest' })).faces[0];
+      const face = (await recognizer.recognize(bytes, { select: 'largest', includeCrops: true })).faces[0];
       if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
+      thumbnails.push(face.crop === undefined ? undefined : new Uint8Array(await encodeJpeg(face.crop, THUMBNAIL_QUALITY)));
       templates.push({
         embedding: face.embedding, sourceFile: fileName, sourceSha256: createHash('sha256').update(bytes).digest('hex'),
         detScore: face.score, faceSize: boxSide(face.box),
@@ -80,6 +86,11 @@ export async function enrollImages(
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });
   }
   const out = await gallery.enroll(id, templates, opts);
+  const jpegs = out.templateIds.flatMap((templateId, i) => {
+    const jpeg = thumbnails[i];
+    return jpeg === undefined ? [] : [{ templateId, jpeg }];
+  });
+  if (jpegs.length > 0) await gallery.putThumbnails(jpegs);
   return { ...out, skipped };
 }
 

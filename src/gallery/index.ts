@@ -13,7 +13,7 @@ export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js
 export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
-  TemplateSource,
+  TemplateSource, TemplateThumbnail,
 } from './store.js';
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './top-k.js';

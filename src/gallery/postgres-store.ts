@@ -2,6 +2,7 @@ import { ArcFaceError } from '../core/errors.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
+  TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix } from './store.js';
 
@@ -233,6 +234,20 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async close(): Promise<void> {
     await this.client.end();
+  }
+
+  async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
+    await wrap(this.location, () => this.client.transaction(async (tx) => {
+      for (const t of items) {
+        await tx.query(`INSERT INTO arcface_template_thumbnails (template_id, jpeg) VALUES ($1, $2)
+          ON CONFLICT (template_id) DO UPDATE SET jpeg = EXCLUDED.jpeg`, [t.templateId, Buffer.from(t.jpeg)]);
+      }
+    }));
+  }
+
+  async thumbnail(templateId: number): Promise<Uint8Array | null> {
+    const r = await this.q<{ jpeg: Uint8Array }>('SELECT jpeg FROM arcface_template_thumbnails WHERE template_id = $1', [templateId]);
+    return r[0] === undefined ? null : new Uint8Array(r[0].jpeg);
   }
 
   /** The client this store queries through (people discovery keeps its tables in the same database). */

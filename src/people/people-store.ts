@@ -63,11 +63,11 @@ function bytesOf(e: Float32Array): Buffer {
  */
 export class PeopleStore {
   readonly sql: PeopleSql;
-  readonly #t: { persons: string; faces: string; identities: string; thumbs: string };
+  readonly #t: { persons: string; faces: string; identities: string };
 
   constructor(sql: PeopleSql) {
     this.sql = sql;
-    this.#t = { persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities'), thumbs: sql.table('template_thumbnails') };
+    this.#t = { persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities') };
   }
 
   /** Inserts faces (unassigned); returns their ids in order. */
@@ -192,18 +192,6 @@ export class PeopleStore {
     const r = await this.sql.all<{ thumbnail: Uint8Array | null }>(`SELECT thumbnail FROM ${this.#t.faces} WHERE face_id = ?`, [faceId]);
     if (r[0] === undefined) throw new ArcFaceError('FACE_NOT_FOUND', `Expected face ${faceId} to exist but it does not`);
     return r[0].thumbnail === null ? null : new Uint8Array(r[0].thumbnail);
-  }
-
-  /** Stores (or replaces) a template's JPEG thumbnail. */
-  async putTemplateThumbnail(q: PeopleSql, templateId: number, jpeg: Uint8Array): Promise<void> {
-    await q.all(`DELETE FROM ${this.#t.thumbs} WHERE template_id = ?`, [templateId]);
-    await q.all(`INSERT INTO ${this.#t.thumbs} (template_id, jpeg) VALUES (?, ?)`, [templateId, Buffer.from(jpeg)]);
-  }
-
-  /** A template's JPEG thumbnail, or null. */
-  async templateThumbnail(templateId: number): Promise<Uint8Array | null> {
-    const r = await this.sql.all<{ jpeg: Uint8Array }>(`SELECT jpeg FROM ${this.#t.thumbs} WHERE template_id = ?`, [templateId]);
-    return r[0] === undefined ? null : new Uint8Array(r[0].jpeg);
   }
 }
 

@@ -294,16 +294,15 @@ export class People {
 
   /** Records each face's new template and copies its thumbnail to the template. */
   async #linkTemplates(faces: readonly PersonFace[], templateIds: readonly number[], personId?: number, identityId?: string): Promise<void> {
-    // Read before the transaction: PostgreSQL clients other than the transaction's would wait on it.
     const jpegs = await Promise.all(faces.map((f) => this.store.faceThumbnail(f.faceId)));
     await this.store.sql.transaction(async (q) => {
-      for (const [i, f] of faces.entries()) {
-        await this.store.setTemplate(q, f.faceId, templateIds[i] as number);
-        const jpeg = jpegs[i];
-        if (jpeg !== null && jpeg !== undefined) await this.store.putTemplateThumbnail(q, templateIds[i] as number, jpeg);
-      }
+      for (const [i, f] of faces.entries()) await this.store.setTemplate(q, f.faceId, templateIds[i] as number);
       if (personId !== undefined && identityId !== undefined) await this.store.setIdentity(q, personId, identityId);
     });
+    await this.gallery.putThumbnails(faces.flatMap((_, i) => {
+      const jpeg = jpegs[i];
+      return jpeg === null || jpeg === undefined ? [] : [{ templateId: templateIds[i] as number, jpeg }];
+    }));
   }
 
   /** The in-memory clusterer, rebuilt from the database when another writer changed it. */

@@ -106,7 +106,7 @@ describe('People on a SQLite gallery with real LFW photos', () => {
     const shown = await people.show(pid);
     assert.equal(shown.name, name.replace(/_/g, ' '));
     assert.ok(shown.faces.every((f) => f.templateId !== null));
-    const thumb = await people.store.templateThumbnail(shown.faces[0]?.templateId as number);
+    const thumb = await gallery.thumbnail(shown.faces[0]?.templateId as number);
     assert.ok(thumb !== null && thumb[0] === 0xff && thumb[1] === 0xd8, 'template thumbnail is a JPEG');
   });
 

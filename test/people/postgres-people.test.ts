@@ -47,7 +47,7 @@ describe('People on PostgreSQL (PGlite + pgvector, in process)', () => {
     assert.equal(hit.candidates[0]?.id, identityId);
     assert.equal(hit.decision, 'known');
     const shown = await people.show(ids[0] as number);
-    assert.deepEqual(await people.store.templateThumbnail(shown.faces[0]?.templateId as number), JPEG);
+    assert.deepEqual(await gallery.thumbnail(shown.faces[0]?.templateId as number), JPEG);
     assert.deepEqual(await people.faceThumbnail(shown.faces[0]?.faceId as number), JPEG);
     const { personId } = await people.split([shown.faces[0]?.faceId as number]);
     assert.equal((await gallery.show(identityId)).templates.length, shown.faces.length - 1, 'a face split off leaves the identity');
