@@ -19,6 +19,7 @@ import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
@@ -152,6 +153,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerSubjectRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
+  registerPeopleRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
 
   const webRoot = opts.webRoot ?? defaultWebRoot();

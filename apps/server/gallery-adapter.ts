@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord } from '../../src/gallery/index.js';
+import { People } from '../../src/people/index.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -165,7 +166,15 @@ export class GalleryAdapter implements GalleryPort {
     return { subjectId, faceCount: subject.faceCount, flags };
   }
 
+  #people: Promise<People> | undefined;
+
+  async people(): Promise<People> {
+    this.#people ??= People.open(this.#g);
+    return this.#people;
+  }
+
   async close(): Promise<void> {
+    if (this.#people !== undefined) await (await this.#people).close();
     if (this.#thumbs.open) this.#thumbs.close();
     await this.#g.close();
   }
