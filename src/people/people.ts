@@ -6,11 +6,10 @@
  * re-cluster gives each new cluster the id of the old person it shares most faces with.
  */
 import { ArcFaceError, assertInteger } from '../core/index.js';
-import {
-  averageLinkage, buildNeighbourGraph, FULL_DEFAULTS, INCREMENTAL_DEFAULTS, IncrementalClusterer, type IncrementalOptions,
-} from '../cluster/index.js';
+import { FULL_DEFAULTS, INCREMENTAL_DEFAULTS, IncrementalClusterer, type IncrementalOptions } from '../cluster/index.js';
 import type { Gallery, PostgresGalleryStore } from '../gallery/index.js';
 import { PeopleStore, type NewPersonFace, type PersonFace, type PersonSummary } from './people-store.js';
+import { hashPhoto, planRecluster } from './recluster-plan.js';
 import { postgresPeopleSql, sqlitePeopleSql } from './sql-runner.js';
 
 /** Options of {@link People.open}. */
@@ -114,74 +113,26 @@ export class People {
   async recluster(): Promise<ReclusterResult> {
     const dim = this.gallery.embeddingSize;
     const { faces, matrix } = await this.store.loadFaces(dim);
-    const persons = new Map((await this.store.listPersons(true)).map((p) => [p.personId, p]));
-    const fixed = (f: PersonFace): boolean => f.personId !== null && (f.locked || persons.get(f.personId)?.identityId != null);
-    const free = faces.map((f, i) => [f, i] as const).filter(([f]) => !fixed(f));
-    const sub = new Float32Array(free.length * dim);
-    free.forEach(([, i], r) => sub.set(matrix.subarray(i * dim, (i + 1) * dim), r * dim));
-    const threshold = this.options.fullThreshold;
-    const graph = buildNeighbourGraph(sub, dim, { k: 32, minScore: threshold });
-    const labels = averageLinkage(sub, dim, graph, { threshold, smallMargin: this.options.fullSmallMargin, photos: free.map(([f]) => hashPhoto(f.photo)), minSize: 2 });
-    // Fixed persons' sums, so that a new cluster of the same person joins it.
-    const fixedSums = new Map<number, { sum: Float64Array; n: number; photos: Set<string> }>();
-    const keep = new Set<number>();
-    faces.forEach((f, i) => {
-      if (!fixed(f)) return;
-      keep.add(f.personId as number);
-      // Only named persons attract new clusters: faces moved by hand stay apart from the rest.
-      if (persons.get(f.personId as number)?.identityId == null) return;
-      const e = fixedSums.get(f.personId as number) ?? { sum: new Float64Array(dim), n: 0, photos: new Set<string>() };
-      for (let j = 0; j < dim; j++) e.sum[j] = (e.sum[j] as number) + (matrix[i * dim + j] as number);
-      e.n++;
-      e.photos.add(f.photo);
-      fixedSums.set(f.personId as number, e);
-    });
-    const clusters = new Map<number, number[]>();
-    labels.forEach((l, r) => {
-      if (l >= 0) clusters.set(l, [...(clusters.get(l) ?? []), r]);
-    });
-    const target = new Map<number, number | null>();
-    const overlap: [number, number, number][] = [];
-    for (const [l, rows] of clusters) {
-      const joined = joinFixed(rows, sub, dim, fixedSums, free.map(([f]) => f.photo), threshold);
-      if (joined !== null) {
-        target.set(l, joined);
-        continue;
-      }
-      const count = new Map<number, number>();
-      for (const r of rows) {
-        const p = (free[r] as readonly [PersonFace, number])[0].personId;
-        if (p !== null && !keep.has(p)) count.set(p, (count.get(p) ?? 0) + 1);
-      }
-      for (const [p, c] of count) overlap.push([c, l, p]);
-      target.set(l, null);
-    }
-    overlap.sort((a, b) => b[0] - a[0] || a[2] - b[2]);
-    const taken = new Set<number>();
-    let kept = 0;
-    for (const [, l, p] of overlap) {
-      if (target.get(l) !== null || taken.has(p)) continue;
-      target.set(l, p);
-      taken.add(p);
-      kept++;
-    }
+    const persons = await this.store.listPersons(true);
+    const plan = planRecluster(faces, matrix, dim, persons, { threshold: this.options.fullThreshold, smallMargin: this.options.fullSmallMargin });
     let assigned = 0;
     await this.store.sql.transaction(async (q) => {
-      for (const [l, rows] of clusters) {
-        let p = target.get(l) ?? null;
-        if (p === null) p = await this.store.createPerson(q);
-        await this.store.assign(q, rows.map((r) => (free[r] as readonly [PersonFace, number])[0].faceId), p);
-        assigned += rows.length;
-        target.set(l, p);
+      const used = new Set<number>();
+      for (const c of plan.clusters) {
+        const p = c.personId ?? (await this.store.createPerson(q));
+        used.add(p);
+        await this.store.assign(q, c.faceIds, p);
+        assigned += c.faceIds.length;
       }
-      await this.store.assign(q, free.filter((_, r) => (labels[r] as number) < 0).map(([f]) => f.faceId), null);
-      for (const p of persons.values()) {
-        if (p.identityId === null && !taken.has(p.personId) && ![...target.values()].includes(p.personId) && !keep.has(p.personId)) await this.store.deletePerson(q, p.personId);
+      await this.store.assign(q, plan.unassigned, null);
+      for (const p of persons) {
+        if (p.identityId === null && !used.has(p.personId) && !plan.keep.has(p.personId)) await this.store.deletePerson(q, p.personId);
       }
+      plan.persons = used.size;
     });
-    await this.#enrolNamed([...fixedSums.keys()]);
+    await this.#enrolNamed(plan.named);
     this.#state = null;
-    return { persons: new Set(target.values()).size, assigned, unassigned: free.length - assigned, kept };
+    return { persons: plan.persons, assigned, unassigned: plan.unassigned.length, kept: plan.kept };
   }
 
   /** Persons, most faces first; hidden ones only when asked. */
@@ -354,36 +305,10 @@ export class People {
   }
 }
 
-/** A 31-bit number for a photo name (cannot-link groups only compare photos for equality). */
-function hashPhoto(photo: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < photo.length; i++) h = Math.imul(h ^ photo.charCodeAt(i), 16777619);
-  return h >>> 1;
-}
-
 function checkId(name: string, v: unknown): number {
   try {
     return assertInteger(name, v, 1, Number.MAX_SAFE_INTEGER);
   } catch (e) {
     throw new ArcFaceError('INVALID_ARGUMENT', (e as Error).message, { cause: e });
   }
-}
-
-function joinFixed(rows: readonly number[], sub: Float32Array, dim: number, fixed: Map<number, { sum: Float64Array; n: number; photos: Set<string> }>, photos: readonly string[], threshold: number): number | null {
-  if (fixed.size === 0) return null;
-  const sum = new Float64Array(dim);
-  for (const r of rows) for (let j = 0; j < dim; j++) sum[j] = (sum[j] as number) + (sub[r * dim + j] as number);
-  let best: number | null = null;
-  let bestLink = threshold;
-  for (const [pid, f] of fixed) {
-    if (rows.some((r) => f.photos.has(photos[r] as string))) continue;
-    let d = 0;
-    for (let j = 0; j < dim; j++) d += (sum[j] as number) * (f.sum[j] as number);
-    const link = d / (rows.length * f.n);
-    if (link >= bestLink) {
-      best = pid;
-      bestLink = link;
-    }
-  }
-  return best;
 }
