@@ -209,7 +209,38 @@ describe('IncrementalClusterer', () => {
     assert.deepEqual(changes, [{ face: keep, person: truth[keep] }]);
     assert.throws(() => c.load(matrix.subarray(0, DIM), [0, 1], [0]), RangeError);
   });
+  it('merges two persons of one face when a face between them arrives, unless both are pinned', () => {
+    const r = rng(12);
+    const u = randomUnit(r, DIM);
+    const w = randomUnit(r, DIM);
+    let d = 0;
+    for (let j = 0; j < DIM; j++) d += (u[j] as number) * (w[j] as number);
+    const wo = Float32Array.from(w, (x, j) => x - d * (u[j] as number));
+    const n = Math.hypot(...wo);
+    const v = Float32Array.from(u, (x, j) => 0.3 * x + Math.sqrt(1 - 0.3 ** 2) * ((wo[j] as number) / n));
+    const mid = Float32Array.from(u, (x, j) => x + (v[j] as number));
+    const m = Math.hypot(...mid);
+    const between = Float32Array.from(mid, (x) => x / m);
+    for (const pinned of [false, true]) {
+      const c = new IncrementalClusterer(DIM, { maxDistance: 0.6, joinThreshold: 0.25, mergeThreshold: 0.3, smallMargin: 0.1 });
+      let photo = 0;
+      for (const base of [u, u, v, v]) c.add(near(r, base, 0.97), photo++);
+      const before = c.labels();
+      assert.equal(before[0], before[1]);
+      assert.equal(before[2], before[3]);
+      assert.notEqual(before[0], before[2], 'two persons before the bridge');
+      if (pinned) {
+        c.pin(before[0] as number);
+        c.pin(before[2] as number);
+      }
+      c.add(near(r, between, 0.99), photo++);
+      const after = c.labels();
+      assert.equal(after[0] === after[2], !pinned);
+    }
+  });
   it('validates options', () => {
+    assert.throws(() => new IncrementalClusterer(DIM, { mergeThreshold: 3 }), RangeError);
+    assert.throws(() => new IncrementalClusterer(DIM, { smallMargin: -1 }), RangeError);
     assert.throws(() => new IncrementalClusterer(DIM, { minFaces: 0 }), RangeError);
     assert.throws(() => new IncrementalClusterer(DIM, { joinThreshold: 2 }), RangeError);
     assert.throws(() => new IncrementalClusterer(DIM, { maxDistance: -1 }), RangeError);
