@@ -47,9 +47,11 @@ export function faceQuality(face: DetectedFace, crop?: RgbImage, embeddingNorm?:
   const eyeMid = [(le[0] + re[0]) / 2, (le[1] + re[1]) / 2] as const;
   const mouthMid = [(lm[0] + rm[0]) / 2, (lm[1] + rm[1]) / 2] as const;
   const eyeDist = Math.hypot(re[0] - le[0], re[1] - le[1]);
-  // The nose's sideways offset from the eye midpoint, over half the eye distance, is sin(yaw) for a
-  // head turning about a vertical axis through the eye midpoint.
-  const yaw = eyeDist > 0 ? (Math.asin(clamp((nose[0] - eyeMid[0]) / (eyeDist / 2), -1, 1)) * 180) / Math.PI : 90;
+  // Eyes ±e/2 apart in the eye plane, nose tip D in front of it: turning by yaw θ moves the nose by
+  // D·sin θ and shortens the eye distance to e·cos θ, so offset / (eye distance / 2) = (2D/e)·tan θ.
+  // D/e ≈ 0.5 for adult faces (nose tip about 3 cm before the eyes, 6.3 cm apart: Farkas,
+  // "Anthropometry of the Head and Face", 1994), which makes the ratio tan θ.
+  const yaw = eyeDist > 0 ? (Math.atan((nose[0] - eyeMid[0]) / (eyeDist / 2)) * 180) / Math.PI : 90;
   const span = mouthMid[1] - eyeMid[1];
   const pitch = span > 0 ? clamp(((nose[1] - eyeMid[1]) / span - FRONTAL_NOSE_RATIO) * 180, -90, 90) : 90;
   const frontalness = 1 - Math.max(Math.abs(yaw), Math.abs(pitch)) / 90;
