@@ -92,7 +92,8 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
     if (conflict(a, b)) continue;
     time++;
     const [w, l] = (size[a] as number) >= (size[b] as number) ? [a, b] : [b, a];
-    const sum = Float32Array.from(vec(w));
+    // The winner's sum grows in place; a lone face gets its own copy first.
+    const sum = sums.get(w) ?? Float32Array.from(vec(w));
     const lv = vec(l);
     for (let j = 0; j < dim; j++) sum[j] = (sum[j] as number) + (lv[j] as number);
     sums.set(w, sum);
