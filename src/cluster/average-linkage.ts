@@ -174,5 +174,8 @@ export function compactLabels(n: number, root: (i: number) => number, size: Arra
  * Defaults of the full re-cluster, chosen on the tuning half of LFW with w600k-mbf-int8 by
  * `npm run bench -- cluster --sweep` (best BCubed F1 with ≤ 0.5 % of persons mixing people there):
  * two lone faces merge at cosine ≥ 0.37, large clusters at an average ≥ 0.32.
+ *
+ * @example
+ * averageLinkage(matrix, 512, graph, { ...FULL_DEFAULTS, minSize: 2 })
  */
 export const FULL_DEFAULTS: Readonly<{ threshold: number; smallMargin: number }> = Object.freeze({ threshold: 0.32, smallMargin: 0.05 });

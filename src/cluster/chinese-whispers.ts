@@ -20,7 +20,12 @@ export interface ChineseWhispersOptions {
   readonly seed: number;
 }
 
-/** dlib's defaults: 100 iterations; the distance threshold is model-specific (0.6 for dlib's own model). */
+/**
+ * dlib's defaults: 100 iterations; the distance threshold is model-specific (0.6 for dlib's own model).
+ *
+ * @example
+ * chineseWhispers(graph, { ...CHINESE_WHISPERS_DEFAULTS, distance: 1.1 })
+ */
 export const CHINESE_WHISPERS_DEFAULTS: Readonly<Omit<ChineseWhispersOptions, 'distance'>> = Object.freeze({ iterations: 100, seed: 0 });
 
 /**

@@ -25,7 +25,12 @@ export interface ImmichOptions {
   readonly order?: ArrayLike<number>;
 }
 
-/** Immich's defaults (server `config.ts`: `maxDistance: 0.5`, `minFaces: 3`). */
+/**
+ * Immich's defaults (server `config.ts`: `maxDistance: 0.5`, `minFaces: 3`).
+ *
+ * @example
+ * immichClustering(graph, IMMICH_DEFAULTS)
+ */
 export const IMMICH_DEFAULTS: Readonly<ImmichOptions> = Object.freeze({ maxDistance: 0.5, minFaces: 3 });
 
 /**

@@ -38,6 +38,9 @@ export interface IncrementalOptions {
  * persons mixing two people stay ≤ 0.5 % there. Faces of one person meet at cosine ≈ 0.4–0.8;
  * in a collection of thousands, lone strangers meet above 0.3 often (the recogniser's FAR 1e-3
  * threshold is 0.249 per pair), hence the margin asked of small persons.
+ *
+ * @example
+ * new IncrementalClusterer(512, { ...INCREMENTAL_DEFAULTS, minFaces: 3 })
  */
 export const INCREMENTAL_DEFAULTS: Readonly<IncrementalOptions> = Object.freeze({
   maxDistance: 0.6, minFaces: 2, joinThreshold: 0.25, neighbours: 32, mergeThreshold: 0.3, smallMargin: 0.1,

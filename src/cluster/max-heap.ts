@@ -1,6 +1,9 @@
 /**
  * A binary max-heap of (score, a, b, stamp) candidate merges in parallel typed arrays, so a few
  * million entries cost no objects.
+ *
+ * @example
+ * const heap = new MergeHeap(); heap.push(0.8, 1, 2, 0)
  */
 export class MergeHeap {
   #score = new Float64Array(1024);

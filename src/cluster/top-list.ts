@@ -1,6 +1,9 @@
 /**
- * The best `capacity` (score, item) pairs offered, kept sorted best first by insertion: for the
- * short lists of a neighbour search this beats a heap.
+ * The best `capacity` (score, item) pairs offered, kept sorted best first by insertion (cheap for the
+ * short lists of a neighbour search).
+ *
+ * @example
+ * const top = new TopList(5); top.offer(0.9, 17); top.item(0) // 17
  */
 export class TopList {
   readonly capacity: number;

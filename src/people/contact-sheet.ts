@@ -6,7 +6,12 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import type { People } from './people.js';
 
-/** Layout of a sheet. */
+/**
+ * Layout of a sheet.
+ *
+ * @example
+ * SHEET_DEFAULTS.facesPerPerson // 10
+ */
 export const SHEET_DEFAULTS = Object.freeze({ facesPerPerson: 10, thumb: 64, labelWidth: 220, gap: 4 });
 
 interface SheetRow {

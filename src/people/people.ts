@@ -19,7 +19,12 @@ export interface PeopleOptions extends IncrementalOptions {
   readonly fullSmallMargin: number;
 }
 
-/** Defaults: see {@link INCREMENTAL_DEFAULTS} and {@link FULL_DEFAULTS}. */
+/**
+ * Defaults: see {@link INCREMENTAL_DEFAULTS} and {@link FULL_DEFAULTS}.
+ *
+ * @example
+ * await People.open(gallery, { ...PEOPLE_DEFAULTS, minFaces: 3 })
+ */
 export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({ ...INCREMENTAL_DEFAULTS, fullThreshold: FULL_DEFAULTS.threshold, fullSmallMargin: FULL_DEFAULTS.smallMargin });
 
 /** A person with its faces. */

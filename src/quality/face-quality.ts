@@ -102,6 +102,9 @@ export interface QualityLimits {
  * Defaults: 20 px short side (below it the 112×112 crop is mostly interpolation); detector score
  * 0.5; |yaw| ≤ 60° and |pitch| ≤ 45° (beyond, five-point alignment breaks down); sharpness 0 and
  * embedding norm 0 (off until calibrated for a model).
+ *
+ * @example
+ * qualityRejection(q, { ...DEFAULT_QUALITY_LIMITS, minSize: 40 })
  */
 export const DEFAULT_QUALITY_LIMITS: Readonly<QualityLimits> = Object.freeze({
   minSize: 20, minScore: 0.5, maxYaw: 60, maxPitch: 45, minSharpness: 0, minEmbeddingNorm: 0,
