@@ -12,3 +12,6 @@ export * from './embed/index.js';
 export * from './pipeline/index.js';
 export * from './gallery/index.js';
 export * from './eval/index.js';
+export * from './quality/index.js';
+export * from './cluster/index.js';
+export * from './people/index.js';
