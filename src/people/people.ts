@@ -57,7 +57,8 @@ export interface ReclusterResult {
 }
 
 /**
- * Persons over a gallery.
+ * Persons over a gallery. One instance keeps an in-memory clusterer: call its writing methods one at
+ * a time (the server queues them); other processes' writes are noticed and reloaded.
  *
  * @example
  * const people = await People.open(gallery)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
-import type { People } from '../../../src/people/index.js';
+import type { NewPersonFace, People } from '../../../src/people/index.js';
 import { faceQuality, qualityRejection } from '../../../src/quality/index.js';
 import type { ServerContext } from '../context.js';
 import { readInput } from '../image-input.js';
@@ -32,6 +32,13 @@ async function people(ctx: ServerContext): Promise<People> {
  * registerPeopleRoutes(app, ctx)
  */
 export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // People keeps one in-memory clusterer per gallery: its writes run one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   app.get<{ Querystring: { hidden?: boolean } }>(
     '/v1/people',
     { config: { scope: 'read' }, schema: { tags, summary: 'Persons found by clustering, most faces first', querystring: { type: 'object', properties: { hidden: { type: 'boolean' } } } } },
@@ -55,7 +62,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
       for (const [i, img] of input.images.entries()) {
         const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
         const name = img.filename ?? `image-${i + 1}`;
-        const kept = [];
+        const kept: Omit<NewPersonFace, 'photo'>[] = [];
         for (const f of r.faces) {
           const rejection = qualityRejection(faceQuality(f));
           if (rejection !== undefined) skipped.push({ file: name, reason: rejection.reason, message: rejection.message });
@@ -64,14 +71,14 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         if (r.faces.length === 0) skipped.push({ file: name, reason: 'NO_FACE', message: `Expected a face in ${name} but none was found` });
         // The photo key: its content hash, so the same upload twice is one photo for the same-photo rule.
         const photo = `${name}#${createHash('sha256').update(img.bytes).digest('hex').slice(0, 16)}`;
-        if (kept.length > 0) photos.push({ file: name, faces: await p.addPhoto(photo, kept) });
+        if (kept.length > 0) photos.push({ file: name, faces: await serial(() => p.addPhoto(photo, kept)) });
       }
       return { photos, skipped };
     },
   );
 
   app.post('/v1/people/recluster', { config: { scope: 'write' }, schema: { tags, summary: 'Re-cluster every face not fixed by hand (stable person ids)' } }, async () =>
-    (await people(ctx)).recluster(),
+    serial(async () => (await people(ctx)).recluster()),
   );
 
   app.post<PersonParams & { Body: { name: string; id?: string } }>(
@@ -84,7 +91,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         response: { 200: { type: 'object', properties: { personId: { type: 'integer' }, identityId: { type: 'string' } } }, ...ERRS },
       },
     },
-    async (request) => (await people(ctx)).name(positive(request.params.personId, 'person id'), request.body.name, request.body.id === undefined ? {} : { id: request.body.id }),
+    async (request) => serial(async () => (await people(ctx)).name(positive(request.params.personId, 'person id'), request.body.name, request.body.id === undefined ? {} : { id: request.body.id })),
   );
 
   app.post<PersonParams & { Body: { into: number } }>(
@@ -95,7 +102,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     },
     async (request) => {
       const from = positive(request.params.personId, 'person id');
-      await (await people(ctx)).merge(from, request.body.into);
+      await serial(async () => (await people(ctx)).merge(from, request.body.into));
       return { merged: from, into: request.body.into };
     },
   );
@@ -109,7 +116,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         body: { type: 'object', required: ['faceIds'], properties: { faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } }, into: { type: 'integer', minimum: 1 } }, additionalProperties: false },
       },
     },
-    async (request) => (await people(ctx)).split(request.body.faceIds, request.body.into),
+    async (request) => serial(async () => (await people(ctx)).split(request.body.faceIds, request.body.into)),
   );
 
   app.post<PersonParams & { Body: { hidden?: boolean } }>(
@@ -118,7 +125,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     async (request) => {
       const id = positive(request.params.personId, 'person id');
       const hidden = request.body?.hidden !== false;
-      await (await people(ctx)).hide(id, hidden);
+      await serial(async () => (await people(ctx)).hide(id, hidden));
       return { personId: id, hidden };
     },
   );
