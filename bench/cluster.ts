@@ -7,11 +7,14 @@
  *
  * Run: `npm run bench -- cluster [--variant lfw] [--sweep] [--speed-size 100000] [--no-speed] [--no-quality]`
  */
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   averageLinkage, buildNeighbourGraph, chineseWhispers, FULL_DEFAULTS, IMMICH_DEFAULTS, immichClustering, INCREMENTAL_DEFAULTS, IncrementalClusterer, scoreClustering, seededRandom,
   type ClusterScores, type IncrementalOptions, type NeighbourGraph,
 } from '../src/cluster/index.js';
+import { openGallery } from '../src/gallery/index.js';
+import { People } from '../src/people/index.js';
 import { near, randomUnit, rng } from '../test/gallery/synthetic.js';
 import { loadLfwEmbeddings } from './cluster-lfw.js';
 import { median } from './stats.js';
@@ -157,7 +160,7 @@ function syntheticFaces(rows: number, dim: number, seed: number): { matrix: Floa
   return { matrix, truth };
 }
 
-function speed(o: ClusterBenchOptions, log: (line: string) => void): void {
+async function speed(o: ClusterBenchOptions, log: (line: string) => void): Promise<void> {
   const rows = o.speedSize ?? 100_000;
   const dim = 512;
   const { matrix, truth } = syntheticFaces(rows, dim, 7);
@@ -177,6 +180,48 @@ function speed(o: ClusterBenchOptions, log: (line: string) => void): void {
     times.push(ms);
   }
   log(`incremental: ${base.toLocaleString('en')} clustered faces loaded in ${(loadMs / 1000).toFixed(1)} s; add one photo (one face): median **${median(times).toFixed(1)} ms**, max ${Math.max(...times).toFixed(1)} ms over ${extra} photos`);
+  await galleryBacked(matrix, labels, dim, base, log);
+}
+
+/** The same add through {@link People} on a SQLite gallery holding the clustered faces (writes included). */
+async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: number, base: number, log: (line: string) => void): Promise<void> {
+  const dir = resolve(import.meta.dirname, '..', 'bench-output', 'cluster-gallery');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const g = await openGallery(join(dir, 'g.db'), { fingerprint: 'bench', embeddingSize: dim, threshold: 0.3 });
+  const people = await People.open(g);
+  try {
+    const t0 = performance.now();
+    const pids = new Map<number, number>();
+    await people.store.sql.transaction(async (q) => {
+      const ids = await people.store.insertFaces(q, Array.from({ length: base }, (_, i) => ({ photo: `p${i}`, box: [0, 0, 100, 100] as const, detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) })));
+      const byLabel = new Map<number, number[]>();
+      labels.subarray(0, base).forEach((l, i) => {
+        if (l >= 0) byLabel.set(l, [...(byLabel.get(l) ?? []), ids[i] as number]);
+      });
+      for (const [l, faceIds] of byLabel) {
+        const p = await people.store.createPerson(q);
+        pids.set(l, p);
+        await people.store.assign(q, faceIds, p);
+      }
+    });
+    const buildMs = performance.now() - t0;
+    const times: number[] = [];
+    for (let i = base; i < base + 30; i++) {
+      const [, ms] = await timedAsync(() => people.addPhoto(`new-${i}`, [{ box: [0, 0, 100, 100], detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) }]));
+      times.push(ms);
+    }
+    log(`gallery-backed (People.addPhoto on SQLite, database writes included): ${base.toLocaleString('en')} faces stored in ${(buildMs / 1000).toFixed(1)} s; first add ${(times[0] as number).toFixed(0)} ms (loads every face), then median **${median(times.slice(1)).toFixed(1)} ms**, max ${Math.max(...times.slice(1)).toFixed(1)} ms over ${times.length - 1} photos`);
+  } finally {
+    await people.close();
+    await g.close();
+  }
+}
+
+async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t0];
 }
 
 /**
@@ -188,7 +233,7 @@ function speed(o: ClusterBenchOptions, log: (line: string) => void): void {
 export async function benchCluster(o: ClusterBenchOptions): Promise<void> {
   const log = o.log ?? ((line: string) => console.log(line));
   if (o.quality !== false) await quality(o, log);
-  if (o.speed !== false) speed(o, log);
+  if (o.speed !== false) await speed(o, log);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
