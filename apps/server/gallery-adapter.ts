@@ -145,7 +145,7 @@ export class GalleryAdapter implements GalleryPort {
 
   async thumbnail(faceId: number): Promise<Uint8Array | undefined> {
     const row = this.#thumbs.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?').get(faceId) as { jpeg: Buffer } | undefined;
-    return row === undefined ? ((await this.#g.thumbnail(faceId).catch(() => null)) ?? undefined) : new Uint8Array(row.jpeg);
+    return row === undefined ? ((await this.#g.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
   }
 
   async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
