@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { benchCluster } from './cluster.js';
 import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
@@ -11,7 +12,8 @@ import { benchServerBatch } from './server-batch.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
- * track, server-batch, video, gallery (all by default). Every figure compares variants measured side by side in this run.
+ * track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`, `--speed-size N`). Every figure compares variants measured
+ * side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 if (!existsSync(shared)) throw new Error(`Benchmarks need the shared models and data at ${shared} (set ARCFACE_SHARED)`);
@@ -20,7 +22,7 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds'].map(flag).filter((v): v is string => v !== undefined));
+const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size'].map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -45,4 +47,7 @@ if (want('video')) {
   const soakSeconds = Number(flag('--soak-seconds') ?? 60);
   console.log(`\n## Video: tracking and naming (synthetic clips of LFW people, ${seconds} s, 4 people; live soak ${soakSeconds} s)`);
   await benchVideo({ shared, sizes, seconds, people: 4, soakSeconds, log: (line) => console.log(line) });
+}
+if (want('cluster')) {
+  await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
 }

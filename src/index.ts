@@ -136,3 +136,20 @@ export {
   type WatchFacesOptions,
 } from './stream/index.js';
 export { motMetrics, type MotSummary } from './eval/index.js';
+
+// People discovery: unlabelled photos clustered into persons, incrementally, named into identities.
+export {
+  addImages,
+  contactSheetHtml,
+  contactSheetPng,
+  People,
+  PEOPLE_DEFAULTS,
+  type AddedFace,
+  type AddedImages,
+  type PeopleOptions,
+  type PersonDetails,
+  type PersonSummary,
+  type ReclusterResult,
+} from './people/index.js';
+export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
+

@@ -22,6 +22,7 @@ import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { registerVideoRoutes } from './routes/videos.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
@@ -206,6 +207,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerSubjectRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
+  registerPeopleRoutes(app, ctx);
   if (options.videos !== undefined) {
     const videos = new VideoService(poolOptionsFrom(opts), options.videos);
     app.addHook('onClose', async () => videos.close());

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import { ensurePrivateFile } from '../../src/gallery/private-file.js';
+import { People } from '../../src/people/index.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -139,7 +140,7 @@ export class GalleryAdapter implements GalleryPort {
 
   async thumbnail(faceId: number): Promise<Uint8Array | undefined> {
     const row = this.#thumbs.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?').get(faceId) as { jpeg: Buffer } | undefined;
-    return row === undefined ? undefined : new Uint8Array(row.jpeg);
+    return row === undefined ? ((await this.#g.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
   }
 
   async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
@@ -175,7 +176,15 @@ export class GalleryAdapter implements GalleryPort {
     return { subjectId, faceCount: subject.faceCount, flags };
   }
 
+  #people: Promise<People> | undefined;
+
+  async people(): Promise<People> {
+    this.#people ??= People.open(this.#g);
+    return this.#people;
+  }
+
   async close(): Promise<void> {
+    if (this.#people !== undefined) await (await this.#people).close();
     if (this.#thumbs.open) this.#thumbs.close();
     await this.#g.close();
   }

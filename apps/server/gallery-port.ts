@@ -1,3 +1,5 @@
+import type { People } from '../../src/people/index.js';
+
 /**
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
@@ -97,4 +99,6 @@ export interface GalleryPort {
   identificationThreshold(opts: { threshold?: number; fpir?: number }): Promise<ThresholdChoice>;
   audit(subjectId: string): Promise<SubjectAudit>;
   close(): Promise<void>;
+  /** People discovery over the same gallery (opened on first use), where the gallery supports it. */
+  people?(): Promise<People>;
 }

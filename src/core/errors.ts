@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   REQUEST_TIMEOUT: { http: 408, exit: 1 },
   HEADERS_TOO_LARGE: { http: 431, exit: 1 },
   MULTIPLE_FACES: { http: 422, exit: 4 },
+  PERSON_NOT_FOUND: { http: 404, exit: 2 },
+  FACE_NOT_FOUND: { http: 404, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
+import { encodeJpeg } from '../image/index.js';
 import type { Box } from '../core/types.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
 import { readImageBytes } from '../image/index.js';
@@ -14,8 +15,11 @@ import { modelMismatch } from './validate.js';
 export interface GalleryRecognizer {
   readonly fingerprint: string;
   readonly embeddingSize: number;
-  recognize(input: Uint8Array, opts?: { select?: FaceSelection }): Promise<RecognitionResult>;
+  recognize(input: Uint8Array, opts?: { select?: FaceSelection; includeCrops?: boolean }): Promise<RecognitionResult>;
 }
+
+/** JPEG quality of template thumbnails (112×112 aligned crops: a few KB each). */
+const THUMBNAIL_QUALITY = 85;
 
 /** An image given as a file path or as encoded bytes with an optional file name. */
 export type GalleryImage = string | { readonly bytes: Uint8Array; readonly fileName?: string };
@@ -60,12 +64,14 @@ export async function enrollImages(
 ): Promise<{ id: string; templateIds: number[]; skipped: SkippedImage[] }> {
   checkModel(gallery, recognizer);
   const templates: NewTemplate[] = [];
+  const thumbnails: (Uint8Array | undefined)[] = [];
   const skipped: SkippedImage[] = [];
   for (const image of images) {
     const { bytes, fileName } = await load(image);
     try {
-      const found = await recognizer.recognize(bytes, { select: 'all' });
+      const found = await recognizer.recognize(bytes, { select: 'all', includeCrops: true });
       const face = chooseEnrolmentFace(found.faces, found.width, found.height, opts.face ?? 'dominant', fileName);
+      thumbnails.push(face.crop === undefined ? undefined : new Uint8Array(await encodeJpeg(face.crop, THUMBNAIL_QUALITY)));
       templates.push({
         embedding: face.embedding, sourceFile: fileName, sourceSha256: createHash('sha256').update(bytes).digest('hex'),
         detScore: face.score, faceSize: boxSide(face.box),
@@ -83,6 +89,11 @@ export async function enrollImages(
   }
   const { face: _face, ...enrollOpts } = opts;
   const out = await gallery.enroll(id, templates, enrollOpts);
+  const jpegs = out.templateIds.flatMap((templateId, i) => {
+    const jpeg = thumbnails[i];
+    return jpeg === undefined ? [] : [{ templateId, jpeg }];
+  });
+  if (jpegs.length > 0) await gallery.putThumbnails(jpegs);
   return { ...out, skipped };
 }
 

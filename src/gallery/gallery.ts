@@ -246,6 +246,24 @@ export class Gallery {
     return { kind: i.vectors.kind, rows: i.vectors.rows, templates: i.templates.templateIds.length, identities: i.identities.size, memoryBytes: i.vectors.memoryBytes() };
   }
 
+  /**
+   * Stores JPEG thumbnails of templates (the aligned crops), so that every client shows the faces
+   * whoever enrolled them.
+   */
+  async putThumbnails(items: readonly { templateId: number; jpeg: Uint8Array }[]): Promise<void> {
+    items.forEach((t, i) => {
+      if (!Number.isInteger(t?.templateId) || !(t.jpeg instanceof Uint8Array) || t.jpeg.length === 0) {
+        throw new ArcFaceError('INVALID_ARGUMENT', `Expected { templateId: integer, jpeg: non-empty Uint8Array } for thumbnail ${i} but received ${JSON.stringify(t?.templateId)}`);
+      }
+    });
+    await this.store.putThumbnails(items);
+  }
+
+  /** A template's JPEG thumbnail, or null when none was stored. */
+  async thumbnail(templateId: number): Promise<Uint8Array | null> {
+    return this.store.thumbnail(this.checked(() => assertInteger('templateId', templateId, 1, Number.MAX_SAFE_INTEGER)));
+  }
+
   async close(): Promise<void> {
     await this.cache.flush();
     this.cache.dispose();

@@ -13,10 +13,11 @@ export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js
 export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
-  TemplateSource,
+  TemplateSource, TemplateThumbnail,
 } from './store.js';
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './top-k.js';
 export type { IndexKind, VectorIndex } from './vector-index.js';
 export { calibrationForFingerprint, cosineAtFar, DEFAULT_TARGET_FPIR, farAtCosine, identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
 export { modelMismatch } from './validate.js';
+export { createSimdKernels, type SimdKernels } from './simd-kernels.js';

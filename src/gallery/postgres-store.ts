@@ -2,6 +2,7 @@ import { ArcFaceError } from '../core/errors.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
+  TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix } from './store.js';
 import { modelMismatch } from './validate.js';
@@ -12,7 +13,7 @@ import { modelMismatch } from './validate.js';
  * @example
  * store.meta.schemaVersion === POSTGRES_SCHEMA_VERSION
  */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;
 
@@ -28,6 +29,20 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
       face_size double precision, created_at bigint NOT NULL)`,
     'CREATE INDEX arcface_templates_by_identity ON arcface_templates (identity_id)',
     'CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops)',
+  ],
+  // People discovery (see sqlite-schema.ts): persons, clustered faces (embedding as float32 LE bytes),
+  // thumbnails. New tables only.
+  () => [
+    `CREATE TABLE arcface_persons (person_id bigserial PRIMARY KEY,
+      identity_id text REFERENCES arcface_identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
+      hidden integer NOT NULL DEFAULT 0, created_at bigint NOT NULL, updated_at bigint NOT NULL)`,
+    `CREATE TABLE arcface_person_faces (face_id bigserial PRIMARY KEY, photo text NOT NULL, box text NOT NULL, det_score double precision,
+      embedding bytea NOT NULL, person_id bigint REFERENCES arcface_persons(person_id) ON DELETE SET NULL,
+      locked integer NOT NULL DEFAULT 0, template_id bigint, thumbnail bytea, created_at bigint NOT NULL)`,
+    'CREATE INDEX arcface_person_faces_by_person ON arcface_person_faces (person_id)',
+    'CREATE INDEX arcface_person_faces_by_photo ON arcface_person_faces (photo)',
+    `CREATE TABLE arcface_template_thumbnails (template_id bigint PRIMARY KEY REFERENCES arcface_templates(template_id) ON DELETE CASCADE,
+      jpeg bytea NOT NULL)`,
   ],
 ];
 
@@ -224,6 +239,25 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async close(): Promise<void> {
     await this.client.end();
+  }
+
+  async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
+    await wrap(this.location, () => this.client.transaction(async (tx) => {
+      for (const t of items) {
+        await tx.query(`INSERT INTO arcface_template_thumbnails (template_id, jpeg) VALUES ($1, $2)
+          ON CONFLICT (template_id) DO UPDATE SET jpeg = EXCLUDED.jpeg`, [t.templateId, Buffer.from(t.jpeg)]);
+      }
+    }));
+  }
+
+  async thumbnail(templateId: number): Promise<Uint8Array | null> {
+    const r = await this.q<{ jpeg: Uint8Array }>('SELECT jpeg FROM arcface_template_thumbnails WHERE template_id = $1', [templateId]);
+    return r[0] === undefined ? null : new Uint8Array(r[0].jpeg);
+  }
+
+  /** The client this store queries through (people discovery keeps its tables in the same database). */
+  sqlClient(): SqlClient {
+    return this.client;
   }
 
   private async enrollOne(tx: SqlQueryable, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {

@@ -15,7 +15,7 @@ export const SQLITE_APPLICATION_ID = 0x41464731;
  * @example
  * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
  */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 /** Page size of new gallery files (bytes). */
 const SQLITE_PAGE_SIZE = 16384;
@@ -47,6 +47,21 @@ const MIGRATIONS: readonly string[] = [
    DROP TABLE templates;
    ALTER TABLE templates_v2 RENAME TO templates;
    CREATE INDEX templates_by_identity ON templates(identity_id);`,
+  // People discovery: persons found by clustering (AUTOINCREMENT: a deleted person's id is never
+  // reused, so ids stay stable across runs), the clustered faces with their person, and JPEG
+  // thumbnails of templates and of clustered faces. New tables only.
+  `CREATE TABLE persons (
+     person_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     identity_id TEXT REFERENCES identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
+     hidden INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+   CREATE TABLE person_faces (
+     face_id INTEGER PRIMARY KEY AUTOINCREMENT, photo TEXT NOT NULL, box TEXT NOT NULL, det_score REAL,
+     embedding BLOB NOT NULL, person_id INTEGER REFERENCES persons(person_id) ON DELETE SET NULL,
+     locked INTEGER NOT NULL DEFAULT 0, template_id INTEGER, thumbnail BLOB, created_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX person_faces_by_person ON person_faces(person_id);
+   CREATE INDEX person_faces_by_photo ON person_faces(photo);
+   CREATE TABLE template_thumbnails (
+     template_id INTEGER PRIMARY KEY REFERENCES templates(template_id) ON DELETE CASCADE, jpeg BLOB NOT NULL) STRICT;`,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreStamp, TemplateMatrix, TemplateRecord,
+  TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix } from './store.js';
 import { modelMismatch } from './validate.js';
@@ -254,6 +255,20 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
+    this.run(() => this.db.transaction(() => {
+      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
+      for (const t of items) put.run(t.templateId, Buffer.from(t.jpeg));
+    }).immediate());
+  }
+
+  async thumbnail(templateId: number): Promise<Uint8Array | null> {
+    return this.run(() => {
+      const r = this.sql('SELECT jpeg FROM template_thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
+      return r === undefined ? null : new Uint8Array(r.jpeg);
+    });
   }
 
   private enrollOne(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): number[] {

@@ -154,6 +154,16 @@ export interface GalleryStore {
   /** Optional server-side nearest-neighbour search (pgvector HNSW). */
   nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
   close(): Promise<void>;
+  /** Stores (or replaces) JPEG thumbnails of templates; they are removed with their template. */
+  putThumbnails(items: readonly TemplateThumbnail[]): Promise<void>;
+  /** A template's JPEG thumbnail, or null when none was stored. */
+  thumbnail(templateId: number): Promise<Uint8Array | null>;
+}
+
+/** The JPEG picture of a template's aligned face. */
+export interface TemplateThumbnail {
+  readonly templateId: number;
+  readonly jpeg: Uint8Array;
 }
 
 /**

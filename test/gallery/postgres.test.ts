@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { isArcFaceError } from '../../src/core/index.js';
-import { Gallery, PostgresGalleryStore, openGallery, pgliteClient, type Gallery as GalleryT } from '../../src/gallery/index.js';
+import { Gallery, POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, openGallery, pgliteClient, type Gallery as GalleryT } from '../../src/gallery/index.js';
 import { DIM, FP, OTHER_FP, people, probe, scratch } from './fixtures.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -59,7 +59,7 @@ describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
     await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: OTHER_FP, embeddingSize: DIM, location: 'pglite' }), code('MODEL_MISMATCH'));
     await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: 128, location: 'pglite' }), code('EMBEDDING_SIZE_MISMATCH'));
     const reopened = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
-    assert.equal(reopened.meta.schemaVersion, 1);
+    assert.equal(reopened.meta.schemaVersion, POSTGRES_SCHEMA_VERSION);
     await db.exec(`INSERT INTO arcface_migrations (version, applied_at) VALUES (99, 0)`);
     await assert.rejects(
       PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }),

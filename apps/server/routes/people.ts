@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { NewPersonFace, People } from '../../../src/people/index.js';
+import { faceQuality, qualityRejection } from '../../../src/quality/index.js';
+import type { ServerContext } from '../context.js';
+import { readInput } from '../image-input.js';
+import { assertSameModel } from './subjects.js';
+
+type PersonParams = { Params: { personId: string } };
+const tags = ['people'];
+const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
+const personParams = { type: 'object', required: ['personId'], properties: { personId: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
+
+function positive(raw: string, what: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer ${what} but received "${raw.slice(0, 40)}"`);
+  return n;
+}
+
+async function people(ctx: ServerContext): Promise<People> {
+  const g = ctx.gallery();
+  if (g.people === undefined) throw new ArcFaceError('NOT_FOUND', 'Expected a gallery with people discovery but this gallery has none');
+  return g.people();
+}
+
+/**
+ * People discovery: `/v1/people` (list, one person, name, merge, split, hide, re-cluster), photo
+ * uploads clustered incrementally (`POST /v1/people/photos`) and face thumbnails.
+ *
+ * @example
+ * registerPeopleRoutes(app, ctx)
+ */
+export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // People keeps one in-memory clusterer per gallery: its writes run one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  app.get<{ Querystring: { hidden?: boolean } }>(
+    '/v1/people',
+    { config: { scope: 'read' }, schema: { tags, summary: 'Persons found by clustering, most faces first', querystring: { type: 'object', properties: { hidden: { type: 'boolean' } } } } },
+    async (request) => ({ people: await (await people(ctx)).list({ hidden: request.query.hidden === true }) }),
+  );
+
+  app.get<PersonParams>('/v1/people/:personId', { config: { scope: 'read' }, schema: { tags, summary: 'One person and its faces', params: personParams } }, async (request) =>
+    (await people(ctx)).show(positive(request.params.personId, 'person id')),
+  );
+
+  app.post(
+    '/v1/people/photos',
+    { config: { scope: 'write', inference: true }, schema: { tags, summary: 'Add photos (field "image"): every face is placed in a person incrementally' } },
+    async (request) => {
+      const input = await readInput(request, ['image', 'file']);
+      if (input.images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
+      await assertSameModel(ctx, ctx.gallery());
+      const p = await people(ctx);
+      const photos = [];
+      const skipped = [];
+      for (const [i, img] of input.images.entries()) {
+        const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
+        const name = img.filename ?? `image-${i + 1}`;
+        const kept: Omit<NewPersonFace, 'photo'>[] = [];
+        for (const f of r.faces) {
+          const rejection = qualityRejection(faceQuality(f));
+          if (rejection !== undefined) skipped.push({ file: name, reason: rejection.reason, message: rejection.message });
+          else kept.push({ box: f.box, detScore: f.score, embedding: f.embedding, thumbnail: f.thumbnail });
+        }
+        if (r.faces.length === 0) skipped.push({ file: name, reason: 'NO_FACE', message: `Expected a face in ${name} but none was found` });
+        // The photo key: its content hash, so the same upload twice is one photo for the same-photo rule.
+        const photo = `${name}#${createHash('sha256').update(img.bytes).digest('hex').slice(0, 16)}`;
+        if (kept.length > 0) photos.push({ file: name, faces: await serial(() => p.addPhoto(photo, kept)) });
+      }
+      return { photos, skipped };
+    },
+  );
+
+  app.post('/v1/people/recluster', { config: { scope: 'write' }, schema: { tags, summary: 'Re-cluster every face not fixed by hand (stable person ids)' } }, async () =>
+    serial(async () => (await people(ctx)).recluster()),
+  );
+
+  app.post<PersonParams & { Body: { name: string; id?: string } }>(
+    '/v1/people/:personId/name',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags, summary: 'Name a person: its faces become a gallery subject', params: personParams,
+        body: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, id: { type: 'string', minLength: 1, maxLength: 200 } }, additionalProperties: false },
+        response: { 200: { type: 'object', properties: { personId: { type: 'integer' }, identityId: { type: 'string' } } }, ...ERRS },
+      },
+    },
+    async (request) => serial(async () => (await people(ctx)).name(positive(request.params.personId, 'person id'), request.body.name, request.body.id === undefined ? {} : { id: request.body.id })),
+  );
+
+  app.post<PersonParams & { Body: { into: number } }>(
+    '/v1/people/:personId/merge',
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: 'Move every face of this person into another', params: personParams, body: { type: 'object', required: ['into'], properties: { into: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
+    },
+    async (request) => {
+      const from = positive(request.params.personId, 'person id');
+      await serial(async () => (await people(ctx)).merge(from, request.body.into));
+      return { merged: from, into: request.body.into };
+    },
+  );
+
+  app.post<{ Body: { faceIds: number[]; into?: number } }>(
+    '/v1/people/split',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags, summary: 'Move faces to a new person (or into an existing one)',
+        body: { type: 'object', required: ['faceIds'], properties: { faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } }, into: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+      },
+    },
+    async (request) => serial(async () => (await people(ctx)).split(request.body.faceIds, request.body.into)),
+  );
+
+  app.post<PersonParams & { Body: { hidden?: boolean } }>(
+    '/v1/people/:personId/hide',
+    { config: { scope: 'write' }, schema: { tags, summary: 'Hide (or show again) a person', params: personParams, body: { type: 'object', properties: { hidden: { type: 'boolean' } }, additionalProperties: false } } },
+    async (request) => {
+      const id = positive(request.params.personId, 'person id');
+      const hidden = request.body?.hidden !== false;
+      await serial(async () => (await people(ctx)).hide(id, hidden));
+      return { personId: id, hidden };
+    },
+  );
+
+  app.get<{ Params: { faceId: string } }>(
+    '/v1/people/faces/:faceId/thumbnail',
+    { config: { scope: 'read' }, schema: { tags, summary: 'JPEG of a clustered face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } } },
+    async (request, reply) => {
+      const jpeg = await (await people(ctx)).faceThumbnail(positive(request.params.faceId, 'face id'));
+      if (jpeg === null) throw new ArcFaceError('NOT_FOUND', `Expected a thumbnail for face ${request.params.faceId} but none is stored`);
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(Buffer.from(jpeg));
+    },
+  );
+}

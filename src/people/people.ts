@@ -1,0 +1,320 @@
+/**
+ * People discovery over a gallery: faces of unlabelled photos are clustered into persons,
+ * incrementally as photos arrive ({@link IncrementalClusterer}) or all at once ({@link averageLinkage}),
+ * and persons can be named (which enrols their faces as a gallery identity, so `identify` knows
+ * them), merged, split and hidden. Person ids come from the database and are never reused; a full
+ * re-cluster gives each new cluster the id of the old person it shares most faces with.
+ */
+import { ArcFaceError, assertInteger } from '../core/index.js';
+import { FULL_DEFAULTS, INCREMENTAL_DEFAULTS, IncrementalClusterer, type IncrementalOptions } from '../cluster/index.js';
+import type { Gallery, PostgresGalleryStore } from '../gallery/index.js';
+import { PeopleStore, type NewPersonFace, type PersonFace, type PersonSummary } from './people-store.js';
+import { hashPhoto, planRecluster } from './recluster-plan.js';
+import { postgresPeopleSql, sqlitePeopleSql } from './sql-runner.js';
+
+/** Options of {@link People.open}. */
+export interface PeopleOptions extends IncrementalOptions {
+  /** Average cosine at which the full re-cluster merges (and its margin for small clusters, see {@link averageLinkage}). */
+  readonly fullThreshold: number;
+  readonly fullSmallMargin: number;
+}
+
+/**
+ * Defaults: see {@link INCREMENTAL_DEFAULTS} and {@link FULL_DEFAULTS}.
+ *
+ * @example
+ * await People.open(gallery, { ...PEOPLE_DEFAULTS, minFaces: 3 })
+ */
+export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({ ...INCREMENTAL_DEFAULTS, fullThreshold: FULL_DEFAULTS.threshold, fullSmallMargin: FULL_DEFAULTS.smallMargin });
+
+/** A person with its faces. */
+export interface PersonDetails extends PersonSummary {
+  readonly faces: PersonFace[];
+}
+
+/** Where each face of an added photo went. */
+export interface AddedFace {
+  readonly faceId: number;
+  readonly personId: number | null;
+}
+
+/** The incremental clusterer and how its face and person numbers map to database ids. */
+interface ClusterState {
+  stamp: string;
+  readonly clusterer: IncrementalClusterer;
+  readonly faceIds: number[];
+  readonly pids: number[];
+  readonly index: Map<number, number>;
+}
+
+/** Outcome of a full re-cluster. */
+export interface ReclusterResult {
+  readonly persons: number;
+  readonly assigned: number;
+  readonly unassigned: number;
+  /** Persons that kept their id from before. */
+  readonly kept: number;
+}
+
+/**
+ * Persons over a gallery. One instance keeps an in-memory clusterer: call its writing methods one at
+ * a time (the server queues them); other processes' writes are noticed and reloaded.
+ *
+ * @example
+ * const people = await People.open(gallery)
+ * await people.addPhoto('beach.jpg', faces)        // faces: [{ photo, box, detScore, embedding, thumbnail }]
+ * const [top] = await people.list()
+ * await people.name(top.personId, 'Ada Lovelace', { id: 'ada' })
+ * await gallery.identify(embedding)                // now knows "ada"
+ */
+export class People {
+  readonly gallery: Gallery;
+  readonly store: PeopleStore;
+  readonly options: Readonly<PeopleOptions>;
+  #state: ClusterState | null = null;
+
+  private constructor(gallery: Gallery, store: PeopleStore, options: PeopleOptions) {
+    this.gallery = gallery;
+    this.store = store;
+    this.options = options;
+  }
+
+  /** People discovery on an open gallery (SQLite file or PostgreSQL). */
+  static async open(gallery: Gallery, options: Partial<PeopleOptions> = {}): Promise<People> {
+    const o = { ...PEOPLE_DEFAULTS, ...options };
+    new IncrementalClusterer(gallery.embeddingSize, o);
+    const s = gallery.store;
+    const sql = s.kind === 'sqlite' ? sqlitePeopleSql(s.location) : postgresPeopleSql((s as PostgresGalleryStore).sqlClient());
+    return new People(gallery, new PeopleStore(sql), Object.freeze(o));
+  }
+
+  /**
+   * Adds the faces of one photo and places each incrementally (no re-cluster); faces of named
+   * persons are enrolled into their identity.
+   */
+  async addPhoto(photo: string, faces: readonly Omit<NewPersonFace, 'photo'>[]): Promise<AddedFace[]> {
+    if (typeof photo !== 'string' || photo.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a photo name but received ${JSON.stringify(photo)}`);
+    faces.forEach((f, i) => {
+      if (!(f.embedding instanceof Float32Array) || f.embedding.length !== this.gallery.embeddingSize) {
+        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected a ${this.gallery.embeddingSize}-d embedding for face ${i} of ${photo} but received ${f.embedding?.length}`);
+      }
+    });
+    const st = await this.#load();
+    const ids = await this.store.sql.transaction((q) => this.store.insertFaces(q, faces.map((f) => ({ ...f, photo }))));
+    const photoNo = hashPhoto(photo);
+    const changes = faces.flatMap((f, i) => {
+      st.faceIds.push(ids[i] as number);
+      return st.clusterer.add(f.embedding, photoNo);
+    });
+    await this.#persist(changes, st);
+    st.stamp = await this.store.stamp();
+    const latest = new Map(changes.map((c) => [st.faceIds[c.face] as number, c.person]));
+    return ids.map((faceId) => {
+      const p = latest.get(faceId) ?? -1;
+      return { faceId, personId: p < 0 ? null : (st.pids[p] as number) };
+    });
+  }
+
+  /** Re-clusters every face not fixed by hand (locked faces and named persons keep theirs). */
+  async recluster(): Promise<ReclusterResult> {
+    const dim = this.gallery.embeddingSize;
+    const { faces, matrix } = await this.store.loadFaces(dim);
+    const persons = await this.store.listPersons(true);
+    const plan = planRecluster(faces, matrix, dim, persons, { threshold: this.options.fullThreshold, smallMargin: this.options.fullSmallMargin });
+    let assigned = 0;
+    await this.store.sql.transaction(async (q) => {
+      const used = new Set<number>();
+      for (const c of plan.clusters) {
+        const p = c.personId ?? (await this.store.createPerson(q));
+        used.add(p);
+        await this.store.assign(q, c.faceIds, p);
+        assigned += c.faceIds.length;
+      }
+      await this.store.assign(q, plan.unassigned, null);
+      for (const p of persons) {
+        if (p.identityId === null && !used.has(p.personId) && !plan.keep.has(p.personId)) await this.store.deletePerson(q, p.personId);
+      }
+      plan.persons = used.size;
+    });
+    await this.#enrolNamed(plan.named);
+    this.#state = null;
+    return { persons: plan.persons, assigned, unassigned: plan.unassigned.length, kept: plan.kept };
+  }
+
+  /** Persons, most faces first; hidden ones only when asked. */
+  async list(opts: { hidden?: boolean } = {}): Promise<PersonSummary[]> {
+    return (await this.store.listPersons(opts.hidden === true)).filter((p) => p.faceCount > 0 || p.identityId !== null);
+  }
+
+  /** One person with its faces; `PERSON_NOT_FOUND` when absent. */
+  async show(personId: number): Promise<PersonDetails> {
+    const p = await this.store.person(checkId('personId', personId));
+    const faces = await this.store.facesOf(personId);
+    return { ...p, coverFaceId: faces[0]?.faceId ?? null, faces };
+  }
+
+  /**
+   * Names a person: its faces become templates of the gallery identity `id` (created, or extended
+   * when it exists), so the gallery identifies the person from now on.
+   */
+  async name(personId: number, name: string, opts: { id?: string } = {}): Promise<{ personId: number; identityId: string }> {
+    if (typeof name !== 'string' || name.trim().length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a non-empty name but received ${JSON.stringify(name)}`);
+    const person = await this.store.person(checkId('personId', personId));
+    const id = opts.id ?? person.identityId ?? `person-${personId}`;
+    if (person.identityId !== null && person.identityId !== id) {
+      await this.gallery.rename(person.identityId, { newId: id, name });
+    } else if (person.identityId === id) {
+      await this.gallery.rename(id, { name });
+    }
+    const faces = (await this.store.facesOf(personId)).filter((f) => f.templateId === null);
+    if (person.identityId === null) {
+      const dim = this.gallery.embeddingSize;
+      const templates = [];
+      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, detScore: f.detScore });
+      if (templates.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected person ${personId} to have faces to name but it has none`);
+      const { templateIds } = await this.gallery.enroll(id, templates, { name, append: true });
+      await this.#linkTemplates(faces, templateIds, personId, id);
+    }
+    this.#state = null;
+    return { personId, identityId: id };
+  }
+
+  /** Moves every face of `from` into `into` and removes `from`; named identities merge too. */
+  async merge(from: number, into: number): Promise<void> {
+    const a = await this.store.person(checkId('from', from));
+    const b = await this.store.person(checkId('into', into));
+    if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different persons to merge but received ${from} twice`);
+    if (a.identityId !== null && b.identityId !== null) await this.gallery.merge(a.identityId, b.identityId);
+    const faces = await this.store.facesOf(from);
+    await this.store.sql.transaction(async (q) => {
+      await this.store.assign(q, faces.map((f) => f.faceId), into);
+      if (a.identityId !== null && b.identityId === null) await this.store.setIdentity(q, into, a.identityId);
+      await this.store.deletePerson(q, from);
+    });
+    const named = b.identityId ?? a.identityId;
+    if (named !== null) await this.#enrolNamed([into]);
+    this.#state = null;
+  }
+
+  /**
+   * Moves faces to person `into` (default: a new person). Moved faces are locked: a re-cluster
+   * keeps them where they were put. Their templates leave the old person's identity.
+   */
+  async split(faceIds: readonly number[], into?: number): Promise<{ personId: number }> {
+    if (!Array.isArray(faceIds) || faceIds.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one face id to split but received none');
+    const faces = await this.store.faces(faceIds.map((f) => checkId('faceId', f)));
+    const missing = faceIds.filter((id) => !faces.some((f) => f.faceId === id));
+    if (missing.length > 0) throw new ArcFaceError('FACE_NOT_FOUND', `Expected faces ${missing.join(', ')} to exist but they do not`);
+    if (into !== undefined) await this.store.person(checkId('into', into));
+    const templates = faces.map((f) => f.templateId).filter((t): t is number => t !== null);
+    if (templates.length > 0) await this.gallery.store.removeTemplates(templates);
+    const personId = await this.store.sql.transaction(async (q) => {
+      const p = into ?? (await this.store.createPerson(q));
+      for (const f of faces) await this.store.setTemplate(q, f.faceId, null);
+      await this.store.assign(q, faces.map((f) => f.faceId), p, true);
+      return p;
+    });
+    await this.#enrolNamed([personId]);
+    this.#state = null;
+    return { personId };
+  }
+
+  /** Hides (or shows again) a person in lists. */
+  async hide(personId: number, hidden = true): Promise<void> {
+    await this.store.person(checkId('personId', personId));
+    await this.store.sql.transaction((q) => this.store.setHidden(q, personId, hidden));
+  }
+
+  /** JPEG of a clustered face, or null when it was stored without one. */
+  async faceThumbnail(faceId: number): Promise<Uint8Array | null> {
+    return this.store.faceThumbnail(checkId('faceId', faceId));
+  }
+
+  async close(): Promise<void> {
+    await this.store.sql.close();
+  }
+
+  /** Enrols faces without a template of named persons into their identity. */
+  async #enrolNamed(personIds: readonly number[]): Promise<void> {
+    const dim = this.gallery.embeddingSize;
+    for (const pid of personIds) {
+      const p = await this.store.person(pid).catch(() => null);
+      if (p === null || p.identityId === null) continue;
+      const faces = (await this.store.facesOf(pid)).filter((f) => f.templateId === null);
+      if (faces.length === 0) continue;
+      const templates = [];
+      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, detScore: f.detScore });
+      const { templateIds } = await this.gallery.enroll(p.identityId, templates, { append: true });
+      await this.#linkTemplates(faces, templateIds);
+    }
+  }
+
+  /** Records each face's new template and copies its thumbnail to the template. */
+  async #linkTemplates(faces: readonly PersonFace[], templateIds: readonly number[], personId?: number, identityId?: string): Promise<void> {
+    const jpegs = await Promise.all(faces.map((f) => this.store.faceThumbnail(f.faceId)));
+    await this.store.sql.transaction(async (q) => {
+      for (const [i, f] of faces.entries()) await this.store.setTemplate(q, f.faceId, templateIds[i] as number);
+      if (personId !== undefined && identityId !== undefined) await this.store.setIdentity(q, personId, identityId);
+    });
+    await this.gallery.putThumbnails(faces.flatMap((_, i) => {
+      const jpeg = jpegs[i];
+      return jpeg === null || jpeg === undefined ? [] : [{ templateId: templateIds[i] as number, jpeg }];
+    }));
+  }
+
+  /** The in-memory clusterer, rebuilt from the database when another writer changed it. */
+  async #load(): Promise<ClusterState> {
+    const stamp = await this.store.stamp();
+    if (this.#state !== null && this.#state.stamp === stamp) return this.#state;
+    const dim = this.gallery.embeddingSize;
+    const { faces, matrix } = await this.store.loadFaces(dim);
+    const pids: number[] = [];
+    const index = new Map<number, number>();
+    const labels = faces.map((f) => {
+      if (f.personId === null) return -1;
+      let i = index.get(f.personId);
+      if (i === undefined) {
+        i = pids.length;
+        pids.push(f.personId);
+        index.set(f.personId, i);
+      }
+      return i;
+    });
+    const clusterer = new IncrementalClusterer(dim, this.options);
+    clusterer.load(matrix, labels, faces.map((f) => hashPhoto(f.photo)));
+    // Named persons are never absorbed into another by an incremental merge.
+    for (const p of await this.store.listPersons(true)) {
+      const i = index.get(p.personId);
+      if (p.identityId !== null && i !== undefined) clusterer.pin(i);
+    }
+    this.#state = { stamp, clusterer, faceIds: faces.map((f) => f.faceId), pids, index };
+    return this.#state;
+  }
+
+  async #persist(changes: readonly { face: number; person: number }[], st: ClusterState): Promise<void> {
+    if (changes.length === 0) return;
+    const touched = new Set<number>();
+    await this.store.sql.transaction(async (q) => {
+      for (const c of changes) {
+        if (c.person < 0) continue;
+        while (st.pids.length <= c.person) {
+          const pid = await this.store.createPerson(q);
+          st.index.set(pid, st.pids.length);
+          st.pids.push(pid);
+        }
+        const pid = st.pids[c.person] as number;
+        await this.store.assign(q, [st.faceIds[c.face] as number], pid);
+        touched.add(pid);
+      }
+    });
+    await this.#enrolNamed([...touched]);
+  }
+}
+
+function checkId(name: string, v: unknown): number {
+  try {
+    return assertInteger(name, v, 1, Number.MAX_SAFE_INTEGER);
+  } catch (e) {
+    throw new ArcFaceError('INVALID_ARGUMENT', (e as Error).message, { cause: e });
+  }
+}
