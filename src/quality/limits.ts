@@ -103,7 +103,7 @@ const r = (v: number, digits = 1): string => v.toFixed(digits);
  * passes them all. Sharpness and norm are checked only when measured.
  *
  * @example
- * const why = qualityRejection(q) // { reason: 'BLURRY', message: 'Face too blurry: sharpness 31.2 < 80' }
+ * const why = qualityRejection(q) // { reason: 'BLURRY', message: 'Expected a sharpness of at least 10 but the face measures 3.1 (too blurry)' }
  */
 export function qualityRejection(
   q: FaceQuality,
@@ -111,15 +111,15 @@ export function qualityRejection(
 ): { readonly reason: QualityRejectionReason; readonly message: string } | undefined {
   if (typeof q !== 'object' || q === null) throw new TypeError(`Expected a FaceQuality but received ${q === null ? 'null' : typeof q}`);
   const l = resolveQualityLimits(limits);
-  if (q.size < l.minSize) return { reason: 'FACE_TOO_SMALL', message: `Face too small: ${r(q.size)} px (box short side) < ${l.minSize} px` };
-  if (q.score < l.minScore) return { reason: 'LOW_DETECTION_SCORE', message: `Detection score too low: ${r(q.score, 3)} < ${l.minScore}` };
-  if (Math.abs(q.yaw) > l.maxYaw) return { reason: 'POSE_TOO_FAR', message: `Face turned too far: yaw ${r(q.yaw)}° beyond ±${l.maxYaw}°` };
-  if (Math.abs(q.pitch) > l.maxPitch) return { reason: 'POSE_TOO_FAR', message: `Face tilted too far: pitch ${r(q.pitch)}° beyond ±${l.maxPitch}°` };
+  if (q.size < l.minSize) return { reason: 'FACE_TOO_SMALL', message: `Expected a face of at least ${l.minSize} px (box short side) but it is ${r(q.size)} px` };
+  if (q.score < l.minScore) return { reason: 'LOW_DETECTION_SCORE', message: `Expected a detection score of at least ${l.minScore} but it is ${r(q.score, 3)}` };
+  if (Math.abs(q.yaw) > l.maxYaw) return { reason: 'POSE_TOO_FAR', message: `Expected a face turned at most ±${l.maxYaw}° but its yaw is ${r(q.yaw)}°` };
+  if (Math.abs(q.pitch) > l.maxPitch) return { reason: 'POSE_TOO_FAR', message: `Expected a face tilted at most ±${l.maxPitch}° but its pitch is ${r(q.pitch)}°` };
   if (q.sharpness !== undefined && q.sharpness < l.minSharpness) {
-    return { reason: 'BLURRY', message: `Face too blurry: sharpness ${r(q.sharpness)} < ${l.minSharpness}` };
+    return { reason: 'BLURRY', message: `Expected a sharpness of at least ${l.minSharpness} but the face measures ${r(q.sharpness)} (too blurry)` };
   }
   if (q.embeddingNorm !== undefined && q.embeddingNorm < l.minEmbeddingNorm) {
-    return { reason: 'LOW_EMBEDDING_NORM', message: `Embedding norm too low: ${r(q.embeddingNorm, 2)} < ${l.minEmbeddingNorm}` };
+    return { reason: 'LOW_EMBEDDING_NORM', message: `Expected an embedding norm of at least ${l.minEmbeddingNorm} but it is ${r(q.embeddingNorm, 2)} (not a clear face)` };
   }
   return undefined;
 }
