@@ -127,6 +127,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
         let frames = 0;
         let dropped = 0;
         let embedded = 0;
+        let written = 0;
         const thumbnails = o.thumbnails;
         const onThumbnail =
           thumbnails === undefined
@@ -158,7 +159,14 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
               progress.tick();
               if (o.annotate !== undefined) {
                 writer ??= await VideoWriter.open(o.annotate, { width: r.width, height: r.height, fps });
-                await writer.write(annotateFrame(r.image, r.tracks));
+                // Frames are written at their timestamps: a frame a live source dropped is filled with the
+                // last annotated one, so the video keeps the source's timing (at most 10 s of filling).
+                const annotated = annotateFrame(r.image, r.tracks);
+                const until = Math.min(Math.max(written + 1, Math.round(r.pts * fps) + 1), written + Math.ceil(10 * fps));
+                while (written < until) {
+                  await writer.write(annotated);
+                  written++;
+                }
               }
             }
           }
