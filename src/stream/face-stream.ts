@@ -1,9 +1,11 @@
 import { normCrop } from '../align/index.js';
 import type { DetectedFace, RgbImage } from '../core/types.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
+import { dot } from '../core/vector.js';
+import { iou } from '../detect/nms.js';
 import type { DetectOptions } from '../detect/index.js';
 import type { IdentifyResult } from '../gallery/results.js';
-import { faceQuality, type FaceQuality } from '../quality/index.js';
+import { faceQuality, qualityRejection, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
@@ -39,6 +41,13 @@ export interface FaceStreamOptions {
   readonly detectionScore?: number;
   readonly tracker?: Partial<TrackerOptions>;
   readonly identity?: Partial<TrackIdentityOptions>;
+  /**
+   * A new face of a track whose cosine to the track's template is below this means the tracker
+   * followed another person (two faces crossed): the track ends there and a new one starts, named
+   * afresh. Default 0.2, below the default recogniser's 1:1 threshold (0.249 at FAR 1e-3 on LFW), so
+   * only faces less alike than an ordinary impostor pair split a track. -1 turns splitting off.
+   */
+  readonly splitBelow?: number;
   /** Give unknown tracks stable `unknown-N` labels and re-find them later in the stream. */
   readonly labelUnknowns?: boolean;
   /** Keep each track's best-quality face crop and hand it to this callback when the track ends. */
@@ -58,12 +67,22 @@ export interface StreamFrame {
 }
 
 interface TrackState {
-  readonly identity: TrackIdentity;
+  /** The id events and views carry: the tracker's until a split, then a new one. */
+  publicId: number;
+  identity: TrackIdentity;
   name: string | null;
   label: string;
   decided: boolean;
   best: { quality: number; crop: RgbImage } | undefined;
+  firstFrame: number;
+  lastFrame: number;
+  hits: number;
+  /** The box touched another track's since the last embedding: check the face once they part. */
+  overlapped: boolean;
 }
+
+/** Boxes of two tracks closer than this IoU are in contact: the tracker may swap them. */
+const CONTACT_IOU = 0.05;
 
 /** Frames remembered for pts look-ups of first/last frames (a track dies after at most maxAge frames). */
 const PTS_MEMORY = 10_000;
@@ -89,6 +108,8 @@ export class FaceStream {
   readonly #labeler: UnknownLabeler | undefined;
   readonly #states = new Map<number, TrackState>();
   readonly #ptsOf = new Map<number, number>();
+  readonly #splitBelow: number;
+  #nextPublicId = 1;
   #processed = 0;
   #last: { frame: number; pts: number; width: number; height: number } | undefined;
 
@@ -103,6 +124,7 @@ export class FaceStream {
     this.#tracker = new Tracker<DetectedFace>(options.tracker);
     this.#detectionScore = assertNumber('detectionScore', options.detectionScore ?? options.tracker?.lowScore ?? TRACKER_DEFAULTS.lowScore, 0, 1);
     this.#labeler = options.labelUnknowns === true ? new UnknownLabeler() : undefined;
+    this.#splitBelow = assertNumber('splitBelow', options.splitBelow ?? 0.2, -1, 1);
   }
 
   /** Processes one frame; frame indices must increase. `dropped` and `arrived` only label the result. */
@@ -120,34 +142,46 @@ export class FaceStream {
       : this.#tracker.predict(index);
     const events: StreamEvent[] = [];
     for (const t of update.started) {
-      events.push({ type: 'track.started', trackId: t.id, frame: index, pts, firstFrame: t.firstFrame, firstPts: this.#ptsOf.get(t.firstFrame) ?? pts, box: roundBox(t.box) });
+      const s = this.#stateOf(t);
+      events.push({ type: 'track.started', trackId: s.publicId, frame: index, pts, firstFrame: s.firstFrame, firstPts: this.#ptsOf.get(s.firstFrame) ?? pts, box: roundBox(t.box) });
     }
+    const contact = touching(update.tracks);
     const recognise = this.#o.gallery !== undefined || this.#labeler !== undefined;
     const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality }[] = [];
     for (const t of update.tracks) {
-      const s = this.#stateOf(t.id);
+      const s = this.#stateOf(t);
+      if (contact.has(t.id)) s.overlapped = true;
       if (t.detection === undefined) continue;
+      s.hits++;
+      s.lastFrame = index;
       const crop = normCrop(image, t.detection.landmarks, recognizer.embedder.inputSize).crop;
       const quality = faceQuality(t.detection, crop);
       if (this.#o.onThumbnail !== undefined && (s.best === undefined || quality.overall > s.best.quality)) {
         s.best = { quality: quality.overall, crop: cropBox(image, t.detection.box) };
       }
-      if (recognise && s.identity.wantsEmbedding(quality, pts)) wanted.push({ track: t, state: s, crop, quality });
+      // After two faces touched, each is checked again as soon as it is clear of the others: the tracker
+      // may have swapped them, and an embedding tells.
+      const recheck = s.overlapped && !contact.has(t.id) && s.identity.template !== undefined && qualityRejection(quality, this.#o.identity?.limits) === undefined;
+      if (recognise && (recheck || s.identity.wantsEmbedding(quality, pts))) wanted.push({ track: t, state: s, crop, quality });
     }
     if (wanted.length > 0) {
       const { embeddings, norms } = await recognizer.embedder.embedWithNorms(wanted.map((w) => w.crop));
       for (let i = 0; i < wanted.length; i++) {
         const w = wanted[i] as (typeof wanted)[number];
         const detection = w.track.detection as DetectedFace;
-        w.state.identity.addEmbedding(embeddings[i] as Float32Array, faceQuality(detection, w.crop, norms[i]), pts);
-        const event = await this.#decide(w.track.id, w.state, index, pts);
+        const embedding = embeddings[i] as Float32Array;
+        w.state.overlapped = false;
+        const template = w.state.identity.template;
+        if (template !== undefined && dot(template, embedding) < this.#splitBelow) events.push(...(await this.#split(w.track, w.state, index, pts)));
+        w.state.identity.addEmbedding(embedding, faceQuality(detection, w.crop, norms[i]), pts);
+        const event = await this.#decide(w.state.publicId, w.state, index, pts);
         if (event !== undefined) events.push(event);
       }
     }
-    for (const t of update.ended) events.push(await this.#endEvent(t, index, pts));
+    for (const t of update.ended) events.push(await this.#endEvent(t.id, index, pts));
     const tracks: TrackView[] = update.tracks.map((t) => {
-      const s = this.#stateOf(t.id);
-      return { trackId: t.id, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
+      const s = this.#stateOf(t);
+      return { trackId: s.publicId, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
     });
     return {
       frame: index,
@@ -172,38 +206,73 @@ export class FaceStream {
     const last = this.#last;
     if (last === undefined) return undefined;
     const events: StreamEvent[] = [];
-    for (const t of this.#tracker.finish()) events.push(await this.#endEvent(t, last.frame, last.pts));
+    for (const t of this.#tracker.finish()) events.push(await this.#endEvent(t.id, last.frame, last.pts));
     return events.length === 0 ? undefined : { ...last, detected: false, tracks: [], events, dropped: context.dropped ?? 0, latencyMs: 0, embedded: 0 };
   }
 
-  #stateOf(id: number): TrackState {
-    let s = this.#states.get(id);
+  #stateOf(t: Track<DetectedFace>): TrackState {
+    let s = this.#states.get(t.id);
     if (s === undefined) {
-      s = { identity: new TrackIdentity(this.#o.identity), name: null, label: 'unknown', decided: false, best: undefined };
-      this.#states.set(id, s);
+      s = this.#newState(t.firstFrame);
+      this.#states.set(t.id, s);
     }
     return s;
   }
 
-  async #endEvent(t: Track<DetectedFace>, frame: number, pts: number): Promise<TrackEndedEvent> {
-    const s = this.#stateOf(t.id);
-    this.#states.delete(t.id);
-    const thumbnail = s.best !== undefined && this.#o.onThumbnail !== undefined ? await this.#o.onThumbnail(t.id, s.best.crop) : undefined;
+  #newState(firstFrame: number): TrackState {
+    return {
+      publicId: this.#nextPublicId++,
+      identity: new TrackIdentity(this.#o.identity),
+      name: null,
+      label: 'unknown',
+      decided: false,
+      best: undefined,
+      firstFrame,
+      lastFrame: firstFrame,
+      hits: 0,
+      overlapped: false,
+    };
+  }
+
+  /** The tracker followed another face: the track so far ends, and the face now seen starts a new one. */
+  async #split(t: Track<DetectedFace>, s: TrackState, frame: number, pts: number): Promise<StreamEvent[]> {
+    const before = { ...s, lastFrame: Math.max(s.firstFrame, s.lastFrame === frame ? this.#previousFrame(frame) : s.lastFrame), hits: Math.max(0, s.hits - 1) };
+    const ended = await this.#endedFrom(before, frame, pts);
+    const next = this.#newState(frame);
+    next.hits = 1;
+    Object.assign(s, next);
+    return [ended, { type: 'track.started', trackId: next.publicId, frame, pts, firstFrame: frame, firstPts: pts, box: roundBox(t.detection?.box ?? t.box) }];
+  }
+
+  #previousFrame(frame: number): number {
+    let f = frame - 1;
+    while (f >= 0 && !this.#ptsOf.has(f)) f--;
+    return Math.max(0, f);
+  }
+
+  async #endEvent(trackerId: number, frame: number, pts: number): Promise<TrackEndedEvent> {
+    const s = this.#states.get(trackerId) ?? this.#newState(frame);
+    this.#states.delete(trackerId);
+    return this.#endedFrom(s, frame, pts);
+  }
+
+  async #endedFrom(s: TrackState, frame: number, pts: number): Promise<TrackEndedEvent> {
+    const thumbnail = s.best !== undefined && this.#o.onThumbnail !== undefined ? await this.#o.onThumbnail(s.publicId, s.best.crop) : undefined;
     return {
       type: 'track.ended',
-      trackId: t.id,
+      trackId: s.publicId,
       frame,
       pts,
-      firstFrame: t.firstFrame,
-      lastFrame: t.lastFrame,
-      firstPts: this.#ptsOf.get(t.firstFrame) ?? pts,
-      lastPts: this.#ptsOf.get(t.lastFrame) ?? pts,
+      firstFrame: s.firstFrame,
+      lastFrame: s.lastFrame,
+      firstPts: this.#ptsOf.get(s.firstFrame) ?? pts,
+      lastPts: this.#ptsOf.get(s.lastFrame) ?? pts,
       identity: s.identity.identity,
       name: s.name,
       label: s.label,
       score: round(s.identity.score),
       embeddings: s.identity.embeddings,
-      hits: t.hits,
+      hits: s.hits,
       ...(thumbnail === undefined ? {} : { thumbnail }),
     };
   }
@@ -257,3 +326,19 @@ export class FaceStream {
 
 const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const roundBox = (b: readonly [number, number, number, number]): [number, number, number, number] => [round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)];
+
+/** Ids of the tracks whose boxes touch another track's box (IoU above {@link CONTACT_IOU}). */
+function touching(tracks: readonly Track<DetectedFace>[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < tracks.length; i++) {
+    for (let j = i + 1; j < tracks.length; j++) {
+      const a = tracks[i] as Track<DetectedFace>;
+      const b = tracks[j] as Track<DetectedFace>;
+      if (iou(a.box, b.box) > CONTACT_IOU) {
+        out.add(a.id);
+        out.add(b.id);
+      }
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
@@ -7,8 +7,8 @@ import { isArcFaceError } from '../../src/core/index.js';
 import { boxIou, motMetrics, type MotFrame } from '../../src/eval/index.js';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
-import { watchFaces, type FrameResult, type StreamEvent } from '../../src/stream/index.js';
-import { openVideoSource } from '../../src/video/index.js';
+import { watchFaces, type FrameResult, type StreamEvent, type TrackEndedEvent } from '../../src/stream/index.js';
+import { createPushSource, openVideoSource } from '../../src/video/index.js';
 import { sharedPath } from '../helpers/shared.js';
 import { clipDir, stampedClip, truncatedCopy, within } from '../helpers/video-clips.js';
 
@@ -148,8 +148,35 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
     assert.ok(isArcFaceError(error, 'VIDEO_DECODE_FAILED'), `VIDEO_DECODE_FAILED, got ${String(error)}`);
   });
 
+  it('a face that turns into another person under the same box splits the track, each part named right', async () => {
+    const lfw = sharedPath('data', 'faces', 'lfw');
+    const photo = async (person: string, n: number) => fr.decode(new Uint8Array(readFileSync(join(lfw, person, readdirSync(join(lfw, person)).sort()[n] as string))));
+    const g = await openGallery(join(dir, 'swap.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
+    try {
+      for (const person of ['Colin_Powell', 'Tony_Blair']) {
+        const face = (await fr.recognize(await photo(person, 1), { select: 'central' })).faces[0];
+        assert.ok(face !== undefined);
+        await g.enroll(person, [face.embedding]);
+      }
+      const a = await photo('Colin_Powell', 0);
+      const b = await photo('Tony_Blair', 0);
+      const push = createPushSource({ live: false, capacity: 100 });
+      // 10 frames a second: Colin Powell for 3 s, then Tony Blair in the same place for 3 s.
+      for (let i = 0; i < 60; i++) push.push(i < 30 ? a : b, i / 10);
+      push.end();
+      const { events } = await collect(watchFaces(push.source, { recognizer: fr, gallery: g }));
+      const ended = events.filter((e): e is TrackEndedEvent => e.type === 'track.ended');
+      assert.deepEqual(ended.map((e) => e.identity), ['Colin_Powell', 'Tony_Blair'], JSON.stringify(ended));
+      assert.ok((ended[0]?.lastPts ?? 0) < (ended[1]?.firstPts ?? 0) && (ended[1]?.firstPts ?? 0) >= 3, `the split follows the change of person: ${JSON.stringify(ended)}`);
+      assert.ok((ended[1]?.firstPts ?? 9) <= 5.1, 'found within the re-decision interval');
+    } finally {
+      await g.close();
+    }
+  });
+
   it('rejects invalid options', async () => {
     await assert.rejects(collect(watchFaces(clip.videoPath, { recognizer: fr, detectEvery: 0 })), RangeError);
     await assert.rejects(collect(watchFaces(clip.videoPath, { recognizer: fr, threshold: 2 })), RangeError);
+    await assert.rejects(collect(watchFaces(clip.videoPath, { recognizer: fr, splitBelow: 1.5 })), RangeError);
   });
 });
