@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { lfw, multipart, noFacePng, startTestServer, type TestServer } from './helpers.js';
 
 let srv: TestServer;
@@ -206,7 +206,7 @@ describe('limits', () => {
   it('answers the request after the per-key budget with 429 RATE_LIMITED and Retry-After', async () => {
     const limited = await srv.variant({ rateLimit: { max: 3, windowMs: 60_000 } });
     const codes: number[] = [];
-    let last;
+    let last: LightMyRequestResponse | undefined;
     for (let i = 0; i < 5; i++) {
       last = await limited.inject({ url: '/v1/subjects', headers: key('read') });
       codes.push(last.statusCode);

@@ -53,10 +53,11 @@ describe('arcface serve probes (a real process)', () => {
       () => assert.fail('expected a 4xx'),
       (e: { response?: { status: number; data: unknown } }) => e.response,
     );
-    assert.equal(err?.status, 400);
-    assert.deepEqual(Object.keys(err?.data as object).sort(), ['code', 'message']);
-    assert.equal((err?.data as { code: string }).code, 'BODY_INVALID');
-    assert.match((err?.data as { message: string }).message, /boundary/);
+    assert.ok(err !== undefined, 'expected an HTTP response with the error');
+    assert.equal(err.status, 400);
+    assert.deepEqual(Object.keys(err.data as object).sort(), ['code', 'message']);
+    assert.equal((err.data as { code: string }).code, 'BODY_INVALID');
+    assert.match((err.data as { message: string }).message, /boundary/);
   });
 
   it('2: one total body limit: 413 for declared, streamed and text-field excess; unused parts are not kept', async () => {

@@ -68,8 +68,13 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
   });
 
   app.delete<{ Params: { imageId: string } }>(`${BASE}/faces/:imageId`, { config: { scope: 'write' }, schema: { tags, summary: 'Delete one example' } }, async (request) => {
-    const [removed] = await ctx.gallery().removeFaces([parseImageId(request.params.imageId)]);
-    if (removed === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${request.params.imageId}"`);
+    const gallery = ctx.gallery();
+    const faceId = parseImageId(request.params.imageId);
+    const face = await gallery.getFace(faceId).catch((err: unknown) => {
+      if (err instanceof ArcFaceError && err.code === 'NOT_FOUND') throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${request.params.imageId}"`);
+      throw err;
+    });
+    const removed = await gallery.removeFace(face.subjectId, faceId);
     return { image_id: String(removed.faceId), subject: removed.subjectId };
   });
 

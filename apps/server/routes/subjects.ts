@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError, type Box } from '../../../src/core/index.js';
 import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
+import { modelMismatch } from '../../../src/gallery/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';
@@ -84,9 +85,7 @@ export async function embedForEnrolment(
  */
 export async function assertSameModel(ctx: ServerContext, gallery: GalleryPort): Promise<void> {
   const { fingerprint } = await engineInfo(ctx);
-  if (gallery.fingerprint !== fingerprint) {
-    throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
-  }
+  if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
 }
 
 function parseFaceId(raw: string): number {
@@ -217,11 +216,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
     '/v1/subjects/:id/faces/:faceId',
     { config: { scope: 'write' }, schema: { tags, summary: 'Remove one enrolled face', params: faceParams, response: { 200: { $ref: 'SubjectFace#' }, ...ERRS } } },
     async (request) => {
-      const faceId = parseFaceId(request.params.faceId);
-      const face = await ctx.gallery().getFace(faceId);
-      if (face.subjectId !== request.params.id) throw new ArcFaceError('NOT_FOUND', `Expected face ${faceId} to belong to subject "${request.params.id}" but it does not`);
-      const [removed] = await ctx.gallery().removeFaces([faceId]);
-      return removed;
+      return ctx.gallery().removeFace(request.params.id, parseFaceId(request.params.faceId));
     },
   );
 
