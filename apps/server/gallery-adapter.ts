@@ -179,7 +179,9 @@ export class GalleryAdapter implements GalleryPort {
     const findings = (await this.#g.audit()).filter((f) => f.id === subjectId);
     const flags: AuditFlag[] = findings.map((f) => ({
       kind: 'outlier',
-      message: `Face ${f.templateId}${f.sourceFile === null ? '' : ` (${f.sourceFile})`} scores ${f.score.toFixed(3)} against the subject's main group of faces, below the threshold: a different person or an unusable photo?`,
+      message:
+        `Face ${f.templateId}${f.sourceFile === null ? '' : ` (${f.sourceFile})`} scores ${f.score.toFixed(3)} against the subject's main group of faces, ` +
+        'below the threshold: a different person or an unusable photo?',
       faceIds: [f.templateId],
       score: f.score,
     }));

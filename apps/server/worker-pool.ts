@@ -201,7 +201,7 @@ export class InferencePool implements InferenceEngine {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.current !== undefined) continue;
       let p = this.#queue.shift();
-      while (p !== undefined && p.settled) p = this.#queue.shift();
+      while (p?.settled) p = this.#queue.shift();
       if (p === undefined) break;
       p.started = performance.now();
       slot.current = p;

@@ -221,7 +221,11 @@ describe('limits', () => {
   });
 
   it('keeps CORS off by default and allows only the configured origins when opted in', async () => {
-    const preflight = { method: 'OPTIONS' as const, url: '/v1/verify', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' } };
+    const preflight = {
+      method: 'OPTIONS' as const,
+      url: '/v1/verify',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' },
+    };
     const off = await app.inject(preflight);
     assert.equal(off.headers['access-control-allow-origin'], undefined);
     const withCors = await srv.variant({ corsOrigins: ['http://app.example'] });

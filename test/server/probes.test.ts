@@ -26,7 +26,11 @@ describe('arcface serve probes (a real process)', () => {
   const key: Record<string, string> = {};
   let srv: ServeProcess;
   const h = (k: string, extra: Record<string, string> = {}): Record<string, string> => ({ 'x-api-key': key[k] as string, ...extra });
-  const json = (k: string, method: string, body: unknown): { method: string; headers: Record<string, string>; body: string } => ({ method, headers: h(k, { 'content-type': 'application/json' }), body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const json = (k: string, method: string, body: unknown): { method: string; headers: Record<string, string>; body: string } => ({
+    method,
+    headers: h(k, { 'content-type': 'application/json' }),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
   before(async () => {
     const ks = KeyStore.open(files.keys);
@@ -49,10 +53,13 @@ describe('arcface serve probes (a real process)', () => {
     const u = new URL(srv.url);
     const sdk = new CompreFace(`${u.protocol}//${u.hostname}`, Number(u.port)).initFaceRecognitionService(key.write as string);
     const absolute = sharedPath('data', 'faces', 'lfw', 'Colin_Powell', 'Colin_Powell_0040.jpg');
-    const err = await sdk.getFaceCollection().add(absolute, 'Colin_Powell').then(
-      () => assert.fail('expected a 4xx'),
-      (e: { response?: { status: number; data: unknown } }) => e.response,
-    );
+    const err = await sdk
+      .getFaceCollection()
+      .add(absolute, 'Colin_Powell')
+      .then(
+        () => assert.fail('expected a 4xx'),
+        (e: { response?: { status: number; data: unknown } }) => e.response,
+      );
     assert.ok(err !== undefined, 'expected an HTTP response with the error');
     assert.equal(err.status, 400);
     assert.deepEqual(Object.keys(err.data as object).sort(), ['code', 'message']);
@@ -61,7 +68,10 @@ describe('arcface serve probes (a real process)', () => {
   });
 
   it('2: one total body limit: 413 for declared, streamed and text-field excess; unused parts are not kept', async () => {
-    const declared = await rawRequest(srv.port, `POST /v1/detect HTTP/1.1\r\nHost: x\r\nx-api-key: ${key.read}\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${BODY_LIMIT * 5}\r\n\r\n`);
+    const declared = await rawRequest(
+      srv.port,
+      `POST /v1/detect HTTP/1.1\r\nHost: x\r\nx-api-key: ${key.read}\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${BODY_LIMIT * 5}\r\n\r\n`,
+    );
     assert.match(declared, /^HTTP\/1\.1 413 /);
     assertError({ status: 413, text: JSON.stringify(rawJson(declared)) }, 413, 'PAYLOAD_TOO_LARGE');
     const junk = Buffer.alloc(300 * 1024, 7);
@@ -146,7 +156,11 @@ describe('arcface serve probes (a real process)', () => {
     const id = res.headers.get('x-request-id');
     assert.match(id ?? '', /^[0-9a-f-]{36}$/);
     await new Promise((r) => setTimeout(r, 100));
-    const lines = srv.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = srv
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = lines.filter((l) => l.reqId === id);
     assert.equal(mine.length, 1, JSON.stringify(mine));
     assert.equal(mine[0]?.status, 200);

@@ -194,7 +194,11 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
               width: { type: 'integer' },
               height: { type: 'integer' },
               threshold: { type: 'number' },
-              thresholdSource: { type: 'string', enum: ['given', 'fpir', 'floor', 'fixed'], description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table' },
+              thresholdSource: {
+                type: 'string',
+                enum: ['given', 'fpir', 'floor', 'fixed'],
+                description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table',
+              },
               thresholdReason: { type: 'string' },
               faces: {
                 type: 'array',

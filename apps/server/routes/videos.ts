@@ -69,7 +69,8 @@ export function registerVideoRoutes(app: FastifyInstance, videos: VideoService):
     } else if (request.body !== undefined && typeof (request.body as Readable).pipe === 'function') {
       body = request.body as Readable;
     } else {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${String(request.headers['content-type'] ?? 'no content type')}`);
+      const type = String(request.headers['content-type'] ?? 'no content type');
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${type}`);
     }
     let job: VideoJobView;
     try {
