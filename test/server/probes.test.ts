@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CompreFace } from '@exadel/compreface-js-sdk';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { sharedPath } from '../helpers/shared.js';
-import { lfw } from './helpers.js';
+import { lfw, waitUntil } from './helpers.js';
 import { assertError, assertNo5xx, form, LEAK, pngBomb, probe } from './probe-kit.js';
 import { rawJson, rawRequest, spawnServe, type ServeProcess } from './serve-process.js';
 
@@ -246,7 +246,7 @@ describe('arcface serve probes (a real process)', () => {
         // The connection died with the server: not acknowledged.
       }
     });
-    while (acknowledged.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => acknowledged.length > 0, 'a first acknowledged enrolment');
     srv.child.kill('SIGKILL');
     await Promise.all(sends);
     assert.equal(await srv.exited, 'SIGKILL');
