@@ -41,7 +41,8 @@ export interface BuildAppOptions extends ServerOptions {
  * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
  * URLs (thumbnails, picked photos), API calls to this origin, no framing.
  */
-const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const WEB_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes
@@ -98,9 +99,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
   const metrics = new ServerMetrics();
-  const engine =
-    options.engine ??
-    InferencePool.start(poolOptionsFrom(opts));
+  const engine = options.engine ?? InferencePool.start(poolOptionsFrom(opts));
   const unsubscribe = engine.subscribe({
     onJob: (op, wait, run) => metrics.observeInference(op, wait, run),
     onReject: (reason) => metrics.countRejected(reason),

@@ -127,6 +127,16 @@ export class GalleryAdapter implements GalleryPort {
     return { ...this.#face(t), embedding: t.embedding };
   }
 
+  async removeFace(subjectId: string, faceId: number): Promise<SubjectFace> {
+    const t = await this.#g.template(faceId);
+    const face = t === null ? undefined : this.#face(t);
+    // Gallery.removeTemplate checks that the subject owns the face and refreshes the search index.
+    await this.#g.removeTemplate(subjectId, faceId);
+    if (face === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
+    this.#dropThumbs([faceId]);
+    return face;
+  }
+
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
     const removed = (await this.#g.removeTemplates(faceIds)).map((t) => this.#face(t));
     this.#dropThumbs(removed.map((f) => f.faceId));
@@ -169,7 +179,9 @@ export class GalleryAdapter implements GalleryPort {
     const findings = (await this.#g.audit()).filter((f) => f.id === subjectId);
     const flags: AuditFlag[] = findings.map((f) => ({
       kind: 'outlier',
-      message: `Face ${f.templateId}${f.sourceFile === null ? '' : ` (${f.sourceFile})`} scores ${f.score.toFixed(3)} against the subject's main group of faces, below the threshold: a different person or an unusable photo?`,
+      message:
+        `Face ${f.templateId}${f.sourceFile === null ? '' : ` (${f.sourceFile})`} scores ${f.score.toFixed(3)} against the subject's main group of faces, ` +
+        'below the threshold: a different person or an unusable photo?',
       faceIds: [f.templateId],
       score: f.score,
     }));

@@ -85,6 +85,11 @@ export interface GalleryPort {
   /** Faces of one subject, or of every subject. */
   listFaces(subjectId?: string): Promise<SubjectFace[]>;
   getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }>;
+  /**
+   * Removes one face of one subject (`Gallery.removeTemplate`: the subject must own it, else
+   * `NOT_FOUND`; identification sees the change at once). Returns the face removed.
+   */
+  removeFace(subjectId: string, faceId: number): Promise<SubjectFace>;
   /** Removes faces by id; returns the faces removed. */
   removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]>;
   thumbnail(faceId: number): Promise<Uint8Array | undefined>;

@@ -86,7 +86,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
   // A 5xx's own message may quote a library or a path (a model file, the gallery file, SQLite's
   // report): it goes to the log; the client gets the code and the request id to find it there.
   const hidden = e.httpStatus >= 500 && !SHOWN_5XX.has(e.code);
-  const body = hidden ? { code: e.code, message: `${e.code === 'INTERNAL' ? INTERNAL_MESSAGE : `The server could not complete the request (${e.code}); the server log has the details`} (request ${request.id})` } : e.toJSON();
+  const body = hidden
+    ? { code: e.code, message: `${e.code === 'INTERNAL' ? INTERNAL_MESSAGE : `The server could not complete the request (${e.code}); the server log has the details`} (request ${request.id})` }
+    : e.toJSON();
   return reply.code(e.httpStatus).type('application/json; charset=utf-8').send(body);
 }
 

@@ -55,7 +55,8 @@ function multipartFailure(err: unknown, contentType: string): unknown {
   if (!/;\s*boundary=/i.test(contentType)) {
     return new ArcFaceError(
       'BODY_INVALID',
-      'Expected a boundary parameter in the multipart/form-data Content-Type but received none (a client that sets this header by hand drops it; so does the CompreFace SDK given a file path it cannot read)',
+      'Expected a boundary parameter in the multipart/form-data Content-Type but received none ' +
+        '(a client that sets this header by hand drops it; so does the CompreFace SDK given a file path it cannot read)',
       { cause: err },
     );
   }
@@ -136,10 +137,7 @@ export async function readInput(request: FastifyRequest, imageFields: readonly s
 export function requireImage(input: RequestInput, field: string): Uint8Array {
   const found = input.images.filter((i) => i.field === field);
   if (found.length !== 1) {
-    throw new ArcFaceError(
-      'INVALID_ARGUMENT',
-      `Expected one image in "${field}" (a multipart file, or base64 in a JSON body) but received ${found.length}`,
-    );
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected one image in "${field}" (a multipart file, or base64 in a JSON body) but received ${found.length}`);
   }
   return (found[0] as UploadedImage).bytes;
 }

@@ -29,10 +29,33 @@ export interface GaugeSource {
  */
 export class ServerMetrics {
   readonly #registry = new Registry();
-  readonly #requests = new Counter({ name: 'arcface_http_requests_total', help: 'HTTP requests by method, route and status code.', labelNames: ['method', 'route', 'status'], registers: [this.#registry] });
-  readonly #latency = new Histogram({ name: 'arcface_http_request_duration_seconds', help: 'HTTP request latency by method and route.', labelNames: ['method', 'route'], buckets: [...LATENCY_BUCKETS], registers: [this.#registry] });
-  readonly #inference = new Histogram({ name: 'arcface_inference_duration_seconds', help: 'Time a worker spent on one inference job, by operation.', labelNames: ['op'], buckets: [...LATENCY_BUCKETS], registers: [this.#registry] });
-  readonly #queueWait = new Histogram({ name: 'arcface_queue_wait_seconds', help: 'Time an inference job waited for a worker.', labelNames: ['op'], buckets: [...LATENCY_BUCKETS], registers: [this.#registry] });
+  readonly #requests = new Counter({
+    name: 'arcface_http_requests_total',
+    help: 'HTTP requests by method, route and status code.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.#registry],
+  });
+  readonly #latency = new Histogram({
+    name: 'arcface_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route.',
+    labelNames: ['method', 'route'],
+    buckets: [...LATENCY_BUCKETS],
+    registers: [this.#registry],
+  });
+  readonly #inference = new Histogram({
+    name: 'arcface_inference_duration_seconds',
+    help: 'Time a worker spent on one inference job, by operation.',
+    labelNames: ['op'],
+    buckets: [...LATENCY_BUCKETS],
+    registers: [this.#registry],
+  });
+  readonly #queueWait = new Histogram({
+    name: 'arcface_queue_wait_seconds',
+    help: 'Time an inference job waited for a worker.',
+    labelNames: ['op'],
+    buckets: [...LATENCY_BUCKETS],
+    registers: [this.#registry],
+  });
   readonly #rejected = new Counter({ name: 'arcface_inference_rejected_total', help: 'Inference jobs refused, by reason.', labelNames: ['reason'], registers: [this.#registry] });
 
   /**

@@ -1,4 +1,5 @@
 import { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from '../../src/core/index.js';
+import type { ModelLocations } from '../../src/models/index.js';
 import type { GalleryPort } from './gallery-port.js';
 import type { KeyStore } from './key-store.js';
 
@@ -25,7 +26,7 @@ export interface ServerOptions {
   /** Recognizer name or path (FaceRecognizer's `recognizer`). */
   readonly recognizer?: string;
   /** Model lookup folders (FaceRecognizer's `locations`), read from the environment by the caller. */
-  readonly locations?: { readonly home: string; readonly dirs: readonly string[] };
+  readonly locations?: ModelLocations;
   /** Cosine decision threshold for verify and identify; default: the recogniser's calibrated one, else `SERVER_DEFAULTS.fallbackThreshold`. */
   readonly threshold?: number;
   /** Inference worker threads, each with its own models. */
@@ -64,7 +65,7 @@ export interface ServerOptions {
 export interface ResolvedServerOptions {
   readonly detector: string | undefined;
   readonly recognizer: string | undefined;
-  readonly locations: { readonly home: string; readonly dirs: readonly string[] } | undefined;
+  readonly locations: ModelLocations | undefined;
   readonly threshold: number | undefined;
   readonly workers: number;
   readonly intraOpThreads: number;

@@ -1,4 +1,4 @@
-import { openGallery } from '../../src/gallery/index.js';
+import { isPostgresLocation, openGallery } from '../../src/gallery/index.js';
 import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
@@ -42,8 +42,8 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
       const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      const isUrl = /^postgres(ql)?:\/\//i.test(where.galleryLocation);
-      gallery = GalleryAdapter.create(g, where.thumbnailsPath ?? (isUrl ? ':memory:' : `${where.galleryLocation}.thumbs.db`));
+      const thumbnails = where.thumbnailsPath ?? (isPostgresLocation(where.galleryLocation) ? ':memory:' : `${where.galleryLocation}.thumbs.db`);
+      gallery = GalleryAdapter.create(g, thumbnails);
     }
     if (where.keysPath !== undefined) keys = KeyStore.open(where.keysPath);
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../src/core/index.js';
+import type { ModelLocations } from '../../src/models/index.js';
 import type { EngineInfo, EngineListener, InferenceEngine, InferenceJob, JobResults } from './engine.js';
 import type { WireError } from './inference-jobs.js';
 import { SERVER_DEFAULTS, type ResolvedServerOptions } from './options.js';
@@ -9,7 +10,7 @@ import { spawnInferenceWorker, type WorkerMessage } from './worker-spawn.js';
 export interface WorkerConfig {
   readonly detector: string | undefined;
   readonly recognizer: string | undefined;
-  readonly locations: { readonly home: string; readonly dirs: readonly string[] } | undefined;
+  readonly locations: ModelLocations | undefined;
   readonly intraOpThreads: number;
   /** Decision threshold (cosine) used when the recogniser has no calibrated one. */
   readonly threshold: number;
@@ -200,7 +201,7 @@ export class InferencePool implements InferenceEngine {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.current !== undefined) continue;
       let p = this.#queue.shift();
-      while (p !== undefined && p.settled) p = this.#queue.shift();
+      while (p?.settled) p = this.#queue.shift();
       if (p === undefined) break;
       p.started = performance.now();
       slot.current = p;
@@ -257,7 +258,7 @@ export class InferencePool implements InferenceEngine {
    * Runs one job on the next free worker.
    *
    * @example
-   * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6 })
+   * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6, select: 'largest' })
    */
   run<J extends InferenceJob>(job: J, signal?: AbortSignal): Promise<JobResults[J['op']]> {
     if (this.#closing) return Promise.reject(new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }));

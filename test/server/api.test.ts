@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { lfw, multipart, noFacePng, startTestServer, type TestServer } from './helpers.js';
 
 let srv: TestServer;
@@ -206,7 +206,7 @@ describe('limits', () => {
   it('answers the request after the per-key budget with 429 RATE_LIMITED and Retry-After', async () => {
     const limited = await srv.variant({ rateLimit: { max: 3, windowMs: 60_000 } });
     const codes: number[] = [];
-    let last;
+    let last: LightMyRequestResponse | undefined;
     for (let i = 0; i < 5; i++) {
       last = await limited.inject({ url: '/v1/subjects', headers: key('read') });
       codes.push(last.statusCode);
@@ -221,7 +221,11 @@ describe('limits', () => {
   });
 
   it('keeps CORS off by default and allows only the configured origins when opted in', async () => {
-    const preflight = { method: 'OPTIONS' as const, url: '/v1/verify', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' } };
+    const preflight = {
+      method: 'OPTIONS' as const,
+      url: '/v1/verify',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' },
+    };
     const off = await app.inject(preflight);
     assert.equal(off.headers['access-control-allow-origin'], undefined);
     const withCors = await srv.variant({ corsOrigins: ['http://app.example'] });

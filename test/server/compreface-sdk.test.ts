@@ -16,8 +16,16 @@ function sdkPath(abs: string): string {
 }
 const lfwPath = (person: string, n: number): string => sdkPath(sharedPath('data', 'faces', 'lfw', person, `${person}_${String(n).padStart(4, '0')}.jpg`));
 
-interface Box { probability: number; x_min: number; y_min: number; x_max: number; y_max: number }
-interface RecognizeResponse { result: { box: Box; subjects: { subject: string; similarity: number }[]; landmarks?: number[][] }[] }
+interface Box {
+  probability: number;
+  x_min: number;
+  y_min: number;
+  x_max: number;
+  y_max: number;
+}
+interface RecognizeResponse {
+  result: { box: Box; subjects: { subject: string; similarity: number }[]; landmarks?: number[][] }[];
+}
 
 /** `getSubjects` is in the SDK's JavaScript but missing from its type declarations. */
 interface SubjectApi {
@@ -43,7 +51,16 @@ describe('CompreFace JS SDK against our server', () => {
     key = ks.create({ scope: 'write', name: 'compreface' }).key;
     readKey = ks.create({ scope: 'read' }).key;
     ks.close();
-    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, logLevel: 'silent', log: () => undefined });
+    server = await serve({
+      host: '127.0.0.1',
+      port: 0,
+      locations: testLocations(),
+      galleryLocation: join(dir, 'g.db'),
+      keysPath: join(dir, 'keys.db'),
+      handleSignals: false,
+      logLevel: 'silent',
+      log: () => undefined,
+    });
   });
   after(async () => server.close());
 
@@ -165,7 +182,7 @@ describe('CompreFace JS SDK against our server', () => {
 
   it('recognizes and verifies by embedding (CompreFace /embeddings routes)', async () => {
     const h = { 'x-api-key': key, 'content-type': 'application/json' };
-    const add = (await recognition().getFaceCollection().add<{ image_id: string }>(lfwPath('Tony_Blair', 18), 'Tony_Blair'));
+    const add = await recognition().getFaceCollection().add<{ image_id: string }>(lfwPath('Tony_Blair', 18), 'Tony_Blair');
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(lfw('Tony_Blair', 32))], { type: 'image/jpeg' }), 'tb.jpg');
     const det = (await (await fetch(`${server.url}/api/v1/detection/detect?face_plugins=calculator`, { method: 'POST', headers: { 'x-api-key': key }, body: form })).json()) as {
@@ -173,11 +190,15 @@ describe('CompreFace JS SDK against our server', () => {
     };
     const emb = det.result[0]!.embedding;
     assert.equal(emb.length, 512);
-    const rec = (await (await fetch(`${server.url}/api/v1/recognition/embeddings/recognize?prediction_count=1`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })).json()) as {
+    const rec = (await (
+      await fetch(`${server.url}/api/v1/recognition/embeddings/recognize?prediction_count=1`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })
+    ).json()) as {
       result: { similarities: { subject: string; similarity: number }[] }[];
     };
     assert.equal(rec.result[0]!.similarities[0]!.subject, 'Tony_Blair');
-    const ver = (await (await fetch(`${server.url}/api/v1/recognition/embeddings/faces/${add.image_id}/verify`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })).json()) as {
+    const ver = (await (
+      await fetch(`${server.url}/api/v1/recognition/embeddings/faces/${add.image_id}/verify`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })
+    ).json()) as {
       result: { similarity: number }[];
     };
     assert.ok(ver.result[0]!.similarity > 0.4, JSON.stringify(ver));

@@ -87,3 +87,20 @@ export async function startTestServer(options: Omit<ServerOptions, 'gallery' | '
     },
   };
 }
+
+/** How long a test polls for a server state before failing (ms): far above the second or so it takes here. */
+export const POLL_DEADLINE_MS = 30_000;
+
+/**
+ * Polls `check` every 5 ms until it returns true; fails with `what` after `deadlineMs` instead of hanging.
+ *
+ * @example
+ * await waitUntil(async () => (await queueDepth()) >= 3, 'three queued verify jobs')
+ */
+export async function waitUntil(check: () => Promise<boolean> | boolean, what: string, deadlineMs = POLL_DEADLINE_MS): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Expected ${what} within ${deadlineMs} ms but it did not happen`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

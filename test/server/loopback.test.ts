@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
-import { lfw, testLocations } from './helpers.js';
+import { lfw, testLocations, waitUntil } from './helpers.js';
 
 const A1 = lfw('Aaron_Peirsol', 1);
 const A3 = lfw('Aaron_Peirsol', 3);
@@ -84,21 +84,18 @@ describe('server on a loopback port', () => {
       fetch(`${server.url}/v1/verify`, { method: 'POST', headers: h, body: form({ image1: [A1], image2: [A3] }), signal: ac.signal }).catch(() => 'aborted'),
     );
     const metric = async (re: RegExp): Promise<number> => Number(re.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
-    while ((await metric(/^arcface_inference_queue_depth (\d+)$/m)) < 3) await new Promise((r) => setTimeout(r, 5));
+    const queueDepth = (): Promise<number> => metric(/^arcface_inference_queue_depth (\d+)$/m);
+    await waitUntil(async () => (await queueDepth()) >= 3, 'at least 3 verify jobs queued');
     ac.abort();
     assert.ok((await Promise.all(requests)).every((r) => r === 'aborted'));
-    while ((await metric(/^arcface_inference_queue_depth (\d+)$/m)) > 0) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(async () => (await queueDepth()) === 0, 'the queue to empty once its clients went away');
     assert.ok((await metric(/^arcface_inference_rejected_total\{reason="client_gone"\} (\d+)$/m)) >= 3);
   });
 
   it('finishes in-flight requests on close and refuses new connections afterwards', async () => {
     const h = { 'x-api-key': writeKey };
     const inflight = fetch(`${server.url}/v1/verify`, { method: 'POST', headers: h, body: form({ image1: [A1], image2: [A4] }) });
-    for (;;) {
-      const m = await (await fetch(`${server.url}/metrics`)).text();
-      if (/^arcface_inference_in_flight [1-9]/m.test(m)) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitUntil(async () => /^arcface_inference_in_flight [1-9]/m.test(await (await fetch(`${server.url}/metrics`)).text()), 'a verify job in flight');
     const closing = server.close();
     const res = await inflight;
     assert.equal(res.status, 200);

@@ -2,16 +2,29 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { lfw, startTestServer, type TestServer } from './helpers.js';
 
-interface Person { personId: number; name: string | null; faceCount: number; coverFaceId: number | null }
+interface Person {
+  personId: number;
+  name: string | null;
+  faceCount: number;
+  coverFaceId: number | null;
+}
 
 describe('/v1/people', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s?.close(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s?.close();
+  });
 
   it('clusters uploaded photos into people; names, identifies, splits, merges, hides; serves thumbnails', async () => {
     const { app, key, postImages } = s;
-    const up = await postImages('/v1/people/photos', { image: [lfw('Andre_Agassi', 1), lfw('Andre_Agassi', 2), lfw('Andre_Agassi', 4), lfw('George_W_Bush', 7), lfw('George_W_Bush', 16), lfw('George_W_Bush', 65)] }, 'write');
+    const up = await postImages(
+      '/v1/people/photos',
+      { image: [lfw('Andre_Agassi', 1), lfw('Andre_Agassi', 2), lfw('Andre_Agassi', 4), lfw('George_W_Bush', 7), lfw('George_W_Bush', 16), lfw('George_W_Bush', 65)] },
+      'write',
+    );
     assert.equal(up.statusCode, 200, up.body);
     assert.equal(up.json().photos.length, 6);
     const list = (await app.inject({ url: '/v1/people', headers: key('read') })).json().people as Person[];
@@ -31,7 +44,7 @@ describe('/v1/people', () => {
     assert.equal(thumb.headers['content-type'], 'image/jpeg');
     const enrolled = (await app.inject({ url: '/v1/subjects/andre/faces', headers: key('read') })).json().faces as { faceId: number }[];
     const tthumb = await app.inject({ url: `/v1/faces/${enrolled[0]?.faceId}/thumbnail`, headers: key('read') });
-    assert.equal(tthumb.statusCode, 200, 'a named person\'s faces show in the gallery page');
+    assert.equal(tthumb.statusCode, 200, "a named person's faces show in the gallery page");
 
     const split = await app.inject({ method: 'POST', url: '/v1/people/split', payload: { faceIds: [andreFace] }, headers: key('write') });
     assert.equal(split.statusCode, 200, split.body);

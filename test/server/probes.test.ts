@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CompreFace } from '@exadel/compreface-js-sdk';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { sharedPath } from '../helpers/shared.js';
-import { lfw } from './helpers.js';
+import { lfw, waitUntil } from './helpers.js';
 import { assertError, assertNo5xx, form, LEAK, pngBomb, probe } from './probe-kit.js';
 import { rawJson, rawRequest, spawnServe, type ServeProcess } from './serve-process.js';
 
@@ -26,7 +26,11 @@ describe('arcface serve probes (a real process)', () => {
   const key: Record<string, string> = {};
   let srv: ServeProcess;
   const h = (k: string, extra: Record<string, string> = {}): Record<string, string> => ({ 'x-api-key': key[k] as string, ...extra });
-  const json = (k: string, method: string, body: unknown): { method: string; headers: Record<string, string>; body: string } => ({ method, headers: h(k, { 'content-type': 'application/json' }), body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const json = (k: string, method: string, body: unknown): { method: string; headers: Record<string, string>; body: string } => ({
+    method,
+    headers: h(k, { 'content-type': 'application/json' }),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
   before(async () => {
     const ks = KeyStore.open(files.keys);
@@ -49,18 +53,25 @@ describe('arcface serve probes (a real process)', () => {
     const u = new URL(srv.url);
     const sdk = new CompreFace(`${u.protocol}//${u.hostname}`, Number(u.port)).initFaceRecognitionService(key.write as string);
     const absolute = sharedPath('data', 'faces', 'lfw', 'Colin_Powell', 'Colin_Powell_0040.jpg');
-    const err = await sdk.getFaceCollection().add(absolute, 'Colin_Powell').then(
-      () => assert.fail('expected a 4xx'),
-      (e: { response?: { status: number; data: unknown } }) => e.response,
-    );
-    assert.equal(err?.status, 400);
-    assert.deepEqual(Object.keys(err?.data as object).sort(), ['code', 'message']);
-    assert.equal((err?.data as { code: string }).code, 'BODY_INVALID');
-    assert.match((err?.data as { message: string }).message, /boundary/);
+    const err = await sdk
+      .getFaceCollection()
+      .add(absolute, 'Colin_Powell')
+      .then(
+        () => assert.fail('expected a 4xx'),
+        (e: { response?: { status: number; data: unknown } }) => e.response,
+      );
+    assert.ok(err !== undefined, 'expected an HTTP response with the error');
+    assert.equal(err.status, 400);
+    assert.deepEqual(Object.keys(err.data as object).sort(), ['code', 'message']);
+    assert.equal((err.data as { code: string }).code, 'BODY_INVALID');
+    assert.match((err.data as { message: string }).message, /boundary/);
   });
 
   it('2: one total body limit: 413 for declared, streamed and text-field excess; unused parts are not kept', async () => {
-    const declared = await rawRequest(srv.port, `POST /v1/detect HTTP/1.1\r\nHost: x\r\nx-api-key: ${key.read}\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${BODY_LIMIT * 5}\r\n\r\n`);
+    const declared = await rawRequest(
+      srv.port,
+      `POST /v1/detect HTTP/1.1\r\nHost: x\r\nx-api-key: ${key.read}\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: ${BODY_LIMIT * 5}\r\n\r\n`,
+    );
     assert.match(declared, /^HTTP\/1\.1 413 /);
     assertError({ status: 413, text: JSON.stringify(rawJson(declared)) }, 413, 'PAYLOAD_TOO_LARGE');
     const junk = Buffer.alloc(300 * 1024, 7);
@@ -145,7 +156,11 @@ describe('arcface serve probes (a real process)', () => {
     const id = res.headers.get('x-request-id');
     assert.match(id ?? '', /^[0-9a-f-]{36}$/);
     await new Promise((r) => setTimeout(r, 100));
-    const lines = srv.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = srv
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = lines.filter((l) => l.reqId === id);
     assert.equal(mine.length, 1, JSON.stringify(mine));
     assert.equal(mine[0]?.status, 200);
@@ -231,7 +246,7 @@ describe('arcface serve probes (a real process)', () => {
         // The connection died with the server: not acknowledged.
       }
     });
-    while (acknowledged.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => acknowledged.length > 0, 'a first acknowledged enrolment');
     srv.child.kill('SIGKILL');
     await Promise.all(sends);
     assert.equal(await srv.exited, 'SIGKILL');

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 
+/** Longest a test waits for `arcface serve` to listen (ms): loading the models takes seconds here. */
+const LISTEN_DEADLINE_MS = 60_000;
+
 /** A running server process. */
 export interface ServeProcess {
   readonly url: string;
@@ -41,11 +44,16 @@ export async function spawnServe(args: readonly string[], home: string): Promise
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | string | null>((res) => child.once('exit', (code, signal) => res(code ?? signal)));
   const url = await new Promise<string>((res, rej) => {
+    const deadline = Date.now() + LISTEN_DEADLINE_MS;
     const timer = setInterval(() => {
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
       if (m !== null) {
         clearInterval(timer);
         res(m[1] as string);
+      } else if (Date.now() > deadline) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        rej(new Error(`Expected "listening on" from arcface serve within ${LISTEN_DEADLINE_MS} ms but it did not come; stderr: ${err.slice(-1000)}`));
       }
     }, 25);
     void exited.then((c) => {

@@ -23,6 +23,7 @@ interface ServeCliOptions {
   videoDir?: string;
   logLevel: LogLevel;
   bodyLimit: number;
+  maxPixels: number;
   rateLimit: number;
   requestTimeout: number;
 }
@@ -74,6 +75,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--no-auth', 'serve without API keys (local use only; loudly logged)')
     .option('--log-level <level>', `server log on stdout, one JSON line per request: ${LOG_LEVELS.join(', ')}`, parseLogLevel, SERVER_DEFAULTS.logLevel)
     .option('--body-limit <bytes>', 'largest request body, whatever its encoding (413 past it)', parseIntOption('--body-limit', 1024, 2 ** 30), SERVER_DEFAULTS.bodyLimit)
+    .option(
+      '--max-pixels <n>',
+      'largest image accepted, width × height, checked from its header before decoding (413 past it)',
+      parseIntOption('--max-pixels', 1, 1_000_000_000),
+      SERVER_DEFAULTS.maxPixels,
+    )
     .option('--rate-limit <n>', 'requests per minute per API key (per address with --no-auth); 429 past it', parseIntOption('--rate-limit', 1, 1_000_000_000), SERVER_DEFAULTS.rateLimit.max)
     .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
@@ -90,6 +97,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         auth: opts.auth,
         logLevel: opts.logLevel,
         bodyLimit: opts.bodyLimit,
+        maxPixels: opts.maxPixels,
         rateLimit: { max: opts.rateLimit, windowMs: SERVER_DEFAULTS.rateLimit.windowMs },
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.auth && opts.keys !== undefined ? { keysPath: opts.keys } : {}),

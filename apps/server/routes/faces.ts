@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { modelMismatch } from '../../../src/gallery/index.js';
+import { type CompareSelection, DEFAULT_COMPARE_SELECTION } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EngineInfo, FaceOut, Selection } from '../engine.js';
 import { readInput, requireImage } from '../image-input.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 
 const SELECTIONS = ['all', 'largest', 'central'] as const;
+/** The faces a 1:1 comparison may use (`FaceRecognizer.compare`, CLI `compare`). */
+const COMPARE_SELECTIONS: readonly CompareSelection[] = ['largest', 'central'];
 /** Default number of candidates per face in /v1/identify. */
 const DEFAULT_TOP_K = 3;
 /** Most candidates per face a client may ask for. */
@@ -104,22 +107,49 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
   );
 
-  app.post(
+  app.post<{ Querystring: { select?: CompareSelection } }>(
     '/v1/verify',
     {
       config: { scope: 'read', inference: true },
       schema: {
         tags,
-        summary: 'Same person? The largest face of each of two images, compared',
+        summary: 'Same person? The largest face (or ?select=central) of each of two images, compared',
+        querystring: {
+          type: 'object',
+          properties: {
+            select: {
+              type: 'string',
+              enum: COMPARE_SELECTIONS,
+              default: DEFAULT_COMPARE_SELECTION,
+              description: 'Which face of a photo with several: the largest (default, as CLI `compare` and `enroll`) or the most central',
+            },
+          },
+        },
         response: {
           200: {
             type: 'object',
-            required: ['similarity', 'match', 'threshold'],
+            required: ['similarity', 'match', 'threshold', 'select', 'faces'],
             properties: {
               similarity: { type: 'number', description: 'Cosine similarity, -1..1' },
               match: { type: 'boolean', description: 'similarity ≥ threshold' },
               threshold: { type: 'number' },
-              faces: faceArray,
+              select: { type: 'string', enum: COMPARE_SELECTIONS, description: 'The face selection used' },
+              faces: {
+                type: 'array',
+                description: 'The compared face of image1, then of image2',
+                items: {
+                  allOf: [
+                    { $ref: 'Face#' },
+                    {
+                      type: 'object',
+                      properties: {
+                        facesFound: { type: 'integer', description: 'Faces the detector found in this image' },
+                        faceIndex: { type: 'integer', description: 'Which of them was compared (detector order, 0-based)' },
+                      },
+                    },
+                  ],
+                },
+              },
             },
           },
           ...IMAGE_ERRORS,
@@ -129,9 +159,16 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const input = await readInput(request, ['image1', 'image2']);
       const images = [requireImage(input, 'image1'), requireImage(input, 'image2')] as const;
-      const r = await ctx.engine.run({ op: 'verify', images, maxPixels }, request.clientGone ?? undefined);
+      const select = request.query.select ?? DEFAULT_COMPARE_SELECTION;
+      const r = await ctx.engine.run({ op: 'verify', images, maxPixels, select }, request.clientGone ?? undefined);
       const { threshold } = await engineInfo(ctx);
-      return { similarity: r6(r.similarity), match: r.similarity >= threshold, threshold, faces: r.faces.map(faceJson) };
+      return {
+        similarity: r6(r.similarity),
+        match: r.similarity >= threshold,
+        threshold,
+        select: r.select,
+        faces: r.faces.map((f) => ({ ...faceJson(f), facesFound: f.facesFound, faceIndex: f.faceIndex })),
+      };
     },
   );
 
@@ -157,7 +194,11 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
               width: { type: 'integer' },
               height: { type: 'integer' },
               threshold: { type: 'number' },
-              thresholdSource: { type: 'string', enum: ['given', 'fpir', 'floor', 'fixed'], description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table' },
+              thresholdSource: {
+                type: 'string',
+                enum: ['given', 'fpir', 'floor', 'fixed'],
+                description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table',
+              },
               thresholdReason: { type: 'string' },
               faces: {
                 type: 'array',
@@ -185,9 +226,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const image = requireImage(await readInput(request, ['image']), 'image');
       const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
       const { fingerprint } = await engineInfo(ctx);
-      if (gallery.fingerprint !== fingerprint) {
-        throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
-      }
+      if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
       const given = request.query.threshold ?? ctx.options.threshold;
       const choice = await gallery.identificationThreshold({ ...(given === undefined ? {} : { threshold: given }), ...(request.query.fpir === undefined ? {} : { fpir: request.query.fpir }) });
       const { threshold } = choice;

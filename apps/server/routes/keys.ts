@@ -18,9 +18,16 @@ function store(ctx: ServerContext): KeyStore {
  */
 export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const tags = ['keys'];
-  app.get('/v1/keys', { config: { scope: 'admin' }, schema: { tags, summary: 'List API keys (never the keys themselves)', response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { $ref: 'ApiKey#' } } } }, ...ERRS } } }, async () => ({
-    keys: store(ctx).list(),
-  }));
+  app.get(
+    '/v1/keys',
+    {
+      config: { scope: 'admin' },
+      schema: { tags, summary: 'List API keys (never the keys themselves)', response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { $ref: 'ApiKey#' } } } }, ...ERRS } },
+    },
+    async () => ({
+      keys: store(ctx).list(),
+    }),
+  );
 
   app.post<{ Body: { scope: Scope; name?: string } }>(
     '/v1/keys',
@@ -29,7 +36,12 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): voi
       schema: {
         tags,
         summary: 'Create an API key; the response holds the only copy',
-        body: { type: 'object', required: ['scope'], properties: { scope: { type: 'string', enum: ['read', 'write', 'admin'] }, name: { type: 'string', maxLength: 200 } }, additionalProperties: false },
+        body: {
+          type: 'object',
+          required: ['scope'],
+          properties: { scope: { type: 'string', enum: ['read', 'write', 'admin'] }, name: { type: 'string', maxLength: 200 } },
+          additionalProperties: false,
+        },
         response: { 201: { $ref: 'ApiKey#' }, ...ERRS },
       },
     },

@@ -86,8 +86,15 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     {
       config: { scope: 'write' },
       schema: {
-        tags, summary: 'Name a person: its faces become a gallery subject', params: personParams,
-        body: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, id: { type: 'string', minLength: 1, maxLength: 200 } }, additionalProperties: false },
+        tags,
+        summary: 'Name a person: its faces become a gallery subject',
+        params: personParams,
+        body: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, id: { type: 'string', minLength: 1, maxLength: 200 } },
+          additionalProperties: false,
+        },
         response: { 200: { type: 'object', properties: { personId: { type: 'integer' }, identityId: { type: 'string' } } }, ...ERRS },
       },
     },
@@ -98,7 +105,12 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/v1/people/:personId/merge',
     {
       config: { scope: 'write' },
-      schema: { tags, summary: 'Move every face of this person into another', params: personParams, body: { type: 'object', required: ['into'], properties: { into: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
+      schema: {
+        tags,
+        summary: 'Move every face of this person into another',
+        params: personParams,
+        body: { type: 'object', required: ['into'], properties: { into: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+      },
     },
     async (request) => {
       const from = positive(request.params.personId, 'person id');
@@ -112,8 +124,14 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     {
       config: { scope: 'write' },
       schema: {
-        tags, summary: 'Move faces to a new person (or into an existing one)',
-        body: { type: 'object', required: ['faceIds'], properties: { faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } }, into: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+        tags,
+        summary: 'Move faces to a new person (or into an existing one)',
+        body: {
+          type: 'object',
+          required: ['faceIds'],
+          properties: { faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } }, into: { type: 'integer', minimum: 1 } },
+          additionalProperties: false,
+        },
       },
     },
     async (request) => serial(async () => (await people(ctx)).split(request.body.faceIds, request.body.into)),
@@ -121,7 +139,10 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   app.post<PersonParams & { Body: { hidden?: boolean } }>(
     '/v1/people/:personId/hide',
-    { config: { scope: 'write' }, schema: { tags, summary: 'Hide (or show again) a person', params: personParams, body: { type: 'object', properties: { hidden: { type: 'boolean' } }, additionalProperties: false } } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: 'Hide (or show again) a person', params: personParams, body: { type: 'object', properties: { hidden: { type: 'boolean' } }, additionalProperties: false } },
+    },
     async (request) => {
       const id = positive(request.params.personId, 'person id');
       const hidden = request.body?.hidden !== false;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError, type Box } from '../../../src/core/index.js';
 import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
+import { modelMismatch } from '../../../src/gallery/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';
@@ -20,7 +21,12 @@ type IdParams = { Params: { id: string } };
  * querystring: { type: 'object', properties: { ...ENROL_FACE_QUERY } }
  */
 export const ENROL_FACE_QUERY = {
-  select: { type: 'string', enum: ['dominant', 'largest', 'central'], default: 'dominant', description: 'Which face of a photo with several: the clearly dominant one (else 422 MULTIPLE_FACES), the largest or the most central' },
+  select: {
+    type: 'string',
+    enum: ['dominant', 'largest', 'central'],
+    default: 'dominant',
+    description: 'Which face of a photo with several: the clearly dominant one (else 422 MULTIPLE_FACES), the largest or the most central',
+  },
   box: { type: 'string', pattern: '^\\s*-?[0-9.]+\\s*(,\\s*-?[0-9.]+\\s*){3}$', description: 'x1,y1,x2,y2: enrol the detected face overlapping this box' },
 } as const;
 
@@ -46,13 +52,15 @@ export function enrolFaceChoice(q: { select?: string; box?: string }): EnrolFace
  * const faces = await embedForEnrolment(ctx, input.images)
  */
 export async function embedForEnrolment(
-  ctx: ServerContext, images: readonly UploadedImage[], signal?: AbortSignal, choice: EnrolFaceChoice = 'dominant', minScore = 0,
+  ctx: ServerContext,
+  images: readonly UploadedImage[],
+  signal?: AbortSignal,
+  choice: EnrolFaceChoice = 'dominant',
+  minScore = 0,
 ): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
   if (images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
   const out: { face: EmbeddedFace; newFace: NewFace }[] = [];
-  const results = await Promise.all(
-    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, signal)),
-  );
+  const results = await Promise.all(images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, signal)));
   results.forEach((r, i) => {
     const img = images[i] as UploadedImage;
     const what = `image ${i + 1}${img.filename === undefined ? '' : ` (${img.filename})`}`;
@@ -84,9 +92,7 @@ export async function embedForEnrolment(
  */
 export async function assertSameModel(ctx: ServerContext, gallery: GalleryPort): Promise<void> {
   const { fingerprint } = await engineInfo(ctx);
-  if (gallery.fingerprint !== fingerprint) {
-    throw new ArcFaceError('MODEL_MISMATCH', `Expected the gallery to be built with the serving model ${fingerprint} but it was built with ${gallery.fingerprint}`);
-  }
+  if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
 }
 
 function parseFaceId(raw: string): number {
@@ -108,9 +114,13 @@ const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'E
 export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const tags = ['subjects'];
 
-  app.get('/v1/subjects', { config: { scope: 'read' }, schema: { tags, summary: 'List subjects', response: { 200: { type: 'object', properties: { subjects: { type: 'array', items: { $ref: 'Subject#' } } } }, ...ERRS } } }, async () => ({
-    subjects: await ctx.gallery().listSubjects(),
-  }));
+  app.get(
+    '/v1/subjects',
+    { config: { scope: 'read' }, schema: { tags, summary: 'List subjects', response: { 200: { type: 'object', properties: { subjects: { type: 'array', items: { $ref: 'Subject#' } } } }, ...ERRS } } },
+    async () => ({
+      subjects: await ctx.gallery().listSubjects(),
+    }),
+  );
 
   app.post<{ Body: { id?: string; name?: string; metadata?: Record<string, unknown> } }>(
     '/v1/subjects',
@@ -162,7 +172,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.delete<IdParams>(
     '/v1/subjects/:id',
-    { config: { scope: 'write' }, schema: { tags, summary: 'Delete a subject and its faces', params: idParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...ERRS } } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: 'Delete a subject and its faces', params: idParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...ERRS } },
+    },
     async (request) => {
       await ctx.gallery().removeSubject(request.params.id);
       return { deleted: request.params.id };
@@ -198,7 +211,11 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       if (request.query.create !== true) await gallery.getSubject(request.params.id);
       const input = await readInput(request, ['image']);
       const embedded = await embedForEnrolment(ctx, input.images, request.clientGone ?? undefined, enrolFaceChoice(request.query));
-      const ids = await gallery.addFaces(request.params.id, embedded.map((e) => e.newFace), { create: request.query.create === true });
+      const ids = await gallery.addFaces(
+        request.params.id,
+        embedded.map((e) => e.newFace),
+        { create: request.query.create === true },
+      );
       const audit = await gallery.audit(request.params.id);
       return reply.code(201).send({ subjectId: request.params.id, faces: embedded.map((e, i) => ({ ...faceJson(e.face), faceId: ids[i] })), audit });
     },
@@ -206,7 +223,15 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.get<IdParams>(
     '/v1/subjects/:id/faces',
-    { config: { scope: 'read' }, schema: { tags, summary: "A subject's enrolled faces", params: idParams, response: { 200: { type: 'object', properties: { faces: { type: 'array', items: { $ref: 'SubjectFace#' } } } }, ...ERRS } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: "A subject's enrolled faces",
+        params: idParams,
+        response: { 200: { type: 'object', properties: { faces: { type: 'array', items: { $ref: 'SubjectFace#' } } } }, ...ERRS },
+      },
+    },
     async (request) => {
       await ctx.gallery().getSubject(request.params.id);
       return { faces: await ctx.gallery().listFaces(request.params.id) };
@@ -217,11 +242,7 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
     '/v1/subjects/:id/faces/:faceId',
     { config: { scope: 'write' }, schema: { tags, summary: 'Remove one enrolled face', params: faceParams, response: { 200: { $ref: 'SubjectFace#' }, ...ERRS } } },
     async (request) => {
-      const faceId = parseFaceId(request.params.faceId);
-      const face = await ctx.gallery().getFace(faceId);
-      if (face.subjectId !== request.params.id) throw new ArcFaceError('NOT_FOUND', `Expected face ${faceId} to belong to subject "${request.params.id}" but it does not`);
-      const [removed] = await ctx.gallery().removeFaces([faceId]);
-      return removed;
+      return ctx.gallery().removeFace(request.params.id, parseFaceId(request.params.faceId));
     },
   );
 
@@ -238,7 +259,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.get<IdParams>(
     '/v1/subjects/:id/audit',
-    { config: { scope: 'read' }, schema: { tags, summary: "Audit a subject's faces: outliers, look-alikes of other subjects, duplicates", params: idParams, response: { 200: { $ref: 'Audit#' }, ...ERRS } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags, summary: "Audit a subject's faces: outliers, look-alikes of other subjects, duplicates", params: idParams, response: { 200: { $ref: 'Audit#' }, ...ERRS } },
+    },
     async (request) => ctx.gallery().audit(request.params.id),
   );
 }

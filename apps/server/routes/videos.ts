@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../../src/core/index.js';
-import type { VideoService } from '../video-jobs.js';
+import type { VideoJobView, VideoService } from '../video-jobs.js';
 
 /** Seconds between SSE comment lines that keep proxies from closing an idle stream. */
 const SSE_HEARTBEAT_MS = 15_000;
@@ -69,9 +69,10 @@ export function registerVideoRoutes(app: FastifyInstance, videos: VideoService):
     } else if (request.body !== undefined && typeof (request.body as Readable).pipe === 'function') {
       body = request.body as Readable;
     } else {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${String(request.headers['content-type'] ?? 'no content type')}`);
+      const type = String(request.headers['content-type'] ?? 'no content type');
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${type}`);
     }
-    let job;
+    let job: VideoJobView;
     try {
       job = await videos.submit(body);
     } catch (err) {
