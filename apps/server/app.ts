@@ -15,6 +15,7 @@ import { sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
+import { registerBrowserAssetRoutes } from './routes/browser-assets.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -33,7 +34,7 @@ export interface BuildAppOptions extends ServerOptions {
  * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
  * URLs (thumbnails, picked photos), API calls to this origin, no framing.
  */
-const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const WEB_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Most multipart files per request: two for verify, a handful for enrolment. */
 const MAX_FILES = 16;
@@ -152,6 +153,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerSubjectRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
+  registerBrowserAssetRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
 
   const webRoot = opts.webRoot ?? defaultWebRoot();

@@ -3,6 +3,9 @@ import sharp, { type Metadata } from 'sharp';
 import { ArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
+import { looksTruncated } from './truncation.js';
+
+export { looksTruncated } from './truncation.js';
 
 /** Formats accepted by {@link decodeImage} (sharp's names). HEIF/AVIF depend on sharp's build. */
 export const SUPPORTED_FORMATS: readonly string[] = Object.freeze(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -18,30 +21,6 @@ export interface ImageHeader {
 }
 
 const TRUNCATION_HINTS = /premature end|truncat|unexpected end|not enough data|short read|end of (file|stream|data)|incomplete/i;
-
-/**
- * True when the container's end marker is missing: JPEG EOI (FF D9), PNG IEND chunk, GIF trailer
- * (3B), or a WebP RIFF size larger than the bytes received. Decoders report a cut file and a damaged
- * one with the same words, so the structure decides.
- */
-export function looksTruncated(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n < 12) return true;
-  const tail = (k: number): number => bytes[n - k] as number;
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    for (let i = n - 1; i >= Math.max(1, n - 64); i--) if (bytes[i] === 0xd9 && bytes[i - 1] === 0xff) return false;
-    return true;
-  }
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    return !(tail(8) === 0x49 && tail(7) === 0x45 && tail(6) === 0x4e && tail(5) === 0x44);
-  }
-  if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return tail(1) !== 0x3b;
-  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46) {
-    const size = ((bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24)) >>> 0;
-    return size + 8 > n;
-  }
-  return false;
-}
 
 function classifyDecodeFailure(err: unknown, stage: string, bytes: Uint8Array): ArcFaceError {
   const byteLength = bytes.length;

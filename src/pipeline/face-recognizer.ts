@@ -23,6 +23,8 @@ export interface FaceRecognizerOptions {
   readonly recognizer?: string;
   /** Where names are looked up (see `resolveModelPath`). Needed unless both models are given as paths. */
   readonly locations?: ModelLocations;
+  /** In the browser: URL of the folder holding the model files (short for `locations: {home: url, dirs: []}`). */
+  readonly modelBaseUrl?: string;
   /** Flip augmentation in the embedder. Default false. */
   readonly flip?: boolean;
   readonly batchSize?: number;
@@ -74,7 +76,7 @@ export class FaceRecognizer {
 
   /** Loads both models. Unknown names raise `MODEL_UNKNOWN_NAME`, missing files `MODEL_NOT_FOUND`. */
   static async create(options: FaceRecognizerOptions = {}): Promise<FaceRecognizer> {
-    const locations = options.locations ?? NO_LOCATIONS;
+    const locations = options.locations ?? (options.modelBaseUrl === undefined ? NO_LOCATIONS : { home: options.modelBaseUrl, dirs: [] });
     const recName = options.recognizer ?? RECOGNIZER_DEFAULTS.recognizer;
     const recPath = resolveModelPath(recName, locations);
     const info = findKnownModel(recName) ?? findKnownModelByFileName(recPath);
