@@ -1,8 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
+import { readFile, rename, writeFile } from './gallery-files.js';
 import { GalleryIndexCache } from './index-cache.js';
 import type { IdentityIndex } from './identity-index.js';
 import type { LiveIndex } from './live-index.js';
@@ -171,29 +171,40 @@ export class Gallery {
 
   /** Writes the whole gallery to `path` in the export format (through a temporary file). */
   async export(path: string): Promise<{ identities: number; templates: number }> {
-    const items = [];
-    for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
-    const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
+    const { bytes, identities, templates } = await this.exportBytes();
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
-    return { identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
+    return { identities, templates };
+  }
+
+  /** The whole gallery in the export format, as bytes (the browser's export; same bytes as a file). */
+  async exportBytes(): Promise<{ bytes: Uint8Array; identities: number; templates: number }> {
+    const items = [];
+    for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
+    const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
+    return { bytes, identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
   }
 
   /** Reads an export file into this gallery in one transaction; `append` adds to existing ids. */
   async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number }> {
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
       bytes = await readFile(path);
     } catch (cause) {
       throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery export file at ${path} but it cannot be read`, { cause });
     }
+    return this.importBytes(bytes, opts, path);
+  }
+
+  /** Reads export bytes into this gallery in one transaction; `label` names them in errors. */
+  async importBytes(bytes: Uint8Array, opts: { append?: boolean } = {}, label = 'the export'): Promise<{ identities: number; templates: number }> {
     const { header, identities } = decodeExport(bytes);
     if (header.fingerprint !== this.fingerprint) {
-      throw new ArcFaceError('MODEL_MISMATCH', `Expected an export of model ${this.fingerprint} but ${path} holds ${header.fingerprint}`);
+      throw new ArcFaceError('MODEL_MISMATCH', `Expected an export of model ${this.fingerprint} but ${label} holds ${header.fingerprint}`);
     }
     if (header.embeddingSize !== this.embeddingSize) {
-      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${path} holds ${header.embeddingSize}-d`);
+      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${label} holds ${header.embeddingSize}-d`);
     }
     const n = await this.store.enrollMany(identities.map(({ identity, templates }) => ({
       identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates,
