@@ -5,7 +5,7 @@
  * (never by the server), so a test can tell them from uploads.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
@@ -16,7 +16,7 @@ import { testLocations } from '../server/helpers.js';
 
 /** Debian's chromium, as CI installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows'];
 
 /** The deep-funneled LFW photo `Name_000n.jpg`. */
 export const lfwPath = (person: string, n: number): string =>
@@ -66,11 +66,15 @@ export async function startDeviceHarness(): Promise<DeviceHarness> {
   const lfwRoot = sharedPath('data', 'faces', 'lfw-deepfunneled');
   async function context(): Promise<BrowserContext> {
     const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, permissions: ['camera'] });
+    // tsx compiles the tests with esbuild's keepNames, which wraps functions inside page.evaluate
+    // callbacks in a `__name` helper that only exists in Node.js: the page gets a stand-in.
+    await ctx.addInitScript('globalThis.__name = (f) => f;');
     await ctx.route('**/lfw/**', async (route) => {
       const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/lfw\//, ''));
-      if (rel.includes('..')) return route.abort();
+      const path = join(lfwRoot, rel);
+      if (rel.includes('..') || !existsSync(path)) return route.fulfill({ status: 404, body: `no ${rel}` });
       // COEP require-corp: a same-origin response is allowed; CORP is sent as the server would.
-      await route.fulfill({ body: readFileSync(join(lfwRoot, rel)), contentType: 'image/jpeg', headers: { 'cross-origin-resource-policy': 'same-origin' } });
+      await route.fulfill({ body: readFileSync(path), contentType: 'image/jpeg', headers: { 'cross-origin-resource-policy': 'same-origin' } });
     });
     return ctx;
   }

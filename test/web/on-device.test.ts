@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cosine } from '../../src/core/index.js';
 import { embedCentralFace, kFoldVerification, lfwImagePath, readLfwPairs, squaredL2, uniqueLfwImages } from '../../src/eval/index.js';
 import { decodeImage } from '../../src/image/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
-import { sharedDir, sharedPath } from '../helpers/shared.js';
-import { startDeviceHarness, type DeviceHarness } from './device-harness.js';
+import { openGallery } from '../../src/gallery/index.js';
+import { sharedDir, sharedPath, testOutputDir } from '../helpers/shared.js';
+import { lfwPath, startDeviceHarness, type DeviceHarness } from './device-harness.js';
 
 interface GoldenCase {
   crop: string;
@@ -26,20 +29,38 @@ async function loadInPage(page: Page): Promise<void> {
   });
 }
 
+/** The parts of the bundle the page-side code below calls (the page has no TypeScript types). */
+interface BrowserRecognizer {
+  recognize(b: Uint8Array, o?: { select?: string }): Promise<{ faces: { embedding: Float32Array; score: number }[] }>;
+}
+interface BrowserGallery {
+  importBytes(b: Uint8Array): Promise<unknown>;
+  exportBytes(): Promise<{ bytes: Uint8Array }>;
+  identify(e: Float32Array): Promise<{ decision: string; candidates: { id: string }[] }>;
+  enroll(id: string, t: unknown[], o: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+interface BrowserApi {
+  IndexedDbGalleryStore: { open(name: string, o: unknown): Promise<unknown> };
+  Gallery: { fromStore(s: unknown, o: unknown): BrowserGallery };
+}
+
+// One server and one Chromium for every test of this file.
+let h: DeviceHarness;
+let page: Page;
+let node: FaceRecognizer;
+before(async () => {
+  h = await startDeviceHarness();
+  ({ page } = await h.open('/'));
+  await loadInPage(page);
+  node = await FaceRecognizer.create({ locations: { home: '', dirs: [sharedPath('models')] } });
+});
+after(async () => {
+  await node?.dispose();
+  await h?.close();
+});
+
 describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
-  let h: DeviceHarness;
-  let page: Page;
-  let node: FaceRecognizer;
-  before(async () => {
-    h = await startDeviceHarness();
-    ({ page } = await h.open('/'));
-    await loadInPage(page);
-    node = await FaceRecognizer.create({ locations: { home: '', dirs: [sharedPath('models')] } });
-  });
-  after(async () => {
-    await node?.dispose();
-    await h?.close();
-  });
 
   it('embeds the 24 golden crops with cosine ≥ 0.9999 to Node.js and to the reference', async () => {
     const golden = JSON.parse(await readFile(sharedPath('golden', 'embeddings-w600k_mbf_int8.json'), 'utf8')) as { cases: GoldenCase[] };
@@ -144,5 +165,92 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
     assert.match(codes.wrong, /^MODEL_CHECKSUM_MISMATCH: .*SHA-256/);
     assert.match(codes.missing, /^MODEL_DOWNLOAD_FAILED: .*HTTP 404/);
     assert.match(codes.unreachable, /^MODEL_DOWNLOAD_FAILED: .*cannot be reached/);
+  });
+});
+
+describe('gallery in IndexedDB: the same logic and file format as Node.js', () => {
+  it('moves a gallery Node.js → browser → Node.js and browser → Node.js bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-device-gallery-'));
+    const nodeGallery = await openGallery(join(dir, 'a.db'), { fingerprint: node.fingerprint, embeddingSize: node.embeddingSize, threshold: node.threshold ?? 0.3 });
+    try {
+      for (const [id, n] of [['Colin_Powell', [49, 71]], ['Tony_Blair', [32, 48]]] as const) {
+        const templates = [];
+        for (const k of n) {
+          const face = (await node.recognize(await readFile(lfwPath(id, k)), { select: 'largest' })).faces[0];
+          assert.ok(face !== undefined);
+          templates.push({ embedding: face.embedding, sourceFile: `${id}_${k}.jpg`, detScore: face.score, faceSize: 100 });
+        }
+        await nodeGallery.enroll(id, templates, { name: id.replace('_', ' '), metadata: { team: 'lfw' } });
+      }
+      const fromNode = (await nodeGallery.exportBytes()).bytes;
+      const back = await page.evaluate(async (b64) => {
+        const w = window as unknown as { af: BrowserApi; fr: { fingerprint: string; embeddingSize: number; threshold: number } };
+        const store = await w.af.IndexedDbGalleryStore.open('round-trip', { fingerprint: w.fr.fingerprint, embeddingSize: w.fr.embeddingSize });
+        const g = w.af.Gallery.fromStore(store, { fingerprint: w.fr.fingerprint, embeddingSize: w.fr.embeddingSize, threshold: w.fr.threshold });
+        await g.importBytes(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+        const again = (await g.exportBytes()).bytes;
+        const bytes = new Uint8Array(await (await fetch('/lfw/Colin_Powell/Colin_Powell_0040.jpg')).arrayBuffer());
+        const face = (await (w.fr as unknown as BrowserRecognizer).recognize(bytes, { select: 'largest' })).faces[0] as { embedding: Float32Array; score: number };
+        const who = await g.identify(face.embedding);
+        await g.enroll('Colin_Powell', [{ embedding: face.embedding, sourceFile: 'Colin_Powell_0040.jpg', detScore: face.score, faceSize: 100 }], { append: true });
+        const grown = (await g.exportBytes()).bytes;
+        await g.close();
+        const b64of = (u: Uint8Array): string => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(''));
+        return { again: b64of(again), grown: b64of(grown), best: who.candidates[0]?.id, decision: who.decision };
+      }, Buffer.from(fromNode).toString('base64'));
+      assert.ok(Buffer.from(back.again, 'base64').equals(Buffer.from(fromNode)), 'Node.js → browser → export must give the same bytes');
+      assert.equal(back.best, 'Colin_Powell');
+      assert.equal(back.decision, 'known');
+      const grown = Buffer.from(back.grown, 'base64');
+      const second = await openGallery(join(dir, 'b.db'), { fingerprint: node.fingerprint, embeddingSize: node.embeddingSize, threshold: node.threshold ?? 0.3 });
+      try {
+        await second.importBytes(grown);
+        assert.ok(Buffer.from((await second.exportBytes()).bytes).equals(grown), 'browser → Node.js → export must give the same bytes');
+        assert.equal((await second.show('Colin_Powell')).templates.length, 3);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await nodeGallery.close();
+    }
+  });
+});
+
+describe('the "on this device" page', () => {
+  it('compares, enrols and names live camera faces with no image uploaded', async () => {
+    const { page: p, errors } = await h.open('/device.html');
+    const requests: { method: string; path: string; body: boolean }[] = [];
+    p.on('request', (r) => requests.push({ method: r.method(), path: new URL(r.url()).pathname, body: r.postDataBuffer() !== null }));
+    await p.locator('#device-status').filter({ hasText: 'Ready' }).waitFor({ timeout: 120_000 });
+    assert.match((await p.locator('#licence').textContent()) ?? '', /non-commercial/);
+    await p.locator('#dev-file1').setInputFiles(lfwPath('Colin_Powell', 49));
+    await p.locator('#dev-file2').setInputFiles(lfwPath('Colin_Powell', 71));
+    await p.getByRole('button', { name: 'Compare on this device' }).click();
+    await p.locator('#dev-verdict').waitFor();
+    assert.equal(await p.locator('#dev-verdict').textContent(), 'Same person');
+    for (const [name, person, photos] of [['Colin Powell', 'Colin_Powell', [49, 71]], ['Tony Blair', 'Tony_Blair', [32, 48]]] as const) {
+      await p.getByLabel('Name', { exact: true }).fill(name);
+      await p.locator('#enrol-files').setInputFiles(photos.map((n) => lfwPath(person, n)));
+      await p.getByRole('button', { name: 'Enrol' }).click();
+      await p.locator('#gallery-status').filter({ hasText: `Enrolled ${name}` }).waitFor();
+    }
+    assert.equal(await p.locator('#people > li').count(), 2);
+    await p.getByRole('button', { name: 'Start camera' }).click();
+    for (const name of ['Colin Powell', 'Tony Blair']) await p.locator('#live-result').filter({ hasText: name }).waitFor({ timeout: 60_000 });
+    await p.screenshot({ path: join(testOutputDir('web'), 'on-device-live.png'), fullPage: true });
+    await p.getByRole('button', { name: 'Stop camera' }).click();
+    assert.deepEqual(errors, []);
+    const unexpected = requests.filter((r) => r.method !== 'GET' || r.body || !/^\/(device\.html|app\.css|js\/[\w-]+\.js|arcface\/[\w.-]+|models\/[\w.-]+\.onnx|favicon\.ico)$/.test(r.path));
+    assert.deepEqual(unexpected, [], 'only the page, the bundle and the models may be requested');
+    assert.ok(requests.some((r) => r.path === '/models/w600k_mbf_int8.onnx' || r.path.startsWith('/arcface/')), 'the watch saw the page load');
+    await p.context().close();
+  });
+
+  it('shows a clear error when no model can be reached', async () => {
+    const { page: p, errors } = await h.open('/device.html?models=/no-models-here');
+    await p.locator('#device-status.error').waitFor({ timeout: 60_000 });
+    assert.match((await p.locator('#device-status').textContent()) ?? '', /^Could not load the face models from \/no-models-here: MODEL_DOWNLOAD_FAILED: Expected the model .*HTTP 404/);
+    assert.deepEqual(errors, []);
+    await p.context().close();
   });
 });
