@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { sha256Digest } from '../../src/core/digest.js';
 import { cosine } from '../../src/core/index.js';
 import { embedCentralFace, kFoldVerification, lfwImagePath, readLfwPairs, squaredL2, uniqueLfwImages } from '../../src/eval/index.js';
 import { decodeImage } from '../../src/image/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { openGallery } from '../../src/gallery/index.js';
+import { findKnownModel } from '../../src/models/index.js';
 import { sharedDir, sharedPath, testOutputDir } from '../helpers/shared.js';
 import { lfwPath, startDeviceHarness, type DeviceHarness } from './device-harness.js';
 
@@ -252,5 +254,28 @@ describe('the "on this device" page', () => {
     assert.match((await p.locator('#device-status').textContent()) ?? '', /^Could not load the face models from \/no-models-here: MODEL_DOWNLOAD_FAILED: Expected the model .*HTTP 404/);
     assert.deepEqual(errors, []);
     await p.context().close();
+  });
+});
+
+describe('arcface serve: models by registry name only, the bundle, cross-origin isolation', () => {
+  it('serves registry models by name or file name and nothing by path', async () => {
+    const get = (path: string): Promise<Response> => fetch(`${h.server.url}${path}`);
+    for (const name of ['w600k-mbf-int8', 'w600k_mbf_int8.onnx']) {
+      const res = await get(`/models/${name}`);
+      assert.equal(res.status, 200, name);
+      assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
+      assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
+      assert.equal(sha256Digest(new Uint8Array(await res.arrayBuffer())), findKnownModel('w600k-mbf-int8')?.sha256);
+    }
+    for (const path of ['/models/..%2Fpackage.json', '/models/%2Fetc%2Fpasswd', '/models/not-a-model.onnx', '/models/..', '/arcface/..%2F..%2Fpackage.json', '/arcface/index.html']) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      assert.equal(((await res.json()) as { code: string }).code, 'NOT_FOUND', path);
+    }
+    const bundle = await get('/arcface/arcface.js');
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+    const page = await get('/device.html');
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self' 'wasm-unsafe-eval'/);
   });
 });
