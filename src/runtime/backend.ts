@@ -24,8 +24,6 @@ export interface RuntimeBackend {
    * `ArcFaceError`s (`MODEL_NOT_FOUND`, `MODEL_INVALID`).
    */
   createSession(source: string | Uint8Array, options: BackendSessionOptions): Promise<BackendSession>;
-  /** Wraps float32 data as this runtime's tensor. */
-  tensor(data: Float32Array, dims: readonly number[]): Tensor;
 }
 
 /** What {@link RuntimeBackend.createSession} needs from the resolved runtime options. */
@@ -39,6 +37,8 @@ export interface BackendSessionOptions {
 export interface BackendSession {
   readonly session: InferenceSession;
   readonly provider: string;
+  /** Wraps float32 data as a tensor of the runtime that opened the session. */
+  readonly tensor: (data: Float32Array, dims: readonly number[]) => Tensor;
   /** Why the provider differs from the first one asked for (e.g. no WebGPU adapter), when it does. */
   readonly fallbackNote?: string;
 }

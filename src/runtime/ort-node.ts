@@ -16,8 +16,11 @@ export const RUNTIME_BACKEND: RuntimeBackend = Object.freeze({
   fallbackProvider: 'cpu',
   defaultThreads: (): number => availableParallelism(),
   createSession,
-  tensor: (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, [...dims]),
 });
+
+function tensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, [...dims]);
+}
 
 async function createSession(source: string | Uint8Array, opts: BackendSessionOptions): Promise<BackendSession> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -36,7 +39,7 @@ async function createSession(source: string | Uint8Array, opts: BackendSessionOp
       typeof source === 'string'
         ? await ort.InferenceSession.create(source, sessionOptions)
         : await ort.InferenceSession.create(source, sessionOptions);
-    return { session, provider: opts.executionProviders[0] ?? 'cpu' };
+    return { session, provider: opts.executionProviders[0] ?? 'cpu', tensor };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/no such file|not exist|ENOENT|Load model from .* failed:.*File doesn't exist/i.test(msg)) {

@@ -33,9 +33,11 @@ export class ModelSession {
   /** Why the provider is not the first one asked for, when it is not (e.g. no WebGPU adapter). */
   readonly fallbackNote: string | undefined;
   #session: InferenceSession | undefined;
+  readonly #tensor: (data: Float32Array, dims: readonly number[]) => Tensor;
 
-  private constructor(session: InferenceSession, provider: string, fallbackNote: string | undefined) {
+  private constructor(session: InferenceSession, provider: string, fallbackNote: string | undefined, tensor: (data: Float32Array, dims: readonly number[]) => Tensor) {
     this.#session = session;
+    this.#tensor = tensor;
     this.provider = provider;
     this.fallbackNote = fallbackNote;
     this.inputs = Object.freeze(session.inputMetadata.map(toInfo));
@@ -49,7 +51,7 @@ export class ModelSession {
   static async create(source: string | Uint8Array, options: RuntimeOptions = {}): Promise<ModelSession> {
     const opts = resolveRuntimeOptions(options);
     const opened = await RUNTIME_BACKEND.createSession(source, opts);
-    return new ModelSession(opened.session, opened.provider, opened.fallbackNote);
+    return new ModelSession(opened.session, opened.provider, opened.fallbackNote, opened.tensor);
   }
 
   /** Runs the model on float32 feeds and returns the requested (default: all) outputs. */
@@ -57,7 +59,7 @@ export class ModelSession {
     const session = this.#session;
     if (session === undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a live model session but it was disposed');
     const ortFeeds: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = RUNTIME_BACKEND.tensor(t.data, t.dims);
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = this.#tensor(t.data, t.dims);
     const results = outputNames === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputNames]);
     const out: Record<string, FloatTensor> = {};
     for (const [name, t] of Object.entries(results)) {
