@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { benchCluster } from './cluster.js';
+import { benchBrowser } from './browser.js';
 import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
@@ -11,9 +12,10 @@ import { benchVideo } from './video.js';
 import { benchServerBatch } from './server-batch.js';
 
 /**
- * `npm run bench [-- SECTION...] [--sizes 100000,1000000]`: sections embed, detect, pipeline,
- * track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`, `--speed-size N`). Every figure compares variants measured
- * side by side in this run.
+ * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
+ * pipeline, track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`,
+ * `--speed-size N`) and browser (only when named: it needs Chromium). Every figure compares variants
+ * measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
 if (!existsSync(shared)) throw new Error(`Benchmarks need the shared models and data at ${shared} (set ARCFACE_SHARED)`);
@@ -22,7 +24,7 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size'].map(flag).filter((v): v is string => v !== undefined));
+const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs'].map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -51,3 +53,4 @@ if (want('video')) {
 if (want('cluster')) {
   await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
 }
+if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));

@@ -18,6 +18,7 @@ import { registerHardening } from './hardening.js';
 import { answerClientError, sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
+import { registerBrowserAssetRoutes } from './routes/browser-assets.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -41,8 +42,7 @@ export interface BuildAppOptions extends ServerOptions {
  * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
  * URLs (thumbnails, picked photos), API calls to this origin, no framing.
  */
-const WEB_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const WEB_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes
@@ -212,6 +212,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     app.addHook('onClose', async () => videos.close());
     await app.register(async (sub) => registerVideoRoutes(sub, videos));
   }
+  registerBrowserAssetRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());
 
   const webRoot = opts.webRoot ?? defaultWebRoot();

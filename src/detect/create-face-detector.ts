@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ArcFaceError } from '../core/errors.js';
 import { assertString } from '../core/validate.js';
 import type { RuntimeOptions } from '../runtime/index.js';
@@ -44,7 +43,8 @@ function specFromName(nameOrKind: string, modelDir: string | undefined): FaceDet
       `Expected modelDir (the folder holding ${preset.file}) to load detector "${nameOrKind}" by name, or a {kind, modelPath} spec, but received no modelDir`,
     );
   }
-  return { kind: preset.kind, modelPath: join(modelDir, preset.file), name: presetName };
+  // A plain join, so this file runs in the browser too (there modelDir is a URL).
+  return { kind: preset.kind, modelPath: `${modelDir.replace(/[\\/]+$/, '')}/${preset.file}`, name: presetName };
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { arcfaceTemplate, normCrop } from '../align/index.js';
 import type { Landmarks5, RgbImage } from '../core/index.js';
-import { decodeImage } from '../image/index.js';
+import { decodeImage } from '../image/decode.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 
 /**

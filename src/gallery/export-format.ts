@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../core/digest.js';
 import { ArcFaceError } from '../core/errors.js';
-import { decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { decodeFloat32LE, HOST_LE } from './codec.js';
 import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
 
 /**
@@ -66,28 +66,36 @@ export interface DecodedExport {
  * @example
  * const bytes = encodeExport(fingerprint, 512, [{ identity, templates }])
  */
-export function encodeExport(fingerprint: string, dim: number, items: readonly { identity: IdentityRecord; templates: readonly TemplateRecord[] }[]): Buffer {
+export function encodeExport(fingerprint: string, dim: number, items: readonly { identity: IdentityRecord; templates: readonly TemplateRecord[] }[]): Uint8Array {
   const sorted = [...items].sort((a, b) => (a.identity.id < b.identity.id ? -1 : a.identity.id > b.identity.id ? 1 : 0));
-  const rows: Buffer[] = [];
+  const rows: Float32Array[] = [];
   const identities: ExportIdentity[] = sorted.map(({ identity, templates }) => ({
     id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt,
     templates: [...templates].sort((a, b) => a.templateId - b.templateId).map((t) => {
-      rows.push(encodeFloat32LE(t.embedding));
+      rows.push(t.embedding);
       return { sourceFile: t.sourceFile, sourceSha256: t.sourceSha256, detScore: t.detScore, faceSize: t.faceSize, createdAt: t.createdAt };
     }),
   }));
-  const payload = Buffer.concat(rows);
+  const payload = new Uint8Array(rows.length * dim * 4);
+  const view = new DataView(payload.buffer);
+  rows.forEach((r, i) => {
+    if (HOST_LE) payload.set(new Uint8Array(r.buffer, r.byteOffset, r.byteLength), i * dim * 4);
+    else for (let j = 0; j < r.length; j++) view.setFloat32((i * dim + j) * 4, r[j] as number, true);
+  });
   const header: ExportHeader = {
     format: 'arcface-gallery-export', version: EXPORT_VERSION, fingerprint, embeddingSize: dim, templateCount: rows.length,
-    payloadSha256: createHash('sha256').update(payload).digest('hex'), identities,
+    payloadSha256: sha256Digest(payload), identities,
   };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (4 - (json.length % 4)) % 4;
-  const fixed = Buffer.alloc(16);
-  fixed.write(EXPORT_MAGIC, 0, 'ascii');
-  fixed.writeUInt32LE(EXPORT_VERSION, 8);
-  fixed.writeUInt32LE(json.length, 12);
-  return Buffer.concat([fixed, json, Buffer.alloc(pad), payload]);
+  const out = new Uint8Array(16 + json.length + pad + payload.length);
+  out.set(new TextEncoder().encode(EXPORT_MAGIC), 0);
+  const fixed = new DataView(out.buffer);
+  fixed.setUint32(8, EXPORT_VERSION, true);
+  fixed.setUint32(12, json.length, true);
+  out.set(json, 16);
+  out.set(payload, 16 + json.length + pad);
+  return out;
 }
 
 /**
@@ -98,16 +106,17 @@ export function encodeExport(fingerprint: string, dim: number, items: readonly {
  * const { header, identities } = decodeExport(await readFile('people.afg'))
  */
 export function decodeExport(bytes: Uint8Array): DecodedExport {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (why: string): ArcFaceError => new ArcFaceError('GALLERY_CORRUPT', `Expected a gallery export file but ${why}`);
-  if (buf.length < 16 || buf.toString('ascii', 0, 8) !== EXPORT_MAGIC) throw bad(`the first bytes are not "${EXPORT_MAGIC}"`);
-  const version = buf.readUInt32LE(8);
+  if (buf.length < 16 || String.fromCharCode(...buf.subarray(0, 8)) !== EXPORT_MAGIC) throw bad(`the first bytes are not "${EXPORT_MAGIC}"`);
+  const version = view.getUint32(8, true);
   if (version !== EXPORT_VERSION) throw bad(`its format version is ${version}, and this build reads version ${EXPORT_VERSION}`);
-  const h = buf.readUInt32LE(12);
+  const h = view.getUint32(12, true);
   if (16 + h > buf.length) throw bad(`its header length ${h} runs past the end of the ${buf.length}-byte file`);
   let header: ExportHeader;
   try {
-    header = JSON.parse(buf.toString('utf8', 16, 16 + h)) as ExportHeader;
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(16, 16 + h))) as ExportHeader;
   } catch (cause) {
     throw new ArcFaceError('GALLERY_CORRUPT', 'Expected a gallery export file but its JSON header does not parse', { cause });
   }
@@ -121,7 +130,7 @@ export function decodeExport(bytes: Uint8Array): DecodedExport {
     throw bad(`it should hold ${header.templateCount} templates of ${dim} float32 (${header.templateCount * dim * 4} bytes) but has ${buf.length - start} payload bytes`);
   }
   const payload = buf.subarray(start);
-  if (createHash('sha256').update(payload).digest('hex') !== header.payloadSha256) throw bad('its payload checksum does not match the header');
+  if (sha256Digest(payload) !== header.payloadSha256) throw bad('its payload checksum does not match the header');
   let row = 0;
   const identities = header.identities.map((i) => ({
     identity: { id: i.id, name: i.name, metadata: i.metadata, createdAt: i.createdAt, updatedAt: i.createdAt },

@@ -1,14 +1,12 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { ArcFaceError } from '../core/errors.js';
 import { assertInteger, assertNumber } from '../core/validate.js';
-import { readFileBytes } from '../image/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
+import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';
 import { GalleryIndexCache } from './index-cache.js';
 import type { IdentityIndex } from './identity-index.js';
 import type { LiveIndex } from './live-index.js';
 import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './store.js';
-import { PRIVATE_FILE_MODE } from './private-file.js';
 import { findOutliers } from './sub-centers.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
 import type { IndexKind } from './vector-index.js';
@@ -206,13 +204,19 @@ export class Gallery {
 
   /** Writes the whole gallery to `path` in the export format (through a temporary file). */
   async export(path: string): Promise<{ identities: number; templates: number }> {
-    const items = [];
-    for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
-    const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
+    const { bytes, identities, templates } = await this.exportBytes();
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, path);
-    return { identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
+    return { identities, templates };
+  }
+
+  /** The whole gallery in the export format, as bytes (the browser's export; same bytes as a file). */
+  async exportBytes(): Promise<{ bytes: Uint8Array; identities: number; templates: number }> {
+    const items = [];
+    for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
+    const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
+    return { bytes, identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
   }
 
   /**
@@ -220,12 +224,23 @@ export class Gallery {
    * skipping templates whose source SHA-256 the identity already holds (importing twice adds nothing).
    */
   async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
-    const { header, identities } = decodeExport(await readFileBytes(path, 'a gallery export file'));
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (cause) {
+      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery export file at ${path} but it cannot be read`, { cause });
+    }
+    return this.importBytes(bytes, opts, `export ${path}`);
+  }
+
+  /** {@link import} from export bytes (the browser's file picker, a download); `label` names them in errors. */
+  async importBytes(bytes: Uint8Array, opts: { append?: boolean } = {}, label = 'the export'): Promise<{ identities: number; templates: number; duplicates: number }> {
+    const { header, identities } = decodeExport(bytes);
     if (header.fingerprint !== this.fingerprint) {
-      throw modelMismatch(`export ${path}`, header.fingerprint, this.fingerprint);
+      throw modelMismatch(label, header.fingerprint, this.fingerprint);
     }
     if (header.embeddingSize !== this.embeddingSize) {
-      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${path} holds ${header.embeddingSize}-d`);
+      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${label} holds ${header.embeddingSize}-d`);
     }
     let duplicates = 0;
     const writes = [];

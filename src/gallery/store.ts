@@ -116,8 +116,8 @@ export interface StoreNeighbour {
  * await store.enroll({ id: 'ada', name: 'Ada' }, [{ embedding }], 'create')
  */
 export interface GalleryStore {
-  /** `sqlite` or `postgres`. */
-  readonly kind: 'sqlite' | 'postgres';
+  /** `sqlite`, `postgres`, or `indexeddb` in the browser. */
+  readonly kind: 'sqlite' | 'postgres' | 'indexeddb';
   /** The path or URL (password removed) the store was opened from. */
   readonly location: string;
   readonly meta: GalleryMeta;

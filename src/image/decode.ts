@@ -3,6 +3,9 @@ import { ArcFaceError } from '../core/errors.js';
 import type { RgbImage } from '../core/types.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
 import { readFileBytes } from './read-file.js';
+import { looksTruncated, sniffImageFormat } from './truncation.js';
+
+export { looksTruncated } from './truncation.js';
 
 /** Formats accepted by {@link decodeImage} (sharp's names). HEIF/AVIF depend on sharp's build. */
 export const SUPPORTED_FORMATS: readonly string[] = Object.freeze(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -20,30 +23,6 @@ export interface ImageHeader {
 const TRUNCATION_HINTS = /premature end|truncat|unexpected end|not enough data|short read|end of (file|stream|data)|incomplete/i;
 
 /**
- * True when the container's end marker is missing: JPEG EOI (FF D9), PNG IEND chunk, GIF trailer
- * (3B), or a WebP RIFF size larger than the bytes received. Decoders report a cut file and a damaged
- * one with the same words, so the structure decides.
- */
-export function looksTruncated(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n < 12) return true;
-  const tail = (k: number): number => bytes[n - k] as number;
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    for (let i = n - 1; i >= Math.max(1, n - 64); i--) if (bytes[i] === 0xd9 && bytes[i - 1] === 0xff) return false;
-    return true;
-  }
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    return !(tail(8) === 0x49 && tail(7) === 0x45 && tail(6) === 0x4e && tail(5) === 0x44);
-  }
-  if (bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) return tail(1) !== 0x3b;
-  if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x46) {
-    const size = ((bytes[4] as number) | ((bytes[5] as number) << 8) | ((bytes[6] as number) << 16) | ((bytes[7] as number) << 24)) >>> 0;
-    return size + 8 > n;
-  }
-  return false;
-}
-
-/**
  * The format a file's first bytes declare, or undefined: JPEG (FF D8 FF), PNG (89 "PNG" 0D 0A 1A 0A),
  * GIF ("GIF8"), WebP ("RIFF" … "WEBP"), TIFF ("II*\0" / "MM\0*"), and ISO-BMFF ("ftyp" at offset 4:
  * AVIF, HEIF). Everything else (SVG and other XML, PDF, text) is refused before any parser runs.
@@ -52,14 +31,9 @@ export function looksTruncated(bytes: Uint8Array): boolean {
  * sniffFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])) // 'jpeg'
  */
 export function sniffFormat(bytes: Uint8Array): string | undefined {
-  const at = (i: number, ...v: number[]): boolean => v.every((b, k) => bytes[i + k] === b);
-  if (at(0, 0xff, 0xd8, 0xff)) return 'jpeg';
-  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
-  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'gif';
-  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'webp';
-  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
-  if (at(4, 0x66, 0x74, 0x79, 0x70)) return 'heif';
-  return undefined;
+  const format = sniffImageFormat(bytes);
+  // sharp reads AVIF through its HEIF loader and has no BMP loader.
+  return format === 'bmp' ? undefined : format === 'avif' ? 'heif' : format;
 }
 
 /**

@@ -2,24 +2,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-models.js';
+import { licenceNotice } from './licence-notice.js';
 import { validateModelLocations, type ModelLocations } from './registry.js';
+
+export { licenceNotice } from './licence-notice.js';
 
 /** Folder inside `home` holding one empty marker file per model whose notice has been shown. */
 export const LICENCE_MARKER_DIR = '.licence-notices';
-
-/**
- * The licence notice of a non-commercial model, or `undefined` for a model free for commercial use.
- *
- * @example
- * const text = licenceNotice(findKnownModel('w600k-mbf')!)
- */
-export function licenceNotice(model: KnownModel): string | undefined {
-  if (!model.licence.nonCommercial) return undefined;
-  return (
-    `Note: model ${model.name} (${model.fileName}) is licensed "${model.licence.name}". ` +
-    `It may not be used commercially without a licence from its owner; see ${model.licence.url}`
-  );
-}
 
 /**
  * Returns the licence notice of a non-commercial model the first time it is asked for in a given

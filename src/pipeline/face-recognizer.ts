@@ -30,6 +30,8 @@ export interface FaceRecognizerOptions {
    * (`modelLocationsFromEnv(process.env)`).
    */
   readonly locations?: Partial<ModelLocations>;
+  /** In the browser: URL of the folder holding the model files (short for `locations: {home: url, dirs: []}`). */
+  readonly modelBaseUrl?: string;
   /** Flip augmentation in the embedder. Default false. */
   readonly flip?: boolean;
   readonly batchSize?: number;
@@ -48,6 +50,9 @@ export interface RecognizeOptions {
   readonly includeCrops?: boolean;
   readonly detect?: DetectOptions;
 }
+
+/** No model folders: names resolve nowhere, paths as given (a page without `modelBaseUrl`). */
+const NO_LOCATIONS: ModelLocations = Object.freeze({ home: '', dirs: Object.freeze([]) });
 
 /** The default models: YuNet-n (MIT) and the staged MobileFaceNet ArcFace recogniser. */
 export const RECOGNIZER_DEFAULTS = Object.freeze({ detector: 'yunet-n', recognizer: 'w600k-mbf-int8' });
@@ -81,8 +86,16 @@ export class FaceRecognizer {
   /** Loads both models. Unknown names raise `MODEL_UNKNOWN_NAME`, missing files `MODEL_NOT_FOUND`. */
   static async create(options: FaceRecognizerOptions = {}): Promise<FaceRecognizer> {
     // The one read of the environment in src/: a library user who gives no locations gets the
-    // command line's lookup, as the README promises; given locations are used as they are.
-    const locations = options.locations === undefined ? modelLocationsFromEnv(process.env) : validateModelLocations(options.locations);
+    // command line's lookup, as the README promises; given locations are used as they are. A page
+    // (no `process`) names its model folder with `modelBaseUrl`.
+    const locations =
+      options.modelBaseUrl !== undefined
+        ? { home: options.modelBaseUrl, dirs: [] }
+        : options.locations !== undefined
+          ? validateModelLocations(options.locations)
+          : typeof process === 'undefined'
+            ? NO_LOCATIONS
+            : modelLocationsFromEnv(process.env);
     const recName = options.recognizer ?? RECOGNIZER_DEFAULTS.recognizer;
     const recPath = resolveModelPath(recName, locations);
     const info = findKnownModel(recName) ?? findKnownModelByFileName(recPath);

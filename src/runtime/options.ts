@@ -1,16 +1,24 @@
-import { availableParallelism } from 'node:os';
 import { assertInteger, assertOneOf } from '../core/validate.js';
+import type { RuntimeBackend } from './backend.js';
+import { RUNTIME_BACKEND } from './ort-node.js';
 
-/** Execution providers ArcFace.ts knows how to ask onnxruntime-node for. */
-export type ExecutionProvider = 'cpu' | 'cuda';
+/**
+ * Execution providers ArcFace.ts knows how to ask onnxruntime for: `cpu` and `cuda` in Node.js
+ * (onnxruntime-node), `wasm` and `webgpu` in the browser (onnxruntime-web).
+ */
+export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm' | 'webgpu';
 
 /** Inference runtime options shared by every model. */
 export interface RuntimeOptions {
-  /** Threads one operator may use. Default: all cores (`os.availableParallelism()`). */
+  /**
+   * Threads one operator may use. Default: all cores (`os.availableParallelism()`) in Node.js; in the
+   * browser, `navigator.hardwareConcurrency` capped at 4 when the page is cross-origin isolated, else 1.
+   */
   readonly intraOpThreads?: number;
   /**
    * Providers in order of preference. `cuda` needs the CUDA build of onnxruntime-node (see README,
-   * "GPU"); the CPU provider is always appended as the fallback.
+   * "GPU"); `webgpu` needs a browser with a WebGPU adapter. The always-working provider (`cpu` in
+   * Node.js, `wasm` in the browser) is appended as the fallback.
    */
   readonly executionProviders?: readonly ExecutionProvider[];
   /** onnxruntime log level: 0 verbose … 4 fatal. Default 3 (errors only). */
@@ -25,16 +33,19 @@ export interface ResolvedRuntimeOptions {
 }
 
 /**
- * Validates runtime options into a fresh frozen object; never mutates its input.
+ * Validates runtime options into a fresh frozen object; never mutates its input. The providers
+ * allowed are those of the backend this build runs on.
  *
  * @example
  * resolveRuntimeOptions({ intraOpThreads: 2 })
  */
-export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRuntimeOptions {
+export function resolveRuntimeOptions(options: RuntimeOptions = {}, backend: RuntimeBackend = RUNTIME_BACKEND): ResolvedRuntimeOptions {
   const threads =
-    options.intraOpThreads === undefined ? availableParallelism() : assertInteger('intraOpThreads', options.intraOpThreads, 1, 1024);
-  const providers = (options.executionProviders ?? ['cpu']).map((p, i) => assertOneOf(`executionProviders[${i}]`, p, ['cpu', 'cuda'] as const));
-  if (!providers.includes('cpu')) providers.push('cpu');
+    options.intraOpThreads === undefined ? backend.defaultThreads() : assertInteger('intraOpThreads', options.intraOpThreads, 1, 1024);
+  const allowed = backend.providers as readonly ExecutionProvider[];
+  const providers = (options.executionProviders ?? [backend.fallbackProvider]).map((p, i) => assertOneOf(`executionProviders[${i}]`, p, allowed));
+  const fallback = backend.fallbackProvider as ExecutionProvider;
+  if (!providers.includes(fallback)) providers.push(fallback);
   const log = options.logSeverityLevel === undefined ? 3 : assertInteger('logSeverityLevel', options.logSeverityLevel, 0, 4);
   return Object.freeze({
     intraOpThreads: threads,

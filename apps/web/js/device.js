@@ -1,0 +1,214 @@
+// "On this device": the ArcFace.ts browser bundle runs detection, alignment and embedding in this
+// page (onnxruntime-web) and keeps the gallery in IndexedDB. Nothing here sends an image anywhere:
+// the only requests are for the page, the bundle and the model files.
+import * as af from '/arcface/arcface.js';
+import { drawFaces, loadImage } from './draw.js';
+
+const params = new URLSearchParams(location.search);
+/** Where the model files are: the server's registry route, or `?models=<url>` for another host. */
+const MODEL_BASE_URL = params.get('models') ?? '/models';
+const GALLERY_NAME = 'arcface-gallery';
+/** Used only when the recogniser has no calibrated threshold (see README, "Thresholds"). */
+const FALLBACK_THRESHOLD = 0.3;
+/** Camera frames analysed per second at most: enough for live labels, light on a laptop. */
+const LIVE_FPS = 5;
+
+const $ = (id) => document.getElementById(id);
+let fr = null;
+let gallery = null;
+
+function say(id, text, isError = false) {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle('error', isError);
+}
+
+function message(err) {
+  return err && err.code ? `${err.code}: ${err.message}` : String(err && err.message ? err.message : err);
+}
+
+async function webGpuNote() {
+  if (!$('use-webgpu').checked) return '';
+  const adapter = navigator.gpu ? await navigator.gpu.requestAdapter().catch(() => null) : null;
+  return adapter ? '' : ' WebGPU was asked for but this browser has no WebGPU adapter, so the models run on WebAssembly.';
+}
+
+async function start() {
+  for (const id of ['dev-compare', 'enrol', 'export', 'dev-start']) $(id).disabled = true;
+  say('device-status', 'Loading the models…');
+  const runtime = $('use-webgpu').checked ? { executionProviders: ['webgpu'] } : {};
+  try {
+    await fr?.dispose();
+    fr = await af.FaceRecognizer.create({ modelBaseUrl: MODEL_BASE_URL, runtime });
+  } catch (err) {
+    fr = null;
+    say('device-status', `Could not load the face models from ${MODEL_BASE_URL}: ${message(err)}`, true);
+    return;
+  }
+  const threads = af.webThreadsAvailable() ? `${af.resolveRuntimeOptions(runtime).intraOpThreads} threads` : 'one thread (this page is not cross-origin isolated)';
+  say('device-status', `Ready: ${fr.detector.name} and ${fr.recognizerInfo?.name ?? 'the recogniser'} run on this device (WebAssembly, ${threads}).${await webGpuNote()}`);
+  const notice = fr.recognizerInfo ? af.licenceNotice(fr.recognizerInfo) : undefined;
+  $('licence').hidden = notice === undefined;
+  $('licence').textContent = notice ?? '';
+  try {
+    await gallery?.close();
+    const store = await af.IndexedDbGalleryStore.open(GALLERY_NAME, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize });
+    gallery = af.Gallery.fromStore(store, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? FALLBACK_THRESHOLD });
+    await listPeople();
+  } catch (err) {
+    say('gallery-status', `The gallery in this browser cannot be used: ${message(err)}`, true);
+  }
+  for (const id of ['enrol', 'export', 'dev-start']) $(id).disabled = gallery === null;
+  updateCompare();
+}
+
+async function facesOf(file, select = 'largest') {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return fr.recognize(bytes, { select });
+}
+
+// Compare ------------------------------------------------------------------------------------
+function updateCompare() {
+  $('dev-compare').disabled = !(fr && $('dev-file1').files[0] && $('dev-file2').files[0]);
+}
+for (const i of [1, 2]) $(`dev-file${i}`).addEventListener('change', updateCompare);
+
+$('dev-compare').addEventListener('click', async () => {
+  say('dev-result', 'Comparing on this device…');
+  try {
+    const files = [$('dev-file1').files[0], $('dev-file2').files[0]];
+    const results = await Promise.all(files.map((f) => facesOf(f)));
+    const threshold = fr.threshold ?? FALLBACK_THRESHOLD;
+    const missing = results.findIndex((r) => r.faces.length === 0);
+    if (missing >= 0) throw new Error(`No face found in ${files[missing].name}`);
+    const score = af.cosine(results[0].faces[0].embedding, results[1].faces[0].embedding);
+    const same = score >= threshold;
+    for (const [i, r] of results.entries()) drawFaces($(`dev-canvas${i + 1}`), await loadImage(files[i]), [{ ...r.faces[0], colour: same ? '#00c853' : '#ff1744' }]);
+    const result = $('dev-result');
+    result.textContent = '';
+    result.classList.remove('error');
+    const verdict = document.createElement('span');
+    verdict.id = 'dev-verdict';
+    verdict.className = same ? 'ok' : 'bad';
+    verdict.textContent = same ? 'Same person' : 'Different people';
+    const detail = document.createElement('span');
+    detail.textContent = ` — similarity ${score.toFixed(3)} (threshold ${threshold.toFixed(3)})`;
+    result.append(verdict, detail);
+  } catch (err) {
+    say('dev-result', message(err), true);
+  }
+});
+
+// Gallery ------------------------------------------------------------------------------------
+async function listPeople() {
+  const ul = $('people');
+  ul.textContent = '';
+  for (const p of await gallery.list()) {
+    const li = document.createElement('li');
+    li.dataset.id = p.id;
+    const h = document.createElement('h4');
+    h.textContent = `${p.name} (${p.templateCount} photo${p.templateCount === 1 ? '' : 's'})`;
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.className = 'danger';
+    del.textContent = `Delete ${p.name}`;
+    del.addEventListener('click', async () => {
+      await gallery.remove(p.id);
+      await listPeople();
+    });
+    li.append(h, del);
+    ul.append(li);
+  }
+}
+
+$('enrol').addEventListener('click', async () => {
+  const name = $('enrol-name').value.trim();
+  const files = [...$('enrol-files').files];
+  if (!name || files.length === 0) return say('gallery-status', 'Give a name and at least one photo.', true);
+  say('gallery-status', `Enrolling ${name}…`);
+  try {
+    const templates = [];
+    const skipped = [];
+    for (const f of files) {
+      const face = (await facesOf(f)).faces[0];
+      if (face === undefined) skipped.push(f.name);
+      else templates.push({ embedding: face.embedding, sourceFile: f.name, detScore: face.score, faceSize: Math.max(face.box[2] - face.box[0], face.box[3] - face.box[1]) });
+    }
+    if (templates.length === 0) throw new Error(`No face found in ${skipped.join(', ')}`);
+    const id = name.replace(/\s+/g, '_');
+    await gallery.enroll(id, templates, { name, append: true });
+    say('gallery-status', `Enrolled ${name}: ${templates.length} photo${templates.length === 1 ? '' : 's'}${skipped.length ? `; no face in ${skipped.join(', ')}` : ''}.`);
+    await listPeople();
+  } catch (err) {
+    say('gallery-status', message(err), true);
+  }
+});
+
+$('export').addEventListener('click', async () => {
+  const { bytes, identities, templates } = await gallery.exportBytes();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  a.download = 'gallery.afg';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  say('gallery-status', `Exported ${identities} people, ${templates} photos.`);
+});
+
+$('import-file').addEventListener('change', async () => {
+  const file = $('import-file').files[0];
+  if (!file) return;
+  try {
+    const r = await gallery.importBytes(new Uint8Array(await file.arrayBuffer()), { append: true }, file.name);
+    say('gallery-status', `Imported ${r.identities} people, ${r.templates} photos from ${file.name}.`);
+    await listPeople();
+  } catch (err) {
+    say('gallery-status', message(err), true);
+  }
+});
+
+// Live camera --------------------------------------------------------------------------------
+let stream = null;
+let timer = null;
+
+async function liveFrame() {
+  const video = $('dev-video');
+  if (!stream || video.videoWidth === 0) return;
+  const started = performance.now();
+  const frame = af.imageSourceToRgb(video, video.videoWidth, video.videoHeight);
+  const { faces } = await fr.recognize(frame);
+  const labelled = [];
+  for (const f of faces) {
+    const { decision, candidates } = await gallery.identify(f.embedding, { topK: 1 });
+    const best = candidates[0];
+    const label = decision === 'known' ? `${best.name} ${best.score.toFixed(2)}` : 'unknown';
+    labelled.push({ ...f, label, colour: decision === 'known' ? '#00c853' : '#ff1744' });
+  }
+  drawFaces($('dev-view'), video, labelled);
+  say('live-result', labelled.length ? labelled.map((f) => f.label).join(', ') : 'No face');
+  if (stream) timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
+}
+
+$('dev-start').addEventListener('click', async () => {
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+    const video = $('dev-video');
+    video.srcObject = stream;
+    await video.play();
+    $('dev-start').disabled = true;
+    $('dev-stop').disabled = false;
+    liveFrame().catch((err) => say('live-result', message(err), true));
+  } catch (err) {
+    say('live-result', `The camera cannot be used: ${message(err)}`, true);
+  }
+});
+
+$('dev-stop').addEventListener('click', () => {
+  clearTimeout(timer);
+  for (const t of stream?.getTracks() ?? []) t.stop();
+  stream = null;
+  $('dev-start').disabled = false;
+  $('dev-stop').disabled = true;
+});
+
+$('use-webgpu').addEventListener('change', () => start());
+start();
