@@ -150,6 +150,26 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
     assert.ok(n.accuracyMean > 0.98, `Node.js accuracy ${n.accuracyMean} on 2 folds`);
   });
 
+  it('falls back from WebGPU to WebAssembly with a clear message when the browser has no adapter (--disable-gpu)', async () => {
+    const messages: string[] = [];
+    const listen = (m: { text(): string }): void => void messages.push(m.text());
+    page.on('console', listen);
+    try {
+      const faces = await page.evaluate(async () => {
+        const w = window as unknown as { af: { FaceRecognizer: { create(o: unknown): Promise<BrowserRecognizer & { dispose(): Promise<void> }> } } };
+        const fr = await w.af.FaceRecognizer.create({ modelBaseUrl: '/models', runtime: { executionProviders: ['webgpu'] } });
+        const bytes = new Uint8Array(await (await fetch('/lfw/Colin_Powell/Colin_Powell_0040.jpg')).arrayBuffer());
+        const n = (await fr.recognize(bytes)).faces.length;
+        await fr.dispose();
+        return n;
+      });
+      assert.equal(faces, 1);
+      assert.ok(messages.some((m) => /^ArcFace\.ts: WebGPU was asked for but .*no WebGPU adapter.*; running on WebAssembly/.test(m)), messages.join('\n'));
+    } finally {
+      page.off('console', listen);
+    }
+  });
+
   it('refuses a wrong, truncated or unreachable model with a clear error', async () => {
     const codes = await page.evaluate(async () => {
       const w = window as unknown as { af: { fetchModelBytes(u: string, o: unknown): Promise<unknown> } };
