@@ -50,7 +50,7 @@ const result = await build({
   logLevel: 'warning',
   plugins: [swapPlugin],
 });
-const nodeInputs = Object.keys(result.metafile.inputs).filter((p) => /onnxruntime-node|sharp|node:/.test(p));
+const nodeInputs = Object.keys(result.metafile.inputs).filter((p) => /node_modules\/(onnxruntime-node|sharp)\/|(^|\/)node:/.test(p));
 if (nodeInputs.length > 0) throw new Error(`Expected no Node.js module in the browser bundle but it holds ${nodeInputs.join(', ')}`);
 
 // onnxruntime-web loads its WebAssembly (and the matching .mjs glue) at run time from the bundle's folder.
