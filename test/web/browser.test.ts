@@ -124,7 +124,18 @@ describe('web page in Chromium', () => {
       await page.evaluate((k) => localStorage.setItem('arcface.apiKey', k), key);
       await page.reload();
       await page.getByRole('button', { name: 'Start camera' }).click();
+      const identifyPosts: string[] = [];
+      page.on('request', (req) => {
+        if (req.method() === 'POST' && req.url().includes('/v1/identify')) identifyPosts.push(req.url());
+      });
       await page.locator('#result', { hasText: /^colin \(similarity/ }).waitFor({ timeout: 30_000 });
+      // Faces are followed in the page: after many frames, the one face was sent once (a known face is
+      // checked again only every 10 s), not once per frame.
+      await page.waitForFunction(() => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= 20, undefined, { timeout: 30_000 });
+      const frames = Number(await page.locator('#live-stats').getAttribute('data-frames'));
+      const sent = Number(await page.locator('#live-stats').getAttribute('data-sent'));
+      assert.ok(sent >= 1 && sent <= 2, `${sent} faces sent in ${frames} frames`);
+      assert.equal(identifyPosts.length, sent);
       await page.screenshot({ path: join(shots, 'identify-camera.png'), fullPage: true });
       await page.getByRole('button', { name: 'Stop camera' }).click();
       assert.equal(await page.getByRole('button', { name: 'Start camera' }).isEnabled(), true);

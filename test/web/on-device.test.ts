@@ -267,6 +267,11 @@ describe('the "on this device" page', () => {
     assert.equal(await p.locator('#people > li').count(), 2);
     await p.getByRole('button', { name: 'Start camera' }).click();
     for (const name of ['Colin Powell', 'Tony Blair']) await p.locator('#live-result').filter({ hasText: name }).waitFor({ timeout: 60_000 });
+    // The tracker follows the two faces: after many frames only a few embeddings were made, not two a frame.
+    await p.waitForFunction(() => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= 15, undefined, { timeout: 60_000 });
+    const frames = Number(await p.locator('#live-stats').getAttribute('data-frames'));
+    const embedded = Number(await p.locator('#live-stats').getAttribute('data-embedded'));
+    assert.ok(embedded >= 2 && embedded < frames, `${embedded} faces embedded in ${frames} frames`);
     await p.screenshot({ path: join(testOutputDir('web'), 'on-device-live.png'), fullPage: true });
     await p.getByRole('button', { name: 'Stop camera' }).click();
     assert.deepEqual(errors, []);

@@ -34,6 +34,7 @@ async function webGpuNote() {
 }
 
 async function start() {
+  faceStream = null;
   for (const id of ['dev-compare', 'enrol', 'export', 'dev-start']) $(id).disabled = true;
   say('device-status', 'Loading the models…');
   const runtime = $('use-webgpu').checked ? { executionProviders: ['webgpu'] } : {};
@@ -170,21 +171,37 @@ $('import-file').addEventListener('change', async () => {
 let stream = null;
 let timer = null;
 
+/**
+ * The stream pipeline of `arcface watch`, in this page: faces are followed by the tracker and a face is
+ * embedded only when its track is new, its face got clearly better, or every few seconds; its name is
+ * decided on the track's template with hysteresis, so it does not flicker.
+ */
+let faceStream = null;
+let liveIndex = 0;
+let liveEmbeddings = 0;
+
 async function liveFrame() {
   const video = $('dev-video');
   if (!stream || video.videoWidth === 0) return;
   const started = performance.now();
-  const frame = af.imageSourceToRgb(video, video.videoWidth, video.videoHeight);
-  const { faces } = await fr.recognize(frame);
-  const labelled = [];
-  for (const f of faces) {
-    const { decision, candidates } = await gallery.identify(f.embedding, { topK: 1 });
-    const best = candidates[0];
-    const label = decision === 'known' ? `${best.name} ${best.score.toFixed(2)}` : 'unknown';
-    labelled.push({ ...f, label, colour: decision === 'known' ? '#00c853' : '#ff1744' });
-  }
+  faceStream ??= new af.FaceStream({ recognizer: fr, gallery });
+  const image = af.imageSourceToRgb(video, video.videoWidth, video.videoHeight);
+  const r = await faceStream.process({ index: liveIndex, pts: liveIndex / LIVE_FPS, image });
+  liveIndex++;
+  liveEmbeddings += r.embedded;
+  const labelled = r.tracks.map((t) => ({
+    box: t.box,
+    label: t.identity === null ? `#${t.trackId} ${t.label}` : `#${t.trackId} ${t.label} ${t.score.toFixed(2)}`,
+    colour: t.identity === null ? '#ff1744' : '#00c853',
+  }));
   drawFaces($('dev-view'), video, labelled);
   say('live-result', labelled.length ? labelled.map((f) => f.label).join(', ') : 'No face');
+  const stats = $('live-stats');
+  if (stats) {
+    stats.textContent = `${liveIndex} frames, ${liveEmbeddings} faces embedded`;
+    stats.dataset.frames = String(liveIndex);
+    stats.dataset.embedded = String(liveEmbeddings);
+  }
   if (stream) timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
 }
 
@@ -204,6 +221,9 @@ $('dev-start').addEventListener('click', async () => {
 
 $('dev-stop').addEventListener('click', () => {
   clearTimeout(timer);
+  faceStream = null;
+  liveIndex = 0;
+  liveEmbeddings = 0;
   for (const t of stream?.getTracks() ?? []) t.stop();
   stream = null;
   $('dev-start').disabled = false;

@@ -1,16 +1,29 @@
+import * as af from '/arcface/arcface.js';
 import { api, describeError, setupKeyForm } from './api.js';
 import { drawFaces, loadImage } from './draw.js';
 
 setupKeyForm();
-/** Frames sent per second at most: 4 keeps a 2-core server responsive and labels fresh. */
-const MAX_FPS = 4;
+/**
+ * Camera frames analysed per second at most. Faces are found and followed in this page; only the
+ * face of a new track, or of one still unknown (again every {@link RECHECK_UNKNOWN_MS}), or a known
+ * one every {@link RECHECK_KNOWN_MS}, is cropped and sent to the server, one request at a time.
+ */
+const LIVE_FPS = 10;
+const RECHECK_UNKNOWN_MS = 2000;
+const RECHECK_KNOWN_MS = 10000;
+/** Margin around a face box in the crop sent to the server (fraction of the box on each side). */
+const CROP_MARGIN = 0.5;
+/** The detector's score floor in the camera loop: ByteTrack's second pass keeps weak detections of a followed face. */
+const LIVE_DETECTION_SCORE = 0.3;
 const video = document.getElementById('video');
 const view = document.getElementById('view');
 const result = document.getElementById('result');
+const stats = document.getElementById('live-stats');
 const startBtn = document.getElementById('start');
 const stopBtn = document.getElementById('stop');
 let stream = null;
 let running = false;
+let detector = null;
 
 function labelled(faces) {
   return faces.map((f) => ({
@@ -46,40 +59,111 @@ document.getElementById('photo').addEventListener('change', async (e) => {
   }
 });
 
+/** The face detector runs in this page (onnxruntime-web); the model comes from this server by name. */
+async function loadDetector() {
+  if (detector) return detector;
+  const info = af.findKnownModel('yunet-n');
+  detector = await af.createFaceDetector({ kind: info.task, modelPath: `/models/${info.fileName}`, name: info.name });
+  return detector;
+}
+
+/** A JPEG of the face's box with a margin, cut from the frame. */
+function cropFace(frame, box) {
+  const [x1, y1, x2, y2] = box;
+  const mx = (x2 - x1) * CROP_MARGIN;
+  const my = (y2 - y1) * CROP_MARGIN;
+  const left = Math.max(0, Math.floor(x1 - mx));
+  const top = Math.max(0, Math.floor(y1 - my));
+  const width = Math.min(frame.width, Math.ceil(x2 + mx)) - left;
+  const height = Math.min(frame.height, Math.ceil(y2 + my)) - top;
+  const crop = document.createElement('canvas');
+  crop.width = width;
+  crop.height = height;
+  crop.getContext('2d').drawImage(frame, left, top, width, height, 0, 0, width, height);
+  return new Promise((res) => crop.toBlob(res, 'image/jpeg', 0.9));
+}
+
+function largestFace(faces) {
+  return faces.reduce((best, f) => (!best || (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]) > (best.box[2] - best.box[0]) * (best.box[3] - best.box[1]) ? f : best), undefined);
+}
+
 async function loop() {
   const frame = document.createElement('canvas');
+  const tracker = new af.Tracker();
+  /** What the server said of each followed face: `{match, answered, askedAt, pending}`. */
+  const known = new Map();
+  let index = 0;
+  let sent = 0;
+  let inFlight = 0;
+  const ask = async (track, state) => {
+    state.pending = true;
+    state.askedAt = performance.now();
+    inFlight++;
+    sent++;
+    try {
+      const r = await identify(await cropFace(frame, track.detection.box), `face-${track.id}.jpg`);
+      const face = largestFace(r.faces);
+      state.match = face?.match ?? null;
+      state.answered = true;
+    } catch (err) {
+      result.textContent = describeError(err);
+    } finally {
+      state.pending = false;
+      inFlight--;
+    }
+  };
   while (running) {
     const started = performance.now();
     frame.width = video.videoWidth;
     frame.height = video.videoHeight;
     if (frame.width > 0) {
       frame.getContext('2d').drawImage(video, 0, 0);
-      const blob = await new Promise((res) => frame.toBlob(res, 'image/jpeg', 0.8));
-      try {
-        const r = await identify(blob, 'frame.jpg');
-        if (!running) break;
-        drawFaces(view, frame, labelled(r.faces));
-        result.textContent = summary(r.faces);
-      } catch (err) {
-        result.textContent = describeError(err);
+      const image = af.imageSourceToRgb(frame, frame.width, frame.height);
+      const update = tracker.update(index++, await detector.detect(image, { scoreThreshold: LIVE_DETECTION_SCORE, secondPass: false }));
+      if (!running) break;
+      for (const t of update.ended) known.delete(t.id);
+      const now = performance.now();
+      for (const t of update.tracks) {
+        if (!known.has(t.id)) known.set(t.id, { match: null, answered: false, askedAt: -Infinity, pending: false });
+        const state = known.get(t.id);
+        const due = !state.answered || now - state.askedAt > (state.match ? RECHECK_KNOWN_MS : RECHECK_UNKNOWN_MS);
+        if (t.detection && due && !state.pending && inFlight === 0) void ask(t, state);
       }
+      const faces = update.tracks.map((t) => {
+        const state = known.get(t.id);
+        const box = t.detection?.box ?? t.box;
+        if (!state.answered) return { box, label: `#${t.id} …`, colour: '#90a4ae' };
+        return { box, label: state.match ? `#${t.id} ${state.match.name} ${state.match.similarity.toFixed(2)}` : `#${t.id} unknown`, colour: state.match ? '#00c853' : '#ffab00', match: state.match };
+      });
+      drawFaces(view, frame, faces);
+      const answered = update.tracks.map((t) => known.get(t.id)).filter((s) => s.answered);
+      result.textContent = update.tracks.length === 0 ? 'No face found.' : answered.length === 0 ? 'Identifying…' : summary(answered.map((s) => ({ match: s.match })));
+      const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      stats.textContent = `${plural(index, 'frame')}, ${plural(update.tracks.length, 'face')} followed, ${plural(sent, 'face')} sent to the server`;
+      stats.dataset.frames = String(index);
+      stats.dataset.sent = String(sent);
     }
-    const wait = 1000 / MAX_FPS - (performance.now() - started);
+    const wait = 1000 / LIVE_FPS - (performance.now() - started);
     if (wait > 0) await new Promise((res) => setTimeout(res, wait));
   }
 }
 
 startBtn.addEventListener('click', async () => {
+  startBtn.disabled = true;
   try {
+    result.textContent = 'Loading the face detector…';
+    await loadDetector();
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
     video.srcObject = stream;
     await video.play();
     running = true;
-    startBtn.disabled = true;
     stopBtn.disabled = false;
-    loop();
+    loop().catch((err) => {
+      result.textContent = describeError(err);
+    });
   } catch (err) {
-    result.textContent = `Camera unavailable: ${err.message}`;
+    startBtn.disabled = false;
+    result.textContent = detector ? `Camera unavailable: ${err.message}` : `The face detector could not be loaded: ${describeError(err)}`;
   }
 });
 
