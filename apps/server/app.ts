@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
-import { MAX_ID_LENGTH } from '../../src/gallery/validate.js';
+import { MAX_ID_LENGTH } from '../../src/gallery/index.js';
 import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
+import { ArcFaceError, isArcFaceError, type ErrorCode, type Box } from '../core/index.js';
 import { encodeJpeg } from '../image/index.js';
-import type { Box } from '../core/types.js';
-import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice, type FaceSelection, type RecognitionResult } from '../pipeline/index.js';
 import { readImageBytes } from '../image/index.js';
-import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';

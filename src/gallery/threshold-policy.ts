@@ -12,9 +12,9 @@
  * simulated 1 % thresholds lay within 0.008 of the formula's. The formula needs only the compact
  * table and extends to galleries larger than any calibration set; a simulation needs the photos.
  */
-import { ArcFaceError } from '../core/errors.js';
-import type { ScoreCalibration } from '../models/known-model.js';
-import { findKnownModelBySha256 } from '../models/known-models.js';
+import { ArcFaceError } from '../core/index.js';
+import type { ScoreCalibration } from '../models/index.js';
+import { findKnownModelBySha256 } from '../models/index.js';
 
 /**
  * Default target FPIR: 1 % of strangers may be taken for someone, the operating point NIST FRVT 1:N

@@ -1,5 +1,5 @@
-import { ArcFaceError } from '../core/errors.js';
-import { knownModelOfFingerprint, modelLabel } from '../models/model-label.js';
+import { ArcFaceError } from '../core/index.js';
+import { knownModelOfFingerprint, modelLabel } from '../models/index.js';
 
 /**
  * Longest identity id accepted (UTF-16 code units); ids are keys in URLs and file names, so they stay

@@ -10,8 +10,7 @@
  * the image centre divided by the half diagonal (0 at the centre, 1 in a corner). The most prominent
  * face is dominant when its prominence is at least {@link DOMINANCE_RATIO} times every other's.
  */
-import { ArcFaceError } from '../core/errors.js';
-import type { Box } from '../core/types.js';
+import { ArcFaceError, type Box } from '../core/index.js';
 import { selectFaces } from './select.js';
 
 /**

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web/wasm';
-import { ArcFaceError } from '../core/errors.js';
-import { fetchModelBytes } from '../models/model-fetch.js';
+import { ArcFaceError } from '../core/index.js';
+import { fetchModelBytes } from '../models/index.js';
 import type { BackendSession, BackendSessionOptions, RuntimeBackend } from './backend.js';
 
 /**

@@ -1,10 +1,8 @@
 import { normCrop } from '../align/index.js';
-import type { DetectedFace, RgbImage } from '../core/types.js';
-import { assertInteger, assertNumber } from '../core/validate.js';
-import { dot } from '../core/vector.js';
-import { iou } from '../detect/nms.js';
+import { type DetectedFace, type RgbImage, assertInteger, assertNumber, dot } from '../core/index.js';
+import { iou } from '../detect/index.js';
 import type { DetectOptions } from '../detect/index.js';
-import type { IdentifyResult } from '../gallery/results.js';
+import type { IdentifyResult } from '../gallery/index.js';
 import { faceQuality, qualityRejection, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackView } from './events.js';

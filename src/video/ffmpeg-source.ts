@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
 import { FrameChannel } from './frame-channel.js';
 import { parseShowinfoLine, RawFrameAssembler, type FrameMeta } from './raw-frames.js';

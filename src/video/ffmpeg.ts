@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import { ArcFaceError, type ErrorCode } from '../core/errors.js';
+import { ArcFaceError, type ErrorCode } from '../core/index.js';
 
 /**
  * The ffmpeg binary: the one bundled by `@ffmpeg-installer/ffmpeg` (a static build with libx264,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import {
   calibrateThreshold, EmbeddingCache, embedImageFiles, FALLBACK_METHOD, readLabelledPhotos, readPairScores, scoreCalibration, scoreHistograms,
 } from '../../../src/eval/index.js';

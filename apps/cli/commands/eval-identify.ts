@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import {
   detSvg, EmbeddingCache, FALLBACK_METHOD, readLabelledPhotos, runIdentification, svgToPng, type IdentificationPoint, type IdentificationRun,
 } from '../../../src/eval/index.js';

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError, type Box } from '../../../src/core/index.js';
 import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
 import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
-import type { Box } from '../../../src/core/types.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import { openGallery, type Gallery } from '../../../src/gallery/index.js';
 import { addImages, contactSheetHtml, contactSheetPng, People, PEOPLE_DEFAULTS, type PeopleOptions } from '../../../src/people/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
