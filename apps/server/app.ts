@@ -42,7 +42,9 @@ export interface BuildAppOptions extends ServerOptions {
  * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
  * URLs (thumbnails, picked photos), API calls to this origin, no framing.
  */
-const WEB_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const WEB_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
+  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes

@@ -138,7 +138,12 @@ export async function runIdentification(rec: IdentificationRecognizer, o: Identi
         });
       }
     }
-    const embedded = await embedImageFiles(rec, '/', probes.map((p) => p.path), { ...(o.cache === undefined ? {} : { cache: o.cache }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) });
+    const embedded = await embedImageFiles(
+      rec,
+      '/',
+      probes.map((p) => p.path),
+      { ...(o.cache === undefined ? {} : { cache: o.cache }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) },
+    );
     const enrolled = new Set((await g.list()).map((i) => i.id));
     const mated: { rank: number; topScore: number; topIsMate: boolean }[] = [];
     const nonMated: number[] = [];

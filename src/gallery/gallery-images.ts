@@ -80,7 +80,11 @@ export async function enrollImages(
     }
   }
   if (templates.length === 0 && skipped.length > 0 && skipped.every((k) => k.code === 'MULTIPLE_FACES')) {
-    throw new ArcFaceError('MULTIPLE_FACES', `Expected one clearly dominant face in at least one of ${images.length} image(s) for "${id}" but each holds several comparable faces: ${skipped[0]?.message}`, { details: { skipped } });
+    throw new ArcFaceError(
+      'MULTIPLE_FACES',
+      `Expected one clearly dominant face in at least one of ${images.length} image(s) for "${id}" but each holds several comparable faces: ${skipped[0]?.message}`,
+      { details: { skipped } },
+    );
   }
   if (templates.length === 0) {
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });

@@ -123,7 +123,14 @@ export function identificationThreshold(cal: ScoreCalibration, identities: numbe
   const base = `FPIR ${pct} over ${identities} identit${identities === 1 ? 'y' : 'ies'} asks for FAR ${pairFar.toExponential(2)} per comparison`;
   const floor = opts.floor ?? null;
   if (floor !== null && cosine < floor) {
-    return { threshold: floor, source: 'floor', targetFpir: fpir, galleryIdentities: identities, pairFar, reason: `${base}: cosine ${round4(cosine)}, below the 1:1 threshold ${floor}, which is kept` };
+    return {
+      threshold: floor,
+      source: 'floor',
+      targetFpir: fpir,
+      galleryIdentities: identities,
+      pairFar,
+      reason: `${base}: cosine ${round4(cosine)}, below the 1:1 threshold ${floor}, which is kept`,
+    };
   }
   const note = clamped ? ` (deeper than the impostor table's last point, ${checkTable(cal).at(-1)?.[0]}: its cosine is used)` : '';
   return { threshold: round4(cosine), source: 'fpir', targetFpir: fpir, galleryIdentities: identities, pairFar, reason: `${base}: cosine ${round4(cosine)} from the impostor table${note}` };

@@ -77,7 +77,8 @@ async function createSession(source: string | Uint8Array, opts: BackendSessionOp
   if (providers[0] === 'webgpu') {
     const reason = await webGpuUnavailable();
     if (reason !== undefined) {
-      fallbackNote = `WebGPU was asked for but ${reason}; running on WebAssembly (${webThreadsAvailable() ? `${opts.intraOpThreads} threads` : 'one thread: the page is not cross-origin isolated'}) instead`;
+      const threads = webThreadsAvailable() ? `${opts.intraOpThreads} threads` : 'one thread: the page is not cross-origin isolated';
+      fallbackNote = `WebGPU was asked for but ${reason}; running on WebAssembly (${threads}) instead`;
       providers = providers.filter((p) => p !== 'webgpu');
       console.warn(`ArcFace.ts: ${fallbackNote}`);
     } else {

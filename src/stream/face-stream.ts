@@ -179,7 +179,15 @@ export class FaceStream {
     for (const t of update.ended) events.push(await this.#endEvent(t.id, index, pts));
     const tracks: TrackView[] = update.tracks.map((t) => {
       const s = this.#stateOf(t);
-      return { trackId: s.publicId, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
+      return {
+        trackId: s.publicId,
+        box: roundBox(t.detection?.box ?? t.box),
+        detected: t.detection !== undefined,
+        identity: s.identity.identity,
+        name: s.name,
+        label: s.label,
+        score: round(s.identity.score),
+      };
     });
     return {
       frame: index,
