@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { ArcFaceError, isArcFaceError, type ErrorCode, type Box } from '../core/index.js';
-import { encodeJpeg } from '../image/index.js';
+import { encodeJpeg, readImageBytes } from '../image/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice, type FaceSelection, type RecognitionResult } from '../pipeline/index.js';
-import { readImageBytes } from '../image/index.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';

@@ -13,8 +13,7 @@
  * table and extends to galleries larger than any calibration set; a simulation needs the photos.
  */
 import { ArcFaceError } from '../core/index.js';
-import type { ScoreCalibration } from '../models/index.js';
-import { findKnownModelBySha256 } from '../models/index.js';
+import { type ScoreCalibration, findKnownModelBySha256 } from '../models/index.js';
 
 /**
  * Default target FPIR: 1 % of strangers may be taken for someone, the operating point NIST FRVT 1:N

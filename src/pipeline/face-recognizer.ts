@@ -2,10 +2,17 @@ import { normCrop } from '../align/index.js';
 import { ArcFaceError, type DetectedFace, type RgbImage, assertOneOf } from '../core/index.js';
 import { createFaceDetector, type FaceDetectorSpec, type DetectOptions, type FaceDetector } from '../detect/index.js';
 import { Embedder } from '../embed/index.js';
-import { decodeImage, readImageBytes } from '../image/index.js';
-import type { DecodeOptions } from '../image/index.js';
-import type { KnownModel, ModelSpecInput } from '../models/index.js';
-import { findKnownModel, findKnownModelByFileName, modelLocationsFromEnv, resolveModelPath, validateModelLocations, type ModelLocations } from '../models/index.js';
+import { decodeImage, readImageBytes, type DecodeOptions } from '../image/index.js';
+import {
+  findKnownModel,
+  findKnownModelByFileName,
+  modelLocationsFromEnv,
+  resolveModelPath,
+  validateModelLocations,
+  type KnownModel,
+  type ModelLocations,
+  type ModelSpecInput,
+} from '../models/index.js';
 import { faceQuality, type FaceQuality } from '../quality/index.js';
 import type { RuntimeOptions } from '../runtime/index.js';
 import { compareImages, type CompareOptions, type CompareResult } from './compare.js';

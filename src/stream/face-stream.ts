@@ -1,7 +1,6 @@
 import { normCrop } from '../align/index.js';
 import { type DetectedFace, type RgbImage, assertInteger, assertNumber, dot } from '../core/index.js';
-import { iou } from '../detect/index.js';
-import type { DetectOptions } from '../detect/index.js';
+import { iou, type DetectOptions } from '../detect/index.js';
 import type { IdentifyResult } from '../gallery/index.js';
 import { faceQuality, qualityRejection, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
