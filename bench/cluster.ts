@@ -34,7 +34,9 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
 function row(name: string, s: ClusterScores, ms: number): string {
   const mixed = s.persons === 0 ? 0 : s.mixedPersons / s.persons;
-  return `| ${name} | ${s.bcubedPrecision.toFixed(3)} | ${s.bcubedRecall.toFixed(3)} | **${s.bcubedF1.toFixed(3)}** | ${s.pairwisePrecision.toFixed(3)} | ${s.pairwiseRecall.toFixed(3)} | ${s.pairwiseF1.toFixed(3)} | ${s.persons} | ${s.mixedPersons} (${pct(mixed)}) | ${s.unassigned} | ${(ms / 1000).toFixed(1)} s |`;
+  const bcubed = `${s.bcubedPrecision.toFixed(3)} | ${s.bcubedRecall.toFixed(3)} | **${s.bcubedF1.toFixed(3)}**`;
+  const pairwise = `${s.pairwisePrecision.toFixed(3)} | ${s.pairwiseRecall.toFixed(3)} | ${s.pairwiseF1.toFixed(3)}`;
+  return `| ${name} | ${bcubed} | ${pairwise} | ${s.persons} | ${s.mixedPersons} (${pct(mixed)}) | ${s.unassigned} | ${(ms / 1000).toFixed(1)} s |`;
 }
 
 function shuffled(n: number, seed: number): Int32Array {
@@ -83,7 +85,10 @@ async function quality(o: ClusterBenchOptions, log: (line: string) => void): Pro
   const t = scoreClustering(truth, truth);
   log(`\n## People discovery on ${variant}: ${n} photos (central face, ${set.noFace} without a detected face embedded at the fixed central box), ${t.trueLabels} people`);
   log(`${t.trueLabelsWithTwo} people have ≥ 2 photos (the persons a clustering can find); ${t.trueSingletons} photos are the only one of their person (right to leave unassigned).`);
-  log(`Exact 100-NN graph in ${(graphMs / 1000).toFixed(1)} s; faces visited in one seeded random order by the order-dependent algorithms. Persons = clusters of ≥ 2 faces; unassigned = faces in none; a lone face counts as its own cluster in the scores.\n`);
+  log(
+    `Exact 100-NN graph in ${(graphMs / 1000).toFixed(1)} s; faces visited in one seeded random order by the order-dependent algorithms. ` +
+      'Persons = clusters of ≥ 2 faces; unassigned = faces in none; a lone face counts as its own cluster in the scores.\n',
+  );
   log('| algorithm | BCubed P | BCubed R | BCubed F1 | pair P | pair R | pair F1 | persons found | persons mixing people | unassigned | time |');
   log('|---|---|---|---|---|---|---|---|---|---|---|');
   const run = (name: string, fn: () => Int32Array): ClusterScores => {
@@ -93,7 +98,11 @@ async function quality(o: ClusterBenchOptions, log: (line: string) => void): Pro
     return s;
   };
   run(`ours, full: average linkage ≥ ${FULL_DEFAULTS.threshold} + ${FULL_DEFAULTS.smallMargin}/√(n·m)`, () => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
-  run(`ours, incremental (maxDistance ${INCREMENTAL_DEFAULTS.maxDistance}, minFaces ${INCREMENTAL_DEFAULTS.minFaces}, join/merge ≥ ${INCREMENTAL_DEFAULTS.mergeThreshold} + ${INCREMENTAL_DEFAULTS.smallMargin}/√(n·m))`, () => incremental(matrix, dim, order, {}));
+  const inc = INCREMENTAL_DEFAULTS;
+  run(
+    `ours, incremental (maxDistance ${inc.maxDistance}, minFaces ${inc.minFaces}, join/merge ≥ ${inc.mergeThreshold} + ${inc.smallMargin}/√(n·m))`,
+    () => incremental(matrix, dim, order, {}),
+  );
   run('Immich defaults (maxDistance 0.5, minFaces 3)', () => immichClustering(graph, { ...IMMICH_DEFAULTS, order }));
   run('Immich, minFaces 2', () => immichClustering(graph, { maxDistance: 0.5, minFaces: 2, order }));
   for (const d of [0.9, 1.0, 1.1]) {
@@ -114,7 +123,10 @@ function sweep(matrix: Float32Array, dim: number, truth: Int32Array, log: (line:
     for (const threshold of [0.25, 0.28, 0.3, 0.32, 0.35]) {
       for (const smallMargin of [0, 0.05, 0.1, 0.15]) {
         const s = scoreClustering(averageLinkage(m, dim, g, { threshold, smallMargin, minSize: 2 }), tr);
-        log(`average linkage ≥ ${threshold} + ${smallMargin}/√(n·m): BCubed F1 ${s.bcubedF1.toFixed(4)} (P ${s.bcubedPrecision.toFixed(3)} R ${s.bcubedRecall.toFixed(3)}), mixed ${s.mixedPersons}/${s.persons}`);
+        log(
+          `average linkage ≥ ${threshold} + ${smallMargin}/√(n·m): BCubed F1 ${s.bcubedF1.toFixed(4)} ` +
+            `(P ${s.bcubedPrecision.toFixed(3)} R ${s.bcubedRecall.toFixed(3)}), mixed ${s.mixedPersons}/${s.persons}`,
+        );
       }
     }
     const variants: Partial<IncrementalOptions>[] = [
@@ -169,7 +181,11 @@ async function speed(o: ClusterBenchOptions, log: (line: string) => void): Promi
   const [graph, gMs] = timed(() => buildNeighbourGraph(matrix, dim, { k: 16, minScore: FULL_DEFAULTS.threshold }));
   const [labels, lMs] = timed(() => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
   const s = scoreClustering(labels, truth);
-  log(`full re-cluster: neighbour graph ${(gMs / 1000).toFixed(1)} s (${rows > 12_000 ? 'inverted file over a 64-d random projection, exact re-scoring' : 'exact'}) + average linkage ${(lMs / 1000).toFixed(1)} s = **${((gMs + lMs) / 1000).toFixed(1)} s**; BCubed F1 ${s.bcubedF1.toFixed(4)} against the planted people, ${s.mixedPersons} of ${s.persons} persons mixed`);
+  const graphKind = rows > 12_000 ? 'inverted file over a 64-d random projection, exact re-scoring' : 'exact';
+  log(
+    `full re-cluster: neighbour graph ${(gMs / 1000).toFixed(1)} s (${graphKind}) + average linkage ${(lMs / 1000).toFixed(1)} s = ` +
+      `**${((gMs + lMs) / 1000).toFixed(1)} s**; BCubed F1 ${s.bcubedF1.toFixed(4)} against the planted people, ${s.mixedPersons} of ${s.persons} persons mixed`,
+  );
   const c = new IncrementalClusterer(dim);
   const extra = 60;
   const base = rows - extra;
@@ -179,7 +195,10 @@ async function speed(o: ClusterBenchOptions, log: (line: string) => void): Promi
     const [, ms] = timed(() => c.add(matrix.subarray(i * dim, (i + 1) * dim), i));
     times.push(ms);
   }
-  log(`incremental: ${base.toLocaleString('en')} clustered faces loaded in ${(loadMs / 1000).toFixed(1)} s; add one photo (one face): median **${median(times).toFixed(1)} ms**, max ${Math.max(...times).toFixed(1)} ms over ${extra} photos`);
+  log(
+    `incremental: ${base.toLocaleString('en')} clustered faces loaded in ${(loadMs / 1000).toFixed(1)} s; add one photo (one face): ` +
+      `median **${median(times).toFixed(1)} ms**, max ${Math.max(...times).toFixed(1)} ms over ${extra} photos`,
+  );
   await galleryBacked(matrix, labels, dim, base, log);
 }
 
@@ -194,7 +213,10 @@ async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: numb
     const t0 = performance.now();
     const pids = new Map<number, number>();
     await people.store.sql.transaction(async (q) => {
-      const ids = await people.store.insertFaces(q, Array.from({ length: base }, (_, i) => ({ photo: `p${i}`, box: [0, 0, 100, 100] as const, detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) })));
+      const ids = await people.store.insertFaces(
+        q,
+        Array.from({ length: base }, (_, i) => ({ photo: `p${i}`, box: [0, 0, 100, 100] as const, detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) })),
+      );
       const byLabel = new Map<number, number[]>();
       labels.subarray(0, base).forEach((l, i) => {
         if (l >= 0) byLabel.set(l, [...(byLabel.get(l) ?? []), ids[i] as number]);
@@ -211,7 +233,11 @@ async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: numb
       const [, ms] = await timedAsync(() => people.addPhoto(`new-${i}`, [{ box: [0, 0, 100, 100], detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) }]));
       times.push(ms);
     }
-    log(`gallery-backed (People.addPhoto on SQLite, database writes included): ${base.toLocaleString('en')} faces stored in ${(buildMs / 1000).toFixed(1)} s; first add ${(times[0] as number).toFixed(0)} ms (loads every face), then median **${median(times.slice(1)).toFixed(1)} ms**, max ${Math.max(...times.slice(1)).toFixed(1)} ms over ${times.length - 1} photos`);
+    log(
+      `gallery-backed (People.addPhoto on SQLite, database writes included): ${base.toLocaleString('en')} faces stored in ${(buildMs / 1000).toFixed(1)} s; ` +
+        `first add ${(times[0] as number).toFixed(0)} ms (loads every face), then median **${median(times.slice(1)).toFixed(1)} ms**, ` +
+        `max ${Math.max(...times.slice(1)).toFixed(1)} ms over ${times.length - 1} photos`,
+    );
   } finally {
     await people.close();
     await g.close();

@@ -22,7 +22,13 @@ export function background(width: number, height: number, rand: () => number): U
   const data = new Uint8Array(width * height * 3);
   const base = [60 + rand() * 80, 60 + rand() * 80, 60 + rand() * 80];
   const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.25) * width, c: [rand() * 120 - 60, rand() * 120 - 60, rand() * 120 - 60] }));
-  const panels = Array.from({ length: 5 }, () => ({ x: rand() * width, y: rand() * height, w: (0.05 + rand() * 0.2) * width, h: (0.1 + rand() * 0.4) * height, c: [rand() * 200, rand() * 200, rand() * 200] }));
+  const panels = Array.from({ length: 5 }, () => ({
+    x: rand() * width,
+    y: rand() * height,
+    w: (0.05 + rand() * 0.2) * width,
+    h: (0.1 + rand() * 0.4) * height,
+    c: [rand() * 200, rand() * 200, rand() * 200],
+  }));
   const v = [0, 0, 0];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

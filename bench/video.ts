@@ -164,7 +164,10 @@ async function liveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVide
   }
   await source.close();
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
-  log(`live ${clip.truth.width}×${clip.truth.height}, ${seconds} s looped in real time: ${frames} frames processed, ${dropped} dropped; latency p50 ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`);
+  log(
+    `live ${clip.truth.width}×${clip.truth.height}, ${seconds} s looped in real time: ${frames} frames processed, ${dropped} dropped; ` +
+      `latency p50 ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`,
+  );
   const half = Math.floor(memory.length / 2);
   const early = memory.slice(1, Math.max(2, half));
   const late = memory.slice(half);
@@ -205,7 +208,8 @@ export async function benchVideo(o: VideoBenchOptions): Promise<void> {
       const nfps = naive.frames / naive.seconds;
       const size = `${clip.truth.width}×${clip.truth.height}`;
       o.log(
-        `| ${size} | tracked | ${tfps.toFixed(1)} | ${(tfps / fps).toFixed(2)} | ${m.idSwitches} | ${m.fragmentations} | ${m.idf1.toFixed(3)} | ${m.mota.toFixed(3)} | ${n.tracks} | ${n.correct}/${n.tracks} | ${n.flips} | ${(tracked.recognitions / Math.max(1, n.tracks)).toFixed(1)} |`,
+        `| ${size} | tracked | ${tfps.toFixed(1)} | ${(tfps / fps).toFixed(2)} | ${m.idSwitches} | ${m.fragmentations} | ${m.idf1.toFixed(3)} | ${m.mota.toFixed(3)} | ` +
+          `${n.tracks} | ${n.correct}/${n.tracks} | ${n.flips} | ${(tracked.recognitions / Math.max(1, n.tracks)).toFixed(1)} |`,
       );
       o.log(`| ${size} | naive | ${nfps.toFixed(1)} | ${(nfps / fps).toFixed(2)} | | | | | | | ${naive.nameChanges} | ${naive.recognitions} calls |`);
       o.log(`${size}: tracked/naive frames/s ratio ${(tfps / nfps).toFixed(2)}`);

@@ -64,6 +64,7 @@ for (const [label, make] of variants) {
   sizes.sort((x, y) => x - y);
   sharpness.sort((x, y) => x - y);
   const pc = (x: number, n: number): string => (n === 0 ? '–' : `${((x / n) * 100).toFixed(1)} %`);
-  console.log(`| ${label} | ${(sizes[sizes.length >> 1] ?? NaN).toFixed(0)} | ${(sharpness[sharpness.length >> 1] ?? NaN).toFixed(1)} | ${noFace} | ${pc(gAcc, perKind)} | ${pc(iAcc, perKind)} | ${gRejected} | ${pc(gKeptAcc, gKept)} |`);
+  const medians = `${(sizes[sizes.length >> 1] ?? NaN).toFixed(0)} | ${(sharpness[sharpness.length >> 1] ?? NaN).toFixed(1)}`;
+  console.log(`| ${label} | ${medians} | ${noFace} | ${pc(gAcc, perKind)} | ${pc(iAcc, perKind)} | ${gRejected} | ${pc(gKeptAcc, gKept)} |`);
 }
 await fr.dispose();

@@ -1,9 +1,8 @@
 import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ArcFaceError, asArcFaceError, isArcFaceError } from '../../src/core/errors.js';
-import { findKnownModel, findKnownModelByFileName, licenceNoticeOnce, type ModelLocations } from '../../src/models/index.js';
-import { modelLocationsFromEnv } from '../common/env.js';
+import { ArcFaceError, asArcFaceError, isArcFaceError } from '../../src/core/index.js';
+import { findKnownModel, findKnownModelByFileName, licenceNoticeOnce, modelLocationsFromEnv, type ModelLocations } from '../../src/models/index.js';
 
 /** What every command gets: where models are, output streams, and the JSON switch. */
 export interface CliContext {

@@ -1,4 +1,4 @@
-import { isArcFaceError, type ArcFaceError } from '../../src/core/errors.js';
+import { isArcFaceError, type ArcFaceError } from '../../src/core/index.js';
 import { EXIT, type CliContext } from './context.js';
 
 /** What a many-file command prints for a file it could not process. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArcFaceError } from '../../src/core/errors.js';
+import { ArcFaceError } from '../../src/core/index.js';
 import { isPostgresLocation, openGallery, SqliteGalleryStore, type Gallery, type GalleryOptions } from '../../src/gallery/index.js';
 import { knownModelOfFingerprint } from '../../src/models/index.js';
 import { RECOGNIZER_DEFAULTS } from '../../src/pipeline/index.js';

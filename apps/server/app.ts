@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
-import { MAX_ID_LENGTH } from '../../src/gallery/validate.js';
+import { MAX_ID_LENGTH } from '../../src/gallery/index.js';
 import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
@@ -42,7 +42,9 @@ export interface BuildAppOptions extends ServerOptions {
  * Content-Security-Policy of the web page: its own scripts and styles only, pictures from blob:
  * URLs (thumbnails, picked photos), API calls to this origin, no framing.
  */
-const WEB_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const WEB_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
+  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Content-Security-Policy of the API docs (Swagger UI): @fastify/swagger-ui's static policy (hashes

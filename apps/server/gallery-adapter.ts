@@ -1,8 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
-import { ensurePrivateFile } from '../../src/gallery/private-file.js';
+import { type Gallery, type IdentitySummary, type TemplateRecord, type ThresholdChoice, ensurePrivateFile } from '../../src/gallery/index.js';
 import { People } from '../../src/people/index.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 

@@ -1,5 +1,5 @@
-import type { Affine2x3, Landmarks5, RgbImage } from '../core/types.js';
-import { warpAffine } from '../image/warp.js';
+import type { Affine2x3, Landmarks5, RgbImage } from '../core/index.js';
+import { warpAffine } from '../image/index.js';
 import { estimateSimilarity } from './similarity.js';
 import { arcfaceTemplate } from './template.js';
 

@@ -1,4 +1,4 @@
-import type { Affine2x3, Point } from '../core/types.js';
+import type { Affine2x3, Point } from '../core/index.js';
 
 /**
  * Least-squares similarity transform (rotation, uniform scale, translation; no reflection) taking

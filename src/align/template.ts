@@ -1,4 +1,4 @@
-import type { Landmarks5 } from '../core/types.js';
+import type { Landmarks5 } from '../core/index.js';
 
 /**
  * The ArcFace 112×112 five-point template: eye centres, nose tip and mouth corners, in ArcFace

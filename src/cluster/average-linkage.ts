@@ -77,8 +77,10 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
       if (j < 0) break;
       const s = graph.scores[i * graph.k + t] as number;
       if (s < threshold) break;
-      (adj[i] ??= []).push(j);
-      (adj[j] ??= []).push(i);
+      if (adj[i] === undefined) adj[i] = [];
+      if (adj[j] === undefined) adj[j] = [];
+      (adj[i] as number[]).push(j);
+      (adj[j] as number[]).push(i);
       if (s >= needed(1, 1) && (i < j || !hasNeighbour(graph, j, i))) heap.push(s, i, j, 0);
     }
   }

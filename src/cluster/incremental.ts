@@ -233,7 +233,8 @@ export class IncrementalClusterer {
       let d = 0;
       for (let j = 0; j < a.length; j++) d += (a[j] as number) * (b[j] as number);
       if (d / (np * nq) < o.mergeThreshold + o.smallMargin / Math.sqrt(np * nq)) continue;
-      const [small, big] = [...(this.#photos[p] as Set<number>)].some((x) => (this.#photos[q] as Set<number>).has(x)) ? [-1, -1] : this.#pinned.has(q) || (nq > np && !this.#pinned.has(p)) ? [p, q] : [q, p];
+      const sharePhoto = [...(this.#photos[p] as Set<number>)].some((x) => (this.#photos[q] as Set<number>).has(x));
+      const [small, big] = sharePhoto ? [-1, -1] : this.#pinned.has(q) || (nq > np && !this.#pinned.has(p)) ? [p, q] : [q, p];
       if (small < 0) continue;
       for (const f of this.#members[small] as number[]) {
         this.#person[f] = big;

@@ -71,7 +71,10 @@ export function scoreClustering(predicted: ArrayLike<number>, truth: ArrayLike<n
   cluster.forEach((c, i) => {
     if ((cSize.get(c) as number) < 2) return;
     let s = labelsOf.get(c);
-    if (s === undefined) labelsOf.set(c, (s = new Set()));
+    if (s === undefined) {
+      s = new Set();
+      labelsOf.set(c, s);
+    }
     s.add(labels[i] as number);
   });
   let mixed = 0;

@@ -2,7 +2,7 @@
  * A seedable pseudo-random generator, so that every clustering run (Chinese Whispers' node order,
  * the random projection of the approximate neighbour search) is reproducible.
  */
-import { mulberry32 } from '../core/random.js';
+import { mulberry32 } from '../core/index.js';
 
 /**
  * The project's seeded generator (mulberry32, see `core/random.ts`); returns uniform numbers in [0, 1).

@@ -13,3 +13,5 @@ export {
 } from './types.js';
 export { cosine, dot, l2norm, l2normalize } from './vector.js';
 export { mulberry32 } from './random.js';
+export { sha256Digest } from './digest.js';
+export { sha256Hex } from './sha256.js';

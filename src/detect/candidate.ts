@@ -1,6 +1,5 @@
-import type { Box, Landmarks5 } from '../core/types.js';
+import { type Box, type Landmarks5, ArcFaceError } from '../core/index.js';
 import type { FloatTensor } from '../runtime/index.js';
-import { ArcFaceError } from '../core/errors.js';
 
 /** A face as a decoder sees it: network-input pixels, before mapping back to the image. */
 export interface Candidate {

@@ -1,4 +1,4 @@
-import { assertBoolean, assertInteger, assertNumber, assertOneOf } from '../core/validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertOneOf } from '../core/index.js';
 
 /** Detector families whose decoding ArcFace.ts implements. */
 export type DetectorKind = 'yunet' | 'scrfd' | 'retinaface';

@@ -1,5 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import { assertString } from '../core/validate.js';
+import { ArcFaceError, assertString } from '../core/index.js';
 import type { RuntimeOptions } from '../runtime/index.js';
 import { DETECTOR_KINDS, DETECTOR_PRESETS, assertDetectorKind, resolveDetectorConfig, type DetectorConfig, type DetectorKind } from './config.js';
 import type { FaceDetector } from './face-detector.js';

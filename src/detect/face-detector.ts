@@ -1,4 +1,4 @@
-import type { DetectedFace, RgbImage } from '../core/types.js';
+import type { DetectedFace, RgbImage } from '../core/index.js';
 
 /** Options for one detection call; every field has a default in the detector's config. */
 export interface DetectOptions {

@@ -1,4 +1,4 @@
-import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/types.js';
+import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/index.js';
 import { iou } from './nms.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../core/types.js';
+import type { RgbImage } from '../core/index.js';
 
 /** YuNet, SCRFD and RetinaFace need input sides divisible by their largest stride, 32 (SOURCE.md; OpenCV `FaceDetectorYN` pads to 32). */
 export const INPUT_ALIGNMENT = 32;

@@ -1,4 +1,4 @@
-import type { Box } from '../core/types.js';
+import type { Box } from '../core/index.js';
 
 /** A box with a score, the only fields NMS reads. */
 export interface ScoredBox {

@@ -1,6 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import { assertRgbImage, type Box, type DetectedFace, type DetectionPass, type Landmarks5, type RgbImage } from '../core/types.js';
-import { assertBoolean, assertInteger, assertNumber } from '../core/validate.js';
+import { ArcFaceError, assertRgbImage, type Box, type DetectedFace, type DetectionPass, type Landmarks5, type RgbImage, assertBoolean, assertInteger, assertNumber } from '../core/index.js';
 import { ModelSession } from '../runtime/index.js';
 import type { DetectorConfig } from './config.js';
 import type { DetectOptions, FaceDetector } from './face-detector.js';

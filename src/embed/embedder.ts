@@ -1,12 +1,6 @@
-import { ArcFaceError } from '../core/errors.js';
-import { assertRgbImage, type RgbImage } from '../core/types.js';
-import { assertBoolean, assertInteger } from '../core/validate.js';
-import { l2norm, l2normalize } from '../core/vector.js';
-import { modelFingerprint, type ModelSpecInput, type ResolvedModel } from '../models/spec.js';
-import { readModelSource } from '../models/model-source.js';
-import { resolveRecognizerSpec } from '../models/resolve-spec.js';
-import { ModelSession, type FloatTensor } from '../runtime/session.js';
-import type { RuntimeOptions } from '../runtime/options.js';
+import { ArcFaceError, assertRgbImage, type RgbImage, assertBoolean, assertInteger, l2norm, l2normalize } from '../core/index.js';
+import { modelFingerprint, type ModelSpecInput, type ResolvedModel, readModelSource, resolveRecognizerSpec } from '../models/index.js';
+import { ModelSession, type FloatTensor, type RuntimeOptions } from '../runtime/index.js';
 import { channelCoefficients, writeCrop, type ChannelCoefficients } from './preprocess.js';
 
 /** Embedder options. */

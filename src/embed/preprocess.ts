@@ -1,5 +1,5 @@
-import type { RgbImage } from '../core/types.js';
-import type { ModelSpec } from '../models/spec.js';
+import type { RgbImage } from '../core/index.js';
+import type { ModelSpec } from '../models/index.js';
 
 /**
  * Per-channel affine coefficients for the model's channel order: `value = pixel·mul[c] + add[c]`,

@@ -9,8 +9,8 @@
  */
 import { arcfaceTemplate, normCrop } from '../align/index.js';
 import type { Landmarks5, RgbImage } from '../core/index.js';
-import { decodeImage } from '../image/decode.js';
-import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
+import { decodeImage } from '../image/index.js';
+import type { FaceSelection, RecognitionResult } from '../pipeline/index.js';
 
 /**
  * The part of `FaceRecognizer` that evaluation uses (the facade satisfies it structurally).

@@ -11,11 +11,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ArcFaceError, isArcFaceError } from '../core/errors.js';
-import { openGallery } from '../gallery/open-gallery.js';
-import type { ThresholdChoice } from '../gallery/threshold-policy.js';
-import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
-import type { RecognitionResult } from '../pipeline/types.js';
+import { ArcFaceError, isArcFaceError } from '../core/index.js';
+import { openGallery, type ThresholdChoice } from '../gallery/index.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice, type RecognitionResult } from '../pipeline/index.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { embedImageFiles, readEvalFile, type EmbedProgress } from './embed-files.js';
 import type { EvalRecognizer } from './face-embedding.js';
@@ -140,7 +138,12 @@ export async function runIdentification(rec: IdentificationRecognizer, o: Identi
         });
       }
     }
-    const embedded = await embedImageFiles(rec, '/', probes.map((p) => p.path), { ...(o.cache === undefined ? {} : { cache: o.cache }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) });
+    const embedded = await embedImageFiles(
+      rec,
+      '/',
+      probes.map((p) => p.path),
+      { ...(o.cache === undefined ? {} : { cache: o.cache }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) },
+    );
     const enrolled = new Set((await g.list()).map((i) => i.id));
     const mated: { rank: number; topScore: number; topIsMate: boolean }[] = [];
     const nonMated: number[] = [];

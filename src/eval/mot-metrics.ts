@@ -1,4 +1,4 @@
-import type { Box } from '../core/types.js';
+import type { Box } from '../core/index.js';
 
 /** One object at one frame: a ground-truth person or a tracker output. */
 export interface MotObject {

@@ -5,7 +5,7 @@
  * histograms. On the 7,701 shared LFW photos that is 29.6 million pairs, enough for FAR down to
  * 1e-7 (≈ 3 pairs), where LFW's 3,000 protocol impostor pairs stop at 3e-4.
  */
-import type { ScoreCalibration } from '../models/known-model.js';
+import type { ScoreCalibration } from '../models/index.js';
 
 /**
  * Histogram resolution in cosine: 1e-4, finer than the 4 decimals thresholds are quoted with.

@@ -1,6 +1,5 @@
-import { ArcFaceError } from '../core/errors.js';
-import { assertInteger, assertNumber, assertOneOf, assertString } from '../core/validate.js';
-import type { ScoreCalibration } from '../models/known-model.js';
+import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
+import type { ScoreCalibration } from '../models/index.js';
 import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 
 /** Which in-memory index serves identification. */

@@ -1,5 +1,4 @@
-import { sha256Digest } from '../core/digest.js';
-import { ArcFaceError } from '../core/errors.js';
+import { sha256Digest, ArcFaceError } from '../core/index.js';
 import { decodeFloat32LE, HOST_LE } from './codec.js';
 import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
 

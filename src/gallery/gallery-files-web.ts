@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /**
  * The browser twin of `gallery-files.ts`: a page has no file paths, so `Gallery.export(path)` and

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { ArcFaceError, isArcFaceError, type ErrorCode } from '../core/errors.js';
-import { encodeJpeg } from '../image/index.js';
-import type { Box } from '../core/types.js';
-import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/enrol-face.js';
-import { readImageBytes } from '../image/index.js';
-import type { FaceSelection, RecognitionResult } from '../pipeline/types.js';
+import { ArcFaceError, isArcFaceError, type ErrorCode, type Box } from '../core/index.js';
+import { encodeJpeg, readImageBytes } from '../image/index.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice, type FaceSelection, type RecognitionResult } from '../pipeline/index.js';
 import type { Gallery } from './gallery.js';
 import type { IdentifyResult, VerifyResult } from './results.js';
 import type { NewTemplate } from './store.js';
@@ -82,7 +79,11 @@ export async function enrollImages(
     }
   }
   if (templates.length === 0 && skipped.length > 0 && skipped.every((k) => k.code === 'MULTIPLE_FACES')) {
-    throw new ArcFaceError('MULTIPLE_FACES', `Expected one clearly dominant face in at least one of ${images.length} image(s) for "${id}" but each holds several comparable faces: ${skipped[0]?.message}`, { details: { skipped } });
+    throw new ArcFaceError(
+      'MULTIPLE_FACES',
+      `Expected one clearly dominant face in at least one of ${images.length} image(s) for "${id}" but each holds several comparable faces: ${skipped[0]?.message}`,
+      { details: { skipped } },
+    );
   }
   if (templates.length === 0) {
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });

@@ -1,5 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import { assertInteger, assertNumber } from '../core/validate.js';
+import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';

@@ -19,5 +19,6 @@ export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubC
 export { TopK, type Neighbour } from './top-k.js';
 export type { IndexKind, VectorIndex } from './vector-index.js';
 export { calibrationForFingerprint, cosineAtFar, DEFAULT_TARGET_FPIR, farAtCosine, identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
-export { modelMismatch } from './validate.js';
+export { MAX_ID_LENGTH, modelMismatch } from './validate.js';
+export { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-file.js';
 export { createSimdKernels, type SimdKernels } from './simd-kernels.js';

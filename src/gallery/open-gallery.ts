@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions } from './config.js';
 import { Gallery } from './gallery.js';
 import { PostgresGalleryStore } from './postgres-store.js';

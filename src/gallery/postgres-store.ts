@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /** Kernels a worker can run, by index: the order of the module's exports. */

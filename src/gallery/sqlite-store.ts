@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';

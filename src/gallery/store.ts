@@ -3,7 +3,7 @@
  * behind it, an embedded SQLite file ({@link SqliteGalleryStore}) and PostgreSQL + pgvector
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
 export interface GalleryMeta {

@@ -3,7 +3,7 @@
  * are grouped into up to K sub-centres; the largest is dominant, and templates far from it are
  * probable mislabels or bad photos (the paper drops non-dominant sub-centres to clean noisy data).
  */
-import { dot, l2normalize } from '../core/vector.js';
+import { dot, l2normalize } from '../core/index.js';
 
 /** Options of {@link clusterTemplates}. */
 export interface SubCenterOptions {

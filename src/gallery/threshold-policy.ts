@@ -12,9 +12,8 @@
  * simulated 1 % thresholds lay within 0.008 of the formula's. The formula needs only the compact
  * table and extends to galleries larger than any calibration set; a simulation needs the photos.
  */
-import { ArcFaceError } from '../core/errors.js';
-import type { ScoreCalibration } from '../models/known-model.js';
-import { findKnownModelBySha256 } from '../models/known-models.js';
+import { ArcFaceError } from '../core/index.js';
+import { type ScoreCalibration, findKnownModelBySha256 } from '../models/index.js';
 
 /**
  * Default target FPIR: 1 % of strangers may be taken for someone, the operating point NIST FRVT 1:N
@@ -123,7 +122,14 @@ export function identificationThreshold(cal: ScoreCalibration, identities: numbe
   const base = `FPIR ${pct} over ${identities} identit${identities === 1 ? 'y' : 'ies'} asks for FAR ${pairFar.toExponential(2)} per comparison`;
   const floor = opts.floor ?? null;
   if (floor !== null && cosine < floor) {
-    return { threshold: floor, source: 'floor', targetFpir: fpir, galleryIdentities: identities, pairFar, reason: `${base}: cosine ${round4(cosine)}, below the 1:1 threshold ${floor}, which is kept` };
+    return {
+      threshold: floor,
+      source: 'floor',
+      targetFpir: fpir,
+      galleryIdentities: identities,
+      pairFar,
+      reason: `${base}: cosine ${round4(cosine)}, below the 1:1 threshold ${floor}, which is kept`,
+    };
   }
   const note = clamped ? ` (deeper than the impostor table's last point, ${checkTable(cal).at(-1)?.[0]}: its cosine is used)` : '';
   return { threshold: round4(cosine), source: 'fpir', targetFpir: fpir, galleryIdentities: identities, pairFar, reason: `${base}: cosine ${round4(cosine)} from the impostor table${note}` };

@@ -1,5 +1,5 @@
-import { ArcFaceError } from '../core/errors.js';
-import { knownModelOfFingerprint, modelLabel } from '../models/model-label.js';
+import { ArcFaceError } from '../core/index.js';
+import { knownModelOfFingerprint, modelLabel } from '../models/index.js';
 
 /**
  * Longest identity id accepted (UTF-16 code units); ids are keys in URLs and file names, so they stay
@@ -110,7 +110,10 @@ export function assertTemplateId(name: string, id: unknown): number {
  */
 export function assertName(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || CONTROL_CHARACTERS.test(value)) {
-    const got = typeof value === 'string' ? `${value.length} characters${CONTROL_CHARACTERS.test(value) ? ' with control characters' : ''}` : `a value of type ${value === null ? 'null' : typeof value}`;
+    const got =
+      typeof value === 'string'
+        ? `${value.length} characters${CONTROL_CHARACTERS.test(value) ? ' with control characters' : ''}`
+        : `a value of type ${value === null ? 'null' : typeof value}`;
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be 1 to ${MAX_ID_LENGTH} printable characters but received ${got}`);
   }
   return value;

@@ -1,5 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import type { RgbImage } from '../core/types.js';
+import { ArcFaceError, type RgbImage } from '../core/index.js';
 import type * as NodeDecode from './decode.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
 import { looksTruncated, sniffImageFormat } from './truncation.js';

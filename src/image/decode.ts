@@ -1,6 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
-import { ArcFaceError } from '../core/errors.js';
-import type { RgbImage } from '../core/types.js';
+import { ArcFaceError, type RgbImage } from '../core/index.js';
 import { resolveDecodeLimits, type DecodeOptions } from './limits.js';
 import { readFileBytes } from './read-file.js';
 import { looksTruncated, sniffImageFormat } from './truncation.js';

@@ -1,4 +1,4 @@
-import { assertInteger } from '../core/validate.js';
+import { assertInteger } from '../core/index.js';
 
 /** Limits applied before an image is fully decoded. */
 export interface DecodeOptions {

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /**
  * Reads a file's bytes; a missing path, a directory or an unreadable file is `FILE_NOT_FOUND`

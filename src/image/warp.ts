@@ -1,4 +1,4 @@
-import type { Affine2x3, RgbImage } from '../core/types.js';
+import type { Affine2x3, RgbImage } from '../core/index.js';
 
 /**
  * Inverse of a 2×3 affine matrix.

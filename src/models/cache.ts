@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, findKnownModelBySha256, KNOWN_MODELS } from './known-models.js';
 import { listModels, searchFolders, validateModelLocations, type ModelLocations } from './registry.js';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArcFaceError, isArcFaceError } from '../core/errors.js';
-import { assertInteger } from '../core/validate.js';
+import { ArcFaceError, isArcFaceError, assertInteger } from '../core/index.js';
 import { ensureModelHome, removeQuietly, removeStaleParts, sha256File, tempPathIn } from './cache.js';
 import type { KnownModel, ModelOrigin } from './known-model.js';
 import { findKnownModel, KNOWN_MODELS } from './known-models.js';

@@ -22,3 +22,4 @@ export { addModel, sha256File, verifyModels, type AddedModel, type AddModelOptio
 export { PULL_DEFAULTS, pullModel, type FetchLike, type PulledModel, type PullOptions, type PullProgress } from './download.js';
 export { LICENCE_MARKER_DIR, licenceNotice, licenceNoticeOnce } from './licence.js';
 export { extractZipEntry, listZipEntries } from './zip-entry.js';
+export { fetchModelBytes, MODEL_CACHE_NAME, type FetchedModel, type FetchModelOptions } from './model-fetch.js';

@@ -1,5 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import { sha256Hex } from '../core/sha256.js';
+import { ArcFaceError, sha256Hex } from '../core/index.js';
 import type { KnownModel } from './known-model.js';
 import { findKnownModelByFileName } from './known-models.js';
 

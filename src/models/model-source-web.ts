@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { fetchModelBytes } from './model-fetch.js';
 import type * as NodeModelSource from './model-source.js';
 

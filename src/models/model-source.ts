@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { parseArchiveConfig, type ArchiveContract } from './nn-archive.js';
 import { readTarFiles, sniffCompression } from './tar.js';
 

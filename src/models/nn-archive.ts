@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { ChannelOrder, ModelSpecInput, TensorLayout } from './spec.js';
 
 /** NN Archive `config_version`s this reader understands (luxonis-ml `nn_archive` config v1). */

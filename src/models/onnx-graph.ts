@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /** A graph node's identity: enough to apply InsightFace's normalisation rule. */
 export interface OnnxNodeInfo {

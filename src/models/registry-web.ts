@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-models.js';
 import type * as NodeRegistry from './registry.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { KnownModel } from './known-model.js';
 import { findKnownModel, findKnownModelByFileName, KNOWN_MODELS } from './known-models.js';
 

@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { checkContract, type ModelIo } from './contract.js';
 import type { ModelSource } from './model-source.js';
 import { graphNormalisesInput, graphReordersChannels, isBatchExact, readOnnxNodes } from './onnx-graph.js';

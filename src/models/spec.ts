@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /** Memory layout of an image input tensor. */
 export type TensorLayout = 'NCHW' | 'NHWC';

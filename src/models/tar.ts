@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { xz } from '@napi-rs/lzma';
 import { extract } from 'tar-stream';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /** Compression of an archive, by magic bytes. */
 export type ArchiveCompression = 'xz' | 'gzip' | 'none';

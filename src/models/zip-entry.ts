@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 
 /*
  * Record signatures and offsets from the PKWARE APPNOTE.TXT (.ZIP File Format Specification),

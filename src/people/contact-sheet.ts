@@ -65,6 +65,9 @@ export async function contactSheetPng(people: People, facesPerPerson = SHEET_DEF
  */
 export async function contactSheetHtml(people: People, facesPerPerson = SHEET_DEFAULTS.facesPerPerson): Promise<string> {
   const list = await rows(people, facesPerPerson);
-  const body = list.map((r) => `<section><h2>${escapeXml(r.label)}</h2>${r.thumbs.map((t) => `<img width="${SHEET_DEFAULTS.thumb}" height="${SHEET_DEFAULTS.thumb}" alt="" src="data:image/jpeg;base64,${Buffer.from(t).toString('base64')}">`).join('')}</section>`).join('\n');
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>People</title><style>body{font-family:sans-serif}h2{font-size:14px;margin:8px 0 2px}img{margin-right:4px}</style><body><h1>People (${list.length})</h1>\n${body}\n</body></html>\n`;
+  const img = (t: Uint8Array): string =>
+    `<img width="${SHEET_DEFAULTS.thumb}" height="${SHEET_DEFAULTS.thumb}" alt="" src="data:image/jpeg;base64,${Buffer.from(t).toString('base64')}">`;
+  const body = list.map((r) => `<section><h2>${escapeXml(r.label)}</h2>${r.thumbs.map(img).join('')}</section>`).join('\n');
+  const style = 'body{font-family:sans-serif}h2{font-size:14px;margin:8px 0 2px}img{margin-right:4px}';
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>People</title><style>${style}</style><body><h1>People (${list.length})</h1>\n${body}\n</body></html>\n`;
 }

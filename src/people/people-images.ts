@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { ArcFaceError, isArcFaceError } from '../core/index.js';
 import { encodeJpeg } from '../image/index.js';
-import type { RecognitionResult } from '../pipeline/types.js';
+import type { RecognitionResult } from '../pipeline/index.js';
 import { faceQuality, qualityRejection, type QualityLimits } from '../quality/index.js';
 import type { AddedFace, People } from './people.js';
 

@@ -42,7 +42,16 @@ export interface PersonSummary {
   readonly coverFaceId: number | null;
 }
 
-interface FaceRow { face_id: number | string; photo: string; box: string; det_score: number | null; person_id: number | string | null; locked: number; template_id: number | string | null; has_thumb: number | boolean }
+interface FaceRow {
+  face_id: number | string;
+  photo: string;
+  box: string;
+  det_score: number | null;
+  person_id: number | string | null;
+  locked: number;
+  template_id: number | string | null;
+  has_thumb: number | boolean;
+}
 interface PersonRow { person_id: number | string; identity_id: string | null; name: string | null; hidden: number; n: number | string; cover: number | string | null }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -100,7 +109,10 @@ export class PeopleStore {
   async faces(ids: readonly number[]): Promise<PersonFace[]> {
     const out: PersonFace[] = [];
     for (const id of ids) {
-      const r = await this.sql.all<FaceRow>(`SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE face_id = ?`, [id]);
+      const r = await this.sql.all<FaceRow>(
+        `SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE face_id = ?`,
+        [id],
+      );
       if (r[0] !== undefined) out.push(toFace(r[0]));
     }
     return out;
@@ -109,7 +121,10 @@ export class PeopleStore {
   /** Faces of one person, best detector score first. */
   async facesOf(personId: number): Promise<PersonFace[]> {
     const rows = await this.sql.all<FaceRow>(
-      `SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE person_id = ? ORDER BY det_score DESC, face_id`, [personId]);
+      `SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ` +
+        'WHERE person_id = ? ORDER BY det_score DESC, face_id',
+      [personId],
+    );
     return rows.map(toFace);
   }
 

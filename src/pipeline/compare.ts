@@ -1,7 +1,4 @@
-import { ArcFaceError } from '../core/errors.js';
-import type { Box, RgbImage } from '../core/types.js';
-import { assertNumber, assertOneOf } from '../core/validate.js';
-import { dot } from '../core/vector.js';
+import { ArcFaceError, type Box, type RgbImage, assertNumber, assertOneOf, dot } from '../core/index.js';
 import type { FaceSelection, RecognitionResult } from './types.js';
 
 /** Which face of a photo a 1:1 comparison uses. */

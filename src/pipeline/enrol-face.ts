@@ -10,8 +10,7 @@
  * the image centre divided by the half diagonal (0 at the centre, 1 in a corner). The most prominent
  * face is dominant when its prominence is at least {@link DOMINANCE_RATIO} times every other's.
  */
-import { ArcFaceError } from '../core/errors.js';
-import type { Box } from '../core/types.js';
+import { ArcFaceError, type Box } from '../core/index.js';
 import { selectFaces } from './select.js';
 
 /**
@@ -77,7 +76,8 @@ export function chooseEnrolmentFace<T extends { readonly box: Box }>(faces: read
     }
     const best = faces.reduce((a, f) => (iou(f.box, box) > iou(a.box, box) ? f : a));
     if (iou(best.box, box) < BOX_MIN_IOU) {
-      throw new ArcFaceError('NO_FACE', `Expected a detected face overlapping the box ${JSON.stringify(box)} (IoU ≥ ${BOX_MIN_IOU}) in ${what} but the best overlap is ${iou(best.box, box).toFixed(2)}`, {
+      const overlap = iou(best.box, box).toFixed(2);
+      throw new ArcFaceError('NO_FACE', `Expected a detected face overlapping the box ${JSON.stringify(box)} (IoU ≥ ${BOX_MIN_IOU}) in ${what} but the best overlap is ${overlap}`, {
         details: { boxes: faces.map((f) => f.box) },
       });
     }

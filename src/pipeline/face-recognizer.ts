@@ -1,19 +1,20 @@
-import { normCrop } from '../align/norm-crop.js';
-import { ArcFaceError } from '../core/errors.js';
-import type { DetectedFace, RgbImage } from '../core/types.js';
-import { assertOneOf } from '../core/validate.js';
-import { createFaceDetector, type FaceDetectorSpec } from '../detect/create-face-detector.js';
-import type { DetectOptions, FaceDetector } from '../detect/face-detector.js';
-import { Embedder } from '../embed/embedder.js';
-import { decodeImage, readImageBytes } from '../image/decode.js';
-import type { DecodeOptions } from '../image/limits.js';
-import type { KnownModel } from '../models/known-model.js';
-import { findKnownModel, findKnownModelByFileName } from '../models/known-models.js';
-import { modelLocationsFromEnv } from '../models/env-locations.js';
-import { resolveModelPath, validateModelLocations, type ModelLocations } from '../models/registry.js';
-import type { ModelSpecInput } from '../models/spec.js';
-import { faceQuality, type FaceQuality } from '../quality/face-quality.js';
-import type { RuntimeOptions } from '../runtime/options.js';
+import { normCrop } from '../align/index.js';
+import { ArcFaceError, type DetectedFace, type RgbImage, assertOneOf } from '../core/index.js';
+import { createFaceDetector, type FaceDetectorSpec, type DetectOptions, type FaceDetector } from '../detect/index.js';
+import { Embedder } from '../embed/index.js';
+import { decodeImage, readImageBytes, type DecodeOptions } from '../image/index.js';
+import {
+  findKnownModel,
+  findKnownModelByFileName,
+  modelLocationsFromEnv,
+  resolveModelPath,
+  validateModelLocations,
+  type KnownModel,
+  type ModelLocations,
+  type ModelSpecInput,
+} from '../models/index.js';
+import { faceQuality, type FaceQuality } from '../quality/index.js';
+import type { RuntimeOptions } from '../runtime/index.js';
 import { compareImages, type CompareOptions, type CompareResult } from './compare.js';
 import { selectFaceIndices } from './select.js';
 import type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';

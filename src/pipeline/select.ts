@@ -1,4 +1,4 @@
-import type { Box } from '../core/types.js';
+import type { Box } from '../core/index.js';
 import type { FaceSelection } from './types.js';
 
 const area = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);

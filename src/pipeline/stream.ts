@@ -1,7 +1,5 @@
-import { type ArcFaceError, isArcFaceError } from '../core/errors.js';
-import type { RgbImage } from '../core/types.js';
-import { assertInteger } from '../core/validate.js';
-import { readImageBytes } from '../image/decode.js';
+import { type ArcFaceError, isArcFaceError, type RgbImage, assertInteger } from '../core/index.js';
+import { readImageBytes } from '../image/index.js';
 import type { FaceRecognizer, RecognizeOptions } from './face-recognizer.js';
 import type { RecognitionResult } from './types.js';
 

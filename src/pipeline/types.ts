@@ -1,5 +1,5 @@
-import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/types.js';
-import type { FaceQuality } from '../quality/face-quality.js';
+import type { Box, DetectedFace, Landmarks5, RgbImage } from '../core/index.js';
+import type { FaceQuality } from '../quality/index.js';
 
 /** One face found and embedded in an image. */
 export interface RecognizedFace {

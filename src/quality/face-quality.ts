@@ -1,5 +1,4 @@
-import { assertRgbImage, type DetectedFace, type RgbImage } from '../core/types.js';
-import { assertNumber } from '../core/validate.js';
+import { assertRgbImage, type DetectedFace, type RgbImage, assertNumber } from '../core/index.js';
 import { assertLandmarks, estimatePose } from './pose.js';
 import { laplacianVariance } from './sharpness.js';
 

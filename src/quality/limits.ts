@@ -1,4 +1,4 @@
-import { assertNumber } from '../core/validate.js';
+import { assertNumber } from '../core/index.js';
 import type { FaceQuality } from './face-quality.js';
 
 /** Thresholds below (or, for pose, above) which a face is not worth embedding. */

@@ -1,5 +1,5 @@
-import { ARCFACE_TEMPLATE_112 } from '../align/template.js';
-import type { Landmarks5 } from '../core/types.js';
+import { ARCFACE_TEMPLATE_112 } from '../align/index.js';
+import type { Landmarks5 } from '../core/index.js';
 
 /** Head pose in degrees, estimated from five landmarks. */
 export interface FacePose {

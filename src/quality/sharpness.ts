@@ -1,4 +1,4 @@
-import { assertRgbImage, type RgbImage } from '../core/types.js';
+import { assertRgbImage, type RgbImage } from '../core/index.js';
 
 /**
  * Sharpness as the variance of the Laplacian of the grey image (Pech-Pacheco et al., "Diatom

@@ -1,4 +1,4 @@
-import { assertInteger, assertOneOf } from '../core/validate.js';
+import { assertInteger, assertOneOf } from '../core/index.js';
 import type { RuntimeBackend } from './backend.js';
 import { RUNTIME_BACKEND } from './ort-node.js';
 

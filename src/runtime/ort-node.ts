@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import type { BackendSession, BackendSessionOptions, RuntimeBackend } from './backend.js';
 
 /**

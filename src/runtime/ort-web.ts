@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web/wasm';
-import { ArcFaceError } from '../core/errors.js';
-import { fetchModelBytes } from '../models/model-fetch.js';
+import { ArcFaceError } from '../core/index.js';
+import { fetchModelBytes } from '../models/index.js';
 import type { BackendSession, BackendSessionOptions, RuntimeBackend } from './backend.js';
 
 /**
@@ -77,7 +77,8 @@ async function createSession(source: string | Uint8Array, opts: BackendSessionOp
   if (providers[0] === 'webgpu') {
     const reason = await webGpuUnavailable();
     if (reason !== undefined) {
-      fallbackNote = `WebGPU was asked for but ${reason}; running on WebAssembly (${webThreadsAvailable() ? `${opts.intraOpThreads} threads` : 'one thread: the page is not cross-origin isolated'}) instead`;
+      const threads = webThreadsAvailable() ? `${opts.intraOpThreads} threads` : 'one thread: the page is not cross-origin isolated';
+      fallbackNote = `WebGPU was asked for but ${reason}; running on WebAssembly (${threads}) instead`;
       providers = providers.filter((p) => p !== 'webgpu');
       console.warn(`ArcFace.ts: ${fallbackNote}`);
     } else {

@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { RUNTIME_BACKEND } from './ort-node.js';
 import { resolveRuntimeOptions, type RuntimeOptions } from './options.js';
 

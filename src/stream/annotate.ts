@@ -1,4 +1,4 @@
-import type { RgbImage } from '../core/types.js';
+import type { RgbImage } from '../core/index.js';
 import { drawOverlays, type Overlay } from '../video/index.js';
 import type { TrackView } from './events.js';
 

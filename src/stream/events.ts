@@ -1,4 +1,4 @@
-import type { Box, RgbImage } from '../core/types.js';
+import type { Box, RgbImage } from '../core/index.js';
 
 /** A track became confirmed (the tracker's birth rule held): a face is now followed. */
 export interface TrackStartedEvent {

@@ -1,10 +1,7 @@
 import { normCrop } from '../align/index.js';
-import type { DetectedFace, RgbImage } from '../core/types.js';
-import { assertInteger, assertNumber } from '../core/validate.js';
-import { dot } from '../core/vector.js';
-import { iou } from '../detect/nms.js';
-import type { DetectOptions } from '../detect/index.js';
-import type { IdentifyResult } from '../gallery/results.js';
+import { type DetectedFace, type RgbImage, assertInteger, assertNumber, dot } from '../core/index.js';
+import { iou, type DetectOptions } from '../detect/index.js';
+import type { IdentifyResult } from '../gallery/index.js';
 import { faceQuality, qualityRejection, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackView } from './events.js';
@@ -181,7 +178,15 @@ export class FaceStream {
     for (const t of update.ended) events.push(await this.#endEvent(t.id, index, pts));
     const tracks: TrackView[] = update.tracks.map((t) => {
       const s = this.#stateOf(t);
-      return { trackId: s.publicId, box: roundBox(t.detection?.box ?? t.box), detected: t.detection !== undefined, identity: s.identity.identity, name: s.name, label: s.label, score: round(s.identity.score) };
+      return {
+        trackId: s.publicId,
+        box: roundBox(t.detection?.box ?? t.box),
+        detected: t.detection !== undefined,
+        identity: s.identity.identity,
+        name: s.name,
+        label: s.label,
+        score: round(s.identity.score),
+      };
     });
     return {
       frame: index,

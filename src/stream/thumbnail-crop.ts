@@ -1,4 +1,4 @@
-import type { Box, RgbImage } from '../core/types.js';
+import type { Box, RgbImage } from '../core/index.js';
 
 /**
  * Margin around a face box in a thumbnail, as a fraction of the box size on each side, so the

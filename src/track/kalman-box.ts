@@ -1,4 +1,4 @@
-import type { Box } from '../core/types.js';
+import type { Box } from '../core/index.js';
 
 /**
  * Constant-velocity Kalman filter of one box, as in DeepSORT (`deep_sort/kalman_filter.py`, Wojke et

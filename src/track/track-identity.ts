@@ -1,7 +1,5 @@
-import { assertNumber, assertInteger, assertString } from '../core/validate.js';
-import { l2normalize } from '../core/vector.js';
-import type { FaceQuality } from '../quality/face-quality.js';
-import { qualityRejection, resolveQualityLimits, type QualityLimits } from '../quality/limits.js';
+import { assertNumber, assertInteger, assertString, l2normalize } from '../core/index.js';
+import { type FaceQuality, qualityRejection, resolveQualityLimits, type QualityLimits } from '../quality/index.js';
 
 /** Options of {@link TrackIdentity}. */
 export interface TrackIdentityOptions {

@@ -1,5 +1,4 @@
-import type { Box } from '../core/types.js';
-import { assertInteger, assertNumber } from '../core/validate.js';
+import { type Box, assertInteger, assertNumber } from '../core/index.js';
 
 /** A detection as the tracker sees it; callers pass richer objects (a `DetectedFace`) and get them back. */
 export interface TrackerDetection {

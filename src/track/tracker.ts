@@ -1,5 +1,5 @@
-import type { Box } from '../core/types.js';
-import { iou } from '../detect/nms.js';
+import type { Box } from '../core/index.js';
+import { iou } from '../detect/index.js';
 import { linearAssignment } from './assignment.js';
 import { KalmanBoxFilter } from './kalman-box.js';
 import { assertTrackerDetection, resolveTrackerOptions, type TrackerDetection, type TrackerOptions } from './tracker-options.js';

@@ -1,5 +1,4 @@
-import { assertInteger, assertNumber } from '../core/validate.js';
-import { dot, l2normalize } from '../core/vector.js';
+import { assertInteger, assertNumber, dot, l2normalize } from '../core/index.js';
 
 /** Options of {@link UnknownLabeler}. */
 export interface UnknownLabelerOptions {

@@ -1,7 +1,7 @@
 /**
  * Box outlines and labels drawn on a copy of a frame, for annotated videos and previews.
  */
-import { assertRgbImage, type Box, type RgbImage } from '../core/types.js';
+import { assertRgbImage, type Box, type RgbImage } from '../core/index.js';
 import { drawText, fillRect, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
 
 /** One thing to draw: a box, an optional label above it, an optional colour (default green). */

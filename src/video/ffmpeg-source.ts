@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
 import { FrameChannel } from './frame-channel.js';
 import { parseShowinfoLine, RawFrameAssembler, type FrameMeta } from './raw-frames.js';
@@ -264,7 +264,11 @@ export class FfmpegFrameSource implements FrameSource {
     const frames = this.#index;
     const log = `${this.#header}${this.#errorTail}`;
     if (frames === 0) {
-      this.#fail(code === 0 ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`) : classifyFailure(log, this.#ffmpegInput, this.#shown, 0));
+      this.#fail(
+        code === 0
+          ? new ArcFaceError('VIDEO_DECODE_FAILED', `Expected at least one frame from ${this.#shown} but it decoded to none`)
+          : classifyFailure(log, this.#ffmpegInput, this.#shown, 0),
+      );
       return;
     }
     const partial = this.#frames.partial;
@@ -275,12 +279,25 @@ export class FfmpegFrameSource implements FrameSource {
     const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;
     if (liveStream) {
       const reason = shortReason(this.#errorTail, this.#ffmpegInput);
-      this.#fail(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected ${this.#shown} to keep streaming until closed but it ended after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`));
+      const because = reason === '' ? '' : `: ${reason}`;
+      this.#fail(
+        new ArcFaceError(
+          'VIDEO_STREAM_ENDED',
+          `Expected ${this.#shown} to keep streaming until closed but it ended after ${frames} frames (${this.#lastPts.toFixed(2)} s)${because}`,
+        ),
+      );
       return;
     }
     if (code !== 0 || this.#errorAfterFirstFrame) {
       const reason = shortReason(this.#errorTail, this.#ffmpegInput);
-      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${this.#shown} to decode to its end but it is truncated or damaged after ${frames} frames (${this.#lastPts.toFixed(2)} s)${reason === '' ? '' : `: ${reason}`}`, { details: { frames, truncated: true } }));
+      const because = reason === '' ? '' : `: ${reason}`;
+      this.#fail(
+        new ArcFaceError(
+          'VIDEO_DECODE_FAILED',
+          `Expected ${this.#shown} to decode to its end but it is truncated or damaged after ${frames} frames (${this.#lastPts.toFixed(2)} s)${because}`,
+          { details: { frames, truncated: true } },
+        ),
+      );
       return;
     }
     this.#channel.end();

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import { ArcFaceError, type ErrorCode } from '../core/errors.js';
+import { ArcFaceError, type ErrorCode } from '../core/index.js';
 
 /**
  * The ffmpeg binary: the one bundled by `@ffmpeg-installer/ffmpeg` (a static build with libx264,
@@ -119,7 +119,25 @@ const FAILURES: readonly { readonly pattern: RegExp; readonly code: ErrorCode; r
   { pattern: /VIDIOC_QUERYCAP|Inappropriate ioctl|Not a video capture device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'a video capture device' },
   { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i, code: 'VIDEO_UNSUPPORTED', what: 'a video codec that the bundled ffmpeg decodes' },
   { pattern: /matches no streams|does not contain any stream/i, code: 'VIDEO_UNSUPPORTED', what: 'a video stream' },
-  { pattern: /Connection refused|Connection timed out|No route to host|Name or service not known|Server returned [45]\d\d|HTTP error [45]\d\d|Network is unreachable|Failed to resolve hostname|401 Unauthorized|404 Not Found/i, code: 'VIDEO_STREAM_UNAVAILABLE', what: 'a stream that answers' },
+  {
+    pattern: new RegExp(
+      [
+        'Connection refused',
+        'Connection timed out',
+        'No route to host',
+        'Name or service not known',
+        'Server returned [45]\\d\\d',
+        'HTTP error [45]\\d\\d',
+        'Network is unreachable',
+        'Failed to resolve hostname',
+        '401 Unauthorized',
+        '404 Not Found',
+      ].join('|'),
+      'i',
+    ),
+    code: 'VIDEO_STREAM_UNAVAILABLE',
+    what: 'a stream that answers',
+  },
   { pattern: /No such file or directory/i, code: 'FILE_NOT_FOUND', what: 'an existing file' },
 ];
 

@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ArcFaceError, isArcFaceError } from '../core/errors.js';
+import { ArcFaceError, isArcFaceError } from '../core/index.js';
 import { decodeImageFile } from '../image/index.js';
 import { DEFAULT_FILE_CAPACITY } from './ffmpeg-source.js';
 import { FrameChannel } from './frame-channel.js';

@@ -3,7 +3,7 @@
  * validating the options.
  */
 import { statSync } from 'node:fs';
-import { ArcFaceError } from '../core/errors.js';
+import { ArcFaceError } from '../core/index.js';
 import { inputKind, redactSource } from './ffmpeg.js';
 import { FfmpegFrameSource } from './ffmpeg-source.js';
 import { FolderFrameSource } from './folder-source.js';

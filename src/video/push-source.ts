@@ -2,8 +2,7 @@
  * A frame source fed by the host program: RGB buffers with a timestamp, as a DepthAI/OAK host app or
  * a camera SDK already has them.
  */
-import { ArcFaceError } from '../core/errors.js';
-import { assertRgbImage, type RgbImage } from '../core/types.js';
+import { ArcFaceError, assertRgbImage, type RgbImage } from '../core/index.js';
 import { FrameChannel } from './frame-channel.js';
 import type { FrameSource, VideoFrame, VideoInfo } from './types.js';
 

@@ -2,7 +2,7 @@
  * Image scaling for frames composed or decoded in JavaScript (folders of frames, the synthetic
  * video generator): bilinear with pixel centres aligned and edges clamped, no native round-trip.
  */
-import type { RgbImage } from '../core/types.js';
+import type { RgbImage } from '../core/index.js';
 
 /**
  * The largest size with the aspect ratio of `width`×`height` that fits within `maxWidth`×`maxHeight`,

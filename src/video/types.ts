@@ -3,7 +3,7 @@
  * source, and the options every source takes. Implementations live in `ffmpeg-source.ts`,
  * `folder-source.ts` and `push-source.ts`.
  */
-import type { RgbImage } from '../core/types.js';
+import type { RgbImage } from '../core/index.js';
 
 /** One decoded frame. Results computed from it carry `index` and `pts`, so they never drift from frames. */
 export interface VideoFrame {

@@ -4,8 +4,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { extname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ArcFaceError } from '../core/errors.js';
-import { assertRgbImage, type RgbImage } from '../core/types.js';
+import { ArcFaceError, assertRgbImage, type RgbImage } from '../core/index.js';
 import { defaultFfmpegPath, runFfmpeg, shortReason } from './ffmpeg.js';
 
 /** Options of {@link VideoWriter.open}. */

@@ -60,7 +60,13 @@ describe('arcface eval identify on shared LFW photos', () => {
     const report = JSON.parse(r.stdout) as {
       counts: { galleryIdentities: number; matedProbes: number; nonMatedProbes: number };
       threshold: { threshold: number; source: string; targetFpir: number; galleryIdentities: number };
-      metrics: { rank1: number; rank5: number; atDefaultThreshold: { fpir: number; dir: number }; atOneToOneThreshold: { fpir: number; dir: number }; dirAtFpir: { targetFpir: number; dir?: number }[] };
+      metrics: {
+        rank1: number;
+        rank5: number;
+        atDefaultThreshold: { fpir: number; dir: number };
+        atOneToOneThreshold: { fpir: number; dir: number };
+        dirAtFpir: { targetFpir: number; dir?: number }[];
+      };
       files: Record<string, string>;
     };
     assert.ok(report.counts.galleryIdentities >= 20 && report.counts.nonMatedProbes >= 60 && report.counts.matedProbes >= 30, JSON.stringify(report.counts));
@@ -85,7 +91,15 @@ describe('arcface eval identify on shared LFW photos', () => {
 describe('arcface calibrate --faces', () => {
   it('scores every pair of a labelled folder into impostor and genuine tables', async () => {
     const root = mkdtempSync(join(tmpdir(), 'arcface-calfaces-'));
-    const people: [string, number[]][] = [['Adrian_Nastase', [1, 2]], ['Ali_Khamenei', [1, 3]], ['Andy_Roddick', [8, 10]], ['AJ_Lamas', [1]], ['Albert_Brooks', [1]], ['Alexander_Lukashenko', [1]], ['Almeida_Baptista', [1]]];
+    const people: [string, number[]][] = [
+      ['Adrian_Nastase', [1, 2]],
+      ['Ali_Khamenei', [1, 3]],
+      ['Andy_Roddick', [8, 10]],
+      ['AJ_Lamas', [1]],
+      ['Albert_Brooks', [1]],
+      ['Alexander_Lukashenko', [1]],
+      ['Almeida_Baptista', [1]],
+    ];
     for (const [name, ns] of people) {
       mkdirSync(join(root, 'faces', name), { recursive: true });
       for (const n of ns) copyFileSync(sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(n).padStart(4, '0')}.jpg`), join(root, 'faces', name, `${n}.jpg`));

@@ -57,7 +57,11 @@ describe('enrolment face rule', () => {
 describe('a photo with two similar faces', () => {
   it('library: enrollImages refuses it with MULTIPLE_FACES and enrols the face a box names', async () => {
     const fr = await FaceRecognizer.create({ locations: { home: mkdtempSync(join(tmpdir(), 'arcface-home-')), dirs: [join(sharedDir(), 'models')] } });
-    const g = await openGallery(join(mkdtempSync(join(tmpdir(), 'arcface-mf-')), 'g.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+    const g = await openGallery(join(mkdtempSync(join(tmpdir(), 'arcface-mf-')), 'g.db'), {
+      fingerprint: fr.fingerprint,
+      embeddingSize: fr.embeddingSize,
+      ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+    });
     try {
       const found = await fr.recognize(await readFile(pairPath));
       assert.equal(found.faces.length, 2, 'the composite holds exactly two detected faces');

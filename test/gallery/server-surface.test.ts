@@ -77,7 +77,8 @@ describe('Gallery: the server surface', () => {
     for (const [k, v] of [['format', 'arcface-gallery'], ['fingerprint', FP], ['embedding_size', String(DIM)], ['generation', '0']]) put.run(k, v);
     db.prepare(`INSERT INTO identities VALUES ('old', 'Old', '{}', 0, 0)`).run();
     const [p] = people(11, 1, 3);
-    p!.templates.forEach((t, i) => db.prepare(`INSERT INTO templates (template_id, identity_id, embedding, source_file, created_at) VALUES (?, 'old', ?, ?, 0)`).run(i + 1, encodeFloat32LE(t), `f${i}.jpg`));
+    const insert = db.prepare(`INSERT INTO templates (template_id, identity_id, embedding, source_file, created_at) VALUES (?, 'old', ?, ?, 0)`);
+    p!.templates.forEach((t, i) => insert.run(i + 1, encodeFloat32LE(t), `f${i}.jpg`));
     db.pragma('user_version = 1');
     db.close();
     const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: DIM });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { isArcFaceError, type ErrorCode } from '../../src/core/index.js';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
-import { addImages, People, type AddedImages } from '../../src/people/index.js';
+import { addImages, People } from '../../src/people/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 

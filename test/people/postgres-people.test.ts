@@ -15,7 +15,8 @@ describe('People on PostgreSQL (PGlite + pgvector, in process)', () => {
   let people: People;
   before(async () => {
     db = await PGlite.create({ extensions: { vector } });
-    gallery = Gallery.fromStore(await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    const store = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
+    gallery = Gallery.fromStore(store, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
     people = await People.open(gallery);
   });
   after(async () => {

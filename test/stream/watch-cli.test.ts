@@ -31,7 +31,10 @@ describe('arcface watch (the real binary)', () => {
   it('writes events, timeline, captions, thumbnails and an annotated video; names both people', async () => {
     const out = (f: string): string => join(dir, f);
     const r = await runCli(
-      ['watch', clip.videoPath, '--gallery', gallery, '--events', out('events.jsonl'), '--timeline', out('timeline.json'), '--vtt', out('names.vtt'), '--annotate', out('named.mp4'), '--thumbnails', out('thumbs'), '--json'],
+      [
+        'watch', clip.videoPath, '--gallery', gallery, '--events', out('events.jsonl'), '--timeline', out('timeline.json'),
+        '--vtt', out('names.vtt'), '--annotate', out('named.mp4'), '--thumbnails', out('thumbs'), '--json',
+      ],
       { ARCFACE_HOME: home },
     );
     assert.equal(r.code, 0, r.stderr);

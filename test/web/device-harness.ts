@@ -16,7 +16,18 @@ import { testLocations } from '../server/helpers.js';
 
 /** Debian's chromium, as CI installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+];
 
 /** The deep-funneled LFW photo `Name_000n.jpg`. */
 export const lfwPath = (person: string, n: number): string =>
@@ -41,7 +52,8 @@ export interface DeviceHarness {
 function makeCameraVideo(dir: string): string {
   const out = join(dir, 'camera.y4m');
   const inputs = CAMERA_PHOTOS.flatMap(([p, n]) => ['-loop', '1', '-t', String(FRAMES_PER_PERSON / 10), '-framerate', '10', '-i', lfwPath(p, n)]);
-  const filter = `${CAMERA_PHOTOS.map((_, i) => `[${i}:v]scale=250:250,format=yuv420p[v${i}]`).join(';')};${CAMERA_PHOTOS.map((_, i) => `[v${i}]`).join('')}concat=n=${CAMERA_PHOTOS.length}:v=1:a=0[out]`;
+  const scaled = CAMERA_PHOTOS.map((_, i) => `[${i}:v]scale=250:250,format=yuv420p[v${i}]`).join(';');
+  const filter = `${scaled};${CAMERA_PHOTOS.map((_, i) => `[v${i}]`).join('')}concat=n=${CAMERA_PHOTOS.length}:v=1:a=0[out]`;
   const r = spawnSync(ffmpeg.path, ['-v', 'error', '-y', ...inputs, '-filter_complex', filter, '-map', '[out]', '-r', '10', '-pix_fmt', 'yuv420p', out]);
   if (r.status !== 0) throw new Error(`ffmpeg failed to make ${out}: ${r.stderr.toString()}`);
   return out;

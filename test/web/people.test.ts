@@ -28,7 +28,12 @@ describe('People page in Chromium', () => {
     key = ks.create({ scope: 'write', name: 'browser' }).key;
     ks.close();
     server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1100, height: 900 } });
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1100, height: 900 },
+    });
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import {
   calibrateThreshold, EmbeddingCache, embedImageFiles, FALLBACK_METHOD, readLabelledPhotos, readPairScores, scoreCalibration, scoreHistograms,
 } from '../../../src/eval/index.js';
@@ -57,7 +57,12 @@ export async function calibrateFaces(ctx: CliContext, o: FacesOptions): Promise<
   const fr = await FaceRecognizer.create({ locations: ctx.locations, detector: o.detector, recognizer: o.recognizer, flip: o.flip === true });
   const bar = createProgress({ total: 1, label: 'calibrate', stream: ctx.stderr, silent: ctx.json });
   try {
-    const cache = await EmbeddingCache.open(o.cache ?? join(ctx.locations.home, 'calibration-cache'), { fingerprint: fr.fingerprint, detector: fr.detector.name, flip: o.flip === true, fallback: FALLBACK_METHOD });
+    const cache = await EmbeddingCache.open(o.cache ?? join(ctx.locations.home, 'calibration-cache'), {
+      fingerprint: fr.fingerprint,
+      detector: fr.detector.name,
+      flip: o.flip === true,
+      fallback: FALLBACK_METHOD,
+    });
     const items = [...photos].flatMap(([label, paths]) => paths.map((path) => ({ label, path })));
     const { embeddings, noFace } = await embedImageFiles(fr, '/', items.map((i) => i.path), { cache, onProgress: (p) => bar.update(p.done, p.total) });
     bar.done();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import { DEFAULT_COMPARE_SELECTION, FaceRecognizer, RECOGNIZER_DEFAULTS, type CompareSelection } from '../../../src/pipeline/index.js';
 import { noticeLicence, printJson, type CliContext } from '../context.js';
 import { parseChoiceOption, parseNumberOption } from './options.js';

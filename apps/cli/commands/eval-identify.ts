@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import {
   detSvg, EmbeddingCache, FALLBACK_METHOD, readLabelledPhotos, runIdentification, svgToPng, type IdentificationPoint, type IdentificationRun,
 } from '../../../src/eval/index.js';
@@ -50,7 +50,9 @@ function reportOf(run: IdentificationRun, config: Record<string, unknown>, wallM
 }
 
 function markdown(run: IdentificationRun, title: string): string {
-  const rows = run.dirAtFpir.map((d) => `| DIR at FPIR ${d.fpir * 100} % | ${d.point === null ? 'not measurable (too few strangers)' : `${pct(d.point.dir)} (cosine ${d.point.threshold.toFixed(4)})`} |`);
+  const rows = run.dirAtFpir.map(
+    (d) => `| DIR at FPIR ${d.fpir * 100} % | ${d.point === null ? 'not measurable (too few strangers)' : `${pct(d.point.dir)} (cosine ${d.point.threshold.toFixed(4)})`} |`,
+  );
   return [
     `# Open-set identification — ${title}`, '',
     `Gallery: ${run.enrolled} identities (${run.notEnrolled} people without an accepted enrolment photo; skipped photos ${JSON.stringify(run.enrolSkipped)}).`,
@@ -97,7 +99,8 @@ export async function evalIdentify(ctx: CliContext, o: IdentifyEvalOptions): Pro
     bar?.done();
     const source = o.data ?? `${o.galleryDir} + ${o.probesDir}`;
     const title = `${basename(resolve(o.data ?? o.probesDir ?? '.'))} · ${o.detector} + ${o.recognizer}${o.flip === true ? ' · flip' : ''}`;
-    const report = reportOf(run, { data: source, maxPeople: o.maxPeople ?? null, detector: o.detector, recognizer: o.recognizer, fingerprint: fr.fingerprint, flip: o.flip === true }, performance.now() - t0);
+    const config = { data: source, maxPeople: o.maxPeople ?? null, detector: o.detector, recognizer: o.recognizer, fingerprint: fr.fingerprint, flip: o.flip === true };
+    const report = reportOf(run, config, performance.now() - t0);
     // The default threshold's point sits next to DIR at its target FPIR: order them apart for the labels.
     const target = run.thresholdChoice.targetFpir ?? 0.01;
     const dirMarks = [...run.dirAtFpir]

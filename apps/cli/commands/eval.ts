@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import {
   buildReport,
   EmbeddingCache,

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError, type Box } from '../../../src/core/index.js';
 import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
 import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
-import type { Box } from '../../../src/core/types.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
@@ -130,7 +129,11 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .description('Identify every face of each image against the gallery (open set: known/unknown).')
     .argument('<images...>', 'image files or folders')
     .option('-k, --top <k>', 'candidates per face', parseIntOption('--top', 1, 1000), 5)
-    .option('-t, --threshold <cosine>', "cosine for 'known' (default: the one that holds --fpir at the gallery's size, from the recogniser's impostor table; never below its 1:1 threshold)", parseNumberOption('--threshold', -1, 1))
+    .option(
+      '-t, --threshold <cosine>',
+      "cosine for 'known' (default: the one that holds --fpir at the gallery's size, from the recogniser's impostor table; never below its 1:1 threshold)",
+      parseNumberOption('--threshold', -1, 1),
+    )
     .option('--fpir <rate>', 'target false positive identification rate: the share of strangers taken for someone', parseNumberOption('--fpir', 1e-9, 0.5))
     .addHelpText(
       'after',

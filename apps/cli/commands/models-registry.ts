@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ArcFaceError, ERROR_CODES } from '../../../src/core/errors.js';
+import { ArcFaceError, ERROR_CODES } from '../../../src/core/index.js';
 import {
   addModel,
   findKnownModel,

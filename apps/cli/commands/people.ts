@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError } from '../../../src/core/errors.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import { openGallery, type Gallery } from '../../../src/gallery/index.js';
 import { addImages, contactSheetHtml, contactSheetPng, People, PEOPLE_DEFAULTS, type PeopleOptions } from '../../../src/people/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
@@ -97,7 +97,12 @@ export function registerPeopleCommands(program: Command, ctx: CliContext): void 
   const manage = (cmd: Command): Command => cmd.option('-g, --gallery <path|postgres://url>', 'gallery').option('--json', 'compact JSON for machines');
   manage(people.command('list')).description('Persons with face counts, most faces first.').option('--hidden', 'include hidden persons')
     .action(async (o: PeopleCliOptions & { hidden?: boolean }) => {
-      await withStoredPeople(ctx, o, async (p) => printJson(ctx, (await p.list({ hidden: o.hidden === true })).map((x) => ({ person: x.personId, name: x.name, identity: x.identityId, faces: x.faceCount, hidden: x.hidden }))));
+      await withStoredPeople(ctx, o, async (p) =>
+        printJson(
+          ctx,
+          (await p.list({ hidden: o.hidden === true })).map((x) => ({ person: x.personId, name: x.name, identity: x.identityId, faces: x.faceCount, hidden: x.hidden })),
+        ),
+      );
     });
   manage(people.command('show')).description('One person and its faces.').argument('<person>')
     .action(async (person: string, o: PeopleCliOptions) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
-import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
+import { MAX_ID_LENGTH } from '../../../src/gallery/index.js';
 import type { ServerContext } from '../context.js';
 
 const tags = ['compreface'];

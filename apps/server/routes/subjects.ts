@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError, type Box } from '../../../src/core/index.js';
-import { MAX_ID_LENGTH } from '../../../src/gallery/validate.js';
-import { modelMismatch } from '../../../src/gallery/index.js';
+import { MAX_ID_LENGTH, modelMismatch } from '../../../src/gallery/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';

@@ -158,7 +158,8 @@ document.getElementById('upload-form').addEventListener('submit', async (e) => {
     for (const f of files) form.append('image', f, f.name);
     const r = await api.post('/v1/people/photos', form);
     const faces = r.photos.reduce((n, p) => n + p.faces.length, 0);
-    uploadStatus.textContent = `Added ${faces} face${faces === 1 ? '' : 's'} from ${r.photos.length} photo${r.photos.length === 1 ? '' : 's'}${r.skipped.length ? `; ${r.skipped.length} skipped (${[...new Set(r.skipped.map((s) => s.reason))].join(', ')})` : ''}.`;
+    const skipped = r.skipped.length ? `; ${r.skipped.length} skipped (${[...new Set(r.skipped.map((s) => s.reason))].join(', ')})` : '';
+    uploadStatus.textContent = `Added ${faces} face${faces === 1 ? '' : 's'} from ${r.photos.length} photo${r.photos.length === 1 ? '' : 's'}${skipped}.`;
     e.target.reset();
     await refresh();
   } catch (err) {
