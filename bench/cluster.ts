@@ -15,7 +15,7 @@ import {
 } from '../src/cluster/index.js';
 import { openGallery } from '../src/gallery/index.js';
 import { People } from '../src/people/index.js';
-import { near, randomUnit, rng } from '../test/gallery/synthetic.js';
+import { near, randomUnit, rng } from './synthetic.js';
 import { loadLfwEmbeddings } from './cluster-lfw.js';
 import { median } from './stats.js';
 

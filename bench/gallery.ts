@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FlatIndex, GALLERY_DEFAULTS, HnswIndex, SqliteGalleryStore, type StoreStamp } from '../src/gallery/index.js';
-import { near, rng } from '../test/gallery/synthetic.js';
+import { near, rng } from './synthetic.js';
 import { median } from './stats.js';
 
 /** Options of {@link benchGallery}. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GalleryAdapter } from '../apps/server/gallery-adapter.js';
 import { MAX_EMBEDDINGS_PER_REQUEST } from '../apps/server/routes/compreface-shapes.js';
 import { openGallery } from '../src/gallery/index.js';
-import { people } from '../test/gallery/fixtures.js';
+import { syntheticPeople } from './synthetic.js';
 import { fmt, median } from './stats.js';
 
 const FP = 'sha256:bench|RGB|NCHW|127.5,127.5,127.5|127.5,127.5,127.5|112|512';
@@ -40,7 +40,7 @@ async function withLoopWatch(fn: () => Promise<unknown>): Promise<{ ms: number; 
  */
 export async function benchServerBatch(opts: { identities: number; rounds: number; log: (line: string) => void }): Promise<void> {
   const g = await openGallery(join(mkdtempSync(join(tmpdir(), 'arcface-bench-batch-')), 'g.db'), { fingerprint: FP, embeddingSize: 512, threshold: 0.3 });
-  const crowd = people(1, opts.identities, 2);
+  const crowd = syntheticPeople(1, opts.identities, 2, 512);
   await g.store.enrollMany(crowd.map((p) => ({ identity: { id: p.id }, templates: p.templates.map((embedding) => ({ embedding })) })), 'create');
   const port = GalleryAdapter.create(g, ':memory:');
   const queries = crowd.slice(0, MAX_EMBEDDINGS_PER_REQUEST).map((p) => p.templates[0] as Float32Array);

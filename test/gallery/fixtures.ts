@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { testOutputDir } from '../helpers/shared.js';
-import { near, randomUnit, rng } from './synthetic.js';
+import { near, rng, syntheticPeople } from './synthetic.js';
 
 /** A fingerprint in the shape of `modelFingerprint()`; tests of stores need no real model. */
 export const FP = 'sha256:0f0e|RGB|NCHW|127.5,127.5,127.5|127.5,127.5,127.5|112|512';
@@ -18,11 +18,7 @@ export function scratch(name: string): string {
 
 /** `people` synthetic identities: a base direction each, `perPerson` templates at cosine 0.7 to it. */
 export function people(seed: number, count: number, perPerson: number): { id: string; base: Float32Array; templates: Float32Array[] }[] {
-  const r = rng(seed);
-  return Array.from({ length: count }, (_, i) => {
-    const base = randomUnit(r, DIM);
-    return { id: `person_${String(i).padStart(4, '0')}`, base, templates: Array.from({ length: perPerson }, () => near(r, base, 0.7)) };
-  });
+  return syntheticPeople(seed, count, perPerson, DIM);
 }
 
 /** Another photo of a person: cosine 0.7 to their base. */
