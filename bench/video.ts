@@ -43,7 +43,7 @@ async function trackedRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticV
     recognitions += r.embedded;
     if (r.image === undefined) continue;
     frames++;
-    mot.push({ truth: truthAt(clip, r.frame), tracks: r.tracks.filter((t) => t.detected).map((t) => ({ id: t.trackId, box: t.box })) });
+    mot.push({ truth: truthAt(clip, r.frame), ignore: hiddenAt(clip, r.frame), tracks: r.tracks.filter((t) => t.detected).map((t) => ({ id: t.trackId, box: t.box })) });
   }
   return { frames, seconds: (performance.now() - t0) / 1000, events, mot, recognitions };
 }
@@ -78,6 +78,13 @@ function truthAt(clip: SyntheticVideo, frame: number): { id: string; box: Box }[
   const f = clip.truth.frames[frame];
   if (f === undefined) return [];
   return f.objects.filter((o) => o.visible >= 0.5).map((o) => ({ id: o.personId, box: o.faceBox }));
+}
+
+/** People more than half hidden: MOTChallenge-style "don't care" regions (a detection there is no error). */
+function hiddenAt(clip: SyntheticVideo, frame: number): { id: string; box: Box }[] {
+  const f = clip.truth.frames[frame];
+  if (f === undefined) return [];
+  return f.objects.filter((o) => o.visible < 0.5).map((o) => ({ id: o.personId, box: o.faceBox }));
 }
 
 function bestTruth(truth: readonly { id: string; box: Box }[], box: Box): string | undefined {

@@ -10,6 +10,11 @@ export interface MotObject {
 export interface MotFrame {
   readonly truth: readonly MotObject[];
   readonly tracks: readonly MotObject[];
+  /**
+   * "Don't care" regions (MOTChallenge's ignored annotations, e.g. mostly occluded people): a track
+   * box that matches no truth but overlaps one of these is neither a false positive nor counted.
+   */
+  readonly ignore?: readonly MotObject[];
 }
 
 /** Tracking accuracy over a sequence (CLEAR-MOT and identity measures). */
@@ -71,6 +76,15 @@ function matchFrame(frame: MotFrame, iou: number): [string | number, string | nu
   return out;
 }
 
+/** The frame without the track boxes that match no truth but fall on an ignored region. */
+function withoutIgnored(frame: MotFrame, iou: number): MotFrame {
+  const ignore = frame.ignore ?? [];
+  if (ignore.length === 0) return frame;
+  const matched = new Set(matchFrame({ truth: frame.truth, tracks: frame.tracks }, iou).map(([, p]) => p));
+  const tracks = frame.tracks.filter((t) => matched.has(t.id) || !ignore.some((g) => boxIou(g.box, t.box) >= iou));
+  return { truth: frame.truth, tracks };
+}
+
 /**
  * CLEAR-MOT (Bernardin & Stiefelhagen 2008: MOTA, IDSW, Frag) and identity measures (IDF1, IDP, IDR;
  * Ristani et al. 2016) of a tracker's output against ground truth. Frame matching and the global
@@ -91,7 +105,8 @@ export function motMetrics(frames: readonly MotFrame[], options: { iou?: number 
   const wasTracked = new Map<string | number, boolean>();
   const co = new Map<string, { t: string | number; p: string | number; n: number }>();
   const perTrack = new Map<string | number, Map<string | number, number>>();
-  for (const frame of frames) {
+  for (const raw of frames) {
+    const frame = withoutIgnored(raw, iou);
     truthObjects += frame.truth.length;
     trackObjects += frame.tracks.length;
     const m = matchFrame(frame, iou);

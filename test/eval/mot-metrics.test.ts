@@ -46,3 +46,15 @@ test('motMetrics: a gap in tracking is a fragmentation, a new id after it a swit
   assert.ok(Math.abs(s.mota - (1 - (3 + 0 + 1) / 9)) < 1e-12);
   assert.throws(() => motMetrics(frames, { iou: 0 }), RangeError);
 });
+
+test('motMetrics: a track on an ignored (mostly occluded) person is not a false positive', () => {
+  const frames: MotFrame[] = Array.from({ length: 4 }, () => ({
+    truth: [{ id: 'a', box: box(0) }],
+    tracks: [{ id: 1, box: box(0) }, { id: 2, box: box(50) }, { id: 3, box: box(100) }],
+    ignore: [{ id: 'b', box: box(50) }],
+  }));
+  const s = motMetrics(frames);
+  assert.equal(s.trackObjects, 8, 'track 2 on the ignored person is left out, track 3 is a false positive');
+  assert.equal(s.mota, 1 - 4 / 4);
+  assert.equal(motMetrics(frames.map((f) => ({ truth: f.truth, tracks: f.tracks }))).trackObjects, 12);
+});
