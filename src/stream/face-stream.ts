@@ -76,7 +76,15 @@ interface TrackState {
   hits: number;
   /** The box touched another track's since the last embedding: check the face once they part. */
   overlapped: boolean;
+  /** Tracker ids of the tracks it touched since its last embedding. */
+  partners: Set<number>;
 }
+
+/**
+ * After two faces touched, a face whose embedding is closer to the other track's template by this much
+ * (cosine) than to its own means the tracker swapped them: the two tracks' identities are swapped back.
+ */
+const SWAP_MARGIN = 0.1;
 
 /** Boxes of two tracks closer than this IoU are in contact: the tracker may swap them. */
 const CONTACT_IOU = 0.05;
@@ -147,7 +155,11 @@ export class FaceStream {
     const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality }[] = [];
     for (const t of update.tracks) {
       const s = this.#stateOf(t);
-      if (contact.has(t.id)) s.overlapped = true;
+      const touched = contact.get(t.id);
+      if (touched !== undefined) {
+        s.overlapped = true;
+        for (const other of touched) s.partners.add(other);
+      }
       if (t.detection === undefined) continue;
       s.hits++;
       s.lastFrame = index;
@@ -168,6 +180,8 @@ export class FaceStream {
         const detection = w.track.detection as DetectedFace;
         const embedding = embeddings[i] as Float32Array;
         w.state.overlapped = false;
+        this.#repairSwap(w.state, embedding);
+        w.state.partners.clear();
         const template = w.state.identity.template;
         if (template !== undefined && dot(template, embedding) < this.#splitBelow) events.push(...(await this.#split(w.track, w.state, index, pts)));
         w.state.identity.addEmbedding(embedding, faceQuality(detection, w.crop, norms[i]), pts);
@@ -236,7 +250,35 @@ export class FaceStream {
       lastFrame: firstFrame,
       hits: 0,
       overlapped: false,
+      partners: new Set(),
     };
+  }
+
+  /**
+   * Two tracks that touched come apart with each other's face (the tracker followed the wrong box): when
+   * this face is clearly closer to a partner's template than to its own, the two states trade places,
+   * so each person keeps the id and the name they had before they met.
+   */
+  #repairSwap(s: TrackState, embedding: Float32Array): void {
+    const own = s.identity.template;
+    if (own === undefined) return;
+    const ownScore = dot(own, embedding);
+    let best: TrackState | undefined;
+    let bestScore = Math.max(ownScore + SWAP_MARGIN, this.#splitBelow);
+    for (const id of s.partners) {
+      const other = this.#states.get(id);
+      const template = other?.identity.template;
+      if (other === undefined || other === s || template === undefined) continue;
+      const score = dot(template, embedding);
+      if (score > bestScore) {
+        best = other;
+        bestScore = score;
+      }
+    }
+    if (best === undefined) return;
+    const mine = { ...s };
+    Object.assign(s, best);
+    Object.assign(best, mine);
   }
 
   /** The tracker followed another face: the track so far ends, and the face now seen starts a new one. */
@@ -332,16 +374,21 @@ export class FaceStream {
 const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const roundBox = (b: readonly [number, number, number, number]): [number, number, number, number] => [round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)];
 
-/** Ids of the tracks whose boxes touch another track's box (IoU above {@link CONTACT_IOU}). */
-function touching(tracks: readonly Track<DetectedFace>[]): Set<number> {
-  const out = new Set<number>();
+/** For each track whose box touches others (IoU above {@link CONTACT_IOU}), the ids it touches. */
+function touching(tracks: readonly Track<DetectedFace>[]): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>();
+  const link = (a: number, b: number): void => {
+    const set = out.get(a) ?? new Set<number>();
+    set.add(b);
+    out.set(a, set);
+  };
   for (let i = 0; i < tracks.length; i++) {
     for (let j = i + 1; j < tracks.length; j++) {
       const a = tracks[i] as Track<DetectedFace>;
       const b = tracks[j] as Track<DetectedFace>;
       if (iou(a.box, b.box) > CONTACT_IOU) {
-        out.add(a.id);
-        out.add(b.id);
+        link(a.id, b.id);
+        link(b.id, a.id);
       }
     }
   }

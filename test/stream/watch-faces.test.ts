@@ -3,12 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
-import { isArcFaceError } from '../../src/core/index.js';
+import { isArcFaceError, type RgbImage } from '../../src/core/index.js';
 import { boxIou, motMetrics, type MotFrame } from '../../src/eval/index.js';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
-import { watchFaces, type FrameResult, type StreamEvent, type TrackEndedEvent } from '../../src/stream/index.js';
-import { createPushSource, openVideoSource } from '../../src/video/index.js';
+import { cropBox, watchFaces, type FrameResult, type StreamEvent, type TrackEndedEvent } from '../../src/stream/index.js';
+import { createPushSource, openVideoSource, resizeRgb } from '../../src/video/index.js';
 import { sharedPath } from '../helpers/shared.js';
 import { clipDir, stampedClip, truncatedCopy, within } from '../helpers/video-clips.js';
 
@@ -169,6 +169,55 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
       assert.deepEqual(ended.map((e) => e.identity), ['Colin_Powell', 'Tony_Blair'], JSON.stringify(ended));
       assert.ok((ended[0]?.lastPts ?? 0) < (ended[1]?.firstPts ?? 0) && (ended[1]?.firstPts ?? 0) >= 3, `the split follows the change of person: ${JSON.stringify(ended)}`);
       assert.ok((ended[1]?.firstPts ?? 9) <= 5.1, 'found within the re-decision interval');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('two faces that meet and bounce back keep their own ids and names', async () => {
+    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
+    const face = async (person: string, n: number): Promise<RgbImage> => {
+      const img = await fr.decode(new Uint8Array(readFileSync(join(lfw, person, readdirSync(join(lfw, person)).sort()[n] as string))));
+      const crop = cropBox(img, [50, 40, 200, 210], 0);
+      return resizeRgb(crop, 110, 124);
+    };
+    const a = await face('Colin_Powell', 0);
+    const b = await face('Tony_Blair', 0);
+    const g = await openGallery(join(dir, 'bounce.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
+    try {
+      for (const person of ['Colin_Powell', 'Tony_Blair']) {
+        const f = (await fr.recognizeFile(join(lfw, person, readdirSync(join(lfw, person)).sort()[1] as string), { select: 'central' })).faces[0];
+        assert.ok(f !== undefined);
+        await g.enroll(person, [f.embedding]);
+      }
+      // A (left) and B (right) walk towards each other, overlap, and walk back the way they came: a
+      // tracker that trusts velocity swaps them at the turn; the embeddings after they part tell.
+      const W = 420;
+      const H = 200;
+      const xA = (i: number): number => (i < 12 ? 20 : i < 22 ? 20 + (i - 12) * 13 : i < 32 ? 150 - (i - 22) * 13 : 20);
+      const xB = (i: number): number => W - 130 - (xA(i) - 20);
+      const push = createPushSource({ live: false, capacity: 100 });
+      for (let i = 0; i < 50; i++) {
+        const data = new Uint8Array(W * H * 3).fill(110);
+        const paste = (img: RgbImage, x: number): void => {
+          for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + 40) * W + x) * 3);
+        };
+        paste(a, xA(i));
+        paste(b, xB(i));
+        push.push({ width: W, height: H, data }, i / 10);
+      }
+      push.end();
+      const { events, results } = await collect(watchFaces(push.source, { recognizer: fr, gallery: g }));
+      const last = results.filter((r) => r.image !== undefined).at(-1);
+      const left = last?.tracks.find((t) => t.box[0] < W / 2);
+      const right = last?.tracks.find((t) => t.box[0] >= W / 2);
+      assert.equal(left?.identity, 'Colin_Powell', JSON.stringify(last?.tracks));
+      assert.equal(right?.identity, 'Tony_Blair', JSON.stringify(last?.tracks));
+      const ended = events.filter((e): e is TrackEndedEvent => e.type === 'track.ended');
+      assert.equal(ended.length, 2, `one track per person through the meeting: ${JSON.stringify(ended)}`);
+      for (const e of ended) assert.ok(e.identity === 'Colin_Powell' || e.identity === 'Tony_Blair' || e.hits < 10, JSON.stringify(e));
+      const flips = events.filter((e) => e.type === 'track.identified' && e.previous !== null && e.identity !== e.previous);
+      assert.equal(flips.length, 0, 'no track changed its name');
     } finally {
       await g.close();
     }
