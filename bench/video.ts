@@ -1,7 +1,8 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Box } from '../src/core/index.js';
-import { motMetrics, type MotFrame } from '../src/eval/index.js';
+import { iou } from '../src/detect/index.js';
+import { MOT_DEFAULTS, motMetrics, type MotFrame } from '../src/eval/index.js';
 import { openGallery, type Gallery } from '../src/gallery/index.js';
 import { FaceRecognizer } from '../src/pipeline/index.js';
 import { watchFaces, type StreamEvent, type TrackEndedEvent, type TrackIdentifiedEvent } from '../src/stream/index.js';
@@ -89,15 +90,11 @@ function hiddenAt(clip: SyntheticVideo, frame: number): { id: string; box: Box }
 
 function bestTruth(truth: readonly { id: string; box: Box }[], box: Box): string | undefined {
   let best: string | undefined;
-  let bestIou = 0.3;
+  let bestIou: number = MOT_DEFAULTS.iou;
   for (const t of truth) {
-    const w = Math.min(t.box[2], box[2]) - Math.max(t.box[0], box[0]);
-    const h = Math.min(t.box[3], box[3]) - Math.max(t.box[1], box[1]);
-    if (w <= 0 || h <= 0) continue;
-    const inter = w * h;
-    const iou = inter / ((t.box[2] - t.box[0]) * (t.box[3] - t.box[1]) + (box[2] - box[0]) * (box[3] - box[1]) - inter);
-    if (iou >= bestIou) {
-      bestIou = iou;
+    const overlap = iou(t.box, box);
+    if (overlap >= bestIou) {
+      bestIou = overlap;
       best = t.id;
     }
   }

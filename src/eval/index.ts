@@ -47,7 +47,7 @@ export {
 export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoFileInfo, type VideoSource } from './video-frames.js';
 export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';
 export { summaryText } from './summary.js';
-export { boxIou, motMetrics, MOT_DEFAULTS, type MotFrame, type MotObject, type MotSummary } from './mot-metrics.js';
+export { motMetrics, MOT_DEFAULTS, type MotFrame, type MotObject, type MotSummary } from './mot-metrics.js';
 export { GENUINE_FRR_LEVELS, SCORE_BIN, scoreCalibration, scoreHistograms, type ScoreCalibrationOptions, type ScoreHistograms } from './score-calibration.js';
 export {
   detCurve, dirAtFpir, pointAtThreshold, rankK, REPORTED_FPIRS, scoreIdentification, type EvalGallery, type IdentificationPoint, type IdentificationScores,

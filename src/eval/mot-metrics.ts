@@ -1,4 +1,5 @@
 import type { Box } from '../core/index.js';
+import { iou as boxIou } from '../detect/index.js';
 
 /** One object at one frame: a ground-truth person or a tracker output. */
 export interface MotObject {
@@ -41,20 +42,6 @@ export interface MotSummary {
 /** Box overlap of a match: 0.3, looser than MOTChallenge's 0.5 because a detector's face box is
  * tighter than a generator's pasted face region (the same face, two box conventions). */
 export const MOT_DEFAULTS = Object.freeze({ iou: 0.3 });
-
-/**
- * Intersection over union of two boxes.
- *
- * @example
- * boxIou([0, 0, 2, 2], [1, 1, 3, 3]) // 1/7
- */
-export function boxIou(a: Box, b: Box): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
-}
 
 /** Frame matching: pairs by decreasing IoU, each object used once. */
 function matchFrame(frame: MotFrame, iou: number): [string | number, string | number][] {

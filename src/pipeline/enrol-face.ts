@@ -11,6 +11,7 @@
  * face is dominant when its prominence is at least {@link DOMINANCE_RATIO} times every other's.
  */
 import { ArcFaceError, type Box } from '../core/index.js';
+import { iou } from '../detect/index.js';
 import { selectFaces } from './select.js';
 
 /**
@@ -39,14 +40,6 @@ export function prominence(box: Box, width: number, height: number): number {
   const side = Math.sqrt(Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]));
   const d = Math.hypot((box[0] + box[2]) / 2 - width / 2, (box[1] + box[3]) / 2 - height / 2) / (Math.hypot(width, height) / 2);
   return side * Math.max(0, 1 - d);
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boxIou, motMetrics, type MotFrame } from '../../src/eval/index.js';
+import { iou as boxIou } from '../../src/detect/index.js';
+import { motMetrics, type MotFrame } from '../../src/eval/index.js';
 
 const box = (x: number): [number, number, number, number] => [x, 0, x + 10, 10];
 

@@ -1,20 +1,21 @@
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import sharp from 'sharp';
-import { ArcFaceError, isArcFaceError, type RgbImage } from '../../../src/core/index.js';
-import { isPostgresLocation, openGallery, type Gallery } from '../../../src/gallery/index.js';
+import { isArcFaceError, type RgbImage } from '../../../src/core/index.js';
+import type { Gallery } from '../../../src/gallery/index.js';
+import { encodeJpeg } from '../../../src/image/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { annotateFrame, buildTimeline, timelineCues, watchFaces, type StreamEvent } from '../../../src/stream/index.js';
 import { openVideoSource, toWebVtt, VideoWriter, type VideoSourceOptions } from '../../../src/video/index.js';
 import { noticeLicence, type CliContext } from '../context.js';
+import { openCommandGallery, recognizerFor } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
 interface WatchCliOptions {
   gallery?: string;
-  recognizer: string;
+  recognizer?: string;
   detector: string;
   events?: string;
   annotate?: string;
@@ -42,14 +43,6 @@ function parseSize(value: string): readonly [number, number] {
   return [w, h];
 }
 
-/** Opens the gallery named by `--gallery` for reading: a missing file is an error, never a new empty gallery. */
-async function openExistingGallery(location: string, fr: FaceRecognizer): Promise<Gallery> {
-  if (!isPostgresLocation(location) && !existsSync(location)) {
-    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery at ${location} but there is no such file (enrol people first with "arcface enroll")`);
-  }
-  return openGallery(location, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
-}
-
 /**
  * `arcface watch <file|url|device|folder>`: faces in a video or a live stream, tracked and named;
  * JSON Lines events, a timeline, an annotated video, WebVTT captions and thumbnails.
@@ -63,7 +56,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .description('Recognise faces in a video file, a stream (rtsp://, http(s)://, HLS, MJPEG), a camera (/dev/videoN) or a folder of frames.')
     .argument('<source>', 'video file, stream URL, V4L2 device or folder of frames')
     .option('-g, --gallery <path|postgres://url>', 'name tracks with the identities of this gallery (must exist)')
-    .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
+    .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's, else ${RECOGNIZER_DEFAULTS.recognizer})`)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--events <file.jsonl>', 'write events as JSON Lines to this file (default: stdout)')
     .option('--annotate <out.mp4>', 'write the video with boxes, track ids and names')
@@ -89,8 +82,9 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (input: string, o: WatchCliOptions) => {
       ctx.json = o.json === true;
-      await noticeLicence(ctx, o.recognizer);
-      const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: o.recognizer, detector: o.detector });
+      const recognizer = o.gallery === undefined ? (o.recognizer ?? RECOGNIZER_DEFAULTS.recognizer) : await recognizerFor(o.gallery, o.recognizer);
+      await noticeLicence(ctx, recognizer);
+      const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
       let gallery: Gallery | undefined;
       let eventsOut: WriteStream | undefined;
       let writer: VideoWriter | undefined;
@@ -98,7 +92,13 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
       const onSigint = (): void => abort.abort();
       process.once('SIGINT', onSigint);
       try {
-        if (o.gallery !== undefined) gallery = await openExistingGallery(o.gallery, fr);
+        if (o.gallery !== undefined) {
+          gallery = await openCommandGallery(ctx, o.gallery, 'existing', {
+            fingerprint: fr.fingerprint,
+            embeddingSize: fr.embeddingSize,
+            ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+          });
+        }
         if (o.thumbnails !== undefined) await mkdir(o.thumbnails, { recursive: true });
         const sourceOptions: VideoSourceOptions = {
           ...(o.fps === undefined ? {} : { fps: o.fps }),
@@ -133,7 +133,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
             ? undefined
             : async (trackId: number, crop: RgbImage): Promise<string> => {
                 const path = join(thumbnails, `track-${trackId}.jpg`);
-                await writeFile(path, await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+                await writeFile(path, await encodeJpeg(crop, 90));
                 return path;
               };
         let failure: unknown;
