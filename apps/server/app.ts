@@ -15,6 +15,7 @@ import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
 import { registerHardening } from './hardening.js';
+import { rateLimitStore } from './shared-rate-limit.js';
 import { answerClientError, sendError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
@@ -194,6 +195,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     global: true,
     hook: 'onRequest',
     max: opts.rateLimit.max,
+    // Shared by every replica when a counter is given (PostgreSQL); else this process's memory.
+    ...(opts.rateLimitCounter === undefined ? {} : { store: rateLimitStore(opts.rateLimitCounter) }),
     timeWindow: opts.rateLimit.windowMs,
     allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public',
     keyGenerator: (request) => (request.apiKey === null ? `ip:${request.ip}` : `key:${request.apiKey.id}`),

@@ -57,7 +57,7 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
     if (key === undefined) {
       throw new ArcFaceError('UNAUTHORIZED', 'Expected an API key in the x-api-key header or Authorization: Bearer but received none');
     }
-    const record = key.length > MAX_KEY_LENGTH ? undefined : ctx.keys.verify(key);
+    const record = key.length > MAX_KEY_LENGTH ? undefined : await ctx.keys.verify(key);
     if (record === undefined) throw new ArcFaceError('UNAUTHORIZED', 'Expected a valid API key but received one that is unknown or revoked');
     if (!scopeAllows(record.scope, scope)) {
       throw new ArcFaceError('FORBIDDEN', `Expected a key with the "${scope}" scope for ${request.method} ${request.routeOptions.url ?? request.url} but received a "${record.scope}" key`);

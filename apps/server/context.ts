@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, KeyStore, Scope } from './key-store.js';
+import type { ApiKeyRecord, ApiKeyStore, Scope } from './key-store.js';
 import type { InferenceEngine } from './engine.js';
 import type { GalleryPort } from './gallery-port.js';
 import type { ServerMetrics } from './metrics.js';
@@ -28,7 +28,7 @@ declare module 'fastify' {
 export interface ServerContext {
   readonly options: ResolvedServerOptions;
   readonly engine: InferenceEngine;
-  readonly keys: KeyStore | undefined;
+  readonly keys: ApiKeyStore | undefined;
   readonly metrics: ServerMetrics;
   /** The gallery; NOT_FOUND when the server runs without one. */
   gallery(): GalleryPort;

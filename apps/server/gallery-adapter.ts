@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { ArcFaceError } from '../../src/core/index.js';
-import { type Gallery, type IdentitySummary, type TemplateRecord, type ThresholdChoice, ensurePrivateFile } from '../../src/gallery/index.js';
+import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import { People } from '../../src/people/index.js';
+import { type FaceThumbnails, galleryThumbnails, sideFileThumbnails } from './face-thumbnails.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -10,33 +10,39 @@ function toSubject(s: IdentitySummary): SubjectSummary {
 }
 
 /**
- * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}, plus a small SQLite file of
- * face thumbnails (the gallery stores embeddings, not pictures). It reaches the gallery only through
- * `Gallery`'s public methods, so every write is validated there, once, as for the CLI.
+ * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}, plus face thumbnails (see
+ * face-thumbnails.ts: a side file for a file gallery, the database itself for a PostgreSQL one). It
+ * reaches the gallery only through `Gallery`'s public methods, so every write is validated there,
+ * once, as for the CLI. It holds no state of its own about the gallery: counts, lists and faces are
+ * read from the store on each call, and the search index follows the store's generation counter, so
+ * server replicas on one PostgreSQL database see each other's writes at once.
  *
  * @example
  * const port = GalleryAdapter.create(await openGallery('people.db', opts), 'people.db.thumbs')
  */
 export class GalleryAdapter implements GalleryPort {
   readonly #g: Gallery;
-  readonly #thumbs: Database.Database;
+  readonly #thumbs: FaceThumbnails;
 
-  private constructor(gallery: Gallery, thumbs: Database.Database) {
+  private constructor(gallery: Gallery, thumbs: FaceThumbnails) {
     this.#g = gallery;
     this.#thumbs = thumbs;
-    thumbs.pragma('journal_mode = WAL');
-    thumbs.exec('CREATE TABLE IF NOT EXISTS thumbnails (face_id INTEGER PRIMARY KEY, jpeg BLOB NOT NULL)');
   }
 
   /**
-   * Wraps an open gallery; thumbnails go to `thumbnailsPath` (`:memory:` for none kept on disk).
+   * Wraps an open gallery; thumbnails go to the SQLite file `thumbnailsPath` (`:memory:` for none
+   * kept on disk), or with `'gallery'` into the gallery's own store (what a PostgreSQL gallery uses).
    *
    * @example
    * const port = GalleryAdapter.create(gallery, ':memory:')
    */
   static create(gallery: Gallery, thumbnailsPath: string): GalleryAdapter {
-    ensurePrivateFile(thumbnailsPath);
-    return new GalleryAdapter(gallery, new Database(thumbnailsPath));
+    return new GalleryAdapter(gallery, thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath));
+  }
+
+  /** Where thumbnails live: a file path, or `gallery`. */
+  get thumbnailsAt(): string {
+    return this.#thumbs.where;
   }
 
   get fingerprint(): string {
@@ -73,7 +79,7 @@ export class GalleryAdapter implements GalleryPort {
   async removeSubject(id: string): Promise<void> {
     const faces = await this.#g.templates(id);
     await this.#g.remove(id);
-    this.#dropThumbs(faces.map((f) => f.templateId));
+    await this.#thumbs.drop(faces.map((f) => f.templateId));
   }
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<number[]> {
@@ -89,17 +95,17 @@ export class GalleryAdapter implements GalleryPort {
       })),
       { append: true },
     );
-    const put = this.#thumbs.prepare('INSERT OR REPLACE INTO thumbnails (face_id, jpeg) VALUES (?, ?)');
-    this.#thumbs.transaction(() => {
-      faces.forEach((f, i) => {
-        if (f.thumbnail !== undefined && templateIds[i] !== undefined) put.run(templateIds[i], Buffer.from(f.thumbnail));
-      });
-    })();
+    const thumbs: { faceId: number; jpeg: Uint8Array }[] = [];
+    faces.forEach((f, i) => {
+      const faceId = templateIds[i];
+      if (f.thumbnail !== undefined && faceId !== undefined) thumbs.push({ faceId, jpeg: f.thumbnail });
+    });
+    await this.#thumbs.put(thumbs);
     return templateIds;
   }
 
-  #face(t: TemplateRecord): SubjectFace {
-    const has = this.#thumbs.prepare('SELECT 1 FROM thumbnails WHERE face_id = ?').get(t.templateId) !== undefined;
+  async #face(t: TemplateRecord): Promise<SubjectFace> {
+    const has = await this.#thumbs.has(t.templateId);
     return { faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize, hasThumbnail: has };
   }
 
@@ -115,7 +121,7 @@ export class GalleryAdapter implements GalleryPort {
         if (err instanceof ArcFaceError && err.code === 'IDENTITY_NOT_FOUND') continue;
         throw err;
       }
-      for (const t of templates) out.push(this.#face(t));
+      for (const t of templates) out.push(await this.#face(t));
     }
     return out;
   }
@@ -123,33 +129,34 @@ export class GalleryAdapter implements GalleryPort {
   async getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }> {
     const t = await this.#g.template(faceId);
     if (t === null) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
-    return { ...this.#face(t), embedding: t.embedding };
+    return { ...(await this.#face(t)), embedding: t.embedding };
   }
 
   async removeFace(subjectId: string, faceId: number): Promise<SubjectFace> {
     const t = await this.#g.template(faceId);
-    const face = t === null ? undefined : this.#face(t);
+    const face = t === null ? undefined : await this.#face(t);
     // Gallery.removeTemplate checks that the subject owns the face and refreshes the search index.
     await this.#g.removeTemplate(subjectId, faceId);
     if (face === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
-    this.#dropThumbs([faceId]);
+    await this.#thumbs.drop([faceId]);
     return face;
   }
 
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
-    const removed = (await this.#g.removeTemplates(faceIds)).map((t) => this.#face(t));
-    this.#dropThumbs(removed.map((f) => f.faceId));
+    // Whether each face had a thumbnail is read before the removal takes it away.
+    const before = [];
+    for (const id of new Set(faceIds)) {
+      const t = Number.isSafeInteger(id) && id > 0 ? await this.#g.template(id) : null;
+      if (t !== null) before.push(await this.#face(t));
+    }
+    const removedIds = new Set((await this.#g.removeTemplates(faceIds)).map((t) => t.templateId));
+    const removed = before.filter((f) => removedIds.has(f.faceId));
+    await this.#thumbs.drop(removed.map((f) => f.faceId));
     return removed;
   }
 
-  #dropThumbs(ids: readonly number[]): void {
-    const del = this.#thumbs.prepare('DELETE FROM thumbnails WHERE face_id = ?');
-    this.#thumbs.transaction(() => ids.forEach((id) => del.run(id)))();
-  }
-
   async thumbnail(faceId: number): Promise<Uint8Array | undefined> {
-    const row = this.#thumbs.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?').get(faceId) as { jpeg: Buffer } | undefined;
-    return row === undefined ? ((await this.#g.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
+    return this.#thumbs.get(faceId);
   }
 
   async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
@@ -196,7 +203,7 @@ export class GalleryAdapter implements GalleryPort {
 
   async close(): Promise<void> {
     if (this.#people !== undefined) await (await this.#people).close();
-    if (this.#thumbs.open) this.#thumbs.close();
+    this.#thumbs.close();
     await this.#g.close();
   }
 }

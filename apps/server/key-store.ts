@@ -28,12 +28,41 @@ export interface CreatedApiKey extends ApiKeyRecord {
   readonly key: string;
 }
 
+/** A value, or a promise of one: the SQLite store answers at once, the PostgreSQL one over the network. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Where API keys live, as the server and the CLI use them: {@link KeyStore} (a SQLite file) or
+ * `PostgresKeyStore` (a table in the gallery's database, shared by every server replica). Callers
+ * `await` each answer.
+ *
+ * @example
+ * const rec = await store.verify(presented)
+ */
+export interface ApiKeyStore {
+  create(options: { scope: Scope; name?: string }): Awaitable<CreatedApiKey>;
+  list(): Awaitable<ApiKeyRecord[]>;
+  revoke(id: string): Awaitable<ApiKeyRecord>;
+  /** The live record of a presented key; undefined when unknown or revoked. Never cached. */
+  verify(key: string): Awaitable<ApiKeyRecord | undefined>;
+  ping(): Awaitable<boolean>;
+  close(): Awaitable<void>;
+}
+
 /** Key prefix, so a leaked key is recognisable by secret scanners. */
 const KEY_PREFIX = 'afk_';
 /** 32 random bytes: 256 bits of entropy, base64url. */
 const KEY_BYTES = 32;
+/** Longest key worth hashing; ours are 47 characters. */
+const MAX_KEY_LENGTH = 256;
 
-interface Row {
+/**
+ * A stored key's row (the same columns in SQLite and PostgreSQL).
+ *
+ * @example
+ * toKeyRecord({ id: 'a1', name: '', scope: 'read', created_at: '2026-01-01T00:00:00.000Z', revoked_at: null })
+ */
+export interface KeyRow {
   id: string;
   name: string;
   scope: string;
@@ -41,13 +70,49 @@ interface Row {
   revoked_at: string | null;
 }
 
-function hashKey(key: string): string {
+/**
+ * SHA-256 of a key, hex: all that is stored.
+ *
+ * @example
+ * hashKey('afk_…').length // 64
+ */
+export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-function toRecord(r: Row): ApiKeyRecord {
+/**
+ * A frozen record from a stored row.
+ *
+ * @example
+ * const rec = toKeyRecord(row)
+ */
+export function toKeyRecord(r: KeyRow): ApiKeyRecord {
   return Object.freeze({ id: r.id, name: r.name, scope: r.scope as Scope, createdAt: r.created_at, revokedAt: r.revoked_at });
 }
+
+/**
+ * A new key with its id, checked scope, name and creation time; store `hashKey(key)` only.
+ *
+ * @example
+ * const created = mintKey({ scope: 'read' })
+ */
+export function mintKey(options: { scope: Scope; name?: string }): CreatedApiKey {
+  const scope = assertOneOf('scope', options.scope, SCOPES);
+  const name = options.name === undefined ? '' : String(options.name);
+  const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
+  return Object.freeze({ id: randomBytes(6).toString('hex'), name, scope, createdAt: new Date().toISOString(), revokedAt: null, key });
+}
+
+/**
+ * True when a presented value can be a key at all (a non-empty string of sane length).
+ *
+ * @example
+ * plausibleKey('') // false
+ */
+export function plausibleKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH;
+}
+
 
 /**
  * True when a key of scope `held` may do what `needed` asks.
@@ -65,7 +130,7 @@ export function scopeAllows(held: Scope, needed: Scope): boolean {
  * @example
  * const keys = KeyStore.open('keys.db'); const { key } = keys.create({ scope: 'read', name: 'web' })
  */
-export class KeyStore {
+export class KeyStore implements ApiKeyStore {
   readonly #db: Database.Database;
 
   private constructor(db: Database.Database) {
@@ -105,13 +170,11 @@ export class KeyStore {
    * const { id, key } = keys.create({ scope: 'write', name: 'enroll kiosk' })
    */
   create(options: { scope: Scope; name?: string }): CreatedApiKey {
-    const scope = assertOneOf('scope', options.scope, SCOPES);
-    const name = options.name === undefined ? '' : String(options.name);
-    const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
-    const id = randomBytes(6).toString('hex');
-    const createdAt = new Date().toISOString();
-    this.#db.prepare('INSERT INTO api_keys (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, scope, hashKey(key), createdAt);
-    return Object.freeze({ id, name, scope, createdAt, revokedAt: null, key });
+    const created = mintKey(options);
+    this.#db
+      .prepare('INSERT INTO api_keys (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(created.id, created.name, created.scope, hashKey(created.key), created.createdAt);
+    return created;
   }
 
   /**
@@ -121,7 +184,7 @@ export class KeyStore {
    * for (const k of keys.list()) console.log(k.id, k.scope)
    */
   list(): ApiKeyRecord[] {
-    return (this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all() as Row[]).map(toRecord);
+    return (this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKeyRecord);
   }
 
   /**
@@ -135,7 +198,7 @@ export class KeyStore {
     const now = new Date().toISOString();
     const info = this.#db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now, id);
     if (info.changes === 0) throw new ArcFaceError('NOT_FOUND', `Expected an existing API key id but received "${id}"`);
-    return toRecord(this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as Row);
+    return toKeyRecord(this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE id = ?').get(id) as KeyRow);
   }
 
   /**
@@ -145,9 +208,9 @@ export class KeyStore {
    * const rec = keys.verify(req.headers['x-api-key'])
    */
   verify(key: string): ApiKeyRecord | undefined {
-    if (typeof key !== 'string' || key.length === 0 || key.length > 256) return undefined;
-    const row = this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE hash = ?').get(hashKey(key)) as Row | undefined;
-    return row === undefined || row.revoked_at !== null ? undefined : toRecord(row);
+    if (!plausibleKey(key)) return undefined;
+    const row = this.#db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_keys WHERE hash = ?').get(hashKey(key)) as KeyRow | undefined;
+    return row === undefined || row.revoked_at !== null ? undefined : toKeyRecord(row);
   }
 
   /**

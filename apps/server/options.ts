@@ -1,7 +1,8 @@
 import { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from '../../src/core/index.js';
 import type { ModelLocations } from '../../src/models/index.js';
 import type { GalleryPort } from './gallery-port.js';
-import type { KeyStore } from './key-store.js';
+import type { ApiKeyStore } from './key-store.js';
+import type { SharedRateLimitCounter } from './shared-rate-limit.js';
 
 /**
  * Levels of the server log (pino's): `silent` turns it off.
@@ -46,7 +47,9 @@ export interface ServerOptions {
   /** Require an API key on every /v1 and /api route. Default true. */
   readonly auth?: boolean;
   /** API key store; required when `auth` is true. */
-  readonly keys?: KeyStore;
+  readonly keys?: ApiKeyStore;
+  /** Rate-limit counters shared by server replicas (PostgreSQL); absent: counted in this process's memory. */
+  readonly rateLimitCounter?: SharedRateLimitCounter;
   /** Gallery behind the subject, identify and CompreFace routes; those answer 503 without one. */
   readonly gallery?: GalleryPort;
   /** Origins allowed by CORS; empty (the default) turns CORS off. */
@@ -75,7 +78,8 @@ export interface ResolvedServerOptions {
   readonly requestTimeoutMs: number;
   readonly rateLimit: RateLimitOptions;
   readonly auth: boolean;
-  readonly keys: KeyStore | undefined;
+  readonly keys: ApiKeyStore | undefined;
+  readonly rateLimitCounter: SharedRateLimitCounter | undefined;
   readonly gallery: GalleryPort | undefined;
   readonly corsOrigins: readonly string[];
   readonly webRoot: string | undefined;
@@ -140,6 +144,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     }),
     auth,
     keys: options.keys,
+    rateLimitCounter: options.rateLimitCounter,
     gallery: options.gallery,
     corsOrigins: Object.freeze((options.corsOrigins ?? []).map((o, i) => assertString(`corsOrigins[${i}]`, o))),
     webRoot: options.webRoot === undefined ? undefined : assertString('webRoot', options.webRoot),

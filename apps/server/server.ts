@@ -13,7 +13,7 @@ import { VIDEO_SERVICE_DEFAULTS, type VideoServiceOptions } from './video-jobs.j
 const CLOSE_SWEEP_MS = 50;
 
 /** Options of {@link serve}. */
-export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys'>, ServiceLocations {
+export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys' | 'rateLimitCounter'>, ServiceLocations {
   /** Interface to listen on; 127.0.0.1 unless you mean to expose the server. */
   readonly host: string;
   /** TCP port; 0 picks a free one. */
@@ -58,7 +58,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       ...(options.galleryLocation === undefined ? {} : { galleryLocation: options.galleryLocation }),
       ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
     };
-    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, videos });
+    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, rateLimitCounter: services.rateLimitCounter, videos });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await services.close();
@@ -74,6 +74,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   if (info !== undefined && !info.calibrated && options.threshold === undefined) {
     log(`warning: the recogniser has no calibrated threshold; verify and identify decide at cosine ${info.threshold} (set --threshold after \`arcface calibrate\`)`);
   }
+  if (services.rateLimitCounter !== undefined) log(`rate limits are counted in ${services.rateLimitCounter.location}, shared by every server on it`);
   log(`arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`);
 
   let closing: Promise<void> | undefined;

@@ -1,26 +1,39 @@
+import { ArcFaceError } from '../../src/core/index.js';
 import { isPostgresLocation, openGallery } from '../../src/gallery/index.js';
 import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
-import { KeyStore } from './key-store.js';
+import type { ApiKeyStore } from './key-store.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
+import { openKeyStore } from './pg-key-store.js';
+import { PostgresRateLimitCounter, type SharedRateLimitCounter } from './shared-rate-limit.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Where the server's state lives. */
 export interface ServiceLocations {
   /** Gallery file or postgres:// URL; no gallery routes without one. */
   readonly galleryLocation?: string;
-  /** SQLite file of enrolled-face thumbnails; default `<gallery>.thumbs.db` for a file gallery, else in memory. */
+  /**
+   * SQLite file of enrolled-face thumbnails of a file gallery; default `<gallery>.thumbs.db`. A
+   * PostgreSQL gallery keeps them in its database (this is ignored), so every replica serves them.
+   */
   readonly thumbnailsPath?: string;
-  /** SQLite file of API keys; `:memory:` for keys that live as long as the process. */
+  /** SQLite file of API keys (`:memory:`: keys that live as long as the process), or a postgres:// URL. */
   readonly keysPath?: string;
+  /**
+   * Where rate-limit counters live: `postgres://…` shares them between replicas; absent, they are
+   * counted in memory, except for a PostgreSQL gallery, whose database then holds them.
+   */
+  readonly rateLimitLocation?: string;
 }
 
 /** The running services a server is built on. */
 export interface Services {
   readonly engine: InferenceEngine;
   readonly gallery: GalleryPort | undefined;
-  readonly keys: KeyStore | undefined;
+  readonly keys: ApiKeyStore | undefined;
+  /** Shared rate-limit counters; undefined: in memory. */
+  readonly rateLimitCounter: SharedRateLimitCounter | undefined;
   /** Closes the gallery, the keys and (after its queue drains) the engine. */
   close(): Promise<void>;
 }
@@ -33,32 +46,49 @@ export interface Services {
  * const services = await startServices({ workers: 2 }, { galleryLocation: 'people.db', keysPath: 'keys.db' })
  * const app = await buildApp({ ...opts, engine: services.engine, gallery: services.gallery, keys: services.keys })
  */
-export async function startServices(options: Omit<ServerOptions, 'gallery' | 'keys'>, where: ServiceLocations): Promise<Services> {
+export async function startServices(options: Omit<ServerOptions, 'gallery' | 'keys' | 'rateLimitCounter'>, where: ServiceLocations): Promise<Services> {
   const opts = resolveServerOptions({ ...options, auth: false });
   const engine = InferencePool.start(poolOptionsFrom(opts));
   let gallery: GalleryPort | undefined;
-  let keys: KeyStore | undefined;
+  let keys: ApiKeyStore | undefined;
+  let rateLimitCounter: SharedRateLimitCounter | undefined;
+  const shared = where.galleryLocation !== undefined && isPostgresLocation(where.galleryLocation) ? where.galleryLocation : undefined;
   try {
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
       const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      const thumbnails = where.thumbnailsPath ?? (isPostgresLocation(where.galleryLocation) ? ':memory:' : `${where.galleryLocation}.thumbs.db`);
-      gallery = GalleryAdapter.create(g, thumbnails);
+      gallery = GalleryAdapter.create(g, shared !== undefined ? 'gallery' : (where.thumbnailsPath ?? `${where.galleryLocation}.thumbs.db`));
     }
-    if (where.keysPath !== undefined) keys = KeyStore.open(where.keysPath);
+    if (where.keysPath !== undefined) keys = await openKeyStore(where.keysPath);
+    const counters = where.rateLimitLocation ?? shared;
+    if (counters !== undefined) rateLimitCounter = await openRateLimitCounter(counters);
   } catch (err) {
     await engine.close();
     await gallery?.close();
+    await keys?.close();
     throw err;
   }
   return {
     engine,
     gallery,
     keys,
+    rateLimitCounter,
     async close() {
       await engine.close();
       await gallery?.close();
-      keys?.close();
+      await keys?.close();
+      await rateLimitCounter?.close();
     },
   };
+}
+
+/**
+ * Opens shared rate-limit counters at a `postgres://` URL.
+ *
+ * @example
+ * const counter = await openRateLimitCounter('postgres://db/faces')
+ */
+export async function openRateLimitCounter(location: string): Promise<SharedRateLimitCounter> {
+  if (isPostgresLocation(location)) return PostgresRateLimitCounter.connect(location);
+  throw new ArcFaceError('INVALID_ARGUMENT', `Expected rate-limit counters at a postgres:// URL but received "${location.slice(0, 60)}"`);
 }

@@ -56,13 +56,17 @@ export interface TestServer {
 /**
  * Starts workers with the real default models, a fresh SQLite gallery and an in-memory key store.
  */
-export async function startTestServer(options: Omit<ServerOptions, 'gallery' | 'keys'> = {}): Promise<TestServer> {
+export async function startTestServer(options: Omit<ServerOptions, 'gallery' | 'keys' | 'rateLimitCounter'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'arcface-server-'));
   options = { logLevel: 'silent', ...options };
   const services = await startServices({ locations: testLocations(), ...options }, { galleryLocation: join(dir, 'gallery.db'), keysPath: ':memory:' });
   const store = services.keys;
   if (store === undefined) throw new Error('key store missing');
-  const keys = { read: store.create({ scope: 'read', name: 'r' }).key, write: store.create({ scope: 'write', name: 'w' }).key, admin: store.create({ scope: 'admin', name: 'a' }).key };
+  const keys = {
+    read: (await store.create({ scope: 'read', name: 'r' })).key,
+    write: (await store.create({ scope: 'write', name: 'w' })).key,
+    admin: (await store.create({ scope: 'admin', name: 'a' })).key,
+  };
   const base: BuildAppOptions = { ...options, engine: services.engine, keys: store, ...(services.gallery === undefined ? {} : { gallery: services.gallery }) };
   const app = await buildApp(base);
   const variants: FastifyInstance[] = [];

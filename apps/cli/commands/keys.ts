@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { KeyStore, SCOPES, type Scope } from '../../server/index.js';
+import { type ApiKeyStore, openKeyStore, SCOPES, type Scope } from '../../server/index.js';
 import { printJson, type CliContext } from '../context.js';
 
 interface KeysOptions {
@@ -8,14 +8,17 @@ interface KeysOptions {
   json?: boolean;
 }
 
-function withStore<T>(path: string, fn: (store: KeyStore) => T): T {
-  const store = KeyStore.open(path);
+async function withStore<T>(location: string, fn: (store: ApiKeyStore) => T | Promise<T>): Promise<T> {
+  const store = await openKeyStore(location);
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
+
+/** `--keys`: a SQLite key file, or the postgres:// URL of the database that replicas of `arcface serve` share. */
+const KEYS_HELP = 'key file, or postgres:// URL (the keys of servers on a PostgreSQL gallery)';
 
 /**
  * `arcface keys create|list|revoke`: API keys for `arcface serve`, stored as SHA-256 hashes.
@@ -32,14 +35,14 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .description('Create a key and print it once; it cannot be shown again.')
     .requiredOption('--scope <scope>', `one of ${SCOPES.join(', ')} (each includes the ones before it)`)
     .option('--name <name>', 'a label to recognise the key by')
-    .option('--keys <file>', 'key file', defaultPath)
+    .option('--keys <file|url>', KEYS_HELP, defaultPath)
     .option('--json', 'compact JSON for machines')
-    .action((opts: KeysOptions & { scope: string; name?: string }) => {
+    .action(async (opts: KeysOptions & { scope: string; name?: string }) => {
       ctx.json = opts.json === true;
       if (!(SCOPES as readonly string[]).includes(opts.scope)) {
         throw new TypeError(`Expected one of ${SCOPES.join(', ')} for --scope but received "${opts.scope}"`);
       }
-      const created = withStore(opts.keys, (s) => s.create({ scope: opts.scope as Scope, ...(opts.name === undefined ? {} : { name: opts.name }) }));
+      const created = await withStore(opts.keys, (s) => s.create({ scope: opts.scope as Scope, ...(opts.name === undefined ? {} : { name: opts.name }) }));
       if (ctx.json) printJson(ctx, created);
       else {
         ctx.stdout.write(`${created.key}\n`);
@@ -50,11 +53,11 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
   keys
     .command('list')
     .description('List keys (id, name, scope, dates); never the keys themselves.')
-    .option('--keys <file>', 'key file', defaultPath)
+    .option('--keys <file|url>', KEYS_HELP, defaultPath)
     .option('--json', 'compact JSON for machines')
-    .action((opts: KeysOptions) => {
+    .action(async (opts: KeysOptions) => {
       ctx.json = opts.json === true;
-      const list = withStore(opts.keys, (s) => s.list());
+      const list = await withStore(opts.keys, (s) => s.list());
       if (ctx.json) printJson(ctx, list);
       else {
         for (const k of list) {
@@ -67,11 +70,11 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .command('revoke')
     .description('Revoke a key by id; it stops working at once.')
     .argument('<id>', 'key id (from keys list)')
-    .option('--keys <file>', 'key file', defaultPath)
+    .option('--keys <file|url>', KEYS_HELP, defaultPath)
     .option('--json', 'compact JSON for machines')
-    .action((id: string, opts: KeysOptions) => {
+    .action(async (id: string, opts: KeysOptions) => {
       ctx.json = opts.json === true;
-      const rec = withStore(opts.keys, (s) => s.revoke(id));
+      const rec = await withStore(opts.keys, (s) => s.revoke(id));
       if (ctx.json) printJson(ctx, rec);
       else ctx.stdout.write(`revoked ${rec.id}\n`);
     });

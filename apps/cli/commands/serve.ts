@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { serve, SERVER_DEFAULTS } from '../../server/index.js';
 import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
+import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
@@ -64,7 +65,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <address>', 'interface to listen on', '127.0.0.1')
     .option('--port <n>', 'TCP port', parseIntOption('--port', 0, 65535), 8080)
     .option('--gallery <file|url>', 'gallery: SQLite file (created when missing) or postgres:// URL')
-    .option('--keys <file>', 'API key file (arcface keys create)', join(ctx.locations.home, 'keys.db'))
+    .option('--keys <file|url>', 'API keys (arcface keys create): a file, or a postgres:// URL (default: the gallery database for a PostgreSQL gallery, else ~/.arcface/keys.db)')
     .option('-d, --detector <name|path>', 'face detector')
     .option('-r, --recognizer <name|path>', 'recogniser')
     .option('--workers <n>', 'inference worker threads', parseIntOption('--workers', 1, 64), SERVER_DEFAULTS.workers)
@@ -87,6 +88,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
     .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
     .action(async (opts: ServeCliOptions) => {
+      // Replicas on a PostgreSQL gallery share its database for their keys too.
+      const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
       const server = await serve({
         host: opts.host,
         port: opts.port,
@@ -100,7 +103,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         maxPixels: opts.maxPixels,
         rateLimit: { max: opts.rateLimit, windowMs: SERVER_DEFAULTS.rateLimit.windowMs },
         requestTimeoutMs: opts.requestTimeout,
-        ...(opts.auth && opts.keys !== undefined ? { keysPath: opts.keys } : {}),
+        ...(opts.auth ? { keysPath: keysLocation } : {}),
         ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
         ...(opts.detector === undefined ? {} : { detector: opts.detector }),
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
@@ -109,7 +112,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         videos: { maxBytes: opts.maxVideoMb * 2 ** 20, streams: parseStreams(opts.stream ?? []), ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }) },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
-      if (opts.auth) ctx.stderr.write(`API keys are checked against ${opts.keys}; create one with: arcface keys create --scope write\n`);
+      if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
       void server;
     });
 }

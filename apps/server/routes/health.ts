@@ -46,7 +46,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       } catch (err) {
         problems.push(`models: ${(err as Error).message}`);
       }
-      if (ctx.keys !== undefined && !ctx.keys.ping()) problems.push('keys: store not reachable');
+      if (ctx.keys !== undefined && !(await ctx.keys.ping())) problems.push('keys: store not reachable');
       let gallery: { subjects: number; faces: number } | null = null;
       if (ctx.options.gallery !== undefined) {
         const g = ctx.options.gallery;

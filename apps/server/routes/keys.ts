@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
 import type { ServerContext } from '../context.js';
-import type { KeyStore, Scope } from '../key-store.js';
+import type { ApiKeyStore, Scope } from '../key-store.js';
 
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } as const;
 
-function store(ctx: ServerContext): KeyStore {
+function store(ctx: ServerContext): ApiKeyStore {
   if (ctx.keys === undefined) throw new ArcFaceError('NOT_FOUND', 'Expected a key store but the server runs without authentication');
   return ctx.keys;
 }
@@ -25,7 +25,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): voi
       schema: { tags, summary: 'List API keys (never the keys themselves)', response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { $ref: 'ApiKey#' } } } }, ...ERRS } },
     },
     async () => ({
-      keys: store(ctx).list(),
+      keys: await store(ctx).list(),
     }),
   );
 
@@ -45,12 +45,12 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): voi
         response: { 201: { $ref: 'ApiKey#' }, ...ERRS },
       },
     },
-    async (request, reply) => reply.code(201).send(store(ctx).create({ scope: request.body.scope, ...(request.body.name === undefined ? {} : { name: request.body.name }) })),
+    async (request, reply) => reply.code(201).send(await store(ctx).create({ scope: request.body.scope, ...(request.body.name === undefined ? {} : { name: request.body.name }) })),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/v1/keys/:id',
     { config: { scope: 'admin' }, schema: { tags, summary: 'Revoke an API key', params: { type: 'object', properties: { id: { type: 'string' } } }, response: { 200: { $ref: 'ApiKey#' }, ...ERRS } } },
-    async (request) => store(ctx).revoke(request.params.id),
+    async (request) => await store(ctx).revoke(request.params.id),
   );
 }

@@ -1,0 +1,81 @@
+/**
+ * Where the server keeps JPEG thumbnails of enrolled faces: a small SQLite file next to a file
+ * gallery, or the gallery's own database (`arcface_template_thumbnails`) for a PostgreSQL gallery,
+ * so that every server replica serves every thumbnail and none lives in a process.
+ */
+import Database from 'better-sqlite3';
+import { type Gallery, ensurePrivateFile } from '../../src/gallery/index.js';
+
+/** Thumbnails by face (template) id. */
+export interface FaceThumbnails {
+  /** Where they live, for logs: a file path or `gallery`. */
+  readonly where: string;
+  put(items: readonly { faceId: number; jpeg: Uint8Array }[]): Promise<void>;
+  get(faceId: number): Promise<Uint8Array | undefined>;
+  has(faceId: number): Promise<boolean>;
+  /** Forgets removed faces (the gallery database drops them with their template by itself). */
+  drop(faceIds: readonly number[]): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Thumbnails in a SQLite side file (`:memory:` keeps them for the process only); a face without
+ * one there falls back to the gallery's own (enrolled from the CLI or the web page).
+ *
+ * @example
+ * const thumbs = sideFileThumbnails(gallery, 'people.db.thumbs.db')
+ */
+export function sideFileThumbnails(gallery: Gallery, path: string): FaceThumbnails {
+  ensurePrivateFile(path);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE IF NOT EXISTS thumbnails (face_id INTEGER PRIMARY KEY, jpeg BLOB NOT NULL)');
+  const put = db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, jpeg) VALUES (?, ?)');
+  const del = db.prepare('DELETE FROM thumbnails WHERE face_id = ?');
+  const get = db.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?');
+  return {
+    where: path,
+    async put(items) {
+      db.transaction(() => items.forEach((t) => put.run(t.faceId, Buffer.from(t.jpeg))))();
+    },
+    async get(faceId) {
+      const row = get.get(faceId) as { jpeg: Buffer } | undefined;
+      return row === undefined ? ((await gallery.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
+    },
+    async has(faceId) {
+      return get.get(faceId) !== undefined;
+    },
+    async drop(faceIds) {
+      db.transaction(() => faceIds.forEach((id) => del.run(id)))();
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * Thumbnails in the gallery's own store (`Gallery.putThumbnails`): for a PostgreSQL gallery, rows of
+ * its database, removed with their template (ON DELETE CASCADE).
+ *
+ * @example
+ * const thumbs = galleryThumbnails(gallery)
+ */
+export function galleryThumbnails(gallery: Gallery): FaceThumbnails {
+  return {
+    where: 'gallery',
+    async put(items) {
+      if (items.length > 0) await gallery.putThumbnails(items.map((t) => ({ templateId: t.faceId, jpeg: t.jpeg })));
+    },
+    async get(faceId) {
+      return (await gallery.thumbnail(faceId)) ?? undefined;
+    },
+    async has(faceId) {
+      return (await gallery.thumbnail(faceId)) !== null;
+    },
+    async drop() {
+      // Removed with their templates by the database.
+    },
+    close() {},
+  };
+}
