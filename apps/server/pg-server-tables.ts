@@ -55,8 +55,11 @@ export async function pgTry<T>(location: string, component: string, fn: () => Pr
   } catch (e) {
     if (e instanceof ArcFaceError) throw e;
     const code = String((e as { code?: unknown }).code ?? '');
-    // SQLSTATE class 08 (connection exception), socket errors, class 40 (rollback) and 55P03 (lock not available).
-    if (code.startsWith('08') || code.startsWith('40') || code === '55P03' || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
+    // The server's own errors carry a five-character SQLSTATE; anything else (no code, ECONNREFUSED,
+    // "Connection terminated") is the network or the server going away. Class 08 is a connection
+    // exception, class 40 a rolled-back transaction, 55P03 a lock not available: all transient.
+    const sqlState = /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E');
+    if (!sqlState || code.startsWith('08') || code.startsWith('40') || code === '55P03') {
       throw new ArcFaceError('GALLERY_BUSY', `Expected the database at ${location} to answer for ${component} but: ${(e as Error).message}`, { cause: e });
     }
     throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to hold ArcFace.ts ${component} tables but the database reports: ${(e as Error).message}`, { cause: e });
