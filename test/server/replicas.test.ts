@@ -14,7 +14,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Command } from 'commander';
-import pg from 'pg';
 import { registerKeysCommands } from '../../apps/cli/commands/keys.js';
 import type { CliContext } from '../../apps/cli/context.js';
 import { lfw } from './helpers.js';
