@@ -5,6 +5,7 @@ export type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectF
 export { KeyStore, SCOPES, scopeAllows, type ApiKeyRecord, type ApiKeyStore, type CreatedApiKey, type Scope } from './key-store.js';
 export { openKeyStore, PostgresKeyStore } from './pg-key-store.js';
 export { PostgresRateLimitCounter, rateLimitStore, type SharedRateLimitCounter } from './shared-rate-limit.js';
+export { RedisRateLimitCounter } from './redis-rate-limit.js';
 export { ServerMetrics } from './metrics.js';
 export { LOG_LEVELS, resolveServerOptions, SERVER_DEFAULTS, type LogLevel, type RateLimitOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 export { serve, type RunningServer, type ServeOptions } from './server.js';

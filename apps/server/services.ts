@@ -6,6 +6,7 @@ import type { GalleryPort } from './gallery-port.js';
 import type { ApiKeyStore } from './key-store.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { openKeyStore } from './pg-key-store.js';
+import { RedisRateLimitCounter } from './redis-rate-limit.js';
 import { PostgresRateLimitCounter, type SharedRateLimitCounter } from './shared-rate-limit.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
@@ -21,8 +22,8 @@ export interface ServiceLocations {
   /** SQLite file of API keys (`:memory:`: keys that live as long as the process), or a postgres:// URL. */
   readonly keysPath?: string;
   /**
-   * Where rate-limit counters live: `postgres://…` shares them between replicas; absent, they are
-   * counted in memory, except for a PostgreSQL gallery, whose database then holds them.
+   * Where rate-limit counters live: `redis://…` or `postgres://…` shares them between replicas;
+   * absent, they are counted in memory, except for a PostgreSQL gallery, whose database then holds them.
    */
   readonly rateLimitLocation?: string;
 }
@@ -90,5 +91,6 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
  */
 export async function openRateLimitCounter(location: string): Promise<SharedRateLimitCounter> {
   if (isPostgresLocation(location)) return PostgresRateLimitCounter.connect(location);
-  throw new ArcFaceError('INVALID_ARGUMENT', `Expected rate-limit counters at a postgres:// URL but received "${location.slice(0, 60)}"`);
+  if (/^rediss?:\/\//i.test(location)) return RedisRateLimitCounter.connect(location);
+  throw new ArcFaceError('INVALID_ARGUMENT', `Expected rate-limit counters at a postgres:// or redis:// URL but received "${location.slice(0, 60)}"`);
 }

@@ -27,6 +27,7 @@ interface ServeCliOptions {
   maxPixels: number;
   rateLimit: number;
   requestTimeout: number;
+  rateLimitRedis?: string;
 }
 
 function parseLogLevel(value: string): LogLevel {
@@ -83,6 +84,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       SERVER_DEFAULTS.maxPixels,
     )
     .option('--rate-limit <n>', 'requests per minute per API key (per address with --no-auth); 429 past it', parseIntOption('--rate-limit', 1, 1_000_000_000), SERVER_DEFAULTS.rateLimit.max)
+    .option('--rate-limit-redis <url>', 'count rate limits in this Redis (redis://host:port/db), shared by every server on it (default: the gallery database for a PostgreSQL gallery, else memory)')
     .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
     .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
@@ -105,6 +107,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.auth ? { keysPath: keysLocation } : {}),
         ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
+        ...(opts.rateLimitRedis === undefined ? {} : { rateLimitLocation: opts.rateLimitRedis }),
         ...(opts.detector === undefined ? {} : { detector: opts.detector }),
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
         ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
