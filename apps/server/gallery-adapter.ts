@@ -3,6 +3,7 @@ import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import { People } from '../../src/people/index.js';
 import { type FaceThumbnails, galleryThumbnails, sideFileThumbnails } from './face-thumbnails.js';
+import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
 function toSubject(s: IdentitySummary): SubjectSummary {
@@ -23,21 +24,34 @@ function toSubject(s: IdentitySummary): SubjectSummary {
 export class GalleryAdapter implements GalleryPort {
   readonly #g: Gallery;
   readonly #thumbs: FaceThumbnails;
+  readonly #peopleLock: ReplicaLock | undefined;
+  #peopleQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(gallery: Gallery, thumbs: FaceThumbnails) {
+  private constructor(gallery: Gallery, thumbs: FaceThumbnails, peopleLock: ReplicaLock | undefined) {
     this.#g = gallery;
     this.#thumbs = thumbs;
+    this.#peopleLock = peopleLock;
   }
 
   /**
    * Wraps an open gallery; thumbnails go to the SQLite file `thumbnailsPath` (`:memory:` for none
    * kept on disk), or with `'gallery'` into the gallery's own store (what a PostgreSQL gallery uses).
+   * `peopleLock` orders people discovery's writes among servers (closed with the adapter).
    *
    * @example
    * const port = GalleryAdapter.create(gallery, ':memory:')
    */
-  static create(gallery: Gallery, thumbnailsPath: string): GalleryAdapter {
-    return new GalleryAdapter(gallery, thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath));
+  static create(gallery: Gallery, thumbnailsPath: string, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
+    const thumbs = thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath);
+    return new GalleryAdapter(gallery, thumbs, options.peopleLock);
+  }
+
+  peopleWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = this.#peopleLock;
+    if (lock !== undefined) return lock.run(fn);
+    const next = this.#peopleQueue.then(fn, fn);
+    this.#peopleQueue = next.catch(() => undefined);
+    return next;
   }
 
   /** Where thumbnails live: a file path, or `gallery`. */
@@ -204,6 +218,7 @@ export class GalleryAdapter implements GalleryPort {
   async close(): Promise<void> {
     if (this.#people !== undefined) await (await this.#people).close();
     this.#thumbs.close();
+    await this.#peopleLock?.close();
     await this.#g.close();
   }
 }

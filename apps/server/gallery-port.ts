@@ -106,4 +106,9 @@ export interface GalleryPort {
   close(): Promise<void>;
   /** People discovery over the same gallery (opened on first use), where the gallery supports it. */
   people?(): Promise<People>;
+  /**
+   * Runs people discovery's writes one at a time, in this server and, for a PostgreSQL gallery,
+   * among every server on the database.
+   */
+  peopleWrite?<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -7,6 +7,7 @@ import type { ApiKeyStore } from './key-store.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { openKeyStore } from './pg-key-store.js';
 import { RedisRateLimitCounter } from './redis-rate-limit.js';
+import { PEOPLE_WRITE_LOCK, PostgresReplicaLock } from './replica-lock.js';
 import { PostgresRateLimitCounter, type SharedRateLimitCounter } from './shared-rate-limit.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
@@ -58,7 +59,10 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
       const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      gallery = GalleryAdapter.create(g, shared !== undefined ? 'gallery' : (where.thumbnailsPath ?? `${where.galleryLocation}.thumbs.db`));
+      gallery =
+        shared !== undefined
+          ? GalleryAdapter.create(g, 'gallery', { peopleLock: new PostgresReplicaLock(shared, PEOPLE_WRITE_LOCK) })
+          : GalleryAdapter.create(g, where.thumbnailsPath ?? `${where.galleryLocation}.thumbs.db`);
     }
     if (where.keysPath !== undefined) keys = await openKeyStore(where.keysPath);
     const counters = where.rateLimitLocation ?? shared;

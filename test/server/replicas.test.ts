@@ -130,6 +130,24 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     assert.equal((await fetch(`${a.url}/v1/faces/${faceId}/thumbnail`, { headers: h })).status, 404);
   });
 
+  it('clusters people across replicas: faces added through one are in the person the other builds', async () => {
+    // A key of its own: the writer's budget of RATE_LIMIT requests went to the enrolment test.
+    const h = { 'x-api-key': (await keysCli(['create', '--scope', 'write', '--keys', url], home)).trim() };
+    const upload = async (replica: ServeProcess, photos: Buffer[]) => {
+      const body = new FormData();
+      photos.forEach((p, i) => body.append('image', new Blob([new Uint8Array(p)]), `p${i}.jpg`));
+      const res = await fetch(`${replica.url}/v1/people/photos`, { method: 'POST', headers: h, body });
+      assert.equal(res.status, 200, await res.clone().text());
+    };
+    await upload(a, [lfw('Andre_Agassi', 1), lfw('Andre_Agassi', 2)]);
+    await upload(b, [lfw('Andre_Agassi', 4)]);
+    const lists = await Promise.all([a, b].map(async (r) => (await (await fetch(`${r.url}/v1/people`, { headers: h })).json()) as { people: { personId: number; faceCount: number }[] }));
+    assert.deepEqual(lists[0], lists[1]);
+    assert.deepEqual(lists[0]?.people.map((p) => p.faceCount), [3], JSON.stringify(lists[0]));
+    const held = (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows[0];
+    assert.equal(held?.n, 0, 'the people write lock is released');
+  });
+
   it('honours on one replica a key created on the other, and refuses it there as soon as the other revokes it', async () => {
     const created = await fetch(`${a.url}/v1/keys`, { method: 'POST', headers: { 'x-api-key': admin, 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read', name: 'kiosk' }) });
     assert.equal(created.status, 201);

@@ -32,9 +32,12 @@ async function people(ctx: ServerContext): Promise<People> {
  * registerPeopleRoutes(app, ctx)
  */
 export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // People keeps one in-memory clusterer per gallery: its writes run one at a time.
+  // People keeps one in-memory clusterer per gallery and server: its writes run one at a time, among
+  // every server on the gallery where the gallery can order them (PostgreSQL), else in this one.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const g = ctx.gallery();
+    if (g.peopleWrite !== undefined) return g.peopleWrite(fn);
     const next = queue.then(fn, fn);
     queue = next.catch(() => undefined);
     return next;
