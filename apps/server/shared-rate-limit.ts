@@ -58,23 +58,27 @@ export class PostgresRateLimitCounter implements SharedRateLimitCounter {
   readonly location: string;
   readonly #client: SqlClient;
   readonly #owned: boolean;
+  readonly #pruneEvery: number;
   #sincePrune = 0;
 
-  private constructor(client: SqlClient, location: string, owned: boolean) {
+  private constructor(client: SqlClient, location: string, owned: boolean, pruneEvery: number) {
     this.#client = client;
     this.location = location;
     this.#owned = owned;
+    this.#pruneEvery = pruneEvery;
   }
 
   /**
-   * Creates or migrates the counter table; `owned`: {@link close} ends the client.
+   * Creates or migrates the counter table; `owned`: {@link close} ends the client; `pruneEvery`:
+   * increments between deletions of ended windows (default {@link PRUNE_EVERY}).
    *
    * @example
    * const counter = await PostgresRateLimitCounter.open(client, { location: 'pglite' })
    */
-  static async open(client: SqlClient, options: { location: string; owned?: boolean }): Promise<PostgresRateLimitCounter> {
+  static async open(client: SqlClient, options: { location: string; owned?: boolean; pruneEvery?: number }): Promise<PostgresRateLimitCounter> {
+    const pruneEvery = options.pruneEvery === undefined ? PRUNE_EVERY : assertInteger('pruneEvery', options.pruneEvery, 1, 1_000_000_000);
     await migrateServerTables(client, RATE_TABLES, options.location);
-    return new PostgresRateLimitCounter(client, options.location, options.owned === true);
+    return new PostgresRateLimitCounter(client, options.location, options.owned === true, pruneEvery);
   }
 
   /**
@@ -107,7 +111,7 @@ export class PostgresRateLimitCounter implements SharedRateLimitCounter {
     assertString('key', key);
     assertInteger('windowMs', windowMs, 1, 86_400_000);
     const rows = await pgTry(this.location, 'rate_limits', async () => (await this.#client.query<{ count: string; ttl: string }>(INCR_SQL, [key, windowMs])).rows);
-    if (++this.#sincePrune >= PRUNE_EVERY) {
+    if (++this.#sincePrune >= this.#pruneEvery) {
       this.#sincePrune = 0;
       await pgTry(this.location, 'rate_limits', () => this.#client.query(`DELETE FROM arcface_rate_limits WHERE expires_at <= ${NOW_MS}`));
     }

@@ -59,6 +59,18 @@ describe('server state in PostgreSQL', () => {
     assert.ok(next.ttl > third.ttl);
   });
 
+  it('deletes rows of ended windows every pruneEvery increments', async () => {
+    const counter = await PostgresRateLimitCounter.open(pool(), { location: 'test', pruneEvery: 3 });
+    await counter.incr('key:gone', 1);
+    await sleep(20);
+    const rows = async (key: string) => (await db.query(`SELECT 1 FROM arcface_rate_limits WHERE key = $1`, [key])).rows.length;
+    assert.equal(await rows('key:gone'), 1, 'kept until the next prune');
+    await counter.incr('key:kept', 60_000);
+    await counter.incr('key:kept', 60_000);
+    assert.equal(await rows('key:gone'), 0, 'its window ended: pruned on the third increment');
+    assert.equal(await rows('key:kept'), 1);
+  });
+
   it('counts parallel increments from two pools exactly', async () => {
     const [a, b] = await Promise.all([PostgresRateLimitCounter.open(pool(), { location: 'a' }), PostgresRateLimitCounter.open(pool(), { location: 'b' })]);
     const n = 60;

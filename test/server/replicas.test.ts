@@ -175,4 +175,9 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     // Another key has its own budget.
     assert.equal((await fetch(`${b.url}/v1/subjects`, { headers: { 'x-api-key': admin } })).status, 200);
   });
+
+  it('stops on SIGTERM with exit code 0, its database connections closed', async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    assert.deepEqual(await Promise.all([a.exited, b.exited]), [0, 0]);
+  });
 });
