@@ -4,7 +4,7 @@
  * so that every server replica serves every thumbnail and none lives in a process.
  */
 import Database from 'better-sqlite3';
-import { type Gallery, ensurePrivateFile } from '../../src/gallery/index.js';
+import { type Gallery, PostgresGalleryStore, ensurePrivateFile } from '../../src/gallery/index.js';
 
 /** Thumbnails by face (template) id. */
 export interface FaceThumbnails {
@@ -12,7 +12,8 @@ export interface FaceThumbnails {
   readonly where: string;
   put(items: readonly { faceId: number; jpeg: Uint8Array }[]): Promise<void>;
   get(faceId: number): Promise<Uint8Array | undefined>;
-  has(faceId: number): Promise<boolean>;
+  /** Which of these faces have a thumbnail here (one query). */
+  which(faceIds: readonly number[]): Promise<Set<number>>;
   /** Forgets removed faces (the gallery database drops them with their template by itself). */
   drop(faceIds: readonly number[]): Promise<void>;
   close(): void;
@@ -42,8 +43,8 @@ export function sideFileThumbnails(gallery: Gallery, path: string): FaceThumbnai
       const row = get.get(faceId) as { jpeg: Buffer } | undefined;
       return row === undefined ? ((await gallery.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
     },
-    async has(faceId) {
-      return get.get(faceId) !== undefined;
+    async which(faceIds) {
+      return new Set(faceIds.filter((id) => get.get(id) !== undefined));
     },
     async drop(faceIds) {
       db.transaction(() => faceIds.forEach((id) => del.run(id)))();
@@ -70,8 +71,18 @@ export function galleryThumbnails(gallery: Gallery): FaceThumbnails {
     async get(faceId) {
       return (await gallery.thumbnail(faceId)) ?? undefined;
     },
-    async has(faceId) {
-      return (await gallery.thumbnail(faceId)) !== null;
+    async which(faceIds) {
+      const store = gallery.store;
+      if (faceIds.length === 0) return new Set();
+      if (store instanceof PostgresGalleryStore) {
+        // One query for a whole list of faces rather than one JPEG read per face.
+        const r = await store.sqlClient().query<{ template_id: string | number }>(
+          'SELECT template_id FROM arcface_template_thumbnails WHERE template_id = ANY($1::bigint[])', [[...faceIds]]);
+        return new Set(r.rows.map((row) => Number(row.template_id)));
+      }
+      const out = new Set<number>();
+      for (const id of faceIds) if ((await gallery.thumbnail(id)) !== null) out.add(id);
+      return out;
     },
     async drop() {
       // Removed with their templates by the database.

@@ -118,9 +118,17 @@ export class GalleryAdapter implements GalleryPort {
     return templateIds;
   }
 
+  /** The faces of these templates, with whether each has a thumbnail (one lookup for all). */
+  async #faces(templates: readonly TemplateRecord[]): Promise<SubjectFace[]> {
+    const withThumb = await this.#thumbs.which(templates.map((t) => t.templateId));
+    return templates.map((t) => ({
+      faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize,
+      hasThumbnail: withThumb.has(t.templateId),
+    }));
+  }
+
   async #face(t: TemplateRecord): Promise<SubjectFace> {
-    const has = await this.#thumbs.has(t.templateId);
-    return { faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize, hasThumbnail: has };
+    return (await this.#faces([t]))[0] as SubjectFace;
   }
 
   async listFaces(subjectId?: string): Promise<SubjectFace[]> {
@@ -135,7 +143,7 @@ export class GalleryAdapter implements GalleryPort {
         if (err instanceof ArcFaceError && err.code === 'IDENTITY_NOT_FOUND') continue;
         throw err;
       }
-      for (const t of templates) out.push(await this.#face(t));
+      out.push(...(await this.#faces(templates)));
     }
     return out;
   }
@@ -158,11 +166,12 @@ export class GalleryAdapter implements GalleryPort {
 
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
     // Whether each face had a thumbnail is read before the removal takes it away.
-    const before = [];
+    const found: TemplateRecord[] = [];
     for (const id of new Set(faceIds)) {
       const t = Number.isSafeInteger(id) && id > 0 ? await this.#g.template(id) : null;
-      if (t !== null) before.push(await this.#face(t));
+      if (t !== null) found.push(t);
     }
+    const before = await this.#faces(found);
     const removedIds = new Set((await this.#g.removeTemplates(faceIds)).map((t) => t.templateId));
     const removed = before.filter((f) => removedIds.has(f.faceId));
     await this.#thumbs.drop(removed.map((f) => f.faceId));
