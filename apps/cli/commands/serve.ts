@@ -66,7 +66,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <address>', 'interface to listen on', '127.0.0.1')
     .option('--port <n>', 'TCP port', parseIntOption('--port', 0, 65535), 8080)
     .option('--gallery <file|url>', 'gallery: SQLite file (created when missing) or postgres:// URL')
-    .option('--keys <file|url>', 'API keys (arcface keys create): a file, or a postgres:// URL (default: the gallery database for a PostgreSQL gallery, else ~/.arcface/keys.db)')
+    .option(
+      '--keys <file|url>',
+      `API keys (arcface keys create): a file, or a postgres:// URL (default: the gallery database for a PostgreSQL gallery, else ${join(ctx.locations.home, 'keys.db')})`,
+    )
     .option('-d, --detector <name|path>', 'face detector')
     .option('-r, --recognizer <name|path>', 'recogniser')
     .option('--workers <n>', 'inference worker threads', parseIntOption('--workers', 1, 64), SERVER_DEFAULTS.workers)
