@@ -120,6 +120,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
         'With --queue: {"queue","batch","images","enqueued","alreadyDone"}; follow it with `arcface jobs status`.',
     )
     .action(async (id: string | undefined, images: string[], o: EnrollOptions) => {
+      ctx.json = o.json === true;
       if (o.people !== undefined) {
         if (id !== undefined || o.box !== undefined || o.name !== undefined || o.metadata !== undefined) {
           throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --people DIR alone (ids and names come from its folders) but received an id, --name, --metadata or --box too');

@@ -6,7 +6,7 @@ import type { ExecutionProvider } from '../../../src/runtime/index.js';
 import {
   connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, redactRedisUrl, retryDeadLetters, startEnrolWorker, type WorkerEvent,
 } from '../../worker/index.js';
-import { IMAGE_EXTENSIONS, noticeLicence, printJson, type CliContext } from '../context.js';
+import { EXIT, IMAGE_EXTENSIONS, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
 import { galleryLocation, openCommandGallery, recognizerFor } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
@@ -91,13 +91,19 @@ async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn: (fr: F
   }
 }
 
-/** Reports refused folders and stray files of a scan on stderr; they make the exit code 2. */
-function reportScan(ctx: CliContext, scan: PeopleFolderScan, outcomes: FileOutcomes): void {
-  for (const r of scan.refused) outcomes.failed(r.folder, new ArcFaceError(r.code, r.message));
+/** Reports refused folders and stray files of a scan on stderr. */
+function reportScan(ctx: CliContext, scan: PeopleFolderScan): void {
+  for (const r of scan.refused) ctx.stderr.write(ctx.json ? `${JSON.stringify({ folder: r.folder, code: r.code, message: r.message })}\n` : `arcface: ${r.folder}: ${r.code}: ${r.message}\n`);
   for (const f of scan.strayFiles) {
     const line = `${f} is not in a person folder (DIR/Name/photo.jpg): not enrolled`;
     ctx.stderr.write(ctx.json ? `${JSON.stringify({ notice: 'STRAY_FILE', file: f })}\n` : `arcface: ${line}\n`);
   }
+}
+
+/** The many-file exit code rule, with a refused folder counting as bad input (2) unless a photo already set a worse code. */
+function finish(ctx: CliContext, outcomes: FileOutcomes, scan: PeopleFolderScan): void {
+  outcomes.finish();
+  if (scan.refused.length > 0 && (ctx.exitCode === undefined || ctx.exitCode === EXIT.noFace)) ctx.exitCode = EXIT.badInput;
 }
 
 /**
@@ -114,7 +120,7 @@ export async function runEnrolPeople(
   const scan = await scanPeopleFolder(dir, { extensions: IMAGE_EXTENSIONS });
   const images = scan.people.reduce((n, p) => n + p.files.length, 0);
   const outcomes = new FileOutcomes(ctx);
-  reportScan(ctx, scan, outcomes);
+  reportScan(ctx, scan);
   const refused = scan.refused.map((r) => ({ folder: r.folder, code: r.code }));
   if (o.queue !== undefined) {
     const redis = await connectRedis(o.queue);
@@ -127,7 +133,7 @@ export async function runEnrolPeople(
     } finally {
       redis.disconnect();
     }
-    outcomes.finish();
+    finish(ctx, outcomes, scan);
     return;
   }
   await withBulkModel(ctx, o, async (fr, g) => {
@@ -140,7 +146,7 @@ export async function runEnrolPeople(
     }
     printJson(ctx, { ...summary, skipped: summary.skipped.map((s) => ({ file: s.file, identity: s.identityId, code: s.code })), refused });
   });
-  outcomes.finish();
+  finish(ctx, outcomes, scan);
 }
 
 /**
