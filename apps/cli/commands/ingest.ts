@@ -167,6 +167,7 @@ export function registerIngestCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'one JSON line per job on stderr')
     .addHelpText('after', '\nRuns until SIGTERM or SIGINT, then finishes the jobs in flight and exits 0. Prints "ready" (or {"event":"ready"}) on stderr once it takes jobs.')
     .action(async (o: BulkModelOptions & { queue: string; queueName: string; concurrency: number; lockDuration: number; stalledInterval: number }) => {
+      ctx.json = o.json === true;
       await withBulkModel(ctx, o, async (fr, g) => {
         const log = (e: WorkerEvent | { event: 'ready' | 'stopping' | 'stopped' }): void => {
           const text = 'jobId' in e ? `${e.event} ${e.identityId ?? ''} ${e.file ?? ''}${e.reason === undefined ? '' : `: ${e.reason}`}` : e.event;
