@@ -201,7 +201,11 @@ export function registerIngestCommands(program: Command, ctx: CliContext): void 
     .option('--queue-name <name>', 'queue name', ENROL_QUEUE_DEFAULTS.name)
     .option('--dead <n>', 'dead letters listed (newest first)', parseIntOption('--dead', 0, 10_000), 20)
     .option('--json', 'compact JSON for machines')
-    .addHelpText('after', '\nOutput: {"queue","counts":{waiting,active,completed,failed,delayed,…},"enrolled","batches":[{batch,root,total,done,dead,pending}],"deadLetters":[{jobId,identityId,file,code,reason,attempts}]}.')
+    .addHelpText(
+      'after',
+      '\nOutput: {"queue","counts":{waiting,active,completed,failed,delayed,…},"enrolled","batches":[{batch,root,total,done,dead,pending}],' +
+        '"deadLetters":[{jobId,identityId,file,code,reason,attempts}]}.',
+    )
     .action(async (o: { queue: string; queueName: string; dead: number; json?: boolean }) => {
       ctx.json = o.json === true;
       const redis = await connectRedis(o.queue);
