@@ -115,9 +115,20 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
     const again = await runCli(['enroll', '--people', people, '--queue', redis.url, '--json'], { ARCFACE_HOME: home });
     assert.equal((JSON.parse(again.stdout) as { alreadyDone: number }).alreadyDone, PEOPLE * PER_PERSON);
 
+    // SIGTERM while busy: the worker finishes the jobs it holds before it exits, so none is left locked.
+    const more = join(dir, 'more');
+    makePeopleTree(more, lfwPeople(PEOPLE + 3, PER_PERSON).slice(PEOPLE), PER_PERSON);
+    const inMore = (): number => b.events.filter((e) => e.event === 'enrolled' && e.file?.startsWith(more)).length;
+    const next = await runCli(['enroll', '--people', more, '--queue', redis.url, '--json'], { ARCFACE_HOME: home });
+    const batch2 = (JSON.parse(next.stdout) as { batch: string }).batch;
+    while (inMore() === 0) await sleep(20);
     b.child.kill('SIGTERM');
     assert.equal(await b.exited, 0, b.stderr());
     assert.equal(b.events.at(-1)?.event, 'stopped');
+    const afterStop = await status();
+    assert.equal(afterStop.counts.active, 0);
+    const progress = afterStop.batches.find((x) => x.batch === batch2)!;
+    assert.deepEqual([progress.total, progress.done, progress.done + progress.pending], [3 * PER_PERSON, inMore(), 3 * PER_PERSON]);
   });
 
   it('reports a Redis that does not answer as QUEUE_UNAVAILABLE, and a bad URL as INVALID_ARGUMENT', async () => {

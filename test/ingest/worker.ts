@@ -5,7 +5,7 @@ import { sharedPath } from '../helpers/shared.js';
 /** A running `arcface worker` child process and the JSON events it printed. */
 export interface WorkerProcess {
   readonly child: ChildProcess;
-  readonly events: { event: string; jobId?: string; reason?: string }[];
+  readonly events: { event: string; jobId?: string; file?: string; reason?: string }[];
   readonly stderr: () => string;
   /** Resolves when the worker printed `count` events named `event` (rejects when it exits first). */
   waitFor(event: string, count?: number, timeoutMs?: number): Promise<void>;
@@ -19,7 +19,7 @@ export function startWorker(args: readonly string[]): WorkerProcess {
     env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: freshHome() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const events: { event: string; jobId?: string; reason?: string }[] = [];
+  const events: { event: string; jobId?: string; file?: string; reason?: string }[] = [];
   let err = '';
   let pending = '';
   const waiters = new Set<() => void>();
@@ -40,7 +40,7 @@ export function startWorker(args: readonly string[]): WorkerProcess {
     }
     for (const w of waiters) w();
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? -1)));
   return {
     child,
     events,
