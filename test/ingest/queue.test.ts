@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { freshHome, runCli } from '../helpers/cli.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
@@ -129,6 +130,31 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
     assert.equal(afterStop.counts.active, 0);
     const progress = afterStop.batches.find((x) => x.batch === batch2)!;
     assert.deepEqual([progress.total, progress.done, progress.done + progress.pending], [3 * PER_PERSON, inMore(), 3 * PER_PERSON]);
+  });
+
+  it('retries a job that failed because the gallery was busy, with back-off, until it succeeds', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-busy-'));
+    const gallery = join(dir, 'g.db');
+    makePeopleTree(join(dir, 'people'), lfwPeople(1, 1), 1);
+    const w = startWorker(['--queue', redis.url, '--queue-name', 'busy-test', '-g', gallery]);
+    t.after(() => {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    });
+    await w.waitFor('ready');
+    // Another process holds the gallery's write lock past the worker's busy timeout (5 s).
+    const holder = new Database(gallery);
+    holder.exec('BEGIN IMMEDIATE');
+    const queued = await runCli(['enroll', '--people', join(dir, 'people'), '--queue', redis.url, '--queue-name', 'busy-test', '--json']);
+    assert.equal(queued.code, 0, queued.stderr);
+    await w.waitFor('retrying', 1, 30_000);
+    holder.exec('COMMIT');
+    holder.close();
+    await w.waitFor('enrolled', 1, 30_000);
+    assert.match(w.events.find((e) => e.event === 'retrying')?.reason ?? '', /^GALLERY_BUSY: /);
+    w.child.kill('SIGTERM');
+    assert.equal(await w.exited, 0);
+    const r = await runCli(['gallery', 'list', '-g', gallery, '--json']);
+    assert.deepEqual((JSON.parse(r.stdout) as { templates: number }[]).map((i) => i.templates), [1]);
   });
 
   it('reports a Redis that does not answer as QUEUE_UNAVAILABLE, and a bad URL as INVALID_ARGUMENT', async () => {
