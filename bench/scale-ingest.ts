@@ -150,6 +150,7 @@ export async function runIngestBench(opts: IngestBenchOptions): Promise<IngestBe
   opts.log('|---|---:|---:|---:|');
   for (const r of rows) opts.log(`| ${r.variant} | ${r.images} | ${r.seconds.toFixed(1)} | ${r.imagesPerSecond.toFixed(1)} |`);
   const rate = (p: string): number => rows.find((r) => r.variant.startsWith(p))?.imagesPerSecond ?? Number.NaN;
-  opts.log(`2 workers / 1 worker: ${(rate('queue: 2') / rate('queue: 1')).toFixed(2)}×; 1 worker / local: ${(rate('queue: 1') / rate('local')).toFixed(2)}×; load average after ${loadavg()[0]?.toFixed(1)}`);
+  const ratios = `2 workers / 1 worker: ${(rate('queue: 2') / rate('queue: 1')).toFixed(2)}×; 1 worker / local: ${(rate('queue: 1') / rate('local')).toFixed(2)}×`;
+  opts.log(`${ratios}; load average after ${loadavg()[0]?.toFixed(1)}`);
   return rows;
 }
