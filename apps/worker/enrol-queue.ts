@@ -12,6 +12,9 @@ import type { PhotoJob } from '../../src/ingest/index.js';
  * 300–800 GB of RAM, against ~300 bytes a job as a path. The SHA-256 keeps the job exact: a worker
  * that finds other bytes at the path (or none) dead-letters the job (`SOURCE_CHANGED`,
  * `FILE_NOT_FOUND`) instead of enrolling a photo nobody queued.
+ *
+ * @example
+ * new Queue(ENROL_QUEUE_DEFAULTS.name, { connection })
  */
 export const ENROL_QUEUE_DEFAULTS = Object.freeze({
   /** Queue name (BullMQ keys `bull:<name>:…`). */
@@ -28,7 +31,12 @@ export const ENROL_QUEUE_DEFAULTS = Object.freeze({
   keepCompletedCount: 100_000,
 });
 
-/** Job payload version: a worker refuses payloads of another shape. */
+/**
+ * Job payload version: a worker refuses payloads of another shape.
+ *
+ * @example
+ * const data: EnrolJobData = { v: ENROL_JOB_VERSION, batch, identityId, name, path, sha256 }
+ */
 export const ENROL_JOB_VERSION = 1;
 
 /** The payload of an enrolment job. */

@@ -39,7 +39,12 @@ export interface WorkerEvent {
 
 /**
  * BullMQ's defaults, kept unless the caller tunes them: a lock of 30 s renewed every 15 s, a stall
- * check every 30 s; so a killed worker's jobs are back in the queue within about a minute.
+ * check every 30 s; so a killed worker's jobs are back in the queue within about a minute. Four jobs
+ * in flight keep a batch of 8 photos about half full on CPU while files are read and rows written;
+ * a 5 ms linger gathers them at a cost far below one detection (~20 ms).
+ *
+ * @example
+ * await startEnrolWorker({ redisUrl, queueName, gallery, recognizer, ...ENROL_WORKER_DEFAULTS })
  */
 export const ENROL_WORKER_DEFAULTS = Object.freeze({ concurrency: 4, batchSize: 8, lingerMs: 5, lockDurationMs: 30_000, stalledIntervalMs: 30_000 });
 

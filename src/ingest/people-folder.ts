@@ -9,7 +9,12 @@ import { extname, join, resolve } from 'node:path';
 import { ArcFaceError, type ErrorCode } from '../core/index.js';
 import { assertIdentityId } from '../gallery/index.js';
 
-/** Image file extensions taken from a person folder (as `arcface enroll` takes them from a folder argument). */
+/**
+ * Image file extensions taken from a person folder (as `arcface enroll` takes them from a folder argument).
+ *
+ * @example
+ * PEOPLE_IMAGE_EXTENSIONS.includes('.jpg') // true
+ */
 export const PEOPLE_IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
 /** One person's folder: the identity it enrols and its photos. */
