@@ -63,7 +63,7 @@ export async function readQueueStatus(redis: Redis, queueName: string, deadLimit
     for (const [batch, json] of Object.entries(meta).sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))) {
       const info = parseMeta(json);
       const total = await redis.scard(keys.batch(batch));
-      const done = Number(await redis.call('SINTERCARD', 2, keys.batch(batch), keys.done));
+      const done = await intersectionSize(redis, keys.batch(batch), keys.done);
       const dead = deadIds.length === 0 ? 0 : (await redis.smismember(keys.batch(batch), ...deadIds)).filter((x) => x === 1).length;
       batches.push({ batch, root: info.root, createdAt: info.createdAt, total, done, dead, pending: Math.max(0, total - done - dead) });
     }
@@ -77,6 +77,15 @@ export async function readQueueStatus(redis: Redis, queueName: string, deadLimit
     return { queue: queueName, counts, enrolled: await redis.scard(keys.done), batches, deadLetters };
   } finally {
     await queue.close();
+  }
+}
+
+/** `SINTERCARD` (Redis 7) counts without copying; Redis 6 lacks it, so there the intersection is read. */
+async function intersectionSize(redis: Redis, a: string, b: string): Promise<number> {
+  try {
+    return Number(await redis.call('SINTERCARD', 2, a, b));
+  } catch {
+    return (await redis.sinter(a, b)).length;
   }
 }
 
