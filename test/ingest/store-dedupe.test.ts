@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { openGallery, type Gallery, type NewTemplate } from '../../src/gallery/index.js';
 import { DIM, FP, people, scratch } from '../gallery/fixtures.js';
+import { REPO_ROOT } from '../helpers/shared.js';
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
 
@@ -40,6 +43,21 @@ describe('enrolment skips photos an identity already holds, inside the write tra
     } finally {
       await g.close();
     }
+  });
+
+  it('SQLite: worker processes that create one new gallery file at once all open it', async () => {
+    const file = join(scratch('dedupe-sqlite'), `race-${process.pid}-${Date.now()}.db`);
+    const gallery = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'gallery', 'index.js')).href;
+    const script = `const { SqliteGalleryStore } = await import(${JSON.stringify(gallery)});
+      const s = await SqliteGalleryStore.open(${JSON.stringify(file)}, { fingerprint: ${JSON.stringify(FP)}, embeddingSize: ${DIM} });
+      await s.close();`;
+    const runs = await Promise.all(Array.from({ length: 6 }, () => new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code, err }));
+    })));
+    for (const r of runs) assert.equal(r.code, 0, r.err);
   });
 
   describe('PostgreSQL (PGlite over pglite-socket, several connections)', () => {
