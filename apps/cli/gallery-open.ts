@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArcFaceError } from '../../src/core/index.js';
+import { ArcFaceError, isArcFaceError } from '../../src/core/index.js';
 import { isPostgresLocation, openGallery, SqliteGalleryStore, type Gallery, type GalleryOptions } from '../../src/gallery/index.js';
 import { knownModelOfFingerprint } from '../../src/models/index.js';
 import { RECOGNIZER_DEFAULTS } from '../../src/pipeline/index.js';
@@ -43,7 +43,14 @@ export async function recognizerFor(location: string, given: string | undefined)
   if (!isPostgresLocation(location) && !existsSync(location)) return RECOGNIZER_DEFAULTS.recognizer;
   let fingerprint: string;
   if (isPostgresLocation(location)) {
-    const g = await openGallery(location);
+    let g: Gallery;
+    try {
+      g = await openGallery(location);
+    } catch (e) {
+      // A database without a gallery yet: it opens only with a model, so the default one creates it.
+      if (isArcFaceError(e, 'INVALID_ARGUMENT')) return RECOGNIZER_DEFAULTS.recognizer;
+      throw e;
+    }
     fingerprint = g.fingerprint;
     await g.close();
   } else {

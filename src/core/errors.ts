@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   PERSON_NOT_FOUND: { http: 404, exit: 2 },
   FACE_NOT_FOUND: { http: 404, exit: 2 },
   RATE_LIMIT_UNAVAILABLE: { http: 503, exit: 1 },
+  SOURCE_CHANGED: { http: 409, exit: 2 },
+  QUEUE_UNAVAILABLE: { http: 503, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

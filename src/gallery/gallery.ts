@@ -61,9 +61,14 @@ export class Gallery {
 
   /**
    * Enrols templates under `id`. Without `append` an existing id is refused (`IDENTITY_EXISTS`);
-   * with it, templates are added (and the identity created when absent). One transaction.
+   * with it, templates are added (and the identity created when absent). One transaction. With
+   * `skipHeldSources`, templates whose source SHA-256 the identity already holds are left out inside
+   * that transaction (see `StoreEnrollOptions`): `templateIds` lists those written, `duplicates`
+   * counts those left out, so enrolling the same images twice adds nothing.
    */
-  async enroll(id: string, templates: EnrollInput, opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean } = {}): Promise<{ id: string; templateIds: number[] }> {
+  async enroll(
+    id: string, templates: EnrollInput, opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; skipHeldSources?: boolean } = {},
+  ): Promise<{ id: string; templateIds: number[]; duplicates: number }> {
     assertIdentityId('id', id);
     if (!Array.isArray(templates) || templates.length === 0) {
       throw new ArcFaceError('INVALID_ARGUMENT', `Expected at least one template to enrol for "${id}" but received ${Array.isArray(templates) ? 'none' : typeof templates}`);
@@ -78,9 +83,10 @@ export class Gallery {
     }
     const metadata = opts.metadata === undefined ? undefined : assertMetadata(opts.metadata);
     const mode: EnrollMode = opts.append === true ? 'append' : 'create';
-    const templateIds = await this.store.enroll({ id, ...(opts.name === undefined ? {} : { name: opts.name }), ...(metadata === undefined ? {} : { metadata }) }, list, mode);
+    const identity = { id, ...(opts.name === undefined ? {} : { name: opts.name }), ...(metadata === undefined ? {} : { metadata }) };
+    const templateIds = await this.store.enroll(identity, list, mode, { skipHeldSources: opts.skipHeldSources === true });
     this.wrote([id]);
-    return { id, templateIds };
+    return { id, templateIds, duplicates: list.length - templateIds.length };
   }
 
   /**

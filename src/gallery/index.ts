@@ -12,13 +12,13 @@ export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQu
 export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
   TemplateSource, TemplateThumbnail,
 } from './store.js';
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './top-k.js';
 export type { IndexKind, VectorIndex } from './vector-index.js';
 export { calibrationForFingerprint, cosineAtFar, DEFAULT_TARGET_FPIR, farAtCosine, identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
-export { MAX_ID_LENGTH, modelMismatch } from './validate.js';
+export { assertIdentityId, MAX_ID_LENGTH, modelMismatch } from './validate.js';
 export { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-file.js';
 export { createSimdKernels, type SimdKernels } from './simd-kernels.js';

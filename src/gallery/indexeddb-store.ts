@@ -9,10 +9,12 @@ import {
   type IdentityWrite,
   type MatrixAllocator,
   type NewTemplate,
+  type StoreEnrollOptions,
   type StoreStamp,
   type TemplateMatrix,
   type TemplateRecord,
   type TemplateThumbnail,
+  templatesNotHeld,
 } from './store.js';
 
 /** Schema version of a browser gallery (the IndexedDB database version). */
@@ -124,8 +126,12 @@ export class IndexedDbGalleryStore implements GalleryStore {
     return this.#read((s) => this.#stamp(s));
   }
 
-  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
-    return this.#write((s) => this.#enrollOne(s, identity, templates, mode, Date.now()));
+  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
+    return this.#write(async (s) => {
+      if (opts.skipHeldSources !== true) return this.#enrollOne(s, identity, templates, mode, Date.now());
+      const held = ((await req(s.templates.index('identityId').getAll(identity.id))) as TemplateRow[]).flatMap((t) => (t.sourceSha256 === null ? [] : [t.sourceSha256]));
+      return this.#enrollOne(s, identity, templatesNotHeld(templates, new Set(held)), mode, Date.now());
+    });
   }
 
   async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {

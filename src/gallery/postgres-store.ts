@@ -1,10 +1,10 @@
 import { ArcFaceError } from '../core/index.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
-  TemplateThumbnail,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
+  TemplateMatrix, TemplateRecord, TemplateThumbnail,
 } from './store.js';
-import { allocateMatrix } from './store.js';
+import { allocateMatrix, templatesNotHeld } from './store.js';
 import { modelMismatch } from './validate.js';
 
 /**
@@ -16,6 +16,11 @@ import { modelMismatch } from './validate.js';
 export const POSTGRES_SCHEMA_VERSION = 2;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;
+/**
+ * First key of the two-key advisory lock an enrolment takes on its identity (ASCII "AFID"; the
+ * second key is `hashtext(id)`). Two-key locks never collide with the one-key migration lock.
+ */
+const IDENTITY_LOCK = 0x41464944;
 
 /** Migrations: entry `i` upgrades version `i` to `i + 1`; `dim` is the gallery's embedding size. One statement each. */
 const MIGRATIONS: readonly ((dim: number) => string[])[] = [
@@ -146,8 +151,14 @@ export class PostgresGalleryStore implements GalleryStore {
     return { generation: Number(r[0]?.g ?? 0), rows: Number(r[0]?.n ?? 0), maxTemplateId: Number(r[0]?.m ?? 0) };
   }
 
-  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
-    return this.write((tx) => this.enrollOne(tx, identity, templates, mode, Date.now()));
+  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
+    return this.write(async (tx) => {
+      // Writers of one identity queue here, so checking its sources (and its existence) then inserting is atomic.
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, identity.id]);
+      if (opts.skipHeldSources !== true) return this.enrollOne(tx, identity, templates, mode, Date.now());
+      const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [identity.id]);
+      return this.enrollOne(tx, identity, templatesNotHeld(templates, new Set(held.rows.map((r) => r.s))), mode, Date.now());
+    });
   }
 
   async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {

@@ -79,15 +79,18 @@ export function initialise(db: Database.Database, path: string, opts: { readonly
   db.pragma('foreign_keys = ON');
   // NORMAL is durable in WAL mode against process crashes (only an OS crash may drop the last commits).
   db.pragma('synchronous = NORMAL');
-  const version = db.pragma('user_version', { simple: true }) as number;
+  let version = db.pragma('user_version', { simple: true }) as number;
   if (version === 0) {
-    const tables = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
-    if (tables > 0) throw foreign(path, 'it has tables but no gallery schema version');
-    if (opts.fingerprint === undefined || opts.embeddingSize === undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create the gallery ${path} but received none`);
-    }
-    const { fingerprint, embeddingSize } = opts;
+    // Several processes may create one new file at once (queue workers starting together): the write
+    // lock decides, and the others find the schema made when they re-read the version under it.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) !== 0) return;
+      const tables = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
+      if (tables > 0) throw foreign(path, 'it has tables but no gallery schema version');
+      if (opts.fingerprint === undefined || opts.embeddingSize === undefined) {
+        throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create the gallery ${path} but received none`);
+      }
+      const { fingerprint, embeddingSize } = opts;
       db.pragma(`application_id = ${SQLITE_APPLICATION_ID}`);
       migrate(db, 0);
       const put = db.prepare('INSERT INTO gallery_meta (key, value) VALUES (?, ?)');
@@ -96,9 +99,14 @@ export function initialise(db: Database.Database, path: string, opts: { readonly
       put.run('embedding_size', String(embeddingSize));
       put.run('generation', '0');
     }).immediate();
-  } else {
-    checkApplication(db, path, version);
-    if (version < SQLITE_SCHEMA_VERSION) db.transaction(() => migrate(db, version)).immediate();
+    version = db.pragma('user_version', { simple: true }) as number;
+  }
+  checkApplication(db, path, version);
+  if (version < SQLITE_SCHEMA_VERSION) {
+    db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now < SQLITE_SCHEMA_VERSION) migrate(db, now);
+    }).immediate();
   }
   return readMeta(db, path);
 }

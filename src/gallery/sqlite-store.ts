@@ -5,10 +5,10 @@ import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreStamp, TemplateMatrix, TemplateRecord,
-  TemplateThumbnail,
+  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
+  TemplateRecord, TemplateThumbnail,
 } from './store.js';
-import { allocateMatrix } from './store.js';
+import { allocateMatrix, templatesNotHeld } from './store.js';
 import { modelMismatch } from './validate.js';
 
 /** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
@@ -127,8 +127,14 @@ export class SqliteGalleryStore implements GalleryStore {
     return { generation: this.readGeneration(), rows: r.n, maxTemplateId: r.m };
   }
 
-  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]> {
-    return this.write(() => this.enrollOne(identity, templates, mode, Date.now()));
+  async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
+    return this.write(() => this.enrollOne(identity, opts.skipHeldSources === true ? this.notHeld(identity.id, templates) : templates, mode, Date.now()));
+  }
+
+  /** Inside the IMMEDIATE write transaction: no other writer runs between this read and the insert. */
+  private notHeld(id: string, templates: readonly NewTemplate[]): NewTemplate[] {
+    const rows = this.sql('SELECT source_sha256 AS s FROM templates WHERE identity_id = ? AND source_sha256 IS NOT NULL').all(id) as { s: string }[];
+    return templatesNotHeld(templates, new Set(rows.map((r) => r.s)));
   }
 
   async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {

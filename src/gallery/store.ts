@@ -98,6 +98,18 @@ export interface IdentityWrite {
 /** How {@link GalleryStore.enroll} treats an existing identity. */
 export type EnrollMode = 'create' | 'append';
 
+/** Options of {@link GalleryStore.enroll}. */
+export interface StoreEnrollOptions {
+  /**
+   * Leave out templates whose `sourceSha256` the identity already holds, or that an earlier template
+   * of the same call carries. The check runs inside the write transaction (SQLite serialises writers;
+   * PostgreSQL takes an advisory lock on the identity first), so two processes enrolling one image
+   * for one identity at once write one template: a retried enrolment job never duplicates a template.
+   * Templates without a SHA-256 are always written.
+   */
+  readonly skipHeldSources?: boolean;
+}
+
 /** A template found by a store-side nearest-neighbour search. */
 export interface StoreNeighbour {
   readonly templateId: number;
@@ -127,9 +139,10 @@ export interface GalleryStore {
   stamp(): Promise<StoreStamp>;
   /**
    * Creates (`create`: fails with `IDENTITY_EXISTS` when present) or extends (`append`: creates when
-   * absent) an identity and adds templates, atomically. Returns the new template ids.
+   * absent) an identity and adds templates, atomically. Returns the ids of the templates written, in
+   * the order given (with `skipHeldSources`, those left out have none).
    */
-  enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode): Promise<number[]>;
+  enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts?: StoreEnrollOptions): Promise<number[]>;
   /** Many identities in one transaction (bulk import and benchmarks). */
   enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number>;
   getIdentity(id: string): Promise<IdentityRecord | null>;
@@ -164,6 +177,24 @@ export interface GalleryStore {
 export interface TemplateThumbnail {
   readonly templateId: number;
   readonly jpeg: Uint8Array;
+}
+
+/**
+ * The templates of `templates` not already held by the identity (`held`: its source SHA-256s) nor
+ * repeated earlier in the list; `held` gains the SHA-256s kept. Stores call it inside their write
+ * transaction for {@link StoreEnrollOptions.skipHeldSources}.
+ *
+ * @example
+ * const fresh = templatesNotHeld(list, new Set(['ab12…'])) // list without the template of image ab12…
+ */
+export function templatesNotHeld(templates: readonly NewTemplate[], held: Set<string>): NewTemplate[] {
+  return templates.filter((t) => {
+    const sha = t.sourceSha256;
+    if (sha === null || sha === undefined) return true;
+    if (held.has(sha)) return false;
+    held.add(sha);
+    return true;
+  });
 }
 
 /**

@@ -7,6 +7,8 @@ import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../..
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
 import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, type GalleryAccess } from '../gallery-open.js';
+import { ENROL_QUEUE_DEFAULTS } from '../../worker/index.js';
+import { runEnrolPeople, withBulkRuntimeOptions, type BulkModelOptions } from './ingest.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
 interface ModelOptions {
@@ -94,10 +96,16 @@ function parseFaceChoice(select: string, box: string | undefined): EnrolFaceChoi
  * registerGalleryCommands(program, ctx)
  */
 export function registerGalleryCommands(program: Command, ctx: CliContext): void {
-  withModelOptions(program.command('enroll'))
-    .description('Enrol one face of each image (files or folders) under an identity: the clearly dominant one, or the one --select/--box names.')
-    .argument('<id>', 'identity id')
-    .argument('<images...>', 'image files or folders')
+  withBulkRuntimeOptions(withModelOptions(program.command('enroll')))
+    .description(
+      'Enrol one face of each image (files or folders) under an identity: the clearly dominant one, or the one --select/--box names. ' +
+        'With --people DIR, one identity per sub-folder (DIR/Name/*.jpg), here or queued on Redis with --queue.',
+    )
+    .argument('[id]', 'identity id')
+    .argument('[images...]', 'image files or folders')
+    .option('--people <dir>', 'enrol every sub-folder of DIR as one identity (id: the folder name; name: with spaces for underscores); idempotent')
+    .option('--queue <redis://host:port>', 'with --people: queue one job per photo on Redis for `arcface worker` instead of enrolling here')
+    .option('--queue-name <name>', 'queue name', ENROL_QUEUE_DEFAULTS.name)
     .option('-n, --name <name>', 'display name (default: the id)')
     .option('--metadata <json>', 'JSON object stored with the identity')
     .option('--append', 'add templates to an existing identity')
@@ -106,9 +114,24 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .addHelpText(
       'after',
       '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face, with several comparable faces or unreadable are skipped, the others enrolled.\n' +
-        'Exit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face or several comparable faces (NO_FACE / MULTIPLE_FACES; nothing written when no photo qualified).',
+        'Exit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face or several comparable faces (NO_FACE / MULTIPLE_FACES; nothing written when no photo qualified).\n' +
+        'With --people: {"identities","newIdentities","images","enrolled","duplicates","skipped":[{"file","identity","code"}],"refused":[{"folder","code"}]}; ' +
+        'a photo the identity already holds (same SHA-256) is a duplicate, never a second template. ' +
+        'With --queue: {"queue","batch","images","enqueued","alreadyDone"}; follow it with `arcface jobs status`.',
     )
-    .action(async (id: string, images: string[], o: ModelOptions & { name?: string; metadata?: string; append?: boolean; select: string; box?: string }) => {
+    .action(async (id: string | undefined, images: string[], o: EnrollOptions) => {
+      ctx.json = o.json === true;
+      if (o.people !== undefined) {
+        if (id !== undefined || o.box !== undefined || o.name !== undefined || o.metadata !== undefined) {
+          throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --people DIR alone (ids and names come from its folders) but received an id, --name, --metadata or --box too');
+        }
+        await runEnrolPeople(ctx, o.people, { ...o, detector: o.detector, select: parseFaceChoice(o.select, undefined) });
+        return;
+      }
+      if (o.queue !== undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --queue with --people DIR but received it without');
+      if (id === undefined || images.length === 0) {
+        throw new ArcFaceError('INVALID_ARGUMENT', 'Expected an identity id and image files or folders (or --people DIR) but received none');
+      }
       const metadata = parseMetadata(o.metadata);
       const face = parseFaceChoice(o.select, o.box);
       const files = await expandImageArgs(images, ctx);
@@ -185,6 +208,10 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
 }
 
 type GOpts = { gallery?: string; json?: boolean };
+
+type EnrollOptions = ModelOptions & BulkModelOptions & {
+  name?: string; metadata?: string; append?: boolean; select: string; box?: string; people?: string; queue?: string; queueName: string;
+};
 
 function manage(cmd: Command): Command {
   return cmd.option('-g, --gallery <path|postgres://url>', 'gallery (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)').option('--json', 'compact JSON for machines');

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { normCrop } from '../align/index.js';
+import { ArcFaceError, asArcFaceError, isArcFaceError, type Box, type DetectedFace, type RgbImage } from '../core/index.js';
+import type { NewTemplate } from '../gallery/index.js';
+import { encodeJpeg } from '../image/index.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/index.js';
+
+/** What bulk enrolment needs from a recogniser (`FaceRecognizer` satisfies it). */
+export interface IngestRecognizer {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  readonly embedder: { readonly inputSize: number };
+  detect(input: Uint8Array): Promise<{ image: RgbImage; faces: DetectedFace[] }>;
+  /** Embeds aligned crops, in model batches. */
+  embedAligned(crops: readonly RgbImage[]): Promise<Float32Array[]>;
+}
+
+/** One photo to enrol: its bytes, the file name recorded with the template, and its SHA-256 when known. */
+export interface IngestImage {
+  readonly bytes: Uint8Array;
+  readonly fileName: string;
+  readonly sha256?: string;
+}
+
+/** A template made from a photo, with the JPEG of its aligned face; or the coded reason there is none. */
+export type TemplateOutcome =
+  | { readonly ok: true; readonly template: NewTemplate; readonly thumbnail: Uint8Array }
+  | { readonly ok: false; readonly error: ArcFaceError };
+
+/** JPEG quality of template thumbnails, as `enrollImages` writes them (112×112 crops: a few KB each). */
+const THUMBNAIL_QUALITY = 85;
+
+/**
+ * SHA-256 of image bytes as lower-case hex: the identity of a photo for idempotent enrolment.
+ *
+ * @example
+ * imageSha256(await readFile('ada.jpg')) // 'e3b0c442…'
+ */
+export function imageSha256(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`Expected image bytes as a Uint8Array but received ${typeof bytes}`);
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Bad input: a failure that no retry can mend (the photo is unreadable, has no face or several, the
+ * file changed or vanished, the request is malformed). Model, gallery and unexpected failures are
+ * not: they may pass (a busy database, a restarted server), so a queue retries them.
+ *
+ * @example
+ * if (isBadInput(err)) deadLetter(job, err) // else retry with back-off
+ */
+export function isBadInput(err: unknown): boolean {
+  if (!isArcFaceError(err)) return false;
+  return err.code.startsWith('IMAGE_') || ['NO_FACE', 'MULTIPLE_FACES', 'FILE_NOT_FOUND', 'SOURCE_CHANGED', 'INVALID_ARGUMENT', 'PAYLOAD_TOO_LARGE'].includes(err.code);
+}
+
+/**
+ * Makes one enrolment template per photo: each is decoded and searched for faces, the face to enrol
+ * chosen by `face` (default `dominant`, see `chooseEnrolmentFace`) and aligned; then every crop is
+ * embedded in one call, so the recogniser runs full batches across photos. A photo that is bad input
+ * gives `{ok: false, error}` (the others go on); model failures and other errors are thrown.
+ *
+ * @example
+ * const outcomes = await makeFaceTemplates(recognizer, [{ bytes, fileName: 'ada1.jpg' }])
+ * if (outcomes[0].ok) await gallery.enroll('ada', [outcomes[0].template], { append: true })
+ */
+export async function makeFaceTemplates(rec: IngestRecognizer, images: readonly IngestImage[], opts: { face?: EnrolFaceChoice } = {}): Promise<TemplateOutcome[]> {
+  if (!Array.isArray(images)) throw new TypeError(`Expected an array of images but received ${typeof images}`);
+  const chosen: ({ crop: RgbImage; box: Box; score: number } | ArcFaceError)[] = [];
+  for (const img of images) {
+    try {
+      const { image, faces } = await rec.detect(img.bytes);
+      const face = chooseEnrolmentFace(faces, image.width, image.height, opts.face ?? 'dominant', img.fileName);
+      chosen.push({ crop: normCrop(image, face.landmarks, rec.embedder.inputSize).crop, box: face.box, score: face.score });
+    } catch (e) {
+      const err = asArcFaceError(e);
+      if (!isBadInput(err)) throw e;
+      chosen.push(err);
+    }
+  }
+  const crops = chosen.flatMap((c) => (c instanceof ArcFaceError ? [] : [c.crop]));
+  const embeddings = crops.length === 0 ? [] : await rec.embedAligned(crops);
+  const out: TemplateOutcome[] = [];
+  let k = 0;
+  for (const [i, c] of chosen.entries()) {
+    if (c instanceof ArcFaceError) {
+      out.push({ ok: false, error: c });
+      continue;
+    }
+    const img = images[i] as IngestImage;
+    const embedding = embeddings[k++] as Float32Array;
+    const template: NewTemplate = {
+      embedding, sourceFile: img.fileName, sourceSha256: img.sha256 ?? imageSha256(img.bytes), detScore: c.score, faceSize: Math.max(c.box[2] - c.box[0], c.box[3] - c.box[1]),
+    };
+    out.push({ ok: true, template, thumbnail: new Uint8Array(await encodeJpeg(c.crop, THUMBNAIL_QUALITY)) });
+  }
+  return out;
+}

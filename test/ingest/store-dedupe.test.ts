@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { openGallery, type Gallery, type NewTemplate } from '../../src/gallery/index.js';
+import { DIM, FP, people, scratch } from '../gallery/fixtures.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const sha = (i: number): string => i.toString(16).padStart(64, '0');
+
+/** Templates of one synthetic person, each with its own source SHA-256. */
+function photos(seed: number, n: number): NewTemplate[] {
+  return people(seed, 1, n)[0]!.templates.map((embedding, i) => ({ embedding, sourceFile: `p${i}.jpg`, sourceSha256: sha(seed * 100 + i) }));
+}
+
+/** The same checks on any gallery: held sources are skipped inside the write, and only with the option. */
+async function dedupeScenario(g: Gallery): Promise<void> {
+  const t = photos(1, 3);
+  const first = await g.enroll('ada', t, { append: true, skipHeldSources: true, name: 'Ada' });
+  assert.equal(first.templateIds.length, 3);
+  assert.equal(first.duplicates, 0);
+  const again = await g.enroll('ada', [t[1]!, ...photos(2, 1), t[1]!], { append: true, skipHeldSources: true });
+  assert.deepEqual([again.templateIds.length, again.duplicates], [1, 2]);
+  // Another identity may hold the same photo; templates without a SHA-256 are always written.
+  assert.equal((await g.enroll('bob', [t[0]!], { append: true, skipHeldSources: true })).templateIds.length, 1);
+  const bare = { embedding: t[2]!.embedding };
+  assert.equal((await g.enroll('ada', [bare, bare], { append: true, skipHeldSources: true })).templateIds.length, 2);
+  // Without the option nothing is skipped (import and plain enrol keep their behaviour).
+  assert.equal((await g.enroll('ada', [t[0]!], { append: true })).duplicates, 0);
+  assert.equal((await g.get('ada')).templateCount, 7);
+  assert.equal((await g.get('ada')).name, 'Ada');
+}
+
+describe('enrolment skips photos an identity already holds, inside the write transaction', () => {
+  it('SQLite', async () => {
+    const g = await openGallery(join(scratch('dedupe-sqlite'), `g-${process.pid}.db`), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    try {
+      await dedupeScenario(g);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('SQLite: worker processes that create one new gallery file at once all open it', async () => {
+    const file = join(scratch('dedupe-sqlite'), `race-${process.pid}-${Date.now()}.db`);
+    const gallery = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'gallery', 'index.js')).href;
+    const script = `const { SqliteGalleryStore } = await import(${JSON.stringify(gallery)});
+      const s = await SqliteGalleryStore.open(${JSON.stringify(file)}, { fingerprint: ${JSON.stringify(FP)}, embeddingSize: ${DIM} });
+      await s.close();`;
+    const runs = await Promise.all(Array.from({ length: 6 }, () => new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code, err }));
+    })));
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+  });
+
+  describe('PostgreSQL (PGlite over pglite-socket, several connections)', () => {
+    let db: PGlite;
+    let server: PGLiteSocketServer;
+    let url: string;
+    before(async () => {
+      db = await PGlite.create({ extensions: { vector } });
+      server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 16 });
+      await server.start();
+      url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    });
+    after(async () => {
+      await server.stop();
+      await db.close();
+    });
+
+    it('runs the same scenario, and concurrent enrolments of one photo from two processes write one template', async () => {
+      const g = await openGallery(url, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+      const h = await openGallery(url, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+      try {
+        await dedupeScenario(g);
+        const t = photos(7, 4);
+        const runs = await Promise.all([g, h, g, h].map((x) => x.enroll('carl', t, { append: true, skipHeldSources: true, name: 'Carl' })));
+        assert.equal(runs.reduce((n, r) => n + r.templateIds.length, 0), 4);
+        assert.equal(runs.reduce((n, r) => n + r.duplicates, 0), 12);
+        const rows = (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM arcface_templates WHERE identity_id = 'carl'`)).rows[0]?.n;
+        assert.equal(rows, 4);
+      } finally {
+        await g.close();
+        await h.close();
+      }
+    });
+  });
+});
