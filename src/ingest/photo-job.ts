@@ -41,7 +41,8 @@ export function assertPhotoJob(value: unknown): PhotoJob {
  * Runs one photo job: reads the file, refuses it when it is gone (`FILE_NOT_FOUND`) or no longer the
  * photo that was queued (`SOURCE_CHANGED`: enrolling other bytes than the ones the job names would
  * break its idempotency key), makes the template with `make` and appends it to the identity
- * idempotently (see `enrolTemplates`). Bad photos throw their coded error.
+ * idempotently (see `enrolTemplates`); the job's name names only an identity that does not exist yet. Bad photos throw
+ * their coded error.
  *
  * @example
  * const { templateId } = await enrolPhotoJob(gallery, (img) => batcher.submit(img), job)
@@ -54,6 +55,8 @@ export async function enrolPhotoJob(gallery: Gallery, make: (image: IngestImage)
   }
   const made = await make({ bytes, fileName: basename(job.path), sha256 });
   if (!made.ok) throw made.error;
-  const [templateId] = await enrolTemplates(gallery, job.identityId, job.name, [made]);
+  // The folder's name only names a new identity: a name changed since (by hand, by an operator) is kept.
+  const isNew = (await gallery.store.getIdentity(job.identityId)) === null;
+  const [templateId] = await enrolTemplates(gallery, job.identityId, isNew ? job.name : undefined, [made]);
   return { templateId: templateId ?? null };
 }

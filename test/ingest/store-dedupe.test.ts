@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +8,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { openGallery, type Gallery, type NewTemplate } from '../../src/gallery/index.js';
+import { enrolPhotoJob, imageSha256, type IngestImage, type PhotoJob, type TemplateOutcome } from '../../src/ingest/index.js';
 import { DIM, FP, people, scratch } from '../gallery/fixtures.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
@@ -40,6 +42,26 @@ describe('enrolment skips photos an identity already holds, inside the write tra
     const g = await openGallery(join(scratch('dedupe-sqlite'), `g-${process.pid}.db`), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
     try {
       await dedupeScenario(g);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('a queued photo job names only a new identity: a name changed since is kept', async () => {
+    const dir = scratch('dedupe-sqlite');
+    const g = await openGallery(join(dir, `names-${process.pid}.db`), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    try {
+      const [a, b] = photos(3, 2);
+      const files = [join(dir, `job-a-${process.pid}.jpg`), join(dir, `job-b-${process.pid}.jpg`)];
+      files.forEach((f, i) => writeFileSync(f, `photo ${i}`));
+      const job = (i: number): PhotoJob => ({ identityId: 'Ada_L', name: 'Ada L', path: files[i]!, sha256: imageSha256(readFileSync(files[i]!)) });
+      const make = (t: NewTemplate) => async (img: IngestImage): Promise<TemplateOutcome> =>
+        ({ ok: true, template: { ...t, sourceFile: img.fileName, sourceSha256: img.sha256 }, thumbnail: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) });
+      await enrolPhotoJob(g, make(a!), job(0));
+      assert.equal((await g.get('Ada_L')).name, 'Ada L');
+      await g.rename('Ada_L', { name: 'Ada Lovelace' });
+      await enrolPhotoJob(g, make(b!), job(1));
+      assert.deepEqual([(await g.get('Ada_L')).name, (await g.get('Ada_L')).templateCount], ['Ada Lovelace', 2]);
     } finally {
       await g.close();
     }
