@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   MULTIPLE_FACES: { http: 422, exit: 4 },
   PERSON_NOT_FOUND: { http: 404, exit: 2 },
   FACE_NOT_FOUND: { http: 404, exit: 2 },
+  GALLERY_PARAMS_MISMATCH: { http: 409, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

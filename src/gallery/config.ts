@@ -1,9 +1,16 @@
 import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
 import type { ScoreCalibration } from '../models/index.js';
+import type { SubCenterParams } from './sub-centers.js';
 import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 
 /** Which in-memory index serves identification. */
 export type IndexChoice = 'auto' | 'exact' | 'int8' | 'hnsw';
+
+/**
+ * Where identification runs: `database` in the store (PostgreSQL + pgvector), `memory` in this
+ * process's index over every template; `auto` is `database` where the store can (PostgreSQL), else `memory`.
+ */
+export type SearchChoice = 'auto' | 'database' | 'memory';
 
 /** Options of {@link openGallery} and {@link Gallery.fromStore}. */
 export interface GalleryOptions {
@@ -28,10 +35,17 @@ export interface GalleryOptions {
   readonly int8Rerank?: number;
   readonly hnswM?: number;
   readonly hnswEfConstruction?: number;
+  /** HNSW search list: the in-memory graph's, and `hnsw.ef_search` of database search (at most 1000 there). */
   readonly hnswEfSearch?: number;
+  /** Where identification runs (default `auto`); `memory` forces the in-memory index on PostgreSQL (comparisons, benchmarks). */
+  readonly search?: SearchChoice;
   /** Most sub-centres per identity (Sub-center ArcFace K). */
   readonly maxSubCenters?: number;
-  /** Average cosine at which template groups merge; defaults to `threshold`. */
+  /**
+   * Average cosine at which template groups merge; defaults to `threshold`. A PostgreSQL gallery
+   * records both at creation and uses its recorded ones when these are omitted (given and different,
+   * it refuses to open: `GALLERY_PARAMS_MISMATCH`).
+   */
   readonly joinThreshold?: number;
   /** Open read-only (SQLite). */
   readonly readonly?: boolean;
@@ -77,6 +91,7 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
  */
 export const GALLERY_DEFAULTS = Object.freeze({
   index: 'auto' as IndexChoice,
+  search: 'auto' as SearchChoice,
   hnswThreshold: 1_000_000,
   int8Rerank: 64,
   hnswM: 32,
@@ -104,7 +119,9 @@ export const FALLBACK_JOIN_THRESHOLD = 0.3;
  * @example
  * resolveGalleryOptions({ fingerprint: 'sha256:…', embeddingSize: 512, threshold: 0.3 })
  */
-export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number }): ResolvedGalleryOptions {
+export function resolveGalleryOptions(
+  o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number; readonly subCenters?: SubCenterParams | undefined },
+): ResolvedGalleryOptions {
   if (typeof o !== 'object' || o === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected gallery options object but received ${String(o)}`);
   try {
     const threshold = o.threshold === undefined ? null : assertNumber('threshold', o.threshold, -1, 1);
@@ -123,8 +140,9 @@ export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly f
       hnswM: assertInteger('hnswM', o.hnswM ?? GALLERY_DEFAULTS.hnswM, 2, 128),
       hnswEfConstruction: assertInteger('hnswEfConstruction', o.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction, 4, 4096),
       hnswEfSearch: assertInteger('hnswEfSearch', o.hnswEfSearch ?? GALLERY_DEFAULTS.hnswEfSearch, 1, 4096),
-      maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
-      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
+      search: assertOneOf('search', o.search ?? GALLERY_DEFAULTS.search, ['auto', 'database', 'memory'] as const),
+      maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? recorded?.subCenters?.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
+      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? recorded?.subCenters?.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
       readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
       snapshotMinRows: assertInteger('snapshotMinRows', o.snapshotMinRows ?? GALLERY_DEFAULTS.snapshotMinRows, 1, 2 ** 31),
       calibration: o.calibration === undefined ? (calibrationForFingerprint(fingerprint) ?? null) : o.calibration,
