@@ -10,11 +10,13 @@ import { benchPipeline } from './pipeline.js';
 import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
 import { benchServerBatch } from './server-batch.js';
+import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
  * pipeline, track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`,
- * `--speed-size N`) and browser (only when named: it needs Chromium). Every figure compares variants
+ * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
+ * 100,000 templates it runs for many minutes; `--scale-templates N`, `--scale-sections search,…`). Every figure compares variants
  * measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
@@ -24,7 +26,7 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs'].map(flag).filter((v): v is string => v !== undefined));
+const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', '--scale-templates', '--scale-sections'].map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -54,3 +56,7 @@ if (want('cluster')) {
   await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
 }
 if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
+if (only.has('scale')) {
+  const sections = flag('--scale-sections');
+  await benchScale({ templates: Number(flag('--scale-templates') ?? 100_000), log: (line) => console.log(line) }, sections === undefined ? undefined : new Set(sections.split(',')));
+}

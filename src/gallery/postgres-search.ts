@@ -9,11 +9,12 @@ import { META_SEARCHABLE, vectorText } from './postgres-subcenters.js';
 import type { StoreIdentityHit, StoreIdentitySearch } from './store.js';
 
 /**
- * The exact score of a sub-centre row: the dot product of the stored float32 mean and the query
- * in double precision (the in-memory index's score; pgvector's `<=>` sums in float32 and divides
- * by the norms, within ~1e-6 of it).
+ * The exact score of a candidate: the dot product of the full-precision stored mean and the query
+ * (pgvector's `<#>` is its negation), the in-memory index's score (a dot product of unit vectors).
+ * Both sum float32 products (SIMD); they agree within ~1e-6. A float64 sum in SQL (`unnest` of
+ * `real[]`) was measured at 3.5 ms more per query on PGlite for 15 candidates, for no change of order.
  */
-const EXACT_SCORE = '(SELECT sum(a::float8 * b::float8) FROM unnest(s.mean::real[], $1::vector::real[]) AS u(a, b))';
+const EXACT_SCORE = '-(s.mean <#> $1::vector)';
 
 /**
  * Candidates from the HNSW index (`ORDER BY mean <=> q LIMIT n`; MATERIALIZED so the index scan runs
