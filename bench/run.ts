@@ -27,7 +27,9 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const scaleFlags = ['--scale-templates', '--scale-sections'];
-const flagValues = new Set(['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined));
+const flagValues = new Set(
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+);
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 

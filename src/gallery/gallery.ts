@@ -95,7 +95,8 @@ export class Gallery {
    * threshold: `opts.threshold` when given; else, when the gallery knows its model's impostor
    * table, the one that holds the target FPIR (`opts.fpir`, default the gallery's `targetFpir`) at
    * the gallery's current number of identities, never below the 1:1 threshold; else the 1:1
-   * threshold. `thresholdChoice` says which and why.
+   * threshold. `thresholdChoice` says which and why. `efSearch` (database search only) sets
+   * `hnsw.ef_search` for this query (1–1000; default the gallery's `hnswEfSearch`).
    */
   async identify(query: Float32Array, opts: { topK?: number; threshold?: number; fpir?: number; efSearch?: number } = {}): Promise<IdentifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
