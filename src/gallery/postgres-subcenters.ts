@@ -28,7 +28,9 @@ export const META_SEARCHABLE = 'searchable_identities';
 
 /** Fixed parts of the clustering, as the in-memory index ({@link IdentityIndex}) uses them. */
 const FIXED = { minSupport: 2, minTemplatesToPrune: 3 } as const;
-/** Rows per multi-row INSERT of means (8 × 512 values stays far below PostgreSQL's 65,535 parameters). */
+/** Identities whose templates a backfill reads at once (~5 templates each: a few MB of vectors). */
+const BACKFILL_IDENTITIES = 1000;
+/** Rows per multi-row INSERT of means (64 × 4 parameters, far below PostgreSQL's 65,535). */
 const INSERT_BATCH = 64;
 
 /** pgvector's text form; JavaScript's shortest round-trip decimals parse back to the same float32. */
@@ -96,25 +98,31 @@ export async function refreshSubCenters(
 /**
  * Empties and refills the whole table from the templates (a migration's backfill, or a deliberate
  * change of clustering), rebuilds its HNSW index after the fill, and records `p` and the count.
- * Reads the templates in template-id order, one identity's rows at a time in memory.
+ * Reads {@link BACKFILL_IDENTITIES} identities' templates at a time, so memory stays bounded.
  */
 export async function rebuildSubCenters(tx: SqlQueryable, p: SubCenterParams, dim: number, location: string): Promise<number> {
   await tx.query('DROP INDEX IF EXISTS arcface_subcenters_hnsw');
   await tx.query('DELETE FROM arcface_subcenters');
-  const rows = (await tx.query<{ identity_id: string; e: string }>('SELECT identity_id, embedding::text AS e FROM arcface_templates ORDER BY template_id')).rows;
-  const byId = new Map<string, Float32Array[]>();
-  for (const r of rows) {
-    const v = parseVector(r.e, dim, location);
-    const list = byId.get(r.identity_id);
-    if (list === undefined) byId.set(r.identity_id, [v]);
-    else list.push(v);
+  const ids = (await tx.query<{ id: string }>('SELECT id FROM arcface_identities ORDER BY id')).rows.map((r) => r.id);
+  let searchable = 0;
+  for (let i = 0; i < ids.length; i += BACKFILL_IDENTITIES) {
+    const sql = 'SELECT identity_id, embedding::text AS e FROM arcface_templates WHERE identity_id = ANY($1::text[]) ORDER BY template_id';
+    const rows = (await tx.query<{ identity_id: string; e: string }>(sql, [ids.slice(i, i + BACKFILL_IDENTITIES)])).rows;
+    const byId = new Map<string, Float32Array[]>();
+    for (const r of rows) {
+      const v = parseVector(r.e, dim, location);
+      const list = byId.get(r.identity_id);
+      if (list === undefined) byId.set(r.identity_id, [v]);
+      else list.push(v);
+    }
+    const out: { id: string; index: number; mean: Float32Array; size: number }[] = [];
+    for (const [id, embs] of byId) for (const m of trustedMeans(embs, p)) out.push({ id, ...m });
+    await insertMeans(tx, out);
+    searchable += byId.size;
   }
-  const out: { id: string; index: number; mean: Float32Array; size: number }[] = [];
-  for (const [id, embs] of byId) for (const m of trustedMeans(embs, p)) out.push({ id, ...m });
-  await insertMeans(tx, out);
   await tx.query(SUBCENTER_INDEX_DDL);
-  await setMeta(tx, [[META_MAX_SUBCENTERS, String(p.maxSubCenters)], [META_JOIN_THRESHOLD, String(p.joinThreshold)], [META_SEARCHABLE, String(byId.size)]]);
-  return byId.size;
+  await setMeta(tx, [[META_MAX_SUBCENTERS, String(p.maxSubCenters)], [META_JOIN_THRESHOLD, String(p.joinThreshold)], [META_SEARCHABLE, String(searchable)]]);
+  return searchable;
 }
 
 /** Adds `delta` to the searchable-identity count. */
