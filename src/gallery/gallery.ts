@@ -96,13 +96,13 @@ export class Gallery {
    * table, the one that holds the target FPIR (`opts.fpir`, default the gallery's `targetFpir`) at
    * the gallery's current number of identities, never below the 1:1 threshold; else the 1:1
    * threshold. `thresholdChoice` says which and why. `efSearch` (database search only) sets
-   * `hnsw.ef_search` for this query (1–1000; default the gallery's `hnswEfSearch`).
+   * `hnsw.ef_search` for this query (1–1000; default the gallery's `databaseEfSearch`).
    */
   async identify(query: Float32Array, opts: { topK?: number; threshold?: number; fpir?: number; efSearch?: number } = {}): Promise<IdentifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
     const topK = this.checked(() => assertInteger('topK', opts.topK ?? 5, 1, 1000));
     if (this.db !== null) {
-      const efSearch = this.checked(() => assertInteger('efSearch', opts.efSearch ?? this.options.hnswEfSearch, 1, PGVECTOR_MAX_EF_SEARCH));
+      const efSearch = this.checked(() => assertInteger('efSearch', opts.efSearch ?? this.options.databaseEfSearch, 1, PGVECTOR_MAX_EF_SEARCH));
       const { identities, hits } = await this.db.identify(query, { topK, candidates: topK * this.options.maxSubCenters, efSearch });
       return this.decide(this.identificationThresholdFor(identities, opts), hits);
     }
@@ -472,9 +472,6 @@ function checkSearchOptions(store: GalleryStore, given: GalleryOptions, o: Resol
           `Expected ${key} ${value} to match the ${rec[key]} gallery ${store.location} computes its sub-centres with; open without it, or recluster the gallery`);
       }
     }
-  }
-  if (store.identitySearch !== undefined && o.search !== 'memory' && o.hnswEfSearch > PGVECTOR_MAX_EF_SEARCH) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected hnswEfSearch ≤ ${PGVECTOR_MAX_EF_SEARCH} (pgvector's hnsw.ef_search limit) but received ${o.hnswEfSearch}`);
   }
 }
 

@@ -195,7 +195,7 @@ describe('identification inside PostgreSQL (PGlite + pgvector, in process)', () 
     await assert.rejects(pg.identify(q, { efSearch: 1001 }), code('INVALID_ARGUMENT'));
     await assert.rejects(pg.identify(q, { topK: 0 }), code('INVALID_ARGUMENT'));
     await assert.rejects(pg.verify(q, 'nobody'), code('IDENTITY_NOT_FOUND'));
-    await assert.rejects(open({ ...OPTS, hnswEfSearch: 2000 }), code('INVALID_ARGUMENT'));
+    await assert.rejects(open({ ...OPTS, databaseEfSearch: 2000 }), code('INVALID_ARGUMENT'));
     await assert.rejects(open({ ...OPTS, search: 'nowhere' as 'auto' }), code('INVALID_ARGUMENT'));
     await assert.rejects(openGallery(join(scratch('pg-search-sqlite'), 'g.db'), { ...OPTS, search: 'database' }), code('INVALID_ARGUMENT'));
   });
