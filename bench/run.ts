@@ -16,7 +16,7 @@ import { benchScale } from './scale.js';
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
  * pipeline, track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
- * 100,000 templates it runs for many minutes; `--scale-templates N`, `--scale-sections search,…`). Every figure compares variants
+ * 100,000 templates it runs for many minutes; `--scale-templates N`, `--scale-sections search,…`, `--scale-dense`). Every figure compares variants
  * measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
@@ -61,5 +61,6 @@ if (want('cluster')) {
 if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
 if (only.has('scale')) {
   const sections = flag('--scale-sections');
-  await benchScale({ templates: Number(flag('--scale-templates') ?? 100_000), log: (line) => console.log(line) }, sections === undefined ? undefined : new Set(sections.split(',')));
+  const o = { templates: Number(flag('--scale-templates') ?? 100_000), dense: args.includes('--scale-dense'), log: (line: string) => console.log(line) };
+  await benchScale(o, sections === undefined ? undefined : new Set(sections.split(',')));
 }
