@@ -10,13 +10,14 @@ import { benchPipeline } from './pipeline.js';
 import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
 import { benchServerBatch } from './server-batch.js';
-import { runIngestBench } from './scale-ingest.js';
+import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
  * pipeline, track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`,
- * `--speed-size N`), browser (only when named: it needs Chromium) and ingest (only when named: it needs
- * redis-server and the built CLI; `--images N`). Every figure compares variants
+ * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
+ * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
+ * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
  * measured side by side in this run.
  */
 const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
@@ -26,8 +27,10 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const valueFlags = ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', '--images'];
-const flagValues = new Set(valueFlags.map(flag).filter((v): v is string => v !== undefined));
+const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
+const flagValues = new Set(
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+);
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -57,5 +60,11 @@ if (want('cluster')) {
   await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
 }
 if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
-// Ingestion needs redis-server and the built CLI: only when named (`npm run bench -- ingest [--images 400]`).
-if (only.has('ingest')) await runIngestBench({ shared, images: Number(flag('--images') ?? 400), log: (line) => console.log(line) });
+if (only.has('scale')) {
+  const sections = flag('--scale-sections');
+  const o = {
+    shared, templates: Number(flag('--scale-templates') ?? 100_000), images: Number(flag('--images') ?? 400), dense: args.includes('--scale-dense'),
+    log: (line: string) => console.log(line),
+  };
+  await benchScale(o, sections === undefined ? undefined : new Set(sections.split(',')));
+}

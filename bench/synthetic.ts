@@ -89,3 +89,55 @@ export function syntheticPeople(seed: number, count: number, perPerson: number, 
     return { id: `person_${String(i).padStart(4, '0')}`, base, templates: Array.from({ length: perPerson }, () => near(r, base, 0.7)) };
   });
 }
+
+/** One identity of {@link syntheticGallery}. */
+export interface SyntheticIdentity {
+  readonly id: string;
+  readonly base: Float32Array;
+  /** In enrolment order. */
+  readonly templates: Float32Array[];
+  /** Indices into `templates` of photos of someone else (mislabels). */
+  readonly mislabelled: readonly number[];
+  /** A second look (beard, glasses, age): a direction at cosine ≈ 0.35 to `base`, or null. */
+  readonly look: Float32Array | null;
+}
+
+/**
+ * Templates per identity of {@link syntheticGallery}, as cumulative shares: most identities have
+ * one or two photos and a tail has many, as in LFW (4,069 of 5,749 people with one image, a few
+ * with more than 100) and in enrolment galleries.
+ */
+const TEMPLATE_COUNTS: readonly (readonly [share: number, min: number, max: number])[] = [[0.45, 1, 1], [0.65, 2, 2], [0.8, 3, 4], [0.92, 5, 9], [1, 10, 20]];
+
+/**
+ * Synthetic identities with a realistic structure, until `templates` templates are made: template
+ * counts per {@link TEMPLATE_COUNTS}; photos at cosine 0.7 to the person's base; an identity of ≥ 4
+ * photos has, with chance 0.2, a second look (a third of its photos near another direction, a
+ * trusted second sub-centre); an identity of ≥ 3 photos has, with chance 0.2, one mislabelled photo
+ * (a random direction: an untrusted sub-centre of its own). Seeded.
+ *
+ * @example
+ * const ids = syntheticGallery(7, 100_000, 512)
+ */
+export function syntheticGallery(seed: number, templates: number, dim: number): SyntheticIdentity[] {
+  const r = rng(seed);
+  const out: SyntheticIdentity[] = [];
+  let made = 0;
+  while (made < templates) {
+    const u = r();
+    const [, min, max] = TEMPLATE_COUNTS.find(([share]) => u < share) ?? [1, 1, 1];
+    const n = Math.min(templates - made, min + Math.floor(r() * (max - min + 1)));
+    const base = randomUnit(r, dim);
+    const look = n >= 4 && r() < 0.2 ? near(r, base, 0.35) : null;
+    const list = Array.from({ length: n }, (_, i) => near(r, look !== null && i % 3 === 2 ? look : base, 0.7));
+    const mislabelled: number[] = [];
+    if (n >= 3 && r() < 0.2) {
+      const at = Math.floor(r() * n);
+      list[at] = randomUnit(r, dim);
+      mislabelled.push(at);
+    }
+    out.push({ id: `id_${String(out.length).padStart(6, '0')}`, base, templates: list, mislabelled, look });
+    made += n;
+  }
+  return out;
+}

@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   RATE_LIMIT_UNAVAILABLE: { http: 503, exit: 1 },
   SOURCE_CHANGED: { http: 409, exit: 2 },
   QUEUE_UNAVAILABLE: { http: 503, exit: 2 },
+  GALLERY_PARAMS_MISMATCH: { http: 409, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

@@ -1,9 +1,16 @@
 import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
 import type { ScoreCalibration } from '../models/index.js';
+import type { SubCenterParams } from './sub-centers.js';
 import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 
 /** Which in-memory index serves identification. */
 export type IndexChoice = 'auto' | 'exact' | 'int8' | 'hnsw';
+
+/**
+ * Where identification runs: `database` in the store (PostgreSQL + pgvector), `memory` in this
+ * process's index over every template; `auto` is `database` where the store can (PostgreSQL), else `memory`.
+ */
+export type SearchChoice = 'auto' | 'database' | 'memory';
 
 /** Options of {@link openGallery} and {@link Gallery.fromStore}. */
 export interface GalleryOptions {
@@ -29,9 +36,17 @@ export interface GalleryOptions {
   readonly hnswM?: number;
   readonly hnswEfConstruction?: number;
   readonly hnswEfSearch?: number;
+  /** `hnsw.ef_search` of database search (PostgreSQL + pgvector), 1–1000. */
+  readonly databaseEfSearch?: number;
+  /** Where identification runs (default `auto`); `memory` forces the in-memory index on PostgreSQL (comparisons, benchmarks). */
+  readonly search?: SearchChoice;
   /** Most sub-centres per identity (Sub-center ArcFace K). */
   readonly maxSubCenters?: number;
-  /** Average cosine at which template groups merge; defaults to `threshold`. */
+  /**
+   * Average cosine at which template groups merge; defaults to `threshold`. A PostgreSQL gallery
+   * records both at creation and uses its recorded ones when these are omitted (given and different,
+   * it refuses to open: `GALLERY_PARAMS_MISMATCH`).
+   */
   readonly joinThreshold?: number;
   /** Open read-only (SQLite). */
   readonly readonly?: boolean;
@@ -68,7 +83,12 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
  * dimension and high recall). Recall falls as the graph grows: at 300,000 rows ef 64 / 128 / 256
  * gave 0.905 / 0.985 / 1.000 in 2.6 / 3.9 / 7.9 ms, so efSearch is 256 — HNSW serves galleries of a
  * million rows and more, where a missed identity costs more than milliseconds (the exact scan takes
- * ~95 ms there); `hnswEfSearch` trades back. `int8Rerank` 64 covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical
+ * ~95 ms there); `hnswEfSearch` trades back. `databaseEfSearch` 512: on pgvector's default graph (m 16,
+ * ef_construction 64) over 30,534 sub-centres of 100,000 synthetic templates (`npm run bench -- scale`),
+ * ef_search 256 / 512 / 1000 gave recall@1 0.960–0.967 / 0.993–1.000 / 1.000 (two runs; pgvector's graph
+ * is random) on new photos of enrolled people in 14 / 22–23 / 34 ms;
+ * a denser graph (m 32, ef_construction 128) reached 1.000 at 256 in the same 23 ms but took 6× longer
+ * to build (846 s against 134 s on PGlite), so the default graph and the wider search list are kept. `int8Rerank` 64 covers int8 rounding (about 1 % of cosine) for any k ≤ 10 (identical
  * results in every test); K = 3 as in Sub-center ArcFace. `snapshotMinRows` 50,000: reading SQLite
  * rows costs ~5.5 µs each (~0.3 s at 50,000), the snapshot a fraction of that.
  *
@@ -77,11 +97,13 @@ export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshol
  */
 export const GALLERY_DEFAULTS = Object.freeze({
   index: 'auto' as IndexChoice,
+  search: 'auto' as SearchChoice,
   hnswThreshold: 1_000_000,
   int8Rerank: 64,
   hnswM: 32,
   hnswEfConstruction: 200,
   hnswEfSearch: 256,
+  databaseEfSearch: 512,
   maxSubCenters: 3,
   readonly: false,
   snapshotMinRows: 50_000,
@@ -104,7 +126,9 @@ export const FALLBACK_JOIN_THRESHOLD = 0.3;
  * @example
  * resolveGalleryOptions({ fingerprint: 'sha256:…', embeddingSize: 512, threshold: 0.3 })
  */
-export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number }): ResolvedGalleryOptions {
+export function resolveGalleryOptions(
+  o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number; readonly subCenters?: SubCenterParams | undefined },
+): ResolvedGalleryOptions {
   if (typeof o !== 'object' || o === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected gallery options object but received ${String(o)}`);
   try {
     const threshold = o.threshold === undefined ? null : assertNumber('threshold', o.threshold, -1, 1);
@@ -123,8 +147,11 @@ export function resolveGalleryOptions(o: GalleryOptions, recorded?: { readonly f
       hnswM: assertInteger('hnswM', o.hnswM ?? GALLERY_DEFAULTS.hnswM, 2, 128),
       hnswEfConstruction: assertInteger('hnswEfConstruction', o.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction, 4, 4096),
       hnswEfSearch: assertInteger('hnswEfSearch', o.hnswEfSearch ?? GALLERY_DEFAULTS.hnswEfSearch, 1, 4096),
-      maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
-      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
+      // pgvector's hnsw.ef_search allows 1–1000.
+      databaseEfSearch: assertInteger('databaseEfSearch', o.databaseEfSearch ?? GALLERY_DEFAULTS.databaseEfSearch, 1, 1000),
+      search: assertOneOf('search', o.search ?? GALLERY_DEFAULTS.search, ['auto', 'database', 'memory'] as const),
+      maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? recorded?.subCenters?.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
+      joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? recorded?.subCenters?.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),
       readonly: o.readonly ?? GALLERY_DEFAULTS.readonly,
       snapshotMinRows: assertInteger('snapshotMinRows', o.snapshotMinRows ?? GALLERY_DEFAULTS.snapshotMinRows, 1, 2 ** 31),
       calibration: o.calibration === undefined ? (calibrationForFingerprint(fingerprint) ?? null) : o.calibration,

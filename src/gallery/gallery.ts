@@ -3,10 +3,11 @@ import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions
 import { decodeExport, encodeExport } from './export-format.js';
 import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';
 import { GalleryIndexCache } from './index-cache.js';
-import type { IdentityIndex } from './identity-index.js';
 import type { LiveIndex } from './live-index.js';
-import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './store.js';
-import { findOutliers } from './sub-centers.js';
+import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, StoreIdentitySearch, TemplateRecord } from './store.js';
+import { clusterTemplates, findOutliers } from './sub-centers.js';
+import { IdentityIndex } from './identity-index.js';
+import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
 import type { IndexKind } from './vector-index.js';
 import { identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
@@ -22,8 +23,10 @@ import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, Verify
  * instead of one per photo, and a mislabelled photo lands in a small untrusted sub-centre that
  * cannot attract queries, as the paper drops non-dominant sub-centres.
  *
- * The in-memory index follows the store's generation counter, so writes by this or any other
- * process are seen by the next query.
+ * On PostgreSQL, identification runs in the database over the sub-centre means it keeps (see
+ * {@link StoreIdentitySearch}): the process holds no template and sees every write at once.
+ * Elsewhere (SQLite, IndexedDB, or `search: 'memory'`) the in-memory index follows the store's
+ * generation counter, so writes by this or any other process are seen by the next query.
  *
  * @example
  * const g = await openGallery('people.db', { fingerprint: rec.fingerprint, embeddingSize: 512, threshold: rec.threshold })
@@ -34,10 +37,13 @@ export class Gallery {
   readonly store: GalleryStore;
   readonly options: ResolvedGalleryOptions;
   private readonly cache: GalleryIndexCache;
+  /** The store's identification, or null when this process searches its in-memory index. */
+  private readonly db: StoreIdentitySearch | null;
 
   private constructor(store: GalleryStore, options: ResolvedGalleryOptions) {
     this.store = store;
     this.options = options;
+    this.db = options.search === 'memory' ? null : (store.identitySearch ?? null);
     const local = store.kind === 'sqlite';
     this.cache = new GalleryIndexCache(store, options, { hnsw: local ? `${store.location}.hnsw` : null, snapshot: local ? `${store.location}.matrix` : null });
   }
@@ -51,6 +57,7 @@ export class Gallery {
     if (store.meta.embeddingSize !== o.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${o.embeddingSize}-d embeddings but the gallery holds ${store.meta.embeddingSize}-d`);
     }
+    checkSearchOptions(store, options, o);
     return new Gallery(store, o);
   }
 
@@ -94,24 +101,34 @@ export class Gallery {
    * threshold: `opts.threshold` when given; else, when the gallery knows its model's impostor
    * table, the one that holds the target FPIR (`opts.fpir`, default the gallery's `targetFpir`) at
    * the gallery's current number of identities, never below the 1:1 threshold; else the 1:1
-   * threshold. `thresholdChoice` says which and why.
+   * threshold. `thresholdChoice` says which and why. `efSearch` (database search only) sets
+   * `hnsw.ef_search` for this query (1–1000; default the gallery's `databaseEfSearch`).
    */
-  async identify(query: Float32Array, opts: { topK?: number; threshold?: number; fpir?: number } = {}): Promise<IdentifyResult> {
+  async identify(query: Float32Array, opts: { topK?: number; threshold?: number; fpir?: number; efSearch?: number } = {}): Promise<IdentifyResult> {
     assertEmbedding('query', query, this.embeddingSize);
     const topK = this.checked(() => assertInteger('topK', opts.topK ?? 5, 1, 1000));
+    if (this.db !== null) {
+      const efSearch = this.checked(() => assertInteger('efSearch', opts.efSearch ?? this.options.databaseEfSearch, 1, PGVECTOR_MAX_EF_SEARCH));
+      const { identities, hits } = await this.db.identify(query, { topK, candidates: topK * this.options.maxSubCenters, efSearch });
+      return this.decide(this.identificationThresholdFor(identities, opts), hits);
+    }
     const index = await this.index();
     const thresholdChoice = this.identificationThresholdFor(index.identityCount(), opts);
-    const { threshold } = thresholdChoice;
     const hits = index.search(query, topK, this.options.maxSubCenters);
     const names = await this.names(hits.map((h) => h.id));
-    const candidates = hits.map((h) => ({ id: h.id, name: names.get(h.id) ?? h.id, score: h.score, subCenter: h.subCenter }));
+    return this.decide(thresholdChoice, hits.map((h) => ({ id: h.id, name: names.get(h.id) ?? h.id, score: h.score, subCenter: h.subCenter })));
+  }
+
+  private decide(thresholdChoice: ThresholdChoice, candidates: IdentifyResult['candidates']): IdentifyResult {
+    const { threshold } = thresholdChoice;
     const best = candidates[0];
     return { decision: best !== undefined && best.score >= threshold ? 'known' : 'unknown', threshold, thresholdChoice, candidates };
   }
 
   /** The threshold {@link identify} uses now (see there), for a caller's explicit `threshold` and `fpir`. */
   async identificationThreshold(opts: { threshold?: number; fpir?: number } = {}): Promise<ThresholdChoice> {
-    return this.identificationThresholdFor((await this.index()).identityCount(), opts);
+    const identities = this.db !== null ? await this.db.identityCount() : (await this.index()).identityCount();
+    return this.identificationThresholdFor(identities, opts);
   }
 
   /** Scores a query against one identity; `IDENTITY_NOT_FOUND` when absent. */
@@ -119,7 +136,7 @@ export class Gallery {
     assertEmbedding('query', query, this.embeddingSize);
     assertIdentityId('id', id);
     const threshold = this.decisionThreshold(opts.threshold);
-    const hit = (await this.index()).scoreIdentity(query, id);
+    const hit = this.db !== null ? await this.db.scoreIdentity(query, id) : (await this.index()).scoreIdentity(query, id);
     if (hit === null) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
     return { id, score: hit.score, subCenter: hit.subCenter, threshold, match: hit.score >= threshold };
   }
@@ -132,14 +149,16 @@ export class Gallery {
   /** One identity with its templates and sub-centres; `IDENTITY_NOT_FOUND` when absent. */
   async show(id: string): Promise<IdentityDetails> {
     const identity = await this.mustGet(id);
+    // The identity's own templates (template-id order), clustered as the index clusters them: no other identity is read.
     const templates = await this.store.templatesOf(id);
-    const model = (await this.fullIndex()).identities.get(id);
+    const o = this.options;
+    const subCenters = clusterTemplates(templates.map((t) => t.embedding), { maxSubCenters: o.maxSubCenters, joinThreshold: o.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 });
     const owner = new Map<number, number>();
-    model?.subCenters.forEach((s, si) => s.members.forEach((m) => owner.set(m, si)));
+    subCenters.forEach((s, si) => s.members.forEach((m) => owner.set(m, si)));
     return {
       ...identity,
       templates: templates.map(({ embedding: _e, ...t }, i) => ({ ...t, subCenter: owner.get(i) ?? 0 })),
-      subCenters: (model?.subCenters ?? []).map((s) => ({ size: s.members.length, dominant: s.dominant, trusted: s.trusted })),
+      subCenters: subCenters.map((s) => ({ size: s.members.length, dominant: s.dominant, trusted: s.trusted })),
     };
   }
 
@@ -194,7 +213,16 @@ export class Gallery {
    */
   async audit(opts: { threshold?: number } = {}): Promise<AuditFinding[]> {
     const threshold = this.decisionThreshold(opts.threshold);
-    const index = await this.fullIndex();
+    // Database search keeps no index in this process: audit reads the templates once and lets them go.
+    const index = this.db !== null ? IdentityIndex.build(await this.store.loadMatrix(), { ...this.options, index: 'exact' }, null) : await this.fullIndex();
+    try {
+      return await this.auditIndex(index, threshold);
+    } finally {
+      if (this.db !== null) index.dispose();
+    }
+  }
+
+  private async auditIndex(index: IdentityIndex, threshold: number): Promise<AuditFinding[]> {
     const t = index.templates;
     const out: AuditFinding[] = [];
     for (const model of index.identities.values()) {
@@ -261,7 +289,11 @@ export class Gallery {
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */
-  async indexInfo(): Promise<{ kind: IndexKind; rows: number; templates: number; identities: number; memoryBytes: number }> {
+  async indexInfo(): Promise<{ kind: IndexKind | 'pgvector'; rows: number; templates: number; identities: number; memoryBytes: number }> {
+    if (this.db !== null) {
+      const [rows, identities, stamp] = await Promise.all([this.db.rows(), this.db.identityCount(), this.store.stamp()]);
+      return { kind: 'pgvector', rows, templates: stamp.rows, identities, memoryBytes: 0 };
+    }
     const i = await this.fullIndex();
     return { kind: i.vectors.kind, rows: i.vectors.rows, templates: i.templates.templateIds.length, identities: i.identities.size, memoryBytes: i.vectors.memoryBytes() };
   }
@@ -425,11 +457,35 @@ export class Gallery {
   }
 
   private checked<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });
-      throw e;
+    return checked(fn);
+  }
+}
+
+/**
+ * Checks `search` against the store, and given clustering against a store that records its own
+ * (PostgreSQL): its sub-centre table is shared by every process, so an opener may not search it
+ * under other parameters; changing them is a deliberate `PostgresGalleryStore.recluster`.
+ */
+function checkSearchOptions(store: GalleryStore, given: GalleryOptions, o: ResolvedGalleryOptions): void {
+  if (o.search === 'database' && store.identitySearch === undefined) {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a store that searches itself (PostgreSQL) for search: 'database' but received a ${store.kind} gallery`);
+  }
+  const rec = store.meta.subCenters;
+  if (rec !== undefined) {
+    for (const [key, value] of [['maxSubCenters', given.maxSubCenters], ['joinThreshold', given.joinThreshold]] as const) {
+      if (value !== undefined && value !== rec[key]) {
+        throw new ArcFaceError('GALLERY_PARAMS_MISMATCH',
+          `Expected ${key} ${value} to match the ${rec[key]} gallery ${store.location} computes its sub-centres with; open without it, or recluster the gallery`);
+      }
     }
+  }
+}
+
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });
+    throw e;
   }
 }

@@ -47,12 +47,14 @@ export async function openGallery(location: string, options: GalleryOptions = {}
     throw new ArcFaceError('INVALID_ARGUMENT', `Expected a gallery location (a file path or a postgres:// URL) but received ${JSON.stringify(location)}`);
   }
   // Validate every given option before touching any file or server.
-  resolveGalleryOptions(options, { fingerprint: options.fingerprint ?? 'unset', embeddingSize: options.embeddingSize ?? 512 });
+  const resolved = resolveGalleryOptions(options, { fingerprint: options.fingerprint ?? 'unset', embeddingSize: options.embeddingSize ?? 512 });
   const model = { fingerprint: options.fingerprint, embeddingSize: options.embeddingSize };
   if (isPostgresLocation(location)) {
     const client = pgPoolClient(new pg.Pool({ connectionString: location, max: 4 }));
     try {
-      const store = await PostgresGalleryStore.open(client, { ...model, location: redactLocation(location) });
+      // The clustering a new (or migrated) gallery records; an existing one keeps its own.
+      const subCenters = { maxSubCenters: resolved.maxSubCenters, joinThreshold: resolved.joinThreshold };
+      const store = await PostgresGalleryStore.open(client, { ...model, subCenters, location: redactLocation(location) });
       return Gallery.fromStore(store, options);
     } catch (e) {
       await client.end().catch(() => undefined);

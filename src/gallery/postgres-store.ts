@@ -1,5 +1,11 @@
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
+import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from './config.js';
+import { PgIdentitySearch } from './postgres-search.js';
+import {
+  bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
+} from './postgres-subcenters.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { SubCenterParams } from './sub-centers.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
   TemplateMatrix, TemplateRecord, TemplateThumbnail,
@@ -13,7 +19,7 @@ import { modelMismatch } from './validate.js';
  * @example
  * store.meta.schemaVersion === POSTGRES_SCHEMA_VERSION
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;
 /**
@@ -49,7 +55,13 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
     `CREATE TABLE arcface_template_thumbnails (template_id bigint PRIMARY KEY REFERENCES arcface_templates(template_id) ON DELETE CASCADE,
       jpeg bytea NOT NULL)`,
   ],
+  // Identification in the database: trusted sub-centre means with their own HNSW index, filled
+  // (and indexed) by rebuildSubCenters right after. The template-level HNSW index goes: no query
+  // uses it any more, and keeping it up costs ~8 ms per template written (PGlite, 512-d).
+  (dim) => ['DROP INDEX IF EXISTS arcface_templates_hnsw', SUBCENTER_TABLE_DDL(dim)],
 ];
+/** The version whose migration creates the sub-centre table, which is then filled from the templates. */
+const SUBCENTERS_VERSION = 3;
 
 /** Options of {@link PostgresGalleryStore.open}. */
 export interface PostgresStoreOptions {
@@ -58,6 +70,12 @@ export interface PostgresStoreOptions {
   readonly embeddingSize?: number | undefined;
   /** Shown in messages and `location` (pass the URL without its password). */
   readonly location: string;
+  /**
+   * Clustering recorded when the sub-centre table is created or backfilled (a new gallery, or the
+   * migration of an older one); default K = 3 and the fallback join threshold. Afterwards the
+   * recorded one is used, whatever later openers pass (see {@link PostgresGalleryStore.recluster}).
+   */
+  readonly subCenters?: SubCenterParams | undefined;
 }
 
 /** Template columns, the embedding as pgvector text. */
@@ -70,8 +88,10 @@ interface TemplateRow {
 interface IdentityRow { id: string; name: string; metadata: Record<string, unknown> | string; created_at: string | number; updated_at: string | number; n?: string | number }
 
 /**
- * The server-scale gallery: PostgreSQL with pgvector. Templates are `vector(D)` rows with an HNSW
- * index (`vector_cosine_ops`) for server-side search ({@link PostgresGalleryStore.nearest}); the
+ * The server-scale gallery: PostgreSQL with pgvector. Templates are `vector(D)` rows; each
+ * identity's trusted sub-centre means are `vector(D)` rows of `arcface_subcenters` with an HNSW
+ * index (`vector_cosine_ops`), recomputed in every write's transaction, so identification runs in
+ * the database ({@link PostgresGalleryStore.identitySearch}) and opening reads only metadata. The
  * schema is versioned in `arcface_migrations` and migrated under an advisory lock. Vectors travel
  * as pgvector text, which round-trips float32 exactly (shortest decimal forms both ways).
  *
@@ -81,13 +101,18 @@ interface IdentityRow { id: string; name: string; metadata: Record<string, unkno
 export class PostgresGalleryStore implements GalleryStore {
   readonly kind = 'postgres' as const;
   readonly location: string;
-  readonly meta: GalleryMeta;
+  meta: GalleryMeta;
+  /** Identification in the database over the trusted sub-centre means. */
+  readonly identitySearch: PgIdentitySearch;
   private readonly client: SqlClient;
+  private params: SubCenterParams;
 
-  private constructor(client: SqlClient, location: string, meta: GalleryMeta) {
+  private constructor(client: SqlClient, location: string, meta: GalleryMeta & { subCenters: SubCenterParams }) {
     this.client = client;
     this.location = location;
     this.meta = meta;
+    this.params = meta.subCenters;
+    this.identitySearch = new PgIdentitySearch(client, (fn) => wrap(location, fn));
   }
 
   /** Creates or migrates the schema and checks the recorded model. */
@@ -110,10 +135,15 @@ export class PostgresGalleryStore implements GalleryStore {
       if (cur === 0 && (opts.fingerprint === undefined || opts.embeddingSize === undefined)) {
         throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create a gallery at ${opts.location} but received none`);
       }
-      const dim = opts.embeddingSize ?? 0;
+      const recordedSize = cur === 0 ? undefined : (await tx.query<{ value: string }>(`SELECT value FROM arcface_meta WHERE key = 'embedding_size'`)).rows[0]?.value;
+      const dim = recordedSize === undefined ? (opts.embeddingSize ?? 0) : Number(recordedSize);
       for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
         for (const sql of (MIGRATIONS[v] as (d: number) => string[])(dim)) await tx.query(sql);
         await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
+      }
+      if (cur < SUBCENTERS_VERSION) {
+        const p = opts.subCenters ?? { maxSubCenters: GALLERY_DEFAULTS.maxSubCenters, joinThreshold: FALLBACK_JOIN_THRESHOLD };
+        await rebuildSubCenters(tx, p, dim, opts.location);
       }
       if (cur === 0) {
         for (const [k, val] of [['format', 'arcface-gallery'], ['fingerprint', String(opts.fingerprint)], ['embedding_size', String(dim)], ['generation', '0']]) {
@@ -127,7 +157,9 @@ export class PostgresGalleryStore implements GalleryStore {
       if (m.get('format') !== 'arcface-gallery' || fingerprint === undefined || !Number.isInteger(size)) {
         throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to be an ArcFace.ts gallery but arcface_meta lacks format, fingerprint or embedding_size`);
       }
-      return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION });
+      const subCenters = recordedParams(m);
+      if (subCenters === null) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to record its sub-centre clustering in arcface_meta but it does not`);
+      return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION, subCenters: Object.freeze(subCenters) });
     }));
     if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
       throw modelMismatch(`gallery ${opts.location}`, meta.fingerprint, opts.fingerprint);
@@ -152,20 +184,20 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
-    return this.write(async (tx) => {
+    return this.write(async (tx, w) => {
       // Writers of one identity queue here, so checking its sources (and its existence) then inserting is atomic.
       await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, identity.id]);
-      if (opts.skipHeldSources !== true) return this.enrollOne(tx, identity, templates, mode, Date.now());
+      if (opts.skipHeldSources !== true) return this.enrollOne(tx, w, identity, templates, mode, Date.now());
       const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [identity.id]);
-      return this.enrollOne(tx, identity, templatesNotHeld(templates, new Set(held.rows.map((r) => r.s))), mode, Date.now());
+      return this.enrollOne(tx, w, identity, templatesNotHeld(templates, new Set(held.rows.map((r) => r.s))), mode, Date.now());
     });
   }
 
   async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
-    return this.write(async (tx) => {
+    return this.write(async (tx, w) => {
       let n = 0;
       const now = Date.now();
-      for (const it of items) n += (await this.enrollOne(tx, it.identity, it.templates, mode, now)).length;
+      for (const it of items) n += (await this.enrollOne(tx, w, it.identity, it.templates, mode, now)).length;
       return n;
     });
   }
@@ -206,15 +238,21 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async removeIdentity(id: string): Promise<void> {
-    await this.write(async (tx) => {
+    await this.write(async (tx, w) => {
+      const had = await hasSubCenters(tx, id);
       const r = await tx.query<{ id: string }>('DELETE FROM arcface_identities WHERE id = $1 RETURNING id', [id]);
       if (r.rows.length === 0) throw notFound(id);
+      if (had) w.delta--;
     });
   }
 
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
-    const sql = 'DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING template_id';
-    return this.write(async (tx) => (await tx.query<{ template_id: string }>(sql, [[...templateIds]])).rows.length);
+    const sql = 'DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING identity_id';
+    return this.write(async (tx, w) => {
+      const gone = (await tx.query<{ identity_id: string }>(sql, [[...templateIds]])).rows;
+      w.delta += await this.refresh(tx, gone.map((r) => r.identity_id));
+      return gone.length;
+    });
   }
 
   async renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void> {
@@ -232,16 +270,41 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async mergeIdentities(from: string, into: string): Promise<void> {
-    await this.write(async (tx) => {
+    await this.write(async (tx, w) => {
       for (const id of [from, into]) if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
       if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different identities to merge but received "${from}" twice`);
+      if (await hasSubCenters(tx, from)) w.delta--;
       await tx.query('UPDATE arcface_templates SET identity_id = $1 WHERE identity_id = $2', [into, from]);
       await tx.query('DELETE FROM arcface_identities WHERE id = $1', [from]);
       await tx.query('UPDATE arcface_identities SET updated_at = $1 WHERE id = $2', [Date.now(), into]);
+      w.delta += await this.refresh(tx, [into]);
     });
   }
 
-  /** Server-side search over templates with the pgvector HNSW index (cosine distance `<=>`). */
+  /**
+   * Recomputes every sub-centre with new clustering parameters and records them, in one
+   * transaction under the migration lock. Every process then searches with them; galleries opened
+   * before (whose in-memory path and option check used the old ones) should be reopened.
+   *
+   * @example
+   * await store.recluster({ maxSubCenters: 3, joinThreshold: 0.35 })
+   */
+  async recluster(p: SubCenterParams): Promise<void> {
+    try {
+      assertInteger('maxSubCenters', p?.maxSubCenters, 1, 64);
+      assertNumber('joinThreshold', p?.joinThreshold, -1, 1);
+    } catch (e) {
+      throw new ArcFaceError('INVALID_ARGUMENT', (e as Error).message, { cause: e });
+    }
+    await this.write(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await rebuildSubCenters(tx, p, this.meta.embeddingSize, this.location);
+    });
+    this.params = Object.freeze({ ...p });
+    this.meta = Object.freeze({ ...this.meta, subCenters: this.params });
+  }
+
+  /** Server-side search over templates (cosine distance `<=>`, an exact scan: identification searches sub-centres). */
   async nearest(query: Float32Array, k: number): Promise<StoreNeighbour[]> {
     const rows = await this.q<{ template_id: string; identity_id: string; d: number }>(
       'SELECT template_id, identity_id, embedding <=> $1::vector AS d FROM arcface_templates ORDER BY embedding <=> $1::vector LIMIT $2', [vectorText(query), k]);
@@ -271,7 +334,7 @@ export class PostgresGalleryStore implements GalleryStore {
     return this.client;
   }
 
-  private async enrollOne(tx: SqlQueryable, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {
+  private async enrollOne(tx: SqlQueryable, w: WriteState, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {
     const exists = (await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [identity.id])).rows.length > 0;
     if (exists && mode === 'create') throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity "${identity.id}" to be new but it is already enrolled`);
     if (!exists) {
@@ -288,12 +351,21 @@ export class PostgresGalleryStore implements GalleryStore {
         [identity.id, vectorText(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now]);
       ids.push(Number(r.rows[0]?.template_id));
     }
+    // A new identity's templates are the ones just written, in order: cluster them without reading back.
+    if (templates.length > 0) w.delta += await this.refresh(tx, [identity.id], exists ? undefined : new Map([[identity.id, templates.map((t) => t.embedding)]]));
     return ids;
   }
 
-  private async write<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+  private refresh(tx: SqlQueryable, ids: readonly string[], fresh?: ReadonlyMap<string, readonly Float32Array[]>): Promise<number> {
+    return refreshSubCenters(tx, ids, this.params, this.meta.embeddingSize, this.location, fresh);
+  }
+
+  /** One write transaction: `fn`, then the searchable-identity count and the generation, both last (one row lock, held briefly). */
+  private async write<T>(fn: (tx: SqlQueryable, w: WriteState) => Promise<T>): Promise<T> {
     return wrap(this.location, () => this.client.transaction(async (tx) => {
-      const out = await fn(tx);
+      const w: WriteState = { delta: 0 };
+      const out = await fn(tx, w);
+      await bumpSearchable(tx, w.delta);
       await tx.query(`UPDATE arcface_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'`);
       return out;
     }));
@@ -304,18 +376,12 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   private parse(text: string): Float32Array {
-    const v = Float32Array.from(text.slice(1, -1).split(','), Number);
-    if (v.length !== this.meta.embeddingSize) {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${this.meta.embeddingSize}-d vectors in ${this.location} but read ${v.length}`);
-    }
-    return v;
+    return parseVector(text, this.meta.embeddingSize, this.location);
   }
 }
 
-/** pgvector's text form; JavaScript's shortest round-trip decimals parse back to the same float32. */
-function vectorText(v: Float32Array): string {
-  return `[${Array.prototype.join.call(v, ',')}]`;
-}
+/** What a write changes besides its rows: the number of searchable identities. */
+interface WriteState { delta: number }
 
 function notFound(id: string): ArcFaceError {
   return new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);

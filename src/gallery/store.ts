@@ -4,6 +4,7 @@
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
 import { ArcFaceError } from '../core/index.js';
+import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
 export interface GalleryMeta {
@@ -12,6 +13,8 @@ export interface GalleryMeta {
   readonly embeddingSize: number;
   /** Schema version of the store (SQLite `user_version`, Postgres migrations table). */
   readonly schemaVersion: number;
+  /** The clustering the store computes sub-centres with, where it keeps them (PostgreSQL); else absent. */
+  readonly subCenters?: SubCenterParams;
 }
 
 /** One person (or any enrolled subject). */
@@ -164,13 +167,46 @@ export interface GalleryStore {
   renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void>;
   /** Moves every template of `from` to `into` and removes `from`. */
   mergeIdentities(from: string, into: string): Promise<void>;
-  /** Optional server-side nearest-neighbour search (pgvector HNSW). */
+  /** Optional server-side nearest-neighbour search over templates (pgvector, exact scan). */
   nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
+  /** Identification inside the store (PostgreSQL + pgvector), when it keeps sub-centres; else absent. */
+  readonly identitySearch?: StoreIdentitySearch;
   close(): Promise<void>;
   /** Stores (or replaces) JPEG thumbnails of templates; they are removed with their template. */
   putThumbnails(items: readonly TemplateThumbnail[]): Promise<void>;
   /** A template's JPEG thumbnail, or null when none was stored. */
   thumbnail(templateId: number): Promise<Uint8Array | null>;
+}
+
+/** One identity ranked by a store-side identification. */
+export interface StoreIdentityHit {
+  readonly id: string;
+  readonly name: string;
+  /** Cosine to the identity's best trusted sub-centre. */
+  readonly score: number;
+  readonly subCenter: number;
+}
+
+/**
+ * Identification answered by the store over its trusted sub-centre means: the same scores as the
+ * in-memory index, with no templates held by the process.
+ *
+ * @example
+ * const { identities, hits } = await store.identitySearch.identify(query, { topK: 5, candidates: 15, efSearch: 256 })
+ */
+export interface StoreIdentitySearch {
+  /**
+   * The `topK` best identities (best trusted sub-centre each, ties by id) among the `candidates`
+   * nearest sub-centres found with the approximate index at `efSearch`, and, read in the same
+   * transaction, the number of identities searched.
+   */
+  identify(query: Float32Array, opts: { topK: number; candidates: number; efSearch: number }): Promise<{ identities: number; hits: StoreIdentityHit[] }>;
+  /** Identities that hold at least one template (those identification compares with). */
+  identityCount(): Promise<number>;
+  /** Best trusted sub-centre of one identity, or null when it is absent or has no template. */
+  scoreIdentity(query: Float32Array, id: string): Promise<{ score: number; subCenter: number } | null>;
+  /** Sub-centre rows searched. */
+  rows(): Promise<number>;
 }
 
 /** The JPEG picture of a template's aligned face. */

@@ -17,6 +17,15 @@ export interface SubCenterOptions {
   readonly minTemplatesToPrune: number;
 }
 
+/**
+ * The clustering a gallery chose: the part of {@link SubCenterOptions} that is configurable
+ * (`minSupport` 2 and `minTemplatesToPrune` 3 are fixed). A PostgreSQL gallery records it.
+ *
+ * @example
+ * const p: SubCenterParams = { maxSubCenters: 3, joinThreshold: 0.3 }
+ */
+export type SubCenterParams = Pick<SubCenterOptions, 'maxSubCenters' | 'joinThreshold'>;
+
 /** One sub-centre of an identity. */
 export interface SubCenter {
   /** Unit mean of the member templates. */

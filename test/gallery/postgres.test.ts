@@ -54,8 +54,8 @@ describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
     const store = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
     const g = Gallery.fromStore(store, { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD });
     await scenario(g, 'inproc');
-    const idx = (await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'arcface_templates_hnsw'`)).rows[0];
-    assert.match(idx?.indexdef ?? '', /hnsw \(embedding vector_cosine_ops\)/);
+    const idx = (await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'arcface_subcenters_hnsw'`)).rows[0];
+    assert.match(idx?.indexdef ?? '', /hnsw \(mean vector_cosine_ops\)/);
     await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: OTHER_FP, embeddingSize: DIM, location: 'pglite' }), code('MODEL_MISMATCH'));
     await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: 128, location: 'pglite' }), code('EMBEDDING_SIZE_MISMATCH'));
     const reopened = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
