@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { isArcFaceError } from '../../src/core/index.js';
 import {
   Gallery, openGallery, PostgresGalleryStore, pgliteClient, type GalleryOptions, type IdentifyResult, type SqlClient, type SqlQueryable,
@@ -11,6 +10,7 @@ import {
 import type { ScoreCalibration } from '../../src/models/index.js';
 import { DIM, FP, scratch } from './fixtures.js';
 import { near, randomUnit, rng, syntheticGallery, type SyntheticIdentity } from './synthetic.js';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 const THRESHOLD = 0.3;
 /** A made-up impostor table, so that the FPIR policy (and with it the identity count) decides the threshold. */
@@ -208,20 +208,16 @@ async function subCenterRows(db: PGlite): Promise<string[]> {
 }
 
 describe('identification inside PostgreSQL over the wire (pg → PGLiteSocketServer)', () => {
-  let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: PgTestServer;
   let url: string;
   before(async () => {
-    db = await PGlite.create({ extensions: { vector } });
     // Two galleries, two pools: PGlite serves their statements one at a time (it is one session), so
     // this test runs no two transactions at once.
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 8 });
-    await server.start();
-    url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    server = await startPgServer({ maxConnections: 8 });
+    url = server.url;
   });
   after(async () => {
     await server.stop();
-    await db.close();
   });
 
   it('answers as the forced in-memory path, and a second process sees writes at once', async () => {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { isArcFaceError } from '../../src/core/index.js';
 import { Gallery, POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, openGallery, pgliteClient, type Gallery as GalleryT } from '../../src/gallery/index.js';
 import { DIM, FP, OTHER_FP, people, probe, scratch } from './fixtures.js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 const THRESHOLD = 0.3;
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
@@ -76,18 +76,14 @@ describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
 });
 
 describe('PostgresGalleryStore over the wire (pg client → PGLiteSocketServer)', () => {
-  let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: PgTestServer;
   let url: string;
   before(async () => {
-    db = await PGlite.create({ extensions: { vector } });
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
-    await server.start();
-    url = `postgres://postgres:secret@${server.getServerConn()}/postgres`;
+    server = await startPgServer({ password: 'secret' });
+    url = server.url;
   });
   after(async () => {
     await server.stop();
-    await db.close();
   });
 
   it('opens a postgres:// URL with openGallery and runs the same scenario as the SQLite store', async () => {

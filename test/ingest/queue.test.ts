@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { freshHome, runCli } from '../helpers/cli.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { lfwPeople, makePeopleTree, writeCorrupt } from './people-tree.js';
 import { startWorker } from './worker.js';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 interface Status {
   counts: Record<string, number>;
@@ -28,19 +27,17 @@ const PER_PERSON = 5;
 describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQL gallery (PGlite over pglite-socket)', () => {
   let redis: TestRedis;
   let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: PgTestServer;
   let pgUrl: string;
   before(async () => {
     redis = await startRedis();
-    db = await PGlite.create({ extensions: { vector } });
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 16 });
-    await server.start();
-    pgUrl = `postgres://postgres@${server.getServerConn()}/postgres`;
+    server = await startPgServer({ maxConnections: 16 });
+    db = server.db;
+    pgUrl = server.url;
   });
   after(async () => {
     await redis?.stop();
     await server?.stop();
-    await db?.close();
   });
 
   it('enrols every photo exactly once after a worker is SIGKILLed mid-batch, and dead-letters bad photos with their reasons', async (t) => {

@@ -4,13 +4,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { openGallery, type Gallery, type NewTemplate } from '../../src/gallery/index.js';
 import { enrolPhotoJob, imageSha256, type IngestImage, type PhotoJob, type TemplateOutcome } from '../../src/ingest/index.js';
 import { DIM, FP, people, scratch } from '../gallery/fixtures.js';
 import { REPO_ROOT } from '../helpers/shared.js';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
 
@@ -84,17 +83,15 @@ describe('enrolment skips photos an identity already holds, inside the write tra
 
   describe('PostgreSQL (PGlite over pglite-socket, several connections)', () => {
     let db: PGlite;
-    let server: PGLiteSocketServer;
+    let server: PgTestServer;
     let url: string;
     before(async () => {
-      db = await PGlite.create({ extensions: { vector } });
-      server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 16 });
-      await server.start();
-      url = `postgres://postgres@${server.getServerConn()}/postgres`;
+      server = await startPgServer({ maxConnections: 16 });
+      db = server.db;
+      url = server.url;
     });
     after(async () => {
       await server.stop();
-      await db.close();
     });
 
     it('runs the same scenario, and concurrent enrolments of one photo from two processes write one template', async () => {

@@ -7,21 +7,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PostgresKeyStore, openKeyStore } from '../../apps/server/pg-key-store.js';
 import { PostgresRateLimitCounter, rateLimitStore } from '../../apps/server/shared-rate-limit.js';
 import { isArcFaceError } from '../../src/core/index.js';
 import { pgPoolClient } from '../../src/gallery/index.js';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 /** Connections the test database accepts: the test's pools of up to 4 each stay open until the end. */
 const MAX_CONNECTIONS = 32;
 
 describe('server state in PostgreSQL', () => {
   let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: PgTestServer;
   let url: string;
   const pools: pg.Pool[] = [];
   const pool = (): ReturnType<typeof pgPoolClient> => {
@@ -31,15 +30,13 @@ describe('server state in PostgreSQL', () => {
   };
 
   before(async () => {
-    db = await PGlite.create({ extensions: { vector } });
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: MAX_CONNECTIONS });
-    await server.start();
-    url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    server = await startPgServer({ maxConnections: MAX_CONNECTIONS });
+    db = server.db;
+    url = server.url;
   });
   after(async () => {
     for (const p of pools) await p.end();
     await server.stop();
-    await db.close();
   });
 
   it('counts a fixed window per key and starts a new one when it ends', async () => {

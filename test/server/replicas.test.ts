@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { Command } from 'commander';
 import { registerKeysCommands } from '../../apps/cli/commands/keys.js';
 import type { CliContext } from '../../apps/cli/context.js';
 import { lfw } from './helpers.js';
 import { spawnServe, type ServeProcess } from './serve-process.js';
+import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 /**
  * Connections the database accepts: each replica's gallery pool (4), key pool (2) and rate-limit
@@ -56,7 +55,7 @@ interface IdentifyAnswer {
 
 describe('two arcface serve replicas on one PostgreSQL database', () => {
   let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: PgTestServer;
   let url: string;
   let home: string;
   let a: ServeProcess;
@@ -65,10 +64,9 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
   let writer: string;
 
   before(async () => {
-    db = await PGlite.create({ extensions: { vector } });
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: MAX_CONNECTIONS });
-    await server.start();
-    url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    server = await startPgServer({ maxConnections: MAX_CONNECTIONS });
+    db = server.db;
+    url = server.url;
     home = mkdtempSync(join(tmpdir(), 'arcface-replicas-'));
     // The first keys, made with the CLI straight in the database, before any server runs.
     admin = (await keysCli(['create', '--scope', 'admin', '--keys', url], home)).trim();
@@ -79,7 +77,6 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await server?.stop();
-    await db?.close();
   });
 
   it('keeps no state of its own: keys and rate limits in the gallery database, said at start', async () => {
