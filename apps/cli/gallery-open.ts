@@ -74,3 +74,34 @@ export async function openCommandGallery(ctx: CliContext, location: string, acce
   else if (isNew) ctx.stderr.write(`${JSON.stringify({ notice: 'GALLERY_CREATED', location })}\n`);
   return g;
 }
+
+/** What {@link withModelGallery} needs of a loaded recogniser. */
+export interface GalleryModel {
+  readonly fingerprint: string;
+  readonly embeddingSize: number;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens the command's gallery for a loaded recogniser, runs `fn`, then closes the gallery and disposes
+ * of the recogniser (also when `threshold` or the open throws). `threshold` picks the decision
+ * threshold from the recogniser (and may refuse with a coded error).
+ *
+ * @example
+ * await withModelGallery(ctx, 'people.db', 'create', fr, (f) => f.threshold, (g) => g.list())
+ */
+export async function withModelGallery<M extends GalleryModel, T>(
+  ctx: CliContext, location: string, access: GalleryAccess, model: M, threshold: (model: M) => number | undefined, fn: (g: Gallery) => Promise<T>,
+): Promise<T> {
+  try {
+    const t = threshold(model);
+    const g = await openCommandGallery(ctx, location, access, { fingerprint: model.fingerprint, embeddingSize: model.embeddingSize, ...(t === undefined ? {} : { threshold: t }) });
+    try {
+      return await fn(g);
+    } finally {
+      await g.close();
+    }
+  } finally {
+    await model.dispose();
+  }
+}

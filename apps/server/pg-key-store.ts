@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { ArcFaceError, assertString } from '../../src/core/index.js';
-import { isPostgresLocation, pgPoolClient, redactLocation, type SqlClient } from '../../src/gallery/index.js';
+import { isPostgresLocation, openOnPgPool, type SqlClient } from '../../src/gallery/index.js';
 import {
   type ApiKeyRecord, type ApiKeyStore, type CreatedApiKey, type KeyRow, KeyStore, type Scope, hashKey, mintKey, plausibleKey, toKeyRecord,
 } from './key-store.js';
@@ -145,14 +144,5 @@ export class PostgresKeyStore implements ApiKeyStore {
 export async function openKeyStore(location: string): Promise<ApiKeyStore> {
   assertString('location', location);
   if (!isPostgresLocation(location)) return KeyStore.open(location);
-  const pool = new pg.Pool({ connectionString: location, max: KEY_POOL_SIZE });
-  // An idle connection the server drops is replaced on the next query; without a listener its error would end the process.
-  pool.on('error', () => undefined);
-  const client = pgPoolClient(pool);
-  try {
-    return await PostgresKeyStore.open(client, { location: redactLocation(location), owned: true });
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw e;
-  }
+  return openOnPgPool(location, KEY_POOL_SIZE, (client, where) => PostgresKeyStore.open(client, { location: where, owned: true }));
 }

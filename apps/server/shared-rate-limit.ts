@@ -4,9 +4,8 @@
  * `@fastify/rate-limit` as its store. The single-process default stays in memory.
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import pg from 'pg';
 import { assertInteger, assertString } from '../../src/core/index.js';
-import { pgPoolClient, redactLocation, type SqlClient } from '../../src/gallery/index.js';
+import { openOnPgPool, type SqlClient } from '../../src/gallery/index.js';
 import { migrateServerTables, pgTry } from './pg-server-tables.js';
 
 /** A counter of requests per key and window, shared by the processes that use the same backend. */
@@ -89,16 +88,7 @@ export class PostgresRateLimitCounter implements SharedRateLimitCounter {
    */
   static async connect(url: string): Promise<PostgresRateLimitCounter> {
     assertString('url', url);
-    const pool = new pg.Pool({ connectionString: url, max: RATE_POOL_SIZE });
-    // An idle connection the server drops is replaced on the next query; without a listener its error would end the process.
-    pool.on('error', () => undefined);
-    const client = pgPoolClient(pool);
-    try {
-      return await PostgresRateLimitCounter.open(client, { location: redactLocation(url), owned: true });
-    } catch (e) {
-      await client.end().catch(() => undefined);
-      throw e;
-    }
+    return openOnPgPool(url, RATE_POOL_SIZE, (client, where) => PostgresRateLimitCounter.open(client, { location: where, owned: true }));
   }
 
   /**

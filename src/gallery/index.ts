@@ -6,7 +6,7 @@ export { Gallery } from './gallery.js';
 export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 export { enrollImages, identifyImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
-export { isPostgresLocation, openGallery, redactLocation } from './open-gallery.js';
+export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';
 export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';
 export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQueryable } from './sql-client.js';
 export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';

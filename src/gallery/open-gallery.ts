@@ -3,7 +3,7 @@ import { ArcFaceError } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions } from './config.js';
 import { Gallery } from './gallery.js';
 import { PostgresGalleryStore } from './postgres-store.js';
-import { pgPoolClient } from './sql-client.js';
+import { pgPoolClient, type SqlClient } from './sql-client.js';
 import { SqliteGalleryStore } from './sqlite-store.js';
 
 /**
@@ -66,6 +66,27 @@ export async function openGallery(location: string, options: GalleryOptions = {}
     return Gallery.fromStore(store, options);
   } catch (e) {
     await store.close();
+    throw e;
+  }
+}
+
+/**
+ * Opens something on a new `pg` pool of `max` connections to `url`: `open` gets the pool as a
+ * {@link SqlClient} and the URL without its password; the pool is ended when `open` throws. An idle
+ * connection the server drops is replaced on the next query (without a listener its error would end
+ * the process).
+ *
+ * @example
+ * const store = await openOnPgPool('postgres://db/faces', 2, (client, location) => MyStore.open(client, location))
+ */
+export async function openOnPgPool<T>(url: string, max: number, open: (client: SqlClient, location: string) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  const client = pgPoolClient(pool);
+  try {
+    return await open(client, redactLocation(url));
+  } catch (e) {
+    await client.end().catch(() => undefined);
     throw e;
   }
 }

@@ -6,7 +6,7 @@ import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../sr
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
-import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, type GalleryAccess } from '../gallery-open.js';
+import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, withModelGallery, type GalleryAccess } from '../gallery-open.js';
 import { ENROL_QUEUE_DEFAULTS } from '../../worker/index.js';
 import { runEnrolPeople, withBulkRuntimeOptions, type BulkModelOptions } from './ingest.js';
 import { parseIntOption, parseNumberOption } from './options.js';
@@ -38,21 +38,12 @@ async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, access: Galle
   const recognizer = await recognizerFor(where, o.recognizer);
   await noticeLicence(ctx, recognizer);
   const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
-  try {
-    const threshold = o.threshold ?? fr.threshold;
-    if (access === 'existing' && threshold === undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
-    }
-    const model = { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(threshold === undefined ? {} : { threshold }) };
-    const g = await openCommandGallery(ctx, where, access, model);
-    try {
-      return await fn(fr, g);
-    } finally {
-      await g.close();
-    }
-  } finally {
-    await fr.dispose();
-  }
+  const threshold = (f: FaceRecognizer): number | undefined => {
+    const t = o.threshold ?? f.threshold;
+    if (access === 'existing' && t === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
+    return t;
+  };
+  return withModelGallery(ctx, where, access, fr, threshold, (g) => fn(fr, g));
 }
 
 /** Opens an existing gallery with the model it records (no model is loaded). */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ArcFaceError, isArcFaceError } from '../../../src/core/index.js';
 import { enrolPeople, scanPeopleFolder, type PeopleFolderScan } from '../../../src/ingest/index.js';
+import type { Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ExecutionProvider } from '../../../src/runtime/index.js';
 import {
@@ -8,7 +9,7 @@ import {
 } from '../../worker/index.js';
 import { EXIT, IMAGE_EXTENSIONS, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
-import { galleryLocation, openCommandGallery, recognizerFor } from '../gallery-open.js';
+import { galleryLocation, recognizerFor, withModelGallery } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
 import { parseChoiceOption, parseIntOption } from './options.js';
 
@@ -73,22 +74,12 @@ async function loadRecognizer(ctx: CliContext, o: BulkModelOptions, recognizer: 
 }
 
 /** Opens the recogniser and the gallery (created when absent) of a bulk command, runs `fn`, releases both. */
-async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn: (fr: FaceRecognizer, g: Awaited<ReturnType<typeof openCommandGallery>>) => Promise<T>): Promise<T> {
+async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
   const where = galleryLocation(ctx, o.gallery);
   const recognizer = await recognizerFor(where, o.recognizer);
   await noticeLicence(ctx, recognizer);
   const fr = await loadRecognizer(ctx, o, recognizer);
-  try {
-    const model = { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) };
-    const g = await openCommandGallery(ctx, where, 'create', model);
-    try {
-      return await fn(fr, g);
-    } finally {
-      await g.close();
-    }
-  } finally {
-    await fr.dispose();
-  }
+  return withModelGallery(ctx, where, 'create', fr, (f) => f.threshold, (g) => fn(fr, g));
 }
 
 /** Reports refused folders and stray files of a scan on stderr. */
