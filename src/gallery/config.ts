@@ -1,5 +1,6 @@
 import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
 import type { ScoreCalibration } from '../models/index.js';
+import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
 import type { SubCenterParams } from './sub-centers.js';
 import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 
@@ -147,8 +148,7 @@ export function resolveGalleryOptions(
       hnswM: assertInteger('hnswM', o.hnswM ?? GALLERY_DEFAULTS.hnswM, 2, 128),
       hnswEfConstruction: assertInteger('hnswEfConstruction', o.hnswEfConstruction ?? GALLERY_DEFAULTS.hnswEfConstruction, 4, 4096),
       hnswEfSearch: assertInteger('hnswEfSearch', o.hnswEfSearch ?? GALLERY_DEFAULTS.hnswEfSearch, 1, 4096),
-      // pgvector's hnsw.ef_search allows 1–1000.
-      databaseEfSearch: assertInteger('databaseEfSearch', o.databaseEfSearch ?? GALLERY_DEFAULTS.databaseEfSearch, 1, 1000),
+      databaseEfSearch: assertInteger('databaseEfSearch', o.databaseEfSearch ?? GALLERY_DEFAULTS.databaseEfSearch, 1, PGVECTOR_MAX_EF_SEARCH),
       search: assertOneOf('search', o.search ?? GALLERY_DEFAULTS.search, ['auto', 'database', 'memory'] as const),
       maxSubCenters: assertInteger('maxSubCenters', o.maxSubCenters ?? recorded?.subCenters?.maxSubCenters ?? GALLERY_DEFAULTS.maxSubCenters, 1, 64),
       joinThreshold: assertNumber('joinThreshold', o.joinThreshold ?? recorded?.subCenters?.joinThreshold ?? threshold ?? FALLBACK_JOIN_THRESHOLD, -1, 1),

@@ -5,7 +5,7 @@ import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.
 import { GalleryIndexCache } from './index-cache.js';
 import type { LiveIndex } from './live-index.js';
 import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, StoreIdentitySearch, TemplateRecord } from './store.js';
-import { clusterTemplates, findOutliers } from './sub-centers.js';
+import { clusterIdentity, findOutliers } from './sub-centers.js';
 import { IdentityIndex } from './identity-index.js';
 import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
@@ -151,8 +151,7 @@ export class Gallery {
     const identity = await this.mustGet(id);
     // The identity's own templates (template-id order), clustered as the index clusters them: no other identity is read.
     const templates = await this.store.templatesOf(id);
-    const o = this.options;
-    const subCenters = clusterTemplates(templates.map((t) => t.embedding), { maxSubCenters: o.maxSubCenters, joinThreshold: o.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 });
+    const subCenters = clusterIdentity(templates.map((t) => t.embedding), this.options);
     const owner = new Map<number, number>();
     subCenters.forEach((s, si) => s.members.forEach((m) => owner.set(m, si)));
     return {

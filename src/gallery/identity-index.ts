@@ -2,7 +2,7 @@ import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
 import { HnswIndex } from './hnsw-index.js';
 import type { ResolvedGalleryOptions } from './config.js';
 import type { TemplateMatrix } from './store.js';
-import { clusterTemplates, type SubCenter } from './sub-centers.js';
+import { clusterIdentity, type SubCenter } from './sub-centers.js';
 
 /** Members of a single-template identity's only sub-centre. */
 const SINGLE: readonly number[] = Object.freeze([0]);
@@ -82,12 +82,11 @@ export class IdentityIndex {
     const rowIdentity: string[] = [];
     const rowSub: number[] = [];
     const means: Float32Array[] = [];
-    const subOpts = { maxSubCenters: opts.maxSubCenters, joinThreshold: opts.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 };
     // Identities in order of their first template (the store's insertion order): deterministic, no sort.
     for (const [id, rows] of byId) {
       const subCenters = rows.length === 1
         ? [singleSubCenter(t, rows[0] as number)]
-        : clusterTemplates(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), subOpts);
+        : clusterIdentity(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), opts);
       const indexRows: [number, number][] = [];
       identities.set(id, { id, rows, subCenters, indexRows });
       subCenters.forEach((sc, si) => {

@@ -3,11 +3,11 @@
  * that identification runs there: one `vector(D)` row per trusted sub-centre, searched through its
  * own HNSW index (`vector_cosine_ops`). Rows are recomputed for the identities a write touches,
  * inside that write's transaction, with the clustering the in-memory index uses
- * ({@link clusterTemplates} over the identity's templates in template-id order).
+ * ({@link clusterIdentity} over the identity's templates in template-id order).
  */
 import { ArcFaceError } from '../core/index.js';
 import type { SqlQueryable } from './sql-client.js';
-import { clusterTemplates, type SubCenterParams } from './sub-centers.js';
+import { clusterIdentity, type SubCenterParams } from './sub-centers.js';
 
 /** The sub-centre table; `size` is the member count. Rows follow their identity (ON DELETE / ON UPDATE CASCADE). */
 export const SUBCENTER_TABLE_DDL = (dim: number): string => `CREATE TABLE arcface_subcenters (
@@ -26,8 +26,6 @@ export const META_MAX_SUBCENTERS = 'subcenter_max';
 export const META_JOIN_THRESHOLD = 'subcenter_join';
 export const META_SEARCHABLE = 'searchable_identities';
 
-/** Fixed parts of the clustering, as the in-memory index ({@link IdentityIndex}) uses them. */
-const FIXED = { minSupport: 2, minTemplatesToPrune: 3 } as const;
 /** Identities whose templates a backfill reads at once (~5 templates each: a few MB of vectors). */
 const BACKFILL_IDENTITIES = 1000;
 /** Rows per multi-row INSERT of means (64 × 4 parameters, far below PostgreSQL's 65,535). */
@@ -47,7 +45,7 @@ export function parseVector(text: string, dim: number, location: string): Float3
 
 /** The trusted sub-centres of one identity's templates (template-id order): `[index, mean, size]`. */
 export function trustedMeans(embeddings: readonly Float32Array[], p: SubCenterParams): { index: number; mean: Float32Array; size: number }[] {
-  const subs = clusterTemplates(embeddings, { ...p, ...FIXED });
+  const subs = clusterIdentity(embeddings, p);
   return subs.flatMap((s, index) => (s.trusted ? [{ index, mean: s.mean, size: s.members.length }] : []));
 }
 

@@ -38,6 +38,18 @@ export interface SubCenter {
 }
 
 /**
+ * Clusters one identity's templates (template-id order) as every gallery path does: the in-memory
+ * index, `show`, and PostgreSQL's sub-centre table. A sub-centre needs 2 members to be trusted, and
+ * pruning starts at 3 templates; only K and the join threshold are the gallery's to choose.
+ *
+ * @example
+ * const subs = clusterIdentity([a, b, c], { maxSubCenters: 3, joinThreshold: 0.3 })
+ */
+export function clusterIdentity(embeddings: readonly Float32Array[], p: SubCenterParams): SubCenter[] {
+  return clusterTemplates(embeddings, { maxSubCenters: p.maxSubCenters, joinThreshold: p.joinThreshold, minSupport: 2, minTemplatesToPrune: 3 });
+}
+
+/**
  * Groups unit embeddings by average-linkage agglomerative clustering on cosine similarity, stopping
  * when no two groups have average cosine ≥ `joinThreshold`. The `maxSubCenters` largest groups
  * become sub-centres (largest first: index 0 is dominant); members of any smaller group are kept in
