@@ -34,6 +34,7 @@ export function sideFileThumbnails(gallery: Gallery, path: string): FaceThumbnai
   const put = db.prepare('INSERT OR REPLACE INTO thumbnails (face_id, jpeg) VALUES (?, ?)');
   const del = db.prepare('DELETE FROM thumbnails WHERE face_id = ?');
   const get = db.prepare('SELECT jpeg FROM thumbnails WHERE face_id = ?');
+  const has = db.prepare('SELECT 1 FROM thumbnails WHERE face_id = ?');
   return {
     where: path,
     async put(items) {
@@ -44,7 +45,7 @@ export function sideFileThumbnails(gallery: Gallery, path: string): FaceThumbnai
       return row === undefined ? ((await gallery.thumbnail(faceId)) ?? undefined) : new Uint8Array(row.jpeg);
     },
     async which(faceIds) {
-      return new Set(faceIds.filter((id) => get.get(id) !== undefined));
+      return new Set(faceIds.filter((id) => has.get(id) !== undefined));
     },
     async drop(faceIds) {
       db.transaction(() => faceIds.forEach((id) => del.run(id)))();

@@ -119,8 +119,8 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   /** The faces of these templates, with whether each has a thumbnail (one lookup for all). */
-  async #faces(templates: readonly TemplateRecord[]): Promise<SubjectFace[]> {
-    const withThumb = await this.#thumbs.which(templates.map((t) => t.templateId));
+  async #faces(templates: readonly TemplateRecord[], thumbs?: ReadonlySet<number>): Promise<SubjectFace[]> {
+    const withThumb = thumbs ?? (await this.#thumbs.which(templates.map((t) => t.templateId)));
     return templates.map((t) => ({
       faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize,
       hasThumbnail: withThumb.has(t.templateId),
@@ -165,15 +165,9 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
-    // Whether each face had a thumbnail is read before the removal takes it away.
-    const found: TemplateRecord[] = [];
-    for (const id of new Set(faceIds)) {
-      const t = Number.isSafeInteger(id) && id > 0 ? await this.#g.template(id) : null;
-      if (t !== null) found.push(t);
-    }
-    const before = await this.#faces(found);
-    const removedIds = new Set((await this.#g.removeTemplates(faceIds)).map((t) => t.templateId));
-    const removed = before.filter((f) => removedIds.has(f.faceId));
+    // Whether each face had a thumbnail is read (one query) before the removal takes it away.
+    const had = await this.#thumbs.which(faceIds.filter((id) => Number.isSafeInteger(id) && id > 0));
+    const removed = await this.#faces(await this.#g.removeTemplates(faceIds), had);
     await this.#thumbs.drop(removed.map((f) => f.faceId));
     return removed;
   }
