@@ -4,7 +4,7 @@
  * Redis store, as one Lua script per request.
  */
 import { Redis } from 'ioredis';
-import { ArcFaceError, assertInteger, assertString } from '../../src/core/index.js';
+import { ArcFaceError, assertInteger, assertString, redactUrl } from '../../src/core/index.js';
 import type { SharedRateLimitCounter } from './shared-rate-limit.js';
 
 /**
@@ -21,16 +21,6 @@ return {c, t}`;
 const REDIS_TIMEOUT_MS = 2000;
 /** Key prefix, so the counters share a Redis with other data without clashing. */
 const KEY_PREFIX = 'arcface:rate:';
-
-function redactRedis(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(unparseable URL)';
-  }
-}
 
 function unavailable(location: string, e: unknown): ArcFaceError {
   return new ArcFaceError('RATE_LIMIT_UNAVAILABLE', `Expected the rate-limit Redis at ${location} to answer but: ${(e as Error).message}`, { cause: e });
@@ -60,7 +50,7 @@ export class RedisRateLimitCounter implements SharedRateLimitCounter {
    */
   static async connect(url: string): Promise<RedisRateLimitCounter> {
     assertString('url', url);
-    const location = redactRedis(url);
+    const location = redactUrl(url);
     // No offline queue and one retry: a request waits at most REDIS_TIMEOUT_MS, then gets 503.
     const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: REDIS_TIMEOUT_MS, commandTimeout: REDIS_TIMEOUT_MS });
     // Reconnection errors are reported by the commands that fail; without a listener they would be printed.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { ArcFaceError } from '../../src/core/index.js';
+import { ArcFaceError, redactUrl } from '../../src/core/index.js';
 import type { PhotoJob } from '../../src/ingest/index.js';
 
 /**
@@ -89,22 +89,6 @@ export function assertRedisUrl(url: unknown): string {
   return url as string;
 }
 
-/**
- * The URL without its password, for messages.
- *
- * @example
- * redactRedisUrl('redis://:pw@db:6379') // 'redis://:***@db:6379'
- */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 /** Connection timeout of one-shot commands (enqueue, status): Redis on a LAN answers in milliseconds. */
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -123,7 +107,7 @@ export async function connectRedis(url: string): Promise<Redis> {
     await redis.ping();
   } catch (cause) {
     redis.disconnect();
-    throw new ArcFaceError('QUEUE_UNAVAILABLE', `Expected Redis at ${redactRedisUrl(url)} to answer but: ${(cause as Error).message}`, { cause });
+    throw new ArcFaceError('QUEUE_UNAVAILABLE', `Expected Redis at ${redactUrl(url)} to answer but: ${(cause as Error).message}`, { cause });
   }
   return redis;
 }

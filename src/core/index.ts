@@ -14,4 +14,5 @@ export {
 export { cosine, dot, l2norm, l2normalize } from './vector.js';
 export { mulberry32 } from './random.js';
 export { sha256Digest } from './digest.js';
+export { redactUrl } from './redact.js';
 export { sha256Hex } from './sha256.js';

@@ -16,7 +16,7 @@ export interface GalleryRecognizer {
 }
 
 /** JPEG quality of template thumbnails (112×112 aligned crops: a few KB each). */
-const THUMBNAIL_QUALITY = 85;
+export const THUMBNAIL_QUALITY = 85;
 
 /** An image given as a file path or as encoded bytes with an optional file name. */
 export type GalleryImage = string | { readonly bytes: Uint8Array; readonly fileName?: string };
@@ -139,6 +139,12 @@ export async function verifyImage(
   return { ...(await gallery.verify(face.embedding, id, opts)), box: face.box, ...which };
 }
 
-function boxSide(b: Box): number {
+/**
+ * A face's size as templates record it: the longer side of its detection box, in pixels.
+ *
+ * @example
+ * boxSide([10, 20, 60, 90]) // 70
+ */
+export function boxSide(b: Box): number {
   return Math.max(b[2] - b[0], b[3] - b[1]);
 }

@@ -4,7 +4,7 @@ export { FlatIndex, PARALLEL_MIN_VALUES, type FlatIndexOptions, type PendingFlat
 export { readSnapshot, writeSnapshot, type SnapshotKey } from './matrix-snapshot.js';
 export { Gallery } from './gallery.js';
 export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
-export { enrollImages, identifyImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
+export { boxSide, enrollImages, identifyImage, THUMBNAIL_QUALITY, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
 export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';
 export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';

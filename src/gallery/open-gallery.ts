@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError, redactUrl } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions } from './config.js';
 import { Gallery } from './gallery.js';
 import { PostgresGalleryStore } from './postgres-store.js';
@@ -23,14 +23,7 @@ export function isPostgresLocation(location: string): boolean {
  * redactLocation('postgres://u:pw@db/faces') // 'postgres://u:***@db/faces'
  */
 export function redactLocation(location: string): string {
-  if (!isPostgresLocation(location)) return location;
-  try {
-    const u = new URL(location);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
+  return isPostgresLocation(location) ? redactUrl(location) : location;
 }
 
 /**

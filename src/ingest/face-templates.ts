@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { normCrop } from '../align/index.js';
-import { ArcFaceError, asArcFaceError, isArcFaceError, type Box, type DetectedFace, type RgbImage } from '../core/index.js';
-import type { NewTemplate } from '../gallery/index.js';
+import { ArcFaceError, asArcFaceError, isArcFaceError, sha256Digest, type Box, type DetectedFace, type RgbImage } from '../core/index.js';
+import { boxSide, THUMBNAIL_QUALITY, type NewTemplate } from '../gallery/index.js';
 import { encodeJpeg } from '../image/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/index.js';
 
@@ -27,8 +26,6 @@ export type TemplateOutcome =
   | { readonly ok: true; readonly template: NewTemplate; readonly thumbnail: Uint8Array }
   | { readonly ok: false; readonly error: ArcFaceError };
 
-/** JPEG quality of template thumbnails, as `enrollImages` writes them (112×112 crops: a few KB each). */
-const THUMBNAIL_QUALITY = 85;
 
 /**
  * SHA-256 of image bytes as lower-case hex: the identity of a photo for idempotent enrolment.
@@ -38,7 +35,7 @@ const THUMBNAIL_QUALITY = 85;
  */
 export function imageSha256(bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`Expected image bytes as a Uint8Array but received ${typeof bytes}`);
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Digest(bytes);
 }
 
 /**
@@ -90,7 +87,7 @@ export async function makeFaceTemplates(rec: IngestRecognizer, images: readonly 
     const img = images[i] as IngestImage;
     const embedding = embeddings[k++] as Float32Array;
     const template: NewTemplate = {
-      embedding, sourceFile: img.fileName, sourceSha256: img.sha256 ?? imageSha256(img.bytes), detScore: c.score, faceSize: Math.max(c.box[2] - c.box[0], c.box[3] - c.box[1]),
+      embedding, sourceFile: img.fileName, sourceSha256: img.sha256 ?? imageSha256(img.bytes), detScore: c.score, faceSize: boxSide(c.box),
     };
     out.push({ ok: true, template, thumbnail: new Uint8Array(await encodeJpeg(c.crop, THUMBNAIL_QUALITY)) });
   }

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ArcFaceError, isArcFaceError } from '../../src/core/index.js';
+import { ArcFaceError, isArcFaceError, redactUrl } from '../../src/core/index.js';
 import { assertPhotoJob, imageSha256, isBadInput, MicroBatcher, personNameFromFolder, scanPeopleFolder } from '../../src/ingest/index.js';
-import { assertRedisUrl, enrolJobId, enrolJobOptions, redactRedisUrl } from '../../apps/worker/index.js';
+import { assertRedisUrl, enrolJobId, enrolJobOptions } from '../../apps/worker/index.js';
 
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
 
@@ -94,6 +94,6 @@ describe('enrolment jobs', () => {
     assert.equal(assertRedisUrl('rediss://h:1/2'), 'rediss://h:1/2');
     assert.throws(() => assertRedisUrl('postgres://h'), code('INVALID_ARGUMENT'));
     assert.throws(() => assertRedisUrl(undefined), code('INVALID_ARGUMENT'));
-    assert.equal(redactRedisUrl('redis://u:secret@h:1'), 'redis://u:***@h:1');
+    assert.equal(redactUrl('redis://u:secret@h:1'), 'redis://u:***@h:1');
   });
 });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { ArcFaceError, isArcFaceError } from '../../../src/core/index.js';
+import { ArcFaceError, isArcFaceError, redactUrl } from '../../../src/core/index.js';
 import { enrolPeople, scanPeopleFolder, type PeopleFolderScan } from '../../../src/ingest/index.js';
 import type { Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
 import type { ExecutionProvider } from '../../../src/runtime/index.js';
 import {
-  connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, redactRedisUrl, retryDeadLetters, startEnrolWorker, type WorkerEvent,
+  connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, retryDeadLetters, startEnrolWorker, type WorkerEvent,
 } from '../../worker/index.js';
 import { EXIT, IMAGE_EXTENSIONS, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
@@ -120,7 +120,7 @@ export async function runEnrolPeople(
       const s = await enqueuePeople(redis, o.queueName, scan, () => bar.tick());
       bar.done();
       for (const u of s.unreadable) outcomes.failed(u.file, new ArcFaceError(u.code as 'FILE_NOT_FOUND', u.message));
-      printJson(ctx, { ...s, unreadable: s.unreadable.map((u) => ({ file: u.file, code: u.code })), refused, queueUrl: redactRedisUrl(o.queue) });
+      printJson(ctx, { ...s, unreadable: s.unreadable.map((u) => ({ file: u.file, code: u.code })), refused, queueUrl: redactUrl(o.queue) });
     } finally {
       redis.disconnect();
     }
