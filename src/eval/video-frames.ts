@@ -2,10 +2,10 @@
  * Frames of a "video" for the video-pairs protocol: either a folder of frame images (YouTube Faces
  * `frame_images_DB/<person>/<video>/*.jpg`) or a video file decoded by ffmpeg to raw RGB frames.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError, type RgbImage } from '../core/index.js';
-import { defaultFfmpegPath, FRAME_EXTENSIONS, naturalCompare, openVideoSource, runFfmpeg } from '../video/index.js';
+import { defaultFfmpegPath, listFrameFiles, openVideoSource, runFfmpeg } from '../video/index.js';
 
 export { defaultFfmpegPath, FRAME_EXTENSIONS } from '../video/index.js';
 
@@ -40,9 +40,7 @@ export async function resolveVideo(dataDir: string, id: string): Promise<VideoSo
   const base = join(dataDir, id);
   const info = await stat(base).catch(() => undefined);
   if (info?.isDirectory() === true) {
-    const files = (await readdir(base)).filter((f) => FRAME_EXTENSIONS.includes(extname(f).toLowerCase())).sort(naturalCompare);
-    if (files.length === 0) throw new ArcFaceError('VIDEO_DECODE_FAILED', `Expected frame images (${FRAME_EXTENSIONS.join(', ')}) in ${base} but found none`);
-    return { kind: 'frames', dir: base, files };
+    return { kind: 'frames', dir: base, files: await listFrameFiles(base) };
   }
   if (info?.isFile() === true) return { kind: 'file', path: base };
   for (const ext of VIDEO_EXTENSIONS) {

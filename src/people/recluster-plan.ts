@@ -69,7 +69,10 @@ export function planRecluster(
   });
   const rowsOf = new Map<number, number[]>();
   labels.forEach((l, r) => {
-    if (l >= 0) rowsOf.set(l, [...(rowsOf.get(l) ?? []), r]);
+    if (l < 0) return;
+    const rows = rowsOf.get(l);
+    if (rows === undefined) rowsOf.set(l, [r]);
+    else rows.push(r);
   });
   const target = new Map<number, number | null>();
   const overlap: [number, number, number][] = [];

@@ -68,9 +68,27 @@ export function faceQuality(face: DetectedFace, crop?: RgbImage, embeddingNorm?:
   const rad = Math.PI / 180;
   const frontalness = Math.max(0, Math.cos(pose.yaw * rad) * Math.cos(pose.pitch * rad));
   const sharpness = crop === undefined ? undefined : laplacianVariance(crop);
-  const factors = [Math.min(1, size / QUALITY_REFERENCE.size), score, frontalness];
-  if (sharpness !== undefined) factors.push(Math.min(1, sharpness / QUALITY_REFERENCE.sharpness));
-  if (embeddingNorm !== undefined) factors.push(Math.min(1, embeddingNorm / QUALITY_REFERENCE.embeddingNorm));
+  return withOverall({ size, score, yaw: pose.yaw, pitch: pose.pitch, roll: pose.roll, frontalness, sharpness, embeddingNorm });
+}
+
+/**
+ * The same quality once the face's embedding norm is known: the pose and sharpness measured before
+ * are kept, only `embeddingNorm` and `overall` change (no second pass over the crop).
+ *
+ * @example
+ * const q = faceQuality(face, crop)
+ * const withNorm = withEmbeddingNorm(q, norms[0])
+ */
+export function withEmbeddingNorm(q: FaceQuality, embeddingNorm: number): FaceQuality {
+  assertNumber('embeddingNorm', embeddingNorm, 0, Number.MAX_VALUE);
+  return withOverall({ size: q.size, score: q.score, yaw: q.yaw, pitch: q.pitch, roll: q.roll, frontalness: q.frontalness, sharpness: q.sharpness, embeddingNorm });
+}
+
+/** The geometric mean of the measured factors, each capped at its reference (0 when any is 0). */
+function withOverall(q: Omit<FaceQuality, 'overall'>): FaceQuality {
+  const factors = [Math.min(1, q.size / QUALITY_REFERENCE.size), q.score, q.frontalness];
+  if (q.sharpness !== undefined) factors.push(Math.min(1, q.sharpness / QUALITY_REFERENCE.sharpness));
+  if (q.embeddingNorm !== undefined) factors.push(Math.min(1, q.embeddingNorm / QUALITY_REFERENCE.embeddingNorm));
   const overall = factors.some((f) => f <= 0) ? 0 : Math.exp(factors.reduce((s, f) => s + Math.log(f), 0) / factors.length);
-  return Object.freeze({ size, score, yaw: pose.yaw, pitch: pose.pitch, roll: pose.roll, frontalness, sharpness, embeddingNorm, overall });
+  return Object.freeze({ ...q, overall });
 }

@@ -2,7 +2,7 @@ import { normCrop } from '../align/index.js';
 import { type DetectedFace, type RgbImage, assertInteger, assertNumber, dot } from '../core/index.js';
 import { iou, type DetectOptions } from '../detect/index.js';
 import type { IdentifyResult } from '../gallery/index.js';
-import { faceQuality, qualityRejection, type FaceQuality } from '../quality/index.js';
+import { faceQuality, qualityRejection, withEmbeddingNorm, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
@@ -163,6 +163,8 @@ export class FaceStream {
       if (t.detection === undefined) continue;
       s.hits++;
       s.lastFrame = index;
+      // The crop and its quality serve recognition and thumbnails only.
+      if (!recognise && this.#o.onThumbnail === undefined) continue;
       const crop = normCrop(image, t.detection.landmarks, recognizer.embedder.inputSize).crop;
       const quality = faceQuality(t.detection, crop);
       if (this.#o.onThumbnail !== undefined && (s.best === undefined || quality.overall > s.best.quality)) {
@@ -177,14 +179,13 @@ export class FaceStream {
       const { embeddings, norms } = await recognizer.embedder.embedWithNorms(wanted.map((w) => w.crop));
       for (let i = 0; i < wanted.length; i++) {
         const w = wanted[i] as (typeof wanted)[number];
-        const detection = w.track.detection as DetectedFace;
         const embedding = embeddings[i] as Float32Array;
         w.state.overlapped = false;
         this.#repairSwap(w.state, embedding);
         w.state.partners.clear();
         const template = w.state.identity.template;
         if (template !== undefined && dot(template, embedding) < this.#splitBelow) events.push(...(await this.#split(w.track, w.state, index, pts)));
-        w.state.identity.addEmbedding(embedding, faceQuality(detection, w.crop, norms[i]), pts);
+        w.state.identity.addEmbedding(embedding, withEmbeddingNorm(w.quality, norms[i] as number), pts);
         const event = await this.#decide(w.state.publicId, w.state, index, pts);
         if (event !== undefined) events.push(event);
       }

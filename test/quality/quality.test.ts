@@ -7,7 +7,7 @@ import { isArcFaceError, l2norm } from '../../src/core/index.js';
 import type { DetectedFace, RgbImage } from '../../src/core/types.js';
 import { Embedder } from '../../src/embed/index.js';
 import { FaceRecognizer, type RecognizedFace } from '../../src/pipeline/index.js';
-import { DEFAULT_QUALITY_LIMITS, faceQuality, qualityRejection, resolveQualityLimits, type FaceQuality } from '../../src/quality/index.js';
+import { DEFAULT_QUALITY_LIMITS, faceQuality, qualityRejection, resolveQualityLimits, withEmbeddingNorm, type FaceQuality } from '../../src/quality/index.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
@@ -99,6 +99,15 @@ describe('face quality on real LFW photos', () => {
     assert.equal(bare.sharpness, undefined);
     assert.equal(bare.embeddingNorm, undefined);
     assert.equal(qualityRejection(bare, { minSharpness: 1e6, minEmbeddingNorm: 1e6 }), undefined);
+  });
+
+  it('withEmbeddingNorm equals measuring again with the norm, without a second pass over the crop', () => {
+    const face = originals[0]! as DetectedFace;
+    const crop: RgbImage = { width: 8, height: 8, data: Uint8Array.from({ length: 192 }, (_, i) => (i * 37) % 256) };
+    const q = faceQuality(face, crop);
+    assert.deepEqual(withEmbeddingNorm(q, 21.5), faceQuality(face, crop, 21.5));
+    assert.deepEqual(withEmbeddingNorm(faceQuality(face), 3), faceQuality(face, undefined, 3));
+    assert.throws(() => withEmbeddingNorm(q, -1), RangeError);
   });
 
   it('embedWithNorms returns embed()’s embeddings and the raw norms; with flip, the norm of the sum', async () => {
