@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ArcFaceError, asArcFaceError, isArcFaceError } from '../../src/core/index.js';
 import { findKnownModel, findKnownModelByFileName, licenceNoticeOnce, modelLocationsFromEnv, type ModelLocations } from '../../src/models/index.js';
+import { IMAGE_EXTENSIONS } from '../../src/image/index.js';
 
 /** What every command gets: where models are, output streams, and the JSON switch. */
 export interface CliContext {
@@ -62,9 +63,6 @@ export function reportError(ctx: CliContext, err: unknown): number {
 export function warn(ctx: Pick<CliContext, 'stderr' | 'json'>, code: string, message: string): void {
   ctx.stderr.write(ctx.json ? `${JSON.stringify({ warning: code, message })}\n` : `arcface: warning: ${message}\n`);
 }
-
-/** Image file extensions picked up when a directory is given. */
-export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
 /**
  * Expands arguments into image files: files are kept as given, directories are walked recursively

@@ -2,3 +2,4 @@ export { decodeImage, decodeImageFile, encodeJpeg, encodePng, readImageBytes, re
 export { readFileBytes } from './read-file.js';
 export { DEFAULT_DECODE_LIMITS, resolveDecodeLimits, type DecodeLimits, type DecodeOptions } from './limits.js';
 export { warpAffine, invertAffine } from './warp.js';
+export { IMAGE_EXTENSIONS } from './extensions.js';

@@ -2,5 +2,5 @@ export { enrolPeople, ENROL_PEOPLE_DEFAULTS, type EnrolPeopleOptions, type Enrol
 export { enrolTemplates, type TemplateWithThumbnail } from './enrol-templates.js';
 export { imageSha256, isBadInput, makeFaceTemplates, type IngestImage, type IngestRecognizer, type TemplateOutcome } from './face-templates.js';
 export { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
-export { PEOPLE_IMAGE_EXTENSIONS, personNameFromFolder, scanPeopleFolder, type PeopleFolderScan, type PersonFolder, type RefusedFolder } from './people-folder.js';
+export { personNameFromFolder, scanPeopleFolder, type PeopleFolderScan, type PersonFolder, type RefusedFolder } from './people-folder.js';
 export { assertPhotoJob, enrolPhotoJob, type PhotoJob, type PhotoJobResult } from './photo-job.js';

@@ -8,14 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ArcFaceError, type ErrorCode } from '../core/index.js';
 import { assertIdentityId } from '../gallery/index.js';
-
-/**
- * Image file extensions taken from a person folder (as `arcface enroll` takes them from a folder argument).
- *
- * @example
- * PEOPLE_IMAGE_EXTENSIONS.includes('.jpg') // true
- */
-export const PEOPLE_IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+import { IMAGE_EXTENSIONS } from '../image/index.js';
 
 /** One person's folder: the identity it enrols and its photos. */
 export interface PersonFolder {
@@ -83,7 +76,7 @@ async function isFile(path: string, entry: Dirent): Promise<boolean> {
  */
 export async function scanPeopleFolder(dir: string, opts: { extensions?: readonly string[] } = {}): Promise<PeopleFolderScan> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`Expected a folder path but received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
-  const extensions = new Set((opts.extensions ?? PEOPLE_IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
+  const extensions = new Set((opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
   const root = resolve(dir);
   let entries: Dirent[];
   try {

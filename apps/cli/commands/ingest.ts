@@ -7,7 +7,7 @@ import type { ExecutionProvider } from '../../../src/runtime/index.js';
 import {
   connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, retryDeadLetters, startEnrolWorker, type WorkerEvent,
 } from '../../worker/index.js';
-import { EXIT, IMAGE_EXTENSIONS, noticeLicence, printJson, type CliContext } from '../context.js';
+import { EXIT, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
 import { galleryLocation, recognizerFor, withModelGallery } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
@@ -108,7 +108,7 @@ export async function runEnrolPeople(
   ctx: CliContext, dir: string, o: BulkModelOptions & { queue?: string; queueName: string; select: EnrolFaceChoice },
 ): Promise<void> {
   ctx.json = o.json === true;
-  const scan = await scanPeopleFolder(dir, { extensions: IMAGE_EXTENSIONS });
+  const scan = await scanPeopleFolder(dir);
   const images = scan.people.reduce((n, p) => n + p.files.length, 0);
   const outcomes = new FileOutcomes(ctx);
   reportScan(ctx, scan);
