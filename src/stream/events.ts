@@ -77,6 +77,11 @@ export interface TrackView {
   readonly name: string | null;
   readonly label: string;
   readonly score: number;
+  /**
+   * True while the track's name is withheld until its face is matched again (after a shot change, a
+   * jump, a re-attachment or contact with another track): `identity` and `name` are null and `label` is `?`.
+   */
+  readonly suspended: boolean;
 }
 
 /** The result of one processed frame. `frame`/`pts` are those of the source frame it was computed on. */

@@ -201,6 +201,7 @@ export class FaceStream {
         name: s.name,
         label: s.label,
         score: round(s.identity.score),
+        suspended: false,
       };
     });
     return {
