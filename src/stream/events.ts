@@ -73,6 +73,8 @@ export interface TrackView {
   readonly box: Box;
   /** True when a detection was matched to the track at this frame. */
   readonly detected: boolean;
+  /** Frames since a detection was last matched to the track (0 when `detected`). */
+  readonly missedFrames: number;
   readonly identity: string | null;
   readonly name: string | null;
   readonly label: string;

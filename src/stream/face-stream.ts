@@ -197,6 +197,7 @@ export class FaceStream {
         trackId: s.publicId,
         box: roundBox(t.detection?.box ?? t.box),
         detected: t.detection !== undefined,
+        missedFrames: t.framesSinceUpdate,
         identity: s.identity.identity,
         name: s.name,
         label: s.label,
