@@ -63,8 +63,39 @@ export interface TrackEndedEvent {
   readonly thumbnail?: string;
 }
 
+/**
+ * A track's name is withheld (`?`) until its face is matched again: the shot changed, the tracker re-attached it after a
+ * miss, its box jumped, it touched another track, the face under the box changed look at once, or its
+ * newest face no longer clearly matches its earlier ones. Emitted at the end of a frame that shows the
+ * track withheld (a face checked within the frame it was questioned never is); the next
+ * `track.identified` of the track shows what the fresh face decided.
+ */
+export interface TrackSuspendedEvent {
+  readonly type: 'track.suspended';
+  readonly trackId: number;
+  readonly frame: number;
+  readonly pts: number;
+  readonly reason: 'shot' | 'reattached' | 'jump' | 'contact' | 'appearance' | 'mismatch';
+  /** The identity withheld (null when the track was unknown). */
+  readonly identity: string | null;
+}
+
+/**
+ * The picture changed shot (a hard cut, or a fade to or from black): every track is quarantined (its name
+ * withheld) until the face under its box is embedded and matches the track's earlier faces; a face that
+ * does not starts a new track.
+ */
+export interface ShotChangedEvent {
+  readonly type: 'shot.changed';
+  readonly frame: number;
+  readonly pts: number;
+  readonly kind: 'cut' | 'fade';
+  /** The content change measured at this frame (HSV mean absolute difference, 0..255 scale). */
+  readonly score: number;
+}
+
 /** Everything a stream reports, in order; JSON Lines writes one per line. */
-export type StreamEvent = TrackStartedEvent | TrackIdentifiedEvent | TrackEndedEvent;
+export type StreamEvent = TrackStartedEvent | TrackIdentifiedEvent | TrackEndedEvent | TrackSuspendedEvent | ShotChangedEvent;
 
 /** One followed face at one frame. */
 export interface TrackView {

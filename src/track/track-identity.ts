@@ -16,8 +16,19 @@ export interface TrackIdentityOptions {
    * and switches to another identity only if that one beats the current one by this margin. Default 0.05.
    */
   readonly hysteresis: number;
-  /** Faces failing `qualityRejection` with these limits are never embedded. */
+  /** Faces passing `qualityRejection` with these limits are frontal: one good face names a track. */
   readonly limits: Partial<QualityLimits>;
+  /**
+   * Faces beyond the frontal limits' yaw, up to this |yaw| (degrees), are embedded too, but name a track
+   * only by agreement over several faces (`offFrontalAgreement`). 0 turns them off. Default 90.
+   */
+  readonly offFrontalMaxYaw: number;
+  /**
+   * A track seen only off-frontal is named X only when its last this many off-frontal faces, each
+   * identified alone, all chose X at or above the threshold (and the track's template chooses X too).
+   * Default 3.
+   */
+  readonly offFrontalAgreement: number;
 }
 
 /**
@@ -42,6 +53,8 @@ export const TRACK_IDENTITY_DEFAULTS: Readonly<TrackIdentityOptions> = Object.fr
   minEmbedIntervalSeconds: 0.2,
   hysteresis: 0.05,
   limits: Object.freeze({}),
+  offFrontalMaxYaw: 90,
+  offFrontalAgreement: 3,
 });
 
 /** A gallery identity and its score against the track template. */
@@ -67,6 +80,13 @@ interface Kept {
   readonly overall: number;
 }
 
+/** The mean of unit embeddings, normalised. */
+function meanTemplate(kept: readonly Kept[], length: number): Float32Array {
+  const sum = new Float32Array(length);
+  for (const k of kept) for (let i = 0; i < length; i++) sum[i] = (sum[i] as number) + (k.embedding[i] as number);
+  return l2normalize(sum);
+}
+
 /**
  * The identity of one track, decided on a template of its best faces rather than frame by frame.
  *
@@ -86,7 +106,11 @@ interface Kept {
 export class TrackIdentity {
   readonly options: Readonly<TrackIdentityOptions>;
   readonly #limits: Readonly<QualityLimits>;
+  readonly #offLimits: Readonly<QualityLimits> | undefined;
   #kept: Kept[] = [];
+  #keptOff: Kept[] = [];
+  /** What each recent off-frontal face chose when identified alone (null: nobody at the threshold). */
+  #votes: (string | null)[] = [];
   #template: Float32Array | undefined;
   #embeddings = 0;
   #lastEmbedPts = -Infinity;
@@ -107,20 +131,52 @@ export class TrackIdentity {
         options.minEmbedIntervalSeconds === undefined ? d.minEmbedIntervalSeconds : assertNumber('minEmbedIntervalSeconds', options.minEmbedIntervalSeconds, 0, 1e9),
       hysteresis: options.hysteresis === undefined ? d.hysteresis : assertNumber('hysteresis', options.hysteresis, 0, 2),
       limits: Object.freeze({ ...(options.limits ?? {}) }),
+      offFrontalMaxYaw: options.offFrontalMaxYaw === undefined ? d.offFrontalMaxYaw : assertNumber('offFrontalMaxYaw', options.offFrontalMaxYaw, 0, 90),
+      offFrontalAgreement:
+        options.offFrontalAgreement === undefined ? d.offFrontalAgreement : assertInteger('offFrontalAgreement', options.offFrontalAgreement, 1, 100),
     };
     this.#limits = resolveQualityLimits(o.limits);
+    this.#offLimits = o.offFrontalMaxYaw > this.#limits.maxYaw ? resolveQualityLimits({ ...this.#limits, maxYaw: o.offFrontalMaxYaw }) : undefined;
     this.options = Object.freeze(o);
   }
 
   /** Whether the face with quality `quality` at time `pts` (seconds) should be embedded. */
   wantsEmbedding(quality: FaceQuality, pts: number): boolean {
     assertNumber('pts', pts, -1e12, 1e12);
-    if (qualityRejection(quality, this.#limits) !== undefined) return false;
+    if (!this.accepts(quality)) return false;
     if (this.#embeddings === 0) return true;
     const since = pts - this.#lastEmbedPts;
     if (since < this.options.minEmbedIntervalSeconds) return false;
-    const best = this.#kept[0]?.overall ?? -Infinity;
+    // A track seen only off-frontal and not yet named gathers its agreeing faces at the fastest pace.
+    if (this.#identity === null && this.#kept.length === 0 && this.#keptOff.length > 0) return true;
+    const best = this.#kept[0]?.overall ?? this.#keptOff[0]?.overall ?? -Infinity;
     return quality.overall >= best + this.options.minQualityGain || since >= this.options.redecideSeconds;
+  }
+
+  /** Whether a face of this quality may be embedded at all (frontal, or off-frontal within `offFrontalMaxYaw`). */
+  accepts(quality: FaceQuality): boolean {
+    if (qualityRejection(quality, this.#limits) === undefined) return true;
+    return this.#offLimits !== undefined && qualityRejection(quality, this.#offLimits) === undefined;
+  }
+
+  /** Whether a face of this quality is frontal (passes the frontal limits): one such face may name a track. */
+  isFrontal(quality: FaceQuality): boolean {
+    return qualityRejection(quality, this.#limits) === undefined;
+  }
+
+  /** True while the template rests on off-frontal faces only: naming then needs `offFrontalAgreement` votes. */
+  get offFrontalOnly(): boolean {
+    return this.#kept.length === 0 && this.#keptOff.length > 0;
+  }
+
+  /**
+   * Records what the latest off-frontal face chose when identified on its own: the identity whose
+   * score reached the threshold, or null.
+   */
+  vote(identity: string | null): void {
+    if (identity !== null) assertString('identity', identity);
+    this.#votes.push(identity);
+    if (this.#votes.length > this.options.offFrontalAgreement) this.#votes.shift();
   }
 
   /**
@@ -140,14 +196,21 @@ export class TrackIdentity {
     assertNumber('pts', pts, -1e12, 1e12);
     this.#embeddings++;
     this.#lastEmbedPts = pts;
-    if (qualityRejection(quality, this.#limits) !== undefined) return false;
-    this.#kept.push({ embedding: l2normalize(embedding), overall: quality.overall });
-    this.#kept.sort((a, b) => b.overall - a.overall);
-    this.#kept.length = Math.min(this.#kept.length, this.options.maxTemplates);
-    const sum = new Float32Array(embedding.length);
-    for (const k of this.#kept) for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (k.embedding[i] as number);
-    this.#template = l2normalize(sum);
+    if (!this.accepts(quality)) return false;
+    const list = this.isFrontal(quality) ? this.#kept : this.#keptOff;
+    list.push({ embedding: l2normalize(embedding), overall: quality.overall });
+    list.sort((a, b) => b.overall - a.overall);
+    list.length = Math.min(list.length, this.options.maxTemplates);
+    // Frontal faces, once there are any, make the template alone: off-frontal ones are weaker evidence.
+    this.#template = meanTemplate(this.#kept.length > 0 ? this.#kept : this.#keptOff, embedding.length);
     return true;
+  }
+
+  /** Counts a recogniser call whose face was not kept (checked against the track and found unclear). */
+  countEmbedding(pts: number): void {
+    assertNumber('pts', pts, -1e12, 1e12);
+    this.#embeddings++;
+    this.#lastEmbedPts = pts;
   }
 
   /** Normalised mean of the kept unit embeddings; undefined before the first one. */
@@ -178,7 +241,7 @@ export class TrackIdentity {
     const h = this.options.hysteresis;
     let next: string | null = previous;
     if (previous === null) {
-      if (top !== undefined && top.score >= threshold) next = top.id;
+      if (top !== undefined && top.score >= threshold && this.#agreed(top.id)) next = top.id;
     } else {
       const current = candidates.find((c) => c.id === previous)?.score ?? -Infinity;
       if (top !== undefined && top.id !== previous && top.score >= threshold && top.score >= current + h) next = top.id;
@@ -188,6 +251,13 @@ export class TrackIdentity {
     this.#decidedAt = pts;
     this.#score = next === null ? (top?.score ?? -1) : (candidates.find((c) => c.id === next) as IdentityCandidate).score;
     return { identity: next, score: this.#score, changed: next !== previous, previous };
+  }
+
+  /** Off-frontal tracks need their last `offFrontalAgreement` faces to have chosen `id`; frontal ones need nothing more. */
+  #agreed(id: string): boolean {
+    if (!this.offFrontalOnly) return true;
+    const need = this.options.offFrontalAgreement;
+    return this.#votes.length >= need && this.#votes.slice(-need).every((v) => v === id);
   }
 
   /** The current identity, or null. */
