@@ -9,12 +9,13 @@ import { benchGallery } from './gallery.js';
 import { benchPipeline } from './pipeline.js';
 import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
+import { benchVideoReal } from './video-real.js';
 import { benchServerBatch } from './server-batch.js';
 import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
- * pipeline, track, server-batch, video, gallery, cluster (all by default; cluster takes `--sweep`,
+ * pipeline, track, server-batch, video, video-real, gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
@@ -55,6 +56,10 @@ if (want('video')) {
   const soakSeconds = Number(flag('--soak-seconds') ?? 60);
   console.log(`\n## Video: tracking and naming (synthetic clips of LFW people, ${seconds} s, 4 people; live soak ${soakSeconds} s)`);
   await benchVideo({ shared, sizes, seconds, people: 4, soakSeconds, log: (line) => console.log(line) });
+}
+if (want('video-real')) {
+  console.log('\n## Video on real footage: montages of real talking heads joined by hard cuts (../shared/data/video-real)');
+  await benchVideoReal({ shared, log: (line) => console.log(line) });
 }
 if (want('cluster')) {
   await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
