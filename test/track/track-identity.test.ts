@@ -160,3 +160,72 @@ describe('TrackIdentity and UnknownLabeler invalid parameters', () => {
     assert.throws(() => u.label('x' as unknown as Float32Array), TypeError);
   });
 });
+
+describe('TrackIdentity off-frontal faces', () => {
+  const profile = (overall: number): FaceQuality => quality(overall, { yaw: 60, frontalness: 0.5 });
+
+  it('embeds faces beyond the frontal yaw gate up to offFrontalMaxYaw, and none when it is 0', () => {
+    assert.equal(new TrackIdentity().accepts(profile(0.6)), true);
+    assert.equal(new TrackIdentity().isFrontal(profile(0.6)), false);
+    assert.equal(new TrackIdentity().wantsEmbedding(profile(0.6), 0), true);
+    assert.equal(new TrackIdentity({ offFrontalMaxYaw: 0 }).wantsEmbedding(profile(0.6), 0), false);
+    assert.equal(new TrackIdentity({ offFrontalMaxYaw: 50 }).accepts(profile(0.6)), false);
+    // Other limits still hold for off-frontal faces.
+    assert.equal(new TrackIdentity().accepts(quality(0.6, { yaw: 60, size: 10 })), false);
+  });
+
+  it('a track seen only off-frontal is named only after offFrontalAgreement faces in a row chose the same identity', () => {
+    const r = rng(5);
+    const base = randomUnit(r);
+    const who = new TrackIdentity();
+    const cands = [{ id: 'alice', score: 0.5 }];
+    who.addEmbedding(atCosine(base, 0.9, r), profile(0.6), 0);
+    assert.equal(who.offFrontalOnly, true);
+    who.vote('alice');
+    assert.equal(who.decide(cands, T, 0).identity, null, 'one vote is not enough');
+    who.addEmbedding(atCosine(base, 0.9, r), profile(0.6), 0.2);
+    who.vote('bob');
+    who.addEmbedding(atCosine(base, 0.9, r), profile(0.6), 0.4);
+    who.vote('alice');
+    assert.equal(who.decide(cands, T, 0.4).identity, null, 'a disagreeing vote among the last three');
+    who.vote('alice');
+    assert.equal(who.decide(cands, T, 0.6).identity, null, 'bob is still among the last three');
+    who.vote('alice');
+    assert.equal(who.decide(cands, T, 0.8).identity, 'alice');
+    // Below the threshold the votes do not help.
+    const low = new TrackIdentity();
+    low.addEmbedding(base, profile(0.6), 0);
+    for (let i = 0; i < 3; i++) low.vote('alice');
+    assert.equal(low.decide([{ id: 'alice', score: T - 0.01 }], T, 0).identity, null);
+  });
+
+  it('one frontal face names a track at once, and from then on the template is frontal only', () => {
+    const r = rng(6);
+    const base = randomUnit(r);
+    const who = new TrackIdentity();
+    who.addEmbedding(atCosine(base, 0.2, r), profile(0.6), 0);
+    const frontal = atCosine(base, 0.95, r);
+    who.addEmbedding(frontal, quality(0.9), 0.2);
+    assert.equal(who.offFrontalOnly, false);
+    assert.ok(dot(who.template!, l2normalize(frontal)) > 0.999, 'the template is the frontal face');
+    assert.equal(who.decide([{ id: 'alice', score: 0.5 }], T, 0.2).identity, 'alice');
+  });
+
+  it('an unnamed off-frontal track gathers faces at the fastest pace; countEmbedding spends a call without keeping the face', () => {
+    const who = new TrackIdentity();
+    const r = rng(7);
+    who.addEmbedding(randomUnit(r), profile(0.6), 0);
+    assert.equal(who.wantsEmbedding(profile(0.6), 0.1), false, 'never faster than minEmbedIntervalSeconds');
+    assert.equal(who.wantsEmbedding(profile(0.6), 0.2), true);
+    const calls = who.embeddings;
+    who.countEmbedding(0.2);
+    assert.equal(who.embeddings, calls + 1);
+    assert.equal(who.wantsEmbedding(profile(0.6), 0.3), false);
+  });
+
+  it('rejects invalid off-frontal options and votes', () => {
+    assert.throws(() => new TrackIdentity({ offFrontalMaxYaw: 91 }), RangeError);
+    assert.throws(() => new TrackIdentity({ offFrontalAgreement: 0 }), RangeError);
+    assert.throws(() => new TrackIdentity().vote(3 as unknown as string), TypeError);
+  });
+});
