@@ -61,6 +61,14 @@ describe('names over time on real faces', () => {
   });
   after(async () => fr?.dispose());
 
+  it('rejects invalid naming options', () => {
+    assert.throws(() => new FaceStream({ recognizer: fr, splitBelow: 1.5 }), RangeError);
+    assert.throws(() => new FaceStream({ recognizer: fr, splitBelow: 0.5, resumeAbove: 0.4 }), RangeError);
+    assert.throws(() => new FaceStream({ recognizer: fr, shotChange: { threshold: -1 } }), RangeError);
+    assert.throws(() => new FaceStream({ recognizer: fr, identity: { offFrontalAgreement: 0 } }), RangeError);
+    assert.doesNotThrow(() => new FaceStream({ recognizer: fr, shotChange: false, splitBelow: -1 }));
+  });
+
   describe('a real montage cut with both faces at the same place', () => {
     let gallery: Gallery;
     let segments: MontageSegment[];
