@@ -3,8 +3,8 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { openGallery, type Gallery } from '../src/gallery/index.js';
 import { FaceRecognizer } from '../src/pipeline/index.js';
-import { watchFaces, type FaceStreamOptions, type FrameResult, type TrackView } from '../src/stream/index.js';
-import { openVideoSource, ShotChangeDetector } from '../src/video/index.js';
+import { ShotChangeDetector, watchFaces, type FaceStreamOptions, type FrameResult, type TrackView } from '../src/stream/index.js';
+import { openVideoSource } from '../src/video/index.js';
 import { median } from './stats.js';
 
 /** One segment of a montage's ground truth (`../shared/data/video-real/montage-*.json`). */

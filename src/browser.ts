@@ -44,6 +44,6 @@ export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDeta
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './stream/face-stream.js';
 export type { FrameResult, StreamEvent, ShotChangedEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackSuspendedEvent, TrackView } from './stream/events.js';
 export { buildTimeline, timelineCues, type Timeline } from './stream/timeline.js';
-export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './video/shot-change.js';
+export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './stream/shot-change.js';
 export { cropBox } from './stream/thumbnail-crop.js';
 

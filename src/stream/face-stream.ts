@@ -4,7 +4,7 @@ import { iou, type DetectOptions } from '../detect/index.js';
 import type { IdentifyResult } from '../gallery/index.js';
 import { faceQuality, withEmbeddingNorm, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
-import { contentDifference, contentSignature, ShotChangeDetector, type ShotChangeOptions } from '../video/shot-change.js';
+import { contentDifference, contentSignature, ShotChangeDetector, type ShotChangeOptions } from './shot-change.js';
 import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackSuspendedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
 
@@ -190,6 +190,8 @@ export class FaceStream {
     this.#splitBelow = assertNumber('splitBelow', options.splitBelow ?? SPLIT_BELOW, -1, 1);
     this.#resumeAbove = assertNumber('resumeAbove', options.resumeAbove ?? Math.max(RESUME_ABOVE, this.#splitBelow), this.#splitBelow, 1);
     this.#shots = options.shotChange === false ? undefined : new ShotChangeDetector(options.shotChange ?? {});
+    // Identity options are checked here, not first at the first track.
+    new TrackIdentity(options.identity);
   }
 
   /** Processes one frame; frame indices must increase. `dropped` and `arrived` only label the result. */

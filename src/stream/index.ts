@@ -8,3 +8,4 @@ export { cropBox, THUMBNAIL_MARGIN } from './thumbnail-crop.js';
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './face-stream.js';
 export { watchFaces, type WatchFacesOptions } from './watch-faces.js';
 export { annotateFrame, ANNOTATION_COLORS, trackOverlays } from './annotate.js';
+export { contentDifference, contentSignature, SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './shot-change.js';

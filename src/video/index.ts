@@ -8,4 +8,3 @@ export { VideoWriter, type VideoWriterOptions } from './video-writer.js';
 export { toWebVtt, vttTime, type Cue } from './webvtt.js';
 export { fitWithin, resizeRgb } from './resize.js';
 export type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './types.js';
-export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './shot-change.js';

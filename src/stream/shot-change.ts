@@ -1,6 +1,6 @@
 /**
  * Shot changes (hard cuts and fades) found from the frames themselves, one frame at a time, with no
- * look-ahead: the same code serves files, live streams and the browser camera.
+ * look-ahead: the same code serves files, live streams and the browser camera (no I/O, no Node module).
  */
 import { assertInteger, assertNumber, assertRgbImage, type RgbImage } from '../core/index.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RgbImage } from '../../src/core/index.js';
-import { contentDifference, contentSignature, SHOT_CHANGE_DEFAULTS, ShotChangeDetector } from '../../src/video/shot-change.js';
+import { contentDifference, contentSignature, SHOT_CHANGE_DEFAULTS, ShotChangeDetector } from '../../src/stream/shot-change.js';
 
 const W = 160;
 const H = 90;
