@@ -46,3 +46,5 @@ export type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, T
 export { buildTimeline, timelineCues, type Timeline } from './stream/timeline.js';
 export { cropBox } from './stream/thumbnail-crop.js';
 
+export { ANNOTATION_COLORS, maxPredictedFrames, trackLabel, trackOverlays, type TrackOverlayOptions } from './stream/track-overlays.js';
+export { placeLabels, type LabelPlacement, type LabelRequest } from './video/label-layout.js';

@@ -4,6 +4,7 @@ export { DEFAULT_FOLDER_FPS, FRAME_EXTENSIONS, listFrameFiles, naturalCompare } 
 export { DEFAULT_FILE_CAPACITY, DEFAULT_OPEN_TIMEOUT_MS } from './ffmpeg-source.js';
 export { defaultFfmpegPath, redactSource, runFfmpeg, type FfmpegRun } from './ffmpeg.js';
 export { drawOverlays, DEFAULT_OVERLAY_COLOR, type Overlay } from './draw-overlays.js';
+export { placeLabels, type LabelPlacement, type LabelRequest } from './label-layout.js';
 export { VideoWriter, type VideoWriterOptions } from './video-writer.js';
 export { toWebVtt, vttTime, type Cue } from './webvtt.js';
 export { fitWithin, resizeRgb } from './resize.js';

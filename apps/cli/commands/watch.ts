@@ -160,7 +160,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
                 writer ??= await VideoWriter.open(o.annotate, { width: r.width, height: r.height, fps });
                 // Frames are written at their timestamps: a frame a live source dropped is filled with the
                 // last annotated one, so the video keeps the source's timing (at most 10 s of filling).
-                const annotated = annotateFrame(r.image, r.tracks);
+                const annotated = annotateFrame(r.image, r.tracks, { detectEvery: o.detectEvery });
                 const until = Math.min(Math.max(written + 1, Math.round(r.pts * fps) + 1), written + Math.ceil(10 * fps));
                 while (written < until) {
                   await writer.write(annotated);
