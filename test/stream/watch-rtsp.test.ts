@@ -14,7 +14,14 @@ const lines = (s: string): Line[] => s.trim().split('\n').filter((l) => l.starts
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `arcface watch` as a child process whose JSON lines can be awaited while it runs. */
-function watchLive(args: readonly string[], home: string): { lines: Line[]; until(test: (l: Line[]) => boolean, ms: number, what: string): Promise<void>; interrupt(): void; done: Promise<{ code: number; stderr: string }> } {
+interface LiveWatch {
+  readonly lines: Line[];
+  until(test: (l: Line[]) => boolean, ms: number, what: string): Promise<void>;
+  interrupt(): void;
+  readonly done: Promise<{ code: number; stderr: string }>;
+}
+
+function watchLive(args: readonly string[], home: string): LiveWatch {
   const child = spawn(process.execPath, [CLI, 'watch', ...args], { env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Line[] = [];
   let pending = '';
