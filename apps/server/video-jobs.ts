@@ -60,6 +60,12 @@ export interface StreamView {
   readonly reconnects: number;
 }
 
+/** What a video worker posts (see video-worker.ts). */
+type WorkerMessage =
+  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'done' }
+  | { type: 'error'; error: WireError };
+
 type Listener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: VideoJobView['status']; error?: WireError }) => void;
 
 interface Run {
@@ -259,7 +265,7 @@ export class VideoService {
     const worker = spawnAppWorker('video-worker', data);
     run.worker = worker;
     run.status = 'running';
-    worker.on('message', (m: { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean } | { type: 'done' } | { type: 'error'; error: WireError }) => {
+    worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'frame') {
         if (!m.closing) run.frames++;
         run.dropped = m.dropped;

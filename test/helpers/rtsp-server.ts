@@ -81,7 +81,10 @@ export async function startRtspServer(): Promise<RtspServer> {
     log = '';
     const p = spawn(
       RTSP_SERVER_BIN,
-      ['--clientport', String(clientPort), '--serverport', String(sourcePort), '--client_listen_address', '127.0.0.1', '--source_listen_address', '127.0.0.1', '--rtp_start_port', String(rtpStart), '--loglevel', '2'],
+      [
+        '--clientport', String(clientPort), '--serverport', String(sourcePort), '--rtp_start_port', String(rtpStart),
+        '--client_listen_address', '127.0.0.1', '--source_listen_address', '127.0.0.1', '--loglevel', '2',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     p.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
