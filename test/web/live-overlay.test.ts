@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ffmpeg from '@ffmpeg-installer/ffmpeg';
+import type { Page } from 'playwright-core';
 import { testOutputDir } from '../helpers/shared.js';
 import { lfwPath, startDeviceHarness, type DeviceHarness } from './device-harness.js';
 
@@ -47,53 +48,73 @@ after(async () => {
   await h?.close();
 });
 
-describe('live overlays in Chromium draw only what the frame shows', () => {
-  it('"On this device" with a moving camera: no lost track stays drawn, labels inside the picture and apart', async () => {
-    const { page: p, errors } = await h.open('/device.html');
-    await p.locator('#device-status').filter({ hasText: 'Ready' }).waitFor({ timeout: 120_000 });
-    // Every overlay the page draws, one per processed frame, in order.
-    await p.evaluate(() => {
-      const view = document.getElementById('dev-view') as HTMLCanvasElement;
-      const seen: string[] = [];
-      (window as unknown as { overlays: string[] }).overlays = seen;
-      new MutationObserver((records) => {
-        for (const r of records.slice(1)) seen.push(r.oldValue ?? '[]');
-        seen.push(view.dataset.overlay ?? '[]');
-      }).observe(view, { attributes: true, attributeFilter: ['data-overlay'], attributeOldValue: true });
-    });
-    await p.getByRole('button', { name: 'Start camera' }).click();
+/**
+ * Records every overlay the page draws on canvas `canvasId` (one per processed frame), runs the camera
+ * for `frames` frames, and returns the overlays in order.
+ */
+async function recordOverlays(path: string, canvasId: string, frames: number, ready: (p: Page) => Promise<void>): Promise<{ overlays: DrawnFace[][]; errors: string[] }> {
+  const { page: p, errors } = await h.open(path);
+  await ready(p);
+  await p.evaluate((id) => {
+    const view = document.getElementById(id) as HTMLCanvasElement;
+    const seen: string[] = [];
+    (window as unknown as { overlays: string[] }).overlays = seen;
+    new MutationObserver((records) => {
+      for (const r of records.slice(1)) seen.push(r.oldValue ?? '[]');
+      seen.push(view.dataset.overlay ?? '[]');
+    }).observe(view, { attributes: true, attributeFilter: ['data-overlay'], attributeOldValue: true });
+  }, canvasId);
+  await p.getByRole('button', { name: 'Start camera' }).click();
+  await p.waitForFunction((n) => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= n, frames, { timeout: 180_000 });
+  // A DOM click: the camera loop keeps the page busy, and Playwright's click waits for idle animation frames.
+  await p.evaluate(() => (document.querySelector('button[id$="stop"]') as HTMLButtonElement).click());
+  await p.screenshot({ path: join(testOutputDir('web'), `live-overlay-${canvasId}.png`), fullPage: true });
+  const raw = (await p.evaluate(() => (window as unknown as { overlays: string[] }).overlays)) as string[];
+  await p.context().close();
+  return { overlays: raw.map((s) => JSON.parse(s) as DrawnFace[]), errors };
+}
+
+/** The drawing rule, frame by frame: one face in view, no lost track drawn, labels inside and apart. */
+function checkOverlays(frames: DrawnFace[][], minFrames: number): void {
+  assert.ok(frames.length >= minFrames, `${frames.length} overlays recorded`);
+  assert.ok(frames.filter((f) => f.some((x) => !x.dashed)).length >= frames.length / 2, 'the face is seen in most frames');
+  const dashedRun = new Map<string, number>();
+  frames.forEach((faces, i) => {
+    // One face is in view: one solid box at most; the boxes of faces that just left are dashed, and briefly.
+    assert.ok(faces.filter((x) => !x.dashed).length <= 1, `frame ${i}: ${JSON.stringify(faces)}`);
+    for (const x of faces) {
+      const id = String(x.label).split(' ')[0] as string;
+      const run = x.dashed ? (dashedRun.get(id) ?? 0) + 1 : 0;
+      dashedRun.set(id, run);
+      assert.ok(run <= 2, `frame ${i}: ${id} drawn as predicted for ${run} frames in a row`);
+      const r = x.rect;
+      assert.ok(r !== null, `frame ${i}: every box is labelled`);
+      assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= W + 0.5 && r.y + r.height <= H + 0.5, `frame ${i}: label ${JSON.stringify(r)} inside ${W}×${H}`);
+    }
+    for (const id of [...dashedRun.keys()]) if (!faces.some((x) => String(x.label).startsWith(`${id} `))) dashedRun.delete(id);
+    const rects = faces.map((x) => x.rect).filter((r) => r !== null);
+    for (let a = 0; a < rects.length; a++) {
+      for (let b = a + 1; b < rects.length; b++) {
+        const [ra, rb] = [rects[a] as NonNullable<DrawnFace['rect']>, rects[b] as NonNullable<DrawnFace['rect']>];
+        const apart = ra.x + ra.width <= rb.x || rb.x + rb.width <= ra.x || ra.y + ra.height <= rb.y || rb.y + rb.height <= ra.y;
+        assert.ok(apart, `frame ${i}: labels overlap: ${JSON.stringify(rects)}`);
+      }
+    }
+  });
+}
+
+describe('live overlays in Chromium draw only what the frame shows (a moving camera with cuts)', () => {
+  it('"On this device": no lost track stays drawn, labels inside the picture and apart', async () => {
+    const ready = (p: Page): Promise<void> => p.locator('#device-status').filter({ hasText: 'Ready' }).waitFor({ timeout: 120_000 });
     // Two loops of the camera: four cuts, and the moving face.
-    await p.waitForFunction(() => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= 40, undefined, { timeout: 180_000 });
-    await p.getByRole('button', { name: 'Stop camera' }).click();
-    await p.screenshot({ path: join(testOutputDir('web'), 'live-overlay-device.png'), fullPage: true });
-    const frames = ((await p.evaluate(() => (window as unknown as { overlays: string[] }).overlays)) as string[]).map((s) => JSON.parse(s) as DrawnFace[]);
-    assert.ok(frames.length >= 40, `${frames.length} overlays recorded`);
-    assert.ok(frames.filter((f) => f.some((x) => !x.dashed)).length >= frames.length / 2, 'the face is seen in most frames');
-    const dashedRun = new Map<string, number>();
-    frames.forEach((faces, i) => {
-      // One face is in view: at most its box and one briefly predicted box of the face that just left.
-      assert.ok(faces.filter((x) => !x.dashed).length <= 1, `frame ${i}: ${JSON.stringify(faces)}`);
-      assert.ok(faces.length <= 2, `frame ${i}: ${faces.length} boxes drawn: ${JSON.stringify(faces)}`);
-      for (const x of faces) {
-        const id = String(x.label).split(' ')[0] as string;
-        const run = x.dashed ? (dashedRun.get(id) ?? 0) + 1 : 0;
-        dashedRun.set(id, run);
-        assert.ok(run <= 2, `frame ${i}: ${id} drawn as predicted for ${run} frames in a row`);
-        const r = x.rect;
-        assert.ok(r !== null, `frame ${i}: every box is labelled`);
-        assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= W + 0.5 && r.y + r.height <= H + 0.5, `frame ${i}: label ${JSON.stringify(r)} inside ${W}×${H}`);
-      }
-      for (const id of [...dashedRun.keys()]) if (!faces.some((x) => String(x.label).startsWith(`${id} `))) dashedRun.delete(id);
-      const rects = faces.map((x) => x.rect).filter((r) => r !== null);
-      for (let a = 0; a < rects.length; a++) {
-        for (let b = a + 1; b < rects.length; b++) {
-          const [ra, rb] = [rects[a] as NonNullable<DrawnFace['rect']>, rects[b] as NonNullable<DrawnFace['rect']>];
-          const apart = ra.x + ra.width <= rb.x || rb.x + rb.width <= ra.x || ra.y + ra.height <= rb.y || rb.y + rb.height <= ra.y;
-          assert.ok(apart, `frame ${i}: labels overlap: ${JSON.stringify(rects)}`);
-        }
-      }
-    });
+    const { overlays, errors } = await recordOverlays('/device.html', 'dev-view', 40, ready);
+    checkOverlays(overlays, 40);
     assert.deepEqual(errors, []);
-    await p.context().close();
+  });
+
+  it("the Identify page's camera: the same rule", async () => {
+    const { overlays, errors } = await recordOverlays('/identify.html', 'view', 40, async () => undefined);
+    checkOverlays(overlays, 40);
+    assert.deepEqual(errors, []);
   });
 });
