@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RgbImage } from '../../src/core/index.js';
-import { annotateFrame, ANNOTATION_COLORS, maxPredictedFrames, trackLabel, trackOverlays, type TrackView } from '../../src/stream/index.js';
+import type { Box, RgbImage } from '../../src/core/index.js';
+import { FaceRecognizer } from '../../src/pipeline/index.js';
+import { annotateFrame, ANNOTATION_COLORS, maxPredictedFrames, trackLabel, trackOverlays, watchFaces, type TrackView } from '../../src/stream/index.js';
+import { sharedPath } from '../helpers/shared.js';
+import { clipDir, ffmpeg } from '../helpers/video-clips.js';
 
 const grey = (w: number, h: number, v = 90): RgbImage => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(v) });
 const px = (img: RgbImage, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
@@ -58,5 +62,48 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
     // The long label of the box at the right edge is shifted left to stay inside: its tab reaches x = 639.
     const tabRow = 150 - 18 + 5;
     assert.ok(!isGrey(px(out, 639, tabRow)) && !isGrey(px(out, 470, tabRow)), 'label tab drawn up to the right edge, shifted left');
+  });
+
+  it('on a real clip with a hard cut: once the face has gone, nothing is drawn where it was (detector, tracker, renderer)', async () => {
+    // Colin Powell's face slides right for 2 s, then the shot cuts to Tony Blair's face at the top right.
+    const dir = await clipDir('annotate-cut');
+    const lfw = (p: string, n: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', p, `${p}_${String(n).padStart(4, '0')}.jpg`);
+    const clip = join(dir, 'cut.mp4');
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'color=c=0x303030:s=640x360:r=10:d=4', '-loop', '1', '-framerate', '10', '-i', lfw('Colin_Powell', 40),
+      '-loop', '1', '-framerate', '10', '-i', lfw('Tony_Blair', 18), '-filter_complex',
+      "[1:v]scale=160:160[a];[2:v]scale=160:160[b];[0:v][a]overlay=x='20+t*100':y=120:enable='lt(t,2)'[x];[x][b]overlay=x=470:y=10:enable='gte(t,2)'[out]",
+      '-map', '[out]', '-t', '4', '-r', '10', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', clip,
+    ]);
+    const fr = await FaceRecognizer.create({ locations: { home: join(dir, 'home'), dirs: [sharedPath('models')] } });
+    try {
+      let lastColin: Box | undefined;
+      let checked = 0;
+      for await (const r of watchFaces(clip, { recognizer: fr })) {
+        if (r.image === undefined) continue;
+        const cut = 20;
+        if (r.frame < cut) {
+          const seen = r.tracks.filter((t) => t.detected);
+          assert.ok(seen.length <= 1, `frame ${r.frame}: one face`);
+          if (seen[0] !== undefined) lastColin = seen[0].box;
+          continue;
+        }
+        // The tracker may still hold Colin's track (to re-attach it), but from 3 frames after the cut
+        // the renderer must leave the place he was in exactly as the frame shows it.
+        if (r.frame < cut + maxPredictedFrames() + 1 || lastColin === undefined) continue;
+        const out = annotateFrame(r.image, r.tracks);
+        const [x1, y1, x2, y2] = lastColin.map((v) => Math.round(v)) as [number, number, number, number];
+        let diff = 0;
+        for (let y = Math.max(0, y1); y < Math.min(360, y2); y++) {
+          for (let x = Math.max(0, x1); x < Math.min(470, x2); x++) diff += Math.abs((out.data[(y * 640 + x) * 3] as number) - (r.image.data[(y * 640 + x) * 3] as number));
+        }
+        assert.equal(diff, 0, `frame ${r.frame}: something drawn where Colin was (${lastColin.join(', ')}); tracks ${JSON.stringify(r.tracks)}`);
+        checked++;
+      }
+      assert.ok(lastColin !== undefined, 'Colin was seen before the cut');
+      assert.ok(checked >= 15, `${checked} frames after the cut checked`);
+    } finally {
+      await fr.dispose();
+    }
   });
 });
