@@ -32,6 +32,7 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
     assert.equal(maxPredictedFrames(3), 6);
     assert.deepEqual(trackOverlays(tracks, { detectEvery: 3 }).map((x) => String(x.label).split(' ')[0]), ['#1', '#2', '#3', '#11']);
     assert.throws(() => maxPredictedFrames(0), RangeError);
+    assert.throws(() => trackOverlays('tracks' as unknown as TrackView[]), (e: unknown) => e instanceof TypeError && /array of track views/.test((e as Error).message));
   });
 
   it('never shows a name for a suspended track: "?" instead, in its own colour; matched tracks get the labels first', () => {
