@@ -47,3 +47,5 @@ export { buildTimeline, timelineCues, type Timeline } from './stream/timeline.js
 export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './stream/shot-change.js';
 export { cropBox } from './stream/thumbnail-crop.js';
 
+export { ANNOTATION_COLORS, maxPredictedFrames, trackLabel, trackOverlays, type TrackOverlayOptions } from './stream/track-overlays.js';
+export { placeLabels, type LabelPlacement, type LabelRequest } from './video/label-layout.js';

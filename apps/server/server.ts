@@ -55,6 +55,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       keep: v.keep ?? VIDEO_SERVICE_DEFAULTS.keep,
       detectEvery: v.detectEvery ?? VIDEO_SERVICE_DEFAULTS.detectEvery,
       streams: v.streams ?? {},
+      ...(v.streamSource === undefined ? {} : { streamSource: v.streamSource }),
       ...(options.galleryLocation === undefined ? {} : { galleryLocation: options.galleryLocation }),
       ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
     };

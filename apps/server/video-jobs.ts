@@ -27,6 +27,8 @@ export interface VideoServiceOptions {
   readonly keep: number;
   /** Admin-configured live streams by name: clients may only name these, never give a URL (SSRF). */
   readonly streams: Readonly<Record<string, string>>;
+  /** Source options of the live streams (RTSP transport, reconnection); they always run live. */
+  readonly streamSource?: VideoSourceOptions;
   readonly detectEvery: number;
   readonly threshold?: number;
 }
@@ -48,6 +50,22 @@ export interface VideoJobView {
   readonly timeline?: Timeline;
 }
 
+/** What a live stream looks like to clients: its state, frames, drops and reconnections so far. */
+export interface StreamView {
+  readonly name: string;
+  readonly status: VideoJobView['status'];
+  readonly frames: number;
+  readonly dropped: number;
+  /** Times the stream was opened again after it stopped (see `VideoSourceOptions.reconnectAttempts`). */
+  readonly reconnects: number;
+}
+
+/** What a video worker posts (see video-worker.ts). */
+type WorkerMessage =
+  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'done' }
+  | { type: 'error'; error: WireError };
+
 type Listener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: VideoJobView['status']; error?: WireError }) => void;
 
 interface Run {
@@ -55,6 +73,7 @@ interface Run {
   status: VideoJobView['status'];
   frames: number;
   dropped: number;
+  reconnects: number;
   readonly events: StreamEvent[];
   error?: WireError;
   worker?: Worker;
@@ -93,6 +112,11 @@ export class VideoService {
     return Object.keys(this.#o.streams).sort();
   }
 
+  /** The live streams that have been opened, with their state and counters. */
+  streamViews(): StreamView[] {
+    return [...this.#streams.entries()].map(([name, r]) => ({ name, status: r.status, frames: r.frames, dropped: r.dropped, reconnects: r.reconnects }));
+  }
+
   /** Stores an upload (size-limited) and queues its job. */
   async submit(body: Readable): Promise<VideoJobView> {
     if (this.#closed) throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down');
@@ -119,7 +143,7 @@ export class VideoService {
       await rm(file, { force: true });
       throw new ArcFaceError('VIDEO_DECODE_FAILED', 'Expected a video in the request body but it was empty');
     }
-    const run: Run = { id, status: 'queued', frames: 0, dropped: 0, events: [], listeners: new Set(), file, source: file, sourceOptions: { live: false } };
+    const run: Run = { id, status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], listeners: new Set(), file, source: file, sourceOptions: { live: false } };
     this.#jobs.set(id, run);
     this.#forgetOld();
     this.#queue.push(run);
@@ -180,7 +204,7 @@ export class VideoService {
     if (url === undefined) throw new ArcFaceError('NOT_FOUND', `Expected one of the configured streams (${this.streamNames.join(', ') || 'none'}) but received "${name}"`);
     let run = this.#streams.get(name);
     if (run === undefined || (run.status !== 'running' && run.status !== 'queued')) {
-      run = { id: `stream:${name}`, status: 'queued', frames: 0, dropped: 0, events: [], listeners: new Set(), source: url, sourceOptions: { live: true } };
+      run = { id: `stream:${name}`, status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], listeners: new Set(), source: url, sourceOptions: { ...this.#o.streamSource, live: true } };
       this.#streams.set(name, run);
       this.#start(run);
     }
@@ -241,10 +265,11 @@ export class VideoService {
     const worker = spawnAppWorker('video-worker', data);
     run.worker = worker;
     run.status = 'running';
-    worker.on('message', (m: { type: 'frame'; frame: number; dropped: number; events: StreamEvent[]; closing: boolean } | { type: 'done' } | { type: 'error'; error: WireError }) => {
+    worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'frame') {
         if (!m.closing) run.frames++;
         run.dropped = m.dropped;
+        run.reconnects = m.reconnects;
         for (const event of m.events) {
           if (run.events.length < VIDEO_SERVICE_DEFAULTS.maxEvents) run.events.push(event);
           for (const l of run.listeners) l({ kind: 'event', event });

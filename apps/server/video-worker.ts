@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry for one video job or live stream: loads its own FaceRecognizer, opens the
  * gallery read-only by location, runs `watchFaces` and posts every frame's events.
- * Messages out: `{ type: 'frame', frame, pts, dropped, events, closing }` (`closing` on the result that
+ * Messages out: `{ type: 'frame', frame, pts, dropped, reconnects, events, closing }` (`closing` on the result that
  * only ends the tracks still alive), `{ type: 'done' }`,
  * `{ type: 'error', error }`. Message in: `'stop'` ends the stream after the frame in progress.
  */
@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { watchFaces } from '../../src/stream/index.js';
-import type { VideoSourceOptions } from '../../src/video/index.js';
+import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
 import type { WorkerConfig } from './worker-pool.js';
 
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   });
   let fr: FaceRecognizer | undefined;
   let gallery: Gallery | undefined;
+  let source: FrameSource | undefined;
   try {
     const cfg = data.config;
     fr = await FaceRecognizer.create({
@@ -45,20 +46,24 @@ async function main(): Promise<void> {
       const threshold = fr.threshold ?? cfg.threshold;
       gallery = await openGallery(data.galleryLocation, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
     }
-    for await (const r of watchFaces(data.source, {
+    // Opened here rather than by watchFaces, so that its reconnection count can be reported.
+    const src = openVideoSource(data.source, data.sourceOptions);
+    source = src;
+    for await (const r of watchFaces(src, {
       recognizer: fr,
       detectEvery: data.detectEvery,
-      source: data.sourceOptions,
       signal: abort.signal,
       ...(gallery === undefined ? {} : { gallery }),
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
     })) {
-      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, events: r.events, tracks: r.tracks.length, closing: r.image === undefined });
+      const reconnects = src.reconnects ?? 0;
+      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, reconnects, events: r.events, tracks: r.tracks.length, closing: r.image === undefined });
     }
     port.postMessage({ type: 'done' });
   } catch (err) {
     port.postMessage({ type: 'error', error: toWireError(err) });
   } finally {
+    await source?.close().catch(() => undefined);
     await gallery?.close().catch(() => undefined);
     await fr?.dispose().catch(() => undefined);
     // The message listener would keep the thread alive: close the port so the worker exits.

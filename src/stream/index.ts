@@ -7,5 +7,6 @@ export { buildTimeline, timelineCues, TIMELINE_DEFAULTS, type Timeline, type Tim
 export { cropBox, THUMBNAIL_MARGIN } from './thumbnail-crop.js';
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './face-stream.js';
 export { watchFaces, type WatchFacesOptions } from './watch-faces.js';
-export { annotateFrame, ANNOTATION_COLORS, trackOverlays } from './annotate.js';
+export { annotateFrame } from './annotate.js';
+export { ANNOTATION_COLORS, MAX_PREDICTED_RUNS, maxPredictedFrames, trackLabel, trackOverlays, type TrackOverlayOptions } from './track-overlays.js';
 export { contentDifference, contentSignature, SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './shot-change.js';

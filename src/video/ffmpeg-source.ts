@@ -38,7 +38,8 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
   filters.push('showinfo');
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
-    ...(/^rtsps?:/i.test(input) ? ['-rtsp_transport', 'tcp'] : []),
+    // RTP over the RTSP connection (TCP) unless asked otherwise: no lost packets, and no UDP ports to open.
+    ...(/^rtsps?:/i.test(input) ? ['-rtsp_transport', o.rtspTransport ?? 'tcp'] : []),
     // A live stream must not wait for ffmpeg's default 5 s of probing before its first frame (`-fflags
     // nobuffer` is not used: the bundled 2018 build then loses the timestamps of MPEG-TS over HTTP).
     ...(kind === 'path' ? [] : ['-analyzeduration', String(LIVE_ANALYZE_US), '-probesize', String(LIVE_PROBE_BYTES)]),

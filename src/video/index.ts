@@ -2,8 +2,10 @@ export { openVideoSource, validateVideoSourceOptions } from './open-video-source
 export { createPushSource, DEFAULT_PUSH_CAPACITY, type PushSource, type PushSourceOptions } from './push-source.js';
 export { DEFAULT_FOLDER_FPS, FRAME_EXTENSIONS, listFrameFiles, naturalCompare } from './folder-source.js';
 export { DEFAULT_FILE_CAPACITY, DEFAULT_OPEN_TIMEOUT_MS } from './ffmpeg-source.js';
+export { DEFAULT_RECONNECT_DELAY_MS, MAX_RECONNECT_DELAY_MS, ReconnectingFrameSource, reconnectDelay, type ReconnectPolicy } from './reconnecting-source.js';
 export { defaultFfmpegPath, redactSource, runFfmpeg, type FfmpegRun } from './ffmpeg.js';
 export { drawOverlays, DEFAULT_OVERLAY_COLOR, type Overlay } from './draw-overlays.js';
+export { placeLabels, type LabelPlacement, type LabelRequest } from './label-layout.js';
 export { VideoWriter, type VideoWriterOptions } from './video-writer.js';
 export { toWebVtt, vttTime, type Cue } from './webvtt.js';
 export { fitWithin, resizeRgb } from './resize.js';

@@ -7,6 +7,7 @@ import { ArcFaceError } from '../core/index.js';
 import { inputKind, redactSource } from './ffmpeg.js';
 import { FfmpegFrameSource } from './ffmpeg-source.js';
 import { FolderFrameSource } from './folder-source.js';
+import { DEFAULT_RECONNECT_DELAY_MS, ReconnectingFrameSource } from './reconnecting-source.js';
 import type { FrameSource, VideoFrame, VideoInfo, VideoSourceOptions } from './types.js';
 
 /** Highest accepted sampling rate, frames per second (above any camera; catches ms-for-s mistakes). */
@@ -15,6 +16,8 @@ const MAX_FPS = 1000;
 const MAX_SIDE = 16_384;
 /** Largest buffer `capacity`: 10,000 frames (6.9 GB at 640×360) is already more than any use. */
 const MAX_CAPACITY = 10_000;
+/** Most reconnect tries in a row: 100 tries at the 8-s back-off cap already wait over 13 minutes. */
+const MAX_RECONNECT_ATTEMPTS = 100;
 
 function checkPositive(name: string, v: unknown, integer: boolean, max = Number.MAX_SAFE_INTEGER): void {
   if (v === undefined) return;
@@ -36,6 +39,14 @@ export function validateVideoSourceOptions(options: VideoSourceOptions = {}): Vi
   checkPositive('capacity', options.capacity, true, MAX_CAPACITY);
   checkPositive('openTimeoutMs', options.openTimeoutMs, true);
   checkPositive('readTimeoutMs', options.readTimeoutMs, true);
+  checkPositive('reconnectDelayMs', options.reconnectDelayMs, true);
+  const attempts = options.reconnectAttempts;
+  if (attempts !== undefined && (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0 || attempts > MAX_RECONNECT_ATTEMPTS)) {
+    throw new RangeError(`Expected an integer in [0, ${MAX_RECONNECT_ATTEMPTS}] for reconnectAttempts but received ${String(attempts)}`);
+  }
+  if (options.rtspTransport !== undefined && options.rtspTransport !== 'tcp' && options.rtspTransport !== 'udp') {
+    throw new TypeError(`Expected rtspTransport as 'tcp' or 'udp' but received ${String(options.rtspTransport)}`);
+  }
   if (options.maxSize !== undefined) {
     if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2) throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
     checkPositive('maxSize[0]', options.maxSize[0], true, MAX_SIDE);
@@ -68,7 +79,9 @@ function failedSource(error: ArcFaceError): FrameSource {
  * a network stream (`rtsp://`, `http(s)://` incl. HLS `.m3u8` and MJPEG), a V4L2 device (`/dev/videoN`)
  * or a folder of frame images (natural order; pts from `options.fps`, else 25 fps). Opening failures
  * (FILE_NOT_FOUND, VIDEO_DEVICE_NOT_FOUND, VIDEO_DECODE_FAILED, VIDEO_UNSUPPORTED, VIDEO_TIMEOUT,
- * VIDEO_STREAM_UNAVAILABLE) reject `info()` and the first read; invalid options throw at once.
+ * VIDEO_STREAM_UNAVAILABLE) reject `info()` and the first read; invalid options throw at once. With
+ * `reconnectAttempts`, a network stream that stops after its first frame is opened again
+ * (see {@link ReconnectingFrameSource}) and `source.reconnects` counts the reconnections.
  *
  * @example
  * const source = openVideoSource('clip.mp4', { fps: 10, maxSize: [640, 640] })
@@ -78,7 +91,11 @@ export function openVideoSource(input: string, options: VideoSourceOptions = {})
   if (typeof input !== 'string' || input.trim() === '') throw new TypeError(`Expected a video path, URL or device but received ${String(input)}`);
   const opts = validateVideoSourceOptions(options);
   const kind = inputKind(input);
-  if (kind === 'network') return new FfmpegFrameSource(input, kind, opts);
+  if (kind === 'network') {
+    const attempts = opts.reconnectAttempts ?? 0;
+    if (attempts === 0) return new FfmpegFrameSource(input, kind, opts);
+    return new ReconnectingFrameSource(() => new FfmpegFrameSource(input, kind, opts), { attempts, delayMs: opts.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS });
+  }
   const path = input.replace(/^file:\/\//i, '');
   const st = (() => {
     try {

@@ -54,6 +54,8 @@ export interface FrameSource extends AsyncIterable<VideoFrame> {
   readonly delivered: number;
   /** Stops ffmpeg / the producer. Idempotent; leaving a `for await` loop early calls it too. */
   close(): Promise<void>;
+  /** Times a network stream was opened again after it stopped and delivered frames again (see `reconnectAttempts`). */
+  readonly reconnects?: number;
 }
 
 /** Options of {@link openVideoSource}. */
@@ -79,4 +81,17 @@ export interface VideoSourceOptions {
   readonly readTimeoutMs?: number;
   /** ffmpeg binary; default the one bundled by `@ffmpeg-installer/ffmpeg`. */
   readonly ffmpegPath?: string;
+  /**
+   * How an `rtsp://` stream's RTP packets travel: `tcp` (default: inside the RTSP connection, nothing
+   * lost, no UDP ports to open) or `udp` (for servers that offer only UDP).
+   */
+  readonly rtspTransport?: 'tcp' | 'udp';
+  /**
+   * Network streams: how many times in a row a stream that stops (ends, stalls or refuses) after its
+   * first frame is opened again before its error is raised (default 0: never). Waits between tries
+   * start at `reconnectDelayMs` and double, up to 8 s; the count starts again once frames flow.
+   */
+  readonly reconnectAttempts?: number;
+  /** First wait before reopening a stream, in ms (default 500). */
+  readonly reconnectDelayMs?: number;
 }

@@ -60,15 +60,16 @@ function makeCameraVideo(dir: string): string {
 }
 
 /**
- * Starts the server and Chromium once for a test file.
+ * Starts the server and Chromium once for a test file. `cameraVideo` makes another fake camera
+ * (a y4m file in the given folder) than the default one of still LFW photos.
  *
  * @example
  * const h = await startDeviceHarness()
  */
-export async function startDeviceHarness(): Promise<DeviceHarness> {
+export async function startDeviceHarness(options: { cameraVideo?: (dir: string) => string } = {}): Promise<DeviceHarness> {
   mkdirSync(testOutputDir('web'), { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'arcface-device-'));
-  const y4m = makeCameraVideo(dir);
+  const y4m = (options.cameraVideo ?? makeCameraVideo)(dir);
   const server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), handleSignals: false, log: () => undefined, auth: false });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

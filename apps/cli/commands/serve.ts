@@ -4,7 +4,7 @@ import { serve, SERVER_DEFAULTS } from '../../server/index.js';
 import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
-import { parseIntOption, parseNumberOption } from './options.js';
+import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
 
 interface ServeCliOptions {
   host: string;
@@ -20,6 +20,8 @@ interface ServeCliOptions {
   cors?: string[];
   threshold?: number;
   stream?: string[];
+  streamReconnect: number;
+  streamRtspTransport?: 'tcp' | 'udp';
   maxVideoMb: number;
   videoDir?: string;
   logLevel: LogLevel;
@@ -36,6 +38,12 @@ function parseLogLevel(value: string): LogLevel {
   }
   return value as LogLevel;
 }
+
+/**
+ * Reconnect tries in a row for an administrator's stream: 5 tries wait 0.5 + 1 + 2 + 4 + 8 = 15.5 s,
+ * which rides out a camera or RTSP server restart; a stream still gone after that is reported failed.
+ */
+const STREAM_RECONNECT_ATTEMPTS = 5;
 
 /**
  * `--stream name=url` pairs as a record; names are short identifiers clients use instead of URLs.
@@ -90,6 +98,13 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--rate-limit-redis <url>', 'count rate limits in this Redis (redis://host:port/db), shared by every server on it (default: the gallery database for a PostgreSQL gallery, else memory)')
     .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
+    .option(
+      '--stream-reconnect <n>',
+      'open a --stream that stops (camera or server restarting) again, up to n times in a row, with back-off from 0.5 s to 8 s',
+      parseIntOption('--stream-reconnect', 0, 100),
+      STREAM_RECONNECT_ATTEMPTS,
+    )
+    .option('--stream-rtsp-transport <tcp|udp>', 'how RTP packets of rtsp:// --stream sources travel (default tcp)', parseChoiceOption('--stream-rtsp-transport', ['tcp', 'udp'] as const))
     .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
     .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
     .action(async (opts: ServeCliOptions) => {
@@ -115,7 +130,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
         ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
         ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
-        videos: { maxBytes: opts.maxVideoMb * 2 ** 20, streams: parseStreams(opts.stream ?? []), ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }) },
+        videos: {
+          maxBytes: opts.maxVideoMb * 2 ** 20,
+          streams: parseStreams(opts.stream ?? []),
+          streamSource: { reconnectAttempts: opts.streamReconnect, ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }) },
+          ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
+        },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
       if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);

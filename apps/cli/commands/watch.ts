@@ -11,7 +11,7 @@ import { openVideoSource, toWebVtt, VideoWriter, type VideoSourceOptions } from 
 import { noticeLicence, type CliContext } from '../context.js';
 import { openCommandGallery, recognizerFor } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
-import { parseIntOption, parseNumberOption } from './options.js';
+import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
 
 interface WatchCliOptions {
   gallery?: string;
@@ -31,6 +31,8 @@ interface WatchCliOptions {
   threshold?: number;
   labelUnknowns?: boolean;
   timeout?: number;
+  reconnect?: number;
+  rtspTransport?: 'tcp' | 'udp';
   json?: boolean;
 }
 
@@ -72,6 +74,8 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .option('-t, --threshold <cosine>', "cosine for a known identity (default: the gallery's identification threshold)", parseNumberOption('--threshold', -1, 1))
     .option('--label-unknowns', 'give unknown faces stable unknown-N labels and re-find them later')
     .option('--timeout <seconds>', 'give up on a stream that sends no frame for this long', parseNumberOption('--timeout', 0.1, 3600))
+    .option('--reconnect <n>', 'open a stream that stops (ends, stalls, refuses) again, up to n times in a row, waiting 0.5 s, 1 s, 2 s … up to 8 s', parseIntOption('--reconnect', 0, 100))
+    .option('--rtsp-transport <tcp|udp>', 'how RTP packets of an rtsp:// stream travel (default tcp)', parseChoiceOption('--rtsp-transport', ['tcp', 'udp'] as const))
     .option('--json', 'compact JSON, no progress bar')
     .addHelpText(
       'after',
@@ -107,6 +111,8 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
           ...(o.realtime === undefined ? {} : { realtime: o.realtime }),
           ...(o.loop === undefined ? {} : { loop: o.loop }),
           ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }),
+          ...(o.reconnect === undefined ? {} : { reconnectAttempts: o.reconnect }),
+          ...(o.rtspTransport === undefined ? {} : { rtspTransport: o.rtspTransport }),
         };
         const source = openVideoSource(input, sourceOptions);
         const info = await source.info().catch(async (e: unknown) => {
@@ -160,7 +166,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
                 writer ??= await VideoWriter.open(o.annotate, { width: r.width, height: r.height, fps });
                 // Frames are written at their timestamps: a frame a live source dropped is filled with the
                 // last annotated one, so the video keeps the source's timing (at most 10 s of filling).
-                const annotated = annotateFrame(r.image, r.tracks);
+                const annotated = annotateFrame(r.image, r.tracks, { detectEvery: o.detectEvery });
                 const until = Math.min(Math.max(written + 1, Math.round(r.pts * fps) + 1), written + Math.ceil(10 * fps));
                 while (written < until) {
                   await writer.write(annotated);
@@ -185,6 +191,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
           source: info.source,
           frames,
           dropped,
+          reconnects: source.reconnects ?? 0,
           recognitions: embedded,
           seconds: Math.round(seconds * 1000) / 1000,
           framesPerSecond: Math.round((frames / Math.max(seconds, 1e-9)) * 100) / 100,

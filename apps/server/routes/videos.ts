@@ -98,7 +98,10 @@ export function registerVideoRoutes(app: FastifyInstance, videos: VideoService):
     return reply.code(204).send();
   });
 
-  app.get('/v1/streams', { config: { scope: 'read' }, schema: { tags, summary: 'Live streams configured by the administrator' } }, async () => ({ streams: videos.streamNames }));
+  app.get('/v1/streams', { config: { scope: 'read' }, schema: { tags, summary: 'Live streams configured by the administrator, and the state of those opened' } }, async () => ({
+    streams: videos.streamNames,
+    running: videos.streamViews(),
+  }));
 
   app.get('/v1/streams/:name/events', { config: { scope: 'read' }, schema: { tags, params: nameParams } }, async (request, reply) => {
     const { name } = request.params as { name: string };

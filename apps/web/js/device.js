@@ -2,7 +2,7 @@
 // page (onnxruntime-web) and keeps the gallery in IndexedDB. Nothing here sends an image anywhere:
 // the only requests are for the page, the bundle and the model files.
 import * as af from '/arcface/arcface.js';
-import { drawFaces, loadImage } from './draw.js';
+import { cssColour, drawFaces, loadImage } from './draw.js';
 
 const params = new URLSearchParams(location.search);
 /** Where the model files are: the server's registry route, or `?models=<url>` for another host. */
@@ -179,22 +179,29 @@ let timer = null;
 let faceStream = null;
 let liveIndex = 0;
 let liveEmbeddings = 0;
+/** The canvas each camera frame is copied into, analysed from and drawn from. */
+let liveCanvas = null;
 
 async function liveFrame() {
   const video = $('dev-video');
   if (!stream || video.videoWidth === 0) return;
   const started = performance.now();
   faceStream ??= new af.FaceStream({ recognizer: fr, gallery });
-  const image = af.imageSourceToRgb(video, video.videoWidth, video.videoHeight);
+  // The frame is copied once and both analysed and drawn from the copy: boxes are drawn on the very
+  // frame they were found in, never on a later one the video has moved on to.
+  liveCanvas ??= document.createElement('canvas');
+  const frame = liveCanvas;
+  frame.width = video.videoWidth;
+  frame.height = video.videoHeight;
+  frame.getContext('2d').drawImage(video, 0, 0);
+  const image = af.imageSourceToRgb(frame, frame.width, frame.height);
   const r = await faceStream.process({ index: liveIndex, pts: liveIndex / LIVE_FPS, image });
   liveIndex++;
   liveEmbeddings += r.embedded;
-  const labelled = r.tracks.map((t) => ({
-    box: t.box,
-    label: t.identity === null ? `#${t.trackId} ${t.label}` : `#${t.trackId} ${t.label} ${t.score.toFixed(2)}`,
-    colour: t.identity === null ? '#ff1744' : '#00c853',
-  }));
-  drawFaces($('dev-view'), video, labelled);
+  // The library's rule, as in annotated videos: boxes of faces seen in this frame, briefly a dashed
+  // predicted one, never a lost track; '?' while a name is withheld.
+  const labelled = af.trackOverlays(r.tracks).map((o) => ({ box: o.box, label: o.label, colour: cssColour(o.color), dashed: o.dashed }));
+  drawFaces($('dev-view'), frame, labelled);
   say('live-result', labelled.length ? labelled.map((f) => f.label).join(', ') : 'No face');
   const stats = $('live-stats');
   if (stats) {

@@ -1,6 +1,6 @@
 import * as af from '/arcface/arcface.js';
 import { api, describeError, setupKeyForm } from './api.js';
-import { drawFaces, loadImage } from './draw.js';
+import { cssColour, drawFaces, loadImage } from './draw.js';
 
 setupKeyForm();
 /**
@@ -15,6 +15,8 @@ const RECHECK_KNOWN_MS = 10000;
 const CROP_MARGIN = 0.5;
 /** The detector's score floor in the camera loop: ByteTrack's second pass keeps weak detections of a followed face. */
 const LIVE_DETECTION_SCORE = 0.3;
+/** Frames a followed face may go undetected and still be drawn (predicted, dashed): the library's rule. */
+const MAX_PREDICTED_FRAMES = af.maxPredictedFrames(1);
 const video = document.getElementById('video');
 const view = document.getElementById('view');
 const result = document.getElementById('result');
@@ -129,15 +131,20 @@ async function loop() {
         const due = !state.answered || now - state.askedAt > (state.match ? RECHECK_KNOWN_MS : RECHECK_UNKNOWN_MS);
         if (t.detection && due && !state.pending && inFlight === 0) void ask(t, state);
       }
-      const faces = update.tracks.map((t) => {
+      // Live truth only, by the library's rule (as annotated videos and the "On this device" page): a
+      // solid box for a face seen in this frame, a dashed grey one while it is briefly predicted, none after.
+      const shown = update.tracks.filter((t) => t.detection || t.framesSinceUpdate <= MAX_PREDICTED_FRAMES);
+      const faces = [...shown.filter((t) => t.detection), ...shown.filter((t) => !t.detection)].map((t) => {
         const state = known.get(t.id);
-        const box = t.detection?.box ?? t.box;
+        if (!t.detection) return { box: t.box, label: `#${t.id}${state.match ? ` ${state.match.name}` : ''}`, colour: cssColour(af.ANNOTATION_COLORS.predicted), dashed: true };
+        const box = t.detection.box;
         if (!state.answered) return { box, label: `#${t.id} …`, colour: '#90a4ae' };
         return { box, label: state.match ? `#${t.id} ${state.match.name} ${state.match.similarity.toFixed(2)}` : `#${t.id} unknown`, colour: state.match ? '#00c853' : '#ffab00', match: state.match };
       });
       drawFaces(view, frame, faces);
-      const answered = update.tracks.map((t) => known.get(t.id)).filter((s) => s.answered);
-      result.textContent = update.tracks.length === 0 ? 'No face found.' : answered.length === 0 ? 'Identifying…' : summary(answered.map((s) => ({ match: s.match })));
+      const seen = update.tracks.filter((t) => t.detection);
+      const answered = seen.map((t) => known.get(t.id)).filter((s) => s.answered);
+      result.textContent = seen.length === 0 ? 'No face found.' : answered.length === 0 ? 'Identifying…' : summary(answered.map((s) => ({ match: s.match })));
       const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
       stats.textContent = `${plural(index, 'frame')}, ${plural(update.tracks.length, 'face')} followed, ${plural(sent, 'face')} sent to the server`;
       stats.dataset.frames = String(index);
