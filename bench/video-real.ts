@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { openGallery, type Gallery } from '../src/gallery/index.js';
 import { FaceRecognizer } from '../src/pipeline/index.js';
-import { ShotChangeDetector, watchFaces, type FaceStreamOptions, type FrameResult, type TrackView } from '../src/stream/index.js';
+import { maxPredictedFrames, ShotChangeDetector, watchFaces, type FaceStreamOptions, type FrameResult, type TrackView } from '../src/stream/index.js';
 import { openVideoSource } from '../src/video/index.js';
 import { median } from './stats.js';
 
@@ -41,13 +41,10 @@ export interface MontageScore {
   readonly embedded: number;
 }
 
-/** Frames a predicted (unmatched) box may still be drawn; renderers show no box after that. */
-export const SHOWN_PREDICTED_FRAMES = 2;
-
-/** The names a viewer sees in one frame: tracks drawn (matched, or predicted briefly), not suspended. */
+/** The names a viewer sees in one frame: tracks the renderers draw (matched, or predicted briefly), not suspended. */
 export function shownNames(tracks: readonly TrackView[]): { trackId: number; identity: string }[] {
   return tracks
-    .filter((t) => (t.detected || t.missedFrames <= SHOWN_PREDICTED_FRAMES) && !t.suspended && t.identity !== null)
+    .filter((t) => (t.detected || t.missedFrames <= maxPredictedFrames(1)) && !t.suspended && t.identity !== null)
     .map((t) => ({ trackId: t.trackId, identity: t.identity as string }));
 }
 
