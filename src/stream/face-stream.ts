@@ -88,6 +88,8 @@ interface TrackState {
   partners: Set<number>;
   /** The name is withheld until a fresh face matches the track's template again. */
   suspended: boolean;
+  /** The box touched another track's in the last frame. */
+  touching: boolean;
   /** Fresh faces in a row that neither matched the template clearly nor split the track. */
   ambiguous: number;
   /** The box of the last matched detection, for the jump test. */
@@ -221,14 +223,16 @@ export class FaceStream {
     }
     const contact = touching(update.tracks);
     const recognise = this.#o.gallery !== undefined || this.#labeler !== undefined;
-    const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality }[] = [];
+    const wanted: { track: Track<DetectedFace>; state: TrackState; crop: RgbImage; quality: FaceQuality; touching: boolean }[] = [];
     for (const t of update.tracks) {
       const s = this.#stateOf(t);
       const touched = contact.get(t.id);
+      // Coming into contact with another track, and parting from it, the tracker may swap the two faces.
+      if ((touched !== undefined) !== s.touching) this.#suspend(s, 'contact');
+      s.touching = touched !== undefined;
       if (touched !== undefined) {
         s.overlapped = true;
         for (const other of touched) s.partners.add(other);
-        this.#suspend(s, 'contact');
       }
       if (t.detection === undefined) continue;
       // A track matched again after missing a detection, or whose box leapt, may have taken another face.
@@ -250,23 +254,33 @@ export class FaceStream {
       }
       // After two faces touched, each is checked again as soon as it is clear of the others: the tracker
       // may have swapped them, and an embedding tells.
-      const clear = !contact.has(t.id) && s.identity.template !== undefined && s.identity.accepts(quality);
-      const recheck = clear && (s.overlapped || s.suspended);
-      if (recognise && (recheck || s.identity.wantsEmbedding(quality, pts))) wanted.push({ track: t, state: s, crop, quality });
+      const checkable = s.identity.template !== undefined && s.identity.accepts(quality);
+      const touching = contact.has(t.id);
+      // Clear of the others, a questioned face is checked at once; while touching, at the recogniser's
+      // pace, and only to give a clearly matching face its name back (a half-hidden face decides nothing).
+      const recheck = checkable && (touching ? s.suspended && pts - s.identity.lastEmbeddedAt >= s.identity.options.minEmbedIntervalSeconds : s.overlapped || s.suspended);
+      if (recognise && (recheck || (!touching && s.identity.wantsEmbedding(quality, pts)))) wanted.push({ track: t, state: s, crop, quality, touching });
     }
     if (wanted.length > 0) {
       const { embeddings, norms } = await recognizer.embedder.embedWithNorms(wanted.map((w) => w.crop));
       for (let i = 0; i < wanted.length; i++) {
         const w = wanted[i] as (typeof wanted)[number];
         const embedding = embeddings[i] as Float32Array;
-        w.state.overlapped = false;
-        this.#repairSwap(w.state, embedding);
-        w.state.partners.clear();
         const quality = withEmbeddingNorm(w.quality, norms[i] as number);
         const frontal = w.state.identity.isFrontal(quality);
+        if (!w.touching) {
+          w.state.overlapped = false;
+          this.#repairSwap(w.state, embedding);
+          w.state.partners.clear();
+        }
         const template = w.state.identity.template;
         const continuity = template === undefined ? 1 : dot(template, embedding);
         if (continuity < this.#resumeAbove && !(await this.#namesAlone(w.state, embedding))) {
+          if (w.touching) {
+            // Another face may cover this one: wait until they part before deciding anything.
+            w.state.identity.countEmbedding(pts);
+            continue;
+          }
           // A frontal face unlike the track's earlier ones, and not its identity on its own, is another
           // person; an off-frontal one (weaker evidence) or one in the ambiguous band withholds the name
           // while the next faces are checked.
@@ -361,6 +375,7 @@ export class FaceStream {
       overlapped: false,
       partners: new Set(),
       suspended: false,
+      touching: false,
       ambiguous: 0,
       lastBox: undefined,
       lastLook: undefined,

@@ -213,6 +213,11 @@ export class TrackIdentity {
     this.#lastEmbedPts = pts;
   }
 
+  /** `pts` of the last recogniser call for this track (-Infinity before the first). */
+  get lastEmbeddedAt(): number {
+    return this.#lastEmbedPts;
+  }
+
   /** Normalised mean of the kept unit embeddings; undefined before the first one. */
   get template(): Float32Array | undefined {
     return this.#template;
