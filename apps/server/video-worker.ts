@@ -9,8 +9,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { watchFaces } from '../../src/stream/index.js';
-import type { VideoSourceOptions } from '../../src/video/index.js';
+import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
+import { boundedSource, type VideoLimits } from './video-limits.js';
 import type { WorkerConfig } from './worker-pool.js';
 
 /** What a video worker is started with. */
@@ -21,6 +22,8 @@ export interface VideoWorkerData {
   readonly sourceOptions: VideoSourceOptions;
   readonly detectEvery: number;
   readonly threshold: number | undefined;
+  /** Frames and seconds of media allowed (uploads); absent for live streams. */
+  readonly limits?: Pick<VideoLimits, 'maxFrames' | 'maxDurationSeconds'>;
 }
 
 async function main(): Promise<void> {
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   });
   let fr: FaceRecognizer | undefined;
   let gallery: Gallery | undefined;
+  let source: FrameSource | undefined;
   try {
     const cfg = data.config;
     fr = await FaceRecognizer.create({
@@ -45,10 +49,11 @@ async function main(): Promise<void> {
       const threshold = fr.threshold ?? cfg.threshold;
       gallery = await openGallery(data.galleryLocation, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
     }
-    for await (const r of watchFaces(data.source, {
+    const opened = openVideoSource(data.source, data.sourceOptions);
+    source = data.limits === undefined ? opened : boundedSource(opened, data.limits);
+    for await (const r of watchFaces(source, {
       recognizer: fr,
       detectEvery: data.detectEvery,
-      source: data.sourceOptions,
       signal: abort.signal,
       ...(gallery === undefined ? {} : { gallery }),
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
   } catch (err) {
     port.postMessage({ type: 'error', error: toWireError(err) });
   } finally {
+    await source?.close().catch(() => undefined);
     await gallery?.close().catch(() => undefined);
     await fr?.dispose().catch(() => undefined);
     // The message listener would keep the thread alive: close the port so the worker exits.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { serve, SERVER_DEFAULTS } from '../../server/index.js';
+import { serve, SERVER_DEFAULTS, VIDEO_LIMIT_DEFAULTS } from '../../server/index.js';
 import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
@@ -21,6 +21,12 @@ interface ServeCliOptions {
   threshold?: number;
   stream?: string[];
   maxVideoMb: number;
+  maxVideoFrames: number;
+  maxVideoSeconds: number;
+  videoJobsPerKey: number;
+  videoQueue: number;
+  videoPendingMb: number;
+  ffmpeg?: string;
   videoDir?: string;
   logLevel: LogLevel;
   bodyLimit: number;
@@ -90,8 +96,19 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--rate-limit-redis <url>', 'count rate limits in this Redis (redis://host:port/db), shared by every server on it (default: the gallery database for a PostgreSQL gallery, else memory)')
     .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
-    .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
-    .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
+    .option('--max-video-mb <n>', 'largest video upload in MiB (413 past it)', parseIntOption('--max-video-mb', 1, 1_000_000), VIDEO_LIMIT_DEFAULTS.maxBytes / 2 ** 20)
+    .option('--max-video-frames <n>', 'most frames decoded per video job', parseIntOption('--max-video-frames', 1, 100_000_000), VIDEO_LIMIT_DEFAULTS.maxFrames)
+    .option('--max-video-seconds <n>', 'longest video per job, seconds of media', parseIntOption('--max-video-seconds', 1, 31_536_000), VIDEO_LIMIT_DEFAULTS.maxDurationSeconds)
+    .option('--video-jobs-per-key <n>', 'unfinished video jobs one key may hold (429 past it)', parseIntOption('--video-jobs-per-key', 1, 100_000), VIDEO_LIMIT_DEFAULTS.maxJobsPerKey)
+    .option('--video-queue <n>', 'video jobs waiting in total (503 past it)', parseIntOption('--video-queue', 0, 100_000), VIDEO_LIMIT_DEFAULTS.maxQueued)
+    .option(
+      '--video-pending-mb <n>',
+      'disk held by uploads not yet processed, MiB (503 past it)',
+      parseIntOption('--video-pending-mb', 1, 1_000_000_000),
+      VIDEO_LIMIT_DEFAULTS.maxPendingBytes / 2 ** 20,
+    )
+    .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
+    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: ${join(ctx.locations.home, 'videos')})`)
     .action(async (opts: ServeCliOptions) => {
       // Replicas on a PostgreSQL gallery share its database for their keys too.
       const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
@@ -115,7 +132,17 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
         ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
         ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
-        videos: { maxBytes: opts.maxVideoMb * 2 ** 20, streams: parseStreams(opts.stream ?? []), ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }) },
+        videos: {
+          maxBytes: opts.maxVideoMb * 2 ** 20,
+          maxFrames: opts.maxVideoFrames,
+          maxDurationSeconds: opts.maxVideoSeconds,
+          maxJobsPerKey: opts.videoJobsPerKey,
+          maxQueued: opts.videoQueue,
+          maxPendingBytes: opts.videoPendingMb * 2 ** 20,
+          streams: parseStreams(opts.stream ?? []),
+          dir: opts.videoDir ?? join(ctx.locations.home, 'videos'),
+          ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
+        },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
       if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
