@@ -237,6 +237,8 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     assert.equal(res.statusCode, 202);
     const job = await finished(app, (res.json() as Job).id, srv.key('read'));
     assert.equal(job.error?.code, 'VIDEO_DECODE_FAILED');
-    for (const leak of [dirs.errors as string, tmpdir(), '.video', 'ffmpeg', 'moov', 'Invalid data', 'file:']) assert.ok(!(job.error?.message ?? '').includes(leak), `${leak} in ${job.error?.message}`);
+    for (const leak of [dirs.errors as string, tmpdir(), '.video', 'ffmpeg', 'moov', 'Invalid data', 'file:']) {
+      assert.ok(!(job.error?.message ?? '').includes(leak), `${leak} in ${job.error?.message}`);
+    }
   });
 });
