@@ -186,7 +186,8 @@ describe('video jobs and streams hold against a read key (real servers on loopba
       await store.revoke(temp.id);
       const text = await within(5000, res.text(), 'the stream to close after revocation');
       assert.match(text, /event: end\ndata: \{"status":"unauthorized","error":\{"code":"UNAUTHORIZED"/);
-      const dead = await within(60_000, fetch(`${app.listeningOrigin}/v1/streams/bad/events`, { headers: { ...srv.key('read'), accept: 'text/event-stream' } }).then((r) => r.text()), 'the dead stream');
+      const deadStream = fetch(`${app.listeningOrigin}/v1/streams/bad/events`, { headers: { ...srv.key('read'), accept: 'text/event-stream' } });
+      const dead = await within(60_000, deadStream.then((r) => r.text()), 'the dead stream');
       const end = /event: end\ndata: (.+)/.exec(dead)?.[1];
       assert.ok(end !== undefined, dead);
       const { error } = JSON.parse(end) as { error: { code: string; message: string } };
@@ -224,7 +225,12 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     const bad = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: broken });
     assert.equal(bad.statusCode, 400, bad.body);
     assert.equal(bad.json().code, 'BODY_INVALID');
-    const garbled = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: `--${boundary}\r\nno headers here\r\n\r\n` });
+    const garbled = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `--${boundary}\r\nno headers here\r\n\r\n`,
+    });
     assert.equal(garbled.statusCode, 400, garbled.body);
     assert.deepEqual(readdirSync(dirs.owner as string).filter((f) => f.endsWith('.video')), []);
   });
