@@ -74,6 +74,8 @@ type Listener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; statu
 interface Run {
   readonly id: string;
   readonly owner: string | null;
+  /** Whom the job counts against: the key, or the client's address when keys are off. */
+  readonly quota: string | null;
   readonly createdAt: string;
   /** The request that made the job, for the log. */
   readonly requestId?: string;
@@ -124,7 +126,7 @@ export class VideoService {
   readonly #queue: Run[] = [];
   readonly #streams = new Map<string, Run>();
   /** Uploads still arriving: their owner and bytes so far. */
-  readonly #receiving = new Map<string, { owner: string | null; bytes: number }>();
+  readonly #receiving = new Map<string, { quota: string | null; bytes: number }>();
   /** Seconds the recent jobs took, for Retry-After. */
   readonly #durations: number[] = [];
   #running = 0;
@@ -150,6 +152,7 @@ export class VideoService {
       service.#jobs.set(r.id, {
         id: r.id,
         owner: r.owner,
+        quota: r.owner,
         createdAt: r.createdAt,
         status: r.status,
         frames: r.frames,
@@ -188,13 +191,13 @@ export class VideoService {
    * the key's jobs, QUEUE_FULL (503) past the queue or the disk budget, both with Retry-After.
    * Called before the body is read, and again as it arrives.
    */
-  admit(owner: string | null, declaredBytes?: number): void {
+  admit(quota: string | null, declaredBytes?: number): void {
     if (this.#closed) throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: 5 } });
     const l = this.#limits;
     const retry = this.#retryAfter();
     let ofKey = 0;
-    for (const r of this.#jobs.values()) if (r.owner === owner && (r.status === 'queued' || r.status === 'running')) ofKey++;
-    for (const u of this.#receiving.values()) if (u.owner === owner) ofKey++;
+    for (const r of this.#jobs.values()) if (r.quota === quota && (r.status === 'queued' || r.status === 'running')) ofKey++;
+    for (const u of this.#receiving.values()) if (u.quota === quota) ofKey++;
     if (ofKey >= l.maxJobsPerKey) {
       throw new ArcFaceError('RATE_LIMITED', `Expected at most ${l.maxJobsPerKey} unfinished video jobs per key but this key has ${ofKey}; retry in ${retry} s`, {
         details: { retryAfterSeconds: retry },
@@ -212,13 +215,15 @@ export class VideoService {
   }
 
   /**
-   * Stores an upload (bounded, removed when `signal` aborts) and queues its job, owned by `owner`.
+   * Stores an upload (bounded, removed when `signal` aborts) and queues its job, owned by `owner` and
+   * counted against `quota` (the key, or the client's address without keys; default `owner`).
    */
-  async submit(body: Readable, by: { owner: string | null; requestId?: string; declaredBytes?: number; signal?: AbortSignal }): Promise<VideoJobView> {
-    this.admit(by.owner, by.declaredBytes);
+  async submit(body: Readable, by: { owner: string | null; quota?: string; requestId?: string; declaredBytes?: number; signal?: AbortSignal }): Promise<VideoJobView> {
+    const quota = by.quota ?? by.owner;
+    this.admit(quota, by.declaredBytes);
     const id = randomUUID();
     const file = join(this.#o.dir, `${id}.video`);
-    const receiving = { owner: by.owner, bytes: 0 };
+    const receiving = { quota, bytes: 0 };
     this.#receiving.set(id, receiving);
     let stored: Awaited<ReturnType<typeof storeUpload>>;
     try {
@@ -242,6 +247,7 @@ export class VideoService {
     const run: Run = {
       id,
       owner: by.owner,
+      quota,
       createdAt: new Date().toISOString(),
       ...(by.requestId === undefined ? {} : { requestId: by.requestId }),
       status: 'queued',
@@ -311,6 +317,7 @@ export class VideoService {
       run = {
         id: `stream:${name}`,
         owner: null,
+        quota: null,
         createdAt: new Date().toISOString(),
         stream: name,
         status: 'queued',
@@ -321,7 +328,7 @@ export class VideoService {
         listeners: new Set(),
         bytes: 0,
         source: url,
-        sourceOptions: { live: true, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+        sourceOptions: { live: true, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
       };
       this.#streams.set(name, run);
       this.#start(run);

@@ -27,6 +27,8 @@ export interface JobRecord {
 
 /** Job ids are UUIDs: nothing else is read back as a record. */
 const RECORD_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+/** What the service itself leaves behind: uploads and half-written records. Nothing else is ever removed. */
+const LEFTOVER_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(video|json\.tmp)$/;
 
 /**
  * Writes a job's record (0600), replacing the previous one atomically.
@@ -51,8 +53,8 @@ export function removeJobRecord(dir: string, id: string): void {
 }
 
 /**
- * Reads the upload folder at start: removes every file that is not a job record (uploads, partial
- * files), marks the jobs that were queued or running as failed, and returns the records oldest first.
+ * Reads the upload folder at start: removes the uploads and half-written records a stopped server
+ * left (files named by a job id, nothing else, so a folder shared by mistake loses nothing), marks the jobs that were queued or running as failed, and returns the records oldest first.
  *
  * @example
  * const records = recoverJobRecords('/data/videos')
@@ -61,10 +63,11 @@ export function recoverJobRecords(dir: string): JobRecord[] {
   const out: JobRecord[] = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (!RECORD_FILE.test(name)) {
-      rmSync(path, { force: true, recursive: true });
+    if (LEFTOVER_FILE.test(name)) {
+      rmSync(path, { force: true });
       continue;
     }
+    if (!RECORD_FILE.test(name)) continue;
     let record: JobRecord;
     try {
       record = JSON.parse(readFileSync(path, 'utf8')) as JobRecord;

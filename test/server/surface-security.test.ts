@@ -4,7 +4,7 @@
  * and video jobs that outlive a SIGKILL as `failed` instead of unknown.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -168,6 +168,8 @@ describe('video jobs survive a SIGKILL as failed jobs (a real arcface serve proc
       first.child.kill('SIGKILL');
       await first.exited;
     }
+    // A file the server did not make is never removed, even in its own folder.
+    writeFileSync(join(home, 'videos', 'notes.txt'), 'kept');
     const second = await spawnServe(args, home);
     try {
       for (const id of ids) {
@@ -181,8 +183,8 @@ describe('video jobs survive a SIGKILL as failed jobs (a real arcface serve proc
       }
       assert.deepEqual(
         readdirSync(join(home, 'videos')).filter((f) => !f.endsWith('.json')),
-        [],
-        'leftover uploads removed at start',
+        ['notes.txt'],
+        'leftover uploads removed at start, nothing else',
       );
     } finally {
       await second.stop();

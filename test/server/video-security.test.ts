@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { bundledFfmpegPath, chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { clipDir, ffmpeg, within } from '../helpers/video-clips.js';
 import { canary, dashManifest, hlsPlaylist } from '../helpers/probe-media.js';
 import { startTestServer, testLocations, waitUntil, type TestServer } from './helpers.js';
@@ -233,6 +234,24 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     });
     assert.equal(garbled.statusCode, 400, garbled.body);
     assert.deepEqual(readdirSync(dirs.owner as string).filter((f) => f.endsWith('.video')), []);
+  });
+
+  it('the ffmpeg that decodes uploads is reported in /healthz (never its path), and the bundled build is warned about', async () => {
+    const system = await srv.variant({ locations, videos: { dir: folder('health'), streams: {} } });
+    const health = await system.inject({ url: '/healthz' });
+    const { ffmpeg: reported } = health.json() as { ffmpeg: { version: string; origin: string; bundled: boolean } };
+    const chosen = chooseFfmpeg();
+    assert.deepEqual(reported, { version: ffmpegVersion(chosen.path), origin: chosen.origin, bundled: chosen.bundled });
+    assert.ok(!health.body.includes(chosen.path), health.body);
+    const lines: string[] = [];
+    const old = await srv.variant({
+      locations,
+      logLevel: 'warn',
+      logStream: { write: (l: string) => lines.push(l) },
+      videos: { dir: folder('bundled'), streams: {}, ffmpegPath: bundledFfmpegPath() },
+    });
+    assert.deepEqual((await old.inject({ url: '/healthz' })).json().ffmpeg, { version: ffmpegVersion(bundledFfmpegPath()), origin: 'option', bundled: true });
+    assert.ok(lines.some((l) => /bundled ffmpeg, a 2018 build/.test(l)), 'a warning names the bundled build');
   });
 
   it('9: a job that fails tells its code in our words: no path, no ffmpeg text', async () => {

@@ -109,10 +109,18 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
 
   app.post('/v1/videos', { bodyLimit, config: { scope: 'read' }, schema: { tags, summary: 'Upload a video; faces are tracked and named in a background job' } }, async (request, reply) => {
     const who = requester(request);
+    // Jobs count against their key, or against the client's address when the server runs without keys.
+    const quota = who.keyId ?? `ip:${request.ip}`;
     const declared = Number(request.headers['content-length']);
     const declaredBytes = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
-    // Refused before a byte of the body is read: the key's jobs, the queue, the disk budget.
-    videos.admit(who.keyId, declaredBytes);
+    // Refused before a byte of the body is read: the key's jobs, the queue, the disk budget. The
+    // unread body is not drained: the connection closes with the answer.
+    try {
+      videos.admit(quota, declaredBytes);
+    } catch (err) {
+      reply.header('connection', 'close');
+      throw err;
+    }
     let body: Readable;
     if (request.isMultipart()) {
       let file: Awaited<ReturnType<FastifyRequest['file']>>;
@@ -139,7 +147,7 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
     request.signal.addEventListener('abort', onAbort, { once: true });
     let job: VideoJobView;
     try {
-      job = await videos.submit(body, { owner: who.keyId, requestId: request.id, signal: abandoned.signal, ...(declaredBytes === undefined ? {} : { declaredBytes }) });
+      job = await videos.submit(body, { owner: who.keyId, quota, requestId: request.id, signal: abandoned.signal, ...(declaredBytes === undefined ? {} : { declaredBytes }) });
     } catch (err) {
       // The rest of a refused upload is never read: the connection cannot carry another request.
       reply.header('connection', 'close');
