@@ -3,22 +3,17 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
-import { ArcFaceError, type ErrorCode } from '../../src/core/index.js';
+import { ArcFaceError } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
-import type { VideoSourceOptions } from '../../src/video/index.js';
 import type { WireError } from './inference-jobs.js';
-import { recoverJobRecords, removeJobRecord, writeJobRecord, type JobRecord, type JobStatus } from './video-journal.js';
+import { recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
+import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, type Run, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
 import { storeUpload } from './video-upload.js';
 import type { VideoWorkerData } from './video-worker.js';
-import { spawnAppWorker } from './worker-spawn.js';
 import type { WorkerConfig } from './worker-pool.js';
 
-/** Where job failures are logged with their full reason (ffmpeg's words, paths), never sent to clients. */
-export interface VideoLog {
-  warn(obj: object, msg: string): void;
-}
+export type { VideoLog } from './video-run.js';
 
 /** Options of the video service; limits default to {@link VIDEO_LIMIT_DEFAULTS}. */
 export interface VideoServiceOptions extends Partial<VideoLimits> {
@@ -48,7 +43,7 @@ export interface VideoServiceOptions extends Partial<VideoLimits> {
  * Defaults: one video at a time (a 2-core server has no room for two), 100 jobs remembered, at most
  * 100,000 events kept per job, keys of event streams re-checked every 5 s.
  */
-export const VIDEO_SERVICE_DEFAULTS = Object.freeze({ ...VIDEO_LIMIT_DEFAULTS, concurrency: 1, keep: 100, detectEvery: 1, maxEvents: 100_000, keyRecheckMs: 5000 });
+export const VIDEO_SERVICE_DEFAULTS = Object.freeze({ ...VIDEO_LIMIT_DEFAULTS, concurrency: 1, keep: 100, detectEvery: 1, maxEvents: MAX_RUN_EVENTS, keyRecheckMs: 5000 });
 
 /** Who asks about a job: the key's id (null without keys) and whether it may see every job. */
 export interface JobRequester {
@@ -68,47 +63,6 @@ export interface VideoJobView {
   readonly error?: WireError;
   readonly timeline?: Timeline;
 }
-
-type Listener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
-
-interface Run {
-  readonly id: string;
-  readonly owner: string | null;
-  /** Whom the job counts against: the key, or the client's address when keys are off. */
-  readonly quota: string | null;
-  readonly createdAt: string;
-  /** The request that made the job, for the log. */
-  readonly requestId?: string;
-  /** A live stream's name (its URL is never shown). */
-  readonly stream?: string;
-  status: JobStatus;
-  frames: number;
-  dropped: number;
-  events: StreamEvent[];
-  eventCount: number;
-  error?: WireError;
-  timeline?: Timeline;
-  worker?: Worker;
-  exited?: boolean;
-  readonly listeners: Set<Listener>;
-  file?: string;
-  /** Bytes of the upload still on disk. */
-  bytes: number;
-  readonly source: string;
-  readonly sourceOptions: VideoSourceOptions;
-  startedAt?: number;
-}
-
-/** What clients are told for each failure code: our words only, no path, URL or ffmpeg text. */
-const PUBLIC_MESSAGES: Readonly<Partial<Record<string, string>>> = Object.freeze({
-  VIDEO_DECODE_FAILED: 'Expected a decodable video but it is corrupt, truncated or not a video',
-  VIDEO_UNSUPPORTED: 'Expected a video stream in a codec the server decodes but found none',
-  VIDEO_TIMEOUT: 'Expected frames to keep coming but the source stalled',
-  VIDEO_STREAM_ENDED: 'Expected the stream to keep streaming but it ended',
-  VIDEO_STREAM_UNAVAILABLE: 'Expected the stream to answer but it could not be reached',
-  VIDEO_JOB_INTERRUPTED: 'Expected the job to finish but the server restarted before it did; upload the video again',
-  FILE_NOT_FOUND: 'Expected the upload on the server but it is gone',
-});
 
 /**
  * Video jobs and live streams, each in its own worker thread with its own models: uploads become
@@ -148,25 +102,7 @@ export class VideoService {
   static open(config: WorkerConfig, options: VideoServiceOptions): VideoService {
     const service = new VideoService(config, options);
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    for (const r of recoverJobRecords(options.dir)) {
-      service.#jobs.set(r.id, {
-        id: r.id,
-        owner: r.owner,
-        quota: r.owner,
-        createdAt: r.createdAt,
-        status: r.status,
-        frames: r.frames,
-        dropped: r.dropped,
-        events: [],
-        eventCount: r.events,
-        ...(r.error === undefined ? {} : { error: r.error }),
-        ...(r.timeline === undefined ? {} : { timeline: r.timeline }),
-        listeners: new Set(),
-        bytes: 0,
-        source: '',
-        sourceOptions: {},
-      });
-    }
+    for (const r of recoverJobRecords(options.dir)) service.#jobs.set(r.id, runFromRecord(r));
     service.#forgetOld();
     return service;
   }
@@ -244,23 +180,16 @@ export class VideoService {
       await rm(file, { force: true });
       throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: 5 } });
     }
-    const run: Run = {
+    const run = newRun({
       id,
       owner: by.owner,
       quota,
-      createdAt: new Date().toISOString(),
       ...(by.requestId === undefined ? {} : { requestId: by.requestId }),
-      status: 'queued',
-      frames: 0,
-      dropped: 0,
-      events: [],
-      eventCount: 0,
-      listeners: new Set(),
       file,
       bytes: stored.bytes,
       source: file,
       sourceOptions: { live: false, container: stored.container, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
-    };
+    });
     this.#jobs.set(id, run);
     this.#record(run);
     this.#forgetOld();
@@ -283,7 +212,7 @@ export class VideoService {
    * Follows a job: replays its events, then calls `listener` for each new one and once at the end.
    * Returns the function that stops following.
    */
-  follow(id: string, who: JobRequester, listener: Listener): () => void {
+  follow(id: string, who: JobRequester, listener: RunListener): () => void {
     const run = this.#get(id, who);
     for (const event of run.events) listener({ kind: 'event', event });
     if (run.status !== 'queued' && run.status !== 'running') {
@@ -309,27 +238,19 @@ export class VideoService {
    * Listens to a named live stream: starts it when it is the first listener, stops it (after the
    * frame in progress) when the last one leaves. Unknown names raise `NOT_FOUND`; URLs are never accepted.
    */
-  listen(name: string, listener: Listener): () => void {
+  listen(name: string, listener: RunListener): () => void {
     const url = Object.hasOwn(this.#o.streams, name) ? this.#o.streams[name] : undefined;
     if (url === undefined) throw new ArcFaceError('NOT_FOUND', `Expected one of the configured streams (${this.streamNames.join(', ') || 'none'}) but received "${name}"`);
     let run = this.#streams.get(name);
     if (run === undefined || (run.status !== 'running' && run.status !== 'queued')) {
-      run = {
+      run = newRun({
         id: `stream:${name}`,
         owner: null,
         quota: null,
-        createdAt: new Date().toISOString(),
         stream: name,
-        status: 'queued',
-        frames: 0,
-        dropped: 0,
-        events: [],
-        eventCount: 0,
-        listeners: new Set(),
-        bytes: 0,
         source: url,
         sourceOptions: { live: true, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
-      };
+      });
       this.#streams.set(name, run);
       this.#start(run);
     }
@@ -394,22 +315,15 @@ export class VideoService {
 
   #record(run: Run): void {
     if (run.stream !== undefined) return;
-    const record: JobRecord = {
-      id: run.id,
-      owner: run.owner,
-      createdAt: run.createdAt,
-      status: run.status,
-      frames: run.frames,
-      dropped: run.dropped,
-      events: Math.max(run.events.length, run.eventCount),
-      ...(run.error === undefined ? {} : { error: run.error }),
-      ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
-    };
     try {
-      writeJobRecord(this.#o.dir, record);
+      writeJobRecord(this.#o.dir, recordOf(run));
     } catch (err) {
       this.#o.log?.warn({ err, jobId: run.id }, 'could not record the video job');
     }
+  }
+
+  #hooks(onExit?: () => void): RunHooks {
+    return { ...(this.#o.log === undefined ? {} : { log: this.#o.log }), record: (r) => this.#record(r), ...(onExit === undefined ? {} : { onExit }) };
   }
 
   async #removeUpload(run: Run): Promise<void> {
@@ -441,7 +355,6 @@ export class VideoService {
         void this.#removeUpload(run);
         this.#pump();
       });
-      this.#record(run);
     }
   }
 
@@ -455,73 +368,10 @@ export class VideoService {
       threshold: this.#o.threshold,
       ...(run.stream === undefined ? { limits: { maxFrames: this.#limits.maxFrames, maxDurationSeconds: this.#limits.maxDurationSeconds } } : {}),
     };
-    const worker = spawnAppWorker('video-worker', data);
-    run.worker = worker;
-    run.status = 'running';
-    worker.on('message', (m: { type: 'frame'; frame: number; dropped: number; events: StreamEvent[]; closing: boolean } | { type: 'done' } | { type: 'error'; error: WireError }) => {
-      if (m.type === 'frame') {
-        if (!m.closing) run.frames++;
-        run.dropped = m.dropped;
-        for (const event of m.events) {
-          if (run.events.length < VIDEO_SERVICE_DEFAULTS.maxEvents) run.events.push(event);
-          for (const l of run.listeners) l({ kind: 'event', event });
-        }
-      } else if (m.type === 'done') {
-        this.#end(run, 'done');
-      } else {
-        this.#fail(run, m.error);
-      }
-    });
-    worker.on('error', (err) => this.#fail(run, { code: 'INTERNAL', message: err.message }));
-    worker.on('exit', () => {
-      run.exited = true;
-      if (run.status === 'running') this.#fail(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' });
-      onExit?.();
-    });
-  }
-
-  /** Logs the full reason with the job and request ids; the job keeps only what a client may read. */
-  #fail(run: Run, error: WireError): void {
-    if (run.status !== 'queued' && run.status !== 'running') return;
-    this.#o.log?.warn({ jobId: run.id, requestId: run.requestId, stream: run.stream, error }, 'video job failed');
-    run.error = { code: error.code, message: this.#publicMessage(run, error) };
-    this.#end(run, 'failed');
-  }
-
-  #publicMessage(run: Run, error: WireError): string {
-    const who = run.stream === undefined ? '' : `Stream "${run.stream}": `;
-    // Limit refusals are our own words; the file's path is the only server detail they may hold.
-    if (error.code === 'VIDEO_TOO_LARGE') return `${who}${run.file === undefined ? error.message : error.message.split(run.file).join('the upload')}`;
-    const known = PUBLIC_MESSAGES[error.code];
-    if (known !== undefined) return `${who}${known}`;
-    return `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})`;
+    startRun(run, data, this.#hooks(onExit));
   }
 
   #end(run: Run, status: JobStatus): void {
-    if (run.status !== 'queued' && run.status !== 'running') return;
-    run.status = status;
-    for (const l of run.listeners) l({ kind: 'end', status, ...(run.error === undefined ? {} : { error: run.error }) });
-    run.listeners.clear();
-    if (status === 'cancelled') run.worker?.postMessage('stop');
-    else this.#record(run);
+    endRun(run, status, this.#hooks());
   }
-}
-
-/** Longest wait for a worker to finish its frame and release its models before it is terminated. */
-const WORKER_STOP_MS = 10_000;
-
-/**
- * Asks a worker to stop after its frame in progress and waits for it to exit: terminating a thread
- * while onnxruntime runs a model in it aborts the whole process, so `terminate()` is the last resort.
- */
-async function stopWorker(worker: Worker): Promise<void> {
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.postMessage('stop');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), WORKER_STOP_MS);
-  });
-  const outcome = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') await worker.terminate();
 }
