@@ -221,6 +221,18 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     assert.equal((await app.inject({ method: 'GET', url: `/v1/videos/${id}`, headers: srv.key('admin') })).statusCode, 200, 'an admin sees every job');
     assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${id}`, headers: srv.key('read') })).statusCode, 204, 'the owner cancels it');
 
+    const form = new FormData();
+    form.append('video', new Blob([new Uint8Array(clip['short.mp4'] as Buffer)], { type: 'video/mp4' }), 'short.mp4');
+    const encoded = new Response(form);
+    const viaForm = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': encoded.headers.get('content-type') ?? '' },
+      payload: Buffer.from(await encoded.arrayBuffer()),
+    });
+    assert.equal(viaForm.statusCode, 202, viaForm.body);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${(viaForm.json() as Job).id}`, headers: srv.key('read') })).statusCode, 204);
+
     const boundary = 'XyZ';
     const broken = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n${'a'.repeat(100)}`);
     const bad = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: broken });
