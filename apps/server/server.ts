@@ -9,6 +9,7 @@ import type { ServerOptions } from './options.js';
 import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { startServices, type ServiceLocations } from './services.js';
 import type { VideoServiceOptions } from './video-jobs.js';
+import { claimFreeFolder } from './video-journal.js';
 
 /** How often a closing server checks whether its last request has been answered (ms). */
 const CLOSE_SWEEP_MS = 50;
@@ -55,7 +56,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const ffmpeg = chooseFfmpeg(v.ffmpegPath);
     const videos: VideoServiceOptions = {
       ...v,
-      dir: v.dir ?? join(options.locations?.home ?? join(homedir(), '.arcface'), 'videos'),
+      // Given: that folder, refused at start when another running server holds it. Default: the first
+      // free one of <data>/videos, videos-2, … (servers sharing a data folder each get their own).
+      dir: v.dir ?? claimFreeFolder(join(options.locations?.home ?? join(homedir(), '.arcface'), 'videos')),
       streams: v.streams ?? {},
       ffmpegPath: ffmpeg.path,
       ...(options.galleryLocation === undefined ? {} : { galleryLocation: options.galleryLocation }),

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { WireError } from './inference-jobs.js';
-import { recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
+import { claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
 import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, type Run, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
 import { storeUpload } from './video-upload.js';
@@ -19,7 +19,8 @@ export type { VideoLog } from './video-run.js';
 export interface VideoServiceOptions extends Partial<VideoLimits> {
   /**
    * Folder of uploads and job records, kept across restarts (the server's data folder, `videos/`):
-   * at start, leftover uploads are removed and unfinished jobs reported failed. One server per folder.
+   * at start, leftover uploads are removed and unfinished jobs reported failed. It belongs to one
+   * running server (`claimFolder`): another one holding it is refused at start.
    */
   readonly dir: string;
   /** Gallery the workers name faces with (SQLite file or postgres:// URL). */
@@ -85,6 +86,7 @@ export class VideoService {
   readonly #durations: number[] = [];
   #running = 0;
   #closed = false;
+  #release: () => void = () => undefined;
 
   private constructor(config: WorkerConfig, options: VideoServiceOptions) {
     this.#config = config;
@@ -102,6 +104,7 @@ export class VideoService {
   static open(config: WorkerConfig, options: VideoServiceOptions): VideoService {
     const service = new VideoService(config, options);
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    service.#release = claimFolder(options.dir);
     for (const r of recoverJobRecords(options.dir)) service.#jobs.set(r.id, runFromRecord(r));
     service.#forgetOld();
     return service;
@@ -264,6 +267,7 @@ export class VideoService {
 
   /** Stops every worker and removes stored uploads; unfinished jobs stay recorded as such, and are reported failed at the next start. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     const all = [...this.#jobs.values(), ...this.#streams.values()];
     this.#queue.length = 0;
@@ -274,6 +278,7 @@ export class VideoService {
         await this.#removeUpload(r);
       }),
     );
+    this.#release();
   }
 
   #view(run: Run): VideoJobView {

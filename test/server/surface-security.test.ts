@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { spawn } from 'node:child_process';
 import { KeyStore } from '../../apps/server/key-store.js';
+import { resolveServerOptions } from '../../apps/server/options.js';
+import { VideoService } from '../../apps/server/video-jobs.js';
+import { claimFreeFolder } from '../../apps/server/video-journal.js';
+import { poolOptionsFrom } from '../../apps/server/worker-pool.js';
+import { isArcFaceError } from '../../src/core/index.js';
 import { clipDir, ffmpeg } from '../helpers/video-clips.js';
 import { lfw, startTestServer, testLocations, type TestServer } from './helpers.js';
 import { spawnServe } from './serve-process.js';
@@ -139,6 +145,26 @@ describe('people ids, repeated photos and model files (a real server)', () => {
 });
 
 describe('video jobs survive a SIGKILL as failed jobs (a real arcface serve process)', () => {
+  it('14: a second server refuses a video folder that a running one holds, and takes over one a dead one left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-claim-'));
+    const config = poolOptionsFrom(resolveServerOptions({ auth: false }));
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'server.pid'), String(other.pid));
+      assert.throws(() => VideoService.open(config, { dir, streams: {} }), (e: unknown) => isArcFaceError(e, 'INVALID_ARGUMENT') && /own --video-dir/.test((e as Error).message));
+      // The default folder of a server sharing its data folder: the next free one.
+      assert.equal(claimFreeFolder(dir), `${dir}-2`);
+      assert.equal(readFileSync(join(`${dir}-2`, 'server.pid'), 'utf8'), String(process.pid));
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+    const service = VideoService.open(config, { dir, streams: {} });
+    assert.equal(readFileSync(join(dir, 'server.pid'), 'utf8'), String(process.pid));
+    await service.close();
+    assert.ok(!readdirSync(dir).includes('server.pid'), 'released at close');
+  });
+
   it('14: after a restart, accepted jobs read failed VIDEO_JOB_INTERRUPTED and the uploads are gone', async () => {
     const home = mkdtempSync(join(tmpdir(), 'arcface-restart-'));
     const media = await clipDir('restart');
@@ -183,9 +209,10 @@ describe('video jobs survive a SIGKILL as failed jobs (a real arcface serve proc
       }
       assert.deepEqual(
         readdirSync(join(home, 'videos')).filter((f) => !f.endsWith('.json')),
-        ['notes.txt'],
+        ['notes.txt', 'server.pid'],
         'leftover uploads removed at start, nothing else',
       );
+      assert.equal(readFileSync(join(home, 'videos', 'server.pid'), 'utf8'), String(second.child.pid), 'the folder is claimed by the new server');
     } finally {
       await second.stop();
     }

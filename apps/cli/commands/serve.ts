@@ -108,7 +108,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       VIDEO_LIMIT_DEFAULTS.maxPendingBytes / 2 ** 20,
     )
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
-    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: ${join(ctx.locations.home, 'videos')})`)
+    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
     .action(async (opts: ServeCliOptions) => {
       // Replicas on a PostgreSQL gallery share its database for their keys too.
       const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
@@ -140,7 +140,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           maxQueued: opts.videoQueue,
           maxPendingBytes: opts.videoPendingMb * 2 ** 20,
           streams: parseStreams(opts.stream ?? []),
-          dir: opts.videoDir ?? join(ctx.locations.home, 'videos'),
+          ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
           ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
         },
         log: (line) => ctx.stderr.write(`${line}\n`),
