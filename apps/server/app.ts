@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
 import { MAX_ID_LENGTH } from '../../src/gallery/index.js';
+import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
@@ -22,7 +23,7 @@ import { resolveServerOptions, type ServerOptions } from './options.js';
 import { registerBrowserAssetRoutes } from './routes/browser-assets.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
 import { registerFaceRoutes } from './routes/faces.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type FfmpegReport } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
@@ -154,7 +155,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
-  registerHardening(app, { bodyLimit: opts.bodyLimit });
+  registerHardening(app);
   app.addHook('onSend', async (request, reply, payload) => {
     if (closing) reply.header('connection', 'close');
     const type = String(reply.getHeader('content-type') ?? '');
@@ -198,7 +199,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     // Shared by every replica when a counter is given (PostgreSQL); else this process's memory.
     ...(opts.rateLimitCounter === undefined ? {} : { store: rateLimitStore(opts.rateLimitCounter) }),
     timeWindow: opts.rateLimit.windowMs,
-    allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public',
+    // Health, docs and the page are never limited; model and bundle files are, per address.
+    allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public' && request.routeOptions.config.rateLimited !== true,
     keyGenerator: (request) => (request.apiKey === null ? `ip:${request.ip}` : `key:${request.apiKey.id}`),
     errorResponseBuilder: (_request, c) =>
       new ArcFaceError('RATE_LIMITED', `Expected at most ${c.max} requests per ${opts.rateLimit.windowMs} ms for this key but received more; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} s`, {
@@ -206,16 +208,28 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       }),
   });
   registerAdmission(app, ctx);
-  registerHealthRoutes(app, ctx);
+  let ffmpeg: FfmpegReport | undefined;
+  if (options.videos !== undefined) {
+    const choice = chooseFfmpeg(options.videos.ffmpegPath);
+    ffmpeg = { version: ffmpegVersion(choice.path) ?? 'unknown', origin: choice.origin, bundled: choice.bundled };
+    if (choice.bundled) app.log.warn({ ffmpeg }, 'video uploads are decoded by the bundled ffmpeg, a 2018 build that is no longer maintained; install a current ffmpeg');
+  }
+  registerHealthRoutes(app, ctx, ffmpeg);
   registerFaceRoutes(app, ctx);
   registerSubjectRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
   if (options.videos !== undefined) {
-    const videos = new VideoService(poolOptionsFrom(opts), options.videos);
+    const videos = VideoService.open(poolOptionsFrom(opts), {
+      log: app.log,
+      // Video frames obey the images' pixel rule unless the video options set their own.
+      maxPixels: opts.maxPixels,
+      ...options.videos,
+      ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
+    });
     app.addHook('onClose', async () => videos.close());
-    await app.register(async (sub) => registerVideoRoutes(sub, videos));
+    await app.register(async (sub) => registerVideoRoutes(sub, ctx, videos));
   }
   registerBrowserAssetRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());

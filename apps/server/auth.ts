@@ -65,6 +65,23 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
 }
 
 /**
+ * Whether the key a request was admitted with still holds its route's scope (not revoked, not
+ * deleted): long-lived answers (Server-Sent Events) ask this again while they stay open. True when
+ * the route is public or keys are off.
+ *
+ * @example
+ * if (!(await keyStillValid(ctx, request))) closeStream()
+ */
+export async function keyStillValid(ctx: ServerContext, request: FastifyRequest): Promise<boolean> {
+  const scope = routeScope(request.routeOptions.url, request.routeOptions.config.scope);
+  if (scope === 'public' || !ctx.options.auth || ctx.keys === undefined) return true;
+  const key = presentedKey(request);
+  if (key === undefined) return false;
+  const record = await ctx.keys.verify(key);
+  return record !== undefined && scopeAllows(record.scope, scope);
+}
+
+/**
  * On inference routes, the queue admission check (503 QUEUE_FULL with Retry-After) once the key
  * and the rate limit have passed, still before the body is read (preParsing).
  *

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least scope a key needs for this route; `public` needs none. Routes under /v1 and /api default to `read`. */
     scope?: Scope | 'public';
+    /** A public route that still counts against the per-address rate limit (files served from disk). */
+    rateLimited?: boolean;
     /** The route runs inference: refused with 503 QUEUE_FULL before its body is read when the queue is full. */
     inference?: boolean;
   }

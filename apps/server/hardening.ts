@@ -63,14 +63,16 @@ export function parsePositiveId(raw: string): number | null {
  * before the body is read, and strict numbers in query strings.
  *
  * @example
- * registerHardening(app, { bodyLimit: 10 * 1024 * 1024 })
+ * registerHardening(app)
  */
-export function registerHardening(app: FastifyInstance, opts: { readonly bodyLimit: number }): void {
+export function registerHardening(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const declared = request.headers['content-length'];
-    if (declared !== undefined && Number(declared) > opts.bodyLimit) {
-      throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected a request body of at most ${opts.bodyLimit} bytes but Content-Length declares ${String(declared).slice(0, 20)}`);
+    // The route's own limit (the app's body limit, or the video upload cap on /v1/videos).
+    const limit = request.routeOptions.bodyLimit;
+    if (declared !== undefined && limit !== undefined && Number(declared) > limit) {
+      throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected a request body of at most ${limit} bytes but Content-Length declares ${String(declared).slice(0, 20)}`);
     }
   });
   app.addHook('preValidation', async (request) => assertPlainNumbers(request));

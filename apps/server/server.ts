@@ -1,13 +1,15 @@
 /**
  * The one place that touches the process: listen, signals, graceful close.
  */
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { ServerOptions } from './options.js';
+import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { startServices, type ServiceLocations } from './services.js';
-import { VIDEO_SERVICE_DEFAULTS, type VideoServiceOptions } from './video-jobs.js';
+import type { VideoServiceOptions } from './video-jobs.js';
+import { claimFreeFolder } from './video-journal.js';
 
 /** How often a closing server checks whether its last request has been answered (ms). */
 const CLOSE_SWEEP_MS = 50;
@@ -22,7 +24,10 @@ export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys' | '
   readonly handleSignals?: boolean;
   /** Where status lines go (startup, warnings, shutdown). */
   readonly log?: (line: string) => void;
-  /** Video jobs and allow-listed live streams; uploads go to a private folder under the system temp dir by default. */
+  /**
+   * Video jobs and allow-listed live streams; uploads and job records go to `videos/` in the data
+   * folder (`locations.home`, else `~/.arcface`) by default, kept across restarts.
+   */
   readonly videos?: Partial<Omit<VideoServiceOptions, 'galleryLocation'>>;
 }
 
@@ -48,17 +53,26 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let app: FastifyInstance;
   try {
     const v = options.videos ?? {};
+    const ffmpeg = chooseFfmpeg(v.ffmpegPath);
     const videos: VideoServiceOptions = {
-      dir: v.dir ?? join(tmpdir(), `arcface-videos-${process.pid}`),
-      maxBytes: v.maxBytes ?? VIDEO_SERVICE_DEFAULTS.maxBytes,
-      concurrency: v.concurrency ?? VIDEO_SERVICE_DEFAULTS.concurrency,
-      keep: v.keep ?? VIDEO_SERVICE_DEFAULTS.keep,
-      detectEvery: v.detectEvery ?? VIDEO_SERVICE_DEFAULTS.detectEvery,
+      ...v,
+      // Given: that folder, refused at start when another running server holds it. Default: the first
+      // free one of <data>/videos, videos-2, … (servers sharing a data folder each get their own).
+      dir: v.dir ?? claimFreeFolder(join(options.locations?.home ?? join(homedir(), '.arcface'), 'videos')),
       streams: v.streams ?? {},
       ...(v.streamSource === undefined ? {} : { streamSource: v.streamSource }),
+      ffmpegPath: ffmpeg.path,
       ...(options.galleryLocation === undefined ? {} : { galleryLocation: options.galleryLocation }),
       ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
     };
+    const version = ffmpegVersion(ffmpeg.path) ?? 'unknown version';
+    log(`video decoding with ffmpeg ${version} (${ffmpeg.origin}${ffmpeg.origin === 'system' ? `, ${ffmpeg.path}` : ''})`);
+    if (ffmpeg.bundled) {
+      log(
+        'warning: uploads are decoded by the bundled ffmpeg, a 2018 build that is no longer maintained; install a current ffmpeg ' +
+          '(apt-get install ffmpeg) or name one with ARCFACE_FFMPEG or --ffmpeg',
+      );
+    }
     app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, rateLimitCounter: services.rateLimitCounter, videos });
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -1,51 +1,69 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { Worker } from 'node:worker_threads';
-import { ArcFaceError, type ErrorCode } from '../../src/core/index.js';
+import { ArcFaceError } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
 import type { WireError } from './inference-jobs.js';
+import { claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
+import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
+import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, type Run, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
+import { storeUpload } from './video-upload.js';
 import type { VideoWorkerData } from './video-worker.js';
-import { spawnAppWorker } from './worker-spawn.js';
 import type { WorkerConfig } from './worker-pool.js';
 
-/** Options of the video service. */
-export interface VideoServiceOptions {
-  /** Folder for uploaded videos while their job runs (files are 0600 and removed afterwards). */
+export type { VideoLog } from './video-run.js';
+
+/** Options of the video service; limits default to {@link VIDEO_LIMIT_DEFAULTS}. */
+export interface VideoServiceOptions extends Partial<VideoLimits> {
+  /**
+   * Folder of uploads and job records, kept across restarts (the server's data folder, `videos/`):
+   * at start, leftover uploads are removed and unfinished jobs reported failed. It belongs to one
+   * running server (`claimFolder`): another one holding it is refused at start.
+   */
   readonly dir: string;
   /** Gallery the workers name faces with (SQLite file or postgres:// URL). */
   readonly galleryLocation?: string;
-  /** Largest upload, bytes. */
-  readonly maxBytes: number;
   /** Jobs running at once; the rest wait in order. */
-  readonly concurrency: number;
-  /** Jobs kept (finished ones are forgotten oldest first). */
-  readonly keep: number;
+  readonly concurrency?: number;
+  /** Finished jobs remembered (the oldest are forgotten first). */
+  readonly keep?: number;
   /** Admin-configured live streams by name: clients may only name these, never give a URL (SSRF). */
   readonly streams: Readonly<Record<string, string>>;
   /** Source options of the live streams (RTSP transport, reconnection); they always run live. */
   readonly streamSource?: VideoSourceOptions;
-  readonly detectEvery: number;
+  readonly detectEvery?: number;
   readonly threshold?: number;
+  /** ffmpeg binary for the workers (default: `chooseFfmpeg`'s). */
+  readonly ffmpegPath?: string;
+  /** How often a long-lived event stream re-checks its API key, ms. */
+  readonly keyRecheckMs?: number;
+  readonly log?: VideoLog;
 }
 
 /**
- * Defaults: one video at a time (a 2-core server has no room for two), 500 MiB uploads, 100 jobs
- * remembered, at most 100,000 events kept per job.
+ * Defaults: one video at a time (a 2-core server has no room for two), 100 jobs remembered, at most
+ * 100,000 events kept per job, keys of event streams re-checked every 5 s.
  */
-export const VIDEO_SERVICE_DEFAULTS = Object.freeze({ maxBytes: 500 * 2 ** 20, concurrency: 1, keep: 100, detectEvery: 1, maxEvents: 100_000 });
+export const VIDEO_SERVICE_DEFAULTS = Object.freeze({ ...VIDEO_LIMIT_DEFAULTS, concurrency: 1, keep: 100, detectEvery: 1, maxEvents: MAX_RUN_EVENTS, keyRecheckMs: 5000 });
+
+/** Who asks about a job: the key's id (null without keys) and whether it may see every job. */
+export interface JobRequester {
+  readonly keyId: string | null;
+  readonly admin: boolean;
+}
 
 /** What a job looks like to clients. */
 export interface VideoJobView {
   readonly id: string;
-  readonly status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  readonly status: JobStatus;
+  readonly createdAt: string;
   readonly frames: number;
   readonly dropped: number;
   readonly events: number;
+  readonly limits: Pick<VideoLimits, 'maxBytes' | 'maxPixels' | 'maxFrames' | 'maxDurationSeconds'>;
   readonly error?: WireError;
   readonly timeline?: Timeline;
 }
@@ -53,58 +71,61 @@ export interface VideoJobView {
 /** What a live stream looks like to clients: its state, frames, drops and reconnections so far. */
 export interface StreamView {
   readonly name: string;
-  readonly status: VideoJobView['status'];
+  readonly status: JobStatus;
   readonly frames: number;
   readonly dropped: number;
   /** Times the stream was opened again after it stopped (see `VideoSourceOptions.reconnectAttempts`). */
   readonly reconnects: number;
 }
 
-/** What a video worker posts (see video-worker.ts). */
-type WorkerMessage =
-  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
-  | { type: 'done' }
-  | { type: 'error'; error: WireError };
-
-type Listener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: VideoJobView['status']; error?: WireError }) => void;
-
-interface Run {
-  readonly id: string;
-  status: VideoJobView['status'];
-  frames: number;
-  dropped: number;
-  reconnects: number;
-  readonly events: StreamEvent[];
-  error?: WireError;
-  worker?: Worker;
-  /** Set once the worker thread has exited. */
-  exited?: boolean;
-  readonly listeners: Set<Listener>;
-  readonly file?: string;
-  readonly source: string;
-  readonly sourceOptions: VideoSourceOptions;
-}
-
 /**
  * Video jobs and live streams, each in its own worker thread with its own models: uploads become
- * jobs that run in order; a named stream runs while at least one client listens and its events are
- * fanned out to every listener.
+ * jobs that run in order, bounded and owned by the key that made them; a named stream runs while
+ * at least one client listens and its events are fanned out to every listener.
  *
  * @example
- * const videos = new VideoService(config, { dir: '/tmp/videos', maxBytes: 1e9, concurrency: 1, keep: 100, streams: {}, detectEvery: 1 })
+ * const videos = VideoService.open(config, { dir: '/var/lib/arcface/videos', streams: {} })
  */
 export class VideoService {
   readonly #config: WorkerConfig;
   readonly #o: VideoServiceOptions;
+  readonly #limits: VideoLimits;
   readonly #jobs = new Map<string, Run>();
   readonly #queue: Run[] = [];
   readonly #streams = new Map<string, Run>();
+  /** Uploads still arriving: their owner and bytes so far. */
+  readonly #receiving = new Map<string, { quota: string | null; bytes: number }>();
+  /** Seconds the recent jobs took, for Retry-After. */
+  readonly #durations: number[] = [];
   #running = 0;
   #closed = false;
+  #release: () => void = () => undefined;
 
-  constructor(config: WorkerConfig, options: VideoServiceOptions) {
+  private constructor(config: WorkerConfig, options: VideoServiceOptions) {
     this.#config = config;
     this.#o = options;
+    this.#limits = resolveVideoLimits(options);
+  }
+
+  /**
+   * Opens the service on its folder: creates it (0700), removes leftover uploads, and reloads the
+   * job records (unfinished ones become failed with VIDEO_JOB_INTERRUPTED).
+   *
+   * @example
+   * const videos = VideoService.open(poolConfig, { dir: join(home, 'videos'), streams: { door: 'rtsp://cam/1' } })
+   */
+  static open(config: WorkerConfig, options: VideoServiceOptions): VideoService {
+    const service = new VideoService(config, options);
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    service.#release = claimFolder(options.dir);
+    for (const r of recoverJobRecords(options.dir)) service.#jobs.set(r.id, runFromRecord(r));
+    service.#forgetOld();
+    return service;
+  }
+
+  /** The limits jobs run under. */
+  get limits(): VideoLimits {
+    return this.#limits;
   }
 
   /** Names of the live streams clients may open. */
@@ -117,65 +138,103 @@ export class VideoService {
     return [...this.#streams.entries()].map(([name, r]) => ({ name, status: r.status, frames: r.frames, dropped: r.dropped, reconnects: r.reconnects }));
   }
 
-  /** Stores an upload (size-limited) and queues its job. */
-  async submit(body: Readable): Promise<VideoJobView> {
-    if (this.#closed) throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down');
-    await mkdir(this.#o.dir, { recursive: true, mode: 0o700 });
+  /** How often a long-lived event stream re-checks its key, ms. */
+  get keyRecheckMs(): number {
+    return this.#o.keyRecheckMs ?? VIDEO_SERVICE_DEFAULTS.keyRecheckMs;
+  }
+
+  /**
+   * Whether one more upload of `declaredBytes` (when known) is admitted now: RATE_LIMITED (429) past
+   * the key's jobs, QUEUE_FULL (503) past the queue or the disk budget, both with Retry-After.
+   * Called before the body is read, and again as it arrives.
+   */
+  admit(quota: string | null, declaredBytes?: number): void {
+    if (this.#closed) throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: 5 } });
+    const l = this.#limits;
+    const retry = this.#retryAfter();
+    let ofKey = 0;
+    for (const r of this.#jobs.values()) if (r.quota === quota && (r.status === 'queued' || r.status === 'running')) ofKey++;
+    for (const u of this.#receiving.values()) if (u.quota === quota) ofKey++;
+    if (ofKey >= l.maxJobsPerKey) {
+      throw new ArcFaceError('RATE_LIMITED', `Expected at most ${l.maxJobsPerKey} unfinished video jobs per key but this key has ${ofKey}; retry in ${retry} s`, {
+        details: { retryAfterSeconds: retry },
+      });
+    }
+    const waiting = this.#queue.length + this.#receiving.size;
+    if (waiting >= l.maxQueued) {
+      throw new ArcFaceError('QUEUE_FULL', `Expected room in the video queue (${l.maxQueued} jobs) but it is full; retry in ${retry} s`, { details: { retryAfterSeconds: retry } });
+    }
+    if (declaredBytes !== undefined && this.#pendingBytes() + declaredBytes > l.maxPendingBytes) {
+      throw new ArcFaceError('QUEUE_FULL', `Expected room for ${declaredBytes} bytes among pending uploads but the server holds too many; retry in ${retry} s`, {
+        details: { retryAfterSeconds: retry },
+      });
+    }
+  }
+
+  /**
+   * Stores an upload (bounded, removed when `signal` aborts) and queues its job, owned by `owner` and
+   * counted against `quota` (the key, or the client's address without keys; default `owner`).
+   */
+  async submit(body: Readable, by: { owner: string | null; quota?: string; requestId?: string; declaredBytes?: number; signal?: AbortSignal }): Promise<VideoJobView> {
+    const quota = by.quota ?? by.owner;
+    this.admit(quota, by.declaredBytes);
     const id = randomUUID();
     const file = join(this.#o.dir, `${id}.video`);
-    let bytes = 0;
-    const max = this.#o.maxBytes;
-    const limit = async function* (src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-      for await (const chunk of src) {
-        bytes += chunk.length;
-        if (bytes > max) throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected a video of at most ${max} bytes but the upload is larger`);
-        yield chunk;
-      }
-    };
+    const receiving = { quota, bytes: 0 };
+    this.#receiving.set(id, receiving);
+    let stored: Awaited<ReturnType<typeof storeUpload>>;
     try {
-      await pipeline(body, limit, createWriteStream(file, { mode: 0o600 }));
-    } catch (err) {
-      await rm(file, { force: true });
-      if (err instanceof ArcFaceError) throw err;
-      throw new ArcFaceError('PROTOCOL_INVALID', 'Expected a complete video upload but the body ended early', { cause: err });
+      stored = await storeUpload(body, file, {
+        maxBytes: this.#limits.maxBytes,
+        ...(by.signal === undefined ? {} : { signal: by.signal }),
+        onBytes: (n) => {
+          if (this.#pendingBytes() + n > this.#limits.maxPendingBytes) {
+            throw new ArcFaceError('QUEUE_FULL', 'Expected room among pending uploads but the server holds too many', { details: { retryAfterSeconds: this.#retryAfter() } });
+          }
+          receiving.bytes += n;
+        },
+      });
+    } finally {
+      this.#receiving.delete(id);
     }
-    if (bytes === 0) {
+    if (this.#closed) {
       await rm(file, { force: true });
-      throw new ArcFaceError('VIDEO_DECODE_FAILED', 'Expected a video in the request body but it was empty');
+      throw new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: 5 } });
     }
-    const run: Run = { id, status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], listeners: new Set(), file, source: file, sourceOptions: { live: false } };
+    const run = newRun({
+      id,
+      owner: by.owner,
+      quota,
+      ...(by.requestId === undefined ? {} : { requestId: by.requestId }),
+      file,
+      bytes: stored.bytes,
+      source: file,
+      sourceOptions: { live: false, container: stored.container, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+    });
     this.#jobs.set(id, run);
+    this.#record(run);
     this.#forgetOld();
     this.#queue.push(run);
     this.#pump();
-    return this.view(id);
+    return this.#view(run);
   }
 
-  /** A job's state; `NOT_FOUND` for unknown ids. */
-  view(id: string): VideoJobView {
-    const run = this.#get(id);
-    return {
-      id: run.id,
-      status: run.status,
-      frames: run.frames,
-      dropped: run.dropped,
-      events: run.events.length,
-      ...(run.error === undefined ? {} : { error: run.error }),
-      ...(run.status === 'done' || run.status === 'failed' || run.status === 'cancelled' ? { timeline: buildTimeline(run.events) } : {}),
-    };
+  /** A job's state; NOT_FOUND for unknown ids and for jobs of another key. */
+  view(id: string, who: JobRequester): VideoJobView {
+    return this.#view(this.#get(id, who));
   }
 
-  /** The events of a job so far. */
-  events(id: string): readonly StreamEvent[] {
-    return this.#get(id).events;
+  /** The events of a job so far (jobs finished before a restart keep their timeline, not their events). */
+  events(id: string, who: JobRequester): readonly StreamEvent[] {
+    return this.#get(id, who).events;
   }
 
   /**
    * Follows a job: replays its events, then calls `listener` for each new one and once at the end.
    * Returns the function that stops following.
    */
-  follow(id: string, listener: Listener): () => void {
-    const run = this.#get(id);
+  follow(id: string, who: JobRequester, listener: RunListener): () => void {
+    const run = this.#get(id, who);
     for (const event of run.events) listener({ kind: 'event', event });
     if (run.status !== 'queued' && run.status !== 'running') {
       listener({ kind: 'end', status: run.status, ...(run.error === undefined ? {} : { error: run.error }) });
@@ -186,25 +245,33 @@ export class VideoService {
   }
 
   /** Cancels a job (or forgets a finished one). */
-  async cancel(id: string): Promise<void> {
-    const run = this.#get(id);
+  async cancel(id: string, who: JobRequester): Promise<void> {
+    const run = this.#get(id, who);
     const i = this.#queue.indexOf(run);
     if (i >= 0) this.#queue.splice(i, 1);
     if (run.status === 'queued' || run.status === 'running') this.#end(run, 'cancelled');
     this.#jobs.delete(id);
-    if (run.file !== undefined) await rm(run.file, { force: true });
+    removeJobRecord(this.#o.dir, id);
+    await this.#removeUpload(run);
   }
 
   /**
    * Listens to a named live stream: starts it when it is the first listener, stops it (after the
    * frame in progress) when the last one leaves. Unknown names raise `NOT_FOUND`; URLs are never accepted.
    */
-  listen(name: string, listener: Listener): () => void {
+  listen(name: string, listener: RunListener): () => void {
     const url = Object.hasOwn(this.#o.streams, name) ? this.#o.streams[name] : undefined;
     if (url === undefined) throw new ArcFaceError('NOT_FOUND', `Expected one of the configured streams (${this.streamNames.join(', ') || 'none'}) but received "${name}"`);
     let run = this.#streams.get(name);
     if (run === undefined || (run.status !== 'running' && run.status !== 'queued')) {
-      run = { id: `stream:${name}`, status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], listeners: new Set(), source: url, sourceOptions: { ...this.#o.streamSource, live: true } };
+      run = newRun({
+        id: `stream:${name}`,
+        owner: null,
+        quota: null,
+        stream: name,
+        source: url,
+        sourceOptions: { ...this.#o.streamSource, live: true, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+      });
       this.#streams.set(name, run);
       this.#start(run);
     }
@@ -216,38 +283,99 @@ export class VideoService {
     };
   }
 
-  /** Stops every worker and removes stored uploads. */
+  /** Stops every worker and removes stored uploads; unfinished jobs stay recorded as such, and are reported failed at the next start. */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     const all = [...this.#jobs.values(), ...this.#streams.values()];
     this.#queue.length = 0;
-    await Promise.all(all.map(async (r) => {
-      if (r.status === 'queued' || r.status === 'running') this.#end(r, 'cancelled');
-      if (r.worker !== undefined && r.exited !== true) await stopWorker(r.worker);
-      if (r.file !== undefined) await rm(r.file, { force: true });
-    }));
+    await Promise.all(
+      all.map(async (r) => {
+        if (r.status === 'queued' || r.status === 'running') this.#end(r, 'cancelled');
+        if (r.worker !== undefined && r.exited !== true) await stopWorker(r.worker);
+        await this.#removeUpload(r);
+      }),
+    );
+    this.#release();
   }
 
-  #get(id: string): Run {
+  #view(run: Run): VideoJobView {
+    const l = this.#limits;
+    const finished = run.status === 'done' || run.status === 'failed' || run.status === 'cancelled';
+    return {
+      id: run.id,
+      status: run.status,
+      createdAt: run.createdAt,
+      frames: run.frames,
+      dropped: run.dropped,
+      events: Math.max(run.events.length, run.eventCount),
+      limits: { maxBytes: l.maxBytes, maxPixels: l.maxPixels, maxFrames: l.maxFrames, maxDurationSeconds: l.maxDurationSeconds },
+      ...(run.error === undefined ? {} : { error: run.error }),
+      ...(finished ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+    };
+  }
+
+  #get(id: string, who: JobRequester): Run {
     const run = this.#jobs.get(id);
-    if (run === undefined) throw new ArcFaceError('NOT_FOUND', `Expected a known video job id but received "${id}"`);
+    // Another key's job answers exactly as an unknown one: its id tells nothing.
+    if (run === undefined || (!who.admin && run.owner !== who.keyId)) throw new ArcFaceError('NOT_FOUND', `Expected a known video job id but received "${id.slice(0, 64)}"`);
     return run;
   }
 
+  #pendingBytes(): number {
+    let n = 0;
+    for (const r of this.#jobs.values()) n += r.bytes;
+    for (const u of this.#receiving.values()) n += u.bytes;
+    return n;
+  }
+
+  /** Seconds until a slot is likely free: the mean recent job time times the jobs ahead, 1 s to 1 h. */
+  #retryAfter(): number {
+    const mean = this.#durations.length === 0 ? 60 : this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length;
+    const ahead = this.#queue.length / (this.#o.concurrency ?? VIDEO_SERVICE_DEFAULTS.concurrency) + 1;
+    return Math.min(3600, Math.max(1, Math.ceil(mean * ahead)));
+  }
+
+  #record(run: Run): void {
+    if (run.stream !== undefined) return;
+    try {
+      writeJobRecord(this.#o.dir, recordOf(run));
+    } catch (err) {
+      this.#o.log?.warn({ err, jobId: run.id }, 'could not record the video job');
+    }
+  }
+
+  #hooks(onExit?: () => void): RunHooks {
+    return { ...(this.#o.log === undefined ? {} : { log: this.#o.log }), record: (r) => this.#record(r), ...(onExit === undefined ? {} : { onExit }) };
+  }
+
+  async #removeUpload(run: Run): Promise<void> {
+    const file = run.file;
+    run.file = undefined;
+    run.bytes = 0;
+    if (file !== undefined) await rm(file, { force: true });
+  }
+
   #forgetOld(): void {
+    const keep = this.#o.keep ?? VIDEO_SERVICE_DEFAULTS.keep;
     for (const [id, run] of this.#jobs) {
-      if (this.#jobs.size <= this.#o.keep) break;
-      if (run.status === 'done' || run.status === 'failed' || run.status === 'cancelled') this.#jobs.delete(id);
+      if (this.#jobs.size <= keep) break;
+      if (run.status === 'done' || run.status === 'failed' || run.status === 'cancelled') {
+        this.#jobs.delete(id);
+        removeJobRecord(this.#o.dir, id);
+      }
     }
   }
 
   #pump(): void {
-    while (this.#running < this.#o.concurrency && this.#queue.length > 0) {
+    while (this.#running < (this.#o.concurrency ?? VIDEO_SERVICE_DEFAULTS.concurrency) && this.#queue.length > 0) {
       const run = this.#queue.shift() as Run;
       this.#running++;
+      run.startedAt = performance.now();
       this.#start(run, () => {
         this.#running--;
-        if (run.file !== undefined) void rm(run.file, { force: true });
+        if (run.startedAt !== undefined) this.#durations.splice(0, Math.max(0, this.#durations.length - 19), (performance.now() - run.startedAt) / 1000);
+        void this.#removeUpload(run);
         this.#pump();
       });
     }
@@ -259,66 +387,14 @@ export class VideoService {
       galleryLocation: this.#o.galleryLocation,
       source: run.source,
       sourceOptions: run.sourceOptions,
-      detectEvery: this.#o.detectEvery,
+      detectEvery: this.#o.detectEvery ?? VIDEO_SERVICE_DEFAULTS.detectEvery,
       threshold: this.#o.threshold,
+      ...(run.stream === undefined ? { limits: { maxFrames: this.#limits.maxFrames, maxDurationSeconds: this.#limits.maxDurationSeconds } } : {}),
     };
-    const worker = spawnAppWorker('video-worker', data);
-    run.worker = worker;
-    run.status = 'running';
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'frame') {
-        if (!m.closing) run.frames++;
-        run.dropped = m.dropped;
-        run.reconnects = m.reconnects;
-        for (const event of m.events) {
-          if (run.events.length < VIDEO_SERVICE_DEFAULTS.maxEvents) run.events.push(event);
-          for (const l of run.listeners) l({ kind: 'event', event });
-        }
-      } else if (m.type === 'done') {
-        this.#end(run, 'done');
-      } else {
-        run.error = m.error;
-        this.#end(run, 'failed');
-      }
-    });
-    worker.on('error', (err) => {
-      run.error = { code: 'INTERNAL', message: err.message };
-      this.#end(run, 'failed');
-    });
-    worker.on('exit', () => {
-      run.exited = true;
-      if (run.status === 'running') {
-        run.error = { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' };
-        this.#end(run, 'failed');
-      }
-      onExit?.();
-    });
+    startRun(run, data, this.#hooks(onExit));
   }
 
-  #end(run: Run, status: VideoJobView['status']): void {
-    if (run.status !== 'queued' && run.status !== 'running') return;
-    run.status = status;
-    for (const l of run.listeners) l({ kind: 'end', status, ...(run.error === undefined ? {} : { error: run.error }) });
-    run.listeners.clear();
-    if (status === 'cancelled') run.worker?.postMessage('stop');
+  #end(run: Run, status: JobStatus): void {
+    endRun(run, status, this.#hooks());
   }
-}
-
-/** Longest wait for a worker to finish its frame and release its models before it is terminated. */
-const WORKER_STOP_MS = 10_000;
-
-/**
- * Asks a worker to stop after its frame in progress and waits for it to exit: terminating a thread
- * while onnxruntime runs a model in it aborts the whole process, so `terminate()` is the last resort.
- */
-async function stopWorker(worker: Worker): Promise<void> {
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.postMessage('stop');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), WORKER_STOP_MS);
-  });
-  const outcome = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') await worker.terminate();
 }

@@ -11,6 +11,7 @@ import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { watchFaces } from '../../src/stream/index.js';
 import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
+import { boundedSource, type VideoLimits } from './video-limits.js';
 import type { WorkerConfig } from './worker-pool.js';
 
 /** What a video worker is started with. */
@@ -21,6 +22,8 @@ export interface VideoWorkerData {
   readonly sourceOptions: VideoSourceOptions;
   readonly detectEvery: number;
   readonly threshold: number | undefined;
+  /** Frames and seconds of media allowed (uploads); absent for live streams. */
+  readonly limits?: Pick<VideoLimits, 'maxFrames' | 'maxDurationSeconds'>;
 }
 
 async function main(): Promise<void> {
@@ -46,8 +49,9 @@ async function main(): Promise<void> {
       const threshold = fr.threshold ?? cfg.threshold;
       gallery = await openGallery(data.galleryLocation, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
     }
-    // Opened here rather than by watchFaces, so that its reconnection count can be reported.
-    const src = openVideoSource(data.source, data.sourceOptions);
+    // Opened here rather than by watchFaces, so that its limits apply and its reconnection count can be reported.
+    const opened = openVideoSource(data.source, data.sourceOptions);
+    const src = data.limits === undefined ? opened : boundedSource(opened, data.limits);
     source = src;
     for await (const r of watchFaces(src, {
       recognizer: fr,
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
       ...(gallery === undefined ? {} : { gallery }),
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
     })) {
-      const reconnects = src.reconnects ?? 0;
+      const reconnects = opened.reconnects ?? 0;
       port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, reconnects, events: r.events, tracks: r.tracks.length, closing: r.image === undefined });
     }
     port.postMessage({ type: 'done' });

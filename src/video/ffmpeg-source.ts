@@ -48,6 +48,10 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
     ...(kind === 'device' ? ['-f', 'v4l2'] : []),
     // A stream may only reach the network: an HLS playlist naming `file:` segments must not read local files.
     ...(kind === 'network' ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []),
+    // An untrusted file: its sniffed demuxer only, and no protocol but the file itself.
+    ...(o.container === undefined ? [] : ['-f', o.container, '-protocol_whitelist', 'file']),
+    // The decoder refuses a frame over the limit before allocating it (AVCodecContext max_pixels).
+    ...(o.maxPixels === undefined ? [] : ['-max_pixels', String(o.maxPixels)]),
     // A path goes through the file protocol, so a name like `concat:…` or `-x.mp4` is only ever a file name.
     '-i', kind === 'path' ? `file:${input}` : input,
     '-map', '0:v:0', '-an', '-sn', '-vf', filters.join(','), '-vsync', '0',
@@ -214,7 +218,13 @@ export class FfmpegFrameSource implements FrameSource {
       if (!this.#infoKnown) this.#publishInfo(meta.width, meta.height);
       return;
     }
-    if (!this.#infoKnown && this.#header.length < HEADER_LIMIT) this.#header += `${line}\n`;
+    if (!this.#infoKnown && this.#header.length < HEADER_LIMIT) {
+      this.#header += `${line}\n`;
+      if (this.#options.maxPixels !== undefined && / Video: /.test(line)) this.#checkPixels(this.#options.maxPixels);
+    }
+    // The decoder refused a frame over `-max_pixels` (before allocating it): stop here, in our words.
+    const refused = this.#options.maxPixels === undefined ? null : /Picture size (\d+)x(\d+) exceeds specified max pixel count/.exec(line);
+    if (refused !== null) this.#pixelsRefused(Number(refused[1]), Number(refused[2]), this.#options.maxPixels as number);
     if (/\[(error|fatal|panic)\]/.test(line)) {
       // Demuxers report a short read before the decoder flushes its last frames, so any error once
       // frames flow means the file is truncated or damaged (errors before the first frame, e.g. a cut
@@ -222,6 +232,20 @@ export class FfmpegFrameSource implements FrameSource {
       if (this.#infoKnown) this.#errorAfterFirstFrame = true;
       this.#errorTail = `${this.#errorTail}${line}\n`.slice(-4000);
     }
+  }
+
+  /** Refuses a stream whose header declares frames over `maxPixels`, before any is decoded. */
+  #checkPixels(max: number): void {
+    const h = parseStreamHeader(this.#header);
+    if (h.width !== undefined && h.height !== undefined && h.width * h.height > max) this.#pixelsRefused(h.width, h.height, max);
+  }
+
+  #pixelsRefused(width: number, height: number, max: number): void {
+    this.#fail(
+      new ArcFaceError('VIDEO_TOO_LARGE', `Expected frames of at most ${max} pixels in ${this.#shown} but they are ${width}×${height} = ${width * height}`, {
+        details: { limit: 'maxPixels', max, width, height },
+      }),
+    );
   }
 
   #publishInfo(width: number, height: number): void {

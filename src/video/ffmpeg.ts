@@ -1,20 +1,96 @@
 /**
- * The bundled ffmpeg: where it is, how to run it to completion, and how to read what it says on
- * stderr (the stream header, and a failure turned into a coded error in our words).
+ * The ffmpeg binary: which one runs (a maintained system build before the bundled 2018 snapshot),
+ * how to run it to completion, and how to read what it says on stderr (the stream header, and a
+ * failure turned into a coded error in our words).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { ArcFaceError, type ErrorCode } from '../core/index.js';
 
 /**
- * The ffmpeg binary: the one bundled by `@ffmpeg-installer/ffmpeg` (a static build with libx264,
- * libvpx, v4l2, http/rtsp/hls; it ships no ffprobe, so headers are read from ffmpeg's own stderr).
+ * The ffmpeg bundled by `@ffmpeg-installer/ffmpeg`: a static 2018 snapshot (`N-47683`) with libx264,
+ * libvpx, v4l2, http/rtsp/hls. It is the fallback only: it is no longer maintained, and its DASH
+ * demuxer opens `http://` despite `-protocol_whitelist`.
+ *
+ * @example
+ * const bin = bundledFfmpegPath()
+ */
+export function bundledFfmpegPath(): string {
+  return ffmpegInstaller.path;
+}
+
+/** Where the ffmpeg that runs was found: named by an option, by `ARCFACE_FFMPEG`, on `PATH`, or bundled. */
+export type FfmpegOrigin = 'option' | 'env' | 'system' | 'bundled';
+
+/** The ffmpeg that runs and where it came from. */
+export interface FfmpegChoice {
+  readonly path: string;
+  readonly origin: FfmpegOrigin;
+  /** True for the bundled 2018 snapshot. */
+  readonly bundled: boolean;
+}
+
+/** An executable file named `ffmpeg` in one of the `PATH` folders, or undefined. */
+function ffmpegOnPath(pathVariable: string | undefined): string | undefined {
+  for (const dir of (pathVariable ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'ffmpeg');
+    try {
+      const st = statSync(candidate);
+      if (st.isFile() && (st.mode & 0o111) !== 0) return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Chooses the ffmpeg binary, first match wins: `explicit` (an option such as `ffmpegPath` or
+ * `--ffmpeg`); the `ARCFACE_FFMPEG` environment variable (a path, or `bundled`, or `system`); an
+ * `ffmpeg` on `PATH` (Debian's 5.1 is maintained); else the bundled 2018 snapshot.
+ *
+ * @example
+ * chooseFfmpeg().origin // 'system' where apt-get install ffmpeg was run
+ */
+export function chooseFfmpeg(explicit?: string, env: Readonly<Record<string, string | undefined>> = process.env): FfmpegChoice {
+  const bundled = bundledFfmpegPath();
+  const pick = (path: string, origin: FfmpegOrigin): FfmpegChoice => Object.freeze({ path, origin, bundled: path === bundled });
+  if (explicit !== undefined && explicit !== '') return pick(explicit, 'option');
+  const named = env.ARCFACE_FFMPEG?.trim();
+  if (named === 'bundled') return pick(bundled, 'env');
+  const system = ffmpegOnPath(env.PATH);
+  if (named === 'system') {
+    if (system === undefined) throw new ArcFaceError('FILE_NOT_FOUND', 'Expected an ffmpeg on PATH (ARCFACE_FFMPEG=system) but there is none');
+    return pick(system, 'env');
+  }
+  if (named !== undefined && named !== '') return pick(named, 'env');
+  return system === undefined ? pick(bundled, 'bundled') : pick(system, 'system');
+}
+
+/**
+ * The ffmpeg binary that runs when no `ffmpegPath` is given: see {@link chooseFfmpeg}.
  *
  * @example
  * const bin = defaultFfmpegPath()
  */
 export function defaultFfmpegPath(): string {
-  return ffmpegInstaller.path;
+  return chooseFfmpeg().path;
+}
+
+/**
+ * The version an ffmpeg binary reports (`ffmpeg -version`, e.g. `5.1.6-0+deb12u1` or
+ * `N-47683-g0e8eb07980-static`); undefined when it does not run.
+ *
+ * @example
+ * ffmpegVersion(defaultFfmpegPath()) // '5.1.6-0+deb12u1'
+ */
+export function ffmpegVersion(bin: string): string | undefined {
+  const r = spawnSync(bin, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
+  return /^ffmpeg version (\S+)/m.exec(r.stdout)?.[1];
 }
 
 /** What a finished ffmpeg run left: its stdout chunks (unless streamed), a stderr tail and its exit code. */
@@ -115,9 +191,10 @@ export function shortReason(text: string, input: string): string {
 
 /** Patterns of ffmpeg's failure messages, most specific first, with the code each one means. */
 const FAILURES: readonly { readonly pattern: RegExp; readonly code: ErrorCode; readonly what: string }[] = [
+  { pattern: /exceeds specified max pixel count/i, code: 'VIDEO_TOO_LARGE', what: 'frames within the pixel limit (maxPixels)' },
   { pattern: /Cannot open video device|No such device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'an existing video device' },
   { pattern: /VIDIOC_QUERYCAP|Inappropriate ioctl|Not a video capture device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'a video capture device' },
-  { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i, code: 'VIDEO_UNSUPPORTED', what: 'a video codec that the bundled ffmpeg decodes' },
+  { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i, code: 'VIDEO_UNSUPPORTED', what: 'a video codec that ffmpeg decodes' },
   { pattern: /matches no streams|does not contain any stream/i, code: 'VIDEO_UNSUPPORTED', what: 'a video stream' },
   {
     pattern: new RegExp(

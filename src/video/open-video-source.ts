@@ -4,6 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { ArcFaceError } from '../core/index.js';
+import { VIDEO_CONTAINERS } from './container.js';
 import { inputKind, redactSource } from './ffmpeg.js';
 import { FfmpegFrameSource } from './ffmpeg-source.js';
 import { FolderFrameSource } from './folder-source.js';
@@ -46,6 +47,10 @@ export function validateVideoSourceOptions(options: VideoSourceOptions = {}): Vi
   }
   if (options.rtspTransport !== undefined && options.rtspTransport !== 'tcp' && options.rtspTransport !== 'udp') {
     throw new TypeError(`Expected rtspTransport as 'tcp' or 'udp' but received ${String(options.rtspTransport)}`);
+  }
+  checkPositive('maxPixels', options.maxPixels, true);
+  if (options.container !== undefined && !(VIDEO_CONTAINERS as readonly string[]).includes(options.container)) {
+    throw new TypeError(`Expected container to be one of ${VIDEO_CONTAINERS.join(', ')} but received ${String(options.container)}`);
   }
   if (options.maxSize !== undefined) {
     if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2) throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
@@ -91,6 +96,7 @@ export function openVideoSource(input: string, options: VideoSourceOptions = {})
   if (typeof input !== 'string' || input.trim() === '') throw new TypeError(`Expected a video path, URL or device but received ${String(input)}`);
   const opts = validateVideoSourceOptions(options);
   const kind = inputKind(input);
+  if (opts.container !== undefined && kind !== 'path') throw new TypeError(`Expected a file path with the container option but received ${redactSource(input)}`);
   if (kind === 'network') {
     const attempts = opts.reconnectAttempts ?? 0;
     if (attempts === 0) return new FfmpegFrameSource(input, kind, opts);
@@ -109,6 +115,9 @@ export function openVideoSource(input: string, options: VideoSourceOptions = {})
     return new FfmpegFrameSource(path, kind, opts);
   }
   if (st === undefined) return failedSource(new ArcFaceError('FILE_NOT_FOUND', `Expected a video file or a folder of frames at ${redactSource(path)} but found nothing`));
-  if (st.isDirectory()) return new FolderFrameSource(path, opts);
+  if (st.isDirectory()) {
+    if (opts.container !== undefined) return failedSource(new ArcFaceError('VIDEO_UNSUPPORTED', `Expected a ${opts.container} file but ${redactSource(path)} is a folder`));
+    return new FolderFrameSource(path, opts);
+  }
   return new FfmpegFrameSource(path, kind, opts);
 }

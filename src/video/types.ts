@@ -4,6 +4,7 @@
  * `folder-source.ts` and `push-source.ts`.
  */
 import type { RgbImage } from '../core/index.js';
+import type { VideoContainer } from './container.js';
 
 /** One decoded frame. Results computed from it carry `index` and `pts`, so they never drift from frames. */
 export interface VideoFrame {
@@ -79,7 +80,7 @@ export interface VideoSourceOptions {
   readonly openTimeoutMs?: number;
   /** A live source that gives no data for this many ms mid-way fails with VIDEO_TIMEOUT (default: openTimeoutMs for streams and devices; off for files). */
   readonly readTimeoutMs?: number;
-  /** ffmpeg binary; default the one bundled by `@ffmpeg-installer/ffmpeg`. */
+  /** ffmpeg binary; default: `ARCFACE_FFMPEG`, else an `ffmpeg` on PATH, else the bundled one (see `chooseFfmpeg`). */
   readonly ffmpegPath?: string;
   /**
    * How an `rtsp://` stream's RTP packets travel: `tcp` (default: inside the RTSP connection, nothing
@@ -94,4 +95,12 @@ export interface VideoSourceOptions {
   readonly reconnectAttempts?: number;
   /** First wait before reopening a stream, in ms (default 500). */
   readonly reconnectDelayMs?: number;
+  /**
+   * A file of untrusted origin (an upload): decode it with this demuxer only (see
+   * `sniffVideoContainer`) and let ffmpeg open nothing but the file itself (`-protocol_whitelist file`),
+   * so a playlist or manifest can never make it open a URL or another file.
+   */
+  readonly container?: VideoContainer;
+  /** Largest frame, width × height: ffmpeg's decoder refuses bigger frames before allocating them (VIDEO_TOO_LARGE). */
+  readonly maxPixels?: number;
 }

@@ -60,7 +60,8 @@ describe('arcface serve (a real process)', () => {
     keys.close();
     const child = startServe(['--port', '0', '--gallery', join(home, 'g.db'), '--workers', '1'], { ARCFACE_HOME: home, ARCFACE_MODELS: sharedPath('models') });
     const { url, exited, stderr } = await listening(child);
-    assert.match(stderr(), /keys are checked against .*keys\.db/);
+    // The CLI prints this line once serve() has returned, just after "listening on": wait for it.
+    await waitUntil(() => /keys are checked against .*keys\.db/.test(stderr()), `the key store line (stderr: ${JSON.stringify(stderr().slice(-300))})`);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     assert.equal((await fetch(`${url}/v1/subjects`)).status, 401);
     const body = new FormData();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { serve, SERVER_DEFAULTS } from '../../server/index.js';
+import { serve, SERVER_DEFAULTS, VIDEO_LIMIT_DEFAULTS } from '../../server/index.js';
 import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
@@ -23,6 +23,12 @@ interface ServeCliOptions {
   streamReconnect: number;
   streamRtspTransport?: 'tcp' | 'udp';
   maxVideoMb: number;
+  maxVideoFrames: number;
+  maxVideoSeconds: number;
+  videoJobsPerKey: number;
+  videoQueue: number;
+  videoPendingMb: number;
+  ffmpeg?: string;
   videoDir?: string;
   logLevel: LogLevel;
   bodyLimit: number;
@@ -105,8 +111,19 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       STREAM_RECONNECT_ATTEMPTS,
     )
     .option('--stream-rtsp-transport <tcp|udp>', 'how RTP packets of rtsp:// --stream sources travel (default tcp)', parseChoiceOption('--stream-rtsp-transport', ['tcp', 'udp'] as const))
-    .option('--max-video-mb <n>', 'largest video upload in MiB', parseIntOption('--max-video-mb', 1, 1_000_000), 500)
-    .option('--video-dir <dir>', 'folder for uploaded videos while they are processed (default: a private temp folder)')
+    .option('--max-video-mb <n>', 'largest video upload in MiB (413 past it)', parseIntOption('--max-video-mb', 1, 1_000_000), VIDEO_LIMIT_DEFAULTS.maxBytes / 2 ** 20)
+    .option('--max-video-frames <n>', 'most frames decoded per video job', parseIntOption('--max-video-frames', 1, 100_000_000), VIDEO_LIMIT_DEFAULTS.maxFrames)
+    .option('--max-video-seconds <n>', 'longest video per job, seconds of media', parseIntOption('--max-video-seconds', 1, 31_536_000), VIDEO_LIMIT_DEFAULTS.maxDurationSeconds)
+    .option('--video-jobs-per-key <n>', 'unfinished video jobs one key may hold (429 past it)', parseIntOption('--video-jobs-per-key', 1, 100_000), VIDEO_LIMIT_DEFAULTS.maxJobsPerKey)
+    .option('--video-queue <n>', 'video jobs waiting in total (503 past it)', parseIntOption('--video-queue', 0, 100_000), VIDEO_LIMIT_DEFAULTS.maxQueued)
+    .option(
+      '--video-pending-mb <n>',
+      'disk held by uploads not yet processed, MiB (503 past it)',
+      parseIntOption('--video-pending-mb', 1, 1_000_000_000),
+      VIDEO_LIMIT_DEFAULTS.maxPendingBytes / 2 ** 20,
+    )
+    .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
+    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
     .action(async (opts: ServeCliOptions) => {
       // Replicas on a PostgreSQL gallery share its database for their keys too.
       const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
@@ -132,9 +149,15 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
         videos: {
           maxBytes: opts.maxVideoMb * 2 ** 20,
+          maxFrames: opts.maxVideoFrames,
+          maxDurationSeconds: opts.maxVideoSeconds,
+          maxJobsPerKey: opts.videoJobsPerKey,
+          maxQueued: opts.videoQueue,
+          maxPendingBytes: opts.videoPendingMb * 2 ** 20,
           streams: parseStreams(opts.stream ?? []),
           streamSource: { reconnectAttempts: opts.streamReconnect, ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }) },
           ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
+          ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
         },
         log: (line) => ctx.stderr.write(`${line}\n`),
       });

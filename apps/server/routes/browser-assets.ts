@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { ArcFaceError, isArcFaceError } from '../../../src/core/index.js';
 import { findKnownModel, findKnownModelByFileName, resolveModelPath } from '../../../src/models/index.js';
 import type { ServerContext } from '../context.js';
 
@@ -66,7 +66,7 @@ export function registerBrowserAssetRoutes(app: FastifyInstance, ctx: ServerCont
     return payload;
   });
 
-  app.get<{ Params: { name: string } }>('/models/:name', { schema: { hide: true }, config: { scope: 'public' } }, async (request, reply) => {
+  app.get<{ Params: { name: string } }>('/models/:name', { schema: { hide: true }, config: { scope: 'public', rateLimited: true } }, async (request, reply) => {
     const { name } = request.params;
     const model = MODEL_NAME.test(name) ? (findKnownModel(name) ?? findKnownModelByFileName(name)) : undefined;
     if (model === undefined) {
@@ -75,10 +75,19 @@ export function registerBrowserAssetRoutes(app: FastifyInstance, ctx: ServerCont
     const locations = ctx.options.locations;
     if (locations === undefined) throw new ArcFaceError('MODEL_NOT_FOUND', `Expected model folders to serve ${model.name} from but the server has none`);
     // By registry name only: the request never names a path on this machine.
-    return sendFile(reply, resolveModelPath(model.name, locations), 'application/octet-stream');
+    let path: string;
+    try {
+      path = resolveModelPath(model.name, locations);
+    } catch (err) {
+      // A registry model this server has not installed is simply not here (404, no stack in the log);
+      // the message names neither the folders searched nor their paths.
+      if (isArcFaceError(err, 'MODEL_NOT_FOUND')) throw new ArcFaceError('NOT_FOUND', `Expected model ${model.name} to be installed on this server but it is not`, { cause: err });
+      throw err;
+    }
+    return sendFile(reply, path, 'application/octet-stream');
   });
 
-  app.get<{ Params: { file: string } }>('/arcface/:file', { schema: { hide: true }, config: { scope: 'public' } }, async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/arcface/:file', { schema: { hide: true }, config: { scope: 'public', rateLimited: true } }, async (request, reply) => {
     const { file } = request.params;
     const dir = browserBundleDir();
     if (!BUNDLE_FILE.test(file)) throw new ArcFaceError('NOT_FOUND', `Expected a file of the browser bundle (arcface.js, ort-wasm-*.wasm) but received "${file}"`);

@@ -4,22 +4,37 @@ import type { ServerContext } from '../context.js';
 /** Longest a readiness probe waits on the gallery before calling it unreachable (probes time out at ~1 s by default in Kubernetes). */
 const READY_GALLERY_TIMEOUT_MS = 500;
 
+/** The ffmpeg that decodes video jobs, as `/healthz` reports it (never its path). */
+export interface FfmpegReport {
+  readonly version: string;
+  /** `option`, `env` (ARCFACE_FFMPEG), `system` (on PATH) or `bundled`. */
+  readonly origin: string;
+  /** True for the bundled 2018 build, which the server warns about. */
+  readonly bundled: boolean;
+}
+
 /**
- * `GET /healthz` (the process answers), `GET /readyz` (models loaded, stores reachable) and
+ * `GET /healthz` (the process answers; with video jobs on, the ffmpeg version and where it came from), `GET /readyz` (models loaded, stores reachable) and
  * `GET /metrics` (Prometheus text). All three are public and never touch a worker.
  *
  * @example
  * registerHealthRoutes(app, ctx)
  */
-export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext, ffmpeg?: FfmpegReport): void {
   const tags = ['health'];
+  const ffmpegSchema = { type: 'object', properties: { version: { type: 'string' }, origin: { type: 'string' }, bundled: { type: 'boolean' } } } as const;
   app.get(
     '/healthz',
     {
       config: { scope: 'public' },
-      schema: { tags, security: [], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+      schema: {
+        tags,
+        security: [],
+        summary: 'Liveness: the process answers; with video jobs on, which ffmpeg decodes them',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' }, ffmpeg: ffmpegSchema } } },
+      },
     },
-    async () => ({ status: 'ok' }),
+    async () => ({ status: 'ok', ...(ffmpeg === undefined ? {} : { ffmpeg }) }),
   );
 
   app.get(

@@ -4,6 +4,7 @@ import { ArcFaceError } from '../../../src/core/index.js';
 import type { NewPersonFace, People } from '../../../src/people/index.js';
 import { faceQuality, qualityRejection } from '../../../src/quality/index.js';
 import type { ServerContext } from '../context.js';
+import { parsePositiveId } from '../hardening.js';
 import { readInput } from '../image-input.js';
 import { assertSameModel } from './subjects.js';
 
@@ -12,10 +13,29 @@ const tags = ['people'];
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
 const personParams = { type: 'object', required: ['personId'], properties: { personId: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 
+/** A person or face id from the URL, by the server's one strict parser (`0x2`, `2e0`, ` 2`, `2.0` are 400). */
 function positive(raw: string, what: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer ${what} but received "${raw.slice(0, 40)}"`);
+  const n = parsePositiveId(raw);
+  if (n === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a positive integer ${what} (plain decimal digits) but received "${raw.slice(0, 40)}"`);
   return n;
+}
+
+/**
+ * Ids in a JSON body must be JSON numbers: the schema's integer check runs after ajv's coercion,
+ * which reads the strings `"0x1"`, `"1e0"` and `" 1"` as 1. Runs before validation.
+ */
+function assertJsonIds(body: unknown, fields: readonly string[]): void {
+  if (typeof body !== 'object' || body === null) return;
+  const record = body as Record<string, unknown>;
+  for (const field of fields) {
+    const v = record[field];
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      if (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 1) {
+        throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${field} to hold positive integers as JSON numbers but received ${JSON.stringify(item)?.slice(0, 40) ?? typeof item}`);
+      }
+    }
+  }
 }
 
 async function people(ctx: ServerContext): Promise<People> {
@@ -63,8 +83,19 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
       const photos = [];
       const skipped = [];
       for (const [i, img] of input.images.entries()) {
-        const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
         const name = img.filename ?? `image-${i + 1}`;
+        // The photo key: its content hash, so the same bytes posted again (under any name) are recognised.
+        const digest = createHash('sha256').update(img.bytes).digest('hex').slice(0, 16);
+        const repeated = (): { file: string; reason: string; message: string } => ({
+          file: name,
+          reason: 'ALREADY_ADDED',
+          message: `Expected a new photo but ${name} (SHA-256 ${digest}…) was added before; its faces are not added again`,
+        });
+        if (await p.store.hasPhotoDigest(digest)) {
+          skipped.push(repeated());
+          continue;
+        }
+        const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
         const kept: Omit<NewPersonFace, 'photo'>[] = [];
         for (const f of r.faces) {
           const rejection = qualityRejection(faceQuality(f));
@@ -72,9 +103,11 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
           else kept.push({ box: f.box, detScore: f.score, embedding: f.embedding, thumbnail: f.thumbnail });
         }
         if (r.faces.length === 0) skipped.push({ file: name, reason: 'NO_FACE', message: `Expected a face in ${name} but none was found` });
-        // The photo key: its content hash, so the same upload twice is one photo for the same-photo rule.
-        const photo = `${name}#${createHash('sha256').update(img.bytes).digest('hex').slice(0, 16)}`;
-        if (kept.length > 0) photos.push({ file: name, faces: await serial(() => p.addPhoto(photo, kept)) });
+        if (kept.length === 0) continue;
+        // Checked again in the writers' queue: two requests with the same photo add it once.
+        const faces = await serial(async () => ((await p.store.hasPhotoDigest(digest)) ? undefined : p.addPhoto(`${name}#${digest}`, kept)));
+        if (faces === undefined) skipped.push(repeated());
+        else photos.push({ file: name, faces });
       }
       return { photos, skipped };
     },
@@ -108,6 +141,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/v1/people/:personId/merge',
     {
       config: { scope: 'write' },
+      preValidation: async (request) => assertJsonIds(request.body, ['into']),
       schema: {
         tags,
         summary: 'Move every face of this person into another',
@@ -126,6 +160,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/v1/people/split',
     {
       config: { scope: 'write' },
+      preValidation: async (request) => assertJsonIds(request.body, ['faceIds', 'into']),
       schema: {
         tags,
         summary: 'Move faces to a new person (or into an existing one)',

@@ -1,0 +1,217 @@
+/**
+ * One video job or live stream as the service holds it (a "run"), and its worker thread: starting
+ * it, following its messages, ending it, and telling clients why it failed in our words only.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { ErrorCode } from '../../src/core/index.js';
+import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
+import type { VideoSourceOptions } from '../../src/video/index.js';
+import type { WireError } from './inference-jobs.js';
+import type { JobRecord, JobStatus } from './video-journal.js';
+import type { VideoWorkerData } from './video-worker.js';
+import { spawnAppWorker } from './worker-spawn.js';
+
+/** Most events kept per job (a listener still receives every one). */
+export const MAX_RUN_EVENTS = 100_000;
+
+/** Where failures are logged with their full reason (ffmpeg's words, paths), never sent to clients. */
+export interface VideoLog {
+  warn(obj: object, msg: string): void;
+}
+
+/** Receives a run's events, then its end. */
+export type RunListener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
+
+/** A job or a live stream. */
+export interface Run {
+  readonly id: string;
+  readonly owner: string | null;
+  /** Whom the job counts against: the key, or the client's address when keys are off. */
+  readonly quota: string | null;
+  readonly createdAt: string;
+  /** The request that made the job, for the log. */
+  readonly requestId?: string;
+  /** A live stream's name (its URL is never shown). */
+  readonly stream?: string;
+  status: JobStatus;
+  frames: number;
+  dropped: number;
+  /** Times a live stream was opened again after it stopped (see `VideoSourceOptions.reconnectAttempts`). */
+  reconnects: number;
+  events: StreamEvent[];
+  /** Events counted before a restart (their list is not kept). */
+  eventCount: number;
+  error?: WireError;
+  timeline?: Timeline;
+  worker?: Worker;
+  exited?: boolean;
+  readonly listeners: Set<RunListener>;
+  file?: string;
+  /** Bytes of the upload still on disk. */
+  bytes: number;
+  readonly source: string;
+  readonly sourceOptions: VideoSourceOptions;
+  startedAt?: number;
+}
+
+/**
+ * A queued run with nothing counted yet.
+ *
+ * @example
+ * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
+ */
+export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'file' | 'bytes'>>): Run {
+  return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, listeners: new Set(), bytes: 0, ...fields };
+}
+
+/**
+ * A run rebuilt from its record after a restart (finished: it never starts again).
+ *
+ * @example
+ * const run = runFromRecord(record)
+ */
+export function runFromRecord(r: JobRecord): Run {
+  return {
+    ...newRun({ id: r.id, owner: r.owner, quota: r.owner, source: '', sourceOptions: {} }),
+    createdAt: r.createdAt,
+    status: r.status,
+    frames: r.frames,
+    dropped: r.dropped,
+    eventCount: r.events,
+    ...(r.error === undefined ? {} : { error: r.error }),
+    ...(r.timeline === undefined ? {} : { timeline: r.timeline }),
+  };
+}
+
+/**
+ * What is kept of a run on disk.
+ *
+ * @example
+ * writeJobRecord(dir, recordOf(run))
+ */
+export function recordOf(run: Run): JobRecord {
+  return {
+    id: run.id,
+    owner: run.owner,
+    createdAt: run.createdAt,
+    status: run.status,
+    frames: run.frames,
+    dropped: run.dropped,
+    events: Math.max(run.events.length, run.eventCount),
+    ...(run.error === undefined ? {} : { error: run.error }),
+    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+  };
+}
+
+/** What clients are told for each failure code: our words only, no path, URL or ffmpeg text. */
+const PUBLIC_MESSAGES: Readonly<Partial<Record<string, string>>> = Object.freeze({
+  VIDEO_DECODE_FAILED: 'Expected a decodable video but it is corrupt, truncated or not a video',
+  VIDEO_UNSUPPORTED: 'Expected a video stream in a codec the server decodes but found none',
+  VIDEO_TIMEOUT: 'Expected frames to keep coming but the source stalled',
+  VIDEO_STREAM_ENDED: 'Expected the stream to keep streaming but it ended',
+  VIDEO_STREAM_UNAVAILABLE: 'Expected the stream to answer but it could not be reached',
+  VIDEO_JOB_INTERRUPTED: 'Expected the job to finish but the server restarted before it did; upload the video again',
+  FILE_NOT_FOUND: 'Expected the upload on the server but it is gone',
+});
+
+function publicMessage(run: Run, error: WireError): string {
+  const who = run.stream === undefined ? '' : `Stream "${run.stream}": `;
+  // Limit refusals are our own words; the file's path is the only server detail they may hold.
+  if (error.code === 'VIDEO_TOO_LARGE') return `${who}${run.file === undefined ? error.message : error.message.split(run.file).join('the upload')}`;
+  const known = PUBLIC_MESSAGES[error.code];
+  if (known !== undefined) return `${who}${known}`;
+  return `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})`;
+}
+
+/** What a run reports back to its service. */
+export interface RunHooks {
+  readonly log?: VideoLog;
+  /** A run reached a status worth keeping (running, done, failed). */
+  readonly record: (run: Run) => void;
+  /** The worker thread has exited. */
+  readonly onExit?: () => void;
+}
+
+/**
+ * Ends a run once (later calls do nothing): tells its listeners, records it, stops a cancelled worker.
+ *
+ * @example
+ * endRun(run, 'cancelled', hooks)
+ */
+export function endRun(run: Run, status: JobStatus, hooks: Pick<RunHooks, 'record'>): void {
+  if (run.status !== 'queued' && run.status !== 'running') return;
+  run.status = status;
+  for (const l of run.listeners) l({ kind: 'end', status, ...(run.error === undefined ? {} : { error: run.error }) });
+  run.listeners.clear();
+  if (status === 'cancelled') run.worker?.postMessage('stop');
+  else hooks.record(run);
+}
+
+/** Logs the full reason with the job and request ids; the run keeps only what a client may read. */
+function failRun(run: Run, error: WireError, hooks: RunHooks): void {
+  if (run.status !== 'queued' && run.status !== 'running') return;
+  hooks.log?.warn({ jobId: run.id, requestId: run.requestId, stream: run.stream, error }, 'video job failed');
+  run.error = { code: error.code, message: publicMessage(run, error) };
+  endRun(run, 'failed', hooks);
+}
+
+type WorkerMessage =
+  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'done' }
+  | { type: 'error'; error: WireError };
+
+/**
+ * Starts a run's worker thread and follows it until it exits.
+ *
+ * @example
+ * startRun(run, workerData, { log, record: (r) => save(r), onExit: () => next() })
+ */
+export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void {
+  const worker = spawnAppWorker('video-worker', data);
+  run.worker = worker;
+  run.status = 'running';
+  hooks.record(run);
+  worker.on('message', (m: WorkerMessage) => {
+    if (m.type === 'frame') {
+      if (!m.closing) run.frames++;
+      run.dropped = m.dropped;
+      run.reconnects = m.reconnects;
+      for (const event of m.events) {
+        if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
+        for (const l of run.listeners) l({ kind: 'event', event });
+      }
+    } else if (m.type === 'done') {
+      endRun(run, 'done', hooks);
+    } else {
+      failRun(run, m.error, hooks);
+    }
+  });
+  worker.on('error', (err) => failRun(run, { code: 'INTERNAL', message: err.message }, hooks));
+  worker.on('exit', () => {
+    run.exited = true;
+    if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
+    hooks.onExit?.();
+  });
+}
+
+/** Longest wait for a worker to finish its frame and release its models before it is terminated. */
+const WORKER_STOP_MS = 10_000;
+
+/**
+ * Asks a worker to stop after its frame in progress and waits for it to exit: terminating a thread
+ * while onnxruntime runs a model in it aborts the whole process, so `terminate()` is the last resort.
+ *
+ * @example
+ * await stopWorker(run.worker)
+ */
+export async function stopWorker(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('stop');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), WORKER_STOP_MS);
+  });
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await worker.terminate();
+}
