@@ -16,6 +16,9 @@ import { clipDir, ffmpeg, within } from '../helpers/video-clips.js';
 import { canary, dashManifest, hlsPlaylist } from '../helpers/probe-media.js';
 import { startTestServer, testLocations, waitUntil, type TestServer } from './helpers.js';
 
+/** Files a server left in its video folder, beside the claim on the folder itself (`server.pid`). */
+const uploadsIn = (dir: string): string[] => readdirSync(dir).filter((f) => f !== 'server.pid');
+
 interface Job {
   id: string;
   status: string;
@@ -80,7 +83,7 @@ describe('video jobs and streams hold against a read key (real servers on loopba
       }
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(listener.connections(), 0);
-      assert.deepEqual(readdirSync(dirs.ssrf as string), [], 'refused uploads are not kept');
+      assert.deepEqual(uploadsIn(dirs.ssrf as string), [], 'refused uploads are not kept');
     } finally {
       await listener.close();
     }
@@ -150,7 +153,7 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     const chunked = await fetch(`${app.listeningOrigin}/v1/videos`, { method: 'POST', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, body, duplex: 'half' } as RequestInit);
     assert.equal(chunked.status, 503);
     assert.equal(((await chunked.json()) as { code: string }).code, 'QUEUE_FULL');
-    assert.deepEqual(readdirSync(dirs.disk as string), []);
+    assert.deepEqual(uploadsIn(dirs.disk as string), []);
   });
 
   it('6: an upload that times out is removed and its descriptor closed', async () => {
@@ -163,9 +166,9 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     socket.on('error', () => undefined);
     socket.write(`POST /v1/videos HTTP/1.1\r\nHost: x\r\nx-api-key: ${srv.keys.read}\r\nContent-Type: video/mp4\r\nContent-Length: 100000\r\n\r\n`);
     socket.write((clip['long.mp4'] as Buffer).subarray(0, 2048));
-    await waitUntil(() => readdirSync(dirs.slow as string).length > 0, 'the upload file to appear');
+    await waitUntil(() => uploadsIn(dirs.slow as string).length > 0, 'the upload file to appear');
     await waitUntil(() => /^HTTP\/1\.1 408/.test(answer), 'a 408 answer', 10_000);
-    await waitUntil(() => readdirSync(dirs.slow as string).length === 0 && openFilesUnder(dirs.slow as string).length === 0, 'the upload removed and closed', 10_000);
+    await waitUntil(() => uploadsIn(dirs.slow as string).length === 0 && openFilesUnder(dirs.slow as string).length === 0, 'the upload removed and closed', 10_000);
     socket.destroy();
   });
 
