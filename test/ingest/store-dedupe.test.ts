@@ -30,8 +30,9 @@ async function dedupeScenario(g: Gallery): Promise<void> {
   assert.equal((await g.enroll('bob', [t[0]!], { append: true, skipHeldSources: true })).templateIds.length, 1);
   const bare = { embedding: t[2]!.embedding };
   assert.equal((await g.enroll('ada', [bare, bare], { append: true, skipHeldSources: true })).templateIds.length, 2);
-  // Without the option nothing is skipped (import and plain enrol keep their behaviour).
-  assert.equal((await g.enroll('ada', [t[0]!], { append: true })).duplicates, 0);
+  // Held photos are skipped by default; only an explicit opt-out writes a second template of one photo.
+  assert.equal((await g.enroll('ada', [t[0]!], { append: true })).duplicates, 1);
+  assert.equal((await g.enroll('ada', [t[0]!], { append: true, skipHeldSources: false })).duplicates, 0);
   assert.equal((await g.get('ada')).templateCount, 7);
   assert.equal((await g.get('ada')).name, 'Ada');
 }
