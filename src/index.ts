@@ -146,10 +146,13 @@ export {
   PEOPLE_DEFAULTS,
   type AddedFace,
   type AddedImages,
+  type KnownImage,
   type PeopleOptions,
+  type PersonConstraint,
   type PersonDetails,
   type PersonSummary,
   type ReclusterResult,
+  type SkippedFace,
 } from './people/index.js';
 export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
 

@@ -1,4 +1,4 @@
-export { averageLinkage, compactLabels, FULL_DEFAULTS, type AverageLinkageOptions } from './average-linkage.js';
+export { averageLinkage, cannotLinkTags, compactLabels, FULL_DEFAULTS, type AverageLinkageOptions } from './average-linkage.js';
 export { CHINESE_WHISPERS_DEFAULTS, chineseWhispers, type ChineseWhispersOptions } from './chinese-whispers.js';
 export { GrowingIndex } from './growing-index.js';
 export { IMMICH_DEFAULTS, immichClustering, type ImmichOptions } from './immich-clustering.js';
