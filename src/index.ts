@@ -144,6 +144,7 @@ export {
   contactSheetPng,
   People,
   PEOPLE_DEFAULTS,
+  syncFolders,
   type AddedFace,
   type AddedImages,
   type KnownImage,
@@ -153,6 +154,7 @@ export {
   type PersonSummary,
   type ReclusterResult,
   type SkippedFace,
+  type SyncSummary,
 } from './people/index.js';
 export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
 

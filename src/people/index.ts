@@ -3,3 +3,4 @@ export { PeopleStore, type ConstraintKind, type FaceConstraint, type KnownPhoto,
 export { postgresPeopleSql, sqlitePeopleSql, type PeopleSql } from './sql-runner.js';
 export { addImages, type AddedImages, type ClusterProgress, type KnownImage, type PeopleRecognizer, type SkippedFace } from './people-images.js';
 export { contactSheetHtml, contactSheetPng, SHEET_DEFAULTS } from './contact-sheet.js';
+export { syncFolders, type SyncOptions, type SyncSummary } from './people-sync.js';

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { lfw, multipart, startTestServer, type TestServer } from './helpers.js';
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTestServer();
+});
+after(async () => srv.close());
+
+describe('a photo posted twice is one face', () => {
+  it('POST /v1/subjects/:id/faces: the second post adds nothing and answers 200 with known', async () => {
+    const photo = lfw('Colin_Powell', 40);
+    const first = await srv.postImages('/v1/subjects/colin/faces?create=true', { image: photo }, 'write');
+    assert.equal(first.statusCode, 201, first.body);
+    const id = first.json().faces[0].faceId as number;
+    assert.equal(first.json().faces[0].known, false);
+    const again = await srv.postImages('/v1/subjects/colin/faces', { image: [photo, photo] }, 'write');
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual(again.json().faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]), [[id, true], [id, true]]);
+    assert.equal(again.json().audit.faceCount, 1);
+    const faces = await srv.app.inject({ method: 'GET', url: '/v1/subjects/colin/faces', headers: srv.key('read') });
+    assert.equal(faces.json().faces.length, 1, faces.body);
+  });
+
+  it('the CompreFace add-face route gives the held face for a photo posted again', async () => {
+    const photo = lfw('George_W_Bush', 7);
+    const post = async () => {
+      const mp = await multipart({ file: photo });
+      return srv.app.inject({ method: 'POST', url: '/api/v1/recognition/faces?subject=george', payload: mp.payload, headers: { ...mp.headers, ...srv.key('write') } });
+    };
+    const a = await post();
+    const b = await post();
+    assert.equal(a.statusCode, 201, a.body);
+    assert.equal(b.json().image_id, a.json().image_id);
+    const listed = await srv.app.inject({ method: 'GET', url: '/api/v1/recognition/faces?subject=george', headers: srv.key('read') });
+    assert.equal(listed.json().faces.length, 1, listed.body);
+  });
+});
