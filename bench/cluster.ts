@@ -3,18 +3,20 @@
  * = folder name) clustered by our full re-cluster (average linkage) and our incremental density
  * clustering, and, as baselines on the same embeddings, Immich's algorithm at its defaults and
  * dlib's Chinese Whispers. Speed: full clustering of synthetic clustered embeddings and the
- * incremental add of one photo at that size.
+ * incremental add of one photo at that size. Re-scan: `syncFolders` over a library of files the
+ * gallery already knows (unchanged, and with every mtime changed so each file is read and hashed).
  *
- * Run: `npm run bench -- cluster [--variant lfw] [--sweep] [--speed-size 100000] [--no-speed] [--no-quality]`
+ * Run: `npm run bench -- cluster [--variant lfw] [--sweep] [--speed-size 100000] [--no-speed] [--no-quality] [--rescan-size 10000]`
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   averageLinkage, buildNeighbourGraph, chineseWhispers, FULL_DEFAULTS, IMMICH_DEFAULTS, immichClustering, INCREMENTAL_DEFAULTS, IncrementalClusterer, scoreClustering, seededRandom,
   type ClusterScores, type IncrementalOptions, type NeighbourGraph,
 } from '../src/cluster/index.js';
 import { openGallery } from '../src/gallery/index.js';
-import { People } from '../src/people/index.js';
+import { People, syncFolders, type PeopleRecognizer } from '../src/people/index.js';
+import { sha256Digest } from '../src/core/index.js';
 import { near, randomUnit, rng } from './synthetic.js';
 import { loadLfwEmbeddings } from './cluster-lfw.js';
 import { median } from './stats.js';
@@ -27,6 +29,8 @@ export interface ClusterBenchOptions {
   readonly quality?: boolean;
   readonly speed?: boolean;
   readonly speedSize?: number;
+  /** Files in the re-scan section (0: skip it). */
+  readonly rescanSize?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -244,6 +248,52 @@ async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: numb
   }
 }
 
+/**
+ * A re-scan of `size` photos the gallery knows: `syncFolders` with a recogniser that refuses to run
+ * (a known photo is never embedded again), first with files untouched (path, size and mtime match:
+ * nothing is read), then with every mtime changed (each file read and hashed, still no embedding).
+ */
+async function rescan(size: number, log: (line: string) => void): Promise<void> {
+  const dir = resolve(import.meta.dirname, '..', 'bench-output', 'cluster-rescan');
+  rmSync(dir, { recursive: true, force: true });
+  const photos = join(dir, 'Photos');
+  const files: string[] = [];
+  // 100 folders of size/100 files, 8 KB each (the size of a small JPEG; the content is never decoded).
+  for (let i = 0; i < size; i++) {
+    const sub = join(photos, `d${String(i % 100).padStart(2, '0')}`);
+    if (i < 100) mkdirSync(sub, { recursive: true });
+    const f = join(sub, `p${i}.jpg`);
+    const bytes = Buffer.alloc(8192, i % 251);
+    bytes.writeUInt32LE(i, 0);
+    writeFileSync(f, bytes);
+    files.push(f);
+  }
+  const g = await openGallery(join(dir, 'g.db'), { fingerprint: 'bench', embeddingSize: 512, threshold: 0.3 });
+  const people = await People.open(g);
+  const refuse: PeopleRecognizer = {
+    fingerprint: 'bench',
+    recognize: () => Promise.reject(new Error('a known photo was sent to the recogniser')),
+  };
+  try {
+    await people.store.sql.transaction(async (q) => {
+      for (const f of files) {
+        const st = statSync(f);
+        const bytes = readFileSync(f);
+        await people.store.claimPhoto(q, { sha256: sha256Digest(new Uint8Array(bytes)), path: f, size: st.size, mtimeMs: st.mtimeMs, faces: 1 });
+      }
+    });
+    const [same, sameMs] = await timedAsync(() => syncFolders(people, refuse, [photos], files));
+    for (const f of files) utimesSync(f, new Date(), new Date(Date.now() + 60_000));
+    const [touched, touchedMs] = await timedAsync(() => syncFolders(people, refuse, [photos], files));
+    log(`\n## Re-scan of ${size.toLocaleString('en')} known photos (syncFolders, SQLite gallery, 8 KB files, no embedding)`);
+    log(`unchanged files (stat only): **${(sameMs / 1000).toFixed(2)} s** (${same.unchanged} unchanged, ${same.added.length} added, ${same.removed.length} removed)`);
+    log(`every mtime changed (each file read and hashed): **${(touchedMs / 1000).toFixed(2)} s** (${touched.unchanged} unchanged, ${touched.added.length} added, ${touched.removed.length} removed)`);
+  } finally {
+    await people.close();
+    await g.close();
+  }
+}
+
 async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const out = await fn();
@@ -260,6 +310,7 @@ export async function benchCluster(o: ClusterBenchOptions): Promise<void> {
   const log = o.log ?? ((line: string) => console.log(line));
   if (o.quality !== false) await quality(o, log);
   if (o.speed !== false) await speed(o, log);
+  if ((o.rescanSize ?? 10_000) > 0) await rescan(o.rescanSize ?? 10_000, log);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -271,6 +322,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
   await benchCluster({
     shared, variant: flag('--variant') ?? 'lfw', sweep: args.includes('--sweep'), quality: !args.includes('--no-quality'), speed: !args.includes('--no-speed'),
-    speedSize: Number(flag('--speed-size') ?? 100_000),
+    speedSize: Number(flag('--speed-size') ?? 100_000), rescanSize: Number(flag('--rescan-size') ?? 10_000),
   });
 }
