@@ -23,6 +23,16 @@ describe('a photo posted twice is one face', () => {
     assert.equal(faces.json().faces.length, 1, faces.body);
   });
 
+  it('POST /v1/people/photos: a photo uploaded again is the same photo, its faces marked known', async () => {
+    const photo = lfw('Andre_Agassi', 1);
+    const first = await srv.postImages('/v1/people/photos', { image: photo }, 'write');
+    assert.equal(first.statusCode, 200, first.body);
+    const faces = first.json().photos[0].faces as { faceId: number; known: boolean }[];
+    assert.ok(faces.length >= 1 && faces.every((f) => !f.known));
+    const again = await srv.postImages('/v1/people/photos', { image: photo }, 'write');
+    assert.deepEqual(again.json().photos[0].faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]), faces.map((f) => [f.faceId, true]));
+  });
+
   it('the CompreFace add-face route gives the held face for a photo posted again', async () => {
     const photo = lfw('George_W_Bush', 7);
     const post = async () => {
