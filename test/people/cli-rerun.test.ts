@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { freshHome, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, freshHome, runCli } from '../helpers/cli.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const LFW = sharedPath('data', 'faces', 'lfw');
@@ -90,6 +91,48 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
     const missing = await cli(g, ['people', 'scan', join(dir, 'nowhere')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /FILE_NOT_FOUND/);
+  });
+
+  it('people scan --watch adds a photo copied in after the changes settle, and exits 0 on SIGTERM', async () => {
+    const g = join(dir, 'watch.db');
+    const child = spawn(process.execPath, [CLI, 'people', 'scan', folder, '--watch', '--debounce', '300', '--gallery', g, '--json'], {
+      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const scans: Scan[] = [];
+    let buffer = '';
+    const waiters: (() => void)[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+        scans.push(JSON.parse(buffer.slice(0, i)) as Scan);
+        buffer = buffer.slice(i + 1);
+        waiters.splice(0).forEach((w) => w());
+      }
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const scanned = async (n: number): Promise<void> => {
+      const deadline = Date.now() + 120_000;
+      while (scans.length < n) {
+        if (Date.now() > deadline) throw new Error(`no scan ${n} within 120 s: ${stderr}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 1000);
+        });
+      }
+    };
+    try {
+      await scanned(1);
+      const extra = photos(PEOPLE[1] as string)[4] as string;
+      copyFileSync(extra, join(folder, 'late.jpg'));
+      await scanned(2);
+      assert.deepEqual([scans[1]?.added, scans[1]?.removed.length], [1, 0], JSON.stringify(scans[1]));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    unlinkSync(join(folder, 'late.jpg'));
   });
 
   it('enroll of one photo twice, with and without --append, holds one template', async () => {
