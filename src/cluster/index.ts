@@ -6,3 +6,4 @@ export { INCREMENTAL_DEFAULTS, IncrementalClusterer, type FaceAssignment, type I
 export { scoreClustering, type ClusterScores } from './metrics.js';
 export { buildNeighbourGraph, NEIGHBOUR_DEFAULTS, type NeighbourGraph, type NeighbourGraphOptions } from './neighbour-graph.js';
 export { gaussian, seededRandom } from './random.js';
+export { leaveOneOutLinks, secondLook } from './second-look.js';
