@@ -70,19 +70,29 @@ export async function syncFolders(
   const fresh: string[] = [];
   const moved: { from: string; to: string }[] = [];
   const copies: { file: string; of: string }[] = [];
+  /** Paths read in this scan and the photo each holds now. */
+  const content = new Map<string, string>();
   let unchanged = 0;
   for (const file of files) {
-    const st = await stat(file).catch((cause: unknown) => {
-      throw new ArcFaceError('FILE_NOT_FOUND', `Expected an image file at ${file} but it cannot be read`, { cause });
-    });
+    // A file deleted since the folders were listed is not there: the deletion step below decides.
+    const st = await stat(file).catch(() => null);
+    if (st === null) {
+      listed.delete(resolve(file));
+      continue;
+    }
     const same = byPath.get(resolve(file));
     if (same !== undefined && same.size === st.size && same.mtimeMs === st.mtimeMs) {
       seen.add(same.sha256);
       unchanged++;
       continue;
     }
-    const bytes = await readFile(file);
+    const bytes = await readFile(file).catch(() => null);
+    if (bytes === null) {
+      listed.delete(resolve(file));
+      continue;
+    }
     const sha = sha256Digest(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    content.set(resolve(file), sha);
     const held = bySha.get(sha);
     if (held === undefined) {
       fresh.push(file);
@@ -100,16 +110,15 @@ export async function syncFolders(
       byPath.set(resolve(file), { ...held, path: file });
     }
   }
-  const gone = photos.filter((p) => !seen.has(p.sha256) && within(p.path, scope) && !listed.has(resolve(p.path)));
-  const removed: { file: string; faces: number }[] = [];
-  for (const p of gone) {
-    if (await exists(p.path)) continue;
-    removed.push({ file: p.path, faces: p.faces });
+  // Gone: not seen anywhere, last seen under the folders, and its file is missing or now holds another photo.
+  const gone: typeof photos = [];
+  for (const p of photos) {
+    if (seen.has(p.sha256) || !within(p.path, scope)) continue;
+    const now = content.get(resolve(p.path));
+    if (now !== undefined ? now !== p.sha256 : !listed.has(resolve(p.path)) && !(await exists(p.path))) gone.push(p);
   }
-  if (!dryRun && removed.length > 0) {
-    const goneSha = new Set(gone.filter((p) => removed.some((r) => r.file === p.path)).map((p) => p.sha256));
-    await people.removePhotos([...goneSha]);
-  }
+  const removed = gone.map((p) => ({ file: p.path, faces: p.faces }));
+  if (!dryRun && gone.length > 0) await people.removePhotos(gone.map((p) => p.sha256));
   if (dryRun) return { files: files.length, unchanged, added: fresh, faces: 0, moved, copies, removed, skipped: [], dryRun };
   const r = await addImages(people, recognizer, fresh, { ...(opts.limits === undefined ? {} : { limits: opts.limits }), ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }) });
   return {
