@@ -7,7 +7,7 @@
  */
 import { ArcFaceError, assertInteger } from '../core/index.js';
 import { FULL_DEFAULTS, INCREMENTAL_DEFAULTS, IncrementalClusterer, type IncrementalOptions } from '../cluster/index.js';
-import type { Gallery, PostgresGalleryStore } from '../gallery/index.js';
+import type { EnrolledTemplate, Gallery, PostgresGalleryStore } from '../gallery/index.js';
 import { PeopleStore, type FaceConstraint, type KnownPhoto, type NewPersonFace, type PersonFace, type PersonSummary } from './people-store.js';
 import { hashPhoto, planRecluster } from './recluster-plan.js';
 import { postgresPeopleSql, sqlitePeopleSql } from './sql-runner.js';
@@ -260,10 +260,11 @@ export class People {
     if (person.identityId === null) {
       const dim = this.gallery.embeddingSize;
       const templates = [];
-      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, detScore: f.detScore });
+      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
       if (templates.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected person ${personId} to have faces to name but it has none`);
-      const { templateIds } = await this.gallery.enroll(id, templates, { name, append: true });
-      await this.#linkTemplates(faces, templateIds, personId, id);
+      // A photo the identity holds already (enrolled apart) links to that template: never a second one.
+      const { results } = await this.gallery.enroll(id, templates, { name, append: true });
+      await this.#linkTemplates(faces, results, personId, id);
     }
     const all = (await this.store.facesOf(personId)).map((f) => f.faceId);
     await this.store.sql.transaction(async (q) => {
@@ -376,22 +377,23 @@ export class People {
       const faces = (await this.store.facesOf(pid)).filter((f) => f.templateId === null);
       if (faces.length === 0) continue;
       const templates = [];
-      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, detScore: f.detScore });
-      const { templateIds } = await this.gallery.enroll(p.identityId, templates, { append: true });
-      await this.#linkTemplates(faces, templateIds);
+      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
+      const { results } = await this.gallery.enroll(p.identityId, templates, { append: true });
+      await this.#linkTemplates(faces, results);
     }
   }
 
   /** Records each face's new template and copies its thumbnail to the template. */
-  async #linkTemplates(faces: readonly PersonFace[], templateIds: readonly number[], personId?: number, identityId?: string): Promise<void> {
+  async #linkTemplates(faces: readonly PersonFace[], results: readonly EnrolledTemplate[], personId?: number, identityId?: string): Promise<void> {
     const jpegs = await Promise.all(faces.map((f) => this.store.faceThumbnail(f.faceId)));
     await this.store.sql.transaction(async (q) => {
-      for (const [i, f] of faces.entries()) await this.store.setTemplate(q, f.faceId, templateIds[i] as number);
+      for (const [i, f] of faces.entries()) await this.store.setTemplate(q, f.faceId, results[i]?.templateId ?? null);
       if (personId !== undefined && identityId !== undefined) await this.store.setIdentity(q, personId, identityId);
     });
     await this.gallery.putThumbnails(faces.flatMap((_, i) => {
       const jpeg = jpegs[i];
-      return jpeg === null || jpeg === undefined ? [] : [{ templateId: templateIds[i] as number, jpeg }];
+      const r = results[i];
+      return jpeg === null || jpeg === undefined || r === undefined || r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg }];
     }));
   }
 

@@ -125,6 +125,15 @@ async function photoScenario(g: Gallery, h: Gallery, seed: number, sameProcess: 
     assert.equal(await p2.removePhotos([sha(seed + 1)]), 2);
     assert.equal(await p1.knownPhoto(sha(seed + 1)), null);
     assert.equal((await p1.store.facesOfPhoto({ sha256: sha(seed + 1) })).length, 0);
+    // Naming a person links a photo the identity already holds to its template: never a second one.
+    const ada = randomUnit(r, DIM);
+    await g.enroll('ada', [{ embedding: near(r, ada, 0.8), sourceSha256: sha(seed + 50) }], { append: true });
+    for (let k = 0; k < 4; k++) await p1.addPhoto(`ada${k}.jpg`, [{ box: BOX, detScore: 0.9, embedding: near(r, ada, 0.8) }], { sha256: sha(seed + 50 + k) });
+    const adaFaces = await Promise.all([0, 1, 2, 3].map(async (k) => (await p1.store.facesOfPhoto({ sha256: sha(seed + 50 + k) }))[0]));
+    const pid = adaFaces[0]?.personId as number;
+    assert.ok(pid !== null && adaFaces.every((f) => f?.personId === pid), 'the four photos form one person');
+    await p1.name(pid, 'Ada', { id: 'ada' });
+    assert.equal((await g.get('ada')).templateCount, 4);
     // Without a hash (an upload named by its content), the photo name is its identity.
     const named = await p1.addPhoto('upload#ab12', faces.slice(0, 1));
     assert.equal((await p1.addPhoto('upload#ab12', faces.slice(0, 1)))[0]?.faceId, named[0]?.faceId);
