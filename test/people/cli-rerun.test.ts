@@ -93,6 +93,18 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
     assert.match(missing.stderr, /FILE_NOT_FOUND/);
   });
 
+  it('cluster --sync is people scan: twice on one folder, the second run reads nothing and changes nothing', async () => {
+    const g = join(dir, 'sync.db');
+    const first = await cli(g, ['cluster', '--sync', folder]);
+    assert.equal(first.code, 0, first.stderr);
+    const a = JSON.parse(first.stdout) as Scan & { people: Listed[] };
+    assert.ok(a.added >= 1 && a.faces >= a.added, first.stdout);
+    const second = await cli(g, ['cluster', '--sync', folder]);
+    const b = JSON.parse(second.stdout) as Scan & { people: Listed[] };
+    assert.deepEqual([b.unchanged, b.added, b.faces, b.removed.length], [a.files, 0, 0, 0]);
+    assert.equal(shape(b.people), shape(a.people));
+  });
+
   it('people scan --watch adds a photo copied in after the changes settle, and exits 0 on SIGTERM', async () => {
     const g = join(dir, 'watch.db');
     const child = spawn(process.execPath, [CLI, 'people', 'scan', folder, '--watch', '--debounce', '300', '--gallery', g, '--json'], {

@@ -102,6 +102,7 @@ export function registerPeopleCommands(program: Command, ctx: CliContext): void 
     .option('--min-faces <n>', 'faces within --max-distance (itself included) that make a face core', parseIntOption('--min-faces', 1, 1000), PEOPLE_DEFAULTS.minFaces)
     .option('--max-distance <d>', 'cosine distance of a core neighbourhood', parseNumberOption('--max-distance', 0, 2), PEOPLE_DEFAULTS.maxDistance)
     .option('--full', 'then re-cluster every face not fixed by hand (average linkage)')
+    .option('--sync', 'the arguments are folders to keep in step with, as `people scan` does (moved, deleted and new photos)')
     .option('--sheet <file.png|file.html>', 'write a contact sheet of every person')
     .option('--json', 'compact JSON for machines')
     .addHelpText('after', [
@@ -111,10 +112,21 @@ export function registerPeopleCommands(program: Command, ctx: CliContext): void 
       'Output: {"images","faces","known":[{"file","movedFrom"?}],"skipped":[{"file","reason","box"?,"mainFaceKept"?}],',
       '"people":[{"person","name","identity","faces"}]}; a skipped entry with a box is one face, and mainFaceKept says the photo itself was kept.',
     ].join('\n'))
-    .action(async (images: string[], o: PeopleCliOptions & RecognizerCliOptions & { minFaces: number; maxDistance: number; full?: boolean; sheet?: string }) => {
+    .action(async (images: string[], o: PeopleCliOptions & RecognizerCliOptions & { minFaces: number; maxDistance: number; full?: boolean; sheet?: string; sync?: boolean }) => {
       ctx.json = o.json === true;
+      const po = { minFaces: o.minFaces, maxDistance: o.maxDistance };
+      if (o.sync === true) {
+        const roots = await folders(images);
+        await withRecognizer(ctx, o, po, async (people, fr) => {
+          const r = await syncFolders(people, fr, roots, await expandImageArgs(roots));
+          if (o.full === true) await people.recluster();
+          if (o.sheet !== undefined) await writeSheet(people, o.sheet);
+          printJson(ctx, { ...syncJson(r), people: await summary(people) });
+        });
+        return;
+      }
       const files = await expandImageArgs(images);
-      await withRecognizer(ctx, o, { minFaces: o.minFaces, maxDistance: o.maxDistance }, async (people, fr) => {
+      await withRecognizer(ctx, o, po, async (people, fr) => {
         const bar = createProgress({ total: files.length, label: 'clustering', stream: ctx.stderr, silent: ctx.json });
         const r = await addImages(people, fr, files, { onProgress: (p) => bar.update(p.done) });
         bar.done();
