@@ -35,6 +35,8 @@ async function dedupeScenario(g: Gallery): Promise<void> {
   assert.equal((await g.enroll('ada', [t[0]!], { append: true, skipHeldSources: false })).duplicates, 0);
   assert.equal((await g.get('ada')).templateCount, 7);
   assert.equal((await g.get('ada')).name, 'Ada');
+  // import --append of the gallery's own export: every photo is held, only templates without a SHA-256 are written again.
+  assert.deepEqual(await g.importBytes((await g.exportBytes()).bytes, { append: true }), { identities: 2, templates: 2, duplicates: 6 });
 }
 
 describe('enrolment skips photos an identity already holds, inside the write transaction', () => {

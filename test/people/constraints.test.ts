@@ -79,6 +79,14 @@ async function constraintScenario(people: People, seed: number): Promise<void> {
   assert.ok(shown.constraints.some((x) => x.kind === 'must' && x.edit === 'split'));
   assert.ok(shown.faces.every((f) => f.locked));
 
+  // Move (split --into): the face stays in the person it was moved to.
+  const [mover] = fc.slice(3);
+  await people.split([mover as number], pa);
+  await add(c, 2);
+  await people.recluster();
+  assert.equal((await personOf(people)).get(mover as number), pa, 'a moved face left the person it was moved to');
+  assert.ok((await people.show(pa)).constraints.some((x) => x.edit === 'move' && x.face === mover));
+
   // Not this person: the face leaves and never comes back, through adds and --full.
   const fd = await add(d, 6);
   now = await personOf(people);
