@@ -33,6 +33,24 @@ describe('a photo posted twice is one face', () => {
     assert.deepEqual(again.json().photos[0].faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]), faces.map((f) => [f.faceId, true]));
   });
 
+  it('POST /v1/people/faces/:faceId/reject: the face leaves its person, and GET /v1/people/:id shows the constraint', async () => {
+    const up = await srv.postImages('/v1/people/photos', { image: [lfw('George_W_Bush', 16), lfw('George_W_Bush', 65), lfw('George_W_Bush', 7)] }, 'write');
+    assert.equal(up.statusCode, 200, up.body);
+    const faces = (up.json().photos as { faces: { faceId: number; personId: number | null }[] }[]).flatMap((p) => p.faces).filter((f) => f.personId !== null);
+    const person = faces[0]?.personId as number;
+    const out = faces.find((f) => f.personId === person && f.faceId !== faces[0]?.faceId)?.faceId as number;
+    assert.ok(person !== undefined && out !== undefined, up.body);
+    const r = await srv.app.inject({ method: 'POST', url: `/v1/people/faces/${out}/reject`, headers: srv.key('write') });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(r.json(), { faceId: out, personId: person });
+    type Shown = { faces: { faceId: number }[]; constraints: { kind: string; other: number; edit: string }[] };
+    const shown = (await srv.app.inject({ url: `/v1/people/${person}`, headers: srv.key('read') })).json() as Shown;
+    assert.ok(!shown.faces.some((f) => f.faceId === out));
+    assert.ok(shown.constraints.some((c) => c.kind === 'cannot' && c.other === out && c.edit === 'not-this-person'), JSON.stringify(shown.constraints));
+    const again = await srv.app.inject({ method: 'POST', url: '/v1/people/faces/987654/reject', headers: srv.key('write') });
+    assert.equal(again.statusCode, 404, again.body);
+  });
+
   it('the CompreFace add-face route gives the held face for a photo posted again', async () => {
     const photo = lfw('George_W_Bush', 7);
     const post = async () => {
