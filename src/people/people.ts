@@ -128,8 +128,8 @@ export class People {
     const sha = source.sha256;
     if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a lower-case hex SHA-256 for ${photo} but received ${JSON.stringify(sha)}`);
     const st = await this.#load();
-    const known: PhotoRecord = { sha256: sha ?? '', path: photo, size: source.size ?? null, mtimeMs: source.mtimeMs ?? null, faces: faces.length };
-    const written = await this.store.sql.transaction(async (q): Promise<{ ids: number[] } | { known: PersonFace[] }> => {
+    const known: KnownPhoto = { sha256: sha ?? '', path: photo, size: source.size ?? null, mtimeMs: source.mtimeMs ?? null, faces: faces.length };
+    const written = await this.store.sql.transaction(async (q): Promise<{ ids: number[] } | { known: PersonFace[]; adopted?: boolean }> => {
       if (sha === undefined) {
         const held = await this.store.facesOfPhoto({ name: photo }, q);
         if (held.length > 0) return { known: held };
@@ -139,13 +139,14 @@ export class People {
         const adopted = await this.store.adoptLegacyFaces(q, photo, sha);
         if (adopted > 0) {
           await this.store.setPhotoFaces(q, sha, adopted);
-          return { known: await this.store.facesOfPhoto({ sha256: sha }, q) };
+          return { known: await this.store.facesOfPhoto({ sha256: sha }, q), adopted: true };
         }
       }
       return { ids: await this.store.insertFaces(q, faces.map((f) => ({ ...f, photo, photoSha256: sha }))) };
     });
     if ('known' in written) {
-      if (written.known.length > 0 && sha !== undefined) this.#state = null;
+      // Adopted faces now carry the photo's hash, which the clusterer's same-photo rule reads.
+      if (written.adopted === true) this.#state = null;
       return written.known.map((f) => ({ faceId: f.faceId, personId: f.personId, known: true }));
     }
     const { ids } = written;
@@ -454,8 +455,6 @@ export class People {
     await this.#enrolNamed([...touched]);
   }
 }
-
-type PhotoRecord = KnownPhoto;
 
 /** Each face paired with `anchor` (none when there is no anchor). */
 function pairsWith(faces: readonly number[], anchor: number | undefined): [number, number][] {

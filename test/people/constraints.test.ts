@@ -145,6 +145,12 @@ async function photoScenario(g: Gallery, h: Gallery, seed: number, sameProcess: 
     // Without a hash (an upload named by its content), the photo name is its identity.
     const named = await p1.addPhoto('upload#ab12', faces.slice(0, 1));
     assert.equal((await p1.addPhoto('upload#ab12', faces.slice(0, 1)))[0]?.faceId, named[0]?.faceId);
+    // Faces stored before photos had hashes (schema 3) are adopted when their photo comes back with one.
+    const legacy = await p1.addPhoto('legacy.jpg', faces.slice(0, 1));
+    const adopted = await p1.addPhoto('legacy.jpg', faces.slice(0, 1), { sha256: sha(seed + 99) });
+    assert.deepEqual(adopted.map((f) => [f.faceId, f.known]), [[legacy[0]?.faceId, true]]);
+    assert.equal((await p1.knownPhoto(sha(seed + 99)))?.faces, 1);
+    assert.equal((await p1.addPhoto('moved/legacy.jpg', faces.slice(0, 1), { sha256: sha(seed + 99) }))[0]?.faceId, legacy[0]?.faceId);
     await assert.rejects(p1.addPhoto('x.jpg', faces, { sha256: 'XYZ' }), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT');
   } finally {
     await p1.close();
