@@ -196,8 +196,8 @@ export function registerPeopleCommands(program: Command, ctx: CliContext): void 
       const roots = await folders(dirs);
       await withRecognizer(ctx, o, {}, async (p, fr) => {
         const once = async (): Promise<void> => printJson(ctx, syncJson(await syncFolders(p, fr, roots, await expandImageArgs(roots), { dryRun: o.dryRun === true })));
-        await once();
         if (o.watch === true) await watchFolders(roots, o.debounce, once);
+        else await once();
       });
     });
   manage(people.command('hide')).description('Hide a person from lists (--show to undo).').argument('<person>').option('--show', 'show it again')
@@ -218,8 +218,9 @@ export function registerPeopleCommands(program: Command, ctx: CliContext): void 
 }
 
 /**
- * Runs `scan` after changes under `roots` settle for `debounceMs`, one scan at a time (a change
- * during a scan schedules one more), until SIGINT or SIGTERM.
+ * Runs `scan` now and again after changes under `roots` settle for `debounceMs`, one scan at a time
+ * (a change during a scan schedules one more), until SIGINT or SIGTERM. The folders are watched
+ * before the first scan, so nothing changed while it runs is missed.
  */
 async function watchFolders(roots: readonly string[], debounceMs: number, scan: () => Promise<void>): Promise<void> {
   await new Promise<void>((done, fail) => {
@@ -260,5 +261,6 @@ async function watchFolders(roots: readonly string[], debounceMs: number, scan: 
     };
     process.on('SIGINT', finish);
     process.on('SIGTERM', finish);
+    run();
   });
 }
