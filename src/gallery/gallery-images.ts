@@ -60,7 +60,7 @@ async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName:
 export async function enrollImages(
   gallery: Gallery, recognizer: GalleryRecognizer, id: string, images: readonly GalleryImage[],
   opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; face?: EnrolFaceChoice } = {},
-): Promise<{ id: string; templateIds: number[]; known: KnownImage[]; skipped: SkippedImage[] }> {
+): Promise<{ id: string; templateIds: number[]; known: HeldImage[]; skipped: SkippedImage[] }> {
   checkModel(gallery, recognizer);
   const templates: NewTemplate[] = [];
   const names: string[] = [];
@@ -104,7 +104,7 @@ export async function enrollImages(
 }
 
 /** An image whose photo the identity held already: nothing was enrolled for it. */
-export interface KnownImage {
+export interface HeldImage {
   readonly fileName: string;
   /** The template that holds the photo (null: removed meanwhile). */
   readonly templateId: number | null;
