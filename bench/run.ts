@@ -30,7 +30,7 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
 );
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -62,7 +62,10 @@ if (want('video-real')) {
   await benchVideoReal({ shared, log: (line) => console.log(line) });
 }
 if (want('cluster')) {
-  await benchCluster({ shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), log: (line) => console.log(line) });
+  await benchCluster({
+    shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), rescanSize: Number(flag('--rescan-size') ?? 10_000),
+    log: (line) => console.log(line),
+  });
 }
 if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
 if (only.has('scale')) {

@@ -150,12 +150,17 @@ export {
   contactSheetPng,
   People,
   PEOPLE_DEFAULTS,
+  syncFolders,
   type AddedFace,
   type AddedImages,
+  type KnownImage,
   type PeopleOptions,
+  type PersonConstraint,
   type PersonDetails,
   type PersonSummary,
   type ReclusterResult,
+  type SkippedFace,
+  type SyncSummary,
 } from './people/index.js';
 export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
 

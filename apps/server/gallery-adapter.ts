@@ -96,9 +96,9 @@ export class GalleryAdapter implements GalleryPort {
     await this.#thumbs.drop(faces.map((f) => f.templateId));
   }
 
-  async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<number[]> {
+  async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {
     if (!options.create) await this.getSubject(subjectId);
-    const { templateIds } = await this.#g.enroll(
+    const { results } = await this.#g.enroll(
       subjectId,
       faces.map((f) => ({
         embedding: f.embedding,
@@ -107,15 +107,15 @@ export class GalleryAdapter implements GalleryPort {
         detScore: f.detScore ?? null,
         faceSize: f.faceSize ?? null,
       })),
-      { append: true },
+      { append: true, skipHeldSources: true },
     );
     const thumbs: { faceId: number; jpeg: Uint8Array }[] = [];
     faces.forEach((f, i) => {
-      const faceId = templateIds[i];
-      if (f.thumbnail !== undefined && faceId !== undefined) thumbs.push({ faceId, jpeg: f.thumbnail });
+      const r = results[i];
+      if (f.thumbnail !== undefined && r !== undefined && !r.known && r.templateId !== null) thumbs.push({ faceId: r.templateId, jpeg: f.thumbnail });
     });
     await this.#thumbs.put(thumbs);
-    return templateIds;
+    return results.flatMap((r) => (r.templateId === null ? [] : [{ faceId: r.templateId, known: r.known }]));
   }
 
   /** The faces of these templates, with whether each has a thumbnail (one lookup for all). */

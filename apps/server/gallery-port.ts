@@ -80,8 +80,12 @@ export interface GalleryPort {
   /** Changes the id and/or the display name; returns the subject as it is now. */
   updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary>;
   removeSubject(id: string): Promise<void>;
-  /** Adds faces; creates the subject when `create` is true and it is missing. Returns the face ids. */
-  addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<number[]>;
+  /**
+   * Adds faces; creates the subject when `create` is true and it is missing. A face whose photo
+   * (source SHA-256) the subject holds already adds nothing: its entry gives the face that holds
+   * the photo, with `known` set. One entry per face given, in order.
+   */
+  addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]>;
   /** Faces of one subject, or of every subject. */
   listFaces(subjectId?: string): Promise<SubjectFace[]>;
   getFace(faceId: number): Promise<SubjectFace & { readonly embedding: Float32Array }>;

@@ -1,6 +1,7 @@
 /**
  * The full re-cluster: agglomerative clustering with average linkage (UPGMA) on cosine similarity,
- * stopped at a threshold, with a cannot-link constraint (two faces of one photo never join).
+ * stopped at a threshold, with cannot-link constraints (two faces of one photo never join, nor two
+ * faces a person has said are not one person).
  *
  * For unit embeddings the average pairwise cosine of two clusters is the dot product of their
  * summed vectors over the product of their sizes, so each linkage costs one dot product and is
@@ -20,6 +21,11 @@ export interface AverageLinkageOptions {
   readonly threshold: number;
   /** Photo of each row (cannot-link: rows of one photo never share a cluster); omitted, none. */
   readonly photos?: ArrayLike<number> | undefined;
+  /**
+   * Pairs of rows that must never share a cluster (hand edits: "not this person", a face moved out
+   * of a person); omitted, none.
+   */
+  readonly cannotLink?: readonly (readonly [number, number])[] | undefined;
   /** Clusters smaller than this are left unassigned (label −1). */
   readonly minSize?: number;
   /**
@@ -63,9 +69,11 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
     return r;
   };
   const vec = (c: number): Float32Array => sums.get(c) ?? matrix.subarray(c * dim, (c + 1) * dim);
-  const photoSet = (c: number): Set<number> => photoSets.get(c) ?? new Set(photos === undefined || (photos[c] as number) < 0 ? [] : [photos[c] as number]);
+  const tags = cannotLinkTags(n, options.cannotLink);
+  const tracked = photos !== undefined || tags.size > 0;
+  const photoSet = (c: number): Set<number> => photoSets.get(c) ?? new Set([...(photos === undefined || (photos[c] as number) < 0 ? [] : [photos[c] as number]), ...(tags.get(c) ?? [])]);
   const conflict = (a: number, b: number): boolean => {
-    if (photos === undefined) return false;
+    if (!tracked) return false;
     const [s, l] = [photoSet(a), photoSet(b)].sort((x, y) => x.size - y.size) as [Set<number>, Set<number>];
     for (const p of s) if (l.has(p)) return true;
     return false;
@@ -100,7 +108,7 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
     for (let j = 0; j < dim; j++) sum[j] = (sum[j] as number) + (lv[j] as number);
     sums.set(w, sum);
     sums.delete(l);
-    if (photos !== undefined) {
+    if (tracked) {
       const ps = new Set(photoSet(w));
       for (const p of photoSet(l)) ps.add(p);
       photoSets.set(w, ps);
@@ -126,6 +134,32 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
     }
   }
   return compactLabels(n, find, size, options.minSize ?? 1);
+}
+
+/**
+ * First tag of cannot-link pairs: above every photo number (photo numbers are 31-bit, see
+ * `hashPhoto`), so a pair's tag never equals a photo's.
+ */
+const CANNOT_LINK_TAG = 2 ** 31;
+
+/**
+ * Cannot-link pairs as tags: both rows of pair k carry tag 2³¹ + k, and two clusters that hold one
+ * tag between them conflict exactly as two faces of one photo do.
+ *
+ * @example
+ * cannotLinkTags(3, [[0, 2]]) // Map { 0 => [2147483648], 2 => [2147483648] }
+ */
+export function cannotLinkTags(n: number, pairs: readonly (readonly [number, number])[] | undefined): Map<number, number[]> {
+  const tags = new Map<number, number[]>();
+  (pairs ?? []).forEach(([a, b], k) => {
+    for (const r of [a, b]) {
+      if (!Number.isInteger(r) || r < 0 || r >= n) throw new RangeError(`Expected cannot-link rows between 0 and ${n - 1} but received ${r} in pair ${k}`);
+      const list = tags.get(r);
+      if (list === undefined) tags.set(r, [CANNOT_LINK_TAG + k]);
+      else list.push(CANNOT_LINK_TAG + k);
+    }
+  });
+  return tags;
 }
 
 function hasNeighbour(g: NeighbourGraph, row: number, other: number): boolean {

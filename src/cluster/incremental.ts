@@ -6,11 +6,15 @@
  * and a waiting (non-core) face is retried whenever a new face lands among its neighbours, so
  * arrival order matters less.
  *
+ * Hand edits arrive as cannot-link pairs of faces: a face never joins a person holding a face it
+ * is cannot-linked with, and two persons holding such a pair never merge.
+ *
  * - core: at least `minFaces` faces (itself included, as Immich counts) within `maxDistance`;
  * - a face joins the best person among its neighbours' persons whose average cosine to it is at
  *   least `joinThreshold`; otherwise a core face starts a new person; otherwise it waits.
  */
 import { assertInteger, assertNumber } from '../core/index.js';
+import { cannotLinkTags } from './average-linkage.js';
 import { GrowingIndex } from './growing-index.js';
 
 /** Options of {@link IncrementalClusterer}. */
@@ -65,6 +69,8 @@ export class IncrementalClusterer {
   readonly #index: GrowingIndex;
   readonly #person: number[] = [];
   readonly #photo: number[] = [];
+  /** Cannot-link tags of each face (absent for most). */
+  readonly #tags = new Map<number, number[]>();
   readonly #sums: Float64Array[] = [];
   readonly #sizes: number[] = [];
   readonly #photos: Set<number>[] = [];
@@ -130,14 +136,16 @@ export class IncrementalClusterer {
    * `labels[i]` is face i's person (−1 waiting), persons numbered 0…m−1.
    *
    * @example
-   * c.load(matrix, labels, photos)
+   * c.load(matrix, labels, photos, [[0, 5]]) // faces 0 and 5 never in one person
    */
-  load(matrix: Float32Array, labels: ArrayLike<number>, photos: ArrayLike<number>): void {
+  load(matrix: Float32Array, labels: ArrayLike<number>, photos: ArrayLike<number>, cannotLink: readonly (readonly [number, number])[] = []): void {
     const dim = this.#index.dim;
     const n = matrix.length / dim;
     if (!Number.isInteger(n) || labels.length !== n || photos.length !== n) {
       throw new RangeError(`Expected a matrix of whole ${dim}-d rows with one label and one photo per row but received ${matrix.length} values, ${labels.length} labels and ${photos.length} photos`);
     }
+    const first = this.#index.rows;
+    for (const [r, list] of cannotLinkTags(n, cannotLink)) this.#tags.set(first + r, list);
     for (let i = 0; i < n; i++) {
       const e = matrix.subarray(i * dim, (i + 1) * dim);
       const face = this.#index.add(e);
@@ -174,7 +182,7 @@ export class IncrementalClusterer {
       const p = this.#person[row] as number;
       if (p < 0 || seen.has(p)) continue;
       seen.add(p);
-      if ((this.#photos[p] as Set<number>).has(photo)) continue;
+      if (this.#conflicts(face, photo, p)) continue;
       const link = this.#link(embedding, p);
       const n = this.#sizes[p] as number;
       const needed = this.options.mergeThreshold > 1 ? 0 : this.options.mergeThreshold + this.options.smallMargin / Math.sqrt(n);
@@ -240,6 +248,7 @@ export class IncrementalClusterer {
         this.#person[f] = big;
         (this.#members[big] as number[]).push(f);
         (this.#photos[big] as Set<number>).add(this.#photo[f] as number);
+        for (const t of this.#tags.get(f) ?? []) (this.#photos[big] as Set<number>).add(t);
         changes.push({ face: f, person: big });
       }
       const sb = this.#sums[big] as Float64Array;
@@ -253,6 +262,12 @@ export class IncrementalClusterer {
       p = big;
     }
     return p;
+  }
+
+  /** Whether person p holds a face of this face's photo or one it is cannot-linked with. */
+  #conflicts(face: number, photo: number, p: number): boolean {
+    const held = this.#photos[p] as Set<number>;
+    return held.has(photo) || (this.#tags.get(face) ?? []).some((t) => held.has(t));
   }
 
   #link(embedding: Float32Array, p: number): number {
@@ -269,5 +284,6 @@ export class IncrementalClusterer {
     for (let j = 0; j < embedding.length; j++) s[j] = (s[j] as number) + (embedding[j] as number);
     this.#sizes[p] = (this.#sizes[p] as number) + 1;
     (this.#photos[p] as Set<number>).add(this.#photo[face] as number);
+    for (const t of this.#tags.get(face) ?? []) (this.#photos[p] as Set<number>).add(t);
   }
 }

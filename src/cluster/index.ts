@@ -1,4 +1,4 @@
-export { averageLinkage, compactLabels, FULL_DEFAULTS, type AverageLinkageOptions } from './average-linkage.js';
+export { averageLinkage, cannotLinkTags, compactLabels, FULL_DEFAULTS, type AverageLinkageOptions } from './average-linkage.js';
 export { CHINESE_WHISPERS_DEFAULTS, chineseWhispers, type ChineseWhispersOptions } from './chinese-whispers.js';
 export { GrowingIndex } from './growing-index.js';
 export { IMMICH_DEFAULTS, immichClustering, type ImmichOptions } from './immich-clustering.js';
@@ -6,3 +6,4 @@ export { INCREMENTAL_DEFAULTS, IncrementalClusterer, type FaceAssignment, type I
 export { scoreClustering, type ClusterScores } from './metrics.js';
 export { buildNeighbourGraph, NEIGHBOUR_DEFAULTS, type NeighbourGraph, type NeighbourGraphOptions } from './neighbour-graph.js';
 export { gaussian, seededRandom } from './random.js';
+export { leaveOneOutLinks, secondLook } from './second-look.js';

@@ -46,7 +46,9 @@ async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName:
 }
 
 /**
- * Enrols one face of each image under `id` (one transaction for all): by default the clearly
+ * Enrols one face of each image under `id` (one transaction for all). Images are known by content:
+ * one whose photo (SHA-256 of its bytes) the identity holds already adds nothing and is listed in
+ * `known`, so repeating an enrolment, with or without `append`, changes nothing. By default the clearly
  * dominant face (see `chooseEnrolmentFace`), or the face `opts.face` names (`largest`, `central`, a
  * box). Images without a face, with several comparable faces (`MULTIPLE_FACES`) or that fail to
  * decode are skipped and reported; when none yields a face, `MULTIPLE_FACES` if every image was
@@ -58,9 +60,10 @@ async function load(image: GalleryImage): Promise<{ bytes: Uint8Array; fileName:
 export async function enrollImages(
   gallery: Gallery, recognizer: GalleryRecognizer, id: string, images: readonly GalleryImage[],
   opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; face?: EnrolFaceChoice } = {},
-): Promise<{ id: string; templateIds: number[]; skipped: SkippedImage[] }> {
+): Promise<{ id: string; templateIds: number[]; known: HeldImage[]; skipped: SkippedImage[] }> {
   checkModel(gallery, recognizer);
   const templates: NewTemplate[] = [];
+  const names: string[] = [];
   const thumbnails: (Uint8Array | undefined)[] = [];
   const skipped: SkippedImage[] = [];
   for (const image of images) {
@@ -69,6 +72,7 @@ export async function enrollImages(
       const found = await recognizer.recognize(bytes, { select: 'all', includeCrops: true });
       const face = chooseEnrolmentFace(found.faces, found.width, found.height, opts.face ?? 'dominant', fileName);
       thumbnails.push(face.crop === undefined ? undefined : new Uint8Array(await encodeJpeg(face.crop, THUMBNAIL_QUALITY)));
+      names.push(fileName);
       templates.push({
         embedding: face.embedding, sourceFile: fileName, sourceSha256: createHash('sha256').update(bytes).digest('hex'),
         detScore: face.score, faceSize: boxSide(face.box),
@@ -89,13 +93,21 @@ export async function enrollImages(
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });
   }
   const { face: _face, ...enrollOpts } = opts;
-  const out = await gallery.enroll(id, templates, enrollOpts);
-  const jpegs = out.templateIds.flatMap((templateId, i) => {
+  const out = await gallery.enroll(id, templates, { ...enrollOpts, skipHeldSources: true });
+  const jpegs = out.results.flatMap((r, i) => {
     const jpeg = thumbnails[i];
-    return jpeg === undefined ? [] : [{ templateId, jpeg }];
+    return jpeg === undefined || r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg }];
   });
   if (jpegs.length > 0) await gallery.putThumbnails(jpegs);
-  return { ...out, skipped };
+  const known = out.results.flatMap((r, i) => (r.known ? [{ fileName: names[i] as string, templateId: r.templateId }] : []));
+  return { id: out.id, templateIds: out.templateIds, known, skipped };
+}
+
+/** An image whose photo the identity held already: nothing was enrolled for it. */
+export interface HeldImage {
+  readonly fileName: string;
+  /** The template that holds the photo (null: removed meanwhile). */
+  readonly templateId: number | null;
 }
 
 /** One face of an identified image. */

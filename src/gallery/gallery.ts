@@ -11,7 +11,7 @@ import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
 import type { IndexKind } from './vector-index.js';
 import { identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
-import type { AuditFinding, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
+import type { AuditFinding, EnrolledTemplate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 
 /**
  * A face gallery over a {@link GalleryStore}: enrol, identify (1:N, open set), verify (1:1), edit,
@@ -68,14 +68,17 @@ export class Gallery {
 
   /**
    * Enrols templates under `id`. Without `append` an existing id is refused (`IDENTITY_EXISTS`);
-   * with it, templates are added (and the identity created when absent). One transaction. With
-   * `skipHeldSources`, templates whose source SHA-256 the identity already holds are left out inside
-   * that transaction (see `StoreEnrollOptions`): `templateIds` lists those written, `duplicates`
-   * counts those left out, so enrolling the same images twice adds nothing.
+   * with it, templates are added (and the identity created when absent). One transaction. A photo
+   * is known by its source SHA-256: templates whose photo the identity already holds are left out
+   * inside that transaction (see `StoreEnrollOptions`; `skipHeldSources: false` turns this off), so
+   * an identity never holds two templates of one photo, and a repeat of an enrolment whose photos
+   * are all held writes nothing, even without `append`. `templateIds` lists the templates written,
+   * `duplicates` counts those left out, and `results` says for each template given which template
+   * holds its photo now and whether it was `known` before (null: removed meanwhile by another writer).
    */
   async enroll(
     id: string, templates: EnrollInput, opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; skipHeldSources?: boolean } = {},
-  ): Promise<{ id: string; templateIds: number[]; duplicates: number }> {
+  ): Promise<{ id: string; templateIds: number[]; duplicates: number; results: EnrolledTemplate[] }> {
     assertIdentityId('id', id);
     if (!Array.isArray(templates) || templates.length === 0) {
       throw new ArcFaceError('INVALID_ARGUMENT', `Expected at least one template to enrol for "${id}" but received ${Array.isArray(templates) ? 'none' : typeof templates}`);
@@ -91,9 +94,11 @@ export class Gallery {
     const metadata = opts.metadata === undefined ? undefined : assertMetadata(opts.metadata);
     const mode: EnrollMode = opts.append === true ? 'append' : 'create';
     const identity = { id, ...(opts.name === undefined ? {} : { name: opts.name }), ...(metadata === undefined ? {} : { metadata }) };
-    const templateIds = await this.store.enroll(identity, list, mode, { skipHeldSources: opts.skipHeldSources === true });
+    const templateIds = await this.store.enroll(identity, list, mode, { skipHeldSources: opts.skipHeldSources !== false });
     this.wrote([id]);
-    return { id, templateIds, duplicates: list.length - templateIds.length };
+    const duplicates = list.length - templateIds.length;
+    const results = duplicates === 0 ? templateIds.map((templateId) => ({ templateId, known: false })) : matchHeld(list, templateIds, await this.store.templatesOf(id));
+    return { id, templateIds, duplicates, results };
   }
 
   /**
@@ -274,17 +279,11 @@ export class Gallery {
     if (header.embeddingSize !== this.embeddingSize) {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${label} holds ${header.embeddingSize}-d`);
     }
-    let duplicates = 0;
-    const writes = [];
-    for (const { identity, templates } of identities) {
-      const held = opts.append === true ? new Set((await this.store.templatesOf(identity.id)).map((t) => t.sourceSha256)) : new Set();
-      const fresh = templates.filter((t) => t.sourceSha256 === null || t.sourceSha256 === undefined || !held.has(t.sourceSha256));
-      duplicates += templates.length - fresh.length;
-      writes.push({ identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates: fresh });
-    }
-    const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create');
+    // Photos an identity holds already are left out inside the write transaction, as enrol does.
+    const writes = identities.map(({ identity, templates }) => ({ identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates }));
+    const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create', { skipHeldSources: opts.append === true });
     this.wrote(identities.map((i) => i.identity.id));
-    return { identities: identities.length, templates: n, duplicates };
+    return { identities: identities.length, templates: n, duplicates: identities.reduce((k, i) => k + i.templates.length, 0) - n };
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */
@@ -487,4 +486,30 @@ function checked<T>(fn: () => T): T {
     if (e instanceof TypeError || e instanceof RangeError) throw new ArcFaceError('INVALID_ARGUMENT', e.message, { cause: e });
     throw e;
   }
+}
+
+/**
+ * For each template given to an enrolment, the template that holds its photo after it: the one
+ * written (`templateIds`, in the order of the templates that were not held) or the one held before.
+ *
+ * @example
+ * matchHeld(list, [12], await store.templatesOf('ada')) // [{ templateId: 7, known: true }, { templateId: 12, known: false }]
+ */
+function matchHeld(list: readonly NewTemplate[], written: readonly number[], after: readonly TemplateRecord[]): EnrolledTemplate[] {
+  const shaOf = new Map(after.map((t) => [t.templateId, t.sourceSha256]));
+  const writtenSet = new Set(written);
+  const held = new Map<string, number>();
+  for (const t of after) if (t.sourceSha256 !== null && !writtenSet.has(t.templateId) && !held.has(t.sourceSha256)) held.set(t.sourceSha256, t.templateId);
+  const inCall = new Map<string, number>();
+  let k = 0;
+  return list.map((t) => {
+    const sha = t.sourceSha256 ?? null;
+    const next = written[k];
+    if (next !== undefined && (sha === null || (shaOf.get(next) === sha && !inCall.has(sha)))) {
+      k++;
+      if (sha !== null) inCall.set(sha, next);
+      return { templateId: next, known: false };
+    }
+    return { templateId: (sha === null ? undefined : (inCall.get(sha) ?? held.get(sha))) ?? null, known: true };
+  });
 }

@@ -3,8 +3,10 @@ export { EXPORT_MAGIC, EXPORT_VERSION, decodeExport, encodeExport, type ExportHe
 export { FlatIndex, PARALLEL_MIN_VALUES, type FlatIndexOptions, type PendingFlatIndex } from './flat-index.js';
 export { readSnapshot, writeSnapshot, type SnapshotKey } from './matrix-snapshot.js';
 export { Gallery } from './gallery.js';
-export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
-export { boxSide, enrollImages, identifyImage, THUMBNAIL_QUALITY, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type SkippedImage } from './gallery-images.js';
+export type { AuditFinding, Candidate, EnrolledTemplate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
+export {
+  boxSide, enrollImages, identifyImage, THUMBNAIL_QUALITY, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type HeldImage, type SkippedImage,
+} from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
 export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';
 export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';

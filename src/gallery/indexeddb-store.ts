@@ -14,6 +14,7 @@ import {
   type TemplateMatrix,
   type TemplateRecord,
   type TemplateThumbnail,
+  repeatsHeldPhotos,
   templatesNotHeld,
 } from './store.js';
 
@@ -127,18 +128,21 @@ export class IndexedDbGalleryStore implements GalleryStore {
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
-    return this.#write(async (s) => {
-      if (opts.skipHeldSources !== true) return this.#enrollOne(s, identity, templates, mode, Date.now());
-      const held = ((await req(s.templates.index('identityId').getAll(identity.id))) as TemplateRow[]).flatMap((t) => (t.sourceSha256 === null ? [] : [t.sourceSha256]));
-      return this.#enrollOne(s, identity, templatesNotHeld(templates, new Set(held)), mode, Date.now());
-    });
+    return this.#write(async (s) => this.#enrollChecked(s, identity, templates, mode, opts, Date.now()));
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
+  async #enrollChecked(s: Stores, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions, now: number): Promise<number[]> {
+    if (opts.skipHeldSources !== true) return this.#enrollOne(s, identity, templates, mode, now);
+    const held = ((await req(s.templates.index('identityId').getAll(identity.id))) as TemplateRow[]).flatMap((t) => (t.sourceSha256 === null ? [] : [t.sourceSha256]));
+    const fresh = templatesNotHeld(templates, new Set(held));
+    return repeatsHeldPhotos(mode, fresh, held.length) ? [] : this.#enrollOne(s, identity, fresh, mode, now);
+  }
+
+  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
     return this.#write(async (s) => {
       const now = Date.now();
       let n = 0;
-      for (const it of items) n += (await this.#enrollOne(s, it.identity, it.templates, mode, now)).length;
+      for (const it of items) n += (await this.#enrollChecked(s, it.identity, it.templates, mode, opts, now)).length;
       return n;
     });
   }

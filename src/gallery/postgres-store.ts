@@ -10,7 +10,7 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
   TemplateMatrix, TemplateRecord, TemplateThumbnail,
 } from './store.js';
-import { allocateMatrix, templatesNotHeld } from './store.js';
+import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
 import { modelMismatch } from './validate.js';
 
 /**
@@ -19,7 +19,7 @@ import { modelMismatch } from './validate.js';
  * @example
  * store.meta.schemaVersion === POSTGRES_SCHEMA_VERSION
  */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 /** Key of the advisory lock that serialises migrations across processes (ASCII "AFG1"). */
 const MIGRATION_LOCK = 0x41464731;
 /**
@@ -59,6 +59,20 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
   // (and indexed) by rebuildSubCenters right after. The template-level HNSW index goes: no query
   // uses it any more, and keeping it up costs ~8 ms per template written (PGlite, 512-d).
   (dim) => ['DROP INDEX IF EXISTS arcface_templates_hnsw', SUBCENTER_TABLE_DDL(dim)],
+  // Photos known by content and hand edits as constraints (see sqlite-schema.ts, version 4).
+  () => [
+    'ALTER TABLE arcface_person_faces ADD COLUMN photo_sha256 text',
+    'CREATE INDEX arcface_person_faces_by_sha256 ON arcface_person_faces (photo_sha256)',
+    `CREATE TABLE arcface_people_photos (sha256 text PRIMARY KEY, path text NOT NULL, size bigint, mtime_ms double precision,
+      faces integer NOT NULL, seen_at bigint NOT NULL)`,
+    'CREATE INDEX arcface_people_photos_by_path ON arcface_people_photos (path)',
+    `CREATE TABLE arcface_person_constraints (constraint_id bigserial PRIMARY KEY, kind text NOT NULL CHECK (kind IN ('must', 'cannot')),
+      face_a bigint NOT NULL REFERENCES arcface_person_faces(face_id) ON DELETE CASCADE,
+      face_b bigint NOT NULL REFERENCES arcface_person_faces(face_id) ON DELETE CASCADE,
+      edit text NOT NULL, created_at bigint NOT NULL)`,
+    'CREATE INDEX arcface_person_constraints_by_a ON arcface_person_constraints (face_a)',
+    'CREATE INDEX arcface_person_constraints_by_b ON arcface_person_constraints (face_b)',
+  ],
 ];
 /** The version whose migration creates the sub-centre table, which is then filled from the templates. */
 const SUBCENTERS_VERSION = 3;
@@ -184,20 +198,27 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
-    return this.write(async (tx, w) => {
-      // Writers of one identity queue here, so checking its sources (and its existence) then inserting is atomic.
-      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, identity.id]);
-      if (opts.skipHeldSources !== true) return this.enrollOne(tx, w, identity, templates, mode, Date.now());
-      const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [identity.id]);
-      return this.enrollOne(tx, w, identity, templatesNotHeld(templates, new Set(held.rows.map((r) => r.s))), mode, Date.now());
-    });
+    return this.write(async (tx, w) => this.enrollChecked(tx, w, identity, templates, mode, opts, Date.now()));
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
+  private async enrollChecked(
+    tx: SqlQueryable, w: WriteState, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions, now: number,
+  ): Promise<number[]> {
+    // Writers of one identity queue here, so checking its sources (and its existence) then inserting is atomic.
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, identity.id]);
+    if (opts.skipHeldSources !== true) return this.enrollOne(tx, w, identity, templates, mode, now);
+    const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [identity.id]);
+    const fresh = templatesNotHeld(templates, new Set(held.rows.map((r) => r.s)));
+    return repeatsHeldPhotos(mode, fresh, held.rows.length) ? [] : this.enrollOne(tx, w, identity, fresh, mode, now);
+  }
+
+  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
     return this.write(async (tx, w) => {
       let n = 0;
       const now = Date.now();
-      for (const it of items) n += (await this.enrollOne(tx, w, it.identity, it.templates, mode, now)).length;
+      for (const it of items) {
+        n += (opts.skipHeldSources === true ? await this.enrollChecked(tx, w, it.identity, it.templates, mode, opts, now) : await this.enrollOne(tx, w, it.identity, it.templates, mode, now)).length;
+      }
       return n;
     });
   }

@@ -50,3 +50,11 @@ export interface IdentityDetails extends IdentityRecord {
 
 /** Templates to enrol: bare unit embeddings, or embeddings with their source. */
 export type EnrollInput = readonly Float32Array[] | readonly NewTemplate[];
+
+/** What an enrolment did with one template given: the template holding its photo, and whether that photo was known before. */
+export interface EnrolledTemplate {
+  /** The template written now, or the one that held the photo already (null: removed meanwhile). */
+  readonly templateId: number | null;
+  /** The identity held this photo already (or an earlier template of the same call did): nothing was written. */
+  readonly known: boolean;
+}

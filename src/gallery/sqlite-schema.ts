@@ -15,7 +15,7 @@ export const SQLITE_APPLICATION_ID = 0x41464731;
  * @example
  * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
  */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 /** Page size of new gallery files (bytes). */
 const SQLITE_PAGE_SIZE = 16384;
@@ -62,6 +62,24 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX person_faces_by_photo ON person_faces(photo);
    CREATE TABLE template_thumbnails (
      template_id INTEGER PRIMARY KEY REFERENCES templates(template_id) ON DELETE CASCADE, jpeg BLOB NOT NULL) STRICT;`,
+  // 3 → 4: photos known by content. A photo's identity is the SHA-256 of its bytes (its path is where
+  // it was last seen), so a re-run, a copy or a move adds nothing; size and mtime let a re-scan skip
+  // unchanged files without reading them. Hand edits become constraints: a cannot-link keeps two
+  // faces out of one person through incremental and full re-clusters (must-links are the faces
+  // locked to their person). Faces stored before keep a NULL hash until their photo is seen again.
+  `ALTER TABLE person_faces ADD COLUMN photo_sha256 TEXT;
+   CREATE INDEX person_faces_by_sha256 ON person_faces(photo_sha256);
+   CREATE TABLE people_photos (
+     sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER, mtime_ms REAL, faces INTEGER NOT NULL,
+     seen_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX people_photos_by_path ON people_photos(path);
+   CREATE TABLE person_constraints (
+     constraint_id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('must', 'cannot')),
+     face_a INTEGER NOT NULL REFERENCES person_faces(face_id) ON DELETE CASCADE,
+     face_b INTEGER NOT NULL REFERENCES person_faces(face_id) ON DELETE CASCADE,
+     edit TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
+   CREATE INDEX person_constraints_by_a ON person_constraints(face_a);
+   CREATE INDEX person_constraints_by_b ON person_constraints(face_b);`,
 ];
 
 /**

@@ -8,7 +8,7 @@ import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
   TemplateRecord, TemplateThumbnail,
 } from './store.js';
-import { allocateMatrix, templatesNotHeld } from './store.js';
+import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
 import { modelMismatch } from './validate.js';
 
 /** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
@@ -128,20 +128,22 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number[]> {
-    return this.write(() => this.enrollOne(identity, opts.skipHeldSources === true ? this.notHeld(identity.id, templates) : templates, mode, Date.now()));
+    return this.write(() => this.enrollChecked(identity, templates, mode, opts, Date.now()));
   }
 
   /** Inside the IMMEDIATE write transaction: no other writer runs between this read and the insert. */
-  private notHeld(id: string, templates: readonly NewTemplate[]): NewTemplate[] {
-    const rows = this.sql('SELECT source_sha256 AS s FROM templates WHERE identity_id = ? AND source_sha256 IS NOT NULL').all(id) as { s: string }[];
-    return templatesNotHeld(templates, new Set(rows.map((r) => r.s)));
+  private enrollChecked(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions, now: number): number[] {
+    if (opts.skipHeldSources !== true) return this.enrollOne(identity, templates, mode, now);
+    const rows = this.sql('SELECT source_sha256 AS s FROM templates WHERE identity_id = ? AND source_sha256 IS NOT NULL').all(identity.id) as { s: string }[];
+    const fresh = templatesNotHeld(templates, new Set(rows.map((r) => r.s)));
+    return repeatsHeldPhotos(mode, fresh, rows.length) ? [] : this.enrollOne(identity, fresh, mode, now);
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number> {
+  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
     return this.write(() => {
       const now = Date.now();
       let n = 0;
-      for (const it of items) n += this.enrollOne(it.identity, it.templates, mode, now).length;
+      for (const it of items) n += this.enrollChecked(it.identity, it.templates, mode, opts, now).length;
       return n;
     });
   }

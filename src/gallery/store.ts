@@ -113,6 +113,18 @@ export interface StoreEnrollOptions {
   readonly skipHeldSources?: boolean;
 }
 
+/**
+ * With `skipHeldSources`, a `create` of an identity that already holds every photo given is no
+ * enrolment at all but a repeat of one: it writes nothing and returns no ids instead of failing
+ * with `IDENTITY_EXISTS` (a photo known already changes nothing, whichever way it comes back).
+ *
+ * @example
+ * if (repeatsHeldPhotos('create', fresh, held.size)) return []
+ */
+export function repeatsHeldPhotos(mode: EnrollMode, fresh: readonly NewTemplate[], held: number): boolean {
+  return mode === 'create' && fresh.length === 0 && held > 0;
+}
+
 /** A template found by a store-side nearest-neighbour search. */
 export interface StoreNeighbour {
   readonly templateId: number;
@@ -146,8 +158,12 @@ export interface GalleryStore {
    * the order given (with `skipHeldSources`, those left out have none).
    */
   enroll(identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts?: StoreEnrollOptions): Promise<number[]>;
-  /** Many identities in one transaction (bulk import and benchmarks). */
-  enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode): Promise<number>;
+  /**
+   * Many identities in one transaction (bulk import and benchmarks); with `skipHeldSources`, each
+   * identity's held photos are left out inside it, as {@link GalleryStore.enroll} does. Returns the
+   * number of templates written.
+   */
+  enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts?: StoreEnrollOptions): Promise<number>;
   getIdentity(id: string): Promise<IdentityRecord | null>;
   listIdentities(): Promise<IdentitySummary[]>;
   templatesOf(id: string): Promise<TemplateRecord[]>;

@@ -19,31 +19,14 @@ export interface TemplateWithThumbnail {
  */
 export async function enrolTemplates(gallery: Gallery, id: string, name: string | undefined, items: readonly TemplateWithThumbnail[]): Promise<(number | null)[]> {
   if (items.length === 0) return [];
-  const templates = items.map((i) => i.template);
-  const { templateIds } = await gallery.enroll(id, templates, { append: true, skipHeldSources: true, ...(name === undefined ? {} : { name }) });
-  if (templateIds.length === items.length) {
-    await gallery.putThumbnails(templateIds.map((templateId, i) => ({ templateId, jpeg: (items[i] as TemplateWithThumbnail).thumbnail })));
-    return templateIds;
-  }
-  // Some photos were held already: find which template each new id holds by its source SHA-256.
-  const written = new Set(templateIds);
-  const fresh = new Map<string, number>();
-  const held = new Map<string, number>();
-  for (const t of await gallery.templates(id)) {
-    if (t.sourceSha256 !== null) (written.has(t.templateId) ? fresh : held).set(t.sourceSha256, t.templateId);
-  }
-  const unhashed = templateIds.filter((t) => ![...fresh.values()].includes(t));
+  const { results } = await gallery.enroll(id, items.map((i) => i.template), { append: true, skipHeldSources: true, ...(name === undefined ? {} : { name }) });
   const jpegs: { templateId: number; jpeg: Uint8Array }[] = [];
-  const ids = await Promise.all(items.map(async ({ template: t, thumbnail: jpeg }) => {
-    const sha = t.sourceSha256;
-    const tid = sha === null || sha === undefined ? (unhashed.shift() ?? null) : (fresh.get(sha) ?? null);
-    if (sha !== null && sha !== undefined) fresh.delete(sha);
-    if (tid !== null) jpegs.push({ templateId: tid, jpeg });
+  for (const [i, r] of results.entries()) {
+    const jpeg = (items[i] as TemplateWithThumbnail).thumbnail;
+    if (r.templateId === null) continue;
     // A held template may lack its thumbnail: the process that wrote it died before storing it.
-    const heldId = sha === null || sha === undefined ? undefined : held.get(sha);
-    if (tid === null && heldId !== undefined && (await gallery.thumbnail(heldId)) === null) jpegs.push({ templateId: heldId, jpeg });
-    return tid;
-  }));
+    if (!r.known || (await gallery.thumbnail(r.templateId)) === null) jpegs.push({ templateId: r.templateId, jpeg });
+  }
   if (jpegs.length > 0) await gallery.putThumbnails(jpegs);
-  return ids;
+  return results.map((r) => (r.known ? null : r.templateId));
 }

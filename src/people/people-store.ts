@@ -14,12 +14,38 @@ export interface NewPersonFace {
   readonly detScore: number;
   readonly embedding: Float32Array;
   readonly thumbnail?: Uint8Array | undefined;
+  /** SHA-256 of the photo's bytes: its identity (the photo name is where it was last seen). */
+  readonly photoSha256?: string | undefined;
+}
+
+/** A photo known by content: where it was last seen and how many faces it gave. */
+export interface KnownPhoto {
+  readonly sha256: string;
+  readonly path: string;
+  readonly size: number | null;
+  readonly mtimeMs: number | null;
+  readonly faces: number;
+}
+
+/** How a hand edit constrains two faces. */
+export type ConstraintKind = 'must' | 'cannot';
+
+/** A recorded hand edit between two faces. */
+export interface FaceConstraint {
+  readonly kind: ConstraintKind;
+  readonly faceA: number;
+  readonly faceB: number;
+  /** The edit that made it: merge, split, move, name or not-this-person. */
+  readonly edit: string;
+  readonly createdAt: number;
 }
 
 /** A stored face. */
 export interface PersonFace {
   readonly faceId: number;
   readonly photo: string;
+  /** SHA-256 of the photo, or null for faces stored before photos were known by content. */
+  readonly photoSha256: string | null;
   readonly box: readonly [number, number, number, number];
   readonly detScore: number | null;
   readonly personId: number | null;
@@ -45,6 +71,7 @@ export interface PersonSummary {
 interface FaceRow {
   face_id: number | string;
   photo: string;
+  photo_sha256: string | null;
   box: string;
   det_score: number | null;
   person_id: number | string | null;
@@ -52,6 +79,8 @@ interface FaceRow {
   template_id: number | string | null;
   has_thumb: number | boolean;
 }
+interface PhotoRow { sha256: string; path: string; size: number | string | null; mtime_ms: number | null; faces: number | string }
+interface ConstraintRow { kind: ConstraintKind; face_a: number | string; face_b: number | string; edit: string; created_at: number | string }
 interface PersonRow { person_id: number | string; identity_id: string | null; name: string | null; hidden: number; n: number | string; cover: number | string | null }
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -72,11 +101,110 @@ function bytesOf(e: Float32Array): Buffer {
  */
 export class PeopleStore {
   readonly sql: PeopleSql;
-  readonly #t: { persons: string; faces: string; identities: string };
+  readonly #t: { persons: string; faces: string; identities: string; photos: string; constraints: string };
 
   constructor(sql: PeopleSql) {
     this.sql = sql;
-    this.#t = { persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities') };
+    this.#t = {
+      persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities'),
+      photos: sql.table('people_photos'), constraints: sql.table('person_constraints'),
+    };
+  }
+
+  /**
+   * Records a photo by content inside the caller's write transaction; returns false when it was
+   * known already (another run or writer added it), after noting where it was seen now.
+   */
+  async claimPhoto(q: PeopleSql, p: KnownPhoto): Promise<boolean> {
+    const r = await q.all<{ sha256: string }>(
+      `INSERT INTO ${this.#t.photos} (sha256, path, size, mtime_ms, faces, seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING RETURNING sha256`,
+      [p.sha256, p.path, p.size, p.mtimeMs, p.faces, Date.now()]);
+    if (r.length > 0) return true;
+    await this.seePhoto(q, p);
+    return false;
+  }
+
+  /** Notes where a known photo is now (path, size, mtime); its faces follow the path. */
+  async seePhoto(q: PeopleSql, p: Omit<KnownPhoto, 'faces'>): Promise<void> {
+    await q.all(`UPDATE ${this.#t.photos} SET path = ?, size = ?, mtime_ms = ?, seen_at = ? WHERE sha256 = ?`, [p.path, p.size, p.mtimeMs, Date.now(), p.sha256]);
+    await q.all(`UPDATE ${this.#t.faces} SET photo = ? WHERE photo_sha256 = ? AND photo <> ?`, [p.path, p.sha256, p.path]);
+  }
+
+  /** Sets the face count of a claimed photo. */
+  async setPhotoFaces(q: PeopleSql, sha256: string, faces: number): Promise<void> {
+    await q.all(`UPDATE ${this.#t.photos} SET faces = ? WHERE sha256 = ?`, [faces, sha256]);
+  }
+
+  /** Faces stored before photos were known by content, under this photo name; they take the hash. */
+  async adoptLegacyFaces(q: PeopleSql, photo: string, sha256: string): Promise<number> {
+    const r = await q.all<{ face_id: number | string }>(`SELECT face_id FROM ${this.#t.faces} WHERE photo_sha256 IS NULL AND photo = ?`, [photo]);
+    if (r.length > 0) await q.all(`UPDATE ${this.#t.faces} SET photo_sha256 = ? WHERE photo_sha256 IS NULL AND photo = ?`, [sha256, photo]);
+    return r.length;
+  }
+
+  /** A known photo by its SHA-256, or null. */
+  async photo(sha256: string, q: PeopleSql = this.sql): Promise<KnownPhoto | null> {
+    const r = await q.all<PhotoRow>(`SELECT sha256, path, size, mtime_ms, faces FROM ${this.#t.photos} WHERE sha256 = ?`, [sha256]);
+    return r[0] === undefined ? null : toPhoto(r[0]);
+  }
+
+  /** Every known photo. */
+  async photos(): Promise<KnownPhoto[]> {
+    return (await this.sql.all<PhotoRow>(`SELECT sha256, path, size, mtime_ms, faces FROM ${this.#t.photos} ORDER BY path`)).map(toPhoto);
+  }
+
+  /** Faces of one photo: by its hash, or by name for faces stored without one. */
+  async facesOfPhoto(photo: { sha256?: string | undefined; name?: string }, q: PeopleSql = this.sql): Promise<PersonFace[]> {
+    const by = photo.sha256 !== undefined ? ['photo_sha256 = ?', photo.sha256] : ['photo_sha256 IS NULL AND photo = ?', photo.name ?? ''];
+    const rows = await q.all<FaceRow>(
+      `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE ${by[0]} ORDER BY face_id`,
+      [by[1]]);
+    return rows.map(toFace);
+  }
+
+  /** Forgets a photo and its faces (their constraints go with them). */
+  async removePhoto(q: PeopleSql, sha256: string): Promise<void> {
+    await q.all(`DELETE FROM ${this.#t.faces} WHERE photo_sha256 = ?`, [sha256]);
+    await q.all(`DELETE FROM ${this.#t.photos} WHERE sha256 = ?`, [sha256]);
+  }
+
+  /** Records constraints between pairs of faces. */
+  async addConstraints(q: PeopleSql, kind: ConstraintKind, pairs: readonly (readonly [number, number])[], edit: string): Promise<void> {
+    const now = Date.now();
+    for (const [a, b] of pairs) {
+      if (a === b) continue;
+      await q.all(`INSERT INTO ${this.#t.constraints} (kind, face_a, face_b, edit, created_at) VALUES (?, ?, ?, ?, ?)`, [kind, Math.min(a, b), Math.max(a, b), edit, now]);
+    }
+  }
+
+  /** Removes constraints of `kind` between any face of `a` and any face of `b` (a later edit overrules them). */
+  async dropConstraints(q: PeopleSql, kind: ConstraintKind, a: readonly number[], b: readonly number[]): Promise<void> {
+    const sb = new Set(b);
+    for (const c of await this.constraints(a, q)) {
+      if (c.kind !== kind) continue;
+      const other = a.includes(c.faceA) ? c.faceB : c.faceA;
+      if (sb.has(other)) await q.all(`DELETE FROM ${this.#t.constraints} WHERE kind = ? AND face_a = ? AND face_b = ?`, [kind, c.faceA, c.faceB]);
+    }
+  }
+
+  /** Constraints touching these faces (every constraint when omitted), oldest first. */
+  async constraints(faceIds?: readonly number[], q: PeopleSql = this.sql): Promise<FaceConstraint[]> {
+    const cols = `SELECT kind, face_a, face_b, edit, created_at FROM ${this.#t.constraints}`;
+    const rows: ConstraintRow[] = [];
+    if (faceIds === undefined) rows.push(...(await q.all<ConstraintRow>(`${cols} ORDER BY constraint_id`)));
+    else {
+      const seen = new Set<string>();
+      for (const id of faceIds) {
+        for (const r of await q.all<ConstraintRow & { constraint_id?: number }>(`${cols} WHERE face_a = ? OR face_b = ? ORDER BY constraint_id`, [id, id])) {
+          const key = `${r.kind}:${r.face_a}:${r.face_b}:${r.created_at}:${r.edit}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            rows.push(r);
+          }
+        }
+      }
+    }
+    return rows.map((r) => ({ kind: r.kind, faceA: Number(r.face_a), faceB: Number(r.face_b), edit: r.edit, createdAt: Number(r.created_at) }));
   }
 
   /** Inserts faces (unassigned); returns their ids in order. */
@@ -85,8 +213,8 @@ export class PeopleStore {
     const now = Date.now();
     for (const f of faces) {
       const r = await q.all<{ face_id: number | string }>(
-        `INSERT INTO ${this.#t.faces} (photo, box, det_score, embedding, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING face_id`,
-        [f.photo, JSON.stringify(f.box), f.detScore, bytesOf(f.embedding), f.thumbnail === undefined ? null : Buffer.from(f.thumbnail), now]);
+        `INSERT INTO ${this.#t.faces} (photo, photo_sha256, box, det_score, embedding, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING face_id`,
+        [f.photo, f.photoSha256 ?? null, JSON.stringify(f.box), f.detScore, bytesOf(f.embedding), f.thumbnail === undefined ? null : Buffer.from(f.thumbnail), now]);
       ids.push(Number(r[0]?.face_id));
     }
     return ids;
@@ -95,7 +223,7 @@ export class PeopleStore {
   /** Every face with its embedding, by face id. */
   async loadFaces(dim: number): Promise<{ faces: PersonFace[]; matrix: Float32Array }> {
     const rows = await this.sql.all<FaceRow & { embedding: Uint8Array }>(
-      `SELECT face_id, photo, box, det_score, person_id, locked, template_id, embedding, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ORDER BY face_id`);
+      `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, embedding, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ORDER BY face_id`);
     const matrix = new Float32Array(rows.length * dim);
     rows.forEach((r, i) => {
       const b = Buffer.from(r.embedding.buffer, r.embedding.byteOffset, r.embedding.byteLength);
@@ -110,7 +238,7 @@ export class PeopleStore {
     const out: PersonFace[] = [];
     for (const id of ids) {
       const r = await this.sql.all<FaceRow>(
-        `SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE face_id = ?`,
+        `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE face_id = ?`,
         [id],
       );
       if (r[0] !== undefined) out.push(toFace(r[0]));
@@ -121,7 +249,7 @@ export class PeopleStore {
   /** Faces of one person, best detector score first. */
   async facesOf(personId: number): Promise<PersonFace[]> {
     const rows = await this.sql.all<FaceRow>(
-      `SELECT face_id, photo, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ` +
+      `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ` +
         'WHERE person_id = ? ORDER BY det_score DESC, face_id',
       [personId],
     );
@@ -143,6 +271,11 @@ export class PeopleStore {
       else await q.all(`UPDATE ${this.#t.faces} SET person_id = ?, locked = ? WHERE face_id = ?`, [personId, locked ? 1 : 0, id]);
     }
     if (personId !== null) await q.all(`UPDATE ${this.#t.persons} SET updated_at = ? WHERE person_id = ?`, [Date.now(), personId]);
+  }
+
+  /** Marks a person as changed (other processes reload). */
+  async touchPerson(q: PeopleSql, personId: number): Promise<void> {
+    await q.all(`UPDATE ${this.#t.persons} SET updated_at = ? WHERE person_id = ?`, [Date.now(), personId]);
   }
 
   /** Records the template made from a face. */
@@ -195,11 +328,12 @@ export class PeopleStore {
 
   /** A cheap fingerprint of the people tables, to notice writes by other processes. */
   async stamp(): Promise<string> {
-    const r = await this.sql.all<{ a: number | string; b: number | string | null; c: number | string; d: number | string | null }>(
+    const r = await this.sql.all<{ a: number | string; b: number | string | null; c: number | string; d: number | string | null; e: number | string; f: number | string | null }>(
       `SELECT (SELECT COUNT(*) FROM ${this.#t.faces}) AS a, (SELECT MAX(face_id) FROM ${this.#t.faces}) AS b,
-         (SELECT COUNT(*) FROM ${this.#t.persons}) AS c, (SELECT MAX(updated_at) FROM ${this.#t.persons}) AS d`);
+         (SELECT COUNT(*) FROM ${this.#t.persons}) AS c, (SELECT MAX(updated_at) FROM ${this.#t.persons}) AS d,
+         (SELECT COUNT(*) FROM ${this.#t.constraints}) AS e, (SELECT MAX(constraint_id) FROM ${this.#t.constraints}) AS f`);
     const x = r[0];
-    return x === undefined ? '' : `${x.a}:${x.b}:${x.c}:${x.d}`;
+    return x === undefined ? '' : `${x.a}:${x.b}:${x.c}:${x.d}:${x.e}:${x.f}`;
   }
 
   /**
@@ -220,9 +354,13 @@ export class PeopleStore {
   }
 }
 
+function toPhoto(r: PhotoRow): KnownPhoto {
+  return { sha256: r.sha256, path: r.path, size: num(r.size), mtimeMs: r.mtime_ms === null ? null : Number(r.mtime_ms), faces: Number(r.faces) };
+}
+
 function toFace(r: FaceRow): PersonFace {
   return {
-    faceId: Number(r.face_id), photo: r.photo, box: JSON.parse(r.box) as [number, number, number, number], detScore: r.det_score,
+    faceId: Number(r.face_id), photo: r.photo, photoSha256: r.photo_sha256, box: JSON.parse(r.box) as [number, number, number, number], detScore: r.det_score,
     personId: num(r.person_id), locked: Number(r.locked) === 1, templateId: num(r.template_id), hasThumbnail: Boolean(Number(r.has_thumb)),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * What a full re-cluster changes, decided apart from the database writes: faces not fixed by hand
- * are clustered by average linkage; a new cluster that matches a named person joins it; the others
+ * are clustered by average linkage, never joining two faces a hand edit cannot-linked; a new cluster that matches a named person joins it; the others
  * keep the id of the old person they share most faces with (greedy, largest overlap first), so person
  * ids stay stable across runs.
  */
@@ -35,16 +35,20 @@ export function hashPhoto(photo: string): number {
   return h >>> 1;
 }
 
-interface Fixed { sum: Float64Array; n: number; photos: Set<string> }
+interface Fixed { sum: Float64Array; n: number; photos: Set<string>; faces: Set<number> }
+
+/** The photo key of a face: its content hash, or its name for faces stored before hashes. */
+const photoKey = (f: PersonFace): string => f.photoSha256 ?? f.photo;
 
 /**
  * Plans a full re-cluster of `faces` (rows of `matrix`).
  *
  * @example
- * const plan = planRecluster(faces, matrix, 512, persons, { threshold: 0.32, smallMargin: 0.05 })
+ * const plan = planRecluster(faces, matrix, 512, persons, { threshold: 0.32, smallMargin: 0.05, cannotLink: [[4, 9]] })
  */
 export function planRecluster(
-  faces: readonly PersonFace[], matrix: Float32Array, dim: number, personList: readonly PersonSummary[], o: { threshold: number; smallMargin: number },
+  faces: readonly PersonFace[], matrix: Float32Array, dim: number, personList: readonly PersonSummary[],
+  o: { threshold: number; smallMargin: number; cannotLink?: readonly (readonly [number, number])[] },
 ): ReclusterPlan {
   const persons = new Map(personList.map((p) => [p.personId, p]));
   const named = (pid: number | null): boolean => pid !== null && persons.get(pid)?.identityId != null;
@@ -53,7 +57,16 @@ export function planRecluster(
   const sub = new Float32Array(free.length * dim);
   free.forEach(({ i }, r) => sub.set(matrix.subarray(i * dim, (i + 1) * dim), r * dim));
   const graph = buildNeighbourGraph(sub, dim, { k: 32, minScore: o.threshold });
-  const labels = averageLinkage(sub, dim, graph, { ...o, photos: free.map(({ f }) => hashPhoto(f.photo)), minSize: 2 });
+  const rowOf = new Map(free.map(({ f }, r) => [f.faceId, r]));
+  const partners = new Map<number, number[]>();
+  const cannotLink: [number, number][] = [];
+  for (const [a, b] of o.cannotLink ?? []) {
+    for (const [x, y] of [[a, b], [b, a]] as const) partners.set(x, [...(partners.get(x) ?? []), y]);
+    const ra = rowOf.get(a);
+    const rb = rowOf.get(b);
+    if (ra !== undefined && rb !== undefined) cannotLink.push([ra, rb]);
+  }
+  const labels = averageLinkage(sub, dim, graph, { threshold: o.threshold, smallMargin: o.smallMargin, photos: free.map(({ f }) => hashPhoto(photoKey(f))), cannotLink, minSize: 2 });
   // Only named persons attract new clusters: faces moved by hand stay apart from the rest.
   const namedSums = new Map<number, Fixed>();
   const keep = new Set<number>();
@@ -61,10 +74,11 @@ export function planRecluster(
     if (!fixed(f)) return;
     keep.add(f.personId as number);
     if (!named(f.personId)) return;
-    const e = namedSums.get(f.personId as number) ?? { sum: new Float64Array(dim), n: 0, photos: new Set<string>() };
+    const e = namedSums.get(f.personId as number) ?? { sum: new Float64Array(dim), n: 0, photos: new Set<string>(), faces: new Set<number>() };
     for (let j = 0; j < dim; j++) e.sum[j] = (e.sum[j] as number) + (matrix[i * dim + j] as number);
     e.n++;
-    e.photos.add(f.photo);
+    e.photos.add(photoKey(f));
+    e.faces.add(f.faceId);
     namedSums.set(f.personId as number, e);
   });
   const rowsOf = new Map<number, number[]>();
@@ -77,7 +91,8 @@ export function planRecluster(
   const target = new Map<number, number | null>();
   const overlap: [number, number, number][] = [];
   for (const [l, rows] of rowsOf) {
-    const joined = joinNamed(rows, sub, dim, namedSums, free.map(({ f }) => f.photo), o.threshold);
+    const barred = new Set(rows.flatMap((r) => partners.get((free[r] as { f: PersonFace }).f.faceId) ?? []));
+    const joined = joinNamed(rows, sub, dim, namedSums, free.map(({ f }) => photoKey(f)), barred, o.threshold);
     target.set(l, joined);
     if (joined !== null) continue;
     const count = new Map<number, number>();
@@ -104,14 +119,16 @@ export function planRecluster(
 }
 
 /** The named person whose faces the cluster matches best on average (≥ threshold), or null. */
-function joinNamed(rows: readonly number[], sub: Float32Array, dim: number, named: Map<number, Fixed>, photos: readonly string[], threshold: number): number | null {
+function joinNamed(
+  rows: readonly number[], sub: Float32Array, dim: number, named: Map<number, Fixed>, photos: readonly string[], barred: ReadonlySet<number>, threshold: number,
+): number | null {
   if (named.size === 0) return null;
   const sum = new Float64Array(dim);
   for (const r of rows) for (let j = 0; j < dim; j++) sum[j] = (sum[j] as number) + (sub[r * dim + j] as number);
   let best: number | null = null;
   let bestLink = threshold;
   for (const [pid, f] of named) {
-    if (rows.some((r) => f.photos.has(photos[r] as string))) continue;
+    if (rows.some((r) => f.photos.has(photos[r] as string)) || [...barred].some((x) => f.faces.has(x))) continue;
     let d = 0;
     for (let j = 0; j < dim; j++) d += (sum[j] as number) * (f.sum[j] as number);
     const link = d / (rows.length * f.n);

@@ -131,9 +131,14 @@ describe('gallery CLI commands', () => {
     const e2 = await cli(['enroll', 'blix', folder, '--json'], env);
     assert.equal(e2.code, 0, e2.stderr);
     assert.ok((JSON.parse(e2.stdout) as { templates: number }).templates >= 10);
-    const dup = await cli(['enroll', 'blix', lfw('Hans_Blix', 1), '--json'], env);
+    // A new photo for an existing id needs --append; a photo the identity holds already is a repeat, not an error.
+    const other = sharedPath('data', 'faces', 'lfw', 'Hans_Blix', readdirSync(sharedPath('data', 'faces', 'lfw', 'Hans_Blix')).sort()[1] as string);
+    const dup = await cli(['enroll', 'blix', other, '--json'], env);
     assert.equal(dup.code, 2);
     assert.equal((JSON.parse(dup.stderr) as { code: string }).code, 'IDENTITY_EXISTS');
+    const held = await cli(['enroll', 'blix', lfw('Hans_Blix', 1), '--json'], env);
+    assert.equal(held.code, 0, held.stderr);
+    assert.deepEqual([(JSON.parse(held.stdout) as { templates: number }).templates, (JSON.parse(held.stdout) as { known: unknown[] }).known.length], [0, 1]);
     const id = await cli(['identify', lfw('Tony_Blair', 7), ...t, '--top', '2', '--json'], env);
     assert.equal(id.code, 0, id.stderr);
     const idOut = JSON.parse(id.stdout) as { faces: { decision: string; candidates: { id: string; name: string }[] }[] }[];

@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { isArcFaceError } from '../../src/core/index.js';
 import {
-  Gallery, openGallery, PostgresGalleryStore, pgliteClient, type GalleryOptions, type IdentifyResult, type SqlClient, type SqlQueryable,
+  Gallery, openGallery, POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, pgliteClient, type GalleryOptions, type IdentifyResult, type SqlClient, type SqlQueryable,
 } from '../../src/gallery/index.js';
 import type { ScoreCalibration } from '../../src/models/index.js';
 import { DIM, FP, scratch } from './fixtures.js';
@@ -157,12 +157,15 @@ describe('identification inside PostgreSQL (PGlite + pgvector, in process)', () 
     const qs = queries(CROWD.slice(0, 40));
     const answers = [];
     for (const q of qs) answers.push(await g.identify(q));
-    // Back to schema 2: no sub-centre table, the template HNSW index, no recorded clustering.
-    await other.exec(`DROP TABLE arcface_subcenters; DELETE FROM arcface_migrations WHERE version = 3;
+    // Back to schema 2: no sub-centre table, the template HNSW index, no recorded clustering, no
+    // photo or constraint tables (version 4).
+    await other.exec(`DROP TABLE arcface_person_constraints; DROP TABLE arcface_people_photos;
+      ALTER TABLE arcface_person_faces DROP COLUMN photo_sha256;
+      DROP TABLE arcface_subcenters; DELETE FROM arcface_migrations WHERE version >= 3;
       DELETE FROM arcface_meta WHERE key IN ('subcenter_max', 'subcenter_join', 'searchable_identities');
       CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops)`);
     const migrated = await open(OPTS, pgliteClient(other));
-    assert.equal(migrated.store.meta.schemaVersion, 3);
+    assert.equal(migrated.store.meta.schemaVersion, POSTGRES_SCHEMA_VERSION);
     assert.deepEqual(await subCenterRows(other), expected);
     for (const [i, q] of qs.entries()) assertSame(await migrated.identify(q), answers[i] as IdentifyResult, `migrated query ${i}`);
     assert.equal((await other.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'arcface_templates_hnsw'`)).rows.length, 0);

@@ -30,10 +30,13 @@ async function dedupeScenario(g: Gallery): Promise<void> {
   assert.equal((await g.enroll('bob', [t[0]!], { append: true, skipHeldSources: true })).templateIds.length, 1);
   const bare = { embedding: t[2]!.embedding };
   assert.equal((await g.enroll('ada', [bare, bare], { append: true, skipHeldSources: true })).templateIds.length, 2);
-  // Without the option nothing is skipped (import and plain enrol keep their behaviour).
-  assert.equal((await g.enroll('ada', [t[0]!], { append: true })).duplicates, 0);
+  // Held photos are skipped by default; only an explicit opt-out writes a second template of one photo.
+  assert.equal((await g.enroll('ada', [t[0]!], { append: true })).duplicates, 1);
+  assert.equal((await g.enroll('ada', [t[0]!], { append: true, skipHeldSources: false })).duplicates, 0);
   assert.equal((await g.get('ada')).templateCount, 7);
   assert.equal((await g.get('ada')).name, 'Ada');
+  // import --append of the gallery's own export: every photo is held, only templates without a SHA-256 are written again.
+  assert.deepEqual(await g.importBytes((await g.exportBytes()).bytes, { append: true }), { identities: 2, templates: 2, duplicates: 6 });
 }
 
 describe('enrolment skips photos an identity already holds, inside the write transaction', () => {
@@ -79,6 +82,33 @@ describe('enrolment skips photos an identity already holds, inside the write tra
       child.on('close', (code) => resolve({ code, err }));
     })));
     for (const r of runs) assert.equal(r.code, 0, r.err);
+  });
+
+  it('SQLite: processes enrolling the same photos at once, without --append, store each once', async () => {
+    const file = join(scratch('dedupe-sqlite'), `concurrent-${process.pid}-${Date.now()}.db`);
+    const gallery = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'gallery', 'index.js')).href;
+    const script = `const { openGallery } = await import(${JSON.stringify(gallery)});
+      const g = await openGallery(${JSON.stringify(file)}, { fingerprint: ${JSON.stringify(FP)}, embeddingSize: ${DIM}, threshold: 0.3 });
+      const t = [0, 1, 2].map((i) => { const e = new Float32Array(${DIM}); e[i] = 1; return { embedding: e, sourceSha256: String(i).repeat(64) }; });
+      const r = await g.enroll('dora', t, {});
+      process.stdout.write(String(r.templateIds.length));
+      await g.close();`;
+    const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
+    })));
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+    assert.deepEqual(runs.map((r) => r.out).sort(), ['0', '0', '0', '3']);
+    const g = await openGallery(file, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    try {
+      assert.equal((await g.get('dora')).templateCount, 3);
+    } finally {
+      await g.close();
+    }
   });
 
   describe('PostgreSQL (PGlite over pglite-socket, several connections)', () => {

@@ -224,13 +224,21 @@ describe('gallery in IndexedDB: the same logic and file format as Node.js', () =
         const who = await g.identify(face.embedding);
         await g.enroll('Colin_Powell', [{ embedding: face.embedding, sourceFile: 'Colin_Powell_0040.jpg', detScore: face.score, faceSize: 100 }], { append: true });
         const grown = (await g.exportBytes()).bytes;
+        // One photo enrolled again (append, then a repeated create) is held once, inside the IndexedDB write.
+        type Enrolled = { templateIds: number[]; results: { known: boolean }[] };
+        const photo = { embedding: face.embedding, sourceSha256: 'ab'.repeat(32) };
+        const first = (await g.enroll('Ada', [photo], { append: true })) as Enrolled;
+        const second = (await g.enroll('Ada', [photo], { append: true })) as Enrolled;
+        const repeat = (await g.enroll('Ada', [photo], {})) as Enrolled;
+        const held = [first.templateIds.length, second.templateIds.length, second.results[0]?.known, repeat.templateIds.length];
         await g.close();
         const b64of = (u: Uint8Array): string => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(''));
-        return { again: b64of(again), grown: b64of(grown), best: who.candidates[0]?.id, decision: who.decision };
+        return { again: b64of(again), grown: b64of(grown), best: who.candidates[0]?.id, decision: who.decision, held };
       }, Buffer.from(fromNode).toString('base64'));
       assert.ok(Buffer.from(back.again, 'base64').equals(Buffer.from(fromNode)), 'Node.js → browser → export must give the same bytes');
       assert.equal(back.best, 'Colin_Powell');
       assert.equal(back.decision, 'known');
+      assert.deepEqual(back.held, [1, 0, true, 0]);
       const grown = Buffer.from(back.grown, 'base64');
       const second = await openGallery(join(dir, 'b.db'), { fingerprint: node.fingerprint, embeddingSize: node.embeddingSize, threshold: node.threshold ?? 0.3 });
       try {

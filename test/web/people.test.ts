@@ -78,6 +78,16 @@ describe('People page in Chromium', () => {
     await page.locator(`#people > li[data-person="${singleId}"] h3`).dragTo(page.locator(`#people > li[data-person="${firstId}"]`));
     await page.waitForFunction((n) => document.querySelectorAll('#people > li').length === n, before);
 
+    // "Not this person": the selected face leaves the card; uploading the same photos again adds nothing.
+    const held = await page.locator(`#people > li[data-person="${firstId}"] .faces button`).count();
+    await page.locator(`#people > li[data-person="${firstId}"] .faces button`).last().click();
+    await page.getByRole('button', { name: 'Not this person' }).click();
+    await page.waitForFunction(([id, n]) => document.querySelectorAll(`#people > li[data-person="${id}"] .faces button`).length === Number(n) - 1, [firstId, held]);
+    await page.locator('#photo-files').setInputFiles([...photos('Andre_Agassi', 3), ...photos('Colin_Powell', 3)]);
+    await page.getByRole('button', { name: 'Add photos' }).click();
+    await page.locator('#upload-status', { hasText: /already known|Added [1-9]/ }).waitFor({ timeout: 120_000 });
+    assert.match((await page.locator('#upload-status').textContent()) ?? '', /^Added 0 faces from 0 photos; [2-6] photos were already known/);
+
     await page.locator(`#people > li[data-person="${firstId}"]`).getByRole('button', { name: /^Hide / }).click();
     await page.waitForFunction((id) => document.querySelector(`#people > li[data-person="${id}"]`) === null, firstId);
     await page.getByLabel('Show hidden people').check();

@@ -104,7 +104,9 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('--box <x1,y1,x2,y2>', 'enrol the detected face that overlaps this box (pixels)')
     .addHelpText(
       'after',
-      '\nOutput: {"id","templates","skipped":[{"file","code"}]}: photos without a face, with several comparable faces or unreadable are skipped, the others enrolled.\n' +
+      '\nOutput: {"id","templates","templateIds","known":[{"file","templateId"}],"skipped":[{"file","code"}]}: photos without a face, with several comparable faces ' +
+        'or unreadable are skipped, the others enrolled. A photo the identity already holds (same SHA-256, any file name) is "known": it adds nothing, ' +
+        'with or without --append, so repeating an enrolment changes nothing.\n' +
         'Exit codes: 0 all enrolled, 2 a file was bad input, 4 a photo had no face or several comparable faces (NO_FACE / MULTIPLE_FACES; nothing written when no photo qualified).\n' +
         'With --people: {"identities","newIdentities","images","enrolled","duplicates","skipped":[{"file","identity","code"}],"refused":[{"folder","code"}]}; ' +
         'a photo the identity already holds (same SHA-256) is a duplicate, never a second template. ' +
@@ -134,7 +136,10 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
           if (s.code === 'NO_FACE') outcomes.faces(0);
           else outcomes.failed(s.fileName, new ArcFaceError(s.code, s.message));
         }
-        printJson(ctx, { id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })) });
+        printJson(ctx, {
+          id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, known: r.known.map((k) => ({ file: k.fileName, templateId: k.templateId })),
+          skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })),
+        });
         outcomes.finish();
       });
     });

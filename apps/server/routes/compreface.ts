@@ -54,7 +54,8 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
         min,
       );
       if (e === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "file" but found none');
-      const [id] = await gallery.addFaces(subject, [e.newFace], { create: true });
+      const [added] = await gallery.addFaces(subject, [e.newFace], { create: true });
+      const id = added?.faceId;
       return reply.code(201).send({ image_id: String(id), subject });
     },
   );

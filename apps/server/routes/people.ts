@@ -175,6 +175,18 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     async (request) => serial(async () => (await people(ctx)).split(request.body.faceIds, request.body.into)),
   );
 
+  app.post<{ Params: { faceId: string } }>(
+    '/v1/people/faces/:faceId/reject',
+    {
+      config: { scope: 'write' },
+      schema: {
+        tags, summary: '"Not this person": the face leaves its person for good (a cannot-link every re-cluster honours)',
+        params: { type: 'object', properties: { faceId: { type: 'string' } } },
+      },
+    },
+    async (request) => serial(async () => (await people(ctx)).reject(positive(request.params.faceId, 'face id'))),
+  );
+
   app.post<PersonParams & { Body: { hidden?: boolean } }>(
     '/v1/people/:personId/hide',
     {

@@ -102,6 +102,15 @@ function parseFaceId(raw: string): number {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } } } as const;
 const faceParams = { type: 'object', required: ['id', 'faceId'], properties: { id: { type: 'string' }, faceId: { type: 'string' } } } as const;
+/** An enrolment's answer: 201 when a face was added, 200 when every photo was held already (`known`). */
+const ENROLLED = {
+  type: 'object',
+  properties: {
+    subjectId: { type: 'string' },
+    faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { faceId: { type: 'integer' }, known: { type: 'boolean' } } }] } },
+    audit: { $ref: 'Audit#' },
+  },
+} as const;
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
 
 /**
@@ -191,14 +200,8 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         params: idParams,
         querystring: { type: 'object', properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' }, ...ENROL_FACE_QUERY } },
         response: {
-          201: {
-            type: 'object',
-            properties: {
-              subjectId: { type: 'string' },
-              faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { faceId: { type: 'integer' } } }] } },
-              audit: { $ref: 'Audit#' },
-            },
-          },
+          201: ENROLLED,
+          200: ENROLLED,
           ...ERRS,
           ...IMAGE_ERRORS,
         },
@@ -210,13 +213,15 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       if (request.query.create !== true) await gallery.getSubject(request.params.id);
       const input = await readInput(request, ['image']);
       const embedded = await embedForEnrolment(ctx, input.images, request.clientGone ?? undefined, enrolFaceChoice(request.query));
-      const ids = await gallery.addFaces(
+      const added = await gallery.addFaces(
         request.params.id,
         embedded.map((e) => e.newFace),
         { create: request.query.create === true },
       );
       const audit = await gallery.audit(request.params.id);
-      return reply.code(201).send({ subjectId: request.params.id, faces: embedded.map((e, i) => ({ ...faceJson(e.face), faceId: ids[i] })), audit });
+      // A photo the subject holds already adds nothing: 200 with `known`, instead of 201.
+      const faces = embedded.map((e, i) => ({ ...faceJson(e.face), faceId: added[i]?.faceId, known: added[i]?.known === true }));
+      return reply.code(added.every((a) => a.known) ? 200 : 201).send({ subjectId: request.params.id, faces, audit });
     },
   );
 

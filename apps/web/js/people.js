@@ -1,5 +1,6 @@
 // People page: persons found by clustering as cards of faces; name, hide, merge (drag a title onto
-// another card), split (select faces, or drag one face onto another card).
+// another card), split (select faces, or drag one face onto another card), "not this person" (the
+// selected faces leave their person for good: a constraint every re-cluster honours).
 import { api, describeError, setupKeyForm } from './api.js';
 
 setupKeyForm();
@@ -7,6 +8,7 @@ const list = document.getElementById('people');
 const status = document.getElementById('people-status');
 const uploadStatus = document.getElementById('upload-status');
 const splitButton = document.getElementById('split');
+const rejectButton = document.getElementById('reject');
 const showHidden = document.getElementById('show-hidden');
 /** Face ids selected for a split. */
 const selected = new Set();
@@ -16,6 +18,7 @@ const FACES_SHOWN = 24;
 function updateSplit() {
   splitButton.disabled = selected.size === 0;
   splitButton.textContent = `Split ${selected.size || ''} selected face${selected.size === 1 ? '' : 's'} into a new person`.replace('  ', ' ');
+  rejectButton.disabled = selected.size === 0;
 }
 
 async function faceButton(face, personLabel) {
@@ -145,6 +148,12 @@ async function refresh() {
 }
 
 splitButton.addEventListener('click', () => act('Splitting', () => api.post('/v1/people/split', { faceIds: [...selected] }).then(() => selected.clear())));
+rejectButton.addEventListener('click', () =>
+  act('Taking faces out of their person', async () => {
+    for (const id of [...selected]) await api.post(`/v1/people/faces/${id}/reject`);
+    selected.clear();
+  }),
+);
 document.getElementById('refresh').addEventListener('click', refresh);
 document.getElementById('recluster').addEventListener('click', () => act('Re-clustering', () => api.post('/v1/people/recluster')));
 showHidden.addEventListener('change', refresh);
@@ -157,9 +166,12 @@ document.getElementById('upload-form').addEventListener('submit', async (e) => {
     const form = new FormData();
     for (const f of files) form.append('image', f, f.name);
     const r = await api.post('/v1/people/photos', form);
-    const faces = r.photos.reduce((n, p) => n + p.faces.length, 0);
+    const fresh = r.photos.filter((p) => !p.faces.some((f) => f.known));
+    const known = r.photos.length - fresh.length;
+    const faces = fresh.reduce((n, p) => n + p.faces.length, 0);
     const skipped = r.skipped.length ? `; ${r.skipped.length} skipped (${[...new Set(r.skipped.map((s) => s.reason))].join(', ')})` : '';
-    uploadStatus.textContent = `Added ${faces} face${faces === 1 ? '' : 's'} from ${r.photos.length} photo${r.photos.length === 1 ? '' : 's'}${skipped}.`;
+    const again = known > 0 ? `; ${known} photo${known === 1 ? ' was' : 's were'} already known` : '';
+    uploadStatus.textContent = `Added ${faces} face${faces === 1 ? '' : 's'} from ${fresh.length} photo${fresh.length === 1 ? '' : 's'}${again}${skipped}.`;
     e.target.reset();
     await refresh();
   } catch (err) {
