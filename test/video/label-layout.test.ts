@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mulberry32 as random } from '../../src/core/index.js';
 import { placeLabels, type LabelRequest } from '../../src/video/index.js';
 
 type Rect = { x: number; y: number; w: number; h: number };
@@ -10,18 +11,6 @@ const overlapArea = (a: Rect, b: Rect): number => {
 };
 const rects = (labels: readonly LabelRequest[], spots: readonly { x: number; y: number }[]): Rect[] =>
   spots.map((s, i) => ({ x: s.x, y: s.y, w: (labels[i] as LabelRequest).width, h: (labels[i] as LabelRequest).height }));
-
-/** A small deterministic generator (mulberry32), so the property test is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('placeLabels', () => {
   it('puts a label on top of its box, left-aligned, when there is room', () => {
