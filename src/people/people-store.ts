@@ -336,16 +336,6 @@ export class PeopleStore {
     return x === undefined ? '' : `${x.a}:${x.b}:${x.c}:${x.d}:${x.e}:${x.f}`;
   }
 
-  /**
-   * Whether faces of a photo whose name ends in `#<digest>` are stored (the server names uploaded
-   * photos `<file>#<first 16 hex digits of their SHA-256>`), so the same bytes are not added twice.
-   */
-  async hasPhotoDigest(digest: string): Promise<boolean> {
-    if (!/^[0-9a-f]{16,64}$/.test(digest)) throw new TypeError(`Expected a hex digest of 16 to 64 characters but received ${JSON.stringify(digest).slice(0, 80)}`);
-    const r = await this.sql.all<{ one: number }>(`SELECT 1 AS one FROM ${this.#t.faces} WHERE photo LIKE ? LIMIT 1`, [`%#${digest}`]);
-    return r.length > 0;
-  }
-
   /** JPEG thumbnail of a clustered face, or null. */
   async faceThumbnail(faceId: number): Promise<Uint8Array | null> {
     const r = await this.sql.all<{ thumbnail: Uint8Array | null }>(`SELECT thumbnail FROM ${this.#t.faces} WHERE face_id = ?`, [faceId]);

@@ -169,6 +169,12 @@ export class People {
     return this.store.photo(sha256);
   }
 
+  /** The faces of a photo known by its SHA-256, marked known (as {@link addPhoto} returns them), or null for a new photo. */
+  async knownPhotoFaces(sha256: string): Promise<AddedFace[] | null> {
+    if ((await this.store.photo(sha256)) === null) return null;
+    return (await this.store.facesOfPhoto({ sha256 })).map((f) => ({ faceId: f.faceId, personId: f.personId, known: true }));
+  }
+
   /** Every photo known by content, by path. */
   async photos(): Promise<KnownPhoto[]> {
     return this.store.photos();

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { ArcFaceError, sha256Digest } from '../../../src/core/index.js';
 import type { NewPersonFace, People } from '../../../src/people/index.js';
 import { faceQuality, qualityRejection } from '../../../src/quality/index.js';
 import type { ServerContext } from '../context.js';
@@ -84,15 +83,12 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
       const skipped = [];
       for (const [i, img] of input.images.entries()) {
         const name = img.filename ?? `image-${i + 1}`;
-        // The photo key: its content hash, so the same bytes posted again (under any name) are recognised.
-        const digest = createHash('sha256').update(img.bytes).digest('hex').slice(0, 16);
-        const repeated = (): { file: string; reason: string; message: string } => ({
-          file: name,
-          reason: 'ALREADY_ADDED',
-          message: `Expected a new photo but ${name} (SHA-256 ${digest}…) was added before; its faces are not added again`,
-        });
-        if (await p.store.hasPhotoDigest(digest)) {
-          skipped.push(repeated());
+        // A photo is known by its content: the same bytes posted again (under any name) are not embedded
+        // again, and come back with their faces marked known.
+        const sha256 = sha256Digest(img.bytes);
+        const held = await p.knownPhotoFaces(sha256);
+        if (held !== null) {
+          photos.push({ file: name, faces: held });
           continue;
         }
         const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
@@ -104,10 +100,8 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         }
         if (r.faces.length === 0) skipped.push({ file: name, reason: 'NO_FACE', message: `Expected a face in ${name} but none was found` });
         if (kept.length === 0) continue;
-        // Checked again in the writers' queue: two requests with the same photo add it once.
-        const faces = await serial(async () => ((await p.store.hasPhotoDigest(digest)) ? undefined : p.addPhoto(`${name}#${digest}`, kept)));
-        if (faces === undefined) skipped.push(repeated());
-        else photos.push({ file: name, faces });
+        // Inside the write transaction the store checks the hash again: two requests with one photo add it once.
+        photos.push({ file: name, faces: await serial(() => p.addPhoto(name, kept, { sha256 })) });
       }
       return { photos, skipped };
     },
