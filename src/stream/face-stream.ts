@@ -400,21 +400,22 @@ export class FaceStream {
    * same person looking different (a new angle, light, a hand in front), not another one.
    */
   async #namesAlone(s: TrackState, embedding: Float32Array): Promise<boolean> {
-    const gallery = this.#o.gallery;
     const identity = s.identity.identity;
-    if (gallery === undefined || identity === null) return false;
-    const r = await gallery.identify(embedding, { topK: 1, ...(this.#fixedThreshold === undefined ? {} : { threshold: this.#fixedThreshold }) });
-    const top = r.candidates[0];
-    return top !== undefined && top.id === identity && top.score >= r.threshold;
+    return identity !== null && (await this.#identifyAlone(embedding)) === identity;
   }
 
   /** An off-frontal face of a track seen only off-frontal, identified alone: its vote towards the track's name. */
   async #vote(s: TrackState, embedding: Float32Array): Promise<void> {
+    if (this.#o.gallery !== undefined) s.identity.vote(await this.#identifyAlone(embedding));
+  }
+
+  /** The identity one face names on its own at the gallery's threshold, or null (none, or no gallery). */
+  async #identifyAlone(embedding: Float32Array): Promise<string | null> {
     const gallery = this.#o.gallery;
-    if (gallery === undefined) return;
+    if (gallery === undefined) return null;
     const r = await gallery.identify(embedding, { topK: 1, ...(this.#fixedThreshold === undefined ? {} : { threshold: this.#fixedThreshold }) });
     const top = r.candidates[0];
-    s.identity.vote(top !== undefined && top.score >= r.threshold ? top.id : null);
+    return top !== undefined && top.score >= r.threshold ? top.id : null;
   }
 
   /**
