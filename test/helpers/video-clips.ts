@@ -4,12 +4,14 @@
  * loopback network streams (a Node HTTP server piping a real-time ffmpeg to each client).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { makeSyntheticVideo, type SyntheticVideo } from '../../bench/video-synth.js';
 import { defaultFfmpegPath } from '../../src/video/index.js';
+import { runCli } from './cli.js';
 import { sharedPath, testOutputDir } from './shared.js';
 
 /** A fresh scratch folder for one test file's videos. */
@@ -156,4 +158,18 @@ export function within<T>(ms: number, promise: Promise<T>, what: string): Promis
     timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Enrols each person of a synthetic clip into `gallery` with the real `arcface enroll`, from an LFW
+ * photo of theirs that the clip does not show (the first such by name); fails loudly on any error.
+ */
+export async function enrolClipPeople(clip: SyntheticVideo, gallery: string, env: Record<string, string> = {}): Promise<void> {
+  const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
+  for (const p of clip.truth.people) {
+    const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f));
+    if (held === undefined) throw new Error(`Expected an LFW photo of ${p.personId} that the clip does not show`);
+    const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], env);
+    if (r.code !== 0) throw new Error(`arcface enroll ${p.personId} failed (${r.code}): ${r.stderr}`);
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runScriptsAtOnce } from '../helpers/cli.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,12 +75,7 @@ describe('enrolment skips photos an identity already holds, inside the write tra
     const script = `const { SqliteGalleryStore } = await import(${JSON.stringify(gallery)});
       const s = await SqliteGalleryStore.open(${JSON.stringify(file)}, { fingerprint: ${JSON.stringify(FP)}, embeddingSize: ${DIM} });
       await s.close();`;
-    const runs = await Promise.all(Array.from({ length: 6 }, () => new Promise<{ code: number | null; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('close', (code) => resolve({ code, err }));
-    })));
+    const runs = await runScriptsAtOnce(script, 6);
     for (const r of runs) assert.equal(r.code, 0, r.err);
   });
 
@@ -93,14 +88,7 @@ describe('enrolment skips photos an identity already holds, inside the write tra
       const r = await g.enroll('dora', t, {});
       process.stdout.write(String(r.templateIds.length));
       await g.close();`;
-    const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('close', (code) => resolve({ code, out, err }));
-    })));
+    const runs = await runScriptsAtOnce(script, 4);
     for (const r of runs) assert.equal(r.code, 0, r.err);
     assert.deepEqual(runs.map((r) => r.out).sort(), ['0', '0', '0', '3']);
     const g = await openGallery(file, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });

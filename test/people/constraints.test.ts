@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runScriptsAtOnce } from '../helpers/cli.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -195,14 +195,7 @@ describe('hand edits are constraints, photos are known by content', () => {
         const f = await p.addPhoto('race.jpg', faces, { sha256: ${JSON.stringify(sha(4242))} });
         process.stdout.write(JSON.stringify(f.map((x) => x.known)));
         await p.close(); await g.close();`;
-      const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('close', (code) => resolve({ code, out, err }));
-      })));
+      const runs = await runScriptsAtOnce(script, 4);
       for (const r of runs) assert.equal(r.code, 0, r.err);
       assert.equal(runs.filter((r) => r.out === '[false,false]').length, 1, runs.map((r) => r.out).join(' '));
       assert.equal(runs.filter((r) => r.out === '[true,true]').length, 3);

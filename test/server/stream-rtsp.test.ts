@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
-import { freshHome, runCli } from '../helpers/cli.js';
+import { freshHome } from '../helpers/cli.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
-import { sharedPath } from '../helpers/shared.js';
-import { clipDir, stampedClip, within } from '../helpers/video-clips.js';
+import { clipDir, enrolClipPeople, stampedClip, within } from '../helpers/video-clips.js';
 import { spawnServe, type ServeProcess } from './serve-process.js';
 
 interface StreamView {
@@ -59,12 +57,7 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
     const home = freshHome();
     clip = await stampedClip(dir, { width: 480, height: 270, seconds: 3, people: 2, seed: 5 });
     const gallery = join(dir, 'people.db');
-    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
-    for (const p of clip.truth.people) {
-      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
-      const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], { ARCFACE_HOME: home });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await enrolClipPeople(clip, gallery, { ARCFACE_HOME: home });
     rtsp = await startRtspServer();
     srv = await spawnServe(['--gallery', gallery, '--no-auth', '--stream', `door=${rtsp.url('door')}`, '--stream-rtsp-transport', 'udp', '--stream-reconnect', '4'], home);
   });

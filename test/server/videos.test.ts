@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
-import { runCli } from '../helpers/cli.js';
-import { sharedPath } from '../helpers/shared.js';
-import { clipDir, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
+import { clipDir, enrolClipPeople, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 import { testLocations } from './helpers.js';
 
 interface SseEvent {
@@ -55,12 +53,7 @@ describe('video jobs and live streams over HTTP (a real server on loopback)', ()
     const dir = await clipDir('server-videos');
     clip = await stampedClip(dir, { width: 480, height: 270, seconds: 3, people: 2, seed: 5 });
     const gallery = join(dir, 'people.db');
-    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
-    for (const p of clip.truth.people) {
-      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
-      const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json']);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await enrolClipPeople(clip, gallery);
     stream = await serveLoopback(clip.videoPath, 'mpegts');
     const home = mkdtempSync(join(tmpdir(), 'arcface-videos-'));
     const keys = KeyStore.open(join(home, 'keys.db'));

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { openVideoSource } from '../../src/video/index.js';
 import { runCli, freshHome } from '../helpers/cli.js';
-import { sharedPath } from '../helpers/shared.js';
-import { clipDir, serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
+import { clipDir, enrolClipPeople, serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
 
 const lines = (s: string): Record<string, unknown>[] => s.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -20,12 +19,7 @@ describe('arcface watch (the real binary)', () => {
     home = freshHome();
     clip = await stampedClip(dir, { width: 480, height: 270, seconds: 3, people: 2, seed: 5 });
     gallery = join(dir, 'people.db');
-    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
-    for (const p of clip.truth.people) {
-      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
-      const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], { ARCFACE_HOME: home });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await enrolClipPeople(clip, gallery, { ARCFACE_HOME: home });
   });
 
   it('writes events, timeline, captions, thumbnails and an annotated video; names both people', async () => {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
-import { CLI, freshHome, runCli } from '../helpers/cli.js';
+import { CLI, freshHome } from '../helpers/cli.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
 import { sharedPath } from '../helpers/shared.js';
-import { clipDir, stampedClip, within } from '../helpers/video-clips.js';
+import { clipDir, enrolClipPeople, stampedClip, within } from '../helpers/video-clips.js';
 
 type Line = Record<string, unknown>;
 const lines = (s: string): Line[] => s.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
@@ -64,12 +63,7 @@ describe('arcface watch rtsp:// (a real RTSP server on loopback, fed by ffmpeg)'
     home = freshHome();
     clip = await stampedClip(dir, { width: 480, height: 270, seconds: 4, people: 2, seed: 5 });
     gallery = join(dir, 'people.db');
-    const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
-    for (const p of clip.truth.people) {
-      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
-      const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], { ARCFACE_HOME: home });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await enrolClipPeople(clip, gallery, { ARCFACE_HOME: home });
     rtsp = await startRtspServer();
   });
   after(async () => {
