@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { benchCluster } from './cluster.js';
 import { benchBrowser } from './browser.js';
+import { benchBrowserParity } from './browser-parity.js';
 import { benchDetect } from './detect.js';
 import { benchEmbed } from './embed.js';
 import { benchGallery } from './gallery.js';
@@ -16,7 +17,7 @@ import { benchScale } from './scale.js';
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
  * pipeline, track, server-batch, video, video-real, gallery, cluster (all by default; cluster takes `--sweep`,
- * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
+ * `--speed-size N`), browser and browser-parity (only when named: they need Chromium; `--folds N` for the parity run) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
  * measured side by side in this run.
@@ -30,7 +31,7 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
 );
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -68,6 +69,7 @@ if (want('cluster')) {
   });
 }
 if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
+if (only.has('browser-parity')) await benchBrowserParity({ shared, folds: Number(flag('--folds') ?? 2), log: (line) => console.log(line) });
 if (only.has('scale')) {
   const sections = flag('--scale-sections');
   const o = {

@@ -12,7 +12,7 @@ const lfw = lfwPhoto;
 const dir = testOutputDir('cli-consistency');
 const lastJson = <T>(text: string): T => JSON.parse(text.trim().split('\n').pop() as string) as T;
 
-describe('one product: CLI behaviour shared with the library and the server (real binary)', () => {
+describe('one product: CLI behaviour shared with the library and the server (in process)', () => {
   before(async () => {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });

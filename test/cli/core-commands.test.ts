@@ -8,7 +8,7 @@ import { sharedPath, testOutputDir } from '../helpers/shared.js';
 const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
 const dir = testOutputDir('cli');
 
-describe('arcface CLI (real binary)', () => {
+describe('arcface CLI (in process, the same program as the binary)', () => {
   it('compare: same person is "same", with JSON on stdout and a licence notice once on stderr', async () => {
     const home = freshHome();
     const r = await runCli(['compare', lfw('Colin_Powell', 40), lfw('Colin_Powell', 49), '--threshold', '0.3', '--json'], { ARCFACE_HOME: home });

@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { CliContext } from '../../apps/cli/context.js';
+import { runArcface } from '../../apps/cli/program.js';
+import { modelLocationsFromEnv } from '../../src/index.js';
 import { REPO_ROOT, sharedPath } from './shared.js';
 
 /** The built CLI entry (npm ci / npm test build it first). */
@@ -18,12 +22,39 @@ export function freshHome(): string {
   return mkdtempSync(join(tmpdir(), 'arcface-home-'));
 }
 
-/** Runs the real `arcface` binary with the shared models on ARCFACE_MODELS. */
+/** The environment a CLI run sees: the shared models on ARCFACE_MODELS and a fresh home unless given. */
+function cliEnv(env: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: env.ARCFACE_HOME ?? freshHome(), ...env };
+}
+
+/** A writable stream that keeps what was written, as text. */
+class TextSink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/**
+ * Runs one `arcface` command line in this process, through the same program the binary builds
+ * (`runArcface`) with its own context: environment, model locations and captured output.
+ */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const runEnv = cliEnv(env);
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const ctx: CliContext = { locations: modelLocationsFromEnv(runEnv), stdout, stderr, env: runEnv, json: false };
+  const code = await runArcface(args, ctx);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs the real `arcface` binary (built in dist/) with the shared models on ARCFACE_MODELS. */
+export async function runCliBinary(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   if (!existsSync(CLI)) throw new Error(`CLI not built at ${CLI}: run npm run build`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: env.ARCFACE_HOME ?? freshHome(), ...env },
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -67,7 +67,7 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
       const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: opts.recognizer, detector: opts.detector, flip: opts.flip === true, batchSize: opts.batch });
       const out: unknown[] = [];
       const outcomes = new FileOutcomes(ctx);
-      const progress = createProgress({ total: files.length, label: 'embed', stream: process.stderr, silent: ctx.json || files.length < 2 });
+      const progress = createProgress({ total: files.length, label: 'embed', stream: ctx.stderr, silent: ctx.json || files.length < 2 });
       try {
         for await (const r of recognizeFiles(fr, files)) {
           progress.tick();

@@ -50,7 +50,7 @@ async function run(ctx: CliContext, opts: JsonFlag, body: () => Promise<void>): 
   try {
     await body();
   } catch (e) {
-    process.exitCode = reportError(ctx, e);
+    ctx.exitCode = reportError(ctx, e);
   }
 }
 
@@ -160,7 +160,7 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
         if (bad.length > 0) {
           const names = bad.map((r) => `${r.name} (${r.path})`).join(', ');
           ctx.stderr.write(`arcface: MODEL_CHECKSUM_MISMATCH: ${bad.length} file(s) do not match the registry: ${names}. Remove them and pull or add them again.\n`);
-          process.exitCode = ERROR_CODES.MODEL_CHECKSUM_MISMATCH.exit;
+          ctx.exitCode = ERROR_CODES.MODEL_CHECKSUM_MISMATCH.exit;
         }
       }),
     );
