@@ -58,7 +58,8 @@ export async function benchBrowserParity(options: { shared: string; folds: numbe
       log(`| ${i} | ${(f.accuracy * 100).toFixed(2)} % | ${(nf * 100).toFixed(2)} % | ${Math.round(Math.abs(f.accuracy - nf) * 600)} |`);
     });
     log(`cosine between an image's browser and Node.js embeddings: least ${cosines[0]?.toFixed(4)}, median ${cosines[Math.floor(cosines.length / 2)]?.toFixed(5)}`);
-    log(`time per image: browser ${(browser.ms / images.length).toFixed(0)} ms, Node.js ${(nodeMs / images.length).toFixed(0)} ms (both running at once; wall ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    const wall = ((performance.now() - started) / 1000).toFixed(0);
+    log(`time per image: browser ${(browser.ms / images.length).toFixed(0)} ms, Node.js ${(nodeMs / images.length).toFixed(0)} ms (both running at once; wall ${wall} s)`);
   } finally {
     await node.dispose();
     await h.close();
