@@ -86,8 +86,9 @@ export class Embedder {
   /**
    * {@link embed} plus the norm of each raw model output before L2 normalisation, a face-quality
    * signal (a recogniser trained with a margin loss gives blurred, tiny or non-face crops a small
-   * norm; MagFace, Meng et al. CVPR 2021, makes this explicit). With `flip`, the norm is that of the
-   * summed vector (crop + mirror), about twice a single output's: halve it to compare with `flip: false`.
+   * norm; MagFace, Meng et al. CVPR 2021, makes this explicit). With `flip` the raw output is the sum
+   * of the crop's and its mirror's outputs; the norm given is half of that sum's, so it keeps one
+   * output's scale and quality limits mean the same with and without flip.
    *
    * @example
    * const { embeddings, norms } = await embedder.embedWithNorms([crop112])
@@ -95,7 +96,8 @@ export class Embedder {
   async embedWithNorms(crops: readonly RgbImage[]): Promise<{ embeddings: Float32Array[]; norms: number[] }> {
     this.#checkCrops(crops);
     const raw = await this.embedRaw(crops, this.flip);
-    return { embeddings: raw.map(normalise), norms: raw.map(l2norm) };
+    const perOutput = this.flip ? 0.5 : 1;
+    return { embeddings: raw.map(normalise), norms: raw.map((r) => l2norm(r) * perOutput) };
   }
 
   #checkCrops(crops: readonly RgbImage[]): void {

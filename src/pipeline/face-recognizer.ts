@@ -174,13 +174,11 @@ export class FaceRecognizer {
 
   /**
    * Aligns and embeds the given faces of an image in one batch, each with its {@link FaceQuality}
-   * (from box, score, landmarks, the crop's sharpness and the raw embedding norm; with flip, half the
-   * norm of the summed outputs, so the norm keeps one output's scale).
+   * (from box, score, landmarks, the crop's sharpness and the embedder's per-output embedding norm).
    */
   async embedFaces(image: RgbImage, faces: readonly DetectedFace[], includeCrops = false): Promise<RecognizedFace[]> {
     const crops = faces.map((f) => normCrop(image, f.landmarks, this.embedder.inputSize).crop);
     const { embeddings, norms } = await this.embedder.embedWithNorms(crops);
-    const perOutput = this.embedder.flip ? 0.5 : 1;
     return faces.map((f, i) => ({
       box: f.box,
       score: f.score,
@@ -188,7 +186,7 @@ export class FaceRecognizer {
       ...(f.pass === undefined ? {} : { pass: f.pass }),
       embedding: embeddings[i] as Float32Array,
       ...(includeCrops ? { crop: crops[i] as RgbImage } : {}),
-      quality: faceQuality(f, crops[i] as RgbImage, (norms[i] as number) * perOutput),
+      quality: faceQuality(f, crops[i] as RgbImage, norms[i] as number),
     }));
   }
 
