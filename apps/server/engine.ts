@@ -1,5 +1,5 @@
 import type { Box, Landmarks5 } from '../../src/core/index.js';
-import type { CompareSelection } from '../../src/pipeline/index.js';
+import type { CompareResult, CompareSelection } from '../../src/pipeline/index.js';
 
 /** Which faces an embedding job keeps (FaceRecognizer's `select`). */
 export type Selection = 'all' | 'largest' | 'central';
@@ -32,7 +32,7 @@ export interface EngineInfo {
 export type InferenceJob =
   | { readonly op: 'detect'; readonly image: Uint8Array; readonly maxPixels: number }
   | { readonly op: 'embed'; readonly image: Uint8Array; readonly maxPixels: number; readonly select: Selection; readonly thumbnails: boolean }
-  | { readonly op: 'verify'; readonly images: readonly [Uint8Array, Uint8Array]; readonly maxPixels: number; readonly select: CompareSelection };
+  | { readonly op: 'verify'; readonly images: readonly [Uint8Array, Uint8Array]; readonly maxPixels: number; readonly select: CompareSelection; readonly threshold: number };
 
 /** Results, by operation. */
 export interface DetectResult {
@@ -45,18 +45,8 @@ export interface EmbedResult {
   readonly height: number;
   readonly faces: EmbeddedFace[];
 }
-/** One side of a verification: the compared face, how many faces the photo held and which one it was. */
-export interface ComparedEmbeddedFace extends EmbeddedFace {
-  /** Faces the detector found in the photo. */
-  readonly facesFound: number;
-  /** Position of the compared face among them (detector order, 0-based). */
-  readonly faceIndex: number;
-}
-export interface VerifyResult {
-  readonly similarity: number;
-  readonly select: CompareSelection;
-  readonly faces: readonly [ComparedEmbeddedFace, ComparedEmbeddedFace];
-}
+/** A verification's result: the library's 1:1 comparison (`compareImages`), as computed in a worker. */
+export type VerifyResult = CompareResult;
 
 /** Maps a job's `op` to its result type. */
 export interface JobResults {

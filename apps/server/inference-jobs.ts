@@ -1,7 +1,7 @@
-import { ArcFaceError, asArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
+import { ArcFaceError, asArcFaceError, type DetectedFace, type RgbImage } from '../../src/core/index.js';
 import { decodeImage, encodeJpeg } from '../../src/image/index.js';
-import type { CompareSelection, FaceSelection, RecognitionResult } from '../../src/pipeline/index.js';
-import type { ComparedEmbeddedFace, DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
+import { compareImages, type CompareSelection, type FaceSelection, type RecognitionResult } from '../../src/pipeline/index.js';
+import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
 
 /** The part of FaceRecognizer a worker uses. */
 export interface RecognizerLike {
@@ -43,18 +43,6 @@ async function embedOne(r: RecognizerLike, bytes: Uint8Array, maxPixels: number,
 }
 
 /**
- * The face of a photo that verification compares, chosen by `select` with the rule every 1:1
- * comparison uses (`FaceRecognizer.compare`, CLI `compare`), with how many faces the photo held.
- */
-async function comparedFace(r: RecognizerLike, bytes: Uint8Array, maxPixels: number, select: CompareSelection, which: string): Promise<ComparedEmbeddedFace> {
-  const image = await decodeImage(bytes, { maxPixels });
-  const result = await r.recognize(image, { select });
-  const f = result.faces[0];
-  if (f === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${which} but the detector found none in the ${result.width}×${result.height} image`);
-  return { ...faceOut(f), embedding: f.embedding, facesFound: result.facesFound ?? result.faces.length, faceIndex: f.faceIndex ?? 0 };
-}
-
-/**
  * Runs one job with a loaded recognizer; the same code runs in a worker thread or in-process.
  *
  * @example
@@ -71,11 +59,14 @@ export async function runJob<J extends InferenceJob>(r: RecognizerLike, job: J):
     case 'embed':
       return (await embedOne(r, job.image, job.maxPixels, job.select, job.thumbnails)) as JobResults[J['op']];
     case 'verify': {
-      const [fa, fb] = await Promise.all([
-        comparedFace(r, job.images[0], job.maxPixels, job.select, 'the first image (image1)'),
-        comparedFace(r, job.images[1], job.maxPixels, job.select, 'the second image (image2)'),
-      ]);
-      const out: VerifyResult = { similarity: cosine(fa.embedding, fb.embedding), select: job.select, faces: [fa, fb] };
+      // The library's 1:1 comparison, with the server's decode limit and threshold.
+      const decoding = {
+        threshold: job.threshold,
+        recognize: async (image: Uint8Array | RgbImage, o: { select: CompareSelection }) =>
+          r.recognize(image instanceof Uint8Array ? await decodeImage(image, { maxPixels: job.maxPixels }) : image, o),
+      };
+      const [a, b] = job.images;
+      const out: VerifyResult = await compareImages(decoding, { image: a, name: 'the first image (image1)' }, { image: b, name: 'the second image (image2)' }, { select: job.select });
       return out as JobResults[J['op']];
     }
     default: {

@@ -258,7 +258,7 @@ export class InferencePool implements InferenceEngine {
    * Runs one job on the next free worker.
    *
    * @example
-   * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6, select: 'largest' })
+   * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6, select: 'largest', threshold: 0.3 })
    */
   run<J extends InferenceJob>(job: J, signal?: AbortSignal): Promise<JobResults[J['op']]> {
     if (this.#closing) return Promise.reject(new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }));

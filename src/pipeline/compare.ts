@@ -1,4 +1,4 @@
-import { ArcFaceError, type Box, type RgbImage, assertNumber, assertOneOf, dot } from '../core/index.js';
+import { ArcFaceError, type Box, type Landmarks5, type RgbImage, assertNumber, assertOneOf, dot } from '../core/index.js';
 import type { FaceSelection, RecognitionResult } from './types.js';
 
 /** Which face of a photo a 1:1 comparison uses. */
@@ -26,6 +26,7 @@ export interface CompareOptions {
 export interface ComparedFace {
   readonly box: Box;
   readonly score: number;
+  readonly landmarks: Landmarks5;
   /** Faces the detector found in the photo. */
   readonly facesFound: number;
   /** Position of the compared face among them (detector order, 0-based). */
@@ -73,7 +74,7 @@ export async function compareImages(rec: CompareRecognizer, a: CompareInput, b: 
     const r = await rec.recognize(input.image, { select });
     const face = r.faces[0];
     if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${input.name} but the detector found none`);
-    sides.push({ face, side: { box: face.box, score: face.score, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 } });
+    sides.push({ face, side: { box: face.box, score: face.score, landmarks: face.landmarks, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 } });
   }
   const [x, y] = sides as [(typeof sides)[number], (typeof sides)[number]];
   const similarity = dot(x.face.embedding, y.face.embedding);

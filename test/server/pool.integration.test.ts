@@ -27,7 +27,7 @@ describe('inference pool: bounded queue', () => {
   after(async () => pool.close());
 
   it('refuses a job with QUEUE_FULL and a retry estimate when the worker is busy and the queue is full', async () => {
-    const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest' });
+    const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 });
     const queued = pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS });
     assert.equal(pool.inFlight, 1);
     assert.equal(pool.queueDepth, 1);
@@ -45,7 +45,7 @@ describe('inference pool: bounded queue', () => {
   it('drops a queued job whose client went away', async () => {
     let gone = 0;
     const off = pool.subscribe({ onReject: (reason) => { if (reason === 'client_gone') gone += 1; } });
-    const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest' });
+    const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 });
     const ac = new AbortController();
     const queued = pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }, ac.signal);
     assert.equal(pool.queueDepth, 1);
@@ -77,7 +77,7 @@ describe('inference pool: bounded queue', () => {
         assert.equal(r.json().code, 'QUEUE_FULL');
         assert.ok(Number(r.headers['retry-after']) >= 1);
       }
-      const busy = [pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest' }), pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS })];
+      const busy = [pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 }), pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS })];
       const refusedUnread = await app.inject({ method: 'POST', url: '/v1/detect', payload: '{this body is never parsed', headers });
       assert.equal(refusedUnread.statusCode, 503, 'a full queue is answered before the body is read');
       assert.equal((await app.inject({ url: '/v1/keys', headers: { 'x-api-key': key } })).statusCode, 403, 'routes without inference are not refused');

@@ -160,12 +160,12 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const input = await readInput(request, ['image1', 'image2']);
       const images = [requireImage(input, 'image1'), requireImage(input, 'image2')] as const;
       const select = request.query.select ?? DEFAULT_COMPARE_SELECTION;
-      const r = await ctx.engine.run({ op: 'verify', images, maxPixels, select }, request.clientGone ?? undefined);
       const { threshold } = await engineInfo(ctx);
+      const r = await ctx.engine.run({ op: 'verify', images, maxPixels, select, threshold }, request.clientGone ?? undefined);
       return {
         similarity: r6(r.similarity),
-        match: r.similarity >= threshold,
-        threshold,
+        match: r.same,
+        threshold: r.threshold,
         select: r.select,
         faces: r.faces.map((f) => ({ ...faceJson(f), facesFound: f.facesFound, faceIndex: f.faceIndex })),
       };
