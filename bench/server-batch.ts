@@ -42,7 +42,7 @@ export async function benchServerBatch(opts: { identities: number; rounds: numbe
   const g = await openGallery(join(mkdtempSync(join(tmpdir(), 'arcface-bench-batch-')), 'g.db'), { fingerprint: FP, embeddingSize: 512, threshold: 0.3 });
   const crowd = syntheticPeople(1, opts.identities, 2, 512);
   await g.store.enrollMany(crowd.map((p) => ({ identity: { id: p.id }, templates: p.templates.map((embedding) => ({ embedding })) })), 'create');
-  const port = GalleryAdapter.create(g, ':memory:');
+  const port = GalleryAdapter.create(g);
   const queries = crowd.slice(0, MAX_EMBEDDINGS_PER_REQUEST).map((p) => p.templates[0] as Float32Array);
   await port.identify(queries[0] as Float32Array, 1);
   const variants: Record<string, () => Promise<unknown>> = {

@@ -21,7 +21,8 @@ import type { Box } from '../src/core/index.js';
 import { dirAtFpir, pointAtThreshold, rankK, scoreCalibration, scoreHistograms, scoreIdentification, type IdentificationScores } from '../src/eval/index.js';
 import { identificationThreshold } from '../src/gallery/index.js';
 import type { ScoreCalibration } from '../src/models/index.js';
-import { chooseEnrolmentFace, prominence, selectFaces, type EnrolFaceChoice } from '../src/pipeline/index.js';
+import { chooseEnrolmentFace, prominence, type EnrolFaceChoice } from '../src/ingest/index.js';
+import { selectFaces } from '../src/pipeline/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -66,7 +66,6 @@ export {
 
 // Galleries (1:N); stores and indexes are in `arcface-ts/gallery`.
 export {
-  enrollImages,
   Gallery,
   GALLERY_DEFAULTS,
   identifyImage,
@@ -78,9 +77,11 @@ export {
   type IdentifiedFace,
   type IdentifyResult,
   type IdentityDetails,
-  type SkippedImage,
   type VerifyResult,
 } from './gallery/index.js';
+
+// Enrolment: the one path from a photo to a template, its thumbnail and its SHA-256.
+export { chooseEnrolmentFace, enrollImages, parseFaceChoice, type EnrolFaceChoice, type HeldImage, type SkippedImage } from './ingest/index.js';
 
 // Evaluation.
 export {

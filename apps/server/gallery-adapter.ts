@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
+import { enrolTemplateResults } from '../../src/ingest/index.js';
 import { People } from '../../src/people/index.js';
-import { type FaceThumbnails, galleryThumbnails, sideFileThumbnails } from './face-thumbnails.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
@@ -11,39 +11,34 @@ function toSubject(s: IdentitySummary): SubjectSummary {
 }
 
 /**
- * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}, plus face thumbnails (see
- * face-thumbnails.ts: a side file for a file gallery, the database itself for a PostgreSQL one). It
- * reaches the gallery only through `Gallery`'s public methods, so every write is validated there,
+ * The server's {@link GalleryPort} over a `src/gallery` {@link Gallery}; face thumbnails live in the
+ * gallery's own store, with their template, whoever enrolled them (CLI, server, page). It reaches the gallery only through `Gallery`'s public methods, so every write is validated there,
  * once, as for the CLI. It holds no state of its own about the gallery: counts, lists and faces are
  * read from the store on each call, and the search index follows the store's generation counter, so
  * server replicas on one PostgreSQL database see each other's writes at once.
  *
  * @example
- * const port = GalleryAdapter.create(await openGallery('people.db', opts), 'people.db.thumbs')
+ * const port = GalleryAdapter.create(await openGallery('people.db', opts))
  */
 export class GalleryAdapter implements GalleryPort {
   readonly #g: Gallery;
-  readonly #thumbs: FaceThumbnails;
   readonly #peopleLock: ReplicaLock | undefined;
   #peopleQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(gallery: Gallery, thumbs: FaceThumbnails, peopleLock: ReplicaLock | undefined) {
+  private constructor(gallery: Gallery, peopleLock: ReplicaLock | undefined) {
     this.#g = gallery;
-    this.#thumbs = thumbs;
     this.#peopleLock = peopleLock;
   }
 
   /**
-   * Wraps an open gallery; thumbnails go to the SQLite file `thumbnailsPath` (`:memory:` for none
-   * kept on disk), or with `'gallery'` into the gallery's own store (what a PostgreSQL gallery uses).
-   * `peopleLock` orders people discovery's writes among servers (closed with the adapter).
+   * Wraps an open gallery. `peopleLock` orders people discovery's writes among servers (closed with
+   * the adapter).
    *
    * @example
-   * const port = GalleryAdapter.create(gallery, ':memory:')
+   * const port = GalleryAdapter.create(gallery)
    */
-  static create(gallery: Gallery, thumbnailsPath: string, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
-    const thumbs = thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath);
-    return new GalleryAdapter(gallery, thumbs, options.peopleLock);
+  static create(gallery: Gallery, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
+    return new GalleryAdapter(gallery, options.peopleLock);
   }
 
   peopleWrite<T>(fn: () => Promise<T>): Promise<T> {
@@ -54,10 +49,6 @@ export class GalleryAdapter implements GalleryPort {
     return next;
   }
 
-  /** Where thumbnails live: a file path, or `gallery`. */
-  get thumbnailsAt(): string {
-    return this.#thumbs.where;
-  }
 
   get fingerprint(): string {
     return this.#g.fingerprint;
@@ -91,36 +82,18 @@ export class GalleryAdapter implements GalleryPort {
   }
 
   async removeSubject(id: string): Promise<void> {
-    const faces = await this.#g.templates(id);
     await this.#g.remove(id);
-    await this.#thumbs.drop(faces.map((f) => f.templateId));
   }
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {
     if (!options.create) await this.getSubject(subjectId);
-    const { results } = await this.#g.enroll(
-      subjectId,
-      faces.map((f) => ({
-        embedding: f.embedding,
-        sourceFile: f.sourceFile ?? null,
-        sourceSha256: f.sourceSha256 ?? null,
-        detScore: f.detScore ?? null,
-        faceSize: f.faceSize ?? null,
-      })),
-      { append: true, skipHeldSources: true },
-    );
-    const thumbs: { faceId: number; jpeg: Uint8Array }[] = [];
-    faces.forEach((f, i) => {
-      const r = results[i];
-      if (f.thumbnail !== undefined && r !== undefined && !r.known && r.templateId !== null) thumbs.push({ faceId: r.templateId, jpeg: f.thumbnail });
-    });
-    await this.#thumbs.put(thumbs);
+    const results = await enrolTemplateResults(this.#g, subjectId, undefined, faces.map(({ thumbnail, ...t }) => (thumbnail === undefined ? { template: t } : { template: t, thumbnail })));
     return results.flatMap((r) => (r.templateId === null ? [] : [{ faceId: r.templateId, known: r.known }]));
   }
 
   /** The faces of these templates, with whether each has a thumbnail (one lookup for all). */
   async #faces(templates: readonly TemplateRecord[], thumbs?: ReadonlySet<number>): Promise<SubjectFace[]> {
-    const withThumb = thumbs ?? (await this.#thumbs.which(templates.map((t) => t.templateId)));
+    const withThumb = thumbs ?? (await this.#g.thumbnailIds(templates.map((t) => t.templateId)));
     return templates.map((t) => ({
       faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize,
       hasThumbnail: withThumb.has(t.templateId),
@@ -160,20 +133,17 @@ export class GalleryAdapter implements GalleryPort {
     // Gallery.removeTemplate checks that the subject owns the face and refreshes the search index.
     await this.#g.removeTemplate(subjectId, faceId);
     if (face === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an enrolled face with id ${faceId} but there is none`);
-    await this.#thumbs.drop([faceId]);
     return face;
   }
 
   async removeFaces(faceIds: readonly number[]): Promise<SubjectFace[]> {
     // Whether each face had a thumbnail is read (one query) before the removal takes it away.
-    const had = await this.#thumbs.which(faceIds.filter((id) => Number.isSafeInteger(id) && id > 0));
-    const removed = await this.#faces(await this.#g.removeTemplates(faceIds), had);
-    await this.#thumbs.drop(removed.map((f) => f.faceId));
-    return removed;
+    const had = await this.#g.thumbnailIds(faceIds.filter((id) => Number.isSafeInteger(id) && id > 0));
+    return this.#faces(await this.#g.removeTemplates(faceIds), had);
   }
 
   async thumbnail(faceId: number): Promise<Uint8Array | undefined> {
-    return this.#thumbs.get(faceId);
+    return (await this.#g.thumbnail(faceId)) ?? undefined;
   }
 
   async identify(embedding: Float32Array, k: number): Promise<Candidate[]> {
@@ -220,7 +190,6 @@ export class GalleryAdapter implements GalleryPort {
 
   async close(): Promise<void> {
     if (this.#people !== undefined) await (await this.#people).close();
-    this.#thumbs.close();
     await this.#peopleLock?.close();
     await this.#g.close();
   }

@@ -4,7 +4,7 @@ import type { People } from '../../src/people/index.js';
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
  */
-import type { ThresholdChoice } from '../../src/gallery/index.js';
+import type { NewTemplate, ThresholdChoice } from '../../src/gallery/index.js';
 
 /** A subject (identity) as listed. */
 export interface SubjectSummary {
@@ -29,12 +29,7 @@ export interface SubjectFace {
 }
 
 /** A face to enrol. */
-export interface NewFace {
-  readonly embedding: Float32Array;
-  readonly sourceFile?: string;
-  readonly sourceSha256?: string;
-  readonly detScore?: number;
-  readonly faceSize?: number;
+export interface NewFace extends NewTemplate {
   /** JPEG of the aligned crop, kept for the gallery page. */
   readonly thumbnail?: Uint8Array;
 }

@@ -1,5 +1,6 @@
 import { ArcFaceError, asArcFaceError, type DetectedFace, type RgbImage } from '../../src/core/index.js';
-import { decodeImage, encodeJpeg } from '../../src/image/index.js';
+import { decodeImage } from '../../src/image/index.js';
+import { faceThumbnail } from '../../src/ingest/index.js';
 import { compareImages, type CompareSelection, type FaceSelection, type RecognitionResult } from '../../src/pipeline/index.js';
 import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
 
@@ -12,9 +13,6 @@ export interface RecognizerLike {
   recognize(image: RgbImage, options: { select?: FaceSelection; includeCrops?: boolean }): Promise<RecognitionResult>;
   dispose(): Promise<void>;
 }
-
-/** JPEG quality of stored thumbnails: small (~4 KB at 112×112) and clean enough to recognise a person. */
-const THUMBNAIL_QUALITY = 85;
 
 /**
  * The info a worker reports once loaded; `fallbackThreshold` stands in when the recogniser has no
@@ -37,7 +35,7 @@ async function embedOne(r: RecognizerLike, bytes: Uint8Array, maxPixels: number,
   const faces: EmbeddedFace[] = [];
   for (const f of result.faces) {
     const base = { ...faceOut(f), embedding: f.embedding };
-    faces.push(thumbnails && f.crop !== undefined ? { ...base, thumbnail: new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY)) } : base);
+    faces.push(thumbnails && f.crop !== undefined ? { ...base, thumbnail: await faceThumbnail(f.crop) } : base);
   }
   return { width: result.width, height: result.height, faces };
 }

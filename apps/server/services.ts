@@ -9,17 +9,13 @@ import { openKeyStore } from './pg-key-store.js';
 import { RedisRateLimitCounter } from './redis-rate-limit.js';
 import { PEOPLE_WRITE_LOCK, PostgresReplicaLock } from './replica-lock.js';
 import { PostgresRateLimitCounter, type SharedRateLimitCounter } from './shared-rate-limit.js';
+import { moveSideFileThumbnails } from './thumbnail-side-file.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Where the server's state lives. */
 export interface ServiceLocations {
   /** Gallery file or postgres:// URL; no gallery routes without one. */
   readonly galleryLocation?: string;
-  /**
-   * SQLite file of enrolled-face thumbnails of a file gallery; default `<gallery>.thumbs.db`. A
-   * PostgreSQL gallery keeps them in its database (this is ignored), so every replica serves them.
-   */
-  readonly thumbnailsPath?: string;
   /** SQLite file of API keys (`:memory:`: keys that live as long as the process), or a postgres:// URL. */
   readonly keysPath?: string;
   /**
@@ -59,10 +55,9 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
       const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      gallery =
-        shared !== undefined
-          ? GalleryAdapter.create(g, 'gallery', { peopleLock: new PostgresReplicaLock(shared, PEOPLE_WRITE_LOCK) })
-          : GalleryAdapter.create(g, where.thumbnailsPath ?? `${where.galleryLocation}.thumbs.db`);
+      // Thumbnails live in the gallery's store; an older server's side file is moved in once.
+      if (shared === undefined) await moveSideFileThumbnails(g, `${where.galleryLocation}.thumbs.db`);
+      gallery = GalleryAdapter.create(g, shared === undefined ? {} : { peopleLock: new PostgresReplicaLock(shared, PEOPLE_WRITE_LOCK) });
     }
     if (where.keysPath !== undefined) keys = await openKeyStore(where.keysPath);
     const counters = where.rateLimitLocation ?? shared;

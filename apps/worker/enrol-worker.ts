@@ -5,7 +5,7 @@ import type { Gallery } from '../../src/gallery/index.js';
 import {
   assertPhotoJob, enrolPhotoJob, isBadInput, makeFaceTemplates, MicroBatcher, type IngestImage, type IngestRecognizer, type PhotoJobResult, type TemplateOutcome,
 } from '../../src/ingest/index.js';
-import type { EnrolFaceChoice } from '../../src/pipeline/index.js';
+import type { EnrolFaceChoice } from '../../src/ingest/index.js';
 import { assertRedisUrl, ENROL_JOB_VERSION, enrolKeys, type EnrolJobData } from './enrol-queue.js';
 
 /** Options of {@link startEnrolWorker}. */

@@ -314,6 +314,18 @@ export class Gallery {
     return this.store.thumbnail(this.checked(() => assertInteger('templateId', templateId, 1, Number.MAX_SAFE_INTEGER)));
   }
 
+  /**
+   * Which of these templates have a thumbnail, in one store query (a page listing many faces).
+   *
+   * @example
+   * const withJpeg = await gallery.thumbnailIds(faces.map((f) => f.templateId))
+   */
+  async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
+    if (!Array.isArray(templateIds)) throw new TypeError(`Expected an array of template ids but received ${typeof templateIds}`);
+    templateIds.forEach((id, i) => this.checked(() => assertInteger(`templateIds[${i}]`, id, 1, Number.MAX_SAFE_INTEGER)));
+    return this.store.thumbnailIds(templateIds);
+  }
+
   async close(): Promise<void> {
     await this.cache.flush();
     this.cache.dispose();

@@ -5,7 +5,7 @@ export { readSnapshot, writeSnapshot, type SnapshotKey } from './matrix-snapshot
 export { Gallery } from './gallery.js';
 export type { AuditFinding, Candidate, EnrolledTemplate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 export {
-  boxSide, enrollImages, identifyImage, THUMBNAIL_QUALITY, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace, type HeldImage, type SkippedImage,
+  assertGalleryModel, identifyImage, readGalleryImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace,
 } from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
 export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';

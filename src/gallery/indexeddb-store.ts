@@ -209,6 +209,15 @@ export class IndexedDbGalleryStore implements GalleryStore {
     return row === undefined ? null : row.jpeg;
   }
 
+  async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    if (templateIds.length === 0) return out;
+    await this.#read(async (s) => {
+      for (const id of templateIds) if ((await req(s.thumbnails.getKey(id))) !== undefined) out.add(id);
+    });
+    return out;
+  }
+
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
     return this.#write(async (s) => {
       let n = 0;

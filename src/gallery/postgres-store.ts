@@ -339,7 +339,9 @@ export class PostgresGalleryStore implements GalleryStore {
   async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
     await wrap(this.location, () => this.client.transaction(async (tx) => {
       for (const t of items) {
-        await tx.query(`INSERT INTO arcface_template_thumbnails (template_id, jpeg) VALUES ($1, $2)
+        // A template removed meanwhile keeps no thumbnail (as in every store).
+        await tx.query(`INSERT INTO arcface_template_thumbnails (template_id, jpeg)
+          SELECT $1::bigint, $2 WHERE EXISTS (SELECT 1 FROM arcface_templates WHERE template_id = $1::bigint)
           ON CONFLICT (template_id) DO UPDATE SET jpeg = EXCLUDED.jpeg`, [t.templateId, Buffer.from(t.jpeg)]);
       }
     }));
@@ -348,6 +350,12 @@ export class PostgresGalleryStore implements GalleryStore {
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
     const r = await this.q<{ jpeg: Uint8Array }>('SELECT jpeg FROM arcface_template_thumbnails WHERE template_id = $1', [templateId]);
     return r[0] === undefined ? null : new Uint8Array(r[0].jpeg);
+  }
+
+  async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
+    if (templateIds.length === 0) return new Set();
+    const r = await this.q<{ template_id: string | number }>('SELECT template_id FROM arcface_template_thumbnails WHERE template_id = ANY($1::bigint[])', [[...templateIds]]);
+    return new Set(r.map((row) => Number(row.template_id)));
   }
 
   /** The client this store queries through (people discovery keeps its tables in the same database). */

@@ -267,8 +267,9 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
     this.run(() => this.db.transaction(() => {
-      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
-      for (const t of items) put.run(t.templateId, Buffer.from(t.jpeg));
+      // A template removed meanwhile keeps no thumbnail (as in every store).
+      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) SELECT @id, @jpeg WHERE EXISTS (SELECT 1 FROM templates WHERE template_id = @id)');
+      for (const t of items) put.run({ id: t.templateId, jpeg: Buffer.from(t.jpeg) });
     }).immediate());
   }
 
@@ -276,6 +277,15 @@ export class SqliteGalleryStore implements GalleryStore {
     return this.run(() => {
       const r = this.sql('SELECT jpeg FROM template_thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
       return r === undefined ? null : new Uint8Array(r.jpeg);
+    });
+  }
+
+  async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
+    if (templateIds.length === 0) return new Set();
+    return this.run(() => {
+      // One statement for the whole list: json_each expands the ids given as one JSON array.
+      const rows = this.sql('SELECT template_id FROM template_thumbnails WHERE template_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(templateIds)) as { template_id: number }[];
+      return new Set(rows.map((r) => r.template_id));
     });
   }
 

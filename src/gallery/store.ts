@@ -188,10 +188,12 @@ export interface GalleryStore {
   /** Identification inside the store (PostgreSQL + pgvector), when it keeps sub-centres; else absent. */
   readonly identitySearch?: StoreIdentitySearch;
   close(): Promise<void>;
-  /** Stores (or replaces) JPEG thumbnails of templates; they are removed with their template. */
+  /** Stores (or replaces) JPEG thumbnails of templates, skipping templates that no longer exist; they are removed with their template. */
   putThumbnails(items: readonly TemplateThumbnail[]): Promise<void>;
   /** A template's JPEG thumbnail, or null when none was stored. */
   thumbnail(templateId: number): Promise<Uint8Array | null>;
+  /** Which of these templates have a thumbnail (one query for the whole list). */
+  thumbnailIds(templateIds: readonly number[]): Promise<Set<number>>;
 }
 
 /** One identity ranked by a store-side identification. */

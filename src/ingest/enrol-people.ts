@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { assertInteger, isArcFaceError, type ErrorCode } from '../core/index.js';
 import type { Gallery } from '../gallery/index.js';
 import { readImageBytes } from '../image/index.js';
-import type { EnrolFaceChoice } from '../pipeline/index.js';
+import type { EnrolFaceChoice } from './face-choice.js';
 import { enrolTemplates, type TemplateWithThumbnail } from './enrol-templates.js';
 import { imageSha256, isBadInput, makeFaceTemplates, type IngestImage, type IngestRecognizer } from './face-templates.js';
 import type { PersonFolder } from './people-folder.js';

@@ -1,8 +1,50 @@
 import { normCrop } from '../align/index.js';
 import { ArcFaceError, asArcFaceError, isArcFaceError, sha256Digest, type Box, type DetectedFace, type RgbImage } from '../core/index.js';
-import { boxSide, THUMBNAIL_QUALITY, type NewTemplate } from '../gallery/index.js';
+import type { NewTemplate } from '../gallery/index.js';
 import { encodeJpeg } from '../image/index.js';
-import { chooseEnrolmentFace, type EnrolFaceChoice } from '../pipeline/index.js';
+import { chooseEnrolmentFace, type EnrolFaceChoice } from './face-choice.js';
+
+/** JPEG quality of face thumbnails (112×112 aligned crops: 3–4 KB each, clean enough to recognise a person). */
+export const THUMBNAIL_QUALITY = 85;
+
+/**
+ * The thumbnail of an aligned face crop, as every stored face keeps it (gallery templates, people's
+ * faces, sightings): a JPEG at {@link THUMBNAIL_QUALITY}.
+ *
+ * @example
+ * const jpeg = await faceThumbnail(crop112)
+ */
+export async function faceThumbnail(crop: RgbImage): Promise<Uint8Array> {
+  return new Uint8Array(await encodeJpeg(crop, THUMBNAIL_QUALITY));
+}
+
+/**
+ * A face's size as templates record it: the longer side of its detection box, in pixels.
+ *
+ * @example
+ * boxSide([10, 20, 60, 90]) // 70
+ */
+export function boxSide(b: Box): number {
+  return Math.max(b[2] - b[0], b[3] - b[1]);
+}
+
+/**
+ * The enrolment template of a chosen, embedded face of a photo: its embedding, the photo's file name
+ * and SHA-256 (computed when not given), detection score and size. Every enrolment path makes its
+ * templates here.
+ *
+ * @example
+ * const template = faceTemplate({ embedding, box, score }, { bytes, fileName: 'ada.jpg' })
+ */
+export function faceTemplate(face: { readonly embedding: Float32Array; readonly box: Box; readonly score: number }, img: Omit<IngestImage, 'fileName'> & { readonly fileName?: string }): NewTemplate {
+  return {
+    embedding: face.embedding,
+    ...(img.fileName === undefined ? {} : { sourceFile: img.fileName }),
+    sourceSha256: img.sha256 ?? imageSha256(img.bytes),
+    detScore: face.score,
+    faceSize: boxSide(face.box),
+  };
+}
 
 /** What bulk enrolment needs from a recogniser (`FaceRecognizer` satisfies it). */
 export interface IngestRecognizer {
@@ -84,12 +126,8 @@ export async function makeFaceTemplates(rec: IngestRecognizer, images: readonly 
       out.push({ ok: false, error: c });
       continue;
     }
-    const img = images[i] as IngestImage;
-    const embedding = embeddings[k++] as Float32Array;
-    const template: NewTemplate = {
-      embedding, sourceFile: img.fileName, sourceSha256: img.sha256 ?? imageSha256(img.bytes), detScore: c.score, faceSize: boxSide(c.box),
-    };
-    out.push({ ok: true, template, thumbnail: new Uint8Array(await encodeJpeg(c.crop, THUMBNAIL_QUALITY)) });
+    const template = faceTemplate({ embedding: embeddings[k++] as Float32Array, box: c.box, score: c.score }, images[i] as IngestImage);
+    out.push({ ok: true, template, thumbnail: await faceThumbnail(c.crop) });
   }
   return out;
 }

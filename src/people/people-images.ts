@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ArcFaceError, isArcFaceError, sha256Digest, type Box } from '../core/index.js';
-import { encodeJpeg } from '../image/index.js';
+import { faceThumbnail } from '../ingest/index.js';
 import type { RecognitionResult } from '../pipeline/index.js';
 import { faceQuality, qualityRejection, type QualityLimits } from '../quality/index.js';
 import type { AddedFace, People } from './people.js';
@@ -57,9 +57,6 @@ export interface AddedImages {
 }
 
 const area = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-
-/** JPEG quality of stored thumbnails (112×112 crops: about 3–4 KB each). */
-const THUMBNAIL_QUALITY = 85;
 
 /**
  * Adds every face of each image file to `people`, incrementally.
@@ -111,7 +108,7 @@ export async function addImages(
         continue;
       }
       if (f.box === main) mainKept = true;
-      const thumbnail = f.crop === undefined ? undefined : new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY));
+      const thumbnail = f.crop === undefined ? undefined : await faceThumbnail(f.crop);
       kept.push({ box: f.box, detScore: f.score, embedding: f.embedding, thumbnail });
     }
     for (const r of refused) skipped.push({ ...r, mainFaceKept: mainKept });

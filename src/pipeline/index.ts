@@ -12,4 +12,3 @@ export {
 } from './compare.js';
 export { recognizeFiles, type FileResult, type RecognizeFilesOptions } from './stream.js';
 export type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
-export { BOX_MIN_IOU, chooseEnrolmentFace, DOMINANCE_RATIO, prominence, type EnrolFaceChoice } from './enrol-face.js';

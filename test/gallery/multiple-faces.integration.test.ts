@@ -14,8 +14,9 @@ import sharp from 'sharp';
 import { KeyStore } from '../../apps/server/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { isArcFaceError } from '../../src/core/index.js';
-import { enrollImages, identifyImage, openGallery } from '../../src/gallery/index.js';
-import { chooseEnrolmentFace, DOMINANCE_RATIO, FaceRecognizer, prominence } from '../../src/pipeline/index.js';
+import { identifyImage, openGallery } from '../../src/gallery/index.js';
+import { chooseEnrolmentFace, DOMINANCE_RATIO, enrollImages, prominence } from '../../src/ingest/index.js';
+import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedDir, sharedPath, testOutputDir } from '../helpers/shared.js';
 

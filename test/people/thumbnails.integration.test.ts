@@ -6,7 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import Database from 'better-sqlite3';
 import { isArcFaceError } from '../../src/core/index.js';
-import { enrollImages, Gallery, openGallery, PostgresGalleryStore, pgliteClient, SQLITE_SCHEMA_VERSION } from '../../src/gallery/index.js';
+import { Gallery, openGallery, PostgresGalleryStore, pgliteClient, SQLITE_SCHEMA_VERSION } from '../../src/gallery/index.js';
+import { enrollImages } from '../../src/ingest/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { DIM, FP } from '../gallery/fixtures.js';
 import { near, randomUnit, rng } from '../gallery/synthetic.js';
@@ -69,8 +70,13 @@ describe('template thumbnails in the gallery store', () => {
       await g.putThumbnails([{ templateId: t, jpeg: new Uint8Array([0xff, 0xd8, 1, 0xff, 0xd9]) }]);
       await g.putThumbnails([{ templateId: t, jpeg: new Uint8Array([0xff, 0xd8, 2, 0xff, 0xd9]) }]);
       assert.deepEqual(await g.thumbnail(t), new Uint8Array([0xff, 0xd8, 2, 0xff, 0xd9]));
+      assert.deepEqual([...(await g.thumbnailIds([t, t + 1000]))], [t]);
+      // A thumbnail for a template that does not exist (removed meanwhile) is skipped, not an error.
+      await g.putThumbnails([{ templateId: t + 1000, jpeg: new Uint8Array([0xff, 0xd8, 3, 0xff, 0xd9]) }]);
+      assert.equal(await g.thumbnail(t + 1000), null);
       await g.remove('bo');
       assert.equal(await g.thumbnail(t), null);
+      assert.equal((await g.thumbnailIds([t])).size, 0);
     });
   });
 });

@@ -116,7 +116,7 @@ describe('a gallery built with another recogniser', () => {
   it('is refused with MODEL_MISMATCH naming both models on identify and on enrolment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arcface-mismatch-'));
     const other = await openGallery(join(dir, 'other.db'), { fingerprint: `sha256:${W600K_MBF_SHA256}|RGB|NCHW`, embeddingSize: 512 });
-    const gallery = GalleryAdapter.create(other, ':memory:');
+    const gallery = GalleryAdapter.create(other);
     const app = await srv.variant({ gallery });
     try {
       const post = async (url: string, scope: 'read' | 'write') => {

@@ -193,7 +193,7 @@ describe('arcface serve probes (a real process)', () => {
   });
 
   it('10: data files are owner-only (0600)', () => {
-    for (const f of [files.gallery, `${files.gallery}-wal`, `${files.gallery}.thumbs.db`, files.keys]) {
+    for (const f of [files.gallery, `${files.gallery}-wal`, files.keys]) {
       assert.ok(existsSync(f), f);
       assert.equal(statSync(f).mode & 0o777, 0o600, f);
     }

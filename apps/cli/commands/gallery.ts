@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ArcFaceError, type Box } from '../../../src/core/index.js';
-import { decodeExport, enrollImages, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import { decodeExport, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
+import { enrollImages, parseFaceChoice } from '../../../src/ingest/index.js';
 import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
-import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
 import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, withModelGallery, type GalleryAccess } from '../gallery-open.js';
@@ -66,18 +67,8 @@ function parseMetadata(text: string | undefined): Record<string, unknown> | unde
   }
 }
 
-/** `--select` and `--box` of `enroll` as an enrolment face choice. */
-function parseFaceChoice(select: string, box: string | undefined): EnrolFaceChoice {
-  if (box !== undefined) {
-    const v = box.split(',').map((x) => Number(x.trim()));
-    if (v.length !== 4 || !v.every(Number.isFinite)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --box as x1,y1,x2,y2 (4 numbers) but received ${JSON.stringify(box)}`);
-    return v as unknown as Box;
-  }
-  if (select !== 'dominant' && select !== 'largest' && select !== 'central') {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected --select to be dominant, largest or central but received ${JSON.stringify(select)}`);
-  }
-  return select;
-}
+/** How `enroll` names the face-choice inputs in messages. */
+const CLI_FACE_CHOICE = { select: '--select', box: '--box' } as const;
 
 /**
  * `arcface enroll | identify | verify` and `arcface gallery list | show | remove | rename | merge |
@@ -118,7 +109,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
         if (id !== undefined || o.box !== undefined || o.name !== undefined || o.metadata !== undefined) {
           throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --people DIR alone (ids and names come from its folders) but received an id, --name, --metadata or --box too');
         }
-        await runEnrolPeople(ctx, o.people, { ...o, detector: o.detector, select: parseFaceChoice(o.select, undefined) });
+        await runEnrolPeople(ctx, o.people, { ...o, detector: o.detector, select: parseFaceChoice({ select: o.select }, CLI_FACE_CHOICE) });
         return;
       }
       if (o.queue !== undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --queue with --people DIR but received it without');
@@ -126,7 +117,7 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
         throw new ArcFaceError('INVALID_ARGUMENT', 'Expected an identity id and image files or folders (or --people DIR) but received none');
       }
       const metadata = parseMetadata(o.metadata);
-      const face = parseFaceChoice(o.select, o.box);
+      const face = parseFaceChoice({ select: o.select, ...(o.box === undefined ? {} : { box: o.box }) }, CLI_FACE_CHOICE);
       const files = await expandImageArgs(images, ctx);
       await withRecognizer(ctx, o, 'create', async (fr, g) => {
         const options = { ...(o.name === undefined ? {} : { name: o.name }), ...(metadata === undefined ? {} : { metadata }), append: o.append === true, face };

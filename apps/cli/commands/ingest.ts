@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ArcFaceError, isArcFaceError, redactUrl } from '../../../src/core/index.js';
-import { enrolPeople, scanPeopleFolder, type PeopleFolderScan } from '../../../src/ingest/index.js';
+import { enrolPeople, scanPeopleFolder, type EnrolFaceChoice, type PeopleFolderScan } from '../../../src/ingest/index.js';
 import type { Gallery } from '../../../src/gallery/index.js';
-import { FaceRecognizer, RECOGNIZER_DEFAULTS, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
+import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import type { ExecutionProvider } from '../../../src/runtime/index.js';
 import {
   connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, retryDeadLetters, startEnrolWorker, type WorkerEvent,

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { ArcFaceError, type Box } from '../../../src/core/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 import { MAX_ID_LENGTH, modelMismatch } from '../../../src/gallery/index.js';
-import { chooseEnrolmentFace, type EnrolFaceChoice } from '../../../src/pipeline/index.js';
+import { chooseEnrolmentFace, faceTemplate, parseFaceChoice, type EnrolFaceChoice } from '../../../src/ingest/index.js';
 import type { ServerContext } from '../context.js';
 import type { EmbeddedFace } from '../engine.js';
 import type { GalleryPort, NewFace } from '../gallery-port.js';
@@ -30,16 +30,14 @@ export const ENROL_FACE_QUERY = {
 } as const;
 
 /**
- * The face choice of an enrolment request's `select` / `box` query parameters.
+ * The face choice of an enrolment request's `select` / `box` query parameters (the library's one
+ * parser, `parseFaceChoice`).
  *
  * @example
  * enrolFaceChoice({ box: '10,10,120,140' }) // [10, 10, 120, 140]
  */
 export function enrolFaceChoice(q: { select?: string; box?: string }): EnrolFaceChoice {
-  if (q.box !== undefined) return q.box.split(',').map((v) => Number(v.trim())) as unknown as Box;
-  const s = q.select ?? 'dominant';
-  if (s !== 'dominant' && s !== 'largest' && s !== 'central') throw new ArcFaceError('INVALID_ARGUMENT', `Expected select to be dominant, largest or central but received ${JSON.stringify(s)}`);
-  return s;
+  return parseFaceChoice(q);
 }
 
 /**
@@ -67,18 +65,8 @@ export async function embedForEnrolment(
     const candidates = r.faces.filter((f) => f.score >= minScore);
     if (candidates.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face with probability ≥ ${minScore} in ${what} but the best has ${Math.max(...r.faces.map((f) => f.score)).toFixed(3)}`);
     const face = chooseEnrolmentFace(candidates, r.width, r.height, choice, what);
-    const [x1, y1, x2, y2] = face.box;
-    out.push({
-      face,
-      newFace: {
-        embedding: face.embedding,
-        ...(img.filename === undefined ? {} : { sourceFile: img.filename }),
-        sourceSha256: createHash('sha256').update(img.bytes).digest('hex'),
-        detScore: face.score,
-        faceSize: Math.round(Math.max(x2 - x1, y2 - y1)),
-        ...(face.thumbnail === undefined ? {} : { thumbnail: face.thumbnail }),
-      },
-    });
+    const template = faceTemplate(face, { bytes: img.bytes, ...(img.filename === undefined ? {} : { fileName: img.filename }) });
+    out.push({ face, newFace: face.thumbnail === undefined ? template : { ...template, thumbnail: face.thumbnail } });
   });
   return out;
 }

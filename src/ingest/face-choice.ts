@@ -12,7 +12,7 @@
  */
 import { ArcFaceError, type Box } from '../core/index.js';
 import { iou } from '../detect/index.js';
-import { selectFaces } from './select.js';
+import { selectFaces } from '../pipeline/index.js';
 
 /**
  * Prominence ratio for dominance. Measured with `scripts/openset-study.ts` on the 7,701 shared LFW
@@ -88,4 +88,28 @@ export function chooseEnrolmentFace<T extends { readonly box: Box }>(faces: read
       `below ×${DOMINANCE_RATIO}); name the face with a box or choose largest/central`,
     { details: { boxes: ranked.map((r) => r.f.box.map((v) => Math.round(v * 10) / 10)) } },
   );
+}
+
+/**
+ * The one parser of a face choice given as text, for the CLI (`--select`, `--box`) and the HTTP API
+ * (`select`, `box` query parameters): a box `x1,y1,x2,y2` wins over the rule; the rule is dominant
+ * (default), largest or central. `names` say how the caller calls the two inputs, for messages.
+ *
+ * @example
+ * parseFaceChoice({ select: 'largest' }) // 'largest'
+ * parseFaceChoice({ box: '10,10,120,140' }, { box: '--box', select: '--select' }) // [10, 10, 120, 140]
+ */
+export function parseFaceChoice(given: { select?: string; box?: string }, names: { select: string; box: string } = { select: 'select', box: 'box' }): EnrolFaceChoice {
+  if (given.box !== undefined) {
+    const v = given.box.split(',').map((x) => Number(x.trim()));
+    if (v.length !== 4 || !v.every(Number.isFinite) || (v[2] as number) <= (v[0] as number) || (v[3] as number) <= (v[1] as number)) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${names.box} as x1,y1,x2,y2 (4 numbers, x2 > x1 and y2 > y1) but received ${JSON.stringify(given.box)}`);
+    }
+    return v as unknown as Box;
+  }
+  const s = given.select ?? 'dominant';
+  if (s !== 'dominant' && s !== 'largest' && s !== 'central') {
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${names.select} to be dominant, largest or central but received ${JSON.stringify(s)}`);
+  }
+  return s;
 }
