@@ -2,10 +2,9 @@
  * Embeds a list of image files once each, through the embedding cache, with progress reports.
  */
 import { join } from 'node:path';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError, sha256Digest } from '../core/index.js';
 import { readFileBytes } from '../image/index.js';
 import type { EmbeddingCache } from './embedding-cache.js';
-import { sha256Hex } from './embedding-cache.js';
 import { embedCentralFace, type EvalRecognizer, type ImageEmbedding } from './face-embedding.js';
 
 /** Progress of an embedding run, reported after every item. */
@@ -66,7 +65,7 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
   const unique = [...new Set(relPaths)];
   for (const rel of unique) {
     const bytes = await readEvalFile(join(dataDir, rel));
-    const sha = sha256Hex(bytes);
+    const sha = sha256Digest(bytes);
     let item: ImageEmbedding | undefined = options.cache?.get(sha);
     if (item !== undefined) {
       cached++;

@@ -36,16 +36,6 @@ interface CacheLine {
   e: string;
 }
 
-/**
- * SHA-256 of bytes as lower-case hex.
- *
- * @example
- * sha256Hex(new Uint8Array([1, 2, 3]))
- */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 function isCacheLine(v: unknown): v is CacheLine {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;

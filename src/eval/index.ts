@@ -15,7 +15,7 @@ export {
   type KFoldOptions,
   type KFoldResult,
 } from './verification.js';
-export { EmbeddingCache, sha256Hex, type CachedEmbedding, type EmbeddingCacheKey } from './embedding-cache.js';
+export { EmbeddingCache, type CachedEmbedding, type EmbeddingCacheKey } from './embedding-cache.js';
 export { embedImageFiles, readEvalFile, type EmbeddedFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
 export {
   centralFallbackLandmarks,

@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ArcFaceError, assertInteger, l2normalize, type RgbImage } from '../core/index.js';
+import { ArcFaceError, assertInteger, l2normalize, sha256Digest, type RgbImage } from '../core/index.js';
 import { readEvalFile, type EmbedProgress } from './embed-files.js';
-import { sha256Hex, type EmbeddingCache } from './embedding-cache.js';
+import type { EmbeddingCache } from './embedding-cache.js';
 import { embedCentralFace, squaredL2, type EvalRecognizer, type ImageEmbedding } from './face-embedding.js';
 import { evaluateVerification, type VerificationMetrics } from './protocol.js';
 import { decodeVideoFrames, defaultFfmpegPath, probeVideo, resolveVideo, uniformSample } from './video-frames.js';
@@ -110,11 +110,11 @@ export async function embedVideo(
   if (src.kind === 'frames') {
     for (const i of uniformSample(src.files.length, framesPerVideo)) {
       const bytes = await readEvalFile(join(src.dir, src.files[i] as string));
-      items.push(await embedFrame(recognizer, sha256Hex(bytes), () => bytes, opts.cache, n));
+      items.push(await embedFrame(recognizer, sha256Digest(bytes), () => bytes, opts.cache, n));
     }
   } else {
     const ffmpeg = opts.ffmpegPath ?? defaultFfmpegPath();
-    const videoSha = sha256Hex(await readEvalFile(src.path));
+    const videoSha = sha256Digest(await readEvalFile(src.path));
     const info = await probeVideo(src.path, ffmpeg);
     const indices = uniformSample(info.frames, framesPerVideo);
     const keys = indices.map((i) => createHash('sha256').update(`${videoSha}:frame:${i}`).digest('hex'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { dot, isArcFaceError } from '../../src/core/index.js';
+import { dot, isArcFaceError, sha256Digest } from '../../src/core/index.js';
 import {
   centralFallbackLandmarks,
   embedCentralFace,
@@ -10,7 +10,6 @@ import {
   FALLBACK_METHOD,
   histogramSvg,
   rocSvg,
-  sha256Hex,
   squaredL2,
   svgToPng,
 } from '../../src/eval/index.js';
@@ -19,7 +18,7 @@ import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const dir = testOutputDir('eval-cache');
 const key = { fingerprint: 'sha256:abc|RGB', detector: 'yunet-n', flip: false, fallback: FALLBACK_METHOD };
-const sha = (s: string): string => sha256Hex(new TextEncoder().encode(s));
+const sha = (s: string): string => sha256Digest(new TextEncoder().encode(s));
 
 describe('EmbeddingCache', () => {
   before(async () => {
