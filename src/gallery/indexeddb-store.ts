@@ -1,4 +1,5 @@
 import { ArcFaceError } from '../core/index.js';
+import type { RoomSql } from './room-sql.js';
 import {
   allocateMatrix,
   type EnrollMode,
@@ -207,6 +208,10 @@ export class IndexedDbGalleryStore implements GalleryStore {
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
     const row = (await this.#read((s) => req(s.thumbnails.get(templateId)))) as { jpeg: Uint8Array } | undefined;
     return row === undefined ? null : row.jpeg;
+  }
+
+  roomSql(room: string): RoomSql {
+    throw new ArcFaceError('STORE_UNSUPPORTED', `Expected a SQLite or PostgreSQL gallery for ${room} (its tables live beside the gallery's) but ${this.location} is an IndexedDB gallery`);
   }
 
   async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {

@@ -5,6 +5,7 @@ import {
   bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
 } from './postgres-subcenters.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { postgresRoomSql, type RoomSql } from './room-sql.js';
 import type { SubCenterParams } from './sub-centers.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
@@ -41,17 +42,9 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
     'CREATE INDEX arcface_templates_by_identity ON arcface_templates (identity_id)',
     'CREATE INDEX arcface_templates_hnsw ON arcface_templates USING hnsw (embedding vector_cosine_ops)',
   ],
-  // People discovery (see sqlite-schema.ts): persons, clustered faces (embedding as float32 LE bytes),
-  // thumbnails. New tables only.
+  // Thumbnails of templates (this step also created the people tables, which the people room now
+  // owns and creates or adopts itself: src/people).
   () => [
-    `CREATE TABLE arcface_persons (person_id bigserial PRIMARY KEY,
-      identity_id text REFERENCES arcface_identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
-      hidden integer NOT NULL DEFAULT 0, created_at bigint NOT NULL, updated_at bigint NOT NULL)`,
-    `CREATE TABLE arcface_person_faces (face_id bigserial PRIMARY KEY, photo text NOT NULL, box text NOT NULL, det_score double precision,
-      embedding bytea NOT NULL, person_id bigint REFERENCES arcface_persons(person_id) ON DELETE SET NULL,
-      locked integer NOT NULL DEFAULT 0, template_id bigint, thumbnail bytea, created_at bigint NOT NULL)`,
-    'CREATE INDEX arcface_person_faces_by_person ON arcface_person_faces (person_id)',
-    'CREATE INDEX arcface_person_faces_by_photo ON arcface_person_faces (photo)',
     `CREATE TABLE arcface_template_thumbnails (template_id bigint PRIMARY KEY REFERENCES arcface_templates(template_id) ON DELETE CASCADE,
       jpeg bytea NOT NULL)`,
   ],
@@ -59,20 +52,8 @@ const MIGRATIONS: readonly ((dim: number) => string[])[] = [
   // (and indexed) by rebuildSubCenters right after. The template-level HNSW index goes: no query
   // uses it any more, and keeping it up costs ~8 ms per template written (PGlite, 512-d).
   (dim) => ['DROP INDEX IF EXISTS arcface_templates_hnsw', SUBCENTER_TABLE_DDL(dim)],
-  // Photos known by content and hand edits as constraints (see sqlite-schema.ts, version 4).
-  () => [
-    'ALTER TABLE arcface_person_faces ADD COLUMN photo_sha256 text',
-    'CREATE INDEX arcface_person_faces_by_sha256 ON arcface_person_faces (photo_sha256)',
-    `CREATE TABLE arcface_people_photos (sha256 text PRIMARY KEY, path text NOT NULL, size bigint, mtime_ms double precision,
-      faces integer NOT NULL, seen_at bigint NOT NULL)`,
-    'CREATE INDEX arcface_people_photos_by_path ON arcface_people_photos (path)',
-    `CREATE TABLE arcface_person_constraints (constraint_id bigserial PRIMARY KEY, kind text NOT NULL CHECK (kind IN ('must', 'cannot')),
-      face_a bigint NOT NULL REFERENCES arcface_person_faces(face_id) ON DELETE CASCADE,
-      face_b bigint NOT NULL REFERENCES arcface_person_faces(face_id) ON DELETE CASCADE,
-      edit text NOT NULL, created_at bigint NOT NULL)`,
-    'CREATE INDEX arcface_person_constraints_by_a ON arcface_person_constraints (face_a)',
-    'CREATE INDEX arcface_person_constraints_by_b ON arcface_person_constraints (face_b)',
-  ],
+  // Only people tables changed at version 4; the people room migrates them (src/people/people-schema.ts).
+  () => [],
 ];
 /** The version whose migration creates the sub-centre table, which is then filled from the templates. */
 const SUBCENTERS_VERSION = 3;
@@ -350,6 +331,10 @@ export class PostgresGalleryStore implements GalleryStore {
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
     const r = await this.q<{ jpeg: Uint8Array }>('SELECT jpeg FROM arcface_template_thumbnails WHERE template_id = $1', [templateId]);
     return r[0] === undefined ? null : new Uint8Array(r[0].jpeg);
+  }
+
+  roomSql(_room: string): RoomSql {
+    return postgresRoomSql(this.client);
   }
 
   async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {

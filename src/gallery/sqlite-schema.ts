@@ -47,39 +47,12 @@ const MIGRATIONS: readonly string[] = [
    DROP TABLE templates;
    ALTER TABLE templates_v2 RENAME TO templates;
    CREATE INDEX templates_by_identity ON templates(identity_id);`,
-  // People discovery: persons found by clustering (AUTOINCREMENT: a deleted person's id is never
-  // reused, so ids stay stable across runs), the clustered faces with their person, and JPEG
-  // thumbnails of templates and of clustered faces. New tables only.
-  `CREATE TABLE persons (
-     person_id INTEGER PRIMARY KEY AUTOINCREMENT,
-     identity_id TEXT REFERENCES identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
-     hidden INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
-   CREATE TABLE person_faces (
-     face_id INTEGER PRIMARY KEY AUTOINCREMENT, photo TEXT NOT NULL, box TEXT NOT NULL, det_score REAL,
-     embedding BLOB NOT NULL, person_id INTEGER REFERENCES persons(person_id) ON DELETE SET NULL,
-     locked INTEGER NOT NULL DEFAULT 0, template_id INTEGER, thumbnail BLOB, created_at INTEGER NOT NULL) STRICT;
-   CREATE INDEX person_faces_by_person ON person_faces(person_id);
-   CREATE INDEX person_faces_by_photo ON person_faces(photo);
-   CREATE TABLE template_thumbnails (
+  // 2 → 3: JPEG thumbnails of templates, removed with their template. (This step also created the
+  // people tables; the people room owns them now and creates or adopts them itself: src/people.)
+  `CREATE TABLE template_thumbnails (
      template_id INTEGER PRIMARY KEY REFERENCES templates(template_id) ON DELETE CASCADE, jpeg BLOB NOT NULL) STRICT;`,
-  // 3 → 4: photos known by content. A photo's identity is the SHA-256 of its bytes (its path is where
-  // it was last seen), so a re-run, a copy or a move adds nothing; size and mtime let a re-scan skip
-  // unchanged files without reading them. Hand edits become constraints: a cannot-link keeps two
-  // faces out of one person through incremental and full re-clusters (must-links are the faces
-  // locked to their person). Faces stored before keep a NULL hash until their photo is seen again.
-  `ALTER TABLE person_faces ADD COLUMN photo_sha256 TEXT;
-   CREATE INDEX person_faces_by_sha256 ON person_faces(photo_sha256);
-   CREATE TABLE people_photos (
-     sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER, mtime_ms REAL, faces INTEGER NOT NULL,
-     seen_at INTEGER NOT NULL) STRICT;
-   CREATE INDEX people_photos_by_path ON people_photos(path);
-   CREATE TABLE person_constraints (
-     constraint_id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('must', 'cannot')),
-     face_a INTEGER NOT NULL REFERENCES person_faces(face_id) ON DELETE CASCADE,
-     face_b INTEGER NOT NULL REFERENCES person_faces(face_id) ON DELETE CASCADE,
-     edit TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
-   CREATE INDEX person_constraints_by_a ON person_constraints(face_a);
-   CREATE INDEX person_constraints_by_b ON person_constraints(face_b);`,
+  // 3 → 4: only people tables changed at this version; the people room migrates them (people-schema.ts).
+  `SELECT 1;`,
 ];
 
 /**

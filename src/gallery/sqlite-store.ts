@@ -4,6 +4,7 @@ import { ArcFaceError } from '../core/index.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
+import { type RoomSql, sqliteRoomSql } from './room-sql.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
   TemplateRecord, TemplateThumbnail,
@@ -278,6 +279,10 @@ export class SqliteGalleryStore implements GalleryStore {
       const r = this.sql('SELECT jpeg FROM template_thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
       return r === undefined ? null : new Uint8Array(r.jpeg);
     });
+  }
+
+  roomSql(_room: string): RoomSql {
+    return sqliteRoomSql(this.location);
   }
 
   async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {

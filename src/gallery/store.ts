@@ -4,6 +4,7 @@
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
 import { ArcFaceError } from '../core/index.js';
+import type { RoomSql } from './room-sql.js';
 import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
@@ -194,6 +195,12 @@ export interface GalleryStore {
   thumbnail(templateId: number): Promise<Uint8Array | null>;
   /** Which of these templates have a thumbnail (one query for the whole list). */
   thumbnailIds(templateIds: readonly number[]): Promise<Set<number>>;
+  /**
+   * SQL in the gallery's database for a room that keeps its own tables there (people, sightings),
+   * which it defines and migrates through `migrateRoom`; close it when done. `STORE_UNSUPPORTED` for a
+   * store without SQL (IndexedDB).
+   */
+  roomSql(room: string): RoomSql;
 }
 
 /** One identity ranked by a store-side identification. */

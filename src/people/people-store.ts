@@ -4,7 +4,7 @@
  * in {@link People}.
  */
 import { ArcFaceError } from '../core/index.js';
-import type { PeopleSql } from './sql-runner.js';
+import type { RoomSql } from '../gallery/index.js';
 
 /** A face to store: where it is, its embedding and (optionally) a JPEG thumbnail of the aligned crop. */
 export interface NewPersonFace {
@@ -96,14 +96,14 @@ function bytesOf(e: Float32Array): Buffer {
  * Row access for people discovery.
  *
  * @example
- * const store = new PeopleStore(sqlitePeopleSql('people.db'))
+ * const store = new PeopleStore(gallery.store.roomSql('people'))
  * await store.listPersons()
  */
 export class PeopleStore {
-  readonly sql: PeopleSql;
+  readonly sql: RoomSql;
   readonly #t: { persons: string; faces: string; identities: string; photos: string; constraints: string };
 
-  constructor(sql: PeopleSql) {
+  constructor(sql: RoomSql) {
     this.sql = sql;
     this.#t = {
       persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities'),
@@ -115,7 +115,7 @@ export class PeopleStore {
    * Records a photo by content inside the caller's write transaction; returns false when it was
    * known already (another run or writer added it), after noting where it was seen now.
    */
-  async claimPhoto(q: PeopleSql, p: KnownPhoto): Promise<boolean> {
+  async claimPhoto(q: RoomSql, p: KnownPhoto): Promise<boolean> {
     const r = await q.all<{ sha256: string }>(
       `INSERT INTO ${this.#t.photos} (sha256, path, size, mtime_ms, faces, seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING RETURNING sha256`,
       [p.sha256, p.path, p.size, p.mtimeMs, p.faces, Date.now()]);
@@ -125,25 +125,25 @@ export class PeopleStore {
   }
 
   /** Notes where a known photo is now (path, size, mtime); its faces follow the path. */
-  async seePhoto(q: PeopleSql, p: Omit<KnownPhoto, 'faces'>): Promise<void> {
+  async seePhoto(q: RoomSql, p: Omit<KnownPhoto, 'faces'>): Promise<void> {
     await q.all(`UPDATE ${this.#t.photos} SET path = ?, size = ?, mtime_ms = ?, seen_at = ? WHERE sha256 = ?`, [p.path, p.size, p.mtimeMs, Date.now(), p.sha256]);
     await q.all(`UPDATE ${this.#t.faces} SET photo = ? WHERE photo_sha256 = ? AND photo <> ?`, [p.path, p.sha256, p.path]);
   }
 
   /** Sets the face count of a claimed photo. */
-  async setPhotoFaces(q: PeopleSql, sha256: string, faces: number): Promise<void> {
+  async setPhotoFaces(q: RoomSql, sha256: string, faces: number): Promise<void> {
     await q.all(`UPDATE ${this.#t.photos} SET faces = ? WHERE sha256 = ?`, [faces, sha256]);
   }
 
   /** Faces stored before photos were known by content, under this photo name; they take the hash. */
-  async adoptLegacyFaces(q: PeopleSql, photo: string, sha256: string): Promise<number> {
+  async adoptLegacyFaces(q: RoomSql, photo: string, sha256: string): Promise<number> {
     const r = await q.all<{ face_id: number | string }>(`SELECT face_id FROM ${this.#t.faces} WHERE photo_sha256 IS NULL AND photo = ?`, [photo]);
     if (r.length > 0) await q.all(`UPDATE ${this.#t.faces} SET photo_sha256 = ? WHERE photo_sha256 IS NULL AND photo = ?`, [sha256, photo]);
     return r.length;
   }
 
   /** A known photo by its SHA-256, or null. */
-  async photo(sha256: string, q: PeopleSql = this.sql): Promise<KnownPhoto | null> {
+  async photo(sha256: string, q: RoomSql = this.sql): Promise<KnownPhoto | null> {
     const r = await q.all<PhotoRow>(`SELECT sha256, path, size, mtime_ms, faces FROM ${this.#t.photos} WHERE sha256 = ?`, [sha256]);
     return r[0] === undefined ? null : toPhoto(r[0]);
   }
@@ -154,7 +154,7 @@ export class PeopleStore {
   }
 
   /** Faces of one photo: by its hash, or by name for faces stored without one. */
-  async facesOfPhoto(photo: { sha256?: string | undefined; name?: string }, q: PeopleSql = this.sql): Promise<PersonFace[]> {
+  async facesOfPhoto(photo: { sha256?: string | undefined; name?: string }, q: RoomSql = this.sql): Promise<PersonFace[]> {
     const by = photo.sha256 !== undefined ? ['photo_sha256 = ?', photo.sha256] : ['photo_sha256 IS NULL AND photo = ?', photo.name ?? ''];
     const rows = await q.all<FaceRow>(
       `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE ${by[0]} ORDER BY face_id`,
@@ -163,13 +163,13 @@ export class PeopleStore {
   }
 
   /** Forgets a photo and its faces (their constraints go with them). */
-  async removePhoto(q: PeopleSql, sha256: string): Promise<void> {
+  async removePhoto(q: RoomSql, sha256: string): Promise<void> {
     await q.all(`DELETE FROM ${this.#t.faces} WHERE photo_sha256 = ?`, [sha256]);
     await q.all(`DELETE FROM ${this.#t.photos} WHERE sha256 = ?`, [sha256]);
   }
 
   /** Records constraints between pairs of faces. */
-  async addConstraints(q: PeopleSql, kind: ConstraintKind, pairs: readonly (readonly [number, number])[], edit: string): Promise<void> {
+  async addConstraints(q: RoomSql, kind: ConstraintKind, pairs: readonly (readonly [number, number])[], edit: string): Promise<void> {
     const now = Date.now();
     for (const [a, b] of pairs) {
       if (a === b) continue;
@@ -178,7 +178,7 @@ export class PeopleStore {
   }
 
   /** Removes constraints of `kind` between any face of `a` and any face of `b` (a later edit overrules them). */
-  async dropConstraints(q: PeopleSql, kind: ConstraintKind, a: readonly number[], b: readonly number[]): Promise<void> {
+  async dropConstraints(q: RoomSql, kind: ConstraintKind, a: readonly number[], b: readonly number[]): Promise<void> {
     const sb = new Set(b);
     for (const c of await this.constraints(a, q)) {
       if (c.kind !== kind) continue;
@@ -188,7 +188,7 @@ export class PeopleStore {
   }
 
   /** Constraints touching these faces (every constraint when omitted), oldest first. */
-  async constraints(faceIds?: readonly number[], q: PeopleSql = this.sql): Promise<FaceConstraint[]> {
+  async constraints(faceIds?: readonly number[], q: RoomSql = this.sql): Promise<FaceConstraint[]> {
     const cols = `SELECT kind, face_a, face_b, edit, created_at FROM ${this.#t.constraints}`;
     const rows: ConstraintRow[] = [];
     if (faceIds === undefined) rows.push(...(await q.all<ConstraintRow>(`${cols} ORDER BY constraint_id`)));
@@ -208,7 +208,7 @@ export class PeopleStore {
   }
 
   /** Inserts faces (unassigned); returns their ids in order. */
-  async insertFaces(q: PeopleSql, faces: readonly NewPersonFace[]): Promise<number[]> {
+  async insertFaces(q: RoomSql, faces: readonly NewPersonFace[]): Promise<number[]> {
     const ids: number[] = [];
     const now = Date.now();
     for (const f of faces) {
@@ -265,7 +265,7 @@ export class PeopleStore {
   }
 
   /** Sets faces' persons (and optionally their lock). */
-  async assign(q: PeopleSql, faceIds: readonly number[], personId: number | null, locked?: boolean): Promise<void> {
+  async assign(q: RoomSql, faceIds: readonly number[], personId: number | null, locked?: boolean): Promise<void> {
     for (const id of faceIds) {
       if (locked === undefined) await q.all(`UPDATE ${this.#t.faces} SET person_id = ? WHERE face_id = ?`, [personId, id]);
       else await q.all(`UPDATE ${this.#t.faces} SET person_id = ?, locked = ? WHERE face_id = ?`, [personId, locked ? 1 : 0, id]);
@@ -274,31 +274,31 @@ export class PeopleStore {
   }
 
   /** Marks a person as changed (other processes reload). */
-  async touchPerson(q: PeopleSql, personId: number): Promise<void> {
+  async touchPerson(q: RoomSql, personId: number): Promise<void> {
     await q.all(`UPDATE ${this.#t.persons} SET updated_at = ? WHERE person_id = ?`, [Date.now(), personId]);
   }
 
   /** Records the template made from a face. */
-  async setTemplate(q: PeopleSql, faceId: number, templateId: number | null): Promise<void> {
+  async setTemplate(q: RoomSql, faceId: number, templateId: number | null): Promise<void> {
     await q.all(`UPDATE ${this.#t.faces} SET template_id = ? WHERE face_id = ?`, [templateId, faceId]);
   }
 
   /** A new person; returns its id (never reused). */
-  async createPerson(q: PeopleSql): Promise<number> {
+  async createPerson(q: RoomSql): Promise<number> {
     const now = Date.now();
     const r = await q.all<{ person_id: number | string }>(`INSERT INTO ${this.#t.persons} (hidden, created_at, updated_at) VALUES (0, ?, ?) RETURNING person_id`, [now, now]);
     return Number(r[0]?.person_id);
   }
 
-  async deletePerson(q: PeopleSql, personId: number): Promise<void> {
+  async deletePerson(q: RoomSql, personId: number): Promise<void> {
     await q.all(`DELETE FROM ${this.#t.persons} WHERE person_id = ?`, [personId]);
   }
 
-  async setIdentity(q: PeopleSql, personId: number, identityId: string | null): Promise<void> {
+  async setIdentity(q: RoomSql, personId: number, identityId: string | null): Promise<void> {
     await q.all(`UPDATE ${this.#t.persons} SET identity_id = ?, updated_at = ? WHERE person_id = ?`, [identityId, Date.now(), personId]);
   }
 
-  async setHidden(q: PeopleSql, personId: number, hidden: boolean): Promise<void> {
+  async setHidden(q: RoomSql, personId: number, hidden: boolean): Promise<void> {
     await q.all(`UPDATE ${this.#t.persons} SET hidden = ?, updated_at = ? WHERE person_id = ?`, [hidden ? 1 : 0, Date.now(), personId]);
   }
 

@@ -7,10 +7,10 @@
  */
 import { ArcFaceError, assertInteger } from '../core/index.js';
 import { FULL_DEFAULTS, INCREMENTAL_DEFAULTS, IncrementalClusterer, type IncrementalOptions } from '../cluster/index.js';
-import type { EnrolledTemplate, Gallery, PostgresGalleryStore } from '../gallery/index.js';
+import { migrateRoom, type EnrolledTemplate, type Gallery } from '../gallery/index.js';
 import { PeopleStore, type FaceConstraint, type KnownPhoto, type NewPersonFace, type PersonFace, type PersonSummary } from './people-store.js';
 import { hashPhoto, planRecluster } from './recluster-plan.js';
-import { postgresPeopleSql, sqlitePeopleSql } from './sql-runner.js';
+import { PEOPLE_MIGRATIONS } from './people-schema.js';
 
 /** Options of {@link People.open}. */
 export interface PeopleOptions extends IncrementalOptions {
@@ -103,12 +103,20 @@ export class People {
     this.options = options;
   }
 
-  /** People discovery on an open gallery (SQLite file or PostgreSQL). */
+  /**
+   * People discovery on an open gallery (SQLite file or PostgreSQL; `STORE_UNSUPPORTED` for one in
+   * IndexedDB). The people tables are created, adopted or migrated here, by the people room itself.
+   */
   static async open(gallery: Gallery, options: Partial<PeopleOptions> = {}): Promise<People> {
     const o = { ...PEOPLE_DEFAULTS, ...options };
     new IncrementalClusterer(gallery.embeddingSize, o);
-    const s = gallery.store;
-    const sql = s.kind === 'sqlite' ? sqlitePeopleSql(s.location) : postgresPeopleSql((s as PostgresGalleryStore).sqlClient());
+    const sql = gallery.store.roomSql('people');
+    try {
+      await migrateRoom(sql, 'people', PEOPLE_MIGRATIONS);
+    } catch (e) {
+      await sql.close();
+      throw e;
+    }
     return new People(gallery, new PeopleStore(sql), Object.freeze(o));
   }
 
