@@ -32,7 +32,14 @@ export interface EngineInfo {
 export type InferenceJob =
   | { readonly op: 'detect'; readonly image: Uint8Array; readonly maxPixels: number }
   | { readonly op: 'embed'; readonly image: Uint8Array; readonly maxPixels: number; readonly select: Selection; readonly thumbnails: boolean }
-  | { readonly op: 'verify'; readonly images: readonly [Uint8Array, Uint8Array]; readonly maxPixels: number; readonly select: CompareSelection };
+  | {
+      readonly op: 'verify';
+      readonly images: readonly [Uint8Array, Uint8Array];
+      /** How messages name each image (the first / second, its form field and file name). */
+      readonly names?: readonly [string, string];
+      readonly maxPixels: number;
+      readonly select: CompareSelection;
+    };
 
 /** Results, by operation. */
 export interface DetectResult {

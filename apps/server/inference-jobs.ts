@@ -1,4 +1,4 @@
-import { ArcFaceError, asArcFaceError, cosine, type DetectedFace, type RgbImage } from '../../src/core/index.js';
+import { ArcFaceError, asArcFaceError, cosine, inImageInput, type DetectedFace, type RgbImage } from '../../src/core/index.js';
 import { decodeImage, encodeJpeg } from '../../src/image/index.js';
 import type { CompareSelection, FaceSelection, RecognitionResult } from '../../src/pipeline/index.js';
 import type { ComparedEmbeddedFace, DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
@@ -47,7 +47,9 @@ async function embedOne(r: RecognizerLike, bytes: Uint8Array, maxPixels: number,
  * comparison uses (`FaceRecognizer.compare`, CLI `compare`), with how many faces the photo held.
  */
 async function comparedFace(r: RecognizerLike, bytes: Uint8Array, maxPixels: number, select: CompareSelection, which: string): Promise<ComparedEmbeddedFace> {
-  const image = await decodeImage(bytes, { maxPixels });
+  const image = await decodeImage(bytes, { maxPixels }).catch((err: unknown) => {
+    throw inImageInput(err, which);
+  });
   const result = await r.recognize(image, { select });
   const f = result.faces[0];
   if (f === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${which} but the detector found none in the ${result.width}×${result.height} image`);
@@ -72,8 +74,8 @@ export async function runJob<J extends InferenceJob>(r: RecognizerLike, job: J):
       return (await embedOne(r, job.image, job.maxPixels, job.select, job.thumbnails)) as JobResults[J['op']];
     case 'verify': {
       const [fa, fb] = await Promise.all([
-        comparedFace(r, job.images[0], job.maxPixels, job.select, 'the first image (image1)'),
-        comparedFace(r, job.images[1], job.maxPixels, job.select, 'the second image (image2)'),
+        comparedFace(r, job.images[0], job.maxPixels, job.select, job.names?.[0] ?? 'the first image (image1)'),
+        comparedFace(r, job.images[1], job.maxPixels, job.select, job.names?.[1] ?? 'the second image (image2)'),
       ]);
       const out: VerifyResult = { similarity: cosine(fa.embedding, fb.embedding), select: job.select, faces: [fa, fb] };
       return out as JobResults[J['op']];
