@@ -58,6 +58,9 @@ export const ERROR_CODES = {
   GALLERY_PARAMS_MISMATCH: { http: 409, exit: 2 },
   VIDEO_TOO_LARGE: { http: 413, exit: 2 },
   VIDEO_JOB_INTERRUPTED: { http: 503, exit: 1 },
+  // `arcface serve` at start-up, never an HTTP answer: the port is held by another process, as a
+  // busy gallery is (exit 2).
+  PORT_IN_USE: { http: 503, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */
