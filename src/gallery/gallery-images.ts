@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { ArcFaceError, isArcFaceError, type ErrorCode, type Box } from '../core/index.js';
+import { ArcFaceError, inImageInput, isArcFaceError, type ErrorCode, type Box } from '../core/index.js';
 import { encodeJpeg, readImageBytes } from '../image/index.js';
 import { chooseEnrolmentFace, type EnrolFaceChoice, type FaceSelection, type RecognitionResult } from '../pipeline/index.js';
 import type { Gallery } from './gallery.js';
@@ -144,7 +144,9 @@ export async function verifyImage(
 ): Promise<VerifyResult & { box: Box; facesFound: number; faceIndex: number }> {
   checkModel(gallery, recognizer);
   const { bytes, fileName } = await load(image);
-  const result = await recognizer.recognize(bytes, { select: 'largest' });
+  const result = await recognizer.recognize(bytes, { select: 'largest' }).catch((err: unknown) => {
+    throw inImageInput(err, fileName);
+  });
   const face = result.faces[0];
   if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
   const which = { facesFound: result.facesFound ?? result.faces.length, faceIndex: face.faceIndex ?? 0 };
