@@ -130,11 +130,13 @@ const SOURCE_NAME = /(?:[a-z][a-z0-9+.-]*:)?\/[^\s'"()]*/gi;
  * publicRunError(run, { code: 'VIDEO_DECODE_FAILED', message: 'Expected a decodable video at /srv/x.video …' })
  * // { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' }
  */
-export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload'>, error: WireError): WireError {
+export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file'>, error: WireError): WireError {
   const who = run.stream !== undefined ? `Stream "${run.stream}": ` : run.upload !== undefined ? `Upload ${shownFileName(run.upload)}: ` : '';
   if (error.code === 'VIDEO_TOO_LARGE') {
     const source = run.stream === undefined ? 'the upload' : 'the stream';
-    const words = error.message.replace(/ but ffmpeg could not read it \(.*\)$/s, ' but they are larger').replace(SOURCE_NAME, source);
+    // The stored path first, whole (it may hold spaces), then anything else that looks like a path or a URL.
+    const stored = run.file === undefined ? error.message : error.message.split(`file:${run.file}`).join(source).split(run.file).join(source);
+    const words = stored.replace(/ but ffmpeg could not read it \(.*\)$/s, ' but they are larger').replace(SOURCE_NAME, source);
     return { code: error.code, message: `${who}${words}` };
   }
   const known = PUBLIC_MESSAGES[error.code];

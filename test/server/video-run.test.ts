@@ -21,6 +21,9 @@ describe('what a client reads of a failed video job (publicRunError)', () => {
     // The same file reached through a link or as ffmpeg's file: name is still a path.
     const linked = { code: 'VIDEO_TOO_LARGE', message: 'Expected frames of at most 30000 pixels in /srv/link/5f1c.video but they are 320×240 = 76800' };
     assert.doesNotMatch(publicRunError(upload, linked).message, /\/srv|5f1c\.video/);
+    const spaced = { id: '5f1c', file: '/home/me/My Videos/5f1c.video' };
+    const inSpaced = { code: 'VIDEO_TOO_LARGE', message: `Expected frames of at most 30000 pixels in ${spaced.file} but they are 320×240 = 76800` };
+    assert.equal(publicRunError(spaced, inSpaced).message, 'Expected frames of at most 30000 pixels in the upload but they are 320×240 = 76800');
     const fromFfmpeg = classifyFailure(`[error] [h264 @ 0x55d0] Picture size 8000x8000 exceeds specified max pixel count in file:${path}\n`, `file:${path}`, `file:${path}`, 0);
     const shown = publicRunError({ id: '5f1c' }, fromFfmpeg).message;
     assert.equal(fromFfmpeg.code, 'VIDEO_TOO_LARGE');
