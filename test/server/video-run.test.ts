@@ -24,11 +24,13 @@ describe('what a client reads of a failed video job (publicRunError)', () => {
     const spaced = { id: '5f1c', file: '/home/me/My Videos/5f1c.video' };
     const inSpaced = { code: 'VIDEO_TOO_LARGE', message: `Expected frames of at most 30000 pixels in ${spaced.file} but they are 320×240 = 76800` };
     assert.equal(publicRunError(spaced, inSpaced).message, 'Expected frames of at most 30000 pixels in the upload but they are 320×240 = 76800');
-    const fromFfmpeg = classifyFailure(`[error] [h264 @ 0x55d0] Picture size 8000x8000 exceeds specified max pixel count in file:${path}\n`, `file:${path}`, `file:${path}`, 0);
+    const ffmpegLog = `[error] [h264 @ 0x55d0] Picture size 8000x8000 exceeds specified max pixel count in file:${path}\n`;
+    const fromFfmpeg = classifyFailure(ffmpegLog, `file:${path}`, `file:${path}`, 0);
     const shown = publicRunError({ id: '5f1c' }, fromFfmpeg).message;
     assert.equal(fromFfmpeg.code, 'VIDEO_TOO_LARGE');
     assert.equal(shown, 'Expected frames within the pixel limit (maxPixels) at the upload but they are larger');
-    const stream = publicRunError({ id: 'stream:door', stream: 'door' }, { code: 'VIDEO_TOO_LARGE', message: 'Expected frames of at most 100 pixels in rtsp://***@10.0.0.5/live but they are 640×480 = 307200' });
+    const fromCamera = { code: 'VIDEO_TOO_LARGE', message: 'Expected frames of at most 100 pixels in rtsp://***@10.0.0.5/live but they are 640×480 = 307200' };
+    const stream = publicRunError({ id: 'stream:door', stream: 'door' }, fromCamera);
     assert.equal(stream.message, 'Stream "door": Expected frames of at most 100 pixels in the stream but they are 640×480 = 307200');
   });
 
