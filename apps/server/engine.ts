@@ -32,7 +32,16 @@ export interface EngineInfo {
 export type InferenceJob =
   | { readonly op: 'detect'; readonly image: Uint8Array; readonly maxPixels: number }
   | { readonly op: 'embed'; readonly image: Uint8Array; readonly maxPixels: number; readonly select: Selection; readonly thumbnails: boolean }
-  | { readonly op: 'verify'; readonly images: readonly [Uint8Array, Uint8Array]; readonly maxPixels: number; readonly select: CompareSelection; readonly threshold: number };
+  | {
+      readonly op: 'verify';
+      readonly images: readonly [Uint8Array, Uint8Array];
+      /** How messages name each image (the first / second, its form field and file name). */
+      readonly names?: readonly [string, string];
+      readonly maxPixels: number;
+      readonly select: CompareSelection;
+      /** Cosine at or above which the two faces are the same person. */
+      readonly threshold: number;
+    };
 
 /** Results, by operation. */
 export interface DetectResult {

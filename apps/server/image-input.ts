@@ -141,3 +141,30 @@ export function requireImage(input: RequestInput, field: string): Uint8Array {
   }
   return (found[0] as UploadedImage).bytes;
 }
+
+/** Longest file name of an upload quoted back in a message. */
+const MAX_SHOWN_FILENAME = 100;
+
+/**
+ * The file name a client gave an upload, as messages quote it back: its own words, control
+ * characters dropped, cut at 100 characters, in double quotes.
+ *
+ * @example
+ * shownFileName('holiday.mp4') // '"holiday.mp4"'
+ */
+export function shownFileName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped
+  return JSON.stringify(name.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_SHOWN_FILENAME));
+}
+
+/**
+ * How a message names the image of `field`: the form field, and the file name the client gave its
+ * upload ({@link shownFileName}), never a server path.
+ *
+ * @example
+ * uploadName(input, 'image') // 'field "image" (file "photo.png")'
+ */
+export function uploadName(input: RequestInput, field: string): string {
+  const file = input.images.find((i) => i.field === field)?.filename;
+  return file === undefined ? `field "${field}"` : `field "${field}" (file ${shownFileName(file)})`;
+}

@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { ArcFaceError } from '../../src/core/index.js';
 import { buildApp } from './app.js';
 import type { ServerOptions } from './options.js';
 import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
@@ -29,6 +30,17 @@ export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys' | '
    * folder (`locations.home`, else `~/.arcface`) by default, kept across restarts.
    */
   readonly videos?: Partial<Omit<VideoServiceOptions, 'galleryLocation'>>;
+}
+
+/**
+ * A failed listen as a coded error: a port another process holds is `PORT_IN_USE`, naming the port
+ * and the interface; anything else passes unchanged.
+ */
+function listenFailure(err: unknown, host: string, port: number): unknown {
+  if ((err as { code?: unknown }).code !== 'EADDRINUSE') return err;
+  return new ArcFaceError('PORT_IN_USE', `Expected a free port ${port} on ${host} but another process listens there; choose another --port (0 picks a free one)`, {
+    cause: err,
+  });
 }
 
 /** A listening server. */
@@ -74,7 +86,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       );
     }
     app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, rateLimitCounter: services.rateLimitCounter, videos });
-    await app.listen({ host: options.host, port: options.port });
+    try {
+      await app.listen({ host: options.host, port: options.port });
+    } catch (err) {
+      await app.close();
+      throw listenFailure(err, options.host, options.port);
+    }
   } catch (err) {
     await services.close();
     throw err;

@@ -175,7 +175,10 @@ export class VideoService {
    * Stores an upload (bounded, removed when `signal` aborts) and queues its job, owned by `owner` and
    * counted against `quota` (the key, or the client's address without keys; default `owner`).
    */
-  async submit(body: Readable, by: { owner: string | null; quota?: string; requestId?: string; declaredBytes?: number; signal?: AbortSignal }): Promise<VideoJobView> {
+  async submit(
+    body: Readable,
+    by: { owner: string | null; quota?: string; requestId?: string; declaredBytes?: number; signal?: AbortSignal; upload?: string },
+  ): Promise<VideoJobView> {
     const quota = by.quota ?? by.owner;
     this.admit(quota, by.declaredBytes);
     const id = randomUUID();
@@ -206,6 +209,7 @@ export class VideoService {
       owner: by.owner,
       quota,
       ...(by.requestId === undefined ? {} : { requestId: by.requestId }),
+      ...(by.upload === undefined ? {} : { upload: by.upload }),
       file,
       bytes: stored.bytes,
       source: file,

@@ -6,6 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
+import { shownFileName } from './image-input.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
 import type { VideoWorkerData } from './video-worker.js';
@@ -33,6 +34,8 @@ export interface Run {
   readonly requestId?: string;
   /** A live stream's name (its URL is never shown). */
   readonly stream?: string;
+  /** The file name the client gave its upload (multipart), as messages quote it; never the stored path. */
+  readonly upload?: string;
   status: JobStatus;
   frames: number;
   dropped: number;
@@ -60,7 +63,7 @@ export interface Run {
  * @example
  * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
  */
-export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'file' | 'bytes'>>): Run {
+export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes'>>): Run {
   return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, listeners: new Set(), bytes: 0, ...fields };
 }
 
@@ -114,13 +117,31 @@ const PUBLIC_MESSAGES: Readonly<Partial<Record<string, string>>> = Object.freeze
   FILE_NOT_FOUND: 'Expected the upload on the server but it is gone',
 });
 
-function publicMessage(run: Run, error: WireError): string {
-  const who = run.stream === undefined ? '' : `Stream "${run.stream}": `;
-  // Limit refusals are our own words; the file's path is the only server detail they may hold.
-  if (error.code === 'VIDEO_TOO_LARGE') return `${who}${run.file === undefined ? error.message : error.message.split(run.file).join('the upload')}`;
+/** A path, a `file:` name or a URL in a message: what a limit refusal names its source by. */
+const SOURCE_NAME = /(?:[a-z][a-z0-9+.-]*:)?\/[^\s'"()]*/gi;
+
+/**
+ * What a client is told of a failed run: our words only, prefixed with the stream's name or the
+ * upload's own file name. A limit refusal (VIDEO_TOO_LARGE) keeps its figures, but the source it
+ * names (the stored path in any form, a stream's URL) becomes "the upload" / "the stream", and
+ * ffmpeg's reason is dropped; the full message goes to the log.
+ *
+ * @example
+ * publicRunError(run, { code: 'VIDEO_DECODE_FAILED', message: 'Expected a decodable video at /srv/x.video …' })
+ * // { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' }
+ */
+export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file'>, error: WireError): WireError {
+  const who = run.stream !== undefined ? `Stream "${run.stream}": ` : run.upload !== undefined ? `Upload ${shownFileName(run.upload)}: ` : '';
+  if (error.code === 'VIDEO_TOO_LARGE') {
+    const source = run.stream === undefined ? 'the upload' : 'the stream';
+    // The stored path first, whole (it may hold spaces), then anything else that looks like a path or a URL.
+    const stored = run.file === undefined ? error.message : error.message.split(`file:${run.file}`).join(source).split(run.file).join(source);
+    const words = stored.replace(/ but ffmpeg could not read it \(.*\)$/s, ' but they are larger').replace(SOURCE_NAME, source);
+    return { code: error.code, message: `${who}${words}` };
+  }
   const known = PUBLIC_MESSAGES[error.code];
-  if (known !== undefined) return `${who}${known}`;
-  return `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})`;
+  if (known !== undefined) return { code: error.code, message: `${who}${known}` };
+  return { code: error.code, message: `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})` };
 }
 
 /** What a run reports back to its service. */
@@ -151,7 +172,7 @@ export function endRun(run: Run, status: JobStatus, hooks: Pick<RunHooks, 'recor
 function failRun(run: Run, error: WireError, hooks: RunHooks): void {
   if (run.status !== 'queued' && run.status !== 'running') return;
   hooks.log?.warn({ jobId: run.id, requestId: run.requestId, stream: run.stream, error }, 'video job failed');
-  run.error = { code: error.code, message: publicMessage(run, error) };
+  run.error = publicRunError(run, error);
   endRun(run, 'failed', hooks);
 }
 

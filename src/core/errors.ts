@@ -59,6 +59,9 @@ export const ERROR_CODES = {
   VIDEO_TOO_LARGE: { http: 413, exit: 2 },
   VIDEO_JOB_INTERRUPTED: { http: 503, exit: 1 },
   STORE_UNSUPPORTED: { http: 501, exit: 2 },
+  // `arcface serve` at start-up, never an HTTP answer: the port is held by another process, as a
+  // busy gallery is (exit 2).
+  PORT_IN_USE: { http: 503, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */
@@ -114,4 +117,18 @@ export function asArcFaceError(err: unknown): ArcFaceError {
   if (err instanceof ArcFaceError) return err;
   if (err instanceof TypeError || err instanceof RangeError) return new ArcFaceError('INVALID_ARGUMENT', err.message, { cause: err });
   return new ArcFaceError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/**
+ * An image-input error (an `IMAGE_*` code: empty, truncated, corrupt, unsupported or too large) with
+ * the input it concerns named first, for calls that take several images: `the second image
+ * (README.md): Expected an image in one of …`. Any other error passes unchanged, and so does a
+ * message that already names the input.
+ *
+ * @example
+ * try { await decodeImage(bytes) } catch (e) { throw inImageInput(e, 'the first image (a.jpg)') }
+ */
+export function inImageInput(err: unknown, input: string): unknown {
+  if (!(err instanceof ArcFaceError) || !err.code.startsWith('IMAGE_') || err.message.includes(input)) return err;
+  return new ArcFaceError(err.code, `${input}: ${err.message}`, { cause: err, ...(err.details === undefined ? {} : { details: { ...err.details } }) });
 }

@@ -1,4 +1,4 @@
-export { ArcFaceError, ERROR_CODES, asArcFaceError, isArcFaceError, type ErrorCode } from './errors.js';
+export { ArcFaceError, ERROR_CODES, asArcFaceError, inImageInput, isArcFaceError, type ErrorCode } from './errors.js';
 export { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from './validate.js';
 export {
   assertRgbImage,

@@ -100,15 +100,25 @@ export class Embedder {
     return { embeddings: raw.map(normalise), norms: raw.map((r) => l2norm(r) * perOutput) };
   }
 
+  /**
+   * Throws unless `crop` is an RGB image of the model's input size; `name` says which input it is in
+   * the message (`crops[2]`, a file name). `embed` checks every crop this way; a caller holding many
+   * crops from many files checks each first, to report a bad one and embed the rest.
+   *
+   * @example
+   * embedder.assertCrop(crop, 'face.png') // INVALID_ARGUMENT: Expected face.png to be 112×112 … but received 250×250
+   */
+  assertCrop(crop: RgbImage, name: string): void {
+    assertRgbImage(name, crop);
+    const size = this.inputSize;
+    if (crop.width !== size || crop.height !== size) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${name} to be ${size}×${size} (the model's input) but received ${crop.width}×${crop.height}`);
+    }
+  }
+
   #checkCrops(crops: readonly RgbImage[]): void {
     if (!Array.isArray(crops)) throw new TypeError(`Expected an array of RgbImage crops but received ${typeof crops}`);
-    const size = this.inputSize;
-    crops.forEach((c, i) => {
-      assertRgbImage(`crops[${i}]`, c);
-      if (c.width !== size || c.height !== size) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected crops[${i}] to be ${size}×${size} (the model's input) but received ${c.width}×${c.height}`);
-      }
-    });
+    crops.forEach((c, i) => this.assertCrop(c, `crops[${i}]`));
   }
 
   /**

@@ -43,7 +43,7 @@ export function parsePairScores(json: unknown, source = 'scores'): PairScores {
  * Reads a scores file or a report.json.
  *
  * @example
- * const scores = await readPairScores('golden/lfw-protocol.json')
+ * const scores = await readPairScores('arcface-eval/lfw/report.json')
  */
 export async function readPairScores(path: string): Promise<PairScores> {
   const text = await readProtocolText(path);

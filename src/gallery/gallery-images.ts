@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { ArcFaceError, type Box } from '../core/index.js';
+import { ArcFaceError, inImageInput, type Box } from '../core/index.js';
 import { readImageBytes } from '../image/index.js';
 import type { FaceSelection, RecognitionResult } from '../pipeline/index.js';
 import type { Gallery } from './gallery.js';
@@ -79,7 +79,9 @@ export async function verifyImage(
 ): Promise<VerifyResult & { box: Box; facesFound: number; faceIndex: number }> {
   assertGalleryModel(gallery, recognizer);
   const { bytes, fileName } = await readGalleryImage(image);
-  const result = await recognizer.recognize(bytes, { select: 'largest' });
+  const result = await recognizer.recognize(bytes, { select: 'largest' }).catch((err: unknown) => {
+    throw inImageInput(err, fileName);
+  });
   const face = result.faces[0];
   if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${fileName} but none was found`);
   const which = { facesFound: result.facesFound ?? result.faces.length, faceIndex: face.faceIndex ?? 0 };

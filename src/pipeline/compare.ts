@@ -1,4 +1,4 @@
-import { ArcFaceError, type Box, type Landmarks5, type RgbImage, assertNumber, assertOneOf, dot } from '../core/index.js';
+import { ArcFaceError, type Box, type Landmarks5, type RgbImage, assertNumber, assertOneOf, dot, inImageInput } from '../core/index.js';
 import type { FaceSelection, RecognitionResult } from './types.js';
 
 /** Which face of a photo a 1:1 comparison uses. */
@@ -49,15 +49,18 @@ export interface CompareRecognizer {
   recognize(input: Uint8Array | RgbImage, options: { select: CompareSelection }): Promise<RecognitionResult>;
 }
 
-/** A photo to compare: its bytes or a decoded image, and a name for messages. */
+/** A photo to compare: its bytes or a decoded image, and a name for messages (its file name, when it has one). */
 export interface CompareInput {
   readonly image: Uint8Array | RgbImage;
-  readonly name: string;
+  readonly name?: string;
+  /** How messages name the photo, in full (default "the first image (name)"); the server names form fields. */
+  readonly label?: string;
 }
 
 /**
- * Compares the selected face of two photos. `NO_FACE` names the photo without a face; a recogniser
- * without a calibrated threshold needs `threshold`.
+ * Compares the selected face of two photos. An unreadable image (`IMAGE_*`) and `NO_FACE` say which
+ * photo: "the first image (a.jpg)", or "the second image" without a name; a recogniser without a
+ * calibrated threshold needs `threshold`.
  *
  * @example
  * const r = await compareImages(fr, { image: bytesA, name: 'a.jpg' }, { image: bytesB, name: 'b.jpg' })
@@ -70,10 +73,13 @@ export async function compareImages(rec: CompareRecognizer, a: CompareInput, b: 
     throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a threshold: this recogniser has no calibrated one (calibrate with `arcface eval lfw` + `arcface calibrate`)');
   }
   const sides = [];
-  for (const input of [a, b]) {
-    const r = await rec.recognize(input.image, { select });
+  for (const [i, input] of [a, b].entries()) {
+    const which = input.label ?? `the ${i === 0 ? 'first' : 'second'} image${input.name === undefined ? '' : ` (${input.name})`}`;
+    const r = await rec.recognize(input.image, { select }).catch((err: unknown) => {
+      throw inImageInput(err, which);
+    });
     const face = r.faces[0];
-    if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${input.name} but the detector found none`);
+    if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${which} but the detector found none`);
     sides.push({ face, side: { box: face.box, score: face.score, landmarks: face.landmarks, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 } });
   }
   const [x, y] = sides as [(typeof sides)[number], (typeof sides)[number]];

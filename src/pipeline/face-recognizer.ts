@@ -156,15 +156,16 @@ export class FaceRecognizer {
 
   /**
    * 1:1: are the selected faces of two photos (paths, bytes or decoded images) the same person?
-   * The largest face by default; `NO_FACE` names a photo without one.
+   * The largest face by default; an unreadable photo and `NO_FACE` say which (first or second, and
+   * the file name of a path).
    *
    * @example
    * const { similarity, same, faces } = await fr.compare('a.jpg', 'b.jpg')
    */
   async compare(a: string | Uint8Array | RgbImage, b: string | Uint8Array | RgbImage, options: CompareOptions = {}): Promise<CompareResult> {
-    const input = async (x: string | Uint8Array | RgbImage, name: string): Promise<{ image: Uint8Array | RgbImage; name: string }> =>
-      typeof x === 'string' ? { image: await readImageBytes(x), name: x } : { image: x, name };
-    return compareImages(this, await input(a, 'the first image'), await input(b, 'the second image'), options);
+    const input = async (x: string | Uint8Array | RgbImage): Promise<{ image: Uint8Array | RgbImage; name?: string }> =>
+      typeof x === 'string' ? { image: await readImageBytes(x), name: x } : { image: x };
+    return compareImages(this, await input(a), await input(b), options);
   }
 
   /** {@link recognize} on a file. */

@@ -149,4 +149,22 @@ describe('one product: CLI behaviour shared with the library and the server (in 
     assert.equal(emptyJson.code, 0);
     assert.match(emptyJson.stderr, /^\{"warning":"NO_IMAGES","message":".*empty holds no image files/m);
   });
+
+  it('embed --aligned goes on past a crop of the wrong size and names its file', async () => {
+    const crop = sharedPath('golden', 'align', 'case-00.png');
+    const photo = lfw('Colin_Powell', 40);
+    const r = await runCli(['embed', '--aligned', photo, crop, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    type Entry = { file: string; embedding?: number[]; error?: { code: string; message: string } };
+    const [bad, good] = JSON.parse(r.stdout) as [Entry, Entry];
+    assert.equal(bad.file, photo);
+    assert.equal(bad.error?.code, 'INVALID_ARGUMENT');
+    assert.equal(bad.error?.message, `Expected ${photo} (an --aligned crop) to be 112×112 (the model's input) but received 250×250`);
+    assert.doesNotMatch(r.stderr, /crops\[/);
+    assert.equal(good.file, crop);
+    assert.equal(good.embedding?.length, 512);
+    const alone = await runCli(['embed', '--aligned', crop, '--json']);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.deepEqual((JSON.parse(alone.stdout) as Entry[])[0]!.embedding, good.embedding, 'the good crop embeds as it does alone');
+  });
 });

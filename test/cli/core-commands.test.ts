@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freshHome, runCli } from '../helpers/cli.js';
-import { sharedPath, testOutputDir } from '../helpers/shared.js';
+import { REPO_ROOT, sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
 const dir = testOutputDir('cli');
@@ -80,6 +80,9 @@ describe('arcface CLI (in process, the same program as the binary)', () => {
     const corrupt = await runCli(['compare', `${dir}/corrupt.jpg`, lfw('Colin_Powell', 40), '--threshold', '0.3', '--json']);
     assert.equal(corrupt.code, 2);
     assert.equal((JSON.parse(corrupt.stderr.trim().split('\n').pop()!) as { code: string }).code, 'IMAGE_UNSUPPORTED_FORMAT');
+    const readme = await runCli(['compare', lfw('Colin_Powell', 40), join(REPO_ROOT, 'README.md'), '--threshold', '0.3']);
+    assert.equal(readme.code, 2);
+    assert.match(readme.stderr, /^arcface: IMAGE_UNSUPPORTED_FORMAT: the second image \(.*README\.md\): Expected an image in one of .* but received \d+ bytes/m);
     const missing = await runCli(['compare', lfw('Colin_Powell', 40), lfw('Colin_Powell', 49), '--recognizer', 'glintr100', '--threshold', '0.3']);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /MODEL_NOT_FOUND.*glintr100/s);

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { calibrate, registerCalibrateCommand } from '../../apps/cli/commands/calibrate.js';
 import { registerEvalCommands } from '../../apps/cli/commands/eval.js';
 import { isArcFaceError } from '../../src/core/index.js';
+import { runCli } from '../helpers/cli.js';
 import { testOutputDir } from '../helpers/shared.js';
 import { captureContext, goldenScoresFile } from './helpers.js';
 
@@ -43,6 +44,21 @@ describe('arcface eval pairs', () => {
     assert.equal(json.accuracy.mean, 0.9653333333333334);
     assert.ok(Math.abs(json.auc - 0.9951778888888889) <= 1e-9);
     for (const f of ['report.json', 'report.md', 'roc.svg', 'roc.png', 'scores.svg', 'scores.png']) assert.ok(existsSync(join(dir, 'golden', f)), f);
+  });
+
+  it('--help names only the files it accepts: a {dist, same} file and a report.json from --out, both scored alike', async () => {
+    const help = await runCli(['eval', 'pairs', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    assert.doesNotMatch(text, /golden/);
+    assert.match(text, /\{"dist": \[\.\.\.\], "same": \[\.\.\.\]\}, or a report\.json that eval lfw\|videos\|pairs --out wrote/);
+    await run(['eval', 'pairs', '--scores', golden, '--out', join(dir, 'help-report')]);
+    const fromScores = await runCli(['eval', 'pairs', '--scores', golden, '--json']);
+    const fromReport = await runCli(['eval', 'pairs', '--scores', join(dir, 'help-report', 'report.json'), '--json']);
+    assert.equal(fromScores.code, 0, fromScores.stderr);
+    assert.equal(fromReport.code, 0, fromReport.stderr);
+    const accuracy = (out: string): number => (JSON.parse(out) as { accuracy: { mean: number } }).accuracy.mean;
+    assert.equal(accuracy(fromReport.stdout), accuracy(fromScores.stdout));
   });
 
   it('rejects a malformed scores file and bad options', async () => {

@@ -93,6 +93,8 @@ describe('gallery with real models on LFW', () => {
     const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg().toBuffer();
     await assert.rejects(enrollImages(g, fr, 'blank', [{ bytes: blank, fileName: 'blank.jpg' }]), code('NO_FACE'));
     await assert.rejects(verifyImage(g, fr, { bytes: blank }, 'Tony_Blair'), code('NO_FACE'));
+    const notImage = { bytes: new TextEncoder().encode('# README'), fileName: 'README.md' };
+    await assert.rejects(verifyImage(g, fr, notImage, 'Tony_Blair'), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('README.md: Expected an image'));
     assert.deepEqual(await identifyImage(g, fr, { bytes: blank }), []);
     const mixed = await enrollImages(g, fr, 'Tony_Blair', [{ bytes: blank, fileName: 'blank.jpg' }, lfw('Tony_Blair', 9)], { append: true });
     assert.deepEqual(mixed.skipped.map((s) => [s.fileName, s.code]), [['blank.jpg', 'NO_FACE']]);

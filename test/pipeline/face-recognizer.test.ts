@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { dot } from '../../src/core/index.js';
-import { FaceRecognizer, recognizeFiles, selectFaceIndices, selectFaces } from '../../src/pipeline/index.js';
+import { compareImages, FaceRecognizer, recognizeFiles, selectFaceIndices, selectFaces } from '../../src/pipeline/index.js';
 import { groupPhoto } from '../helpers/photos.js';
-import { sharedPath } from '../helpers/shared.js';
+import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
 const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
@@ -92,6 +93,15 @@ describe('FaceRecognizer end to end', () => {
     assert.equal(fromFiles.same, true);
     const blank = await sharp({ create: { width: 120, height: 120, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toBuffer();
     await assert.rejects(fr.compare(powell, blank), (e: Error & { code?: string }) => e.code === 'NO_FACE' && e.message.includes('the second image'));
+    // An unreadable photo is named too: which of the two, and its file name when it has one.
+    const notImage = new TextEncoder().encode('# README\nnot an image');
+    await assert.rejects(fr.compare(powell, notImage), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('the second image: Expected an image'));
+    const readme = join(REPO_ROOT, 'README.md');
+    await assert.rejects(fr.compare(readme, lfw('Colin_Powell', 49)), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith(`the first image (${readme}): `));
+    await assert.rejects(
+      compareImages(fr, { image: powell, name: 'powell.jpg' }, { image: notImage.subarray(0, 0), name: 'empty.jpg' }, { threshold: 0.3 }),
+      (e: Error & { code?: string }) => e.code === 'IMAGE_EMPTY' && e.message.startsWith('the second image (empty.jpg): Expected image bytes'),
+    );
     await assert.rejects(fr.compare(powell, powell, { select: 'all' as 'largest' }), TypeError);
   });
 

@@ -153,6 +153,22 @@ describe('face routes', () => {
     assert.match(missing.json().message, /image2/);
   });
 
+  it('names the upload that is not an image: its form field and file name on identify, which of the two on verify', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([new TextEncoder().encode('# README\nnot an image')], { type: 'image/jpeg' }), 'README.md');
+    const body = new Response(form);
+    const payload = Buffer.from(await body.arrayBuffer());
+    const res = await app.inject({ method: 'POST', url: '/v1/identify', payload, headers: { ...key('read'), 'content-type': body.headers.get('content-type') ?? '' } });
+    assert.equal(res.statusCode, 415, res.body);
+    assert.equal(res.json().code, 'IMAGE_UNSUPPORTED_FORMAT');
+    assert.match(res.json().message, /^field "image" \(file "README\.md"\): Expected an image in one of .* but received 21 bytes/);
+    const raw = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1.subarray(0, 600), headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    assert.match(raw.json().message, /^field "image": Expected a complete image/);
+    const verify = await postImages('/v1/verify', { image1: A1, image2: Buffer.from('not an image either') });
+    assert.equal(verify.statusCode, 415, verify.body);
+    assert.match(verify.json().message, /^the second image, field "image2" \(file "image2-0\.jpg"\): Expected an image/);
+  });
+
   it('answers an image without a face with 422 NO_FACE on verify and enrol, and no faces on detect', async () => {
     const blank = await noFacePng();
     const detect = await postImages('/v1/detect', { image: blank });

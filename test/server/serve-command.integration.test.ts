@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { KeyStore } from '../../apps/server/key-store.js';
+import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import { lfw, POLL_DEADLINE_MS, waitUntil } from './helpers.js';
 
@@ -76,6 +78,21 @@ describe('arcface serve (a real process)', () => {
     assert.equal(await exited, 0, stderr());
     assert.match(stderr(), /SIGTERM: finishing in-flight requests/);
     assert.match(stderr(), /stopped/);
+  });
+
+  it('a port another process listens on is PORT_IN_USE (exit 2) naming the port and the interface, not INTERNAL', async () => {
+    const other = createServer();
+    await new Promise<void>((res) => other.listen(0, '127.0.0.1', res));
+    const { port } = other.address() as AddressInfo;
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'arcface-serve-'));
+      const r = await runCli(['serve', '--port', String(port), '--no-auth', '--workers', '1'], { ARCFACE_HOME: home });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^arcface: PORT_IN_USE: Expected a free port ${port} on 127\\.0\\.0\\.1 but another process listens there; choose another --port`, 'm'));
+      assert.doesNotMatch(r.stderr, /INTERNAL|EADDRINUSE/);
+    } finally {
+      await new Promise<void>((res) => other.close(() => res()));
+    }
   });
 
   it('--max-pixels sets the image pixel limit: a larger image is refused with 413 IMAGE_TOO_LARGE; an invalid value is refused at start', async () => {

@@ -269,8 +269,9 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     assert.ok(lines.some((l) => /bundled ffmpeg, a 2018 build/.test(l)), 'a warning names the bundled build');
   });
 
-  it('9: a job that fails tells its code in our words: no path, no ffmpeg text', async () => {
-    const app = await srv.variant({ locations, videos: { dir: folder('errors'), streams: {} } });
+  it('9: a job that fails tells its code in our words: no path, no ffmpeg text; the upload by its own name, the path in the log', async () => {
+    const log: string[] = [];
+    const app = await srv.variant({ locations, logLevel: 'warn', logStream: { write: (l: string) => log.push(l) }, videos: { dir: folder('errors'), streams: {} } });
     const fake = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(4000, 0x41)]);
     writeFileSync(join(media, 'fake.mp4'), fake);
     const res = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: fake });
@@ -280,5 +281,20 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     for (const leak of [dirs.errors as string, tmpdir(), '.video', 'ffmpeg', 'moov', 'Invalid data', 'file:']) {
       assert.ok(!(job.error?.message ?? '').includes(leak), `${leak} in ${job.error?.message}`);
     }
+    const form = new FormData();
+    form.append('video', new Blob([new Uint8Array(fake)], { type: 'video/mp4' }), 'holiday.mp4');
+    const body = new Response(form);
+    const named = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': body.headers.get('content-type') ?? '' },
+      payload: Buffer.from(await body.arrayBuffer()),
+    });
+    assert.equal(named.statusCode, 202, named.body);
+    const namedJob = await finished(app, (named.json() as Job).id, srv.key('read'));
+    assert.deepEqual(namedJob.error, { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' });
+    const logged = log.filter((l) => l.includes(namedJob.id) && l.includes('video job failed'));
+    assert.equal(logged.length, 1, 'the failure is logged once');
+    assert.ok(logged[0]!.includes(join(dirs.errors as string, `${namedJob.id}.video`)), 'the log names the stored path');
   });
 });

@@ -39,7 +39,9 @@ describe('arcface watch (the real binary)', () => {
     assert.ok(summary.recognitions >= 2 && summary.recognitions < summary.frames, `recogniser calls ${summary.recognitions}`);
     const named = new Set(summary.timeline.entries.map((e) => e.identity));
     for (const p of clip.truth.people) assert.ok(named.has(p.personId), `${p.personId} in the timeline`);
-    const events = lines(readFileSync(out('events.jsonl'), 'utf8'));
+    const written = lines(readFileSync(out('events.jsonl'), 'utf8'));
+    assert.deepEqual(written.at(-1), summary, 'the events file ends with the summary');
+    const events = written.slice(0, -1);
     assert.deepEqual(new Set(events.map((e) => e.type)), new Set(['track.started', 'track.identified', 'track.ended']));
     for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
     // The gallery's identification threshold (its size and target FPIR), not a fixed 1:1 threshold.

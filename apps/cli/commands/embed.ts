@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RgbImage } from '../../../src/core/index.js';
 import { Embedder } from '../../../src/embed/index.js';
 import { decodeImageFile } from '../../../src/image/index.js';
 import { resolveModelPath } from '../../../src/models/index.js';
@@ -37,8 +38,8 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nOutput: [{"file","faces":[{"box","score","landmarks","embedding"}]}], or with --aligned [{"file","embedding"}].\n' +
-        'A file that fails is reported as {"file","error"} and the others go on.\n' +
-        'Exit codes: 0 ok, 1 usage, 2 a file was bad input, 3 model problem, 4 no face in some image.',
+        'A file that fails (with --aligned, also a crop not of the recogniser\'s input size) is reported as {"file","error"} and the others go on.\n' +
+        'Exit codes: 0 ok, 1 usage (with --aligned: a crop of another size), 2 a file was bad input, 3 model problem, 4 no face in some image.',
     )
     .action(async (images: string[], opts: EmbedOptions) => {
       ctx.json = opts.json === true;
@@ -49,7 +50,13 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
         const embedder = await Embedder.create(path, { flip: opts.flip === true, batchSize: opts.batch });
         try {
           const outcomes = new FileOutcomes(ctx);
-          const decoded = await Promise.all(files.map(async (file) => decodeImageFile(file).then((crop) => ({ file, crop }), (err: unknown) => ({ file, err }))));
+          // A photo that is not an aligned crop of the recogniser's size fails alone, named by its file.
+          const aligned = async (file: string): Promise<RgbImage> => {
+            const crop = await decodeImageFile(file);
+            embedder.assertCrop(crop, `${file} (an --aligned crop)`);
+            return crop;
+          };
+          const decoded = await Promise.all(files.map(async (file) => aligned(file).then((crop) => ({ file, crop }), (err: unknown) => ({ file, err }))));
           const ok = decoded.flatMap((d) => ('crop' in d ? [d] : []));
           const embeddings = await embedder.embed(ok.map((d) => d.crop));
           const byFile = new Map(ok.map((d, i) => [d.file, embeddings[i] as Float32Array]));

@@ -218,8 +218,8 @@ export function registerEvalCommands(program: Command, ctx: CliContext): void {
   });
   evalCmd
     .command('pairs')
-    .description('Score a ready {"dist": [...], "same": [...]} JSON file (squared L2 distances of unit embeddings, protocol order) with the same protocol.')
-    .requiredOption('--scores <file>', 'scores JSON (a report.json or the shared golden also work)')
+    .description('Score ready pair scores (squared L2 distances of unit embeddings, protocol order) with the same protocol.')
+    .requiredOption('--scores <file>', 'scores JSON: {"dist": [...], "same": [...]}, or a report.json that eval lfw|videos|pairs --out wrote')
     .option('--folds <n>', 'number of contiguous folds', parseIntOption('--folds', 1, 1000), 10)
     .option('-o, --out <dir>', 'also write report.json, report.md and plots here')
     .option('--json', 'print the figures as JSON')

@@ -80,7 +80,8 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nOutput: JSON Lines of events (track.started, track.identified, track.ended) on stdout unless --events names a file,\n' +
-        'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline. Ctrl-C ends a live stream cleanly.\n' +
+        'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline (on stdout, and last in the\n' +
+        '--events file too). Ctrl-C ends a live stream cleanly.\n' +
         'When the source fails mid-way (truncated file, a stream that ends or stalls) the events, summary and outputs so far\n' +
         'are still written, the summary names the error, and the exit code is that of the error (2).',
     )
@@ -199,6 +200,8 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
           ...(isArcFaceError(failure) ? { error: failure.toJSON() } : {}),
           timeline,
         };
+        // The events file is a complete record on its own: it ends with the summary line too.
+        if (eventsOut !== undefined) eventsOut.write(`${JSON.stringify(summary)}\n`);
         ctx.stdout.write(`${JSON.stringify(summary, null, ctx.json || o.events === undefined ? undefined : 2)}\n`);
         if (failure !== undefined) throw failure;
       } finally {

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { inImageInput } from '../../../src/core/index.js';
 import { modelMismatch } from '../../../src/gallery/index.js';
 import { type CompareSelection, DEFAULT_COMPARE_SELECTION } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
 import type { EngineInfo, FaceOut, Selection } from '../engine.js';
-import { readInput, requireImage } from '../image-input.js';
+import { readInput, requireImage, uploadName } from '../image-input.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 
 const SELECTIONS = ['all', 'largest', 'central'] as const;
@@ -43,6 +44,13 @@ export async function engineInfo(ctx: ServerContext): Promise<EngineInfo> {
 
 const faceArray = { type: 'array', items: { $ref: 'Face#' } } as const;
 
+/** Rethrows an unreadable upload's error (`IMAGE_*`) with the upload named: its form field and file name. */
+function named(upload: string): (err: unknown) => never {
+  return (err) => {
+    throw inImageInput(err, upload);
+  };
+}
+
 /**
  * `POST /v1/detect`, `/v1/embed`, `/v1/verify`, `/v1/identify`.
  *
@@ -64,8 +72,9 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       },
     },
     async (request) => {
-      const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'detect', image, maxPixels }, request.clientGone ?? undefined);
+      const input = await readInput(request, ['image']);
+      const image = requireImage(input, 'image');
+      const r = await ctx.engine.run({ op: 'detect', image, maxPixels }, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
       return { width: r.width, height: r.height, faces: r.faces.map(faceJson) };
     },
   );
@@ -94,8 +103,10 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       },
     },
     async (request) => {
-      const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: request.query.select ?? 'all', thumbnails: false }, request.clientGone ?? undefined);
+      const input = await readInput(request, ['image']);
+      const image = requireImage(input, 'image');
+      const job = { op: 'embed', image, maxPixels, select: request.query.select ?? 'all', thumbnails: false } as const;
+      const r = await ctx.engine.run(job, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
       const info = await engineInfo(ctx);
       return {
         width: r.width,
@@ -159,9 +170,10 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const input = await readInput(request, ['image1', 'image2']);
       const images = [requireImage(input, 'image1'), requireImage(input, 'image2')] as const;
+      const names = [`the first image, ${uploadName(input, 'image1')}`, `the second image, ${uploadName(input, 'image2')}`] as const;
       const select = request.query.select ?? DEFAULT_COMPARE_SELECTION;
       const { threshold } = await engineInfo(ctx);
-      const r = await ctx.engine.run({ op: 'verify', images, maxPixels, select, threshold }, request.clientGone ?? undefined);
+      const r = await ctx.engine.run({ op: 'verify', images, names, maxPixels, select, threshold }, request.clientGone ?? undefined);
       return {
         similarity: r6(r.similarity),
         match: r.same,
@@ -223,8 +235,9 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const gallery = ctx.gallery();
-      const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
+      const input = await readInput(request, ['image']);
+      const image = requireImage(input, 'image');
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
       const { fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
       const given = request.query.threshold ?? ctx.options.threshold;

@@ -122,6 +122,7 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
       throw err;
     }
     let body: Readable;
+    let upload: string | undefined;
     if (request.isMultipart()) {
       let file: Awaited<ReturnType<FastifyRequest['file']>>;
       try {
@@ -132,6 +133,7 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
       }
       if (file === undefined || file.fieldname !== 'video') throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a multipart file field named "video"');
       body = file.file;
+      upload = file.filename === '' ? undefined : file.filename;
     } else if (request.body !== undefined && typeof (request.body as Readable).pipe === 'function') {
       body = request.body as Readable;
     } else {
@@ -147,7 +149,14 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
     request.signal.addEventListener('abort', onAbort, { once: true });
     let job: VideoJobView;
     try {
-      job = await videos.submit(body, { owner: who.keyId, quota, requestId: request.id, signal: abandoned.signal, ...(declaredBytes === undefined ? {} : { declaredBytes }) });
+      job = await videos.submit(body, {
+        owner: who.keyId,
+        quota,
+        requestId: request.id,
+        signal: abandoned.signal,
+        ...(declaredBytes === undefined ? {} : { declaredBytes }),
+        ...(upload === undefined ? {} : { upload }),
+      });
     } catch (err) {
       // The rest of a refused upload is never read: the connection cannot carry another request.
       reply.header('connection', 'close');
