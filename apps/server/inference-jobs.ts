@@ -64,7 +64,9 @@ export async function runJob<J extends InferenceJob>(r: RecognizerLike, job: J):
           r.recognize(image instanceof Uint8Array ? await decodeImage(image, { maxPixels: job.maxPixels }) : image, o),
       };
       const [a, b] = job.images;
-      const out: VerifyResult = await compareImages(decoding, { image: a, label: job.names?.[0] ?? 'the first image (image1)' }, { image: b, label: job.names?.[1] ?? 'the second image (image2)' }, { select: job.select });
+      const first = { image: a, label: job.names?.[0] ?? 'the first image (image1)' };
+      const second = { image: b, label: job.names?.[1] ?? 'the second image (image2)' };
+      const out: VerifyResult = await compareImages(decoding, first, second, { select: job.select });
       return out as JobResults[J['op']];
     }
     default: {

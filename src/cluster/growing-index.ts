@@ -3,7 +3,7 @@
  * gallery's WebAssembly SIMD float32 scan over a matrix whose capacity doubles when full (one copy
  * per doubling, so appending stays amortised O(dim)).
  */
-import { createSimdKernels, type SimdKernels } from '../gallery/index.js';
+import { createSimdKernels, type SimdKernels } from '../core/index.js';
 import { TopList } from './top-list.js';
 
 /**

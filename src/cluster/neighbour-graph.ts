@@ -7,7 +7,7 @@
  * are found is approximate.
  */
 import { assertInteger, assertNumber } from '../core/index.js';
-import { createSimdKernels, type SimdKernels } from '../gallery/index.js';
+import { createSimdKernels, type SimdKernels } from '../core/index.js';
 import { gaussian, seededRandom } from './random.js';
 import { TopList } from './top-list.js';
 

@@ -61,3 +61,13 @@ export function assertRgbImage(name: string, img: unknown): RgbImage {
   }
   return img as RgbImage;
 }
+
+/**
+ * A model input or output as the ONNX graph declares it; symbolic dims are strings. The model
+ * contract (models/) reads it and the runtime (runtime/) reports it, so it lives below both.
+ */
+export interface TensorInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: readonly (number | string)[];
+}

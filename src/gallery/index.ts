@@ -24,4 +24,3 @@ export type { IndexKind, VectorIndex } from './vector-index.js';
 export { calibrationForFingerprint, cosineAtFar, DEFAULT_TARGET_FPIR, farAtCosine, identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
 export { assertIdentityId, MAX_ID_LENGTH, modelMismatch } from './validate.js';
 export { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-file.js';
-export { createSimdKernels, type SimdKernels } from './simd-kernels.js';

@@ -1,5 +1,5 @@
 import { ArcFaceError } from '../core/index.js';
-import type { TensorInfo } from '../runtime/index.js';
+import type { TensorInfo } from '../core/index.js';
 import type { ModelSpec } from './spec.js';
 
 /** The declared inputs and outputs of a loaded model. */

@@ -1,14 +1,9 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError, type TensorInfo } from '../core/index.js';
 import { RUNTIME_BACKEND } from './ort-node.js';
 import { resolveRuntimeOptions, type RuntimeOptions } from './options.js';
 
-/** A model input or output as the ONNX graph declares it; symbolic dims are strings. */
-export interface TensorInfo {
-  readonly name: string;
-  readonly type: string;
-  readonly shape: readonly (number | string)[];
-}
+export type { TensorInfo };
 
 /** A dense float32 tensor. */
 export interface FloatTensor {
