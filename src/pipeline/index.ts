@@ -10,5 +10,5 @@ export {
   type CompareSelection,
   type ComparedFace,
 } from './compare.js';
-export { recognizeFiles, type FileResult, type RecognizeFilesOptions } from './stream.js';
+export { recognizeFiles, type FileResult, type RecognizeFilesOptions } from './recognize-files.js';
 export type { FaceSelection, RecognitionResult, RecognizedFace } from './types.js';
