@@ -5,13 +5,14 @@ import { registerDetectCommand } from './commands/detect.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerGalleryCommands } from './commands/gallery.js';
-import { registerIngestCommands } from './commands/ingest.js';
+import { registerJobsCommands } from './commands/jobs.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
 import { registerPeopleCommands } from './commands/people.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWatchCommand } from './commands/watch.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { type CliContext, EXIT, reportError } from './context.js';
 
 /**
@@ -44,7 +45,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerWatchCommand(program, ctx);
   registerKeysCommands(program, ctx);
   registerPeopleCommands(program, ctx);
-  registerIngestCommands(program, ctx);
+  registerWorkerCommand(program, ctx);
+  registerJobsCommands(program, ctx);
   const models = program.command('models').description('Inspect, list, add, verify and download models.');
   registerModelsInspect(models, ctx);
   registerModelsCommands(models, ctx);

@@ -9,7 +9,7 @@ import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../c
 import { FileOutcomes } from '../file-outcomes.js';
 import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, withModelGallery, type GalleryAccess } from '../gallery-open.js';
 import { ENROL_QUEUE_DEFAULTS } from '../../worker/index.js';
-import { runEnrolPeople, withBulkRuntimeOptions, type BulkModelOptions } from './ingest.js';
+import { runEnrolPeople, withBulkRuntimeOptions, type BulkModelOptions } from './bulk-enrol.js';
 import { parseIntOption, parseNumberOption } from './options.js';
 
 interface ModelOptions {

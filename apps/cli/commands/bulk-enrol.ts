@@ -4,14 +4,17 @@ import { enrolPeople, scanPeopleFolder, type EnrolFaceChoice, type PeopleFolderS
 import type { Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import type { ExecutionProvider } from '../../../src/runtime/index.js';
-import {
-  connectRedis, ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, enqueuePeople, readQueueStatus, retryDeadLetters, startEnrolWorker, type WorkerEvent,
-} from '../../worker/index.js';
+import { connectRedis, ENROL_WORKER_DEFAULTS, enqueuePeople } from '../../worker/index.js';
 import { EXIT, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
 import { galleryLocation, recognizerFor, withModelGallery } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
 import { parseChoiceOption, parseIntOption } from './options.js';
+
+/**
+ * Bulk enrolment from the command line (`enroll --people`, here or queued, and `worker`): their model
+ * and runtime options and the run of `enroll --people`.
+ */
 
 /** Model and runtime options of the commands that embed photos in bulk (`enroll --people`, `worker`). */
 export interface BulkModelOptions {
@@ -73,8 +76,13 @@ async function loadRecognizer(ctx: CliContext, o: BulkModelOptions, recognizer: 
   }
 }
 
-/** Opens the recogniser and the gallery (created when absent) of a bulk command, runs `fn`, releases both. */
-async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
+/**
+ * Opens the recogniser and the gallery (created when absent) of a bulk command, runs `fn`, releases both.
+ *
+ * @example
+ * await withBulkModel(ctx, o, async (fr, g) => enrolPeople(g, fr, scan))
+ */
+export async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn: (fr: FaceRecognizer, g: Gallery) => Promise<T>): Promise<T> {
   const where = galleryLocation(ctx, o.gallery);
   const recognizer = await recognizerFor(where, o.recognizer);
   await noticeLicence(ctx, recognizer);
@@ -140,85 +148,3 @@ export async function runEnrolPeople(
   finish(ctx, outcomes, scan);
 }
 
-/**
- * `arcface worker` and `arcface jobs status | retry`.
- *
- * @example
- * registerIngestCommands(program, ctx)
- */
-export function registerIngestCommands(program: Command, ctx: CliContext): void {
-  withBulkModelOptions(program.command('worker'))
-    .description('Enrol the photos queued by `arcface enroll --people --queue` into a gallery; run one or more on any machine that sees the photos.')
-    .requiredOption('--queue <redis://host:port>', 'Redis holding the queue')
-    .option('--queue-name <name>', 'queue name', ENROL_QUEUE_DEFAULTS.name)
-    .option('-g, --gallery <path|postgres://url>', 'gallery to enrol into (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME); PostgreSQL for several machines')
-    .option('-c, --concurrency <n>', 'jobs in flight at once', parseIntOption('--concurrency', 1, 256), ENROL_WORKER_DEFAULTS.concurrency)
-    .option('--lock-duration <ms>', "a job's lock: a killed worker's jobs return to the queue after it", parseIntOption('--lock-duration', 500, 3_600_000), ENROL_WORKER_DEFAULTS.lockDurationMs)
-    .option('--stalled-interval <ms>', 'how often to look for jobs of killed workers', parseIntOption('--stalled-interval', 200, 3_600_000), ENROL_WORKER_DEFAULTS.stalledIntervalMs)
-    .option('--json', 'one JSON line per job on stderr')
-    .addHelpText('after', '\nRuns until SIGTERM or SIGINT, then finishes the jobs in flight and exits 0. Prints "ready" (or {"event":"ready"}) on stderr once it takes jobs.')
-    .action(async (o: BulkModelOptions & { queue: string; queueName: string; concurrency: number; lockDuration: number; stalledInterval: number }) => {
-      ctx.json = o.json === true;
-      await withBulkModel(ctx, o, async (fr, g) => {
-        const log = (e: WorkerEvent | { event: 'ready' | 'stopping' | 'stopped' }): void => {
-          const text = 'jobId' in e ? `${e.event} ${e.identityId ?? ''} ${e.file ?? ''}${e.reason === undefined ? '' : `: ${e.reason}`}` : e.event;
-          ctx.stderr.write(ctx.json ? `${JSON.stringify(e)}\n` : `arcface worker: ${text}\n`);
-        };
-        const worker = await startEnrolWorker({
-          redisUrl: o.queue, queueName: o.queueName, gallery: g, recognizer: fr, concurrency: o.concurrency, batchSize: o.batch,
-          lockDurationMs: o.lockDuration, stalledIntervalMs: o.stalledInterval, onEvent: log,
-        });
-        log({ event: 'ready' });
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGTERM', stop);
-            process.off('SIGINT', stop);
-            log({ event: 'stopping' });
-            resolve();
-          };
-          process.on('SIGTERM', stop);
-          process.on('SIGINT', stop);
-        });
-        await worker.close();
-        log({ event: 'stopped' });
-      });
-    });
-
-  const jobs = program.command('jobs').description('Progress and dead letters of the enrolment queue.');
-  jobs
-    .command('status')
-    .description('Job counts, progress of each queued batch, and dead letters with their reasons.')
-    .requiredOption('--queue <redis://host:port>', 'Redis holding the queue')
-    .option('--queue-name <name>', 'queue name', ENROL_QUEUE_DEFAULTS.name)
-    .option('--dead <n>', 'dead letters listed (newest first)', parseIntOption('--dead', 0, 10_000), 20)
-    .option('--json', 'compact JSON for machines')
-    .addHelpText(
-      'after',
-      '\nOutput: {"queue","counts":{waiting,active,completed,failed,delayed,…},"enrolled","batches":[{batch,root,total,done,dead,pending}],' +
-        '"deadLetters":[{jobId,identityId,file,code,reason,attempts}]}.',
-    )
-    .action(async (o: { queue: string; queueName: string; dead: number; json?: boolean }) => {
-      ctx.json = o.json === true;
-      const redis = await connectRedis(o.queue);
-      try {
-        printJson(ctx, await readQueueStatus(redis, o.queueName, o.dead));
-      } finally {
-        redis.disconnect();
-      }
-    });
-  jobs
-    .command('retry')
-    .description('Send every dead letter back to the queue (after fixing the photos).')
-    .requiredOption('--queue <redis://host:port>', 'Redis holding the queue')
-    .option('--queue-name <name>', 'queue name', ENROL_QUEUE_DEFAULTS.name)
-    .option('--json', 'compact JSON for machines')
-    .action(async (o: { queue: string; queueName: string; json?: boolean }) => {
-      ctx.json = o.json === true;
-      const redis = await connectRedis(o.queue);
-      try {
-        printJson(ctx, { retried: await retryDeadLetters(redis, o.queueName) });
-      } finally {
-        redis.disconnect();
-      }
-    });
-}
