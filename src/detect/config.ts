@@ -53,6 +53,19 @@ export interface DetectorConfig {
   readonly secondPassScoreThreshold: number;
 }
 
+/** The defaults every family shares (see {@link DETECTOR_DEFAULTS} for where each comes from). */
+const SHARED_DEFAULTS = {
+  minFaceSize: 0,
+  maxFaces: 750,
+  inputSize: 640,
+  enlargeSmall: false,
+  secondPass: true,
+  voting: true,
+  flipTest: false,
+  maxTiles: 16,
+  secondPassScoreThreshold: 0.5,
+} as const;
+
 /**
  * Defaults per family, each from its reference implementation:
  * - YuNet: OpenCV `FaceDetectorYN::create` defaults `nms_threshold = 0.3`; input 640, the size of the
@@ -72,45 +85,9 @@ export interface DetectorConfig {
  * DETECTOR_DEFAULTS.scrfd.scoreThreshold // 0.5
  */
 export const DETECTOR_DEFAULTS: Readonly<Record<DetectorKind, DetectorConfig>> = Object.freeze({
-  yunet: Object.freeze({
-    scoreThreshold: 0.8,
-    nmsIou: 0.3,
-    minFaceSize: 0,
-    maxFaces: 750,
-    inputSize: 640,
-    enlargeSmall: false,
-    secondPass: true,
-    voting: true,
-    flipTest: false,
-    maxTiles: 16,
-    secondPassScoreThreshold: 0.5,
-  }),
-  scrfd: Object.freeze({
-    scoreThreshold: 0.5,
-    nmsIou: 0.4,
-    minFaceSize: 0,
-    maxFaces: 750,
-    inputSize: 640,
-    enlargeSmall: false,
-    secondPass: true,
-    voting: true,
-    flipTest: false,
-    maxTiles: 16,
-    secondPassScoreThreshold: 0.5,
-  }),
-  retinaface: Object.freeze({
-    scoreThreshold: 0.6,
-    nmsIou: 0.4,
-    minFaceSize: 0,
-    maxFaces: 750,
-    inputSize: 640,
-    enlargeSmall: false,
-    secondPass: true,
-    voting: true,
-    flipTest: false,
-    maxTiles: 16,
-    secondPassScoreThreshold: 0.5,
-  }),
+  yunet: Object.freeze({ ...SHARED_DEFAULTS, scoreThreshold: 0.8, nmsIou: 0.3 }),
+  scrfd: Object.freeze({ ...SHARED_DEFAULTS, scoreThreshold: 0.5, nmsIou: 0.4 }),
+  retinaface: Object.freeze({ ...SHARED_DEFAULTS, scoreThreshold: 0.6, nmsIou: 0.4 }),
 });
 
 /** Largest accepted `inputSize`: 4096 keeps one float32 input tensor under 200 MB. */
