@@ -55,7 +55,19 @@ export async function startMosquitto(options: { readonly persist?: boolean } = {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // Run as root, mosquitto drops to the `mosquitto` user, which cannot write this folder: it keeps the test's user instead.
-  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous true', ...(options.persist === true ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']), 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `user ${userInfo().username}`,
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      ...(options.persist === true ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
   let child: ChildProcess | undefined;
   let log = '';
   const start = async (): Promise<void> => {

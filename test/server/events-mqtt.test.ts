@@ -34,7 +34,14 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
 
 const door = { kind: 'stream', name: 'door' } as const;
 const at = (): string => new Date().toISOString();
-const status = (s: 'running' | 'failed'): BusMessage => ({ kind: 'status', runId: 'stream:door', origin: door, at: at(), status: s, counters: { frames: 10, dropped: 1, reconnects: 0 } });
+const status = (s: 'running' | 'failed'): BusMessage => ({
+  kind: 'status',
+  runId: 'stream:door',
+  origin: door,
+  at: at(),
+  status: s,
+  counters: { frames: 10, dropped: 1, reconnects: 0 },
+});
 const identified = (trackId: number, identity: string | null): BusMessage => ({
   kind: 'event',
   runId: 'stream:door',
@@ -84,7 +91,13 @@ describe('events to MQTT (a real mosquitto on loopback)', () => {
     bus.publish(status('running'));
     bus.publish(identified(3, 'Alice'));
     // A type this server does not know yet (sightings add it): forwarded as it is.
-    bus.publish({ kind: 'event', runId: 'stream:door', origin: door, at: at(), event: { type: 'visitor.seen', name: 'Alice', identity: 'alice', score: 0.7, snapshot: '/v1/sightings/9/face' } as ServerEvent });
+    bus.publish({
+      kind: 'event',
+      runId: 'stream:door',
+      origin: door,
+      at: at(),
+      event: { type: 'visitor.seen', name: 'Alice', identity: 'alice', score: 0.7, snapshot: '/v1/sightings/9/face' } as ServerEvent,
+    });
     await until(() => sub.got.length >= 3, 'three events');
     await sub.client.endAsync();
     assert.deepEqual(
@@ -105,12 +118,18 @@ describe('events to MQTT (a real mosquitto on loopback)', () => {
     const visitor = JSON.parse(sub.got[2]?.text ?? '{}') as OutEvent;
     assert.equal(visitor.snapshot, 'https://faces.home.lan/v1/sightings/9/face');
     assert.equal(visitor.identity, 'alice');
-    assert.equal(sub.got.every((m) => !m.retain), true);
+    assert.equal(
+      sub.got.every((m) => !m.retain),
+      true,
+    );
   });
 
   it('keeps each stream’s state, the availability and the discovery config retained for a late subscriber', async () => {
     const late = await listen(broker.url, '#');
-    await until(() => late.got.some((m) => m.topic === 'arcface/hall/streams/door/state') && late.got.some((m) => m.topic === 'arcface/hall/status'), 'the retained topics');
+    await until(
+      () => late.got.some((m) => m.topic === 'arcface/hall/streams/door/state') && late.got.some((m) => m.topic === 'arcface/hall/status'),
+      'the retained topics',
+    );
     await late.client.endAsync();
     const state = JSON.parse(late.got.find((m) => m.topic === 'arcface/hall/streams/door/state')?.text ?? '{}') as StreamState;
     assert.equal(state.status, 'running');
@@ -139,21 +158,31 @@ describe('events to MQTT (a real mosquitto on loopback)', () => {
     assert.equal(mqttSink().queueDepth, 5);
     await broker.start();
     await until(() => mqttSink().connected, 'the sink to reconnect');
-    await until(() => sub.got.filter((m) => m.topic === 'arcface/hall/events/track.identified').length >= 5, `the queued events after the reconnection (got ${JSON.stringify(sub.got.map((m) => m.topic))}, queue ${mqttSink().queueDepth}, connected ${mqttSink().connected})`);
+    await until(
+      () => sub.got.filter((m) => m.topic === 'arcface/hall/events/track.identified').length >= 5,
+      `the queued events after the reconnection (got ${JSON.stringify(sub.got.map((m) => m.topic))}, queue ${mqttSink().queueDepth}, connected ${mqttSink().connected})`,
+    );
     // On each connection the sink publishes its availability and the streams' states again.
     await until(() => sub.got.filter((m) => m.topic === 'arcface/hall/status' && m.text === 'online').length >= 2, 'online again');
     await until(() => sub.got.filter((m) => m.topic === 'arcface/hall/streams/door/state').length >= 2, 'the state again');
     await sub.client.endAsync();
     // The broker's acknowledgements may come just after the subscriber has the messages.
-    const delivered = async (): Promise<number> => Number(/arcface_events_out_total\{sink="mqtt",outcome="delivered"\} (\d+)/.exec(await metrics.render())?.[1] ?? 0);
+    const delivered = async (): Promise<number> =>
+      Number(/arcface_events_out_total\{sink="mqtt",outcome="delivered"\} (\d+)/.exec(await metrics.render())?.[1] ?? 0);
     const deadline = Date.now() + 10_000;
     while ((await delivered()) < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     assert.equal(await delivered(), 8, '3 events before the outage and 5 queued during it, each delivered once');
-    assert.ok(warnings.some((w) => /unreachable/.test(w)), 'the outage was logged');
+    assert.ok(
+      warnings.some((w) => /unreachable/.test(w)),
+      'the outage was logged',
+    );
   });
 
   it('drops the oldest events past its queue and counts them, while the broker is away', async () => {
-    const small = new MqttSink({ url: 'mqtt://127.0.0.1:1', serverId: 'x', queueSize: 3, reconnectMs: 60_000, timeoutMs: 500 }, { count: (s, o) => metrics.countEventOut(`small-${s}`, o), warn: () => undefined });
+    const small = new MqttSink(
+      { url: 'mqtt://127.0.0.1:1', serverId: 'x', queueSize: 3, reconnectMs: 60_000, timeoutMs: 500 },
+      { count: (s, o) => metrics.countEventOut(`small-${s}`, o), warn: () => undefined },
+    );
     try {
       for (let i = 0; i < 10; i++) small.offer({ id: String(i), type: 't' } as OutEvent);
       assert.equal(small.queueDepth, 3);

@@ -76,9 +76,19 @@ describe('events to webhooks (real HTTP receivers on loopback)', () => {
     closers.push(r.close);
     const bus = new EventBus();
     const metrics = new ServerMetrics();
-    const out = EventOut.start(bus, { serverId: 'hall', webhooks: [r.url], webhookSecret: SECRET }, { streams: ['door'], report: { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined } });
+    const out = EventOut.start(
+      bus,
+      { serverId: 'hall', webhooks: [r.url], webhookSecret: SECRET },
+      { streams: ['door'], report: { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined } },
+    );
     closers.push(() => out.close());
-    bus.publish({ kind: 'event', runId: 'stream:door', origin: door, at: new Date().toISOString(), event: { type: 'visitor.recurring', name: 'Alice', identity: 'alice', score: 0.5 } as never });
+    bus.publish({
+      kind: 'event',
+      runId: 'stream:door',
+      origin: door,
+      at: new Date().toISOString(),
+      event: { type: 'visitor.recurring', name: 'Alice', identity: 'alice', score: 0.5 } as never,
+    });
     await until(() => r.got.length === 1, 'the delivery');
     const d = r.got[0] as Delivery;
     assert.equal(d.headers['content-type'], 'application/json');
@@ -102,7 +112,11 @@ describe('events to webhooks (real HTTP receivers on loopback)', () => {
     const r = await receiver([500, 500, 200]);
     closers.push(r.close);
     const metrics = new ServerMetrics();
-    const sink = new WebhookSink('webhook-1', { url: r.url, secret: SECRET, backoffMs: 100 }, { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined });
+    const sink = new WebhookSink(
+      'webhook-1',
+      { url: r.url, secret: SECRET, backoffMs: 100 },
+      { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined },
+    );
     closers.push(() => sink.close());
     const t0 = performance.now();
     sink.offer({ id: 'd-1', type: 'track.identified', who: 'Bob' } as OutEvent);
@@ -115,7 +129,11 @@ describe('events to webhooks (real HTTP receivers on loopback)', () => {
       r.got.map((d) => d.headers['x-arcface-delivery']),
       ['d-1', 'd-1', 'd-1'],
     );
-    for (const d of r.got) assert.equal(verifyWebhook(SECRET, { timestamp: d.headers['x-arcface-timestamp'] as string, signature: d.headers['x-arcface-signature'] as string }, d.body), true);
+    for (const d of r.got)
+      assert.equal(
+        verifyWebhook(SECRET, { timestamp: d.headers['x-arcface-timestamp'] as string, signature: d.headers['x-arcface-signature'] as string }, d.body),
+        true,
+      );
     const text = await metrics.render();
     assert.equal(counter(text, 'webhook-1', 'retried'), 2);
     assert.equal(counter(text, 'webhook-1', 'delivered'), 1);
@@ -130,7 +148,10 @@ describe('events to webhooks (real HTTP receivers on loopback)', () => {
     const report = { count: (s: string, o: string) => metrics.countEventOut(s, o), warn: () => undefined };
     const a = new WebhookSink('down', { url: down.url, secret: SECRET, backoffMs: 10, maxAttempts: 3 }, report);
     const b = new WebhookSink('refusing', { url: refusing.url, secret: SECRET, backoffMs: 10 }, report);
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     a.offer({ id: 'x', type: 't' } as OutEvent);
     b.offer({ id: 'y', type: 't' } as OutEvent);
     await untilCount(metrics, 'down', 'failed', 1);
@@ -150,7 +171,11 @@ describe('events to webhooks (real HTTP receivers on loopback)', () => {
         url = `http://127.0.0.1:${await closedPort()}/hook`;
       }
       const metrics = new ServerMetrics();
-      const sink = new WebhookSink('dead', { url, secret: SECRET, queueSize: 50, timeoutMs: 300, backoffMs: 50 }, { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined });
+      const sink = new WebhookSink(
+        'dead',
+        { url, secret: SECRET, queueSize: 50, timeoutMs: 300, backoffMs: 50 },
+        { count: (s, o) => metrics.countEventOut(s, o), warn: () => undefined },
+      );
       closers.push(() => sink.close());
       const t0 = performance.now();
       for (let i = 0; i < 2000; i++) sink.offer({ id: `e${i}`, type: 'track.started' } as OutEvent);

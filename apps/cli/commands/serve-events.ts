@@ -26,7 +26,8 @@ function urlOption(name: string, schemes: readonly string[]): (value: string) =>
     } catch {
       throw new InvalidArgumentError(`Expected a URL for ${name} but received "${redactUrl(value)}"`);
     }
-    if (!schemes.includes(u.protocol)) throw new InvalidArgumentError(`Expected a ${schemes.map((s) => `${s}//`).join(' or ')} URL for ${name} but received "${redactUrl(value)}"`);
+    if (!schemes.includes(u.protocol))
+      throw new InvalidArgumentError(`Expected a ${schemes.map((s) => `${s}//`).join(' or ')} URL for ${name} but received "${redactUrl(value)}"`);
     return value;
   };
 }
@@ -43,7 +44,8 @@ function parseTopicPrefix(value: string): string {
 }
 
 function parseServerId(value: string): string {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) throw new InvalidArgumentError(`Expected --server-id of 1 to 64 letters, digits, . _ or - but received "${value}"`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(value))
+    throw new InvalidArgumentError(`Expected --server-id of 1 to 64 letters, digits, . _ or - but received "${value}"`);
   return value;
 }
 
@@ -55,13 +57,21 @@ function parseServerId(value: string): string {
  */
 export function addEventOptions(command: Command): Command {
   return command
-    .option('--mqtt <url>', 'publish events and stream states to this MQTT broker (mqtt://host:1883, mqtts://…; see docs/events.md)', urlOption('--mqtt', ['mqtt:', 'mqtts:']))
+    .option(
+      '--mqtt <url>',
+      'publish events and stream states to this MQTT broker (mqtt://host:1883, mqtts://…; see docs/events.md)',
+      urlOption('--mqtt', ['mqtt:', 'mqtts:']),
+    )
     .option('--mqtt-topic-prefix <prefix>', 'first level(s) of every MQTT topic', parseTopicPrefix, MQTT_DEFAULTS.topicPrefix)
     .option('--mqtt-discovery', 'announce one Home Assistant sensor per --stream (MQTT discovery under homeassistant/)')
     .option('--server-id <id>', `this server's id in MQTT topics and event payloads (default: the host name, ${defaultServerId()})`, parseServerId)
     .option('--webhook <url>', 'POST every event, signed, to this URL (repeatable; needs --webhook-secret-file)', collectWebhook, [])
     .option('--webhook-secret-file <file>', 'file holding the key of the webhooks’ HMAC-SHA256 signatures')
-    .option('--public-url <url>', 'the address clients reach this server at, for absolute snapshot links in events', urlOption('--public-url', ['http:', 'https:']))
+    .option(
+      '--public-url <url>',
+      'the address clients reach this server at, for absolute snapshot links in events',
+      urlOption('--public-url', ['http:', 'https:']),
+    )
     .option('--stream-always', 'run every --stream from the start, followed or not (default: on with --mqtt or --webhook)');
 }
 
@@ -82,7 +92,9 @@ export function eventOptionsFrom(opts: ServeEventCliOptions, warn: (line: string
       webhookSecret = Buffer.from(readFileSync(opts.webhookSecretFile, 'utf8').trim(), 'utf8');
       if ((statSync(opts.webhookSecretFile).mode & 0o077) !== 0) warn(`warning: ${opts.webhookSecretFile} can be read by other users; chmod 600 it\n`);
     } catch (err) {
-      throw new InvalidArgumentError(`Expected a readable --webhook-secret-file but "${opts.webhookSecretFile}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new InvalidArgumentError(
+        `Expected a readable --webhook-secret-file but "${opts.webhookSecretFile}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     if (webhookSecret.length === 0) throw new InvalidArgumentError(`Expected a secret in --webhook-secret-file but "${opts.webhookSecretFile}" is empty`);
   }

@@ -38,7 +38,14 @@ export interface MqttOptions {
  * connect or be acknowledged; a new connection attempt every 2 s; keep-alive 30 s (a broker gone
  * silent is noticed within 1.5 × that, the MQTT 3.1.1 rule, §3.1.2.10).
  */
-export const MQTT_DEFAULTS = Object.freeze({ topicPrefix: 'arcface', queueSize: 1000, maxInFlight: 32, timeoutMs: 10_000, reconnectMs: 2000, keepaliveSeconds: 30 });
+export const MQTT_DEFAULTS = Object.freeze({
+  topicPrefix: 'arcface',
+  queueSize: 1000,
+  maxInFlight: 32,
+  timeoutMs: 10_000,
+  reconnectMs: 2000,
+  keepaliveSeconds: 30,
+});
 
 /** Home Assistant's default discovery prefix. */
 const DISCOVERY_PREFIX = 'homeassistant';
@@ -138,7 +145,8 @@ export class MqttSink implements EventSink {
 
   #onConnect(): void {
     void this.#publish(this.#topics.status, 'online', true).catch(() => undefined);
-    if (this.#o.discovery) for (const s of this.#o.streams) void this.#publish(this.#topics.discovery(s), JSON.stringify(this.#discoveryConfig(s)), true).catch(() => undefined);
+    if (this.#o.discovery)
+      for (const s of this.#o.streams) void this.#publish(this.#topics.discovery(s), JSON.stringify(this.#discoveryConfig(s)), true).catch(() => undefined);
     for (const s of this.#states.keys()) this.#dirty.add(s);
     this.#pump();
   }
@@ -161,19 +169,21 @@ export class MqttSink implements EventSink {
 
   #send(topic: string, payload: string, retain: boolean, onFail: (() => void) | undefined, counted = false): void {
     this.#inFlight++;
-    this.#publish(topic, payload, retain).then(
-      () => {
-        if (counted) this.#report.count(this.name, 'delivered');
-      },
-      (err: Error) => {
-        if (counted) this.#report.count(this.name, 'failed');
-        this.#report.warn({ sink: this.name, topic, err: err.message }, 'MQTT publish failed');
-        onFail?.();
-      },
-    ).finally(() => {
-      this.#inFlight = Math.max(0, this.#inFlight - 1);
-      this.#pump();
-    });
+    this.#publish(topic, payload, retain)
+      .then(
+        () => {
+          if (counted) this.#report.count(this.name, 'delivered');
+        },
+        (err: Error) => {
+          if (counted) this.#report.count(this.name, 'failed');
+          this.#report.warn({ sink: this.name, topic, err: err.message }, 'MQTT publish failed');
+          onFail?.();
+        },
+      )
+      .finally(() => {
+        this.#inFlight = Math.max(0, this.#inFlight - 1);
+        this.#pump();
+      });
   }
 
   /** One QoS 1 publish, settled by the broker's acknowledgement or by the timeout. */

@@ -28,7 +28,13 @@ export interface StreamState {
   /** Every named track now, known or not. */
   readonly present: readonly PresentFace[];
   /** The last known person named on this stream, present or not. */
-  readonly last: { readonly who: string | null; readonly identity: string; readonly when: string; readonly score: number | null; readonly snapshot: string | null } | null;
+  readonly last: {
+    readonly who: string | null;
+    readonly identity: string;
+    readonly when: string;
+    readonly score: number | null;
+    readonly snapshot: string | null;
+  } | null;
   readonly frames: number;
   readonly dropped: number;
   readonly reconnects: number;
@@ -90,13 +96,22 @@ export class StreamStates {
       const trackId = trackIdOf(out);
       const type = out.type;
       if (trackId !== null && (type === 'track.identified' || type === 'track.suspended')) {
-        present.set(trackId, { trackId, who: type === 'track.suspended' ? '?' : out.who, identity: type === 'track.suspended' ? null : out.identity, score: out.score, since: out.when });
+        present.set(trackId, {
+          trackId,
+          who: type === 'track.suspended' ? '?' : out.who,
+          identity: type === 'track.suspended' ? null : out.identity,
+          score: out.score,
+          since: out.when,
+        });
       } else if (trackId !== null && type === 'track.ended') {
         present.delete(trackId);
       } else if (out.identity === null) {
         return null;
       }
-      const last = out.identity !== null && type !== 'track.ended' ? { who: out.who, identity: out.identity, when: out.when, score: out.score, snapshot: out.snapshot } : before.last;
+      const last =
+        out.identity !== null && type !== 'track.ended'
+          ? { who: out.who, identity: out.identity, when: out.when, score: out.score, snapshot: out.snapshot }
+          : before.last;
       next = { ...before, last };
     }
     const faces = [...present.values()];

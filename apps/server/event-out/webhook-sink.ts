@@ -107,7 +107,10 @@ export class WebhookSink implements EventSink {
       }
       if (outcome === 'refused' || d.attempts >= this.#o.maxAttempts) {
         this.#report.count(this.name, 'failed');
-        this.#report.warn({ sink: this.name, url: redactUrl(this.#o.url), eventId: d.event.id, type: d.event.type, attempts: d.attempts }, 'webhook delivery failed');
+        this.#report.warn(
+          { sink: this.name, url: redactUrl(this.#o.url), eventId: d.event.id, type: d.event.type, attempts: d.attempts },
+          'webhook delivery failed',
+        );
         return;
       }
       this.#report.count(this.name, 'retried');
