@@ -108,10 +108,9 @@ export class StreamStates {
       } else if (out.identity === null) {
         return null;
       }
-      const last =
-        out.identity !== null && type !== 'track.ended'
-          ? { who: out.who, identity: out.identity, when: out.when, score: out.score, snapshot: out.snapshot }
-          : before.last;
+      // A withheld name (suspended) or a track leaving is no new sighting of the person.
+      const sighting = out.identity !== null && type !== 'track.ended' && type !== 'track.suspended';
+      const last = sighting ? { who: out.who, identity: out.identity, when: out.when, score: out.score, snapshot: out.snapshot } : before.last;
       next = { ...before, last };
     }
     const faces = [...present.values()];
