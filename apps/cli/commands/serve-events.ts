@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { ArcFaceError } from '../../../src/core/index.js';
 import { defaultServerId, MQTT_DEFAULTS, redactUrl, type EventOutOptions } from '../../server/event-out/index.js';
 
 /** The parsed options. */
@@ -87,16 +88,19 @@ export function eventOptionsFrom(opts: ServeEventCliOptions, warn: (line: string
   if (opts.mqtt === undefined && opts.webhook.length === 0) return undefined;
   let webhookSecret: Buffer | undefined;
   if (opts.webhook.length > 0) {
-    if (opts.webhookSecretFile === undefined) throw new InvalidArgumentError('Expected --webhook-secret-file with --webhook: every delivery is signed');
+    if (opts.webhookSecretFile === undefined)
+      throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --webhook-secret-file with --webhook: every delivery is signed');
     try {
       webhookSecret = Buffer.from(readFileSync(opts.webhookSecretFile, 'utf8').trim(), 'utf8');
       if ((statSync(opts.webhookSecretFile).mode & 0o077) !== 0) warn(`warning: ${opts.webhookSecretFile} can be read by other users; chmod 600 it\n`);
     } catch (err) {
-      throw new InvalidArgumentError(
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
         `Expected a readable --webhook-secret-file but "${opts.webhookSecretFile}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
-    if (webhookSecret.length === 0) throw new InvalidArgumentError(`Expected a secret in --webhook-secret-file but "${opts.webhookSecretFile}" is empty`);
+    if (webhookSecret.length === 0)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a secret in --webhook-secret-file but "${opts.webhookSecretFile}" is empty`);
   }
   return {
     ...(opts.serverId === undefined ? {} : { serverId: opts.serverId }),
