@@ -35,7 +35,6 @@ export const WEBHOOK_DEFAULTS = Object.freeze({ queueSize: 1000, timeoutMs: 5000
 
 interface Delivery {
   readonly event: OutEvent;
-  readonly body: string;
   attempts: number;
 }
 
@@ -74,7 +73,7 @@ export class WebhookSink implements EventSink {
 
   offer(event: OutEvent): void {
     if (this.#closing.signal.aborted) return;
-    this.#queue.push({ event, body: JSON.stringify(event), attempts: 0 });
+    this.#queue.push({ event, attempts: 0 });
     this.#pump();
   }
 
@@ -97,9 +96,11 @@ export class WebhookSink implements EventSink {
 
   /** Tries one event until it is delivered, refused for good, or out of attempts. */
   async #deliver(d: Delivery): Promise<void> {
+    // Serialised once, when its turn comes: an event dropped from the queue costs nothing.
+    const body = JSON.stringify(d.event);
     for (;;) {
       d.attempts++;
-      const outcome = await this.#attempt(d);
+      const outcome = await this.#attempt(d, body);
       if (this.#closing.signal.aborted) return;
       if (outcome === 'ok') {
         this.#report.count(this.name, 'delivered');
@@ -120,7 +121,7 @@ export class WebhookSink implements EventSink {
     }
   }
 
-  async #attempt(d: Delivery): Promise<'ok' | 'retry' | 'refused'> {
+  async #attempt(d: Delivery, body: string): Promise<'ok' | 'retry' | 'refused'> {
     const timestamp = Math.floor(Date.now() / 1000);
     // One controller per attempt, aborted by its timeout or by close(); nothing stays attached to close()'s signal afterwards.
     const attempt = new AbortController();
@@ -134,11 +135,11 @@ export class WebhookSink implements EventSink {
           'content-type': 'application/json',
           'user-agent': 'arcface-ts-webhook/1',
           [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: signWebhook(this.#o.secret, timestamp, d.body),
+          [WEBHOOK_HEADERS.signature]: signWebhook(this.#o.secret, timestamp, body),
           [WEBHOOK_HEADERS.delivery]: d.event.id,
           [WEBHOOK_HEADERS.event]: d.event.type,
         },
-        body: d.body,
+        body,
         // An administrator's URL is called as given: a redirect elsewhere is refused, not followed.
         redirect: 'error',
         signal: attempt.signal,
