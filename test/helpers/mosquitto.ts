@@ -49,18 +49,27 @@ async function accepting(port: number): Promise<boolean> {
  * @example
  * const broker = await startMosquitto(); … await broker.close()
  */
-export async function startMosquitto(options: { readonly persist?: boolean } = {}): Promise<TestMosquitto> {
+export async function startMosquitto(
+  options: { readonly persist?: boolean; readonly user?: { readonly name: string; readonly password: string } } = {},
+): Promise<TestMosquitto> {
   const bin = mosquittoBin();
   const dir = mkdtempSync(join(tmpdir(), 'arcface-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
+  const access = ['allow_anonymous true'];
+  if (options.user !== undefined) {
+    // mosquitto_passwd comes with Debian's mosquitto package.
+    const made = spawnSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), options.user.name, options.user.password], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr ?? made.error?.message}`);
+    access.splice(0, 1, 'allow_anonymous false', `password_file ${join(dir, 'passwd')}`);
+  }
   // Run as root, mosquitto drops to the `mosquitto` user, which cannot write this folder: it keeps the test's user instead.
   writeFileSync(
     conf,
     [
       `user ${userInfo().username}`,
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...access,
       ...(options.persist === true ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
       'log_dest stderr',
       'log_type error',

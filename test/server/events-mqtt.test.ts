@@ -200,3 +200,25 @@ describe('events to MQTT (a real mosquitto on loopback)', () => {
     assert.equal(late.got[0]?.text, 'offline');
   });
 });
+
+describe('events to an MQTT broker that requires a password', () => {
+  it('connects with the password (from --mqtt-password-file) and is refused without it, never crashing', async () => {
+    const broker = await startMosquitto({ user: { name: 'arcface', password: 'pw-from-a-file' } });
+    const warnings: string[] = [];
+    const report = { count: () => undefined, warn: (_o: object, msg: string) => warnings.push(msg) };
+    const url = broker.url.replace('mqtt://', 'mqtt://arcface@');
+    const good = new MqttSink({ url, serverId: 'auth', password: 'pw-from-a-file', reconnectMs: 200 }, report);
+    const bad = new MqttSink({ url, serverId: 'auth', reconnectMs: 200 }, report);
+    try {
+      await until(() => good.connected, 'the sink with the password to connect');
+      await until(() => warnings.some((w) => /MQTT broker error/.test(w)), 'the refusal to be logged');
+      assert.equal(bad.connected, false);
+      bad.offer({ id: '1', type: 't' } as OutEvent);
+      assert.equal(bad.queueDepth, 1);
+    } finally {
+      await good.close();
+      await bad.close();
+      await broker.close();
+    }
+  });
+});

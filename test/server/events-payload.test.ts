@@ -143,5 +143,7 @@ describe('events out: payloads, stream states, topics and options', () => {
     const o = eventOptionsFrom({ ...hooks, webhookSecretFile: join(dir, 'secret') }, warn);
     assert.equal(o?.webhookSecret?.toString(), 's3cret');
     assert.ok(warnings.some((w) => /can be read by other users/.test(w)));
+    writeFileSync(join(dir, 'mqtt-pw'), 'broker pw\n', { mode: 0o600 });
+    assert.equal(eventOptionsFrom({ ...base, mqtt: 'mqtt://arcface@b', mqttPasswordFile: join(dir, 'mqtt-pw') }, warn)?.mqtt?.password, 'broker pw');
   });
 });

@@ -12,6 +12,7 @@ export interface ServeEventCliOptions {
   mqtt?: string;
   mqttTopicPrefix: string;
   mqttDiscovery?: boolean;
+  mqttPasswordFile?: string;
   serverId?: string;
   webhook: string[];
   webhookSecretFile?: string;
@@ -50,6 +51,22 @@ function parseServerId(value: string): string {
   return value;
 }
 
+/** A secret from its file, trimmed; refused when unreadable or empty, warned about when others may read it. */
+function readSecretFile(option: string, file: string, warn: (line: string) => void): Buffer {
+  let secret: Buffer;
+  try {
+    secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+    if ((statSync(file).mode & 0o077) !== 0) warn(`warning: ${file} can be read by other users; chmod 600 it\n`);
+  } catch (err) {
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a readable ${option} but "${file}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (secret.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a secret in ${option} but "${file}" is empty`);
+  return secret;
+}
+
 /**
  * Adds the events-out options to the `serve` command.
  *
@@ -64,6 +81,7 @@ export function addEventOptions(command: Command): Command {
       urlOption('--mqtt', ['mqtt:', 'mqtts:']),
     )
     .option('--mqtt-topic-prefix <prefix>', 'first level(s) of every MQTT topic', parseTopicPrefix, MQTT_DEFAULTS.topicPrefix)
+    .option('--mqtt-password-file <file>', 'file holding the broker password (the user name goes in the URL: mqtt://user@host)')
     .option('--mqtt-discovery', 'announce one Home Assistant sensor per --stream (MQTT discovery under homeassistant/)')
     .option('--server-id <id>', `this server's id in MQTT topics and event payloads (default: the host name, ${defaultServerId()})`, parseServerId)
     .option('--webhook <url>', 'POST every event, signed, to this URL (repeatable; needs --webhook-secret-file)', collectWebhook, [])
@@ -77,7 +95,7 @@ export function addEventOptions(command: Command): Command {
 }
 
 /**
- * The server's event options from the parsed command line; the secret is read from its file.
+ * The server's event options from the parsed command line; the webhook secret and the broker password are read from their files.
  * Returns undefined when no destination is given.
  *
  * @example
@@ -86,26 +104,26 @@ export function addEventOptions(command: Command): Command {
 export function eventOptionsFrom(opts: ServeEventCliOptions, warn: (line: string) => void): EventOutOptions | undefined {
   if (opts.webhookSecretFile !== undefined && opts.webhook.length === 0) warn('warning: --webhook-secret-file is set but no --webhook is given\n');
   if (opts.mqtt === undefined && opts.webhook.length === 0) return undefined;
+  const mqttPassword = opts.mqttPasswordFile === undefined ? undefined : readSecretFile('--mqtt-password-file', opts.mqttPasswordFile, warn).toString('utf8');
   let webhookSecret: Buffer | undefined;
   if (opts.webhook.length > 0) {
     if (opts.webhookSecretFile === undefined)
       throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --webhook-secret-file with --webhook: every delivery is signed');
-    try {
-      webhookSecret = Buffer.from(readFileSync(opts.webhookSecretFile, 'utf8').trim(), 'utf8');
-      if ((statSync(opts.webhookSecretFile).mode & 0o077) !== 0) warn(`warning: ${opts.webhookSecretFile} can be read by other users; chmod 600 it\n`);
-    } catch (err) {
-      throw new ArcFaceError(
-        'INVALID_ARGUMENT',
-        `Expected a readable --webhook-secret-file but "${opts.webhookSecretFile}" could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    if (webhookSecret.length === 0)
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a secret in --webhook-secret-file but "${opts.webhookSecretFile}" is empty`);
+    webhookSecret = readSecretFile('--webhook-secret-file', opts.webhookSecretFile, warn);
   }
   return {
     ...(opts.serverId === undefined ? {} : { serverId: opts.serverId }),
     ...(opts.publicUrl === undefined ? {} : { publicUrl: opts.publicUrl }),
-    ...(opts.mqtt === undefined ? {} : { mqtt: { url: opts.mqtt, topicPrefix: opts.mqttTopicPrefix, discovery: opts.mqttDiscovery === true } }),
+    ...(opts.mqtt === undefined
+      ? {}
+      : {
+          mqtt: {
+            url: opts.mqtt,
+            topicPrefix: opts.mqttTopicPrefix,
+            discovery: opts.mqttDiscovery === true,
+            ...(mqttPassword === undefined ? {} : { password: mqttPassword }),
+          },
+        }),
     ...(webhookSecret === undefined ? {} : { webhooks: opts.webhook, webhookSecret }),
   };
 }

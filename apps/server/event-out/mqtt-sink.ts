@@ -14,8 +14,10 @@ import type { StreamState } from './stream-state.js';
 
 /** Options of the MQTT sink. */
 export interface MqttOptions {
-  /** `mqtt://host:port` or `mqtts://…` (credentials as `mqtt://user:password@host`). */
+  /** `mqtt://host:port` or `mqtts://…` (a user name as `mqtt://user@host`). */
   readonly url: string;
+  /** The broker password (`--mqtt-password-file`), kept off the command line. */
+  readonly password?: string;
   /** The server's id, the topic level after the prefix. */
   readonly serverId: string;
   /** First topic level(s); default `arcface`. */
@@ -87,7 +89,7 @@ export class MqttSink implements EventSink {
 
   constructor(options: MqttOptions, report: SinkReport) {
     if (!/^mqtts?:\/\//i.test(options.url)) throw new TypeError(`Expected an mqtt:// or mqtts:// URL for the broker but received "${redactUrl(options.url)}"`);
-    this.#o = { discovery: false, streams: [], ...MQTT_DEFAULTS, ...definedOnly(options) };
+    this.#o = { discovery: false, streams: [], password: '', ...MQTT_DEFAULTS, ...definedOnly(options) };
     this.#report = report;
     this.#topics = mqttTopics(this.#o.topicPrefix, this.#o.serverId);
     this.#queue = new BoundedQueue<OutEvent>(this.#o.queueSize, () => report.count(this.name, 'dropped'));
@@ -100,6 +102,7 @@ export class MqttSink implements EventSink {
       // Nothing is queued by MQTT.js while offline: this sink's own bounded queue holds events.
       queueQoSZero: false,
       will: { topic: this.#topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(this.#o.password === '' ? {} : { password: this.#o.password }),
     });
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('error', (err) => report.warn({ sink: this.name, url: redactUrl(this.#o.url), err: err.message }, 'MQTT broker error'));
