@@ -246,14 +246,21 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const bus = new EventBus(app.log);
   const eventOut = startEventOut(app, bus, metrics, options);
   if (options.videos !== undefined) {
-    const videos = VideoService.open(poolOptionsFrom(opts), {
-      log: app.log,
-      // Video frames obey the images' pixel rule unless the video options set their own.
-      maxPixels: opts.maxPixels,
-      ...options.videos,
-      bus,
-      ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
-    });
+    let videos: VideoService;
+    try {
+      videos = VideoService.open(poolOptionsFrom(opts), {
+        log: app.log,
+        // Video frames obey the images' pixel rule unless the video options set their own.
+        maxPixels: opts.maxPixels,
+        ...options.videos,
+        bus,
+        ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
+      });
+    } catch (err) {
+      // No app is returned to close: the broker connection must not keep the process alive.
+      await eventOut?.close();
+      throw err;
+    }
     // Streams stop first, so that their last status still goes out before the sinks close.
     app.addHook('onClose', async () => {
       await videos.close();
