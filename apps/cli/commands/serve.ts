@@ -124,48 +124,50 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       VIDEO_LIMIT_DEFAULTS.maxPendingBytes / 2 ** 20,
     )
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
-    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`);
-  addEventOptions(command).action(async (opts: ServeCliOptions) => {
-    const events = eventOptionsFrom(opts, (line) => ctx.stderr.write(line));
-    // Replicas on a PostgreSQL gallery share its database for their keys too.
-    const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
-    const server = await serve({
-      host: opts.host,
-      port: opts.port,
-      locations: ctx.locations,
-      workers: opts.workers,
-      intraOpThreads: opts.threads,
-      queueSize: opts.queue,
-      auth: opts.auth,
-      logLevel: opts.logLevel,
-      bodyLimit: opts.bodyLimit,
-      maxPixels: opts.maxPixels,
-      rateLimit: { max: opts.rateLimit, windowMs: SERVER_DEFAULTS.rateLimit.windowMs },
-      requestTimeoutMs: opts.requestTimeout,
-      ...(opts.auth ? { keysPath: keysLocation } : {}),
-      ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
-      ...(opts.rateLimitRedis === undefined ? {} : { rateLimitLocation: opts.rateLimitRedis }),
-      ...(opts.detector === undefined ? {} : { detector: opts.detector }),
-      ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
-      ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
-      ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
-      videos: {
-        maxBytes: opts.maxVideoMb * 2 ** 20,
-        maxFrames: opts.maxVideoFrames,
-        maxDurationSeconds: opts.maxVideoSeconds,
-        maxJobsPerKey: opts.videoJobsPerKey,
-        maxQueued: opts.videoQueue,
-        maxPendingBytes: opts.videoPendingMb * 2 ** 20,
-        streams: parseStreams(opts.stream ?? []),
-        streamSource: { reconnectAttempts: opts.streamReconnect, ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }) },
-        ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
-        ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
-      },
-      ...(events === undefined ? {} : { events }),
-      ...(opts.streamAlways === undefined ? {} : { streamsAlwaysOn: opts.streamAlways }),
-      log: (line) => ctx.stderr.write(`${line}\n`),
+    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
+    .action(async (opts: ServeCliOptions) => {
+      const events = eventOptionsFrom(opts, (line) => ctx.stderr.write(line));
+      // Replicas on a PostgreSQL gallery share its database for their keys too.
+      const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
+      const server = await serve({
+        host: opts.host,
+        port: opts.port,
+        locations: ctx.locations,
+        workers: opts.workers,
+        intraOpThreads: opts.threads,
+        queueSize: opts.queue,
+        auth: opts.auth,
+        logLevel: opts.logLevel,
+        bodyLimit: opts.bodyLimit,
+        maxPixels: opts.maxPixels,
+        rateLimit: { max: opts.rateLimit, windowMs: SERVER_DEFAULTS.rateLimit.windowMs },
+        requestTimeoutMs: opts.requestTimeout,
+        ...(opts.auth ? { keysPath: keysLocation } : {}),
+        ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
+        ...(opts.rateLimitRedis === undefined ? {} : { rateLimitLocation: opts.rateLimitRedis }),
+        ...(opts.detector === undefined ? {} : { detector: opts.detector }),
+        ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),
+        ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
+        ...(opts.cors === undefined ? {} : { corsOrigins: opts.cors }),
+        videos: {
+          maxBytes: opts.maxVideoMb * 2 ** 20,
+          maxFrames: opts.maxVideoFrames,
+          maxDurationSeconds: opts.maxVideoSeconds,
+          maxJobsPerKey: opts.videoJobsPerKey,
+          maxQueued: opts.videoQueue,
+          maxPendingBytes: opts.videoPendingMb * 2 ** 20,
+          streams: parseStreams(opts.stream ?? []),
+          streamSource: { reconnectAttempts: opts.streamReconnect, ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }) },
+          ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
+          ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
+        },
+        ...(events === undefined ? {} : { events }),
+        ...(opts.streamAlways === undefined ? {} : { streamsAlwaysOn: opts.streamAlways }),
+        log: (line) => ctx.stderr.write(`${line}\n`),
+      });
+      if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
+      void server;
     });
-    if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
-    void server;
-  });
+  // Commander reads options added after the action just the same; they are listed last in --help.
+  addEventOptions(command);
 }
