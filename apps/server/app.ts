@@ -15,6 +15,8 @@ import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { registerAuth, registerAdmission, routeScope } from './auth.js';
 import { makeContext, type ServerContext } from './context.js';
 import type { InferenceEngine } from './engine.js';
+import { EventBus } from './event-bus.js';
+import { EventOut, hasEventSinks, MqttSink, type EventOutOptions } from './event-out/index.js';
 import { registerHardening } from './hardening.js';
 import { rateLimitStore } from './shared-rate-limit.js';
 import { answerClientError, sendError } from './http-errors.js';
@@ -38,6 +40,13 @@ export interface BuildAppOptions extends ServerOptions {
   readonly engine?: InferenceEngine;
   /** Video jobs and live streams (`/v1/videos`, `/v1/streams`); off when absent. */
   readonly videos?: VideoServiceOptions;
+  /** Where the server's events go besides SSE (MQTT, webhooks); nowhere when absent. */
+  readonly events?: EventOutOptions;
+  /**
+   * Run every configured stream from the start, whether or not a client follows it; default: on
+   * when `events` names a destination (MQTT and webhooks need events with nobody watching), else off.
+   */
+  readonly streamsAlwaysOn?: boolean;
 }
 
 /**
@@ -70,6 +79,19 @@ function defaultWebRoot(): string | undefined {
     if (existsSync(resolve(candidate, 'index.html'))) return candidate;
   }
   return undefined;
+}
+
+/** Starts the administrator's event sinks on `bus`, with their counters and queue depths in the metrics. */
+function startEventOut(app: FastifyInstance, bus: EventBus, metrics: ServerMetrics, options: BuildAppOptions): EventOut | undefined {
+  if (!hasEventSinks(options.events)) return undefined;
+  const out = EventOut.start(bus, options.events as EventOutOptions, {
+    streams: Object.keys(options.videos?.streams ?? {}).sort(),
+    report: { count: (sink, outcome) => metrics.countEventOut(sink, outcome), warn: (obj, msg) => app.log.warn(obj, msg) },
+  });
+  metrics.addSinkGauge('arcface_events_out_queue_depth', 'Events waiting to be sent, per sink.', () => out.sinks.map((s) => [s.name, s.queueDepth] as const));
+  const mqtt = out.sinks.find((s): s is MqttSink => s instanceof MqttSink);
+  if (mqtt !== undefined) metrics.addGauge({ name: 'arcface_mqtt_connected', help: '1 while the MQTT broker is connected, else 0.', read: () => (mqtt.connected ? 1 : 0) });
+  return out;
 }
 
 /**
@@ -220,16 +242,34 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
+  // The one bus of job and stream events: SSE clients and the event sinks all read from it.
+  const bus = new EventBus(app.log);
+  const eventOut = startEventOut(app, bus, metrics, options);
   if (options.videos !== undefined) {
-    const videos = VideoService.open(poolOptionsFrom(opts), {
-      log: app.log,
-      // Video frames obey the images' pixel rule unless the video options set their own.
-      maxPixels: opts.maxPixels,
-      ...options.videos,
-      ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
+    let videos: VideoService;
+    try {
+      videos = VideoService.open(poolOptionsFrom(opts), {
+        log: app.log,
+        // Video frames obey the images' pixel rule unless the video options set their own.
+        maxPixels: opts.maxPixels,
+        ...options.videos,
+        bus,
+        ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
+      });
+    } catch (err) {
+      // No app is returned to close: the broker connection must not keep the process alive.
+      await eventOut?.close();
+      throw err;
+    }
+    // Streams stop first, so that their last status still goes out before the sinks close.
+    app.addHook('onClose', async () => {
+      await videos.close();
+      await eventOut?.close();
     });
-    app.addHook('onClose', async () => videos.close());
     await app.register(async (sub) => registerVideoRoutes(sub, ctx, videos));
+    if (options.streamsAlwaysOn ?? eventOut !== undefined) videos.keepStreamsRunning();
+  } else if (eventOut !== undefined) {
+    app.addHook('onClose', async () => eventOut.close());
   }
   registerBrowserAssetRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());

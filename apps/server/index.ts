@@ -1,4 +1,15 @@
 export { buildApp, type BuildAppOptions } from './app.js';
+export { EventBus, type BusListener, type BusMessage, type EventOrigin, type RunCounters, type ServerEvent } from './event-bus.js';
+export {
+  EventOut,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  type EventOutOptions,
+  type EventSink,
+  type OutEvent,
+  type StreamState,
+} from './event-out/index.js';
 export type { EmbeddedFace, EngineInfo, EngineListener, FaceOut, InferenceEngine, InferenceJob, JobResults, Selection } from './engine.js';
 export { GalleryAdapter } from './gallery-adapter.js';
 export type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';

@@ -57,6 +57,12 @@ export class ServerMetrics {
     registers: [this.#registry],
   });
   readonly #rejected = new Counter({ name: 'arcface_inference_rejected_total', help: 'Inference jobs refused, by reason.', labelNames: ['reason'], registers: [this.#registry] });
+  readonly #eventsOut = new Counter({
+    name: 'arcface_events_out_total',
+    help: 'Events sent to MQTT and webhooks, by sink and outcome (delivered, retried, failed, dropped).',
+    labelNames: ['sink', 'outcome'],
+    registers: [this.#registry],
+  });
 
   /**
    * Counts one finished request.
@@ -88,6 +94,35 @@ export class ServerMetrics {
    */
   countRejected(reason: string): void {
     this.#rejected.inc({ reason });
+  }
+
+  /**
+   * Counts what became of one event at one sink (`mqtt`, `webhook-1`…): `delivered`, `retried` (an
+   * attempt failed and another follows), `failed` (given up) or `dropped` (its queue was full).
+   *
+   * @example
+   * metrics.countEventOut('webhook-1', 'dropped')
+   */
+  countEventOut(sink: string, outcome: string): void {
+    this.#eventsOut.inc({ sink, outcome });
+  }
+
+  /**
+   * Adds a gauge with one value per sink, read at scrape time (queue depths of the event sinks).
+   *
+   * @example
+   * metrics.addSinkGauge('arcface_events_out_queue_depth', 'Events waiting per sink.', () => sinks.map((s) => [s.name, s.queueDepth]))
+   */
+  addSinkGauge(name: string, help: string, read: () => readonly (readonly [string, number])[]): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['sink'],
+      registers: [this.#registry],
+      collect() {
+        for (const [sink, value] of read()) this.set({ sink }, value);
+      },
+    });
   }
 
   /**

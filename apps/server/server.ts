@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
 import { buildApp } from './app.js';
+import { defaultServerId, MQTT_DEFAULTS, mqttTopics, redactUrl, type EventOutOptions } from './event-out/index.js';
 import type { ServerOptions } from './options.js';
 import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
 import { startServices, type ServiceLocations } from './services.js';
@@ -30,6 +31,10 @@ export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys' | '
    * folder (`locations.home`, else `~/.arcface`) by default, kept across restarts.
    */
   readonly videos?: Partial<Omit<VideoServiceOptions, 'galleryLocation'>>;
+  /** Where events go besides SSE: an MQTT broker, webhooks (see docs/events.md). */
+  readonly events?: EventOutOptions;
+  /** Run the configured streams whether or not a client follows them; default: on when `events` names a destination. */
+  readonly streamsAlwaysOn?: boolean;
 }
 
 /**
@@ -62,7 +67,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const services = await startServices(options, options);
   const auth = options.auth ?? true;
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
     const v = options.videos ?? {};
     const ffmpeg = chooseFfmpeg(v.ffmpegPath);
@@ -93,6 +98,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       throw listenFailure(err, options.host, options.port);
     }
   } catch (err) {
+    // A built app holds workers and sink connections of its own.
+    await app?.close().catch(() => undefined);
     await services.close();
     throw err;
   }
@@ -106,6 +113,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   if (info !== undefined && !info.calibrated && options.threshold === undefined) {
     log(`warning: the recogniser has no calibrated threshold; verify and identify decide at cosine ${info.threshold} (set --threshold after \`arcface calibrate\`)`);
   }
+  const events = options.events;
+  if (events?.mqtt !== undefined) {
+    const topics = mqttTopics(events.mqtt.topicPrefix ?? MQTT_DEFAULTS.topicPrefix, events.serverId ?? defaultServerId());
+    log(`events go to the MQTT broker ${redactUrl(events.mqtt.url)} (availability at ${topics.status}, events under ${topics.event('x').slice(0, -1)}<type>)`);
+  }
+  if ((events?.webhooks?.length ?? 0) > 0) log(`events go to ${events?.webhooks?.map(redactUrl).join(', ')} (signed with HMAC-SHA256)`);
   if (services.rateLimitCounter !== undefined) log(`rate limits are counted in ${services.rateLimitCounter.location}, shared by every server on it`);
   log(`arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`);
 

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
+import { EventBus } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
 import { claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
@@ -40,6 +41,10 @@ export interface VideoServiceOptions extends Partial<VideoLimits> {
   readonly ffmpegPath?: string;
   /** How often a long-lived event stream re-checks its API key, ms. */
   readonly keyRecheckMs?: number;
+  /** The server's event bus the runs publish to (default: one of the service's own). */
+  readonly bus?: EventBus;
+  /** How long an always-running stream waits before it is opened again after it failed or ended, ms. */
+  readonly streamRestartMs?: number;
   readonly log?: VideoLog;
 }
 
@@ -47,7 +52,17 @@ export interface VideoServiceOptions extends Partial<VideoLimits> {
  * Defaults: one video at a time (a 2-core server has no room for two), 100 jobs remembered, at most
  * 100,000 events kept per job, keys of event streams re-checked every 5 s.
  */
-export const VIDEO_SERVICE_DEFAULTS = Object.freeze({ ...VIDEO_LIMIT_DEFAULTS, concurrency: 1, keep: 100, detectEvery: 1, maxEvents: MAX_RUN_EVENTS, keyRecheckMs: 5000 });
+export const VIDEO_SERVICE_DEFAULTS = Object.freeze({
+  ...VIDEO_LIMIT_DEFAULTS,
+  concurrency: 1,
+  keep: 100,
+  detectEvery: 1,
+  maxEvents: MAX_RUN_EVENTS,
+  keyRecheckMs: 5000,
+  // An always-running stream that gave up (its reconnect tries spent) is tried again 30 s later:
+  // a camera off for longer costs one ffmpeg start per 30 s, not a busy loop.
+  streamRestartMs: 30_000,
+});
 
 /** Who asks about a job: the key's id (null without keys) and whether it may see every job. */
 export interface JobRequester {
@@ -81,7 +96,8 @@ export interface StreamView {
 /**
  * Video jobs and live streams, each in its own worker thread with its own models: uploads become
  * jobs that run in order, bounded and owned by the key that made them; a named stream runs while
- * at least one client listens and its events are fanned out to every listener.
+ * at least one client listens (or always, see {@link VideoService.keepStreamsRunning}). Every run
+ * publishes its events and status changes on the event bus, which the listeners read.
  *
  * @example
  * const videos = VideoService.open(config, { dir: '/var/lib/arcface/videos', streams: {} })
@@ -93,6 +109,10 @@ export class VideoService {
   readonly #jobs = new Map<string, Run>();
   readonly #queue: Run[] = [];
   readonly #streams = new Map<string, Run>();
+  /** Listeners of each live stream: it stops when the last one leaves. */
+  readonly #streamListeners = new Map<string, number>();
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
+  readonly #bus: EventBus;
   /** Uploads still arriving: their owner and bytes so far. */
   readonly #receiving = new Map<string, { quota: string | null; bytes: number }>();
   /** Seconds the recent jobs took, for Retry-After. */
@@ -105,6 +125,12 @@ export class VideoService {
     this.#config = config;
     this.#o = options;
     this.#limits = resolveVideoLimits(options);
+    this.#bus = options.bus ?? new EventBus(options.log);
+  }
+
+  /** The event bus every job and stream publishes to. */
+  get bus(): EventBus {
+    return this.#bus;
   }
 
   /**
@@ -244,8 +270,7 @@ export class VideoService {
       listener({ kind: 'end', status: run.status, ...(run.error === undefined ? {} : { error: run.error }) });
       return () => undefined;
     }
-    run.listeners.add(listener);
-    return () => run.listeners.delete(listener);
+    return this.#subscribeRun(run.id, listener);
   }
 
   /** Cancels a job (or forgets a finished one). */
@@ -280,17 +305,67 @@ export class VideoService {
       this.#start(run);
     }
     const r = run;
-    r.listeners.add(listener);
+    const unsubscribe = this.#subscribeRun(r.id, listener);
+    this.#streamListeners.set(name, (this.#streamListeners.get(name) ?? 0) + 1);
+    let left = false;
     return () => {
-      r.listeners.delete(listener);
-      if (r.listeners.size === 0) r.worker?.postMessage('stop');
+      if (left) return;
+      left = true;
+      unsubscribe();
+      const n = (this.#streamListeners.get(name) ?? 1) - 1;
+      this.#streamListeners.set(name, n);
+      if (n === 0 && this.#streams.get(name) === r) r.worker?.postMessage('stop');
     };
+  }
+
+  /**
+   * Runs every configured stream from now until the service closes, whether or not a client
+   * follows it (for MQTT and webhooks, which need events with nobody watching). A stream that fails
+   * or ends is opened again after `streamRestartMs`.
+   *
+   * @example
+   * videos.keepStreamsRunning()
+   */
+  keepStreamsRunning(): void {
+    for (const name of this.streamNames) this.#hold(name);
+  }
+
+  #hold(name: string): void {
+    if (this.#closed) return;
+    let leave: () => void = () => undefined;
+    leave = this.listen(name, (e) => {
+      if (e.kind !== 'end') return;
+      leave();
+      if (this.#closed) return;
+      const timer = setTimeout(() => {
+        this.#restartTimers.delete(timer);
+        this.#hold(name);
+      }, this.#o.streamRestartMs ?? VIDEO_SERVICE_DEFAULTS.streamRestartMs);
+      timer.unref();
+      this.#restartTimers.add(timer);
+    });
+  }
+
+  /** Follows one run on the bus: its events, then its end (a status other than queued or running). */
+  #subscribeRun(runId: string, listener: RunListener): () => void {
+    let stop: () => void = () => undefined;
+    stop = this.#bus.subscribe((m) => {
+      if (m.runId !== runId) return;
+      if (m.kind === 'event') listener({ kind: 'event', event: m.event });
+      else if (m.status !== 'queued' && m.status !== 'running') {
+        stop();
+        listener({ kind: 'end', status: m.status, ...(m.error === undefined ? {} : { error: m.error }) });
+      }
+    });
+    return stop;
   }
 
   /** Stops every worker and removes stored uploads; unfinished jobs stay recorded as such, and are reported failed at the next start. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#restartTimers) clearTimeout(t);
+    this.#restartTimers.clear();
     const all = [...this.#jobs.values(), ...this.#streams.values()];
     this.#queue.length = 0;
     await Promise.all(
@@ -350,7 +425,12 @@ export class VideoService {
   }
 
   #hooks(onExit?: () => void): RunHooks {
-    return { ...(this.#o.log === undefined ? {} : { log: this.#o.log }), record: (r) => this.#record(r), ...(onExit === undefined ? {} : { onExit }) };
+    return {
+      ...(this.#o.log === undefined ? {} : { log: this.#o.log }),
+      record: (r) => this.#record(r),
+      publish: (m) => this.#bus.publish(m),
+      ...(onExit === undefined ? {} : { onExit }),
+    };
   }
 
   async #removeUpload(run: Run): Promise<void> {

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../src/core/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
 import { shownFileName } from './image-input.js';
+import type { BusMessage, EventOrigin, ServerEvent } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
 import type { VideoWorkerData } from './video-worker.js';
@@ -20,8 +21,8 @@ export interface VideoLog {
   warn(obj: object, msg: string): void;
 }
 
-/** Receives a run's events, then its end. */
-export type RunListener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
+/** Receives a run's events, then its end (what one SSE client follows, read from the event bus). */
+export type RunListener = (e: { kind: 'event'; event: ServerEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
 
 /** A job or a live stream. */
 export interface Run {
@@ -48,7 +49,6 @@ export interface Run {
   timeline?: Timeline;
   worker?: Worker;
   exited?: boolean;
-  readonly listeners: Set<RunListener>;
   file?: string;
   /** Bytes of the upload still on disk. */
   bytes: number;
@@ -64,7 +64,7 @@ export interface Run {
  * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
  */
 export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes'>>): Run {
-  return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, listeners: new Set(), bytes: 0, ...fields };
+  return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, bytes: 0, ...fields };
 }
 
 /**
@@ -144,9 +144,34 @@ export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file
   return { code: error.code, message: `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})` };
 }
 
+/**
+ * Where a run's messages go on the event bus: a stream by its name, a job by its id.
+ *
+ * @example
+ * originOf(run) // { kind: 'stream', name: 'door' }
+ */
+export function originOf(run: Run): EventOrigin {
+  return run.stream === undefined ? { kind: 'video', id: run.id } : { kind: 'stream', name: run.stream };
+}
+
+/** The bus message saying that a run's status is now `run.status`. */
+function statusMessage(run: Run): BusMessage {
+  return {
+    kind: 'status',
+    runId: run.id,
+    origin: originOf(run),
+    at: new Date().toISOString(),
+    status: run.status,
+    counters: { frames: run.frames, dropped: run.dropped, reconnects: run.reconnects },
+    ...(run.error === undefined ? {} : { error: run.error }),
+  };
+}
+
 /** What a run reports back to its service. */
 export interface RunHooks {
   readonly log?: VideoLog;
+  /** Puts the run's events and status changes on the server's event bus. */
+  readonly publish: (message: BusMessage) => void;
   /** A run reached a status worth keeping (running, done, failed). */
   readonly record: (run: Run) => void;
   /** The worker thread has exited. */
@@ -154,16 +179,15 @@ export interface RunHooks {
 }
 
 /**
- * Ends a run once (later calls do nothing): tells its listeners, records it, stops a cancelled worker.
+ * Ends a run once (later calls do nothing): publishes its end, records it, stops a cancelled worker.
  *
  * @example
  * endRun(run, 'cancelled', hooks)
  */
-export function endRun(run: Run, status: JobStatus, hooks: Pick<RunHooks, 'record'>): void {
+export function endRun(run: Run, status: JobStatus, hooks: Pick<RunHooks, 'record' | 'publish'>): void {
   if (run.status !== 'queued' && run.status !== 'running') return;
   run.status = status;
-  for (const l of run.listeners) l({ kind: 'end', status, ...(run.error === undefined ? {} : { error: run.error }) });
-  run.listeners.clear();
+  hooks.publish(statusMessage(run));
   if (status === 'cancelled') run.worker?.postMessage('stop');
   else hooks.record(run);
 }
@@ -192,14 +216,17 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
   run.worker = worker;
   run.status = 'running';
   hooks.record(run);
+  hooks.publish(statusMessage(run));
+  const origin = originOf(run);
   worker.on('message', (m: WorkerMessage) => {
     if (m.type === 'frame') {
       if (!m.closing) run.frames++;
       run.dropped = m.dropped;
       run.reconnects = m.reconnects;
+      const at = new Date().toISOString();
       for (const event of m.events) {
         if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
-        for (const l of run.listeners) l({ kind: 'event', event });
+        hooks.publish({ kind: 'event', runId: run.id, origin, at, event });
       }
     } else if (m.type === 'done') {
       endRun(run, 'done', hooks);

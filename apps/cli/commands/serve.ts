@@ -5,8 +5,9 @@ import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
 import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
+import { addEventOptions, eventOptionsFrom, type ServeEventCliOptions } from './serve-events.js';
 
-interface ServeCliOptions {
+interface ServeCliOptions extends ServeEventCliOptions {
   host: string;
   port: number;
   gallery?: string;
@@ -74,7 +75,7 @@ export function parseStreams(pairs: readonly string[]): Record<string, string> {
  * registerServeCommand(program, ctx)
  */
 export function registerServeCommand(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('serve')
     .description('Serve the HTTP API (/v1, CompreFace-compatible /api/v1), the web page (/) and the API docs (/docs).')
     .option('--host <address>', 'interface to listen on', '127.0.0.1')
@@ -125,6 +126,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
     .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
     .action(async (opts: ServeCliOptions) => {
+      const events = eventOptionsFrom(opts, (line) => ctx.stderr.write(line));
       // Replicas on a PostgreSQL gallery share its database for their keys too.
       const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
       const server = await serve({
@@ -159,9 +161,13 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
           ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
         },
+        ...(events === undefined ? {} : { events }),
+        ...(opts.streamAlways === undefined ? {} : { streamsAlwaysOn: opts.streamAlways }),
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
       if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
       void server;
     });
+  // Commander reads options added after the action just the same; they are listed last in --help.
+  addEventOptions(command);
 }
