@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GalleryAdapter } from '../apps/server/gallery-adapter.js';
+import { GalleryAdapter } from '../apps/server/services/gallery-adapter.js';
 import { MAX_EMBEDDINGS_PER_REQUEST } from '../apps/server/routes/compreface-shapes.js';
 import { openGallery } from '../src/gallery/index.js';
 import { syntheticPeople } from './synthetic.js';

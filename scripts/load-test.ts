@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KeyStore } from '../apps/server/key-store.js';
+import { KeyStore } from '../apps/server/services/key-store.js';
 import { serve } from '../apps/server/server.js';
 
 /** The part of autocannon's result this script reads. */

@@ -12,15 +12,15 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
 import { MAX_ID_LENGTH } from '../../src/gallery/index.js';
 import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
-import { registerAuth, registerAdmission, routeScope } from './auth.js';
+import { registerAuth, registerAdmission, routeScope } from './plugins/auth.js';
 import { makeContext, type ServerContext } from './context.js';
-import type { InferenceEngine } from './engine.js';
-import { EventBus } from './event-bus.js';
-import { EventOut, hasEventSinks, MqttSink, type EventOutOptions } from './event-out/index.js';
-import { registerHardening } from './hardening.js';
-import { rateLimitStore } from './shared-rate-limit.js';
-import { answerClientError, sendError } from './http-errors.js';
-import { ServerMetrics } from './metrics.js';
+import type { InferenceEngine } from './services/engine.js';
+import { EventBus } from './services/event-bus.js';
+import { EventOut, hasEventSinks, MqttSink, type EventOutOptions } from './services/event-out/index.js';
+import { registerHardening } from './plugins/hardening.js';
+import { rateLimitStore } from './plugins/shared-rate-limit.js';
+import { answerClientError, sendError } from './plugins/http-errors.js';
+import { ServerMetrics } from './plugins/metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { registerBrowserAssetRoutes } from './routes/browser-assets.js';
 import { registerComprefaceRoutes } from './routes/compreface.js';
@@ -31,8 +31,8 @@ import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { registerVideoRoutes } from './routes/videos.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
-import { VideoService, type VideoServiceOptions } from './video-jobs.js';
-import { InferencePool, poolOptionsFrom } from './worker-pool.js';
+import { VideoService, type VideoServiceOptions } from './services/video-jobs.js';
+import { InferencePool, poolOptionsFrom } from './services/worker-pool.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
 export interface BuildAppOptions extends ServerOptions {

@@ -1,7 +1,7 @@
-import type { ApiKeyRecord, ApiKeyStore, Scope } from './key-store.js';
-import type { InferenceEngine } from './engine.js';
-import type { GalleryPort } from './gallery-port.js';
-import type { ServerMetrics } from './metrics.js';
+import type { ApiKeyRecord, ApiKeyStore, Scope } from './services/key-store.js';
+import type { InferenceEngine } from './services/engine.js';
+import type { GalleryPort } from './services/gallery-port.js';
+import type { ServerMetrics } from './plugins/metrics.js';
 import type { ResolvedServerOptions } from './options.js';
 import { ArcFaceError } from '../../src/core/index.js';
 

@@ -1,8 +1,8 @@
 import { assertBoolean, assertInteger, assertNumber, assertOneOf, assertString } from '../../src/core/index.js';
 import type { ModelLocations } from '../../src/models/index.js';
-import type { GalleryPort } from './gallery-port.js';
-import type { ApiKeyStore } from './key-store.js';
-import type { SharedRateLimitCounter } from './shared-rate-limit.js';
+import type { GalleryPort } from './services/gallery-port.js';
+import type { ApiKeyStore } from './services/key-store.js';
+import type { SharedRateLimitCounter } from './plugins/shared-rate-limit.js';
 
 /**
  * Levels of the server log (pino's): `silent` turns it off.

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
 import { buildApp } from './app.js';
-import { defaultServerId, MQTT_DEFAULTS, mqttTopics, redactUrl, type EventOutOptions } from './event-out/index.js';
+import { defaultServerId, MQTT_DEFAULTS, mqttTopics, redactUrl, type EventOutOptions } from './services/event-out/index.js';
 import type { ServerOptions } from './options.js';
 import { chooseFfmpeg, ffmpegVersion } from '../../src/video/index.js';
-import { startServices, type ServiceLocations } from './services.js';
-import type { VideoServiceOptions } from './video-jobs.js';
-import { claimFreeFolder } from './video-journal.js';
+import { startServices, type ServiceLocations } from './services/start-services.js';
+import type { VideoServiceOptions } from './services/video-jobs.js';
+import { claimFreeFolder } from './services/video-journal.js';
 
 /** How often a closing server checks whether its last request has been answered (ms). */
 const CLOSE_SWEEP_MS = 50;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { isArcFaceError } from '../../src/core/index.js';
 import { identifyImage, openGallery } from '../../src/gallery/index.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompreFace } from '@exadel/compreface-js-sdk';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { sharedPath } from '../helpers/shared.js';
 import { lfw, noFacePng, testLocations } from './helpers.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GalleryAdapter } from '../../apps/server/gallery-adapter.js';
+import { GalleryAdapter } from '../../apps/server/services/gallery-adapter.js';
 import { openGallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { groupPhoto } from '../helpers/photos.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { EventBus, type BusMessage, type ServerEvent } from '../../apps/server/event-bus.js';
-import { EventOut, MqttSink, type OutEvent, type StreamState } from '../../apps/server/event-out/index.js';
-import { ServerMetrics } from '../../apps/server/metrics.js';
+import { EventBus, type BusMessage, type ServerEvent } from '../../apps/server/services/event-bus.js';
+import { EventOut, MqttSink, type OutEvent, type StreamState } from '../../apps/server/services/event-out/index.js';
+import { ServerMetrics } from '../../apps/server/plugins/metrics.js';
 import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
 import { within } from '../helpers/video-clips.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventOptionsFrom, type ServeEventCliOptions } from '../../apps/cli/commands/serve-events.js';
-import type { BusMessage, ServerEvent } from '../../apps/server/event-bus.js';
-import { BoundedQueue, mqttTopics, redactUrl, StreamStates, toOutEvent, topicLevel } from '../../apps/server/event-out/index.js';
+import type { BusMessage, ServerEvent } from '../../apps/server/services/event-bus.js';
+import { BoundedQueue, mqttTopics, redactUrl, StreamStates, toOutEvent, topicLevel } from '../../apps/server/services/event-out/index.js';
 
 const door = { kind: 'stream', name: 'door' } as const;
 const event = (e: Record<string, unknown>): BusMessage => ({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
-import type { OutEvent, StreamState } from '../../apps/server/event-out/index.js';
+import type { OutEvent, StreamState } from '../../apps/server/services/event-out/index.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
 import { clipDir, closedPort, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { EventBus } from '../../apps/server/event-bus.js';
-import { EventOut, signWebhook, verifyWebhook, WebhookSink, type OutEvent } from '../../apps/server/event-out/index.js';
-import { ServerMetrics } from '../../apps/server/metrics.js';
+import { EventBus } from '../../apps/server/services/event-bus.js';
+import { EventOut, signWebhook, verifyWebhook, WebhookSink, type OutEvent } from '../../apps/server/services/event-out/index.js';
+import { ServerMetrics } from '../../apps/server/plugins/metrics.js';
 import { closedPort } from '../helpers/video-clips.js';
 
 interface Delivery {

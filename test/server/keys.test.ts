@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import Database from 'better-sqlite3';
 import { registerKeysCommands } from '../../apps/cli/commands/keys.js';
 import type { CliContext } from '../../apps/cli/context.js';
-import { KeyStore, scopeAllows } from '../../apps/server/key-store.js';
+import { KeyStore, scopeAllows } from '../../apps/server/services/key-store.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let buf = '';

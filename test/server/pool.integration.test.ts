@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../apps/server/app.js';
-import type { InferenceEngine } from '../../apps/server/engine.js';
-import { KeyStore } from '../../apps/server/key-store.js';
-import { InferencePool, type PoolOptions } from '../../apps/server/worker-pool.js';
+import type { InferenceEngine } from '../../apps/server/services/engine.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
+import { InferencePool, type PoolOptions } from '../../apps/server/services/worker-pool.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { lfw, testLocations } from './helpers.js';
 

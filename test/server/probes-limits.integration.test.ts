@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { lfw } from './helpers.js';
 import { assertError, assertNo5xx, LEAK, probe } from './probe-kit.js';
 import { rawJson, spawnServe, type ServeProcess } from './serve-process.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompreFace } from '@exadel/compreface-js-sdk';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { sharedPath } from '../helpers/shared.js';
 import { lfw, waitUntil } from './helpers.js';
 import { assertError, assertNo5xx, form, LEAK, pngBomb, probe } from './probe-kit.js';

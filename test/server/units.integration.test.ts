@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeBase64Image } from '../../apps/server/image-input.js';
+import { decodeBase64Image } from '../../apps/server/plugins/image-input.js';
 import Fastify from 'fastify';
 import { ArcFaceError } from '../../src/core/index.js';
-import { sendError, toArcFaceError } from '../../apps/server/http-errors.js';
-import { LATENCY_BUCKETS, ServerMetrics } from '../../apps/server/metrics.js';
+import { sendError, toArcFaceError } from '../../apps/server/plugins/http-errors.js';
+import { LATENCY_BUCKETS, ServerMetrics } from '../../apps/server/plugins/metrics.js';
 import { resolveServerOptions, SERVER_DEFAULTS } from '../../apps/server/options.js';
-import { routeScope } from '../../apps/server/auth.js';
+import { routeScope } from '../../apps/server/plugins/auth.js';
 import { cfBox, cfEmbeddings, cfSelect, cfSimilarity } from '../../apps/server/routes/compreface-shapes.js';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 
 describe('server options', () => {
   it('fills defaults without mutating the input', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { publicRunError } from '../../apps/server/video-run.js';
+import { publicRunError } from '../../apps/server/services/video-run.js';
 import { classifyFailure } from '../../src/video/ffmpeg.js';
 
 const path = '/var/lib/arcface/videos/5f1c.video';

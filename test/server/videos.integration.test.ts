@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { clipDir, enrolClipPeople, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 import { testLocations } from './helpers.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { KeyStore } from '../../apps/server/key-store.js';
+import { KeyStore } from '../../apps/server/services/key-store.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 import { testLocations } from '../server/helpers.js';

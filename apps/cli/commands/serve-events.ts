@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/index.js';
-import { defaultServerId, MQTT_DEFAULTS, redactUrl, type EventOutOptions } from '../../server/event-out/index.js';
+import { defaultServerId, MQTT_DEFAULTS, redactUrl, type EventOutOptions } from '../../server/services/event-out/index.js';
 
 /** The parsed options. */
 export interface ServeEventCliOptions {

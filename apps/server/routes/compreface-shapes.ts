@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
-import type { EmbeddedFace, FaceOut } from '../engine.js';
-import { parsePositiveId } from '../hardening.js';
+import type { EmbeddedFace, FaceOut } from '../services/index.js';
+import { parsePositiveId } from '../plugins/index.js';
 
 /** CompreFace's query parameters for recognition, detection and verification. */
 export interface CfQuery {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError, cosine } from '../../../src/core/index.js';
 import type { ServerContext } from '../context.js';
-import { readInput, requireImage } from '../image-input.js';
+import { readInput, requireImage } from '../plugins/index.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 import { CF_QUERY_SCHEMA, cfBox, cfEmbeddings, cfPlugins, cfSelect, cfSimilarity, cfSubject, parseImageId, type CfQuery } from './compreface-shapes.js';
 import { engineInfo } from './faces.js';

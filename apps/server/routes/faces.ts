@@ -3,8 +3,8 @@ import { inImageInput } from '../../../src/core/index.js';
 import { modelMismatch } from '../../../src/gallery/index.js';
 import { type CompareSelection, DEFAULT_COMPARE_SELECTION } from '../../../src/pipeline/index.js';
 import type { ServerContext } from '../context.js';
-import type { EngineInfo, FaceOut, Selection } from '../engine.js';
-import { readInput, requireImage, uploadName } from '../image-input.js';
+import type { EngineInfo, FaceOut, Selection } from '../services/index.js';
+import { readInput, requireImage, uploadName } from '../plugins/index.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 
 const SELECTIONS = ['all', 'largest', 'central'] as const;

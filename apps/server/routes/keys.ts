@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ArcFaceError } from '../../../src/core/index.js';
 import type { ServerContext } from '../context.js';
-import type { ApiKeyStore, Scope } from '../key-store.js';
+import type { ApiKeyStore, Scope } from '../services/index.js';
 
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } as const;
 

@@ -3,8 +3,8 @@ import { ArcFaceError, sha256Digest } from '../../../src/core/index.js';
 import type { NewPersonFace, People } from '../../../src/people/index.js';
 import { faceQuality, qualityRejection } from '../../../src/quality/index.js';
 import type { ServerContext } from '../context.js';
-import { parsePositiveId } from '../hardening.js';
-import { readInput } from '../image-input.js';
+import { parsePositiveId } from '../plugins/index.js';
+import { readInput } from '../plugins/index.js';
 import { assertSameModel } from './subjects.js';
 
 type PersonParams = { Params: { personId: string } };

@@ -4,10 +4,10 @@ import { ArcFaceError } from '../../../src/core/index.js';
 import { MAX_ID_LENGTH, modelMismatch } from '../../../src/gallery/index.js';
 import { chooseEnrolmentFace, faceTemplate, parseFaceChoice, type EnrolFaceChoice } from '../../../src/ingest/index.js';
 import type { ServerContext } from '../context.js';
-import type { EmbeddedFace } from '../engine.js';
-import type { GalleryPort, NewFace } from '../gallery-port.js';
-import { parsePositiveId } from '../hardening.js';
-import { readInput, type UploadedImage } from '../image-input.js';
+import type { EmbeddedFace } from '../services/index.js';
+import type { GalleryPort, NewFace } from '../services/index.js';
+import { parsePositiveId } from '../plugins/index.js';
+import { readInput, type UploadedImage } from '../plugins/index.js';
 import { IMAGE_ERRORS } from '../schemas.js';
 import { engineInfo, faceJson } from './faces.js';
 

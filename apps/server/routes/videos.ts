@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../../src/core/index.js';
-import { keyStillValid } from '../auth.js';
+import { keyStillValid } from '../plugins/index.js';
 import type { ServerContext } from '../context.js';
-import { toArcFaceError } from '../http-errors.js';
-import type { JobRequester, VideoJobView, VideoService } from '../video-jobs.js';
+import { toArcFaceError } from '../plugins/index.js';
+import type { JobRequester, VideoJobView, VideoService } from '../services/index.js';
 
 /** Seconds between SSE comment lines that keep proxies from closing an idle stream. */
 const SSE_HEARTBEAT_MS = 15_000;

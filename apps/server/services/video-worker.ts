@@ -6,10 +6,10 @@
  * `{ type: 'error', error }`. Message in: `'stop'` ends the stream after the frame in progress.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openGallery, type Gallery } from '../../src/gallery/index.js';
-import { FaceRecognizer } from '../../src/pipeline/index.js';
-import { watchFaces } from '../../src/stream/index.js';
-import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../src/video/index.js';
+import { openGallery, type Gallery } from '../../../src/gallery/index.js';
+import { FaceRecognizer } from '../../../src/pipeline/index.js';
+import { watchFaces } from '../../../src/stream/index.js';
+import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
 import { boundedSource, type VideoLimits } from './video-limits.js';
 import type { WorkerConfig } from './worker-pool.js';

@@ -3,8 +3,8 @@
  * the jobs a key and the server may hold, the disk that pending uploads use; and the frame source
  * wrapper that enforces frames and seconds while a job runs.
  */
-import { ArcFaceError, assertInteger } from '../../src/core/index.js';
-import type { FrameSource, VideoFrame } from '../../src/video/index.js';
+import { ArcFaceError, assertInteger } from '../../../src/core/index.js';
+import type { FrameSource, VideoFrame } from '../../../src/video/index.js';
 
 /** Limits of video jobs; every one is reported in the job and refused with a coded error past it. */
 export interface VideoLimits {

@@ -3,8 +3,8 @@
  * the gallery's: each component has a schema version in `arcface_server_migrations`, created and
  * upgraded in one transaction under an advisory lock, so replicas starting together migrate once.
  */
-import { ArcFaceError } from '../../src/core/index.js';
-import type { SqlClient } from '../../src/gallery/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { SqlClient } from '../../../src/gallery/index.js';
 
 /** Key of the advisory lock that serialises the server tables' migrations (ASCII "AFS1"). */
 const SERVER_MIGRATION_LOCK = 0x41465331;

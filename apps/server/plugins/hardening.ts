@@ -4,7 +4,7 @@
  * strict parsing of numbers in query strings.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ArcFaceError } from '../../src/core/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 
 /** A plain decimal: optional minus, digits, optional fraction. No hex, exponent, spaces or Infinity. */
 const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;

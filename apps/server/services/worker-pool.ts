@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../src/core/index.js';
-import type { ModelLocations } from '../../src/models/index.js';
+import { ArcFaceError, ERROR_CODES, type ErrorCode } from '../../../src/core/index.js';
+import type { ModelLocations } from '../../../src/models/index.js';
 import type { EngineInfo, EngineListener, InferenceEngine, InferenceJob, JobResults } from './engine.js';
 import type { WireError } from './inference-jobs.js';
-import { SERVER_DEFAULTS, type ResolvedServerOptions } from './options.js';
+import { SERVER_DEFAULTS, type ResolvedServerOptions } from '../options.js';
 import { spawnInferenceWorker, type WorkerMessage } from './worker-spawn.js';
 
 /** What each worker is started with. */

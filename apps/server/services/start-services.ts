@@ -1,14 +1,14 @@
-import { ArcFaceError } from '../../src/core/index.js';
-import { isPostgresLocation, openGallery } from '../../src/gallery/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import { isPostgresLocation, openGallery } from '../../../src/gallery/index.js';
 import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
 import type { ApiKeyStore } from './key-store.js';
-import { resolveServerOptions, type ServerOptions } from './options.js';
+import { resolveServerOptions, type ServerOptions } from '../options.js';
 import { openKeyStore } from './pg-key-store.js';
-import { RedisRateLimitCounter } from './redis-rate-limit.js';
+import { RedisRateLimitCounter } from '../plugins/index.js';
 import { PEOPLE_WRITE_LOCK, PostgresReplicaLock } from './replica-lock.js';
-import { PostgresRateLimitCounter, type SharedRateLimitCounter } from './shared-rate-limit.js';
+import { PostgresRateLimitCounter, type SharedRateLimitCounter } from '../plugins/index.js';
 import { moveSideFileThumbnails } from './thumbnail-side-file.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 

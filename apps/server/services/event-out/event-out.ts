@@ -4,7 +4,7 @@
  * Configured by the administrator only (`serve --mqtt`, `--webhook`); no request can add a sink.
  */
 import { hostname } from 'node:os';
-import { ArcFaceError } from '../../../src/core/index.js';
+import { ArcFaceError } from '../../../../src/core/index.js';
 import type { EventBus } from '../event-bus.js';
 import { MqttSink, type MqttOptions } from './mqtt-sink.js';
 import { toOutEvent, topicLevel } from './payload.js';

@@ -1,10 +1,10 @@
-import type { People } from '../../src/people/index.js';
+import type { People } from '../../../src/people/index.js';
 
 /**
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
  */
-import type { NewTemplate, ThresholdChoice } from '../../src/gallery/index.js';
+import type { NewTemplate, ThresholdChoice } from '../../../src/gallery/index.js';
 
 /** A subject (identity) as listed. */
 export interface SubjectSummary {

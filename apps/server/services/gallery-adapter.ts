@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { ArcFaceError } from '../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
-import { enrolTemplateResults } from '../../src/ingest/index.js';
-import { People } from '../../src/people/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../../src/gallery/index.js';
+import { enrolTemplateResults } from '../../../src/ingest/index.js';
+import { People } from '../../../src/people/index.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 

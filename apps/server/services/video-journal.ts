@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArcFaceError } from '../../src/core/index.js';
-import type { Timeline } from '../../src/stream/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { Timeline } from '../../../src/stream/index.js';
 import type { WireError } from './inference-jobs.js';
 
 /** A job's status. */

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ArcFaceError, asArcFaceError, type ErrorCode } from '../../src/core/index.js';
+import { ArcFaceError, asArcFaceError, type ErrorCode } from '../../../src/core/index.js';
 
 /** What a client sees of an internal error; the details go to the server log only. */
 const INTERNAL_MESSAGE = 'Internal server error; the server log has the details';

@@ -1,5 +1,5 @@
-import type { Box, Landmarks5 } from '../../src/core/index.js';
-import type { CompareResult, CompareSelection } from '../../src/pipeline/index.js';
+import type { Box, Landmarks5 } from '../../../src/core/index.js';
+import type { CompareResult, CompareSelection } from '../../../src/pipeline/index.js';
 
 /** Which faces an embedding job keeps (FaceRecognizer's `select`). */
 export type Selection = 'all' | 'largest' | 'central';

@@ -4,7 +4,7 @@
  * server keeps an in-memory clusterer that must see every face added before it adds its own.
  */
 import pg from 'pg';
-import { redactLocation } from '../../src/gallery/index.js';
+import { redactLocation } from '../../../src/gallery/index.js';
 import { pgTry } from './pg-server-tables.js';
 
 /** Runs functions one at a time, here and on every other server holding the same lock. */

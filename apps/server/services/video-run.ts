@@ -3,10 +3,10 @@
  * it, following its messages, ending it, and telling clients why it failed in our words only.
  */
 import type { Worker } from 'node:worker_threads';
-import type { ErrorCode } from '../../src/core/index.js';
-import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
-import type { VideoSourceOptions } from '../../src/video/index.js';
-import { shownFileName } from './image-input.js';
+import type { ErrorCode } from '../../../src/core/index.js';
+import { buildTimeline, type StreamEvent, type Timeline } from '../../../src/stream/index.js';
+import type { VideoSourceOptions } from '../../../src/video/index.js';
+import { shownFileName } from '../plugins/index.js';
 import type { BusMessage, EventOrigin, ServerEvent } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';

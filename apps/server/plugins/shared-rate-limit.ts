@@ -4,9 +4,9 @@
  * `@fastify/rate-limit` as its store. The single-process default stays in memory.
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { assertInteger, assertString } from '../../src/core/index.js';
-import { openOnPgPool, type SqlClient } from '../../src/gallery/index.js';
-import { migrateServerTables, pgTry } from './pg-server-tables.js';
+import { assertInteger, assertString } from '../../../src/core/index.js';
+import { openOnPgPool, type SqlClient } from '../../../src/gallery/index.js';
+import { migrateServerTables, pgTry } from '../services/index.js';
 
 /** A counter of requests per key and window, shared by the processes that use the same backend. */
 export interface SharedRateLimitCounter {

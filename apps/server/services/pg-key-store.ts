@@ -1,5 +1,5 @@
-import { ArcFaceError, assertString } from '../../src/core/index.js';
-import { isPostgresLocation, openOnPgPool, type SqlClient } from '../../src/gallery/index.js';
+import { ArcFaceError, assertString } from '../../../src/core/index.js';
+import { isPostgresLocation, openOnPgPool, type SqlClient } from '../../../src/gallery/index.js';
 import {
   type ApiKeyRecord, type ApiKeyStore, type CreatedApiKey, type KeyRow, KeyStore, type Scope, hashKey, mintKey, plausibleKey, toKeyRecord,
 } from './key-store.js';

@@ -7,8 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ArcFaceError } from '../../src/core/index.js';
-import { CONTAINER_SNIFF_BYTES, sniffVideoContainer, type VideoContainer } from '../../src/video/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import { CONTAINER_SNIFF_BYTES, sniffVideoContainer, type VideoContainer } from '../../../src/video/index.js';
 
 /** How an upload is bounded while it streams in. */
 export interface UploadBounds {

@@ -4,7 +4,7 @@
  * Redis store, as one Lua script per request.
  */
 import { Redis } from 'ioredis';
-import { ArcFaceError, assertInteger, assertString, redactUrl } from '../../src/core/index.js';
+import { ArcFaceError, assertInteger, assertString, redactUrl } from '../../../src/core/index.js';
 import type { SharedRateLimitCounter } from './shared-rate-limit.js';
 
 /**

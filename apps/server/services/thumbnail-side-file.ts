@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Gallery } from '../../src/gallery/index.js';
+import type { Gallery } from '../../../src/gallery/index.js';
 
 /** Rows moved per gallery write. */
 const BATCH = 500;

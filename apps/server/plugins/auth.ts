@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ArcFaceError } from '../../src/core/index.js';
-import type { ServerContext } from './context.js';
-import { scopeAllows, type Scope } from './key-store.js';
+import { ArcFaceError } from '../../../src/core/index.js';
+import type { ServerContext } from '../context.js';
+import { scopeAllows, type Scope } from '../services/index.js';
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ArcFaceError, assertOneOf, assertString } from '../../src/core/index.js';
-import { ensurePrivateFile } from '../../src/gallery/index.js';
+import { ArcFaceError, assertOneOf, assertString } from '../../../src/core/index.js';
+import { ensurePrivateFile } from '../../../src/gallery/index.js';
 
 /** What a key may do: `read` (detect, embed, verify, identify, list), `write` (change the gallery), `admin` (keys). */
 export type Scope = 'read' | 'write' | 'admin';

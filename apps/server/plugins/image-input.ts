@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ArcFaceError } from '../../src/core/index.js';
+import { ArcFaceError } from '../../../src/core/index.js';
 
 /** One uploaded image. */
 export interface UploadedImage {

@@ -1,7 +1,7 @@
-import { ArcFaceError, asArcFaceError, type DetectedFace, type RgbImage } from '../../src/core/index.js';
-import { decodeImage } from '../../src/image/index.js';
-import { faceThumbnail } from '../../src/ingest/index.js';
-import { compareImages, type CompareSelection, type FaceSelection, type RecognitionResult } from '../../src/pipeline/index.js';
+import { ArcFaceError, asArcFaceError, type DetectedFace, type RgbImage } from '../../../src/core/index.js';
+import { decodeImage } from '../../../src/image/index.js';
+import { faceThumbnail } from '../../../src/ingest/index.js';
+import { compareImages, type CompareSelection, type FaceSelection, type RecognitionResult } from '../../../src/pipeline/index.js';
 import type { DetectResult, EmbedResult, EmbeddedFace, EngineInfo, FaceOut, InferenceJob, JobResults, VerifyResult } from './engine.js';
 
 /** The part of FaceRecognizer a worker uses. */

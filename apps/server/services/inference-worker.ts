@@ -4,7 +4,7 @@
  * `{ type: 'result', id, ok, result | error, runMs }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FaceRecognizer } from '../../src/pipeline/index.js';
+import { FaceRecognizer } from '../../../src/pipeline/index.js';
 import type { InferenceJob } from './engine.js';
 import { engineInfo, runJob, toWireError, type RecognizerLike } from './inference-jobs.js';
 import type { WorkerConfig } from './worker-pool.js';
