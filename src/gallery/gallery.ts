@@ -1,6 +1,7 @@
 import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
+import { checkForgetStep, type ForgetReceipt, type ForgetStep } from './forget.js';
 import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';
 import { GalleryIndexCache } from './index-cache.js';
 import type { LiveIndex } from './live-index.js';
@@ -39,6 +40,8 @@ export class Gallery {
   private readonly cache: GalleryIndexCache;
   /** The store's identification, or null when this process searches its in-memory index. */
   private readonly db: StoreIdentitySearch | null;
+  /** Other owners' shares of {@link Gallery.forget}, in registration order. */
+  private readonly forgetSteps: ForgetStep[] = [];
 
   private constructor(store: GalleryStore, options: ResolvedGalleryOptions) {
     this.store = store;
@@ -171,6 +174,40 @@ export class Gallery {
     if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     await this.store.removeIdentity(id);
     this.wrote([id]);
+  }
+
+  /**
+   * Registers another owner's rows about an identity (people discovery's faces, sightings, …) to be
+   * deleted by {@link Gallery.forget}, inside its transaction.
+   *
+   * @example
+   * g.registerForgetStep({ name: 'sightings', statements: () => [{ count: 'sightings', sql: 'DELETE FROM sightings WHERE identity_id = @id' }] })
+   */
+  registerForgetStep(step: ForgetStep): void {
+    this.forgetSteps.push(checkForgetStep(step, this.forgetSteps.map((s) => s.name)));
+  }
+
+  /**
+   * Forgets an identity for good (a data subject's erasure request): in one transaction, every
+   * registered step's rows, then its thumbnails, templates and the identity; then the store scrubs
+   * its files (SQLite: zeroed free pages, WAL truncated) and the persisted index caches are removed.
+   * Returns a receipt of what was deleted. `IDENTITY_NOT_FOUND` when absent.
+   *
+   * @example
+   * const receipt = await g.forget('ada') // receipt.deleted.templates === 3
+   */
+  async forget(id: string): Promise<ForgetReceipt> {
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
+    const forgetIdentity = this.store.forgetIdentity?.bind(this.store);
+    if (forgetIdentity === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a SQLite or PostgreSQL gallery to forget "${id}" in but received a ${this.store.kind} gallery`);
+    const started = performance.now();
+    const out = await forgetIdentity(id, this.forgetSteps);
+    this.wrote([id]);
+    const cachesRemoved = await this.cache.discardPersisted();
+    return {
+      id, store: this.store.kind, forgottenAt: new Date().toISOString(), durationMs: Math.round((performance.now() - started) * 10) / 10,
+      steps: this.forgetSteps.map((s) => s.name), deleted: out.deleted, scrub: { ...out.scrub, cachesRemoved },
+    };
   }
 
   /**

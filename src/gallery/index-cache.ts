@@ -1,5 +1,6 @@
 import type { ResolvedGalleryOptions } from './config.js';
 import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
+import { rm } from './gallery-files.js';
 import { IdentityIndex } from './identity-index.js';
 import { readSnapshot, writeSnapshot } from './matrix-snapshot.js';
 import { LiveIndex } from './live-index.js';
@@ -126,6 +127,17 @@ export class GalleryIndexCache {
   /** Waits for a snapshot being written (the gallery awaits it when closing). */
   async flush(): Promise<void> {
     await this.writing;
+  }
+
+  /**
+   * Removes the persisted matrix snapshot and HNSW graph (they hold embeddings), after a forget:
+   * they are caches, rebuilt from the store on the next open. Returns the paths removed.
+   */
+  async discardPersisted(): Promise<string[]> {
+    await this.flush();
+    const paths = [this.snapshotPath, this.hnswPath].filter((p): p is string => p !== null);
+    for (const p of paths) await rm(p, { force: true });
+    return paths;
   }
 
   dispose(): void {

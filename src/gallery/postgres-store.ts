@@ -1,5 +1,6 @@
 import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
 import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from './config.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
 import { PgIdentitySearch } from './postgres-search.js';
 import {
   bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
@@ -265,6 +266,30 @@ export class PostgresGalleryStore implements GalleryStore {
       if (r.rows.length === 0) throw notFound(id);
       if (had) w.delta--;
     });
+  }
+
+  /**
+   * Forgets an identity in one transaction: the steps' statements, then its thumbnails, sub-centre
+   * means, templates and row. The rows are gone for every reader at commit; their bytes stay in the
+   * table pages as dead tuples until VACUUM (and in WAL archives and backups): see docs/security.md.
+   */
+  async forgetIdentity(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome> {
+    const deleted = await this.write(async (tx, w) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, id]);
+      if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
+      if (await hasSubCenters(tx, id)) w.delta--;
+      const counts: Record<string, number> = {};
+      const del = async (key: string, sql: string): Promise<void> => {
+        tally(counts, key, Number((await tx.query<{ n: string | number }>(forgetSql('postgres', sql), [id])).rows[0]?.n ?? 0));
+      };
+      for (const step of steps) for (const st of step.statements('postgres')) await del(st.count, st.sql);
+      await del('thumbnails', 'DELETE FROM arcface_template_thumbnails WHERE template_id IN (SELECT template_id FROM arcface_templates WHERE identity_id = @id)');
+      await del('subCenters', 'DELETE FROM arcface_subcenters WHERE identity_id = @id');
+      await del('templates', 'DELETE FROM arcface_templates WHERE identity_id = @id');
+      await del('identities', 'DELETE FROM arcface_identities WHERE id = @id');
+      return counts;
+    });
+    return { deleted, scrub: { secureDelete: false, walTruncated: null } };
   }
 
   async removeTemplates(templateIds: readonly number[]): Promise<number> {

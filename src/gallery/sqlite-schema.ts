@@ -95,6 +95,9 @@ export function initialise(db: Database.Database, path: string, opts: { readonly
   db.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten with zeros rather than left in free pages (sqlite.org/pragma.html
+  // #pragma_secure_delete): a removed or forgotten face leaves no template bytes in the file.
+  db.pragma('secure_delete = ON');
   // NORMAL is durable in WAL mode against process crashes (only an OS crash may drop the last commits).
   db.pragma('synchronous = NORMAL');
   let version = db.pragma('user_version', { simple: true }) as number;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/index.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
 import { ensurePrivateFile } from './private-file.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
@@ -218,6 +219,32 @@ export class SqliteGalleryStore implements GalleryStore {
     this.write(() => {
       const info = this.sql('DELETE FROM identities WHERE id = ?').run(id);
       if (info.changes === 0) throw notFound(id);
+    });
+  }
+
+  /**
+   * Forgets an identity in one IMMEDIATE transaction: the steps' statements, then its thumbnails,
+   * templates and row. Freed pages are zeroed (`secure_delete`, set on every connection), and the
+   * WAL, which still holds the pages as they were, is checkpointed into the file and truncated.
+   */
+  async forgetIdentity(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome> {
+    const deleted = this.write(() => {
+      if (this.sql('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
+      const counts: Record<string, number> = {};
+      for (const step of steps) for (const st of step.statements('sqlite')) tally(counts, st.count, this.db.prepare(forgetSql('sqlite', st.sql)).run({ id }).changes);
+      tally(counts, 'thumbnails', this.sql('DELETE FROM template_thumbnails WHERE template_id IN (SELECT template_id FROM templates WHERE identity_id = ?)').run(id).changes);
+      tally(counts, 'templates', this.sql('DELETE FROM templates WHERE identity_id = ?').run(id).changes);
+      tally(counts, 'identities', this.sql('DELETE FROM identities WHERE id = ?').run(id).changes);
+      return counts;
+    });
+    return { deleted, scrub: { secureDelete: this.run(() => this.db.pragma('secure_delete', { simple: true }) === 1), walTruncated: this.truncateWal() } };
+  }
+
+  /** Checkpoints the WAL into the file and truncates it; false when a reader kept it from finishing. */
+  truncateWal(): boolean {
+    return this.run(() => {
+      const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+      return r[0]?.busy === 0;
     });
   }
 

@@ -4,6 +4,7 @@
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
 import { ArcFaceError } from '../core/index.js';
+import type { ForgetOutcome, ForgetStep } from './forget.js';
 import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
@@ -177,6 +178,12 @@ export interface GalleryStore {
   loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix>;
   /** Removes an identity and its templates; `IDENTITY_NOT_FOUND` when absent. */
   removeIdentity(id: string): Promise<void>;
+  /**
+   * Forgets an identity: `steps` (other owners' rows), thumbnails, templates and the identity in one
+   * transaction, then scrubs what the store can (see {@link ForgetOutcome}); `IDENTITY_NOT_FOUND`
+   * when absent. Absent in the browser store (IndexedDB), whose deletes the browser manages.
+   */
+  forgetIdentity?(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome>;
   /** Removes templates by id; returns how many were removed. */
   removeTemplates(templateIds: readonly number[]): Promise<number>;
   /** Changes the display name and/or the id; `IDENTITY_EXISTS` when `newId` is taken. */
