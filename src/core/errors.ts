@@ -58,6 +58,10 @@ export const ERROR_CODES = {
   GALLERY_PARAMS_MISMATCH: { http: 409, exit: 2 },
   VIDEO_TOO_LARGE: { http: 413, exit: 2 },
   VIDEO_JOB_INTERRUPTED: { http: 503, exit: 1 },
+  GALLERY_SEALED: { http: 500, exit: 2 },
+  GALLERY_KEY_MISMATCH: { http: 500, exit: 2 },
+  GALLERY_NOT_SEALED: { http: 409, exit: 2 },
+  SEALING_UNSUPPORTED: { http: 400, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

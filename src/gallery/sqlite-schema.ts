@@ -15,7 +15,7 @@ export const SQLITE_APPLICATION_ID = 0x41464731;
  * @example
  * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
  */
-export const SQLITE_SCHEMA_VERSION = 4;
+export const SQLITE_SCHEMA_VERSION = 5;
 
 /** Page size of new gallery files (bytes). */
 const SQLITE_PAGE_SIZE = 16384;
@@ -80,6 +80,11 @@ const MIGRATIONS: readonly string[] = [
      edit TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
    CREATE INDEX person_constraints_by_a ON person_constraints(face_a);
    CREATE INDEX person_constraints_by_b ON person_constraints(face_b);`,
+  // 4 → 5: sealing at rest. A sealed gallery's data key, wrapped by its key-encryption key, lives in
+  // the 'data' slot; a gallery without one is unsealed (every gallery before this version), and its
+  // rows stay readable as they are until `arcface gallery seal` re-encrypts them.
+  `CREATE TABLE gallery_keys (
+     slot TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;`,
 ];
 
 /**

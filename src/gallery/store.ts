@@ -5,6 +5,7 @@
  */
 import { ArcFaceError } from '../core/index.js';
 import type { ForgetOutcome, ForgetStep } from './forget.js';
+import type { KeyEncryptionKey } from './kek.js';
 import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
@@ -190,6 +191,15 @@ export interface GalleryStore {
   renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void>;
   /** Moves every template of `from` to `into` and removes `from`. */
   mergeIdentities(from: string, into: string): Promise<void>;
+  /**
+   * The key-encryption key of a sealed store (templates and thumbnails encrypted at rest), null when
+   * unsealed; absent where a store cannot seal (PostgreSQL, IndexedDB).
+   */
+  sealingKey?(): KeyEncryptionKey | null;
+  /** Seals every template and thumbnail of an unsealed store under a new data key wrapped by `kek`. */
+  seal?(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number }>;
+  /** Wraps the data key of a sealed store under another key-encryption key; no row is re-encrypted. */
+  rekey?(kek: KeyEncryptionKey): Promise<void>;
   /** Optional server-side nearest-neighbour search over templates (pgvector, exact scan). */
   nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
   /** Identification inside the store (PostgreSQL + pgvector), when it keeps sub-centres; else absent. */

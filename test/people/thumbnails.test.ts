@@ -46,7 +46,7 @@ describe('template thumbnails in the gallery store', () => {
     await g.enroll('ada', [near(r, randomUnit(r, DIM), 0.8)]);
     await g.close();
     const raw = new Database(path);
-    raw.exec('DROP TABLE person_constraints; DROP TABLE people_photos; DROP TABLE template_thumbnails; DROP TABLE person_faces; DROP TABLE persons;');
+    raw.exec('DROP TABLE gallery_keys; DROP TABLE person_constraints; DROP TABLE people_photos; DROP TABLE template_thumbnails; DROP TABLE person_faces; DROP TABLE persons;');
     raw.pragma('user_version = 1');
     raw.close();
     g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
