@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ArcFaceError } from '../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
-import { People } from '../../src/people/index.js';
+import type { ForgetReceipt, Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
+import { People, PEOPLE_FORGET_STEP } from '../../src/people/index.js';
 import { type FaceThumbnails, galleryThumbnails, sideFileThumbnails } from './face-thumbnails.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
@@ -42,6 +42,7 @@ export class GalleryAdapter implements GalleryPort {
    * const port = GalleryAdapter.create(gallery, ':memory:')
    */
   static create(gallery: Gallery, thumbnailsPath: string, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
+    gallery.registerForgetStep(PEOPLE_FORGET_STEP);
     const thumbs = thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath);
     return new GalleryAdapter(gallery, thumbs, options.peopleLock);
   }
@@ -94,6 +95,14 @@ export class GalleryAdapter implements GalleryPort {
     const faces = await this.#g.templates(id);
     await this.#g.remove(id);
     await this.#thumbs.drop(faces.map((f) => f.templateId));
+  }
+
+  async forgetSubject(id: string): Promise<ForgetReceipt> {
+    const faces = await this.#g.templates(id);
+    // People discovery's writes are ordered; forgetting deletes its rows too, so it waits its turn.
+    const receipt = await this.peopleWrite(() => this.#g.forget(id));
+    const side = await this.#thumbs.drop(faces.map((f) => f.templateId));
+    return side === 0 ? receipt : { ...receipt, deleted: { ...receipt.deleted, thumbnails: (receipt.deleted.thumbnails ?? 0) + side } };
   }
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {
