@@ -43,7 +43,8 @@ export class GalleryAdapter implements GalleryPort {
    */
   static create(gallery: Gallery, thumbnailsPath: string, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
     gallery.registerForgetStep(PEOPLE_FORGET_STEP);
-    const thumbs = thumbnailsPath === 'gallery' ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath);
+    // A sealed gallery seals its thumbnails too; a side file would keep them in the clear.
+    const thumbs = thumbnailsPath === 'gallery' || gallery.sealed ? galleryThumbnails(gallery) : sideFileThumbnails(gallery, thumbnailsPath);
     return new GalleryAdapter(gallery, thumbs, options.peopleLock);
   }
 

@@ -1,5 +1,5 @@
 import { ArcFaceError } from '../../src/core/index.js';
-import { isPostgresLocation, openGallery } from '../../src/gallery/index.js';
+import { isPostgresLocation, openGallery, type KeyEncryptionKey } from '../../src/gallery/index.js';
 import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
@@ -20,6 +20,11 @@ export interface ServiceLocations {
    * PostgreSQL gallery keeps them in its database (this is ignored), so every replica serves them.
    */
   readonly thumbnailsPath?: string;
+  /**
+   * Key-encryption key of a sealed gallery (SQLite): a replica opens a sealed gallery only with it,
+   * and refuses it for an unsealed one (`GALLERY_NOT_SEALED`), so replicas never mix the two.
+   */
+  readonly kek?: KeyEncryptionKey;
   /** SQLite file of API keys (`:memory:`: keys that live as long as the process), or a postgres:// URL. */
   readonly keysPath?: string;
   /**
@@ -58,7 +63,8 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
   try {
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
-      const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
+      const model = { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold };
+      const g = await openGallery(where.galleryLocation, where.kek === undefined ? model : { ...model, kek: where.kek });
       gallery =
         shared !== undefined
           ? GalleryAdapter.create(g, 'gallery', { peopleLock: new PostgresReplicaLock(shared, PEOPLE_WRITE_LOCK) })

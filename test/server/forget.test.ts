@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { GalleryAdapter } from '../../apps/server/gallery-adapter.js';
+import { GalleryAdapter } from '../../apps/server/gallery-adapter.js';
+import { localKeyEncryptionKey, openGallery } from '../../src/gallery/index.js';
+import { DIM, FP, people, scratch } from '../gallery/fixtures.js';
 import { lfw, startTestServer, type TestServer } from './helpers.js';
 
 let srv: TestServer;
@@ -53,5 +57,26 @@ describe('DELETE /v1/subjects/:id?forget=true', () => {
     assert.equal(again.statusCode, 404);
     assert.equal(again.json().code, 'IDENTITY_NOT_FOUND');
     assert.equal((await srv.app.inject({ method: 'DELETE', url: '/v1/subjects/george?forget=true', headers: srv.key('read') })).statusCode, 403);
+  });
+});
+
+describe('a server on a sealed gallery', () => {
+  it('keeps thumbnails in the sealed gallery, never in a plain side file, and forgets through it', async () => {
+    const dir = scratch('server-sealed');
+    const g = await openGallery(join(dir, 'g.db'), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3, kek: await localKeyEncryptionKey(randomBytes(32)) });
+    const port = GalleryAdapter.create(g, join(dir, 'g.db.thumbs.db'));
+    try {
+      assert.equal(port.thumbnailsAt, 'gallery');
+      assert.ok(!existsSync(join(dir, 'g.db.thumbs.db')));
+      const [p] = people(3, 1, 2);
+      const jpeg = new Uint8Array(randomBytes(300));
+      const added = await port.addFaces('ada', p!.templates.map((embedding, i) => ({ embedding, ...(i === 0 ? { thumbnail: jpeg } : {}) })), { create: true });
+      assert.deepEqual(await port.thumbnail(added[0]!.faceId), jpeg);
+      assert.ok(!fileBytes(join(dir, 'g.db')).includes(Buffer.from(jpeg)), 'the thumbnail is sealed');
+      const receipt = await port.forgetSubject('ada');
+      assert.deepEqual(receipt.deleted, { identities: 1, templates: 2, thumbnails: 1, personFaces: 0, persons: 0 });
+    } finally {
+      await port.close();
+    }
   });
 });
