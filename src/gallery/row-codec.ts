@@ -79,7 +79,8 @@ export function sealedCodec(dataKey: Uint8Array, fingerprint: string, where: str
       d.setAuthTag(b.subarray(b.length - TAG_BYTES));
       return Buffer.concat([d.update(b.subarray(1 + GCM_NONCE_BYTES, b.length - TAG_BYTES)), d.final()]);
     } catch (cause) {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected the sealed ${kind} of identity "${id}" in ${where} to open under its data key but it does not: altered, or moved from another identity`, { cause });
+      const why = 'altered, or moved from another identity';
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected the sealed ${kind} of identity "${id}" in ${where} to open under its data key but it does not: ${why}`, { cause });
     }
   };
   return Object.freeze({

@@ -81,7 +81,8 @@ export async function sealExport(plain: Uint8Array, kek: KeyEncryptionKey): Prom
  * const plain = await openExport(await readFile('people.afg'), kek)
  */
 export async function openExport(bytes: Uint8Array, kek: KeyEncryptionKey, label = 'the export'): Promise<Uint8Array> {
-  const bad = (why: string, cause?: unknown): ArcFaceError => new ArcFaceError('GALLERY_CORRUPT', `Expected a sealed gallery export in ${label} but ${why}`, cause === undefined ? undefined : { cause });
+  const bad = (why: string, cause?: unknown): ArcFaceError =>
+    new ArcFaceError('GALLERY_CORRUPT', `Expected a sealed gallery export in ${label} but ${why}`, cause === undefined ? undefined : { cause });
   if (!isSealedExport(bytes)) throw bad(`the first bytes are not "${SEALED_EXPORT_MAGIC}"`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(8, true) !== SEALED_EXPORT_VERSION) throw bad(`its envelope version is ${view.getUint32(8, true)}, and this build reads ${SEALED_EXPORT_VERSION}`);
@@ -98,7 +99,8 @@ export async function openExport(bytes: Uint8Array, kek: KeyEncryptionKey, label
   const c = globalThis.crypto;
   const key = await c.subtle.importKey('raw', Uint8Array.from(fileKey), { name: 'AES-GCM' }, false, ['decrypt']);
   try {
-    return new Uint8Array(await c.subtle.decrypt({ name: 'AES-GCM', iv: Uint8Array.from(unb64(header.nonce)), additionalData: Uint8Array.from(bytes.subarray(0, 16 + h)) }, key, Uint8Array.from(bytes.subarray(16 + h))));
+    const params = { name: 'AES-GCM', iv: Uint8Array.from(unb64(header.nonce)), additionalData: Uint8Array.from(bytes.subarray(0, 16 + h)) };
+    return new Uint8Array(await c.subtle.decrypt(params, key, Uint8Array.from(bytes.subarray(16 + h))));
   } catch (cause) {
     throw bad('its ciphertext does not open under its key (altered or truncated)', cause);
   }

@@ -79,7 +79,9 @@ export async function sealRows(
   const codec = sealedCodec(dataKey, fingerprint, path);
   const counts = db.transaction(() => {
     const slot = readKeySlot(db);
-    if (slot !== null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected an unsealed gallery to seal but ${path} is sealed already (with ${slot.kekId}); use \`arcface gallery rekey\` to change its key`);
+    if (slot !== null) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected an unsealed gallery to seal but ${path} is sealed already (with ${slot.kekId}); use \`arcface gallery rekey\` to change its key`);
+    }
     if ((db.prepare('SELECT COUNT(*) AS n FROM person_faces').get() as { n: number }).n > 0) {
       throw new ArcFaceError('SEALING_UNSUPPORTED', `Expected no people-discovery faces in ${path} to seal it, but it holds some: their embeddings and crops are not sealed yet`);
     }
