@@ -98,10 +98,10 @@ export class GalleryAdapter implements GalleryPort {
     await this.#thumbs.drop(faces.map((f) => f.templateId));
   }
 
-  async forgetSubject(id: string): Promise<ForgetReceipt> {
+  async forgetSubject(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
     const faces = await this.#g.templates(id);
     // People discovery's writes are ordered; forgetting deletes its rows too, so it waits its turn.
-    const receipt = await this.peopleWrite(() => this.#g.forget(id));
+    const receipt = await this.peopleWrite(() => this.#g.forget(id, opts));
     const side = await this.#thumbs.drop(faces.map((f) => f.templateId));
     return side === 0 ? receipt : { ...receipt, deleted: { ...receipt.deleted, thumbnails: (receipt.deleted.thumbnails ?? 0) + side } };
   }

@@ -84,7 +84,7 @@ export interface GalleryPort {
    * Forgets a subject for good (`Gallery.forget`): its faces, thumbnails (the side file's too) and
    * people discovery's faces of it, in one transaction, scrubbed from the files; returns the receipt.
    */
-  forgetSubject(id: string): Promise<ForgetReceipt>;
+  forgetSubject(id: string, opts?: { vacuum?: boolean }): Promise<ForgetReceipt>;
   /**
    * Adds faces; creates the subject when `create` is true and it is missing. A face whose photo
    * (source SHA-256) the subject holds already adds nothing: its entry gives the face that holds

@@ -51,6 +51,12 @@ export interface ForgetScrub {
    * (`PRAGMA wal_checkpoint(TRUNCATE)`); false when a reader held it (retry later). Null elsewhere.
    */
   readonly walTruncated: boolean | null;
+  /**
+   * The tables were rewritten after the commit, when asked (`vacuum`): SQLite `VACUUM` (no free page
+   * left, so nothing deleted before `secure_delete` was set survives either); PostgreSQL `VACUUM FULL`
+   * of the gallery's tables (new table files, the old ones unlinked; an exclusive lock meanwhile).
+   */
+  readonly vacuumed: boolean;
 }
 
 /** What a store reports for one forget. */

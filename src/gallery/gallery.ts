@@ -200,17 +200,18 @@ export class Gallery {
    * Forgets an identity for good (a data subject's erasure request): in one transaction, every
    * registered step's rows, then its thumbnails, templates and the identity; then the store scrubs
    * its files (SQLite: zeroed free pages, WAL truncated) and the persisted index caches are removed.
-   * Returns a receipt of what was deleted. `IDENTITY_NOT_FOUND` when absent.
+   * With `vacuum`, the tables are rewritten after the commit (see `ForgetScrub.vacuumed`). Returns a
+   * receipt of what was deleted. `IDENTITY_NOT_FOUND` when absent.
    *
    * @example
    * const receipt = await g.forget('ada') // receipt.deleted.templates === 3
    */
-  async forget(id: string): Promise<ForgetReceipt> {
+  async forget(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
     if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     const forgetIdentity = this.store.forgetIdentity?.bind(this.store);
     if (forgetIdentity === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a SQLite or PostgreSQL gallery to forget "${id}" in but received a ${this.store.kind} gallery`);
     const started = performance.now();
-    const out = await forgetIdentity(id, this.forgetSteps);
+    const out = await forgetIdentity(id, this.forgetSteps, { vacuum: opts.vacuum === true });
     this.wrote([id]);
     const cachesRemoved = await this.cache.discardPersisted();
     return {

@@ -273,7 +273,7 @@ export class PostgresGalleryStore implements GalleryStore {
    * means, templates and row. The rows are gone for every reader at commit; their bytes stay in the
    * table pages as dead tuples until VACUUM (and in WAL archives and backups): see docs/security.md.
    */
-  async forgetIdentity(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome> {
+  async forgetIdentity(id: string, steps: readonly ForgetStep[], opts: { vacuum?: boolean } = {}): Promise<ForgetOutcome> {
     const deleted = await this.write(async (tx, w) => {
       await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, id]);
       if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
@@ -289,7 +289,9 @@ export class PostgresGalleryStore implements GalleryStore {
       await del('identities', 'DELETE FROM arcface_identities WHERE id = @id');
       return counts;
     });
-    return { deleted, scrub: { secureDelete: false, walTruncated: null } };
+    // VACUUM cannot run inside a transaction block; FULL rewrites each table into a new file.
+    if (opts.vacuum === true) await this.q(`VACUUM FULL ${FORGET_VACUUM_TABLES.join(', ')}`);
+    return { deleted, scrub: { secureDelete: false, walTruncated: null, vacuumed: opts.vacuum === true } };
   }
 
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
@@ -425,6 +427,9 @@ export class PostgresGalleryStore implements GalleryStore {
     return parseVector(text, this.meta.embeddingSize, this.location);
   }
 }
+
+/** Tables holding a forgotten identity's templates, means, thumbnails and faces: rewritten by `forget(id, { vacuum: true })`. */
+const FORGET_VACUUM_TABLES = ['arcface_templates', 'arcface_subcenters', 'arcface_template_thumbnails', 'arcface_person_faces', 'arcface_persons', 'arcface_identities'];
 
 /** What a write changes besides its rows: the number of searchable identities. */
 interface WriteState { delta: number }

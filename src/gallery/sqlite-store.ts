@@ -267,7 +267,7 @@ export class SqliteGalleryStore implements GalleryStore {
    * templates and row. Freed pages are zeroed (`secure_delete`, set on every connection), and the
    * WAL, which still holds the pages as they were, is checkpointed into the file and truncated.
    */
-  async forgetIdentity(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome> {
+  async forgetIdentity(id: string, steps: readonly ForgetStep[], opts: { vacuum?: boolean } = {}): Promise<ForgetOutcome> {
     const deleted = this.write(() => {
       if (this.sql('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
       const counts: Record<string, number> = {};
@@ -277,7 +277,9 @@ export class SqliteGalleryStore implements GalleryStore {
       tally(counts, 'identities', this.sql('DELETE FROM identities WHERE id = ?').run(id).changes);
       return counts;
     });
-    return { deleted, scrub: { secureDelete: this.run(() => this.db.pragma('secure_delete', { simple: true }) === 1), walTruncated: this.truncateWal() } };
+    if (opts.vacuum === true) this.run(() => this.db.exec('VACUUM'));
+    const secureDelete = this.run(() => this.db.pragma('secure_delete', { simple: true }) === 1);
+    return { deleted, scrub: { secureDelete, walTruncated: this.truncateWal(), vacuumed: opts.vacuum === true } };
   }
 
   /** Checkpoints the WAL into the file and truncates it; false when a reader kept it from finishing. */

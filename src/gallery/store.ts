@@ -184,7 +184,7 @@ export interface GalleryStore {
    * transaction, then scrubs what the store can (see {@link ForgetOutcome}); `IDENTITY_NOT_FOUND`
    * when absent. Absent in the browser store (IndexedDB), whose deletes the browser manages.
    */
-  forgetIdentity?(id: string, steps: readonly ForgetStep[]): Promise<ForgetOutcome>;
+  forgetIdentity?(id: string, steps: readonly ForgetStep[], opts?: { vacuum?: boolean }): Promise<ForgetOutcome>;
   /** Removes templates by id; returns how many were removed. */
   removeTemplates(templateIds: readonly number[]): Promise<number>;
   /** Changes the display name and/or the id; `IDENTITY_EXISTS` when `newId` is taken. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
+import Database from 'better-sqlite3';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { isArcFaceError } from '../../src/core/index.js';
 import { Gallery, openGallery, PostgresGalleryStore, pgliteClient, type Gallery as GalleryT } from '../../src/gallery/index.js';
@@ -89,6 +90,27 @@ describe('Gallery.forget', () => {
     await g2.close();
   });
 
+  it('SQLite with vacuum: bytes deleted before secure_delete was set (free pages of an older file) go too', async () => {
+    const path = join(scratch('forget-vacuum'), 'g.db');
+    const g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    const [old, ada, bob] = people(73, 3, 2) as [ReturnType<typeof people>[number], ReturnType<typeof people>[number], ReturnType<typeof people>[number]];
+    for (const p of [old, ada, bob]) await g.enroll(p.id, p.templates);
+    await g.close();
+    const raw = new Database(path);
+    raw.pragma('secure_delete = OFF');
+    raw.prepare('DELETE FROM identities WHERE id = ?').run(old.id);
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+    assert.ok(fileBytes(path).includes(bytesOf(old.templates[0] as Float32Array)), 'an old deletion left its bytes in a free page');
+    const g2 = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    const receipt = await g2.forget(ada.id, { vacuum: true });
+    assert.equal(receipt.scrub.vacuumed, true);
+    const after = fileBytes(path);
+    for (const t of [...old.templates, ...ada.templates]) assert.ok(!after.includes(bytesOf(t)));
+    for (const t of bob.templates) assert.ok(after.includes(bytesOf(t)));
+    await g2.close();
+  });
+
   it('rolls back every step when one fails: nothing is forgotten', async () => {
     const path = join(scratch('forget-rollback'), 'g.db');
     const g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
@@ -115,7 +137,7 @@ describe('Gallery.forget', () => {
     const receipt = await g.forget('ada');
     assert.equal(receipt.store, 'postgres');
     assert.deepEqual(receipt.deleted, { identities: 1, templates: 3, thumbnails: 3, subCenters: 1, personFaces: 1, persons: 1 });
-    assert.deepEqual(receipt.scrub, { secureDelete: false, walTruncated: null, cachesRemoved: [] });
+    assert.deepEqual(receipt.scrub, { secureDelete: false, walTruncated: null, vacuumed: false, cachesRemoved: [] });
     const left = await db.query<{ n: number }>(`SELECT
       (SELECT COUNT(*) FROM arcface_identities WHERE id = 'ada') + (SELECT COUNT(*) FROM arcface_templates WHERE identity_id = 'ada')
       + (SELECT COUNT(*) FROM arcface_subcenters WHERE identity_id = 'ada') + (SELECT COUNT(*) FROM arcface_persons WHERE identity_id = 'ada')
@@ -123,6 +145,8 @@ describe('Gallery.forget', () => {
     assert.equal(Number(left.rows[0]?.n), 0);
     assert.equal((await g.identify(probe(3, ada.base))).candidates[0]?.id, 'bob');
     assert.equal((await g.count()).identities, 1);
+    assert.equal((await g.forget('bob', { vacuum: true })).scrub.vacuumed, true);
+    assert.equal((await g.count()).identities, 0);
     await db.close();
   });
 });

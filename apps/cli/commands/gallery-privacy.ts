@@ -14,13 +14,14 @@ export function registerPrivacyCommands(gallery: Command, ctx: CliContext): void
   manage(gallery.command('forget'))
     .description('Forget an identity for good: its templates, thumbnails and people-discovery faces in one transaction, scrubbed from the files; prints a receipt.')
     .argument('<id>')
+    .option('--vacuum', 'rewrite the gallery tables after (SQLite VACUUM; PostgreSQL VACUUM FULL, which locks them meanwhile)')
     .addHelpText(
       'after',
       '\nOutput: {"id","store","forgottenAt","durationMs","steps","deleted":{"identities","templates","thumbnails","personFaces","persons",…},' +
-        '"scrub":{"secureDelete","walTruncated","cachesRemoved"}}. walTruncated false: a reader held the WAL; run `gallery forget` of another id or reopen to retry.',
+        '"scrub":{"secureDelete","walTruncated","vacuumed","cachesRemoved"}}. walTruncated false: a reader held the WAL; run `gallery forget` of another id or reopen to retry.',
     )
-    .action(async (id: string, o: GOpts) => {
-      await withGallery(ctx, o, async (g) => printJson(ctx, await g.forget(id)));
+    .action(async (id: string, o: GOpts & { vacuum?: boolean }) => {
+      await withGallery(ctx, o, async (g) => printJson(ctx, await g.forget(id, { vacuum: o.vacuum === true })));
     });
 
   manage(gallery.command('seal'))
