@@ -132,3 +132,38 @@ function putSlot(db: Database.Database, kekId: string, wrapped: Uint8Array, inse
     db.prepare(`UPDATE gallery_keys SET kek_id = ?, wrapped = ?, updated_at = ? WHERE slot = 'data'`).run(kekId, Buffer.from(wrapped), now);
   }
 }
+
+/**
+ * Re-seals the templates and thumbnails that identity `holder` holds, sealed for identity `from`,
+ * for identity `to`: a rename or a merge moves rows to another id, which is part of their associated
+ * data. Nothing to do for an unsealed gallery. Runs inside the caller's write transaction.
+ *
+ * @example
+ * resealRows(db, codec, 512, { from: 'ada', to: 'ada-l', holder: 'ada-l' })
+ */
+export function resealRows(db: Database.Database, codec: RowCodec, dim: number, ids: { from: string; to: string; holder: string }): void {
+  if (!codec.sealed) return;
+  const { from, to, holder } = ids;
+  const rows = db.prepare('SELECT template_id, embedding FROM templates WHERE identity_id = ?').all(holder) as { template_id: number; embedding: Buffer }[];
+  const setT = db.prepare('UPDATE templates SET embedding = ? WHERE template_id = ?');
+  for (const r of rows) setT.run(codec.embedding(to, codec.readEmbedding(from, r.embedding, dim)), r.template_id);
+  const thumbs = db.prepare('SELECT h.template_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id) WHERE t.identity_id = ?').all(holder) as {
+    template_id: number; jpeg: Buffer;
+  }[];
+  const setJ = db.prepare('UPDATE template_thumbnails SET jpeg = ? WHERE template_id = ?');
+  for (const r of thumbs) setJ.run(codec.thumbnail(to, codec.readThumbnail(from, r.jpeg)), r.template_id);
+}
+
+/**
+ * Refuses a write or full read when another process sealed the file after this connection opened it
+ * unsealed (or the reverse): rows of both kinds must never mix in one gallery.
+ *
+ * @example
+ * assertSealState(db, codec, 'people.db')
+ */
+export function assertSealState(db: Database.Database, codec: RowCodec, path: string): void {
+  const sealed = readKeySlot(db) !== null;
+  if (sealed === codec.sealed) return;
+  if (sealed) throw new ArcFaceError('GALLERY_SEALED', `Expected ${path} to be unsealed as when it was opened, but another process sealed it: reopen it with its key-encryption key`);
+  throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected ${path} to be sealed as when it was opened, but it no longer is`);
+}

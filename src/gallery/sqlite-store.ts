@@ -7,7 +7,7 @@ import type { KeyEncryptionKey } from './kek.js';
 import { ensurePrivateFile } from './private-file.js';
 import type { RowCodec } from './row-codec.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
-import { connectionCodec, readKeySlot, rewrapDataKey, sealRows } from './sqlite-sealing.js';
+import { assertSealState, connectionCodec, resealRows, rewrapDataKey, sealRows } from './sqlite-sealing.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
   TemplateRecord, TemplateThumbnail,
@@ -375,32 +375,12 @@ export class SqliteGalleryStore implements GalleryStore {
     ).lastInsertRowid));
   }
 
-  /**
-   * Re-seals the templates and thumbnails held by `holder`, sealed for identity `from`, for identity
-   * `to` (a rename or merge moves rows to another id, which is part of their associated data).
-   */
   private reseal(from: string, to: string, holder: string): void {
-    if (!this.codec.sealed) return;
-    const dim = this.meta.embeddingSize;
-    const rows = this.sql('SELECT template_id, embedding FROM templates WHERE identity_id = ?').all(holder) as { template_id: number; embedding: Buffer }[];
-    const setT = this.sql('UPDATE templates SET embedding = ? WHERE template_id = ?');
-    for (const r of rows) setT.run(this.codec.embedding(to, this.codec.readEmbedding(from, r.embedding, dim)), r.template_id);
-    const thumbs = this.sql('SELECT h.template_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id) WHERE t.identity_id = ?').all(holder) as {
-      template_id: number; jpeg: Buffer;
-    }[];
-    const setJ = this.sql('UPDATE template_thumbnails SET jpeg = ? WHERE template_id = ?');
-    for (const r of thumbs) setJ.run(this.codec.thumbnail(to, this.codec.readThumbnail(from, r.jpeg)), r.template_id);
+    resealRows(this.db, this.codec, this.meta.embeddingSize, { from, to, holder });
   }
 
-  /**
-   * Refuses a write or full read when another process sealed the file after this one opened it
-   * unsealed (or the reverse): rows of both kinds must never mix in one gallery.
-   */
   private assertSealState(): void {
-    const sealed = readKeySlot(this.db) !== null;
-    if (sealed === this.codec.sealed) return;
-    if (sealed) throw new ArcFaceError('GALLERY_SEALED', `Expected ${this.location} to be unsealed as when it was opened, but another process sealed it: reopen it with its key-encryption key`);
-    throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected ${this.location} to be sealed as when it was opened, but it no longer is`);
+    assertSealState(this.db, this.codec, this.location);
   }
 
   /** Runs `fn` in an IMMEDIATE transaction that also bumps the generation counter. */
