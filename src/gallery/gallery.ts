@@ -228,7 +228,7 @@ export class Gallery {
    * @example
    * await g.seal(await localKeyEncryptionKey(secret)) // { templates: 120, thumbnails: 120 }
    */
-  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number }> {
+  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }> {
     if (this.store.seal === undefined) throw unsealable(this.store.kind);
     const out = await this.store.seal(kek);
     this.cache.dispose();

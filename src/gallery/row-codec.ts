@@ -18,8 +18,11 @@ const TAG_BYTES = 16;
 /** Version byte, nonce and tag: what sealing adds to each value. */
 export const SEAL_OVERHEAD = 1 + GCM_NONCE_BYTES + TAG_BYTES;
 
-/** What a sealed value is; part of its associated data. */
-export type SealedKind = 'template' | 'thumbnail';
+/**
+ * What a sealed value is; part of its associated data. People discovery's faces (`personFace`
+ * embeddings, `personCrop` JPEGs) belong to no identity: they are sealed with an empty identity id.
+ */
+export type SealedKind = 'template' | 'thumbnail' | 'personFace' | 'personCrop';
 
 /**
  * Encodes and decodes a store's templates and thumbnails for one identity.
@@ -33,6 +36,9 @@ export interface RowCodec {
   readEmbedding(identityId: string, bytes: Uint8Array, dim: number, out?: Float32Array, offset?: number): Float32Array;
   thumbnail(identityId: string, jpeg: Uint8Array): Buffer;
   readThumbnail(identityId: string, bytes: Uint8Array): Uint8Array;
+  /** Any value of `kind` for `identityId` (people discovery's faces and crops). */
+  seal(kind: SealedKind, identityId: string, bytes: Uint8Array): Buffer;
+  open(kind: SealedKind, identityId: string, bytes: Uint8Array): Uint8Array;
 }
 
 /**
@@ -47,6 +53,8 @@ export const PLAIN_CODEC: RowCodec = Object.freeze({
   readEmbedding: (_id: string, b: Uint8Array, dim: number, out?: Float32Array, offset?: number) => decodeFloat32LE(b, dim, out, offset),
   thumbnail: (_id: string, jpeg: Uint8Array) => Buffer.from(jpeg),
   readThumbnail: (_id: string, b: Uint8Array) => new Uint8Array(b),
+  seal: (_kind: SealedKind, _id: string, b: Uint8Array) => Buffer.from(b),
+  open: (_kind: SealedKind, _id: string, b: Uint8Array) => new Uint8Array(b),
 });
 
 /**
@@ -89,6 +97,8 @@ export function sealedCodec(dataKey: Uint8Array, fingerprint: string, where: str
     readEmbedding: (id: string, b: Uint8Array, dim: number, out?: Float32Array, offset?: number) => decodeFloat32LE(open('template', id, b), dim, out, offset),
     thumbnail: (id: string, jpeg: Uint8Array) => seal('thumbnail', id, jpeg),
     readThumbnail: (id: string, b: Uint8Array) => new Uint8Array(open('thumbnail', id, b)),
+    seal,
+    open: (kind: SealedKind, id: string, b: Uint8Array) => new Uint8Array(open(kind, id, b)),
   });
 }
 

@@ -64,16 +64,16 @@ export async function connectionCodec(db: Database.Database, path: string, finge
 
 /**
  * Seals every template and thumbnail of an unsealed file under a new data key wrapped by `kek`, in
- * one IMMEDIATE transaction, then rewrites the file (VACUUM: no free page keeps a plain row) and
- * truncates the WAL. People discovery's faces are refused (`SEALING_UNSUPPORTED`): they are not
- * sealed yet. Returns the codec to use from now on and the rows sealed.
+ * one IMMEDIATE transaction (people discovery's face embeddings and crops too), then rewrites the
+ * file (VACUUM: no free page keeps a plain row) and truncates the WAL. Returns the codec to use from
+ * now on and the rows sealed.
  *
  * @example
  * const { codec, templates } = await sealRows(db, 'people.db', fingerprint, kek)
  */
 export async function sealRows(
   db: Database.Database, path: string, fingerprint: string, kek: KeyEncryptionKey,
-): Promise<{ codec: RowCodec; templates: number; thumbnails: number }> {
+): Promise<{ codec: RowCodec; templates: number; thumbnails: number; personFaces: number }> {
   const dataKey = newDataKey();
   const wrapped = await kek.wrap(dataKey);
   const codec = sealedCodec(dataKey, fingerprint, path);
@@ -81,9 +81,6 @@ export async function sealRows(
     const slot = readKeySlot(db);
     if (slot !== null) {
       throw new ArcFaceError('INVALID_ARGUMENT', `Expected an unsealed gallery to seal but ${path} is sealed already (with ${slot.kekId}); use \`arcface gallery rekey\` to change its key`);
-    }
-    if ((db.prepare('SELECT COUNT(*) AS n FROM person_faces').get() as { n: number }).n > 0) {
-      throw new ArcFaceError('SEALING_UNSUPPORTED', `Expected no people-discovery faces in ${path} to seal it, but it holds some: their embeddings and crops are not sealed yet`);
     }
     const dim = Number((db.prepare(`SELECT value FROM gallery_meta WHERE key = 'embedding_size'`).get() as { value: string }).value);
     const setT = db.prepare('UPDATE templates SET embedding = ? WHERE template_id = ?');
@@ -94,9 +91,12 @@ export async function sealRows(
       template_id: number; identity_id: string; jpeg: Buffer;
     }[];
     for (const r of thumbs) setJ.run(codec.thumbnail(r.identity_id, r.jpeg), r.template_id);
+    const faces = db.prepare('SELECT face_id, embedding, thumbnail FROM person_faces').all() as { face_id: number; embedding: Buffer; thumbnail: Buffer | null }[];
+    const setF = db.prepare('UPDATE person_faces SET embedding = ?, thumbnail = ? WHERE face_id = ?');
+    for (const f of faces) setF.run(codec.seal('personFace', '', f.embedding), f.thumbnail === null ? null : codec.seal('personCrop', '', f.thumbnail), f.face_id);
     putSlot(db, kek.id, wrapped, true);
     db.prepare(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
-    return { templates: rows.length, thumbnails: thumbs.length };
+    return { templates: rows.length, thumbnails: thumbs.length, personFaces: faces.length };
   }).immediate();
   db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');

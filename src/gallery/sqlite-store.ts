@@ -76,6 +76,11 @@ export class SqliteGalleryStore implements GalleryStore {
     this.kek = kek;
   }
 
+  /** How this connection seals values (people discovery seals its faces and crops with it too). */
+  rowCodec(): RowCodec {
+    return this.codec;
+  }
+
   /** The key-encryption key of a sealed gallery, or null when it is unsealed. */
   sealingKey(): KeyEncryptionKey | null {
     return this.codec.sealed ? this.kek : null;
@@ -85,11 +90,11 @@ export class SqliteGalleryStore implements GalleryStore {
    * Seals every template and thumbnail under a new data key wrapped by `kek` (see `sealRows`);
    * the persisted index caches of an unsealed gallery should be removed after (`Gallery.seal` does).
    */
-  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number }> {
-    const { codec, templates, thumbnails } = await guard(this.location, () => sealRows(this.db, this.location, this.meta.fingerprint, kek));
+  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }> {
+    const { codec, ...counts } = await guard(this.location, () => sealRows(this.db, this.location, this.meta.fingerprint, kek));
     this.codec = codec;
     this.kek = kek;
-    return { templates, thumbnails };
+    return counts;
   }
 
   /** Re-wraps the data key under `next`; no row changes. `GALLERY_NOT_SEALED` when unsealed. */

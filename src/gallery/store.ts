@@ -6,6 +6,7 @@
 import { ArcFaceError } from '../core/index.js';
 import type { ForgetOutcome, ForgetStep } from './forget.js';
 import type { KeyEncryptionKey } from './kek.js';
+import type { RowCodec } from './row-codec.js';
 import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
@@ -196,8 +197,10 @@ export interface GalleryStore {
    * unsealed; absent where a store cannot seal (PostgreSQL, IndexedDB).
    */
   sealingKey?(): KeyEncryptionKey | null;
+  /** How the store seals values (plain when unsealed), for other owners of rows in its database. */
+  rowCodec?(): RowCodec;
   /** Seals every template and thumbnail of an unsealed store under a new data key wrapped by `kek`. */
-  seal?(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number }>;
+  seal?(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }>;
   /** Wraps the data key of a sealed store under another key-encryption key; no row is re-encrypted. */
   rekey?(kek: KeyEncryptionKey): Promise<void>;
   /** Optional server-side nearest-neighbour search over templates (pgvector, exact scan). */

@@ -108,11 +108,9 @@ export class People {
     const o = { ...PEOPLE_DEFAULTS, ...options };
     new IncrementalClusterer(gallery.embeddingSize, o);
     const s = gallery.store;
-    if (gallery.sealed) {
-      throw new ArcFaceError('SEALING_UNSUPPORTED', `Expected an unsealed gallery for people discovery but ${s.location} is sealed: its faces and crops would be stored in the clear`);
-    }
     const sql = s.kind === 'sqlite' ? sqlitePeopleSql(s.location) : postgresPeopleSql((s as PostgresGalleryStore).sqlClient());
-    return new People(gallery, new PeopleStore(sql), Object.freeze(o));
+    // Faces and crops are sealed with the gallery's own codec when it is sealed (SQLite).
+    return new People(gallery, new PeopleStore(sql, s.rowCodec?.()), Object.freeze(o));
   }
 
   /**

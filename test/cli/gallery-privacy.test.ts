@@ -51,7 +51,7 @@ describe('arcface gallery forget | seal | rekey', () => {
     writeFileSync(kekFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     const sealed = await arcface(['gallery', 'seal', '--gallery', db, '--kek-file', kekFile, '--json']);
     assert.equal(sealed.code, 0, sealed.err);
-    assert.deepEqual({ ...JSON.parse(sealed.out), kekId: 'x' }, { sealed: true, kekId: 'x', templates: 4, thumbnails: 0 });
+    assert.deepEqual({ ...JSON.parse(sealed.out), kekId: 'x' }, { sealed: true, kekId: 'x', templates: 4, thumbnails: 0, personFaces: 0 });
     for (const t of [...b.templates, ...c.templates]) assert.ok(!fileBytes(db).includes(bytesOf(t)), 'no plain template after sealing');
 
     const noKey = await arcface(['gallery', 'list', '--gallery', db, '--json']);

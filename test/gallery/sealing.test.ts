@@ -10,7 +10,7 @@ import { isArcFaceError } from '../../src/core/index.js';
 import {
   Gallery, localKeyEncryptionKey, openGallery, parseKeyMaterial, PostgresGalleryStore, pgliteClient, SQLITE_SCHEMA_VERSION, SqliteGalleryStore, type KeyEncryptionKey,
 } from '../../src/gallery/index.js';
-import { People } from '../../src/people/index.js';
+import { People, PeopleStore, sqlitePeopleSql } from '../../src/people/index.js';
 import { DIM, FP, people, probe, scratch } from './fixtures.js';
 
 const code = (c: string) => (e: unknown) => isArcFaceError(e, c as never);
@@ -72,8 +72,18 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     assert.equal((await again.templates(crowd[3]!.id)).length, 6);
     const moved = (await again.templates('renamed'))[0]!;
     assert.equal((await again.thumbnail(moved.templateId))?.length, thumbs[3]?.length);
-    await assert.rejects(People.open(again), code('SEALING_UNSUPPORTED'));
+    // People discovery's faces and crops are sealed with the gallery's codec.
+    await (await People.open(again)).close();
+    const sql = sqlitePeopleSql(path);
+    const faces = new PeopleStore(sql, again.store.rowCodec?.());
+    const crop = jpeg(7);
+    const faceEmbedding = probe(8, crowd[5]!.base);
+    const [faceId] = await sql.transaction((q) => faces.insertFaces(q, [{ photo: 'p.jpg', box: [0, 0, 9, 9], detScore: 0.9, embedding: faceEmbedding, thumbnail: crop }]));
+    assert.deepEqual(await faces.faceThumbnail(faceId as number), crop);
+    assert.deepEqual(bytesOf((await faces.loadFaces(DIM)).matrix), bytesOf(faceEmbedding));
+    await sql.close();
     await again.close();
+    assert.equal(leaks(fileBytes(path), [{ id: 'f', base: faceEmbedding, templates: [faceEmbedding] }], [crop]), 0, 'no plain face or crop');
 
     // A row moved to another identity by hand does not open: the associated data binds it.
     const raw = new Database(path);
@@ -108,6 +118,13 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const { crowd, thumbs } = await fill(g);
     await assertAllFound(g, crowd);
     await g.close();
+    const peopleSql = sqlitePeopleSql(path);
+    const face = probe(9, crowd[0]!.base);
+    const crop = jpeg(9);
+    await peopleSql.transaction((q) => new PeopleStore(peopleSql).insertFaces(q, [{ photo: 'q.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face, thumbnail: crop }]));
+    await peopleSql.close();
+    crowd.push({ id: 'face', base: face, templates: [face] });
+    thumbs.push(crop);
     assert.ok(existsSync(`${path}.matrix`));
     assert.ok(leaks(fileBytes(path), crowd, thumbs) > 0, 'plain before sealing (the scan finds what it looks for)');
     // A schema-4 file (before sealing existed) migrates and stays unsealed.
@@ -120,9 +137,14 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const plain = await openGallery(path, { ...model, snapshotMinRows: 1 });
     assert.equal(plain.store.meta.schemaVersion, SQLITE_SCHEMA_VERSION);
     const other = await openGallery(path, model);
-    assert.deepEqual(await plain.seal(kek), { templates: 30, thumbnails: 30 });
+    assert.deepEqual(await plain.seal(kek), { templates: 30, thumbnails: 30, personFaces: 1 });
     await assert.rejects(plain.seal(kek), code('INVALID_ARGUMENT'));
-    await assertAllFound(plain, crowd);
+    await assertAllFound(plain, crowd.slice(0, 10));
+    const sealedSql = sqlitePeopleSql(path);
+    const sealedFaces = new PeopleStore(sealedSql, plain.store.rowCodec?.());
+    assert.deepEqual(bytesOf((await sealedFaces.loadFaces(DIM)).matrix), bytesOf(face));
+    await assert.rejects(sealedSql.transaction((q) => new PeopleStore(sealedSql).insertFaces(q, [{ photo: 'r.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face }])), code('GALLERY_SEALED'));
+    await sealedSql.close();
     // A replica opened unsealed before may not write plain rows into the sealed file.
     await assert.rejects(other.enroll('late', [probe(1, crowd[0]!.base)]), code('GALLERY_SEALED'));
     await other.close();

@@ -25,8 +25,8 @@ export function registerPrivacyCommands(gallery: Command, ctx: CliContext): void
     });
 
   manage(gallery.command('seal'))
-    .description('Seal an unsealed SQLite gallery: encrypt every template and thumbnail at rest under a new data key that --kek-file (or $ARCFACE_GALLERY_KEK) wraps.')
-    .addHelpText('after', '\nOutput: {"sealed":true,"kekId","templates","thumbnails"}. From then on every command on the gallery needs the key.')
+    .description('Seal an unsealed SQLite gallery: encrypt every template, thumbnail and people-discovery face at rest under a new data key that --kek-file (or $ARCFACE_GALLERY_KEK) wraps.')
+    .addHelpText('after', '\nOutput: {"sealed":true,"kekId","templates","thumbnails","personFaces"}. From then on every command on the gallery needs the key.')
     .action(async (o: GOpts) => {
       ctx.json = o.json === true;
       const kek = await readKek(ctx, o.kekFile);
