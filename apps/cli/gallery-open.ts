@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../../src/core/index.js';
-import { isPostgresLocation, openGallery, SqliteGalleryStore, type Gallery, type GalleryOptions } from '../../src/gallery/index.js';
+import {
+  isPostgresLocation, localKeyEncryptionKey, openGallery, parseKeyMaterial, SqliteGalleryStore, type Gallery, type GalleryOptions, type KeyEncryptionKey,
+} from '../../src/gallery/index.js';
+import { PEOPLE_FORGET_STEP } from '../../src/people/index.js';
 import { knownModelOfFingerprint } from '../../src/models/index.js';
 import { RECOGNIZER_DEFAULTS } from '../../src/pipeline/index.js';
 import type { CliContext } from './context.js';
@@ -60,8 +65,30 @@ export async function recognizerFor(location: string, given: string | undefined)
 }
 
 /**
+ * The key-encryption key of a sealed gallery: the key file `file` (`--kek-file`), else the key in
+ * `ARCFACE_GALLERY_KEK` (64 hex digits or base64 of 32 bytes), else none.
+ *
+ * @example
+ * const kek = await readKek(ctx, o.kekFile)
+ */
+export async function readKek(ctx: CliContext, file: string | undefined): Promise<KeyEncryptionKey | undefined> {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a key file at ${file} but it cannot be read`, { cause });
+    }
+    return localKeyEncryptionKey(parseKeyMaterial(text, file));
+  }
+  const env = ctx.env.ARCFACE_GALLERY_KEK;
+  return env === undefined || env === '' ? undefined : localKeyEncryptionKey(parseKeyMaterial(env, 'ARCFACE_GALLERY_KEK'));
+}
+
+/**
  * Opens the gallery of a command: `existing` refuses a missing SQLite file; `create` says on stderr
- * when it creates one.
+ * when it creates one. Without `options.kek`, the key of `ARCFACE_GALLERY_KEK` opens a sealed
+ * gallery. People discovery's forget step is registered, so `gallery forget` removes its faces.
  *
  * @example
  * const g = await openCommandGallery(ctx, 'people.db', 'create', { fingerprint, embeddingSize: 512 })
@@ -69,7 +96,9 @@ export async function recognizerFor(location: string, given: string | undefined)
 export async function openCommandGallery(ctx: CliContext, location: string, access: GalleryAccess, options: GalleryOptions): Promise<Gallery> {
   const isNew = !isPostgresLocation(location) && !existsSync(location);
   if (access === 'existing') assertGalleryExists(location);
-  const g = await openGallery(location, options);
+  const kek = options.kek ?? (await readKek(ctx, undefined));
+  const g = await openGallery(location, kek === undefined ? options : { ...options, kek });
+  g.registerForgetStep(PEOPLE_FORGET_STEP);
   if (isNew && !ctx.json) ctx.stderr.write(`arcface: created gallery ${location}\n`);
   else if (isNew) ctx.stderr.write(`${JSON.stringify({ notice: 'GALLERY_CREATED', location })}\n`);
   return g;
@@ -91,11 +120,12 @@ export interface GalleryModel {
  * await withModelGallery(ctx, 'people.db', 'create', fr, (f) => f.threshold, (g) => g.list())
  */
 export async function withModelGallery<M extends GalleryModel, T>(
-  ctx: CliContext, location: string, access: GalleryAccess, model: M, threshold: (model: M) => number | undefined, fn: (g: Gallery) => Promise<T>,
+  ctx: CliContext, location: string, access: GalleryAccess, model: M, threshold: (model: M) => number | undefined, fn: (g: Gallery) => Promise<T>, kek?: KeyEncryptionKey,
 ): Promise<T> {
   try {
     const t = threshold(model);
-    const g = await openCommandGallery(ctx, location, access, { fingerprint: model.fingerprint, embeddingSize: model.embeddingSize, ...(t === undefined ? {} : { threshold: t }) });
+    const options = { fingerprint: model.fingerprint, embeddingSize: model.embeddingSize, ...(t === undefined ? {} : { threshold: t }), ...(kek === undefined ? {} : { kek }) };
+    const g = await openCommandGallery(ctx, location, access, options);
     try {
       return await fn(g);
     } finally {
@@ -103,5 +133,47 @@ export async function withModelGallery<M extends GalleryModel, T>(
     }
   } finally {
     await model.dispose();
+  }
+}
+
+/**
+ * Help of `--kek-file`.
+ *
+ * @example
+ * cmd.option('--kek-file <path>', KEK_FILE_HELP)
+ */
+export const KEK_FILE_HELP = 'key-encryption key of a sealed gallery: a file holding 64 hex digits or base64 of 32 bytes (default $ARCFACE_GALLERY_KEK, the key itself)';
+
+/** Options every `gallery` subcommand takes. */
+export type GOpts = { gallery?: string; json?: boolean; kekFile?: string };
+
+/**
+ * Adds the options of every `gallery` subcommand: `--gallery`, `--kek-file`, `--json`.
+ *
+ * @example
+ * manage(gallery.command('list'))
+ */
+export function manage(cmd: Command): Command {
+  return cmd
+    .option('-g, --gallery <path|postgres://url>', 'gallery (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
+    .option('--kek-file <path>', KEK_FILE_HELP)
+    .option('--json', 'compact JSON for machines');
+}
+
+/**
+ * Opens an existing gallery with the model it records (no model is loaded), with the key of
+ * `--kek-file` or `ARCFACE_GALLERY_KEK` when given, runs `fn` and closes it.
+ *
+ * @example
+ * await withGallery(ctx, o, async (g) => printJson(ctx, await g.list()))
+ */
+export async function withGallery<T>(ctx: CliContext, o: GOpts, fn: (g: Gallery) => Promise<T>): Promise<T> {
+  ctx.json = o.json === true;
+  const kek = await readKek(ctx, o.kekFile);
+  const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'existing', kek === undefined ? {} : { kek });
+  try {
+    return await fn(g);
+  } finally {
+    await g.close();
   }
 }

@@ -62,6 +62,10 @@ export const ERROR_CODES = {
   // `arcface serve` at start-up, never an HTTP answer: the port is held by another process, as a
   // busy gallery is (exit 2).
   PORT_IN_USE: { http: 503, exit: 2 },
+  GALLERY_SEALED: { http: 500, exit: 2 },
+  GALLERY_KEY_MISMATCH: { http: 500, exit: 2 },
+  GALLERY_NOT_SEALED: { http: 409, exit: 2 },
+  SEALING_UNSUPPORTED: { http: 400, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

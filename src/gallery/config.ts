@@ -1,3 +1,4 @@
+import type { KeyEncryptionKey } from './kek.js';
 import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
 import type { ScoreCalibration } from '../models/index.js';
 import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
@@ -64,10 +65,16 @@ export interface GalleryOptions {
   readonly calibration?: ScoreCalibration | null;
   /** Target false positive identification rate of `identify` (default {@link DEFAULT_TARGET_FPIR}). */
   readonly targetFpir?: number;
+  /**
+   * Key-encryption key of a sealed gallery (SQLite only): opens a sealed one, seals a new one, and
+   * is refused for an unsealed gallery that holds identities (`GALLERY_NOT_SEALED`), for PostgreSQL
+   * and for IndexedDB (`SEALING_UNSUPPORTED`). See docs/security.md.
+   */
+  readonly kek?: KeyEncryptionKey;
 }
 
 /** Resolved options: the model is known, the threshold may still be per call. */
-export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold' | 'threshold' | 'calibration'>> & {
+export type ResolvedGalleryOptions = Required<Omit<GalleryOptions, 'joinThreshold' | 'threshold' | 'calibration' | 'kek'>> & {
   readonly threshold: number | null;
   readonly calibration: ScoreCalibration | null;
   readonly joinThreshold: number;

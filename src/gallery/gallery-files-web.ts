@@ -38,5 +38,13 @@ export async function rename(from: unknown, _to: string): Promise<void> {
   noFiles(from);
 }
 
+/**
+ * Nothing to remove: a page keeps no index cache files.
+ *
+ * @example
+ * await rm('people.db.matrix', { force: true }) // no-op in the browser
+ */
+export async function rm(_path: string, _opts?: { force?: boolean }): Promise<void> {}
+
 /** Owner-only file mode (`gallery-files.ts`); unused in the browser, where there are no files. */
 export const PRIVATE_FILE_MODE = 0o600;

@@ -2,5 +2,5 @@
  * The file operations of `Gallery.export(path)` / `Gallery.import(path)`, in one place so the
  * browser build can swap them (`gallery-files-web.ts`) while the gallery logic stays the same code.
  */
-export { readFile, rename, writeFile } from 'node:fs/promises';
+export { readFile, rename, rm, writeFile } from 'node:fs/promises';
 export { PRIVATE_FILE_MODE } from './private-file.js';

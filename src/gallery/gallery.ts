@@ -1,6 +1,9 @@
 import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions, type ResolvedGalleryOptions } from './config.js';
 import { decodeExport, encodeExport } from './export-format.js';
+import { checkForgetStep, type ForgetReceipt, type ForgetStep } from './forget.js';
+import type { KeyEncryptionKey } from './kek.js';
+import { isSealedExport, openExport, sealExport } from './sealed-export.js';
 import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';
 import { GalleryIndexCache } from './index-cache.js';
 import type { LiveIndex } from './live-index.js';
@@ -39,12 +42,15 @@ export class Gallery {
   private readonly cache: GalleryIndexCache;
   /** The store's identification, or null when this process searches its in-memory index. */
   private readonly db: StoreIdentitySearch | null;
+  /** Other owners' shares of {@link Gallery.forget}, in registration order. */
+  private readonly forgetSteps: ForgetStep[] = [];
 
   private constructor(store: GalleryStore, options: ResolvedGalleryOptions) {
     this.store = store;
     this.options = options;
     this.db = options.search === 'memory' ? null : (store.identitySearch ?? null);
-    const local = store.kind === 'sqlite';
+    // A sealed gallery keeps no plain copy of its templates on disk (snapshot, graph): only in memory.
+    const local = store.kind === 'sqlite' && (store.sealingKey?.() ?? null) === null;
     this.cache = new GalleryIndexCache(store, options, { hnsw: local ? `${store.location}.hnsw` : null, snapshot: local ? `${store.location}.matrix` : null });
   }
 
@@ -58,10 +64,16 @@ export class Gallery {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${o.embeddingSize}-d embeddings but the gallery holds ${store.meta.embeddingSize}-d`);
     }
     checkSearchOptions(store, options, o);
+    if (options.kek !== undefined && store.sealingKey?.() !== options.kek) {
+      throw new ArcFaceError('SEALING_UNSUPPORTED',
+        `Expected a store opened with the key-encryption key (SQLite: openGallery or SqliteGalleryStore.open with kek) but ${store.location} is a ${store.kind} store that was not`);
+    }
     return new Gallery(store, o);
   }
 
   get fingerprint(): string { return this.options.fingerprint; }
+  /** Whether templates and thumbnails are sealed at rest (AES-256-GCM under a wrapped data key). */
+  get sealed(): boolean { return (this.store.sealingKey?.() ?? null) !== null; }
   get embeddingSize(): number { return this.options.embeddingSize; }
   /** The decision threshold given at open, or null when each call must give one. */
   get threshold(): number | null { return this.options.threshold; }
@@ -174,6 +186,70 @@ export class Gallery {
   }
 
   /**
+   * Registers another owner's rows about an identity (people discovery's faces, sightings, …) to be
+   * deleted by {@link Gallery.forget}, inside its transaction.
+   *
+   * @example
+   * g.registerForgetStep({ name: 'sightings', statements: () => [{ count: 'sightings', sql: 'DELETE FROM sightings WHERE identity_id = @id' }] })
+   */
+  registerForgetStep(step: ForgetStep): void {
+    this.forgetSteps.push(checkForgetStep(step, this.forgetSteps.map((s) => s.name)));
+  }
+
+  /**
+   * Forgets an identity for good (a data subject's erasure request): in one transaction, every
+   * registered step's rows, then its thumbnails, templates and the identity; then the store scrubs
+   * its files (SQLite: zeroed free pages, WAL truncated) and the persisted index caches are removed.
+   * With `vacuum`, the tables are rewritten after the commit (see `ForgetScrub.vacuumed`). Returns a
+   * receipt of what was deleted. `IDENTITY_NOT_FOUND` when absent.
+   *
+   * @example
+   * const receipt = await g.forget('ada') // receipt.deleted.templates === 3
+   */
+  async forget(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
+    if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
+    const forgetIdentity = this.store.forgetIdentity?.bind(this.store);
+    if (forgetIdentity === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a SQLite or PostgreSQL gallery to forget "${id}" in but received a ${this.store.kind} gallery`);
+    const started = performance.now();
+    const out = await forgetIdentity(id, this.forgetSteps, { vacuum: opts.vacuum === true });
+    this.wrote([id]);
+    const cachesRemoved = await this.cache.discardPersisted();
+    return {
+      id, store: this.store.kind, forgottenAt: new Date().toISOString(), durationMs: Math.round((performance.now() - started) * 10) / 10,
+      steps: this.forgetSteps.map((s) => s.name), deleted: out.deleted, scrub: { ...out.scrub, cachesRemoved },
+    };
+  }
+
+  /**
+   * Seals an unsealed gallery: every template and thumbnail re-encrypted under a new data key that
+   * `kek` wraps, in one transaction; the file is rewritten so no plain copy survives in it, and the
+   * persisted index caches are removed and no longer written. SQLite only (`SEALING_UNSUPPORTED`).
+   *
+   * @example
+   * await g.seal(await localKeyEncryptionKey(secret)) // { templates: 120, thumbnails: 120 }
+   */
+  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }> {
+    if (this.store.seal === undefined) throw unsealable(this.store.kind);
+    const out = await this.store.seal(kek);
+    this.cache.dispose();
+    await this.cache.discardPersisted({ stop: true });
+    return out;
+  }
+
+  /**
+   * Wraps the data key of a sealed gallery under another key-encryption key: one row changes, no
+   * template is re-encrypted. `GALLERY_NOT_SEALED` for an unsealed gallery.
+   *
+   * @example
+   * await g.rekey(newKek)
+   */
+  async rekey(kek: KeyEncryptionKey): Promise<{ kekId: string }> {
+    if (this.store.rekey === undefined) throw unsealable(this.store.kind);
+    await this.store.rekey(kek);
+    return { kekId: kek.id };
+  }
+
+  /**
    * Removes one template of an identity (a photo the audit flagged); the identity stays, even when
    * it has no template left. `IDENTITY_NOT_FOUND` / `NOT_FOUND` when either is absent.
    *
@@ -239,28 +315,33 @@ export class Gallery {
     return out.map((f) => ({ ...f, sourceFile: files.get(f.templateId) ?? null })).sort((a, b) => a.score - b.score || a.templateId - b.templateId);
   }
 
-  /** Writes the whole gallery to `path` in the export format (through a temporary file). */
-  async export(path: string): Promise<{ identities: number; templates: number }> {
-    const { bytes, identities, templates } = await this.exportBytes();
+  /**
+   * Writes the whole gallery to `path` in the export format (through a temporary file); sealed for
+   * `opts.kek`, or for the gallery's own key when it is sealed (see sealed-export.ts).
+   */
+  async export(path: string, opts: { kek?: KeyEncryptionKey } = {}): Promise<{ identities: number; templates: number; sealed: boolean }> {
+    const { bytes, identities, templates, sealed } = await this.exportBytes(opts);
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, path);
-    return { identities, templates };
+    return { identities, templates, sealed };
   }
 
   /** The whole gallery in the export format, as bytes (the browser's export; same bytes as a file). */
-  async exportBytes(): Promise<{ bytes: Uint8Array; identities: number; templates: number }> {
+  async exportBytes(opts: { kek?: KeyEncryptionKey } = {}): Promise<{ bytes: Uint8Array; identities: number; templates: number; sealed: boolean }> {
     const items = [];
     for (const identity of await this.store.listIdentities()) items.push({ identity, templates: await this.store.templatesOf(identity.id) });
-    const bytes = encodeExport(this.fingerprint, this.embeddingSize, items);
-    return { bytes, identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0) };
+    const plain = encodeExport(this.fingerprint, this.embeddingSize, items);
+    const kek = opts.kek ?? this.store.sealingKey?.() ?? null;
+    const bytes = kek === null ? plain : await sealExport(plain, kek);
+    return { bytes, identities: items.length, templates: items.reduce((n, i) => n + i.templates.length, 0), sealed: kek !== null };
   }
 
   /**
    * Reads an export file into this gallery in one transaction; `append` adds to existing ids,
    * skipping templates whose source SHA-256 the identity already holds (importing twice adds nothing).
    */
-  async import(path: string, opts: { append?: boolean } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
+  async import(path: string, opts: { append?: boolean; kek?: KeyEncryptionKey } = {}): Promise<{ identities: number; templates: number; duplicates: number }> {
     let bytes: Uint8Array;
     try {
       bytes = await readFile(path);
@@ -271,8 +352,10 @@ export class Gallery {
   }
 
   /** {@link import} from export bytes (the browser's file picker, a download); `label` names them in errors. */
-  async importBytes(bytes: Uint8Array, opts: { append?: boolean } = {}, label = 'the export'): Promise<{ identities: number; templates: number; duplicates: number }> {
-    const { header, identities } = decodeExport(bytes);
+  async importBytes(
+    bytes: Uint8Array, opts: { append?: boolean; kek?: KeyEncryptionKey } = {}, label = 'the export',
+  ): Promise<{ identities: number; templates: number; duplicates: number }> {
+    const { header, identities } = decodeExport(await this.openedExport(bytes, opts.kek, label));
     if (header.fingerprint !== this.fingerprint) {
       throw modelMismatch(label, header.fingerprint, this.fingerprint);
     }
@@ -284,6 +367,14 @@ export class Gallery {
     const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create', { skipHeldSources: opts.append === true });
     this.wrote(identities.map((i) => i.identity.id));
     return { identities: identities.length, templates: n, duplicates: identities.reduce((k, i) => k + i.templates.length, 0) - n };
+  }
+
+  /** Export bytes as they are, or opened with `kek` (else the gallery's own key) when sealed. */
+  private async openedExport(bytes: Uint8Array, given: KeyEncryptionKey | undefined, label: string): Promise<Uint8Array> {
+    if (!isSealedExport(bytes)) return bytes;
+    const kek = given ?? this.store.sealingKey?.() ?? null;
+    if (kek === null) throw new ArcFaceError('GALLERY_SEALED', `Expected a key-encryption key (--kek-file or ARCFACE_GALLERY_KEK) to read ${label}, which is sealed, but received none`);
+    return openExport(bytes, kek, label);
   }
 
   /** Which index serves queries now and how many sub-centre rows it holds. */
@@ -489,6 +580,10 @@ function checkSearchOptions(store: GalleryStore, given: GalleryOptions, o: Resol
       }
     }
   }
+}
+
+function unsealable(kind: string): ArcFaceError {
+  return new ArcFaceError('SEALING_UNSUPPORTED', `Expected a SQLite gallery to seal or rekey but received a ${kind} gallery: see docs/security.md, Sealed at rest`);
 }
 
 function checked<T>(fn: () => T): T {

@@ -1,5 +1,6 @@
 import type { ResolvedGalleryOptions } from './config.js';
 import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
+import { rm } from './gallery-files.js';
 import { IdentityIndex } from './identity-index.js';
 import { readSnapshot, writeSnapshot } from './matrix-snapshot.js';
 import { LiveIndex } from './live-index.js';
@@ -35,8 +36,8 @@ export class GalleryIndexCache {
   private cache: CacheState | null = null;
   private readonly store: GalleryStore;
   private readonly options: ResolvedGalleryOptions;
-  private readonly hnswPath: string | null;
-  private readonly snapshotPath: string | null;
+  private hnswPath: string | null;
+  private snapshotPath: string | null;
   /** The snapshot being written, awaited by {@link flush}. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -126,6 +127,22 @@ export class GalleryIndexCache {
   /** Waits for a snapshot being written (the gallery awaits it when closing). */
   async flush(): Promise<void> {
     await this.writing;
+  }
+
+  /**
+   * Removes the persisted matrix snapshot and HNSW graph (they hold embeddings), after a forget:
+   * they are caches, rebuilt from the store on the next open. Returns the paths removed.
+   */
+  async discardPersisted(opts: { stop?: boolean } = {}): Promise<string[]> {
+    await this.flush();
+    const paths = [this.snapshotPath, this.hnswPath].filter((p): p is string => p !== null);
+    for (const p of paths) await rm(p, { force: true });
+    // A sealed gallery keeps no plain copy of its templates on disk: no snapshot or graph from now on.
+    if (opts.stop === true) {
+      this.snapshotPath = null;
+      this.hnswPath = null;
+    }
+    return paths;
   }
 
   dispose(): void {

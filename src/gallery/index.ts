@@ -1,5 +1,10 @@
 export { GALLERY_DEFAULTS, resolveGalleryOptions, type GalleryOptions, type IndexChoice, type ResolvedGalleryOptions } from './config.js';
 export { EXPORT_MAGIC, EXPORT_VERSION, decodeExport, encodeExport, type ExportHeader, type ExportIdentity } from './export-format.js';
+export { forgetSql, type ForgetDialect, type ForgetOutcome, type ForgetReceipt, type ForgetScrub, type ForgetStatement, type ForgetStep } from './forget.js';
+export { localKeyEncryptionKey, parseKeyMaterial, type KeyEncryptionKey } from './kek.js';
+export { PLAIN_CODEC, type RowCodec, type SealedKind } from './row-codec.js';
+export { decodeFloat32LE, encodeFloat32LE } from './codec.js';
+export { isSealedExport, openExport, sealExport, SEALED_EXPORT_MAGIC, type SealedExportHeader } from './sealed-export.js';
 export { FlatIndex, PARALLEL_MIN_VALUES, type FlatIndexOptions, type PendingFlatIndex } from './flat-index.js';
 export { readSnapshot, writeSnapshot, type SnapshotKey } from './matrix-snapshot.js';
 export { Gallery } from './gallery.js';

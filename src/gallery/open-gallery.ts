@@ -43,6 +43,10 @@ export async function openGallery(location: string, options: GalleryOptions = {}
   const resolved = resolveGalleryOptions(options, { fingerprint: options.fingerprint ?? 'unset', embeddingSize: options.embeddingSize ?? 512 });
   const model = { fingerprint: options.fingerprint, embeddingSize: options.embeddingSize };
   if (isPostgresLocation(location)) {
+    if (options.kek !== undefined) {
+      throw new ArcFaceError('SEALING_UNSUPPORTED',
+        `Expected a SQLite gallery to seal but ${redactLocation(location)} is PostgreSQL: pgvector searches vectors in the clear, so its templates cannot be sealed (see docs/security.md)`);
+    }
     const client = pgPoolClient(new pg.Pool({ connectionString: location, max: 4 }));
     try {
       // The clustering a new (or migrated) gallery records; an existing one keeps its own.
@@ -54,7 +58,7 @@ export async function openGallery(location: string, options: GalleryOptions = {}
       throw e;
     }
   }
-  const store = await SqliteGalleryStore.open(location, { ...model, readonly: options.readonly === true });
+  const store = await SqliteGalleryStore.open(location, { ...model, readonly: options.readonly === true, kek: options.kek });
   try {
     return Gallery.fromStore(store, options);
   } catch (e) {

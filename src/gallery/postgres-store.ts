@@ -1,5 +1,6 @@
 import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
 import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from './config.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
 import { PgIdentitySearch } from './postgres-search.js';
 import {
   bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
@@ -248,6 +249,39 @@ export class PostgresGalleryStore implements GalleryStore {
     });
   }
 
+  /**
+   * Forgets an identity in one transaction: the steps' statements, then its thumbnails, sub-centre
+   * means, templates and row. The rows are gone for every reader at commit; their bytes stay in the
+   * table pages as dead tuples until VACUUM (and in WAL archives and backups): see docs/security.md.
+   */
+  async forgetIdentity(id: string, steps: readonly ForgetStep[], opts: { vacuum?: boolean } = {}): Promise<ForgetOutcome> {
+    const deleted = await this.write(async (tx, w) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, id]);
+      if ((await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [id])).rows.length === 0) throw notFound(id);
+      if (await hasSubCenters(tx, id)) w.delta--;
+      const counts: Record<string, number> = {};
+      const del = async (key: string, sql: string): Promise<void> => {
+        tally(counts, key, Number((await tx.query<{ n: string | number }>(forgetSql('postgres', sql), [id])).rows[0]?.n ?? 0));
+      };
+      for (const step of steps) {
+        const missing = await Promise.all((step.tables ?? []).map(async (t) => (await tx.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [`arcface_${t}`])).rows[0]?.r == null));
+        if (missing.some(Boolean)) continue;
+        for (const st of step.statements('postgres')) await del(st.count, st.sql);
+      }
+      await del('thumbnails', 'DELETE FROM arcface_template_thumbnails WHERE template_id IN (SELECT template_id FROM arcface_templates WHERE identity_id = @id)');
+      await del('subCenters', 'DELETE FROM arcface_subcenters WHERE identity_id = @id');
+      await del('templates', 'DELETE FROM arcface_templates WHERE identity_id = @id');
+      await del('identities', 'DELETE FROM arcface_identities WHERE id = @id');
+      return counts;
+    });
+    // VACUUM cannot run inside a transaction block; FULL rewrites each table into a new file.
+    if (opts.vacuum === true) {
+      const present = await this.q<{ t: string }>('SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL', [FORGET_VACUUM_TABLES]);
+      await this.q(`VACUUM FULL ${present.map((r) => r.t).join(', ')}`);
+    }
+    return { deleted, scrub: { secureDelete: false, walTruncated: null, vacuumed: opts.vacuum === true } };
+  }
+
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
     const sql = 'DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING identity_id';
     return this.write(async (tx, w) => {
@@ -393,6 +427,9 @@ export class PostgresGalleryStore implements GalleryStore {
     return parseVector(text, this.meta.embeddingSize, this.location);
   }
 }
+
+/** Tables holding a forgotten identity's templates, means, thumbnails and faces: rewritten by `forget(id, { vacuum: true })`. */
+const FORGET_VACUUM_TABLES = ['arcface_templates', 'arcface_subcenters', 'arcface_template_thumbnails', 'arcface_person_faces', 'arcface_persons', 'arcface_identities'];
 
 /** What a write changes besides its rows: the number of searchable identities. */
 interface WriteState { delta: number }

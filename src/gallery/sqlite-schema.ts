@@ -15,7 +15,7 @@ export const SQLITE_APPLICATION_ID = 0x41464731;
  * @example
  * db.pragma('user_version', { simple: true }) === SQLITE_SCHEMA_VERSION
  */
-export const SQLITE_SCHEMA_VERSION = 4;
+export const SQLITE_SCHEMA_VERSION = 5;
 
 /** Page size of new gallery files (bytes). */
 const SQLITE_PAGE_SIZE = 16384;
@@ -53,6 +53,11 @@ const MIGRATIONS: readonly string[] = [
      template_id INTEGER PRIMARY KEY REFERENCES templates(template_id) ON DELETE CASCADE, jpeg BLOB NOT NULL) STRICT;`,
   // 3 → 4: only people tables changed at this version; the people room migrates them (people-schema.ts).
   `SELECT 1;`,
+  // 4 → 5: sealing at rest. A sealed gallery's data key, wrapped by its key-encryption key, lives in
+  // the 'data' slot; a gallery without one is unsealed (every gallery before this version), and its
+  // rows stay readable as they are until `arcface gallery seal` re-encrypts them.
+  `CREATE TABLE gallery_keys (
+     slot TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;`,
 ];
 
 /**
@@ -68,6 +73,9 @@ export function initialise(db: Database.Database, path: string, opts: { readonly
   db.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten with zeros rather than left in free pages (sqlite.org/pragma.html
+  // #pragma_secure_delete): a removed or forgotten face leaves no template bytes in the file.
+  db.pragma('secure_delete = ON');
   // NORMAL is durable in WAL mode against process crashes (only an OS crash may drop the last commits).
   db.pragma('synchronous = NORMAL');
   let version = db.pragma('user_version', { simple: true }) as number;

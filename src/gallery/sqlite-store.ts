@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/index.js';
-import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
+import { HOST_LE, decodeFloat32LE } from './codec.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
+import type { KeyEncryptionKey } from './kek.js';
 import { ensurePrivateFile } from './private-file.js';
+import type { RowCodec } from './row-codec.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import { type RoomSql, sqliteRoomSql } from './room-sql.js';
+import { assertSealState, connectionCodec, resealRows, rewrapDataKey, sealRows } from './sqlite-sealing.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
   TemplateRecord, TemplateThumbnail,
@@ -26,6 +30,11 @@ export interface SqliteStoreOptions {
   /** Open read-only (no file is created). */
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
+  /**
+   * Key-encryption key of a sealed gallery (see sqlite-sealing.ts): needed to open one, seals a new
+   * one, refused (`GALLERY_NOT_SEALED`) for an unsealed gallery that holds identities.
+   */
+  readonly kek?: KeyEncryptionKey | undefined;
 }
 
 /**
@@ -56,11 +65,45 @@ export class SqliteGalleryStore implements GalleryStore {
   readonly meta: GalleryMeta;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** How rows are written and read: as they are, or sealed under the gallery's data key. */
+  private codec: RowCodec;
+  private kek: KeyEncryptionKey | null;
 
-  private constructor(location: string, db: Database.Database, meta: GalleryMeta) {
+  private constructor(location: string, db: Database.Database, meta: GalleryMeta, codec: RowCodec, kek: KeyEncryptionKey | null) {
     this.location = location;
     this.db = db;
     this.meta = meta;
+    this.codec = codec;
+    this.kek = kek;
+  }
+
+  /** How this connection seals values (people discovery seals its faces and crops with it too). */
+  rowCodec(): RowCodec {
+    return this.codec;
+  }
+
+  /** The key-encryption key of a sealed gallery, or null when it is unsealed. */
+  sealingKey(): KeyEncryptionKey | null {
+    return this.codec.sealed ? this.kek : null;
+  }
+
+  /**
+   * Seals every template and thumbnail under a new data key wrapped by `kek` (see `sealRows`);
+   * the persisted index caches of an unsealed gallery should be removed after (`Gallery.seal` does).
+   */
+  async seal(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }> {
+    const { codec, ...counts } = await guard(this.location, () => sealRows(this.db, this.location, this.meta.fingerprint, kek));
+    this.codec = codec;
+    this.kek = kek;
+    return counts;
+  }
+
+  /** Re-wraps the data key under `next`; no row changes. `GALLERY_NOT_SEALED` when unsealed. */
+  async rekey(next: KeyEncryptionKey): Promise<void> {
+    const current = this.sealingKey();
+    if (current === null) throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected a sealed gallery to rekey but ${this.location} is not sealed: seal it with \`arcface gallery seal\``);
+    await guard(this.location, () => rewrapDataKey(this.db, this.location, current, next));
+    this.kek = next;
   }
 
   /** A prepared statement, compiled once per connection. */
@@ -93,7 +136,8 @@ export class SqliteGalleryStore implements GalleryStore {
       if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
         throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
       }
-      return new SqliteGalleryStore(path, db, meta);
+      const codec = await connectionCodec(db, path, meta.fingerprint, opts.kek, ro);
+      return new SqliteGalleryStore(path, db, meta, codec, opts.kek ?? null);
     } catch (e) {
       db.close();
       throw e;
@@ -183,6 +227,7 @@ export class SqliteGalleryStore implements GalleryStore {
     return this.run(() => {
       const dim = this.meta.embeddingSize;
       const tx = this.db.transaction(() => {
+        this.assertSealState();
         const stamp = this.readStamp();
         const n = stamp.rows;
         const matrix = allocateMatrix(allocate, n, dim);
@@ -199,8 +244,9 @@ export class SqliteGalleryStore implements GalleryStore {
           const rows = page.all(last, Math.min(PAGE_ROWS, n - r)) as [number, string, Buffer][];
           if (rows.length === 0) break;
           rows.forEach(([tid, iid, blob], i) => {
-            if (blob.length !== dim * 4) decodeFloat32LE(blob, dim);
-            if (HOST_LE) blob.copy(stageBytes, i * dim * 4);
+            if (this.codec.sealed) this.codec.readEmbedding(iid, blob, dim, stage, i * dim);
+            else if (blob.length !== dim * 4) decodeFloat32LE(blob, dim);
+            else if (HOST_LE) blob.copy(stageBytes, i * dim * 4);
             else decodeFloat32LE(blob, dim, stage, i * dim);
             templateIds[r + i] = tid;
             identityIds[r + i] = iid;
@@ -222,6 +268,38 @@ export class SqliteGalleryStore implements GalleryStore {
     });
   }
 
+  /**
+   * Forgets an identity in one IMMEDIATE transaction: the steps' statements, then its thumbnails,
+   * templates and row. Freed pages are zeroed (`secure_delete`, set on every connection), and the
+   * WAL, which still holds the pages as they were, is checkpointed into the file and truncated.
+   */
+  async forgetIdentity(id: string, steps: readonly ForgetStep[], opts: { vacuum?: boolean } = {}): Promise<ForgetOutcome> {
+    const deleted = this.write(() => {
+      if (this.sql('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
+      const counts: Record<string, number> = {};
+      const exists = this.sql(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`);
+      for (const step of steps) {
+        if (!(step.tables ?? []).every((t) => exists.get(t) !== undefined)) continue;
+        for (const st of step.statements('sqlite')) tally(counts, st.count, this.db.prepare(forgetSql('sqlite', st.sql)).run({ id }).changes);
+      }
+      tally(counts, 'thumbnails', this.sql('DELETE FROM template_thumbnails WHERE template_id IN (SELECT template_id FROM templates WHERE identity_id = ?)').run(id).changes);
+      tally(counts, 'templates', this.sql('DELETE FROM templates WHERE identity_id = ?').run(id).changes);
+      tally(counts, 'identities', this.sql('DELETE FROM identities WHERE id = ?').run(id).changes);
+      return counts;
+    });
+    if (opts.vacuum === true) this.run(() => this.db.exec('VACUUM'));
+    const secureDelete = this.run(() => this.db.pragma('secure_delete', { simple: true }) === 1);
+    return { deleted, scrub: { secureDelete, walTruncated: this.truncateWal(), vacuumed: opts.vacuum === true } };
+  }
+
+  /** Checkpoints the WAL into the file and truncates it; false when a reader kept it from finishing. */
+  truncateWal(): boolean {
+    return this.run(() => {
+      const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+      return r[0]?.busy === 0;
+    });
+  }
+
   async removeTemplates(templateIds: readonly number[]): Promise<number> {
     return this.write(() => {
       const del = this.sql('DELETE FROM templates WHERE template_id = ?');
@@ -240,6 +318,7 @@ export class SqliteGalleryStore implements GalleryStore {
           throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity id "${change.newId}" to be free but it is taken`);
         }
         this.sql('UPDATE identities SET id = ?, updated_at = ? WHERE id = ?').run(change.newId, Date.now(), id);
+        this.reseal(id, change.newId, change.newId);
       }
       if (change.name !== undefined) {
         this.sql('UPDATE identities SET name = ?, updated_at = ? WHERE id = ?').run(change.name, Date.now(), change.newId ?? id);
@@ -251,6 +330,7 @@ export class SqliteGalleryStore implements GalleryStore {
     this.write(() => {
       for (const id of [from, into]) if (this.sql('SELECT id FROM identities WHERE id = ?').get(id) === undefined) throw notFound(id);
       if (from === into) throw new ArcFaceError('INVALID_ARGUMENT', `Expected two different identities to merge but received "${from}" twice`);
+      this.reseal(from, into, from);
       this.sql('UPDATE templates SET identity_id = ? WHERE identity_id = ?').run(into, from);
       this.sql('DELETE FROM identities WHERE id = ?').run(from);
       this.sql('UPDATE identities SET updated_at = ? WHERE id = ?').run(Date.now(), into);
@@ -268,16 +348,23 @@ export class SqliteGalleryStore implements GalleryStore {
 
   async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
     this.run(() => this.db.transaction(() => {
+      this.assertSealState();
       // A template removed meanwhile keeps no thumbnail (as in every store).
-      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) SELECT @id, @jpeg WHERE EXISTS (SELECT 1 FROM templates WHERE template_id = @id)');
-      for (const t of items) put.run({ id: t.templateId, jpeg: Buffer.from(t.jpeg) });
+      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
+      const owner = this.sql('SELECT identity_id FROM templates WHERE template_id = ?').pluck();
+      for (const t of items) {
+        const id = owner.get(t.templateId) as string | undefined;
+        if (id !== undefined) put.run(t.templateId, this.codec.thumbnail(id, t.jpeg));
+      }
     }).immediate());
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
     return this.run(() => {
-      const r = this.sql('SELECT jpeg FROM template_thumbnails WHERE template_id = ?').get(templateId) as { jpeg: Buffer } | undefined;
-      return r === undefined ? null : new Uint8Array(r.jpeg);
+      const r = this.sql('SELECT h.jpeg, t.identity_id FROM template_thumbnails h JOIN templates t USING (template_id) WHERE h.template_id = ?').get(templateId) as
+        | { jpeg: Buffer; identity_id: string }
+        | undefined;
+      return r === undefined ? null : this.codec.readThumbnail(r.identity_id, r.jpeg);
     });
   }
 
@@ -311,13 +398,22 @@ export class SqliteGalleryStore implements GalleryStore {
       'INSERT INTO templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     return templates.map((t) => Number(ins.run(
-      identity.id, encodeFloat32LE(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now,
+      identity.id, this.codec.embedding(identity.id, t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now,
     ).lastInsertRowid));
+  }
+
+  private reseal(from: string, to: string, holder: string): void {
+    resealRows(this.db, this.codec, this.meta.embeddingSize, { from, to, holder });
+  }
+
+  private assertSealState(): void {
+    assertSealState(this.db, this.codec, this.location);
   }
 
   /** Runs `fn` in an IMMEDIATE transaction that also bumps the generation counter. */
   private write<T>(fn: () => T): T {
     return this.run(() => this.db.transaction(() => {
+      this.assertSealState();
       const out = fn();
       this.sql(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
       return out;
@@ -330,7 +426,7 @@ export class SqliteGalleryStore implements GalleryStore {
 
   private toTemplate(r: TemplateRow): TemplateRecord {
     return {
-      templateId: r.template_id, identityId: r.identity_id, embedding: decodeFloat32LE(r.embedding, this.meta.embeddingSize),
+      templateId: r.template_id, identityId: r.identity_id, embedding: this.codec.readEmbedding(r.identity_id, r.embedding, this.meta.embeddingSize),
       sourceFile: r.source_file, sourceSha256: r.source_sha256, detScore: r.det_score, faceSize: r.face_size, createdAt: r.created_at,
     };
   }

@@ -4,6 +4,9 @@
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
 import { ArcFaceError } from '../core/index.js';
+import type { ForgetOutcome, ForgetStep } from './forget.js';
+import type { KeyEncryptionKey } from './kek.js';
+import type { RowCodec } from './row-codec.js';
 import type { RoomSql } from './room-sql.js';
 import type { SubCenterParams } from './sub-centers.js';
 
@@ -178,12 +181,29 @@ export interface GalleryStore {
   loadMatrix(allocate?: MatrixAllocator): Promise<TemplateMatrix>;
   /** Removes an identity and its templates; `IDENTITY_NOT_FOUND` when absent. */
   removeIdentity(id: string): Promise<void>;
+  /**
+   * Forgets an identity: `steps` (other owners' rows), thumbnails, templates and the identity in one
+   * transaction, then scrubs what the store can (see {@link ForgetOutcome}); `IDENTITY_NOT_FOUND`
+   * when absent. Absent in the browser store (IndexedDB), whose deletes the browser manages.
+   */
+  forgetIdentity?(id: string, steps: readonly ForgetStep[], opts?: { vacuum?: boolean }): Promise<ForgetOutcome>;
   /** Removes templates by id; returns how many were removed. */
   removeTemplates(templateIds: readonly number[]): Promise<number>;
   /** Changes the display name and/or the id; `IDENTITY_EXISTS` when `newId` is taken. */
   renameIdentity(id: string, change: { newId?: string; name?: string }): Promise<void>;
   /** Moves every template of `from` to `into` and removes `from`. */
   mergeIdentities(from: string, into: string): Promise<void>;
+  /**
+   * The key-encryption key of a sealed store (templates and thumbnails encrypted at rest), null when
+   * unsealed; absent where a store cannot seal (PostgreSQL, IndexedDB).
+   */
+  sealingKey?(): KeyEncryptionKey | null;
+  /** How the store seals values (plain when unsealed), for other owners of rows in its database. */
+  rowCodec?(): RowCodec;
+  /** Seals every template and thumbnail of an unsealed store under a new data key wrapped by `kek`. */
+  seal?(kek: KeyEncryptionKey): Promise<{ templates: number; thumbnails: number; personFaces: number }>;
+  /** Wraps the data key of a sealed store under another key-encryption key; no row is re-encrypted. */
+  rekey?(kek: KeyEncryptionKey): Promise<void>;
   /** Optional server-side nearest-neighbour search over templates (pgvector, exact scan). */
   nearest?(query: Float32Array, k: number): Promise<StoreNeighbour[]>;
   /** Identification inside the store (PostgreSQL + pgvector), when it keeps sub-centres; else absent. */

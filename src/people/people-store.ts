@@ -4,7 +4,7 @@
  * in {@link People}.
  */
 import { ArcFaceError } from '../core/index.js';
-import type { RoomSql } from '../gallery/index.js';
+import { decodeFloat32LE, encodeFloat32LE, PLAIN_CODEC, type RoomSql, type RowCodec } from '../gallery/index.js';
 
 /** A face to store: where it is, its embedding and (optionally) a JPEG thumbnail of the aligned crop. */
 export interface NewPersonFace {
@@ -85,15 +85,11 @@ interface PersonRow { person_id: number | string; identity_id: string | null; na
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
-/** Float32 little-endian bytes of an embedding. */
-function bytesOf(e: Float32Array): Buffer {
-  const b = Buffer.alloc(e.length * 4);
-  e.forEach((v, i) => b.writeFloatLE(v, i * 4));
-  return b;
-}
 
 /**
- * Row access for people discovery.
+ * Row access for people discovery. Face embeddings and crops go through the gallery's row codec:
+ * float32 little-endian and JPEG bytes as they are, or sealed when the gallery is (see the gallery's
+ * row-codec.ts; they belong to no identity, so their associated data binds kind and model only).
  *
  * @example
  * const store = new PeopleStore(gallery.store.roomSql('people'))
@@ -102,9 +98,11 @@ function bytesOf(e: Float32Array): Buffer {
 export class PeopleStore {
   readonly sql: RoomSql;
   readonly #t: { persons: string; faces: string; identities: string; photos: string; constraints: string };
+  readonly #codec: RowCodec;
 
-  constructor(sql: RoomSql) {
+  constructor(sql: RoomSql, codec: RowCodec = PLAIN_CODEC) {
     this.sql = sql;
+    this.#codec = codec;
     this.#t = {
       persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities'),
       photos: sql.table('people_photos'), constraints: sql.table('person_constraints'),
@@ -211,10 +209,12 @@ export class PeopleStore {
   async insertFaces(q: RoomSql, faces: readonly NewPersonFace[]): Promise<number[]> {
     const ids: number[] = [];
     const now = Date.now();
+    await this.#assertSealState(q);
     for (const f of faces) {
       const r = await q.all<{ face_id: number | string }>(
         `INSERT INTO ${this.#t.faces} (photo, photo_sha256, box, det_score, embedding, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING face_id`,
-        [f.photo, f.photoSha256 ?? null, JSON.stringify(f.box), f.detScore, bytesOf(f.embedding), f.thumbnail === undefined ? null : Buffer.from(f.thumbnail), now]);
+        [f.photo, f.photoSha256 ?? null, JSON.stringify(f.box), f.detScore, this.#codec.seal('personFace', '', encodeFloat32LE(f.embedding)),
+          f.thumbnail === undefined ? null : this.#codec.seal('personCrop', '', f.thumbnail), now]);
       ids.push(Number(r[0]?.face_id));
     }
     return ids;
@@ -225,11 +225,7 @@ export class PeopleStore {
     const rows = await this.sql.all<FaceRow & { embedding: Uint8Array }>(
       `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, embedding, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ORDER BY face_id`);
     const matrix = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => {
-      const b = Buffer.from(r.embedding.buffer, r.embedding.byteOffset, r.embedding.byteLength);
-      if (b.length !== dim * 4) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${dim}-d face embeddings but face ${r.face_id} holds ${b.length / 4} values`);
-      for (let j = 0; j < dim; j++) matrix[i * dim + j] = b.readFloatLE(j * 4);
-    });
+    rows.forEach((r, i) => this.#readEmbedding(r.face_id, r.embedding, dim, matrix, i * dim));
     return { faces: rows.map(toFace), matrix };
   }
 
@@ -260,8 +256,7 @@ export class PeopleStore {
   async embedding(faceId: number, dim: number): Promise<Float32Array> {
     const r = await this.sql.all<{ embedding: Uint8Array }>(`SELECT embedding FROM ${this.#t.faces} WHERE face_id = ?`, [faceId]);
     if (r[0] === undefined) throw new ArcFaceError('FACE_NOT_FOUND', `Expected face ${faceId} to exist but it does not`);
-    const b = Buffer.from(r[0].embedding.buffer, r[0].embedding.byteOffset, r[0].embedding.byteLength);
-    return Float32Array.from({ length: dim }, (_, j) => b.readFloatLE(j * 4));
+    return this.#readEmbedding(faceId, r[0].embedding, dim, new Float32Array(dim), 0);
   }
 
   /** Sets faces' persons (and optionally their lock). */
@@ -340,7 +335,26 @@ export class PeopleStore {
   async faceThumbnail(faceId: number): Promise<Uint8Array | null> {
     const r = await this.sql.all<{ thumbnail: Uint8Array | null }>(`SELECT thumbnail FROM ${this.#t.faces} WHERE face_id = ?`, [faceId]);
     if (r[0] === undefined) throw new ArcFaceError('FACE_NOT_FOUND', `Expected face ${faceId} to exist but it does not`);
-    return r[0].thumbnail === null ? null : new Uint8Array(r[0].thumbnail);
+    return r[0].thumbnail === null ? null : this.#codec.open('personCrop', '', r[0].thumbnail);
+  }
+
+  /** A stored face embedding (opened when sealed) into `out` at `offset`; `GALLERY_CORRUPT` for a wrong size. */
+  #readEmbedding(faceId: number | string, stored: Uint8Array, dim: number, out: Float32Array, offset: number): Float32Array {
+    const b = this.#codec.open('personFace', '', stored);
+    if (b.byteLength !== dim * 4) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${dim}-d face embeddings but face ${faceId} holds ${b.byteLength / 4} values`);
+    return decodeFloat32LE(b, dim, out, offset);
+  }
+
+  /**
+   * Refuses to write a face when the gallery's sealing changed since this store opened (another
+   * process sealed it): plain and sealed faces must never mix. SQLite only (PostgreSQL is never sealed).
+   */
+  async #assertSealState(q: RoomSql): Promise<void> {
+    if (this.sql.dialect !== 'sqlite') return;
+    const sealed = Number((await q.all<{ n: number }>('SELECT COUNT(*) AS n FROM gallery_keys'))[0]?.n ?? 0) > 0;
+    if (sealed !== this.#codec.sealed) {
+      throw new ArcFaceError(sealed ? 'GALLERY_SEALED' : 'GALLERY_NOT_SEALED', `Expected the gallery's sealing to be as when people discovery opened it but it changed: reopen it`);
+    }
   }
 }
 

@@ -110,14 +110,16 @@ export class People {
   static async open(gallery: Gallery, options: Partial<PeopleOptions> = {}): Promise<People> {
     const o = { ...PEOPLE_DEFAULTS, ...options };
     new IncrementalClusterer(gallery.embeddingSize, o);
-    const sql = gallery.store.roomSql('people');
+    const s = gallery.store;
+    const sql = s.roomSql('people');
     try {
       await migrateRoom(sql, 'people', PEOPLE_MIGRATIONS);
     } catch (e) {
       await sql.close();
       throw e;
     }
-    return new People(gallery, new PeopleStore(sql), Object.freeze(o));
+    // Faces and crops are sealed with the gallery's own codec when it is sealed (SQLite).
+    return new People(gallery, new PeopleStore(sql, s.rowCodec?.()), Object.freeze(o));
   }
 
   /**

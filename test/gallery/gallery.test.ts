@@ -152,7 +152,7 @@ describe('Gallery', () => {
     await g.enroll(crowd[0]!.id, [{ embedding: probe(30, crowd[0]!.base), sourceFile: 'x.jpg', sourceSha256: 'ab', detScore: 0.91, faceSize: 120 }], { append: true });
     const dir = scratch('export-files');
     const a = join(dir, 'a.afg');
-    assert.deepEqual(await g.export(a), { identities: 40, templates: 161 });
+    assert.deepEqual(await g.export(a), { identities: 40, templates: 161, sealed: false });
     const h = await openGallery(join(dir, 'copy.db'), { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD });
     assert.deepEqual(await h.import(a), { identities: 40, templates: 161, duplicates: 0 });
     const b = join(dir, 'b.afg');

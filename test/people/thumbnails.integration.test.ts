@@ -48,7 +48,7 @@ describe('template thumbnails in the gallery store', () => {
     await g.enroll('ada', [near(r, randomUnit(r, DIM), 0.8)]);
     await g.close();
     const raw = new Database(path);
-    raw.exec('DROP TABLE template_thumbnails;');
+    raw.exec('DROP TABLE gallery_keys; DROP TABLE template_thumbnails;');
     raw.pragma('user_version = 1');
     raw.close();
     g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
@@ -73,7 +73,8 @@ describe('template thumbnails in the gallery store', () => {
     let g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
     await g.close();
     const raw = new Database(path);
-    raw.exec(`CREATE TABLE persons (person_id INTEGER PRIMARY KEY AUTOINCREMENT, identity_id TEXT REFERENCES identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
+    raw.exec(`DROP TABLE gallery_keys;
+      CREATE TABLE persons (person_id INTEGER PRIMARY KEY AUTOINCREMENT, identity_id TEXT REFERENCES identities(id) ON DELETE SET NULL ON UPDATE CASCADE,
         hidden INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT;
       CREATE TABLE person_faces (face_id INTEGER PRIMARY KEY AUTOINCREMENT, photo TEXT NOT NULL, box TEXT NOT NULL, det_score REAL,
         embedding BLOB NOT NULL, person_id INTEGER REFERENCES persons(person_id) ON DELETE SET NULL,

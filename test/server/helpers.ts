@@ -43,6 +43,8 @@ export async function multipart(files: Record<string, Buffer | Buffer[]>, fields
 export interface TestServer {
   readonly services: Services;
   readonly app: FastifyInstance;
+  /** The SQLite gallery file the server uses. */
+  readonly galleryFile: string;
   readonly keys: Record<Scope, string>;
   /** Another app on the same services with other options (limits), closed with the server. */
   variant(options: Partial<BuildAppOptions>): Promise<FastifyInstance>;
@@ -73,6 +75,7 @@ export async function startTestServer(options: Omit<ServerOptions, 'gallery' | '
   return {
     services,
     app,
+    galleryFile: join(dir, 'gallery.db'),
     keys,
     async variant(extra) {
       const v = await buildApp({ ...base, ...extra });

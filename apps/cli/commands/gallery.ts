@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/index.js';
-import { decodeExport, identifyImage, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
+import { decodeExport, identifyImage, isSealedExport, openExport, verifyImage, type ExportHeader, type Gallery } from '../../../src/gallery/index.js';
 import { enrollImages, parseFaceChoice } from '../../../src/ingest/index.js';
 import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
-import { assertGalleryExists, galleryLocation, openCommandGallery, recognizerFor, withModelGallery, type GalleryAccess } from '../gallery-open.js';
+import {
+  assertGalleryExists, galleryLocation, KEK_FILE_HELP, manage, openCommandGallery, readKek, recognizerFor, withGallery, withModelGallery, type GalleryAccess, type GOpts,
+} from '../gallery-open.js';
+import { registerPrivacyCommands } from './gallery-privacy.js';
 import { ENROL_QUEUE_DEFAULTS } from '../../worker/index.js';
 import { runEnrolPeople, withBulkRuntimeOptions, type BulkModelOptions } from './bulk-enrol.js';
 import { parseIntOption, parseNumberOption } from './options.js';
@@ -18,6 +21,7 @@ interface ModelOptions {
   gallery?: string;
   json?: boolean;
   threshold?: number;
+  kekFile?: string;
 }
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -28,6 +32,7 @@ function withModelOptions(cmd: Command): Command {
     .option('-g, --gallery <path|postgres://url>', 'gallery: SQLite file or PostgreSQL URL (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
     .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's recorded model, else ${RECOGNIZER_DEFAULTS.recognizer})`)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
+    .option('--kek-file <path>', KEK_FILE_HELP)
     .option('--json', 'compact JSON for machines');
 }
 
@@ -44,18 +49,7 @@ async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, access: Galle
     if (access === 'existing' && t === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
     return t;
   };
-  return withModelGallery(ctx, where, access, fr, threshold, (g) => fn(fr, g));
-}
-
-/** Opens an existing gallery with the model it records (no model is loaded). */
-async function withGallery<T>(ctx: CliContext, o: { gallery?: string; json?: boolean }, fn: (g: Gallery) => Promise<T>): Promise<T> {
-  ctx.json = o.json === true;
-  const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'existing', {});
-  try {
-    return await fn(g);
-  } finally {
-    await g.close();
-  }
+  return withModelGallery(ctx, where, access, fr, threshold, (g) => fn(fr, g), await readKek(ctx, o.kekFile));
 }
 
 function parseMetadata(text: string | undefined): Record<string, unknown> | undefined {
@@ -191,18 +185,14 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
       });
     });
 
-  registerManagement(program.command('gallery').description('List, inspect, edit, audit, export and import a gallery.'), ctx);
+  const gallery = program.command('gallery').description('List, inspect, edit, audit, export and import a gallery; forget an identity; seal and rekey a gallery.');
+  registerManagement(gallery, ctx);
+  registerPrivacyCommands(gallery, ctx);
 }
-
-type GOpts = { gallery?: string; json?: boolean };
 
 type EnrollOptions = ModelOptions & BulkModelOptions & {
   name?: string; metadata?: string; append?: boolean; select: string; box?: string; people?: string; queue?: string; queueName: string;
 };
-
-function manage(cmd: Command): Command {
-  return cmd.option('-g, --gallery <path|postgres://url>', 'gallery (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)').option('--json', 'compact JSON for machines');
-}
 
 function registerManagement(gallery: Command, ctx: CliContext): void {
   manage(gallery.command('list')).description('Identities with template counts.').action(async (o: GOpts) => {
@@ -264,17 +254,23 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
     .option('--append', 'add templates to identities that already exist (templates of the same source image are skipped)')
     .action(async (file: string, o: GOpts & { append?: boolean }) => {
       ctx.json = o.json === true;
-      let header: ExportHeader;
+      let bytes: Uint8Array;
+      const kek = await readKek(ctx, o.kekFile);
       try {
-        header = decodeExport(await readFile(file)).header;
+        bytes = await readFile(file);
       } catch (e) {
-        if (e instanceof ArcFaceError) throw e;
         throw new ArcFaceError('FILE_NOT_FOUND', `Expected an export file at ${file} but it cannot be read`, { cause: e });
       }
-      const model = { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize };
+      if (isSealedExport(bytes)) {
+        if (kek === undefined) throw new ArcFaceError('GALLERY_SEALED', `Expected --kek-file or ARCFACE_GALLERY_KEK to read ${file}, which is sealed, but received neither`);
+        bytes = await openExport(bytes, kek, `export ${file}`);
+      }
+      const header: ExportHeader = decodeExport(bytes).header;
+      // A sealed export goes into a sealed gallery (created sealed when absent), never into a plain one silently.
+      const model = { fingerprint: header.fingerprint, embeddingSize: header.embeddingSize, ...(kek === undefined ? {} : { kek }) };
       const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'create', model);
       try {
-        printJson(ctx, { file, ...(await g.import(file, { append: o.append === true })) });
+        printJson(ctx, { file, ...(await g.importBytes(bytes, { append: o.append === true }, `export ${file}`)) });
       } finally {
         await g.close();
       }

@@ -4,6 +4,7 @@ import { serve, SERVER_DEFAULTS, VIDEO_LIMIT_DEFAULTS } from '../../server/index
 import { LOG_LEVELS, type LogLevel } from '../../server/options.js';
 import { isPostgresLocation, redactLocation } from '../../../src/gallery/index.js';
 import type { CliContext } from '../context.js';
+import { KEK_FILE_HELP, readKek } from '../gallery-open.js';
 import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
 import { addEventOptions, eventOptionsFrom, type ServeEventCliOptions } from './serve-events.js';
 
@@ -11,6 +12,7 @@ interface ServeCliOptions extends ServeEventCliOptions {
   host: string;
   port: number;
   gallery?: string;
+  kekFile?: string;
   keys?: string;
   detector?: string;
   recognizer?: string;
@@ -125,8 +127,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     )
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
     .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
+    .option('--kek-file <path>', KEK_FILE_HELP)
     .action(async (opts: ServeCliOptions) => {
       const events = eventOptionsFrom(opts, (line) => ctx.stderr.write(line));
+      const kek = opts.gallery === undefined ? undefined : await readKek(ctx, opts.kekFile);
       // Replicas on a PostgreSQL gallery share its database for their keys too.
       const keysLocation = opts.keys ?? (opts.gallery !== undefined && isPostgresLocation(opts.gallery) ? opts.gallery : join(ctx.locations.home, 'keys.db'));
       const server = await serve({
@@ -144,6 +148,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.auth ? { keysPath: keysLocation } : {}),
         ...(opts.gallery === undefined ? {} : { galleryLocation: opts.gallery }),
+        ...(kek === undefined ? {} : { kek }),
         ...(opts.rateLimitRedis === undefined ? {} : { rateLimitLocation: opts.rateLimitRedis }),
         ...(opts.detector === undefined ? {} : { detector: opts.detector }),
         ...(opts.recognizer === undefined ? {} : { recognizer: opts.recognizer }),

@@ -99,6 +99,19 @@ const ENROLLED = {
     audit: { $ref: 'Audit#' },
   },
 } as const;
+/** The receipt of a forget (`Gallery.forget`), without the server's file paths. */
+const FORGET_RECEIPT = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    store: { type: 'string' },
+    forgottenAt: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'number' },
+    steps: { type: 'array', items: { type: 'string' } },
+    deleted: { type: 'object', additionalProperties: { type: 'integer' } },
+    scrub: { type: 'object', properties: { secureDelete: { type: 'boolean' }, walTruncated: { type: ['boolean', 'null'] }, vacuumed: { type: 'boolean' } } },
+  },
+} as const;
 const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
 
 /**
@@ -166,13 +179,26 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       }),
   );
 
-  app.delete<IdParams>(
+  app.delete<IdParams & { Querystring: { forget?: boolean; vacuum?: boolean } }>(
     '/v1/subjects/:id',
     {
       config: { scope: 'write' },
-      schema: { tags, summary: 'Delete a subject and its faces', params: idParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...ERRS } },
+      schema: {
+        tags,
+        summary: 'Delete a subject and its faces; with forget=true, everything kept about it (people discovery faces too), scrubbed from the files, with a receipt',
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            forget: { type: 'boolean', default: false, description: 'Forget the subject for good and answer with a receipt' },
+            vacuum: { type: 'boolean', default: false, description: 'With forget: rewrite the gallery tables after (SQLite VACUUM, PostgreSQL VACUUM FULL: locks them meanwhile)' },
+          },
+        },
+        response: { 200: { type: 'object', properties: { deleted: { type: 'string' }, receipt: FORGET_RECEIPT } }, ...ERRS },
+      },
     },
     async (request) => {
+      if (request.query.forget === true) return { deleted: request.params.id, receipt: await ctx.gallery().forgetSubject(request.params.id, { vacuum: request.query.vacuum === true }) };
       await ctx.gallery().removeSubject(request.params.id);
       return { deleted: request.params.id };
     },

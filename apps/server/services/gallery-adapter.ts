@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ArcFaceError } from '../../../src/core/index.js';
-import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../../src/gallery/index.js';
+import type { ForgetReceipt, Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../../src/gallery/index.js';
 import { enrolTemplateResults } from '../../../src/ingest/index.js';
-import { People } from '../../../src/people/index.js';
+import { People, PEOPLE_FORGET_STEP } from '../../../src/people/index.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
@@ -38,6 +38,7 @@ export class GalleryAdapter implements GalleryPort {
    * const port = GalleryAdapter.create(gallery)
    */
   static create(gallery: Gallery, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
+    gallery.registerForgetStep(PEOPLE_FORGET_STEP);
     return new GalleryAdapter(gallery, options.peopleLock);
   }
 
@@ -83,6 +84,11 @@ export class GalleryAdapter implements GalleryPort {
 
   async removeSubject(id: string): Promise<void> {
     await this.#g.remove(id);
+  }
+
+  async forgetSubject(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
+    // People discovery's writes are ordered; forgetting deletes its rows too, so it waits its turn.
+    return this.peopleWrite(() => this.#g.forget(id, opts));
   }
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {

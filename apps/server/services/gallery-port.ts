@@ -4,7 +4,7 @@ import type { People } from '../../../src/people/index.js';
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
  * gallery's internals; `gallery-adapter.ts` implements it over `src/gallery`.
  */
-import type { NewTemplate, ThresholdChoice } from '../../../src/gallery/index.js';
+import type { ForgetReceipt, NewTemplate, ThresholdChoice } from '../../../src/gallery/index.js';
 
 /** A subject (identity) as listed. */
 export interface SubjectSummary {
@@ -75,6 +75,11 @@ export interface GalleryPort {
   /** Changes the id and/or the display name; returns the subject as it is now. */
   updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary>;
   removeSubject(id: string): Promise<void>;
+  /**
+   * Forgets a subject for good (`Gallery.forget`): its faces, thumbnails (the side file's too) and
+   * people discovery's faces of it, in one transaction, scrubbed from the files; returns the receipt.
+   */
+  forgetSubject(id: string, opts?: { vacuum?: boolean }): Promise<ForgetReceipt>;
   /**
    * Adds faces; creates the subject when `create` is true and it is missing. A face whose photo
    * (source SHA-256) the subject holds already adds nothing: its entry gives the face that holds

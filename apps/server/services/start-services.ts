@@ -1,5 +1,5 @@
 import { ArcFaceError } from '../../../src/core/index.js';
-import { isPostgresLocation, openGallery } from '../../../src/gallery/index.js';
+import { isPostgresLocation, openGallery, type KeyEncryptionKey } from '../../../src/gallery/index.js';
 import type { InferenceEngine } from './engine.js';
 import { GalleryAdapter } from './gallery-adapter.js';
 import type { GalleryPort } from './gallery-port.js';
@@ -16,6 +16,11 @@ import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 export interface ServiceLocations {
   /** Gallery file or postgres:// URL; no gallery routes without one. */
   readonly galleryLocation?: string;
+  /**
+   * Key-encryption key of a sealed gallery (SQLite): a replica opens a sealed gallery only with it,
+   * and refuses it for an unsealed one (`GALLERY_NOT_SEALED`), so replicas never mix the two.
+   */
+  readonly kek?: KeyEncryptionKey;
   /** SQLite file of API keys (`:memory:`: keys that live as long as the process), or a postgres:// URL. */
   readonly keysPath?: string;
   /**
@@ -54,8 +59,9 @@ export async function startServices(options: Omit<ServerOptions, 'gallery' | 'ke
   try {
     const info = await engine.ready;
     if (where.galleryLocation !== undefined) {
-      const g = await openGallery(where.galleryLocation, { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold });
-      // Thumbnails live in the gallery's store; an older server's side file is moved in once.
+      const model = { fingerprint: info.fingerprint, embeddingSize: info.embeddingSize, threshold: opts.threshold ?? info.threshold };
+      const g = await openGallery(where.galleryLocation, where.kek === undefined ? model : { ...model, kek: where.kek });
+      // Thumbnails live in the gallery's store (sealed with it); an older server's side file is moved in once.
       if (shared === undefined) await moveSideFileThumbnails(g, `${where.galleryLocation}.thumbs.db`);
       gallery = GalleryAdapter.create(g, shared === undefined ? {} : { peopleLock: new PostgresReplicaLock(shared, PEOPLE_WRITE_LOCK) });
     }
