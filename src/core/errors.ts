@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   GALLERY_PARAMS_MISMATCH: { http: 409, exit: 2 },
   VIDEO_TOO_LARGE: { http: 413, exit: 2 },
   VIDEO_JOB_INTERRUPTED: { http: 503, exit: 1 },
+  STORE_UNSUPPORTED: { http: 501, exit: 2 },
+  SIGHTING_NOT_FOUND: { http: 404, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

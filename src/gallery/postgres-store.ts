@@ -4,6 +4,7 @@ import { PgIdentitySearch } from './postgres-search.js';
 import {
   bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
 } from './postgres-subcenters.js';
+import { migrateRoom, postgresRoomSql, type RoomSchema, type RoomSql } from './room-sql.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type { SubCenterParams } from './sub-centers.js';
 import type {
@@ -353,6 +354,12 @@ export class PostgresGalleryStore implements GalleryStore {
   /** The client this store queries through (people discovery keeps its tables in the same database). */
   sqlClient(): SqlClient {
     return this.client;
+  }
+
+  async openRoom(schema: RoomSchema): Promise<RoomSql> {
+    const sql = postgresRoomSql(this.client);
+    await wrap(this.location, () => migrateRoom(sql, schema));
+    return sql;
   }
 
   private async enrollOne(tx: SqlQueryable, w: WriteState, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/index.js';
 import { HOST_LE, decodeFloat32LE, encodeFloat32LE } from './codec.js';
 import { ensurePrivateFile } from './private-file.js';
+import { migrateRoom, sqliteRoomSql, type RoomSchema, type RoomSql } from './room-sql.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
@@ -270,6 +271,17 @@ export class SqliteGalleryStore implements GalleryStore {
       const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
       for (const t of items) put.run(t.templateId, Buffer.from(t.jpeg));
     }).immediate());
+  }
+
+  async openRoom(schema: RoomSchema): Promise<RoomSql> {
+    const sql = sqliteRoomSql(this.location);
+    try {
+      await migrateRoom(sql, schema);
+    } catch (e) {
+      await sql.close();
+      throw e;
+    }
+    return sql;
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | null> {

@@ -4,6 +4,7 @@
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
 import { ArcFaceError } from '../core/index.js';
+import type { RoomSchema, RoomSql } from './room-sql.js';
 import type { SubCenterParams } from './sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
@@ -192,6 +193,12 @@ export interface GalleryStore {
   putThumbnails(items: readonly TemplateThumbnail[]): Promise<void>;
   /** A template's JPEG thumbnail, or null when none was stored. */
   thumbnail(templateId: number): Promise<Uint8Array | null>;
+  /**
+   * A connection to the gallery's database for a room that keeps its own tables there (sightings),
+   * after migrating them to `schema`'s newest version; the caller closes it. Absent where the store
+   * has no SQL database (IndexedDB).
+   */
+  openRoom?(schema: RoomSchema): Promise<RoomSql>;
 }
 
 /** One identity ranked by a store-side identification. */
