@@ -1,0 +1,11 @@
+/**
+ * Sightings: every track that ends becomes a sighting in the gallery database; unknown ones gather
+ * into persistent visitors; "this is X", "not X" and `reprocess` close the camera user's loop.
+ */
+export type { SightingEvent, SightingRecordedEvent, VisitorRecurringEvent, VisitorSeenEvent } from './events.js';
+export { NEGATIVES_RECHECK_MS, NegativeCache, withoutNegatives } from './negatives.js';
+export { resolveSightingsOptions, SIGHTINGS_DEFAULTS, type SightingsOptions } from './options.js';
+export { SIGHTINGS_SCHEMA } from './schema.js';
+export { Sightings, visitorLabel, type Culprit, type SightingDetails, type VisitorSummary } from './sightings.js';
+export { embeddingBytes, embeddingOf, SightingsStore, type DecidedBy, type NewSighting, type Sighting, type SightingFaceRow, type SightingFilter } from './sightings-store.js';
+export { VISITOR_CLUSTERING, VisitorClusters } from './visitors.js';
