@@ -12,6 +12,7 @@ import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
 import { registerPeopleCommands } from './commands/people.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSightingsCommands } from './commands/sightings.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { contextFromProcess, EXIT, reportError } from './context.js';
 
@@ -40,6 +41,7 @@ registerWatchCommand(program, ctx);
 registerKeysCommands(program, ctx);
 registerPeopleCommands(program, ctx);
 registerIngestCommands(program, ctx);
+registerSightingsCommands(program, ctx);
 const models = program.command('models').description('Inspect, list, add, verify and download models.');
 registerModelsInspect(models, ctx);
 registerModelsCommands(models, ctx);

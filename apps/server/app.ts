@@ -28,8 +28,11 @@ import { registerKeyRoutes } from './routes/keys.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { registerVideoRoutes } from './routes/videos.js';
+import { registerSightingRoutes } from './routes/sightings.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
 import { VideoService, type VideoServiceOptions } from './video-jobs.js';
+import { recordAll } from './routes/sightings.js';
+import type { TrackSighting } from '../../src/stream/index.js';
 import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
@@ -220,11 +223,17 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
+  registerSightingRoutes(app, ctx);
   if (options.videos !== undefined) {
+    const port = options.gallery;
     const videos = VideoService.open(poolOptionsFrom(opts), {
       log: app.log,
       // Video frames obey the images' pixel rule unless the video options set their own.
       maxPixels: opts.maxPixels,
+      // Every track that ends in a job or a stream becomes a sighting, recorded here one at a time.
+      ...(port?.sightingsWrite === undefined || options.videos.galleryLocation === undefined
+        ? {}
+        : { onSightings: (source: string, list: readonly TrackSighting[]) => port.sightingsWrite?.((s) => recordAll(s, source, list)) ?? Promise.resolve([]) }),
       ...options.videos,
       ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
     });

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ArcFaceError } from '../../src/core/index.js';
 import type { Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../src/gallery/index.js';
 import { People } from '../../src/people/index.js';
+import { Sightings } from '../../src/sightings/index.js';
 import { type FaceThumbnails, galleryThumbnails, sideFileThumbnails } from './face-thumbnails.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
@@ -94,6 +95,8 @@ export class GalleryAdapter implements GalleryPort {
     const faces = await this.#g.templates(id);
     await this.#g.remove(id);
     await this.#thumbs.drop(faces.map((f) => f.templateId));
+    // The sightings naming it and its "not X" negatives go with it.
+    await this.sightingsWrite((s) => s.forgetIdentity(id));
   }
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {
@@ -218,8 +221,27 @@ export class GalleryAdapter implements GalleryPort {
     return this.#people;
   }
 
+  #sightings: Promise<Sightings> | undefined;
+  #sightingsQueue: Promise<unknown> = Promise.resolve();
+
+  async sightings(): Promise<Sightings> {
+    this.#sightings ??= Sightings.open(this.#g);
+    return this.#sightings;
+  }
+
+  sightingsWrite<T>(fn: (s: Sightings) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => fn(await this.sightings());
+    const next = this.#sightingsQueue.then(run, run);
+    this.#sightingsQueue = next.catch(() => undefined);
+    return next;
+  }
+
   async close(): Promise<void> {
     if (this.#people !== undefined) await (await this.#people).close();
+    if (this.#sightings !== undefined) {
+      await this.#sightingsQueue;
+      await (await this.#sightings).close();
+    }
     this.#thumbs.close();
     await this.#peopleLock?.close();
     await this.#g.close();

@@ -4,7 +4,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../src/core/index.js';
-import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
+import type { SightingEvent } from '../../src/sightings/index.js';
+import { buildTimeline, type StreamEvent, type Timeline, type TrackSighting } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
@@ -19,8 +20,21 @@ export interface VideoLog {
   warn(obj: object, msg: string): void;
 }
 
+/** What a run reports: its stream's events and the sightings recorded from it. */
+export type RunEvent = StreamEvent | SightingEvent;
+
+/**
+ * The stream's own events of a run (its timeline is built from them).
+ *
+ * @example
+ * buildTimeline(streamEventsOf(run.events))
+ */
+export function streamEventsOf(events: readonly RunEvent[]): StreamEvent[] {
+  return events.filter((e): e is StreamEvent => !e.type.startsWith('sighting.') && !e.type.startsWith('visitor.'));
+}
+
 /** Receives a run's events, then its end. */
-export type RunListener = (e: { kind: 'event'; event: StreamEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
+export type RunListener = (e: { kind: 'event'; event: RunEvent } | { kind: 'end'; status: JobStatus; error?: WireError }) => void;
 
 /** A job or a live stream. */
 export interface Run {
@@ -38,7 +52,7 @@ export interface Run {
   dropped: number;
   /** Times a live stream was opened again after it stopped (see `VideoSourceOptions.reconnectAttempts`). */
   reconnects: number;
-  events: StreamEvent[];
+  events: RunEvent[];
   /** Events counted before a restart (their list is not kept). */
   eventCount: number;
   error?: WireError;
@@ -99,7 +113,7 @@ export function recordOf(run: Run): JobRecord {
     dropped: run.dropped,
     events: Math.max(run.events.length, run.eventCount),
     ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
   };
 }
 
@@ -130,6 +144,21 @@ export interface RunHooks {
   readonly record: (run: Run) => void;
   /** The worker thread has exited. */
   readonly onExit?: () => void;
+  /** Tracks that ended with their best faces (asked with `VideoWorkerData.sightingFaces`); resolves to the events to add. */
+  readonly onSightings?: (run: Run, sightings: readonly TrackSighting[]) => Promise<readonly RunEvent[]>;
+}
+
+/**
+ * Adds events to a run and tells its listeners.
+ *
+ * @example
+ * addRunEvents(run, [event])
+ */
+export function addRunEvents(run: Run, events: readonly RunEvent[]): void {
+  for (const event of events) {
+    if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
+    for (const l of run.listeners) l({ kind: 'event', event });
+  }
 }
 
 /**
@@ -156,7 +185,7 @@ function failRun(run: Run, error: WireError, hooks: RunHooks): void {
 }
 
 type WorkerMessage =
-  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; sightings?: TrackSighting[]; closing: boolean }
   | { type: 'done' }
   | { type: 'error'; error: WireError };
 
@@ -176,9 +205,13 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
       if (!m.closing) run.frames++;
       run.dropped = m.dropped;
       run.reconnects = m.reconnects;
-      for (const event of m.events) {
-        if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
-        for (const l of run.listeners) l({ kind: 'event', event });
+      addRunEvents(run, m.events);
+      if (m.sightings !== undefined && m.sightings.length > 0 && hooks.onSightings !== undefined) {
+        // Recorded in order by the service's queue; their events follow the frame's.
+        hooks.onSightings(run, m.sightings).then(
+          (events) => addRunEvents(run, events),
+          (err: unknown) => hooks.log?.warn({ jobId: run.id, err }, 'could not record sightings'),
+        );
       }
     } else if (m.type === 'done') {
       endRun(run, 'done', hooks);
