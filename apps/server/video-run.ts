@@ -200,30 +200,42 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
   run.worker = worker;
   run.status = 'running';
   hooks.record(run);
+  // Sightings are recorded in order, and the run ends only after the last of them added its events.
+  let recorded: Promise<void> = Promise.resolve();
+  const after = (fn: () => void): void => {
+    void recorded.then(fn);
+  };
   worker.on('message', (m: WorkerMessage) => {
     if (m.type === 'frame') {
       if (!m.closing) run.frames++;
       run.dropped = m.dropped;
       run.reconnects = m.reconnects;
       addRunEvents(run, m.events);
-      if (m.sightings !== undefined && m.sightings.length > 0 && hooks.onSightings !== undefined) {
-        // Recorded in order by the service's queue; their events follow the frame's.
-        hooks.onSightings(run, m.sightings).then(
-          (events) => addRunEvents(run, events),
-          (err: unknown) => hooks.log?.warn({ jobId: run.id, err }, 'could not record sightings'),
+      const onSightings = hooks.onSightings;
+      const list = m.sightings;
+      if (list !== undefined && list.length > 0 && onSightings !== undefined) {
+        // Their events follow the frame's.
+        recorded = recorded.then(() =>
+          onSightings(run, list).then(
+            (events) => addRunEvents(run, events),
+            (err: unknown) => hooks.log?.warn({ jobId: run.id, err }, 'could not record sightings'),
+          ),
         );
       }
     } else if (m.type === 'done') {
-      endRun(run, 'done', hooks);
+      after(() => endRun(run, 'done', hooks));
     } else {
-      failRun(run, m.error, hooks);
+      const error = m.error;
+      after(() => failRun(run, error, hooks));
     }
   });
-  worker.on('error', (err) => failRun(run, { code: 'INTERNAL', message: err.message }, hooks));
+  worker.on('error', (err) => after(() => failRun(run, { code: 'INTERNAL', message: err.message }, hooks)));
   worker.on('exit', () => {
     run.exited = true;
-    if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
-    hooks.onExit?.();
+    after(() => {
+      if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
+      hooks.onExit?.();
+    });
   });
 }
 
