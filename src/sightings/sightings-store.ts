@@ -143,7 +143,9 @@ export class SightingsStore {
     if (filter.since !== undefined) when('s.seen_at >= ?', filter.since);
     if (filter.until !== undefined) when('s.seen_at <= ?', filter.until);
     params.push(filter.limit ?? 100);
-    return (await this.sql.all<SightingRow>(`${this.#select()} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY s.seen_at DESC, s.sighting_id DESC LIMIT ?`, params)).map(toSighting);
+    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    const rows = await this.sql.all<SightingRow>(`${this.#select()} ${clause} ORDER BY s.seen_at DESC, s.sighting_id DESC LIMIT ?`, params);
+    return rows.map(toSighting);
   }
 
   /** One sighting, or `SIGHTING_NOT_FOUND`. */
@@ -196,7 +198,9 @@ export class SightingsStore {
   async unknownEmbeddings(dim: number): Promise<{ sightingId: number; visitorId: number | null; embedding: Float32Array }[]> {
     const rows = await this.sql.all<{ sighting_id: number | string; visitor_id: number | string | null; embedding: Uint8Array }>(
       `SELECT sighting_id, visitor_id, embedding FROM ${this.#t.sightings} WHERE identity_id IS NULL ORDER BY sighting_id`);
-    return rows.map((r) => ({ sightingId: Number(r.sighting_id), visitorId: r.visitor_id === null ? null : Number(r.visitor_id), embedding: embeddingOf(r.embedding, dim, `sighting ${r.sighting_id}`) }));
+    return rows.map((r) => ({
+      sightingId: Number(r.sighting_id), visitorId: r.visitor_id === null ? null : Number(r.visitor_id), embedding: embeddingOf(r.embedding, dim, `sighting ${r.sighting_id}`),
+    }));
   }
 
   /** A new visitor; returns its id (never reused). */
@@ -227,7 +231,10 @@ export class SightingsStore {
     for (const r of rows) {
       if (Number(r.n) === 0) continue;
       const sources = await this.sql.all<{ source: string }>(`SELECT DISTINCT source FROM ${t.sightings} WHERE visitor_id = ? ORDER BY source`, [r.visitor_id]);
-      out.push({ visitorId: Number(r.visitor_id), identity: r.identity_id, createdAt: Number(r.created_at), seenAt: Number(r.seen_at), sightings: Number(r.n), sources: sources.map((s) => s.source), coverFaceId: r.cover === null ? null : Number(r.cover) });
+      out.push({
+        visitorId: Number(r.visitor_id), identity: r.identity_id, createdAt: Number(r.created_at), seenAt: Number(r.seen_at), sightings: Number(r.n),
+        sources: sources.map((s) => s.source), coverFaceId: r.cover === null ? null : Number(r.cover),
+      });
     }
     return out;
   }
@@ -252,7 +259,8 @@ export class SightingsStore {
 
   /** Every negative, by identity. */
   async negatives(dim: number): Promise<Map<string, Float32Array[]>> {
-    const rows = await this.sql.all<{ identity_id: string; embedding: Uint8Array; negative_id: number | string }>(`SELECT negative_id, identity_id, embedding FROM ${this.#t.negatives} ORDER BY negative_id`);
+    const rows = await this.sql.all<{ identity_id: string; embedding: Uint8Array; negative_id: number | string }>(
+      `SELECT negative_id, identity_id, embedding FROM ${this.#t.negatives} ORDER BY negative_id`);
     const out = new Map<string, Float32Array[]>();
     for (const r of rows) {
       const list = out.get(r.identity_id) ?? [];

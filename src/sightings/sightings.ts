@@ -110,7 +110,8 @@ export class Sightings {
     const embedding = l2normalize(mean);
     const faces: NewSighting['faces'][number][] = [];
     for (const f of t.faces) {
-      faces.push({ jpeg: new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY)), embedding: f.embedding, quality: f.quality, learnable: qualityRejection(f.quality, this.options.learnLimits) === undefined });
+      const jpeg = new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY));
+      faces.push({ jpeg, embedding: f.embedding, quality: f.quality, learnable: qualityRejection(f.quality, this.options.learnLimits) === undefined });
     }
     const e = t.ended;
     const identity = e.identity;
@@ -177,10 +178,13 @@ export class Sightings {
     faces.sort((a, b) => b.quality.overall - a.quality.overall);
     const chosen = faces.slice(0, this.options.teachFaces);
     if (chosen.length === 0) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a face above the quality limits to learn "${id}" from but sighting(s) ${sightings.map((s) => s.sightingId).join(', ')} have none (pass includeLowQuality to use them anyway)`);
+      const which = sightings.map((s) => s.sightingId).join(', ');
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a face above the quality limits to learn "${id}" from but sighting(s) ${which} have none (pass includeLowQuality to use them anyway)`);
     }
     const written = await enrolTemplates(this.gallery, id, identity.name, chosen.map((f) => ({
-      template: { embedding: f.embedding, sourceFile: `sighting-${f.sightingId}-face-${f.faceId}.jpg`, sourceSha256: sha256Hex(f.jpeg), detScore: f.quality.score, faceSize: Math.round(f.quality.size) },
+      template: {
+        embedding: f.embedding, sourceFile: `sighting-${f.sightingId}-face-${f.faceId}.jpg`, sourceSha256: sha256Hex(f.jpeg), detScore: f.quality.score, faceSize: Math.round(f.quality.size),
+      },
       thumbnail: f.jpeg,
     })));
     const ids = sightings.map((s) => s.sightingId);
