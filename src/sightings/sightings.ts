@@ -40,6 +40,13 @@ export interface VisitorSummary {
   readonly coverFaceId: number | null;
 }
 
+/** A face to store with a sighting: the JPEG of its aligned crop, its unit embedding and its quality. */
+export interface StillFace {
+  readonly jpeg: Uint8Array;
+  readonly embedding: Float32Array;
+  readonly quality: FaceQuality;
+}
+
 /** A sighting with its faces. */
 export interface SightingDetails extends Sighting {
   readonly faces: readonly { readonly faceId: number; readonly quality: FaceQuality; readonly learnable: boolean }[];
@@ -102,24 +109,34 @@ export class Sightings {
    * retention of its source. A track never embedded is no sighting (null).
    */
   async record(source: string, t: TrackSighting, at = Date.now()): Promise<{ sighting: Sighting; events: SightingEvent[] } | null> {
-    if (typeof source !== 'string' || source.length === 0 || source.length > 200) throw new TypeError(`Expected a source name of 1 to 200 characters but received ${JSON.stringify(source)}`);
     if (t.faces.length === 0) return null;
+    const faces: StillFace[] = [];
+    for (const f of t.faces) faces.push({ jpeg: new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY)), embedding: f.embedding, quality: f.quality });
+    const e = t.ended;
+    return this.#store(source, { trackId: e.trackId, ptsFrom: e.firstPts, ptsTo: e.lastPts, identity: e.identity, score: e.score }, faces, at);
+  }
+
+  /**
+   * Stores a face of a still photo (the Identify page, `/v1/identify?record=true`) as a one-face
+   * sighting with the decision it was given; an unknown one joins a visitor.
+   */
+  recordStill(source: string, face: StillFace, decision: { identity: string | null; score: number }, at = Date.now()): Promise<{ sighting: Sighting; events: SightingEvent[] }> {
+    return this.#store(source, { trackId: 0, ptsFrom: 0, ptsTo: 0, ...decision }, [face], at);
+  }
+
+  async #store(
+    source: string, track: Pick<NewSighting, 'trackId' | 'ptsFrom' | 'ptsTo' | 'identity' | 'score'>, stills: readonly StillFace[], at: number,
+  ): Promise<{ sighting: Sighting; events: SightingEvent[] }> {
+    if (typeof source !== 'string' || source.length === 0 || source.length > 200) throw new TypeError(`Expected a source name of 1 to 200 characters but received ${JSON.stringify(source)}`);
     const dim = this.gallery.embeddingSize;
     const mean = new Float32Array(dim);
-    for (const f of t.faces) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (f.embedding[j] as number);
+    for (const f of stills) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (f.embedding[j] as number);
     const embedding = l2normalize(mean);
-    const faces: NewSighting['faces'][number][] = [];
-    for (const f of t.faces) {
-      const jpeg = new Uint8Array(await encodeJpeg(f.crop, THUMBNAIL_QUALITY));
-      faces.push({ jpeg, embedding: f.embedding, quality: f.quality, learnable: qualityRejection(f.quality, this.options.learnLimits) === undefined });
-    }
-    const e = t.ended;
-    const identity = e.identity;
+    const faces = stills.map((f) => ({ ...f, learnable: qualityRejection(f.quality, this.options.learnLimits) === undefined }));
+    const { identity } = track;
     await this.#visitors.ready();
     const placed = await this.store.sql.transaction(async (q) => {
-      const id = await this.store.insert(q, {
-        source, trackId: e.trackId, ptsFrom: e.firstPts, ptsTo: e.lastPts, identity, score: e.score, quality: t.faces[0]?.quality.overall ?? 0, embedding, seenAt: at, faces,
-      });
+      const id = await this.store.insert(q, { source, ...track, quality: stills[0]?.quality.overall ?? 0, embedding, seenAt: at, faces });
       const visitor = identity === null ? await this.#visitors.place(q, id, embedding, at) : undefined;
       return { id, visitor };
     });
@@ -127,7 +144,7 @@ export class Sightings {
     if ((await this.store.prune(this.store.sql, source, at - this.options.maxAgeDays * 86_400_000, this.options.maxPerSource)) > 0) this.#visitors.invalidate();
     const sighting = await this.store.get(placed.id);
     const events: SightingEvent[] = [{
-      type: 'sighting.recorded', sightingId: sighting.sightingId, source, trackId: e.trackId, identity, score: e.score,
+      type: 'sighting.recorded', sightingId: sighting.sightingId, source, trackId: track.trackId, identity, score: track.score,
       visitor: placed.visitor === undefined ? null : visitorLabel(placed.visitor.visitorId), faces: sighting.faceCount, learnable: sighting.learnableCount, at,
     }];
     if (placed.visitor !== undefined) events.push(...(await this.#visitorEvents(placed.visitor.visitorId, placed.visitor.created, sighting, at)));

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { modelMismatch } from '../../../src/gallery/index.js';
 import { type CompareSelection, DEFAULT_COMPARE_SELECTION } from '../../../src/pipeline/index.js';
+import { faceQuality } from '../../../src/quality/index.js';
+import { withoutNegatives } from '../../../src/sightings/index.js';
 import type { ServerContext } from '../context.js';
 import type { EngineInfo, FaceOut, Selection } from '../engine.js';
 import { readInput, requireImage } from '../image-input.js';
@@ -172,7 +174,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
   );
 
-  app.post<{ Querystring: { limit?: number; threshold?: number; fpir?: number } }>(
+  app.post<{ Querystring: { limit?: number; threshold?: number; fpir?: number; record?: boolean; source?: string } }>(
     '/v1/identify',
     {
       config: { scope: 'read', inference: true },
@@ -185,6 +187,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
             limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K },
             threshold: { type: 'number', minimum: -1, maximum: 1, description: "Cosine for a match; default: the one that holds the target FPIR at the gallery's size" },
             fpir: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Target false positive identification rate (default 0.01)' },
+            record: { type: 'boolean', description: 'Record each face as a sighting (Recent faces); the Identify page sets it' },
+            source: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Source name of recorded sightings (default identify)' },
           },
         },
         response: {
@@ -210,6 +214,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
                       properties: {
                         match: { anyOf: [{ $ref: 'Candidate#' }, { type: 'null' }] },
                         candidates: { type: 'array', items: { $ref: 'Candidate#' } },
+                        sightingId: { type: 'integer', description: 'The sighting recorded for this face (with record=true)' },
                       },
                     },
                   ],
@@ -224,7 +229,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const gallery = ctx.gallery();
       const image = requireImage(await readInput(request, ['image']), 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined);
+      const record = request.query.record === true && gallery.sightingsWrite !== undefined;
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: record }, request.clientGone ?? undefined);
       const { fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
       const given = request.query.threshold ?? ctx.options.threshold;
@@ -232,10 +238,20 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const { threshold } = choice;
       const k = request.query.limit ?? DEFAULT_TOP_K;
       const faces = [];
+      // "Not X" negatives turn a recorded look-alike away from X here too.
+      const negatives = gallery.sightings === undefined ? new Map<string, Float32Array[]>() : await (await gallery.sightings()).negatives.current();
       for (const f of r.faces) {
-        const candidates = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, similarity: r6(c.similarity) }));
+        const ranked = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, id: c.subjectId, score: c.similarity }));
+        const candidates = withoutNegatives(f.embedding, ranked, negatives).map((c) => ({ subjectId: c.subjectId, name: c.name, similarity: r6(c.similarity) }));
         const best = candidates[0];
-        faces.push({ ...faceJson(f), match: best !== undefined && best.similarity >= threshold ? best : null, candidates });
+        const match = best !== undefined && best.similarity >= threshold ? best : null;
+        const jpeg = f.thumbnail;
+        const sighting = record && jpeg !== undefined
+          ? await gallery.sightingsWrite?.((s) => s.recordStill(request.query.source ?? 'identify', { jpeg, embedding: f.embedding, quality: faceQuality(f) }, {
+            identity: match?.subjectId ?? null, score: best?.similarity ?? 0,
+          }))
+          : undefined;
+        faces.push({ ...faceJson(f), match, candidates, ...(sighting === undefined ? {} : { sightingId: sighting.sighting.sightingId }) });
       }
       return { width: r.width, height: r.height, threshold, thresholdSource: choice.source, thresholdReason: choice.reason, faces };
     },
