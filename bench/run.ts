@@ -31,7 +31,9 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--montages', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--montages', ...scaleFlags]
+    .map(flag)
+    .filter((v): v is string => v !== undefined),
 );
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);

@@ -43,7 +43,9 @@ describe('Recent faces page in Chromium', () => {
       assert.equal(res.status, 200);
       assert.ok(body.faces.every((f) => typeof f.sightingId === 'number'), JSON.stringify(body));
     }
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 },
+    });
   });
   after(async () => {
     await browser?.close();
