@@ -100,7 +100,10 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
     const none = new Map<string, string>();
     const playAll = async (pass: number, taught: ReadonlyMap<string, string>) => {
       const rows = [];
-      for (const m of montages) rows.push({ m, ...(await play(fr, gallery, sightings, join(data, m), m.replace(/\.mp4$/, ''), await readMontage(join(data, m.replace(/\.mp4$/, '.json'))), pass, seen, taught)) });
+      for (const m of montages) {
+        const segments = await readMontage(join(data, m.replace(/\.mp4$/, '.json')));
+        rows.push({ m, ...(await play(fr, gallery, sightings, join(data, m), m.replace(/\.mp4$/, ''), segments, pass, seen, taught)) });
+      }
       return rows;
     };
     const first = await playAll(1, none);
