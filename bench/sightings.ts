@@ -134,7 +134,8 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
       members.set(v, (members.get(v) ?? new Set()).add(s.truth));
     }
     const mixed = [...members.entries()].filter(([, who]) => who.size > 1);
-    o.log(`\nvisitors: ${members.size} (of ${strangers.length} strangers; the rest hold unknown tracks of enrolled people); wrong merges (a visitor holding two people): ${mixed.length}` +
+    o.log(`\nvisitors: ${members.size} for ${strangers.length} strangers (any beyond them hold unknown tracks of enrolled people); ` +
+      `wrong merges (a visitor holding two people): ${mixed.length}` +
       (mixed.length === 0 ? '' : ` — ${mixed.map(([v, who]) => `visitor-${v}: ${[...who].join('+')}`).join('; ')}`));
     const taught = new Map<string, string>();
     for (const [who, v] of main) {
