@@ -6,8 +6,8 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { isArcFaceError, type ErrorCode, type RgbImage } from '../../src/core/index.js';
 import { Gallery, openGallery, PostgresGalleryStore, pgliteClient, type GalleryStore } from '../../src/gallery/index.js';
 import { faceQuality, type FaceQuality } from '../../src/quality/index.js';
-import { Sightings, withoutNegatives } from '../../src/sightings/index.js';
-import type { TrackSighting } from '../../src/stream/index.js';
+import { resolveSightingsOptions, Sightings, withoutNegatives } from '../../src/sightings/index.js';
+import { FaceStream, type TrackSighting } from '../../src/stream/index.js';
 import { DIM, FP, scratch } from '../gallery/fixtures.js';
 import { near, randomUnit, rng } from '../gallery/synthetic.js';
 
@@ -171,6 +171,27 @@ suite('PostgreSQL (PGlite + pgvector)', async () => {
       await db.close();
     },
   };
+});
+
+describe('Sightings options and the stream hook refuse invalid parameters', () => {
+  it('says what was expected', async () => {
+    assert.throws(() => resolveSightingsOptions({ maxPerSource: 0 }), /maxPerSource/);
+    assert.throws(() => resolveSightingsOptions({ recurringCount: 1 }), /recurringCount/);
+    assert.throws(() => resolveSightingsOptions({ learnLimits: { minSize: -1 } }), /minSize/);
+    const recognizer = { detector: { detect: async () => [] }, embedder: { inputSize: 112, embedWithNorms: async () => ({ embeddings: [], norms: [] }) } };
+    assert.throws(() => new FaceStream({ recognizer, sightingFaces: 33 }), /sightingFaces/);
+    const g = await openGallery(join(scratch('sightings-params'), 'g.db'), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
+    const s = await Sightings.open(g);
+    try {
+      await assert.rejects(s.record('', { ended: {} as TrackSighting['ended'], faces: [{ crop: crop(1), embedding: randomUnit(rng(1), DIM), quality: quality(100, crop(1)) }] }), TypeError);
+      await assert.rejects(s.teach({ sightingId: 1 }, { id: '' }), code('INVALID_ARGUMENT'));
+      await assert.rejects(s.reject(12345), code('SIGHTING_NOT_FOUND'));
+      assert.equal(await s.record('door', { ended: {} as TrackSighting['ended'], faces: [] }), null);
+    } finally {
+      await s.close();
+      await g.close();
+    }
+  });
 });
 
 describe('Sightings on a store without SQL', () => {
