@@ -221,6 +221,15 @@ export class GalleryAdapter implements GalleryPort {
     return this.#people;
   }
 
+  async adoptThumbnails(faceIds: readonly number[]): Promise<void> {
+    const items: { faceId: number; jpeg: Uint8Array }[] = [];
+    for (const faceId of faceIds) {
+      const jpeg = await this.#g.thumbnail(faceId);
+      if (jpeg !== null) items.push({ faceId, jpeg });
+    }
+    await this.#thumbs.put(items);
+  }
+
   #sightings: Promise<Sightings> | undefined;
   #sightingsQueue: Promise<unknown> = Promise.resolve();
 

@@ -116,6 +116,8 @@ export interface GalleryPort {
    * among every server on the database.
    */
   peopleWrite?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Makes faces enrolled by the library (with the gallery's own thumbnails: "this is X") show theirs on the subject routes. */
+  adoptThumbnails?(faceIds: readonly number[]): Promise<void>;
   /** Sightings ("Recent faces") over the gallery, opened on first use. */
   sightings?(): Promise<Sightings>;
   /** Runs sightings' writes (records, teach, reject, reprocess) one at a time in this server: one visitor clusterer. */

@@ -18,6 +18,12 @@ import { SightingsStore, type NewSighting, type Sighting, type SightingFilter } 
 import { VisitorClusters } from './visitors.js';
 
 /**
+ * How far back "this is X" re-decides the unknown sightings (7 days, at most 1,000 of them): other
+ * tracks of the same person that joined no visitor, without re-deciding a whole history per click.
+ */
+const TEACH_REPROCESS_MS = 7 * 86_400_000;
+
+/**
  * What a visitor is shown as.
  *
  * @example
@@ -180,7 +186,7 @@ export class Sightings {
   /**
    * "This is X": enrols the best faces of a sighting, or of every sighting of a visitor, into
    * identity `id` (created when new) through the enrolment door; those sightings now name it, its
-   * earlier "not X" negatives from them are dropped, and the recent unknown sightings are re-decided.
+   * earlier "not X" negatives from them are dropped, and the unknown sightings of the last 7 days are re-decided.
    * Faces below the learning limits are left out unless `includeLowQuality`.
    */
   async teach(
@@ -216,7 +222,7 @@ export class Sightings {
       if ('visitorId' in target) await this.store.setVisitorIdentity(q, target.visitorId, id);
     });
     this.#visitors.invalidate();
-    const { changed } = await this.reprocess({ unknownOnly: true });
+    const { changed } = await this.reprocess({ unknownOnly: true, since: Date.now() - TEACH_REPROCESS_MS, limit: 1000 });
     return { identity: id, templateIds: written.filter((t): t is number => t !== null), sightings: ids, redecided: changed.length };
   }
 

@@ -82,6 +82,8 @@ describe('Recent faces page in Chromium', () => {
     await page.getByLabel('Unknown only').uncheck();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('#sightings h3')].filter((h) => h.textContent?.startsWith('andre ')).length === 2);
+    const taught = (await (await fetch(`${server.url}/v1/subjects/andre/faces`, { headers: { 'x-api-key': key } })).json()) as { faces: { hasThumbnail: boolean }[] };
+    assert.ok(taught.faces.length === 2 && taught.faces.every((f) => f.hasThumbnail), JSON.stringify(taught));
 
     const colin = page.locator('#sightings > li').filter({ has: page.locator('h3', { hasText: /^colin / }) });
     await colin.getByRole('button', { name: 'Not colin' }).click();

@@ -70,6 +70,11 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
     if (g.sightingsWrite === undefined) throw new ArcFaceError('NOT_FOUND', 'Expected a gallery that keeps sightings but this gallery has none');
     return g.sightingsWrite(fn);
   };
+  const teach = async (target: { sightingId: number } | { visitorId: number }, b: { identity: string; name?: string; includeLowQuality?: boolean }) => {
+    const r = await write((s) => s.teach(target, { id: b.identity, ...(b.name === undefined ? {} : { name: b.name }) }, { includeLowQuality: b.includeLowQuality === true }));
+    await ctx.gallery().adoptThumbnails?.(r.templateIds);
+    return r;
+  };
 
   app.get<{ Querystring: ListQuery }>(
     '/v1/sightings',
@@ -106,19 +111,14 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
     '/v1/sightings/:sightingId/teach',
     { config: { scope: 'write' }, schema: { tags, summary: '"This is X": enrol the sighting\'s good faces into identity X', params: idParams('sightingId'), body: teachBody } },
     async (request) => {
-      const b = request.body;
-      const target = { sightingId: positive(request.params.sightingId, 'sighting id') };
-      return write((s) => s.teach(target, { id: b.identity, ...(b.name === undefined ? {} : { name: b.name }) }, { includeLowQuality: b.includeLowQuality === true }));
+      return teach({ sightingId: positive(request.params.sightingId, 'sighting id') }, request.body);
     },
   );
   app.post<{ Params: { visitorId: string }; Body: { identity: string; name?: string; includeLowQuality?: boolean } }>(
     '/v1/visitors/:visitorId/teach',
     { config: { scope: 'write' }, schema: { tags, summary: '"This is X": enrol a visitor\'s best faces into identity X', params: idParams('visitorId'), body: teachBody } },
     async (request) => {
-      const b = request.body;
-      const raw = request.params.visitorId.replace(/^visitor-/, '');
-      const target = { visitorId: positive(raw, 'visitor id') };
-      return write((s) => s.teach(target, { id: b.identity, ...(b.name === undefined ? {} : { name: b.name }) }, { includeLowQuality: b.includeLowQuality === true }));
+      return teach({ visitorId: positive(request.params.visitorId.replace(/^visitor-/, ''), 'visitor id') }, request.body);
     },
   );
   app.post<{ Params: { sightingId: string }; Body: { identity?: string } | undefined }>(
