@@ -6,6 +6,8 @@ export type { SightingEvent, SightingRecordedEvent, VisitorRecurringEvent, Visit
 export { NEGATIVES_RECHECK_MS, NegativeCache, withoutNegatives } from './negatives.js';
 export { resolveSightingsOptions, SIGHTINGS_DEFAULTS, type SightingsOptions } from './options.js';
 export { SIGHTINGS_SCHEMA } from './schema.js';
-export { Sightings, visitorLabel, type Culprit, type SightingDetails, type StillFace, type VisitorSummary } from './sightings.js';
-export { embeddingBytes, embeddingOf, SightingsStore, type DecidedBy, type NewSighting, type Sighting, type SightingFaceRow, type SightingFilter } from './sightings-store.js';
+export { Sightings } from './sightings.js';
+export { visitorLabel, type Culprit, type SightingDetails, type StillFace, type VisitorSummary } from './views.js';
+export { embeddingBytes, embeddingOf } from './codec.js';
+export { SightingsStore, type DecidedBy, type NewSighting, type Sighting, type SightingFaceRow, type SightingFilter } from './sightings-store.js';
 export { VISITOR_CLUSTERING, VisitorClusters } from './visitors.js';

@@ -4,6 +4,7 @@
 import { ArcFaceError } from '../core/index.js';
 import type { RoomSql } from '../gallery/index.js';
 import type { FaceQuality } from '../quality/index.js';
+import { embeddingBytes, embeddingOf } from './codec.js';
 
 /** How a sighting's decision was made: by the stream, a re-decision, a hand teach or a hand rejection. */
 export type DecidedBy = 'stream' | 'reprocess' | 'taught' | 'rejected';
@@ -72,30 +73,6 @@ interface SightingRow {
   sighting_id: number | string; source: string; track_id: number | string; pts_from: number; pts_to: number; identity_id: string | null; score: number;
   decided_by: DecidedBy; visitor_id: number | string | null; quality: number; seen_at: number | string; n: number | string; learnable: number | string | null;
   cover: number | string | null;
-}
-
-/**
- * Float32 little-endian bytes of an embedding.
- *
- * @example
- * const b = embeddingBytes(new Float32Array([1, 0]))
- */
-export function embeddingBytes(e: Float32Array): Buffer {
-  const b = Buffer.alloc(e.length * 4);
-  e.forEach((v, i) => b.writeFloatLE(v, i * 4));
-  return b;
-}
-
-/**
- * An embedding from its stored bytes.
- *
- * @example
- * const e = embeddingOf(row.embedding, 512, 'sighting 3')
- */
-export function embeddingOf(bytes: Uint8Array, dim: number, what: string): Float32Array {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length !== dim * 4) throw new ArcFaceError('GALLERY_CORRUPT', `Expected a ${dim}-d embedding for ${what} but it holds ${b.length / 4} values`);
-  return Float32Array.from({ length: dim }, (_, j) => b.readFloatLE(j * 4));
 }
 
 /**

@@ -8,9 +8,10 @@ import { ArcFaceError, dot, l2normalize, sha256Hex } from '../core/index.js';
 import { assertIdentityId, THUMBNAIL_QUALITY, type Gallery } from '../gallery/index.js';
 import { encodeJpeg } from '../image/index.js';
 import { enrolTemplates } from '../ingest/index.js';
-import { qualityRejection, type FaceQuality } from '../quality/index.js';
+import { qualityRejection } from '../quality/index.js';
 import type { StreamGallery, TrackSighting } from '../stream/index.js';
 import type { SightingEvent } from './events.js';
+import { visitorLabel, type Culprit, type SightingDetails, type StillFace, type VisitorSummary } from './views.js';
 import { NegativeCache, withoutNegatives } from './negatives.js';
 import { resolveSightingsOptions, type SightingsOptions } from './options.js';
 import { SIGHTINGS_SCHEMA } from './schema.js';
@@ -22,48 +23,6 @@ import { VisitorClusters } from './visitors.js';
  * tracks of the same person that joined no visitor, without re-deciding a whole history per click.
  */
 const TEACH_REPROCESS_MS = 7 * 86_400_000;
-
-/**
- * What a visitor is shown as.
- *
- * @example
- * visitorLabel(3) // 'visitor-3'
- */
-export function visitorLabel(visitorId: number): string {
-  return `visitor-${visitorId}`;
-}
-
-/** A visitor as listed. */
-export interface VisitorSummary {
-  readonly visitorId: number;
-  readonly label: string;
-  /** The identity it was taught to be, else null. */
-  readonly identity: string | null;
-  readonly sightings: number;
-  readonly sources: readonly string[];
-  readonly createdAt: number;
-  readonly seenAt: number;
-  readonly coverFaceId: number | null;
-}
-
-/** A face to store with a sighting: the JPEG of its aligned crop, its unit embedding and its quality. */
-export interface StillFace {
-  readonly jpeg: Uint8Array;
-  readonly embedding: Float32Array;
-  readonly quality: FaceQuality;
-}
-
-/** A sighting with its faces. */
-export interface SightingDetails extends Sighting {
-  readonly faces: readonly { readonly faceId: number; readonly quality: FaceQuality; readonly learnable: boolean }[];
-}
-
-/** A gallery template that made a false match, as "not X" shows it. */
-export interface Culprit {
-  readonly templateId: number;
-  readonly score: number;
-  readonly sourceFile: string | null;
-}
 
 /** What a decision over the gallery gave. */
 interface Decision {
