@@ -19,8 +19,8 @@ import { SightingsStore, type NewSighting, type Sighting, type SightingFilter } 
 import { VisitorClusters } from './visitors.js';
 
 /**
- * How far back "this is X" re-decides the unknown sightings (7 days, at most 1,000 of them): other
- * tracks of the same person that joined no visitor, without re-deciding a whole history per click.
+ * How far back "this is X" re-decides the unknown sightings, and "not X" the sightings of X (7 days, at
+ * most 1,000 of them): other tracks of the same person, without re-deciding a whole history per click.
  */
 const TEACH_REPROCESS_MS = 7 * 86_400_000;
 
@@ -187,8 +187,8 @@ export class Sightings {
 
   /**
    * "Not X": the sighting (and any look-alike closer to it than to X's templates) is not X. Records
-   * its faces as negatives of X, re-decides it and X's other sightings that the negatives now turn
-   * away, and returns the templates of X that caused the match, closest first.
+   * its faces as negatives of X, re-decides it and X's other sightings of the last 7 days that the
+   * negatives now turn away, and returns the templates of X that caused the match, closest first.
    */
   async reject(sightingId: number, identityId?: string): Promise<{ identity: string; culprits: Culprit[]; negatives: number; sighting: Sighting; redecided: number }> {
     const s = await this.store.get(sightingId);
@@ -204,8 +204,10 @@ export class Sightings {
     const negatives = [mean, ...(await this.store.faces(sightingId, dim)).map((f) => f.embedding)];
     await this.store.sql.transaction((q) => this.store.addNegatives(q, identity, sightingId, negatives, Date.now()));
     await this.negatives.current(true);
-    const { changed } = await this.reprocess({ identity, onlyTurnedAway: true });
-    return { identity, culprits, negatives: negatives.length, sighting: await this.store.get(sightingId), redecided: changed.length };
+    // The rejected sighting itself is re-decided however old it is, then X's recent ones.
+    const own = s.identity === identity ? await this.#redecide(s, mean, 'rejected') : undefined;
+    const { changed } = await this.reprocess({ identity, onlyTurnedAway: true, since: Date.now() - TEACH_REPROCESS_MS, limit: 1000 });
+    return { identity, culprits, negatives: negatives.length, sighting: await this.store.get(sightingId), redecided: changed.length + (own === undefined ? 0 : 1) };
   }
 
   /** The decision for a probe now: the gallery's, less the candidates its negatives turn away. */
@@ -225,22 +227,28 @@ export class Sightings {
     const list = (await this.store.list({ limit: 10_000, ...filter })).filter((s) => s.decidedBy !== 'taught');
     const dim = this.gallery.embeddingSize;
     const changed: { sightingId: number; from: string | null; to: string | null }[] = [];
-    await this.#visitors.ready();
     for (const s of list) {
       const e = await this.store.embedding(s.sightingId, dim);
       if (filter.onlyTurnedAway === true && !(await this.#turnedAway(e, s.identity))) continue;
-      const d = await this.decide(e);
-      if (d.identity === s.identity) continue;
-      const now = Date.now();
-      await this.store.sql.transaction(async (q) => {
-        await this.store.decide(q, s.sightingId, d.identity, d.score, filter.onlyTurnedAway === true ? 'rejected' : 'reprocess');
-        if (d.identity === null) await this.#visitors.place(q, s.sightingId, e, now);
-      });
-      await this.#visitors.settle();
-      changed.push({ sightingId: s.sightingId, from: s.identity, to: d.identity });
+      const to = await this.#redecide(s, e, filter.onlyTurnedAway === true ? 'rejected' : 'reprocess');
+      if (to !== undefined) changed.push({ sightingId: s.sightingId, from: s.identity, to });
     }
     if (changed.length > 0) this.#visitors.invalidate();
     return { checked: list.length, changed };
+  }
+
+  /** Decides a sighting again; stores a changed decision (an unknown one joins a visitor) and returns it, else undefined. */
+  async #redecide(s: Sighting, probe: Float32Array, by: 'rejected' | 'reprocess'): Promise<string | null | undefined> {
+    const d = await this.decide(probe);
+    if (d.identity === s.identity) return undefined;
+    await this.#visitors.ready();
+    const now = Date.now();
+    await this.store.sql.transaction(async (q) => {
+      await this.store.decide(q, s.sightingId, d.identity, d.score, by);
+      if (d.identity === null) await this.#visitors.place(q, s.sightingId, probe, now);
+    });
+    await this.#visitors.settle();
+    return d.identity;
   }
 
   /** Whether the negatives of `identity` now turn this probe away from it (it is not among the top candidates at all, or closer to a negative). */

@@ -78,7 +78,9 @@ export class VisitorClusters {
     const created = visitorId === undefined;
     if (visitorId === undefined) {
       visitorId = await this.#store.createVisitor(q, at);
-      state.visitorOf.set(person, visitorId);
+      // A sighting left waiting (only with `minFaces` above 1) is a visitor of its own until the next rebuild.
+      if (person >= 0) state.visitorOf.set(person, visitorId);
+      else this.#state = undefined;
     }
     await this.#store.setVisitor(q, [sightingId], visitorId, at);
     return { visitorId, created };
