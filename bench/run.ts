@@ -12,11 +12,12 @@ import { benchTrack } from './track.js';
 import { benchVideo } from './video.js';
 import { benchVideoReal } from './video-real.js';
 import { benchServerBatch } from './server-batch.js';
+import { benchSightings } from './sightings.js';
 import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
- * pipeline, track, server-batch, video, video-real, gallery, cluster (all by default; cluster takes `--sweep`,
+ * pipeline, track, server-batch, video, video-real, sightings (`--montages N`), gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser and browser-parity (only when named: they need Chromium; `--folds N` for the parity run) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
@@ -31,7 +32,7 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', ...scaleFlags]
+  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', '--montages', ...scaleFlags]
     .map(flag)
     .filter((v): v is string => v !== undefined),
 );
@@ -63,6 +64,10 @@ if (want('video')) {
 if (want('video-real')) {
   console.log('\n## Video on real footage: montages of real talking heads joined by hard cuts (../shared/data/video-real)');
   await benchVideoReal({ shared, log: (line) => console.log(line) });
+}
+if (want('sightings')) {
+  console.log('\n## Sightings on real footage: montages played twice with a restart between, visitors, then "this is X" (../shared/data/video-real)');
+  await benchSightings({ shared, log: (line) => console.log(line), ...(flag('--montages') === undefined ? {} : { montages: Number(flag('--montages')) }) });
 }
 if (want('cluster')) {
   await benchCluster({

@@ -138,6 +138,8 @@ export {
   type ShotChangedEvent,
   type ShotChangeOptions,
   type Timeline,
+  type SightingFace,
+  type TrackSighting,
   type TrackSuspendedEvent,
   type TrackView,
   type WatchFacesOptions,
@@ -163,5 +165,18 @@ export {
   type SkippedFace,
   type SyncSummary,
 } from './people/index.js';
+
+// Sightings ("Recent faces"): ended tracks stored with their best faces, visitors, "this is X" / "not X".
+export {
+  Sightings,
+  SIGHTINGS_DEFAULTS,
+  type Culprit,
+  type Sighting,
+  type SightingDetails,
+  type SightingEvent,
+  type SightingFilter,
+  type SightingsOptions,
+  type VisitorSummary,
+} from './sightings/index.js';
 export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
 

@@ -7,6 +7,7 @@ import {
   isPostgresLocation, localKeyEncryptionKey, openGallery, parseKeyMaterial, SqliteGalleryStore, type Gallery, type GalleryOptions, type KeyEncryptionKey,
 } from '../../src/gallery/index.js';
 import { PEOPLE_FORGET_STEP } from '../../src/people/index.js';
+import { SIGHTINGS_FORGET_STEP } from '../../src/sightings/index.js';
 import { knownModelOfFingerprint } from '../../src/models/index.js';
 import { RECOGNIZER_DEFAULTS } from '../../src/pipeline/index.js';
 import type { CliContext } from './context.js';
@@ -99,6 +100,7 @@ export async function openCommandGallery(ctx: CliContext, location: string, acce
   const kek = options.kek ?? (await readKek(ctx, undefined));
   const g = await openGallery(location, kek === undefined ? options : { ...options, kek });
   g.registerForgetStep(PEOPLE_FORGET_STEP);
+  g.registerForgetStep(SIGHTINGS_FORGET_STEP);
   if (isNew && !ctx.json) ctx.stderr.write(`arcface: created gallery ${location}\n`);
   else if (isNew) ctx.stderr.write(`${JSON.stringify({ notice: 'GALLERY_CREATED', location })}\n`);
   return g;

@@ -11,6 +11,7 @@ import { registerModelsInspect } from './commands/models-inspect.js';
 import { registerModelsCommands } from './commands/models-registry.js';
 import { registerPeopleCommands } from './commands/people.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSightingsCommands } from './commands/sightings.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { type CliContext, EXIT, reportError } from './context.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPeopleCommands(program, ctx);
   registerWorkerCommand(program, ctx);
   registerJobsCommands(program, ctx);
+  registerSightingsCommands(program, ctx);
   const models = program.command('models').description('Inspect, list, add, verify and download models.');
   registerModelsInspect(models, ctx);
   registerModelsCommands(models, ctx);

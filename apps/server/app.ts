@@ -30,9 +30,12 @@ import { registerKeyRoutes } from './routes/keys.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
 import { registerVideoRoutes } from './routes/videos.js';
+import { registerSightingRoutes } from './routes/sightings.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
 import { VideoService, type VideoServiceOptions } from './services/video-jobs.js';
 import { InferencePool, poolOptionsFrom } from './services/worker-pool.js';
+import { recordAll } from './routes/sightings.js';
+import type { TrackSighting } from '../../src/stream/index.js';
 
 /** Options of {@link buildApp}: the server options plus an engine to share (tests, benchmarks). */
 export interface BuildAppOptions extends ServerOptions {
@@ -242,16 +245,22 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   registerKeyRoutes(app, ctx);
   registerComprefaceRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
+  registerSightingRoutes(app, ctx);
   // The one bus of job and stream events: SSE clients and the event sinks all read from it.
   const bus = new EventBus(app.log);
   const eventOut = startEventOut(app, bus, metrics, options);
   if (options.videos !== undefined) {
+    const port = options.gallery;
     let videos: VideoService;
     try {
       videos = VideoService.open(poolOptionsFrom(opts), {
         log: app.log,
         // Video frames obey the images' pixel rule unless the video options set their own.
         maxPixels: opts.maxPixels,
+        // Every track that ends in a job or a stream becomes a sighting, recorded here one at a time.
+        ...(port?.sightingsWrite === undefined || options.videos.galleryLocation === undefined
+          ? {}
+          : { onSightings: (source: string, list: readonly TrackSighting[]) => port.sightingsWrite?.((s) => recordAll(s, source, list)) ?? Promise.resolve([]) }),
         ...options.videos,
         bus,
         ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,

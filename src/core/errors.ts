@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   GALLERY_KEY_MISMATCH: { http: 500, exit: 2 },
   GALLERY_NOT_SEALED: { http: 409, exit: 2 },
   SEALING_UNSUPPORTED: { http: 400, exit: 2 },
+  SIGHTING_NOT_FOUND: { http: 404, exit: 2 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the stable error codes; tests and clients match on these, never on messages. */

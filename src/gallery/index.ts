@@ -16,7 +16,7 @@ export { HnswIndex, type HnswKey, type HnswOptions } from './hnsw-index.js';
 export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';
 export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './postgres-store.js';
 export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQueryable } from './sql-client.js';
-export { migrateRoom, type RoomMigration, type RoomSql } from './room-sql.js';
+export { migrateRoom, openRoom, schemaMigrations, type RoomMigration, type RoomSchema, type RoomSql } from './room-sql.js';
 export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 export { SqliteGalleryStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type {

@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { ArcFaceError } from '../core/index.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { GalleryStore } from './store.js';
 
 /** One step of a room's schema: entry `i` of a room's list upgrades its version `i` to `i + 1`. */
 export type RoomMigration = (q: RoomSql) => Promise<void>;
@@ -22,6 +23,46 @@ export interface RoomSql {
   /** Runs `fn` in one transaction (IMMEDIATE in SQLite). */
   transaction<T>(fn: (q: RoomSql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * A room's tables written as plain statements: per dialect, the steps in order (each a list of
+ * statements). Step i brings the room to version i + 1; both dialects have the same number of steps.
+ */
+export interface RoomSchema {
+  readonly name: string;
+  readonly sqlite: readonly (readonly string[])[];
+  readonly postgres: readonly (readonly string[])[];
+}
+
+/**
+ * The migration steps of a {@link RoomSchema}.
+ *
+ * @example
+ * await migrateRoom(sql, schema.name, schemaMigrations(schema))
+ */
+export function schemaMigrations(schema: RoomSchema): RoomMigration[] {
+  return schema.sqlite.map((_, i) => async (q: RoomSql) => {
+    for (const st of (q.dialect === 'sqlite' ? schema.sqlite : schema.postgres)[i] ?? []) await q.all(st);
+  });
+}
+
+/**
+ * A room's SQL in the gallery's database with its tables migrated to the newest of `steps`; the
+ * caller closes it. `STORE_UNSUPPORTED` for a store without SQL (IndexedDB).
+ *
+ * @example
+ * const sql = await openRoom(gallery.store, 'sightings', schemaMigrations(SIGHTINGS_SCHEMA))
+ */
+export async function openRoom(store: GalleryStore, room: string, steps: readonly RoomMigration[]): Promise<RoomSql> {
+  const sql = store.roomSql(room);
+  try {
+    await migrateRoom(sql, room, steps);
+  } catch (e) {
+    await sql.close();
+    throw e;
+  }
+  return sql;
 }
 
 /** Key of the PostgreSQL advisory lock that serialises room migrations (ASCII "AFRM"). */

@@ -1,4 +1,5 @@
 import type { Box, RgbImage } from '../core/index.js';
+import type { FaceQuality } from '../quality/index.js';
 
 /** A track became confirmed (the tracker's birth rule held): a face is now followed. */
 export interface TrackStartedEvent {
@@ -117,6 +118,22 @@ export interface TrackView {
   readonly suspended: boolean;
 }
 
+/** One embedded face of a track, kept for its sighting (see `FaceStreamOptions.sightingFaces`). */
+export interface SightingFace {
+  /** The aligned crop (the recogniser's input, e.g. 112×112). */
+  readonly crop: RgbImage;
+  /** Unit embedding of the crop. */
+  readonly embedding: Float32Array;
+  readonly quality: FaceQuality;
+}
+
+/** A track that ended, with its best embedded faces: what a sightings store records. */
+export interface TrackSighting {
+  readonly ended: TrackEndedEvent;
+  /** Best faces first (by `quality.overall`); empty when the track was never embedded. */
+  readonly faces: readonly SightingFace[];
+}
+
 /** The result of one processed frame. `frame`/`pts` are those of the source frame it was computed on. */
 export interface FrameResult {
   readonly frame: number;
@@ -134,6 +151,8 @@ export interface FrameResult {
   readonly latencyMs: number;
   /** Recogniser calls made at this frame. */
   readonly embedded: number;
+  /** Tracks that ended at this frame with their best faces, when `sightingFaces` was asked for. */
+  readonly sightings?: readonly TrackSighting[];
   /** The frame itself (not copied), for drawing; absent on the closing result of a stream. */
   readonly image?: RgbImage;
 }

@@ -5,7 +5,7 @@ import type { IdentifyResult } from '../gallery/index.js';
 import { faceQuality, withEmbeddingNorm, type FaceQuality } from '../quality/index.js';
 import { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions } from '../track/index.js';
 import { contentDifference, contentSignature, ShotChangeDetector, type ShotChangeOptions } from './shot-change.js';
-import type { FrameResult, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackSuspendedEvent, TrackView } from './events.js';
+import type { FrameResult, SightingFace, StreamEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackSighting, TrackSuspendedEvent, TrackView } from './events.js';
 import { cropBox } from './thumbnail-crop.js';
 
 /**
@@ -57,6 +57,11 @@ export interface FaceStreamOptions {
   readonly labelUnknowns?: boolean;
   /** Keep each track's best-quality face crop and hand it to this callback when the track ends. */
   readonly onThumbnail?: (trackId: number, crop: RgbImage) => Promise<string | undefined>;
+  /**
+   * Keep each track's best `n` embedded faces (aligned crop, embedding, quality) and hand them over
+   * with its end in `FrameResult.sightings`, for a sightings store. Default 0: none kept.
+   */
+  readonly sightingFaces?: number;
 }
 
 /** What the stream needs from a gallery: ranked candidates and the threshold that decides. A `Gallery` is one. */
@@ -79,6 +84,8 @@ interface TrackState {
   label: string;
   decided: boolean;
   best: { quality: number; crop: RgbImage } | undefined;
+  /** Best embedded faces, best first (at most `sightingFaces`). */
+  faces: SightingFace[];
   firstFrame: number;
   lastFrame: number;
   hits: number;
@@ -174,6 +181,9 @@ export class FaceStream {
   readonly #splitBelow: number;
   readonly #resumeAbove: number;
   readonly #shots: ShotChangeDetector | undefined;
+  readonly #sightingFaces: number;
+  /** Sightings of the tracks ended since the last result. */
+  #ended: TrackSighting[] = [];
   #nextPublicId = 1;
   #processed = 0;
   #last: { frame: number; pts: number; width: number; height: number } | undefined;
@@ -192,6 +202,7 @@ export class FaceStream {
     this.#splitBelow = assertNumber('splitBelow', options.splitBelow ?? SPLIT_BELOW, -1, 1);
     this.#resumeAbove = assertNumber('resumeAbove', options.resumeAbove ?? Math.max(RESUME_ABOVE, this.#splitBelow), this.#splitBelow, 1);
     this.#shots = options.shotChange === false ? undefined : new ShotChangeDetector(options.shotChange ?? {});
+    this.#sightingFaces = assertInteger('sightingFaces', options.sightingFaces ?? 0, 0, 32);
     // Identity options are checked here, not first at the first track.
     new TrackIdentity(options.identity);
   }
@@ -299,6 +310,7 @@ export class FaceStream {
         w.state.announced = false;
         w.state.ambiguous = 0;
         w.state.identity.addEmbedding(embedding, quality, pts);
+        this.#keepFace(w.state, { crop: w.crop, embedding, quality });
         if (!frontal && w.state.identity.offFrontalOnly) await this.#vote(w.state, embedding);
         const event = await this.#decide(w.state.publicId, w.state, index, pts, resumed);
         if (event !== undefined) events.push(event);
@@ -336,8 +348,25 @@ export class FaceStream {
       dropped: context.dropped ?? 0,
       latencyMs: round(performance.now() - arrived, 3),
       embedded: wanted.length,
+      ...this.#takeSightings(),
       image,
     };
+  }
+
+  /** Keeps a face among the track's best `sightingFaces`. */
+  #keepFace(s: TrackState, face: SightingFace): void {
+    if (this.#sightingFaces === 0) return;
+    s.faces.push(face);
+    s.faces.sort((a, b) => b.quality.overall - a.quality.overall);
+    if (s.faces.length > this.#sightingFaces) s.faces.length = this.#sightingFaces;
+  }
+
+  /** The sightings of tracks ended since the last result, for that result. */
+  #takeSightings(): { sightings?: readonly TrackSighting[] } {
+    if (this.#ended.length === 0) return {};
+    const sightings = this.#ended;
+    this.#ended = [];
+    return { sightings };
   }
 
   /**
@@ -349,7 +378,7 @@ export class FaceStream {
     if (last === undefined) return undefined;
     const events: StreamEvent[] = [];
     for (const t of this.#tracker.finish()) events.push(await this.#endEvent(t.id, last.frame, last.pts));
-    return events.length === 0 ? undefined : { ...last, detected: false, tracks: [], events, dropped: context.dropped ?? 0, latencyMs: 0, embedded: 0 };
+    return events.length === 0 ? undefined : { ...last, detected: false, tracks: [], events, dropped: context.dropped ?? 0, latencyMs: 0, embedded: 0, ...this.#takeSightings() };
   }
 
   #stateOf(t: Track<DetectedFace>): TrackState {
@@ -369,6 +398,7 @@ export class FaceStream {
       label: 'unknown',
       decided: false,
       best: undefined,
+      faces: [],
       firstFrame,
       lastFrame: firstFrame,
       hits: 0,
@@ -471,7 +501,7 @@ export class FaceStream {
 
   async #endedFrom(s: TrackState, frame: number, pts: number): Promise<TrackEndedEvent> {
     const thumbnail = s.best !== undefined && this.#o.onThumbnail !== undefined ? await this.#o.onThumbnail(s.publicId, s.best.crop) : undefined;
-    return {
+    const ended: TrackEndedEvent = {
       type: 'track.ended',
       trackId: s.publicId,
       frame,
@@ -488,6 +518,8 @@ export class FaceStream {
       hits: s.hits,
       ...(thumbnail === undefined ? {} : { thumbnail }),
     };
+    if (this.#sightingFaces > 0 && s.hits > 0) this.#ended.push({ ended, faces: s.faces });
+    return ended;
   }
 
   async #decide(trackId: number, s: TrackState, frame: number, pts: number, resumed = false): Promise<StreamEvent | undefined> {

@@ -7,6 +7,7 @@ import { findKnownModel, knownModelOfFingerprint, modelLabel } from '../../../sr
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { FileOutcomes } from '../file-outcomes.js';
+import { Sightings } from '../../../src/sightings/index.js';
 import {
   assertGalleryExists, galleryLocation, KEK_FILE_HELP, manage, openCommandGallery, readKek, recognizerFor, withGallery, withModelGallery, type GalleryAccess, type GOpts,
 } from '../gallery-open.js';
@@ -210,7 +211,11 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
       await withGallery(ctx, o, async (g) => {
         if (o.template === undefined) {
           await g.remove(id);
-          printJson(ctx, { removed: id });
+          // Its sightings and "not X" negatives go with it.
+          const sightings = g.store.kind === 'indexeddb' ? undefined : await Sightings.open(g);
+          const forgotten = (await sightings?.forgetIdentity(id)) ?? 0;
+          await sightings?.close();
+          printJson(ctx, { removed: id, ...(forgotten === 0 ? {} : { sightings: forgotten }) });
         } else {
           await g.removeTemplate(id, o.template);
           printJson(ctx, { removed: id, template: o.template });

@@ -1,11 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isArcFaceError, type RgbImage } from '../../../src/core/index.js';
 import type { Gallery } from '../../../src/gallery/index.js';
 import { encodeJpeg } from '../../../src/image/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
+import { redactUrl } from '../../../src/core/index.js';
+import { Sightings, type SightingEvent } from '../../../src/sightings/index.js';
 import { annotateFrame, buildTimeline, timelineCues, watchFaces, type StreamEvent } from '../../../src/stream/index.js';
 import { openVideoSource, toWebVtt, VideoWriter, type VideoSourceOptions } from '../../../src/video/index.js';
 import { noticeLicence, type CliContext } from '../context.js';
@@ -33,6 +35,8 @@ interface WatchCliOptions {
   timeout?: number;
   reconnect?: number;
   rtspTransport?: 'tcp' | 'udp';
+  sightings: boolean;
+  sourceName?: string;
   json?: boolean;
 }
 
@@ -76,10 +80,13 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .option('--timeout <seconds>', 'give up on a stream that sends no frame for this long', parseNumberOption('--timeout', 0.1, 3600))
     .option('--reconnect <n>', 'open a stream that stops (ends, stalls, refuses) again, up to n times in a row, waiting 0.5 s, 1 s, 2 s … up to 8 s', parseIntOption('--reconnect', 0, 100))
     .option('--rtsp-transport <tcp|udp>', 'how RTP packets of an rtsp:// stream travel (default tcp)', parseChoiceOption('--rtsp-transport', ['tcp', 'udp'] as const))
+    .option('--no-sightings', 'with a gallery, do not record ended tracks as sightings (Recent faces) in it')
+    .option('--source-name <name>', 'the source name sightings are recorded under (default: the file name or the URL without its password)')
     .option('--json', 'compact JSON, no progress bar')
     .addHelpText(
       'after',
-      '\nOutput: JSON Lines of events (track.started, track.identified, track.ended) on stdout unless --events names a file,\n' +
+      '\nOutput: JSON Lines of events (track.started, track.identified, track.ended; with a gallery also sighting.recorded,\n' +
+        'visitor.seen, visitor.recurring) on stdout unless --events names a file,\n' +
         'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline (on stdout, and last in the\n' +
         '--events file too). Ctrl-C ends a live stream cleanly.\n' +
         'When the source fails mid-way (truncated file, a stream that ends or stalls) the events, summary and outputs so far\n' +
@@ -91,6 +98,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
       await noticeLicence(ctx, recognizer);
       const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
       let gallery: Gallery | undefined;
+      let sightings: Sightings | undefined;
       let eventsOut: WriteStream | undefined;
       let writer: VideoWriter | undefined;
       const abort = new AbortController();
@@ -104,6 +112,8 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
             ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
           });
         }
+        if (gallery !== undefined && o.sightings) sightings = await Sightings.open(gallery);
+        const sourceName = o.sourceName ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? redactUrl(input) : basename(input));
         if (o.thumbnails !== undefined) await mkdir(o.thumbnails, { recursive: true });
         const sourceOptions: VideoSourceOptions = {
           ...(o.fps === undefined ? {} : { fps: o.fps }),
@@ -150,13 +160,18 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
             detectEvery: o.detectEvery,
             labelUnknowns: o.labelUnknowns === true,
             signal: abort.signal,
-            ...(gallery === undefined ? {} : { gallery }),
+            ...(gallery === undefined ? {} : { gallery: sightings === undefined ? gallery : sightings.guard(gallery) }),
+            ...(sightings === undefined ? {} : { sightingFaces: sightings.options.facesPerSighting }),
             ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
             ...(onThumbnail === undefined ? {} : { onThumbnail }),
           })) {
             for (const e of r.events) {
               all.push(e);
               emit(JSON.stringify(e));
+            }
+            for (const t of r.sightings ?? []) {
+              const recorded = await sightings?.record(sourceName, t);
+              for (const e of recorded?.events ?? ([] as SightingEvent[])) emit(JSON.stringify(e));
             }
             dropped = r.dropped;
             embedded += r.embedded;
@@ -208,6 +223,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
         process.off('SIGINT', onSigint);
         if (writer !== undefined) await writer.close();
         if (eventsOut !== undefined) await new Promise<void>((resolve) => (eventsOut as WriteStream).end(resolve));
+        await sightings?.close();
         await gallery?.close();
         await fr.dispose();
       }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { inImageInput } from '../../../src/core/index.js';
 import { modelMismatch } from '../../../src/gallery/index.js';
 import { type CompareSelection, DEFAULT_COMPARE_SELECTION } from '../../../src/pipeline/index.js';
+import { faceQuality } from '../../../src/quality/index.js';
+import { withoutNegatives } from '../../../src/sightings/index.js';
 import type { ServerContext } from '../context.js';
 import type { EngineInfo, FaceOut, Selection } from '../services/index.js';
 import { readInput, requireImage, uploadName } from '../plugins/index.js';
@@ -184,7 +186,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
   );
 
-  app.post<{ Querystring: { limit?: number; threshold?: number; fpir?: number } }>(
+  app.post<{ Querystring: { limit?: number; threshold?: number; fpir?: number; record?: boolean; source?: string } }>(
     '/v1/identify',
     {
       config: { scope: 'read', inference: true },
@@ -197,6 +199,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
             limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K },
             threshold: { type: 'number', minimum: -1, maximum: 1, description: "Cosine for a match; default: the one that holds the target FPIR at the gallery's size" },
             fpir: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Target false positive identification rate (default 0.01)' },
+            record: { type: 'boolean', description: 'Record each face as a sighting (Recent faces); the Identify page sets it' },
+            source: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Source name of recorded sightings (default identify)' },
           },
         },
         response: {
@@ -222,6 +226,7 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
                       properties: {
                         match: { anyOf: [{ $ref: 'Candidate#' }, { type: 'null' }] },
                         candidates: { type: 'array', items: { $ref: 'Candidate#' } },
+                        sightingId: { type: 'integer', description: 'The sighting recorded for this face (with record=true)' },
                       },
                     },
                   ],
@@ -237,7 +242,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const gallery = ctx.gallery();
       const input = await readInput(request, ['image']);
       const image = requireImage(input, 'image');
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
+      const record = request.query.record === true && gallery.sightingsWrite !== undefined;
+      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: record }, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
       const { fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
       const given = request.query.threshold ?? ctx.options.threshold;
@@ -245,10 +251,20 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const { threshold } = choice;
       const k = request.query.limit ?? DEFAULT_TOP_K;
       const faces = [];
+      // "Not X" negatives turn a recorded look-alike away from X here too.
+      const negatives = gallery.sightings === undefined ? new Map<string, Float32Array[]>() : await (await gallery.sightings()).negatives.current();
       for (const f of r.faces) {
-        const candidates = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, similarity: r6(c.similarity) }));
+        const ranked = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, id: c.subjectId, score: c.similarity }));
+        const candidates = withoutNegatives(f.embedding, ranked, negatives).map((c) => ({ subjectId: c.subjectId, name: c.name, similarity: r6(c.similarity) }));
         const best = candidates[0];
-        faces.push({ ...faceJson(f), match: best !== undefined && best.similarity >= threshold ? best : null, candidates });
+        const match = best !== undefined && best.similarity >= threshold ? best : null;
+        const jpeg = f.thumbnail;
+        const sighting = record && jpeg !== undefined
+          ? await gallery.sightingsWrite?.((s) => s.recordStill(request.query.source ?? 'identify', { jpeg, embedding: f.embedding, quality: faceQuality(f) }, {
+            identity: match?.subjectId ?? null, score: best?.similarity ?? 0,
+          }))
+          : undefined;
+        faces.push({ ...faceJson(f), match, candidates, ...(sighting === undefined ? {} : { sightingId: sighting.sighting.sightingId }) });
       }
       return { width: r.width, height: r.height, threshold, thresholdSource: choice.source, thresholdReason: choice.reason, faces };
     },

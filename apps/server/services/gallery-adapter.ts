@@ -3,6 +3,7 @@ import { ArcFaceError } from '../../../src/core/index.js';
 import type { ForgetReceipt, Gallery, IdentitySummary, TemplateRecord, ThresholdChoice } from '../../../src/gallery/index.js';
 import { enrolTemplateResults } from '../../../src/ingest/index.js';
 import { People, PEOPLE_FORGET_STEP } from '../../../src/people/index.js';
+import { Sightings, SIGHTINGS_FORGET_STEP } from '../../../src/sightings/index.js';
 import type { ReplicaLock } from './replica-lock.js';
 import type { AuditFlag, Candidate, GalleryPort, NewFace, SubjectAudit, SubjectFace, SubjectSummary } from './gallery-port.js';
 
@@ -39,6 +40,7 @@ export class GalleryAdapter implements GalleryPort {
    */
   static create(gallery: Gallery, options: { peopleLock?: ReplicaLock } = {}): GalleryAdapter {
     gallery.registerForgetStep(PEOPLE_FORGET_STEP);
+    gallery.registerForgetStep(SIGHTINGS_FORGET_STEP);
     return new GalleryAdapter(gallery, options.peopleLock);
   }
 
@@ -84,6 +86,8 @@ export class GalleryAdapter implements GalleryPort {
 
   async removeSubject(id: string): Promise<void> {
     await this.#g.remove(id);
+    // The sightings naming it and its "not X" negatives go with it.
+    await this.sightingsWrite((s) => s.forgetIdentity(id));
   }
 
   async forgetSubject(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
@@ -194,8 +198,27 @@ export class GalleryAdapter implements GalleryPort {
     return this.#people;
   }
 
+  #sightings: Promise<Sightings> | undefined;
+  #sightingsQueue: Promise<unknown> = Promise.resolve();
+
+  async sightings(): Promise<Sightings> {
+    this.#sightings ??= Sightings.open(this.#g);
+    return this.#sightings;
+  }
+
+  sightingsWrite<T>(fn: (s: Sightings) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => fn(await this.sightings());
+    const next = this.#sightingsQueue.then(run, run);
+    this.#sightingsQueue = next.catch(() => undefined);
+    return next;
+  }
+
   async close(): Promise<void> {
     if (this.#people !== undefined) await (await this.#people).close();
+    if (this.#sightings !== undefined) {
+      await this.#sightingsQueue;
+      await (await this.#sightings).close();
+    }
     await this.#peopleLock?.close();
     await this.#g.close();
   }

@@ -1,4 +1,5 @@
 import type { People } from '../../../src/people/index.js';
+import type { Sightings } from '../../../src/sightings/index.js';
 
 /**
  * What the server needs from a gallery, in its own words, so the HTTP layer does not depend on the
@@ -115,4 +116,8 @@ export interface GalleryPort {
    * among every server on the database.
    */
   peopleWrite?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Sightings ("Recent faces") over the gallery, opened on first use. */
+  sightings?(): Promise<Sightings>;
+  /** Runs sightings' writes (records, teach, reject, reprocess) one at a time in this server: one visitor clusterer. */
+  sightingsWrite?<T>(fn: (s: Sightings) => Promise<T>): Promise<T>;
 }

@@ -4,13 +4,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../../src/core/index.js';
-import { buildTimeline, type StreamEvent, type Timeline } from '../../../src/stream/index.js';
+import { buildTimeline, type Timeline, type TrackSighting } from '../../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../../src/video/index.js';
 import { EventBus } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
 import { claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
-import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, type Run, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
+import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, streamEventsOf, type Run, type RunEvent, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
 import { storeUpload } from './video-upload.js';
 import type { VideoWorkerData } from './video-worker.js';
 import type { WorkerConfig } from './worker-pool.js';
@@ -46,6 +46,13 @@ export interface VideoServiceOptions extends Partial<VideoLimits> {
   /** How long an always-running stream waits before it is opened again after it failed or ended, ms. */
   readonly streamRestartMs?: number;
   readonly log?: VideoLog;
+  /**
+   * Records the tracks that ended in a job or stream as sightings under `source` (a stream's name,
+   * `video:<job id>`); resolves to the events to add to the run. Absent: no sightings.
+   */
+  readonly onSightings?: (source: string, sightings: readonly TrackSighting[]) => Promise<readonly RunEvent[]>;
+  /** Best faces kept per ended track for `onSightings`. Default 3. */
+  readonly sightingFaces?: number;
 }
 
 /**
@@ -255,7 +262,7 @@ export class VideoService {
   }
 
   /** The events of a job so far (jobs finished before a restart keep their timeline, not their events). */
-  events(id: string, who: JobRequester): readonly StreamEvent[] {
+  events(id: string, who: JobRequester): readonly RunEvent[] {
     return this.#get(id, who).events;
   }
 
@@ -390,7 +397,7 @@ export class VideoService {
       events: Math.max(run.events.length, run.eventCount),
       limits: { maxBytes: l.maxBytes, maxPixels: l.maxPixels, maxFrames: l.maxFrames, maxDurationSeconds: l.maxDurationSeconds },
       ...(run.error === undefined ? {} : { error: run.error }),
-      ...(finished ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+      ...(finished ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
     };
   }
 
@@ -425,11 +432,13 @@ export class VideoService {
   }
 
   #hooks(onExit?: () => void): RunHooks {
+    const record = this.#o.onSightings;
     return {
       ...(this.#o.log === undefined ? {} : { log: this.#o.log }),
       record: (r) => this.#record(r),
       publish: (m) => this.#bus.publish(m),
       ...(onExit === undefined ? {} : { onExit }),
+      ...(record === undefined ? {} : { onSightings: (run: Run, list: readonly TrackSighting[]) => record(run.stream ?? `video:${run.id}`, list) }),
     };
   }
 
@@ -473,6 +482,7 @@ export class VideoService {
       sourceOptions: run.sourceOptions,
       detectEvery: this.#o.detectEvery ?? VIDEO_SERVICE_DEFAULTS.detectEvery,
       threshold: this.#o.threshold,
+      sightingFaces: this.#o.onSightings === undefined ? 0 : (this.#o.sightingFaces ?? 3),
       ...(run.stream === undefined ? { limits: { maxFrames: this.#limits.maxFrames, maxDurationSeconds: this.#limits.maxDurationSeconds } } : {}),
     };
     startRun(run, data, this.#hooks(onExit));

@@ -4,10 +4,11 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../../src/core/index.js';
-import { buildTimeline, type StreamEvent, type Timeline } from '../../../src/stream/index.js';
+import { buildTimeline, type StreamEvent, type Timeline, type TrackSighting } from '../../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../../src/video/index.js';
 import { shownFileName } from '../plugins/index.js';
 import type { BusMessage, EventOrigin, ServerEvent } from './event-bus.js';
+import type { SightingEvent } from '../../../src/sightings/index.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
 import type { VideoWorkerData } from './video-worker.js';
@@ -19,6 +20,19 @@ export const MAX_RUN_EVENTS = 100_000;
 /** Where failures are logged with their full reason (ffmpeg's words, paths), never sent to clients. */
 export interface VideoLog {
   warn(obj: object, msg: string): void;
+}
+
+/** What a run reports: its stream's events and the sightings recorded from it. */
+export type RunEvent = StreamEvent | SightingEvent;
+
+/**
+ * The stream's own events of a run (its timeline is built from them).
+ *
+ * @example
+ * buildTimeline(streamEventsOf(run.events))
+ */
+export function streamEventsOf(events: readonly RunEvent[]): StreamEvent[] {
+  return events.filter((e): e is StreamEvent => !e.type.startsWith('sighting.') && !e.type.startsWith('visitor.'));
 }
 
 /** Receives a run's events, then its end (what one SSE client follows, read from the event bus). */
@@ -42,7 +56,7 @@ export interface Run {
   dropped: number;
   /** Times a live stream was opened again after it stopped (see `VideoSourceOptions.reconnectAttempts`). */
   reconnects: number;
-  events: StreamEvent[];
+  events: RunEvent[];
   /** Events counted before a restart (their list is not kept). */
   eventCount: number;
   error?: WireError;
@@ -102,7 +116,7 @@ export function recordOf(run: Run): JobRecord {
     dropped: run.dropped,
     events: Math.max(run.events.length, run.eventCount),
     ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
   };
 }
 
@@ -176,6 +190,22 @@ export interface RunHooks {
   readonly record: (run: Run) => void;
   /** The worker thread has exited. */
   readonly onExit?: () => void;
+  /** Tracks that ended with their best faces (asked with `VideoWorkerData.sightingFaces`); resolves to the events to add. */
+  readonly onSightings?: (run: Run, sightings: readonly TrackSighting[]) => Promise<readonly RunEvent[]>;
+}
+
+/**
+ * Adds events to a run and publishes them on the event bus (SSE clients and event sinks read them there).
+ *
+ * @example
+ * addRunEvents(run, [event], hooks, originOf(run))
+ */
+export function addRunEvents(run: Run, events: readonly RunEvent[], hooks: Pick<RunHooks, 'publish'>, origin: EventOrigin): void {
+  const at = new Date().toISOString();
+  for (const event of events) {
+    if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
+    hooks.publish({ kind: 'event', runId: run.id, origin, at, event });
+  }
 }
 
 /**
@@ -201,7 +231,7 @@ function failRun(run: Run, error: WireError, hooks: RunHooks): void {
 }
 
 type WorkerMessage =
-  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; sightings?: TrackSighting[]; closing: boolean }
   | { type: 'done' }
   | { type: 'error'; error: WireError };
 
@@ -218,27 +248,42 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
   hooks.record(run);
   hooks.publish(statusMessage(run));
   const origin = originOf(run);
+  // Sightings are recorded in order, and the run ends only after the last of them added its events.
+  let recorded: Promise<void> = Promise.resolve();
+  const after = (fn: () => void): void => {
+    void recorded.then(fn);
+  };
   worker.on('message', (m: WorkerMessage) => {
     if (m.type === 'frame') {
       if (!m.closing) run.frames++;
       run.dropped = m.dropped;
       run.reconnects = m.reconnects;
-      const at = new Date().toISOString();
-      for (const event of m.events) {
-        if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
-        hooks.publish({ kind: 'event', runId: run.id, origin, at, event });
+      addRunEvents(run, m.events, hooks, origin);
+      const onSightings = hooks.onSightings;
+      const list = m.sightings;
+      if (list !== undefined && list.length > 0 && onSightings !== undefined) {
+        // Their events follow the frame's.
+        recorded = recorded.then(() =>
+          onSightings(run, list).then(
+            (events) => addRunEvents(run, events, hooks, origin),
+            (err: unknown) => hooks.log?.warn({ jobId: run.id, err }, 'could not record sightings'),
+          ),
+        );
       }
     } else if (m.type === 'done') {
-      endRun(run, 'done', hooks);
+      after(() => endRun(run, 'done', hooks));
     } else {
-      failRun(run, m.error, hooks);
+      const error = m.error;
+      after(() => failRun(run, error, hooks));
     }
   });
-  worker.on('error', (err) => failRun(run, { code: 'INTERNAL', message: err.message }, hooks));
+  worker.on('error', (err) => after(() => failRun(run, { code: 'INTERNAL', message: err.message }, hooks)));
   worker.on('exit', () => {
     run.exited = true;
-    if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
-    hooks.onExit?.();
+    after(() => {
+      if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
+      hooks.onExit?.();
+    });
   });
 }
 

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openGallery, type Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer } from '../../../src/pipeline/index.js';
+import { Sightings } from '../../../src/sightings/index.js';
 import { watchFaces } from '../../../src/stream/index.js';
 import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
@@ -22,6 +23,8 @@ export interface VideoWorkerData {
   readonly sourceOptions: VideoSourceOptions;
   readonly detectEvery: number;
   readonly threshold: number | undefined;
+  /** Best faces kept per ended track and posted with the frame (sightings); 0: none. */
+  readonly sightingFaces: number;
   /** Frames and seconds of media allowed (uploads); absent for live streams. */
   readonly limits?: Pick<VideoLimits, 'maxFrames' | 'maxDurationSeconds'>;
 }
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
   });
   let fr: FaceRecognizer | undefined;
   let gallery: Gallery | undefined;
+  let sightings: Sightings | undefined;
   let source: FrameSource | undefined;
   try {
     const cfg = data.config;
@@ -48,6 +52,8 @@ async function main(): Promise<void> {
     if (data.galleryLocation !== undefined) {
       const threshold = fr.threshold ?? cfg.threshold;
       gallery = await openGallery(data.galleryLocation, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
+      // Sightings are recorded by the service; here they only turn away the look-alikes of "not X".
+      if (data.sightingFaces > 0) sightings = await Sightings.open(gallery);
     }
     // Opened here rather than by watchFaces, so that its limits apply and its reconnection count can be reported.
     const opened = openVideoSource(data.source, data.sourceOptions);
@@ -57,17 +63,20 @@ async function main(): Promise<void> {
       recognizer: fr,
       detectEvery: data.detectEvery,
       signal: abort.signal,
-      ...(gallery === undefined ? {} : { gallery }),
+      ...(gallery === undefined ? {} : { gallery: sightings === undefined ? gallery : sightings.guard(gallery) }),
+      ...(data.sightingFaces > 0 ? { sightingFaces: data.sightingFaces } : {}),
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
     })) {
       const reconnects = opened.reconnects ?? 0;
-      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, reconnects, events: r.events, tracks: r.tracks.length, closing: r.image === undefined });
+      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, reconnects, events: r.events, tracks: r.tracks.length, closing: r.image === undefined,
+        ...(r.sightings === undefined ? {} : { sightings: r.sightings }) });
     }
     port.postMessage({ type: 'done' });
   } catch (err) {
     port.postMessage({ type: 'error', error: toWireError(err) });
   } finally {
     await source?.close().catch(() => undefined);
+    await sightings?.close().catch(() => undefined);
     await gallery?.close().catch(() => undefined);
     await fr?.dispose().catch(() => undefined);
     // The message listener would keep the thread alive: close the port so the worker exits.

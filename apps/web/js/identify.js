@@ -40,10 +40,11 @@ function summary(faces) {
   return faces.map((f) => (f.match ? `${f.match.name} (similarity ${f.match.similarity.toFixed(3)})` : 'unknown person')).join('; ');
 }
 
-async function identify(blob, name) {
+/** Asks who is in the picture; `record` keeps each face as a sighting (the Recent faces page). */
+async function identify(blob, name, record) {
   const form = new FormData();
   form.append('image', blob, name);
-  return api.post('/v1/identify', form);
+  return api.post(record ? '/v1/identify?record=true&source=identify-page' : '/v1/identify', form);
 }
 
 document.getElementById('photo').addEventListener('change', async (e) => {
@@ -53,7 +54,7 @@ document.getElementById('photo').addEventListener('change', async (e) => {
   try {
     const img = await loadImage(file);
     drawFaces(view, img, []);
-    const r = await identify(file, file.name);
+    const r = await identify(file, file.name, true);
     drawFaces(view, img, labelled(r.faces));
     result.textContent = summary(r.faces);
   } catch (err) {
@@ -103,7 +104,8 @@ async function loop() {
     inFlight++;
     sent++;
     try {
-      const r = await identify(await cropFace(frame, track.detection.box), `face-${track.id}.jpg`);
+      // The first answer for a followed face is kept as a sighting; later checks of it are not.
+      const r = await identify(await cropFace(frame, track.detection.box), `face-${track.id}.jpg`, !state.answered);
       const face = largestFace(r.faces);
       state.match = face?.match ?? null;
       state.answered = true;
