@@ -33,13 +33,19 @@ describe('DELETE /v1/subjects/:id?forget=true', () => {
     const before = fileBytes(galleryFile);
     for (const b of [...embeddings, ...jpegs]) assert.ok(before.includes(b), 'the bytes are found before the forget');
 
+    // A face the Identify page sent, named as the subject, is kept as a sighting: it goes too.
+    const seen = await srv.postImages('/v1/identify?record=true&source=door', { image: lfw('Aaron_Peirsol', 4) });
+    assert.equal(seen.json().faces[0].match?.subjectId, 'aaron', seen.body);
+
     const res = await srv.app.inject({ method: 'DELETE', url: '/v1/subjects/aaron?forget=true', headers: srv.key('write') });
     assert.equal(res.statusCode, 200, res.body);
     const { deleted, receipt } = res.json();
     assert.equal(deleted, 'aaron');
     assert.equal(receipt.id, 'aaron');
     assert.equal(receipt.store, 'sqlite');
-    assert.deepEqual(receipt.steps, ['people']);
+    assert.deepEqual(receipt.steps, ['people', 'sightings']);
+    assert.equal(receipt.deleted.sightings, 1);
+    assert.ok(receipt.deleted.sightingFaces >= 1);
     assert.equal(receipt.deleted.identities, 1);
     assert.equal(receipt.deleted.templates, 2);
     assert.equal(receipt.deleted.thumbnails, 2);
