@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAnonymizeCommand } from './commands/anonymize.js';
 import { registerCalibrateCommand } from './commands/calibrate.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerDetectCommand } from './commands/detect.js';
@@ -37,6 +38,7 @@ registerEvalCommands(program, ctx);
 registerCalibrateCommand(program, ctx);
 registerServeCommand(program, ctx);
 registerWatchCommand(program, ctx);
+registerAnonymizeCommand(program, ctx);
 registerKeysCommands(program, ctx);
 registerPeopleCommands(program, ctx);
 registerIngestCommands(program, ctx);
