@@ -27,6 +27,7 @@ import { registerHealthRoutes, type FfmpegReport } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
+import { registerAnonymizeRoutes } from './routes/anonymize.js';
 import { registerVideoRoutes } from './routes/videos.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
 import { VideoService, type VideoServiceOptions } from './video-jobs.js';
@@ -36,7 +37,7 @@ import { InferencePool, poolOptionsFrom } from './worker-pool.js';
 export interface BuildAppOptions extends ServerOptions {
   /** A running engine to use instead of starting workers; the app will not close it. */
   readonly engine?: InferenceEngine;
-  /** Video jobs and live streams (`/v1/videos`, `/v1/streams`); off when absent. */
+  /** Video jobs, anonymisation jobs and live streams (`/v1/videos`, `/v1/anonymize`, `/v1/streams`); off when absent. */
   readonly videos?: VideoServiceOptions;
 }
 
@@ -229,7 +230,10 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,
     });
     app.addHook('onClose', async () => videos.close());
-    await app.register(async (sub) => registerVideoRoutes(sub, ctx, videos));
+    await app.register(async (sub) => {
+      registerVideoRoutes(sub, ctx, videos);
+      registerAnonymizeRoutes(sub, videos);
+    });
   }
   registerBrowserAssetRoutes(app, ctx);
   app.get('/openapi.json', { schema: { hide: true }, config: { scope: 'public' } }, async () => app.swagger());

@@ -4,11 +4,12 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../src/core/index.js';
+import type { AnonymizeReport } from '../../src/privacy/index.js';
 import { buildTimeline, type StreamEvent, type Timeline } from '../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../src/video/index.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
-import type { VideoWorkerData } from './video-worker.js';
+import type { AnonymizeTask, VideoWorkerData } from './video-worker.js';
 import { spawnAppWorker } from './worker-spawn.js';
 
 /** Most events kept per job (a listener still receives every one). */
@@ -52,6 +53,10 @@ export interface Run {
   readonly source: string;
   readonly sourceOptions: VideoSourceOptions;
   startedAt?: number;
+  /** An anonymisation job (`/v1/anonymize`): what to cover, and the file the covered video goes to. */
+  readonly anonymize?: { readonly task: AnonymizeTask; readonly output: string };
+  /** An anonymisation job's report, once done. */
+  report?: AnonymizeReport;
 }
 
 /**
@@ -60,7 +65,7 @@ export interface Run {
  * @example
  * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
  */
-export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'file' | 'bytes'>>): Run {
+export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'file' | 'bytes' | 'anonymize'>>): Run {
   return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, listeners: new Set(), bytes: 0, ...fields };
 }
 
@@ -80,6 +85,8 @@ export function runFromRecord(r: JobRecord): Run {
     eventCount: r.events,
     ...(r.error === undefined ? {} : { error: r.error }),
     ...(r.timeline === undefined ? {} : { timeline: r.timeline }),
+    ...(r.anonymize === undefined ? {} : { anonymize: r.anonymize }),
+    ...(r.report === undefined ? {} : { report: r.report }),
   };
 }
 
@@ -99,7 +106,9 @@ export function recordOf(run: Run): JobRecord {
     dropped: run.dropped,
     events: Math.max(run.events.length, run.eventCount),
     ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+    ...(run.anonymize === undefined && (run.status === 'done' || run.status === 'failed') ? { timeline: run.timeline ?? buildTimeline(run.events) } : {}),
+    ...(run.anonymize === undefined ? {} : { anonymize: run.anonymize }),
+    ...(run.report === undefined ? {} : { report: run.report }),
   };
 }
 
@@ -157,6 +166,7 @@ function failRun(run: Run, error: WireError, hooks: RunHooks): void {
 
 type WorkerMessage =
   | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; closing: boolean }
+  | { type: 'report'; report: AnonymizeReport }
   | { type: 'done' }
   | { type: 'error'; error: WireError };
 
@@ -180,6 +190,8 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
         if (run.events.length < MAX_RUN_EVENTS) run.events.push(event);
         for (const l of run.listeners) l({ kind: 'event', event });
       }
+    } else if (m.type === 'report') {
+      run.report = m.report;
     } else if (m.type === 'done') {
       endRun(run, 'done', hooks);
     } else {
