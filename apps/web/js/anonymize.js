@@ -22,7 +22,7 @@ function say(id, text, isError = false) {
 }
 
 function message(err) {
-  return err && err.code ? `${err.code}: ${err.message}` : String(err && err.message ? err.message : err);
+  return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? err);
 }
 
 async function start() {
@@ -67,7 +67,7 @@ function paint(canvas, image) {
 
 $('anon-run').addEventListener('click', async () => {
   say('anon-result', 'Covering faces on this device…');
-  $('anon-download').hidden = true;
+  $('anon-download').disabled = true;
   try {
     const mode = $('anon-mode').value;
     const ids = $('anon-ids').value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -88,15 +88,21 @@ $('anon-run').addEventListener('click', async () => {
     const kept = r.kept.map((k) => `${k.identity ?? 'unknown'} (${k.reason}, ${k.score.toFixed(3)})`).join(', ');
     say('anon-result', `${r.covered.length} face${r.covered.length === 1 ? '' : 's'} covered, ${r.kept.length} kept visible${kept ? `: ${kept}` : ''} — ${Math.round(performance.now() - started)} ms on this device.`);
     $('anon-result').dataset.covered = String(r.covered.length);
-    canvas.toBlob((blob) => {
-      const link = $('anon-download');
-      if (link.href) URL.revokeObjectURL(link.href);
-      link.href = URL.createObjectURL(blob);
-      link.hidden = false;
-    }, 'image/png');
+    $('anon-download').disabled = false;
   } catch (err) {
     say('anon-result', message(err), true);
   }
+});
+
+// The covered photo is saved from the canvas (PNG), never from the original file.
+$('anon-download').addEventListener('click', () => {
+  $('anon-canvas').toBlob((blob) => {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = 'anonymized.png';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }, 'image/png');
 });
 
 start();
