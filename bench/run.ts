@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { benchAnonymize } from './anonymize.js';
 import { benchCluster } from './cluster.js';
 import { benchBrowser } from './browser.js';
 import { benchDetect } from './detect.js';
@@ -15,7 +16,7 @@ import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
- * pipeline, track, server-batch, video, video-real, gallery, cluster (all by default; cluster takes `--sweep`,
+ * pipeline, track, server-batch, video, video-real, anonymize, gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
@@ -60,6 +61,10 @@ if (want('video')) {
 if (want('video-real')) {
   console.log('\n## Video on real footage: montages of real talking heads joined by hard cuts (../shared/data/video-real)');
   await benchVideoReal({ shared, log: (line) => console.log(line) });
+}
+if (want('anonymize')) {
+  console.log('\n## Anonymise: faces left bare and speed (synthetic clips with known boxes; real footage of ../shared/data/video-real)');
+  await benchAnonymize({ shared, log: (line) => console.log(line) });
 }
 if (want('cluster')) {
   await benchCluster({
