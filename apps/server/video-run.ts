@@ -127,6 +127,8 @@ function publicMessage(run: Run, error: WireError): string {
   const who = run.stream === undefined ? '' : `Stream "${run.stream}": `;
   // Limit refusals are our own words; the file's path is the only server detail they may hold.
   if (error.code === 'VIDEO_TOO_LARGE') return `${who}${run.file === undefined ? error.message : error.message.split(run.file).join('the upload')}`;
+  // An anonymisation job's own ids or tag not in the gallery: our words about what the client sent.
+  if (run.anonymize !== undefined && (error.code === 'IDENTITY_NOT_FOUND' || error.code === 'NOT_FOUND')) return `${who}${error.message}`;
   const known = PUBLIC_MESSAGES[error.code];
   if (known !== undefined) return `${who}${known}`;
   return `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})`;

@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
-import { anonymizeVideo, identitiesTagged, type AnonymizeMode, type CoverStyle } from '../../src/privacy/index.js';
+import { anonymizeVideo, assertIdentitiesKnown, identitiesTagged, type AnonymizeMode, type CoverStyle } from '../../src/privacy/index.js';
 import { watchFaces } from '../../src/stream/index.js';
 import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     if (job !== undefined) {
       const { keepTag, ...task } = job.task;
       const ids = keepTag === undefined ? task.ids : await identitiesTagged(gallery as Gallery, keepTag);
+      if (task.mode !== 'all') await assertIdentitiesKnown(gallery as Gallery, ids);
       const report = await anonymizeVideo(src, {
         ...task,
         ids,

@@ -6,6 +6,7 @@ export { COVER_STYLES, coverRegions, padBox, type CoverRect, type CoverStyle } f
 export {
   ANONYMIZE_DEFAULTS,
   ANONYMIZE_MODES,
+  assertIdentitiesKnown,
   identitiesTagged,
   resolveAnonymizePolicy,
   type AnonymizedImage,

@@ -96,6 +96,21 @@ export async function identitiesTagged(gallery: TaggedGallery, tag: string): Pro
   return ids.sort();
 }
 
+/**
+ * Checks that every listed identity is in the gallery: a mistyped id would silently cover a consenting
+ * person (`keep`, the safe side) or leave a listed one bare (`only`), so both are refused alike.
+ *
+ * @example
+ * await assertIdentitiesKnown(gallery, ['alice', 'bob'])
+ */
+export async function assertIdentitiesKnown(gallery: TaggedGallery, ids: readonly string[]): Promise<void> {
+  const known = new Set((await gallery.list()).map((i) => i.id));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length > 0) {
+    throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identities of the gallery but ${missing.length} are not in it: ${missing.slice(0, 5).map((m) => JSON.stringify(m.slice(0, 64))).join(', ')}`);
+  }
+}
+
 /** A face left visible and why: in `keep` mode only ever a face confidently named as a consenting identity. */
 export interface KeptFace {
   /** The consenting identity (`keep`), or the face's identity when known, else null (`only`). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isArcFaceError, type RgbImage } from '../../src/core/index.js';
-import { ANONYMIZE_DEFAULTS, COVER_STYLES, coverRegions, identitiesTagged, padBox, resolveAnonymizePolicy } from '../../src/privacy/index.js';
+import { ANONYMIZE_DEFAULTS, assertIdentitiesKnown, COVER_STYLES, coverRegions, identitiesTagged, padBox, resolveAnonymizePolicy } from '../../src/privacy/index.js';
 
 /** A 40×30 frame of a diagonal gradient, so a blur or pixelation changes every covered pixel. */
 function gradient(): RgbImage {
@@ -71,7 +71,7 @@ describe('anonymise policy', () => {
     assert.throws(() => resolveAnonymizePolicy({ mode: 'keep', ids: [''] }), TypeError);
   });
 
-  it('a gallery tag names the identities whose metadata tags hold it, and a tag nobody has is an error', async () => {
+  it('a gallery tag names the identities whose metadata tags hold it; a tag nobody has, or an id not in the gallery, is an error', async () => {
     const gallery = {
       list: async () => [
         { id: 'carol', metadata: { tags: ['consented', 'staff'] } },
@@ -81,6 +81,8 @@ describe('anonymise policy', () => {
     };
     assert.deepEqual(await identitiesTagged(gallery, 'consented'), ['alice', 'carol']);
     await assert.rejects(identitiesTagged(gallery, 'consneted'), (e: unknown) => isArcFaceError(e, 'NOT_FOUND'));
+    await assertIdentitiesKnown(gallery, ['alice', 'bob']);
+    await assert.rejects(assertIdentitiesKnown(gallery, ['alice', 'alcie']), (e: unknown) => isArcFaceError(e, 'IDENTITY_NOT_FOUND') && /"alcie"/.test((e as Error).message));
   });
 });
 

@@ -150,5 +150,12 @@ describe('anonymisation jobs over HTTP (a real server on loopback, real worker, 
       assert.equal(res.status, 400, query);
     }
     assert.equal((await fetch(`${server.url}/v1/anonymize/00000000-0000-0000-0000-000000000000`, { headers: owner })).status, 404);
+    // An id the gallery does not hold would leave the face bare in mode only: the job fails and says which.
+    const typo = await fetch(`${server.url}/v1/anonymize?only=Nobody_Here`, { method: 'POST', headers: { ...owner, 'content-type': 'video/mp4' }, body });
+    assert.equal(typo.status, 202);
+    const failed = (await finished(((await typo.json()) as JobView).id)) as JobView & { error?: { code: string; message: string } };
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.code, 'IDENTITY_NOT_FOUND');
+    assert.match(failed.error?.message ?? '', /Nobody_Here/);
   });
 });

@@ -9,6 +9,7 @@ import {
   ANONYMIZE_DEFAULTS,
   AnonymizeTally,
   anonymizePhoto,
+  assertIdentitiesKnown,
   anonymizeVideo,
   COVER_STYLES,
   identitiesTagged,
@@ -126,6 +127,7 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
         }
         const ids =
           mode === 'all' ? [] : o.keepTag !== undefined ? await identitiesTagged(gallery as Gallery, o.keepTag) : idList(mode === 'only' ? '--only' : '--keep', o.only ?? o.keep ?? '');
+        if (gallery !== undefined && o.keepTag === undefined) await assertIdentitiesKnown(gallery, ids);
         const policy = resolveAnonymizePolicy({ mode, ids, style: o.style, pad: o.pad, coverScore: o.coverScore, lookAhead: o.lookAhead, hold: o.hold });
         const common = { ...policy, recognizer: fr, ...(gallery === undefined ? {} : { gallery }), ...(o.threshold === undefined ? {} : { threshold: o.threshold }) };
         if (kind === 'video') {
