@@ -54,7 +54,13 @@ function recording(fr: FaceRecognizer, log: DetectedFace[][]): StreamRecognizer 
   };
 }
 
-async function runClip(fr: FaceRecognizer, clip: Clip, lookAhead: number, truthDetector?: FaceRecognizer, truth?: Box[][]): Promise<{ out: AnonymizedFrame[]; detections: DetectedFace[][]; seconds: number }> {
+async function runClip(
+  fr: FaceRecognizer,
+  clip: Clip,
+  lookAhead: number,
+  truthDetector?: FaceRecognizer,
+  truth?: Box[][],
+): Promise<{ out: AnonymizedFrame[]; detections: DetectedFace[][]; seconds: number }> {
   const detections: DetectedFace[][] = [];
   const anon = new VideoAnonymizer({ recognizer: recording(fr, detections), lookAhead, hold: lookAhead });
   const out: AnonymizedFrame[] = [];

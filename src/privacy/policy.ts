@@ -107,7 +107,8 @@ export async function assertIdentitiesKnown(gallery: TaggedGallery, ids: readonl
   const known = new Set((await gallery.list()).map((i) => i.id));
   const missing = ids.filter((id) => !known.has(id));
   if (missing.length > 0) {
-    throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identities of the gallery but ${missing.length} are not in it: ${missing.slice(0, 5).map((m) => JSON.stringify(m.slice(0, 64))).join(', ')}`);
+    const named = missing.slice(0, 5).map((m) => JSON.stringify(m.slice(0, 64)));
+    throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identities of the gallery but ${missing.length} are not in it: ${named.join(', ')}`);
   }
 }
 

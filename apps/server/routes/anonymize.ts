@@ -66,7 +66,9 @@ export function registerAnonymizeRoutes(app: FastifyInstance, videos: VideoServi
     },
   );
 
-  app.get('/v1/anonymize/:id', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request) => videos.view((request.params as { id: string }).id, requester(request), 'anonymize'));
+  app.get('/v1/anonymize/:id', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request) =>
+    videos.view((request.params as { id: string }).id, requester(request), 'anonymize'),
+  );
 
   app.get('/v1/anonymize/:id/video', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request, reply) => {
     const path = videos.anonymizedVideo((request.params as { id: string }).id, requester(request));

@@ -86,7 +86,8 @@ $('anon-run').addEventListener('click', async () => {
     paint(canvas, r.image);
     canvas.dataset.covered = JSON.stringify(r.covered);
     const kept = r.kept.map((k) => `${k.identity ?? 'unknown'} (${k.reason}, ${k.score.toFixed(3)})`).join(', ');
-    say('anon-result', `${r.covered.length} face${r.covered.length === 1 ? '' : 's'} covered, ${r.kept.length} kept visible${kept ? `: ${kept}` : ''} — ${Math.round(performance.now() - started)} ms on this device.`);
+    const took = Math.round(performance.now() - started);
+    say('anon-result', `${r.covered.length} face${r.covered.length === 1 ? '' : 's'} covered, ${r.kept.length} kept visible${kept ? `: ${kept}` : ''} — ${took} ms on this device.`);
     $('anon-result').dataset.covered = String(r.covered.length);
     $('anon-download').disabled = false;
   } catch (err) {
