@@ -30,8 +30,10 @@ export interface AnonymizePolicy {
 }
 
 /**
- * Defaults. `pad` 0.25: detector boxes stop at the brows and the chin; a quarter more on each side
- * takes in the forehead, hair line and ears. `coverScore` 0.3, the tracker's low-score floor
+ * Defaults. `pad` 0.35: detector boxes stop at the brows and the chin, and a partly hidden face gets
+ * a box of its visible part only. Measured on the synthetic 640×360 clip of 4 LFW people, seed 2
+ * (`npm run bench -- anonymize`), frames leaving a true face more than 10 % bare: 27 of 250 at pad
+ * 0.25, 3 at 0.3, 0 at 0.35 (covers then take 37 % of the frame, against 33 % at 0.3). `coverScore` 0.3, the tracker's low-score floor
  * (`TRACKER_DEFAULTS.lowScore`): ByteTrack keeps those weak detections as real faces. `lookAhead` and
  * `hold` 5 frames (0.2 s at 25 fps): the tracker confirms a track after 3 hits, and the detector's misses
  * on the synthetic clips come in runs of at most 3 frames. `predictedPadPerFrame` 0.05: the box of a
@@ -41,7 +43,7 @@ export const ANONYMIZE_DEFAULTS: Readonly<AnonymizePolicy> = Object.freeze({
   mode: 'all',
   ids: Object.freeze([]) as readonly string[],
   style: 'blur',
-  pad: 0.25,
+  pad: 0.35,
   coverScore: 0.3,
   lookAhead: 5,
   hold: 5,
