@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError, type RgbImage } from '../../../src/core/index.js';
+import { ArcFaceError, redactUrl, type RgbImage } from '../../../src/core/index.js';
 import type { Gallery } from '../../../src/gallery/index.js';
 import { decodeImageFile, encodeJpeg, encodePng, IMAGE_EXTENSIONS } from '../../../src/image/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
@@ -58,6 +58,11 @@ function modeOf(o: AnonymizeCliOptions): AnonymizeMode {
 }
 
 type InputKind = 'photo' | 'folder' | 'video';
+
+/** The input as the report names it: a file's name, or a URL with its password hidden. */
+function shownInput(input: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? redactUrl(input) : basename(input);
+}
 
 async function kindOf(input: string): Promise<InputKind> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) || input.startsWith('/dev/')) return 'video';
@@ -132,16 +137,24 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
         const common = { ...policy, recognizer: fr, ...(gallery === undefined ? {} : { gallery }), ...(o.threshold === undefined ? {} : { threshold: o.threshold }) };
         if (kind === 'video') {
           const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json });
+          // Ctrl-C ends a stream or camera cleanly: the frames so far are written and reported.
+          const abort = new AbortController();
+          const onSigint = (): void => abort.abort();
+          process.once('SIGINT', onSigint);
           const report = await anonymizeVideo(input, {
             ...common,
             output: o.out,
+            signal: abort.signal,
             source: { ...(o.fps === undefined ? {} : { fps: o.fps }), ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }) },
             onFrame: () => progress.tick(),
-          }).finally(() => progress.done());
-          printJson(ctx, { input: basename(input), output: o.out, kind, ...report });
+          }).finally(() => {
+            process.off('SIGINT', onSigint);
+            progress.done();
+          });
+          printJson(ctx, { input: shownInput(input), output: o.out, kind, ...report, interrupted: abort.signal.aborted });
           return;
         }
-        printJson(ctx, { input: basename(input), output: o.out, kind, ...(await anonymizePhotos(kind, input, o.out, policy, common)) });
+        printJson(ctx, { input: shownInput(input), output: o.out, kind, ...(await anonymizePhotos(kind, input, o.out, policy, common)) });
       } finally {
         await gallery?.close();
         await fr.dispose();
