@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { KeyStore } from '../../apps/server/key-store.js';
+import { anonymizedPath, recoverJobRecords, writeJobRecord } from '../../apps/server/video-journal.js';
 import { serve, type RunningServer } from '../../apps/server/server.js';
 import { openGallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
@@ -157,5 +158,27 @@ describe('anonymisation jobs over HTTP (a real server on loopback, real worker, 
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'IDENTITY_NOT_FOUND');
     assert.match(failed.error?.message ?? '', /Nobody_Here/);
+  });
+});
+
+describe('anonymisation job files across a restart', () => {
+  it('keeps the covered video of a finished job and removes those of unfinished, failed and unrecorded jobs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arcface-anon-journal-'));
+    const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+    // The fourth has no record at all.
+    const [done, running, failed] = ids as [string, string, string, string];
+    const task = { mode: 'all' as const, ids: [], style: 'blur' as const, pad: 0.35 };
+    const base = { owner: null, createdAt: new Date().toISOString(), frames: 1, dropped: 0, events: 0 };
+    writeJobRecord(dir, { ...base, id: done, status: 'done', anonymize: { task, output: anonymizedPath(dir, done) } });
+    writeJobRecord(dir, { ...base, id: running, status: 'running', anonymize: { task, output: anonymizedPath(dir, running) } });
+    writeJobRecord(dir, { ...base, id: failed, status: 'failed', anonymize: { task, output: anonymizedPath(dir, failed) } });
+    for (const id of ids) writeFileSync(anonymizedPath(dir, id), 'mp4');
+    const records = recoverJobRecords(dir);
+    assert.deepEqual(
+      ids.map((id) => existsSync(anonymizedPath(dir, id))),
+      [true, false, false, false],
+    );
+    assert.equal(records.find((r) => r.id === running)?.status, 'failed', 'an interrupted job is failed');
+    assert.deepEqual(records.find((r) => r.id === done)?.anonymize?.task, task, 'the record keeps its family');
   });
 });
