@@ -27,6 +27,8 @@ import { makeSyntheticVideo, type SyntheticVideo } from './video-synth.js';
 interface Clip {
   readonly name: string;
   readonly path: string;
+  /** Only the first this many frames (the bench's `--anonymize-seconds`). */
+  readonly maxFrames?: number;
   /** Share of the worst face left bare in frame f, given that frame's covers. */
   readonly worst: (frame: number, covers: readonly CoverRect[], width: number, height: number) => number;
   /** Frames in which some true face is visible at all (the denominator). */
@@ -69,6 +71,7 @@ async function runClip(
   const out: AnonymizedFrame[] = [];
   let seconds = 0;
   for await (const f of openVideoSource(clip.path) as AsyncIterable<VideoFrame>) {
+    if (clip.maxFrames !== undefined && f.index >= clip.maxFrames) break;
     if (truthDetector !== undefined && truth !== undefined) {
       const minSide = 0.02 * f.image.width;
       truth.push((await truthDetector.detector.detect(f.image, { scoreThreshold: 0.5 })).filter((d) => d.box[2] - d.box[0] >= minSide).map((d) => d.box));
@@ -96,7 +99,7 @@ function syntheticClip(v: SyntheticVideo, name: string): Clip {
     name,
     path: v.videoPath,
     worst: (i, covers, w, h) => Math.max(0, ...syntheticBareShares(v.truth.frames[i] ?? { frame: i, pts: 0, objects: [] }, covers, w, h).map((s) => s.share)),
-    framesWithFaces: () => v.truth.frames.filter((t) => t.objects.some((o) => o.visible > BARE_SHARE)).length,
+    framesWithFaces: (frames) => v.truth.frames.slice(0, frames).filter((t) => t.objects.some((o) => o.visible > BARE_SHARE)).length,
   };
 }
 
@@ -112,10 +115,10 @@ function boxClip(name: string, path: string, boxes: (frame: number) => readonly 
 }
 
 /** Runs one clip through the variants and prints one table row. */
-async function measure(fr: FaceRecognizer, clip: Clip, log: (line: string) => void, strong?: FaceRecognizer): Promise<void> {
+async function measureClip(fr: FaceRecognizer, clip: Clip, log: (line: string) => void, strong?: FaceRecognizer): Promise<void> {
   const truth: Box[][] = [];
   const shipped = await runClip(fr, clip, ANONYMIZE_DEFAULTS.lookAhead, clip.strongTruth === true ? strong : undefined, truth);
-  const c: Clip = clip.strongTruth === true ? boxClip(clip.name, clip.path, (i) => truth[i] ?? []) : clip;
+  const c: Clip = clip.strongTruth === true ? { ...boxClip(clip.name, clip.path, (i) => truth[i] ?? []), ...(clip.maxFrames === undefined ? {} : { maxFrames: clip.maxFrames }) } : clip;
   const first = shipped.out[0]?.image as RgbImage;
   const { width, height } = first;
   const noLook = await runClip(fr, clip, 0);
@@ -145,11 +148,17 @@ async function measure(fr: FaceRecognizer, clip: Clip, log: (line: string) => vo
  * @example
  * await benchAnonymize({ shared, log: console.log })
  */
-export async function benchAnonymize(o: { shared: string; log: (line: string) => void }): Promise<void> {
+export async function benchAnonymize(o: { shared: string; only?: string; seconds?: number; log: (line: string) => void }): Promise<void> {
   const { shared, log } = o;
+  const maxFrames = o.seconds === undefined ? undefined : Math.round(o.seconds * 25);
+  const measure = async (fr: FaceRecognizer, clip: Clip, l: (line: string) => void, strong?: FaceRecognizer): Promise<void> => {
+    if (o.only !== undefined && !o.only.split(',').some((part) => clip.name.includes(part))) return;
+    await measureClip(fr, maxFrames === undefined ? clip : { ...clip, maxFrames }, l, strong);
+  };
   const fr = await FaceRecognizer.create({ locations: { dirs: [join(shared, 'models')] } });
   const strong = await FaceRecognizer.create({ locations: { dirs: [join(shared, 'models')] }, detector: 'scrfd-2.5g' });
   try {
+    if (maxFrames !== undefined) log(`Each clip cut to its first ${o.seconds} s (--anonymize-seconds).`);
     log(`Detector ${fr.detector.name}, cover score ${ANONYMIZE_DEFAULTS.coverScore}, pad ${ANONYMIZE_DEFAULTS.pad}, look-ahead/hold ${ANONYMIZE_DEFAULTS.lookAhead} frames.`);
     log(`A frame is bare when a true face shows more than ${BARE_SHARE * 100} % of its area uncovered; columns give bare frames (share of frames with a face).`);
     log('fps: frames per second of the shipped anonymiser (decode excluded, covers drawn, no encoding); ×RT against 25 fps;');

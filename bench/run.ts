@@ -16,7 +16,8 @@ import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
- * pipeline, track, server-batch, video, video-real, anonymize, gallery, cluster (all by default; cluster takes `--sweep`,
+ * pipeline, track, server-batch, video, video-real, anonymize (`--anonymize-only A,B` for the clips whose name holds one of them,
+ * `--anonymize-seconds N` to cut each clip), gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
@@ -31,7 +32,10 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
+  [
+    '--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs',
+    '--anonymize-only', '--anonymize-seconds', ...scaleFlags,
+  ].map(flag).filter((v): v is string => v !== undefined),
 );
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -64,7 +68,9 @@ if (want('video-real')) {
 }
 if (want('anonymize')) {
   console.log('\n## Anonymise: faces left bare and speed (synthetic clips with known boxes; real footage of ../shared/data/video-real)');
-  await benchAnonymize({ shared, log: (line) => console.log(line) });
+  const seconds = flag('--anonymize-seconds');
+  const clips = flag('--anonymize-only');
+  await benchAnonymize({ shared, ...(seconds === undefined ? {} : { seconds: Number(seconds) }), ...(clips === undefined ? {} : { only: clips }), log: (line) => console.log(line) });
 }
 if (want('cluster')) {
   await benchCluster({
