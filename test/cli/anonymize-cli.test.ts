@@ -6,7 +6,7 @@ import { decodeImageFile } from '../../src/image/index.js';
 import { openVideoSource } from '../../src/video/index.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
-import { stampedClip } from '../helpers/video-clips.js';
+import { serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
 
 const lfw = (name: string, i: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(i).padStart(4, '0')}.jpg`);
 
@@ -54,6 +54,27 @@ describe('arcface anonymize (real binary)', () => {
     let frames = 0;
     for await (const _ of openVideoSource(join(dir, 'clip.anon.mp4'))) frames++;
     assert.equal(frames, clip.truth.frameCount);
+  });
+
+  it('a network stream: covered until it ends, then the report names VIDEO_STREAM_ENDED and the video holds the frames seen', async () => {
+    const clip = await stampedClip(join(dir, 'stream'), { width: 320, height: 180, seconds: 2, people: 2, seed: 7 });
+    const stream = await serveLoopback(clip.videoPath, 'mpegts');
+    try {
+      const out = join(dir, 'stream.anon.mp4');
+      const r = await within(60_000, runCli(['anonymize', stream.url, '--out', out, '--timeout', '10', '--json']), 'arcface anonymize on a stream');
+      assert.equal(r.code, 2, r.stderr);
+      const report = JSON.parse(r.stdout) as Report & { error?: { code: string }; input: string };
+      assert.equal(report.error?.code, 'VIDEO_STREAM_ENDED');
+      assert.equal(report.kind, 'video');
+      assert.equal(report.input, stream.url);
+      // A live source drops the frames the anonymiser cannot keep up with (a busy machine keeps only a few).
+      assert.ok(report.frames >= 1 && report.frames <= clip.truth.frameCount && report.facesCovered >= report.frames, JSON.stringify(report));
+      let frames = 0;
+      for await (const _ of openVideoSource(out)) frames++;
+      assert.ok(frames >= report.frames, `${frames} frames written for ${report.frames} processed`);
+    } finally {
+      await stream.close();
+    }
   });
 
   it('refuses a consent list without a gallery, two modes at once, and an unknown style', async () => {

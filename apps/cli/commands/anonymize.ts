@@ -1,7 +1,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { ArcFaceError, redactUrl, type RgbImage } from '../../../src/core/index.js';
+import { ArcFaceError, isArcFaceError, redactUrl, type RgbImage } from '../../../src/core/index.js';
 import type { Gallery } from '../../../src/gallery/index.js';
 import { decodeImageFile, encodeJpeg, encodePng, IMAGE_EXTENSIONS } from '../../../src/image/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
@@ -136,22 +136,7 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
         const policy = resolveAnonymizePolicy({ mode, ids, style: o.style, pad: o.pad, coverScore: o.coverScore, lookAhead: o.lookAhead, hold: o.hold });
         const common = { ...policy, recognizer: fr, ...(gallery === undefined ? {} : { gallery }), ...(o.threshold === undefined ? {} : { threshold: o.threshold }) };
         if (kind === 'video') {
-          const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json });
-          // Ctrl-C ends a stream or camera cleanly: the frames so far are written and reported.
-          const abort = new AbortController();
-          const onSigint = (): void => abort.abort();
-          process.once('SIGINT', onSigint);
-          const report = await anonymizeVideo(input, {
-            ...common,
-            output: o.out,
-            signal: abort.signal,
-            source: { ...(o.fps === undefined ? {} : { fps: o.fps }), ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }) },
-            onFrame: () => progress.tick(),
-          }).finally(() => {
-            process.off('SIGINT', onSigint);
-            progress.done();
-          });
-          printJson(ctx, { input: shownInput(input), output: o.out, kind, ...report, interrupted: abort.signal.aborted });
+          await anonymizeStream(ctx, input, o, policy, common);
           return;
         }
         printJson(ctx, { input: shownInput(input), output: o.out, kind, ...(await anonymizePhotos(kind, input, o.out, policy, common)) });
@@ -160,6 +145,44 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
         await fr.dispose();
       }
     });
+}
+
+/**
+ * A video, stream or camera. Ctrl-C ends a stream or camera cleanly; a source that fails mid-way (a
+ * truncated file, a stream that ends) still has the frames so far written, and the report names the
+ * error, which then sets the exit code (as `arcface watch`).
+ */
+async function anonymizeStream(ctx: CliContext, input: string, o: AnonymizeCliOptions, policy: AnonymizePolicy, options: Parameters<typeof anonymizePhoto>[1]): Promise<void> {
+  const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json });
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const tally = new AnonymizeTally(policy);
+  const started = performance.now();
+  let failure: unknown;
+  try {
+    await anonymizeVideo(input, {
+      ...options,
+      output: o.out,
+      signal: abort.signal,
+      source: { ...(o.fps === undefined ? {} : { fps: o.fps }), ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }) },
+      onFrame: (f) => {
+        tally.add(f, f.undetected);
+        progress.tick();
+      },
+    });
+  } catch (err) {
+    failure = err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.done();
+  }
+  const report = tally.report((performance.now() - started) / 1000);
+  // A source that never gave a frame (missing, refused, not a video) is a plain error.
+  if (failure !== undefined && report.frames === 0) throw failure;
+  const error = isArcFaceError(failure) ? { error: failure.toJSON() } : {};
+  printJson(ctx, { input: shownInput(input), output: o.out, kind: 'video', ...report, interrupted: abort.signal.aborted, ...error });
+  if (failure !== undefined) throw failure;
 }
 
 /** A photo, or each photo of a folder (not recursive) into the output folder under its own name. */
