@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { benchAnonymize } from './anonymize.js';
 import { benchCluster } from './cluster.js';
 import { benchBrowser } from './browser.js';
 import { benchBrowserParity } from './browser-parity.js';
@@ -17,7 +18,8 @@ import { benchScale } from './scale.js';
 
 /**
  * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
- * pipeline, track, server-batch, video, video-real, sightings (`--montages N`), gallery, cluster (all by default; cluster takes `--sweep`,
+ * pipeline, track, server-batch, video, video-real, sightings (`--montages N`), anonymize (`--anonymize-only A,B` for the clips whose name
+ * holds one of them, `--anonymize-seconds N` to cut each clip), gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser and browser-parity (only when named: they need Chromium; `--folds N` for the parity run) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
  * built CLI; `--scale-templates N`, `--scale-sections search,ingest`, `--scale-dense`, `--images N`). Every figure compares variants
@@ -32,7 +34,10 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', '--montages', ...scaleFlags]
+  [
+    '--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', '--montages',
+    '--anonymize-only', '--anonymize-seconds', ...scaleFlags,
+  ]
     .map(flag)
     .filter((v): v is string => v !== undefined),
 );
@@ -68,6 +73,12 @@ if (want('video-real')) {
 if (want('sightings')) {
   console.log('\n## Sightings on real footage: montages played twice with a restart between, visitors, then "this is X" (../shared/data/video-real)');
   await benchSightings({ shared, log: (line) => console.log(line), ...(flag('--montages') === undefined ? {} : { montages: Number(flag('--montages')) }) });
+}
+if (want('anonymize')) {
+  console.log('\n## Anonymise: faces left bare and speed (synthetic clips with known boxes; real footage of ../shared/data/video-real)');
+  const seconds = flag('--anonymize-seconds');
+  const clips = flag('--anonymize-only');
+  await benchAnonymize({ shared, ...(seconds === undefined ? {} : { seconds: Number(seconds) }), ...(clips === undefined ? {} : { only: clips }), log: (line) => console.log(line) });
 }
 if (want('cluster')) {
   await benchCluster({

@@ -46,6 +46,9 @@ export type { FrameResult, StreamEvent, ShotChangedEvent, TrackEndedEvent, Track
 export { buildTimeline, timelineCues, type Timeline } from './stream/timeline.js';
 export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './stream/shot-change.js';
 export { cropBox } from './stream/thumbnail-crop.js';
+export { anonymizePhoto, type AnonymizePhotoOptions } from './privacy/anonymize-photo.js';
+export { COVER_STYLES, coverRegions, padBox, type CoverRect, type CoverStyle } from './privacy/cover.js';
+export { ANONYMIZE_DEFAULTS, type AnonymizedImage, type AnonymizeMode, type AnonymizePolicy, type KeptFace } from './privacy/policy.js';
 
 export { ANNOTATION_COLORS, maxPredictedFrames, trackLabel, trackOverlays, type TrackOverlayOptions } from './stream/track-overlays.js';
 export { placeLabels, type LabelPlacement, type LabelRequest } from './video/label-layout.js';

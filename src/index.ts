@@ -146,6 +146,26 @@ export {
 } from './stream/index.js';
 export { motMetrics, type MotSummary } from './eval/index.js';
 
+// Privacy: faces anonymised in photos and videos (every face, all but consenting identities, or only listed ones).
+export {
+  ANONYMIZE_DEFAULTS,
+  anonymizePhoto,
+  anonymizeVideo,
+  COVER_STYLES,
+  identitiesTagged,
+  VideoAnonymizer,
+  type AnonymizedFrame,
+  type AnonymizedImage,
+  type AnonymizeMode,
+  type AnonymizePhotoOptions,
+  type AnonymizePolicy,
+  type AnonymizeReport,
+  type AnonymizeVideoOptions,
+  type CoverStyle,
+  type KeptFace,
+  type VideoAnonymizerOptions,
+} from './privacy/index.js';
+
 // People discovery: unlabelled photos clustered into persons, incrementally, named into identities.
 export {
   addImages,

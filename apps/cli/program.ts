@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAnonymizeCommand } from './commands/anonymize.js';
 import { registerCalibrateCommand } from './commands/calibrate.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerDetectCommand } from './commands/detect.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorkerCommand(program, ctx);
   registerJobsCommands(program, ctx);
   registerSightingsCommands(program, ctx);
+  registerAnonymizeCommand(program, ctx);
   const models = program.command('models').description('Inspect, list, add, verify and download models.');
   registerModelsInspect(models, ctx);
   registerModelsCommands(models, ctx);

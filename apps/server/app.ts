@@ -29,6 +29,7 @@ import { registerHealthRoutes, type FfmpegReport } from './routes/health.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSubjectRoutes } from './routes/subjects.js';
+import { registerAnonymizeRoutes } from './routes/anonymize.js';
 import { registerVideoRoutes } from './routes/videos.js';
 import { registerSightingRoutes } from './routes/sightings.js';
 import { SHARED_SCHEMAS, withImageBodies } from './schemas.js';
@@ -41,7 +42,7 @@ import type { TrackSighting } from '../../src/stream/index.js';
 export interface BuildAppOptions extends ServerOptions {
   /** A running engine to use instead of starting workers; the app will not close it. */
   readonly engine?: InferenceEngine;
-  /** Video jobs and live streams (`/v1/videos`, `/v1/streams`); off when absent. */
+  /** Video jobs, anonymisation jobs and live streams (`/v1/videos`, `/v1/anonymize`, `/v1/streams`); off when absent. */
   readonly videos?: VideoServiceOptions;
   /** Where the server's events go besides SSE (MQTT, webhooks); nowhere when absent. */
   readonly events?: EventOutOptions;
@@ -275,7 +276,10 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       await videos.close();
       await eventOut?.close();
     });
-    await app.register(async (sub) => registerVideoRoutes(sub, ctx, videos));
+    await app.register(async (sub) => {
+      registerVideoRoutes(sub, ctx, videos);
+      registerAnonymizeRoutes(sub, videos);
+    });
     if (options.streamsAlwaysOn ?? eventOut !== undefined) videos.keepStreamsRunning();
   } else if (eventOut !== undefined) {
     app.addHook('onClose', async () => eventOut.close());

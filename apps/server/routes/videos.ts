@@ -4,7 +4,7 @@ import { ArcFaceError } from '../../../src/core/index.js';
 import { keyStillValid } from '../plugins/index.js';
 import type { ServerContext } from '../context.js';
 import { toArcFaceError } from '../plugins/index.js';
-import type { JobRequester, VideoJobView, VideoService } from '../services/index.js';
+import type { AnonymizeTask, JobRequester, VideoJobView, VideoService } from '../services/index.js';
 
 /** Seconds between SSE comment lines that keep proxies from closing an idle stream. */
 const SSE_HEARTBEAT_MS = 15_000;
@@ -16,8 +16,13 @@ function wantsEventStream(request: FastifyRequest): boolean {
   return String(request.headers.accept ?? '').includes('text/event-stream');
 }
 
-/** Who asks: the key's id, and whether it sees every job (admin keys; everyone when keys are off). */
-function requester(request: FastifyRequest): JobRequester {
+/**
+ * Who asks: the key's id, and whether it sees every job (admin keys; everyone when keys are off).
+ *
+ * @example
+ * videos.view(id, requester(request))
+ */
+export function requester(request: FastifyRequest): JobRequester {
   const key = request.apiKey;
   return { keyId: key?.id ?? null, admin: key === null || key.scope === 'admin' };
 }
@@ -86,6 +91,88 @@ const VIDEO_TYPE = /^video\/[\w.+-]+$/i;
 const MULTIPART_SLACK = 64 * 1024;
 
 /**
+ * The body limit of a video upload route: the largest video plus multipart overhead.
+ *
+ * @example
+ * app.post('/v1/videos', { bodyLimit: videoBodyLimit(videos) }, handler)
+ */
+export function videoBodyLimit(videos: VideoService): number {
+  return videos.limits.maxBytes + MULTIPART_SLACK;
+}
+
+/**
+ * Receives one uploaded video (a `video/*` body or a multipart `video` file) into a queued job, with the
+ * upload rules of `/v1/videos`: admitted before a byte is read (the key's jobs, the queue, the disk
+ * budget), streamed to disk within its limits, sniffed for a container, owned by the requesting key.
+ * `anonymize` makes it an anonymisation job. Shared by `/v1/videos` and `/v1/anonymize`.
+ *
+ * @example
+ * const job = await acceptVideoUpload(request, reply, videos)
+ */
+export async function acceptVideoUpload(request: FastifyRequest, reply: FastifyReply, videos: VideoService, anonymize?: AnonymizeTask): Promise<VideoJobView> {
+  const who = requester(request);
+  // Jobs count against their key, or against the client's address when the server runs without keys.
+  const quota = who.keyId ?? `ip:${request.ip}`;
+  const declared = Number(request.headers['content-length']);
+  const declaredBytes = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
+  // Refused before a byte of the body is read: the key's jobs, the queue, the disk budget. The
+  // unread body is not drained: the connection closes with the answer.
+  try {
+    videos.admit(quota, declaredBytes);
+  } catch (err) {
+    reply.header('connection', 'close');
+    throw err;
+  }
+  let body: Readable;
+  let upload: string | undefined;
+  if (request.isMultipart()) {
+    let file: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      file = await request.file({ limits: { fileSize: Number.MAX_SAFE_INTEGER } });
+    } catch (err) {
+      const e = toArcFaceError(err);
+      throw e.code === 'INTERNAL' ? new ArcFaceError('BODY_INVALID', 'Expected a well-formed multipart body but it could not be parsed', { cause: err }) : e;
+    }
+    if (file === undefined || file.fieldname !== 'video') throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a multipart file field named "video"');
+    body = file.file;
+    upload = file.filename === '' ? undefined : file.filename;
+  } else if (request.body !== undefined && typeof (request.body as Readable).pipe === 'function') {
+    body = request.body as Readable;
+  } else {
+    const type = String(request.headers['content-type'] ?? 'no content type');
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${type.slice(0, 80)}`);
+  }
+  // Fastify's signal aborts on the request timeout and on the request's 'close', which also comes
+  // once a body has fully arrived: only a body still incomplete then is abandoned.
+  const abandoned = new AbortController();
+  const onAbort = (): void => {
+    if (!request.raw.complete) abandoned.abort(new ArcFaceError('REQUEST_TIMEOUT', 'Expected the whole upload within the request timeout but it stopped arriving'));
+  };
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  let job: VideoJobView;
+  try {
+    const by = {
+      owner: who.keyId,
+      quota,
+      requestId: request.id,
+      signal: abandoned.signal,
+      ...(declaredBytes === undefined ? {} : { declaredBytes }),
+      ...(upload === undefined ? {} : { upload }),
+    };
+    job = await videos.submit(body, by, anonymize);
+  } catch (err) {
+    // The rest of a refused upload is never read: the connection cannot carry another request.
+    reply.header('connection', 'close');
+    const e = toArcFaceError(err);
+    // busboy's own errors (a malformed or cut part mid-body) are a malformed body, not a server fault.
+    const malformed = request.isMultipart() && (e.code === 'INTERNAL' || e.code === 'PROTOCOL_INVALID');
+    throw malformed ? new ArcFaceError('BODY_INVALID', 'Expected a well-formed multipart body but it could not be parsed', { cause: err }) : e;
+  }
+  request.signal.removeEventListener('abort', onAbort);
+  return job;
+}
+
+/**
  * `POST /v1/videos` (a video as the body, `Content-Type: video/*`, or a multipart `video` file) →
  * 202 with a job id; `GET /v1/videos/:id` (state and, once finished, the timeline),
  * `GET /v1/videos/:id/events` (JSON, or Server-Sent Events with `Accept: text/event-stream`),
@@ -105,67 +192,10 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
     if (!VIDEO_TYPE.test(type)) done(new ArcFaceError('UNSUPPORTED_MEDIA_TYPE', `Expected a video/… media type but received "${type.slice(0, 80)}"`), undefined);
     else done(null, payload);
   });
-  const bodyLimit = videos.limits.maxBytes + MULTIPART_SLACK;
+  const bodyLimit = videoBodyLimit(videos);
 
   app.post('/v1/videos', { bodyLimit, config: { scope: 'read' }, schema: { tags, summary: 'Upload a video; faces are tracked and named in a background job' } }, async (request, reply) => {
-    const who = requester(request);
-    // Jobs count against their key, or against the client's address when the server runs without keys.
-    const quota = who.keyId ?? `ip:${request.ip}`;
-    const declared = Number(request.headers['content-length']);
-    const declaredBytes = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
-    // Refused before a byte of the body is read: the key's jobs, the queue, the disk budget. The
-    // unread body is not drained: the connection closes with the answer.
-    try {
-      videos.admit(quota, declaredBytes);
-    } catch (err) {
-      reply.header('connection', 'close');
-      throw err;
-    }
-    let body: Readable;
-    let upload: string | undefined;
-    if (request.isMultipart()) {
-      let file: Awaited<ReturnType<FastifyRequest['file']>>;
-      try {
-        file = await request.file({ limits: { fileSize: Number.MAX_SAFE_INTEGER } });
-      } catch (err) {
-        const e = toArcFaceError(err);
-        throw e.code === 'INTERNAL' ? new ArcFaceError('BODY_INVALID', 'Expected a well-formed multipart body but it could not be parsed', { cause: err }) : e;
-      }
-      if (file === undefined || file.fieldname !== 'video') throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a multipart file field named "video"');
-      body = file.file;
-      upload = file.filename === '' ? undefined : file.filename;
-    } else if (request.body !== undefined && typeof (request.body as Readable).pipe === 'function') {
-      body = request.body as Readable;
-    } else {
-      const type = String(request.headers['content-type'] ?? 'no content type');
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a video body (Content-Type video/…) or a multipart "video" file but received ${type.slice(0, 80)}`);
-    }
-    // Fastify's signal aborts on the request timeout and on the request's 'close', which also comes
-    // once a body has fully arrived: only a body still incomplete then is abandoned.
-    const abandoned = new AbortController();
-    const onAbort = (): void => {
-      if (!request.raw.complete) abandoned.abort(new ArcFaceError('REQUEST_TIMEOUT', 'Expected the whole upload within the request timeout but it stopped arriving'));
-    };
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    let job: VideoJobView;
-    try {
-      job = await videos.submit(body, {
-        owner: who.keyId,
-        quota,
-        requestId: request.id,
-        signal: abandoned.signal,
-        ...(declaredBytes === undefined ? {} : { declaredBytes }),
-        ...(upload === undefined ? {} : { upload }),
-      });
-    } catch (err) {
-      // The rest of a refused upload is never read: the connection cannot carry another request.
-      reply.header('connection', 'close');
-      const e = toArcFaceError(err);
-      // busboy's own errors (a malformed or cut part mid-body) are a malformed body, not a server fault.
-      const malformed = request.isMultipart() && (e.code === 'INTERNAL' || e.code === 'PROTOCOL_INVALID');
-      throw malformed ? new ArcFaceError('BODY_INVALID', 'Expected a well-formed multipart body but it could not be parsed', { cause: err }) : e;
-    }
-    request.signal.removeEventListener('abort', onAbort);
+    const job = await acceptVideoUpload(request, reply, videos);
     return reply.code(202).header('location', `/v1/videos/${job.id}`).send(job);
   });
 

@@ -4,3 +4,4 @@ export type { GalleryPort, NewFace } from './gallery-port.js';
 export { type ApiKeyStore, type Scope, scopeAllows } from './key-store.js';
 export { migrateServerTables, pgTry } from './pg-server-tables.js';
 export type { JobRequester, VideoJobView, VideoService } from './video-jobs.js';
+export type { AnonymizeTask } from './video-worker.js';

@@ -4,15 +4,16 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ArcFaceError } from '../../../src/core/index.js';
+import type { AnonymizeReport } from '../../../src/privacy/index.js';
 import { buildTimeline, type Timeline, type TrackSighting } from '../../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../../src/video/index.js';
 import { EventBus } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
-import { claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
+import { anonymizedPath, claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
 import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, streamEventsOf, type Run, type RunEvent, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
 import { storeUpload } from './video-upload.js';
-import type { VideoWorkerData } from './video-worker.js';
+import type { AnonymizeTask, VideoWorkerData } from './video-worker.js';
 import type { WorkerConfig } from './worker-pool.js';
 
 export type { VideoLog } from './video-run.js';
@@ -25,7 +26,7 @@ export interface VideoServiceOptions extends Partial<VideoLimits> {
    * running server (`claimFolder`): another one holding it is refused at start.
    */
   readonly dir: string;
-  /** Gallery the workers name faces with (SQLite file or postgres:// URL). */
+  /** Gallery the workers name faces with (SQLite file or postgres:// URL); anonymisation modes `keep` and `only` need it. */
   readonly galleryLocation?: string;
   /** Jobs running at once; the rest wait in order. */
   readonly concurrency?: number;
@@ -88,7 +89,13 @@ export interface VideoJobView {
   readonly limits: Pick<VideoLimits, 'maxBytes' | 'maxPixels' | 'maxFrames' | 'maxDurationSeconds'>;
   readonly error?: WireError;
   readonly timeline?: Timeline;
+  /** An anonymisation job, once done: what was covered and kept, and where the covered video is. */
+  readonly report?: AnonymizeReport;
+  readonly video?: string;
 }
+
+/** Which job family a request is about: `/v1/videos` (faces named) or `/v1/anonymize` (faces covered); one never sees the other's jobs. */
+export type JobKind = 'video' | 'anonymize';
 
 /** What a live stream looks like to clients: its state, frames, drops and reconnections so far. */
 export interface StreamView {
@@ -211,7 +218,11 @@ export class VideoService {
   async submit(
     body: Readable,
     by: { owner: string | null; quota?: string; requestId?: string; declaredBytes?: number; signal?: AbortSignal; upload?: string },
+    anonymize?: AnonymizeTask,
   ): Promise<VideoJobView> {
+    if (anonymize !== undefined && anonymize.mode !== 'all' && this.#o.galleryLocation === undefined) {
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a server with a gallery for mode "${anonymize.mode}" (faces are named against it) but this one has none`);
+    }
     const quota = by.quota ?? by.owner;
     this.admit(quota, by.declaredBytes);
     const id = randomUUID();
@@ -247,6 +258,7 @@ export class VideoService {
       bytes: stored.bytes,
       source: file,
       sourceOptions: { live: false, container: stored.container, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+      ...(anonymize === undefined ? {} : { anonymize: { task: anonymize, output: anonymizedPath(this.#o.dir, id) } }),
     });
     this.#jobs.set(id, run);
     this.#record(run);
@@ -257,21 +269,30 @@ export class VideoService {
   }
 
   /** A job's state; NOT_FOUND for unknown ids and for jobs of another key. */
-  view(id: string, who: JobRequester): VideoJobView {
-    return this.#view(this.#get(id, who));
+  view(id: string, who: JobRequester, kind: JobKind = 'video'): VideoJobView {
+    return this.#view(this.#get(id, who, kind));
+  }
+
+  /** The covered video of a finished anonymisation job; NOT_FOUND while it runs, and for unknown or others' jobs. */
+  anonymizedVideo(id: string, who: JobRequester): string {
+    const run = this.#get(id, who, 'anonymize');
+    if (run.status !== 'done' || run.anonymize === undefined) {
+      throw new ArcFaceError('NOT_FOUND', `Expected a finished anonymisation job but job "${id.slice(0, 64)}" is ${run.status}`);
+    }
+    return run.anonymize.output;
   }
 
   /** The events of a job so far (jobs finished before a restart keep their timeline, not their events). */
-  events(id: string, who: JobRequester): readonly RunEvent[] {
-    return this.#get(id, who).events;
+  events(id: string, who: JobRequester, kind: JobKind = 'video'): readonly RunEvent[] {
+    return this.#get(id, who, kind).events;
   }
 
   /**
    * Follows a job: replays its events, then calls `listener` for each new one and once at the end.
    * Returns the function that stops following.
    */
-  follow(id: string, who: JobRequester, listener: RunListener): () => void {
-    const run = this.#get(id, who);
+  follow(id: string, who: JobRequester, listener: RunListener, kind: JobKind = 'video'): () => void {
+    const run = this.#get(id, who, kind);
     for (const event of run.events) listener({ kind: 'event', event });
     if (run.status !== 'queued' && run.status !== 'running') {
       listener({ kind: 'end', status: run.status, ...(run.error === undefined ? {} : { error: run.error }) });
@@ -281,14 +302,15 @@ export class VideoService {
   }
 
   /** Cancels a job (or forgets a finished one). */
-  async cancel(id: string, who: JobRequester): Promise<void> {
-    const run = this.#get(id, who);
+  async cancel(id: string, who: JobRequester, kind: JobKind = 'video'): Promise<void> {
+    const run = this.#get(id, who, kind);
     const i = this.#queue.indexOf(run);
     if (i >= 0) this.#queue.splice(i, 1);
     if (run.status === 'queued' || run.status === 'running') this.#end(run, 'cancelled');
     this.#jobs.delete(id);
     removeJobRecord(this.#o.dir, id);
     await this.#removeUpload(run);
+    await this.#removeOutput(run);
   }
 
   /**
@@ -397,14 +419,18 @@ export class VideoService {
       events: Math.max(run.events.length, run.eventCount),
       limits: { maxBytes: l.maxBytes, maxPixels: l.maxPixels, maxFrames: l.maxFrames, maxDurationSeconds: l.maxDurationSeconds },
       ...(run.error === undefined ? {} : { error: run.error }),
-      ...(finished ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
+      ...(finished && run.anonymize === undefined ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
+      ...(run.report === undefined ? {} : { report: run.report }),
+      ...(run.anonymize !== undefined && run.status === 'done' ? { video: `/v1/anonymize/${run.id}/video` } : {}),
     };
   }
 
-  #get(id: string, who: JobRequester): Run {
+  #get(id: string, who: JobRequester, kind: JobKind): Run {
     const run = this.#jobs.get(id);
-    // Another key's job answers exactly as an unknown one: its id tells nothing.
-    if (run === undefined || (!who.admin && run.owner !== who.keyId)) throw new ArcFaceError('NOT_FOUND', `Expected a known video job id but received "${id.slice(0, 64)}"`);
+    // Another key's job, or a job of the other family, answers exactly as an unknown one: its id tells nothing.
+    if (run === undefined || (!who.admin && run.owner !== who.keyId) || (run.anonymize === undefined) !== (kind === 'video')) {
+      throw new ArcFaceError('NOT_FOUND', `Expected a known ${kind === 'video' ? 'video' : 'anonymisation'} job id but received "${id.slice(0, 64)}"`);
+    }
     return run;
   }
 
@@ -449,6 +475,11 @@ export class VideoService {
     if (file !== undefined) await rm(file, { force: true });
   }
 
+  /** Removes an anonymisation job's covered video (cancelled, forgotten, failed). */
+  async #removeOutput(run: Run): Promise<void> {
+    if (run.anonymize !== undefined) await rm(run.anonymize.output, { force: true });
+  }
+
   #forgetOld(): void {
     const keep = this.#o.keep ?? VIDEO_SERVICE_DEFAULTS.keep;
     for (const [id, run] of this.#jobs) {
@@ -456,6 +487,7 @@ export class VideoService {
       if (run.status === 'done' || run.status === 'failed' || run.status === 'cancelled') {
         this.#jobs.delete(id);
         removeJobRecord(this.#o.dir, id);
+        void this.#removeOutput(run);
       }
     }
   }
@@ -469,6 +501,7 @@ export class VideoService {
         this.#running--;
         if (run.startedAt !== undefined) this.#durations.splice(0, Math.max(0, this.#durations.length - 19), (performance.now() - run.startedAt) / 1000);
         void this.#removeUpload(run);
+        if (run.status !== 'done') void this.#removeOutput(run);
         this.#pump();
       });
     }
@@ -484,6 +517,7 @@ export class VideoService {
       threshold: this.#o.threshold,
       sightingFaces: this.#o.onSightings === undefined ? 0 : (this.#o.sightingFaces ?? 3),
       ...(run.stream === undefined ? { limits: { maxFrames: this.#limits.maxFrames, maxDurationSeconds: this.#limits.maxDurationSeconds } } : {}),
+      ...(run.anonymize === undefined ? {} : { anonymize: run.anonymize }),
     };
     startRun(run, data, this.#hooks(onExit));
   }

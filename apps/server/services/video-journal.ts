@@ -6,8 +6,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArcFaceError } from '../../../src/core/index.js';
+import type { AnonymizeReport } from '../../../src/privacy/index.js';
 import type { Timeline } from '../../../src/stream/index.js';
 import type { WireError } from './inference-jobs.js';
+import type { AnonymizeTask } from './video-worker.js';
 
 /** A job's status. */
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -24,12 +26,27 @@ export interface JobRecord {
   readonly events: number;
   readonly error?: WireError;
   readonly timeline?: Timeline;
+  /** An anonymisation job: its task and the covered video's file (kept while the record is). */
+  readonly anonymize?: { readonly task: AnonymizeTask; readonly output: string };
+  readonly report?: AnonymizeReport;
 }
 
 /** Job ids are UUIDs: nothing else is read back as a record. */
 const RECORD_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 /** What the service itself leaves behind: uploads and half-written records. Nothing else is ever removed. */
 const LEFTOVER_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(video|json\.tmp)$/;
+/** The covered video of an anonymisation job: kept with a finished record, removed otherwise. */
+const OUTPUT_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.anon\.mp4$/;
+
+/**
+ * Where an anonymisation job's covered video goes in the job folder.
+ *
+ * @example
+ * anonymizedPath('/data/videos', id) // '/data/videos/<id>.anon.mp4'
+ */
+export function anonymizedPath(dir: string, id: string): string {
+  return join(dir, `${id}.anon.mp4`);
+}
 
 /**
  * Writes a job's record (0600), replacing the previous one atomically.
@@ -62,8 +79,11 @@ export function removeJobRecord(dir: string, id: string): void {
  */
 export function recoverJobRecords(dir: string): JobRecord[] {
   const out: JobRecord[] = [];
+  const outputs: string[] = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
+    const output = OUTPUT_FILE.exec(name)?.[1];
+    if (output !== undefined) outputs.push(output);
     if (LEFTOVER_FILE.test(name)) {
       rmSync(path, { force: true });
       continue;
@@ -86,6 +106,8 @@ export function recoverJobRecords(dir: string): JobRecord[] {
     }
     out.push(record);
   }
+  const finished = new Set(out.filter((r) => r.status === 'done').map((r) => r.id));
+  for (const id of outputs) if (!finished.has(id)) rmSync(anonymizedPath(dir, id), { force: true });
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../../src/core/index.js';
+import type { AnonymizeReport } from '../../../src/privacy/index.js';
 import { buildTimeline, type StreamEvent, type Timeline, type TrackSighting } from '../../../src/stream/index.js';
 import type { VideoSourceOptions } from '../../../src/video/index.js';
 import { shownFileName } from '../plugins/index.js';
@@ -11,7 +12,7 @@ import type { BusMessage, EventOrigin, ServerEvent } from './event-bus.js';
 import type { SightingEvent } from '../../../src/sightings/index.js';
 import type { WireError } from './inference-jobs.js';
 import type { JobRecord, JobStatus } from './video-journal.js';
-import type { VideoWorkerData } from './video-worker.js';
+import type { AnonymizeTask, VideoWorkerData } from './video-worker.js';
 import { spawnAppWorker } from './worker-spawn.js';
 
 /** Most events kept per job (a listener still receives every one). */
@@ -69,6 +70,10 @@ export interface Run {
   readonly source: string;
   readonly sourceOptions: VideoSourceOptions;
   startedAt?: number;
+  /** An anonymisation job (`/v1/anonymize`): what to cover, and the file the covered video goes to. */
+  readonly anonymize?: { readonly task: AnonymizeTask; readonly output: string };
+  /** An anonymisation job's report, once done. */
+  report?: AnonymizeReport;
 }
 
 /**
@@ -77,7 +82,7 @@ export interface Run {
  * @example
  * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
  */
-export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes'>>): Run {
+export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes' | 'anonymize'>>): Run {
   return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, bytes: 0, ...fields };
 }
 
@@ -97,6 +102,8 @@ export function runFromRecord(r: JobRecord): Run {
     eventCount: r.events,
     ...(r.error === undefined ? {} : { error: r.error }),
     ...(r.timeline === undefined ? {} : { timeline: r.timeline }),
+    ...(r.anonymize === undefined ? {} : { anonymize: r.anonymize }),
+    ...(r.report === undefined ? {} : { report: r.report }),
   };
 }
 
@@ -116,7 +123,9 @@ export function recordOf(run: Run): JobRecord {
     dropped: run.dropped,
     events: Math.max(run.events.length, run.eventCount),
     ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.status === 'done' || run.status === 'failed' ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
+    ...(run.anonymize === undefined && (run.status === 'done' || run.status === 'failed') ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
+    ...(run.anonymize === undefined ? {} : { anonymize: run.anonymize }),
+    ...(run.report === undefined ? {} : { report: run.report }),
   };
 }
 
@@ -144,7 +153,7 @@ const SOURCE_NAME = /(?:[a-z][a-z0-9+.-]*:)?\/[^\s'"()]*/gi;
  * publicRunError(run, { code: 'VIDEO_DECODE_FAILED', message: 'Expected a decodable video at /srv/x.video …' })
  * // { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' }
  */
-export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file'>, error: WireError): WireError {
+export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file' | 'anonymize'>, error: WireError): WireError {
   const who = run.stream !== undefined ? `Stream "${run.stream}": ` : run.upload !== undefined ? `Upload ${shownFileName(run.upload)}: ` : '';
   if (error.code === 'VIDEO_TOO_LARGE') {
     const source = run.stream === undefined ? 'the upload' : 'the stream';
@@ -153,6 +162,8 @@ export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file
     const words = stored.replace(/ but ffmpeg could not read it \(.*\)$/s, ' but they are larger').replace(SOURCE_NAME, source);
     return { code: error.code, message: `${who}${words}` };
   }
+  // An anonymisation job's own ids or tag not in the gallery: our words about what the client sent.
+  if (run.anonymize !== undefined && (error.code === 'IDENTITY_NOT_FOUND' || error.code === 'NOT_FOUND')) return { code: error.code, message: `${who}${error.message}` };
   const known = PUBLIC_MESSAGES[error.code];
   if (known !== undefined) return { code: error.code, message: `${who}${known}` };
   return { code: error.code, message: `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})` };
@@ -232,6 +243,7 @@ function failRun(run: Run, error: WireError, hooks: RunHooks): void {
 
 type WorkerMessage =
   | { type: 'frame'; frame: number; dropped: number; reconnects: number; events: StreamEvent[]; sightings?: TrackSighting[]; closing: boolean }
+  | { type: 'report'; report: AnonymizeReport }
   | { type: 'done' }
   | { type: 'error'; error: WireError };
 
@@ -270,6 +282,8 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
           ),
         );
       }
+    } else if (m.type === 'report') {
+      run.report = m.report;
     } else if (m.type === 'done') {
       after(() => endRun(run, 'done', hooks));
     } else {
