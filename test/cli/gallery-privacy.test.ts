@@ -40,7 +40,7 @@ describe('arcface gallery forget | seal | rekey', () => {
     assert.equal(forgot.code, 0, forgot.err);
     const receipt = JSON.parse(forgot.out);
     assert.deepEqual(receipt.deleted, { identities: 1, templates: 2, thumbnails: 0 });
-    assert.deepEqual(receipt.steps, ['people']);
+    assert.deepEqual(receipt.steps, ['people', 'sightings']);
     assert.equal(receipt.scrub.walTruncated, true);
     for (const t of a.templates) assert.ok(!fileBytes(db).includes(bytesOf(t)));
     const missing = await arcface(['gallery', 'forget', a.id, '--gallery', db, '--json']);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerModelsCommands, type ModelsCommandOptions } from '../../apps/cli/commands/models-registry.js';
 import type { CliContext } from '../../apps/cli/context.js';
@@ -15,10 +15,6 @@ import { sharedPath } from '../helpers/shared.js';
 const MODELS = sharedPath('models');
 const scratch = mkdtempSync(join(tmpdir(), 'arcface-models-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-afterEach(() => {
-  process.exitCode = undefined;
-});
-
 class Capture extends Writable {
   text = '';
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
@@ -33,11 +29,9 @@ async function cli(args: string[], locations: ModelLocations, options: ModelsCom
   const ctx: CliContext = { locations, stdout, stderr, env: {}, json: false };
   const program = new Command().exitOverride();
   registerModelsCommands(program.command('models'), ctx, options);
-  process.exitCode = undefined;
   await program.parseAsync(['node', 'arcface', 'models', ...args]);
-  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  process.exitCode = undefined;
-  return { out: stdout.text, err: stderr.text, code };
+  // Commands set the context's exit code (the program turns it into the process's).
+  return { out: stdout.text, err: stderr.text, code: ctx.exitCode ?? 0 };
 }
 
 function freshDir(name: string): string {

@@ -131,12 +131,15 @@ describe('web page in Chromium', () => {
       // A deadline, not a speed check: on a loaded 2-core machine the page's first detector run (onnxruntime-web
       // compiling its WASM) and the server's first identification have taken over 30 s.
       await page.locator('#result', { hasText: /^colin \(similarity/ }).waitFor({ timeout: 90_000 });
-      // Faces are followed in the page: after many frames, the one face was sent once (a known face is
-      // checked again only every 10 s), not once per frame.
+      const named = Date.now();
+      // Faces are followed in the page: after many frames, the one face was sent once, and again only
+      // every 10 s (a known face is re-checked that often), never once per frame. A loaded machine
+      // shows fewer frames per second, so the bound counts the seconds that passed, not the frames.
       await page.waitForFunction(() => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= 20, undefined, { timeout: 30_000 });
       const frames = Number(await page.locator('#live-stats').getAttribute('data-frames'));
       const sent = Number(await page.locator('#live-stats').getAttribute('data-sent'));
-      assert.ok(sent >= 1 && sent <= 2, `${sent} faces sent in ${frames} frames`);
+      const allowed = 2 + Math.floor((Date.now() - named) / 10_000);
+      assert.ok(sent >= 1 && sent <= allowed && sent * 10 <= frames, `${sent} faces sent in ${frames} frames (at most ${allowed})`);
       assert.equal(identifyPosts.length, sent);
       await page.screenshot({ path: join(shots, 'identify-camera.png'), fullPage: true });
       await page.getByRole('button', { name: 'Stop camera' }).click();
