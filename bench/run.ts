@@ -14,7 +14,7 @@ import { benchServerBatch } from './server-batch.js';
 import { benchScale } from './scale.js';
 
 /**
- * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
+ * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000] [--systems arcface,face-api,human]`: sections embed, detect,
  * pipeline, track, server-batch, video, video-real, gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser (only when named: it needs Chromium) and scale (only when named: at
  * 100,000 templates its search section runs for many minutes, its ingest section needs redis-server and the
@@ -29,9 +29,8 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
-const flagValues = new Set(
-  ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', ...scaleFlags].map(flag).filter((v): v is string => v !== undefined),
-);
+const valueFlags = ['--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--systems', ...scaleFlags];
+const flagValues = new Set(valueFlags.map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -67,7 +66,7 @@ if (want('cluster')) {
     log: (line) => console.log(line),
   });
 }
-if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
+if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000), flag('--systems')?.split(','));
 if (only.has('scale')) {
   const sections = flag('--scale-sections');
   const o = {
