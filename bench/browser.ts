@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { kFoldVerification, lfwImagePath, readLfwPairs, squaredL2, uniqueLfwImages, type LfwPair } from '../src/eval/index.js';
+import { liveCameraRates } from './browser-camera.js';
 import { browserNodeRatio, ratioLine } from './browser-ratio.js';
 import { startStaticHost, type StaticHost } from './browser-server.js';
 
 /**
- * `npm run bench -- browser [--pairs 1000]`: ArcFace.ts in Chromium (onnxruntime-web, WASM) against
+ * `npm run bench -- browser [--pairs 1000] [--systems arcface]`: ArcFace.ts in Chromium (onnxruntime-web, WASM) against
  * face-api (`@vladmandic/face-api`: SSD-MobileNet + 68 landmarks + ResNet-34 128-d descriptor) and
  * Human (`@vladmandic/human`: BlazeFace + FaceMesh + FaceRes 1024-d), both on the TensorFlow.js
  * WASM backend, in one run, one Chromium, the same LFW pairs; and ArcFace.ts in Node.js on the same
  * images. Pairs: the first n/20 matched and n/20 mismatched pairs of each of the 10 folds of
  * `pairs.txt`, scored with the 10-fold protocol (threshold grid 0.001 wide for every system).
+ * Then browser against Node.js on the same photos in alternating turns (`browser-ratio.ts`), with
+ * the default threads and with the old thread-per-core default, and the on-device live camera loop
+ * with 1 and 4 faces in view (`browser-camera.ts`).
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-renderer-backgrounding'];
@@ -197,6 +201,9 @@ export async function benchBrowser(shared: string, pairCount: number, systems?: 
     // The default before it left one core to the page: every core, at most 4.
     const everyCore = await browserNodeRatio(browser, host.url, shared, lfw, images, Math.min(4, cpus().length));
     console.log(ratioLine(everyCore).replace('\n', '').replace(/^Same images/, 'With a thread per core (the default until 2026-12): same images'));
+    const camera = await liveCameraRates(browser, host.url);
+    const rates = camera.map((c) => `${c.faces} face${c.faces === 1 ? '' : 's'}: ${c.framesPerSecond.toFixed(1)} frames/s (${c.embedded} embedded)`).join(', ');
+    console.log(`On-device live camera loop (640×480, FaceStream, as fast as it runs): ${rates}; load average ${loadavg()[0]?.toFixed(1)}`);
   } finally {
     await browser.close();
     await host.close();
