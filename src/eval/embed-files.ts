@@ -20,6 +20,9 @@ export interface EmbedProgress {
   readonly elapsedMs: number;
 }
 
+/** Finished images that may wait to be taken in order, per image in flight. */
+const RESULTS_AHEAD = 4;
+
 /** Embeds the central face of one image's bytes (default: {@link embedCentralFace} with the recogniser). */
 export type CentralFaceEmbedder = (bytes: Uint8Array) => Promise<ImageEmbedding>;
 
@@ -101,19 +104,26 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
       inFlight.delete(sha);
     }
   };
-  const window: Promise<{ item: ImageEmbedding; hit: boolean; spentMs: number }>[] = [];
+  type Done = { item: ImageEmbedding; hit: boolean; spentMs: number };
+  // Started in order; a new image starts as soon as any running one finishes (not only the oldest),
+  // so one slow image does not leave the other workers idle; results are taken in order below, and
+  // at most RESULTS_AHEAD × concurrency wait to be taken.
+  const window: Promise<Done>[] = [];
   let next = 0;
+  let running = 0;
   const fill = (): void => {
-    while (window.length < concurrency && next < unique.length) {
-      const p = start(unique[next++] as string);
+    while (running < concurrency && window.length < RESULTS_AHEAD * concurrency && next < unique.length) {
+      running++;
+      // The count drops before anyone awaiting the image resumes, so the loop below can start the next.
+      const p = start(unique[next++] as string).finally(() => running--);
       // Awaited in order below; a failure further ahead must not surface as an unhandled rejection first.
-      p.catch(() => undefined);
+      p.then(fill, () => undefined);
       window.push(p);
     }
   };
   for (const rel of unique) {
     fill();
-    const { item, hit, spentMs } = await (window.shift() as Promise<{ item: ImageEmbedding; hit: boolean; spentMs: number }>);
+    const { item, hit, spentMs } = await (window.shift() as Promise<Done>);
     if (hit) cached++;
     recognizerMs += spentMs;
     recordedRecognizerMs += item.recognizerMs;
