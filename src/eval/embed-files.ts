@@ -86,7 +86,8 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
   // Images of equal content met while the first is still being embedded wait for it, as they would
   // have found it in the cache one at a time.
   const inFlight = new Map<string, Promise<ImageEmbedding>>();
-  const start = async (rel: string): Promise<{ item: ImageEmbedding; hit: boolean; spentMs: number }> => {
+  type Done = { item: ImageEmbedding; hit: boolean; spentMs: number };
+  const start = async (rel: string): Promise<Done> => {
     const bytes = await readEvalFile(join(dataDir, rel));
     const sha = sha256Hex(bytes);
     const hit = options.cache?.get(sha) ?? (options.cache === undefined ? undefined : await inFlight.get(sha));
@@ -104,7 +105,6 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
       inFlight.delete(sha);
     }
   };
-  type Done = { item: ImageEmbedding; hit: boolean; spentMs: number };
   // Started in order; a new image starts as soon as any running one finishes (not only the oldest),
   // so one slow image does not leave the other workers idle; results are taken in order below, and
   // at most RESULTS_AHEAD × concurrency wait to be taken.
