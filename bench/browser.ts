@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { embedCentralFace, kFoldVerification, lfwImagePath, readLfwPairs, squaredL2, uniqueLfwImages, type LfwPair } from '../src/eval/index.js';
-import { FaceRecognizer } from '../src/pipeline/index.js';
+import { kFoldVerification, lfwImagePath, readLfwPairs, squaredL2, uniqueLfwImages, type LfwPair } from '../src/eval/index.js';
+import { liveCameraRates } from './browser-camera.js';
+import { browserNodeRatio, ratioLine } from './browser-ratio.js';
 import { startStaticHost, type StaticHost } from './browser-server.js';
 
 /**
- * `npm run bench -- browser [--pairs 1000]`: ArcFace.ts in Chromium (onnxruntime-web, WASM) against
+ * `npm run bench -- browser [--pairs 1000] [--systems arcface]`: ArcFace.ts in Chromium (onnxruntime-web, WASM) against
  * face-api (`@vladmandic/face-api`: SSD-MobileNet + 68 landmarks + ResNet-34 128-d descriptor) and
  * Human (`@vladmandic/human`: BlazeFace + FaceMesh + FaceRes 1024-d), both on the TensorFlow.js
  * WASM backend, in one run, one Chromium, the same LFW pairs; and ArcFace.ts in Node.js on the same
  * images. Pairs: the first n/20 matched and n/20 mismatched pairs of each of the 10 folds of
  * `pairs.txt`, scored with the 10-fold protocol (threshold grid 0.001 wide for every system).
+ * Then browser against Node.js on the same photos in alternating turns (`browser-ratio.ts`), with
+ * the default threads and with the old thread-per-core default, and the on-device live camera loop
+ * with 1 and 4 faces in view (`browser-camera.ts`).
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-renderer-backgrounding'];
@@ -152,12 +156,12 @@ function summarise(name: string, pairs: readonly LfwPair[], images: readonly str
 }
 
 /**
- * Runs the browser benchmark and prints one table.
+ * Runs the browser benchmark and prints one table; `systems` (name prefixes, any case) picks rows.
  *
  * @example
- * await benchBrowser('../shared', 1000)
+ * await benchBrowser('../shared', 1000, ['arcface'])
  */
-export async function benchBrowser(shared: string, pairCount: number): Promise<void> {
+export async function benchBrowser(shared: string, pairCount: number, systems?: readonly string[]): Promise<void> {
   const root = resolve(import.meta.dirname, '..');
   const bundleDir = join(root, 'dist', 'browser');
   if (!existsSync(join(bundleDir, 'arcface.js'))) throw new Error('Expected the browser bundle in dist/browser: run npm run build first');
@@ -175,9 +179,9 @@ export async function benchBrowser(shared: string, pairCount: number): Promise<v
   console.log(`\n## In the browser: Chromium ${browser.version()}, ${pairs.length} LFW pairs (${images.length} images), WASM backends`);
   console.log('| system | accuracy (10-fold) | TAR at FAR 0 (≤ 1e-3) | images/s | model + runtime bytes | time to first result | images without a face |');
   console.log('|---|---|---|---|---|---|---|');
-  let oursPerSecond = 0;
   try {
-    for (const [name, r] of Object.entries(RUNNERS)) {
+    const picked = Object.entries(RUNNERS).filter(([name]) => systems === undefined || systems.some((p) => name.toLowerCase().startsWith(p.toLowerCase())));
+    for (const [name, r] of picked) {
       const context = await browser.newContext();
       await context.addInitScript('globalThis.__name = (f) => f;');
       const page = await context.newPage();
@@ -186,7 +190,6 @@ export async function benchBrowser(shared: string, pairCount: number): Promise<v
       try {
         const run = await page.evaluate(r.run, [...images]);
         const bytes = Object.entries(host.counts()).filter(([p]) => r.prefixes.includes(p)).reduce((n, [, b]) => n + b, 0);
-        if (name.startsWith('ArcFace')) oursPerSecond = (images.length - 1) / (run.loopMs / 1000);
         console.log(summarise(name, pairs, images, run, r.distance, bytes));
       } catch (err) {
         console.log(`| ${name} | failed: ${(err as Error).message.split('\n')[0]} | | | | | |`);
@@ -194,22 +197,15 @@ export async function benchBrowser(shared: string, pairCount: number): Promise<v
         await context.close();
       }
     }
+    console.log(ratioLine(await browserNodeRatio(browser, host.url, shared, lfw, images)));
+    // The default before it left one core to the page: every core, at most 4.
+    const everyCore = await browserNodeRatio(browser, host.url, shared, lfw, images, Math.min(4, cpus().length));
+    console.log(ratioLine(everyCore).replace('\n', '').replace(/^Same images/, 'With a thread per core (the default until 2026-12): same images'));
+    const camera = await liveCameraRates(browser, host.url);
+    const rates = camera.map((c) => `${c.faces} face${c.faces === 1 ? '' : 's'}: ${c.framesPerSecond.toFixed(1)} frames/s (${c.embedded} embedded)`).join(', ');
+    console.log(`On-device live camera loop (640×480, FaceStream, as fast as it runs): ${rates}; load average ${loadavg()[0]?.toFixed(1)}`);
   } finally {
     await browser.close();
     await host.close();
-  }
-  const node = await FaceRecognizer.create({ locations: { home: '', dirs: [join(shared, 'models')] } });
-  try {
-    const bytes = await Promise.all(images.map((f) => readFile(join(lfw, f))));
-    await embedCentralFace(node, bytes[0] as Buffer);
-    const t = performance.now();
-    for (const b of bytes.slice(1)) await embedCentralFace(node, b);
-    const nodePerSecond = (images.length - 1) / ((performance.now() - t) / 1000);
-    console.log(
-      `\nSame images, one face each: browser ${oursPerSecond.toFixed(2)} images/s, Node.js ${nodePerSecond.toFixed(2)} images/s ` +
-        `(browser / Node.js = ${(oursPerSecond / nodePerSecond).toFixed(2)})`,
-    );
-  } finally {
-    await node.dispose();
   }
 }

@@ -17,7 +17,7 @@ import { benchSightings } from './sightings.js';
 import { benchScale } from './scale.js';
 
 /**
- * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000]`: sections embed, detect,
+ * `npm run bench [-- SECTION...] [--sizes 100000,1000000] [--pairs 1000] [--systems arcface,face-api,human]`: sections embed, detect,
  * pipeline, track, server-batch, video, video-real, sightings (`--montages N`), anonymize (`--anonymize-only A,B` for the clips whose name
  * holds one of them, `--anonymize-seconds N` to cut each clip), gallery, cluster (all by default; cluster takes `--sweep`,
  * `--speed-size N`), browser and browser-parity (only when named: they need Chromium; `--folds N` for the parity run) and scale (only when named: at
@@ -33,14 +33,11 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
-const flagValues = new Set(
-  [
-    '--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--folds', '--montages',
-    '--anonymize-only', '--anonymize-seconds', ...scaleFlags,
-  ]
-    .map(flag)
-    .filter((v): v is string => v !== undefined),
-);
+const valueFlags = [
+  '--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--systems', '--folds', '--montages',
+  '--anonymize-only', '--anonymize-seconds', ...scaleFlags,
+];
+const flagValues = new Set(valueFlags.map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -86,7 +83,7 @@ if (want('cluster')) {
     log: (line) => console.log(line),
   });
 }
-if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000));
+if (only.has('browser')) await benchBrowser(shared, Number(flag('--pairs') ?? 1000), flag('--systems')?.split(','));
 if (only.has('browser-parity')) await benchBrowserParity({ shared, folds: Number(flag('--folds') ?? 2), log: (line) => console.log(line) });
 if (only.has('scale')) {
   const sections = flag('--scale-sections');

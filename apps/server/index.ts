@@ -22,4 +22,5 @@ export { LOG_LEVELS, resolveServerOptions, SERVER_DEFAULTS, type LogLevel, type 
 export { serve, type RunningServer, type ServeOptions } from './server.js';
 export { openRateLimitCounter, startServices, type ServiceLocations, type Services } from './services/start-services.js';
 export { InferencePool, type PoolOptions, type WorkerConfig } from './services/worker-pool.js';
+export { spawnModuleWorker } from './services/worker-spawn.js';
 export { boundedSource, resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './services/video-limits.js';

@@ -16,7 +16,7 @@ export {
   type KFoldResult,
 } from './verification.js';
 export { EmbeddingCache, type CachedEmbedding, type EmbeddingCacheKey } from './embedding-cache.js';
-export { embedImageFiles, readEvalFile, type EmbeddedFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
+export { embedImageFiles, readEvalFile, type CentralFaceEmbedder, type EmbeddedFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
 export {
   centralFallbackLandmarks,
   embedCentralFace,

@@ -3,7 +3,7 @@
  * none is found), score each pair by squared L2 distance and run the protocol.
  */
 import { assertInteger } from '../core/index.js';
-import { embedImageFiles, type EmbedProgress } from './embed-files.js';
+import { embedImageFiles, type EmbedFilesOptions, type EmbedProgress } from './embed-files.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { squaredL2, type EvalRecognizer } from './face-embedding.js';
 import { lfwImagePath, uniqueLfwImages, type LfwPairs } from './lfw-pairs.js';
@@ -18,6 +18,9 @@ export interface LfwEvaluationOptions {
   readonly limitFolds?: number;
   readonly cache?: EmbeddingCache;
   readonly onProgress?: (progress: EmbedProgress) => void;
+  /** Who embeds an uncached image, and how many at once: see {@link EmbedFilesOptions}. */
+  readonly embed?: EmbedFilesOptions['embed'];
+  readonly concurrency?: number;
 }
 
 /** Counts and timings of a run, next to its metrics. */
@@ -58,6 +61,8 @@ export async function runLfwEvaluation(recognizer: EvalRecognizer, options: LfwE
   const embedded = await embedImageFiles(recognizer, options.dataDir, paths, {
     ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.embed === undefined ? {} : { embed: options.embed }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
   const get = (rel: string): Float32Array => {
     const e = embedded.embeddings.get(rel);

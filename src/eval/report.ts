@@ -44,8 +44,11 @@ export interface EvalCounts {
 /** Wall time against the recogniser-only bound. */
 export interface EvalTiming {
   readonly wallMs: number;
+  /** Recogniser time in this run, summed over the workers that embedded side by side. */
   readonly recognizerMs: number;
   readonly recordedRecognizerMs?: number;
+  /** Worker threads that embedded images side by side, when more than one. */
+  readonly workers?: number;
 }
 
 /** The content of `report.json`. */
@@ -182,7 +185,8 @@ export function reportMarkdown(r: EvalReport): string {
   if (r.timing !== undefined) {
     const ratio = r.timing.recognizerMs > 0 ? (r.timing.wallMs / r.timing.recognizerMs).toFixed(2) : '—';
     const seconds = (ms: number): string => (ms / 1000).toFixed(1);
-    lines.push('', '## Time', '', `Wall ${seconds(r.timing.wallMs)} s; recogniser only (detect + align + embed) ${seconds(r.timing.recognizerMs)} s in this run; ratio ${ratio}.`);
+    const summed = r.timing.workers === undefined ? '' : `, summed over ${r.timing.workers} workers`;
+    lines.push('', '## Time', '', `Wall ${seconds(r.timing.wallMs)} s; recogniser only (detect + align + embed${summed}) ${seconds(r.timing.recognizerMs)} s in this run; ratio ${ratio}.`);
     if (r.timing.recordedRecognizerMs !== undefined) lines.push(`Recogniser time recorded for all items (cache hits included): ${(r.timing.recordedRecognizerMs / 1000).toFixed(1)} s.`);
   }
   lines.push('', '![ROC](roc.png)', '', '![Score distributions](scores.png)', '');

@@ -12,7 +12,7 @@ export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm' | 'webgpu';
 export interface RuntimeOptions {
   /**
    * Threads one operator may use. Default: all cores (`os.availableParallelism()`) in Node.js; in the
-   * browser, `navigator.hardwareConcurrency` capped at 4 when the page is cross-origin isolated, else 1.
+   * browser, one fewer than `navigator.hardwareConcurrency` (at least 1, at most 4) when the page is cross-origin isolated, else 1.
    */
   readonly intraOpThreads?: number;
   /**

@@ -4,11 +4,26 @@ import { fetchModelBytes } from '../models/index.js';
 import type { BackendSession, BackendSessionOptions, RuntimeBackend } from './backend.js';
 
 /**
- * Threads one operator uses by default in a cross-origin isolated page. Beyond 4, the small face
- * models gain little and the page's own work loses its cores (onnxruntime-web also caps its own
- * default at 4: `env.wasm.numThreads` documentation).
+ * Threads one operator uses by default in a cross-origin isolated page: one core fewer than the
+ * device has, at most 4. The page's own thread takes part in every run and, on the main thread,
+ * busy-waits for the pool instead of sleeping, so a pool as large as the core count leaves decoding,
+ * tensor filling and drawing no core: on a 2-core machine, 2 threads made one LFW photo (decode,
+ * yunet-n, w600k-mbf-int8) take 187 ms in Chromium against 62 ms with 1 (`bench/browser.ts`
+ * profile, 12 photos). Beyond 4, the small face models gain little (onnxruntime-web caps its own
+ * default at 4 too: `env.wasm.numThreads` documentation).
  */
 const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * The default thread count for a page that may use WASM threads on `cores` logical cores.
+ *
+ * @example
+ * defaultWebThreads(2) // 1
+ * defaultWebThreads(8) // 4
+ */
+export function defaultWebThreads(cores: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, Math.floor(cores) - 1));
+}
 
 /**
  * The onnxruntime-web build with the WebGPU provider. Loaded only when WebGPU is asked for: its
@@ -64,7 +79,7 @@ export const RUNTIME_BACKEND: RuntimeBackend = Object.freeze({
   name: 'onnxruntime-web',
   providers: Object.freeze(['wasm', 'webgpu']),
   fallbackProvider: 'wasm',
-  defaultThreads: (): number => (webThreadsAvailable() ? Math.max(1, Math.min(MAX_DEFAULT_THREADS, globalThis.navigator?.hardwareConcurrency ?? 1)) : 1),
+  defaultThreads: (): number => (webThreadsAvailable() ? defaultWebThreads(globalThis.navigator?.hardwareConcurrency ?? 1) : 1),
   createSession,
 });
 

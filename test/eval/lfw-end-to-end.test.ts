@@ -67,8 +67,9 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
   it('prints the figures and the wall time against the recogniser-only time', () => {
     assert.match(firstOut, /accuracy\s+\d+\.\d+% ± \d+\.\d+%/);
     assert.match(firstOut, /TAR @ FAR 1e-4\s+not measurable with 40 impostor pairs/);
-    assert.match(firstOut, /wall \d+\.\d s · recognizer only \(detect\+align\+embed\) \d+\.\d s · ratio \d+\.\d\d/);
-    assert.ok(first.timing !== undefined && first.timing.recognizerMs > 0 && first.timing.wallMs >= first.timing.recognizerMs);
+    assert.match(firstOut, /wall \d+\.\d s · recognizer only \(detect\+align\+embed(, summed over \d+ workers)?\) \d+\.\d s · ratio \d+\.\d\d/);
+    // Workers embed side by side: their recogniser times add up to at most workers × wall.
+    assert.ok(first.timing !== undefined && first.timing.recognizerMs > 0 && first.timing.wallMs * (first.timing.workers ?? 1) >= first.timing.recognizerMs);
   });
 
   it('writes report.json, report.md and the ROC and score plots as SVG and PNG', async () => {
@@ -96,6 +97,18 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
     assert.equal(again.timing?.recognizerMs, 0);
     assert.deepEqual(again.scores.dist, first.scores.dist);
     assert.equal(again.accuracy.mean, first.accuracy.mean);
+  });
+
+  it('gives bit-identical scores with the images embedded in this thread (--workers 1) and in worker threads (--workers 2)', async () => {
+    const { ctx } = captureContext();
+    ctx.json = true;
+    const one = await evalLfw(ctx, { data, pairs: pairsFile, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'w1'), workers: 1 });
+    const two = await evalLfw(ctx, { data, pairs: pairsFile, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'w2'), workers: 2, limitFolds: 1 });
+    assert.equal(one.counts.cachedItems, 0);
+    assert.equal(one.timing?.workers, undefined);
+    assert.equal(two.timing?.workers, 2);
+    assert.deepEqual(one.scores.dist, first.scores.dist);
+    assert.deepEqual(two.scores.dist, first.scores.dist.slice(0, 2 * PER_FOLD));
   });
 
   it('limits the folds and rejects a missing pairs file or image with coded errors', async () => {

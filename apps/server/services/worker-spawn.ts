@@ -30,12 +30,24 @@ export function spawnInferenceWorker(config: WorkerConfig): Worker {
  * const worker = spawnAppWorker('video-worker', data)
  */
 export function spawnAppWorker(name: 'inference-worker' | 'video-worker', data: unknown): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const target = new URL(`./${name}.ts`, here).href;
+  return spawnModuleWorker(new URL(`./${name}.js`, import.meta.url).href, data);
+}
+
+/**
+ * Starts a worker thread running the module at `jsUrl` (a `.js` file URL of the compiled tree), or,
+ * when this file runs from its TypeScript source under tsx, the `.ts` file beside that URL with tsx's
+ * loader registered inside the worker (see {@link spawnInferenceWorker}). Any app may start its own
+ * worker module this way.
+ *
+ * @example
+ * const worker = spawnModuleWorker(new URL('./eval-worker.js', import.meta.url).href, data)
+ */
+export function spawnModuleWorker(jsUrl: string, data: unknown): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    const target = jsUrl.replace(/\.js$/, '.ts');
     const api = import.meta.resolve('tsx/esm/api');
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
     return new Worker(code, { eval: true, workerData: data, execArgv: [] });
   }
-  return new Worker(new URL(`./${name}.js`, here), { workerData: data, execArgv: [] });
+  return new Worker(new URL(jsUrl), { workerData: data, execArgv: [] });
 }
