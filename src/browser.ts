@@ -37,9 +37,9 @@ export { embedCentralFace, squaredL2, type ImageEmbedding } from './eval/face-em
 export { kFoldVerification, type KFoldResult } from './eval/verification.js';
 export { Gallery } from './gallery/gallery.js';
 export { GALLERY_DEFAULTS, type GalleryOptions } from './gallery/config.js';
-export { IndexedDbGalleryStore, INDEXEDDB_SCHEMA_VERSION, type IndexedDbStoreOptions } from './gallery/indexeddb-store.js';
+export { IndexedDbGalleryStore, INDEXEDDB_SCHEMA_VERSION, type IndexedDbStoreOptions } from './gallery/stores/indexeddb-store.js';
 export { decodeExport, encodeExport, EXPORT_MAGIC, EXPORT_VERSION, type ExportHeader } from './gallery/export-format.js';
-export type { GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './gallery/store.js';
+export type { GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './gallery/stores/store.js';
 export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './gallery/results.js';
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './stream/face-stream.js';
 export type { FrameResult, StreamEvent, ShotChangedEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackSuspendedEvent, TrackView } from './stream/events.js';

@@ -1,7 +1,7 @@
 import type { KeyEncryptionKey } from './kek.js';
 import { ArcFaceError, assertInteger, assertNumber, assertOneOf, assertString } from '../core/index.js';
 import type { ScoreCalibration } from '../models/index.js';
-import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
+import { PGVECTOR_MAX_EF_SEARCH } from './search/postgres-search.js';
 import type { SubCenterParams } from './sub-centers.js';
 import { calibrationForFingerprint, DEFAULT_TARGET_FPIR } from './threshold-policy.js';
 

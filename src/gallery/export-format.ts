@@ -1,6 +1,6 @@
 import { sha256Digest, ArcFaceError } from '../core/index.js';
-import { decodeFloat32LE, HOST_LE } from './codec.js';
-import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
+import { decodeFloat32LE, HOST_LE } from './stores/codec.js';
+import type { IdentityRecord, NewTemplate, TemplateRecord } from './stores/store.js';
 
 /**
  * Gallery export file, version 1 (all integers little-endian):

@@ -3,4 +3,4 @@
  * browser build can swap them (`gallery-files-web.ts`) while the gallery logic stays the same code.
  */
 export { readFile, rename, rm, writeFile } from 'node:fs/promises';
-export { PRIVATE_FILE_MODE } from './private-file.js';
+export { PRIVATE_FILE_MODE } from './stores/private-file.js';

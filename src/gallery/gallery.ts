@@ -5,14 +5,14 @@ import { checkForgetStep, type ForgetReceipt, type ForgetStep } from './forget.j
 import type { KeyEncryptionKey } from './kek.js';
 import { isSealedExport, openExport, sealExport } from './sealed-export.js';
 import { PRIVATE_FILE_MODE, readFile, rename, writeFile } from './gallery-files.js';
-import { GalleryIndexCache } from './index-cache.js';
-import type { LiveIndex } from './live-index.js';
-import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, StoreIdentitySearch, TemplateRecord } from './store.js';
+import { GalleryIndexCache } from './search/index-cache.js';
+import type { LiveIndex } from './search/live-index.js';
+import type { EnrollMode, GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, StoreIdentitySearch, TemplateRecord } from './stores/store.js';
 import { clusterIdentity, findOutliers } from './sub-centers.js';
-import { IdentityIndex } from './identity-index.js';
-import { PGVECTOR_MAX_EF_SEARCH } from './postgres-search.js';
+import { IdentityIndex } from './search/identity-index.js';
+import { PGVECTOR_MAX_EF_SEARCH } from './search/postgres-search.js';
 import { assertEmbedding, assertIdentityId, assertMetadata, assertName, assertTemplateId, modelMismatch } from './validate.js';
-import type { IndexKind } from './vector-index.js';
+import type { IndexKind } from './search/vector-index.js';
 import { identificationThreshold, type ThresholdChoice } from './threshold-policy.js';
 import type { AuditFinding, EnrolledTemplate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 

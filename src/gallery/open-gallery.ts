@@ -2,9 +2,9 @@ import pg from 'pg';
 import { ArcFaceError, redactUrl } from '../core/index.js';
 import { resolveGalleryOptions, type GalleryOptions } from './config.js';
 import { Gallery } from './gallery.js';
-import { PostgresGalleryStore } from './postgres-store.js';
-import { pgPoolClient, type SqlClient } from './sql-client.js';
-import { SqliteGalleryStore } from './sqlite-store.js';
+import { PostgresGalleryStore } from './stores/postgres-store.js';
+import { pgPoolClient, type SqlClient } from './stores/sql-client.js';
+import { SqliteGalleryStore } from './stores/sqlite-store.js';
 
 /**
  * Whether a gallery location names a PostgreSQL database rather than a SQLite file.

@@ -1,5 +1,5 @@
 import type { ThresholdChoice } from './threshold-policy.js';
-import type { IdentityRecord, NewTemplate, TemplateRecord } from './store.js';
+import type { IdentityRecord, NewTemplate, TemplateRecord } from './stores/store.js';
 
 /** One ranked candidate of an identification. */
 export interface Candidate {

@@ -9,7 +9,7 @@ import { isArcFaceError } from '../../src/core/index.js';
 import { Gallery, openGallery, PostgresGalleryStore, pgliteClient, type Gallery as GalleryT } from '../../src/gallery/index.js';
 import { PEOPLE_FORGET_STEP, PEOPLE_MIGRATIONS, PeopleStore } from '../../src/people/index.js';
 import { DIM, FP, people, probe, scratch } from './fixtures.js';
-import { migrateRoom, postgresRoomSql, sqliteRoomSql, type RoomSql } from '../../src/gallery/room-sql.js';
+import { migrateRoom, postgresRoomSql, sqliteRoomSql, type RoomSql } from '../../src/gallery/stores/room-sql.js';
 
 /** A people-room runner with the people tables made (as People.open makes them). */
 async function peopleTables(sql: RoomSql): Promise<RoomSql> {

@@ -12,7 +12,7 @@ import {
 } from '../../src/gallery/index.js';
 import { People, PEOPLE_MIGRATIONS, PeopleStore } from '../../src/people/index.js';
 import { DIM, FP, people, probe, scratch } from './fixtures.js';
-import { migrateRoom, sqliteRoomSql, type RoomSql } from '../../src/gallery/room-sql.js';
+import { migrateRoom, sqliteRoomSql, type RoomSql } from '../../src/gallery/stores/room-sql.js';
 
 /** A people-room runner with the people tables made (as People.open makes them). */
 async function peopleTables(sql: RoomSql): Promise<RoomSql> {

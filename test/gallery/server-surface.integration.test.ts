@@ -12,7 +12,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import Database from 'better-sqlite3';
 import { isArcFaceError } from '../../src/core/index.js';
 import { Gallery, PostgresGalleryStore, SQLITE_SCHEMA_VERSION, SqliteGalleryStore, openGallery, pgliteClient } from '../../src/gallery/index.js';
-import { encodeFloat32LE } from '../../src/gallery/codec.js';
+import { encodeFloat32LE } from '../../src/gallery/stores/codec.js';
 import { DIM, FP, people, scratch } from './fixtures.js';
 
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;

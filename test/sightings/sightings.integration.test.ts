@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { isArcFaceError, type ErrorCode, type RgbImage } from '../../src/core/index.js';
-import { IndexedDbGalleryStore } from '../../src/gallery/indexeddb-store.js';
+import { IndexedDbGalleryStore } from '../../src/gallery/stores/indexeddb-store.js';
 import { Gallery, openGallery, PostgresGalleryStore, pgliteClient, type GalleryStore } from '../../src/gallery/index.js';
 import { faceQuality, type FaceQuality } from '../../src/quality/index.js';
 import { resolveSightingsOptions, Sightings, withoutNegatives } from '../../src/sightings/index.js';

@@ -45,7 +45,7 @@ describe('arcface watch (the real binary)', () => {
     // The stream's own events, and with a gallery the sightings kept of each ended track.
     const types = new Set(events.map((e) => e.type));
     for (const t of ['track.started', 'track.identified', 'track.ended', 'sighting.recorded']) assert.ok(types.has(t), t);
-    for (const t of types) assert.ok(['track.started', 'track.identified', 'track.ended', 'sighting.recorded', 'visitor.seen', 'visitor.recurring'].includes(t), t);
+    for (const t of types) assert.ok(['track.started', 'track.identified', 'track.ended', 'sighting.recorded', 'visitor.seen', 'visitor.recurring'].includes(String(t)), String(t));
     for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
     // The gallery's identification threshold (its size and target FPIR), not a fixed 1:1 threshold.
     for (const e of events.filter((x) => x.type === 'track.identified')) assert.match(String(e.thresholdSource), /^(fpir|floor)$/);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ArcFaceError } from '../core/index.js';
-import type { SimdKernels } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
+import type { SimdKernels } from '../../core/index.js';
 
 /** Kernels a worker can run, by index: the order of the module's exports. */
 export const KERNEL = Object.freeze({ f32: 0, i8: 1, q8: 2 });

@@ -1,19 +1,19 @@
-import { ArcFaceError, assertInteger, assertNumber } from '../core/index.js';
-import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from './config.js';
-import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
-import { PgIdentitySearch } from './postgres-search.js';
+import { ArcFaceError, assertInteger, assertNumber } from '../../core/index.js';
+import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from '../config.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from '../forget.js';
+import { PgIdentitySearch } from '../search/postgres-search.js';
 import {
   bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
 } from './postgres-subcenters.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { postgresRoomSql, type RoomSql } from './room-sql.js';
-import type { SubCenterParams } from './sub-centers.js';
+import type { SubCenterParams } from '../sub-centers.js';
 import type {
   EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
   TemplateMatrix, TemplateRecord, TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
-import { modelMismatch } from './validate.js';
+import { modelMismatch } from '../validate.js';
 
 /**
  * Newest schema version this build writes (rows of `arcface_migrations`).

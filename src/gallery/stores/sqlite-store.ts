@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import { HOST_LE, decodeFloat32LE } from './codec.js';
-import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from './forget.js';
-import type { KeyEncryptionKey } from './kek.js';
+import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from '../forget.js';
+import type { KeyEncryptionKey } from '../kek.js';
 import { ensurePrivateFile } from './private-file.js';
 import type { RowCodec } from './row-codec.js';
 import { guard, initialise, readMeta } from './sqlite-schema.js';
@@ -14,7 +14,7 @@ import type {
   TemplateRecord, TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
-import { modelMismatch } from './validate.js';
+import { modelMismatch } from '../validate.js';
 
 /** How long a writer or reader waits for a lock before `GALLERY_BUSY` (ms). */
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;

@@ -3,12 +3,12 @@
  * behind it, an embedded SQLite file ({@link SqliteGalleryStore}) and PostgreSQL + pgvector
  * ({@link PostgresGalleryStore}); the {@link Gallery} class works on either through this interface.
  */
-import { ArcFaceError } from '../core/index.js';
-import type { ForgetOutcome, ForgetStep } from './forget.js';
-import type { KeyEncryptionKey } from './kek.js';
+import { ArcFaceError } from '../../core/index.js';
+import type { ForgetOutcome, ForgetStep } from '../forget.js';
+import type { KeyEncryptionKey } from '../kek.js';
 import type { RowCodec } from './row-codec.js';
 import type { RoomSql } from './room-sql.js';
-import type { SubCenterParams } from './sub-centers.js';
+import type { SubCenterParams } from '../sub-centers.js';
 
 /** Who a gallery belongs to: the recogniser that made its embeddings. */
 export interface GalleryMeta {

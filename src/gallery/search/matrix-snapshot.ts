@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { HOST_LE } from './codec.js';
-import { PRIVATE_FILE_MODE } from './private-file.js';
-import { allocateMatrix, type MatrixAllocator, type TemplateMatrix } from './store.js';
+import { HOST_LE } from '../stores/codec.js';
+import { PRIVATE_FILE_MODE } from '../stores/private-file.js';
+import { allocateMatrix, type MatrixAllocator, type TemplateMatrix } from '../stores/store.js';
 
 /**
  * What a snapshot must match to stand for the store: the store's generation (bumped by every

@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import type * as NodeHnsw from './hnsw-index.js';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { FlatIndex } from './flat-index.js';
-import { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-file.js';
+import { ensurePrivateFile, PRIVATE_FILE_MODE } from '../stores/private-file.js';
 import type { Neighbour } from './top-k.js';
 import type { VectorIndex } from './vector-index.js';
 

@@ -7,9 +7,9 @@
  * SQLite writes run inside synchronous transactions).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import { decodeFloat32LE, encodeFloat32LE } from './codec.js';
-import { AES_256_KEY_BYTES, GCM_NONCE_BYTES } from './kek.js';
+import { AES_256_KEY_BYTES, GCM_NONCE_BYTES } from '../kek.js';
 
 /** First byte of a sealed value: the format, so a later one can be told apart. */
 const SEALED_V1 = 1;

@@ -1,10 +1,10 @@
-import type { ResolvedGalleryOptions } from './config.js';
+import type { ResolvedGalleryOptions } from '../config.js';
 import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
-import { rm } from './gallery-files.js';
+import { rm } from '../gallery-files.js';
 import { IdentityIndex } from './identity-index.js';
 import { readSnapshot, writeSnapshot } from './matrix-snapshot.js';
 import { LiveIndex } from './live-index.js';
-import type { GalleryStore, TemplateMatrix } from './store.js';
+import type { GalleryStore, TemplateMatrix } from '../stores/store.js';
 
 /**
  * Most identities changed by this process that are searched in an overlay before the whole index is

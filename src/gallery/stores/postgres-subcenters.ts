@@ -5,9 +5,9 @@
  * inside that write's transaction, with the clustering the in-memory index uses
  * ({@link clusterIdentity} over the identity's templates in template-id order).
  */
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import type { SqlQueryable } from './sql-client.js';
-import { clusterIdentity, type SubCenterParams } from './sub-centers.js';
+import { clusterIdentity, type SubCenterParams } from '../sub-centers.js';
 
 /** The sub-centre table; `size` is the member count. Rows follow their identity (ON DELETE / ON UPDATE CASCADE). */
 export const SUBCENTER_TABLE_DDL = (dim: number): string => `CREATE TABLE arcface_subcenters (

@@ -4,9 +4,9 @@
  * in SQL and reduced to each identity's best sub-centre, so a process answers identify with no
  * template in its memory and sees every committed write at once.
  */
-import type { SqlClient } from './sql-client.js';
-import { META_SEARCHABLE, vectorText } from './postgres-subcenters.js';
-import type { StoreIdentityHit, StoreIdentitySearch } from './store.js';
+import type { SqlClient } from '../stores/sql-client.js';
+import { META_SEARCHABLE, vectorText } from '../stores/postgres-subcenters.js';
+import type { StoreIdentityHit, StoreIdentitySearch } from '../stores/store.js';
 
 /**
  * The exact score of a candidate: the dot product of the full-precision stored mean and the query

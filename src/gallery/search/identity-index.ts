@@ -1,8 +1,8 @@
 import { FlatIndex, type PendingFlatIndex } from './flat-index.js';
 import { HnswIndex } from './hnsw-index.js';
-import type { ResolvedGalleryOptions } from './config.js';
-import type { TemplateMatrix } from './store.js';
-import { clusterIdentity, type SubCenter } from './sub-centers.js';
+import type { ResolvedGalleryOptions } from '../config.js';
+import type { TemplateMatrix } from '../stores/store.js';
+import { clusterIdentity, type SubCenter } from '../sub-centers.js';
 
 /** Members of a single-template identity's only sub-centre. */
 const SINGLE: readonly number[] = Object.freeze([0]);

@@ -1,4 +1,4 @@
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 
 /**
  * True on little-endian hosts (every platform Node supports today); checked, never assumed.

@@ -1,5 +1,5 @@
 import type * as NodeScanThreads from './scan-threads.js';
-import type { SimdKernels } from '../core/index.js';
+import type { SimdKernels } from '../../core/index.js';
 
 /**
  * The browser twin of `scan-threads.ts`: gallery scans run on the calling thread (a page's

@@ -1,5 +1,5 @@
 import { KERNEL, ScanThreads, defaultScanThreads, type KernelArgs, type KernelId } from './scan-threads.js';
-import { createSimdKernels, type SimdKernels } from '../core/index.js';
+import { createSimdKernels, type SimdKernels } from '../../core/index.js';
 import { TopK, type Neighbour } from './top-k.js';
 import type { VectorIndex } from './vector-index.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import type { GalleryMeta } from './store.js';
 
 /**

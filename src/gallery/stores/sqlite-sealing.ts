@@ -4,8 +4,8 @@
  * key lives in `gallery_keys` (schema version 5), wrapped; the rows never see the KEK.
  */
 import type Database from 'better-sqlite3';
-import { ArcFaceError } from '../core/index.js';
-import { type KeyEncryptionKey, unwrapDataKey } from './kek.js';
+import { ArcFaceError } from '../../core/index.js';
+import { type KeyEncryptionKey, unwrapDataKey } from '../kek.js';
 import { newDataKey, PLAIN_CODEC, type RowCodec, sealedCodec } from './row-codec.js';
 
 /** The wrapped data key of a sealed gallery, or null for an unsealed one. */

@@ -7,7 +7,7 @@
  * queue keeps this connection's transactions one at a time.
  */
 import Database from 'better-sqlite3';
-import { ArcFaceError } from '../core/index.js';
+import { ArcFaceError } from '../../core/index.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import type { GalleryStore } from './store.js';
 
