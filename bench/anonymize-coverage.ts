@@ -37,7 +37,12 @@ export function bareShare(face: Box, hidden: readonly (readonly number[])[], cov
 }
 
 /** Per true face of a synthetic frame: its person and its bare share given the covers (occluders from the paste order). */
-export function syntheticBareShares(truth: TruthFrame, covers: readonly (readonly number[])[], width: number, height: number): { personId: string; share: number }[] {
+export function syntheticBareShares(
+  truth: TruthFrame,
+  covers: readonly (readonly number[])[],
+  width: number,
+  height: number,
+): { personId: string; share: number }[] {
   const objects = truth.objects;
   const tall = (b: Box): number => b[3] - b[1];
   return objects.map((o) => {

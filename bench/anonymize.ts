@@ -118,16 +118,21 @@ function boxClip(name: string, path: string, boxes: (frame: number) => readonly 
 async function measureClip(fr: FaceRecognizer, clip: Clip, log: (line: string) => void, strong?: FaceRecognizer): Promise<void> {
   const truth: Box[][] = [];
   const shipped = await runClip(fr, clip, ANONYMIZE_DEFAULTS.lookAhead, clip.strongTruth === true ? strong : undefined, truth);
-  const c: Clip = clip.strongTruth === true ? { ...boxClip(clip.name, clip.path, (i) => truth[i] ?? []), ...(clip.maxFrames === undefined ? {} : { maxFrames: clip.maxFrames }) } : clip;
+  const c: Clip =
+    clip.strongTruth === true
+      ? { ...boxClip(clip.name, clip.path, (i) => truth[i] ?? []), ...(clip.maxFrames === undefined ? {} : { maxFrames: clip.maxFrames }) }
+      : clip;
   const first = shipped.out[0]?.image as RgbImage;
   const { width, height } = first;
   const noLook = await runClip(fr, clip, 0);
   const pad = ANONYMIZE_DEFAULTS.pad;
   const detectionsOnly = shipped.detections.map((faces) => ({
-    covered: faces.filter((d) => d.score >= ANONYMIZE_DEFAULTS.coverScore).flatMap((d): CoverRect[] => {
-      const r = padBox(d.box, pad, width, height);
-      return r === undefined ? [] : [r];
-    }),
+    covered: faces
+      .filter((d) => d.score >= ANONYMIZE_DEFAULTS.coverScore)
+      .flatMap((d): CoverRect[] => {
+        const r = padBox(d.box, pad, width, height);
+        return r === undefined ? [] : [r];
+      }),
   }));
   const frames = shipped.out.length;
   const variants: Record<string, Variant> = {
@@ -139,7 +144,9 @@ async function measureClip(fr: FaceRecognizer, clip: Clip, log: (line: string) =
   const cells = Object.values(variants).map((v) => `${v.bare} (${((100 * v.bare) / Math.max(1, faces)).toFixed(2)} %)`);
   const fps = variants.shipped?.fps ?? 0;
   const detectorFps = frames / shipped.detectSeconds;
-  log(`| ${clip.name} | ${width}×${height} | ${frames} | ${faces} | ${cells.join(' | ')} | ${fps.toFixed(1)} | ${(fps / 25).toFixed(2)}× | ${detectorFps.toFixed(1)} |`);
+  log(
+    `| ${clip.name} | ${width}×${height} | ${frames} | ${faces} | ${cells.join(' | ')} | ${fps.toFixed(1)} | ${(fps / 25).toFixed(2)}× | ${detectorFps.toFixed(1)} |`,
+  );
 }
 
 /**
@@ -159,10 +166,14 @@ export async function benchAnonymize(o: { shared: string; only?: string; seconds
   const strong = await FaceRecognizer.create({ locations: { dirs: [join(shared, 'models')] }, detector: 'scrfd-2.5g' });
   try {
     if (maxFrames !== undefined) log(`Each clip cut to its first ${o.seconds} s (--anonymize-seconds).`);
-    log(`Detector ${fr.detector.name}, cover score ${ANONYMIZE_DEFAULTS.coverScore}, pad ${ANONYMIZE_DEFAULTS.pad}, look-ahead/hold ${ANONYMIZE_DEFAULTS.lookAhead} frames.`);
-    log(`A frame is bare when a true face shows more than ${BARE_SHARE * 100} % of its area uncovered; columns give bare frames (share of frames with a face).`);
+    log(
+      `Detector ${fr.detector.name}, cover score ${ANONYMIZE_DEFAULTS.coverScore}, pad ${ANONYMIZE_DEFAULTS.pad}, look-ahead/hold ${ANONYMIZE_DEFAULTS.lookAhead} frames.`,
+    );
+    log(
+      `A frame is bare when a true face shows more than ${BARE_SHARE * 100} % of its area uncovered; columns give bare frames (share of frames with a face).`,
+    );
     log('fps: frames per second of the shipped anonymiser (decode excluded, covers drawn, no encoding); ×RT against 25 fps;');
-    log('detector fps: the same run\'s detector calls alone, the bound the anonymiser runs against on this machine now.');
+    log("detector fps: the same run's detector calls alone, the bound the anonymiser runs against on this machine now.");
     log('');
     log('| clip | size | frames | frames with a face | shipped | no look-ahead/hold | detections only | fps | ×RT | detector fps |');
     log('|---|---|---|---|---|---|---|---|---|---|');
@@ -179,14 +190,27 @@ export async function benchAnonymize(o: { shared: string; only?: string; seconds
     const real = join(shared, 'data', 'video-real');
     const crowd = JSON.parse(await readFile(join(real, 'multi', 'crowd.json'), 'utf8')) as { faces_per_frame: [number, number[][]][] };
     const crowdBoxes = new Map(crowd.faces_per_frame.map(([f, boxes]) => [f, boxes.map((b) => [b[0], b[1], b[2], b[3]] as Box)]));
-    await measure(fr, boxClip('real multi/crowd (its boxes)', join(real, 'multi', 'crowd.mp4'), (i) => crowdBoxes.get(i) ?? []), log);
+    await measure(
+      fr,
+      boxClip('real multi/crowd (its boxes)', join(real, 'multi', 'crowd.mp4'), (i) => crowdBoxes.get(i) ?? []),
+      log,
+    );
     for (const id of ['obama-2', 'obama-3', 'feifeili-3']) {
       const faces = JSON.parse(await readFile(join(real, 'cross', `${id}.faces.json`), 'utf8')) as { boxes: number[][] };
       const byFrame = new Map(faces.boxes.filter((b) => typeof b[1] === 'number' && b[6] !== 0).map((b) => [b[0] as number, [b[1], b[2], b[3], b[4]] as Box]));
-      await measure(fr, boxClip(`real cross/${id} (largest face)`, join(real, 'cross', `${id}.mp4`), (i) => (byFrame.has(i) ? [byFrame.get(i) as Box] : [])), log);
+      await measure(
+        fr,
+        boxClip(`real cross/${id} (largest face)`, join(real, 'cross', `${id}.mp4`), (i) => (byFrame.has(i) ? [byFrame.get(i) as Box] : [])),
+        log,
+      );
     }
     for (const k of [1, 2, 3]) {
-      await measure(fr, boxClip(`real montage-A-${k} (SCRFD-2.5G pass, hard cuts)`, join(real, `montage-A-${k}.mp4`), () => [], true), log, strong);
+      await measure(
+        fr,
+        boxClip(`real montage-A-${k} (SCRFD-2.5G pass, hard cuts)`, join(real, `montage-A-${k}.mp4`), () => [], true),
+        log,
+        strong,
+      );
     }
   } finally {
     await strong.dispose();

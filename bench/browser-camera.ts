@@ -5,7 +5,12 @@ const FRAMES = 30;
 const WARM_UP = 20;
 
 /** LFW photos placed on the camera frames (one face per photo). */
-const PHOTOS = ['Colin_Powell/Colin_Powell_0040.jpg', 'Tony_Blair/Tony_Blair_0018.jpg', 'George_W_Bush/George_W_Bush_0007.jpg', 'Gerhard_Schroeder/Gerhard_Schroeder_0005.jpg'];
+const PHOTOS = [
+  'Colin_Powell/Colin_Powell_0040.jpg',
+  'Tony_Blair/Tony_Blair_0018.jpg',
+  'George_W_Bush/George_W_Bush_0007.jpg',
+  'Gerhard_Schroeder/Gerhard_Schroeder_0005.jpg',
+];
 
 /** Frames per second of the on-device live camera loop, per number of faces in view. */
 export interface CameraRate {

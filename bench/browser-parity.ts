@@ -44,11 +44,20 @@ export async function benchBrowserParity(options: { shared: string; folds: numbe
     const browser = await browserRun;
     const browserEmb = browser.out.map((e) => Float32Array.from(e));
     const index = new Map(images.map((f, i) => [f, i]));
-    const at = (list: readonly Float32Array[], ref: Parameters<typeof lfwImagePath>[0]): Float32Array => list[index.get(lfwImagePath(ref)) as number] as Float32Array;
+    const at = (list: readonly Float32Array[], ref: Parameters<typeof lfwImagePath>[0]): Float32Array =>
+      list[index.get(lfwImagePath(ref)) as number] as Float32Array;
     const same = pairs.map((p) => p.same);
     const ranges = Array.from({ length: folds }, (_, i) => [i * 600, (i + 1) * 600] as const);
-    const b = kFoldVerification(pairs.map((p) => squaredL2(at(browserEmb, p.a), at(browserEmb, p.b))), same, { ranges });
-    const n = kFoldVerification(pairs.map((p) => squaredL2(at(nodeEmb, p.a), at(nodeEmb, p.b))), same, { ranges });
+    const b = kFoldVerification(
+      pairs.map((p) => squaredL2(at(browserEmb, p.a), at(browserEmb, p.b))),
+      same,
+      { ranges },
+    );
+    const n = kFoldVerification(
+      pairs.map((p) => squaredL2(at(nodeEmb, p.a), at(nodeEmb, p.b))),
+      same,
+      { ranges },
+    );
     const cosines = images.map((_, i) => cosine(browserEmb[i] as Float32Array, nodeEmb[i] as Float32Array)).sort((x, y) => x - y);
     log(`\n## Browser parity: ${pairs.length} LFW pairs (${folds} folds), ${images.length} images, Chromium and Node.js at once`);
     log('| fold | browser accuracy | Node.js accuracy | pairs apart |');
@@ -57,9 +66,13 @@ export async function benchBrowserParity(options: { shared: string; folds: numbe
       const nf = n.folds[i]?.accuracy ?? Number.NaN;
       log(`| ${i} | ${(f.accuracy * 100).toFixed(2)} % | ${(nf * 100).toFixed(2)} % | ${Math.round(Math.abs(f.accuracy - nf) * 600)} |`);
     });
-    log(`cosine between an image's browser and Node.js embeddings: least ${cosines[0]?.toFixed(4)}, median ${cosines[Math.floor(cosines.length / 2)]?.toFixed(5)}`);
+    log(
+      `cosine between an image's browser and Node.js embeddings: least ${cosines[0]?.toFixed(4)}, median ${cosines[Math.floor(cosines.length / 2)]?.toFixed(5)}`,
+    );
     const wall = ((performance.now() - started) / 1000).toFixed(0);
-    log(`time per image: browser ${(browser.ms / images.length).toFixed(0)} ms, Node.js ${(nodeMs / images.length).toFixed(0)} ms (both running at once; wall ${wall} s)`);
+    log(
+      `time per image: browser ${(browser.ms / images.length).toFixed(0)} ms, Node.js ${(nodeMs / images.length).toFixed(0)} ms (both running at once; wall ${wall} s)`,
+    );
   } finally {
     await node.dispose();
     await h.close();

@@ -45,22 +45,25 @@ export async function browserNodeRatio(
   await page.goto(`${url}/`);
   const node = await FaceRecognizer.create({ locations: { home: '', dirs: [join(shared, 'models')] } });
   try {
-    const browserThreads = await page.evaluate(async ([files, th]) => {
-      const bundle = '/arcface/arcface.js';
-      const af = await import(bundle);
-      const w = globalThis as unknown as Record<string, unknown>;
-      w.af = af;
-      const runtime = th === 0 ? {} : { intraOpThreads: th };
-      w.fr = await af.FaceRecognizer.create({ modelBaseUrl: '/models', runtime });
-      w.bytes = await Promise.all(files.map(async (f) => new Uint8Array(await (await fetch(`/lfw/${f}`)).arrayBuffer())));
-      // Warm-up, one pass over the photos: V8 first runs onnxruntime's WebAssembly with its baseline
-      // compiler and optimises hot functions in the background, which on a loaded 2-core machine took
-      // about 50 photos (915, 418, then 140–170 ms a photo in passes of 16). A returning visitor skips
-      // this: Chromium caches the optimised code of a streamed, cacheable .wasm (the server sends
-      // max-age); the table's images/s above is the first visit.
-      for (const b of w.bytes as Uint8Array[]) await af.embedCentralFace(w.fr, b);
-      return af.resolveRuntimeOptions(runtime).intraOpThreads as number;
-    }, [[...images], threads ?? 0] as const);
+    const browserThreads = await page.evaluate(
+      async ([files, th]) => {
+        const bundle = '/arcface/arcface.js';
+        const af = await import(bundle);
+        const w = globalThis as unknown as Record<string, unknown>;
+        w.af = af;
+        const runtime = th === 0 ? {} : { intraOpThreads: th };
+        w.fr = await af.FaceRecognizer.create({ modelBaseUrl: '/models', runtime });
+        w.bytes = await Promise.all(files.map(async (f) => new Uint8Array(await (await fetch(`/lfw/${f}`)).arrayBuffer())));
+        // Warm-up, one pass over the photos: V8 first runs onnxruntime's WebAssembly with its baseline
+        // compiler and optimises hot functions in the background, which on a loaded 2-core machine took
+        // about 50 photos (915, 418, then 140–170 ms a photo in passes of 16). A returning visitor skips
+        // this: Chromium caches the optimised code of a streamed, cacheable .wasm (the server sends
+        // max-age); the table's images/s above is the first visit.
+        for (const b of w.bytes as Uint8Array[]) await af.embedCentralFace(w.fr, b);
+        return af.resolveRuntimeOptions(runtime).intraOpThreads as number;
+      },
+      [[...images], threads ?? 0] as const,
+    );
     const bytes = await Promise.all(images.map((f) => readFile(join(lfw, f))));
     for (const b of bytes) await embedCentralFace(node, b);
     let browserMs = 0;
@@ -68,12 +71,15 @@ export async function browserNodeRatio(
     const ratios: number[] = [];
     for (let i = 0; i < images.length; i += CHUNK) {
       const end = Math.min(i + CHUNK, images.length);
-      const b = await page.evaluate(async ([from, to]) => {
-        const w = globalThis as unknown as { af: { embedCentralFace(fr: unknown, b: Uint8Array): Promise<unknown> }; fr: unknown; bytes: Uint8Array[] };
-        const t = performance.now();
-        for (let k = from; k < to; k++) await w.af.embedCentralFace(w.fr, w.bytes[k] as Uint8Array);
-        return performance.now() - t;
-      }, [i, end] as const);
+      const b = await page.evaluate(
+        async ([from, to]) => {
+          const w = globalThis as unknown as { af: { embedCentralFace(fr: unknown, b: Uint8Array): Promise<unknown> }; fr: unknown; bytes: Uint8Array[] };
+          const t = performance.now();
+          for (let k = from; k < to; k++) await w.af.embedCentralFace(w.fr, w.bytes[k] as Uint8Array);
+          return performance.now() - t;
+        },
+        [i, end] as const,
+      );
       const t = performance.now();
       for (let k = i; k < end; k++) await embedCentralFace(node, bytes[k] as Buffer);
       const n = performance.now() - t;

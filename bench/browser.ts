@@ -19,7 +19,15 @@ import { startStaticHost, type StaticHost } from './browser-server.js';
  * with 1 and 4 faces in view (`browser-camera.ts`).
  */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-renderer-backgrounding'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-renderer-backgrounding',
+];
 /** A grid fine enough for every system's distance scale (squared L2 up to 4, 1 − similarity up to 1). */
 const THRESHOLDS = Array.from({ length: 4000 }, (_, i) => i * 0.001);
 
@@ -100,10 +108,27 @@ const RUNNERS: Record<string, { prefixes: string[]; run: Runner; distance: (a: n
       const H = await import(bundle);
       const t0 = performance.now();
       const human = new H.Human({
-        backend: 'wasm', wasmPath: '/tfjs-wasm/', modelBasePath: '/human-models/', debug: false, cacheModels: false,
-        face: { enabled: true, detector: { rotation: false, maxDetected: 1 }, mesh: { enabled: true }, iris: { enabled: false }, description: { enabled: true },
-          emotion: { enabled: false }, antispoof: { enabled: false }, liveness: { enabled: false } },
-        body: { enabled: false }, hand: { enabled: false }, object: { enabled: false }, gesture: { enabled: false }, segmentation: { enabled: false }, filter: { enabled: false },
+        backend: 'wasm',
+        wasmPath: '/tfjs-wasm/',
+        modelBasePath: '/human-models/',
+        debug: false,
+        cacheModels: false,
+        face: {
+          enabled: true,
+          detector: { rotation: false, maxDetected: 1 },
+          mesh: { enabled: true },
+          iris: { enabled: false },
+          description: { enabled: true },
+          emotion: { enabled: false },
+          antispoof: { enabled: false },
+          liveness: { enabled: false },
+        },
+        body: { enabled: false },
+        hand: { enabled: false },
+        object: { enabled: false },
+        gesture: { enabled: false },
+        segmentation: { enabled: false },
+        filter: { enabled: false },
       });
       await human.load();
       const embeddings: (number[] | null)[] = [];
@@ -135,7 +160,14 @@ function choosePairs(all: readonly LfwPair[], n: number): LfwPair[] {
   return out;
 }
 
-function summarise(name: string, pairs: readonly LfwPair[], images: readonly string[], run: PageRun, distance: (a: number[], b: number[]) => number, bytes: number): string {
+function summarise(
+  name: string,
+  pairs: readonly LfwPair[],
+  images: readonly string[],
+  run: PageRun,
+  distance: (a: number[], b: number[]) => number,
+  bytes: number,
+): string {
   const index = new Map(images.map((f, i) => [f, i]));
   const worst = Math.max(...THRESHOLDS) + 1;
   const dist = pairs.map((p) => {
@@ -170,9 +202,13 @@ export async function benchBrowser(shared: string, pairCount: number, systems?: 
   const images = uniqueLfwImages(pairs).map(lfwImagePath);
   const nm = join(root, 'node_modules');
   const host: StaticHost = await startStaticHost({
-    '/arcface/': bundleDir, '/models/': join(shared, 'models'), '/lfw/': lfw,
-    '/face-api/': join(nm, '@vladmandic', 'face-api', 'dist'), '/face-api-models/': join(nm, '@vladmandic', 'face-api', 'model'),
-    '/human/': join(nm, '@vladmandic', 'human', 'dist'), '/human-models/': join(nm, '@vladmandic', 'human-models', 'models'),
+    '/arcface/': bundleDir,
+    '/models/': join(shared, 'models'),
+    '/lfw/': lfw,
+    '/face-api/': join(nm, '@vladmandic', 'face-api', 'dist'),
+    '/face-api-models/': join(nm, '@vladmandic', 'face-api', 'model'),
+    '/human/': join(nm, '@vladmandic', 'human', 'dist'),
+    '/human-models/': join(nm, '@vladmandic', 'human-models', 'models'),
     '/tfjs-wasm/': join(nm, '@tensorflow', 'tfjs-backend-wasm', 'dist'),
   });
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
@@ -189,7 +225,9 @@ export async function benchBrowser(shared: string, pairCount: number, systems?: 
       host.resetCounts();
       try {
         const run = await page.evaluate(r.run, [...images]);
-        const bytes = Object.entries(host.counts()).filter(([p]) => r.prefixes.includes(p)).reduce((n, [, b]) => n + b, 0);
+        const bytes = Object.entries(host.counts())
+          .filter(([p]) => r.prefixes.includes(p))
+          .reduce((n, [, b]) => n + b, 0);
         console.log(summarise(name, pairs, images, run, r.distance, bytes));
       } catch (err) {
         console.log(`| ${name} | failed: ${(err as Error).message.split('\n')[0]} | | | | | |`);
@@ -200,7 +238,11 @@ export async function benchBrowser(shared: string, pairCount: number, systems?: 
     console.log(ratioLine(await browserNodeRatio(browser, host.url, shared, lfw, images)));
     // The default before it left one core to the page: every core, at most 4.
     const everyCore = await browserNodeRatio(browser, host.url, shared, lfw, images, Math.min(4, cpus().length));
-    console.log(ratioLine(everyCore).replace('\n', '').replace(/^Same images/, 'With a thread per core (the default until 2026-12): same images'));
+    console.log(
+      ratioLine(everyCore)
+        .replace('\n', '')
+        .replace(/^Same images/, 'With a thread per core (the default until 2026-12): same images'),
+    );
     const camera = await liveCameraRates(browser, host.url);
     const rates = camera.map((c) => `${c.faces} face${c.faces === 1 ? '' : 's'}: ${c.framesPerSecond.toFixed(1)} frames/s (${c.embedded} embedded)`).join(', ');
     console.log(`On-device live camera loop (640×480, FaceStream, as fast as it runs): ${rates}; load average ${loadavg()[0]?.toFixed(1)}`);

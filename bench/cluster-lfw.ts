@@ -26,9 +26,17 @@ export interface LabelledEmbeddings {
  * @example
  * const set = await loadLfwEmbeddings('../shared', 'lfw', 'bench-output/cluster-cache')
  */
-export async function loadLfwEmbeddings(shared: string, variant: string, cacheDir: string, log: (line: string) => void = () => undefined): Promise<LabelledEmbeddings> {
+export async function loadLfwEmbeddings(
+  shared: string,
+  variant: string,
+  cacheDir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<LabelledEmbeddings> {
   const root = join(shared, 'data', 'faces', variant);
-  const people = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const people = (await readdir(root, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const files: string[] = [];
   for (const name of people) {
     for (const f of (await readdir(join(root, name))).filter((f) => f.endsWith('.jpg')).sort()) files.push(`${name}/${f}`);

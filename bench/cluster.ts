@@ -11,9 +11,20 @@
 import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  averageLinkage, buildNeighbourGraph, chineseWhispers, FULL_DEFAULTS, IMMICH_DEFAULTS, immichClustering, INCREMENTAL_DEFAULTS, IncrementalClusterer, scoreClustering, secondLook,
+  averageLinkage,
+  buildNeighbourGraph,
+  chineseWhispers,
+  FULL_DEFAULTS,
+  IMMICH_DEFAULTS,
+  immichClustering,
+  INCREMENTAL_DEFAULTS,
+  IncrementalClusterer,
+  scoreClustering,
+  secondLook,
   seededRandom,
-  type ClusterScores, type IncrementalOptions, type NeighbourGraph,
+  type ClusterScores,
+  type IncrementalOptions,
+  type NeighbourGraph,
 } from '../src/cluster/index.js';
 import { openGallery } from '../src/gallery/index.js';
 import { People, syncFolders, type PeopleRecognizer } from '../src/people/index.js';
@@ -88,8 +99,12 @@ async function quality(o: ClusterBenchOptions, log: (line: string) => void): Pro
   const [graph, graphMs] = timed(() => buildNeighbourGraph(matrix, dim, { k: 100, minScore: 0 }));
   const order = shuffled(n, 42);
   const t = scoreClustering(truth, truth);
-  log(`\n## People discovery on ${variant}: ${n} photos (central face, ${set.noFace} without a detected face embedded at the fixed central box), ${t.trueLabels} people`);
-  log(`${t.trueLabelsWithTwo} people have ≥ 2 photos (the persons a clustering can find); ${t.trueSingletons} photos are the only one of their person (right to leave unassigned).`);
+  log(
+    `\n## People discovery on ${variant}: ${n} photos (central face, ${set.noFace} without a detected face embedded at the fixed central box), ${t.trueLabels} people`,
+  );
+  log(
+    `${t.trueLabelsWithTwo} people have ≥ 2 photos (the persons a clustering can find); ${t.trueSingletons} photos are the only one of their person (right to leave unassigned).`,
+  );
   log(
     `Exact 100-NN graph in ${(graphMs / 1000).toFixed(1)} s; faces visited in one seeded random order by the order-dependent algorithms. ` +
       'Persons = clusters of ≥ 2 faces; unassigned = faces in none; a lone face counts as its own cluster in the scores.\n',
@@ -102,16 +117,19 @@ async function quality(o: ClusterBenchOptions, log: (line: string) => void): Pro
     log(row(name, s, ms));
     return s;
   };
-  run(`ours, full: average linkage ≥ ${FULL_DEFAULTS.threshold} + ${FULL_DEFAULTS.smallMargin}/√(n·m)`, () => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
+  run(`ours, full: average linkage ≥ ${FULL_DEFAULTS.threshold} + ${FULL_DEFAULTS.smallMargin}/√(n·m)`, () =>
+    averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }),
+  );
   const inc = INCREMENTAL_DEFAULTS;
-  run(
-    `ours, incremental (maxDistance ${inc.maxDistance}, minFaces ${inc.minFaces}, join/merge ≥ ${inc.mergeThreshold} + ${inc.smallMargin}/√(n·m))`,
-    () => incremental(matrix, dim, order, {}),
+  run(`ours, incremental (maxDistance ${inc.maxDistance}, minFaces ${inc.minFaces}, join/merge ≥ ${inc.mergeThreshold} + ${inc.smallMargin}/√(n·m))`, () =>
+    incremental(matrix, dim, order, {}),
   );
   run('Immich defaults (maxDistance 0.5, minFaces 3)', () => immichClustering(graph, { ...IMMICH_DEFAULTS, order }));
   run('Immich, minFaces 2', () => immichClustering(graph, { maxDistance: 0.5, minFaces: 2, order }));
   for (const d of [0.9, 1.0, 1.1]) {
-    run(`Chinese Whispers (dlib), distance < ${d} (cos > ${(1 - (d * d) / 2).toFixed(3)}), 100 iterations`, () => chineseWhispers(graph, { distance: d, iterations: 100, seed: 0 }));
+    run(`Chinese Whispers (dlib), distance < ${d} (cos > ${(1 - (d * d) / 2).toFixed(3)}), 100 iterations`, () =>
+      chineseWhispers(graph, { distance: d, iterations: 100, seed: 0 }),
+    );
   }
   heldOut(matrix, dim, truth, log);
   if (o.sweep === true) sweep(matrix, dim, truth, log);
@@ -168,12 +186,18 @@ function sweep(matrix: Float32Array, dim: number, truth: Int32Array, log: (line:
       }
     }
     const variants: Partial<IncrementalOptions>[] = [
-      { mergeThreshold: 2, smallMargin: 0, joinThreshold: 0.3 }, { maxDistance: 0.55 }, {}, { maxDistance: 0.63, joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 },
-      { joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 }, { minFaces: 3 },
+      { mergeThreshold: 2, smallMargin: 0, joinThreshold: 0.3 },
+      { maxDistance: 0.55 },
+      {},
+      { maxDistance: 0.63, joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 },
+      { joinThreshold: 0.3, mergeThreshold: 0.32, smallMargin: 0.05 },
+      { minFaces: 3 },
     ];
     for (const v of variants) {
       const s = scoreClustering(incremental(m, dim, order, v), tr);
-      log(`incremental ${JSON.stringify({ ...INCREMENTAL_DEFAULTS, ...v })}: BCubed F1 ${s.bcubedF1.toFixed(4)}, mixed ${s.mixedPersons}/${s.persons}, unassigned ${s.unassigned}`);
+      log(
+        `incremental ${JSON.stringify({ ...INCREMENTAL_DEFAULTS, ...v })}: BCubed F1 ${s.bcubedF1.toFixed(4)}, mixed ${s.mixedPersons}/${s.persons}, unassigned ${s.unassigned}`,
+      );
     }
     for (const d of [0.8, 0.9, 1.0, 1.1, 1.2]) {
       const s = scoreClustering(chineseWhispers(g, { distance: d }), tr);
@@ -215,7 +239,9 @@ async function speed(o: ClusterBenchOptions, log: (line: string) => void): Promi
   const dim = 512;
   const { matrix, truth } = syntheticFaces(rows, dim, 7);
   const people = new Set(truth).size;
-  log(`\n## Speed on ${rows.toLocaleString('en')} synthetic ${dim}-d faces of ${people.toLocaleString('en')} people [goals: full ≤ 60 s, add one photo ≤ 50 ms]`);
+  log(
+    `\n## Speed on ${rows.toLocaleString('en')} synthetic ${dim}-d faces of ${people.toLocaleString('en')} people [goals: full ≤ 60 s, add one photo ≤ 50 ms]`,
+  );
   const [graph, gMs] = timed(() => buildNeighbourGraph(matrix, dim, { k: 16, minScore: FULL_DEFAULTS.threshold }));
   const [labels, lMs] = timed(() => averageLinkage(matrix, dim, graph, { ...FULL_DEFAULTS, minSize: 2 }));
   const s = scoreClustering(labels, truth);
@@ -227,7 +253,13 @@ async function speed(o: ClusterBenchOptions, log: (line: string) => void): Promi
   const c = new IncrementalClusterer(dim);
   const extra = 60;
   const base = rows - extra;
-  const [, loadMs] = timed(() => c.load(matrix.subarray(0, base * dim), labels.subarray(0, base), Int32Array.from({ length: base }, (_, i) => i)));
+  const [, loadMs] = timed(() =>
+    c.load(
+      matrix.subarray(0, base * dim),
+      labels.subarray(0, base),
+      Int32Array.from({ length: base }, (_, i) => i),
+    ),
+  );
   const times: number[] = [];
   for (let i = base; i < rows; i++) {
     const [, ms] = timed(() => c.add(matrix.subarray(i * dim, (i + 1) * dim), i));
@@ -253,7 +285,12 @@ async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: numb
     await people.store.sql.transaction(async (q) => {
       const ids = await people.store.insertFaces(
         q,
-        Array.from({ length: base }, (_, i) => ({ photo: `p${i}`, box: [0, 0, 100, 100] as const, detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) })),
+        Array.from({ length: base }, (_, i) => ({
+          photo: `p${i}`,
+          box: [0, 0, 100, 100] as const,
+          detScore: 0.9,
+          embedding: matrix.subarray(i * dim, (i + 1) * dim),
+        })),
       );
       const byLabel = new Map<number, number[]>();
       labels.subarray(0, base).forEach((l, i) => {
@@ -268,7 +305,9 @@ async function galleryBacked(matrix: Float32Array, labels: Int32Array, dim: numb
     const buildMs = performance.now() - t0;
     const times: number[] = [];
     for (let i = base; i < base + 30; i++) {
-      const [, ms] = await timedAsync(() => people.addPhoto(`new-${i}`, [{ box: [0, 0, 100, 100], detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) }]));
+      const [, ms] = await timedAsync(() =>
+        people.addPhoto(`new-${i}`, [{ box: [0, 0, 100, 100], detScore: 0.9, embedding: matrix.subarray(i * dim, (i + 1) * dim) }]),
+      );
       times.push(ms);
     }
     log(
@@ -320,8 +359,12 @@ async function rescan(size: number, log: (line: string) => void): Promise<void> 
     for (const f of files) utimesSync(f, new Date(), new Date(Date.now() + 60_000));
     const [touched, touchedMs] = await timedAsync(() => syncFolders(people, refuse, [photos], files));
     log(`\n## Re-scan of ${size.toLocaleString('en')} known photos (syncFolders, SQLite gallery, 8 KB files, no embedding)`);
-    log(`unchanged files (stat only): **${(sameMs / 1000).toFixed(2)} s** (${same.unchanged} unchanged, ${same.added.length} added, ${same.removed.length} removed)`);
-    log(`every mtime changed (each file read and hashed): **${(touchedMs / 1000).toFixed(2)} s** (${touched.unchanged} unchanged, ${touched.added.length} added, ${touched.removed.length} removed)`);
+    log(
+      `unchanged files (stat only): **${(sameMs / 1000).toFixed(2)} s** (${same.unchanged} unchanged, ${same.added.length} added, ${same.removed.length} removed)`,
+    );
+    log(
+      `every mtime changed (each file read and hashed): **${(touchedMs / 1000).toFixed(2)} s** (${touched.unchanged} unchanged, ${touched.added.length} added, ${touched.removed.length} removed)`,
+    );
   } finally {
     await people.close();
     await g.close();
@@ -355,7 +398,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const shared = process.env.ARCFACE_SHARED ?? resolve(import.meta.dirname, '..', '..', 'shared');
   await benchCluster({
-    shared, variant: flag('--variant') ?? 'lfw', sweep: args.includes('--sweep'), quality: !args.includes('--no-quality'), speed: !args.includes('--no-speed'),
-    speedSize: Number(flag('--speed-size') ?? 100_000), rescanSize: Number(flag('--rescan-size') ?? 10_000),
+    shared,
+    variant: flag('--variant') ?? 'lfw',
+    sweep: args.includes('--sweep'),
+    quality: !args.includes('--no-quality'),
+    speed: !args.includes('--no-speed'),
+    speedSize: Number(flag('--speed-size') ?? 100_000),
+    rescanSize: Number(flag('--rescan-size') ?? 10_000),
   });
 }

@@ -11,14 +11,26 @@ const DETECTORS = ['yunet-n', 'yunet-s', 'yunet-2023mar', 'scrfd-500m', 'scrfd-2
 
 /** A 1920×1080 JPEG crowd: 8 × 4 deep-funneled LFW images of 240 px on a grey canvas. */
 async function crowd(faces: string): Promise<RgbImage> {
-  const people = (await readdir(faces)).sort().filter((_, i) => i % 97 === 0).slice(0, 32);
+  const people = (await readdir(faces))
+    .sort()
+    .filter((_, i) => i % 97 === 0)
+    .slice(0, 32);
   const tiles = await Promise.all(
     people.map(async (p, i) => {
       const file = (await readdir(join(faces, p))).sort()[0] as string;
-      return { input: await sharp(join(faces, p, file)).resize(240, 240).toBuffer(), left: (i % 8) * 240, top: 60 + Math.floor(i / 8) * 240 };
+      return {
+        input: await sharp(join(faces, p, file))
+          .resize(240, 240)
+          .toBuffer(),
+        left: (i % 8) * 240,
+        top: 60 + Math.floor(i / 8) * 240,
+      };
     }),
   );
-  const jpeg = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#7f7f7f' } }).composite(tiles).jpeg({ quality: 90 }).toBuffer();
+  const jpeg = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#7f7f7f' } })
+    .composite(tiles)
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return decodeImage(jpeg);
 }
 
@@ -43,15 +55,16 @@ export async function benchDetect(shared = process.env.ARCFACE_SHARED ?? resolve
   try {
     const found: Record<string, [number, number]> = {};
     for (const d of dets) found[d.name] = [(await d.detect(small)).length, (await d.detect(big)).length];
-    const at = async (img: RgbImage): Promise<Record<string, number>> =>
-      interleave(Object.fromEntries(dets.map((d) => [d.name, () => d.detect(img)])), rounds);
+    const at = async (img: RgbImage): Promise<Record<string, number>> => interleave(Object.fromEntries(dets.map((d) => [d.name, () => d.detect(img)])), rounds);
     const s = await at(small);
     const b = await at(big);
     console.log('\n## detect: median ms per image (1 thread; faces found in brackets)');
     console.log(`${'detector'.padEnd(20)}${'250×250'.padStart(9)}${''.padStart(6)}${'1920×1080'.padStart(11)}${''.padStart(6)}`);
     for (const d of dets) {
       const [fs, fb] = found[d.name] ?? [0, 0];
-      console.log(`${d.name.padEnd(20)}${fmt(s[d.name] ?? Number.NaN, 1)} [${String(fs).padStart(2)}]${fmt(b[d.name] ?? Number.NaN, 1, 11)} [${String(fb).padStart(2)}]`);
+      console.log(
+        `${d.name.padEnd(20)}${fmt(s[d.name] ?? Number.NaN, 1)} [${String(fs).padStart(2)}]${fmt(b[d.name] ?? Number.NaN, 1, 11)} [${String(fb).padStart(2)}]`,
+      );
     }
   } finally {
     for (const d of dets) await d.dispose();

@@ -53,7 +53,9 @@ export async function benchEmbed(shared: string, rounds = 15): Promise<void> {
   console.log('|---|---:|---:|');
   for (const [name, ms] of Object.entries(r)) console.log(`| ${name} | ${fmt(ms)} | ${fmt(fps(ms, name.includes('8') ? 8 : 1), 1)} |`);
   console.log(`ratio embedder/raw at batch 1: ${(r['raw b1']! / r['embedder b1']!).toFixed(3)} (goal ≥ 0.95)`);
-  console.log(`ratio embedder/raw for 8 faces one per run (the exact path for this int8 model): ${(r['raw 8×b1']! / r['embedder 8 (exact, 1/run)']!).toFixed(3)} (goal ≥ 0.95)`);
+  console.log(
+    `ratio embedder/raw for 8 faces one per run (the exact path for this int8 model): ${(r['raw 8×b1']! / r['embedder 8 (exact, 1/run)']!).toFixed(3)} (goal ≥ 0.95)`,
+  );
   console.log(`ratio embedder/raw at batch 8 (batched, inexact for dynamic int8): ${(r['raw b8']! / r['embedder b8 (batched)']!).toFixed(3)} (goal ≥ 0.95)`);
 
   const alignTimes: number[] = [];
@@ -73,7 +75,11 @@ export async function benchEmbed(shared: string, rounds = 15): Promise<void> {
   const alignUs = median(alignTimes) * 1000;
   const prepUs = median(prepTimes) * 1000;
   const embedUs = r['embedder b1']! * 1000;
-  console.log(`alignment (similarity + 112² bilinear warp): ${alignUs.toFixed(1)} µs/face; preprocessing (layout, order, mean/std): ${prepUs.toFixed(1)} µs/face`);
-  console.log(`alignment + preprocessing = ${(((alignUs + prepUs) / embedUs) * 100).toFixed(2)} % of the embedding time (${embedUs.toFixed(0)} µs) (goal < 3 %)`);
+  console.log(
+    `alignment (similarity + 112² bilinear warp): ${alignUs.toFixed(1)} µs/face; preprocessing (layout, order, mean/std): ${prepUs.toFixed(1)} µs/face`,
+  );
+  console.log(
+    `alignment + preprocessing = ${(((alignUs + prepUs) / embedUs) * 100).toFixed(2)} % of the embedding time (${embedUs.toFixed(0)} µs) (goal < 3 %)`,
+  );
   await Promise.all([exact.dispose(), batched.dispose(), raw.dispose()]);
 }

@@ -40,9 +40,11 @@ export interface GalleryBenchResult {
   readonly flatMemoryMB: number;
   readonly hnsw?: { buildS: number; memoryMB: number; bySearchEf: { ef: number; ms: { median: number; p95: number }; recallAt1: number }[] };
   readonly sqlite?: {
-    templatesPerS: number; fileMB: number;
+    templatesPerS: number;
+    fileMB: number;
     /** Fresh-process opens: exact index from the SQLite rows (first), then from the matrix snapshot. */
-    openExactS: number; openSnapshotS: number;
+    openExactS: number;
+    openSnapshotS: number;
     /** Fresh-process open with the HNSW index: the graph persisted by this run, rows from the snapshot. */
     openHnswS: number;
   };
@@ -57,7 +59,9 @@ function fillUnit(m: Float32Array, rows: number, dim: number, seed: number): voi
     const o = r * dim;
     let s = 0;
     for (let j = 0; j < dim; j++) {
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
       const v = (x >>> 0) / 4294967296 - 0.5;
       m[o + j] = v;
       s += v * v;
@@ -116,7 +120,11 @@ export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBe
     log(`exact top-10   median ${exact.median.toFixed(2)} ms  p95 ${exact.p95.toFixed(2)} ms`);
     log(`int8+rerank    median ${int8.median.toFixed(2)} ms  p95 ${int8.p95.toFixed(2)} ms  identical to exact: ${(agree * 100).toFixed(1)} %`);
     const res: { -readonly [K in keyof GalleryBenchResult]: GalleryBenchResult[K] } = {
-      size, exactMs: { median: exact.median, p95: exact.p95 }, int8Ms: { median: int8.median, p95: int8.p95 }, int8Agreement: agree, flatMemoryMB: flat.memoryBytes() / 2 ** 20,
+      size,
+      exactMs: { median: exact.median, p95: exact.p95 },
+      int8Ms: { median: int8.median, p95: int8.p95 },
+      int8Agreement: agree,
+      flatMemoryMB: flat.memoryBytes() / 2 ** 20,
     };
     const truth = exact.out.map((h) => h[0]?.row);
     flat.dispose();
@@ -133,7 +141,8 @@ export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBe
       t0 = performance.now();
       for (let start = 0; start < size; start += batch) {
         const items = [];
-        for (let i = start; i < Math.min(size, start + batch); i++) items.push({ identity: { id: `id${i}` }, templates: [{ embedding: m.subarray(i * dim, (i + 1) * dim) }] });
+        for (let i = start; i < Math.min(size, start + batch); i++)
+          items.push({ identity: { id: `id${i}` }, templates: [{ embedding: m.subarray(i * dim, (i + 1) * dim) }] });
         await store.enrollMany(items, 'create');
       }
       const enrolS = (performance.now() - t0) / 1000;
@@ -150,9 +159,10 @@ export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBe
       const o = { ...hopts, efSearch: efs[0] ?? 64, seed: 100 };
       // Built once; beside the SQLite gallery it is persisted under the gallery's key, so that
       // opening the gallery with the HNSW index loads this graph instead of building another.
-      const h = stamp === null
-        ? HnswIndex.build(m, dim, o)
-        : HnswIndex.loadOrBuild(`${path}.hnsw`, { generation: stamp.generation, rows: size, dim, fingerprint: FP, ...hopts }, m, o);
+      const h =
+        stamp === null
+          ? HnswIndex.build(m, dim, o)
+          : HnswIndex.loadOrBuild(`${path}.hnsw`, { generation: stamp.generation, rows: size, dim, fingerprint: FP, ...hopts }, m, o);
       const buildS = (performance.now() - t0) / 1000;
       const memoryMB = h.memoryBytes() / 2 ** 20;
       log(`hnsw build ${buildS.toFixed(1)} s (M ${hopts.m}, efC ${hopts.efConstruction}), ~${memoryMB.toFixed(0)} MB`);
@@ -171,7 +181,10 @@ export async function benchGallery(opts: GalleryBenchOptions): Promise<GalleryBe
       // Each open runs in a fresh process, as a server or a CLI command starts.
       const openTimed = (index: 'exact' | 'hnsw'): { s: number; kind: string } => {
         const script = join(import.meta.dirname, 'open-gallery.ts');
-        const out = execFileSync(process.execPath, ['--import', 'tsx', script, path, index, FP, String(dim), String(hopts.m), String(hopts.efConstruction)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const out = execFileSync(process.execPath, ['--import', 'tsx', script, path, index, FP, String(dim), String(hopts.m), String(hopts.efConstruction)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        });
         return JSON.parse(out.trim().split('\n').at(-1) as string) as { s: number; kind: string };
       };
       const openExact = openTimed('exact');
@@ -196,7 +209,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   const os = await import('node:os');
   console.log(`# gallery benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
   const out = await benchGallery({
-    sizes, queries: Number(arg('--queries') ?? 200), hnsw: !process.argv.includes('--no-hnsw'), sqlite: !process.argv.includes('--no-sqlite'),
+    sizes,
+    queries: Number(arg('--queries') ?? 200),
+    hnsw: !process.argv.includes('--no-hnsw'),
+    sqlite: !process.argv.includes('--no-sqlite'),
     hnswMaxSize: Number(arg('--hnsw-max-size') ?? Infinity),
     hnswM: Number(arg('--m') ?? GALLERY_DEFAULTS.hnswM),
     hnswEfConstruction: Number(arg('--ef-construction') ?? GALLERY_DEFAULTS.hnswEfConstruction),

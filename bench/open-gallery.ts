@@ -12,8 +12,13 @@ if (path === undefined || index === undefined || fingerprint === undefined || di
   process.exit(2);
 }
 const t = performance.now();
-const g = await openGallery(path, { fingerprint, embeddingSize: Number(dim), threshold: 0.3, index: index as IndexChoice,
-  ...(m === undefined ? {} : { hnswM: Number(m) }), ...(efc === undefined ? {} : { hnswEfConstruction: Number(efc) }),
+const g = await openGallery(path, {
+  fingerprint,
+  embeddingSize: Number(dim),
+  threshold: 0.3,
+  index: index as IndexChoice,
+  ...(m === undefined ? {} : { hnswM: Number(m) }),
+  ...(efc === undefined ? {} : { hnswEfConstruction: Number(efc) }),
 });
 const info = await g.indexInfo();
 const s = (performance.now() - t) / 1000;

@@ -15,7 +15,9 @@ function lfwImages(shared: string, n: number): string[] {
     const dir = join(root, person);
     let files: string[];
     try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
+      files = readdirSync(dir)
+        .filter((f) => f.endsWith('.jpg'))
+        .sort();
     } catch {
       continue;
     }
@@ -90,7 +92,9 @@ export async function benchPipeline(shared: string, rounds = 9): Promise<void> {
   const e2eMs = (performance.now() - t0) / files.length;
   console.log(`\n## End to end on ${files.length} LFW images (read + decode + detect + align + embed, decoding prefetched)`);
   const perImage = (ms: number[]): string => (sum(ms) / files.length).toFixed(1);
-  console.log(`recogniser-only bound: ${(1000 / boundMs).toFixed(1)} images/s (detect ${perImage(detMs)} ms + embed ${perImage(embMs)} ms per image, pre-decoded)`);
+  console.log(
+    `recogniser-only bound: ${(1000 / boundMs).toFixed(1)} images/s (detect ${perImage(detMs)} ms + embed ${perImage(embMs)} ms per image, pre-decoded)`,
+  );
   console.log(`end to end: ${(1000 / e2eMs).toFixed(1)} images/s (${n} images with results)`);
   console.log(`ratio end-to-end / bound: ${(boundMs / e2eMs).toFixed(3)} (goal ≥ 0.85)`);
   await fr.dispose();

@@ -34,8 +34,20 @@ const flag = (name: string): string | undefined => {
 };
 const scaleFlags = ['--scale-templates', '--scale-sections', '--images'];
 const valueFlags = [
-  '--sizes', '--hnsw-max-size', '--video-sizes', '--video-seconds', '--soak-seconds', '--speed-size', '--rescan-size', '--pairs', '--systems', '--folds', '--montages',
-  '--anonymize-only', '--anonymize-seconds', ...scaleFlags,
+  '--sizes',
+  '--hnsw-max-size',
+  '--video-sizes',
+  '--video-seconds',
+  '--soak-seconds',
+  '--speed-size',
+  '--rescan-size',
+  '--pairs',
+  '--systems',
+  '--folds',
+  '--montages',
+  '--anonymize-only',
+  '--anonymize-seconds',
+  ...scaleFlags,
 ];
 const flagValues = new Set(valueFlags.map(flag).filter((v): v is string => v !== undefined));
 const only = new Set(args.filter((a) => !a.startsWith('-') && !flagValues.has(a)));
@@ -75,11 +87,19 @@ if (want('anonymize')) {
   console.log('\n## Anonymise: faces left bare and speed (synthetic clips with known boxes; real footage of ../shared/data/video-real)');
   const seconds = flag('--anonymize-seconds');
   const clips = flag('--anonymize-only');
-  await benchAnonymize({ shared, ...(seconds === undefined ? {} : { seconds: Number(seconds) }), ...(clips === undefined ? {} : { only: clips }), log: (line) => console.log(line) });
+  await benchAnonymize({
+    shared,
+    ...(seconds === undefined ? {} : { seconds: Number(seconds) }),
+    ...(clips === undefined ? {} : { only: clips }),
+    log: (line) => console.log(line),
+  });
 }
 if (want('cluster')) {
   await benchCluster({
-    shared, sweep: args.includes('--sweep'), speedSize: Number(flag('--speed-size') ?? 100_000), rescanSize: Number(flag('--rescan-size') ?? 10_000),
+    shared,
+    sweep: args.includes('--sweep'),
+    speedSize: Number(flag('--speed-size') ?? 100_000),
+    rescanSize: Number(flag('--rescan-size') ?? 10_000),
     log: (line) => console.log(line),
   });
 }
@@ -88,7 +108,10 @@ if (only.has('browser-parity')) await benchBrowserParity({ shared, folds: Number
 if (only.has('scale')) {
   const sections = flag('--scale-sections');
   const o = {
-    shared, templates: Number(flag('--scale-templates') ?? 100_000), images: Number(flag('--images') ?? 400), dense: args.includes('--scale-dense'),
+    shared,
+    templates: Number(flag('--scale-templates') ?? 100_000),
+    images: Number(flag('--images') ?? 400),
+    dense: args.includes('--scale-dense'),
     log: (line: string) => console.log(line),
   };
   await benchScale(o, sections === undefined ? undefined : new Set(sections.split(',')));

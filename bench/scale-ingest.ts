@@ -42,7 +42,10 @@ function peopleTree(shared: string, dir: string, images: number): number {
   let n = 0;
   for (const name of readdirSync(lfw).sort()) {
     if (n >= images) break;
-    const files = readdirSync(join(lfw, name)).filter((f) => f.endsWith('.jpg')).sort().slice(0, images - n);
+    const files = readdirSync(join(lfw, name))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, images - n);
     mkdirSync(join(dir, name), { recursive: true });
     for (const f of files) copyFileSync(join(lfw, name, f), join(dir, name, f));
     n += files.length;
@@ -89,15 +92,24 @@ async function startRedis(dir: string): Promise<{ url: string; child: ChildProce
 /** Starts `workers` worker processes and resolves when each printed "ready". */
 async function startWorkers(workers: number, url: string, gallery: string, env: NodeJS.ProcessEnv): Promise<ChildProcess[]> {
   const threads = String(Math.max(1, Math.floor(cpus().length / workers)));
-  return Promise.all(Array.from({ length: workers }, () => new Promise<ChildProcess>((ok, fail) => {
-    const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '-g', gallery, '--threads', threads, '--json'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('"event":"ready"')) ok(child);
-    });
-    child.once('exit', (code) => fail(new Error(`worker exited (${code}): ${err}`)));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: workers },
+      () =>
+        new Promise<ChildProcess>((ok, fail) => {
+          const child = spawn(process.execPath, [CLI, 'worker', '--queue', url, '-g', gallery, '--threads', threads, '--json'], {
+            env,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let err = '';
+          child.stderr?.on('data', (d: Buffer) => {
+            err += d.toString();
+            if (err.includes('"event":"ready"')) ok(child);
+          });
+          child.once('exit', (code) => fail(new Error(`worker exited (${code}): ${err}`)));
+        }),
+    ),
+  );
 }
 
 /**
@@ -108,7 +120,8 @@ async function startWorkers(workers: number, url: string, gallery: string, env: 
  */
 export async function runIngestBench(opts: IngestBenchOptions): Promise<IngestBenchRow[]> {
   if (!existsSync(CLI)) throw new Error(`The ingestion benchmark runs the built CLI: run npm run build first (${CLI} is missing)`);
-  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('The ingestion benchmark needs redis-server on PATH (apt-get install redis-server)');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    throw new Error('The ingestion benchmark needs redis-server on PATH (apt-get install redis-server)');
   const dir = mkdtempSync(join(tmpdir(), 'arcface-bench-ingest-'));
   const env = { ...process.env, ARCFACE_MODELS: join(opts.shared, 'models'), ARCFACE_HOME: join(dir, 'home') };
   const rows: IngestBenchRow[] = [];
@@ -135,7 +148,11 @@ export async function runIngestBench(opts: IngestBenchOptions): Promise<IngestBe
         const queuedAt = performance.now();
         if (workers === 1) row('queue: enqueue (hash + addBulk)', q.enqueued, (queuedAt - t) / 1000);
         while ((await client.scard(`arcface:${QUEUE}:done`)) + (await client.zcard(`bull:${QUEUE}:failed`)) < q.enqueued) await sleep(50);
-        row(`queue: ${workers} worker${workers > 1 ? 's' : ''} (drain, models loaded)`, Number(await client.scard(`arcface:${QUEUE}:done`)), (performance.now() - queuedAt) / 1000);
+        row(
+          `queue: ${workers} worker${workers > 1 ? 's' : ''} (drain, models loaded)`,
+          Number(await client.scard(`arcface:${QUEUE}:done`)),
+          (performance.now() - queuedAt) / 1000,
+        );
       } finally {
         client.disconnect();
         for (const w of fleet) w.kill('SIGTERM');

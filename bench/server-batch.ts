@@ -41,7 +41,10 @@ async function withLoopWatch(fn: () => Promise<unknown>): Promise<{ ms: number; 
 export async function benchServerBatch(opts: { identities: number; rounds: number; log: (line: string) => void }): Promise<void> {
   const g = await openGallery(join(mkdtempSync(join(tmpdir(), 'arcface-bench-batch-')), 'g.db'), { fingerprint: FP, embeddingSize: 512, threshold: 0.3 });
   const crowd = syntheticPeople(1, opts.identities, 2, 512);
-  await g.store.enrollMany(crowd.map((p) => ({ identity: { id: p.id }, templates: p.templates.map((embedding) => ({ embedding })) })), 'create');
+  await g.store.enrollMany(
+    crowd.map((p) => ({ identity: { id: p.id }, templates: p.templates.map((embedding) => ({ embedding })) })),
+    'create',
+  );
   const port = GalleryAdapter.create(g);
   const queries = crowd.slice(0, MAX_EMBEDDINGS_PER_REQUEST).map((p) => p.templates[0] as Float32Array);
   await port.identify(queries[0] as Float32Array, 1);

@@ -32,9 +32,24 @@ function segmentOf(segments: readonly MontageSegment[], from: number, to: number
 
 /** One playback of a montage as a source: every ended track recorded; returns frames per stranger segment named with `names`. */
 async function play(
-  fr: FaceRecognizer, gallery: Gallery, sightings: Sightings, video: string, source: string, segments: readonly MontageSegment[], pass: number, seen: Seen[],
+  fr: FaceRecognizer,
+  gallery: Gallery,
+  sightings: Sightings,
+  video: string,
+  source: string,
+  segments: readonly MontageSegment[],
+  pass: number,
+  seen: Seen[],
   taught: ReadonlyMap<string, string>,
-): Promise<{ frames: number; wall: number; strangerFrames: number; strangerNamedRight: number; strangerNamedWrong: number; enrolledFrames: number; enrolledRight: number }> {
+): Promise<{
+  frames: number;
+  wall: number;
+  strangerFrames: number;
+  strangerNamedRight: number;
+  strangerNamedWrong: number;
+  enrolledFrames: number;
+  enrolledRight: number;
+}> {
   const out = { frames: 0, wall: 0, strangerFrames: 0, strangerNamedRight: 0, strangerNamedWrong: 0, enrolledFrames: 0, enrolledRight: 0 };
   const t0 = performance.now();
   for await (const r of watchFaces(video, { recognizer: fr, gallery: sightings.guard(gallery), sightingFaces: sightings.options.facesPerSighting })) {
@@ -83,7 +98,11 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
   const fr = await FaceRecognizer.create({ locations: { home: join(dir, 'home'), dirs: [join(o.shared, 'models')] } });
   const location = join(dir, 'gallery.sqlite');
   const open = async (): Promise<{ gallery: Gallery; sightings: Sightings }> => {
-    const gallery = await openGallery(location, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+    const gallery = await openGallery(location, {
+      fingerprint: fr.fingerprint,
+      embeddingSize: fr.embeddingSize,
+      ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+    });
     return { gallery, sightings: await Sightings.open(gallery) };
   };
   let { gallery, sightings } = await open();
@@ -94,7 +113,10 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
   };
   try {
     const ids = await enrolRealPeople(fr, gallery, join(data, 'enrol'));
-    const montages = (await readdir(data)).filter((f) => /^montage-.*\.mp4$/.test(f)).sort().slice(0, o.montages ?? Number.MAX_SAFE_INTEGER);
+    const montages = (await readdir(data))
+      .filter((f) => /^montage-.*\.mp4$/.test(f))
+      .sort()
+      .slice(0, o.montages ?? Number.MAX_SAFE_INTEGER);
     o.log(`gallery: ${ids.length} people from 3 frames each; montages ${montages.join(', ')}; load average ${loadavg()[0]?.toFixed(1)}`);
     const seen: Seen[] = [];
     const none = new Map<string, string>();
@@ -122,10 +144,20 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
       for (const v of vs) if (v !== null) count.set(v, (count.get(v) ?? 0) + 1);
       const top = [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
       if (top !== undefined) main.set(who, top);
-      const pass1 = new Set(mine.filter((s) => s.pass === 1).map((s) => visitorOf.get(s.sightingId)).filter((v) => v !== null));
-      const pass2 = mine.filter((s) => s.pass === 2).map((s) => visitorOf.get(s.sightingId)).filter((v) => v !== null);
-      o.log(`| ${who} | ${mine.filter((s) => s.pass === 1).length} / ${mine.filter((s) => s.pass === 2).length} | ${vs.filter((v) => v === null).length} | ${visitors.size} | ` +
-        `${pct(pass2.filter((v) => pass1.has(v)).length, pass2.length)} | ${top === undefined ? '–' : `visitor-${top}`} |`);
+      const pass1 = new Set(
+        mine
+          .filter((s) => s.pass === 1)
+          .map((s) => visitorOf.get(s.sightingId))
+          .filter((v) => v !== null),
+      );
+      const pass2 = mine
+        .filter((s) => s.pass === 2)
+        .map((s) => visitorOf.get(s.sightingId))
+        .filter((v) => v !== null);
+      o.log(
+        `| ${who} | ${mine.filter((s) => s.pass === 1).length} / ${mine.filter((s) => s.pass === 2).length} | ${vs.filter((v) => v === null).length} | ${visitors.size} | ` +
+          `${pct(pass2.filter((v) => pass1.has(v)).length, pass2.length)} | ${top === undefined ? '–' : `visitor-${top}`} |`,
+      );
     }
     const members = new Map<number, Set<string>>();
     for (const s of seen) {
@@ -134,9 +166,11 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
       members.set(v, (members.get(v) ?? new Set()).add(s.truth));
     }
     const mixed = [...members.entries()].filter(([, who]) => who.size > 1);
-    o.log(`\nvisitors: ${members.size} for ${strangers.length} strangers (any beyond them hold unknown tracks of enrolled people); ` +
-      `wrong merges (a visitor holding two people): ${mixed.length}` +
-      (mixed.length === 0 ? '' : ` — ${mixed.map(([v, who]) => `visitor-${v}: ${[...who].join('+')}`).join('; ')}`));
+    o.log(
+      `\nvisitors: ${members.size} for ${strangers.length} strangers (any beyond them hold unknown tracks of enrolled people); ` +
+        `wrong merges (a visitor holding two people): ${mixed.length}` +
+        (mixed.length === 0 ? '' : ` — ${mixed.map(([v, who]) => `visitor-${v}: ${[...who].join('+')}`).join('; ')}`),
+    );
     const taught = new Map<string, string>();
     for (const [who, v] of main) {
       const r = await sightings.teach({ visitorId: v }, { id: `taught-${who}` }).catch((e: unknown) => ({ error: (e as Error).message }));
@@ -147,11 +181,30 @@ export async function benchSightings(o: { shared: string; log: (line: string) =>
     const third = await playAll(3, taught);
     o.log('\n| pass | frames | wall s | fps | enrolled named right | stranger frames named right (taught) | stranger frames with a wrong name |');
     o.log('|---|---|---|---|---|---|---|');
-    for (const [pass, rows] of [[1, first], [2, second], [3, third]] as const) {
+    for (const [pass, rows] of [
+      [1, first],
+      [2, second],
+      [3, third],
+    ] as const) {
       const sum = (f: (r: (typeof rows)[number]) => number): number => rows.reduce((a, r) => a + f(r), 0);
-      o.log(`| ${pass}${pass === 3 ? ' (after "this is X")' : ''} | ${sum((r) => r.frames)} | ${sum((r) => r.wall).toFixed(1)} | ${(sum((r) => r.frames) / sum((r) => r.wall)).toFixed(1)} | ` +
-        `${pct(sum((r) => r.enrolledRight), sum((r) => r.enrolledFrames))} | ${pass === 3 ? pct(sum((r) => r.strangerNamedRight), sum((r) => r.strangerFrames)) : '–'} | ` +
-        `${pct(sum((r) => r.strangerNamedWrong), sum((r) => r.strangerFrames))} |`);
+      o.log(
+        `| ${pass}${pass === 3 ? ' (after "this is X")' : ''} | ${sum((r) => r.frames)} | ${sum((r) => r.wall).toFixed(1)} | ${(sum((r) => r.frames) / sum((r) => r.wall)).toFixed(1)} | ` +
+          `${pct(
+            sum((r) => r.enrolledRight),
+            sum((r) => r.enrolledFrames),
+          )} | ${
+            pass === 3
+              ? pct(
+                  sum((r) => r.strangerNamedRight),
+                  sum((r) => r.strangerFrames),
+                )
+              : '–'
+          } | ` +
+          `${pct(
+            sum((r) => r.strangerNamedWrong),
+            sum((r) => r.strangerFrames),
+          )} |`,
+      );
     }
     o.log(`\nload average at the end ${loadavg()[0]?.toFixed(1)}`);
   } finally {

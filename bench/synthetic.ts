@@ -107,7 +107,13 @@ export interface SyntheticIdentity {
  * one or two photos and a tail has many, as in LFW (4,069 of 5,749 people with one image, a few
  * with more than 100) and in enrolment galleries.
  */
-const TEMPLATE_COUNTS: readonly (readonly [share: number, min: number, max: number])[] = [[0.45, 1, 1], [0.65, 2, 2], [0.8, 3, 4], [0.92, 5, 9], [1, 10, 20]];
+const TEMPLATE_COUNTS: readonly (readonly [share: number, min: number, max: number])[] = [
+  [0.45, 1, 1],
+  [0.65, 2, 2],
+  [0.8, 3, 4],
+  [0.92, 5, 9],
+  [1, 10, 20],
+];
 
 /**
  * Synthetic identities with a realistic structure, until `templates` templates are made: template

@@ -19,7 +19,13 @@ export async function benchTrack(shared: string, rounds = 15): Promise<void> {
   try {
     const root = join(shared, 'data', 'faces', 'lfw-deepfunneled');
     const people = readdirSync(root).sort().slice(0, 4);
-    const tiles = await Promise.all(people.map((p) => sharp(join(root, p, readdirSync(join(root, p)).sort()[0] as string)).resize(140, 140).toBuffer()));
+    const tiles = await Promise.all(
+      people.map((p) =>
+        sharp(join(root, p, readdirSync(join(root, p)).sort()[0] as string))
+          .resize(140, 140)
+          .toBuffer(),
+      ),
+    );
     const { data, info } = await sharp({ create: { width: 640, height: 360, channels: 3, background: { r: 90, g: 100, b: 110 } } })
       .composite(tiles.map((input, i) => ({ input, left: 10 + i * 158, top: 110 })))
       .removeAlpha()
@@ -53,7 +59,17 @@ export async function benchTrack(shared: string, rounds = 15): Promise<void> {
         const y = Math.floor(k / 20) * 72;
         return [x, y, x + 48, y + 60];
       };
-      const t = await interleave({ update: async () => crowd.update(g++, Array.from({ length: n }, (_, k) => ({ box: boxes(k), score: 0.9 }))) }, 50, 5);
+      const t = await interleave(
+        {
+          update: async () =>
+            crowd.update(
+              g++,
+              Array.from({ length: n }, (_, k) => ({ box: boxes(k), score: 0.9 })),
+            ),
+        },
+        50,
+        5,
+      );
       console.log(`| ${n} | ${fmt(t.update ?? NaN, 3)} |`);
     }
   } finally {

@@ -179,9 +179,22 @@ export async function runMontage(
 }
 
 /** Runs the stream over a clip of one person (enrolled: `person`; a stranger: null) and scores it as a one-segment montage. */
-export async function runSingle(fr: FaceRecognizer, gallery: Gallery, video: string, person: string | null, options: Partial<FaceStreamOptions> = {}): Promise<MontageScore> {
+export async function runSingle(
+  fr: FaceRecognizer,
+  gallery: Gallery,
+  video: string,
+  person: string | null,
+  options: Partial<FaceStreamOptions> = {},
+): Promise<MontageScore> {
   const r = await runClip(fr, gallery, video, options);
-  const segment: MontageSegment = { start: 0, end: r.shown.length / 25, person, true_identity: person ?? basename(video), start_frame: 0, end_frame: r.shown.length };
+  const segment: MontageSegment = {
+    start: 0,
+    end: r.shown.length / 25,
+    person,
+    true_identity: person ?? basename(video),
+    start_frame: 0,
+    end_frame: r.shown.length,
+  };
   return scoreMontage(basename(video), [segment], r.shown, r.onFace, r.wall, r.embedded);
 }
 
@@ -202,8 +215,14 @@ function logTable(scores: readonly MontageScore[], log: (line: string) => void):
   }
   const sum = (f: (s: MontageScore) => number): number => scores.reduce((a, s) => a + f(s), 0);
   log(
-    `| total | ${sum((s) => s.seconds).toFixed(1)} | ${(sum((s) => s.wrongFrames) / 25).toFixed(2)} (${pct(sum((s) => s.wrongFrames), sum((s) => s.frames))}) | ` +
-      `${sum((s) => s.carried)}/${sum((s) => s.cuts)} | ${pct(sum((s) => s.namedRight), sum((s) => s.enrolledFrames))} | ` +
+    `| total | ${sum((s) => s.seconds).toFixed(1)} | ${(sum((s) => s.wrongFrames) / 25).toFixed(2)} (${pct(
+      sum((s) => s.wrongFrames),
+      sum((s) => s.frames),
+    )}) | ` +
+      `${sum((s) => s.carried)}/${sum((s) => s.cuts)} | ${pct(
+        sum((s) => s.namedRight),
+        sum((s) => s.enrolledFrames),
+      )} | ` +
       `${sum((s) => s.strangersNamed)}/${sum((s) => s.strangers)} | ${sum((s) => s.idSwitches)} | ${median(scores.map((s) => s.fps)).toFixed(1)} (median) | ${sum((s) => s.embedded)} |`,
   );
 }

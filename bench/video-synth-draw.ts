@@ -21,7 +21,12 @@ export const prng = mulberry32;
 export function background(width: number, height: number, rand: () => number): Uint8Array {
   const data = new Uint8Array(width * height * 3);
   const base = [60 + rand() * 80, 60 + rand() * 80, 60 + rand() * 80];
-  const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.25) * width, c: [rand() * 120 - 60, rand() * 120 - 60, rand() * 120 - 60] }));
+  const blobs = Array.from({ length: 6 }, () => ({
+    x: rand() * width,
+    y: rand() * height,
+    r: (0.1 + rand() * 0.25) * width,
+    c: [rand() * 120 - 60, rand() * 120 - 60, rand() * 120 - 60],
+  }));
   const panels = Array.from({ length: 5 }, () => ({
     x: rand() * width,
     y: rand() * height,
@@ -98,4 +103,3 @@ export function readFrameStamp(image: RgbImage): number {
   }
   return value;
 }
-

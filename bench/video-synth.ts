@@ -153,7 +153,10 @@ export async function makeSyntheticVideo(options: SyntheticVideoOptions): Promis
   });
   const people = await Promise.all(
     motions.map(async (m) => {
-      const photos = readdirSync(join(lfwDir, m.personId)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4);
+      const photos = readdirSync(join(lfwDir, m.personId))
+        .filter((f) => f.endsWith('.jpg'))
+        .sort()
+        .slice(0, 4);
       const regions = await Promise.all(photos.map((f) => loadRegion(join(lfwDir, m.personId, f))));
       return { ...m, photos, regions };
     }),
@@ -163,7 +166,13 @@ export async function makeSyntheticVideo(options: SyntheticVideoOptions): Promis
   const videoPath = `${options.out}.mp4`;
   const truthPath = `${options.out}.truth.json`;
   await mkdir(resolve(options.out, '..'), { recursive: true });
-  const writer = await VideoWriter.open(videoPath, { width, height, fps, crf: 18, ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }) });
+  const writer = await VideoWriter.open(videoPath, {
+    width,
+    height,
+    fps,
+    crf: 18,
+    ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),
+  });
   const frameCount = Math.round(seconds * fps);
   const frames: TruthFrame[] = [];
   const frame = new Uint8Array(width * height * 3);
@@ -185,7 +194,8 @@ export async function makeSyntheticVideo(options: SyntheticVideoOptions): Promis
         paste(frame, width, height, resizeRgb(q.p.regions[q.k] as RgbImage, q.w, q.h), q.x, q.y);
         const mask = new Uint8Array(q.w * q.h);
         for (const r of placed.slice(i + 1)) {
-          for (let y = Math.max(r.y, q.y); y < Math.min(r.y + r.h, q.y + q.h); y++) mask.fill(1, (y - q.y) * q.w + Math.max(r.x, q.x) - q.x, (y - q.y) * q.w + Math.min(r.x + r.w, q.x + q.w) - q.x);
+          for (let y = Math.max(r.y, q.y); y < Math.min(r.y + r.h, q.y + q.h); y++)
+            mask.fill(1, (y - q.y) * q.w + Math.max(r.x, q.x) - q.x, (y - q.y) * q.w + Math.min(r.x + r.w, q.x + q.w) - q.x);
         }
         const covered = mask.reduce((s, v) => s + v, 0);
         const [fx1, fy1, fx2, fy2] = FACE_IN_REGION;
@@ -204,7 +214,16 @@ export async function makeSyntheticVideo(options: SyntheticVideoOptions): Promis
   } finally {
     await writer.close();
   }
-  const truth: SyntheticTruth = { version: 1, width, height, fps, frameCount, seed, people: people.map((p) => ({ personId: p.personId, photos: p.photos })), frames };
+  const truth: SyntheticTruth = {
+    version: 1,
+    width,
+    height,
+    fps,
+    frameCount,
+    seed,
+    people: people.map((p) => ({ personId: p.personId, photos: p.photos })),
+    frames,
+  };
   await writeFile(truthPath, JSON.stringify(truth));
   return { videoPath, truthPath, truth };
 }

@@ -44,13 +44,21 @@ async function trackedRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticV
     recognitions += r.embedded;
     if (r.image === undefined) continue;
     frames++;
-    mot.push({ truth: truthAt(clip, r.frame), ignore: hiddenAt(clip, r.frame), tracks: r.tracks.filter((t) => t.detected).map((t) => ({ id: t.trackId, box: t.box })) });
+    mot.push({
+      truth: truthAt(clip, r.frame),
+      ignore: hiddenAt(clip, r.frame),
+      tracks: r.tracks.filter((t) => t.detected).map((t) => ({ id: t.trackId, box: t.box })),
+    });
   }
   return { frames, seconds: (performance.now() - t0) / 1000, events, mot, recognitions };
 }
 
 /** The naive path: detect and embed every face of every frame and identify each one. */
-async function naiveRun(fr: FaceRecognizer, gallery: Gallery, clip: SyntheticVideo): Promise<{ frames: number; seconds: number; nameChanges: number; recognitions: number }> {
+async function naiveRun(
+  fr: FaceRecognizer,
+  gallery: Gallery,
+  clip: SyntheticVideo,
+): Promise<{ frames: number; seconds: number; nameChanges: number; recognitions: number }> {
   const source = openVideoSource(clip.videoPath);
   let frames = 0;
   let recognitions = 0;
@@ -103,7 +111,11 @@ function bestTruth(truth: readonly { id: string; box: Box }[], box: Box): string
 
 /** Enrols one photo of each clip person that the clip does not show, plus distractor people. */
 async function buildGallery(fr: FaceRecognizer, path: string, clips: readonly SyntheticVideo[], lfw: string): Promise<Gallery> {
-  const g = await openGallery(path, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+  const g = await openGallery(path, {
+    fingerprint: fr.fingerprint,
+    embeddingSize: fr.embeddingSize,
+    ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+  });
   const used = new Map<string, Set<string>>();
   for (const c of clips) for (const p of c.truth.people) used.set(p.personId, new Set([...(used.get(p.personId) ?? []), ...p.photos]));
   for (const [person, photos] of used) {
@@ -128,7 +140,10 @@ async function buildGallery(fr: FaceRecognizer, path: string, clips: readonly Sy
   return g;
 }
 
-function naming(events: readonly StreamEvent[], trackToTruth: ReadonlyMap<string | number, string | number>): { tracks: number; correct: number; flips: number } {
+function naming(
+  events: readonly StreamEvent[],
+  trackToTruth: ReadonlyMap<string | number, string | number>,
+): { tracks: number; correct: number; flips: number } {
   const ended = events.filter((e): e is TrackEndedEvent => e.type === 'track.ended');
   const identified = events.filter((e): e is TrackIdentifiedEvent => e.type === 'track.identified');
   let correct = 0;

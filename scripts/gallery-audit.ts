@@ -23,7 +23,9 @@ const i = process.argv.indexOf('--threshold');
 const THRESHOLD = i >= 0 ? Number(process.argv[i + 1]) : 0.3;
 const SWEEP = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4];
 
-const people = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => ({ name: d.name, files: readdirSync(join(LFW, d.name)).sort() }));
+const people = readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => ({ name: d.name, files: readdirSync(join(LFW, d.name)).sort() }));
 const big = [...people].sort((a, b) => b.files.length - a.files.length || (a.name < b.name ? -1 : 1)).slice(0, 20);
 const singles = people.filter((p) => p.files.length === 1).sort((a, b) => (a.name < b.name ? -1 : 1));
 const planted = singles.slice(0, 20);
@@ -51,14 +53,20 @@ for (const [k, p] of big.entries()) {
   const templates = [];
   for (const f of p.files) {
     const e = await embed(p.name, f);
-    if (e === null) { noFace++; continue; }
+    if (e === null) {
+      noFace++;
+      continue;
+    }
     templates.push({ embedding: e, sourceFile: f });
   }
   if (k < 10) {
     for (const q of planted.slice(2 * k, 2 * k + 2)) {
       const f = q.files[0] as string;
       const e = await embed(q.name, f);
-      if (e === null) { noFace++; continue; }
+      if (e === null) {
+        noFace++;
+        continue;
+      }
       templates.push({ embedding: e, sourceFile: f });
       plantedFiles.add(f);
     }
@@ -67,17 +75,22 @@ for (const [k, p] of big.entries()) {
 }
 const total = (await g.list()).reduce((n, x) => n + x.templateCount, 0);
 const embedSeconds = ((performance.now() - t0) / 1000).toFixed(0);
-console.log(`# LFW gallery audit — ${big.length} people, ${total} templates, ${plantedFiles.size} planted mislabels (embedding: ${embedSeconds} s, ${noFace} photos without a face)`);
+console.log(
+  `# LFW gallery audit — ${big.length} people, ${total} templates, ${plantedFiles.size} planted mislabels (embedding: ${embedSeconds} s, ${noFace} photos without a face)`,
+);
 console.log('| threshold | flagged | planted found | precision | recall |');
 console.log('|---|---|---|---|---|');
 for (const t of SWEEP) {
   const f = await g.audit({ threshold: t });
   const tp = f.filter((x) => x.sourceFile !== null && plantedFiles.has(x.sourceFile)).length;
-  console.log(`| ${t.toFixed(2)} | ${f.length} | ${tp}/${plantedFiles.size} | ${f.length === 0 ? '—' : (tp / f.length).toFixed(3)} | ${(tp / plantedFiles.size).toFixed(3)} |`);
+  console.log(
+    `| ${t.toFixed(2)} | ${f.length} | ${tp}/${plantedFiles.size} | ${f.length === 0 ? '—' : (tp / f.length).toFixed(3)} | ${(tp / plantedFiles.size).toFixed(3)} |`,
+  );
 }
 const flaggedAt = await g.audit({ threshold: THRESHOLD });
 console.log(`\nFlagged at ${THRESHOLD} (id, file, score, planted?):`);
-for (const f of flaggedAt) console.log(`  ${f.id}  ${f.sourceFile}  ${f.score.toFixed(3)}  ${f.sourceFile !== null && plantedFiles.has(f.sourceFile) ? 'PLANTED' : ''}`);
+for (const f of flaggedAt)
+  console.log(`  ${f.id}  ${f.sourceFile}  ${f.score.toFixed(3)}  ${f.sourceFile !== null && plantedFiles.has(f.sourceFile) ? 'PLANTED' : ''}`);
 await g.close();
 
 // 2. Identification.
@@ -112,7 +125,9 @@ for (const t of SWEEP) {
   const rej = strangerScores.filter((s) => s < t).length / strangerScores.length;
   console.log(`| ${t.toFixed(2)} | ${(dir * 100).toFixed(1)} % | ${(rej * 100).toFixed(1)} % |`);
 }
-console.log(`max stranger score ${Math.max(...strangerScores).toFixed(3)}; min genuine top-1 score ${Math.min(...known.map((k) => k.r.candidates[0]?.score ?? 1)).toFixed(3)}`);
+console.log(
+  `max stranger score ${Math.max(...strangerScores).toFixed(3)}; min genuine top-1 score ${Math.min(...known.map((k) => k.r.candidates[0]?.score ?? 1)).toFixed(3)}`,
+);
 await h.close();
 await fr.dispose();
 console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);

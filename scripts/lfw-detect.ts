@@ -71,13 +71,19 @@ function printSummary(summary: Summary, detectorNames: readonly string[], note: 
     console.log('|---|---|---|---|---|');
     for (const name of detectorNames) {
       const n = v.found[name] ?? 0;
-      const pm = Object.entries(v.passes[name] ?? {}).map(([k, c]) => `${k} ${c}`).join(', ');
+      const pm = Object.entries(v.passes[name] ?? {})
+        .map(([k, c]) => `${k} ${c}`)
+        .join(', ');
       console.log(`| ${name} | ${n}/${v.images} | ${((100 * n) / v.images).toFixed(2)} | ${((v.ms[name] ?? 0) / v.images).toFixed(1)} | ${pm} |`);
     }
     if (v.compared > 0) {
-      console.log(`\nYuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD (every point): ${v.agreed}/${v.compared} = ${((100 * v.agreed) / v.compared).toFixed(2)}%`);
+      console.log(
+        `\nYuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD (every point): ${v.agreed}/${v.compared} = ${((100 * v.agreed) / v.compared).toFixed(2)}%`,
+      );
       const m = v.agreedMean ?? 0;
-      console.log(`YuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD (mean over points, NME): ${m}/${v.compared} = ${((100 * m) / v.compared).toFixed(2)}%`);
+      console.log(
+        `YuNet-n vs SCRFD-500M landmarks within ${AGREEMENT_TOLERANCE * 100}% IOD (mean over points, NME): ${m}/${v.compared} = ${((100 * m) / v.compared).toFixed(2)}%`,
+      );
     }
   }
 }
@@ -113,7 +119,10 @@ const modelDir = join(shared, 'models');
 
 async function listImages(variant: string): Promise<string[]> {
   const root = join(faces, variant);
-  const people = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const people = (await readdir(root, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const out: string[] = [];
   for (const p of people) {
     for (const f of (await readdir(join(root, p))).sort()) if (f.endsWith('.jpg')) out.push(join(root, p, f));
@@ -122,7 +131,8 @@ async function listImages(variant: string): Promise<string[]> {
 }
 
 function sample<T>(items: T[], limit: number | undefined, shard: number, shards: number): T[] {
-  const picked = limit === undefined || limit >= items.length ? items : Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)] as T);
+  const picked =
+    limit === undefined || limit >= items.length ? items : Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)] as T);
   return picked.filter((_, i) => i % shards === shard);
 }
 
@@ -167,7 +177,13 @@ for (const n of names) {
   const preset = DETECTOR_PRESETS[n];
   detectors.push(
     await createFaceDetector(
-      { kind: preset.kind, modelPath: join(modelDir, preset.file), name: n, enlargeSmall: values.enlarge === true, secondPass: values['no-second-pass'] !== true, voting: values['no-voting'] !== true,
+      {
+        kind: preset.kind,
+        modelPath: join(modelDir, preset.file),
+        name: n,
+        enlargeSmall: values.enlarge === true,
+        secondPass: values['no-second-pass'] !== true,
+        voting: values['no-voting'] !== true,
         flipTest: values['flip-test'] === true,
       },
       { intraOpThreads: Number(values.threads) },

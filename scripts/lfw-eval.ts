@@ -25,7 +25,11 @@ const ctx = contextFromProcess();
 async function measureFallback(variant: string, people: number): Promise<void> {
   const fr = await FaceRecognizer.create({ locations: ctx.locations });
   const root = join(shared, 'data', 'faces', variant);
-  const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort().slice(0, people);
+  const names = (await readdir(root, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .slice(0, people);
   const ratio: number[] = [];
   const cy: number[] = [];
   let none = 0;
@@ -44,7 +48,9 @@ async function measureFallback(variant: string, people: number): Promise<void> {
   }
   await fr.dispose();
   const median = (v: number[]): number => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)] ?? Number.NaN;
-  console.log(`${variant}: ${names.length} people, ${none} without a face; median square side / image side ${median(ratio).toFixed(3)}, median centre y ${median(cy).toFixed(3)}`);
+  console.log(
+    `${variant}: ${names.length} people, ${none} without a face; median square side / image side ${median(ratio).toFixed(3)}, median centre y ${median(cy).toFixed(3)}`,
+  );
 }
 
 const cliArgs = process.argv[2] === '--cli' ? process.argv.slice(3) : undefined;
@@ -70,7 +76,9 @@ try {
     await measureFallback(values.variant, 400);
   } else {
     const runs = values.all
-      ? ['lfw-deepfunneled', 'lfw'].flatMap((variant) => ['yunet-n', 'scrfd-500m'].flatMap((detector) => [true, false].map((flip) => ({ variant, detector, flip }))))
+      ? ['lfw-deepfunneled', 'lfw'].flatMap((variant) =>
+          ['yunet-n', 'scrfd-500m'].flatMap((detector) => [true, false].map((flip) => ({ variant, detector, flip }))),
+        )
       : [{ variant: values.variant, detector: values.detector, flip: values.flip }];
     for (const run of runs) {
       const name = `${run.variant}-${run.detector}-${run.flip ? 'flip' : 'noflip'}`;

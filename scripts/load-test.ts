@@ -135,7 +135,9 @@ async function main(): Promise<void> {
     const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
     const connections = Number(values.connections);
     const duration = Number(values.duration);
-    process.stderr.write(`load: ${connections} connections × ${duration} s on POST ${url}/v1/verify (${workers} workers × ${threads} threads, queue ${queue})\n`);
+    process.stderr.write(
+      `load: ${connections} connections × ${duration} s on POST ${url}/v1/verify (${workers} workers × ${threads} threads, queue ${queue})\n`,
+    );
     const health: number[] = [];
     let loading = true;
     const probe = (async () => {
@@ -148,7 +150,9 @@ async function main(): Promise<void> {
       }
     })();
     const result = await new Promise<AutocannonResult>((res, rej) => {
-      autocannon({ url: `${url}/v1/verify`, method: 'POST', headers, body, connections, duration, timeout: 60 }, (err, r) => (err === null ? res(r) : rej(err)));
+      autocannon({ url: `${url}/v1/verify`, method: 'POST', headers, body, connections, duration, timeout: 60 }, (err, r) =>
+        err === null ? res(r) : rej(err),
+      );
     });
     loading = false;
     await probe;
@@ -157,7 +161,9 @@ async function main(): Promise<void> {
     const rssAfter = await rss(url);
     const metricsAfter = await (await fetch(`${url}/metrics`)).text();
     const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([c, s]) => [c, s.count]));
-    const fiveXx = Object.entries(codes).filter(([c]) => c.startsWith('5') && c !== '503').reduce((n, [, v]) => n + v, 0);
+    const fiveXx = Object.entries(codes)
+      .filter(([c]) => c.startsWith('5') && c !== '503')
+      .reduce((n, [, v]) => n + v, 0);
     const growth = (rssAfter - rssBefore) / rssBefore;
     const report = {
       route: 'POST /v1/verify (two 150×150 LFW JPEGs, multipart)',

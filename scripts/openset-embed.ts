@@ -73,7 +73,10 @@ async function main(): Promise<void> {
       }
     }
   }
-  const people = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const people = (await readdir(root, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const rels: string[] = [];
   for (const p of people) for (const f of (await readdir(join(root, p))).filter((n) => n.endsWith('.jpg')).sort()) rels.push(`${p}/${f}`);
   const t0 = performance.now();
@@ -84,7 +87,10 @@ async function main(): Promise<void> {
     const { faces } = await fr.detect(image);
     const landmarks = faces.length > 0 ? faces.map((f) => f.landmarks) : [centralFallbackLandmarks(image.width, image.height)];
     const crops = landmarks.map((l) => normCrop(image, l, fr.embedder.inputSize).crop);
-    const raw = await fr.embedder.embedRaw(crops.flatMap((c) => [c, mirror(c)]), false);
+    const raw = await fr.embedder.embedRaw(
+      crops.flatMap((c) => [c, mirror(c)]),
+      false,
+    );
     const embedded = crops.map((_, i) => {
       const a = raw[2 * i] as Float32Array;
       const b = raw[2 * i + 1] as Float32Array;

@@ -37,8 +37,19 @@ const OLD = Number(values['old-threshold']);
 const key = values.flip ? 'ef' : 'e';
 const path = resolve(import.meta.dirname, '..', '.arcface-cache', 'openset', `${values.variant}-${values.detector}.jsonl`);
 
-interface Face { box: Box; score: number; emb: Float32Array }
-interface Photo { rel: string; person: string; w: number; h: number; faces: Face[]; fallback: Float32Array | null }
+interface Face {
+  box: Box;
+  score: number;
+  emb: Float32Array;
+}
+interface Photo {
+  rel: string;
+  person: string;
+  w: number;
+  h: number;
+  faces: Face[];
+  fallback: Float32Array | null;
+}
 
 const dec = (s: string): Float32Array => {
   const b = Buffer.from(s, 'base64');
@@ -53,9 +64,18 @@ const dot = (a: Float32Array, b: Float32Array): number => {
 const photos: Photo[] = [];
 for (const line of (await readFile(path, 'utf8')).split('\n')) {
   if (line.length === 0 || !line.endsWith('}')) continue;
-  const d = JSON.parse(line) as { rel: string; w: number; h: number; faces: { box: number[]; score: number; e: string; ef: string }[]; fallback?: { e: string; ef: string } };
+  const d = JSON.parse(line) as {
+    rel: string;
+    w: number;
+    h: number;
+    faces: { box: number[]; score: number; e: string; ef: string }[];
+    fallback?: { e: string; ef: string };
+  };
   photos.push({
-    rel: d.rel, person: d.rel.split('/')[0] as string, w: d.w, h: d.h,
+    rel: d.rel,
+    person: d.rel.split('/')[0] as string,
+    w: d.w,
+    h: d.h,
     faces: d.faces.map((f) => ({ box: f.box as unknown as Box, score: f.score, emb: dec(f[key]) })),
     fallback: d.fallback === undefined ? null : dec(d.fallback[key]),
   });
@@ -65,7 +85,13 @@ const byPerson = new Map<string, Photo[]>();
 for (const p of photos) byPerson.set(p.person, [...(byPerson.get(p.person) ?? []), p]);
 
 function calibrate(subset: readonly Photo[], source: string): ScoreCalibration {
-  return scoreCalibration(scoreHistograms(subset.map(central), subset.map((p) => p.person)), { source });
+  return scoreCalibration(
+    scoreHistograms(
+      subset.map(central),
+      subset.map((p) => p.person),
+    ),
+    { source },
+  );
 }
 
 /** The protocol on `people` with an enrolment rule. */
@@ -110,13 +136,19 @@ function summary(s: IdentificationScores, cal: ScoreCalibration): Record<string,
     return { threshold: r4(t), fpir: r4(p.fpir), dir: r4(p.dir) };
   };
   return {
-    gallery: s.galleryIdentities, matedProbes: s.mated.length, strangers: s.nonMatedTop.length,
-    rank1: r4(rankK(s, 1)), rank5: r4(rankK(s, 5)),
-    dirAtFpir: Object.fromEntries([0.1, 0.01, 0.001].map((f) => {
-      const p = dirAtFpir(s, f);
-      return [String(f), p === null ? null : { threshold: r4(p.threshold), fpir: r4(p.fpir), dir: r4(p.dir) }];
-    })),
-    oldThreshold: at(OLD), fpirThreshold: { ...at(policy.threshold), source: policy.source, pairFar: policy.pairFar },
+    gallery: s.galleryIdentities,
+    matedProbes: s.mated.length,
+    strangers: s.nonMatedTop.length,
+    rank1: r4(rankK(s, 1)),
+    rank5: r4(rankK(s, 5)),
+    dirAtFpir: Object.fromEntries(
+      [0.1, 0.01, 0.001].map((f) => {
+        const p = dirAtFpir(s, f);
+        return [String(f), p === null ? null : { threshold: r4(p.threshold), fpir: r4(p.fpir), dir: r4(p.dir) }];
+      }),
+    ),
+    oldThreshold: at(OLD),
+    fpirThreshold: { ...at(policy.threshold), source: policy.source, pairFar: policy.pairFar },
   };
 }
 
@@ -124,26 +156,36 @@ const t0 = performance.now();
 const people = [...byPerson.keys()].sort();
 const out: Record<string, unknown> = { variant: values.variant, detector: values.detector, flip: values.flip, photos: photos.length, people: people.length };
 const calAll = calibrate(photos, `${photos.length} LFW photos`);
-out.calibration = { impostorPairs: calAll.impostorPairs, genuinePairs: calAll.genuinePairs, impostor: calAll.impostor.filter((_, i) => i % 5 === 0), genuine: calAll.genuine };
+out.calibration = {
+  impostorPairs: calAll.impostorPairs,
+  genuinePairs: calAll.genuinePairs,
+  impostor: calAll.impostor.filter((_, i) => i % 5 === 0),
+  genuine: calAll.genuine,
+};
 out.calibrationSeconds = (performance.now() - t0) / 1000;
 
 // Protocol at each enrolment rule, table from all photos (circular: see the split below).
-out.protocol = Object.fromEntries((['largest', 'central', 'dominant'] as const).map((rule) => {
-  const p = protocol(people, rule);
-  return [rule, { ...summary(p.scores, calAll), notEnrolled: p.notEnrolled, skippedPhotos: p.skippedPhotos }];
-}));
+out.protocol = Object.fromEntries(
+  (['largest', 'central', 'dominant'] as const).map((rule) => {
+    const p = protocol(people, rule);
+    return [rule, { ...summary(p.scores, calAll), notEnrolled: p.notEnrolled, skippedPhotos: p.skippedPhotos }];
+  }),
+);
 
 // Split by people: tables from one half, protocol on the other.
 const halves = [people.filter((_, i) => i % 2 === 0), people.filter((_, i) => i % 2 === 1)] as const;
 out.split = halves.map((evalHalf, h) => {
   const calHalf = halves[1 - h] as string[];
-  const cal = calibrate(calHalf.flatMap((n) => byPerson.get(n) as Photo[]), 'half');
+  const cal = calibrate(
+    calHalf.flatMap((n) => byPerson.get(n) as Photo[]),
+    'half',
+  );
   return summary(protocol(evalHalf, 'dominant').scores, cal);
 });
 
 // Formula vs measurement on random galleries of N people (first photo each), other people's first photos as strangers.
 let seed = 12345;
-const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 out.formula = [10, 100, 300, 1000, 2000].map((n) => {
   const reps = n >= 1000 ? 3 : 5;
   const fpirs: number[] = [];

@@ -20,7 +20,10 @@ const lfw = join(shared, 'data', 'faces', 'lfw-deepfunneled');
 const people = readdirSync(lfw).sort();
 // Every k-th person's first stored photo: a spread over the alphabet, deterministic.
 const step = Math.max(1, Math.floor(people.length / count));
-const files = people.filter((_, i) => i % step === 0).slice(0, count).map((p) => join(lfw, p, readdirSync(join(lfw, p)).sort()[0] as string));
+const files = people
+  .filter((_, i) => i % step === 0)
+  .slice(0, count)
+  .map((p) => join(lfw, p, readdirSync(join(lfw, p)).sort()[0] as string));
 
 const fr = await FaceRecognizer.create({ locations: { home: '/nonexistent', dirs: [join(shared, 'models')] } });
 type Variant = 'original' | 'blur2' | 'blur4' | 'down4' | 'down6';
@@ -61,7 +64,9 @@ for (const [name, qs] of Object.entries(results)) {
   console.log(`\n${name}: ${qs.length} faces, ${missing[name]} images without a face`);
   for (const k of fields) {
     const xs = qs.map((q) => (k === 'yaw' || k === 'pitch' ? Math.abs(q[k]) : (q[k] ?? NaN)));
-    console.log(`  ${k.padEnd(14)} p1 ${pct(xs, 1).toFixed(3)}  p5 ${pct(xs, 5).toFixed(3)}  p50 ${pct(xs, 50).toFixed(3)}  p95 ${pct(xs, 95).toFixed(3)}  p99 ${pct(xs, 99).toFixed(3)}`);
+    console.log(
+      `  ${k.padEnd(14)} p1 ${pct(xs, 1).toFixed(3)}  p5 ${pct(xs, 5).toFixed(3)}  p50 ${pct(xs, 50).toFixed(3)}  p95 ${pct(xs, 95).toFixed(3)}  p99 ${pct(xs, 99).toFixed(3)}`,
+    );
   }
   const reasons: Record<string, number> = {};
   for (const q of qs) {

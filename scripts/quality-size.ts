@@ -27,7 +27,10 @@ console.log(`threshold ${threshold}; ${perKind} genuine + ${perKind} impostor pa
 console.log('| second image | face size median | sharpness median | no face | TAR | FAR | genuine rejected by limits | TAR of kept |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 const variants: [string, (path: string) => Promise<Buffer>][] = [
-  ...[250, 125, 90, 70, 56, 45, 36].map((side): [string, (path: string) => Promise<Buffer>] => [`${side}×${side}`, (f) => sharp(f).resize(side, side).png().toBuffer()]),
+  ...[250, 125, 90, 70, 56, 45, 36].map((side): [string, (path: string) => Promise<Buffer>] => [
+    `${side}×${side}`,
+    (f) => sharp(f).resize(side, side).png().toBuffer(),
+  ]),
   ...[1, 1.5, 2, 3, 4].map((sigma): [string, (path: string) => Promise<Buffer>] => [`blur σ ${sigma}`, (f) => sharp(f).blur(sigma).png().toBuffer()]),
 ];
 for (const [label, make] of variants) {

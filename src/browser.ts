@@ -42,7 +42,16 @@ export { decodeExport, encodeExport, EXPORT_MAGIC, EXPORT_VERSION, type ExportHe
 export type { GalleryStore, IdentityRecord, IdentitySummary, NewTemplate, TemplateRecord } from './gallery/stores/store.js';
 export type { AuditFinding, Candidate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './gallery/results.js';
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './stream/face-stream.js';
-export type { FrameResult, StreamEvent, ShotChangedEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackSuspendedEvent, TrackView } from './stream/events.js';
+export type {
+  FrameResult,
+  StreamEvent,
+  ShotChangedEvent,
+  TrackEndedEvent,
+  TrackIdentifiedEvent,
+  TrackStartedEvent,
+  TrackSuspendedEvent,
+  TrackView,
+} from './stream/events.js';
 export { buildTimeline, timelineCues, type Timeline } from './stream/timeline.js';
 export { SHOT_CHANGE_DEFAULTS, ShotChangeDetector, type ShotChange, type ShotChangeOptions } from './stream/shot-change.js';
 export { cropBox } from './stream/thumbnail-crop.js';

@@ -121,7 +121,16 @@ export {
   type VideoInfo,
   type VideoSourceOptions,
 } from './video/index.js';
-export { Tracker, TRACKER_DEFAULTS, TrackIdentity, UnknownLabeler, type Track, type TrackerOptions, type TrackIdentityOptions, type TrackerUpdate } from './track/index.js';
+export {
+  Tracker,
+  TRACKER_DEFAULTS,
+  TrackIdentity,
+  UnknownLabeler,
+  type Track,
+  type TrackerOptions,
+  type TrackIdentityOptions,
+  type TrackerUpdate,
+} from './track/index.js';
 export {
   annotateFrame,
   buildTimeline,
@@ -199,4 +208,3 @@ export {
   type VisitorSummary,
 } from './sightings/index.js';
 export { averageLinkage, chineseWhispers, immichClustering, IncrementalClusterer, scoreClustering, type ClusterScores } from './cluster/index.js';
-

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const cfg = workerData as EvalWorkerConfig;
   let fr: FaceRecognizer;
   try {
-    fr = await FaceRecognizer.create({ locations: cfg.locations, detector: cfg.detector, recognizer: cfg.recognizer, flip: cfg.flip, runtime: { intraOpThreads: 1 } });
+    fr = await FaceRecognizer.create({
+      locations: cfg.locations,
+      detector: cfg.detector,
+      recognizer: cfg.recognizer,
+      flip: cfg.flip,
+      runtime: { intraOpThreads: 1 },
+    });
   } catch (err) {
     port.postMessage({ type: 'failed', error: wire(err) });
     return;

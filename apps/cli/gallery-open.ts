@@ -4,7 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArcFaceError, isArcFaceError } from '../../src/core/index.js';
 import {
-  isPostgresLocation, localKeyEncryptionKey, openGallery, parseKeyMaterial, SqliteGalleryStore, type Gallery, type GalleryOptions, type KeyEncryptionKey,
+  isPostgresLocation,
+  localKeyEncryptionKey,
+  openGallery,
+  parseKeyMaterial,
+  SqliteGalleryStore,
+  type Gallery,
+  type GalleryOptions,
+  type KeyEncryptionKey,
 } from '../../src/gallery/index.js';
 import { PEOPLE_FORGET_STEP } from '../../src/people/index.js';
 import { SIGHTINGS_FORGET_STEP } from '../../src/sightings/index.js';
@@ -34,7 +41,10 @@ export function galleryLocation(ctx: CliContext, given: string | undefined): str
  */
 export function assertGalleryExists(location: string): void {
   if (isPostgresLocation(location) || existsSync(location)) return;
-  throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery at ${location} but none exists (only \`arcface enroll\` and \`arcface gallery import\` create one)`);
+  throw new ArcFaceError(
+    'FILE_NOT_FOUND',
+    `Expected a gallery at ${location} but none exists (only \`arcface enroll\` and \`arcface gallery import\` create one)`,
+  );
 }
 
 /**
@@ -122,11 +132,22 @@ export interface GalleryModel {
  * await withModelGallery(ctx, 'people.db', 'create', fr, (f) => f.threshold, (g) => g.list())
  */
 export async function withModelGallery<M extends GalleryModel, T>(
-  ctx: CliContext, location: string, access: GalleryAccess, model: M, threshold: (model: M) => number | undefined, fn: (g: Gallery) => Promise<T>, kek?: KeyEncryptionKey,
+  ctx: CliContext,
+  location: string,
+  access: GalleryAccess,
+  model: M,
+  threshold: (model: M) => number | undefined,
+  fn: (g: Gallery) => Promise<T>,
+  kek?: KeyEncryptionKey,
 ): Promise<T> {
   try {
     const t = threshold(model);
-    const options = { fingerprint: model.fingerprint, embeddingSize: model.embeddingSize, ...(t === undefined ? {} : { threshold: t }), ...(kek === undefined ? {} : { kek }) };
+    const options = {
+      fingerprint: model.fingerprint,
+      embeddingSize: model.embeddingSize,
+      ...(t === undefined ? {} : { threshold: t }),
+      ...(kek === undefined ? {} : { kek }),
+    };
     const g = await openCommandGallery(ctx, location, access, options);
     try {
       return await fn(g);
@@ -144,7 +165,8 @@ export async function withModelGallery<M extends GalleryModel, T>(
  * @example
  * cmd.option('--kek-file <path>', KEK_FILE_HELP)
  */
-export const KEK_FILE_HELP = 'key-encryption key of a sealed gallery: a file holding 64 hex digits or base64 of 32 bytes (default $ARCFACE_GALLERY_KEK, the key itself)';
+export const KEK_FILE_HELP =
+  'key-encryption key of a sealed gallery: a file holding 64 hex digits or base64 of 32 bytes (default $ARCFACE_GALLERY_KEK, the key itself)';
 
 /** Options every `gallery` subcommand takes. */
 export type GOpts = { gallery?: string; json?: boolean; kekFile?: string };

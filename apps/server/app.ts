@@ -94,7 +94,8 @@ function startEventOut(app: FastifyInstance, bus: EventBus, metrics: ServerMetri
   });
   metrics.addSinkGauge('arcface_events_out_queue_depth', 'Events waiting to be sent, per sink.', () => out.sinks.map((s) => [s.name, s.queueDepth] as const));
   const mqtt = out.sinks.find((s): s is MqttSink => s instanceof MqttSink);
-  if (mqtt !== undefined) metrics.addGauge({ name: 'arcface_mqtt_connected', help: '1 while the MQTT broker is connected, else 0.', read: () => (mqtt.connected ? 1 : 0) });
+  if (mqtt !== undefined)
+    metrics.addGauge({ name: 'arcface_mqtt_connected', help: '1 while the MQTT broker is connected, else 0.', read: () => (mqtt.connected ? 1 : 0) });
   return out;
 }
 
@@ -164,7 +165,11 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     // The router refuses a parameter over MAX_PARAM_LENGTH by matching nothing (the web page's
     // wildcard route then finds no file): that is a URL too long, not a missing route.
     if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
-      return sendError(request, reply, new ArcFaceError('URI_TOO_LONG', `Expected URL path segments of at most ${MAX_PARAM_LENGTH} characters but received a longer one`));
+      return sendError(
+        request,
+        reply,
+        new ArcFaceError('URI_TOO_LONG', `Expected URL path segments of at most ${MAX_PARAM_LENGTH} characters but received a longer one`),
+      );
     }
     const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
     return sendError(request, reply, new ArcFaceError('NOT_FOUND', `Expected a known route but received ${request.method} ${shown}`));
@@ -200,7 +205,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     if (body === '') done(null, undefined);
     else jsonParser(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   });
-  app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(/^(application\/octet-stream|image\/[\w.+-]+)$/, { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
   // Limits are set per request by readInput, against the one body limit.
   await app.register(multipart, { limits: { fileSize: opts.bodyLimit, fieldSize: opts.bodyLimit }, throwFileSizeLimit: true });
   if (opts.corsOrigins.length > 0) await app.register(cors, { origin: [...opts.corsOrigins], allowedHeaders: ['content-type', 'x-api-key', 'authorization'] });
@@ -208,7 +215,11 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'ArcFace.ts API', version: '1', description: 'Face detection, verification and identification. Send an API key in x-api-key or Authorization: Bearer.' },
+      info: {
+        title: 'ArcFace.ts API',
+        version: '1',
+        description: 'Face detection, verification and identification. Send an API key in x-api-key or Authorization: Bearer.',
+      },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' }, bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }, { bearer: [] }],
     },
@@ -226,19 +237,25 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     ...(opts.rateLimitCounter === undefined ? {} : { store: rateLimitStore(opts.rateLimitCounter) }),
     timeWindow: opts.rateLimit.windowMs,
     // Health, docs and the page are never limited; model and bundle files are, per address.
-    allowList: (request) => routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public' && request.routeOptions.config.rateLimited !== true,
+    allowList: (request) =>
+      routeScope(request.routeOptions.url, request.routeOptions.config.scope) === 'public' && request.routeOptions.config.rateLimited !== true,
     keyGenerator: (request) => (request.apiKey === null ? `ip:${request.ip}` : `key:${request.apiKey.id}`),
     errorResponseBuilder: (_request, c) =>
-      new ArcFaceError('RATE_LIMITED', `Expected at most ${c.max} requests per ${opts.rateLimit.windowMs} ms for this key but received more; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} s`, {
-        details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) },
-      }),
+      new ArcFaceError(
+        'RATE_LIMITED',
+        `Expected at most ${c.max} requests per ${opts.rateLimit.windowMs} ms for this key but received more; retry in ${Math.max(1, Math.ceil(c.ttl / 1000))} s`,
+        {
+          details: { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)) },
+        },
+      ),
   });
   registerAdmission(app, ctx);
   let ffmpeg: FfmpegReport | undefined;
   if (options.videos !== undefined) {
     const choice = chooseFfmpeg(options.videos.ffmpegPath);
     ffmpeg = { version: ffmpegVersion(choice.path) ?? 'unknown', origin: choice.origin, bundled: choice.bundled };
-    if (choice.bundled) app.log.warn({ ffmpeg }, 'video uploads are decoded by the bundled ffmpeg, a 2018 build that is no longer maintained; install a current ffmpeg');
+    if (choice.bundled)
+      app.log.warn({ ffmpeg }, 'video uploads are decoded by the bundled ffmpeg, a 2018 build that is no longer maintained; install a current ffmpeg');
   }
   registerHealthRoutes(app, ctx, ffmpeg);
   registerFaceRoutes(app, ctx);
@@ -261,7 +278,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
         // Every track that ends in a job or a stream becomes a sighting, recorded here one at a time.
         ...(port?.sightingsWrite === undefined || options.videos.galleryLocation === undefined
           ? {}
-          : { onSightings: (source: string, list: readonly TrackSighting[]) => port.sightingsWrite?.((s) => recordAll(s, source, list)) ?? Promise.resolve([]) }),
+          : {
+              onSightings: (source: string, list: readonly TrackSighting[]) => port.sightingsWrite?.((s) => recordAll(s, source, list)) ?? Promise.resolve([]),
+            }),
         ...options.videos,
         bus,
         ffmpegPath: chooseFfmpeg(options.videos.ffmpegPath).path,

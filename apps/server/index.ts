@@ -18,7 +18,15 @@ export { openKeyStore, PostgresKeyStore } from './services/pg-key-store.js';
 export { PostgresRateLimitCounter, rateLimitStore, type SharedRateLimitCounter } from './plugins/shared-rate-limit.js';
 export { RedisRateLimitCounter } from './plugins/redis-rate-limit.js';
 export { ServerMetrics } from './plugins/metrics.js';
-export { LOG_LEVELS, resolveServerOptions, SERVER_DEFAULTS, type LogLevel, type RateLimitOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+export {
+  LOG_LEVELS,
+  resolveServerOptions,
+  SERVER_DEFAULTS,
+  type LogLevel,
+  type RateLimitOptions,
+  type ResolvedServerOptions,
+  type ServerOptions,
+} from './options.js';
 export { serve, type RunningServer, type ServeOptions } from './server.js';
 export { openRateLimitCounter, startServices, type ServiceLocations, type Services } from './services/start-services.js';
 export { InferencePool, type PoolOptions, type WorkerConfig } from './services/worker-pool.js';

@@ -129,15 +129,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     locations: options.locations,
     threshold: options.threshold === undefined ? undefined : assertNumber('threshold', options.threshold, -1, 1),
     workers: options.workers === undefined ? SERVER_DEFAULTS.workers : assertInteger('workers', options.workers, 1, 64),
-    intraOpThreads:
-      options.intraOpThreads === undefined ? SERVER_DEFAULTS.intraOpThreads : assertInteger('intraOpThreads', options.intraOpThreads, 1, 256),
+    intraOpThreads: options.intraOpThreads === undefined ? SERVER_DEFAULTS.intraOpThreads : assertInteger('intraOpThreads', options.intraOpThreads, 1, 256),
     queueSize: options.queueSize === undefined ? SERVER_DEFAULTS.queueSize : assertInteger('queueSize', options.queueSize, 0, 100_000),
     bodyLimit: options.bodyLimit === undefined ? SERVER_DEFAULTS.bodyLimit : assertInteger('bodyLimit', options.bodyLimit, 1024, 2 ** 30),
     maxPixels: options.maxPixels === undefined ? SERVER_DEFAULTS.maxPixels : assertInteger('maxPixels', options.maxPixels, 1, 1_000_000_000),
     requestTimeoutMs:
-      options.requestTimeoutMs === undefined
-        ? SERVER_DEFAULTS.requestTimeoutMs
-        : assertInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 3_600_000),
+      options.requestTimeoutMs === undefined ? SERVER_DEFAULTS.requestTimeoutMs : assertInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 3_600_000),
     rateLimit: Object.freeze({
       max: assertInteger('rateLimit.max', rl.max, 1, 1_000_000_000),
       windowMs: assertInteger('rateLimit.windowMs', rl.windowMs, 1, 86_400_000),

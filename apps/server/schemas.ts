@@ -186,7 +186,8 @@ export function withImageBodies<T>(doc: T): T {
       'multipart/form-data': { schema: { type: 'object', required: [...fields], properties: files } },
       'application/json': { schema: { type: 'object', required: [...fields], properties: b64 } },
     };
-    if (fields.length === 1) content['application/octet-stream'] = { schema: { type: 'string', format: 'binary', description: 'the image itself (also image/jpeg, image/png…)' } };
+    if (fields.length === 1)
+      content['application/octet-stream'] = { schema: { type: 'string', format: 'binary', description: 'the image itself (also image/jpeg, image/png…)' } };
     op.requestBody = { required: true, content };
   }
   return doc;

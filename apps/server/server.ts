@@ -43,9 +43,13 @@ export interface ServeOptions extends Omit<ServerOptions, 'gallery' | 'keys' | '
  */
 function listenFailure(err: unknown, host: string, port: number): unknown {
   if ((err as { code?: unknown }).code !== 'EADDRINUSE') return err;
-  return new ArcFaceError('PORT_IN_USE', `Expected a free port ${port} on ${host} but another process listens there; choose another --port (0 picks a free one)`, {
-    cause: err,
-  });
+  return new ArcFaceError(
+    'PORT_IN_USE',
+    `Expected a free port ${port} on ${host} but another process listens there; choose another --port (0 picks a free one)`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** A listening server. */
@@ -90,7 +94,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           '(apt-get install ffmpeg) or name one with ARCFACE_FFMPEG or --ffmpeg',
       );
     }
-    app = await buildApp({ ...options, auth, engine: services.engine, gallery: services.gallery, keys: services.keys, rateLimitCounter: services.rateLimitCounter, videos });
+    app = await buildApp({
+      ...options,
+      auth,
+      engine: services.engine,
+      gallery: services.gallery,
+      keys: services.keys,
+      rateLimitCounter: services.rateLimitCounter,
+      videos,
+    });
     try {
       await app.listen({ host: options.host, port: options.port });
     } catch (err) {
@@ -107,11 +119,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const url = typeof addr === 'object' && addr !== null ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   if (!auth) {
     const bar = '!'.repeat(72);
-    log(`${bar}\n!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach ${url} can\n!! read, enrol and delete faces. Use this for local work only.\n${bar}`);
+    log(
+      `${bar}\n!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach ${url} can\n!! read, enrol and delete faces. Use this for local work only.\n${bar}`,
+    );
   }
   const info = services.engine.info;
   if (info !== undefined && !info.calibrated && options.threshold === undefined) {
-    log(`warning: the recogniser has no calibrated threshold; verify and identify decide at cosine ${info.threshold} (set --threshold after \`arcface calibrate\`)`);
+    log(
+      `warning: the recogniser has no calibrated threshold; verify and identify decide at cosine ${info.threshold} (set --threshold after \`arcface calibrate\`)`,
+    );
   }
   const events = options.events;
   if (events?.mqtt !== undefined) {
@@ -120,7 +136,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
   if ((events?.webhooks?.length ?? 0) > 0) log(`events go to ${events?.webhooks?.map(redactUrl).join(', ')} (signed with HMAC-SHA256)`);
   if (services.rateLimitCounter !== undefined) log(`rate limits are counted in ${services.rateLimitCounter.location}, shared by every server on it`);
-  log(`arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`);
+  log(
+    `arcface server listening on ${url} (${services.engine.info?.fingerprint.split('|')[0] ?? 'models loading'}; web page at ${url}/, API docs at ${url}/docs)`,
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -25,7 +25,10 @@ export interface EnqueueSummary {
 
 /** A batch id: UTC time to the second and 4 random hex digits (`20260130T101500Z-1a2b`). */
 function newBatchId(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
 
 /**

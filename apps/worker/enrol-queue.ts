@@ -85,7 +85,11 @@ export function assertRedisUrl(url: unknown): string {
       ok = false;
     }
   }
-  if (!ok) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a Redis URL redis://host:port[/db] for --queue but received ${JSON.stringify(String(url).slice(0, 80))}`);
+  if (!ok)
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a Redis URL redis://host:port[/db] for --queue but received ${JSON.stringify(String(url).slice(0, 80))}`,
+    );
   return url as string;
 }
 
@@ -100,7 +104,12 @@ const CONNECT_TIMEOUT_MS = 5000;
  * const redis = await connectRedis('redis://127.0.0.1:6379')
  */
 export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(assertRedisUrl(url), { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: null, retryStrategy: () => null });
+  const redis = new Redis(assertRedisUrl(url), {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: null,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();

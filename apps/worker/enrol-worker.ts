@@ -3,7 +3,15 @@ import { Redis } from 'ioredis';
 import { asArcFaceError, assertInteger } from '../../src/core/index.js';
 import type { Gallery } from '../../src/gallery/index.js';
 import {
-  assertPhotoJob, enrolPhotoJob, isBadInput, makeFaceTemplates, MicroBatcher, type IngestImage, type IngestRecognizer, type PhotoJobResult, type TemplateOutcome,
+  assertPhotoJob,
+  enrolPhotoJob,
+  isBadInput,
+  makeFaceTemplates,
+  MicroBatcher,
+  type IngestImage,
+  type IngestRecognizer,
+  type PhotoJobResult,
+  type TemplateOutcome,
 } from '../../src/ingest/index.js';
 import type { EnrolFaceChoice } from '../../src/ingest/index.js';
 import { assertRedisUrl, ENROL_JOB_VERSION, enrolKeys, type EnrolJobData } from './enrol-queue.js';
@@ -75,7 +83,8 @@ export async function startEnrolWorker(opts: EnrolWorkerOptions): Promise<EnrolW
   const keys = enrolKeys(opts.queueName);
   const face = opts.face === undefined ? {} : { face: opts.face };
   const batcher = new MicroBatcher<IngestImage, TemplateOutcome>((imgs) => makeFaceTemplates(opts.recognizer, imgs, face), {
-    maxItems: batchSize, lingerMs: ENROL_WORKER_DEFAULTS.lingerMs,
+    maxItems: batchSize,
+    lingerMs: ENROL_WORKER_DEFAULTS.lingerMs,
   });
   const emit = opts.onEvent ?? (() => {});
 
@@ -101,7 +110,11 @@ export async function startEnrolWorker(opts: EnrolWorkerOptions): Promise<EnrolW
   };
 
   const worker = new Worker<EnrolJobData, PhotoJobResult>(opts.queueName, processJob, {
-    connection: redis, concurrency, lockDuration, stalledInterval, maxStalledCount: 1,
+    connection: redis,
+    concurrency,
+    lockDuration,
+    stalledInterval,
+    maxStalledCount: 1,
   });
   worker.on('error', () => {});
   worker.on('failed', (job, err) => {

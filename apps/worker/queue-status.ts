@@ -71,7 +71,13 @@ export async function readQueueStatus(redis: Redis, queueName: string, deadLimit
       const reason = j.failedReason ?? '';
       const code = /^([A-Z][A-Z0-9_]+): /.exec(reason)?.[1] ?? null;
       return {
-        jobId: String(j.id), identityId: j.data?.identityId ?? null, file: j.data?.path ?? null, code, reason, attempts: j.attemptsMade, failedAt: j.finishedOn ?? null,
+        jobId: String(j.id),
+        identityId: j.data?.identityId ?? null,
+        file: j.data?.path ?? null,
+        code,
+        reason,
+        attempts: j.attemptsMade,
+        failedAt: j.finishedOn ?? null,
       };
     });
     return { queue: queueName, counts, enrolled: await redis.scard(keys.done), batches, deadLetters };

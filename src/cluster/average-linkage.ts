@@ -71,7 +71,8 @@ export function averageLinkage(matrix: Float32Array, dim: number, graph: Neighbo
   const vec = (c: number): Float32Array => sums.get(c) ?? matrix.subarray(c * dim, (c + 1) * dim);
   const tags = cannotLinkTags(n, options.cannotLink);
   const tracked = photos !== undefined || tags.size > 0;
-  const photoSet = (c: number): Set<number> => photoSets.get(c) ?? new Set([...(photos === undefined || (photos[c] as number) < 0 ? [] : [photos[c] as number]), ...(tags.get(c) ?? [])]);
+  const photoSet = (c: number): Set<number> =>
+    photoSets.get(c) ?? new Set([...(photos === undefined || (photos[c] as number) < 0 ? [] : [photos[c] as number]), ...(tags.get(c) ?? [])]);
   const conflict = (a: number, b: number): boolean => {
     if (!tracked) return false;
     const [s, l] = [photoSet(a), photoSet(b)].sort((x, y) => x.size - y.size) as [Set<number>, Set<number>];

@@ -69,10 +69,12 @@ export function immichClustering(graph: NeighbourGraph, options: ImmichOptions =
         break;
       }
     }
-    if (p < 0) for (const j of near) if ((person[j] as number) >= 0) {
-      p = person[j] as number;
-      break;
-    }
+    if (p < 0)
+      for (const j of near)
+        if ((person[j] as number) >= 0) {
+          p = person[j] as number;
+          break;
+        }
     if (core && p < 0) p = persons++;
     if (p >= 0) person[i] = p;
     return 'done';

@@ -47,7 +47,12 @@ export interface IncrementalOptions {
  * new IncrementalClusterer(512, { ...INCREMENTAL_DEFAULTS, minFaces: 3 })
  */
 export const INCREMENTAL_DEFAULTS: Readonly<IncrementalOptions> = Object.freeze({
-  maxDistance: 0.6, minFaces: 2, joinThreshold: 0.25, neighbours: 32, mergeThreshold: 0.3, smallMargin: 0.1,
+  maxDistance: 0.6,
+  minFaces: 2,
+  joinThreshold: 0.25,
+  neighbours: 32,
+  mergeThreshold: 0.3,
+  smallMargin: 0.1,
 });
 
 /** Where a face ended after an update. */
@@ -142,7 +147,9 @@ export class IncrementalClusterer {
     const dim = this.#index.dim;
     const n = matrix.length / dim;
     if (!Number.isInteger(n) || labels.length !== n || photos.length !== n) {
-      throw new RangeError(`Expected a matrix of whole ${dim}-d rows with one label and one photo per row but received ${matrix.length} values, ${labels.length} labels and ${photos.length} photos`);
+      throw new RangeError(
+        `Expected a matrix of whole ${dim}-d rows with one label and one photo per row but received ${matrix.length} values, ${labels.length} labels and ${photos.length} photos`,
+      );
     }
     const first = this.#index.rows;
     for (const [r, list] of cannotLinkTags(n, cannotLink)) this.#tags.set(first + r, list);

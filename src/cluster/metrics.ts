@@ -88,7 +88,18 @@ export function scoreClustering(predicted: ArrayLike<number>, truth: ArrayLike<n
     else singles++;
   }
   return {
-    faces: n, bcubedPrecision: bp, bcubedRecall: br, bcubedF1: f1(bp, br), pairwisePrecision: pp, pairwiseRecall: pr, pairwiseF1: f1(pp, pr),
-    persons: labelsOf.size, mixedPersons: mixed, unassigned, trueLabels: lSize.size, trueLabelsWithTwo: withTwo, trueSingletons: singles,
+    faces: n,
+    bcubedPrecision: bp,
+    bcubedRecall: br,
+    bcubedF1: f1(bp, br),
+    pairwisePrecision: pp,
+    pairwiseRecall: pr,
+    pairwiseF1: f1(pp, pr),
+    persons: labelsOf.size,
+    mixedPersons: mixed,
+    unassigned,
+    trueLabels: lSize.size,
+    trueLabelsWithTwo: withTwo,
+    trueSingletons: singles,
   };
 }

@@ -50,7 +50,13 @@ export interface NeighbourGraphOptions {
  * buildNeighbourGraph(matrix, 512, { ...NEIGHBOUR_DEFAULTS, k: 16 })
  */
 export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourGraphOptions> = Object.freeze({
-  k: 32, minScore: 0, exactMaxRows: 12_000, projectDim: 64, probes: 8, candidates: 48, seed: 1,
+  k: 32,
+  minScore: 0,
+  exactMaxRows: 12_000,
+  projectDim: 64,
+  probes: 8,
+  candidates: 48,
+  seed: 1,
 });
 
 /**
@@ -200,7 +206,16 @@ function approximateGraph(matrix: Float32Array, dim: number, rows: number, o: Ne
  * asks 39 for a good quantiser; fewer here trade cell quality for build time, which dominated).
  */
 function sphericalKMeans(
-  k: SimdKernels, y: Float32Array, rows: number, p: number, cells: number, centroids: Float32Array, cAt: number, qAt: number, sAt: number, seed: number,
+  k: SimdKernels,
+  y: Float32Array,
+  rows: number,
+  p: number,
+  cells: number,
+  centroids: Float32Array,
+  cAt: number,
+  qAt: number,
+  sAt: number,
+  seed: number,
 ): void {
   const r = seededRandom(seed + 1);
   const sampleSize = Math.min(rows, cells * 16);

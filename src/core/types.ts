@@ -57,7 +57,9 @@ export function assertRgbImage(name: string, img: unknown): RgbImage {
   }
   if (!(data instanceof Uint8Array) || data.length !== (width as number) * (height as number) * 3) {
     const got = data instanceof Uint8Array ? `${data.length} bytes` : typeof data;
-    throw new TypeError(`Expected ${name}.data to be a Uint8Array of ${(width as number) * (height as number) * 3} bytes (RGB ${width}×${height}) but received ${got}`);
+    throw new TypeError(
+      `Expected ${name}.data to be a Uint8Array of ${(width as number) * (height as number) * 3} bytes (RGB ${width}×${height}) but received ${got}`,
+    );
   }
   return img as RgbImage;
 }

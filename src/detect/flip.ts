@@ -60,10 +60,7 @@ export function mergeMirrored(faces: readonly DetectedFace[], mirrored: readonly
     }
     if (best === undefined) return f;
     const g = best;
-    const mid = (i: 0 | 1 | 2 | 3 | 4): readonly [number, number] => [
-      (f.landmarks[i][0] + g.landmarks[i][0]) / 2,
-      (f.landmarks[i][1] + g.landmarks[i][1]) / 2,
-    ];
+    const mid = (i: 0 | 1 | 2 | 3 | 4): readonly [number, number] => [(f.landmarks[i][0] + g.landmarks[i][0]) / 2, (f.landmarks[i][1] + g.landmarks[i][1]) / 2];
     const box: Box = [(f.box[0] + g.box[0]) / 2, (f.box[1] + g.box[1]) / 2, (f.box[2] + g.box[2]) / 2, (f.box[3] + g.box[3]) / 2];
     return { ...f, box, score: (f.score + g.score) / 2, landmarks: [mid(0), mid(1), mid(2), mid(3), mid(4)] };
   });

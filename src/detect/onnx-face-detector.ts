@@ -1,4 +1,15 @@
-import { ArcFaceError, assertRgbImage, type Box, type DetectedFace, type DetectionPass, type Landmarks5, type RgbImage, assertBoolean, assertInteger, assertNumber } from '../core/index.js';
+import {
+  ArcFaceError,
+  assertRgbImage,
+  type Box,
+  type DetectedFace,
+  type DetectionPass,
+  type Landmarks5,
+  type RgbImage,
+  assertBoolean,
+  assertInteger,
+  assertNumber,
+} from '../core/index.js';
 import { ModelSession } from '../runtime/index.js';
 import type { DetectorConfig } from './config.js';
 import type { DetectOptions, FaceDetector } from './face-detector.js';
@@ -154,8 +165,18 @@ export class OnnxFaceDetector implements FaceDetector {
   async #pass(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {
     const faces = await this.#run(image, boxes, kind, threshold, s);
     if (!this.config.flipTest || faces.length === 0) return faces;
-    const mirrored = await this.#run(mirrorImage(image), boxes.map((b) => mirrorLetterbox(b, image.width)), kind, threshold, s);
-    return mergeMirrored(faces, mirrored.map((f) => unmirrorFace(f, image.width)), s.nmsIou);
+    const mirrored = await this.#run(
+      mirrorImage(image),
+      boxes.map((b) => mirrorLetterbox(b, image.width)),
+      kind,
+      threshold,
+      s,
+    );
+    return mergeMirrored(
+      faces,
+      mirrored.map((f) => unmirrorFace(f, image.width)),
+      s.nmsIou,
+    );
   }
 
   async #run(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {

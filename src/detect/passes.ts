@@ -30,13 +30,7 @@ function full(width: number, height: number): Region {
  * @example
  * primaryPass(1920, 1080, 640).scale // 1/3
  */
-export function primaryPass(
-  width: number,
-  height: number,
-  inputSize: number,
-  fixed?: readonly [number, number],
-  enlarge = false,
-): Letterbox {
+export function primaryPass(width: number, height: number, inputSize: number, fixed?: readonly [number, number], enlarge = false): Letterbox {
   const fit = inputSize / Math.max(width, height);
   const scale = enlarge ? fit : Math.min(1, fit);
   return planLetterbox(full(width, height), scale, fixed);
@@ -82,13 +76,7 @@ function tileStarts(length: number, tile: number, count: number): number[] {
  * @example
  * tiledPass(1920, 1080, 640, 16).length // 8 (4 × 2 tiles at full resolution)
  */
-export function tiledPass(
-  width: number,
-  height: number,
-  inputSize: number,
-  maxTiles: number,
-  fixed?: readonly [number, number],
-): Letterbox[] {
+export function tiledPass(width: number, height: number, inputSize: number, maxTiles: number, fixed?: readonly [number, number]): Letterbox[] {
   const primaryScale = Math.min(1, inputSize / Math.max(width, height));
   const overlap = inputSize * TILE_OVERLAP_FRACTION;
   for (let scale = 1; scale >= primaryScale * MIN_TILE_GAIN; scale *= TILE_SHRINK_STEP) {

@@ -15,7 +15,13 @@ const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;'
  * @example
  * await writeFile('det.svg', detSvg(detCurve(s), [{ label: 'default', point }], s.nonMatedTop.length, s.mated.length))
  */
-export function detSvg(curve: readonly IdentificationPoint[], marks: readonly { label: string; point: IdentificationPoint }[], strangers: number, mated: number, subtitle = ''): string {
+export function detSvg(
+  curve: readonly IdentificationPoint[],
+  marks: readonly { label: string; point: IdentificationPoint }[],
+  strangers: number,
+  mated: number,
+  subtitle = '',
+): string {
   const { left, top, width, height } = PLOT_AREA;
   const xMinExp = Math.min(-1, Math.floor(Math.log10(1 / Math.max(1, strangers))));
   const yMinExp = Math.min(-1, Math.floor(Math.log10(1 / Math.max(1, mated))));
@@ -41,7 +47,9 @@ export function detSvg(curve: readonly IdentificationPoint[], marks: readonly { 
     parts.push(`<circle cx="${x}" cy="${y}" r="4.5" fill="#d62728"/>`);
     // Labels alternate above-right and below-left of their points, so that neighbours do not collide.
     const above = i % 2 === 0;
-    parts.push(`<text x="${above ? x + 7 : x - 7}" y="${above ? y - 8 : y + 18}" text-anchor="${above ? 'start' : 'end'}" font-size="12" fill="#d62728" ${FONT}>${esc(label)}</text>`);
+    parts.push(
+      `<text x="${above ? x + 7 : x - 7}" y="${above ? y - 8 : y + 18}" text-anchor="${above ? 'start' : 'end'}" font-size="12" fill="#d62728" ${FONT}>${esc(label)}</text>`,
+    );
   });
   const title = subtitle.length > 0 ? `DET — ${subtitle}` : 'DET (open-set identification)';
   return plotFrame(title, 'False positive identification rate (FPIR, log scale)', 'False negative identification rate (FNIR, log scale)', parts.join('\n'));

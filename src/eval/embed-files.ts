@@ -72,7 +72,12 @@ export async function readEvalFile(path: string): Promise<Uint8Array> {
  * @example
  * const { embeddings, noFace } = await embedImageFiles(recognizer, '/data/lfw', ['A/A_0001.jpg'])
  */
-export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: string, relPaths: readonly string[], options: EmbedFilesOptions = {}): Promise<EmbeddedFiles> {
+export async function embedImageFiles(
+  recognizer: EvalRecognizer,
+  dataDir: string,
+  relPaths: readonly string[],
+  options: EmbedFilesOptions = {},
+): Promise<EmbeddedFiles> {
   const t0 = performance.now();
   const concurrency = options.concurrency === undefined ? 1 : assertInteger('concurrency', options.concurrency, 1, 64);
   const embed = options.embed ?? ((bytes: Uint8Array) => embedCentralFace(recognizer, bytes));
@@ -96,7 +101,10 @@ export async function embedImageFiles(recognizer: EvalRecognizer, dataDir: strin
     try {
       const item = await pending;
       if (item.embedding.length !== recognizer.embeddingSize) {
-        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected an embedding of ${recognizer.embeddingSize} floats for ${rel} but received ${item.embedding.length}`);
+        throw new ArcFaceError(
+          'EMBEDDING_SIZE_MISMATCH',
+          `Expected an embedding of ${recognizer.embeddingSize} floats for ${rel} but received ${item.embedding.length}`,
+        );
       }
       await options.cache?.put(sha, item);
       return { item, hit: false, spentMs: item.recognizerMs };

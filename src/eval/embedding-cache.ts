@@ -71,7 +71,10 @@ export class EmbeddingCache {
     assertString('dir', dir);
     assertString('fingerprint', key.fingerprint);
     assertString('detector', key.detector);
-    const id = createHash('sha256').update(JSON.stringify([key.fingerprint, key.detector, key.flip, key.fallback])).digest('hex').slice(0, 16);
+    const id = createHash('sha256')
+      .update(JSON.stringify([key.fingerprint, key.detector, key.flip, key.fallback]))
+      .digest('hex')
+      .slice(0, 16);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `embeddings-${id}.jsonl`);
     const entries = new Map<string, CachedEmbedding>();
@@ -97,7 +100,8 @@ export class EmbeddingCache {
       } catch (e) {
         throw new ArcFaceError('PROTOCOL_INVALID', `${path}:${i + 1}: expected a JSON cache entry but received unparsable text`, { cause: e });
       }
-      if (!isCacheLine(parsed)) throw new ArcFaceError('PROTOCOL_INVALID', `${path}:${i + 1}: expected {sha256, fallback, ms, e} but received ${line.slice(0, 60)}`);
+      if (!isCacheLine(parsed))
+        throw new ArcFaceError('PROTOCOL_INVALID', `${path}:${i + 1}: expected {sha256, fallback, ms, e} but received ${line.slice(0, 60)}`);
       const buf = Buffer.from(parsed.e, 'base64');
       const embedding = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
       size ??= embedding.length;

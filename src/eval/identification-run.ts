@@ -41,7 +41,10 @@ export async function readLabelledPhotos(folder: string, maxPeople?: number): Pr
   } catch (cause) {
     throw new ArcFaceError('FILE_NOT_FOUND', `Expected a folder of Person/photo files at ${dir} but it cannot be read`, { cause });
   }
-  let names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  let names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (maxPeople !== undefined && maxPeople < names.length) {
     const step = names.length / maxPeople;
     names = Array.from({ length: maxPeople }, (_, i) => names[Math.floor(i * step)] as string);
@@ -49,7 +52,11 @@ export async function readLabelledPhotos(folder: string, maxPeople?: number): Pr
   const out = new Map<string, string[]>();
   for (const name of names) {
     const files = (await readdir(join(dir, name))).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
-    if (files.length > 0) out.set(name, files.map((f) => join(dir, name, f)));
+    if (files.length > 0)
+      out.set(
+        name,
+        files.map((f) => join(dir, name, f)),
+      );
   }
   if (out.size === 0) throw new ArcFaceError('FILE_NOT_FOUND', `Expected Person/photo folders in ${dir} but found none`);
   return out;
@@ -65,7 +72,9 @@ export interface IdentificationRecognizer extends EvalRecognizer {
 /** Options of {@link runIdentification}. */
 export interface IdentificationRunOptions {
   /** `lfw`: one labelled folder; `folders`: `gallery` enrolled whole, `probes` searched. */
-  readonly protocol: { readonly kind: 'lfw'; readonly photos: LabelledPhotos } | { readonly kind: 'folders'; readonly gallery: LabelledPhotos; readonly probes: LabelledPhotos };
+  readonly protocol:
+    | { readonly kind: 'lfw'; readonly photos: LabelledPhotos }
+    | { readonly kind: 'folders'; readonly gallery: LabelledPhotos; readonly probes: LabelledPhotos };
   /** SQLite file for the run's gallery (replaced). */
   readonly galleryPath: string;
   readonly cache?: EmbeddingCache;
@@ -103,13 +112,18 @@ export interface IdentificationRun {
  */
 export async function runIdentification(rec: IdentificationRecognizer, o: IdentificationRunOptions): Promise<IdentificationRun> {
   const enrolFrom = o.protocol.kind === 'lfw' ? new Map([...o.protocol.photos].filter(([, ps]) => ps.length >= 2)) : o.protocol.gallery;
-  const probes: { label: string; path: string }[] = o.protocol.kind === 'lfw'
-    ? [...o.protocol.photos].filter(([, ps]) => ps.length === 1).map(([label, ps]) => ({ label, path: ps[0] as string }))
-    : [...o.protocol.probes].flatMap(([label, ps]) => ps.map((path) => ({ label, path })));
+  const probes: { label: string; path: string }[] =
+    o.protocol.kind === 'lfw'
+      ? [...o.protocol.photos].filter(([, ps]) => ps.length === 1).map(([label, ps]) => ({ label, path: ps[0] as string }))
+      : [...o.protocol.probes].flatMap(([label, ps]) => ps.map((path) => ({ label, path })));
   const firstOnly = o.protocol.kind === 'lfw';
   await rm(o.galleryPath, { force: true });
   for (const ext of ['-wal', '-shm', '.matrix', '.hnsw']) await rm(`${o.galleryPath}${ext}`, { force: true });
-  const g = await openGallery(o.galleryPath, { fingerprint: rec.fingerprint, embeddingSize: rec.embeddingSize, ...(rec.threshold === undefined ? {} : { threshold: rec.threshold }) });
+  const g = await openGallery(o.galleryPath, {
+    fingerprint: rec.fingerprint,
+    embeddingSize: rec.embeddingSize,
+    ...(rec.threshold === undefined ? {} : { threshold: rec.threshold }),
+  });
   try {
     const skipped: Record<string, number> = {};
     let notEnrolled = 0;
@@ -165,8 +179,14 @@ export async function runIdentification(rec: IdentificationRecognizer, o: Identi
     thresholdChoice ??= await g.identificationThreshold(o.fpir === undefined ? {} : { fpir: o.fpir });
     const scores: IdentificationScores = { mated, nonMatedTop: Float64Array.from(nonMated), galleryIdentities: enrolled.size };
     return {
-      scores, enrolled: enrolled.size, enrolSkipped: skipped, notEnrolled, probesWithoutFace: embedded.noFace.length, thresholdChoice,
-      rank1: rankK(scores, 1), rank5: rankK(scores, 5),
+      scores,
+      enrolled: enrolled.size,
+      enrolSkipped: skipped,
+      notEnrolled,
+      probesWithoutFace: embedded.noFace.length,
+      thresholdChoice,
+      rank1: rankK(scores, 1),
+      rank5: rankK(scores, 5),
       dirAtFpir: REPORTED_FPIRS.map((fpir) => ({ fpir, point: dirAtFpir(scores, fpir) })),
       atDefault: pointAtThreshold(scores, thresholdChoice.threshold),
       atOneToOne: rec.threshold === undefined ? null : pointAtThreshold(scores, rec.threshold),

@@ -55,8 +55,13 @@ function identityScores(gallery: EvalGallery, probe: Float32Array): { id: string
  * @example
  * const s = scoreIdentification(gallery, [{ label: 'ada', embedding }], [strangerEmbedding])
  */
-export function scoreIdentification(gallery: EvalGallery, mated: readonly { readonly label: string; readonly embedding: Float32Array }[], nonMated: readonly Float32Array[]): IdentificationScores {
-  if (!(gallery instanceof Map) || gallery.size === 0) throw new RangeError(`Expected a non-empty gallery but received ${gallery instanceof Map ? 'an empty one' : typeof gallery}`);
+export function scoreIdentification(
+  gallery: EvalGallery,
+  mated: readonly { readonly label: string; readonly embedding: Float32Array }[],
+  nonMated: readonly Float32Array[],
+): IdentificationScores {
+  if (!(gallery instanceof Map) || gallery.size === 0)
+    throw new RangeError(`Expected a non-empty gallery but received ${gallery instanceof Map ? 'an empty one' : typeof gallery}`);
   const m = mated.map(({ label, embedding }) => {
     const scores = identityScores(gallery, embedding);
     const mine = scores.find((s) => s.id === label);
@@ -89,7 +94,11 @@ export function pointAtThreshold(s: IdentificationScores, threshold: number): Id
   let fp = 0;
   for (const x of s.nonMatedTop) if (x >= threshold) fp++;
   const hits = s.mated.filter((p) => p.topIsMate && p.topScore >= threshold).length;
-  return { threshold, fpir: s.nonMatedTop.length === 0 ? Number.NaN : fp / s.nonMatedTop.length, dir: s.mated.length === 0 ? Number.NaN : hits / s.mated.length };
+  return {
+    threshold,
+    fpir: s.nonMatedTop.length === 0 ? Number.NaN : fp / s.nonMatedTop.length,
+    dir: s.mated.length === 0 ? Number.NaN : hits / s.mated.length,
+  };
 }
 
 /**

@@ -44,15 +44,38 @@ export {
   type VideoEvaluationOptions,
   type VideoTemplate,
 } from './video-evaluation.js';
-export { decodeVideoFrames, defaultFfmpegPath, FRAME_EXTENSIONS, probeVideo, resolveVideo, uniformSample, VIDEO_EXTENSIONS, type VideoFileInfo, type VideoSource } from './video-frames.js';
+export {
+  decodeVideoFrames,
+  defaultFfmpegPath,
+  FRAME_EXTENSIONS,
+  probeVideo,
+  resolveVideo,
+  uniformSample,
+  VIDEO_EXTENSIONS,
+  type VideoFileInfo,
+  type VideoSource,
+} from './video-frames.js';
 export { parseVideoSplits, readVideoSplits, type VideoPair } from './video-splits.js';
 export { summaryText } from './summary.js';
 export { motMetrics, MOT_DEFAULTS, type MotFrame, type MotObject, type MotSummary } from './mot-metrics.js';
 export { GENUINE_FRR_LEVELS, SCORE_BIN, scoreCalibration, scoreHistograms, type ScoreCalibrationOptions, type ScoreHistograms } from './score-calibration.js';
 export {
-  detCurve, dirAtFpir, pointAtThreshold, rankK, REPORTED_FPIRS, scoreIdentification, type EvalGallery, type IdentificationPoint, type IdentificationScores,
+  detCurve,
+  dirAtFpir,
+  pointAtThreshold,
+  rankK,
+  REPORTED_FPIRS,
+  scoreIdentification,
+  type EvalGallery,
+  type IdentificationPoint,
+  type IdentificationScores,
 } from './identification.js';
 export { detSvg } from './det-plot.js';
 export {
-  readLabelledPhotos, runIdentification, type IdentificationRecognizer, type IdentificationRun, type IdentificationRunOptions, type LabelledPhotos,
+  readLabelledPhotos,
+  runIdentification,
+  type IdentificationRecognizer,
+  type IdentificationRun,
+  type IdentificationRunOptions,
+  type LabelledPhotos,
 } from './identification-run.js';

@@ -46,10 +46,12 @@ export const MOT_DEFAULTS = Object.freeze({ iou: 0.3 });
 /** Frame matching: pairs by decreasing IoU, each object used once. */
 function matchFrame(frame: MotFrame, iou: number): [string | number, string | number][] {
   const pairs: { t: number; p: number; iou: number }[] = [];
-  frame.truth.forEach((t, i) => frame.tracks.forEach((p, j) => {
-    const v = boxIou(t.box, p.box);
-    if (v >= iou) pairs.push({ t: i, p: j, iou: v });
-  }));
+  frame.truth.forEach((t, i) =>
+    frame.tracks.forEach((p, j) => {
+      const v = boxIou(t.box, p.box);
+      if (v >= iou) pairs.push({ t: i, p: j, iou: v });
+    }),
+  );
   pairs.sort((a, b) => b.iou - a.iou);
   const usedT = new Set<number>();
   const usedP = new Set<number>();

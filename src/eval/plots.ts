@@ -111,11 +111,17 @@ export function rocSvg(metrics: VerificationMetrics, subtitle = ''): string {
     // Labels of points in the right quarter go to the left of the point to stay inside the frame.
     const right = x > M.left + 0.75 * pw;
     const label = `TAR ${(100 * t.tar).toFixed(2)}% @ FAR ${t.far.toExponential(0)}`;
-    parts.push(`<text x="${right ? x - 7 : x + 7}" y="${y + 16}" text-anchor="${right ? 'end' : 'start'}" font-size="12" fill="#d62728" ${FONT}>${label}</text>`);
+    parts.push(
+      `<text x="${right ? x - 7 : x + 7}" y="${y + 16}" text-anchor="${right ? 'end' : 'start'}" font-size="12" fill="#d62728" ${FONT}>${label}</text>`,
+    );
   }
   const acc = `accuracy ${(100 * metrics.kfold.accuracyMean).toFixed(2)} ± ${(100 * metrics.kfold.accuracyStd).toFixed(2)}%`;
-  parts.push(`<text x="${M.left + pw - 10}" y="${M.top + ph - 34}" text-anchor="end" font-size="13" ${FONT}>AUC ${metrics.auc.toFixed(5)} · EER ${(100 * metrics.eer.eer).toFixed(2)}%</text>`);
-  parts.push(`<text x="${M.left + pw - 10}" y="${M.top + ph - 14}" text-anchor="end" font-size="13" ${FONT}>${esc(acc)} · ${metrics.genuine}+${metrics.impostor} pairs</text>`);
+  parts.push(
+    `<text x="${M.left + pw - 10}" y="${M.top + ph - 34}" text-anchor="end" font-size="13" ${FONT}>AUC ${metrics.auc.toFixed(5)} · EER ${(100 * metrics.eer.eer).toFixed(2)}%</text>`,
+  );
+  parts.push(
+    `<text x="${M.left + pw - 10}" y="${M.top + ph - 14}" text-anchor="end" font-size="13" ${FONT}>${esc(acc)} · ${metrics.genuine}+${metrics.impostor} pairs</text>`,
+  );
   const title = subtitle.length > 0 ? `ROC — ${subtitle}` : 'ROC';
   return frame(title, 'False accept rate (FAR, log scale)', 'True accept rate (TAR)', parts.join('\n'));
 }

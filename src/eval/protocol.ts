@@ -75,6 +75,9 @@ export function evaluateVerification(dist: ArrayLike<number>, same: ArrayLike<bo
       tar: Array.from(roc.tar),
       distance: Array.from(roc.thresholds, (s) => (Number.isFinite(s) ? -s : null)),
     },
-    histogram: scoreHistogram(Float64Array.from(dist, (d) => 1 - d / 2), same),
+    histogram: scoreHistogram(
+      Float64Array.from(dist, (d) => 1 - d / 2),
+      same,
+    ),
   };
 }

@@ -61,7 +61,15 @@ export interface EvalReport {
   readonly accuracy: {
     readonly mean: number;
     readonly std: number;
-    readonly folds: ReadonlyArray<{ fold: number; pairs: number; threshold: number; thresholdCosine: number; accuracy: number; tar: number | null; far: number | null }>;
+    readonly folds: ReadonlyArray<{
+      fold: number;
+      pairs: number;
+      threshold: number;
+      thresholdCosine: number;
+      accuracy: number;
+      tar: number | null;
+      far: number | null;
+    }>;
   };
   readonly auc: number;
   readonly eer: EqualErrorRate;
@@ -186,8 +194,14 @@ export function reportMarkdown(r: EvalReport): string {
     const ratio = r.timing.recognizerMs > 0 ? (r.timing.wallMs / r.timing.recognizerMs).toFixed(2) : '—';
     const seconds = (ms: number): string => (ms / 1000).toFixed(1);
     const summed = r.timing.workers === undefined ? '' : `, summed over ${r.timing.workers} workers`;
-    lines.push('', '## Time', '', `Wall ${seconds(r.timing.wallMs)} s; recogniser only (detect + align + embed${summed}) ${seconds(r.timing.recognizerMs)} s in this run; ratio ${ratio}.`);
-    if (r.timing.recordedRecognizerMs !== undefined) lines.push(`Recogniser time recorded for all items (cache hits included): ${(r.timing.recordedRecognizerMs / 1000).toFixed(1)} s.`);
+    lines.push(
+      '',
+      '## Time',
+      '',
+      `Wall ${seconds(r.timing.wallMs)} s; recogniser only (detect + align + embed${summed}) ${seconds(r.timing.recognizerMs)} s in this run; ratio ${ratio}.`,
+    );
+    if (r.timing.recordedRecognizerMs !== undefined)
+      lines.push(`Recogniser time recorded for all items (cache hits included): ${(r.timing.recordedRecognizerMs / 1000).toFixed(1)} s.`);
   }
   lines.push('', '![ROC](roc.png)', '', '![Score distributions](scores.png)', '');
   lines.push(

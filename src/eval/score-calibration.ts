@@ -59,7 +59,8 @@ export function scoreHistograms(embeddings: readonly Float32Array[], labels: rea
   const d = n === 0 ? 0 : (embeddings[0] as Float32Array).length;
   const m = new Float32Array(n * d);
   embeddings.forEach((e, i) => {
-    if (!(e instanceof Float32Array) || e.length !== d) throw new RangeError(`Expected embeddings[${i}] to be a Float32Array of ${d} but received ${e?.length}`);
+    if (!(e instanceof Float32Array) || e.length !== d)
+      throw new RangeError(`Expected embeddings[${i}] to be a Float32Array of ${d} but received ${e?.length}`);
     m.set(e, i * d);
   });
   const ids = new Int32Array(n);

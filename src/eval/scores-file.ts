@@ -23,13 +23,19 @@ export interface PairScores {
  */
 export function parsePairScores(json: unknown, source = 'scores'): PairScores {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ArcFaceError('PROTOCOL_INVALID', `${source}: expected a JSON object {"dist": [...], "same": [...]} but received ${Array.isArray(json) ? 'an array' : String(json)}`);
+    throw new ArcFaceError(
+      'PROTOCOL_INVALID',
+      `${source}: expected a JSON object {"dist": [...], "same": [...]} but received ${Array.isArray(json) ? 'an array' : String(json)}`,
+    );
   }
   const o = json as Record<string, unknown>;
   const inner = typeof o.scores === 'object' && o.scores !== null ? (o.scores as Record<string, unknown>) : o;
   const { dist, same } = inner;
   if (!Array.isArray(dist) || !Array.isArray(same)) {
-    throw new ArcFaceError('PROTOCOL_INVALID', `${source}: expected arrays "dist" and "same" (or a report with "scores") but received keys ${Object.keys(o).join(', ') || 'none'}`);
+    throw new ArcFaceError(
+      'PROTOCOL_INVALID',
+      `${source}: expected arrays "dist" and "same" (or a report with "scores") but received keys ${Object.keys(o).join(', ') || 'none'}`,
+    );
   }
   try {
     assertPairArrays('dist', dist as number[], same as boolean[]);
@@ -63,6 +69,10 @@ export async function readPairScores(path: string): Promise<PairScores> {
  * calibrateThreshold(scores, 1e-3).cosine
  */
 export function calibrateThreshold(scores: PairScores, far: number): FarThreshold {
-  const roc = rocCurve(Float64Array.from(scores.dist, (d) => -d), scores.same, { dropIntermediate: false });
+  const roc = rocCurve(
+    Float64Array.from(scores.dist, (d) => -d),
+    scores.same,
+    { dropIntermediate: false },
+  );
   return thresholdAtFar(roc, far);
 }

@@ -36,7 +36,9 @@ export function summaryText(r: EvalReport): string {
   if (r.timing !== undefined) {
     const ratio = r.timing.recognizerMs > 0 ? ` · ratio ${(r.timing.wallMs / r.timing.recognizerMs).toFixed(2)}` : '';
     const summed = r.timing.workers === undefined ? '' : `, summed over ${r.timing.workers} workers`;
-    lines.push(`time             wall ${(r.timing.wallMs / 1000).toFixed(1)} s · recognizer only (detect+align+embed${summed}) ${(r.timing.recognizerMs / 1000).toFixed(1)} s${ratio}`);
+    lines.push(
+      `time             wall ${(r.timing.wallMs / 1000).toFixed(1)} s · recognizer only (detect+align+embed${summed}) ${(r.timing.recognizerMs / 1000).toFixed(1)} s${ratio}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -78,7 +78,13 @@ interface Counter {
   recognizerMs: number;
 }
 
-async function embedFrame(recognizer: EvalRecognizer, key: string, input: () => Uint8Array | RgbImage, cache: EmbeddingCache | undefined, n: Counter): Promise<ImageEmbedding> {
+async function embedFrame(
+  recognizer: EvalRecognizer,
+  key: string,
+  input: () => Uint8Array | RgbImage,
+  cache: EmbeddingCache | undefined,
+  n: Counter,
+): Promise<ImageEmbedding> {
   const hit = cache?.get(key);
   if (hit !== undefined) {
     n.cached++;
@@ -182,4 +188,3 @@ export async function runVideoEvaluation(recognizer: EvalRecognizer, options: Vi
   const timing = { wallMs: performance.now() - t0, recognizerMs: counter.recognizerMs };
   return { metrics, videos: ids.length, frames, framesNoFace, videosNoFace, cachedFrames: counter.cached, dist, same, splits, timing };
 }
-

@@ -27,7 +27,9 @@ export function uniformSample(count: number, n: number): number[] {
 }
 
 /** Where a video's frames come from. */
-export type VideoSource = { readonly kind: 'frames'; readonly dir: string; readonly files: readonly string[] } | { readonly kind: 'file'; readonly path: string };
+export type VideoSource =
+  | { readonly kind: 'frames'; readonly dir: string; readonly files: readonly string[] }
+  | { readonly kind: 'file'; readonly path: string };
 
 /**
  * Finds a video by id under `dataDir`: a folder of frames `dataDir/id/`, else a file `dataDir/id`
@@ -101,6 +103,7 @@ export async function decodeVideoFrames(path: string, info: VideoFileInfo, indic
     // A damaged tail still leaves the frames that decoded, as the protocol samples whole videos.
     if (!(isArcFaceError(e, 'VIDEO_DECODE_FAILED') && frames.length > 0)) throw e;
   }
-  if (frames.length === 0) throw new ArcFaceError('VIDEO_DECODE_FAILED', `Expected decodable frames in ${path} but none of the ${indices.length} requested decoded`);
+  if (frames.length === 0)
+    throw new ArcFaceError('VIDEO_DECODE_FAILED', `Expected decodable frames in ${path} but none of the ${indices.length} requested decoded`);
   return frames;
 }

@@ -135,7 +135,8 @@ export const FALLBACK_JOIN_THRESHOLD = 0.3;
  * resolveGalleryOptions({ fingerprint: 'sha256:…', embeddingSize: 512, threshold: 0.3 })
  */
 export function resolveGalleryOptions(
-  o: GalleryOptions, recorded?: { readonly fingerprint: string; readonly embeddingSize: number; readonly subCenters?: SubCenterParams | undefined },
+  o: GalleryOptions,
+  recorded?: { readonly fingerprint: string; readonly embeddingSize: number; readonly subCenters?: SubCenterParams | undefined },
 ): ResolvedGalleryOptions {
   if (typeof o !== 'object' || o === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected gallery options object but received ${String(o)}`);
   try {

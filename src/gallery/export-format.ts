@@ -36,8 +36,11 @@ export interface ExportIdentity {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   readonly templates: readonly {
-    readonly sourceFile: string | null; readonly sourceSha256: string | null;
-    readonly detScore: number | null; readonly faceSize: number | null; readonly createdAt: number;
+    readonly sourceFile: string | null;
+    readonly sourceSha256: string | null;
+    readonly detScore: number | null;
+    readonly faceSize: number | null;
+    readonly createdAt: number;
   }[];
 }
 
@@ -65,15 +68,24 @@ export interface DecodedExport {
  * @example
  * const bytes = encodeExport(fingerprint, 512, [{ identity, templates }])
  */
-export function encodeExport(fingerprint: string, dim: number, items: readonly { identity: IdentityRecord; templates: readonly TemplateRecord[] }[]): Uint8Array {
+export function encodeExport(
+  fingerprint: string,
+  dim: number,
+  items: readonly { identity: IdentityRecord; templates: readonly TemplateRecord[] }[],
+): Uint8Array {
   const sorted = [...items].sort((a, b) => (a.identity.id < b.identity.id ? -1 : a.identity.id > b.identity.id ? 1 : 0));
   const rows: Float32Array[] = [];
   const identities: ExportIdentity[] = sorted.map(({ identity, templates }) => ({
-    id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt,
-    templates: [...templates].sort((a, b) => a.templateId - b.templateId).map((t) => {
-      rows.push(t.embedding);
-      return { sourceFile: t.sourceFile, sourceSha256: t.sourceSha256, detScore: t.detScore, faceSize: t.faceSize, createdAt: t.createdAt };
-    }),
+    id: identity.id,
+    name: identity.name,
+    metadata: identity.metadata,
+    createdAt: identity.createdAt,
+    templates: [...templates]
+      .sort((a, b) => a.templateId - b.templateId)
+      .map((t) => {
+        rows.push(t.embedding);
+        return { sourceFile: t.sourceFile, sourceSha256: t.sourceSha256, detScore: t.detScore, faceSize: t.faceSize, createdAt: t.createdAt };
+      }),
   }));
   const payload = new Uint8Array(rows.length * dim * 4);
   const view = new DataView(payload.buffer);
@@ -82,8 +94,13 @@ export function encodeExport(fingerprint: string, dim: number, items: readonly {
     else for (let j = 0; j < r.length; j++) view.setFloat32((i * dim + j) * 4, r[j] as number, true);
   });
   const header: ExportHeader = {
-    format: 'arcface-gallery-export', version: EXPORT_VERSION, fingerprint, embeddingSize: dim, templateCount: rows.length,
-    payloadSha256: sha256Digest(payload), identities,
+    format: 'arcface-gallery-export',
+    version: EXPORT_VERSION,
+    fingerprint,
+    embeddingSize: dim,
+    templateCount: rows.length,
+    payloadSha256: sha256Digest(payload),
+    identities,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (4 - (json.length % 4)) % 4;
@@ -119,14 +136,21 @@ export function decodeExport(bytes: Uint8Array): DecodedExport {
   } catch (cause) {
     throw new ArcFaceError('GALLERY_CORRUPT', 'Expected a gallery export file but its JSON header does not parse', { cause });
   }
-  if (header.format !== 'arcface-gallery-export' || !Array.isArray(header.identities) || !Number.isInteger(header.embeddingSize) || typeof header.fingerprint !== 'string') {
+  if (
+    header.format !== 'arcface-gallery-export' ||
+    !Array.isArray(header.identities) ||
+    !Number.isInteger(header.embeddingSize) ||
+    typeof header.fingerprint !== 'string'
+  ) {
     throw bad('its header lacks format, fingerprint, embeddingSize or identities');
   }
   const start = 16 + h + ((4 - (h % 4)) % 4);
   const dim = header.embeddingSize;
   const count = header.identities.reduce((n, i) => n + (Array.isArray(i.templates) ? i.templates.length : 0), 0);
   if (count !== header.templateCount || buf.length - start !== count * dim * 4) {
-    throw bad(`it should hold ${header.templateCount} templates of ${dim} float32 (${header.templateCount * dim * 4} bytes) but has ${buf.length - start} payload bytes`);
+    throw bad(
+      `it should hold ${header.templateCount} templates of ${dim} float32 (${header.templateCount * dim * 4} bytes) but has ${buf.length - start} payload bytes`,
+    );
   }
   const payload = buf.subarray(start);
   if (sha256Digest(payload) !== header.payloadSha256) throw bad('its payload checksum does not match the header');

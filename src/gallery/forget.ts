@@ -102,7 +102,10 @@ export interface ForgetReceipt {
 export function forgetSql(dialect: ForgetDialect, sql: string): string {
   const text = sql.trim();
   if (!/^DELETE\s/i.test(text) || /\bRETURNING\b/i.test(text) || text.includes(';')) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected one DELETE statement without RETURNING in a forget step but received ${JSON.stringify(text.slice(0, 60))}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected one DELETE statement without RETURNING in a forget step but received ${JSON.stringify(text.slice(0, 60))}`,
+    );
   }
   if (dialect === 'sqlite') return text;
   return `WITH gone AS (${text.replace(/@id\b/g, '$1')} RETURNING 1) SELECT COUNT(*) AS n FROM gone`;

@@ -5,7 +5,10 @@ import { ArcFaceError } from '../core/index.js';
  * `Gallery.import(path)` refuse with a pointer to `exportBytes()` / `importBytes()`.
  */
 function noFiles(path: unknown): never {
-  throw new ArcFaceError('INVALID_ARGUMENT', `Expected bytes in the browser (Gallery.exportBytes / importBytes) but received the path ${String(path)}: files are Node.js only`);
+  throw new ArcFaceError(
+    'INVALID_ARGUMENT',
+    `Expected bytes in the browser (Gallery.exportBytes / importBytes) but received the path ${String(path)}: files are Node.js only`,
+  );
 }
 
 /**

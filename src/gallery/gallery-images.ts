@@ -58,7 +58,10 @@ export interface IdentifiedFace extends IdentifyResult {
  * const faces = await identifyImage(gallery, recognizer, 'crowd.jpg', { topK: 3 })
  */
 export async function identifyImage(
-  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, opts: { topK?: number; threshold?: number; fpir?: number } = {},
+  gallery: Gallery,
+  recognizer: GalleryRecognizer,
+  image: GalleryImage,
+  opts: { topK?: number; threshold?: number; fpir?: number } = {},
 ): Promise<IdentifiedFace[]> {
   assertGalleryModel(gallery, recognizer);
   const { bytes } = await readGalleryImage(image);
@@ -75,7 +78,11 @@ export async function identifyImage(
  * const { match, score } = await verifyImage(gallery, recognizer, 'door.jpg', 'ada')
  */
 export async function verifyImage(
-  gallery: Gallery, recognizer: GalleryRecognizer, image: GalleryImage, id: string, opts: { threshold?: number } = {},
+  gallery: Gallery,
+  recognizer: GalleryRecognizer,
+  image: GalleryImage,
+  id: string,
+  opts: { threshold?: number } = {},
 ): Promise<VerifyResult & { box: Box; facesFound: number; faceIndex: number }> {
   assertGalleryModel(gallery, recognizer);
   const { bytes, fileName } = await readGalleryImage(image);

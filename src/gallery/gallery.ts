@@ -65,18 +65,28 @@ export class Gallery {
     }
     checkSearchOptions(store, options, o);
     if (options.kek !== undefined && store.sealingKey?.() !== options.kek) {
-      throw new ArcFaceError('SEALING_UNSUPPORTED',
-        `Expected a store opened with the key-encryption key (SQLite: openGallery or SqliteGalleryStore.open with kek) but ${store.location} is a ${store.kind} store that was not`);
+      throw new ArcFaceError(
+        'SEALING_UNSUPPORTED',
+        `Expected a store opened with the key-encryption key (SQLite: openGallery or SqliteGalleryStore.open with kek) but ${store.location} is a ${store.kind} store that was not`,
+      );
     }
     return new Gallery(store, o);
   }
 
-  get fingerprint(): string { return this.options.fingerprint; }
+  get fingerprint(): string {
+    return this.options.fingerprint;
+  }
   /** Whether templates and thumbnails are sealed at rest (AES-256-GCM under a wrapped data key). */
-  get sealed(): boolean { return (this.store.sealingKey?.() ?? null) !== null; }
-  get embeddingSize(): number { return this.options.embeddingSize; }
+  get sealed(): boolean {
+    return (this.store.sealingKey?.() ?? null) !== null;
+  }
+  get embeddingSize(): number {
+    return this.options.embeddingSize;
+  }
   /** The decision threshold given at open, or null when each call must give one. */
-  get threshold(): number | null { return this.options.threshold; }
+  get threshold(): number | null {
+    return this.options.threshold;
+  }
 
   /**
    * Enrols templates under `id`. Without `append` an existing id is refused (`IDENTITY_EXISTS`);
@@ -89,11 +99,16 @@ export class Gallery {
    * holds its photo now and whether it was `known` before (null: removed meanwhile by another writer).
    */
   async enroll(
-    id: string, templates: EnrollInput, opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; skipHeldSources?: boolean } = {},
+    id: string,
+    templates: EnrollInput,
+    opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; skipHeldSources?: boolean } = {},
   ): Promise<{ id: string; templateIds: number[]; duplicates: number; results: EnrolledTemplate[] }> {
     assertIdentityId('id', id);
     if (!Array.isArray(templates) || templates.length === 0) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected at least one template to enrol for "${id}" but received ${Array.isArray(templates) ? 'none' : typeof templates}`);
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        `Expected at least one template to enrol for "${id}" but received ${Array.isArray(templates) ? 'none' : typeof templates}`,
+      );
     }
     const list: NewTemplate[] = (templates as readonly (Float32Array | NewTemplate)[]).map((t, i) => {
       const tpl = t instanceof Float32Array ? { embedding: t } : t;
@@ -109,7 +124,8 @@ export class Gallery {
     const templateIds = await this.store.enroll(identity, list, mode, { skipHeldSources: opts.skipHeldSources !== false });
     this.wrote([id]);
     const duplicates = list.length - templateIds.length;
-    const results = duplicates === 0 ? templateIds.map((templateId) => ({ templateId, known: false })) : matchHeld(list, templateIds, await this.store.templatesOf(id));
+    const results =
+      duplicates === 0 ? templateIds.map((templateId) => ({ templateId, known: false })) : matchHeld(list, templateIds, await this.store.templatesOf(id));
     return { id, templateIds, duplicates, results };
   }
 
@@ -133,7 +149,10 @@ export class Gallery {
     const thresholdChoice = this.identificationThresholdFor(index.identityCount(), opts);
     const hits = index.search(query, topK, this.options.maxSubCenters);
     const names = await this.names(hits.map((h) => h.id));
-    return this.decide(thresholdChoice, hits.map((h) => ({ id: h.id, name: names.get(h.id) ?? h.id, score: h.score, subCenter: h.subCenter })));
+    return this.decide(
+      thresholdChoice,
+      hits.map((h) => ({ id: h.id, name: names.get(h.id) ?? h.id, score: h.score, subCenter: h.subCenter })),
+    );
   }
 
   private decide(thresholdChoice: ThresholdChoice, candidates: IdentifyResult['candidates']): IdentifyResult {
@@ -168,7 +187,10 @@ export class Gallery {
     const identity = await this.mustGet(id);
     // The identity's own templates (template-id order), clustered as the index clusters them: no other identity is read.
     const templates = await this.store.templatesOf(id);
-    const subCenters = clusterIdentity(templates.map((t) => t.embedding), this.options);
+    const subCenters = clusterIdentity(
+      templates.map((t) => t.embedding),
+      this.options,
+    );
     const owner = new Map<number, number>();
     subCenters.forEach((s, si) => s.members.forEach((m) => owner.set(m, si)));
     return {
@@ -193,7 +215,12 @@ export class Gallery {
    * g.registerForgetStep({ name: 'sightings', statements: () => [{ count: 'sightings', sql: 'DELETE FROM sightings WHERE identity_id = @id' }] })
    */
   registerForgetStep(step: ForgetStep): void {
-    this.forgetSteps.push(checkForgetStep(step, this.forgetSteps.map((s) => s.name)));
+    this.forgetSteps.push(
+      checkForgetStep(
+        step,
+        this.forgetSteps.map((s) => s.name),
+      ),
+    );
   }
 
   /**
@@ -209,14 +236,20 @@ export class Gallery {
   async forget(id: string, opts: { vacuum?: boolean } = {}): Promise<ForgetReceipt> {
     if (typeof id !== 'string' || id.length === 0) assertIdentityId('id', id);
     const forgetIdentity = this.store.forgetIdentity?.bind(this.store);
-    if (forgetIdentity === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a SQLite or PostgreSQL gallery to forget "${id}" in but received a ${this.store.kind} gallery`);
+    if (forgetIdentity === undefined)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a SQLite or PostgreSQL gallery to forget "${id}" in but received a ${this.store.kind} gallery`);
     const started = performance.now();
     const out = await forgetIdentity(id, this.forgetSteps, { vacuum: opts.vacuum === true });
     this.wrote([id]);
     const cachesRemoved = await this.cache.discardPersisted();
     return {
-      id, store: this.store.kind, forgottenAt: new Date().toISOString(), durationMs: Math.round((performance.now() - started) * 10) / 10,
-      steps: this.forgetSteps.map((s) => s.name), deleted: out.deleted, scrub: { ...out.scrub, cachesRemoved },
+      id,
+      store: this.store.kind,
+      forgottenAt: new Date().toISOString(),
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      steps: this.forgetSteps.map((s) => s.name),
+      deleted: out.deleted,
+      scrub: { ...out.scrub, cachesRemoved },
     };
   }
 
@@ -261,7 +294,10 @@ export class Gallery {
     assertInteger('templateId', templateId, 1, Number.MAX_SAFE_INTEGER);
     const t = await this.store.template(templateId);
     if (t === null || t.identityId !== id) {
-      throw new ArcFaceError('NOT_FOUND', `Expected template ${templateId} to belong to identity "${id}" but ${t === null ? 'no such template exists' : `it belongs to "${t.identityId}"`}`);
+      throw new ArcFaceError(
+        'NOT_FOUND',
+        `Expected template ${templateId} to belong to identity "${id}" but ${t === null ? 'no such template exists' : `it belongs to "${t.identityId}"`}`,
+      );
     }
     await this.store.removeTemplates([templateId]);
     this.wrote([id]);
@@ -308,7 +344,14 @@ export class Gallery {
     for (const model of index.identities.values()) {
       const embs = model.rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim));
       for (const o of findOutliers(embs, model.subCenters, threshold)) {
-        out.push({ id: model.id, templateId: t.templateIds[model.rows[o.index] as number] as number, sourceFile: null, score: o.score, subCenter: o.subCenter, templateCount: model.rows.length });
+        out.push({
+          id: model.id,
+          templateId: t.templateIds[model.rows[o.index] as number] as number,
+          sourceFile: null,
+          score: o.score,
+          subCenter: o.subCenter,
+          templateCount: model.rows.length,
+        });
       }
     }
     const files = await this.sourceFiles(out.map((f) => f.id));
@@ -353,7 +396,9 @@ export class Gallery {
 
   /** {@link import} from export bytes (the browser's file picker, a download); `label` names them in errors. */
   async importBytes(
-    bytes: Uint8Array, opts: { append?: boolean; kek?: KeyEncryptionKey } = {}, label = 'the export',
+    bytes: Uint8Array,
+    opts: { append?: boolean; kek?: KeyEncryptionKey } = {},
+    label = 'the export',
   ): Promise<{ identities: number; templates: number; duplicates: number }> {
     const { header, identities } = decodeExport(await this.openedExport(bytes, opts.kek, label));
     if (header.fingerprint !== this.fingerprint) {
@@ -363,7 +408,10 @@ export class Gallery {
       throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected ${this.embeddingSize}-d embeddings but ${label} holds ${header.embeddingSize}-d`);
     }
     // Photos an identity holds already are left out inside the write transaction, as enrol does.
-    const writes = identities.map(({ identity, templates }) => ({ identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt }, templates }));
+    const writes = identities.map(({ identity, templates }) => ({
+      identity: { id: identity.id, name: identity.name, metadata: identity.metadata, createdAt: identity.createdAt },
+      templates,
+    }));
     const n = await this.store.enrollMany(writes, opts.append === true ? 'append' : 'create', { skipHeldSources: opts.append === true });
     this.wrote(identities.map((i) => i.identity.id));
     return { identities: identities.length, templates: n, duplicates: identities.reduce((k, i) => k + i.templates.length, 0) - n };
@@ -373,7 +421,11 @@ export class Gallery {
   private async openedExport(bytes: Uint8Array, given: KeyEncryptionKey | undefined, label: string): Promise<Uint8Array> {
     if (!isSealedExport(bytes)) return bytes;
     const kek = given ?? this.store.sealingKey?.() ?? null;
-    if (kek === null) throw new ArcFaceError('GALLERY_SEALED', `Expected a key-encryption key (--kek-file or ARCFACE_GALLERY_KEK) to read ${label}, which is sealed, but received none`);
+    if (kek === null)
+      throw new ArcFaceError(
+        'GALLERY_SEALED',
+        `Expected a key-encryption key (--kek-file or ARCFACE_GALLERY_KEK) to read ${label}, which is sealed, but received none`,
+      );
     return openExport(bytes, kek, label);
   }
 
@@ -384,7 +436,13 @@ export class Gallery {
       return { kind: 'pgvector', rows, templates: stamp.rows, identities, memoryBytes: 0 };
     }
     const i = await this.fullIndex();
-    return { kind: i.vectors.kind, rows: i.vectors.rows, templates: i.templates.templateIds.length, identities: i.identities.size, memoryBytes: i.vectors.memoryBytes() };
+    return {
+      kind: i.vectors.kind,
+      rows: i.vectors.rows,
+      templates: i.templates.templateIds.length,
+      identities: i.identities.size,
+      memoryBytes: i.vectors.memoryBytes(),
+    };
   }
 
   /**
@@ -394,7 +452,10 @@ export class Gallery {
   async putThumbnails(items: readonly { templateId: number; jpeg: Uint8Array }[]): Promise<void> {
     items.forEach((t, i) => {
       if (!Number.isInteger(t?.templateId) || !(t.jpeg instanceof Uint8Array) || t.jpeg.length === 0) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected { templateId: integer, jpeg: non-empty Uint8Array } for thumbnail ${i} but received ${JSON.stringify(t?.templateId)}`);
+        throw new ArcFaceError(
+          'INVALID_ARGUMENT',
+          `Expected { templateId: integer, jpeg: non-empty Uint8Array } for thumbnail ${i} but received ${JSON.stringify(t?.templateId)}`,
+        );
       }
     });
     await this.store.putThumbnails(items);
@@ -543,7 +604,11 @@ export class Gallery {
     const cal = this.options.calibration;
     if (cal === null) {
       const threshold = this.decisionThreshold(undefined);
-      return { threshold, source: 'fixed', reason: `the 1:1 threshold ${threshold}: no impostor table is known for this model (calibrate one with \`arcface calibrate --faces\`)` };
+      return {
+        threshold,
+        source: 'fixed',
+        reason: `the 1:1 threshold ${threshold}: no impostor table is known for this model (calibrate one with \`arcface calibrate --faces\`)`,
+      };
     }
     const fpir = this.checked(() => assertNumber('fpir', opts.fpir ?? this.options.targetFpir, Number.MIN_VALUE, 0.999));
     return identificationThreshold(cal, identities, { fpir, floor: this.threshold });
@@ -552,7 +617,10 @@ export class Gallery {
   private decisionThreshold(given: number | undefined): number {
     const t = given ?? this.threshold;
     if (t === null) {
-      throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a cosine threshold (the recogniser has no calibrated one and none was given at open) but received none');
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        'Expected a cosine threshold (the recogniser has no calibrated one and none was given at open) but received none',
+      );
     }
     return this.checked(() => assertNumber('threshold', t, -1, 1));
   }
@@ -569,21 +637,32 @@ export class Gallery {
  */
 function checkSearchOptions(store: GalleryStore, given: GalleryOptions, o: ResolvedGalleryOptions): void {
   if (o.search === 'database' && store.identitySearch === undefined) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a store that searches itself (PostgreSQL) for search: 'database' but received a ${store.kind} gallery`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a store that searches itself (PostgreSQL) for search: 'database' but received a ${store.kind} gallery`,
+    );
   }
   const rec = store.meta.subCenters;
   if (rec !== undefined) {
-    for (const [key, value] of [['maxSubCenters', given.maxSubCenters], ['joinThreshold', given.joinThreshold]] as const) {
+    for (const [key, value] of [
+      ['maxSubCenters', given.maxSubCenters],
+      ['joinThreshold', given.joinThreshold],
+    ] as const) {
       if (value !== undefined && value !== rec[key]) {
-        throw new ArcFaceError('GALLERY_PARAMS_MISMATCH',
-          `Expected ${key} ${value} to match the ${rec[key]} gallery ${store.location} computes its sub-centres with; open without it, or recluster the gallery`);
+        throw new ArcFaceError(
+          'GALLERY_PARAMS_MISMATCH',
+          `Expected ${key} ${value} to match the ${rec[key]} gallery ${store.location} computes its sub-centres with; open without it, or recluster the gallery`,
+        );
       }
     }
   }
 }
 
 function unsealable(kind: string): ArcFaceError {
-  return new ArcFaceError('SEALING_UNSUPPORTED', `Expected a SQLite gallery to seal or rekey but received a ${kind} gallery: see docs/security.md, Sealed at rest`);
+  return new ArcFaceError(
+    'SEALING_UNSUPPORTED',
+    `Expected a SQLite gallery to seal or rekey but received a ${kind} gallery: see docs/security.md, Sealed at rest`,
+  );
 }
 
 function checked<T>(fn: () => T): T {

@@ -10,7 +10,13 @@ export { readSnapshot, writeSnapshot, type SnapshotKey } from './search/matrix-s
 export { Gallery } from './gallery.js';
 export type { AuditFinding, Candidate, EnrolledTemplate, EnrollInput, IdentifyResult, IdentityDetails, VerifyResult } from './results.js';
 export {
-  assertGalleryModel, identifyImage, readGalleryImage, verifyImage, type GalleryImage, type GalleryRecognizer, type IdentifiedFace,
+  assertGalleryModel,
+  identifyImage,
+  readGalleryImage,
+  verifyImage,
+  type GalleryImage,
+  type GalleryRecognizer,
+  type IdentifiedFace,
 } from './gallery-images.js';
 export { HnswIndex, type HnswKey, type HnswOptions } from './search/hnsw-index.js';
 export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from './open-gallery.js';
@@ -20,8 +26,21 @@ export { migrateRoom, openRoom, schemaMigrations, type RoomMigration, type RoomS
 export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './stores/sqlite-schema.js';
 export { SqliteGalleryStore, type SqliteStoreOptions } from './stores/sqlite-store.js';
 export type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp, TemplateMatrix, TemplateRecord,
-  TemplateSource, TemplateThumbnail,
+  EnrollMode,
+  GalleryMeta,
+  GalleryStore,
+  IdentityRecord,
+  IdentitySummary,
+  IdentityWrite,
+  MatrixAllocator,
+  NewTemplate,
+  StoreEnrollOptions,
+  StoreNeighbour,
+  StoreStamp,
+  TemplateMatrix,
+  TemplateRecord,
+  TemplateSource,
+  TemplateThumbnail,
 } from './stores/store.js';
 export { clusterTemplates, findOutliers, type Outlier, type SubCenter, type SubCenterOptions } from './sub-centers.js';
 export { TopK, type Neighbour } from './search/top-k.js';

@@ -43,7 +43,10 @@ function subtle(): SubtleCrypto {
  */
 export async function localKeyEncryptionKey(secret: Uint8Array): Promise<KeyEncryptionKey> {
   if (!(secret instanceof Uint8Array) || secret.length !== AES_256_KEY_BYTES) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a key-encryption key of ${AES_256_KEY_BYTES} bytes but received ${secret instanceof Uint8Array ? secret.length : typeof secret}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a key-encryption key of ${AES_256_KEY_BYTES} bytes but received ${secret instanceof Uint8Array ? secret.length : typeof secret}`,
+    );
   }
   const s = subtle();
   const raw = Uint8Array.from(secret);
@@ -63,7 +66,9 @@ export async function localKeyEncryptionKey(secret: Uint8Array): Promise<KeyEncr
     },
     async unwrap(wrapped: Uint8Array): Promise<Uint8Array> {
       const w = Uint8Array.from(wrapped);
-      return new Uint8Array(await s.decrypt({ name: 'AES-GCM', iv: w.subarray(0, GCM_NONCE_BYTES), additionalData: WRAP_AAD }, aes, w.subarray(GCM_NONCE_BYTES)));
+      return new Uint8Array(
+        await s.decrypt({ name: 'AES-GCM', iv: w.subarray(0, GCM_NONCE_BYTES), additionalData: WRAP_AAD }, aes, w.subarray(GCM_NONCE_BYTES)),
+      );
     },
   });
 }
@@ -83,7 +88,10 @@ export function parseKeyMaterial(text: string, source: string): Uint8Array {
     const bin = atob(t);
     return Uint8Array.from(bin, (c) => c.charCodeAt(0));
   }
-  throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${source} to hold a 256-bit key as 64 hex digits or 44 base64 characters but it holds ${t.length} characters of another form`);
+  throw new ArcFaceError(
+    'INVALID_ARGUMENT',
+    `Expected ${source} to hold a 256-bit key as 64 hex digits or 44 base64 characters but it holds ${t.length} characters of another form`,
+  );
 }
 
 /**
@@ -98,8 +106,13 @@ export async function unwrapDataKey(kek: KeyEncryptionKey, wrapped: Uint8Array, 
   try {
     key = await kek.unwrap(wrapped);
   } catch (cause) {
-    throw new ArcFaceError('GALLERY_KEY_MISMATCH', `Expected the key-encryption key that sealed ${where} (${recordedKekId}) but received ${kek.id}, which does not unwrap its data key`, { cause });
+    throw new ArcFaceError(
+      'GALLERY_KEY_MISMATCH',
+      `Expected the key-encryption key that sealed ${where} (${recordedKekId}) but received ${kek.id}, which does not unwrap its data key`,
+      { cause },
+    );
   }
-  if (key.length !== AES_256_KEY_BYTES) throw new ArcFaceError('GALLERY_KEY_MISMATCH', `Expected a ${AES_256_KEY_BYTES}-byte data key from ${kek.id} for ${where} but it gave ${key.length} bytes`);
+  if (key.length !== AES_256_KEY_BYTES)
+    throw new ArcFaceError('GALLERY_KEY_MISMATCH', `Expected a ${AES_256_KEY_BYTES}-byte data key from ${kek.id} for ${where} but it gave ${key.length} bytes`);
   return key;
 }

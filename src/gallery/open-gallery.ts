@@ -44,8 +44,10 @@ export async function openGallery(location: string, options: GalleryOptions = {}
   const model = { fingerprint: options.fingerprint, embeddingSize: options.embeddingSize };
   if (isPostgresLocation(location)) {
     if (options.kek !== undefined) {
-      throw new ArcFaceError('SEALING_UNSUPPORTED',
-        `Expected a SQLite gallery to seal but ${redactLocation(location)} is PostgreSQL: pgvector searches vectors in the clear, so its templates cannot be sealed (see docs/security.md)`);
+      throw new ArcFaceError(
+        'SEALING_UNSUPPORTED',
+        `Expected a SQLite gallery to seal but ${redactLocation(location)} is PostgreSQL: pgvector searches vectors in the clear, so its templates cannot be sealed (see docs/security.md)`,
+      );
     }
     const client = pgPoolClient(new pg.Pool({ connectionString: location, max: 4 }));
     try {

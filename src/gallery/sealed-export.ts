@@ -85,7 +85,8 @@ export async function openExport(bytes: Uint8Array, kek: KeyEncryptionKey, label
     new ArcFaceError('GALLERY_CORRUPT', `Expected a sealed gallery export in ${label} but ${why}`, cause === undefined ? undefined : { cause });
   if (!isSealedExport(bytes)) throw bad(`the first bytes are not "${SEALED_EXPORT_MAGIC}"`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(8, true) !== SEALED_EXPORT_VERSION) throw bad(`its envelope version is ${view.getUint32(8, true)}, and this build reads ${SEALED_EXPORT_VERSION}`);
+  if (view.getUint32(8, true) !== SEALED_EXPORT_VERSION)
+    throw bad(`its envelope version is ${view.getUint32(8, true)}, and this build reads ${SEALED_EXPORT_VERSION}`);
   const h = view.getUint32(12, true);
   if (16 + h > bytes.length) throw bad(`its header length ${h} runs past the end`);
   let header: SealedExportHeader;
@@ -94,7 +95,8 @@ export async function openExport(bytes: Uint8Array, kek: KeyEncryptionKey, label
   } catch (cause) {
     throw bad('its JSON header does not parse', cause);
   }
-  if (header.format !== 'arcface-gallery-export-sealed' || typeof header.wrappedKey !== 'string' || typeof header.nonce !== 'string') throw bad('its header lacks format, wrappedKey or nonce');
+  if (header.format !== 'arcface-gallery-export-sealed' || typeof header.wrappedKey !== 'string' || typeof header.nonce !== 'string')
+    throw bad('its header lacks format, wrappedKey or nonce');
   const fileKey = await unwrapDataKey(kek, unb64(header.wrappedKey), String(header.kekId), label);
   const c = globalThis.crypto;
   const key = await c.subtle.importKey('raw', Uint8Array.from(fileKey), { name: 'AES-GCM' }, false, ['decrypt']);

@@ -74,7 +74,9 @@ export function clusterTemplates(embeddings: readonly Float32Array[], opts: SubC
   }
   const groups: (number[] | null)[] = embeddings.map((_, i) => [i]);
   for (;;) {
-    let best = -Infinity, ba = -1, bb = -1;
+    let best = -Infinity,
+      ba = -1,
+      bb = -1;
     for (let a = 0; a < n; a++) {
       const ga = groups[a];
       if (ga == null) continue;
@@ -83,13 +85,18 @@ export function clusterTemplates(embeddings: readonly Float32Array[], opts: SubC
         const gb = groups[b];
         if (gb == null) continue;
         const avg = (row[b] as number) / (ga.length * gb.length);
-        if (avg > best) { best = avg; ba = a; bb = b; }
+        if (avg > best) {
+          best = avg;
+          ba = a;
+          bb = b;
+        }
       }
     }
     if (ba < 0 || best < opts.joinThreshold) break;
     (groups[ba] as number[]).push(...(groups[bb] as number[]));
     groups[bb] = null;
-    const ra = sum[ba] as Float64Array, rb = sum[bb] as Float64Array;
+    const ra = sum[ba] as Float64Array,
+      rb = sum[bb] as Float64Array;
     for (let c = 0; c < n; c++) {
       if (c === ba || groups[c] == null) continue;
       const v = (ra[c] as number) + (rb[c] as number);
@@ -132,7 +139,9 @@ export function findOutliers(embeddings: readonly Float32Array[], subs: readonly
   const dominant = subs[0];
   if (dominant === undefined || embeddings.length < 2) return [];
   const owner = new Int32Array(embeddings.length);
-  subs.forEach((s, si) => { for (const m of s.members) owner[m] = si; });
+  subs.forEach((s, si) => {
+    for (const m of s.members) owner[m] = si;
+  });
   const out: Outlier[] = [];
   embeddings.forEach((e, index) => {
     const score = dot(e, dominant.mean);

@@ -46,7 +46,10 @@ const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 function checkTable(cal: ScoreCalibration): readonly (readonly [number, number])[] {
   const t = cal?.impostor;
   if (!Array.isArray(t) || t.length < 2) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected an impostor table of at least 2 [far, cosine] points but received ${Array.isArray(t) ? t.length : typeof t}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected an impostor table of at least 2 [far, cosine] points but received ${Array.isArray(t) ? t.length : typeof t}`,
+    );
   }
   return t;
 }
@@ -111,7 +114,8 @@ export function farAtCosine(cal: ScoreCalibration, cosine: number): number {
  * identificationThreshold(calibration, 1600, { fpir: 0.01, floor: 0.249 }).threshold
  */
 export function identificationThreshold(cal: ScoreCalibration, identities: number, opts: { fpir?: number; floor?: number | null } = {}): ThresholdChoice {
-  if (!Number.isInteger(identities) || identities < 0) throw new RangeError(`Expected the gallery size to be a non-negative integer but received ${String(identities)}`);
+  if (!Number.isInteger(identities) || identities < 0)
+    throw new RangeError(`Expected the gallery size to be a non-negative integer but received ${String(identities)}`);
   const fpir = opts.fpir ?? DEFAULT_TARGET_FPIR;
   if (typeof fpir !== 'number' || !(fpir > 0 && fpir < 1)) throw new RangeError(`Expected a target FPIR in (0, 1) but received ${String(fpir)}`);
   const n = Math.max(1, identities);
@@ -132,7 +136,14 @@ export function identificationThreshold(cal: ScoreCalibration, identities: numbe
     };
   }
   const note = clamped ? ` (deeper than the impostor table's last point, ${checkTable(cal).at(-1)?.[0]}: its cosine is used)` : '';
-  return { threshold: round4(cosine), source: 'fpir', targetFpir: fpir, galleryIdentities: identities, pairFar, reason: `${base}: cosine ${round4(cosine)} from the impostor table${note}` };
+  return {
+    threshold: round4(cosine),
+    source: 'fpir',
+    targetFpir: fpir,
+    galleryIdentities: identities,
+    pairFar,
+    reason: `${base}: cosine ${round4(cosine)} from the impostor table${note}`,
+  };
 }
 
 /**

@@ -42,7 +42,10 @@ export function assertIdentityId(name: string, id: unknown): string {
 export function assertMetadata(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected metadata to be a JSON object but received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected metadata to be a JSON object but received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   // Depth is measured without recursion, so a body nested 100,000 deep is refused, not a stack overflow.
   const stack: [unknown, number][] = [[value, 1]];

@@ -113,7 +113,10 @@ async function openBitmap(bytes: Uint8Array): Promise<ImageBitmap> {
   if (bytes.length === 0) throw new ArcFaceError('IMAGE_EMPTY', 'Expected image bytes but received an empty input (0 bytes)');
   const format = sniffImageFormat(bytes);
   if (format === undefined) {
-    throw new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${bytes.length} bytes in no format this browser recognises`);
+    throw new ArcFaceError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${bytes.length} bytes in no format this browser recognises`,
+    );
   }
   // The browser paints a cut image grey where sharp (failOn: 'error') refuses it: refuse it here too.
   if (looksTruncated(bytes)) throw new ArcFaceError('IMAGE_TRUNCATED', `Expected a complete image but the ${bytes.length}-byte ${format} input ends early`);
@@ -121,8 +124,16 @@ async function openBitmap(bytes: Uint8Array): Promise<ImageBitmap> {
     return await createImageBitmap(new Blob([bytes.slice().buffer]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (cause) {
     if (!SUPPORTED_FORMATS.includes(format)) {
-      throw new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${format}, which this browser does not decode`, { cause });
+      throw new ArcFaceError(
+        'IMAGE_UNSUPPORTED_FORMAT',
+        `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${format}, which this browser does not decode`,
+        { cause },
+      );
     }
-    throw new ArcFaceError('IMAGE_CORRUPT', `Expected a decodable image but the ${bytes.length}-byte ${format} input is corrupt (${(cause as Error).message})`, { cause });
+    throw new ArcFaceError(
+      'IMAGE_CORRUPT',
+      `Expected a decodable image but the ${bytes.length}-byte ${format} input is corrupt (${(cause as Error).message})`,
+      { cause },
+    );
   }
 }

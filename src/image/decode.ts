@@ -43,7 +43,11 @@ function classifyDecodeFailure(err: unknown, bytes: Uint8Array): ArcFaceError {
   const byteLength = bytes.length;
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) {
-    return new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${byteLength} bytes in none of them`, { cause: err });
+    return new ArcFaceError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${byteLength} bytes in none of them`,
+      { cause: err },
+    );
   }
   if (looksTruncated(bytes) || TRUNCATION_HINTS.test(msg)) {
     return new ArcFaceError('IMAGE_TRUNCATED', `Expected a complete image but the ${byteLength}-byte input ends early`, { cause: err });
@@ -60,7 +64,10 @@ function classifyDecodeFailure(err: unknown, bytes: Uint8Array): ArcFaceError {
 export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   if (bytes.length === 0) throw new ArcFaceError('IMAGE_EMPTY', 'Expected image bytes but received an empty input (0 bytes)');
   if (sniffFormat(bytes) === undefined) {
-    throw new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${bytes.length} bytes that start like none of them`);
+    throw new ArcFaceError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received ${bytes.length} bytes that start like none of them`,
+    );
   }
   let meta: Metadata;
   try {
@@ -70,10 +77,7 @@ export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   }
   const format = meta.format ?? 'unknown';
   if (!SUPPORTED_FORMATS.includes(format)) {
-    throw new ArcFaceError(
-      'IMAGE_UNSUPPORTED_FORMAT',
-      `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received format "${format}"`,
-    );
+    throw new ArcFaceError('IMAGE_UNSUPPORTED_FORMAT', `Expected an image in one of ${SUPPORTED_FORMATS.join(', ')} but received format "${format}"`);
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
@@ -157,7 +161,9 @@ export async function readImageBytes(path: string): Promise<Uint8Array> {
  * await writeFile('crop.png', await encodePng(crop))
  */
 export async function encodePng(img: RgbImage): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -167,5 +173,7 @@ export async function encodePng(img: RgbImage): Promise<Buffer> {
  * await writeFile('face.jpg', await encodeJpeg(img, 90))
  */
 export async function encodeJpeg(img: RgbImage, quality = 90): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }

@@ -31,13 +31,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
  */
 export function resolveDecodeLimits(options: DecodeOptions = {}): DecodeLimits {
   return Object.freeze({
-    maxPixels:
-      options.maxPixels === undefined
-        ? DEFAULT_DECODE_LIMITS.maxPixels
-        : assertInteger('maxPixels', options.maxPixels, 1, 1_000_000_000),
-    maxBytes:
-      options.maxBytes === undefined
-        ? DEFAULT_DECODE_LIMITS.maxBytes
-        : assertInteger('maxBytes', options.maxBytes, 1, 2 ** 31 - 1),
+    maxPixels: options.maxPixels === undefined ? DEFAULT_DECODE_LIMITS.maxPixels : assertInteger('maxPixels', options.maxPixels, 1, 1_000_000_000),
+    maxBytes: options.maxBytes === undefined ? DEFAULT_DECODE_LIMITS.maxBytes : assertInteger('maxBytes', options.maxBytes, 1, 2 ** 31 - 1),
   });
 }

@@ -31,7 +31,10 @@ export interface HeldImage {
  * const { templateIds, skipped } = await enrollImages(gallery, recognizer, 'ada', ['ada1.jpg', 'ada2.jpg'], { name: 'Ada' })
  */
 export async function enrollImages(
-  gallery: Gallery, recognizer: IngestRecognizer, id: string, images: readonly GalleryImage[],
+  gallery: Gallery,
+  recognizer: IngestRecognizer,
+  id: string,
+  images: readonly GalleryImage[],
   opts: { name?: string; metadata?: Record<string, unknown>; append?: boolean; face?: EnrolFaceChoice } = {},
 ): Promise<{ id: string; templateIds: number[]; known: HeldImage[]; skipped: SkippedImage[] }> {
   assertGalleryModel(gallery, recognizer);
@@ -39,7 +42,9 @@ export async function enrollImages(
   for (const image of images) loaded.push(await readGalleryImage(image));
   const outcomes = await makeFaceTemplates(recognizer, loaded, opts.face === undefined ? {} : { face: opts.face });
   const made = outcomes.flatMap((o, i) => (o.ok ? [{ ...o, fileName: (loaded[i] as { fileName: string }).fileName }] : []));
-  const skipped = outcomes.flatMap((o, i) => (o.ok ? [] : [{ fileName: (loaded[i] as { fileName: string }).fileName, code: o.error.code, message: o.error.message }]));
+  const skipped = outcomes.flatMap((o, i) =>
+    o.ok ? [] : [{ fileName: (loaded[i] as { fileName: string }).fileName, code: o.error.code, message: o.error.message }],
+  );
   if (made.length === 0 && skipped.length > 0 && skipped.every((k) => k.code === 'MULTIPLE_FACES')) {
     throw new ArcFaceError(
       'MULTIPLE_FACES',
@@ -51,8 +56,14 @@ export async function enrollImages(
     throw new ArcFaceError('NO_FACE', `Expected a face in at least one of ${images.length} image(s) for "${id}" but found none`, { details: { skipped } });
   }
   const { face: _face, ...enrollOpts } = opts;
-  const out = await gallery.enroll(id, made.map((m) => m.template), { ...enrollOpts, skipHeldSources: true });
-  const jpegs = out.results.flatMap((r, i) => (r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg: (made[i] as { thumbnail: Uint8Array }).thumbnail }]));
+  const out = await gallery.enroll(
+    id,
+    made.map((m) => m.template),
+    { ...enrollOpts, skipHeldSources: true },
+  );
+  const jpegs = out.results.flatMap((r, i) =>
+    r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg: (made[i] as { thumbnail: Uint8Array }).thumbnail }],
+  );
   if (jpegs.length > 0) await gallery.putThumbnails(jpegs);
   const known = out.results.flatMap((r, i) => (r.known ? [{ fileName: (made[i] as { fileName: string }).fileName, templateId: r.templateId }] : []));
   return { id: out.id, templateIds: out.templateIds, known, skipped };

@@ -62,7 +62,12 @@ export const ENROL_PEOPLE_DEFAULTS = Object.freeze({ batchSize: 16 });
  * const { people } = await scanPeopleFolder('lfw')
  * const summary = await enrolPeople(gallery, recognizer, people, { onImage: () => bar.tick() })
  */
-export async function enrolPeople(gallery: Gallery, rec: IngestRecognizer, people: readonly PersonFolder[], opts: EnrolPeopleOptions = {}): Promise<EnrolPeopleSummary> {
+export async function enrolPeople(
+  gallery: Gallery,
+  rec: IngestRecognizer,
+  people: readonly PersonFolder[],
+  opts: EnrolPeopleOptions = {},
+): Promise<EnrolPeopleSummary> {
   const batchSize = assertInteger('batchSize', opts.batchSize ?? ENROL_PEOPLE_DEFAULTS.batchSize, 1, 1024);
   const totals = { identities: 0, newIdentities: 0, images: 0, enrolled: 0, duplicates: 0 };
   const skipped: PhotoOutcome[] = [];

@@ -23,9 +23,18 @@ export interface EnrolledTemplateResult {
  * @example
  * const [r] = await enrolTemplateResults(gallery, 'ada', 'Ada', [{ template, thumbnail }]) // r.known the second time
  */
-export async function enrolTemplateResults(gallery: Gallery, id: string, name: string | undefined, items: readonly TemplateWithThumbnail[]): Promise<EnrolledTemplateResult[]> {
+export async function enrolTemplateResults(
+  gallery: Gallery,
+  id: string,
+  name: string | undefined,
+  items: readonly TemplateWithThumbnail[],
+): Promise<EnrolledTemplateResult[]> {
   if (items.length === 0) return [];
-  const { results } = await gallery.enroll(id, items.map((i) => i.template), { append: true, skipHeldSources: true, ...(name === undefined ? {} : { name }) });
+  const { results } = await gallery.enroll(
+    id,
+    items.map((i) => i.template),
+    { append: true, skipHeldSources: true, ...(name === undefined ? {} : { name }) },
+  );
   const held = await gallery.thumbnailIds(results.flatMap((r) => (r.known && r.templateId !== null ? [r.templateId] : [])));
   const jpegs: { templateId: number; jpeg: Uint8Array }[] = [];
   for (const [i, r] of results.entries()) {
@@ -45,6 +54,11 @@ export async function enrolTemplateResults(gallery: Gallery, id: string, name: s
  * @example
  * const [id] = await enrolTemplates(gallery, 'ada', 'Ada', [{ template, thumbnail }]) // null the second time
  */
-export async function enrolTemplates(gallery: Gallery, id: string, name: string | undefined, items: readonly TemplateWithThumbnail[]): Promise<(number | null)[]> {
+export async function enrolTemplates(
+  gallery: Gallery,
+  id: string,
+  name: string | undefined,
+  items: readonly TemplateWithThumbnail[],
+): Promise<(number | null)[]> {
   return (await enrolTemplateResults(gallery, id, name, items)).map((r) => (r.known ? null : r.templateId));
 }

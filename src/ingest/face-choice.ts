@@ -60,7 +60,13 @@ export const BOX_MIN_IOU = 0.3;
  * const face = chooseEnrolmentFace(result.faces, result.width, result.height)
  * const named = chooseEnrolmentFace(result.faces, result.width, result.height, [40, 30, 140, 160])
  */
-export function chooseEnrolmentFace<T extends { readonly box: Box }>(faces: readonly T[], width: number, height: number, choice: EnrolFaceChoice = 'dominant', what = 'the image'): T {
+export function chooseEnrolmentFace<T extends { readonly box: Box }>(
+  faces: readonly T[],
+  width: number,
+  height: number,
+  choice: EnrolFaceChoice = 'dominant',
+  what = 'the image',
+): T {
   if (faces.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face in ${what} but none was found`);
   if (Array.isArray(choice)) {
     const box = choice as Box;
@@ -70,14 +76,19 @@ export function chooseEnrolmentFace<T extends { readonly box: Box }>(faces: read
     const best = faces.reduce((a, f) => (iou(f.box, box) > iou(a.box, box) ? f : a));
     if (iou(best.box, box) < BOX_MIN_IOU) {
       const overlap = iou(best.box, box).toFixed(2);
-      throw new ArcFaceError('NO_FACE', `Expected a detected face overlapping the box ${JSON.stringify(box)} (IoU ≥ ${BOX_MIN_IOU}) in ${what} but the best overlap is ${overlap}`, {
-        details: { boxes: faces.map((f) => f.box) },
-      });
+      throw new ArcFaceError(
+        'NO_FACE',
+        `Expected a detected face overlapping the box ${JSON.stringify(box)} (IoU ≥ ${BOX_MIN_IOU}) in ${what} but the best overlap is ${overlap}`,
+        {
+          details: { boxes: faces.map((f) => f.box) },
+        },
+      );
     }
     return best;
   }
   if (choice === 'largest' || choice === 'central') return selectFaces(faces, choice, width, height)[0] as T;
-  if (choice !== 'dominant') throw new ArcFaceError('INVALID_ARGUMENT', `Expected the face choice to be dominant, largest, central or a box but received ${JSON.stringify(choice)}`);
+  if (choice !== 'dominant')
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected the face choice to be dominant, largest, central or a box but received ${JSON.stringify(choice)}`);
   if (faces.length === 1) return faces[0] as T;
   const ranked = [...faces].map((f) => ({ f, p: prominence(f.box, width, height) })).sort((a, b) => b.p - a.p);
   const [first, second] = ranked as [{ f: T; p: number }, { f: T; p: number }];
@@ -99,11 +110,17 @@ export function chooseEnrolmentFace<T extends { readonly box: Box }>(faces: read
  * parseFaceChoice({ select: 'largest' }) // 'largest'
  * parseFaceChoice({ box: '10,10,120,140' }, { box: '--box', select: '--select' }) // [10, 10, 120, 140]
  */
-export function parseFaceChoice(given: { select?: string; box?: string }, names: { select: string; box: string } = { select: 'select', box: 'box' }): EnrolFaceChoice {
+export function parseFaceChoice(
+  given: { select?: string; box?: string },
+  names: { select: string; box: string } = { select: 'select', box: 'box' },
+): EnrolFaceChoice {
   if (given.box !== undefined) {
     const v = given.box.split(',').map((x) => Number(x.trim()));
     if (v.length !== 4 || !v.every(Number.isFinite) || (v[2] as number) <= (v[0] as number) || (v[3] as number) <= (v[1] as number)) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${names.box} as x1,y1,x2,y2 (4 numbers, x2 > x1 and y2 > y1) but received ${JSON.stringify(given.box)}`);
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        `Expected ${names.box} as x1,y1,x2,y2 (4 numbers, x2 > x1 and y2 > y1) but received ${JSON.stringify(given.box)}`,
+      );
     }
     return v as unknown as Box;
   }

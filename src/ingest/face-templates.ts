@@ -36,7 +36,10 @@ export function boxSide(b: Box): number {
  * @example
  * const template = faceTemplate({ embedding, box, score }, { bytes, fileName: 'ada.jpg' })
  */
-export function faceTemplate(face: { readonly embedding: Float32Array; readonly box: Box; readonly score: number }, img: Omit<IngestImage, 'fileName'> & { readonly fileName?: string }): NewTemplate {
+export function faceTemplate(
+  face: { readonly embedding: Float32Array; readonly box: Box; readonly score: number },
+  img: Omit<IngestImage, 'fileName'> & { readonly fileName?: string },
+): NewTemplate {
   return {
     embedding: face.embedding,
     ...(img.fileName === undefined ? {} : { sourceFile: img.fileName }),
@@ -68,7 +71,6 @@ export type TemplateOutcome =
   | { readonly ok: true; readonly template: NewTemplate; readonly thumbnail: Uint8Array }
   | { readonly ok: false; readonly error: ArcFaceError };
 
-
 /**
  * SHA-256 of image bytes as lower-case hex: the identity of a photo for idempotent enrolment.
  *
@@ -90,7 +92,10 @@ export function imageSha256(bytes: Uint8Array): string {
  */
 export function isBadInput(err: unknown): boolean {
   if (!isArcFaceError(err)) return false;
-  return err.code.startsWith('IMAGE_') || ['NO_FACE', 'MULTIPLE_FACES', 'FILE_NOT_FOUND', 'SOURCE_CHANGED', 'INVALID_ARGUMENT', 'PAYLOAD_TOO_LARGE'].includes(err.code);
+  return (
+    err.code.startsWith('IMAGE_') ||
+    ['NO_FACE', 'MULTIPLE_FACES', 'FILE_NOT_FOUND', 'SOURCE_CHANGED', 'INVALID_ARGUMENT', 'PAYLOAD_TOO_LARGE'].includes(err.code)
+  );
 }
 
 /**
@@ -103,7 +108,11 @@ export function isBadInput(err: unknown): boolean {
  * const outcomes = await makeFaceTemplates(recognizer, [{ bytes, fileName: 'ada1.jpg' }])
  * if (outcomes[0].ok) await gallery.enroll('ada', [outcomes[0].template], { append: true })
  */
-export async function makeFaceTemplates(rec: IngestRecognizer, images: readonly IngestImage[], opts: { face?: EnrolFaceChoice } = {}): Promise<TemplateOutcome[]> {
+export async function makeFaceTemplates(
+  rec: IngestRecognizer,
+  images: readonly IngestImage[],
+  opts: { face?: EnrolFaceChoice } = {},
+): Promise<TemplateOutcome[]> {
   if (!Array.isArray(images)) throw new TypeError(`Expected an array of images but received ${typeof images}`);
   const chosen: ({ crop: RgbImage; box: Box; score: number } | ArcFaceError)[] = [];
   for (const img of images) {

@@ -75,7 +75,8 @@ async function isFile(path: string, entry: Dirent): Promise<boolean> {
  * // people[0]: { id: 'Aaron_Eckhart', name: 'Aaron Eckhart', files: ['…/Aaron_Eckhart_0001.jpg'] }
  */
 export async function scanPeopleFolder(dir: string, opts: { extensions?: readonly string[] } = {}): Promise<PeopleFolderScan> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`Expected a folder path but received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new TypeError(`Expected a folder path but received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
   const extensions = new Set((opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
   const root = resolve(dir);
   let entries: Dirent[];
@@ -105,7 +106,11 @@ export async function scanPeopleFolder(dir: string, opts: { extensions?: readonl
         if (!f.name.startsWith('.') && isImage(f.name) && (await isFile(p, f))) files.push(p);
       }
       if (files.length === 0) {
-        refused.push({ folder: path, code: 'FILE_NOT_FOUND', message: `Expected image files (${[...extensions].join(' ')}) in person folder ${path} but found none` });
+        refused.push({
+          folder: path,
+          code: 'FILE_NOT_FOUND',
+          message: `Expected image files (${[...extensions].join(' ')}) in person folder ${path} but found none`,
+        });
         continue;
       }
       people.push({ id, name: personNameFromFolder(entry.name), folder: path, files: files.sort() });

@@ -30,10 +30,12 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * const job = assertPhotoJob(queued.data)
  */
 export function assertPhotoJob(value: unknown): PhotoJob {
-  if (typeof value !== 'object' || value === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a photo job object but received ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'object' || value === null)
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a photo job object but received ${value === null ? 'null' : typeof value}`);
   const v = value as Record<string, unknown>;
   const sha256 = assertString('sha256', v.sha256);
-  if (!SHA256_HEX.test(sha256)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected sha256 as 64 lower-case hex digits but received ${JSON.stringify(sha256.slice(0, 70))}`);
+  if (!SHA256_HEX.test(sha256))
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected sha256 as 64 lower-case hex digits but received ${JSON.stringify(sha256.slice(0, 70))}`);
   return { identityId: assertIdentityId('identityId', v.identityId), name: assertString('name', v.name), path: assertString('path', v.path), sha256 };
 }
 
@@ -51,7 +53,10 @@ export async function enrolPhotoJob(gallery: Gallery, make: (image: IngestImage)
   const bytes = await readImageBytes(job.path);
   const sha256 = imageSha256(bytes);
   if (sha256 !== job.sha256) {
-    throw new ArcFaceError('SOURCE_CHANGED', `Expected ${job.path} to hold the photo queued (SHA-256 ${job.sha256.slice(0, 12)}…) but it now holds ${sha256.slice(0, 12)}…; queue it again`);
+    throw new ArcFaceError(
+      'SOURCE_CHANGED',
+      `Expected ${job.path} to hold the photo queued (SHA-256 ${job.sha256.slice(0, 12)}…) but it now holds ${sha256.slice(0, 12)}…; queue it again`,
+    );
   }
   const made = await make({ bytes, fileName: basename(job.path), sha256 });
   if (!made.ok) throw made.error;

@@ -18,10 +18,14 @@ export async function sha256File(path: string): Promise<string> {
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   } catch (e) {
-    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a readable file at ${path} but it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-      cause: e,
-      details: { path },
-    });
+    throw new ArcFaceError(
+      'FILE_NOT_FOUND',
+      `Expected a readable file at ${path} but it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      {
+        cause: e,
+        details: { path },
+      },
+    );
   }
   return hash.digest('hex');
 }
@@ -136,7 +140,10 @@ export async function addModel(file: string, locations: ModelLocations, options:
   if (options.as !== undefined) {
     model = findKnownModel(options.as, catalog);
     if (model === undefined) {
-      throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name for "as" but received "${options.as}". Known names: ${catalog.map((m) => m.name).join(', ')}`);
+      throw new ArcFaceError(
+        'MODEL_UNKNOWN_NAME',
+        `Expected a known model name for "as" but received "${options.as}". Known names: ${catalog.map((m) => m.name).join(', ')}`,
+      );
     }
     if (model.sha256 !== undefined && model.sha256 !== sha256) {
       throw new ArcFaceError('MODEL_CHECKSUM_MISMATCH', `Expected SHA-256 ${model.sha256} for ${model.name} but ${source} has ${sha256}`, {

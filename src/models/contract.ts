@@ -26,7 +26,8 @@ export function checkContract(spec: ModelSpec, io: ModelIo): void {
       `Expected an input named "${spec.inputName}" but the model's inputs are ${io.inputs.map((i) => `"${i.name}"`).join(', ')}`,
     );
   }
-  if (input.type !== 'float32') throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected input "${input.name}" to be float32 but the model declares ${input.type}`);
+  if (input.type !== 'float32')
+    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected input "${input.name}" to be float32 but the model declares ${input.type}`);
   if (input.shape.length !== 4) {
     throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a 4-D ${spec.layout} image input but "${input.name}" has shape ${shapeText(input.shape)}`);
   }

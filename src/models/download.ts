@@ -152,7 +152,13 @@ function mismatch(model: KnownModel, what: string, expected: string, actual: str
   });
 }
 
-async function fetchSource(model: KnownModel, source: Exclude<ModelOrigin, { kind: 'page' }>, home: string, options: PullOptions, fetchImpl: FetchLike): Promise<PulledModel> {
+async function fetchSource(
+  model: KnownModel,
+  source: Exclude<ModelOrigin, { kind: 'page' }>,
+  home: string,
+  options: PullOptions,
+  fetchImpl: FetchLike,
+): Promise<PulledModel> {
   const target = join(home, model.fileName);
   const tmp = tempPathIn(home, model.fileName);
   const zipTmp = source.kind === 'zip-entry' ? tempPathIn(home, `${model.fileName}.zip`) : undefined;
@@ -162,7 +168,8 @@ async function fetchSource(model: KnownModel, source: Exclude<ModelOrigin, { kin
       got = await download(source.url, tmp, options, fetchImpl);
     } else {
       const zip = await download(source.url, zipTmp, options, fetchImpl);
-      if (source.archiveSha256 !== undefined && zip.sha256 !== source.archiveSha256) throw mismatch(model, 'archive', source.archiveSha256, zip.sha256, source.url);
+      if (source.archiveSha256 !== undefined && zip.sha256 !== source.archiveSha256)
+        throw mismatch(model, 'archive', source.archiveSha256, zip.sha256, source.url);
       options.onProgress?.({ phase: 'extract', url: source.url, receivedBytes: zip.size, totalBytes: zip.size });
       got = await extractZipEntry(zipTmp, source.entry, tmp);
     }
@@ -206,7 +213,10 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
   const catalog = options.catalog ?? KNOWN_MODELS;
   const model = typeof nameOrModel === 'string' ? findKnownModel(nameOrModel, catalog) : nameOrModel;
   if (model === undefined) {
-    throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name but received "${String(nameOrModel)}". Known names: ${catalog.map((m) => m.name).join(', ')}`);
+    throw new ArcFaceError(
+      'MODEL_UNKNOWN_NAME',
+      `Expected a known model name but received "${String(nameOrModel)}". Known names: ${catalog.map((m) => m.name).join(', ')}`,
+    );
   }
   const loc = validateModelLocations(locations);
   if (options.idleTimeoutMs !== undefined) assertInteger('idleTimeoutMs', options.idleTimeoutMs, 1, MAX_IDLE_TIMEOUT_MS);
@@ -240,8 +250,12 @@ export async function pullModel(nameOrModel: string | KnownModel, locations: Mod
   }
   const last = errors[errors.length - 1];
   const code = last !== undefined && last.code !== 'MODEL_DOWNLOAD_FAILED' && errors.every((e) => e.code === last.code) ? last.code : 'MODEL_DOWNLOAD_FAILED';
-  throw new ArcFaceError(code, `Expected to pull ${model.name} but every source failed:\n${errors.map((e) => `  - ${e.message}`).join('\n')}\n${manualHelp(model).trim()}`, {
-    cause: last,
-    details: { name: model.name, attempts: errors.map((e) => e.toJSON()) },
-  });
+  throw new ArcFaceError(
+    code,
+    `Expected to pull ${model.name} but every source failed:\n${errors.map((e) => `  - ${e.message}`).join('\n')}\n${manualHelp(model).trim()}`,
+    {
+      cause: last,
+      details: { name: model.name, attempts: errors.map((e) => e.toJSON()) },
+    },
+  );
 }

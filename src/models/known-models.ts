@@ -25,9 +25,21 @@ const INSIGHTFACE_LICENCE: ModelLicence = Object.freeze({
   nonCommercial: true,
   url: 'https://github.com/deepinsight/insightface#license',
 });
-const OPENCV_ZOO_YUNET_LICENCE: ModelLicence = Object.freeze({ name: 'MIT', nonCommercial: false, url: 'https://github.com/opencv/opencv_zoo/blob/main/models/face_detection_yunet/LICENSE' });
-const YUNET_TRAIN_LICENCE: ModelLicence = Object.freeze({ name: 'Apache-2.0', nonCommercial: false, url: 'https://github.com/ShiqiYu/libfacedetection.train/blob/master/LICENSE' });
-const RETINAFACE_LICENCE: ModelLicence = Object.freeze({ name: 'MIT', nonCommercial: false, url: 'https://github.com/biubug6/Pytorch_Retinaface/blob/master/LICENSE.MIT' });
+const OPENCV_ZOO_YUNET_LICENCE: ModelLicence = Object.freeze({
+  name: 'MIT',
+  nonCommercial: false,
+  url: 'https://github.com/opencv/opencv_zoo/blob/main/models/face_detection_yunet/LICENSE',
+});
+const YUNET_TRAIN_LICENCE: ModelLicence = Object.freeze({
+  name: 'Apache-2.0',
+  nonCommercial: false,
+  url: 'https://github.com/ShiqiYu/libfacedetection.train/blob/master/LICENSE',
+});
+const RETINAFACE_LICENCE: ModelLicence = Object.freeze({
+  name: 'MIT',
+  nonCommercial: false,
+  url: 'https://github.com/biubug6/Pytorch_Retinaface/blob/master/LICENSE.MIT',
+});
 
 const YUNET_CONTRACT =
   'input `input` float32 NCHW [N,3,H,W], BGR 0..255 with no mean or scaling; H and W multiples of 32 ' +
@@ -37,8 +49,7 @@ const SCRFD_CONTRACT =
   'input `input.1` float32 NCHW [1,3,H,W], RGB, (x-127.5)/128; H and W multiples of 32; 9 outputs: scores, ' +
   'boxes, keypoints for strides 8, 16, 32, 2 anchors per cell, scores already sigmoided; NMS 0.4.';
 const INSIGHTFACE_RECOGNIZER_CONTRACT =
-  'input `input.1` float32 NCHW [N,3,112,112], face aligned to the ArcFace 112x112 template, RGB, ' +
-  '(x-127.5)/127.5; output [N,512] not L2-normalised.';
+  'input `input.1` float32 NCHW [N,3,112,112], face aligned to the ArcFace 112x112 template, RGB, ' + '(x-127.5)/127.5; output [N,512] not L2-normalised.';
 
 /**
  * Cosine threshold of w600k-mbf-int8 at FAR 1e-3, measured on LFW View-2. With 3000 impostor pairs,
@@ -68,19 +79,86 @@ const W600K_MBF_INT8_LFW = Object.freeze({
  */
 const W600K_MBF_INT8_LFW_SCORES: ScoreCalibration = Object.freeze<ScoreCalibration>({
   impostor: [
-    [0.3162, 0.0463], [0.2512, 0.0593], [0.1995, 0.071], [0.1585, 0.0817], [0.1259, 0.0917], [0.1, 0.1012], [0.07943, 0.1101], [0.0631, 0.1187],
-    [0.05012, 0.1269], [0.03981, 0.1348], [0.03162, 0.1424], [0.02512, 0.15], [0.01995, 0.1572], [0.01585, 0.1643], [0.01259, 0.1713], [0.01, 0.1781],
-    [0.007943, 0.1846], [0.00631, 0.1913], [0.005012, 0.1977], [0.003981, 0.204], [0.003162, 0.2102], [0.002512, 0.2163], [0.001995, 0.2223], [0.001585, 0.2283],
-    [0.001259, 0.2343], [0.001, 0.2403], [0.0007943, 0.2462], [0.000631, 0.2519], [0.0005012, 0.2577], [0.0003981, 0.2633], [0.0003162, 0.2688], [0.0002512, 0.2743],
-    [0.0001995, 0.2796], [0.0001585, 0.285], [0.0001259, 0.2906], [0.0001, 0.2956], [7.943e-05, 0.3012], [6.31e-05, 0.3065], [5.012e-05, 0.3117], [3.981e-05, 0.3166],
-    [3.162e-05, 0.3212], [2.512e-05, 0.3262], [1.995e-05, 0.3318], [1.585e-05, 0.3369], [1.259e-05, 0.3419], [1e-05, 0.347], [7.943e-06, 0.352], [6.31e-06, 0.3582],
-    [5.012e-06, 0.3652], [3.981e-06, 0.3697], [3.162e-06, 0.3766], [2.512e-06, 0.3847], [1.995e-06, 0.3922], [1.585e-06, 0.4033], [1.259e-06, 0.4204], [1e-06, 0.48],
-    [7.943e-07, 0.5008], [6.31e-07, 0.5388], [5.012e-07, 0.5729], [3.981e-07, 0.6154], [3.162e-07, 0.6335], [2.512e-07, 0.646], [1.995e-07, 0.6737], [1.585e-07, 0.676],
-    [1.259e-07, 0.6912], [1e-07, 0.698],
+    [0.3162, 0.0463],
+    [0.2512, 0.0593],
+    [0.1995, 0.071],
+    [0.1585, 0.0817],
+    [0.1259, 0.0917],
+    [0.1, 0.1012],
+    [0.07943, 0.1101],
+    [0.0631, 0.1187],
+    [0.05012, 0.1269],
+    [0.03981, 0.1348],
+    [0.03162, 0.1424],
+    [0.02512, 0.15],
+    [0.01995, 0.1572],
+    [0.01585, 0.1643],
+    [0.01259, 0.1713],
+    [0.01, 0.1781],
+    [0.007943, 0.1846],
+    [0.00631, 0.1913],
+    [0.005012, 0.1977],
+    [0.003981, 0.204],
+    [0.003162, 0.2102],
+    [0.002512, 0.2163],
+    [0.001995, 0.2223],
+    [0.001585, 0.2283],
+    [0.001259, 0.2343],
+    [0.001, 0.2403],
+    [0.0007943, 0.2462],
+    [0.000631, 0.2519],
+    [0.0005012, 0.2577],
+    [0.0003981, 0.2633],
+    [0.0003162, 0.2688],
+    [0.0002512, 0.2743],
+    [0.0001995, 0.2796],
+    [0.0001585, 0.285],
+    [0.0001259, 0.2906],
+    [0.0001, 0.2956],
+    [7.943e-5, 0.3012],
+    [6.31e-5, 0.3065],
+    [5.012e-5, 0.3117],
+    [3.981e-5, 0.3166],
+    [3.162e-5, 0.3212],
+    [2.512e-5, 0.3262],
+    [1.995e-5, 0.3318],
+    [1.585e-5, 0.3369],
+    [1.259e-5, 0.3419],
+    [1e-5, 0.347],
+    [7.943e-6, 0.352],
+    [6.31e-6, 0.3582],
+    [5.012e-6, 0.3652],
+    [3.981e-6, 0.3697],
+    [3.162e-6, 0.3766],
+    [2.512e-6, 0.3847],
+    [1.995e-6, 0.3922],
+    [1.585e-6, 0.4033],
+    [1.259e-6, 0.4204],
+    [1e-6, 0.48],
+    [7.943e-7, 0.5008],
+    [6.31e-7, 0.5388],
+    [5.012e-7, 0.5729],
+    [3.981e-7, 0.6154],
+    [3.162e-7, 0.6335],
+    [2.512e-7, 0.646],
+    [1.995e-7, 0.6737],
+    [1.585e-7, 0.676],
+    [1.259e-7, 0.6912],
+    [1e-7, 0.698],
   ],
   genuine: [
-    [0.001, 0.0588], [0.002, 0.1593], [0.005, 0.2126], [0.01, 0.2764], [0.02, 0.3349], [0.05, 0.3926], [0.1, 0.4434], [0.2, 0.5001],
-    [0.3, 0.5352], [0.5, 0.5943], [0.7, 0.6496], [0.9, 0.7259],
+    [0.001, 0.0588],
+    [0.002, 0.1593],
+    [0.005, 0.2126],
+    [0.01, 0.2764],
+    [0.02, 0.3349],
+    [0.05, 0.3926],
+    [0.1, 0.4434],
+    [0.2, 0.5001],
+    [0.3, 0.5352],
+    [0.5, 0.5943],
+    [0.7, 0.6496],
+    [0.9, 0.7259],
   ],
   impostorPairs: 29640749,
   genuinePairs: 8101,
@@ -251,8 +329,7 @@ const ENTRIES: readonly KnownModel[] = [
     sources: [],
     licence: INSIGHTFACE_LICENCE,
     description:
-      'w600k-mbf-int8 re-packed as a Luxonis NN Archive (config.json + ONNX). Made for this project and not ' +
-      'published for download: add it by hand.',
+      'w600k-mbf-int8 re-packed as a Luxonis NN Archive (config.json + ONNX). Made for this project and not ' + 'published for download: add it by hand.',
     contract:
       'NN Archive (tar.xz, config_version 1.0): input `images` float32 NCHW [1,3,112,112], BGR 0..255 (mean 0, ' +
       'scale 1; the channel swap and (x-127.5)/127.5 are inside the graph); output `output` [1,512]; head EmbeddingsParser.',

@@ -21,11 +21,7 @@ export const LICENCE_MARKER_DIR = '.licence-notices';
  * const notice = licenceNoticeOnce('w600k-mbf-int8', locations)
  * if (notice) process.stderr.write(`${notice}\n`)
  */
-export function licenceNoticeOnce(
-  model: string | KnownModel,
-  locations: ModelLocations,
-  catalog: readonly KnownModel[] = KNOWN_MODELS,
-): string | undefined {
+export function licenceNoticeOnce(model: string | KnownModel, locations: ModelLocations, catalog: readonly KnownModel[] = KNOWN_MODELS): string | undefined {
   const loc = validateModelLocations(locations);
   const known = typeof model === 'string' ? (findKnownModel(model, catalog) ?? findKnownModelByFileName(model, catalog)) : model;
   if (known === undefined) return undefined;

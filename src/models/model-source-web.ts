@@ -17,7 +17,10 @@ export type ModelSource = NodeModelSource.ModelSource;
  */
 export const readModelSource: typeof NodeModelSource.readModelSource = async (url: string): Promise<ModelSource> => {
   if (/\.(tar|tar\.gz|tgz|tar\.xz|txz|blob|superblob|dlc|hef)$/i.test(url)) {
-    throw new ArcFaceError('MODEL_UNSUPPORTED_FORMAT', `Expected an .onnx model URL in the browser but received ${url}; NN Archives and device formats load in Node.js only`);
+    throw new ArcFaceError(
+      'MODEL_UNSUPPORTED_FORMAT',
+      `Expected an .onnx model URL in the browser but received ${url}; NN Archives and device formats load in Node.js only`,
+    );
   }
   const fetched = await fetchModelBytes(url);
   return { path: url, kind: 'onnx', onnx: fetched.bytes, sha256: fetched.sha256 };

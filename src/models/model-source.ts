@@ -40,9 +40,13 @@ export async function readModelSource(path: string): Promise<ModelSource> {
     if (!st.isFile()) throw new Error('not a regular file');
     bytes = await readFile(path);
   } catch (err) {
-    throw new ArcFaceError('MODEL_NOT_FOUND', `Expected a model file at ${path} but it could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-      cause: err,
-    });
+    throw new ArcFaceError(
+      'MODEL_NOT_FOUND',
+      `Expected a model file at ${path} but it could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (bytes.length === 0) throw new ArcFaceError('MODEL_INVALID', `Expected model bytes in ${path} but the file is empty`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');

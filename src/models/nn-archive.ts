@@ -40,7 +40,8 @@ function arr(v: unknown, where: string): unknown[] {
 }
 
 function str(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0) throw new ArcFaceError('ARCHIVE_INVALID', `Expected a string at ${where} in config.json but received ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new ArcFaceError('ARCHIVE_INVALID', `Expected a string at ${where} in config.json but received ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -92,7 +93,10 @@ export function parseArchiveConfig(raw: unknown, files: ReadonlySet<string>): Ar
   }
   if (ext !== '.onnx') throw new ArcFaceError('MODEL_UNSUPPORTED_FORMAT', `Expected an .onnx model in the NN Archive but model.metadata.path is ${modelFile}`);
   if (!files.has(modelFile)) {
-    throw new ArcFaceError('ARCHIVE_INVALID', `Expected the model file ${modelFile} (model.metadata.path) inside the archive but it holds only ${[...files].join(', ')}`);
+    throw new ArcFaceError(
+      'ARCHIVE_INVALID',
+      `Expected the model file ${modelFile} (model.metadata.path) inside the archive but it holds only ${[...files].join(', ')}`,
+    );
   }
   const notes: string[] = [];
   const inputs = arr(model.inputs, 'model.inputs');
@@ -114,7 +118,10 @@ export function parseArchiveConfig(raw: unknown, files: ReadonlySet<string>): Ar
       notes.push(`reverse_channels=${String(pre.reverse_channels)} disagrees with dai_type; dai_type wins (reverse_channels is deprecated)`);
     }
   } else if (daiType !== undefined) {
-    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a colour dai_type (BGR888p, RGB888p, BGR888i, RGB888i) for a face recogniser but received ${daiType}`);
+    throw new ArcFaceError(
+      'MODEL_CONTRACT_MISMATCH',
+      `Expected a colour dai_type (BGR888p, RGB888p, BGR888i, RGB888i) for a face recogniser but received ${daiType}`,
+    );
   } else {
     channelOrder = pre.reverse_channels === true ? 'RGB' : 'BGR';
     notes.push(`channel order ${channelOrder} from reverse_channels=${String(pre.reverse_channels ?? false)} (DepthAI frames are BGR unless reversed)`);
@@ -128,7 +135,10 @@ export function parseArchiveConfig(raw: unknown, files: ReadonlySet<string>): Ar
   if (shape.length !== 4) throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a 4-D image input shape but received ${JSON.stringify(shape)}`);
   const [h, w] = layout === 'NCHW' ? [shape[2], shape[3]] : [shape[1], shape[2]];
   if (typeof h !== 'number' || h !== w) {
-    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected a square input (ArcFace crops are square) but the archive declares ${JSON.stringify(shape)} ${layout}`);
+    throw new ArcFaceError(
+      'MODEL_CONTRACT_MISMATCH',
+      `Expected a square input (ArcFace crops are square) but the archive declares ${JSON.stringify(shape)} ${layout}`,
+    );
   }
   const mean = triple(pre.mean, 'model.inputs[0].preprocessing.mean', 0);
   const scale = triple(pre.scale, 'model.inputs[0].preprocessing.scale', 1);

@@ -43,8 +43,7 @@ class Reader {
     else if (wire === 2) {
       const len = this.varint();
       this.pos += len;
-    }
-    else if (wire === 5) this.pos += 4;
+    } else if (wire === 5) this.pos += 4;
     else throw new RangeError(`unsupported wire type ${wire}`);
     if (this.pos > this.end) throw new RangeError('field runs past the end');
   }
@@ -119,9 +118,7 @@ export function readOnnxNodes(bytes: Uint8Array, limit = 8): OnnxNodeInfo[] {
 export function graphNormalisesInput(nodes: readonly OnnxNodeInfo[]): boolean {
   const first = nodes.slice(0, 8);
   const sub = first.some((n) => n.name.startsWith('Sub') || n.name.startsWith('_minus') || (n.name === '' && n.opType === 'Sub'));
-  const mul = first.some(
-    (n) => n.name.startsWith('Mul') || n.name.startsWith('_mul') || (n.name === '' && (n.opType === 'Mul' || n.opType === 'Div')),
-  );
+  const mul = first.some((n) => n.name.startsWith('Mul') || n.name.startsWith('_mul') || (n.name === '' && (n.opType === 'Mul' || n.opType === 'Div')));
   return sub && mul;
 }
 

@@ -18,7 +18,8 @@ export type ModelLocations = NodeRegistry.ModelLocations;
  * validateModelLocations({ home: '/models', dirs: [] })
  */
 export const validateModelLocations: typeof NodeRegistry.validateModelLocations = (value: unknown): ModelLocations => {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`Expected model locations {home, dirs} but received ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError(`Expected model locations {home, dirs} but received ${value === null ? 'null' : typeof value}`);
   const { home, dirs } = value as { home?: unknown; dirs?: unknown };
   if (typeof home !== 'string') throw new TypeError(`Expected a base URL string for locations.home but received ${JSON.stringify(home) ?? typeof home}`);
   const list = Array.isArray(dirs) ? dirs : [];
@@ -47,12 +48,19 @@ export const resolveModelPath: typeof NodeRegistry.resolveModelPath = (
   const model = findKnownModel(nameOrPath, catalog) ?? (nameOrPath.includes('/') ? undefined : findKnownModelByFileName(nameOrPath, catalog));
   if (model === undefined) {
     if (nameOrPath.includes('/') || nameOrPath.toLowerCase().endsWith('.onnx')) return nameOrPath;
-    throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name or a model URL but received "${nameOrPath}". Known names: ${catalog.map((m) => m.name).join(', ')}`, {
-      details: { name: nameOrPath },
-    });
+    throw new ArcFaceError(
+      'MODEL_UNKNOWN_NAME',
+      `Expected a known model name or a model URL but received "${nameOrPath}". Known names: ${catalog.map((m) => m.name).join(', ')}`,
+      {
+        details: { name: nameOrPath },
+      },
+    );
   }
   if (loc.home === '') {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected modelBaseUrl (the URL of the folder holding ${model.fileName}) to load ${model.name} by name, but none was given`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected modelBaseUrl (the URL of the folder holding ${model.fileName}) to load ${model.name} by name, but none was given`,
+    );
   }
   return `${loc.home}/${model.fileName}`;
 };

@@ -65,10 +65,7 @@ function looksLikePath(s: string): boolean {
 
 function notFoundMessage(what: string, fileName: string, folders: readonly string[], model: KnownModel | undefined): string {
   const where = folders.length > 0 ? folders.map((f) => `  ${f}`).join('\n') : '  (no folders)';
-  const pull =
-    model?.sources.some((s) => s.kind !== 'page')
-      ? `Download it with \`arcface models pull ${model.name}\`, or add`
-      : 'Add';
+  const pull = model?.sources.some((s) => s.kind !== 'page') ? `Download it with \`arcface models pull ${model.name}\`, or add` : 'Add';
   return (
     `Expected model ${what} but no file ${fileName} was found. Looked in:\n${where}\n` +
     `${pull} the file by hand with \`arcface models add FILE\`, or put its folder in ARCFACE_MODELS.`

@@ -28,7 +28,10 @@ export function resolveRecognizerSpec(source: ModelSource, io: ModelIo, override
   const inferred: Record<string, unknown> = {};
   const input = io.inputs.length === 1 ? io.inputs[0] : io.inputs.find((i) => i.name === (overrides.inputName ?? source.archive?.spec.inputName));
   if (input === undefined) {
-    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected one image input (or inputName in the spec) but the model has ${io.inputs.map((i) => i.name).join(', ')}`);
+    throw new ArcFaceError(
+      'MODEL_CONTRACT_MISMATCH',
+      `Expected one image input (or inputName in the spec) but the model has ${io.inputs.map((i) => i.name).join(', ')}`,
+    );
   }
   inferred.inputName = input.name;
   const shape = input.shape;
@@ -69,13 +72,18 @@ export function resolveRecognizerSpec(source: ModelSource, io: ModelIo, override
   if (explicitKeys.length > 0) notes.push(`explicit: ${explicitKeys.join(', ')}`);
   const merged = { ...inferred, ...(source.archive?.spec ?? {}), ...stripUndefined(overrides) } as ModelSpecInput;
   if (merged.embeddingSize === undefined) {
-    throw new ArcFaceError('MODEL_CONTRACT_MISMATCH', `Expected the output's last dimension to give the embedding size but it is symbolic; pass embeddingSize in the spec`);
+    throw new ArcFaceError(
+      'MODEL_CONTRACT_MISMATCH',
+      `Expected the output's last dimension to give the embedding size but it is symbolic; pass embeddingSize in the spec`,
+    );
   }
   const spec = validateModelSpec(merged);
   checkContract(spec, io);
   const batchExact = isBatchExact(readOnnxNodes(source.onnx, Number.POSITIVE_INFINITY));
   if (!batchExact) {
-    notes.push('dynamic int8 quantisation (DynamicQuantizeLinear) scales activations over the whole batch: crops are embedded one per run so each matches its reference');
+    notes.push(
+      'dynamic int8 quantisation (DynamicQuantizeLinear) scales activations over the whole batch: crops are embedded one per run so each matches its reference',
+    );
   }
   return {
     spec,

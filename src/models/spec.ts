@@ -91,11 +91,14 @@ export function validateModelSpec(input: ModelSpecInput): ModelSpec {
   const std = triple('std', need('std'));
   if (std.some((x) => x === 0)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected non-zero std values but received ${std.join(', ')}`);
   const size = need('inputSize');
-  if (!Number.isInteger(size) || size < 16 || size > 1024) throw new ArcFaceError('INVALID_ARGUMENT', `Expected inputSize to be an integer 16..1024 but received ${String(size)}`);
+  if (!Number.isInteger(size) || size < 16 || size > 1024)
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected inputSize to be an integer 16..1024 but received ${String(size)}`);
   const emb = need('embeddingSize');
-  if (!Number.isInteger(emb) || emb < 2 || emb > 65536) throw new ArcFaceError('INVALID_ARGUMENT', `Expected embeddingSize to be an integer 2..65536 but received ${String(emb)}`);
+  if (!Number.isInteger(emb) || emb < 2 || emb > 65536)
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected embeddingSize to be an integer 2..65536 but received ${String(emb)}`);
   const batch = input.batch ?? 'dynamic';
-  if (batch !== 'dynamic' && !(Number.isInteger(batch) && batch >= 1)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected batch "dynamic" or a positive integer but received ${String(batch)}`);
+  if (batch !== 'dynamic' && !(Number.isInteger(batch) && batch >= 1))
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected batch "dynamic" or a positive integer but received ${String(batch)}`);
   const dtype = input.dtype ?? 'float32';
   if (dtype !== 'float32') throw new ArcFaceError('INVALID_ARGUMENT', `Expected dtype float32 but received ${String(dtype)}`);
   return Object.freeze({

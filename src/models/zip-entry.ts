@@ -80,10 +80,14 @@ async function openZip(zipPath: string): Promise<FileHandle> {
   try {
     return await open(zipPath, 'r');
   } catch (e) {
-    throw new ArcFaceError('FILE_NOT_FOUND', `Expected a zip archive at ${zipPath} but it could not be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-      cause: e,
-      details: { path: zipPath },
-    });
+    throw new ArcFaceError(
+      'FILE_NOT_FOUND',
+      `Expected a zip archive at ${zipPath} but it could not be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      {
+        cause: e,
+        details: { path: zipPath },
+      },
+    );
   }
 }
 
@@ -111,7 +115,8 @@ async function readCentralDirectory(zipPath: string): Promise<{ entries: Central
       const recordOffset = safeNumber(tail.readBigUInt64LE(at + 8));
       const record = Buffer.alloc(ZIP64_EOCD_SIZE);
       const { bytesRead } = await fh.read(record, 0, ZIP64_EOCD_SIZE, recordOffset);
-      if (bytesRead < ZIP64_EOCD_SIZE || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) throw invalid(zipPath, 'its Zip64 end-of-central-directory record is malformed');
+      if (bytesRead < ZIP64_EOCD_SIZE || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE)
+        throw invalid(zipPath, 'its Zip64 end-of-central-directory record is malformed');
       count = safeNumber(record.readBigUInt64LE(32));
       cdSize = safeNumber(record.readBigUInt64LE(40));
       cdOffset = safeNumber(record.readBigUInt64LE(48));
@@ -216,7 +221,10 @@ export async function extractZipEntry(zipPath: string, entryName: string, destPa
     throw new ArcFaceError('ARCHIVE_INVALID', `Expected to inflate ${entry.name} from ${zipPath} but it failed: ${(e as Error).message}`, { cause: e });
   }
   if (size !== entry.size || crc >>> 0 !== entry.crc >>> 0) {
-    throw invalid(zipPath, `entry ${entry.name} is damaged: ${size} bytes with CRC-32 ${(crc >>> 0).toString(16)}, expected ${entry.size} bytes with ${(entry.crc >>> 0).toString(16)}`);
+    throw invalid(
+      zipPath,
+      `entry ${entry.name} is damaged: ${size} bytes with CRC-32 ${(crc >>> 0).toString(16)}, expected ${entry.size} bytes with ${(entry.crc >>> 0).toString(16)}`,
+    );
   }
   return { sha256: hash.digest('hex'), size };
 }

@@ -46,7 +46,11 @@ export async function contactSheetPng(people: People, facesPerPerson = SHEET_DEF
   const list = await rows(people, facesPerPerson);
   const width = labelWidth + facesPerPerson * (thumb + gap) + gap;
   const height = Math.max(1, list.length) * (thumb + gap) + gap;
-  const labels = list.map((r, i) => `<text x="8" y="${gap + i * (thumb + gap) + thumb / 2 + 5}" font-family="sans-serif" font-size="14" fill="#111">${escapeXml(r.label)}</text>`).join('');
+  const labels = list
+    .map(
+      (r, i) => `<text x="8" y="${gap + i * (thumb + gap) + thumb / 2 + 5}" font-family="sans-serif" font-size="14" fill="#111">${escapeXml(r.label)}</text>`,
+    )
+    .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${labels}</svg>`;
   const composites: OverlayOptions[] = [];
   for (const [i, r] of list.entries()) {

@@ -65,11 +65,16 @@ const area = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b
  * const { images, skipped } = await addImages(people, recognizer, ['a.jpg', 'b.jpg'])
  */
 export async function addImages(
-  people: People, recognizer: PeopleRecognizer, files: readonly string[],
+  people: People,
+  recognizer: PeopleRecognizer,
+  files: readonly string[],
   opts: { limits?: Partial<QualityLimits>; onProgress?: (p: ClusterProgress) => void } = {},
 ): Promise<AddedImages> {
   if (recognizer.fingerprint !== people.gallery.fingerprint) {
-    throw new ArcFaceError('MODEL_MISMATCH', `Expected a recogniser with fingerprint ${people.gallery.fingerprint} (the gallery's model) but received ${recognizer.fingerprint}`);
+    throw new ArcFaceError(
+      'MODEL_MISMATCH',
+      `Expected a recogniser with fingerprint ${people.gallery.fingerprint} (the gallery's model) but received ${recognizer.fingerprint}`,
+    );
   }
   const images: { file: string; faces: AddedFace[] }[] = [];
   const known: KnownImage[] = [];

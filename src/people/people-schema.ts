@@ -29,7 +29,13 @@ async function hasColumn(q: RoomSql, table: string, column: string): Promise<boo
  */
 const V1: RoomMigration = async (q) => {
   const t = types(q);
-  const [persons, faces, photos, constraints, identities] = [q.table('persons'), q.table('person_faces'), q.table('people_photos'), q.table('person_constraints'), q.table('identities')] as const;
+  const [persons, faces, photos, constraints, identities] = [
+    q.table('persons'),
+    q.table('person_faces'),
+    q.table('people_photos'),
+    q.table('person_constraints'),
+    q.table('identities'),
+  ] as const;
   await q.all(`CREATE TABLE IF NOT EXISTS ${persons} (person_id ${t.id},
     identity_id TEXT REFERENCES ${identities}(id) ON DELETE SET NULL ON UPDATE CASCADE,
     hidden ${t.int} NOT NULL DEFAULT 0, created_at ${t.big} NOT NULL, updated_at ${t.big} NOT NULL)${t.strict}`);

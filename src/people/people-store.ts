@@ -79,12 +79,30 @@ interface FaceRow {
   template_id: number | string | null;
   has_thumb: number | boolean;
 }
-interface PhotoRow { sha256: string; path: string; size: number | string | null; mtime_ms: number | null; faces: number | string }
-interface ConstraintRow { kind: ConstraintKind; face_a: number | string; face_b: number | string; edit: string; created_at: number | string }
-interface PersonRow { person_id: number | string; identity_id: string | null; name: string | null; hidden: number; n: number | string; cover: number | string | null }
+interface PhotoRow {
+  sha256: string;
+  path: string;
+  size: number | string | null;
+  mtime_ms: number | null;
+  faces: number | string;
+}
+interface ConstraintRow {
+  kind: ConstraintKind;
+  face_a: number | string;
+  face_b: number | string;
+  edit: string;
+  created_at: number | string;
+}
+interface PersonRow {
+  person_id: number | string;
+  identity_id: string | null;
+  name: string | null;
+  hidden: number;
+  n: number | string;
+  cover: number | string | null;
+}
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
-
 
 /**
  * Row access for people discovery. Face embeddings and crops go through the gallery's row codec:
@@ -104,8 +122,11 @@ export class PeopleStore {
     this.sql = sql;
     this.#codec = codec;
     this.#t = {
-      persons: sql.table('persons'), faces: sql.table('person_faces'), identities: sql.table('identities'),
-      photos: sql.table('people_photos'), constraints: sql.table('person_constraints'),
+      persons: sql.table('persons'),
+      faces: sql.table('person_faces'),
+      identities: sql.table('identities'),
+      photos: sql.table('people_photos'),
+      constraints: sql.table('person_constraints'),
     };
   }
 
@@ -116,7 +137,8 @@ export class PeopleStore {
   async claimPhoto(q: RoomSql, p: KnownPhoto): Promise<boolean> {
     const r = await q.all<{ sha256: string }>(
       `INSERT INTO ${this.#t.photos} (sha256, path, size, mtime_ms, faces, seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING RETURNING sha256`,
-      [p.sha256, p.path, p.size, p.mtimeMs, p.faces, Date.now()]);
+      [p.sha256, p.path, p.size, p.mtimeMs, p.faces, Date.now()],
+    );
     if (r.length > 0) return true;
     await this.seePhoto(q, p);
     return false;
@@ -124,7 +146,13 @@ export class PeopleStore {
 
   /** Notes where a known photo is now (path, size, mtime); its faces follow the path. */
   async seePhoto(q: RoomSql, p: Omit<KnownPhoto, 'faces'>): Promise<void> {
-    await q.all(`UPDATE ${this.#t.photos} SET path = ?, size = ?, mtime_ms = ?, seen_at = ? WHERE sha256 = ?`, [p.path, p.size, p.mtimeMs, Date.now(), p.sha256]);
+    await q.all(`UPDATE ${this.#t.photos} SET path = ?, size = ?, mtime_ms = ?, seen_at = ? WHERE sha256 = ?`, [
+      p.path,
+      p.size,
+      p.mtimeMs,
+      Date.now(),
+      p.sha256,
+    ]);
     await q.all(`UPDATE ${this.#t.faces} SET photo = ? WHERE photo_sha256 = ? AND photo <> ?`, [p.path, p.sha256, p.path]);
   }
 
@@ -156,7 +184,8 @@ export class PeopleStore {
     const by = photo.sha256 !== undefined ? ['photo_sha256 = ?', photo.sha256] : ['photo_sha256 IS NULL AND photo = ?', photo.name ?? ''];
     const rows = await q.all<FaceRow>(
       `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} WHERE ${by[0]} ORDER BY face_id`,
-      [by[1]]);
+      [by[1]],
+    );
     return rows.map(toFace);
   }
 
@@ -171,7 +200,13 @@ export class PeopleStore {
     const now = Date.now();
     for (const [a, b] of pairs) {
       if (a === b) continue;
-      await q.all(`INSERT INTO ${this.#t.constraints} (kind, face_a, face_b, edit, created_at) VALUES (?, ?, ?, ?, ?)`, [kind, Math.min(a, b), Math.max(a, b), edit, now]);
+      await q.all(`INSERT INTO ${this.#t.constraints} (kind, face_a, face_b, edit, created_at) VALUES (?, ?, ?, ?, ?)`, [
+        kind,
+        Math.min(a, b),
+        Math.max(a, b),
+        edit,
+        now,
+      ]);
     }
   }
 
@@ -213,8 +248,16 @@ export class PeopleStore {
     for (const f of faces) {
       const r = await q.all<{ face_id: number | string }>(
         `INSERT INTO ${this.#t.faces} (photo, photo_sha256, box, det_score, embedding, thumbnail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING face_id`,
-        [f.photo, f.photoSha256 ?? null, JSON.stringify(f.box), f.detScore, this.#codec.seal('personFace', '', encodeFloat32LE(f.embedding)),
-          f.thumbnail === undefined ? null : this.#codec.seal('personCrop', '', f.thumbnail), now]);
+        [
+          f.photo,
+          f.photoSha256 ?? null,
+          JSON.stringify(f.box),
+          f.detScore,
+          this.#codec.seal('personFace', '', encodeFloat32LE(f.embedding)),
+          f.thumbnail === undefined ? null : this.#codec.seal('personCrop', '', f.thumbnail),
+          now,
+        ],
+      );
       ids.push(Number(r[0]?.face_id));
     }
     return ids;
@@ -223,7 +266,8 @@ export class PeopleStore {
   /** Every face with its embedding, by face id. */
   async loadFaces(dim: number): Promise<{ faces: PersonFace[]; matrix: Float32Array }> {
     const rows = await this.sql.all<FaceRow & { embedding: Uint8Array }>(
-      `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, embedding, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ORDER BY face_id`);
+      `SELECT face_id, photo, photo_sha256, box, det_score, person_id, locked, template_id, embedding, (thumbnail IS NOT NULL) AS has_thumb FROM ${this.#t.faces} ORDER BY face_id`,
+    );
     const matrix = new Float32Array(rows.length * dim);
     rows.forEach((r, i) => this.#readEmbedding(r.face_id, r.embedding, dim, matrix, i * dim));
     return { faces: rows.map(toFace), matrix };
@@ -281,7 +325,10 @@ export class PeopleStore {
   /** A new person; returns its id (never reused). */
   async createPerson(q: RoomSql): Promise<number> {
     const now = Date.now();
-    const r = await q.all<{ person_id: number | string }>(`INSERT INTO ${this.#t.persons} (hidden, created_at, updated_at) VALUES (0, ?, ?) RETURNING person_id`, [now, now]);
+    const r = await q.all<{ person_id: number | string }>(
+      `INSERT INTO ${this.#t.persons} (hidden, created_at, updated_at) VALUES (0, ?, ?) RETURNING person_id`,
+      [now, now],
+    );
     return Number(r[0]?.person_id);
   }
 
@@ -305,9 +352,15 @@ export class PeopleStore {
          (SELECT COUNT(*) FROM ${t.faces} f WHERE f.person_id = p.person_id) AS n,
          (SELECT f.face_id FROM ${t.faces} f WHERE f.person_id = p.person_id ORDER BY f.det_score DESC, f.face_id LIMIT 1) AS cover
        FROM ${t.persons} p LEFT JOIN ${t.identities} i ON i.id = p.identity_id ${includeHidden ? '' : 'WHERE p.hidden = 0'}
-       ORDER BY n DESC, p.person_id`);
+       ORDER BY n DESC, p.person_id`,
+    );
     return rows.map((r) => ({
-      personId: Number(r.person_id), identityId: r.identity_id, name: r.name, hidden: Number(r.hidden) === 1, faceCount: Number(r.n), coverFaceId: num(r.cover),
+      personId: Number(r.person_id),
+      identityId: r.identity_id,
+      name: r.name,
+      hidden: Number(r.hidden) === 1,
+      faceCount: Number(r.n),
+      coverFaceId: num(r.cover),
     }));
   }
 
@@ -315,18 +368,35 @@ export class PeopleStore {
   async person(personId: number): Promise<PersonSummary> {
     const all = await this.sql.all<PersonRow>(
       `SELECT p.person_id, p.identity_id, i.name, p.hidden, (SELECT COUNT(*) FROM ${this.#t.faces} f WHERE f.person_id = p.person_id) AS n, NULL AS cover
-       FROM ${this.#t.persons} p LEFT JOIN ${this.#t.identities} i ON i.id = p.identity_id WHERE p.person_id = ?`, [personId]);
+       FROM ${this.#t.persons} p LEFT JOIN ${this.#t.identities} i ON i.id = p.identity_id WHERE p.person_id = ?`,
+      [personId],
+    );
     const r = all[0];
     if (r === undefined) throw new ArcFaceError('PERSON_NOT_FOUND', `Expected person ${personId} to exist but it does not`);
-    return { personId: Number(r.person_id), identityId: r.identity_id, name: r.name, hidden: Number(r.hidden) === 1, faceCount: Number(r.n), coverFaceId: null };
+    return {
+      personId: Number(r.person_id),
+      identityId: r.identity_id,
+      name: r.name,
+      hidden: Number(r.hidden) === 1,
+      faceCount: Number(r.n),
+      coverFaceId: null,
+    };
   }
 
   /** A cheap fingerprint of the people tables, to notice writes by other processes. */
   async stamp(): Promise<string> {
-    const r = await this.sql.all<{ a: number | string; b: number | string | null; c: number | string; d: number | string | null; e: number | string; f: number | string | null }>(
+    const r = await this.sql.all<{
+      a: number | string;
+      b: number | string | null;
+      c: number | string;
+      d: number | string | null;
+      e: number | string;
+      f: number | string | null;
+    }>(
       `SELECT (SELECT COUNT(*) FROM ${this.#t.faces}) AS a, (SELECT MAX(face_id) FROM ${this.#t.faces}) AS b,
          (SELECT COUNT(*) FROM ${this.#t.persons}) AS c, (SELECT MAX(updated_at) FROM ${this.#t.persons}) AS d,
-         (SELECT COUNT(*) FROM ${this.#t.constraints}) AS e, (SELECT MAX(constraint_id) FROM ${this.#t.constraints}) AS f`);
+         (SELECT COUNT(*) FROM ${this.#t.constraints}) AS e, (SELECT MAX(constraint_id) FROM ${this.#t.constraints}) AS f`,
+    );
     const x = r[0];
     return x === undefined ? '' : `${x.a}:${x.b}:${x.c}:${x.d}:${x.e}:${x.f}`;
   }
@@ -341,7 +411,8 @@ export class PeopleStore {
   /** A stored face embedding (opened when sealed) into `out` at `offset`; `GALLERY_CORRUPT` for a wrong size. */
   #readEmbedding(faceId: number | string, stored: Uint8Array, dim: number, out: Float32Array, offset: number): Float32Array {
     const b = this.#codec.open('personFace', '', stored);
-    if (b.byteLength !== dim * 4) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${dim}-d face embeddings but face ${faceId} holds ${b.byteLength / 4} values`);
+    if (b.byteLength !== dim * 4)
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${dim}-d face embeddings but face ${faceId} holds ${b.byteLength / 4} values`);
     return decodeFloat32LE(b, dim, out, offset);
   }
 
@@ -353,7 +424,10 @@ export class PeopleStore {
     if (this.sql.dialect !== 'sqlite') return;
     const sealed = Number((await q.all<{ n: number }>('SELECT COUNT(*) AS n FROM gallery_keys'))[0]?.n ?? 0) > 0;
     if (sealed !== this.#codec.sealed) {
-      throw new ArcFaceError(sealed ? 'GALLERY_SEALED' : 'GALLERY_NOT_SEALED', `Expected the gallery's sealing to be as when people discovery opened it but it changed: reopen it`);
+      throw new ArcFaceError(
+        sealed ? 'GALLERY_SEALED' : 'GALLERY_NOT_SEALED',
+        `Expected the gallery's sealing to be as when people discovery opened it but it changed: reopen it`,
+      );
     }
   }
 }
@@ -364,7 +438,14 @@ function toPhoto(r: PhotoRow): KnownPhoto {
 
 function toFace(r: FaceRow): PersonFace {
   return {
-    faceId: Number(r.face_id), photo: r.photo, photoSha256: r.photo_sha256, box: JSON.parse(r.box) as [number, number, number, number], detScore: r.det_score,
-    personId: num(r.person_id), locked: Number(r.locked) === 1, templateId: num(r.template_id), hasThumbnail: Boolean(Number(r.has_thumb)),
+    faceId: Number(r.face_id),
+    photo: r.photo,
+    photoSha256: r.photo_sha256,
+    box: JSON.parse(r.box) as [number, number, number, number],
+    detScore: r.det_score,
+    personId: num(r.person_id),
+    locked: Number(r.locked) === 1,
+    templateId: num(r.template_id),
+    hasThumbnail: Boolean(Number(r.has_thumb)),
   };
 }

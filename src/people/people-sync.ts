@@ -46,7 +46,10 @@ const within = (path: string, roots: readonly string[]): boolean => {
 };
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /**
@@ -57,7 +60,11 @@ async function exists(path: string): Promise<boolean> {
  * const summary = await syncFolders(people, recognizer, ['Photos'], files, { dryRun: true })
  */
 export async function syncFolders(
-  people: People, recognizer: PeopleRecognizer, roots: readonly string[], files: readonly string[], opts: SyncOptions = {},
+  people: People,
+  recognizer: PeopleRecognizer,
+  roots: readonly string[],
+  files: readonly string[],
+  opts: SyncOptions = {},
 ): Promise<SyncSummary> {
   if (!Array.isArray(roots) || roots.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one folder to sync but received none');
   const dryRun = opts.dryRun === true;
@@ -120,9 +127,19 @@ export async function syncFolders(
   const removed = gone.map((p) => ({ file: p.path, faces: p.faces }));
   if (!dryRun && gone.length > 0) await people.removePhotos(gone.map((p) => p.sha256));
   if (dryRun) return { files: files.length, unchanged, added: fresh, faces: 0, moved, copies, removed, skipped: [], dryRun };
-  const r = await addImages(people, recognizer, fresh, { ...(opts.limits === undefined ? {} : { limits: opts.limits }), ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }) });
+  const r = await addImages(people, recognizer, fresh, {
+    ...(opts.limits === undefined ? {} : { limits: opts.limits }),
+    ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
+  });
   return {
-    files: files.length, unchanged, added: r.images.map((i) => i.file), faces: r.images.reduce((n, i) => n + i.faces.length, 0),
-    moved, copies, removed, skipped: r.skipped, dryRun,
+    files: files.length,
+    unchanged,
+    added: r.images.map((i) => i.file),
+    faces: r.images.reduce((n, i) => n + i.faces.length, 0),
+    moved,
+    copies,
+    removed,
+    skipped: r.skipped,
+    dryRun,
   };
 }

@@ -25,7 +25,11 @@ export interface PeopleOptions extends IncrementalOptions {
  * @example
  * await People.open(gallery, { ...PEOPLE_DEFAULTS, minFaces: 3 })
  */
-export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({ ...INCREMENTAL_DEFAULTS, fullThreshold: FULL_DEFAULTS.threshold, fullSmallMargin: FULL_DEFAULTS.smallMargin });
+export const PEOPLE_DEFAULTS: Readonly<PeopleOptions> = Object.freeze({
+  ...INCREMENTAL_DEFAULTS,
+  fullThreshold: FULL_DEFAULTS.threshold,
+  fullSmallMargin: FULL_DEFAULTS.smallMargin,
+});
 
 /** A hand edit that binds one of a person's faces, as shown with the person. */
 export interface PersonConstraint {
@@ -129,14 +133,19 @@ export class People {
    * its stored faces come back marked `known`, so re-runs and concurrent writers never double it.
    */
   async addPhoto(photo: string, faces: readonly Omit<NewPersonFace, 'photo' | 'photoSha256'>[], source: PhotoSource = {}): Promise<AddedFace[]> {
-    if (typeof photo !== 'string' || photo.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a photo name but received ${JSON.stringify(photo)}`);
+    if (typeof photo !== 'string' || photo.length === 0)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a photo name but received ${JSON.stringify(photo)}`);
     faces.forEach((f, i) => {
       if (!(f.embedding instanceof Float32Array) || f.embedding.length !== this.gallery.embeddingSize) {
-        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected a ${this.gallery.embeddingSize}-d embedding for face ${i} of ${photo} but received ${f.embedding?.length}`);
+        throw new ArcFaceError(
+          'EMBEDDING_SIZE_MISMATCH',
+          `Expected a ${this.gallery.embeddingSize}-d embedding for face ${i} of ${photo} but received ${f.embedding?.length}`,
+        );
       }
     });
     const sha = source.sha256;
-    if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a lower-case hex SHA-256 for ${photo} but received ${JSON.stringify(sha)}`);
+    if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha))
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a lower-case hex SHA-256 for ${photo} but received ${JSON.stringify(sha)}`);
     const st = await this.#load();
     const known: KnownPhoto = { sha256: sha ?? '', path: photo, size: source.size ?? null, mtimeMs: source.mtimeMs ?? null, faces: faces.length };
     const written = await this.store.sql.transaction(async (q): Promise<{ ids: number[] } | { known: PersonFace[]; adopted?: boolean }> => {
@@ -152,7 +161,12 @@ export class People {
           return { known: await this.store.facesOfPhoto({ sha256: sha }, q), adopted: true };
         }
       }
-      return { ids: await this.store.insertFaces(q, faces.map((f) => ({ ...f, photo, photoSha256: sha }))) };
+      return {
+        ids: await this.store.insertFaces(
+          q,
+          faces.map((f) => ({ ...f, photo, photoSha256: sha })),
+        ),
+      };
     });
     if ('known' in written) {
       // Adopted faces now carry the photo's hash, which the clusterer's same-photo rule reads.
@@ -218,7 +232,11 @@ export class People {
     const { faces, matrix } = await this.store.loadFaces(dim);
     const persons = await this.store.listPersons(true);
     const cannot = (await this.store.constraints()).filter((c) => c.kind === 'cannot').map((c) => [c.faceA, c.faceB] as const);
-    const plan = planRecluster(faces, matrix, dim, persons, { threshold: this.options.fullThreshold, smallMargin: this.options.fullSmallMargin, cannotLink: cannot });
+    const plan = planRecluster(faces, matrix, dim, persons, {
+      threshold: this.options.fullThreshold,
+      smallMargin: this.options.fullSmallMargin,
+      cannotLink: cannot,
+    });
     let assigned = 0;
     await this.store.sql.transaction(async (q) => {
       const used = new Set<number>();
@@ -265,7 +283,8 @@ export class People {
    * when it exists), so the gallery identifies the person from now on.
    */
   async name(personId: number, name: string, opts: { id?: string } = {}): Promise<{ personId: number; identityId: string }> {
-    if (typeof name !== 'string' || name.trim().length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected a non-empty name but received ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.trim().length === 0)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a non-empty name but received ${JSON.stringify(name)}`);
     const person = await this.store.person(checkId('personId', personId));
     const id = opts.id ?? person.identityId ?? `person-${personId}`;
     if (person.identityId !== null && person.identityId !== id) {
@@ -277,7 +296,8 @@ export class People {
     if (person.identityId === null) {
       const dim = this.gallery.embeddingSize;
       const templates = [];
-      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
+      for (const f of faces)
+        templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
       if (templates.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected person ${personId} to have faces to name but it has none`);
       // A photo the identity holds already (enrolled apart) links to that template: never a second one.
       const { results } = await this.gallery.enroll(id, templates, { name, append: true });
@@ -363,7 +383,12 @@ export class People {
       await this.store.setTemplate(q, faceId, null);
       await this.store.assign(q, [faceId], null, false);
       await this.store.dropConstraints(q, 'must', [faceId], others);
-      await this.store.addConstraints(q, 'cannot', others.map((o) => [faceId, o] as const), 'not-this-person');
+      await this.store.addConstraints(
+        q,
+        'cannot',
+        others.map((o) => [faceId, o] as const),
+        'not-this-person',
+      );
       await this.store.touchPerson(q, personId);
     });
     this.#state = null;
@@ -394,7 +419,8 @@ export class People {
       const faces = (await this.store.facesOf(pid)).filter((f) => f.templateId === null);
       if (faces.length === 0) continue;
       const templates = [];
-      for (const f of faces) templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
+      for (const f of faces)
+        templates.push({ embedding: await this.store.embedding(f.faceId, dim), sourceFile: f.photo, sourceSha256: f.photoSha256, detScore: f.detScore });
       const { results } = await this.gallery.enroll(p.identityId, templates, { append: true });
       await this.#linkTemplates(faces, results);
     }
@@ -407,11 +433,13 @@ export class People {
       for (const [i, f] of faces.entries()) await this.store.setTemplate(q, f.faceId, results[i]?.templateId ?? null);
       if (personId !== undefined && identityId !== undefined) await this.store.setIdentity(q, personId, identityId);
     });
-    await this.gallery.putThumbnails(faces.flatMap((_, i) => {
-      const jpeg = jpegs[i];
-      const r = results[i];
-      return jpeg === null || jpeg === undefined || r === undefined || r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg }];
-    }));
+    await this.gallery.putThumbnails(
+      faces.flatMap((_, i) => {
+        const jpeg = jpegs[i];
+        const r = results[i];
+        return jpeg === null || jpeg === undefined || r === undefined || r.known || r.templateId === null ? [] : [{ templateId: r.templateId, jpeg }];
+      }),
+    );
   }
 
   /** The in-memory clusterer, rebuilt from the database when another writer changed it. */
@@ -439,7 +467,12 @@ export class People {
       const b = row.get(c.faceB);
       return c.kind === 'cannot' && a !== undefined && b !== undefined ? [[a, b] as const] : [];
     });
-    clusterer.load(matrix, labels, faces.map((f) => hashPhoto(f.photoSha256 ?? f.photo)), cannot);
+    clusterer.load(
+      matrix,
+      labels,
+      faces.map((f) => hashPhoto(f.photoSha256 ?? f.photo)),
+      cannot,
+    );
     // Named persons, and persons holding faces put there by hand, are never absorbed into another
     // by an incremental merge: a face moved by hand moves again only by hand.
     const pinned = new Set(faces.flatMap((f) => (f.locked && f.personId !== null ? [f.personId] : [])));

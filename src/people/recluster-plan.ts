@@ -35,7 +35,12 @@ export function hashPhoto(photo: string): number {
   return h >>> 1;
 }
 
-interface Fixed { sum: Float64Array; n: number; photos: Set<string>; faces: Set<number> }
+interface Fixed {
+  sum: Float64Array;
+  n: number;
+  photos: Set<string>;
+  faces: Set<number>;
+}
 
 /** The photo key of a face: its content hash, or its name for faces stored before hashes. */
 const photoKey = (f: PersonFace): string => f.photoSha256 ?? f.photo;
@@ -47,7 +52,10 @@ const photoKey = (f: PersonFace): string => f.photoSha256 ?? f.photo;
  * const plan = planRecluster(faces, matrix, 512, persons, { threshold: 0.32, smallMargin: 0.05, cannotLink: [[4, 9]] })
  */
 export function planRecluster(
-  faces: readonly PersonFace[], matrix: Float32Array, dim: number, personList: readonly PersonSummary[],
+  faces: readonly PersonFace[],
+  matrix: Float32Array,
+  dim: number,
+  personList: readonly PersonSummary[],
   o: { threshold: number; smallMargin: number; cannotLink?: readonly (readonly [number, number])[] },
 ): ReclusterPlan {
   const persons = new Map(personList.map((p) => [p.personId, p]));
@@ -61,12 +69,22 @@ export function planRecluster(
   const partners = new Map<number, number[]>();
   const cannotLink: [number, number][] = [];
   for (const [a, b] of o.cannotLink ?? []) {
-    for (const [x, y] of [[a, b], [b, a]] as const) partners.set(x, [...(partners.get(x) ?? []), y]);
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const)
+      partners.set(x, [...(partners.get(x) ?? []), y]);
     const ra = rowOf.get(a);
     const rb = rowOf.get(b);
     if (ra !== undefined && rb !== undefined) cannotLink.push([ra, rb]);
   }
-  const labels = averageLinkage(sub, dim, graph, { threshold: o.threshold, smallMargin: o.smallMargin, photos: free.map(({ f }) => hashPhoto(photoKey(f))), cannotLink, minSize: 2 });
+  const labels = averageLinkage(sub, dim, graph, {
+    threshold: o.threshold,
+    smallMargin: o.smallMargin,
+    photos: free.map(({ f }) => hashPhoto(photoKey(f))),
+    cannotLink,
+    minSize: 2,
+  });
   // Only named persons attract new clusters: faces moved by hand stay apart from the rest.
   const namedSums = new Map<number, Fixed>();
   const keep = new Set<number>();
@@ -92,7 +110,15 @@ export function planRecluster(
   const overlap: [number, number, number][] = [];
   for (const [l, rows] of rowsOf) {
     const barred = new Set(rows.flatMap((r) => partners.get((free[r] as { f: PersonFace }).f.faceId) ?? []));
-    const joined = joinNamed(rows, sub, dim, namedSums, free.map(({ f }) => photoKey(f)), barred, o.threshold);
+    const joined = joinNamed(
+      rows,
+      sub,
+      dim,
+      namedSums,
+      free.map(({ f }) => photoKey(f)),
+      barred,
+      o.threshold,
+    );
     target.set(l, joined);
     if (joined !== null) continue;
     const count = new Map<number, number>();
@@ -114,13 +140,22 @@ export function planRecluster(
   return {
     clusters: [...rowsOf].map(([l, rows]) => ({ faceIds: rows.map((r) => (free[r] as { f: PersonFace }).f.faceId), personId: target.get(l) ?? null })),
     unassigned: free.filter((_, r) => (labels[r] as number) < 0).map(({ f }) => f.faceId),
-    keep, named: [...namedSums.keys()], kept, persons: 0,
+    keep,
+    named: [...namedSums.keys()],
+    kept,
+    persons: 0,
   };
 }
 
 /** The named person whose faces the cluster matches best on average (≥ threshold), or null. */
 function joinNamed(
-  rows: readonly number[], sub: Float32Array, dim: number, named: Map<number, Fixed>, photos: readonly string[], barred: ReadonlySet<number>, threshold: number,
+  rows: readonly number[],
+  sub: Float32Array,
+  dim: number,
+  named: Map<number, Fixed>,
+  photos: readonly string[],
+  barred: ReadonlySet<number>,
+  threshold: number,
 ): number | null {
   if (named.size === 0) return null;
   const sum = new Float64Array(dim);

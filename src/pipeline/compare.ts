@@ -70,7 +70,10 @@ export async function compareImages(rec: CompareRecognizer, a: CompareInput, b: 
   const select = assertOneOf('select', options.select ?? DEFAULT_COMPARE_SELECTION, ['largest', 'central'] as const);
   const threshold = options.threshold === undefined ? rec.threshold : assertNumber('threshold', options.threshold, -1, 1);
   if (threshold === undefined) {
-    throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a threshold: this recogniser has no calibrated one (calibrate with `arcface eval lfw` + `arcface calibrate`)');
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      'Expected a threshold: this recogniser has no calibrated one (calibrate with `arcface eval lfw` + `arcface calibrate`)',
+    );
   }
   const sides = [];
   for (const [i, input] of [a, b].entries()) {
@@ -80,7 +83,10 @@ export async function compareImages(rec: CompareRecognizer, a: CompareInput, b: 
     });
     const face = r.faces[0];
     if (face === undefined) throw new ArcFaceError('NO_FACE', `Expected a face in ${which} but the detector found none`);
-    sides.push({ face, side: { box: face.box, score: face.score, landmarks: face.landmarks, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 } });
+    sides.push({
+      face,
+      side: { box: face.box, score: face.score, landmarks: face.landmarks, facesFound: r.facesFound ?? r.faces.length, faceIndex: face.faceIndex ?? 0 },
+    });
   }
   const [x, y] = sides as [(typeof sides)[number], (typeof sides)[number]];
   const similarity = dot(x.face.embedding, y.face.embedding);

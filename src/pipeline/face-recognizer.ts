@@ -150,7 +150,11 @@ export class FaceRecognizer {
     const select = options.select === undefined ? 'all' : assertOneOf('select', options.select, ['all', 'largest', 'central'] as const);
     const { image, faces } = await this.detect(input, options.detect);
     const picked = selectFaceIndices(faces, select, image.width, image.height);
-    const embedded = await this.embedFaces(image, picked.map((i) => faces[i] as DetectedFace), options.includeCrops === true);
+    const embedded = await this.embedFaces(
+      image,
+      picked.map((i) => faces[i] as DetectedFace),
+      options.includeCrops === true,
+    );
     return { width: image.width, height: image.height, faces: embedded.map((f, k) => ({ ...f, faceIndex: picked[k] as number })), facesFound: faces.length };
   }
 

@@ -47,7 +47,12 @@ export async function anonymizeVideo(source: string | FrameSource, options: Anon
       tally.add(f, f.undetected);
       if (writer === undefined) {
         fps ??= (await src.info()).fps ?? 25;
-        writer = await VideoWriter.open(options.output, { width: f.image.width, height: f.image.height, fps, ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }) });
+        writer = await VideoWriter.open(options.output, {
+          width: f.image.width,
+          height: f.image.height,
+          fps,
+          ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),
+        });
       }
       const rate = fps as number;
       const until = Math.min(Math.max(written + 1, Math.round(f.pts * rate) + 1), written + Math.ceil(MAX_FILL_SECONDS * rate));

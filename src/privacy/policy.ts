@@ -64,7 +64,8 @@ export function resolveAnonymizePolicy(options: Partial<AnonymizePolicy> = {}): 
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id.length === 0)) {
     throw new TypeError(`Expected ids as an array of non-empty strings but received ${JSON.stringify(ids).slice(0, 80)}`);
   }
-  if (mode === 'all' && ids.length > 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected no identities in mode "all" but received ${ids.length} (use mode "keep" or "only")`);
+  if (mode === 'all' && ids.length > 0)
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected no identities in mode "all" but received ${ids.length} (use mode "keep" or "only")`);
   if (mode !== 'all' && ids.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected at least one identity in mode "${mode}" but received none`);
   return Object.freeze({
     mode,
@@ -94,7 +95,8 @@ export interface TaggedGallery {
 export async function identitiesTagged(gallery: TaggedGallery, tag: string): Promise<string[]> {
   if (typeof tag !== 'string' || tag.length === 0) throw new TypeError(`Expected a non-empty tag but received ${String(tag)}`);
   const ids = (await gallery.list()).filter((i) => Array.isArray(i.metadata.tags) && i.metadata.tags.includes(tag)).map((i) => i.id);
-  if (ids.length === 0) throw new ArcFaceError('NOT_FOUND', `Expected identities tagged "${tag.slice(0, 64)}" in the gallery (metadata {"tags":[…]}) but found none`);
+  if (ids.length === 0)
+    throw new ArcFaceError('NOT_FOUND', `Expected identities tagged "${tag.slice(0, 64)}" in the gallery (metadata {"tags":[…]}) but found none`);
   return ids.sort();
 }
 

@@ -5,7 +5,15 @@
  */
 import type { Box, DetectedFace } from '../core/index.js';
 import { iou, type DetectOptions } from '../detect/index.js';
-import { FaceStream, type FrameResult, type ShotChangeOptions, type StreamFrame, type StreamGallery, type StreamRecognizer, type TrackView } from '../stream/index.js';
+import {
+  FaceStream,
+  type FrameResult,
+  type ShotChangeOptions,
+  type StreamFrame,
+  type StreamGallery,
+  type StreamRecognizer,
+  type TrackView,
+} from '../stream/index.js';
 import type { TrackerOptions } from '../track/index.js';
 import { checkAnonymizeOptions } from './anonymize-photo.js';
 import { coverRegions, padBox, type CoverRect } from './cover.js';

@@ -53,7 +53,8 @@ export const QUALITY_REFERENCE = Object.freeze({
  * if (qualityRejection(q) === undefined) embed(crop)
  */
 export function faceQuality(face: DetectedFace, crop?: RgbImage, embeddingNorm?: number): FaceQuality {
-  if (typeof face !== 'object' || face === null) throw new TypeError(`Expected a detected face {box, score, landmarks} but received ${face === null ? 'null' : typeof face}`);
+  if (typeof face !== 'object' || face === null)
+    throw new TypeError(`Expected a detected face {box, score, landmarks} but received ${face === null ? 'null' : typeof face}`);
   const { box } = face;
   if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new TypeError(`Expected face.box to be four finite numbers but received ${JSON.stringify(box)}`);
@@ -81,7 +82,16 @@ export function faceQuality(face: DetectedFace, crop?: RgbImage, embeddingNorm?:
  */
 export function withEmbeddingNorm(q: FaceQuality, embeddingNorm: number): FaceQuality {
   assertNumber('embeddingNorm', embeddingNorm, 0, Number.MAX_VALUE);
-  return withOverall({ size: q.size, score: q.score, yaw: q.yaw, pitch: q.pitch, roll: q.roll, frontalness: q.frontalness, sharpness: q.sharpness, embeddingNorm });
+  return withOverall({
+    size: q.size,
+    score: q.score,
+    yaw: q.yaw,
+    pitch: q.pitch,
+    roll: q.roll,
+    frontalness: q.frontalness,
+    sharpness: q.sharpness,
+    embeddingNorm,
+  });
 }
 
 /** The geometric mean of the measured factors, each capped at its reference (0 when any is 0). */

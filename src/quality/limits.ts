@@ -111,15 +111,21 @@ export function qualityRejection(
 ): { readonly reason: QualityRejectionReason; readonly message: string } | undefined {
   if (typeof q !== 'object' || q === null) throw new TypeError(`Expected a FaceQuality but received ${q === null ? 'null' : typeof q}`);
   const l = resolveQualityLimits(limits);
-  if (q.size < l.minSize) return { reason: 'FACE_TOO_SMALL', message: `Expected a face of at least ${l.minSize} px (box short side) but it is ${r(q.size)} px` };
-  if (q.score < l.minScore) return { reason: 'LOW_DETECTION_SCORE', message: `Expected a detection score of at least ${l.minScore} but it is ${r(q.score, 3)}` };
+  if (q.size < l.minSize)
+    return { reason: 'FACE_TOO_SMALL', message: `Expected a face of at least ${l.minSize} px (box short side) but it is ${r(q.size)} px` };
+  if (q.score < l.minScore)
+    return { reason: 'LOW_DETECTION_SCORE', message: `Expected a detection score of at least ${l.minScore} but it is ${r(q.score, 3)}` };
   if (Math.abs(q.yaw) > l.maxYaw) return { reason: 'POSE_TOO_FAR', message: `Expected a face turned at most ±${l.maxYaw}° but its yaw is ${r(q.yaw)}°` };
-  if (Math.abs(q.pitch) > l.maxPitch) return { reason: 'POSE_TOO_FAR', message: `Expected a face tilted at most ±${l.maxPitch}° but its pitch is ${r(q.pitch)}°` };
+  if (Math.abs(q.pitch) > l.maxPitch)
+    return { reason: 'POSE_TOO_FAR', message: `Expected a face tilted at most ±${l.maxPitch}° but its pitch is ${r(q.pitch)}°` };
   if (q.sharpness !== undefined && q.sharpness < l.minSharpness) {
     return { reason: 'BLURRY', message: `Expected a sharpness of at least ${l.minSharpness} but the face measures ${r(q.sharpness)} (too blurry)` };
   }
   if (q.embeddingNorm !== undefined && q.embeddingNorm < l.minEmbeddingNorm) {
-    return { reason: 'LOW_EMBEDDING_NORM', message: `Expected an embedding norm of at least ${l.minEmbeddingNorm} but it is ${r(q.embeddingNorm, 2)} (not a clear face)` };
+    return {
+      reason: 'LOW_EMBEDDING_NORM',
+      message: `Expected an embedding norm of at least ${l.minEmbeddingNorm} but it is ${r(q.embeddingNorm, 2)} (not a clear face)`,
+    };
   }
   return undefined;
 }

@@ -40,8 +40,7 @@ export interface ResolvedRuntimeOptions {
  * resolveRuntimeOptions({ intraOpThreads: 2 })
  */
 export function resolveRuntimeOptions(options: RuntimeOptions = {}, backend: RuntimeBackend = RUNTIME_BACKEND): ResolvedRuntimeOptions {
-  const threads =
-    options.intraOpThreads === undefined ? backend.defaultThreads() : assertInteger('intraOpThreads', options.intraOpThreads, 1, 1024);
+  const threads = options.intraOpThreads === undefined ? backend.defaultThreads() : assertInteger('intraOpThreads', options.intraOpThreads, 1, 1024);
   const allowed = backend.providers as readonly ExecutionProvider[];
   const providers = (options.executionProviders ?? [backend.fallbackProvider]).map((p, i) => assertOneOf(`executionProviders[${i}]`, p, allowed));
   const fallback = backend.fallbackProvider as ExecutionProvider;

@@ -36,9 +36,7 @@ async function createSession(source: string | Uint8Array, opts: BackendSessionOp
   const label = typeof source === 'string' ? source : `${source.length} bytes`;
   try {
     const session =
-      typeof source === 'string'
-        ? await ort.InferenceSession.create(source, sessionOptions)
-        : await ort.InferenceSession.create(source, sessionOptions);
+      typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
     return { session, provider: opts.executionProviders[0] ?? 'cpu', tensor };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);

@@ -30,7 +30,12 @@ export class ModelSession {
   #session: InferenceSession | undefined;
   readonly #tensor: (data: Float32Array, dims: readonly number[]) => Tensor;
 
-  private constructor(session: InferenceSession, provider: string, fallbackNote: string | undefined, tensor: (data: Float32Array, dims: readonly number[]) => Tensor) {
+  private constructor(
+    session: InferenceSession,
+    provider: string,
+    fallbackNote: string | undefined,
+    tensor: (data: Float32Array, dims: readonly number[]) => Tensor,
+  ) {
     this.#session = session;
     this.#tensor = tensor;
     this.provider = provider;

@@ -18,7 +18,10 @@ export const SIGHTINGS_FORGET_STEP: ForgetStep = Object.freeze({
   statements(dialect: ForgetDialect): readonly ForgetStatement[] {
     const t = (name: string): string => (dialect === 'postgres' ? `arcface_${name}` : name);
     return [
-      { count: 'sightingFaces', sql: `DELETE FROM ${t('sighting_faces')} WHERE sighting_id IN (SELECT sighting_id FROM ${t('sightings')} WHERE identity_id = @id)` },
+      {
+        count: 'sightingFaces',
+        sql: `DELETE FROM ${t('sighting_faces')} WHERE sighting_id IN (SELECT sighting_id FROM ${t('sightings')} WHERE identity_id = @id)`,
+      },
       { count: 'sightings', sql: `DELETE FROM ${t('sightings')} WHERE identity_id = @id` },
       { count: 'negatives', sql: `DELETE FROM ${t('sighting_negatives')} WHERE identity_id = @id` },
       { count: 'visitors', sql: `DELETE FROM ${t('visitors')} WHERE identity_id = @id` },

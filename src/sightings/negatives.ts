@@ -19,7 +19,11 @@ interface Ranked {
  * @example
  * const kept = withoutNegatives(probe, candidates, new Map([['ada', [lookAlike]]]))
  */
-export function withoutNegatives<C extends Ranked>(probe: Float32Array, candidates: readonly C[], negatives: ReadonlyMap<string, readonly Float32Array[]>): C[] {
+export function withoutNegatives<C extends Ranked>(
+  probe: Float32Array,
+  candidates: readonly C[],
+  negatives: ReadonlyMap<string, readonly Float32Array[]>,
+): C[] {
   return candidates.filter((c) => {
     const list = negatives.get(c.id);
     return list === undefined || !list.some((n) => dot(n, probe) > c.score);

@@ -47,7 +47,9 @@ export const SIGHTINGS_DEFAULTS: Readonly<SightingsOptions> = Object.freeze({
  * @example
  * resolveSightingsOptions({ maxPerSource: 100 })
  */
-export function resolveSightingsOptions(o: Partial<Omit<SightingsOptions, 'learnLimits'>> & { learnLimits?: Partial<QualityLimits> } = {}): Readonly<SightingsOptions> {
+export function resolveSightingsOptions(
+  o: Partial<Omit<SightingsOptions, 'learnLimits'>> & { learnLimits?: Partial<QualityLimits> } = {},
+): Readonly<SightingsOptions> {
   if (typeof o !== 'object' || o === null) throw new TypeError(`Expected sightings options as an object but received ${o === null ? 'null' : typeof o}`);
   const d = SIGHTINGS_DEFAULTS;
   return Object.freeze({

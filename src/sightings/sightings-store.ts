@@ -70,8 +70,19 @@ export interface SightingFilter {
 }
 
 interface SightingRow {
-  sighting_id: number | string; source: string; track_id: number | string; pts_from: number; pts_to: number; identity_id: string | null; score: number;
-  decided_by: DecidedBy; visitor_id: number | string | null; quality: number; seen_at: number | string; n: number | string; learnable: number | string | null;
+  sighting_id: number | string;
+  source: string;
+  track_id: number | string;
+  pts_from: number;
+  pts_to: number;
+  identity_id: string | null;
+  score: number;
+  decided_by: DecidedBy;
+  visitor_id: number | string | null;
+  quality: number;
+  seen_at: number | string;
+  n: number | string;
+  learnable: number | string | null;
   cover: number | string | null;
 }
 
@@ -88,7 +99,12 @@ export class SightingsStore {
 
   constructor(sql: RoomSql) {
     this.sql = sql;
-    this.#t = { sightings: sql.table('sightings'), faces: sql.table('sighting_faces'), visitors: sql.table('visitors'), negatives: sql.table('sighting_negatives') };
+    this.#t = {
+      sightings: sql.table('sightings'),
+      faces: sql.table('sighting_faces'),
+      visitors: sql.table('visitors'),
+      negatives: sql.table('sighting_negatives'),
+    };
   }
 
   /** Stores a sighting and its faces; returns its id. */
@@ -96,11 +112,18 @@ export class SightingsStore {
     const r = await q.all<{ sighting_id: number | string }>(
       `INSERT INTO ${this.#t.sightings} (source, track_id, pts_from, pts_to, identity_id, score, decided_by, quality, embedding, seen_at)
        VALUES (?, ?, ?, ?, ?, ?, 'stream', ?, ?, ?) RETURNING sighting_id`,
-      [s.source, s.trackId, s.ptsFrom, s.ptsTo, s.identity, s.score, s.quality, embeddingBytes(s.embedding), s.seenAt]);
+      [s.source, s.trackId, s.ptsFrom, s.ptsTo, s.identity, s.score, s.quality, embeddingBytes(s.embedding), s.seenAt],
+    );
     const id = Number(r[0]?.sighting_id);
     for (const [rank, f] of s.faces.entries()) {
-      await q.all(`INSERT INTO ${this.#t.faces} (sighting_id, rank, jpeg, embedding, quality, learnable) VALUES (?, ?, ?, ?, ?, ?)`,
-        [id, rank, Buffer.from(f.jpeg), embeddingBytes(f.embedding), JSON.stringify(f.quality), f.learnable ? 1 : 0]);
+      await q.all(`INSERT INTO ${this.#t.faces} (sighting_id, rank, jpeg, embedding, quality, learnable) VALUES (?, ?, ?, ?, ?, ?)`, [
+        id,
+        rank,
+        Buffer.from(f.jpeg),
+        embeddingBytes(f.embedding),
+        JSON.stringify(f.quality),
+        f.learnable ? 1 : 0,
+      ]);
     }
     return id;
   }
@@ -128,7 +151,8 @@ export class SightingsStore {
   /** One sighting, or `SIGHTING_NOT_FOUND`. */
   async get(id: number, q: RoomSql = this.sql): Promise<Sighting> {
     const r = await q.all<SightingRow>(`${this.#select()} WHERE s.sighting_id = ?`, [id]);
-    if (r[0] === undefined) throw new ArcFaceError('SIGHTING_NOT_FOUND', `Expected sighting ${id} to exist but it does not (never recorded, or removed by retention)`);
+    if (r[0] === undefined)
+      throw new ArcFaceError('SIGHTING_NOT_FOUND', `Expected sighting ${id} to exist but it does not (never recorded, or removed by retention)`);
     return toSighting(r[0]);
   }
 
@@ -150,10 +174,17 @@ export class SightingsStore {
   /** Faces of a sighting, best first, with their embeddings. */
   async faces(id: number, dim: number): Promise<(SightingFaceRow & { embedding: Float32Array; jpeg: Uint8Array })[]> {
     const rows = await this.sql.all<{ face_id: number | string; rank: number; quality: string; learnable: number; embedding: Uint8Array; jpeg: Uint8Array }>(
-      `SELECT face_id, rank, quality, learnable, embedding, jpeg FROM ${this.#t.faces} WHERE sighting_id = ? ORDER BY rank`, [id]);
+      `SELECT face_id, rank, quality, learnable, embedding, jpeg FROM ${this.#t.faces} WHERE sighting_id = ? ORDER BY rank`,
+      [id],
+    );
     return rows.map((r) => ({
-      faceId: Number(r.face_id), sightingId: id, rank: Number(r.rank), quality: JSON.parse(r.quality) as FaceQuality, learnable: Number(r.learnable) === 1,
-      embedding: embeddingOf(r.embedding, dim, `face ${r.face_id}`), jpeg: new Uint8Array(r.jpeg),
+      faceId: Number(r.face_id),
+      sightingId: id,
+      rank: Number(r.rank),
+      quality: JSON.parse(r.quality) as FaceQuality,
+      learnable: Number(r.learnable) === 1,
+      embedding: embeddingOf(r.embedding, dim, `face ${r.face_id}`),
+      jpeg: new Uint8Array(r.jpeg),
     }));
   }
 
@@ -168,21 +199,33 @@ export class SightingsStore {
   async decide(q: RoomSql, id: number, identity: string | null, score: number, by: DecidedBy): Promise<void> {
     // A named sighting leaves its visitor; an unknown one keeps it until the clusterer places it.
     if (identity === null) await q.all(`UPDATE ${this.#t.sightings} SET identity_id = NULL, score = ?, decided_by = ? WHERE sighting_id = ?`, [score, by, id]);
-    else await q.all(`UPDATE ${this.#t.sightings} SET identity_id = ?, score = ?, decided_by = ?, visitor_id = NULL WHERE sighting_id = ?`, [identity, score, by, id]);
+    else
+      await q.all(`UPDATE ${this.#t.sightings} SET identity_id = ?, score = ?, decided_by = ?, visitor_id = NULL WHERE sighting_id = ?`, [
+        identity,
+        score,
+        by,
+        id,
+      ]);
   }
 
   /** Unknown sightings with their visitor and embedding, in id order (the visitor clusterer's input). */
   async unknownEmbeddings(dim: number): Promise<{ sightingId: number; visitorId: number | null; embedding: Float32Array }[]> {
     const rows = await this.sql.all<{ sighting_id: number | string; visitor_id: number | string | null; embedding: Uint8Array }>(
-      `SELECT sighting_id, visitor_id, embedding FROM ${this.#t.sightings} WHERE identity_id IS NULL ORDER BY sighting_id`);
+      `SELECT sighting_id, visitor_id, embedding FROM ${this.#t.sightings} WHERE identity_id IS NULL ORDER BY sighting_id`,
+    );
     return rows.map((r) => ({
-      sightingId: Number(r.sighting_id), visitorId: r.visitor_id === null ? null : Number(r.visitor_id), embedding: embeddingOf(r.embedding, dim, `sighting ${r.sighting_id}`),
+      sightingId: Number(r.sighting_id),
+      visitorId: r.visitor_id === null ? null : Number(r.visitor_id),
+      embedding: embeddingOf(r.embedding, dim, `sighting ${r.sighting_id}`),
     }));
   }
 
   /** A new visitor; returns its id (never reused). */
   async createVisitor(q: RoomSql, at: number): Promise<number> {
-    const r = await q.all<{ visitor_id: number | string }>(`INSERT INTO ${this.#t.visitors} (created_at, seen_at) VALUES (?, ?) RETURNING visitor_id`, [at, at]);
+    const r = await q.all<{ visitor_id: number | string }>(`INSERT INTO ${this.#t.visitors} (created_at, seen_at) VALUES (?, ?) RETURNING visitor_id`, [
+      at,
+      at,
+    ]);
     return Number(r[0]?.visitor_id);
   }
 
@@ -198,19 +241,34 @@ export class SightingsStore {
   }
 
   /** Visitors with at least one sighting, last seen first. */
-  async visitors(): Promise<{ visitorId: number; identity: string | null; createdAt: number; seenAt: number; sightings: number; sources: string[]; coverFaceId: number | null }[]> {
+  async visitors(): Promise<
+    { visitorId: number; identity: string | null; createdAt: number; seenAt: number; sightings: number; sources: string[]; coverFaceId: number | null }[]
+  > {
     const t = this.#t;
-    const rows = await this.sql.all<{ visitor_id: number | string; identity_id: string | null; created_at: number; seen_at: number; n: number | string; cover: number | string | null }>(
+    const rows = await this.sql.all<{
+      visitor_id: number | string;
+      identity_id: string | null;
+      created_at: number;
+      seen_at: number;
+      n: number | string;
+      cover: number | string | null;
+    }>(
       `SELECT v.visitor_id, v.identity_id, v.created_at, v.seen_at, (SELECT COUNT(*) FROM ${t.sightings} s WHERE s.visitor_id = v.visitor_id) AS n,
         (SELECT f.face_id FROM ${t.faces} f JOIN ${t.sightings} s ON s.sighting_id = f.sighting_id WHERE s.visitor_id = v.visitor_id ORDER BY s.quality DESC, f.rank LIMIT 1) AS cover
-       FROM ${t.visitors} v ORDER BY v.seen_at DESC`);
+       FROM ${t.visitors} v ORDER BY v.seen_at DESC`,
+    );
     const out = [];
     for (const r of rows) {
       if (Number(r.n) === 0) continue;
       const sources = await this.sql.all<{ source: string }>(`SELECT DISTINCT source FROM ${t.sightings} WHERE visitor_id = ? ORDER BY source`, [r.visitor_id]);
       out.push({
-        visitorId: Number(r.visitor_id), identity: r.identity_id, createdAt: Number(r.created_at), seenAt: Number(r.seen_at), sightings: Number(r.n),
-        sources: sources.map((s) => s.source), coverFaceId: r.cover === null ? null : Number(r.cover),
+        visitorId: Number(r.visitor_id),
+        identity: r.identity_id,
+        createdAt: Number(r.created_at),
+        seenAt: Number(r.seen_at),
+        sightings: Number(r.n),
+        sources: sources.map((s) => s.source),
+        coverFaceId: r.cover === null ? null : Number(r.cover),
       });
     }
     return out;
@@ -218,14 +276,22 @@ export class SightingsStore {
 
   /** Sightings of a visitor since `since` (ms). */
   async visitorCount(visitorId: number, since = 0): Promise<number> {
-    const r = await this.sql.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${this.#t.sightings} WHERE visitor_id = ? AND seen_at >= ?`, [visitorId, since]);
+    const r = await this.sql.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${this.#t.sightings} WHERE visitor_id = ? AND seen_at >= ?`, [
+      visitorId,
+      since,
+    ]);
     return Number(r[0]?.n ?? 0);
   }
 
   /** Records negatives ("not X") for an identity. */
   async addNegatives(q: RoomSql, identity: string, sightingId: number, embeddings: readonly Float32Array[], at: number): Promise<void> {
     for (const e of embeddings) {
-      await q.all(`INSERT INTO ${this.#t.negatives} (identity_id, sighting_id, embedding, created_at) VALUES (?, ?, ?, ?)`, [identity, sightingId, embeddingBytes(e), at]);
+      await q.all(`INSERT INTO ${this.#t.negatives} (identity_id, sighting_id, embedding, created_at) VALUES (?, ?, ?, ?)`, [
+        identity,
+        sightingId,
+        embeddingBytes(e),
+        at,
+      ]);
     }
   }
 
@@ -237,7 +303,8 @@ export class SightingsStore {
   /** Every negative, by identity. */
   async negatives(dim: number): Promise<Map<string, Float32Array[]>> {
     const rows = await this.sql.all<{ identity_id: string; embedding: Uint8Array; negative_id: number | string }>(
-      `SELECT negative_id, identity_id, embedding FROM ${this.#t.negatives} ORDER BY negative_id`);
+      `SELECT negative_id, identity_id, embedding FROM ${this.#t.negatives} ORDER BY negative_id`,
+    );
     const out = new Map<string, Float32Array[]>();
     for (const r of rows) {
       const list = out.get(r.identity_id) ?? [];
@@ -256,7 +323,8 @@ export class SightingsStore {
   /** A cheap fingerprint of the unknown sightings, to notice other processes' writes. */
   async unknownStamp(): Promise<string> {
     const r = await this.sql.all<{ n: number | string; m: number | string | null; v: number | string | null }>(
-      `SELECT COUNT(*) AS n, MAX(sighting_id) AS m, SUM(visitor_id) AS v FROM ${this.#t.sightings} WHERE identity_id IS NULL`);
+      `SELECT COUNT(*) AS n, MAX(sighting_id) AS m, SUM(visitor_id) AS v FROM ${this.#t.sightings} WHERE identity_id IS NULL`,
+    );
     return `${r[0]?.n}:${r[0]?.m}:${r[0]?.v}`;
   }
 
@@ -265,7 +333,8 @@ export class SightingsStore {
     const t = this.#t.sightings;
     const old = await q.all<{ sighting_id: number | string }>(
       `SELECT sighting_id FROM ${t} WHERE source = ? AND (seen_at < ? OR sighting_id NOT IN (SELECT sighting_id FROM ${t} WHERE source = ? ORDER BY seen_at DESC, sighting_id DESC LIMIT ?))`,
-      [source, before, source, keep]);
+      [source, before, source, keep],
+    );
     for (const r of old) await q.all(`DELETE FROM ${t} WHERE sighting_id = ?`, [r.sighting_id]);
     return old.length;
   }
@@ -283,8 +352,19 @@ export class SightingsStore {
 
 function toSighting(r: SightingRow): Sighting {
   return {
-    sightingId: Number(r.sighting_id), source: r.source, trackId: Number(r.track_id), ptsFrom: Number(r.pts_from), ptsTo: Number(r.pts_to), identity: r.identity_id,
-    score: Number(r.score), decidedBy: r.decided_by, visitorId: r.visitor_id === null ? null : Number(r.visitor_id), quality: Number(r.quality), seenAt: Number(r.seen_at),
-    faceCount: Number(r.n), learnableCount: Number(r.learnable ?? 0), coverFaceId: r.cover === null ? null : Number(r.cover),
+    sightingId: Number(r.sighting_id),
+    source: r.source,
+    trackId: Number(r.track_id),
+    ptsFrom: Number(r.pts_from),
+    ptsTo: Number(r.pts_to),
+    identity: r.identity_id,
+    score: Number(r.score),
+    decidedBy: r.decided_by,
+    visitorId: r.visitor_id === null ? null : Number(r.visitor_id),
+    quality: Number(r.quality),
+    seenAt: Number(r.seen_at),
+    faceCount: Number(r.n),
+    learnableCount: Number(r.learnable ?? 0),
+    coverFaceId: r.cover === null ? null : Number(r.cover),
   };
 }

@@ -80,14 +80,23 @@ export class Sightings {
    * Stores a face of a still photo (the Identify page, `/v1/identify?record=true`) as a one-face
    * sighting with the decision it was given; an unknown one joins a visitor.
    */
-  recordStill(source: string, face: StillFace, decision: { identity: string | null; score: number }, at = Date.now()): Promise<{ sighting: Sighting; events: SightingEvent[] }> {
+  recordStill(
+    source: string,
+    face: StillFace,
+    decision: { identity: string | null; score: number },
+    at = Date.now(),
+  ): Promise<{ sighting: Sighting; events: SightingEvent[] }> {
     return this.#store(source, { trackId: 0, ptsFrom: 0, ptsTo: 0, ...decision }, [face], at);
   }
 
   async #store(
-    source: string, track: Pick<NewSighting, 'trackId' | 'ptsFrom' | 'ptsTo' | 'identity' | 'score'>, stills: readonly StillFace[], at: number,
+    source: string,
+    track: Pick<NewSighting, 'trackId' | 'ptsFrom' | 'ptsTo' | 'identity' | 'score'>,
+    stills: readonly StillFace[],
+    at: number,
   ): Promise<{ sighting: Sighting; events: SightingEvent[] }> {
-    if (typeof source !== 'string' || source.length === 0 || source.length > 200) throw new TypeError(`Expected a source name of 1 to 200 characters but received ${JSON.stringify(source)}`);
+    if (typeof source !== 'string' || source.length === 0 || source.length > 200)
+      throw new TypeError(`Expected a source name of 1 to 200 characters but received ${JSON.stringify(source)}`);
     const dim = this.gallery.embeddingSize;
     const mean = new Float32Array(dim);
     for (const f of stills) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (f.embedding[j] as number);
@@ -103,20 +112,33 @@ export class Sightings {
     await this.#visitors.settle();
     if ((await this.store.prune(this.store.sql, source, at - this.options.maxAgeDays * 86_400_000, this.options.maxPerSource)) > 0) this.#visitors.invalidate();
     const sighting = await this.store.get(placed.id);
-    const events: SightingEvent[] = [{
-      type: 'sighting.recorded', sightingId: sighting.sightingId, source, trackId: track.trackId, identity, score: track.score,
-      visitor: placed.visitor === undefined ? null : visitorLabel(placed.visitor.visitorId), faces: sighting.faceCount, learnable: sighting.learnableCount, at,
-    }];
+    const events: SightingEvent[] = [
+      {
+        type: 'sighting.recorded',
+        sightingId: sighting.sightingId,
+        source,
+        trackId: track.trackId,
+        identity,
+        score: track.score,
+        visitor: placed.visitor === undefined ? null : visitorLabel(placed.visitor.visitorId),
+        faces: sighting.faceCount,
+        learnable: sighting.learnableCount,
+        at,
+      },
+    ];
     if (placed.visitor !== undefined) events.push(...(await this.#visitorEvents(placed.visitor.visitorId, placed.visitor.created, sighting, at)));
     return { sighting, events };
   }
 
   async #visitorEvents(visitorId: number, first: boolean, s: Sighting, at: number): Promise<SightingEvent[]> {
     const visitor = visitorLabel(visitorId);
-    const events: SightingEvent[] = [{ type: 'visitor.seen', visitor, visitorId, sightingId: s.sightingId, source: s.source, sightings: await this.store.visitorCount(visitorId), first, at }];
+    const events: SightingEvent[] = [
+      { type: 'visitor.seen', visitor, visitorId, sightingId: s.sightingId, source: s.source, sightings: await this.store.visitorCount(visitorId), first, at },
+    ];
     const windowSeconds = this.options.recurringWindowSeconds;
     const count = await this.store.visitorCount(visitorId, at - windowSeconds * 1000);
-    if (count === this.options.recurringCount) events.push({ type: 'visitor.recurring', visitor, visitorId, sightingId: s.sightingId, source: s.source, count, windowSeconds, at });
+    if (count === this.options.recurringCount)
+      events.push({ type: 'visitor.recurring', visitor, visitorId, sightingId: s.sightingId, source: s.source, count, windowSeconds, at });
     return events;
   }
 
@@ -128,7 +150,11 @@ export class Sightings {
   /** One sighting with its faces (quality, whether each is offered for learning). */
   async details(sightingId: number): Promise<SightingDetails> {
     const s = await this.store.get(sightingId);
-    const faces = (await this.store.faces(sightingId, this.gallery.embeddingSize)).map((f) => ({ faceId: f.faceId, quality: f.quality, learnable: f.learnable }));
+    const faces = (await this.store.faces(sightingId, this.gallery.embeddingSize)).map((f) => ({
+      faceId: f.faceId,
+      quality: f.quality,
+      learnable: f.learnable,
+    }));
     return { ...s, faces };
   }
 
@@ -144,11 +170,14 @@ export class Sightings {
    * Faces below the learning limits are left out unless `includeLowQuality`.
    */
   async teach(
-    target: { sightingId: number } | { visitorId: number }, identity: { id: string; name?: string }, opts: { includeLowQuality?: boolean } = {},
+    target: { sightingId: number } | { visitorId: number },
+    identity: { id: string; name?: string },
+    opts: { includeLowQuality?: boolean } = {},
   ): Promise<{ identity: string; templateIds: number[]; sightings: number[]; redecided: number }> {
     const id = assertIdentityId('identity.id', identity?.id);
     const sightings = 'visitorId' in target ? await this.store.list({ visitorId: target.visitorId, limit: 10_000 }) : [await this.store.get(target.sightingId)];
-    if (sightings.length === 0) throw new ArcFaceError('NOT_FOUND', `Expected visitor ${'visitorId' in target ? target.visitorId : ''} to have sightings but it has none`);
+    if (sightings.length === 0)
+      throw new ArcFaceError('NOT_FOUND', `Expected visitor ${'visitorId' in target ? target.visitorId : ''} to have sightings but it has none`);
     const dim = this.gallery.embeddingSize;
     const faces = [];
     for (const s of sightings) for (const f of await this.store.faces(s.sightingId, dim)) if (f.learnable || opts.includeLowQuality === true) faces.push(f);
@@ -156,14 +185,26 @@ export class Sightings {
     const chosen = faces.slice(0, this.options.teachFaces);
     if (chosen.length === 0) {
       const which = sightings.map((s) => s.sightingId).join(', ');
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a face above the quality limits to learn "${id}" from but sighting(s) ${which} have none (pass includeLowQuality to use them anyway)`);
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        `Expected a face above the quality limits to learn "${id}" from but sighting(s) ${which} have none (pass includeLowQuality to use them anyway)`,
+      );
     }
-    const written = await enrolTemplates(this.gallery, id, identity.name, chosen.map((f) => ({
-      template: {
-        embedding: f.embedding, sourceFile: `sighting-${f.sightingId}-face-${f.faceId}.jpg`, sourceSha256: sha256Digest(f.jpeg), detScore: f.quality.score, faceSize: Math.round(f.quality.size),
-      },
-      thumbnail: f.jpeg,
-    })));
+    const written = await enrolTemplates(
+      this.gallery,
+      id,
+      identity.name,
+      chosen.map((f) => ({
+        template: {
+          embedding: f.embedding,
+          sourceFile: `sighting-${f.sightingId}-face-${f.faceId}.jpg`,
+          sourceSha256: sha256Digest(f.jpeg),
+          detScore: f.quality.score,
+          faceSize: Math.round(f.quality.size),
+        },
+        thumbnail: f.jpeg,
+      })),
+    );
     const ids = sightings.map((s) => s.sightingId);
     const scores: number[] = [];
     for (const s of sightings) {
@@ -185,10 +226,14 @@ export class Sightings {
    * its faces as negatives of X, re-decides it and X's other sightings of the last 7 days that the
    * negatives now turn away, and returns the templates of X that caused the match, closest first.
    */
-  async reject(sightingId: number, identityId?: string): Promise<{ identity: string; culprits: Culprit[]; negatives: number; sighting: Sighting; redecided: number }> {
+  async reject(
+    sightingId: number,
+    identityId?: string,
+  ): Promise<{ identity: string; culprits: Culprit[]; negatives: number; sighting: Sighting; redecided: number }> {
     const s = await this.store.get(sightingId);
     const identity = identityId ?? s.identity;
-    if (identity === null) throw new ArcFaceError('INVALID_ARGUMENT', `Expected sighting ${sightingId} to name an identity to reject (or one given) but it is unknown`);
+    if (identity === null)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected sighting ${sightingId} to name an identity to reject (or one given) but it is unknown`);
     assertIdentityId('identity', identity);
     const dim = this.gallery.embeddingSize;
     const mean = await this.store.embedding(sightingId, dim);
@@ -202,7 +247,13 @@ export class Sightings {
     // The rejected sighting itself is re-decided however old it is, then X's recent ones.
     const own = s.identity === identity ? await this.#redecide(s, mean, 'rejected') : undefined;
     const { changed } = await this.reprocess({ identity, onlyTurnedAway: true, since: Date.now() - TEACH_REPROCESS_MS, limit: 1000 });
-    return { identity, culprits, negatives: negatives.length, sighting: await this.store.get(sightingId), redecided: changed.length + (own === undefined ? 0 : 1) };
+    return {
+      identity,
+      culprits,
+      negatives: negatives.length,
+      sighting: await this.store.get(sightingId),
+      redecided: changed.length + (own === undefined ? 0 : 1),
+    };
   }
 
   /** The decision for a probe now: the gallery's, less the candidates its negatives turn away. */
@@ -218,7 +269,9 @@ export class Sightings {
    * sighting that became unknown joins a visitor. `onlyTurnedAway` changes only sightings whose
    * identity the negatives now turn away. Returns the sightings whose identity changed.
    */
-  async reprocess(filter: SightingFilter & { onlyTurnedAway?: boolean } = {}): Promise<{ checked: number; changed: { sightingId: number; from: string | null; to: string | null }[] }> {
+  async reprocess(
+    filter: SightingFilter & { onlyTurnedAway?: boolean } = {},
+  ): Promise<{ checked: number; changed: { sightingId: number; from: string | null; to: string | null }[] }> {
     const list = (await this.store.list({ limit: 10_000, ...filter })).filter((s) => s.decidedBy !== 'taught');
     const dim = this.gallery.embeddingSize;
     const changed: { sightingId: number; from: string | null; to: string | null }[] = [];

@@ -19,7 +19,12 @@ import type { SightingsStore } from './sightings-store.js';
  * new IncrementalClusterer(512, VISITOR_CLUSTERING)
  */
 export const VISITOR_CLUSTERING: Readonly<IncrementalOptions> = Object.freeze({
-  maxDistance: 0.6, minFaces: 1, joinThreshold: 0.4, neighbours: 32, mergeThreshold: 2, smallMargin: 0,
+  maxDistance: 0.6,
+  minFaces: 1,
+  joinThreshold: 0.4,
+  neighbours: 32,
+  mergeThreshold: 2,
+  smallMargin: 0,
 });
 
 /** The clusterer and how its face and person numbers map to sighting and visitor ids. */
@@ -110,7 +115,11 @@ export class VisitorClusters {
       }
       labels.push(p);
     });
-    clusterer.load(matrix, labels, rows.map((r) => r.sightingId));
+    clusterer.load(
+      matrix,
+      labels,
+      rows.map((r) => r.sightingId),
+    );
     this.#state = { stamp, clusterer, visitorOf };
     return this.#state;
   }

@@ -230,7 +230,15 @@ export class FaceStream {
       : this.#tracker.predict(index);
     for (const t of update.started) {
       const s = this.#stateOf(t);
-      events.push({ type: 'track.started', trackId: s.publicId, frame: index, pts, firstFrame: s.firstFrame, firstPts: this.#ptsOf.get(s.firstFrame) ?? pts, box: roundBox(t.box) });
+      events.push({
+        type: 'track.started',
+        trackId: s.publicId,
+        frame: index,
+        pts,
+        firstFrame: s.firstFrame,
+        firstPts: this.#ptsOf.get(s.firstFrame) ?? pts,
+        box: roundBox(t.box),
+      });
     }
     const contact = touching(update.tracks);
     const recognise = this.#o.gallery !== undefined || this.#labeler !== undefined;
@@ -269,7 +277,8 @@ export class FaceStream {
       const touching = contact.has(t.id);
       // Clear of the others, a questioned face is checked at once; while touching, at the recogniser's
       // pace, and only to give a clearly matching face its name back (a half-hidden face decides nothing).
-      const recheck = checkable && (touching ? s.suspended && pts - s.identity.lastEmbeddedAt >= s.identity.options.minEmbedIntervalSeconds : s.overlapped || s.suspended);
+      const recheck =
+        checkable && (touching ? s.suspended && pts - s.identity.lastEmbeddedAt >= s.identity.options.minEmbedIntervalSeconds : s.overlapped || s.suspended);
       if (recognise && (recheck || (!touching && s.identity.wantsEmbedding(quality, pts)))) wanted.push({ track: t, state: s, crop, quality, touching });
     }
     if (wanted.length > 0) {
@@ -378,7 +387,9 @@ export class FaceStream {
     if (last === undefined) return undefined;
     const events: StreamEvent[] = [];
     for (const t of this.#tracker.finish()) events.push(await this.#endEvent(t.id, last.frame, last.pts));
-    return events.length === 0 ? undefined : { ...last, detected: false, tracks: [], events, dropped: context.dropped ?? 0, latencyMs: 0, embedded: 0, ...this.#takeSightings() };
+    return events.length === 0
+      ? undefined
+      : { ...last, detected: false, tracks: [], events, dropped: context.dropped ?? 0, latencyMs: 0, embedded: 0, ...this.#takeSightings() };
   }
 
   #stateOf(t: Track<DetectedFace>): TrackState {
@@ -530,11 +541,18 @@ export class FaceStream {
     let thresholdSource: TrackIdentifiedEvent['thresholdSource'] = 'none';
     const names = new Map<string, string>();
     if (this.#o.gallery !== undefined) {
-      const r = await this.#o.gallery.identify(template, { topK: this.#topK, ...(this.#fixedThreshold === undefined ? {} : { threshold: this.#fixedThreshold }) });
+      const r = await this.#o.gallery.identify(template, {
+        topK: this.#topK,
+        ...(this.#fixedThreshold === undefined ? {} : { threshold: this.#fixedThreshold }),
+      });
       threshold = r.threshold;
       thresholdSource = r.thresholdChoice.source;
       for (const c of r.candidates) names.set(c.id, c.name);
-      s.identity.decide(r.candidates.map((c) => ({ id: c.id, score: c.score })), threshold, pts);
+      s.identity.decide(
+        r.candidates.map((c) => ({ id: c.id, score: c.score })),
+        threshold,
+        pts,
+      );
     } else {
       s.identity.decide([], threshold, pts);
     }
@@ -582,7 +600,12 @@ function jumped(before: Box, now: Box): boolean {
 }
 
 const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const roundBox = (b: readonly [number, number, number, number]): [number, number, number, number] => [round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)];
+const roundBox = (b: readonly [number, number, number, number]): [number, number, number, number] => [
+  round(b[0], 2),
+  round(b[1], 2),
+  round(b[2], 2),
+  round(b[3], 2),
+];
 
 /** For each track whose box touches others (IoU above {@link CONTACT_IOU}), the ids it touches. */
 function touching(tracks: readonly Track<DetectedFace>[]): Map<number, Set<number>> {

@@ -2,7 +2,18 @@
  * Faces in video: the stream pipeline (detector → tracker → quality → recogniser → identity per
  * track), its events and the "who appeared when" summary.
  */
-export type { FrameResult, SightingFace, StreamEvent, TrackSighting, ShotChangedEvent, TrackEndedEvent, TrackIdentifiedEvent, TrackStartedEvent, TrackSuspendedEvent, TrackView } from './events.js';
+export type {
+  FrameResult,
+  SightingFace,
+  StreamEvent,
+  TrackSighting,
+  ShotChangedEvent,
+  TrackEndedEvent,
+  TrackIdentifiedEvent,
+  TrackStartedEvent,
+  TrackSuspendedEvent,
+  TrackView,
+} from './events.js';
 export { buildTimeline, timelineCues, TIMELINE_DEFAULTS, type Timeline, type TimelineCue, type TimelineEntry, type TimelineInterval } from './timeline.js';
 export { cropBox, THUMBNAIL_MARGIN } from './thumbnail-crop.js';
 export { FaceStream, type FaceStreamOptions, type StreamFrame, type StreamGallery, type StreamRecognizer } from './face-stream.js';

@@ -163,7 +163,8 @@ export function contentSignature(image: RgbImage, sampleWidth: number): Uint8Arr
  * contentDifference(a, b) >= SHOT_CHANGE_DEFAULTS.threshold
  */
 export function contentDifference(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length || a.length === 0) throw new RangeError(`Expected two content signatures of one non-zero length but received ${a.length} and ${b.length}`);
+  if (a.length !== b.length || a.length === 0)
+    throw new RangeError(`Expected two content signatures of one non-zero length but received ${a.length} and ${b.length}`);
   return hsvDifference(a, b);
 }
 

@@ -73,7 +73,13 @@ export function trackOverlays(tracks: readonly TrackView[], options: TrackOverla
   return ordered.map((t) => ({
     box: t.box,
     label: trackLabel(t),
-    color: !t.detected ? ANNOTATION_COLORS.predicted : t.suspended ? ANNOTATION_COLORS.suspended : t.identity === null ? ANNOTATION_COLORS.unknown : ANNOTATION_COLORS.known,
+    color: !t.detected
+      ? ANNOTATION_COLORS.predicted
+      : t.suspended
+        ? ANNOTATION_COLORS.suspended
+        : t.identity === null
+          ? ANNOTATION_COLORS.unknown
+          : ANNOTATION_COLORS.known,
     dashed: !t.detected,
   }));
 }

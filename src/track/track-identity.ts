@@ -128,7 +128,9 @@ export class TrackIdentity {
       minQualityGain: options.minQualityGain === undefined ? d.minQualityGain : assertNumber('minQualityGain', options.minQualityGain, 0, 1),
       redecideSeconds: options.redecideSeconds === undefined ? d.redecideSeconds : assertNumber('redecideSeconds', options.redecideSeconds, 0, 1e9),
       minEmbedIntervalSeconds:
-        options.minEmbedIntervalSeconds === undefined ? d.minEmbedIntervalSeconds : assertNumber('minEmbedIntervalSeconds', options.minEmbedIntervalSeconds, 0, 1e9),
+        options.minEmbedIntervalSeconds === undefined
+          ? d.minEmbedIntervalSeconds
+          : assertNumber('minEmbedIntervalSeconds', options.minEmbedIntervalSeconds, 0, 1e9),
       hysteresis: options.hysteresis === undefined ? d.hysteresis : assertNumber('hysteresis', options.hysteresis, 0, 2),
       limits: Object.freeze({ ...(options.limits ?? {}) }),
       offFrontalMaxYaw: options.offFrontalMaxYaw === undefined ? d.offFrontalMaxYaw : assertNumber('offFrontalMaxYaw', options.offFrontalMaxYaw, 0, 90),

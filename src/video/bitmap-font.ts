@@ -134,7 +134,16 @@ export function textWidth(text: string, scale: number): number {
  * @example
  * drawText(data, 640, 360, 10, 10, 'Alice', 2, [255, 255, 255])
  */
-export function drawText(data: Uint8Array, width: number, height: number, x: number, y: number, text: string, scale: number, color: readonly [number, number, number]): void {
+export function drawText(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  text: string,
+  scale: number,
+  color: readonly [number, number, number],
+): void {
   let cx = x;
   for (const ch of drawableText(text)) {
     const rows = MASKS.get(ch) as readonly number[];
@@ -155,7 +164,16 @@ export function drawText(data: Uint8Array, width: number, height: number, x: num
  * @example
  * fillRect(data, 640, 360, 0, 0, 10, 10, [255, 0, 0])
  */
-export function fillRect(data: Uint8Array, width: number, height: number, x: number, y: number, w: number, h: number, color: readonly [number, number, number]): void {
+export function fillRect(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  color: readonly [number, number, number],
+): void {
   const x0 = Math.max(0, Math.round(x));
   const y0 = Math.max(0, Math.round(y));
   const x1 = Math.min(width, Math.round(x + w));

@@ -78,9 +78,15 @@ export function drawOverlays(image: RgbImage, overlays: readonly Overlay[]): Rgb
       throw new TypeError(`Expected overlays[${i}].box as [x1, y1, x2, y2] finite numbers but received ${JSON.stringify(box)}`);
     }
     const color = checkColor(i, o.color);
-    if (o.dashed !== undefined && typeof o.dashed !== 'boolean') throw new TypeError(`Expected overlays[${i}].dashed as a boolean but received ${typeof o.dashed}`);
+    if (o.dashed !== undefined && typeof o.dashed !== 'boolean')
+      throw new TypeError(`Expected overlays[${i}].dashed as a boolean but received ${typeof o.dashed}`);
     const pen: Pen = { data, width, height, stroke, dashed: o.dashed === true, color };
-    const [x1, y1, x2, y2] = [Math.round(Math.min(box[0], box[2])), Math.round(Math.min(box[1], box[3])), Math.round(Math.max(box[0], box[2])), Math.round(Math.max(box[1], box[3]))];
+    const [x1, y1, x2, y2] = [
+      Math.round(Math.min(box[0], box[2])),
+      Math.round(Math.min(box[1], box[3])),
+      Math.round(Math.max(box[0], box[2])),
+      Math.round(Math.max(box[1], box[3])),
+    ];
     const w = Math.max(x2 - x1, 1);
     const h = Math.max(y2 - y1, 1);
     segment(pen, x1, y1, w, true);
@@ -92,7 +98,11 @@ export function drawOverlays(image: RgbImage, overlays: readonly Overlay[]): Rgb
     labelled.push({ label: o.label, color, box: [x1, y1, x2, y2], width: textWidth(o.label, stroke) + 2 * pad });
   });
   // Labels are drawn after every outline, so no box is drawn over a label, at spots where they stay inside the frame and clear of each other.
-  const spots = placeLabels(labelled.map((l) => ({ box: l.box, width: l.width, height: tabH })), width, height);
+  const spots = placeLabels(
+    labelled.map((l) => ({ box: l.box, width: l.width, height: tabH })),
+    width,
+    height,
+  );
   labelled.forEach((l, i) => {
     const { x, y } = spots[i] as { x: number; y: number };
     fillRect(data, width, height, x, y, l.width, tabH, l.color);

@@ -37,7 +37,11 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
   }
   filters.push('showinfo');
   return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'level+info',
     // RTP over the RTSP connection (TCP) unless asked otherwise: no lost packets, and no UDP ports to open.
     ...(/^rtsps?:/i.test(input) ? ['-rtsp_transport', o.rtspTransport ?? 'tcp'] : []),
     // A live stream must not wait for ffmpeg's default 5 s of probing before its first frame (`-fflags
@@ -53,9 +57,21 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
     // The decoder refuses a frame over the limit before allocating it (AVCodecContext max_pixels).
     ...(o.maxPixels === undefined ? [] : ['-max_pixels', String(o.maxPixels)]),
     // A path goes through the file protocol, so a name like `concat:…` or `-x.mp4` is only ever a file name.
-    '-i', kind === 'path' ? `file:${input}` : input,
-    '-map', '0:v:0', '-an', '-sn', '-vf', filters.join(','), '-vsync', '0',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-i',
+    kind === 'path' ? `file:${input}` : input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-vf',
+    filters.join(','),
+    '-vsync',
+    '0',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
 }
 
@@ -161,7 +177,10 @@ export class FfmpegFrameSource implements FrameSource {
     child.stderr.on('data', (c: Buffer) => this.#onStderr(c.toString('utf8')));
     const open = this.#options.openTimeoutMs ?? (this.#kind === 'path' ? undefined : DEFAULT_OPEN_TIMEOUT_MS);
     if (open !== undefined) {
-      this.#openTimer = setTimeout(() => this.#fail(new ArcFaceError('VIDEO_TIMEOUT', `Expected a first frame from ${this.#shown} within ${open} ms but none came`)), open);
+      this.#openTimer = setTimeout(
+        () => this.#fail(new ArcFaceError('VIDEO_TIMEOUT', `Expected a first frame from ${this.#shown} within ${open} ms but none came`)),
+        open,
+      );
     }
   }
 
@@ -174,7 +193,13 @@ export class FfmpegFrameSource implements FrameSource {
     const ms = this.#readTimeout();
     if (ms === undefined || this.#index === 0 || this.#paused || this.#channel.finished) return;
     clearTimeout(this.#readTimer);
-    this.#readTimer = setTimeout(() => this.#fail(new ArcFaceError('VIDEO_TIMEOUT', `Expected frames from ${this.#shown} to keep coming but it stalled for ${ms} ms after ${this.#index} frames`)), ms);
+    this.#readTimer = setTimeout(
+      () =>
+        this.#fail(
+          new ArcFaceError('VIDEO_TIMEOUT', `Expected frames from ${this.#shown} to keep coming but it stalled for ${ms} ms after ${this.#index} frames`),
+        ),
+      ms,
+    );
   }
 
   #clearTimers(): void {
@@ -298,7 +323,12 @@ export class FfmpegFrameSource implements FrameSource {
     }
     const partial = this.#frames.partial;
     if (partial !== undefined) {
-      this.#fail(new ArcFaceError('VIDEO_DECODE_FAILED', `Expected ${partial.expected} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${partial.received}`));
+      this.#fail(
+        new ArcFaceError(
+          'VIDEO_DECODE_FAILED',
+          `Expected ${partial.expected} bytes for frame ${frames} of ${this.#shown} but ffmpeg stopped after ${partial.received}`,
+        ),
+      );
       return;
     }
     const liveStream = this.#kind !== 'path' && this.#options.loop !== true && parseStreamHeader(this.#header).durationSeconds === undefined;

@@ -194,7 +194,11 @@ const FAILURES: readonly { readonly pattern: RegExp; readonly code: ErrorCode; r
   { pattern: /exceeds specified max pixel count/i, code: 'VIDEO_TOO_LARGE', what: 'frames within the pixel limit (maxPixels)' },
   { pattern: /Cannot open video device|No such device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'an existing video device' },
   { pattern: /VIDIOC_QUERYCAP|Inappropriate ioctl|Not a video capture device/i, code: 'VIDEO_DEVICE_NOT_FOUND', what: 'a video capture device' },
-  { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i, code: 'VIDEO_UNSUPPORTED', what: 'a video codec that ffmpeg decodes' },
+  {
+    pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|codec not currently supported|Unsupported codec/i,
+    code: 'VIDEO_UNSUPPORTED',
+    what: 'a video codec that ffmpeg decodes',
+  },
   { pattern: /matches no streams|does not contain any stream/i, code: 'VIDEO_UNSUPPORTED', what: 'a video stream' },
   {
     pattern: new RegExp(
@@ -225,12 +229,23 @@ const FAILURES: readonly { readonly pattern: RegExp; readonly code: ErrorCode; r
  * throw classifyFailure(stderrText, 'clip.mp4', 'clip.mp4', 0)
  */
 export function classifyFailure(text: string, input: string, shown: string, framesSoFar: number): ArcFaceError {
-  const reason = shortReason(text, input) || cleanLine(text.trim().split(/[\r\n]+/).slice(-1)[0] ?? '', input);
+  const reason =
+    shortReason(text, input) ||
+    cleanLine(
+      text
+        .trim()
+        .split(/[\r\n]+/)
+        .slice(-1)[0] ?? '',
+      input,
+    );
   for (const f of FAILURES) {
     if (f.pattern.test(text)) return new ArcFaceError(f.code, `Expected ${f.what} at ${shown} but ffmpeg could not read it (${reason})`);
   }
   const after = framesSoFar > 0 ? ` after ${framesSoFar} frame${framesSoFar === 1 ? '' : 's'}` : '';
-  return new ArcFaceError('VIDEO_DECODE_FAILED', `Expected a decodable video at ${shown} but it is corrupt or not a video${after} (${reason || 'no reason given'})`);
+  return new ArcFaceError(
+    'VIDEO_DECODE_FAILED',
+    `Expected a decodable video at ${shown} but it is corrupt or not a video${after} (${reason || 'no reason given'})`,
+  );
 }
 
 /**

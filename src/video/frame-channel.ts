@@ -105,7 +105,8 @@ export class FrameChannel {
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    if (this.#waiter !== undefined) return Promise.reject(new Error('Expected one reader of a frame source but next() was called again before the previous call settled'));
+    if (this.#waiter !== undefined)
+      return Promise.reject(new Error('Expected one reader of a frame source but next() was called again before the previous call settled'));
     this.#onSpace?.();
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };

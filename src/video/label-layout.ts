@@ -30,7 +30,8 @@ function checkRequest(i: number, r: LabelRequest): void {
   }
   for (const k of ['width', 'height'] as const) {
     const v = r[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`Expected labels[${i}].${k} as a finite number ≥ 0 but received ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new RangeError(`Expected labels[${i}].${k} as a finite number ≥ 0 but received ${String(v)}`);
   }
 }
 
@@ -53,8 +54,12 @@ function overlap(a: LabelPlacement & { w: number; h: number }, b: LabelPlacement
  */
 export function placeLabels(labels: readonly LabelRequest[], width: number, height: number): LabelPlacement[] {
   if (!Array.isArray(labels)) throw new TypeError(`Expected an array of labels but received ${typeof labels}`);
-  for (const [k, v] of [['width', width], ['height', height]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`Expected the frame ${k} as a finite number > 0 but received ${String(v)}`);
+  for (const [k, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new RangeError(`Expected the frame ${k} as a finite number > 0 but received ${String(v)}`);
   }
   const placed: (LabelPlacement & { w: number; h: number })[] = [];
   labels.forEach((r, i) => {

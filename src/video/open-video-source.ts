@@ -53,7 +53,8 @@ export function validateVideoSourceOptions(options: VideoSourceOptions = {}): Vi
     throw new TypeError(`Expected container to be one of ${VIDEO_CONTAINERS.join(', ')} but received ${String(options.container)}`);
   }
   if (options.maxSize !== undefined) {
-    if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2) throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
+    if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2)
+      throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
     checkPositive('maxSize[0]', options.maxSize[0], true, MAX_SIDE);
     checkPositive('maxSize[1]', options.maxSize[1], true, MAX_SIDE);
   }
@@ -96,11 +97,15 @@ export function openVideoSource(input: string, options: VideoSourceOptions = {})
   if (typeof input !== 'string' || input.trim() === '') throw new TypeError(`Expected a video path, URL or device but received ${String(input)}`);
   const opts = validateVideoSourceOptions(options);
   const kind = inputKind(input);
-  if (opts.container !== undefined && kind !== 'path') throw new TypeError(`Expected a file path with the container option but received ${redactSource(input)}`);
+  if (opts.container !== undefined && kind !== 'path')
+    throw new TypeError(`Expected a file path with the container option but received ${redactSource(input)}`);
   if (kind === 'network') {
     const attempts = opts.reconnectAttempts ?? 0;
     if (attempts === 0) return new FfmpegFrameSource(input, kind, opts);
-    return new ReconnectingFrameSource(() => new FfmpegFrameSource(input, kind, opts), { attempts, delayMs: opts.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS });
+    return new ReconnectingFrameSource(() => new FfmpegFrameSource(input, kind, opts), {
+      attempts,
+      delayMs: opts.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
+    });
   }
   const path = input.replace(/^file:\/\//i, '');
   const st = (() => {
@@ -114,9 +119,11 @@ export function openVideoSource(input: string, options: VideoSourceOptions = {})
     if (st === undefined) return failedSource(new ArcFaceError('VIDEO_DEVICE_NOT_FOUND', `Expected a video device at ${path} but there is none`));
     return new FfmpegFrameSource(path, kind, opts);
   }
-  if (st === undefined) return failedSource(new ArcFaceError('FILE_NOT_FOUND', `Expected a video file or a folder of frames at ${redactSource(path)} but found nothing`));
+  if (st === undefined)
+    return failedSource(new ArcFaceError('FILE_NOT_FOUND', `Expected a video file or a folder of frames at ${redactSource(path)} but found nothing`));
   if (st.isDirectory()) {
-    if (opts.container !== undefined) return failedSource(new ArcFaceError('VIDEO_UNSUPPORTED', `Expected a ${opts.container} file but ${redactSource(path)} is a folder`));
+    if (opts.container !== undefined)
+      return failedSource(new ArcFaceError('VIDEO_UNSUPPORTED', `Expected a ${opts.container} file but ${redactSource(path)} is a folder`));
     return new FolderFrameSource(path, opts);
   }
   return new FfmpegFrameSource(path, kind, opts);

@@ -50,7 +50,10 @@ export function createPushSource(options: PushSourceOptions = {}): PushSource {
   const channel = new FrameChannel(live, capacity);
   const declared = options.width !== undefined || options.height !== undefined;
   if (declared) {
-    for (const [name, v] of [['width', options.width], ['height', options.height]] as const) {
+    for (const [name, v] of [
+      ['width', options.width],
+      ['height', options.height],
+    ] as const) {
       if (!Number.isInteger(v) || (v as number) < 1) throw new RangeError(`Expected a positive integer ${name} for a push source but received ${String(v)}`);
     }
   }

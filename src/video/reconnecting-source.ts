@@ -58,8 +58,10 @@ export class ReconnectingFrameSource implements FrameSource {
   #wake: (() => void) | undefined;
 
   constructor(open: () => FrameSource, policy: ReconnectPolicy) {
-    if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new RangeError(`Expected reconnect attempts as an integer ≥ 1 but received ${String(policy.attempts)}`);
-    if (!Number.isFinite(policy.delayMs) || policy.delayMs <= 0) throw new RangeError(`Expected a reconnect delay in ms > 0 but received ${String(policy.delayMs)}`);
+    if (!Number.isInteger(policy.attempts) || policy.attempts < 1)
+      throw new RangeError(`Expected reconnect attempts as an integer ≥ 1 but received ${String(policy.attempts)}`);
+    if (!Number.isFinite(policy.delayMs) || policy.delayMs <= 0)
+      throw new RangeError(`Expected a reconnect delay in ms > 0 but received ${String(policy.delayMs)}`);
     this.#open = open;
     this.#policy = policy;
     this.#current = open();
@@ -110,10 +112,14 @@ export class ReconnectingFrameSource implements FrameSource {
         const delivered = this.#lastPts !== undefined;
         if (this.#closed || !delivered || !isArcFaceError(err) || !RETRYABLE.has(err.code)) throw err;
         if (this.#failedTries >= this.#policy.attempts) {
-          throw new ArcFaceError(err.code, `${err.message} (the stream was opened again ${this.#failedTries} time${this.#failedTries === 1 ? '' : 's'} in a row without a frame)`, {
-            cause: err,
-            details: { reconnectAttempts: this.#failedTries, reconnects: this.#reconnects },
-          });
+          throw new ArcFaceError(
+            err.code,
+            `${err.message} (the stream was opened again ${this.#failedTries} time${this.#failedTries === 1 ? '' : 's'} in a row without a frame)`,
+            {
+              cause: err,
+              details: { reconnectAttempts: this.#failedTries, reconnects: this.#reconnects },
+            },
+          );
         }
         await this.#reopen();
         if (this.#closed) return { value: undefined, done: true };

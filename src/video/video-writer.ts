@@ -36,7 +36,10 @@ function encoderArgs(path: string, encoders: string, crf: number): string[] {
   if (ext === '.mkv') return [...(has('libx264') ? h264 : mpeg4), ...yuv];
   if (ext === '.avi') return [...mpeg4, ...yuv];
   if (ext === '.webm' && has('libvpx')) return ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '2M', ...yuv];
-  throw new ArcFaceError('VIDEO_UNSUPPORTED', `Expected an output video ending in .mp4, .mkv, .mov, .avi or .webm that the bundled ffmpeg can encode but received ${path}`);
+  throw new ArcFaceError(
+    'VIDEO_UNSUPPORTED',
+    `Expected an output video ending in .mp4, .mkv, .mov, .avi or .webm that the bundled ffmpeg can encode but received ${path}`,
+  );
 }
 
 /**
@@ -87,10 +90,14 @@ export class VideoWriter {
   static async open(path: string, options: VideoWriterOptions): Promise<VideoWriter> {
     if (typeof path !== 'string' || path === '') throw new TypeError(`Expected an output video path but received ${String(path)}`);
     const { width, height, fps } = options ?? ({} as VideoWriterOptions);
-    for (const [name, v] of [['width', width], ['height', height]] as const) {
+    for (const [name, v] of [
+      ['width', width],
+      ['height', height],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new RangeError(`Expected an integer ${name} in [1, ${MAX_SIDE}] but received ${String(v)}`);
     }
-    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) throw new RangeError(`Expected fps in (0, 1000] but received ${String(fps)}`);
+    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000)
+      throw new RangeError(`Expected fps in (0, 1000] but received ${String(fps)}`);
     const crf = options.crf ?? DEFAULT_CRF;
     if (!Number.isInteger(crf) || crf < 0 || crf > 51) throw new RangeError(`Expected an integer crf in [0, 51] but received ${String(crf)}`);
     const bin = options.ffmpegPath ?? defaultFfmpegPath();
@@ -99,9 +106,27 @@ export class VideoWriter {
     });
     const codec = encoderArgs(path, Buffer.concat(listing.stdout).toString('utf8'), crf);
     const args = [
-      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+error', '-y',
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-an', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', ...codec, path,
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'level+error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-an',
+      '-vf',
+      'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+      ...codec,
+      path,
     ];
     return new VideoWriter(spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] }), path, width, height);
   }
@@ -153,7 +178,10 @@ export class VideoWriter {
     const code = await this.#exit;
     if (this.#failure !== undefined) return this.#failure;
     const reason = shortReason(this.#stderr, this.#path) || this.#stderr.trim().split('\n').slice(-1)[0] || 'no reason given';
-    this.#failure = new ArcFaceError('VIDEO_ENCODE_FAILED', `Expected ffmpeg to encode ${this.#path} but it exited with ${code} after ${this.#frames} frames (${reason.slice(0, 200)})`);
+    this.#failure = new ArcFaceError(
+      'VIDEO_ENCODE_FAILED',
+      `Expected ffmpeg to encode ${this.#path} but it exited with ${code} after ${this.#frames} frames (${reason.slice(0, 200)})`,
+    );
     return this.#failure;
   }
 }

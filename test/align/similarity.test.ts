@@ -57,7 +57,20 @@ describe('estimateSimilarity', () => {
         ),
       RangeError,
     );
-    assert.throws(() => estimateSimilarity([[0, 0], [Number.NaN, 1]], [[0, 0], [1, 1]]), RangeError);
+    assert.throws(
+      () =>
+        estimateSimilarity(
+          [
+            [0, 0],
+            [Number.NaN, 1],
+          ],
+          [
+            [0, 0],
+            [1, 1],
+          ],
+        ),
+      RangeError,
+    );
     assert.throws(() => estimateNorm([[0, 0]] as unknown as Landmarks5), TypeError);
   });
 });

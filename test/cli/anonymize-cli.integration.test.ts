@@ -42,7 +42,10 @@ describe('arcface anonymize (real binary)', () => {
     const fr = JSON.parse(folder.stdout) as Report;
     assert.equal(fr.kind, 'folder');
     assert.equal(fr.frames, 2);
-    assert.deepEqual(fr.files?.map((f) => f.file), ['a.jpg', 'b.jpg']);
+    assert.deepEqual(
+      fr.files?.map((f) => f.file),
+      ['a.jpg', 'b.jpg'],
+    );
     assert.deepEqual((await readdir(join(dir, 'covered'))).sort(), ['a.jpg', 'b.jpg']);
 
     const clip = await stampedClip(dir, { width: 320, height: 180, seconds: 1, people: 2, seed: 7 });

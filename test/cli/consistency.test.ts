@@ -114,7 +114,9 @@ describe('one product: CLI behaviour shared with the library and the server (in 
     await mkdir(join(mixed, 'empty'), { recursive: true });
     await writeFile(join(mixed, 'a-broken.jpg'), 'not a jpeg');
     await copyFile(lfw('Colin_Powell', 40), join(mixed, 'b-colin.jpg'));
-    await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: 90, g: 120, b: 200 } } }).png().toFile(join(mixed, 'c-sky.png'));
+    await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: 90, g: 120, b: 200 } } })
+      .png()
+      .toFile(join(mixed, 'c-sky.png'));
     type Entry = { file: string; error?: { code: string }; faces?: unknown[] };
     for (const command of ['detect', 'embed']) {
       const r = await runCli([command, mixed, '--json']);

@@ -43,7 +43,10 @@ describe('arcface CLI (in process, the same program as the binary)', () => {
     const r = await runCli(['embed', folder, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { file: string; faces: { box: number[]; embedding: number[] }[] }[];
-    const expected = (await readdir(folder)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(folder, f));
+    const expected = (await readdir(folder))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .map((f) => join(folder, f));
     assert.ok(expected.length >= 2, 'a folder of several photos');
     assert.deepEqual(
       out.map((f) => f.file),
@@ -65,7 +68,9 @@ describe('arcface CLI (in process, the same program as the binary)', () => {
   it('exit 4 and NO_FACE when a photo has no face', async () => {
     await mkdir(dir, { recursive: true });
     const sharp = (await import('sharp')).default;
-    await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 90, g: 120, b: 200 } } }).jpeg().toFile(`${dir}/sky.jpg`);
+    await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 90, g: 120, b: 200 } } })
+      .jpeg()
+      .toFile(`${dir}/sky.jpg`);
     const r = await runCli(['compare', `${dir}/sky.jpg`, lfw('Colin_Powell', 40), '--threshold', '0.3']);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /NO_FACE/);
@@ -82,7 +87,10 @@ describe('arcface CLI (in process, the same program as the binary)', () => {
     assert.equal((JSON.parse(corrupt.stderr.trim().split('\n').pop()!) as { code: string }).code, 'IMAGE_UNSUPPORTED_FORMAT');
     const readme = await runCli(['compare', lfw('Colin_Powell', 40), join(REPO_ROOT, 'README.md'), '--threshold', '0.3']);
     assert.equal(readme.code, 2);
-    assert.match(readme.stderr, /^arcface: IMAGE_UNSUPPORTED_FORMAT: the second image \(.*README\.md\): Expected an image in one of .* but received \d+ bytes/m);
+    assert.match(
+      readme.stderr,
+      /^arcface: IMAGE_UNSUPPORTED_FORMAT: the second image \(.*README\.md\): Expected an image in one of .* but received \d+ bytes/m,
+    );
     const missing = await runCli(['compare', lfw('Colin_Powell', 40), lfw('Colin_Powell', 49), '--recognizer', 'glintr100', '--threshold', '0.3']);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /MODEL_NOT_FOUND.*glintr100/s);
@@ -109,5 +117,4 @@ describe('arcface CLI (in process, the same program as the binary)', () => {
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /MODEL_CONTRACT_MISMATCH/);
   });
-
 });

@@ -12,7 +12,9 @@ import { REPO_ROOT } from '../helpers/shared.js';
 function arcface(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', 'cli', 'main.ts'), ...args], {
-      cwd: REPO_ROOT, env: { ...process.env, ARCFACE_GALLERY_KEK: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO_ROOT,
+      env: { ...process.env, ARCFACE_GALLERY_KEK: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
@@ -60,7 +62,10 @@ describe('arcface gallery forget | seal | rekey', () => {
     const wrong = await arcface(['gallery', 'list', '--gallery', db, '--json'], { ARCFACE_GALLERY_KEK: randomBytes(32).toString('base64') });
     assert.equal(JSON.parse(wrong.err).code, 'GALLERY_KEY_MISMATCH');
     const listed = await arcface(['gallery', 'list', '--gallery', db, '--kek-file', kekFile, '--json']);
-    assert.deepEqual(JSON.parse(listed.out).map((i: { id: string }) => i.id), [b.id, c.id]);
+    assert.deepEqual(
+      JSON.parse(listed.out).map((i: { id: string }) => i.id),
+      [b.id, c.id],
+    );
 
     const nextFile = join(dir, 'next.kek');
     writeFileSync(nextFile, randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -78,6 +83,10 @@ describe('arcface gallery forget | seal | rekey', () => {
     const imported = await arcface(['gallery', 'import', file, '--gallery', copy, '--kek-file', nextFile, '--json']);
     assert.equal(imported.code, 0, imported.err);
     assert.equal(JSON.parse(imported.out).templates, 4);
-    assert.equal(JSON.parse((await arcface(['gallery', 'list', '--gallery', copy, '--json'])).err).code, 'GALLERY_SEALED', 'imported into a gallery created sealed');
+    assert.equal(
+      JSON.parse((await arcface(['gallery', 'list', '--gallery', copy, '--json'])).err).code,
+      'GALLERY_SEALED',
+      'imported into a gallery created sealed',
+    );
   });
 });

@@ -30,7 +30,8 @@ describe('the README command table says what the commands do (in process)', () =
     assert.match(row, /`IDENTITY_EXISTS` unless `--append`/);
     const env = { ARCFACE_HOME: freshHome() };
     const gallery = join(dir, 'append.db');
-    const enroll = (photo: number, ...extra: string[]) => runCli(['enroll', 'colin', lfwPhoto('Colin_Powell', photo), '--gallery', gallery, '--json', ...extra], env);
+    const enroll = (photo: number, ...extra: string[]) =>
+      runCli(['enroll', 'colin', lfwPhoto('Colin_Powell', photo), '--gallery', gallery, '--json', ...extra], env);
     const first = await enroll(40);
     assert.equal(first.code, 0, first.stderr);
     const again = await enroll(49);

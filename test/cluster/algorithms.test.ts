@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  averageLinkage, buildNeighbourGraph, chineseWhispers, GrowingIndex, immichClustering, IncrementalClusterer, scoreClustering, type NeighbourGraph,
+  averageLinkage,
+  buildNeighbourGraph,
+  chineseWhispers,
+  GrowingIndex,
+  immichClustering,
+  IncrementalClusterer,
+  scoreClustering,
+  type NeighbourGraph,
 } from '../../src/cluster/index.js';
 import { bruteForce, near, randomUnit, rng } from '../gallery/synthetic.js';
 
@@ -27,10 +34,14 @@ function graphOf(lists: [number, number][][], k = 8): NeighbourGraph {
   const n = lists.length;
   const neighbours = new Int32Array(n * k).fill(-1);
   const scores = new Float32Array(n * k);
-  lists.forEach((l, i) => [...l].sort((a, b) => b[1] - a[1]).forEach(([j, s], t) => {
-    neighbours[i * k + t] = j;
-    scores[i * k + t] = s;
-  }));
+  lists.forEach((l, i) =>
+    [...l]
+      .sort((a, b) => b[1] - a[1])
+      .forEach(([j, s], t) => {
+        neighbours[i * k + t] = j;
+        scores[i * k + t] = s;
+      }),
+  );
   return { rows: n, k, neighbours, scores };
 }
 
@@ -57,12 +68,17 @@ describe('scoreClustering', () => {
 describe('buildNeighbourGraph', () => {
   const { matrix } = clustered(40, 6, 0.7, 3);
   const rows = matrix.length / DIM;
-  it('exact mode returns each row\'s true nearest neighbours with exact cosines', () => {
+  it("exact mode returns each row's true nearest neighbours with exact cosines", () => {
     const g = buildNeighbourGraph(matrix, DIM, { k: 5 });
     for (const i of [0, 17, rows - 1]) {
       const q = matrix.subarray(i * DIM, (i + 1) * DIM);
-      const truth = bruteForce(matrix, DIM, q, 6).filter((h) => h.row !== i).slice(0, 5);
-      assert.deepEqual(Array.from(g.neighbours.subarray(i * 5, i * 5 + 5)), truth.map((h) => h.row));
+      const truth = bruteForce(matrix, DIM, q, 6)
+        .filter((h) => h.row !== i)
+        .slice(0, 5);
+      assert.deepEqual(
+        Array.from(g.neighbours.subarray(i * 5, i * 5 + 5)),
+        truth.map((h) => h.row),
+      );
       truth.forEach((h, t) => assert.ok(Math.abs((g.scores[i * 5 + t] as number) - h.score) < 1e-5));
     }
   });
@@ -113,8 +129,20 @@ describe('averageLinkage', () => {
     for (let i = 5; i < 8; i++) near(r, b, 0.9, m, i * DIM);
     const mid = new Float32Array(DIM);
     for (let j = 0; j < DIM; j++) mid[j] = (a[j] as number) + (b[j] as number);
-    near(r, Float32Array.from(mid, (v) => v / Math.hypot(...mid)), 0.92, m, 3 * DIM);
-    near(r, Float32Array.from(mid, (v) => v / Math.hypot(...mid)), 0.92, m, 4 * DIM);
+    near(
+      r,
+      Float32Array.from(mid, (v) => v / Math.hypot(...mid)),
+      0.92,
+      m,
+      3 * DIM,
+    );
+    near(
+      r,
+      Float32Array.from(mid, (v) => v / Math.hypot(...mid)),
+      0.92,
+      m,
+      4 * DIM,
+    );
     const g = buildNeighbourGraph(m, DIM, { k: 7 });
     const labels = averageLinkage(m, DIM, g, { threshold: 0.55 });
     assert.notEqual(labels[0], labels[7]);
@@ -161,7 +189,22 @@ describe('immichClustering (Immich semantics)', () => {
     // 0,1,2 are mutually close (core at minFaces 3); 3 is close to 2 only (non-core: joins 2's person on the deferred pass);
     // 4,5 are a pair (never core at minFaces 3): unassigned.
     const g = graphOf([
-      [[1, 0.9], [2, 0.8]], [[0, 0.9], [2, 0.85]], [[1, 0.85], [0, 0.8], [3, 0.7]], [[2, 0.7]], [[5, 0.9]], [[4, 0.9]],
+      [
+        [1, 0.9],
+        [2, 0.8],
+      ],
+      [
+        [0, 0.9],
+        [2, 0.85],
+      ],
+      [
+        [1, 0.85],
+        [0, 0.8],
+        [3, 0.7],
+      ],
+      [[2, 0.7]],
+      [[5, 0.9]],
+      [[4, 0.9]],
     ]);
     const labels = immichClustering(g, { maxDistance: 0.5, minFaces: 3, order: [3, 4, 5, 0, 1, 2] });
     assert.deepEqual(Array.from(labels), [0, 0, 0, 0, -1, -1]);
@@ -204,7 +247,11 @@ describe('IncrementalClusterer', () => {
     const n = truth.length;
     const c = new IncrementalClusterer(DIM);
     const keep = n - 1;
-    c.load(matrix.subarray(0, keep * DIM), truth.subarray(0, keep), Int32Array.from({ length: keep }, (_, i) => i));
+    c.load(
+      matrix.subarray(0, keep * DIM),
+      truth.subarray(0, keep),
+      Int32Array.from({ length: keep }, (_, i) => i),
+    );
     const changes = c.add(matrix.subarray(keep * DIM), 999);
     assert.deepEqual(changes, [{ face: keep, person: truth[keep] }]);
     assert.throws(() => c.load(matrix.subarray(0, DIM), [0, 1], [0]), RangeError);
@@ -255,8 +302,14 @@ describe('GrowingIndex', () => {
     for (let i = 0; i < 50; i++) idx.add(matrix.subarray(i * DIM, (i + 1) * DIM));
     const q = matrix.subarray(20 * DIM, 21 * DIM);
     const want = bruteForce(matrix, DIM, q, 4);
-    assert.deepEqual(idx.search(q, 4, -1).map((h) => h.row), want.map((h) => h.row));
-    assert.deepEqual(idx.search(q, 3, -1, 20).map((h) => h.row), want.slice(1).map((h) => h.row));
+    assert.deepEqual(
+      idx.search(q, 4, -1).map((h) => h.row),
+      want.map((h) => h.row),
+    );
+    assert.deepEqual(
+      idx.search(q, 3, -1, 20).map((h) => h.row),
+      want.slice(1).map((h) => h.row),
+    );
     assert.deepEqual(Array.from(idx.row(3)), Array.from(matrix.subarray(3 * DIM, 4 * DIM)));
     assert.throws(() => idx.add(new Float32Array(3)), RangeError);
     assert.throws(() => idx.search(new Float32Array(3), 1, 0), RangeError);

@@ -19,12 +19,24 @@ describe('cannot-link constraints and the second look', () => {
     const g = buildNeighbourGraph(m, DIM, { k: 8, minScore: 0 });
     const free = averageLinkage(m, DIM, g, { threshold: 0.5 });
     assert.equal(new Set(free).size, 1, 'one cluster without constraints');
-    const tied = averageLinkage(m, DIM, g, { threshold: 0.5, cannotLink: [[0, 5], [1, 5]] });
+    const tied = averageLinkage(m, DIM, g, {
+      threshold: 0.5,
+      cannotLink: [
+        [0, 5],
+        [1, 5],
+      ],
+    });
     assert.notEqual(tied[0], tied[5]);
     assert.notEqual(tied[1], tied[5]);
     assert.equal(tied[0], tied[1]);
     assert.throws(() => averageLinkage(m, DIM, g, { threshold: 0.5, cannotLink: [[0, 6]] }), RangeError);
-    assert.deepEqual(cannotLinkTags(3, [[0, 2]]), new Map([[0, [2 ** 31]], [2, [2 ** 31]]]));
+    assert.deepEqual(
+      cannotLinkTags(3, [[0, 2]]),
+      new Map([
+        [0, [2 ** 31]],
+        [2, [2 ** 31]],
+      ]),
+    );
   });
 
   it('the incremental clusterer keeps a cannot-linked face out of the person, and never merges across a pair', () => {
@@ -33,7 +45,15 @@ describe('cannot-link constraints and the second look', () => {
     const faces = Array.from({ length: 4 }, () => near(r, base, 0.9));
     const c = new IncrementalClusterer(DIM, { maxDistance: 0.6, minFaces: 2, joinThreshold: 0.3, mergeThreshold: 0.3, smallMargin: 0 });
     // Faces 0 and 1 in person 0; face 2 in person 1 by hand; face 3 waits; 3 and 2 cannot be with 0.
-    c.load(rows(faces), [0, 0, 1, -1], [10, 11, 12, 13], [[3, 0], [2, 0]]);
+    c.load(
+      rows(faces),
+      [0, 0, 1, -1],
+      [10, 11, 12, 13],
+      [
+        [3, 0],
+        [2, 0],
+      ],
+    );
     const changes = c.add(near(r, base, 0.9), 14);
     const labels = c.labels();
     assert.ok(changes.length > 0);

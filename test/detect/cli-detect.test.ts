@@ -84,18 +84,27 @@ describe('arcface detect', () => {
   it('reports no face as an empty list, and honours --detector and --max-faces', async () => {
     await mkdir(dir, { recursive: true });
     const blank = join(dir, 'blank.png');
-    await writeFile(blank, await sharp({ create: { width: 200, height: 100, channels: 3, background: '#808080' } }).png().toBuffer());
+    await writeFile(
+      blank,
+      await sharp({ create: { width: 200, height: 100, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
     const { out } = await run([blank, '--detector', 'scrfd-500m', '--max-faces', '1']);
     assert.deepEqual(JSON.parse(out), [{ file: blank, width: 200, height: 100, faces: [] }]);
     const face = lfwPath('lfw', 'Aaron_Eckhart', 1);
-    const byFile = JSON.parse((await run([face, '--detector', sharedPath('models', 'retinaface_mbnet0.25.onnx'), '--kind', 'retinaface'])).out) as DetectFileResult[];
+    const byFile = JSON.parse(
+      (await run([face, '--detector', sharedPath('models', 'retinaface_mbnet0.25.onnx'), '--kind', 'retinaface'])).out,
+    ) as DetectFileResult[];
     assert.equal(byFile[0]?.faces.length, 1);
   });
 
   it('fails with coded errors for a missing file and an unknown detector', async () => {
     await assert.rejects(run([join(dir, 'absent.jpg')]), (e: unknown) => isArcFaceError(e, 'FILE_NOT_FOUND'));
     await assert.rejects(run([lfwPath('lfw', 'Aaron_Eckhart', 1), '--detector', 'no-such-detector']), (e: unknown) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME'));
-    await assert.rejects(run([lfwPath('lfw', 'Aaron_Eckhart', 1), '--detector', 'w600k-mbf-int8']), (e: unknown) => isArcFaceError(e, 'MODEL_CONTRACT_MISMATCH'));
+    await assert.rejects(run([lfwPath('lfw', 'Aaron_Eckhart', 1), '--detector', 'w600k-mbf-int8']), (e: unknown) =>
+      isArcFaceError(e, 'MODEL_CONTRACT_MISMATCH'),
+    );
     await assert.rejects(run([lfwPath('lfw', 'Aaron_Eckhart', 1), '--score-threshold', '2']), { code: 'commander.invalidArgument' });
   });
 });

@@ -45,7 +45,9 @@ function assertSame(got: Candidate[], want: Family['faces'], family: string): vo
     const w = want[i]!;
     assert.ok(Math.abs(g.score - w.score) < 1e-6, `${family} #${i} score ${g.score} vs ${w.score}`);
     g.box.forEach((v, k) => assert.ok(Math.abs(v - w.box[k]!) < EPS, `${family} #${i} box[${k}] ${v} vs ${w.box[k]}`));
-    g.landmarks.forEach((p, k) => p.forEach((v, c) => assert.ok(Math.abs(v - w.landmarks[k]![c]!) < EPS, `${family} #${i} landmark ${k} ${v} vs ${w.landmarks[k]![c]}`)));
+    g.landmarks.forEach((p, k) =>
+      p.forEach((v, c) => assert.ok(Math.abs(v - w.landmarks[k]![c]!) < EPS, `${family} #${i} landmark ${k} ${v} vs ${w.landmarks[k]![c]}`)),
+    );
   });
 }
 
@@ -58,7 +60,10 @@ describe(`decoders against reference decodings (${ref.width}×${ref.height}, ran
     assert.equal(priors.length, ref.retinaface.priors.length);
     priors.forEach((p, i) => {
       const w = ref.retinaface.priors[i]!;
-      assert.ok(Math.abs(p.cx - w.cx) < 1e-4 && Math.abs(p.cy - w.cy) < 1e-4 && Math.abs(p.size - w.size) < 1e-4, `prior ${i}: ${JSON.stringify(p)} vs ${JSON.stringify(w)}`);
+      assert.ok(
+        Math.abs(p.cx - w.cx) < 1e-4 && Math.abs(p.cy - w.cy) < 1e-4 && Math.abs(p.size - w.size) < 1e-4,
+        `prior ${i}: ${JSON.stringify(p)} vs ${JSON.stringify(w)}`,
+      );
     });
   });
 });

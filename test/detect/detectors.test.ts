@@ -46,7 +46,10 @@ for (const name of ALL_DETECTORS) {
         const w = f.box[2] - f.box[0];
         assert.ok(w > 0.2 * img.width && w < 0.8 * img.width, `${label}: face width ${w} of ${img.width}`);
         assert.ok(f.score > 0 && f.score <= 1);
-        assert.ok(f.box.every((v, i) => v >= 0 && v <= (i % 2 === 0 ? img.width : img.height)), `${label}: box outside image`);
+        assert.ok(
+          f.box.every((v, i) => v >= 0 && v <= (i % 2 === 0 ? img.width : img.height)),
+          `${label}: box outside image`,
+        );
         for (let i = 1; i < faces.length; i++) assert.ok((faces[i - 1]?.score ?? 0) >= (faces[i]?.score ?? 0), 'sorted best first');
         assert.equal(f.pass?.kind, 'primary');
       }

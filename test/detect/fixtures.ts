@@ -28,7 +28,9 @@ export async function openDetector(name: string): Promise<FaceDetector> {
  */
 export function lfwPath(variant: 'lfw' | 'lfw-deepfunneled', person: string, index?: number): string {
   if (index === undefined) {
-    const first = readdirSync(sharedPath('data', 'faces', variant, person)).filter((f) => f.endsWith('.jpg')).sort()[0];
+    const first = readdirSync(sharedPath('data', 'faces', variant, person))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()[0];
     if (first === undefined) throw new Error(`no image of ${person} in ${variant}`);
     return sharedPath('data', 'faces', variant, person, first);
   }
@@ -42,12 +44,7 @@ export async function lfwImage(variant: 'lfw' | 'lfw-deepfunneled', person: stri
 /** The centre `size`² of a deep-funneled LFW image, resized to `out`² pixels, as raw RGB. */
 export async function faceTile(person: string, out: number, size = 150): Promise<Buffer> {
   const off = Math.round((250 - size) / 2);
-  return sharp(lfwPath('lfw-deepfunneled', person))
-    .extract({ left: off, top: off, width: size, height: size })
-    .resize(out, out)
-    .removeAlpha()
-    .png()
-    .toBuffer();
+  return sharp(lfwPath('lfw-deepfunneled', person)).extract({ left: off, top: off, width: size, height: size }).resize(out, out).removeAlpha().png().toBuffer();
 }
 
 /** Composites PNG tiles onto a flat canvas and decodes it as an {@link RgbImage}. */
@@ -73,9 +70,7 @@ export function centre(f: DetectedFace): [number, number] {
 export function landmarksInsideBox(f: DetectedFace, slack = 0.05): boolean {
   const w = f.box[2] - f.box[0];
   const h = f.box[3] - f.box[1];
-  return f.landmarks.every(
-    ([x, y]) => x >= f.box[0] - slack * w && x <= f.box[2] + slack * w && y >= f.box[1] - slack * h && y <= f.box[3] + slack * h,
-  );
+  return f.landmarks.every(([x, y]) => x >= f.box[0] - slack * w && x <= f.box[2] + slack * w && y >= f.box[1] - slack * h && y <= f.box[3] + slack * h);
 }
 
 /** Eyes above the nose, nose above the mouth corners, left points left of right points. */

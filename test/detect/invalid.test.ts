@@ -66,8 +66,14 @@ describe('createFaceDetector errors', () => {
   });
   it('a model of another family → MODEL_CONTRACT_MISMATCH', async () => {
     await assert.rejects(createFaceDetector({ kind: 'yunet', modelPath: detectorPath('scrfd-500m') }, { intraOpThreads: 1 }), code('MODEL_CONTRACT_MISMATCH'));
-    await assert.rejects(createFaceDetector({ kind: 'scrfd', modelPath: detectorPath('retinaface-mnet025') }, { intraOpThreads: 1 }), code('MODEL_CONTRACT_MISMATCH'));
-    await assert.rejects(createFaceDetector({ kind: 'retinaface', modelPath: detectorPath('yunet-n') }, { intraOpThreads: 1 }), code('MODEL_CONTRACT_MISMATCH'));
+    await assert.rejects(
+      createFaceDetector({ kind: 'scrfd', modelPath: detectorPath('retinaface-mnet025') }, { intraOpThreads: 1 }),
+      code('MODEL_CONTRACT_MISMATCH'),
+    );
+    await assert.rejects(
+      createFaceDetector({ kind: 'retinaface', modelPath: detectorPath('yunet-n') }, { intraOpThreads: 1 }),
+      code('MODEL_CONTRACT_MISMATCH'),
+    );
   });
   it('bad spec values → TypeError/RangeError', async () => {
     await assert.rejects(createFaceDetector({ kind: 'ssd' as 'yunet', modelPath: 'x.onnx' }), { name: 'TypeError', message: /kind/ });

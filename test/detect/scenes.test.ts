@@ -82,7 +82,12 @@ for (const name of ['yunet-n', 'scrfd-500m'] as const) {
     });
 
     it('grey image: the face is found', async () => {
-      const grey = await decodeImage(await sharp(lfwPath('lfw', 'Colin_Powell', 40)).greyscale().jpeg().toBuffer());
+      const grey = await decodeImage(
+        await sharp(lfwPath('lfw', 'Colin_Powell', 40))
+          .greyscale()
+          .jpeg()
+          .toBuffer(),
+      );
       const faces = await det.detect(grey);
       assert.ok(faces.length >= 1);
       assert.ok(landmarksSane(faces[0] as DetectedFace));
@@ -115,7 +120,12 @@ for (const name of ['yunet-n', 'scrfd-500m'] as const) {
     });
 
     it('a 24×24 thumbnail (face ~11 px) is found by the upscaled pass', async () => {
-      const thumb = await decodeImage(await sharp(lfwPath('lfw', 'Aaron_Eckhart', 1)).resize(24, 24).png().toBuffer());
+      const thumb = await decodeImage(
+        await sharp(lfwPath('lfw', 'Aaron_Eckhart', 1))
+          .resize(24, 24)
+          .png()
+          .toBuffer(),
+      );
       assert.deepEqual(await det.detect(thumb, { secondPass: false }), []);
       const faces = await det.detect(thumb);
       assert.equal(faces.length, 1);
@@ -149,7 +159,10 @@ describe('yunet-2023mar (fixed 640×640 input): group photo', () => {
     try {
       const { img, placed } = await groupPhoto();
       const faces = await det.detect(img);
-      assert.ok(faces.every((f) => placed.some((p) => inside(f, p))), 'a face outside every tile');
+      assert.ok(
+        faces.every((f) => placed.some((p) => inside(f, p))),
+        'a face outside every tile',
+      );
       assert.ok(faces.every((f) => f.pass?.inputSize[0] === 640 && f.pass.inputSize[1] === 640));
       const big = placed.filter((p) => p.size >= 120);
       for (const p of big) assert.equal(faces.filter((f) => inside(f, p)).length, 1, `${p.person} (${p.size} px)`);

@@ -62,11 +62,19 @@ describe('EmbeddingCache', () => {
     const c = await EmbeddingCache.open(dir, { ...key, fingerprint: 'sizes' });
     await assert.rejects(c.put('not-a-sha', { embedding: new Float32Array(2), fallback: false, recognizerMs: 0 }), TypeError);
     await c.put(sha('1'), { embedding: new Float32Array(2), fallback: false, recognizerMs: 0 });
-    await assert.rejects(c.put(sha('2'), { embedding: new Float32Array(3), fallback: false, recognizerMs: 0 }), (e) => isArcFaceError(e, 'EMBEDDING_SIZE_MISMATCH'));
+    await assert.rejects(c.put(sha('2'), { embedding: new Float32Array(3), fallback: false, recognizerMs: 0 }), (e) =>
+      isArcFaceError(e, 'EMBEDDING_SIZE_MISMATCH'),
+    );
     const lines = (await readFile(c.path, 'utf8')).trim().split('\n');
     assert.equal(lines.length, 1);
-    await writeFile(c.path, `${lines[0]}\n${JSON.stringify({ sha256: sha('3'), fallback: false, ms: 0, e: Buffer.from(new Float32Array(3).buffer).toString('base64') })}\n`);
-    await assert.rejects(EmbeddingCache.open(dir, { ...key, fingerprint: 'sizes' }), (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /2 floats/.test(e.message));
+    await writeFile(
+      c.path,
+      `${lines[0]}\n${JSON.stringify({ sha256: sha('3'), fallback: false, ms: 0, e: Buffer.from(new Float32Array(3).buffer).toString('base64') })}\n`,
+    );
+    await assert.rejects(
+      EmbeddingCache.open(dir, { ...key, fingerprint: 'sizes' }),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /2 floats/.test(e.message),
+    );
   });
 });
 

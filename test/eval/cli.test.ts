@@ -16,7 +16,10 @@ const dir = testOutputDir('eval-cli');
 
 async function run(args: string[]): Promise<{ out: string; err: string }> {
   const { ctx, out, err } = captureContext();
-  const program = new Command().name('arcface').exitOverride().configureOutput({ writeErr: (s) => err.write(s), writeOut: (s) => out.write(s) });
+  const program = new Command()
+    .name('arcface')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => err.write(s), writeOut: (s) => out.write(s) });
   registerEvalCommands(program, ctx);
   registerCalibrateCommand(program, ctx);
   await program.parseAsync(args, { from: 'user' });

@@ -26,8 +26,14 @@ describe('LFW protocol golden (InsightFace verification.py)', () => {
     assert.equal(dist.length, 6000);
     assert.equal(same.length, 6000);
     for (let f = 0; f < 10; f++) {
-      assert.equal(same.slice(f * 600, f * 600 + 300).every((s) => s), true);
-      assert.equal(same.slice(f * 600 + 300, f * 600 + 600).every((s) => !s), true);
+      assert.equal(
+        same.slice(f * 600, f * 600 + 300).every((s) => s),
+        true,
+      );
+      assert.equal(
+        same.slice(f * 600 + 300, f * 600 + 600).every((s) => !s),
+        true,
+      );
     }
   });
 
@@ -47,7 +53,10 @@ describe('LFW protocol golden (InsightFace verification.py)', () => {
   });
 
   it('reproduces TAR@FAR and AUC to 1e-9 from the drop_intermediate ROC', () => {
-    const roc = rocCurve(dist.map((d) => -d), same);
+    const roc = rocCurve(
+      dist.map((d) => -d),
+      same,
+    );
     const cases: Array<[number, number]> = [
       [0.1, exp['tar_at_far_0.1']],
       [0.01, exp['tar_at_far_0.01']],

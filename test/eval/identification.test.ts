@@ -43,9 +43,25 @@ describe('identification metrics', () => {
   });
 
   it('scores probes against a gallery of templates (an identity scores its best template)', () => {
-    const gallery = new Map([['a', [f([1, 0, 0]), f([0.9, 0.4, 0])]], ['b', [f([0, 1, 0])]]]);
-    const s = scoreIdentification(gallery, [{ label: 'a', embedding: f([0.95, 0.35, 0]) }, { label: 'b', embedding: f([1, 0.1, 0]) }], [f([0, 0, 1])]);
-    assert.deepEqual(s.mated.map((m) => [m.rank, m.topIsMate]), [[1, true], [2, false]]);
+    const gallery = new Map([
+      ['a', [f([1, 0, 0]), f([0.9, 0.4, 0])]],
+      ['b', [f([0, 1, 0])]],
+    ]);
+    const s = scoreIdentification(
+      gallery,
+      [
+        { label: 'a', embedding: f([0.95, 0.35, 0]) },
+        { label: 'b', embedding: f([1, 0.1, 0]) },
+      ],
+      [f([0, 0, 1])],
+    );
+    assert.deepEqual(
+      s.mated.map((m) => [m.rank, m.topIsMate]),
+      [
+        [1, true],
+        [2, false],
+      ],
+    );
     assert.ok(Math.abs((s.nonMatedTop[0] as number) - 0) < 1e-6);
     assert.throws(() => scoreIdentification(new Map(), [], []), RangeError);
   });
@@ -73,7 +89,10 @@ describe('arcface eval identify on shared LFW photos', () => {
     assert.equal(report.threshold.source, 'fpir');
     assert.equal(report.threshold.targetFpir, 0.01);
     assert.equal(report.threshold.galleryIdentities, report.counts.galleryIdentities);
-    assert.ok(report.metrics.atDefaultThreshold.fpir <= report.threshold.targetFpir, `FPIR ${report.metrics.atDefaultThreshold.fpir} at cosine ${report.threshold.threshold}`);
+    assert.ok(
+      report.metrics.atDefaultThreshold.fpir <= report.threshold.targetFpir,
+      `FPIR ${report.metrics.atDefaultThreshold.fpir} at cosine ${report.threshold.threshold}`,
+    );
     assert.ok(report.metrics.atDefaultThreshold.dir > 0.8 && report.metrics.atDefaultThreshold.dir <= 1, `DIR ${report.metrics.atDefaultThreshold.dir}`);
     assert.ok(report.metrics.atOneToOneThreshold.fpir >= report.metrics.atDefaultThreshold.fpir, 'the 1:1 threshold is the more lenient');
     assert.ok(report.metrics.rank1 > 0.8 && report.metrics.rank5 >= report.metrics.rank1);
@@ -102,12 +121,19 @@ describe('arcface calibrate --faces', () => {
     ];
     for (const [name, ns] of people) {
       mkdirSync(join(root, 'faces', name), { recursive: true });
-      for (const n of ns) copyFileSync(sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(n).padStart(4, '0')}.jpg`), join(root, 'faces', name, `${n}.jpg`));
+      for (const n of ns)
+        copyFileSync(sharedPath('data', 'faces', 'lfw-deepfunneled', name, `${name}_${String(n).padStart(4, '0')}.jpg`), join(root, 'faces', name, `${n}.jpg`));
     }
     const out = join(root, 'calibration.json');
     const r = await runCli(['calibrate', '--faces', join(root, 'faces'), '--out', out, '--cache', join(root, 'cache'), '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const cal = JSON.parse(r.stdout) as { impostor: [number, number][]; genuine: [number, number][]; impostorPairs: number; genuinePairs: number; source: string };
+    const cal = JSON.parse(r.stdout) as {
+      impostor: [number, number][];
+      genuine: [number, number][];
+      impostorPairs: number;
+      genuinePairs: number;
+      source: string;
+    };
     assert.deepEqual([cal.impostorPairs, cal.genuinePairs], [42, 3], '10 photos: 45 pairs, 3 of them same-person');
     assert.ok(cal.impostor.length >= 5 && (cal.impostor.at(-1) as [number, number])[0] * 42 >= 1);
     const genuineMedian = cal.genuine.find(([frr]) => frr === 0.5)?.[1] ?? Number.NaN;

@@ -61,7 +61,10 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
     assert.match(first.config.noFaceHandling ?? '', /central/);
     assert.equal(typeof first.counts.noFace, 'number');
     // 40 impostor pairs cannot measure FAR 1e-2 or below.
-    assert.deepEqual(first.tarAtFar.map((t) => t.measurable), [true, false, false, false]);
+    assert.deepEqual(
+      first.tarAtFar.map((t) => t.measurable),
+      [true, false, false, false],
+    );
   });
 
   it('prints the figures and the wall time against the recogniser-only time', () => {
@@ -103,7 +106,15 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
     const { ctx } = captureContext();
     ctx.json = true;
     const one = await evalLfw(ctx, { data, pairs: pairsFile, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'w1'), workers: 1 });
-    const two = await evalLfw(ctx, { data, pairs: pairsFile, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'w2'), workers: 2, limitFolds: 1 });
+    const two = await evalLfw(ctx, {
+      data,
+      pairs: pairsFile,
+      detector: 'yunet-n',
+      recognizer: 'w600k-mbf-int8',
+      out: join(dir, 'w2'),
+      workers: 2,
+      limitFolds: 1,
+    });
     assert.equal(one.counts.cachedItems, 0);
     assert.equal(one.timing?.workers, undefined);
     assert.equal(two.timing?.workers, 2);
@@ -114,7 +125,15 @@ describe('eval lfw end to end on a 2-fold subset of real LFW (yunet-n + w600k-mb
   it('limits the folds and rejects a missing pairs file or image with coded errors', async () => {
     const { ctx } = captureContext();
     ctx.json = true;
-    const one = await evalLfw(ctx, { data, pairs: pairsFile, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'one'), cache: join(dir, 'out', 'cache'), limitFolds: 1 });
+    const one = await evalLfw(ctx, {
+      data,
+      pairs: pairsFile,
+      detector: 'yunet-n',
+      recognizer: 'w600k-mbf-int8',
+      out: join(dir, 'one'),
+      cache: join(dir, 'out', 'cache'),
+      limitFolds: 1,
+    });
     assert.equal(one.counts.pairs, 2 * PER_FOLD);
     assert.equal(one.counts.cachedItems, one.counts.items);
     await assert.rejects(evalLfw(ctx, { data: dir, detector: 'yunet-n', recognizer: 'w600k-mbf-int8', out: join(dir, 'x') }), { code: 'FILE_NOT_FOUND' });

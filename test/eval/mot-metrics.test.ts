@@ -13,8 +13,14 @@ test('boxIou: identical, disjoint and partial overlaps', () => {
 
 test('motMetrics: a perfect tracker has IDF1 1, MOTA 1 and no switches', () => {
   const frames: MotFrame[] = Array.from({ length: 10 }, (_, i) => ({
-    truth: [{ id: 'a', box: box(i) }, { id: 'b', box: box(100 - i) }],
-    tracks: [{ id: 1, box: box(i) }, { id: 2, box: box(100 - i) }],
+    truth: [
+      { id: 'a', box: box(i) },
+      { id: 'b', box: box(100 - i) },
+    ],
+    tracks: [
+      { id: 1, box: box(i) },
+      { id: 2, box: box(100 - i) },
+    ],
   }));
   const s = motMetrics(frames);
   assert.equal(s.idSwitches, 0);
@@ -27,8 +33,20 @@ test('motMetrics: a perfect tracker has IDF1 1, MOTA 1 and no switches', () => {
 
 test('motMetrics: an identity swap half way counts two switches and halves IDF1', () => {
   const frames: MotFrame[] = Array.from({ length: 10 }, (_, i) => ({
-    truth: [{ id: 'a', box: box(0) }, { id: 'b', box: box(50) }],
-    tracks: i < 5 ? [{ id: 1, box: box(0) }, { id: 2, box: box(50) }] : [{ id: 2, box: box(0) }, { id: 1, box: box(50) }],
+    truth: [
+      { id: 'a', box: box(0) },
+      { id: 'b', box: box(50) },
+    ],
+    tracks:
+      i < 5
+        ? [
+            { id: 1, box: box(0) },
+            { id: 2, box: box(50) },
+          ]
+        : [
+            { id: 2, box: box(0) },
+            { id: 1, box: box(50) },
+          ],
   }));
   const s = motMetrics(frames);
   assert.equal(s.idSwitches, 2);
@@ -51,7 +69,11 @@ test('motMetrics: a gap in tracking is a fragmentation, a new id after it a swit
 test('motMetrics: a track on an ignored (mostly occluded) person is not a false positive', () => {
   const frames: MotFrame[] = Array.from({ length: 4 }, () => ({
     truth: [{ id: 'a', box: box(0) }],
-    tracks: [{ id: 1, box: box(0) }, { id: 2, box: box(50) }, { id: 3, box: box(100) }],
+    tracks: [
+      { id: 1, box: box(0) },
+      { id: 2, box: box(50) },
+      { id: 3, box: box(100) },
+    ],
     ignore: [{ id: 'b', box: box(50) }],
   }));
   const s = motMetrics(frames);

@@ -38,11 +38,26 @@ describe('rocCurve', () => {
   });
 
   it('rejects mismatched, empty or non-finite input with PROTOCOL_INVALID', () => {
-    assert.throws(() => rocCurve([1, 2], [true]), (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /equal length/.test(e.message));
-    assert.throws(() => rocCurve([], []), (e) => isArcFaceError(e, 'PROTOCOL_INVALID'));
-    assert.throws(() => rocCurve([1, Number.NaN], [true, false]), (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /scores\[1\]/.test(e.message));
-    assert.throws(() => rocCurve([1, 2], [true, 1 as unknown as boolean]), (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /same\[1\]/.test(e.message));
-    assert.throws(() => rocCurve(null as unknown as number[], []), (e) => isArcFaceError(e, 'PROTOCOL_INVALID'));
+    assert.throws(
+      () => rocCurve([1, 2], [true]),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /equal length/.test(e.message),
+    );
+    assert.throws(
+      () => rocCurve([], []),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID'),
+    );
+    assert.throws(
+      () => rocCurve([1, Number.NaN], [true, false]),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /scores\[1\]/.test(e.message),
+    );
+    assert.throws(
+      () => rocCurve([1, 2], [true, 1 as unknown as boolean]),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID') && /same\[1\]/.test(e.message),
+    );
+    assert.throws(
+      () => rocCurve(null as unknown as number[], []),
+      (e) => isArcFaceError(e, 'PROTOCOL_INVALID'),
+    );
   });
 
   it('trapezoidAuc rejects arrays of different length', () => {
@@ -135,8 +150,14 @@ describe('scoreHistogram and evaluateVerification', () => {
   it('reports every figure for a small perfect set', () => {
     const m = evaluateVerification([0.1, 1.8, 0.2, 1.9], [true, false, true, false], { folds: 2, fars: [0.5] });
     // Fold 1 trains on fold 0 alone, whose first best threshold is 0.11: its genuine 0.2 is rejected.
-    assert.deepEqual(m.kfold.folds.map((f) => f.bestThreshold), [0.21, 0.11]);
-    assert.deepEqual(m.kfold.folds.map((f) => f.accuracy), [1, 0.5]);
+    assert.deepEqual(
+      m.kfold.folds.map((f) => f.bestThreshold),
+      [0.21, 0.11],
+    );
+    assert.deepEqual(
+      m.kfold.folds.map((f) => f.accuracy),
+      [1, 0.5],
+    );
     assert.equal(m.kfold.folds.length, 2);
     assert.equal(m.auc, 1);
     // The dropped ROC is (0,0) (0,.5) (0,1) (1,1): FAR 0 and 1 are equally near 0.5 and the first

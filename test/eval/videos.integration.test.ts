@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { evalVideos } from '../../apps/cli/commands/eval.js';
 import { dot, isArcFaceError } from '../../src/core/index.js';
-import { decodeVideoFrames, defaultFfmpegPath, embedVideo, probeVideo, resolveVideo, splitRanges, uniformSample, type EvalReport } from '../../src/eval/index.js';
+import {
+  decodeVideoFrames,
+  defaultFfmpegPath,
+  embedVideo,
+  probeVideo,
+  resolveVideo,
+  splitRanges,
+  uniformSample,
+  type EvalReport,
+} from '../../src/eval/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 import { captureContext } from './helpers.js';
@@ -39,7 +48,18 @@ async function buildSet(): Promise<string> {
   const files = (await stills('Tony_Blair')).slice(6, 6 + VIDEO_FILE_STILLS);
   for (const [i, f] of files.entries()) await copyFile(join(lfw, 'Tony_Blair', f), join(tmp, `${String(i).padStart(3, '0')}.jpg`));
   const encode = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18'];
-  const enc = spawnSync(defaultFfmpegPath(), ['-hide_banner', '-v', 'error', '-y', '-framerate', '4', '-i', join(tmp, '%03d.jpg'), ...encode, join(frames, 'Tony_Blair', '2.mp4')]);
+  const enc = spawnSync(defaultFfmpegPath(), [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-framerate',
+    '4',
+    '-i',
+    join(tmp, '%03d.jpg'),
+    ...encode,
+    join(frames, 'Tony_Blair', '2.mp4'),
+  ]);
   assert.equal(enc.status, 0, enc.stderr.toString());
   const lines = ['split number, first name, second name, ground truth, is same'];
   for (const [split, group] of [PEOPLE.slice(0, 3), PEOPLE.slice(3)].entries()) {
@@ -69,7 +89,10 @@ describe('video pairs (YTF protocol) on a set built from LFW stills', () => {
   it('embeds each video from sampled frames and runs one fold per split', () => {
     assert.equal(report.counts.pairs, 14);
     assert.equal(report.counts.folds, 3);
-    assert.deepEqual(report.accuracy.folds.map((f) => f.pairs), [6, 6, 2]);
+    assert.deepEqual(
+      report.accuracy.folds.map((f) => f.pairs),
+      [6, 6, 2],
+    );
     assert.equal(report.counts.items, 13);
     assert.equal(report.config.framesPerVideo, 2);
     assert.match(report.config.aggregation ?? '', /mean of unit frame embeddings, L2-normalised/);
@@ -111,7 +134,10 @@ describe('video pairs (YTF protocol) on a set built from LFW stills', () => {
     await mkdir(join(dir, 'bad', 'Broken'), { recursive: true });
     await writeFile(join(dir, 'bad', 'Broken', '0.mp4'), 'not a video at all');
     await assert.rejects(embedVideo(fr, join(dir, 'bad'), 'Broken/0'), (e) => isArcFaceError(e, 'VIDEO_DECODE_FAILED'));
-    await assert.rejects(probeVideo(join(frames, 'Tony_Blair', '2.mp4'), '/nonexistent/ffmpeg'), (e) => isArcFaceError(e, 'VIDEO_DECODE_FAILED') && /failed to start/.test(e.message));
+    await assert.rejects(
+      probeVideo(join(frames, 'Tony_Blair', '2.mp4'), '/nonexistent/ffmpeg'),
+      (e) => isArcFaceError(e, 'VIDEO_DECODE_FAILED') && /failed to start/.test(e.message),
+    );
     await assert.rejects(embedVideo(fr, frames, 'Tony_Blair/0', 0), RangeError);
     await assert.rejects(decodeVideoFrames(join(frames, 'Tony_Blair', '2.mp4'), { frames: 4, width: 0, height: 250 }, [0]), RangeError);
   });

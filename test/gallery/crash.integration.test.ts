@@ -16,7 +16,9 @@ function enrollThenKill(path: string, prefix: string, after: number): Promise<st
     const committed: string[] = [];
     let buf = '';
     let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const lines = buf.split('\n');

@@ -13,6 +13,10 @@ const r = rng(prefix.length);
 for (let i = 0; ; i++) {
   const base = randomUnit(r, DIM);
   const id = `${prefix}_${i}`;
-  await g.enroll(id, Array.from({ length: 50 }, () => near(r, base, 0.7)), { metadata: { i } });
+  await g.enroll(
+    id,
+    Array.from({ length: 50 }, () => near(r, base, 0.7)),
+    { metadata: { i } },
+  );
   process.stdout.write(`committed ${id}\n`);
 }

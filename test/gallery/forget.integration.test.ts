@@ -90,7 +90,10 @@ describe('Gallery.forget', () => {
     for (const t of bob.templates) assert.ok(after.includes(bytesOf(t)), 'the others stay');
 
     assert.equal((await g2.identify(probe(2, ada.base))).candidates[0]?.id, 'bob');
-    assert.deepEqual((await store.listPersons(true)).map((p) => p.faceCount), []);
+    assert.deepEqual(
+      (await store.listPersons(true)).map((p) => p.faceCount),
+      [],
+    );
     assert.equal((await store.loadFaces(DIM)).faces.length, 1);
     await assert.rejects(g2.forget('ada'), code('IDENTITY_NOT_FOUND'));
     await sql.close();

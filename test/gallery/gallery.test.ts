@@ -84,7 +84,12 @@ describe('Gallery', () => {
     const path = join(scratch('overlay'), 'g.db');
     const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: DIM });
     let loads = 0;
-    const counting = Object.assign(Object.create(store) as GalleryStore, { loadMatrix: async () => { loads++; return store.loadMatrix(); } });
+    const counting = Object.assign(Object.create(store) as GalleryStore, {
+      loadMatrix: async () => {
+        loads++;
+        return store.loadMatrix();
+      },
+    });
     const g = Gallery.fromStore(counting, { threshold: THRESHOLD });
     const crowd = people(13, 30, 3);
     for (const p of crowd.slice(0, 25)) await g.enroll(p.id, p.templates);
@@ -142,14 +147,22 @@ describe('Gallery', () => {
     assert.deepEqual(findings.map((f) => f.id).sort(), [victim!.id, victim!.id, crowd[2]!.id].sort());
     assert.ok(findings.every((f) => f.score < THRESHOLD && f.subCenter > 0));
     const show = await g.show(victim!.id);
-    assert.deepEqual(show.subCenters.map((s) => [s.size, s.dominant, s.trusted]), [[4, true, true], [2, false, true]]);
+    assert.deepEqual(
+      show.subCenters.map((s) => [s.size, s.dominant, s.trusted]),
+      [
+        [4, true, true],
+        [2, false, true],
+      ],
+    );
     assert.equal((await g.identify(probe(24, crowd[3]!.base))).candidates[0]?.id, crowd[3]!.id);
     await g.close();
   });
 
   it('export → import round-trips bit for bit; foreign and damaged exports are refused', async () => {
     const { g, crowd } = await filled('export');
-    await g.enroll(crowd[0]!.id, [{ embedding: probe(30, crowd[0]!.base), sourceFile: 'x.jpg', sourceSha256: 'ab', detScore: 0.91, faceSize: 120 }], { append: true });
+    await g.enroll(crowd[0]!.id, [{ embedding: probe(30, crowd[0]!.base), sourceFile: 'x.jpg', sourceSha256: 'ab', detScore: 0.91, faceSize: 120 }], {
+      append: true,
+    });
     const dir = scratch('export-files');
     const a = join(dir, 'a.afg');
     assert.deepEqual(await g.export(a), { identities: 40, templates: 161, sealed: false });

@@ -20,8 +20,12 @@ const lfw = (name: string, k: number): string => {
   return sharedPath('data', 'faces', 'lfw-deepfunneled', name, files[k] ?? `missing-${k}`);
 };
 /** People with a single photo in the subset: never enrolled, so they are strangers. */
-const strangers = (n: number): string[] => readdirSync(LFW(), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && readdirSync(join(LFW(), d.name)).length === 1).map((d) => d.name).sort().slice(0, n);
+const strangers = (n: number): string[] =>
+  readdirSync(LFW(), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(join(LFW(), d.name)).length === 1)
+    .map((d) => d.name)
+    .sort()
+    .slice(0, n);
 const locations = { home: '/nonexistent-arcface-home', dirs: [sharedPath('models')] };
 /**
  * Decision threshold for the default recogniser (w600k-mbf-int8) while the registry records none:
@@ -41,7 +45,13 @@ describe('gallery with real models on LFW', () => {
     threshold = fr.threshold ?? MEASURED_THRESHOLD;
     g = await openGallery(join(scratch('images'), 'g.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold });
     for (const p of PEOPLE) {
-      const r = await enrollImages(g, fr, p, [0, 1, 2].map((i) => lfw(p, i)), { name: p.replace(/_/g, ' ') });
+      const r = await enrollImages(
+        g,
+        fr,
+        p,
+        [0, 1, 2].map((i) => lfw(p, i)),
+        { name: p.replace(/_/g, ' ') },
+      );
       assert.equal(r.templateIds.length, 3, JSON.stringify(r.skipped));
     }
   });
@@ -90,14 +100,22 @@ describe('gallery with real models on LFW', () => {
 
   it('NO_FACE when no image has a face; FILE_NOT_FOUND for a missing image', async () => {
     const sharp = (await import('sharp')).default;
-    const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg().toBuffer();
+    const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .jpeg()
+      .toBuffer();
     await assert.rejects(enrollImages(g, fr, 'blank', [{ bytes: blank, fileName: 'blank.jpg' }]), code('NO_FACE'));
     await assert.rejects(verifyImage(g, fr, { bytes: blank }, 'Tony_Blair'), code('NO_FACE'));
     const notImage = { bytes: new TextEncoder().encode('# README'), fileName: 'README.md' };
-    await assert.rejects(verifyImage(g, fr, notImage, 'Tony_Blair'), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('README.md: Expected an image'));
+    await assert.rejects(
+      verifyImage(g, fr, notImage, 'Tony_Blair'),
+      (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('README.md: Expected an image'),
+    );
     assert.deepEqual(await identifyImage(g, fr, { bytes: blank }), []);
     const mixed = await enrollImages(g, fr, 'Tony_Blair', [{ bytes: blank, fileName: 'blank.jpg' }, lfw('Tony_Blair', 9)], { append: true });
-    assert.deepEqual(mixed.skipped.map((s) => [s.fileName, s.code]), [['blank.jpg', 'NO_FACE']]);
+    assert.deepEqual(
+      mixed.skipped.map((s) => [s.fileName, s.code]),
+      [['blank.jpg', 'NO_FACE']],
+    );
     await assert.rejects(enrollImages(g, fr, 'x', ['/nonexistent.jpg']), code('FILE_NOT_FOUND'));
   });
 });
@@ -152,7 +170,10 @@ describe('gallery CLI commands', () => {
     assert.equal(nf.code, 2);
     assert.equal((JSON.parse(nf.stderr) as { code: string }).code, 'IDENTITY_NOT_FOUND');
     const list = JSON.parse((await cli(['gallery', 'list', '--json'], env)).stdout) as { id: string; templates: number; metadata: unknown }[];
-    assert.deepEqual(list.map((x) => x.id), ['blair', 'blix']);
+    assert.deepEqual(
+      list.map((x) => x.id),
+      ['blair', 'blix'],
+    );
     assert.deepEqual(list[0]?.metadata, { role: 'pm' });
     const show = JSON.parse((await cli(['gallery', 'show', 'blix', '--json'], env)).stdout) as { templates: unknown[]; subCenters: { dominant: boolean }[] };
     assert.ok(show.templates.length >= 10 && show.subCenters[0]?.dominant === true);

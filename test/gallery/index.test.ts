@@ -21,8 +21,19 @@ function queries(matrix: Float32Array, n: number, seed: number): Float32Array[] 
 describe('TopK', () => {
   it('keeps the k best, best first, ties by lower row', () => {
     const h = new TopK(3);
-    [[0, 0.1], [1, 0.9], [2, 0.5], [3, 0.9], [4, 0.2], [5, 0.7]].forEach(([r, s]) => h.push(r as number, s as number));
-    assert.deepEqual(h.sorted(), [{ row: 1, score: 0.9 }, { row: 3, score: 0.9 }, { row: 5, score: 0.7 }]);
+    [
+      [0, 0.1],
+      [1, 0.9],
+      [2, 0.5],
+      [3, 0.9],
+      [4, 0.2],
+      [5, 0.7],
+    ].forEach(([r, s]) => h.push(r as number, s as number));
+    assert.deepEqual(h.sorted(), [
+      { row: 1, score: 0.9 },
+      { row: 3, score: 0.9 },
+      { row: 5, score: 0.7 },
+    ]);
   });
 });
 
@@ -35,7 +46,10 @@ describe('FlatIndex', () => {
     for (const q of qs) {
       const got = idx.search(q, 10);
       const want = bruteForce(matrix, DIM, q, 10);
-      assert.deepEqual(got.map((h) => h.row), want.map((h) => h.row));
+      assert.deepEqual(
+        got.map((h) => h.row),
+        want.map((h) => h.row),
+      );
       got.forEach((h, i) => assert.ok(Math.abs(h.score - (want[i] as { score: number }).score) < 1e-5));
     }
   });
@@ -43,7 +57,11 @@ describe('FlatIndex', () => {
   it('the JavaScript fallback gives the same rows as the SIMD scan', () => {
     const simd = FlatIndex.build(matrix, DIM, { int8: false, rerank: 0 });
     const js = FlatIndex.build(matrix, DIM, { int8: false, rerank: 0, simd: false });
-    for (const q of qs) assert.deepEqual(js.search(q, 10).map((h) => h.row), simd.search(q, 10).map((h) => h.row));
+    for (const q of qs)
+      assert.deepEqual(
+        js.search(q, 10).map((h) => h.row),
+        simd.search(q, 10).map((h) => h.row),
+      );
   });
 
   it('int8 scan with exact re-ranking returns exactly the exact scan results, SIMD and JS', () => {
@@ -75,7 +93,10 @@ describe('FlatIndex across threads', () => {
     assert.equal(idx.threads, 2);
     assert.equal(FlatIndex.build(matrix, DIM, { int8: true, rerank: 64, threads: 1 }).threads, 1);
     idx.dispose();
-    assert.throws(() => idx.search(qs[0] as Float32Array, 3), (e: unknown) => e instanceof ArcFaceError && e.code === 'INTERNAL');
+    assert.throws(
+      () => idx.search(qs[0] as Float32Array, 3),
+      (e: unknown) => e instanceof ArcFaceError && e.code === 'INTERNAL',
+    );
   });
 
   it('gives the single-thread results, scores and all, for exact and int8 scans', () => {
@@ -89,7 +110,10 @@ describe('FlatIndex across threads', () => {
       assert.deepEqual(three.exactSearch(q, 10), want);
       assert.deepEqual(two.search(q, 10), want);
       assert.deepEqual(three.search(q, 10), want);
-      assert.deepEqual(js.search(q, 10).map((h) => h.row), want.map((h) => h.row));
+      assert.deepEqual(
+        js.search(q, 10).map((h) => h.row),
+        want.map((h) => h.row),
+      );
     }
     for (const i of [one, two, three, js]) i.dispose();
   });

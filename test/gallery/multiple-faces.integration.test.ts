@@ -33,7 +33,10 @@ const pairPath = join(dir, 'two-faces.jpg');
 before(async () => {
   mkdirSync(dir, { recursive: true });
   const pair = await sharp({ create: { width: 500, height: 250, channels: 3, background: '#808080' } })
-    .composite([{ input: LEFT, left: 0, top: 0 }, { input: RIGHT, left: 250, top: 0 }])
+    .composite([
+      { input: LEFT, left: 0, top: 0 },
+      { input: RIGHT, left: 250, top: 0 },
+    ])
     .jpeg({ quality: 95 })
     .toBuffer();
   writeFileSync(pairPath, pair);
@@ -46,12 +49,24 @@ describe('enrolment face rule', () => {
     assert.equal(chooseEnrolmentFace([small, big], 250, 250), big);
     const twin = { box: [60, 60, 160, 190] as const };
     assert.ok(prominence(twin.box, 250, 250) < DOMINANCE_RATIO * prominence(big.box, 250, 250));
-    assert.throws(() => chooseEnrolmentFace([big, twin], 250, 250, 'dominant', 'x.jpg'), (e) => isArcFaceError(e, 'MULTIPLE_FACES') && /x\.jpg/.test(e.message) && Array.isArray(e.details?.boxes));
+    assert.throws(
+      () => chooseEnrolmentFace([big, twin], 250, 250, 'dominant', 'x.jpg'),
+      (e) => isArcFaceError(e, 'MULTIPLE_FACES') && /x\.jpg/.test(e.message) && Array.isArray(e.details?.boxes),
+    );
     assert.equal(chooseEnrolmentFace([big, twin], 250, 250, 'largest'), big);
     assert.equal(chooseEnrolmentFace([big, twin], 250, 250, [55, 55, 165, 195]), twin);
-    assert.throws(() => chooseEnrolmentFace([big], 250, 250, [0, 0, 5, 5]), (e) => isArcFaceError(e, 'NO_FACE'));
-    assert.throws(() => chooseEnrolmentFace([], 250, 250), (e) => isArcFaceError(e, 'NO_FACE'));
-    assert.throws(() => chooseEnrolmentFace([big], 250, 250, [5, 5, 1, 1]), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => chooseEnrolmentFace([big], 250, 250, [0, 0, 5, 5]),
+      (e) => isArcFaceError(e, 'NO_FACE'),
+    );
+    assert.throws(
+      () => chooseEnrolmentFace([], 250, 250),
+      (e) => isArcFaceError(e, 'NO_FACE'),
+    );
+    assert.throws(
+      () => chooseEnrolmentFace([big], 250, 250, [5, 5, 1, 1]),
+      (e) => isArcFaceError(e, 'INVALID_ARGUMENT'),
+    );
   });
 });
 
@@ -107,8 +122,14 @@ describe('a photo with two similar faces', () => {
       key = ks.create({ scope: 'write', name: 'test' }).key;
       ks.close();
       server = await serve({
-        host: '127.0.0.1', port: 0, locations: { home: d, dirs: [join(sharedDir(), 'models')] }, galleryLocation: join(d, 'gallery.db'), keysPath: join(d, 'keys.db'),
-        workers: 1, handleSignals: false, log: () => undefined,
+        host: '127.0.0.1',
+        port: 0,
+        locations: { home: d, dirs: [join(sharedDir(), 'models')] },
+        galleryLocation: join(d, 'gallery.db'),
+        keysPath: join(d, 'keys.db'),
+        workers: 1,
+        handleSignals: false,
+        log: () => undefined,
       });
     });
     after(async () => server.close());
@@ -139,7 +160,12 @@ describe('a photo with two similar faces', () => {
       const f = new FormData();
       f.append('image', new Blob([new Uint8Array(await readFile(RIGHT_PROBE))], { type: 'image/jpeg' }), 'probe.jpg');
       const r = await fetch(`${server.url}/v1/identify`, { method: 'POST', headers: { 'x-api-key': key }, body: f });
-      const body = (await r.json()) as { threshold: number; thresholdSource: string; thresholdReason: string; faces: { match: { subjectId: string } | null }[] };
+      const body = (await r.json()) as {
+        threshold: number;
+        thresholdSource: string;
+        thresholdReason: string;
+        faces: { match: { subjectId: string } | null }[];
+      };
       assert.equal(r.status, 200);
       assert.deepEqual([body.threshold, body.thresholdSource], [0.249, 'floor']);
       assert.match(body.thresholdReason, /FPIR 1 % over 2 identities/);

@@ -5,7 +5,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { isArcFaceError } from '../../src/core/index.js';
 import {
-  Gallery, openGallery, POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, pgliteClient, type GalleryOptions, type IdentifyResult, type SqlClient, type SqlQueryable,
+  Gallery,
+  openGallery,
+  POSTGRES_SCHEMA_VERSION,
+  PostgresGalleryStore,
+  pgliteClient,
+  type GalleryOptions,
+  type IdentifyResult,
+  type SqlClient,
+  type SqlQueryable,
 } from '../../src/gallery/index.js';
 import type { ScoreCalibration } from '../../src/models/index.js';
 import { DIM, FP, scratch } from './fixtures.js';
@@ -14,7 +22,20 @@ import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 const THRESHOLD = 0.3;
 /** A made-up impostor table, so that the FPIR policy (and with it the identity count) decides the threshold. */
-const CALIBRATION: ScoreCalibration = { impostor: [[1e-1, 0.1], [1e-3, 0.2], [1e-6, 0.45]], genuine: [[0.01, 0.2], [0.5, 0.6]], impostorPairs: 1e6, genuinePairs: 1e4, source: 'test' };
+const CALIBRATION: ScoreCalibration = {
+  impostor: [
+    [1e-1, 0.1],
+    [1e-3, 0.2],
+    [1e-6, 0.45],
+  ],
+  genuine: [
+    [0.01, 0.2],
+    [0.5, 0.6],
+  ],
+  impostorPairs: 1e6,
+  genuinePairs: 1e4,
+  source: 'test',
+};
 const OPTS: GalleryOptions = { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD, calibration: CALIBRATION };
 const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
 
@@ -40,8 +61,14 @@ async function enrollAll(g: Gallery, crowd: readonly SyntheticIdentity[]): Promi
 
 /** The same answers: candidates (ids, names, sub-centres), decision, threshold; scores within 1e-5. */
 function assertSame(a: IdentifyResult, b: IdentifyResult, what: string): void {
-  assert.deepEqual(a.candidates.map((c) => [c.id, c.name, c.subCenter]), b.candidates.map((c) => [c.id, c.name, c.subCenter]), what);
-  a.candidates.forEach((c, i) => assert.ok(Math.abs(c.score - (b.candidates[i]?.score ?? Number.NaN)) < 1e-5, `${what}: score ${c.score} vs ${b.candidates[i]?.score}`));
+  assert.deepEqual(
+    a.candidates.map((c) => [c.id, c.name, c.subCenter]),
+    b.candidates.map((c) => [c.id, c.name, c.subCenter]),
+    what,
+  );
+  a.candidates.forEach((c, i) =>
+    assert.ok(Math.abs(c.score - (b.candidates[i]?.score ?? Number.NaN)) < 1e-5, `${what}: score ${c.score} vs ${b.candidates[i]?.score}`),
+  );
   assert.equal(a.decision, b.decision, what);
   assert.deepEqual(a.thresholdChoice, b.thresholdChoice, what);
 }
@@ -52,7 +79,12 @@ async function compare(db: Gallery, exact: Gallery, qs: readonly Float32Array[],
 
 /** A client that records every statement it runs (transactions included). */
 function recording(inner: SqlClient, log: string[]): SqlClient {
-  const wrap = (q: SqlQueryable): SqlQueryable => ({ query: <R>(text: string, params?: readonly unknown[]) => { log.push(text); return q.query<R>(text, params); } });
+  const wrap = (q: SqlQueryable): SqlQueryable => ({
+    query: <R>(text: string, params?: readonly unknown[]) => {
+      log.push(text);
+      return q.query<R>(text, params);
+    },
+  });
   return { ...wrap(inner), transaction: (fn) => inner.transaction((tx) => fn(wrap(tx))), end: () => inner.end() };
 }
 
@@ -128,7 +160,9 @@ describe('identification inside PostgreSQL (PGlite + pgvector, in process)', () 
     await assert.rejects(pg.verify(q, 'no-templates-yet'), code('IDENTITY_NOT_FOUND'));
     // Every identity's rows equal a recomputation from scratch (what the migration's backfill writes).
     const before = await subCenterRows(db);
-    await (other.store as PostgresGalleryStore).recluster((other.store as PostgresGalleryStore).meta.subCenters as { maxSubCenters: number; joinThreshold: number });
+    await (other.store as PostgresGalleryStore).recluster(
+      (other.store as PostgresGalleryStore).meta.subCenters as { maxSubCenters: number; joinThreshold: number },
+    );
     assert.deepEqual(await subCenterRows(db), before);
     await other.close();
     await memory.close();
@@ -142,7 +176,11 @@ describe('identification inside PostgreSQL (PGlite + pgvector, in process)', () 
     await g.verify(q, CROWD[0]?.id as string);
     await g.identificationThreshold();
     assert.ok(log.length > 0);
-    assert.deepEqual(log.filter((s) => /arcface_templates/.test(s)), [], 'no statement touches the templates');
+    assert.deepEqual(
+      log.filter((s) => /arcface_templates/.test(s)),
+      [],
+      'no statement touches the templates',
+    );
     assert.ok(log.some((s) => /set_config\('hnsw\.ef_search'/.test(s)));
     log.length = 0;
     await g.show(CROWD[0]?.id as string);
@@ -204,7 +242,9 @@ describe('identification inside PostgreSQL (PGlite + pgvector, in process)', () 
 
 /** Every sub-centre row as text, in a stable order. */
 async function subCenterRows(db: PGlite): Promise<string[]> {
-  const rows = await db.query<{ r: string }>(`SELECT identity_id || ':' || sub_center || ':' || size || ':' || mean::text AS r FROM arcface_subcenters ORDER BY identity_id, sub_center`);
+  const rows = await db.query<{ r: string }>(
+    `SELECT identity_id || ':' || sub_center || ':' || size || ':' || mean::text AS r FROM arcface_subcenters ORDER BY identity_id, sub_center`,
+  );
   return rows.rows.map((x) => x.r);
 }
 

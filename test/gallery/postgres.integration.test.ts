@@ -30,7 +30,10 @@ async function scenario(g: GalleryT, tag: string): Promise<Buffer> {
   await g.remove(crowd[4]!.id);
   await assert.rejects(g.remove(crowd[4]!.id), code('IDENTITY_NOT_FOUND'));
   const stored = await g.store.templatesOf(crowd[0]!.id);
-  assert.deepEqual(stored.map((t) => Buffer.from(t.embedding.buffer).toString('hex')), crowd[0]!.templates.map((t) => Buffer.from(t.buffer).toString('hex')));
+  assert.deepEqual(
+    stored.map((t) => Buffer.from(t.embedding.buffer).toString('hex')),
+    crowd[0]!.templates.map((t) => Buffer.from(t.buffer).toString('hex')),
+  );
   assert.deepEqual(await g.store.template(stored[1]!.templateId), stored[1]);
   assert.equal(await g.store.template(987_654_321), null);
   if (g.store.kind === 'postgres') {
@@ -47,8 +50,12 @@ async function scenario(g: GalleryT, tag: string): Promise<Buffer> {
 
 describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
   let db: PGlite;
-  before(async () => { db = await PGlite.create({ extensions: { vector } }); });
-  after(async () => { await db.close(); });
+  before(async () => {
+    db = await PGlite.create({ extensions: { vector } });
+  });
+  after(async () => {
+    await db.close();
+  });
 
   it('runs the gallery scenario, refuses other models and foreign schemas', async () => {
     const store = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
@@ -56,8 +63,14 @@ describe('PostgresGalleryStore on PGlite + pgvector, in process', () => {
     await scenario(g, 'inproc');
     const idx = (await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'arcface_subcenters_hnsw'`)).rows[0];
     assert.match(idx?.indexdef ?? '', /hnsw \(mean vector_cosine_ops\)/);
-    await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: OTHER_FP, embeddingSize: DIM, location: 'pglite' }), code('MODEL_MISMATCH'));
-    await assert.rejects(PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: 128, location: 'pglite' }), code('EMBEDDING_SIZE_MISMATCH'));
+    await assert.rejects(
+      PostgresGalleryStore.open(pgliteClient(db), { fingerprint: OTHER_FP, embeddingSize: DIM, location: 'pglite' }),
+      code('MODEL_MISMATCH'),
+    );
+    await assert.rejects(
+      PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: 128, location: 'pglite' }),
+      code('EMBEDDING_SIZE_MISMATCH'),
+    );
     const reopened = await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' });
     assert.equal(reopened.meta.schemaVersion, POSTGRES_SCHEMA_VERSION);
     await db.exec(`INSERT INTO arcface_migrations (version, applied_at) VALUES (99, 0)`);
@@ -101,6 +114,9 @@ describe('PostgresGalleryStore over the wire (pg client → PGLiteSocketServer)'
   });
 
   it('reports an unreachable server as GALLERY_BUSY', async () => {
-    await assert.rejects(openGallery('postgres://postgres@127.0.0.1:1/postgres', { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD }), code('GALLERY_BUSY'));
+    await assert.rejects(
+      openGallery('postgres://postgres@127.0.0.1:1/postgres', { fingerprint: FP, embeddingSize: DIM, threshold: THRESHOLD }),
+      code('GALLERY_BUSY'),
+    );
   });
 });

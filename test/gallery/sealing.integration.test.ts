@@ -8,7 +8,15 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import Database from 'better-sqlite3';
 import { isArcFaceError } from '../../src/core/index.js';
 import {
-  Gallery, localKeyEncryptionKey, openGallery, parseKeyMaterial, PostgresGalleryStore, pgliteClient, SQLITE_SCHEMA_VERSION, SqliteGalleryStore, type KeyEncryptionKey,
+  Gallery,
+  localKeyEncryptionKey,
+  openGallery,
+  parseKeyMaterial,
+  PostgresGalleryStore,
+  pgliteClient,
+  SQLITE_SCHEMA_VERSION,
+  SqliteGalleryStore,
+  type KeyEncryptionKey,
 } from '../../src/gallery/index.js';
 import { People, PEOPLE_MIGRATIONS, PeopleStore } from '../../src/people/index.js';
 import { DIM, FP, people, probe, scratch } from './fixtures.js';
@@ -85,7 +93,9 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const faces = new PeopleStore(sql, again.store.rowCodec?.());
     const crop = jpeg(7);
     const faceEmbedding = probe(8, crowd[5]!.base);
-    const [faceId] = await sql.transaction((q) => faces.insertFaces(q, [{ photo: 'p.jpg', box: [0, 0, 9, 9], detScore: 0.9, embedding: faceEmbedding, thumbnail: crop }]));
+    const [faceId] = await sql.transaction((q) =>
+      faces.insertFaces(q, [{ photo: 'p.jpg', box: [0, 0, 9, 9], detScore: 0.9, embedding: faceEmbedding, thumbnail: crop }]),
+    );
     assert.deepEqual(await faces.faceThumbnail(faceId as number), crop);
     assert.deepEqual(bytesOf((await faces.loadFaces(DIM)).matrix), bytesOf(faceEmbedding));
     await sql.close();
@@ -128,7 +138,9 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const peopleSql = await peopleTables(sqliteRoomSql(path));
     const face = probe(9, crowd[0]!.base);
     const crop = jpeg(9);
-    await peopleSql.transaction((q) => new PeopleStore(peopleSql).insertFaces(q, [{ photo: 'q.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face, thumbnail: crop }]));
+    await peopleSql.transaction((q) =>
+      new PeopleStore(peopleSql).insertFaces(q, [{ photo: 'q.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face, thumbnail: crop }]),
+    );
     await peopleSql.close();
     crowd.push({ id: 'face', base: face, templates: [face] });
     thumbs.push(crop);
@@ -150,7 +162,10 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const sealedSql = await peopleTables(sqliteRoomSql(path));
     const sealedFaces = new PeopleStore(sealedSql, plain.store.rowCodec?.());
     assert.deepEqual(bytesOf((await sealedFaces.loadFaces(DIM)).matrix), bytesOf(face));
-    await assert.rejects(sealedSql.transaction((q) => new PeopleStore(sealedSql).insertFaces(q, [{ photo: 'r.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face }])), code('GALLERY_SEALED'));
+    await assert.rejects(
+      sealedSql.transaction((q) => new PeopleStore(sealedSql).insertFaces(q, [{ photo: 'r.jpg', box: [0, 0, 9, 9], detScore: 0.8, embedding: face }])),
+      code('GALLERY_SEALED'),
+    );
     await sealedSql.close();
     // A replica opened unsealed before may not write plain rows into the sealed file.
     await assert.rejects(other.enroll('late', [probe(1, crowd[0]!.base)]), code('GALLERY_SEALED'));
@@ -206,6 +221,9 @@ describe('sealed galleries (AES-256-GCM at rest)', () => {
     const hex = 'ab'.repeat(32);
     assert.equal(parseKeyMaterial(` ${hex}\n`, 'k').length, 32);
     assert.equal(parseKeyMaterial(Buffer.alloc(32, 7).toString('base64'), 'k')[0], 7);
-    assert.throws(() => parseKeyMaterial('secret-passphrase', 'ARCFACE_GALLERY_KEK'), (e: unknown) => isArcFaceError(e, 'INVALID_ARGUMENT') && !e.message.includes('secret'));
+    assert.throws(
+      () => parseKeyMaterial('secret-passphrase', 'ARCFACE_GALLERY_KEK'),
+      (e: unknown) => isArcFaceError(e, 'INVALID_ARGUMENT') && !e.message.includes('secret'),
+    );
   });
 });

@@ -23,7 +23,10 @@ async function assertIdsNotReused(g: Gallery): Promise<void> {
   const [a] = people(7, 1, 3);
   const { templateIds } = await g.enroll('reuse', a!.templates);
   const newest = Math.max(...templateIds);
-  assert.deepEqual((await g.removeTemplates([newest])).map((t) => t.templateId), [newest]);
+  assert.deepEqual(
+    (await g.removeTemplates([newest])).map((t) => t.templateId),
+    [newest],
+  );
   const again = await g.enroll('reuse', [a!.templates[0]!], { append: true });
   assert.ok((again.templateIds[0] as number) > newest, `id ${again.templateIds[0]} reused after deleting ${newest}`);
   assert.deepEqual(await g.removeTemplates([newest]), [], 'a stale delete removes nothing');
@@ -51,7 +54,10 @@ describe('Gallery: the server surface', () => {
     const [p] = people(3, 1, 2);
     const { templateIds } = await g.enroll('ada', p!.templates, { append: true });
     assert.equal((await g.get('ada')).templateCount, 2);
-    assert.deepEqual((await g.templates('ada')).map((t) => t.templateId), templateIds);
+    assert.deepEqual(
+      (await g.templates('ada')).map((t) => t.templateId),
+      templateIds,
+    );
     assert.equal((await g.template(templateIds[0] as number))?.identityId, 'ada');
     assert.equal(await g.template(987_654), null);
     await assert.rejects(g.template(0), code('INVALID_ARGUMENT'));
@@ -74,7 +80,13 @@ describe('Gallery: the server surface', () => {
         embedding BLOB NOT NULL, source_file TEXT, source_sha256 TEXT, det_score REAL, face_size REAL, created_at INTEGER NOT NULL) STRICT;
       CREATE INDEX templates_by_identity ON templates(identity_id);`);
     const put = db.prepare('INSERT INTO gallery_meta VALUES (?, ?)');
-    for (const [k, v] of [['format', 'arcface-gallery'], ['fingerprint', FP], ['embedding_size', String(DIM)], ['generation', '0']]) put.run(k, v);
+    for (const [k, v] of [
+      ['format', 'arcface-gallery'],
+      ['fingerprint', FP],
+      ['embedding_size', String(DIM)],
+      ['generation', '0'],
+    ])
+      put.run(k, v);
     db.prepare(`INSERT INTO identities VALUES ('old', 'Old', '{}', 0, 0)`).run();
     const [p] = people(11, 1, 3);
     const insert = db.prepare(`INSERT INTO templates (template_id, identity_id, embedding, source_file, created_at) VALUES (?, 'old', ?, ?, 0)`);
@@ -84,7 +96,14 @@ describe('Gallery: the server surface', () => {
     const store = await SqliteGalleryStore.open(path, { fingerprint: FP, embeddingSize: DIM });
     assert.equal(store.meta.schemaVersion, SQLITE_SCHEMA_VERSION);
     const g = Gallery.fromStore(store, opts);
-    assert.deepEqual((await g.templates('old')).map((t) => [t.templateId, t.sourceFile]), [[1, 'f0.jpg'], [2, 'f1.jpg'], [3, 'f2.jpg']]);
+    assert.deepEqual(
+      (await g.templates('old')).map((t) => [t.templateId, t.sourceFile]),
+      [
+        [1, 'f0.jpg'],
+        [2, 'f1.jpg'],
+        [3, 'f2.jpg'],
+      ],
+    );
     await assertIdsNotReused(g);
     await g.close();
     const raw = new Database(path, { readonly: true });

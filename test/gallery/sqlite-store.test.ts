@@ -19,7 +19,10 @@ describe('SqliteGalleryStore', () => {
     const n = 9001; // more than two pages of 4,096 rows
     const rows = new Float32Array(n * DIM);
     for (let i = 0; i < n; i++) randomUnit(r, DIM, rows, i * DIM);
-    const items = Array.from({ length: n }, (_, i) => ({ identity: { id: `p${i % 3000}` }, templates: [{ embedding: rows.subarray(i * DIM, (i + 1) * DIM) }] }));
+    const items = Array.from({ length: n }, (_, i) => ({
+      identity: { id: `p${i % 3000}` },
+      templates: [{ embedding: rows.subarray(i * DIM, (i + 1) * DIM) }],
+    }));
     await s.enrollMany(items.slice(0, 3000), 'create');
     await s.enrollMany(items.slice(3000), 'append');
     await s.removeTemplates([5]);
@@ -34,10 +37,19 @@ describe('SqliteGalleryStore', () => {
     assert.deepEqual(m.stamp, { ...(await s.stamp()) });
     assert.deepEqual(m.stamp, { generation: 3, rows: n - 1, maxTemplateId: n });
     const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i !== 4);
-    assert.deepEqual(Array.from(m.templateIds), kept.map((i) => i + 1));
-    assert.deepEqual(m.identityIds, kept.map((i) => `p${i % 3000}`));
+    assert.deepEqual(
+      Array.from(m.templateIds),
+      kept.map((i) => i + 1),
+    );
+    assert.deepEqual(
+      m.identityIds,
+      kept.map((i) => `p${i % 3000}`),
+    );
     kept.forEach((i, row) => assert.deepEqual(m.matrix.subarray(row * DIM, (row + 1) * DIM), rows.subarray(i * DIM, (i + 1) * DIM)));
-    await assert.rejects(s.loadMatrix(() => new Float32Array(3)), code('INTERNAL'));
+    await assert.rejects(
+      s.loadMatrix(() => new Float32Array(3)),
+      code('INTERNAL'),
+    );
     assert.deepEqual((await s.template(7))?.embedding, rows.subarray(6 * DIM, 7 * DIM));
     assert.equal((await s.template(7))?.identityId, 'p6');
     assert.equal(await s.template(5), null);
@@ -49,7 +61,11 @@ describe('SqliteGalleryStore', () => {
     const s = await SqliteGalleryStore.open(path, opts);
     assert.deepEqual(s.meta, { fingerprint: FP, embeddingSize: DIM, schemaVersion: SQLITE_SCHEMA_VERSION });
     const [p] = people(1, 1, 3);
-    const ids = await s.enroll({ id: p!.id, name: 'P' }, p!.templates.map((embedding) => ({ embedding, sourceFile: 'a.jpg' })), 'create');
+    const ids = await s.enroll(
+      { id: p!.id, name: 'P' },
+      p!.templates.map((embedding) => ({ embedding, sourceFile: 'a.jpg' })),
+      'create',
+    );
     assert.equal(ids.length, 3);
     assert.equal(await s.generation(), 1);
     await s.close();
@@ -59,7 +75,10 @@ describe('SqliteGalleryStore', () => {
     raw.close();
     const again = await SqliteGalleryStore.open(path, opts);
     const t = await again.templatesOf(p!.id);
-    assert.deepEqual(t.map((x) => x.embedding), p!.templates);
+    assert.deepEqual(
+      t.map((x) => x.embedding),
+      p!.templates,
+    );
     assert.equal(t[0]?.sourceFile, 'a.jpg');
     assert.deepEqual(await SqliteGalleryStore.inspect(path), again.meta);
     await again.close();
@@ -102,17 +121,38 @@ describe('SqliteGalleryStore', () => {
     const path = join(scratch('sqlite-busy'), 'g.db');
     const [a, b] = people(2, 2, 2);
     const s = await SqliteGalleryStore.open(path, { ...opts, busyTimeoutMs: 100 });
-    await s.enroll({ id: a!.id }, a!.templates.map((embedding) => ({ embedding })), 'create');
+    await s.enroll(
+      { id: a!.id },
+      a!.templates.map((embedding) => ({ embedding })),
+      'create',
+    );
     const writer = new Database(path);
     writer.exec('BEGIN IMMEDIATE');
     writer.prepare(`INSERT INTO identities (id, name, metadata, created_at, updated_at) VALUES ('held', 'held', '{}', 0, 0)`).run();
     const reader = await SqliteGalleryStore.open(path, opts);
-    assert.deepEqual((await reader.listIdentities()).map((i) => i.id), [a!.id]);
-    await assert.rejects(s.enroll({ id: b!.id }, b!.templates.map((embedding) => ({ embedding })), 'create'), code('GALLERY_BUSY'));
+    assert.deepEqual(
+      (await reader.listIdentities()).map((i) => i.id),
+      [a!.id],
+    );
+    await assert.rejects(
+      s.enroll(
+        { id: b!.id },
+        b!.templates.map((embedding) => ({ embedding })),
+        'create',
+      ),
+      code('GALLERY_BUSY'),
+    );
     writer.exec('ROLLBACK');
     writer.close();
-    await s.enroll({ id: b!.id }, b!.templates.map((embedding) => ({ embedding })), 'create');
-    assert.deepEqual((await reader.listIdentities()).map((i) => i.id), [a!.id, b!.id]);
+    await s.enroll(
+      { id: b!.id },
+      b!.templates.map((embedding) => ({ embedding })),
+      'create',
+    );
+    assert.deepEqual(
+      (await reader.listIdentities()).map((i) => i.id),
+      [a!.id, b!.id],
+    );
     await reader.close();
     await s.close();
   });
@@ -121,12 +161,25 @@ describe('SqliteGalleryStore', () => {
     const path = join(scratch('sqlite-rollback'), 'g.db');
     const s = await SqliteGalleryStore.open(path, opts);
     const [a, b] = people(3, 2, 2);
-    await s.enroll({ id: a!.id }, a!.templates.map((embedding) => ({ embedding })), 'create');
-    await assert.rejects(s.enrollMany([
-      { identity: { id: b!.id }, templates: b!.templates.map((embedding) => ({ embedding })) },
-      { identity: { id: a!.id }, templates: a!.templates.map((embedding) => ({ embedding })) },
-    ], 'create'), code('IDENTITY_EXISTS'));
-    assert.deepEqual((await s.listIdentities()).map((i) => [i.id, i.templateCount]), [[a!.id, 2]]);
+    await s.enroll(
+      { id: a!.id },
+      a!.templates.map((embedding) => ({ embedding })),
+      'create',
+    );
+    await assert.rejects(
+      s.enrollMany(
+        [
+          { identity: { id: b!.id }, templates: b!.templates.map((embedding) => ({ embedding })) },
+          { identity: { id: a!.id }, templates: a!.templates.map((embedding) => ({ embedding })) },
+        ],
+        'create',
+      ),
+      code('IDENTITY_EXISTS'),
+    );
+    assert.deepEqual(
+      (await s.listIdentities()).map((i) => [i.id, i.templateCount]),
+      [[a!.id, 2]],
+    );
     assert.equal(await s.generation(), 1);
     assert.deepEqual(s.integrityCheck(), ['ok']);
     await s.close();

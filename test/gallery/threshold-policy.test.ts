@@ -14,8 +14,17 @@ import { findKnownModel, type ScoreCalibration } from '../../src/models/index.js
 
 /** A table with FAR 10^-k at cosine 0.1·k (k = 1..5). */
 const TABLE: ScoreCalibration = {
-  impostor: [[1e-1, 0.1], [1e-2, 0.2], [1e-3, 0.3], [1e-4, 0.4], [1e-5, 0.5]],
-  genuine: [[0.01, 0.3], [0.5, 0.6]],
+  impostor: [
+    [1e-1, 0.1],
+    [1e-2, 0.2],
+    [1e-3, 0.3],
+    [1e-4, 0.4],
+    [1e-5, 0.5],
+  ],
+  genuine: [
+    [0.01, 0.3],
+    [0.5, 0.6],
+  ],
   impostorPairs: 1_000_000,
   genuinePairs: 1000,
   source: 'test',
@@ -33,7 +42,10 @@ describe('impostor table lookups', () => {
     assert.deepEqual(cosineAtFar(TABLE, 1e-9), { cosine: 0.5, clamped: true });
     assert.equal(farAtCosine(TABLE, 0.9), 1e-5);
     assert.throws(() => cosineAtFar(TABLE, 0), RangeError);
-    assert.throws(() => cosineAtFar({ ...TABLE, impostor: [] }, 0.1), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => cosineAtFar({ ...TABLE, impostor: [] }, 0.1),
+      (e) => isArcFaceError(e, 'INVALID_ARGUMENT'),
+    );
   });
 
   it('derives FAR = 1 − (1 − FPIR)^(1/N): the threshold rises with the gallery, never below the floor', () => {
@@ -58,14 +70,20 @@ describe('impostor table lookups', () => {
     assert.equal(h.impostorPairs, 7);
     assert.throws(() => scoreCalibration(h, { source: 'x' }), RangeError, 'fewer than 10 impostor pairs');
     const many = Array.from({ length: 60 }, (_, i) => unit([Math.cos(i), Math.sin(i), (i % 7) / 7]));
-    const cal = scoreCalibration(scoreHistograms(many, many.map((_, i) => `p${i % 30}`)), { source: 'synthetic' });
+    const cal = scoreCalibration(
+      scoreHistograms(
+        many,
+        many.map((_, i) => `p${i % 30}`),
+      ),
+      { source: 'synthetic' },
+    );
     assert.equal(cal.impostorPairs, 1770 - 30);
     assert.ok(cal.impostor.length > 2);
     for (let i = 1; i < cal.impostor.length; i++) {
       assert.ok((cal.impostor[i] as [number, number])[0] < (cal.impostor[i - 1] as [number, number])[0]);
       assert.ok((cal.impostor[i] as [number, number])[1] >= (cal.impostor[i - 1] as [number, number])[1]);
     }
-    assert.ok(((cal.impostor.at(-1) as [number, number])[0]) * cal.impostorPairs >= 1, 'no point deeper than one pair');
+    assert.ok((cal.impostor.at(-1) as [number, number])[0] * cal.impostorPairs >= 1, 'no point deeper than one pair');
     assert.throws(() => scoreHistograms([e[0] as Float32Array], []), RangeError);
   });
 });

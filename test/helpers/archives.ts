@@ -5,7 +5,12 @@ import { xz } from '@napi-rs/lzma';
 import { pack } from 'tar-stream';
 
 /** Packs files into a tar (optionally gzip or xz) and writes it; returns its path. */
-export async function writeArchive(dir: string, name: string, files: Record<string, Uint8Array | string>, compression: 'none' | 'gzip' | 'xz'): Promise<string> {
+export async function writeArchive(
+  dir: string,
+  name: string,
+  files: Record<string, Uint8Array | string>,
+  compression: 'none' | 'gzip' | 'xz',
+): Promise<string> {
   const p = pack();
   for (const [path, content] of Object.entries(files)) p.entry({ name: path }, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content));
   p.finalize();

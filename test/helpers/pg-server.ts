@@ -33,7 +33,12 @@ export interface PgTestServer {
  */
 export async function startPgServer(opts: { maxConnections?: number; password?: string } = {}): Promise<PgTestServer> {
   const db = await PGlite.create({ extensions: { vector } });
-  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }) });
+  const server = new PGLiteSocketServer({
+    db,
+    port: 0,
+    host: '127.0.0.1',
+    ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
+  });
   await server.start();
   const [host, port] = server.getServerConn().split(':') as [string, string];
   const gate = await startGate(host, Number(port));
@@ -156,7 +161,17 @@ async function startGate(host: string, port: number): Promise<{ port: number; cl
 
   const server: Server = createServer((client) => {
     const upstream = connect(port, host);
-    const conn: Conn = { client, upstream, pending: Buffer.alloc(0), batch: [], started: false, inFlight: false, answer: Buffer.alloc(0), closed: false, upstreamClosed: false };
+    const conn: Conn = {
+      client,
+      upstream,
+      pending: Buffer.alloc(0),
+      batch: [],
+      started: false,
+      inFlight: false,
+      answer: Buffer.alloc(0),
+      closed: false,
+      upstreamClosed: false,
+    };
     conns.add(conn);
     client.on('data', (d: Buffer) => fromClient(conn, d));
     upstream.on('data', (d: Buffer) => fromUpstream(conn, d));
@@ -171,9 +186,10 @@ async function startGate(host: string, port: number): Promise<{ port: number; cl
   if (address === null || typeof address === 'string') throw new Error('Expected the gate to listen on a TCP port');
   return {
     port: address.port,
-    close: () => new Promise<void>((resolve) => {
-      for (const c of [...conns]) drop(c);
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of [...conns]) drop(c);
+        server.close(() => resolve());
+      }),
   };
 }

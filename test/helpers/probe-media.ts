@@ -44,4 +44,3 @@ export function dashManifest(port: number): string {
 export function hlsPlaylist(target: string): string {
   return `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.0,\nfile://${target}\n#EXT-X-ENDLIST\n`;
 }
-

@@ -26,7 +26,10 @@ export async function clipDir(name: string): Promise<string> {
  * A short synthetic clip of LFW people with each frame's number stamped (readable with `readFrameStamp`).
  * Default: 2 s at 25 fps, 320×180, two people.
  */
-export function stampedClip(dir: string, options: { width?: number; height?: number; seconds?: number; fps?: number; people?: number; seed?: number } = {}): Promise<SyntheticVideo> {
+export function stampedClip(
+  dir: string,
+  options: { width?: number; height?: number; seconds?: number; fps?: number; people?: number; seed?: number } = {},
+): Promise<SyntheticVideo> {
   return makeSyntheticVideo({
     out: join(dir, 'clip'),
     width: options.width ?? 320,
@@ -87,7 +90,9 @@ export async function serveLoopback(clip: string, format: 'mpegts' | 'mjpeg'): P
   const servers: ChildProcess[] = [];
   const server: Server = createHttpServer((req, res) => {
     const codec = format === 'mpegts' ? ['-c', 'copy', '-f', 'mpegts'] : ['-c:v', 'mjpeg', '-q:v', '4', '-f', 'mpjpeg'];
-    const ff = spawn(defaultFfmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', clip, ...codec, 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ff = spawn(defaultFfmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', clip, ...codec, 'pipe:1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     servers.push(ff);
     res.writeHead(200, { 'content-type': format === 'mpegts' ? 'video/mp2t' : 'multipart/x-mixed-replace;boundary=ffmpeg' });
     ff.stdout.pipe(res);
@@ -167,7 +172,9 @@ export function within<T>(ms: number, promise: Promise<T>, what: string): Promis
 export async function enrolClipPeople(clip: SyntheticVideo, gallery: string, env: Record<string, string> = {}): Promise<void> {
   const lfw = sharedPath('data', 'faces', 'lfw-deepfunneled');
   for (const p of clip.truth.people) {
-    const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f));
+    const held = readdirSync(join(lfw, p.personId))
+      .sort()
+      .find((f) => !p.photos.includes(f));
     if (held === undefined) throw new Error(`Expected an LFW photo of ${p.personId} that the clip does not show`);
     const r = await runCli(['enroll', p.personId, join(lfw, p.personId, held), '--gallery', gallery, '--json'], env);
     if (r.code !== 0) throw new Error(`arcface enroll ${p.personId} failed (${r.code}): ${r.stderr}`);

@@ -33,7 +33,12 @@ function bombPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(10))), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(10))),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 describe('decodeImage', () => {
@@ -103,14 +108,20 @@ describe('decodeImage', () => {
 
   it('refuses SVG and other XML by its first bytes, before any parser, in its own words', async () => {
     for (const text of ['<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><<<', '<?xml version="1.0"?><svg/>', '%PDF-1.7']) {
-      await assert.rejects(decodeImage(Buffer.from(text)), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && !/xml|glib|svg|rsvg/i.test(e.message));
+      await assert.rejects(
+        decodeImage(Buffer.from(text)),
+        (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && !/xml|glib|svg|rsvg/i.test(e.message),
+      );
     }
     assert.equal(sniffFormat(jpeg), 'jpeg');
     assert.equal(sniffFormat(await sharp(jpeg).webp().toBuffer()), 'webp');
   });
 
   it('keeps decoder messages out of its own: the library text is only in the cause', async () => {
-    const err = await decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))).then(() => undefined, (e: Error) => e);
+    const err = await decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(err instanceof Error);
     assert.doesNotMatch(err.message, /vips|premature|jpeg:/i);
     assert.ok(err.cause instanceof Error);

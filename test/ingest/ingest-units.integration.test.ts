@@ -12,7 +12,12 @@ const code = (c: string) => (e: unknown) => isArcFaceError(e) && e.code === c;
 describe('people folder scan', () => {
   it('takes sub-folders as identities, their images as photos; refuses bad names and empty folders; lists stray files', async () => {
     const root = mkdtempSync(join(tmpdir(), 'arcface-scan-'));
-    for (const [folder, files] of [['Ada_Lovelace', ['b.JPG', 'a.png', 'notes.txt', '.hidden.jpg']], ['Émile  Zola', ['x.webp']], ['Empty', ['readme.md']], ['.git', ['x.jpg']]] as const) {
+    for (const [folder, files] of [
+      ['Ada_Lovelace', ['b.JPG', 'a.png', 'notes.txt', '.hidden.jpg']],
+      ['Émile  Zola', ['x.webp']],
+      ['Empty', ['readme.md']],
+      ['.git', ['x.jpg']],
+    ] as const) {
       mkdirSync(join(root, folder));
       for (const f of files) writeFileSync(join(root, folder, f), 'x');
     }
@@ -22,16 +27,28 @@ describe('people folder scan', () => {
     symlinkSync(join(root, 'Ada_Lovelace'), join(root, 'Ada_Alias'));
     const scan = await scanPeopleFolder(root);
     assert.equal(scan.root, root);
-    assert.deepEqual(scan.people.map((p) => [p.id, p.name, p.files.map((f) => f.slice(root.length + 1))]), [
-      ['Ada_Alias', 'Ada Alias', ['Ada_Alias/a.png', 'Ada_Alias/b.JPG']],
-      ['Ada_Lovelace', 'Ada Lovelace', ['Ada_Lovelace/a.png', 'Ada_Lovelace/b.JPG']],
-      ['Émile  Zola', 'Émile Zola', ['Émile  Zola/x.webp']],
-    ]);
-    assert.deepEqual(scan.refused.map((r) => [r.folder.slice(root.length + 1, root.length + 6), r.code]), [['Empty', 'FILE_NOT_FOUND'], ['xxxxx', 'INVALID_ARGUMENT']]);
+    assert.deepEqual(
+      scan.people.map((p) => [p.id, p.name, p.files.map((f) => f.slice(root.length + 1))]),
+      [
+        ['Ada_Alias', 'Ada Alias', ['Ada_Alias/a.png', 'Ada_Alias/b.JPG']],
+        ['Ada_Lovelace', 'Ada Lovelace', ['Ada_Lovelace/a.png', 'Ada_Lovelace/b.JPG']],
+        ['Émile  Zola', 'Émile Zola', ['Émile  Zola/x.webp']],
+      ],
+    );
+    assert.deepEqual(
+      scan.refused.map((r) => [r.folder.slice(root.length + 1, root.length + 6), r.code]),
+      [
+        ['Empty', 'FILE_NOT_FOUND'],
+        ['xxxxx', 'INVALID_ARGUMENT'],
+      ],
+    );
     assert.match(scan.refused[1]!.message, /rename the folder/);
     assert.deepEqual(scan.strayFiles, [join(root, 'loose.jpg')]);
     const only = await scanPeopleFolder(root, { extensions: ['.webp'] });
-    assert.deepEqual(only.people.map((p) => p.id), ['Émile  Zola']);
+    assert.deepEqual(
+      only.people.map((p) => p.id),
+      ['Émile  Zola'],
+    );
   });
 
   it('refuses a missing root (FILE_NOT_FOUND) and invalid parameters', async () => {
@@ -46,11 +63,14 @@ describe('people folder scan', () => {
 describe('MicroBatcher', () => {
   it('runs full batches at once, partial ones after the linger, in order, and rejects a failed batch', async () => {
     const runs: number[][] = [];
-    const b = new MicroBatcher<number, number>(async (xs) => {
-      runs.push(xs);
-      if (xs.includes(-1)) throw new Error('bad batch');
-      return xs.map((x) => x * 10);
-    }, { maxItems: 3, lingerMs: 20 });
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        runs.push(xs);
+        if (xs.includes(-1)) throw new Error('bad batch');
+        return xs.map((x) => x * 10);
+      },
+      { maxItems: 3, lingerMs: 20 },
+    );
     assert.deepEqual(await Promise.all([1, 2, 3, 4].map((x) => b.submit(x))), [10, 20, 30, 40]);
     assert.deepEqual(runs, [[1, 2, 3], [4]]);
     const failed = [b.submit(5), b.submit(-1)];
@@ -71,7 +91,8 @@ describe('enrolment jobs', () => {
   const sha = imageSha256(new Uint8Array([1, 2, 3]));
 
   it('classifies bad input (dead letter at once) apart from failures that may pass (retried)', () => {
-    for (const c of ['IMAGE_CORRUPT', 'IMAGE_TRUNCATED', 'NO_FACE', 'MULTIPLE_FACES', 'FILE_NOT_FOUND', 'SOURCE_CHANGED'] as const) assert.equal(isBadInput(new ArcFaceError(c, 'x')), true, c);
+    for (const c of ['IMAGE_CORRUPT', 'IMAGE_TRUNCATED', 'NO_FACE', 'MULTIPLE_FACES', 'FILE_NOT_FOUND', 'SOURCE_CHANGED'] as const)
+      assert.equal(isBadInput(new ArcFaceError(c, 'x')), true, c);
     for (const c of ['GALLERY_BUSY', 'GALLERY_CORRUPT', 'MODEL_INVALID', 'INTERNAL'] as const) assert.equal(isBadInput(new ArcFaceError(c, 'x')), false, c);
     assert.equal(isBadInput(new Error('ECONNRESET')), false);
   });

@@ -26,11 +26,17 @@ export function makePeopleTree(dir: string, people: readonly string[], perPerson
   const out = new Map<string, string[]>();
   for (const name of people) {
     mkdirSync(join(dir, name), { recursive: true });
-    const files = readdirSync(join(root, name)).filter((f) => f.endsWith('.jpg')).sort().slice(0, perPerson);
-    out.set(name, files.map((f) => {
-      copyFileSync(join(root, name, f), join(dir, name, f));
-      return join(dir, name, f);
-    }));
+    const files = readdirSync(join(root, name))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, perPerson);
+    out.set(
+      name,
+      files.map((f) => {
+        copyFileSync(join(root, name, f), join(dir, name, f));
+        return join(dir, name, f);
+      }),
+    );
   }
   return out;
 }

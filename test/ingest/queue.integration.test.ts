@@ -61,7 +61,10 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
     const queued = await runCli(['enroll', '--people', people, '--queue', redis.url, '--json'], { ARCFACE_HOME: home });
     assert.equal(queued.code, 0, queued.stderr);
     const q = JSON.parse(queued.stdout) as { batch: string; identities: number; images: number; enqueued: number };
-    assert.deepEqual({ identities: q.identities, images: q.images, enqueued: q.enqueued }, { identities: PEOPLE, images: PEOPLE * PER_PERSON + 3, enqueued: PEOPLE * PER_PERSON + 3 });
+    assert.deepEqual(
+      { identities: q.identities, images: q.images, enqueued: q.enqueued },
+      { identities: PEOPLE, images: PEOPLE * PER_PERSON + 3, enqueued: PEOPLE * PER_PERSON + 3 },
+    );
     // After queueing, one photo vanishes and another is replaced: the workers must not enrol what nobody queued.
     rmSync(gone);
     copyFileSync(tree.get(p0)![1]!, changed);
@@ -86,12 +89,16 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
       await sleep(500);
       s = await status();
     }
-    assert.deepEqual(s.batches.map((x) => [x.batch, x.total, x.done, x.dead]), [[q.batch, PEOPLE * PER_PERSON + 3, PEOPLE * PER_PERSON, 3]]);
-    assert.equal(s.counts.failed, 3);
     assert.deepEqual(
-      s.deadLetters.map((d) => [basename(d.file), d.code, d.attempts]).sort(),
-      [['changed.jpg', 'SOURCE_CHANGED', 1], ['corrupt.jpg', 'IMAGE_TRUNCATED', 1], ['gone.jpg', 'FILE_NOT_FOUND', 1]],
+      s.batches.map((x) => [x.batch, x.total, x.done, x.dead]),
+      [[q.batch, PEOPLE * PER_PERSON + 3, PEOPLE * PER_PERSON, 3]],
     );
+    assert.equal(s.counts.failed, 3);
+    assert.deepEqual(s.deadLetters.map((d) => [basename(d.file), d.code, d.attempts]).sort(), [
+      ['changed.jpg', 'SOURCE_CHANGED', 1],
+      ['corrupt.jpg', 'IMAGE_TRUNCATED', 1],
+      ['gone.jpg', 'FILE_NOT_FOUND', 1],
+    ]);
     for (const d of s.deadLetters) assert.match(d.reason, new RegExp(`^${d.code}: Expected`));
 
     // The jobs the killed worker held were re-delivered once their lock expired.
@@ -99,13 +106,21 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
     const completed = await queue.getCompleted(0, -1);
     await queue.close();
     assert.equal(completed.length, PEOPLE * PER_PERSON);
-    assert.ok(completed.some((j) => j.stalledCounter >= 1), 'a job of the killed worker was re-delivered');
+    assert.ok(
+      completed.some((j) => j.stalledCounter >= 1),
+      'a job of the killed worker was re-delivered',
+    );
 
     // Count templates in the database itself: each photo once, whatever ran twice.
-    const rows = (await db.query<{ identity_id: string; n: number; shas: number }>(
-      'SELECT identity_id, COUNT(*)::int AS n, COUNT(DISTINCT source_sha256)::int AS shas FROM arcface_templates GROUP BY identity_id ORDER BY identity_id COLLATE "C"',
-    )).rows;
-    assert.deepEqual(rows.map((r) => [r.identity_id, r.n, r.shas]), [...names].sort().map((n) => [n, PER_PERSON, PER_PERSON]));
+    const rows = (
+      await db.query<{ identity_id: string; n: number; shas: number }>(
+        'SELECT identity_id, COUNT(*)::int AS n, COUNT(DISTINCT source_sha256)::int AS shas FROM arcface_templates GROUP BY identity_id ORDER BY identity_id COLLATE "C"',
+      )
+    ).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.identity_id, r.n, r.shas]),
+      [...names].sort().map((n) => [n, PER_PERSON, PER_PERSON]),
+    );
     const thumbs = (await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM arcface_template_thumbnails')).rows[0]?.n;
     assert.equal(thumbs, PEOPLE * PER_PERSON);
 
@@ -151,7 +166,10 @@ describe('enrolment queue: Redis + two arcface worker processes on one PostgreSQ
     w.child.kill('SIGTERM');
     assert.equal(await w.exited, 0);
     const r = await runCli(['gallery', 'list', '-g', gallery, '--json']);
-    assert.deepEqual((JSON.parse(r.stdout) as { templates: number }[]).map((i) => i.templates), [1]);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { templates: number }[]).map((i) => i.templates),
+      [1],
+    );
   });
 
   it('reports a Redis that does not answer as QUEUE_UNAVAILABLE, and a bad URL as INVALID_ARGUMENT', async () => {

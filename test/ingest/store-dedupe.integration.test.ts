@@ -57,8 +57,13 @@ describe('enrolment skips photos an identity already holds, inside the write tra
       const files = [join(dir, `job-a-${process.pid}.jpg`), join(dir, `job-b-${process.pid}.jpg`)];
       files.forEach((f, i) => writeFileSync(f, `photo ${i}`));
       const job = (i: number): PhotoJob => ({ identityId: 'Ada_L', name: 'Ada L', path: files[i]!, sha256: imageSha256(readFileSync(files[i]!)) });
-      const make = (t: NewTemplate) => async (img: IngestImage): Promise<TemplateOutcome> =>
-        ({ ok: true, template: { ...t, sourceFile: img.fileName, sourceSha256: img.sha256 }, thumbnail: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) });
+      const make =
+        (t: NewTemplate) =>
+        async (img: IngestImage): Promise<TemplateOutcome> => ({
+          ok: true,
+          template: { ...t, sourceFile: img.fileName, sourceSha256: img.sha256 },
+          thumbnail: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+        });
       await enrolPhotoJob(g, make(a!), job(0));
       assert.equal((await g.get('Ada_L')).name, 'Ada L');
       await g.rename('Ada_L', { name: 'Ada Lovelace' });
@@ -119,8 +124,14 @@ describe('enrolment skips photos an identity already holds, inside the write tra
         await dedupeScenario(g);
         const t = photos(7, 4);
         const runs = await Promise.all([g, h, g, h].map((x) => x.enroll('carl', t, { append: true, skipHeldSources: true, name: 'Carl' })));
-        assert.equal(runs.reduce((n, r) => n + r.templateIds.length, 0), 4);
-        assert.equal(runs.reduce((n, r) => n + r.duplicates, 0), 12);
+        assert.equal(
+          runs.reduce((n, r) => n + r.templateIds.length, 0),
+          4,
+        );
+        assert.equal(
+          runs.reduce((n, r) => n + r.duplicates, 0),
+          12,
+        );
         const rows = (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM arcface_templates WHERE identity_id = 'carl'`)).rows[0]?.n;
         assert.equal(rows, 4);
       } finally {

@@ -137,9 +137,8 @@ describe('pullModel over HTTP', () => {
 
   it('gives up on a stalled connection and leaves nothing', async () => {
     const home = freshHome('stall');
-    await assert.rejects(
-      pullModel(withSources({ kind: 'file', url: `${base}/stall.onnx` }), { home, dirs: [] }, { idleTimeoutMs: 300 }),
-      (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED'),
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/stall.onnx` }), { home, dirs: [] }, { idleTimeoutMs: 300 }), (e) =>
+      isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED'),
     );
     assert.deepEqual(filesIn(home), []);
   });
@@ -155,7 +154,11 @@ describe('pullModel over HTTP', () => {
     const home = freshHome('unreachable');
     await assert.rejects(
       pullModel(withSources({ kind: 'file', url: 'http://127.0.0.1:1/model.onnx' }), { home, dirs: [] }),
-      (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.exitCode === 3 && e.message.includes('could not be reached') && e.message.includes('arcface models add FILE'),
+      (e) =>
+        isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') &&
+        e.exitCode === 3 &&
+        e.message.includes('could not be reached') &&
+        e.message.includes('arcface models add FILE'),
     );
     assert.deepEqual(filesIn(home), []);
   });
@@ -189,7 +192,10 @@ describe('pullModel over HTTP', () => {
 describe('pullModel refusals', () => {
   it('refuses a malformed URL, a cancelled pull and an unwritable home', async () => {
     const home = freshHome('misc');
-    await assert.rejects(pullModel(withSources({ kind: 'file', url: 'not a url' }), { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('not a valid URL'));
+    await assert.rejects(
+      pullModel(withSources({ kind: 'file', url: 'not a url' }), { home, dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_DOWNLOAD_FAILED') && e.message.includes('not a valid URL'),
+    );
     const controller = new AbortController();
     const pending = pullModel(withSources({ kind: 'file', url: `${base}/stall.onnx` }), { home, dirs: [] }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
@@ -198,9 +204,13 @@ describe('pullModel refusals', () => {
     const blocker = join(freshHome('blocker-parent'), 'file');
     mkdirSync(join(blocker, '..'), { recursive: true });
     writeFileSync(blocker, 'x');
-    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: join(blocker, 'home'), dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'));
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: join(blocker, 'home'), dirs: [] }), (e) =>
+      isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'),
+    );
     await assert.rejects(pullModel('yunet-s', { home: 5 as unknown as string, dirs: [] }), TypeError);
-    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'));
+    await assert.rejects(pullModel(withSources({ kind: 'file', url: `${base}/model.onnx` }), { home: '', dirs: [] }), (e) =>
+      isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE'),
+    );
     await assert.rejects(pullModel('yunet-s', { home, dirs: [] }, { idleTimeoutMs: 0 }), RangeError);
     await assert.rejects(pullModel('yunet-s', { home, dirs: [] }, { onProgress: 'x' as unknown as () => void }), TypeError);
   });

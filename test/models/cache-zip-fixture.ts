@@ -63,4 +63,3 @@ export function makeZip(entries: readonly { name: string; data: Buffer; deflate:
   locator.writeUInt32LE(1, 16);
   return Buffer.concat([...locals, cd, record, locator, end]);
 }
-

@@ -33,7 +33,16 @@ describe('extractZipEntry', () => {
 
   it('reads Zip64 sizes and offsets', async () => {
     const zipPath = join(dir, 'pack64.zip');
-    writeFileSync(zipPath, makeZip([{ name: 'a.txt', data: Buffer.from('first'), deflate: true }, { name: 'yunet_s_dynamic.onnx', data: BYTES, deflate: true }], true));
+    writeFileSync(
+      zipPath,
+      makeZip(
+        [
+          { name: 'a.txt', data: Buffer.from('first'), deflate: true },
+          { name: 'yunet_s_dynamic.onnx', data: BYTES, deflate: true },
+        ],
+        true,
+      ),
+    );
     assert.deepEqual(await listZipEntries(zipPath), ['a.txt', 'yunet_s_dynamic.onnx']);
     assert.equal((await extractZipEntry(zipPath, 'yunet_s_dynamic.onnx', join(dir, 'y64.onnx'))).sha256, YUNET.sha256);
   });
@@ -41,21 +50,33 @@ describe('extractZipEntry', () => {
   it('refuses a missing entry, damaged or unsupported entries, a broken Zip64 end and a file that is not a zip', async () => {
     const zipPath = join(dir, 'pack2.zip');
     writeFileSync(zipPath, ZIP);
-    await assert.rejects(extractZipEntry(zipPath, 'w600k_r50.onnx', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('pack/readme.txt'));
+    await assert.rejects(
+      extractZipEntry(zipPath, 'w600k_r50.onnx', join(dir, 'x')),
+      (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('pack/readme.txt'),
+    );
     const damaged = Buffer.from(ZIP);
     damaged.writeUInt8(damaged.readUInt8(30 + 'pack/readme.txt'.length + 1) ^ 0xff, 30 + 'pack/readme.txt'.length + 1);
     writeFileSync(join(dir, 'damaged.zip'), damaged);
-    await assert.rejects(extractZipEntry(join(dir, 'damaged.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('damaged'));
+    await assert.rejects(
+      extractZipEntry(join(dir, 'damaged.zip'), 'readme.txt', join(dir, 'x')),
+      (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('damaged'),
+    );
     const nameLen = 'pack/readme.txt'.length;
     const centralStart = ZIP.length - 22 - (46 * 2 + nameLen + 'pack/yunet_s_dynamic.onnx'.length);
     const bzip = Buffer.from(ZIP);
     bzip.writeUInt16LE(12, centralStart + 10);
     writeFileSync(join(dir, 'bzip.zip'), bzip);
-    await assert.rejects(extractZipEntry(join(dir, 'bzip.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('method 12'));
+    await assert.rejects(
+      extractZipEntry(join(dir, 'bzip.zip'), 'readme.txt', join(dir, 'x')),
+      (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('method 12'),
+    );
     const encrypted = Buffer.from(ZIP);
     encrypted.writeUInt16LE(1, centralStart + 8);
     writeFileSync(join(dir, 'enc.zip'), encrypted);
-    await assert.rejects(extractZipEntry(join(dir, 'enc.zip'), 'readme.txt', join(dir, 'x')), (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('encrypted'));
+    await assert.rejects(
+      extractZipEntry(join(dir, 'enc.zip'), 'readme.txt', join(dir, 'x')),
+      (e) => isArcFaceError(e, 'ARCHIVE_INVALID') && e.message.includes('encrypted'),
+    );
     const noLocator = Buffer.from(ZIP);
     noLocator.writeUInt32LE(0xffffffff, ZIP.length - 22 + 16);
     writeFileSync(join(dir, 'z64-broken.zip'), noLocator);

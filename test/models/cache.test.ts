@@ -89,7 +89,10 @@ describe('addModel', () => {
   });
 
   it('refuses to add when no home is set', async () => {
-    await assert.rejects(addModel(join(MODELS, 'yunet_n_dynamic.onnx'), { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE') && e.message.includes('ARCFACE_HOME'));
+    await assert.rejects(
+      addModel(join(MODELS, 'yunet_n_dynamic.onnx'), { home: '', dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_CACHE_UNWRITABLE') && e.message.includes('ARCFACE_HOME'),
+    );
   });
 
   it('rejects a missing file and invalid parameters', async () => {

@@ -11,7 +11,10 @@ describe('model contract checked at load', () => {
     try {
       const s = e.model.spec;
       assert.equal(e.model.source, 'onnx-inferred');
-      assert.deepEqual([s.inputName, s.outputName, s.layout, s.channelOrder, s.inputSize, s.embeddingSize, s.batch], ['input.1', '516', 'NCHW', 'RGB', 112, 512, 'dynamic']);
+      assert.deepEqual(
+        [s.inputName, s.outputName, s.layout, s.channelOrder, s.inputSize, s.embeddingSize, s.batch],
+        ['input.1', '516', 'NCHW', 'RGB', 112, 512, 'dynamic'],
+      );
       assert.deepEqual(s.mean, [127.5, 127.5, 127.5]);
       assert.match(e.fingerprint, /^sha256:7caa7fb0ad6c/);
     } finally {

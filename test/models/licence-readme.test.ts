@@ -18,7 +18,14 @@ describe('models: README, registry and inspect agree', () => {
   it('models inspect works on a detector: family, defaults, contract and licence', async () => {
     const r = await runCli(['models', 'inspect', 'yunet-n', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { task: string; kind: string; sha256: string; config: { scoreThreshold: number }; licence: { name: string }; fixedInput: unknown };
+    const out = JSON.parse(r.stdout) as {
+      task: string;
+      kind: string;
+      sha256: string;
+      config: { scoreThreshold: number };
+      licence: { name: string };
+      fixedInput: unknown;
+    };
     assert.equal(out.task, 'detector');
     assert.equal(out.kind, 'yunet');
     assert.equal(out.sha256, findKnownModel('yunet-n')!.sha256);

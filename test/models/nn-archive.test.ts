@@ -11,8 +11,10 @@ const dir = testOutputDir('nn-archive');
 const shipped = await readTarFiles(await readFile(sharedPath('models', 'arcface-mbf-luxonis.tar.xz')));
 const config = JSON.parse(new TextDecoder().decode(shipped.get('config.json'))) as Record<string, unknown>;
 const onnx = shipped.get('arcface-mbf-luxonis.onnx') as Uint8Array;
-const clone = (): { config_version: string; model: Record<string, unknown> & { metadata: Record<string, unknown>; inputs: Record<string, unknown>[]; heads: Record<string, unknown>[] } } =>
-  JSON.parse(JSON.stringify(config));
+const clone = (): {
+  config_version: string;
+  model: Record<string, unknown> & { metadata: Record<string, unknown>; inputs: Record<string, unknown>[]; heads: Record<string, unknown>[] };
+} => JSON.parse(JSON.stringify(config));
 
 describe('NN Archive reader', () => {
   it('reads the staged Luxonis archive with its exact preprocessing', async () => {
@@ -29,7 +31,12 @@ describe('NN Archive reader', () => {
 
   it('reads the same archive as .tar.gz and plain .tar', async () => {
     for (const c of ['gzip', 'none'] as const) {
-      const p = await writeArchive(dir, `ok-${c}.tar${c === 'gzip' ? '.gz' : ''}`, { 'config.json': JSON.stringify(config), 'arcface-mbf-luxonis.onnx': onnx }, c);
+      const p = await writeArchive(
+        dir,
+        `ok-${c}.tar${c === 'gzip' ? '.gz' : ''}`,
+        { 'config.json': JSON.stringify(config), 'arcface-mbf-luxonis.onnx': onnx },
+        c,
+      );
       const src = await readModelSource(p);
       assert.equal(src.archive?.spec.channelOrder, 'BGR');
     }
@@ -88,7 +95,7 @@ describe('NN Archive reader', () => {
     (d.model.inputs[0] as { shape: unknown }).shape = [1, 3, 112, 96];
     assert.throws(() => parseArchiveConfig(d, new Set(['arcface-mbf-luxonis.onnx'])), { code: 'MODEL_CONTRACT_MISMATCH' });
     const e = clone();
-    ((e.model.inputs[0] as { preprocessing: Record<string, unknown> }).preprocessing).mean = [1, 2];
+    (e.model.inputs[0] as { preprocessing: Record<string, unknown> }).preprocessing.mean = [1, 2];
     assert.throws(() => parseArchiveConfig(e, new Set(['arcface-mbf-luxonis.onnx'])), { code: 'ARCHIVE_INVALID' });
     assert.throws(() => parseArchiveConfig({ config_version: '1.0' }, new Set()), { code: 'ARCHIVE_INVALID' });
   });

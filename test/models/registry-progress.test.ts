@@ -5,10 +5,15 @@ import { createProgress, formatDuration, type ProgressStream } from '../../apps/
 /** A sink that records what is written, optionally claiming to be a terminal. */
 function sink(isTTY: boolean): ProgressStream & { text: () => string } {
   const chunks: string[] = [];
-  return { isTTY, columns: 80, write: (c: string) => {
+  return {
+    isTTY,
+    columns: 80,
+    write: (c: string) => {
       chunks.push(c);
       return true;
-    }, text: () => chunks.join('') };
+    },
+    text: () => chunks.join(''),
+  };
 }
 
 function clock(): { now: () => number; advance: (ms: number) => void } {

@@ -95,7 +95,10 @@ describe('resolveModelPath', () => {
   });
 
   it('throws MODEL_UNKNOWN_NAME listing the known names', () => {
-    assert.throws(() => resolveModelPath('scrfd-3.5g', shared), (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME'));
+    assert.throws(
+      () => resolveModelPath('scrfd-3.5g', shared),
+      (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME'),
+    );
     assert.throws(
       () => resolveModelPath('arcface-xl', shared),
       (e) => isArcFaceError(e, 'MODEL_UNKNOWN_NAME') && e.message.includes('arcface-xl') && e.message.includes('w600k-mbf-int8') && e.exitCode === 3,
@@ -117,14 +120,23 @@ describe('resolveModelPath', () => {
       () => resolveModelPath('arcface-luxonis', shared),
       (e) => isArcFaceError(e, 'MODEL_NOT_FOUND') && !e.message.includes('models pull') && e.message.includes('arcface models add FILE'),
     );
-    assert.throws(() => resolveModelPath(join(scratch, 'nowhere', 'm.onnx'), shared), (e) => isArcFaceError(e, 'MODEL_NOT_FOUND'));
-    assert.throws(() => resolveModelPath('missing-custom.onnx', shared), (e) => isArcFaceError(e, 'MODEL_NOT_FOUND'));
+    assert.throws(
+      () => resolveModelPath(join(scratch, 'nowhere', 'm.onnx'), shared),
+      (e) => isArcFaceError(e, 'MODEL_NOT_FOUND'),
+    );
+    assert.throws(
+      () => resolveModelPath('missing-custom.onnx', shared),
+      (e) => isArcFaceError(e, 'MODEL_NOT_FOUND'),
+    );
   });
 
   it('searches dirs only when no home is set', () => {
     assert.equal(resolveModelPath('yunet-n', { home: '', dirs: [MODELS] }), join(MODELS, 'yunet_n_dynamic.onnx'));
     assert.equal(resolveModelPath(join(MODELS, 'det_500m.onnx'), { home: '', dirs: [] }), join(MODELS, 'det_500m.onnx'));
-    assert.throws(() => resolveModelPath('yunet-n', { home: '', dirs: [] }), (e) => isArcFaceError(e, 'MODEL_NOT_FOUND') && e.message.includes('(no folders)'));
+    assert.throws(
+      () => resolveModelPath('yunet-n', { home: '', dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_NOT_FOUND') && e.message.includes('(no folders)'),
+    );
     assert.equal(listModels({ home: '', dirs: [] }).filter((r) => r.status !== 'missing').length, 0);
   });
 
@@ -132,12 +144,21 @@ describe('resolveModelPath', () => {
     const home = mkd(join(scratch, 'home-truncated'));
     writeFileSync(join(home, 'det_500m.onnx'), Buffer.alloc(1000));
     assert.equal(resolveModelPath('scrfd-500m', { home, dirs: [MODELS] }), join(MODELS, 'det_500m.onnx'));
-    assert.throws(() => resolveModelPath('scrfd-500m', { home, dirs: [] }), (e) => isArcFaceError(e, 'MODEL_CHECKSUM_MISMATCH') && e.message.includes('2524817'));
+    assert.throws(
+      () => resolveModelPath('scrfd-500m', { home, dirs: [] }),
+      (e) => isArcFaceError(e, 'MODEL_CHECKSUM_MISMATCH') && e.message.includes('2524817'),
+    );
   });
 
   it('rejects invalid parameters', () => {
-    assert.throws(() => resolveModelPath('', shared), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
-    assert.throws(() => resolveModelPath(42 as unknown as string, shared), (e) => isArcFaceError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => resolveModelPath('', shared),
+      (e) => isArcFaceError(e, 'INVALID_ARGUMENT'),
+    );
+    assert.throws(
+      () => resolveModelPath(42 as unknown as string, shared),
+      (e) => isArcFaceError(e, 'INVALID_ARGUMENT'),
+    );
     assert.throws(() => resolveModelPath('yunet-n', null as unknown as ModelLocations), TypeError);
     assert.throws(() => validateModelLocations({ home: 7, dirs: [] }), /Expected a string for locations.home but received 7/);
     assert.throws(() => listModels({ home: '/x', dirs: [''] }), TypeError);

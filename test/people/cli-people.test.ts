@@ -6,11 +6,24 @@ import { freshHome, runCli } from '../helpers/cli.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const LFW = sharedPath('data', 'faces', 'lfw');
-const PEOPLE = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
-  .filter((d) => readdirSync(join(LFW, d)).length >= 5).slice(5, 8);
-const photos = (name: string): string[] => readdirSync(join(LFW, name)).sort().map((f) => join(LFW, name, f));
+const PEOPLE = readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+  .filter((d) => readdirSync(join(LFW, d)).length >= 5)
+  .slice(5, 8);
+const photos = (name: string): string[] =>
+  readdirSync(join(LFW, name))
+    .sort()
+    .map((f) => join(LFW, name, f));
 
-interface Listed { person: number; name: string | null; identity: string | null; faces: number; hidden?: boolean }
+interface Listed {
+  person: number;
+  name: string | null;
+  identity: string | null;
+  faces: number;
+  hidden?: boolean;
+}
 
 describe('arcface cluster and arcface people', () => {
   const dir = testOutputDir('people-cli');

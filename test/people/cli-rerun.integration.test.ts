@@ -8,15 +8,34 @@ import { sharedPath, testOutputDir } from '../helpers/shared.js';
 
 const LFW = sharedPath('data', 'faces', 'lfw');
 /** Three people with ≥ 5 photos (after those the other people tests use), 4 photos each. */
-const PEOPLE = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
-  .filter((d) => readdirSync(join(LFW, d)).length >= 5).slice(8, 11);
-const photos = (name: string): string[] => readdirSync(join(LFW, name)).sort().map((f) => join(LFW, name, f));
+const PEOPLE = readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+  .filter((d) => readdirSync(join(LFW, d)).length >= 5)
+  .slice(8, 11);
+const photos = (name: string): string[] =>
+  readdirSync(join(LFW, name))
+    .sort()
+    .map((f) => join(LFW, name, f));
 
-interface Listed { person: number; faces: number }
-interface Shown { faces: { faceId: number; photo: string }[] }
+interface Listed {
+  person: number;
+  faces: number;
+}
+interface Shown {
+  faces: { faceId: number; photo: string }[];
+}
 interface Scan {
-  dryRun: boolean; files: number; unchanged: number; added: number; faces: number; moved: { from: string; to: string }[];
-  copies: { file: string; of: string }[]; removed: { file: string; faces: number }[]; removedFaces: number;
+  dryRun: boolean;
+  files: number;
+  unchanged: number;
+  added: number;
+  faces: number;
+  moved: { from: string; to: string }[];
+  copies: { file: string; of: string }[];
+  removed: { file: string; faces: number }[];
+  removedFaces: number;
 }
 
 const shape = (list: Listed[]): string => JSON.stringify(list.map((p) => [p.person, p.faces]));
@@ -38,7 +57,13 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
     const g = join(dir, 'cluster.db');
     const first = await cli(g, ['cluster', folder, '--full']);
     assert.equal(first.code, 0, first.stderr);
-    const a = JSON.parse(first.stdout) as { images: number; faces: number; known: unknown[]; people: Listed[]; skipped: { box?: number[]; mainFaceKept?: boolean }[] };
+    const a = JSON.parse(first.stdout) as {
+      images: number;
+      faces: number;
+      known: unknown[];
+      people: Listed[];
+      skipped: { box?: number[]; mainFaceKept?: boolean }[];
+    };
     assert.ok(a.faces >= PEOPLE.length * 3, first.stdout);
     assert.equal(a.known.length, 0);
     for (const s of a.skipped.filter((x) => x.box !== undefined)) assert.equal(typeof s.mainFaceKept, 'boolean');
@@ -59,7 +84,7 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
     const first = await run([]);
     assert.equal(first.files, PEOPLE.length * 4);
     assert.ok(first.faces >= PEOPLE.length * 3);
-    const before = (JSON.parse((await cli(g, ['people', 'list'])).stdout) as Listed[]);
+    const before = JSON.parse((await cli(g, ['people', 'list'])).stdout) as Listed[];
     const again = await run([]);
     assert.deepEqual([again.unchanged, again.added, again.faces, again.moved.length, again.removed.length], [PEOPLE.length * 4, 0, 0, 0, 0]);
     assert.equal(shape(JSON.parse((await cli(g, ['people', 'list'])).stdout) as Listed[]), shape(before));
@@ -79,13 +104,19 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
     unlinkSync(renamed);
     const dry = await run(['--dry-run']);
     assert.equal(dry.dryRun, true);
-    assert.deepEqual(dry.removed.map((x) => x.file), [renamed]);
+    assert.deepEqual(
+      dry.removed.map((x) => x.file),
+      [renamed],
+    );
     assert.ok(dry.removedFaces >= 1);
     assert.equal(shape(JSON.parse((await cli(g, ['people', 'list'])).stdout) as Listed[]), shape(before), 'a dry run changes nothing');
     const gone = await run([]);
     assert.deepEqual(gone.removed, dry.removed);
     const left = JSON.parse((await cli(g, ['people', 'list'])).stdout) as Listed[];
-    assert.equal(left.reduce((n, p) => n + p.faces, 0), before.reduce((n, p) => n + p.faces, 0) - gone.removedFaces);
+    assert.equal(
+      left.reduce((n, p) => n + p.faces, 0),
+      before.reduce((n, p) => n + p.faces, 0) - gone.removedFaces,
+    );
     assert.ok(!(JSON.parse((await cli(g, ['people', 'show', String(top.person)])).stdout) as Shown).faces.some((f) => f.photo === renamed));
 
     const missing = await cli(g, ['people', 'scan', join(dir, 'nowhere')]);
@@ -108,7 +139,8 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
   it('people scan --watch adds a photo copied in after the changes settle, and exits 0 on SIGTERM', async () => {
     const g = join(dir, 'watch.db');
     const child = spawn(process.execPath, [CLI, 'people', 'scan', folder, '--watch', '--debounce', '300', '--gallery', g, '--json'], {
-      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -158,7 +190,10 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
       assert.equal(again.code, 0, again.stderr);
       const out = JSON.parse(again.stdout) as { templates: number; known: { file: string; templateId: number }[] };
       assert.equal(out.templates, 0);
-      assert.deepEqual(out.known.map((k) => k.templateId), [(JSON.parse(first.stdout) as { templateIds: number[] }).templateIds[0]]);
+      assert.deepEqual(
+        out.known.map((k) => k.templateId),
+        [(JSON.parse(first.stdout) as { templateIds: number[] }).templateIds[0]],
+      );
     }
     const list = JSON.parse((await cli(g, ['gallery', 'list'])).stdout) as { id: string; templates?: number; templateCount?: number }[];
     const colin = list.find((x) => x.id === 'colin');

@@ -37,7 +37,12 @@ async function cannotLinksHold(people: People): Promise<number> {
 /** Hand edits survive incremental adds and full re-clusters, on any gallery. */
 async function constraintScenario(people: People, seed: number): Promise<void> {
   const r = rng(seed);
-  const [a, b, c, d] = [randomUnit(r, DIM), randomUnit(r, DIM), randomUnit(r, DIM), randomUnit(r, DIM)] as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [a, b, c, d] = [randomUnit(r, DIM), randomUnit(r, DIM), randomUnit(r, DIM), randomUnit(r, DIM)] as Float32Array[] as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   let n = seed * 1000;
   const add = async (base: Float32Array, k: number): Promise<number[]> => {
     const ids: number[] = [];
@@ -64,7 +69,10 @@ async function constraintScenario(people: People, seed: number): Promise<void> {
   const fc = await add(c, 8);
   now = await personOf(people);
   const pc = now.get(fc[0] as number) as number;
-  assert.ok(fc.every((f) => now.get(f) === pc), 'one person of 8 faces');
+  assert.ok(
+    fc.every((f) => now.get(f) === pc),
+    'one person of 8 faces',
+  );
   const moved = fc.slice(0, 3);
   const { personId: q } = await people.split(moved);
   await add(c, 4);
@@ -75,7 +83,10 @@ async function constraintScenario(people: People, seed: number): Promise<void> {
   now = await personOf(people);
   for (const f of moved) assert.equal(now.get(f), q, `split face ${f} moved by --full`);
   const shown = await people.show(q);
-  assert.ok(shown.constraints.some((x) => x.kind === 'cannot' && x.edit === 'split' && moved.includes(x.face) && fc.slice(3).includes(x.other)), 'show lists the split');
+  assert.ok(
+    shown.constraints.some((x) => x.kind === 'cannot' && x.edit === 'split' && moved.includes(x.face) && fc.slice(3).includes(x.other)),
+    'show lists the split',
+  );
   assert.ok(shown.constraints.some((x) => x.kind === 'must' && x.edit === 'split'));
   assert.ok(shown.faces.every((f) => f.locked));
 
@@ -99,7 +110,9 @@ async function constraintScenario(people: People, seed: number): Promise<void> {
   await people.recluster();
   now = await personOf(people);
   for (const f of fd.slice(0, 5)) assert.notEqual(now.get(out), now.get(f) ?? -1, `rejected face ${out} back with ${f}`);
-  assert.ok((await people.show(now.get(fd[0] as number) as number)).constraints.some((x) => x.kind === 'cannot' && x.edit === 'not-this-person' && x.other === out));
+  assert.ok(
+    (await people.show(now.get(fd[0] as number) as number)).constraints.some((x) => x.kind === 'cannot' && x.edit === 'not-this-person' && x.other === out),
+  );
   assert.ok((await cannotLinksHold(people)) >= 3 * 5 + 5);
   const [lone] = await add(randomUnit(r, DIM), 1);
   assert.equal((await personOf(people)).get(lone as number), null, 'a lone face waits without a person');
@@ -116,12 +129,21 @@ async function photoScenario(g: Gallery, h: Gallery, seed: number, sameProcess: 
     const base = randomUnit(r, DIM);
     const faces = [0, 1].map(() => ({ box: BOX, detScore: 0.9, embedding: near(r, base, 0.8) }));
     const first = await p1.addPhoto('a/one.jpg', faces, { sha256: sha(seed), size: 10, mtimeMs: 1 });
-    assert.deepEqual(first.map((f) => f.known), [false, false]);
+    assert.deepEqual(
+      first.map((f) => f.known),
+      [false, false],
+    );
     const again = await p1.addPhoto('a/one.jpg', faces, { sha256: sha(seed) });
-    assert.deepEqual(again.map((f) => [f.faceId, f.known]), first.map((f) => [f.faceId, true]));
+    assert.deepEqual(
+      again.map((f) => [f.faceId, f.known]),
+      first.map((f) => [f.faceId, true]),
+    );
     // Moved: found under another name, the photo is the same; its faces follow the new path.
     const renamed = await p2.addPhoto('b/renamed.jpg', faces, { sha256: sha(seed) });
-    assert.deepEqual(renamed.map((f) => f.faceId), first.map((f) => f.faceId));
+    assert.deepEqual(
+      renamed.map((f) => f.faceId),
+      first.map((f) => f.faceId),
+    );
     assert.equal((await p1.knownPhoto(sha(seed)))?.path, 'b/renamed.jpg');
     assert.ok((await p1.store.facesOfPhoto({ sha256: sha(seed) })).every((f) => f.photo === 'b/renamed.jpg'));
     // Concurrent writers, one photo: one set of faces. (Two SQLite connections in one process would
@@ -148,7 +170,10 @@ async function photoScenario(g: Gallery, h: Gallery, seed: number, sameProcess: 
     // Faces stored before photos had hashes (schema 3) are adopted when their photo comes back with one.
     const legacy = await p1.addPhoto('legacy.jpg', faces.slice(0, 1));
     const adopted = await p1.addPhoto('legacy.jpg', faces.slice(0, 1), { sha256: sha(seed + 99) });
-    assert.deepEqual(adopted.map((f) => [f.faceId, f.known]), [[legacy[0]?.faceId, true]]);
+    assert.deepEqual(
+      adopted.map((f) => [f.faceId, f.known]),
+      [[legacy[0]?.faceId, true]],
+    );
     assert.equal((await p1.knownPhoto(sha(seed + 99)))?.faces, 1);
     assert.equal((await p1.addPhoto('moved/legacy.jpg', faces.slice(0, 1), { sha256: sha(seed + 99) }))[0]?.faceId, legacy[0]?.faceId);
     await assert.rejects(p1.addPhoto('x.jpg', faces, { sha256: 'XYZ' }), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT');

@@ -12,8 +12,16 @@ import { sharedPath, testOutputDir } from '../helpers/shared.js';
 const code = (c: ErrorCode) => (e: unknown) => isArcFaceError(e, c);
 const LFW = sharedPath('data', 'faces', 'lfw');
 /** Five people with ≥ 6 photos each (first in name order): 4 photos to cluster, 1 to add later, 1 to identify. */
-const PEOPLE = readdirSync(LFW, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().filter((d) => readdirSync(join(LFW, d)).length >= 6).slice(0, 5);
-const photos = (name: string): string[] => readdirSync(join(LFW, name)).sort().map((f) => join(LFW, name, f));
+const PEOPLE = readdirSync(LFW, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort()
+  .filter((d) => readdirSync(join(LFW, d)).length >= 6)
+  .slice(0, 5);
+const photos = (name: string): string[] =>
+  readdirSync(join(LFW, name))
+    .sort()
+    .map((f) => join(LFW, name, f));
 
 /** Person now held by the largest face of a photo (earlier photos' faces may have been placed after they were added). */
 async function personOfMain(people: People, file: string): Promise<number | null> {
@@ -46,11 +54,21 @@ describe('People on a SQLite gallery with real LFW photos', () => {
     const files = PEOPLE.flatMap((p) => photos(p).slice(0, 4));
     const progress: number[] = [];
     const first = await addImages(people, fr, files, { onProgress: (p) => progress.push(p.done) });
-    assert.deepEqual(progress, files.map((_, i) => i + 1));
+    assert.deepEqual(
+      progress,
+      files.map((_, i) => i + 1),
+    );
     assert.equal(first.images.length, files.length);
     for (const name of PEOPLE) {
-      const ids = await Promise.all(photos(name).slice(0, 4).map((f) => personOfMain(people, f)));
-      assert.ok(ids.every((id) => id !== null && id === ids[0]), `${name}: ${ids.join(', ')}`);
+      const ids = await Promise.all(
+        photos(name)
+          .slice(0, 4)
+          .map((f) => personOfMain(people, f)),
+      );
+      assert.ok(
+        ids.every((id) => id !== null && id === ids[0]),
+        `${name}: ${ids.join(', ')}`,
+      );
       personOf.set(name, ids[0] as number);
     }
     assert.equal(new Set(personOf.values()).size, PEOPLE.length);
@@ -61,7 +79,10 @@ describe('People on a SQLite gallery with real LFW photos', () => {
     const name = PEOPLE[2] as string;
     const file = photos(name)[4] as string;
     const r = await addImages(people, fr, [file]);
-    assert.ok(r.images[0]?.faces.some((f) => f.personId === personOf.get(name)), 'placed when added');
+    assert.ok(
+      r.images[0]?.faces.some((f) => f.personId === personOf.get(name)),
+      'placed when added',
+    );
     assert.equal(await personOfMain(people, file), personOf.get(name));
     assert.equal((await people.list()).length, before);
   });
@@ -70,8 +91,16 @@ describe('People on a SQLite gallery with real LFW photos', () => {
     const src = photos(PEOPLE[0] as string)[0] as string;
     const twice = join(dir, 'twice.jpg');
     const img = await sharp(src).resize(250, 250).toBuffer();
-    writeFileSync(twice, await sharp({ create: { width: 500, height: 250, channels: 3, background: '#808080' } })
-      .composite([{ input: img, left: 0, top: 0 }, { input: img, left: 250, top: 0 }]).jpeg().toBuffer());
+    writeFileSync(
+      twice,
+      await sharp({ create: { width: 500, height: 250, channels: 3, background: '#808080' } })
+        .composite([
+          { input: img, left: 0, top: 0 },
+          { input: img, left: 250, top: 0 },
+        ])
+        .jpeg()
+        .toBuffer(),
+    );
     const r = await addImages(people, fr, [twice]);
     const faces = r.images[0]?.faces ?? [];
     assert.ok(faces.length >= 2);
@@ -86,7 +115,10 @@ describe('People on a SQLite gallery with real LFW photos', () => {
     for (const [name, pid] of personOf) {
       const faces = (await people.show(pid)).faces;
       assert.ok(faces.filter((f) => f.photo.includes(`/${name}/`)).length >= 4, `${name} kept person ${pid}`);
-      assert.ok(faces.every((f) => f.photo.includes(`/${name}/`) || f.photo.endsWith('twice.jpg')), `${name}: ${faces.map((f) => f.photo).join(', ')}`);
+      assert.ok(
+        faces.every((f) => f.photo.includes(`/${name}/`) || f.photo.endsWith('twice.jpg')),
+        `${name}: ${faces.map((f) => f.photo).join(', ')}`,
+      );
     }
   });
 
@@ -135,7 +167,12 @@ describe('People on a SQLite gallery with real LFW photos', () => {
 
   it('rejects faces below the quality limits, images without faces and unreadable files, with reasons', async () => {
     const blank = join(dir, 'blank.png');
-    writeFileSync(blank, await sharp({ create: { width: 120, height: 120, channels: 3, background: '#6080a0' } }).png().toBuffer());
+    writeFileSync(
+      blank,
+      await sharp({ create: { width: 120, height: 120, channels: 3, background: '#6080a0' } })
+        .png()
+        .toBuffer(),
+    );
     const junk = join(dir, 'junk.jpg');
     writeFileSync(junk, 'not an image');
     const small = photos(PEOPLE[4] as string)[5] as string;

@@ -31,7 +31,9 @@ describe('People on PostgreSQL (PGlite + pgvector, in process)', () => {
     const placed: { person: number; faceId: number; personId: number | null }[] = [];
     for (let i = 0; i < 12; i++) {
       const person = i % 3;
-      const [f] = await people.addPhoto(`photo-${i}.jpg`, [{ box: [0, 0, 50, 50], detScore: 0.9, embedding: near(r, bases[person] as Float32Array, 0.8), thumbnail: JPEG }]);
+      const [f] = await people.addPhoto(`photo-${i}.jpg`, [
+        { box: [0, 0, 50, 50], detScore: 0.9, embedding: near(r, bases[person] as Float32Array, 0.8), thumbnail: JPEG },
+      ]);
       placed.push({ person, faceId: (f as { faceId: number }).faceId, personId: null });
     }
     const now = new Map((await people.store.loadFaces(DIM)).faces.map((f) => [f.faceId, f.personId]));

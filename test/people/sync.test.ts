@@ -41,7 +41,10 @@ describe('syncFolders with real photos', () => {
     copyFileSync(photo('George_W_Bush', 0), a);
     utimesSync(a, new Date(), new Date(Date.now() + 5000));
     const second = await syncFolders(people, fr, [folder], [a, b, join(folder, 'gone.jpg')]);
-    assert.deepEqual(second.removed.map((r) => r.file), [a]);
+    assert.deepEqual(
+      second.removed.map((r) => r.file),
+      [a],
+    );
     assert.deepEqual(second.added, [a]);
     assert.equal(second.unchanged, 1);
     assert.equal(await people.knownPhoto(oldSha), null);

@@ -28,7 +28,10 @@ describe('template thumbnails in the gallery store', () => {
     const g = await openGallery(join(dir, 'g.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: 0.3 });
     try {
       const lfw = sharedPath('data', 'faces', 'lfw', 'Colin_Powell');
-      const files = readdirSync(lfw).sort().slice(0, 2).map((f) => join(lfw, f));
+      const files = readdirSync(lfw)
+        .sort()
+        .slice(0, 2)
+        .map((f) => join(lfw, f));
       const { templateIds } = await enrollImages(g, fr, 'colin', files);
       for (const t of templateIds) assert.ok(isJpeg(await g.thumbnail(t)));
       await g.store.removeTemplates([templateIds[0] as number]);
@@ -53,7 +56,10 @@ describe('template thumbnails in the gallery store', () => {
     raw.close();
     g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
     assert.equal(g.store.meta.schemaVersion, SQLITE_SCHEMA_VERSION);
-    assert.deepEqual((await g.list()).map((i) => i.id), ['ada']);
+    assert.deepEqual(
+      (await g.list()).map((i) => i.id),
+      ['ada'],
+    );
     await g.putThumbnails([{ templateId: 1, jpeg: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) }]);
     assert.ok(isJpeg(await g.thumbnail(1)));
     const people = await People.open(g);
@@ -97,10 +103,17 @@ describe('template thumbnails in the gallery store', () => {
 
   describe('PostgreSQL', () => {
     let db: PGlite;
-    before(async () => { db = await PGlite.create({ extensions: { vector } }); });
-    after(async () => { await db.close(); });
+    before(async () => {
+      db = await PGlite.create({ extensions: { vector } });
+    });
+    after(async () => {
+      await db.close();
+    });
     it('stores, replaces and cascades thumbnails', async () => {
-      const g = Gallery.fromStore(await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }), { fingerprint: FP, embeddingSize: DIM });
+      const g = Gallery.fromStore(await PostgresGalleryStore.open(pgliteClient(db), { fingerprint: FP, embeddingSize: DIM, location: 'pglite' }), {
+        fingerprint: FP,
+        embeddingSize: DIM,
+      });
       const r = rng(2);
       const { templateIds } = await g.enroll('bo', [near(r, randomUnit(r, DIM), 0.8)]);
       const t = templateIds[0] as number;

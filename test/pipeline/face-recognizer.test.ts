@@ -41,7 +41,9 @@ describe('FaceRecognizer end to end', () => {
   });
 
   it('returns no faces for a blank image, and embeds every face of a two-face image in one call', async () => {
-    const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toBuffer();
     assert.equal((await fr.recognize(blank)).faces.length, 0);
     const a = await readFile(lfw('Colin_Powell', 40));
     const b = await readFile(lfw('Tony_Blair', 18));
@@ -91,13 +93,21 @@ describe('FaceRecognizer end to end', () => {
     const fromFiles = await fr.compare(lfw('Colin_Powell', 40), lfw('Colin_Powell', 49));
     assert.equal(fromFiles.threshold, fr.threshold);
     assert.equal(fromFiles.same, true);
-    const blank = await sharp({ create: { width: 120, height: 120, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 120, height: 120, channels: 3, background: { r: 9, g: 9, b: 9 } } })
+      .png()
+      .toBuffer();
     await assert.rejects(fr.compare(powell, blank), (e: Error & { code?: string }) => e.code === 'NO_FACE' && e.message.includes('the second image'));
     // An unreadable photo is named too: which of the two, and its file name when it has one.
     const notImage = new TextEncoder().encode('# README\nnot an image');
-    await assert.rejects(fr.compare(powell, notImage), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('the second image: Expected an image'));
+    await assert.rejects(
+      fr.compare(powell, notImage),
+      (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith('the second image: Expected an image'),
+    );
     const readme = join(REPO_ROOT, 'README.md');
-    await assert.rejects(fr.compare(readme, lfw('Colin_Powell', 49)), (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith(`the first image (${readme}): `));
+    await assert.rejects(
+      fr.compare(readme, lfw('Colin_Powell', 49)),
+      (e: Error & { code?: string }) => e.code === 'IMAGE_UNSUPPORTED_FORMAT' && e.message.startsWith(`the first image (${readme}): `),
+    );
     await assert.rejects(
       compareImages(fr, { image: powell, name: 'powell.jpg' }, { image: notImage.subarray(0, 0), name: 'empty.jpg' }, { threshold: 0.3 }),
       (e: Error & { code?: string }) => e.code === 'IMAGE_EMPTY' && e.message.startsWith('the second image (empty.jpg): Expected image bytes'),
@@ -134,7 +144,10 @@ describe('FaceRecognizer end to end', () => {
       process.env.ARCFACE_MODELS = '/nonexistent-models';
       await assert.rejects(FaceRecognizer.create(), { code: 'MODEL_NOT_FOUND' });
     } finally {
-      for (const [k, v] of [['ARCFACE_MODELS', saved.models], ['ARCFACE_HOME', saved.home]] as const) {
+      for (const [k, v] of [
+        ['ARCFACE_MODELS', saved.models],
+        ['ARCFACE_HOME', saved.home],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isArcFaceError, type RgbImage } from '../../src/core/index.js';
-import { ANONYMIZE_DEFAULTS, assertIdentitiesKnown, COVER_STYLES, coverRegions, identitiesTagged, padBox, resolveAnonymizePolicy } from '../../src/privacy/index.js';
+import {
+  ANONYMIZE_DEFAULTS,
+  assertIdentitiesKnown,
+  COVER_STYLES,
+  coverRegions,
+  identitiesTagged,
+  padBox,
+  resolveAnonymizePolicy,
+} from '../../src/privacy/index.js';
 
 /** A 40×30 frame of a diagonal gradient, so a blur or pixelation changes every covered pixel. */
 function gradient(): RgbImage {
@@ -62,9 +70,24 @@ describe('anonymise policy', () => {
   });
 
   it('refuses ids in mode all, none in keep and only, and values out of range', () => {
-    assert.ok(isArcFaceError(catchIt(() => resolveAnonymizePolicy({ mode: 'all', ids: ['a'] })), 'INVALID_ARGUMENT'));
-    assert.ok(isArcFaceError(catchIt(() => resolveAnonymizePolicy({ mode: 'keep' })), 'INVALID_ARGUMENT'));
-    assert.ok(isArcFaceError(catchIt(() => resolveAnonymizePolicy({ mode: 'only', ids: [] })), 'INVALID_ARGUMENT'));
+    assert.ok(
+      isArcFaceError(
+        catchIt(() => resolveAnonymizePolicy({ mode: 'all', ids: ['a'] })),
+        'INVALID_ARGUMENT',
+      ),
+    );
+    assert.ok(
+      isArcFaceError(
+        catchIt(() => resolveAnonymizePolicy({ mode: 'keep' })),
+        'INVALID_ARGUMENT',
+      ),
+    );
+    assert.ok(
+      isArcFaceError(
+        catchIt(() => resolveAnonymizePolicy({ mode: 'only', ids: [] })),
+        'INVALID_ARGUMENT',
+      ),
+    );
     assert.throws(() => resolveAnonymizePolicy({ mode: 'blur' as never }), /mode/);
     assert.throws(() => resolveAnonymizePolicy({ pad: 5 }), RangeError);
     assert.throws(() => resolveAnonymizePolicy({ lookAhead: 1.5 }), TypeError);
@@ -82,7 +105,10 @@ describe('anonymise policy', () => {
     assert.deepEqual(await identitiesTagged(gallery, 'consented'), ['alice', 'carol']);
     await assert.rejects(identitiesTagged(gallery, 'consneted'), (e: unknown) => isArcFaceError(e, 'NOT_FOUND'));
     await assertIdentitiesKnown(gallery, ['alice', 'bob']);
-    await assert.rejects(assertIdentitiesKnown(gallery, ['alice', 'alcie']), (e: unknown) => isArcFaceError(e, 'IDENTITY_NOT_FOUND') && /"alcie"/.test((e as Error).message));
+    await assert.rejects(
+      assertIdentitiesKnown(gallery, ['alice', 'alcie']),
+      (e: unknown) => isArcFaceError(e, 'IDENTITY_NOT_FOUND') && /"alcie"/.test((e as Error).message),
+    );
   });
 });
 

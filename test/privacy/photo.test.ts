@@ -37,7 +37,10 @@ describe('anonymizePhoto on a real LFW photo (real detector and recogniser)', ()
     await mkdir(dir, { recursive: true });
     fr = await FaceRecognizer.create({ locations: { home: join(dir, 'home'), dirs: [sharedPath('models')] } });
     gallery = await openGallery(join(dir, 'gallery.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
-    for (const [id, n] of [['Colin_Powell', 49], ['George_W_Bush', 7]] as const) {
+    for (const [id, n] of [
+      ['Colin_Powell', 49],
+      ['George_W_Bush', 7],
+    ] as const) {
       const face = (await fr.recognizeFile(lfw(id, n), { select: 'central' })).faces[0];
       assert.ok(face !== undefined, `a face in ${id} ${n}`);
       await gallery.enroll(id, [face.embedding]);
@@ -58,7 +61,10 @@ describe('anonymizePhoto on a real LFW photo (real detector and recogniser)', ()
       const central = faces.reduce((a, b) => (Math.abs((a.box[0] + a.box[2]) / 2 - 125) < Math.abs((b.box[0] + b.box[2]) / 2 - 125) ? a : b));
       const expected = padBox(central.box, 0.3, photo.width, photo.height);
       assert.ok(expected !== undefined);
-      assert.ok(r.covered.some((c) => c.every((v, i) => v === expected[i])), `the padded box ${expected} is among ${JSON.stringify(r.covered)}`);
+      assert.ok(
+        r.covered.some((c) => c.every((v, i) => v === expected[i])),
+        `the padded box ${expected} is among ${JSON.stringify(r.covered)}`,
+      );
       const d = changed(photo, r.image, expected);
       // Other faces in the photo (if any) are covered too; nothing else may change.
       const elsewhere = r.covered.filter((c) => c !== expected).reduce((n, c) => n + changed(photo, r.image, c).inside, 0);

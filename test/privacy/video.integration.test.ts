@@ -76,7 +76,9 @@ describe('anonymising video (real detector, tracker, recogniser, ffmpeg)', () =>
     framesB = await framesOf(b.videoPath);
     gallery = await openGallery(join(dir, 'gallery.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
     for (const p of [...a.truth.people, ...b.truth.people]) {
-      const held = readdirSync(join(lfwDir, p.personId)).sort().find((f) => !p.photos.includes(f));
+      const held = readdirSync(join(lfwDir, p.personId))
+        .sort()
+        .find((f) => !p.photos.includes(f));
       assert.ok(held !== undefined, `a held-out photo of ${p.personId}`);
       const face = (await fr.recognizeFile(join(lfwDir, p.personId, held), { select: 'central' })).faces[0];
       assert.ok(face !== undefined);
@@ -158,10 +160,7 @@ describe('anonymising video (real detector, tracker, recogniser, ffmpeg)', () =>
       }
     }
     assert.ok(visible >= 0.5 * framesA.length, `${consenting} visible in ${visible} of ${framesA.length} frames`);
-    assert.ok(
-      (bare(truth(0), out[0] as AnonymizedFrame).get(consenting) ?? 1) <= 0.1,
-      'covered before the track is named',
-    );
+    assert.ok((bare(truth(0), out[0] as AnonymizedFrame).get(consenting) ?? 1) <= 0.1, 'covered before the track is named');
   });
 
   it('only: the listed person is covered once named (and in the look-ahead before), the others stay visible', async () => {

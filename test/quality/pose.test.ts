@@ -83,10 +83,26 @@ describe('pose from five landmarks', () => {
   });
 
   it('degenerate landmarks give ±90 rather than NaN; malformed ones throw', () => {
-    const p = estimatePose([[5, 5], [5, 5], [5, 5], [5, 5], [5, 5]]);
+    const p = estimatePose([
+      [5, 5],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
     assert.equal(p.yaw, 90);
     assert.throws(() => estimatePose([[0, 0]] as unknown as Landmarks5), /Expected landmarks to be five finite \[x, y\] points/);
-    assert.throws(() => estimatePose([[0, 0], [1, 1], [2, Number.NaN], [3, 3], [4, 4]] as unknown as Landmarks5), TypeError);
+    assert.throws(
+      () =>
+        estimatePose([
+          [0, 0],
+          [1, 1],
+          [2, Number.NaN],
+          [3, 3],
+          [4, 4],
+        ] as unknown as Landmarks5),
+      TypeError,
+    );
   });
 });
 

@@ -80,7 +80,11 @@ describe('face quality on real LFW photos', () => {
   });
 
   it('a non-face crop has a raw embedding norm below the limit, real faces above it', async () => {
-    const { data } = await sharp(lfw('Tony_Blair', 18)).extract({ left: 138, top: 138, width: 112, height: 112 }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(lfw('Tony_Blair', 18))
+      .extract({ left: 138, top: 138, width: 112, height: 112 })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const background: RgbImage = { width: 112, height: 112, data: new Uint8Array(data) };
     const { norms } = await fr.embedder.embedWithNorms([background]);
     assert.ok(norms[0]! < DEFAULT_QUALITY_LIMITS.minEmbeddingNorm, `background norm ${norms[0]}`);
@@ -110,7 +114,7 @@ describe('face quality on real LFW photos', () => {
     assert.throws(() => withEmbeddingNorm(q, -1), RangeError);
   });
 
-  it('embedWithNorms returns embed()’s embeddings and the raw norms; with flip, half the norm of the sum (one output\'s scale)', async () => {
+  it("embedWithNorms returns embed()’s embeddings and the raw norms; with flip, half the norm of the sum (one output's scale)", async () => {
     const face = originals[0]!;
     const image = await fr.decode(new Uint8Array(await readFile(lfw('Colin_Powell', 40))));
     const crop = normCrop(image, face.landmarks, 112).crop;

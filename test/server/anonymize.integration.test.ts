@@ -30,7 +30,9 @@ async function enrol(clip: SyntheticVideo, path: string): Promise<void> {
   const g = await openGallery(path, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
   try {
     for (const p of clip.truth.people) {
-      const held = readdirSync(join(lfw, p.personId)).sort().find((f) => !p.photos.includes(f)) as string;
+      const held = readdirSync(join(lfw, p.personId))
+        .sort()
+        .find((f) => !p.photos.includes(f)) as string;
       const face = (await fr.recognizeFile(join(lfw, p.personId, held), { select: 'central' })).faces[0];
       assert.ok(face !== undefined, `a face of ${p.personId}`);
       await g.enroll(p.personId, [face.embedding], { metadata: { tags: p === clip.truth.people[0] ? ['consented'] : [] } });
@@ -89,7 +91,11 @@ describe('anonymisation jobs over HTTP (a real server on loopback, real worker, 
 
   it('an uploaded video comes back with its faces covered, the consenting person (by gallery tag) kept, and a report', async () => {
     const consenting = clip.truth.people[0]?.personId as string;
-    const post = await fetch(`${server.url}/v1/anonymize?style=fill&keepTag=consented`, { method: 'POST', headers: { ...owner, 'content-type': 'video/mp4' }, body: readFileSync(clip.videoPath) });
+    const post = await fetch(`${server.url}/v1/anonymize?style=fill&keepTag=consented`, {
+      method: 'POST',
+      headers: { ...owner, 'content-type': 'video/mp4' },
+      body: readFileSync(clip.videoPath),
+    });
     assert.equal(post.status, 202);
     const job = (await post.json()) as JobView;
     assert.equal(post.headers.get('location'), `/v1/anonymize/${job.id}`);
@@ -143,7 +149,11 @@ describe('anonymisation jobs over HTTP (a real server on loopback, real worker, 
   it('refuses what it must: no key, not a video, contradictory or unknown options', async () => {
     const body = readFileSync(clip.videoPath);
     assert.equal((await fetch(`${server.url}/v1/anonymize`, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body })).status, 401);
-    const junk = await fetch(`${server.url}/v1/anonymize`, { method: 'POST', headers: { ...owner, 'content-type': 'video/mp4' }, body: Buffer.from('#EXTM3U\n'.repeat(100)) });
+    const junk = await fetch(`${server.url}/v1/anonymize`, {
+      method: 'POST',
+      headers: { ...owner, 'content-type': 'video/mp4' },
+      body: Buffer.from('#EXTM3U\n'.repeat(100)),
+    });
     assert.equal(junk.status, 415);
     assert.equal(((await junk.json()) as { code: string }).code, 'VIDEO_UNSUPPORTED');
     for (const query of ['keep=a&only=b', 'style=smudge', 'pad=9', 'file=/etc/passwd']) {
@@ -164,7 +174,12 @@ describe('anonymisation jobs over HTTP (a real server on loopback, real worker, 
 describe('anonymisation job files across a restart', () => {
   it('keeps the covered video of a finished job and removes those of unfinished, failed and unrecorded jobs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'arcface-anon-journal-'));
-    const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333', '44444444-4444-4444-8444-444444444444'];
+    const ids = [
+      '11111111-1111-4111-8111-111111111111',
+      '22222222-2222-4222-8222-222222222222',
+      '33333333-3333-4333-8333-333333333333',
+      '44444444-4444-4444-8444-444444444444',
+    ];
     // The fourth has no record at all.
     const [done, running, failed] = ids as [string, string, string, string];
     const task = { mode: 'all' as const, ids: [], style: 'blur' as const, pad: 0.35 };

@@ -33,7 +33,16 @@ describe('public routes', () => {
   it('serves OpenAPI 3 with the routes and schemas, and Swagger UI from local assets', async () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     assert.match(doc.openapi, /^3\./);
-    for (const p of ['/v1/detect', '/v1/embed', '/v1/verify', '/v1/identify', '/v1/subjects', '/v1/subjects/{id}/faces', '/v1/subjects/{id}/audit', '/api/v1/recognition/recognize']) {
+    for (const p of [
+      '/v1/detect',
+      '/v1/embed',
+      '/v1/verify',
+      '/v1/identify',
+      '/v1/subjects',
+      '/v1/subjects/{id}/faces',
+      '/v1/subjects/{id}/audit',
+      '/api/v1/recognition/recognize',
+    ]) {
       assert.ok(doc.paths[p], `missing ${p}`);
     }
     assert.ok(doc.components.schemas.Face && doc.components.schemas.Error);
@@ -139,13 +148,23 @@ describe('face routes', () => {
   });
 
   it('answers a corrupt image with 400, an empty one with 400, text with 415', async () => {
-    const truncated = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1.subarray(0, 600), headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    const truncated = await app.inject({
+      method: 'POST',
+      url: '/v1/detect',
+      payload: A1.subarray(0, 600),
+      headers: { ...key('read'), 'content-type': 'image/jpeg' },
+    });
     assert.equal(truncated.statusCode, 400, truncated.body);
     assert.match(truncated.json().code, /^IMAGE_(TRUNCATED|CORRUPT)$/);
     const badB64 = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: 'not base64 !!' }, headers: key('read') });
     assert.equal(badB64.statusCode, 400);
     assert.equal(badB64.json().code, 'INVALID_ARGUMENT');
-    const text = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: Buffer.from('hello, this is not an image at all').toString('base64') }, headers: key('read') });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/detect',
+      payload: { image: Buffer.from('hello, this is not an image at all').toString('base64') },
+      headers: key('read'),
+    });
     assert.equal(text.statusCode, 415);
     assert.equal(text.json().code, 'IMAGE_UNSUPPORTED_FORMAT');
     const missing = await app.inject({ method: 'POST', url: '/v1/verify', payload: { image1: A1.toString('base64') }, headers: key('read') });
@@ -158,11 +177,21 @@ describe('face routes', () => {
     form.append('image', new Blob([new TextEncoder().encode('# README\nnot an image')], { type: 'image/jpeg' }), 'README.md');
     const body = new Response(form);
     const payload = Buffer.from(await body.arrayBuffer());
-    const res = await app.inject({ method: 'POST', url: '/v1/identify', payload, headers: { ...key('read'), 'content-type': body.headers.get('content-type') ?? '' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      payload,
+      headers: { ...key('read'), 'content-type': body.headers.get('content-type') ?? '' },
+    });
     assert.equal(res.statusCode, 415, res.body);
     assert.equal(res.json().code, 'IMAGE_UNSUPPORTED_FORMAT');
     assert.match(res.json().message, /^field "image" \(file "README\.md"\): Expected an image in one of .* but received 21 bytes/);
-    const raw = await app.inject({ method: 'POST', url: '/v1/detect', payload: A1.subarray(0, 600), headers: { ...key('read'), 'content-type': 'image/jpeg' } });
+    const raw = await app.inject({
+      method: 'POST',
+      url: '/v1/detect',
+      payload: A1.subarray(0, 600),
+      headers: { ...key('read'), 'content-type': 'image/jpeg' },
+    });
     assert.match(raw.json().message, /^field "image": Expected a complete image/);
     const verify = await postImages('/v1/verify', { image1: A1, image2: Buffer.from('not an image either') });
     assert.equal(verify.statusCode, 415, verify.body);
@@ -203,7 +232,12 @@ describe('limits', () => {
 
   it('answers more than 16 files in one request with 413 and an unknown content type with 415', async () => {
     const mp = await multipart({ image: Array.from({ length: 17 }, () => A1) });
-    const many = await app.inject({ method: 'POST', url: '/v1/subjects/x/faces?create=true', payload: mp.payload, headers: { ...mp.headers, ...key('write') } });
+    const many = await app.inject({
+      method: 'POST',
+      url: '/v1/subjects/x/faces?create=true',
+      payload: mp.payload,
+      headers: { ...mp.headers, ...key('write') },
+    });
     assert.equal(many.statusCode, 413, many.body);
     assert.equal(many.json().code, 'PAYLOAD_TOO_LARGE');
     const text = await app.inject({ method: 'POST', url: '/v1/detect', payload: 'hello', headers: { ...key('read'), 'content-type': 'text/plain' } });

@@ -105,10 +105,14 @@ describe('CompreFace JS SDK against our server', () => {
     const stranger = await recognition().recognize<RecognizeResponse>(lfwPath('Colin_Powell', 40), { limit: 0, prediction_count: 1 });
     assert.ok(stranger.result[0]!.subjects[0]!.similarity < 0.3, JSON.stringify(stranger.result[0]));
 
-    const ver = await recognition().getFaceCollection().verify<{ result: { box: Box; similarity: number }[] }>(lfwPath('Aaron_Peirsol', 4), added.image_id, { limit: 0 });
+    const ver = await recognition()
+      .getFaceCollection()
+      .verify<{ result: { box: Box; similarity: number }[] }>(lfwPath('Aaron_Peirsol', 4), added.image_id, { limit: 0 });
     assertBox(ver.result[0]!.box);
     assert.ok(ver.result[0]!.similarity > 0.4, JSON.stringify(ver));
-    const verOther = await recognition().getFaceCollection().verify<{ result: { similarity: number }[] }>(lfwPath('Colin_Powell', 40), added.image_id, { limit: 0 });
+    const verOther = await recognition()
+      .getFaceCollection()
+      .verify<{ result: { similarity: number }[] }>(lfwPath('Colin_Powell', 40), added.image_id, { limit: 0 });
     assert.ok(verOther.result[0]!.similarity < ver.result[0]!.similarity - 0.2);
 
     const del = await recognition().getFaceCollection().delete<{ image_id: string; subject: string }>(added2.image_id);
@@ -176,7 +180,10 @@ describe('CompreFace JS SDK against our server', () => {
       }
     };
     assert.deepEqual(await status(recognition().recognize(sdkPath(blank), { limit: 0 })), [422, 'NO_FACE']);
-    assert.deepEqual(await status(client().initFaceRecognitionService('afk_wrong').recognize(lfwPath('Colin_Powell', 40), { limit: 0 })), [401, 'UNAUTHORIZED']);
+    assert.deepEqual(await status(client().initFaceRecognitionService('afk_wrong').recognize(lfwPath('Colin_Powell', 40), { limit: 0 })), [
+      401,
+      'UNAUTHORIZED',
+    ]);
     assert.deepEqual(await status(client().initFaceRecognitionService(readKey).getFaceCollection().add(lfwPath('Colin_Powell', 40), 'X')), [403, 'FORBIDDEN']);
   });
 
@@ -185,24 +192,38 @@ describe('CompreFace JS SDK against our server', () => {
     const add = await recognition().getFaceCollection().add<{ image_id: string }>(lfwPath('Tony_Blair', 18), 'Tony_Blair');
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(lfw('Tony_Blair', 32))], { type: 'image/jpeg' }), 'tb.jpg');
-    const det = (await (await fetch(`${server.url}/api/v1/detection/detect?face_plugins=calculator`, { method: 'POST', headers: { 'x-api-key': key }, body: form })).json()) as {
+    const det = (await (
+      await fetch(`${server.url}/api/v1/detection/detect?face_plugins=calculator`, { method: 'POST', headers: { 'x-api-key': key }, body: form })
+    ).json()) as {
       result: { embedding: number[] }[];
     };
     const emb = det.result[0]!.embedding;
     assert.equal(emb.length, 512);
     const rec = (await (
-      await fetch(`${server.url}/api/v1/recognition/embeddings/recognize?prediction_count=1`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })
+      await fetch(`${server.url}/api/v1/recognition/embeddings/recognize?prediction_count=1`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({ embeddings: [emb] }),
+      })
     ).json()) as {
       result: { similarities: { subject: string; similarity: number }[] }[];
     };
     assert.equal(rec.result[0]!.similarities[0]!.subject, 'Tony_Blair');
     const ver = (await (
-      await fetch(`${server.url}/api/v1/recognition/embeddings/faces/${add.image_id}/verify`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [emb] }) })
+      await fetch(`${server.url}/api/v1/recognition/embeddings/faces/${add.image_id}/verify`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({ embeddings: [emb] }),
+      })
     ).json()) as {
       result: { similarity: number }[];
     };
     assert.ok(ver.result[0]!.similarity > 0.4, JSON.stringify(ver));
-    const wrongSize = await fetch(`${server.url}/api/v1/recognition/embeddings/recognize`, { method: 'POST', headers: h, body: JSON.stringify({ embeddings: [[1, 2, 3]] }) });
+    const wrongSize = await fetch(`${server.url}/api/v1/recognition/embeddings/recognize`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ embeddings: [[1, 2, 3]] }),
+    });
     assert.equal(wrongSize.status, 400);
     assert.equal(((await wrongSize.json()) as { code: string }).code, 'EMBEDDING_SIZE_MISMATCH');
   });

@@ -25,11 +25,15 @@ describe('DELETE /v1/subjects/:id?forget=true', () => {
     assert.equal(enrol.statusCode, 201, enrol.body);
     assert.equal((await srv.postImages('/v1/subjects/george/faces?create=true', { image: [lfw('George_W_Bush', 7)] }, 'write')).statusCode, 201);
     const faceIds: number[] = enrol.json().faces.map((f: { faceId: number }) => f.faceId);
-    const embeddings = await Promise.all(faceIds.map(async (id) => {
-      const e = (await port.getFace(id)).embedding;
-      return Buffer.from(e.buffer, e.byteOffset, e.byteLength);
-    }));
-    const jpegs = await Promise.all(faceIds.map(async (id) => (await srv.app.inject({ url: `/v1/faces/${id}/thumbnail`, headers: srv.key('read') })).rawPayload));
+    const embeddings = await Promise.all(
+      faceIds.map(async (id) => {
+        const e = (await port.getFace(id)).embedding;
+        return Buffer.from(e.buffer, e.byteOffset, e.byteLength);
+      }),
+    );
+    const jpegs = await Promise.all(
+      faceIds.map(async (id) => (await srv.app.inject({ url: `/v1/faces/${id}/thumbnail`, headers: srv.key('read') })).rawPayload),
+    );
     const before = fileBytes(galleryFile);
     for (const b of [...embeddings, ...jpegs]) assert.ok(before.includes(b), 'the bytes are found before the forget');
 
@@ -74,7 +78,11 @@ describe('a server on a sealed gallery', () => {
       assert.ok(!existsSync(join(dir, 'g.db.thumbs.db')));
       const [p] = people(3, 1, 2);
       const jpeg = new Uint8Array(randomBytes(300));
-      const added = await port.addFaces('ada', p!.templates.map((embedding, i) => ({ embedding, ...(i === 0 ? { thumbnail: jpeg } : {}) })), { create: true });
+      const added = await port.addFaces(
+        'ada',
+        p!.templates.map((embedding, i) => ({ embedding, ...(i === 0 ? { thumbnail: jpeg } : {}) })),
+        { create: true },
+      );
       assert.deepEqual(await port.thumbnail(added[0]!.faceId), jpeg);
       assert.ok(!fileBytes(join(dir, 'g.db')).includes(Buffer.from(jpeg)), 'the thumbnail is sealed');
       const receipt = await port.forgetSubject('ada');

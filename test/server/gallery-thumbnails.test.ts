@@ -22,7 +22,13 @@ describe('face thumbnails: one home, the gallery store', () => {
       const [withJpeg, without] = templateIds as [number, number];
       await g.putThumbnails([{ templateId: withJpeg, jpeg: jpeg(1) }]);
       const faces = await port.listFaces('ada');
-      assert.deepEqual(faces.map((f) => [f.faceId, f.hasThumbnail]), [[withJpeg, true], [without, false]]);
+      assert.deepEqual(
+        faces.map((f) => [f.faceId, f.hasThumbnail]),
+        [
+          [withJpeg, true],
+          [without, false],
+        ],
+      );
       assert.deepEqual(await port.thumbnail(withJpeg), jpeg(1));
       assert.equal(await port.thumbnail(without), undefined);
       assert.deepEqual([...(await g.thumbnailIds([without, withJpeg]))], [withJpeg]);
@@ -32,7 +38,7 @@ describe('face thumbnails: one home, the gallery store', () => {
     }
   });
 
-  it('an older server\'s side file is moved into the gallery once, then removed', async () => {
+  it("an older server's side file is moved into the gallery once, then removed", async () => {
     const dir = scratch('side-file-thumbs');
     const path = join(dir, 'g.db');
     const g = await openGallery(path, { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
@@ -51,7 +57,7 @@ describe('face thumbnails: one home, the gallery store', () => {
       assert.equal(await moveSideFileThumbnails(g, `${path}.thumbs.db`), 1);
       assert.equal(existsSync(`${path}.thumbs.db`), false);
       assert.deepEqual(await g.thumbnail(kept), jpeg(1));
-      assert.deepEqual(await g.thumbnail(own), jpeg(9), 'the gallery\'s own thumbnail wins');
+      assert.deepEqual(await g.thumbnail(own), jpeg(9), "the gallery's own thumbnail wins");
       assert.equal(await g.thumbnail(own + 100), null, 'a removed face keeps no thumbnail');
       assert.equal(await moveSideFileThumbnails(g, `${path}.thumbs.db`), null);
     } finally {

@@ -25,14 +25,20 @@ export async function noFacePng(): Promise<Buffer> {
   const h = 240;
   const data = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([(x * 255) / w, (y * 255) / h, 128], (y * w + x) * 3);
-  return sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A multipart body and its content type, for `app.inject`. */
-export async function multipart(files: Record<string, Buffer | Buffer[]>, fields: Record<string, string> = {}): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+export async function multipart(
+  files: Record<string, Buffer | Buffer[]>,
+  fields: Record<string, string> = {},
+): Promise<{ payload: Buffer; headers: Record<string, string> }> {
   const form = new FormData();
   for (const [name, value] of Object.entries(files)) {
-    for (const [i, buf] of (Array.isArray(value) ? value : [value]).entries()) form.append(name, new Blob([new Uint8Array(buf)], { type: 'image/jpeg' }), `${name}-${i}.jpg`);
+    for (const [i, buf] of (Array.isArray(value) ? value : [value]).entries())
+      form.append(name, new Blob([new Uint8Array(buf)], { type: 'image/jpeg' }), `${name}-${i}.jpg`);
   }
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   const res = new Response(form);

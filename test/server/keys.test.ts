@@ -40,7 +40,10 @@ describe('KeyStore', () => {
     assert.equal(statSync(join(dir, 'keys.db')).mode & 0o777, 0o600);
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, 'this is not a database, just text long enough to have a header page.'.repeat(100));
-    assert.throws(() => KeyStore.open(junk), (e: { code?: string; httpStatus?: number }) => e.code === 'KEYS_CORRUPT' && e.httpStatus === 500);
+    assert.throws(
+      () => KeyStore.open(junk),
+      (e: { code?: string; httpStatus?: number }) => e.code === 'KEYS_CORRUPT' && e.httpStatus === 500,
+    );
   });
 
   it('stores only the SHA-256 of a key and verifies it', () => {
@@ -66,7 +69,10 @@ describe('KeyStore', () => {
     const revoked = store.revoke(k.id);
     assert.ok(revoked.revokedAt !== null);
     assert.equal(store.verify(k.key), undefined);
-    assert.throws(() => store.revoke('nope'), (e: { code: string }) => e.code === 'NOT_FOUND');
+    assert.throws(
+      () => store.revoke('nope'),
+      (e: { code: string }) => e.code === 'NOT_FOUND',
+    );
     assert.throws(() => store.create({ scope: 'root' as 'read' }), TypeError);
     assert.equal(store.list().length, 1);
     assert.ok(store.ping());

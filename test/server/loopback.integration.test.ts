@@ -13,7 +13,8 @@ const A4 = lfw('Aaron_Peirsol', 4);
 
 function form(files: Record<string, Buffer[]>): FormData {
   const f = new FormData();
-  for (const [name, list] of Object.entries(files)) list.forEach((b, i) => f.append(name, new Blob([new Uint8Array(b)], { type: 'image/jpeg' }), `${name}${i}.jpg`));
+  for (const [name, list] of Object.entries(files))
+    list.forEach((b, i) => f.append(name, new Blob([new Uint8Array(b)], { type: 'image/jpeg' }), `${name}${i}.jpg`));
   return f;
 }
 
@@ -74,7 +75,10 @@ describe('server on a loopback port', () => {
     const doneWhenHealthAnswered = verifiesDone;
     const codes = await Promise.all(verifies);
     assert.ok(doneWhenHealthAnswered < 8, 'health check waited for every inference job');
-    assert.ok(codes.every((c) => c === 200), `codes ${codes}`);
+    assert.ok(
+      codes.every((c) => c === 200),
+      `codes ${codes}`,
+    );
   });
 
   it('drops the queued jobs of clients that disconnect', async () => {

@@ -22,7 +22,16 @@ describe('/v1/people', () => {
     const { app, key, postImages } = s;
     const up = await postImages(
       '/v1/people/photos',
-      { image: [lfw('Andre_Agassi', 1), lfw('Andre_Agassi', 2), lfw('Andre_Agassi', 4), lfw('George_W_Bush', 7), lfw('George_W_Bush', 16), lfw('George_W_Bush', 65)] },
+      {
+        image: [
+          lfw('Andre_Agassi', 1),
+          lfw('Andre_Agassi', 2),
+          lfw('Andre_Agassi', 4),
+          lfw('George_W_Bush', 7),
+          lfw('George_W_Bush', 16),
+          lfw('George_W_Bush', 65),
+        ],
+      },
       'write',
     );
     assert.equal(up.statusCode, 200, up.body);
@@ -31,10 +40,19 @@ describe('/v1/people', () => {
     const big = list.filter((p) => p.faceCount >= 3);
     assert.equal(big.length, 2, JSON.stringify(list));
     const andreFace = up.json().photos[0].faces[0].faceId as number;
-    const details = await Promise.all(big.map(async (p) => (await app.inject({ url: `/v1/people/${p.personId}`, headers: key('read') })).json() as { personId: number; faces: { faceId: number }[] }));
+    const details = await Promise.all(
+      big.map(
+        async (p) => (await app.inject({ url: `/v1/people/${p.personId}`, headers: key('read') })).json() as { personId: number; faces: { faceId: number }[] },
+      ),
+    );
     const andrePerson = details.find((d) => d.faces.some((f) => f.faceId === andreFace))?.personId as number;
     assert.ok(andrePerson !== undefined);
-    const named = await app.inject({ method: 'POST', url: `/v1/people/${andrePerson}/name`, payload: { name: 'Andre Agassi', id: 'andre' }, headers: key('write') });
+    const named = await app.inject({
+      method: 'POST',
+      url: `/v1/people/${andrePerson}/name`,
+      payload: { name: 'Andre Agassi', id: 'andre' },
+      headers: key('write'),
+    });
     assert.equal(named.statusCode, 200, named.body);
     assert.equal(named.json().identityId, 'andre');
     const who = (await postImages('/v1/identify', { image: lfw('Andre_Agassi', 5) })).json();
@@ -48,7 +66,12 @@ describe('/v1/people', () => {
 
     const split = await app.inject({ method: 'POST', url: '/v1/people/split', payload: { faceIds: [andreFace] }, headers: key('write') });
     assert.equal(split.statusCode, 200, split.body);
-    const merged = await app.inject({ method: 'POST', url: `/v1/people/${split.json().personId}/merge`, payload: { into: andrePerson }, headers: key('write') });
+    const merged = await app.inject({
+      method: 'POST',
+      url: `/v1/people/${split.json().personId}/merge`,
+      payload: { into: andrePerson },
+      headers: key('write'),
+    });
     assert.equal(merged.statusCode, 200, merged.body);
     const hide = await app.inject({ method: 'POST', url: `/v1/people/${andrePerson}/hide`, payload: { hidden: true }, headers: key('write') });
     assert.equal(hide.json().hidden, true);

@@ -72,7 +72,10 @@ describe('server state in PostgreSQL', () => {
     const [a, b] = await Promise.all([PostgresRateLimitCounter.open(pool(), { location: 'a' }), PostgresRateLimitCounter.open(pool(), { location: 'b' })]);
     const n = 60;
     const results = await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b).incr('key:busy', 60_000)));
-    assert.deepEqual(results.map((r) => r.current).sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i + 1));
+    assert.deepEqual(
+      results.map((r) => r.current).sort((x, y) => x - y),
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
     const rows = (await db.query<{ count: string }>(`SELECT count FROM arcface_rate_limits WHERE key = 'key:busy'`)).rows;
     assert.equal(Number(rows[0]?.count), n);
     const migrations = (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM arcface_server_migrations WHERE component = 'rate_limits'`)).rows;
@@ -89,7 +92,10 @@ describe('server state in PostgreSQL', () => {
     assert.equal((await incr(store, 'ip:1')).current, 2);
     const child = store.child({ routeInfo: { method: 'GET', url: '/v1/x' } } as unknown as Parameters<typeof store.child>[0]);
     assert.equal((await incr(child, 'ip:1')).current, 1);
-    await assert.rejects(() => incr(new Store({}), ''), (e: unknown) => e instanceof TypeError);
+    await assert.rejects(
+      () => incr(new Store({}), ''),
+      (e: unknown) => e instanceof TypeError,
+    );
   });
 
   it('keeps API keys in one table: created on one pool, revoked on the other, refused at once', async () => {

@@ -15,7 +15,17 @@ const A3 = lfw('Aaron_Peirsol', 3);
 const MAX_PIXELS = 16_000_000;
 
 function poolOptions(extra: Partial<PoolOptions> = {}): PoolOptions {
-  return { workers: 1, queueSize: 0, timeoutMs: 30_000, intraOpThreads: 1, detector: undefined, recognizer: undefined, locations: testLocations(), threshold: 0.3, ...extra };
+  return {
+    workers: 1,
+    queueSize: 0,
+    timeoutMs: 30_000,
+    intraOpThreads: 1,
+    detector: undefined,
+    recognizer: undefined,
+    locations: testLocations(),
+    threshold: 0.3,
+    ...extra,
+  };
 }
 
 describe('inference pool: bounded queue', () => {
@@ -44,7 +54,11 @@ describe('inference pool: bounded queue', () => {
 
   it('drops a queued job whose client went away', async () => {
     let gone = 0;
-    const off = pool.subscribe({ onReject: (reason) => { if (reason === 'client_gone') gone += 1; } });
+    const off = pool.subscribe({
+      onReject: (reason) => {
+        if (reason === 'client_gone') gone += 1;
+      },
+    });
     const running = pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 });
     const ac = new AbortController();
     const queued = pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }, ac.signal);
@@ -77,7 +91,10 @@ describe('inference pool: bounded queue', () => {
         assert.equal(r.json().code, 'QUEUE_FULL');
         assert.ok(Number(r.headers['retry-after']) >= 1);
       }
-      const busy = [pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 }), pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS })];
+      const busy = [
+        pool.run({ op: 'verify', images: [A1, A3], maxPixels: MAX_PIXELS, select: 'largest', threshold: 0.3 }),
+        pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }),
+      ];
       const refusedUnread = await app.inject({ method: 'POST', url: '/v1/detect', payload: '{this body is never parsed', headers });
       assert.equal(refusedUnread.statusCode, 503, 'a full queue is answered before the body is read');
       assert.equal((await app.inject({ url: '/v1/keys', headers: { 'x-api-key': key } })).statusCode, 403, 'routes without inference are not refused');
@@ -132,7 +149,10 @@ describe('inference pool: deadlines, failures, shutdown', () => {
     await assert.rejects(pool.run({ op: 'detect', image: A1, maxPixels: MAX_PIXELS }), (e: { code: string }) => e.code === 'QUEUE_FULL');
     const done = await Promise.all(jobs);
     await closed;
-    assert.deepEqual(done.map((d) => d.faces.length), [1, 1]);
+    assert.deepEqual(
+      done.map((d) => d.faces.length),
+      [1, 1],
+    );
   });
 
   it('runs workers from the compiled package (dist/*.js) as well as from .ts sources', async () => {

@@ -9,7 +9,8 @@ import { crc32, deflateSync } from 'node:zlib';
  * Text that must never reach a client: decoder and parser names, SQLite, framework codes, stack
  * frames and file paths.
  */
-export const LEAK = /vips|glib|librsvg|sqlite|busboy|FST_|\bat [\w.<>$]+ \(|node:internal|node_modules|\/tmp\/|\/work\/|\.[cm]?[jt]s:\d+|premature end|\bXML\b|stack/i;
+export const LEAK =
+  /vips|glib|librsvg|sqlite|busboy|FST_|\bat [\w.<>$]+ \(|node:internal|node_modules|\/tmp\/|\/work\/|\.[cm]?[jt]s:\d+|premature end|\bXML\b|stack/i;
 
 /** One answer as a probe sees it. */
 export interface ProbeAnswer {
@@ -94,9 +95,14 @@ export function pngBomb(width: number, height: number): Buffer {
  * @example
  * const { body, type } = await form({ image: jpeg })
  */
-export async function form(files: Record<string, Buffer | Buffer[]>, fields: Record<string, string> = {}, filename = 'a.jpg'): Promise<{ body: Buffer; type: string }> {
+export async function form(
+  files: Record<string, Buffer | Buffer[]>,
+  fields: Record<string, string> = {},
+  filename = 'a.jpg',
+): Promise<{ body: Buffer; type: string }> {
   const fd = new FormData();
-  for (const [name, v] of Object.entries(files)) for (const b of Array.isArray(v) ? v : [v]) fd.append(name, new Blob([new Uint8Array(b)], { type: 'image/jpeg' }), filename);
+  for (const [name, v] of Object.entries(files))
+    for (const b of Array.isArray(v) ? v : [v]) fd.append(name, new Blob([new Uint8Array(b)], { type: 'image/jpeg' }), filename);
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   const r = new Response(fd);
   return { body: Buffer.from(await r.arrayBuffer()), type: r.headers.get('content-type') ?? '' };

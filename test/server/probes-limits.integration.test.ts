@@ -26,16 +26,39 @@ describe('arcface serve probes under tight limits (a real process)', () => {
     const ks = KeyStore.open(join(home, 'keys.db'));
     for (const name of ['queue', 'rate', 'slow', 'write']) key[name] = ks.create({ scope: name === 'write' ? 'write' : 'read', name }).key;
     ks.close();
-    srv = await spawnServe(['--gallery', gallery, '--keys', join(home, 'keys.db'), '--workers', '1', '--queue', '0', '--rate-limit', '5', '--request-timeout', '3000', '--log-level', 'warn'], home);
+    srv = await spawnServe(
+      [
+        '--gallery',
+        gallery,
+        '--keys',
+        join(home, 'keys.db'),
+        '--workers',
+        '1',
+        '--queue',
+        '0',
+        '--rate-limit',
+        '5',
+        '--request-timeout',
+        '3000',
+        '--log-level',
+        'warn',
+      ],
+      home,
+    );
   });
   after(async () => srv.stop());
 
   it('queue full: 503 QUEUE_FULL with Retry-After, the others answered', async () => {
     const jpeg = lfw('Colin_Powell', 40);
-    const answers = await Promise.all([1, 2, 3, 4].map(() => probe('queue', `${srv.url}/v1/detect`, { method: 'POST', headers: h('queue', { 'content-type': 'image/jpeg' }), body: jpeg })));
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() => probe('queue', `${srv.url}/v1/detect`, { method: 'POST', headers: h('queue', { 'content-type': 'image/jpeg' }), body: jpeg })),
+    );
     const full = answers.filter((a) => a.status === 503);
     assert.ok(full.length >= 1, answers.map((a) => a.status).join(','));
-    assert.ok(answers.some((a) => a.status === 200), answers.map((a) => a.status).join(','));
+    assert.ok(
+      answers.some((a) => a.status === 200),
+      answers.map((a) => a.status).join(','),
+    );
     for (const a of full) {
       assertError(a, 503, 'QUEUE_FULL');
       assert.match(a.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
@@ -70,20 +93,35 @@ describe('arcface serve probes under tight limits (a real process)', () => {
   });
 
   it('a 5xx: the client gets the code and no internals; the log gets the stack and the request id; --log-level warn drops request lines', async () => {
-    assert.equal((await probe('5xx', `${srv.url}/v1/subjects`, { method: 'POST', headers: h('write', { 'content-type': 'application/json' }), body: '{"id":"first"}' })).status, 201);
+    assert.equal(
+      (await probe('5xx', `${srv.url}/v1/subjects`, { method: 'POST', headers: h('write', { 'content-type': 'application/json' }), body: '{"id":"first"}' }))
+        .status,
+      201,
+    );
     const holder = new Database(gallery);
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const busy = await probe('5xx', `${srv.url}/v1/subjects`, { method: 'POST', headers: h('write', { 'content-type': 'application/json' }), body: '{"id":"second"}' });
+      const busy = await probe('5xx', `${srv.url}/v1/subjects`, {
+        method: 'POST',
+        headers: h('write', { 'content-type': 'application/json' }),
+        body: '{"id":"second"}',
+      });
       assertError(busy, 503, 'GALLERY_BUSY');
       const id = busy.headers.get('x-request-id');
       await new Promise((r) => setTimeout(r, 100));
-      const lines = srv.stdout().trim().split('\n').map((l) => JSON.parse(l) as { level: number; reqId?: string; err?: { stack?: string }; msg: string });
+      const lines = srv
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { level: number; reqId?: string; err?: { stack?: string }; msg: string });
       const logged = lines.find((l) => l.reqId === id && l.err !== undefined);
       assert.ok(logged !== undefined, srv.stdout());
       assert.match(logged.err?.stack ?? '', /\n\s+at /);
       assert.doesNotMatch(busy.text, LEAK);
-      assert.ok(lines.every((l) => l.level >= 40), 'info lines logged at --log-level warn');
+      assert.ok(
+        lines.every((l) => l.level >= 40),
+        'info lines logged at --log-level warn',
+      );
     } finally {
       holder.exec('ROLLBACK');
       holder.close();

@@ -46,7 +46,15 @@ describe('arcface serve probes (a real process)', () => {
   it('1: malformed multipart (no boundary, garbage, truncated, the CompreFace SDK given an absolute path) is 400 BODY_INVALID', async () => {
     const url = `${srv.url}/v1/detect`;
     assertError(await probe('1', url, { method: 'POST', headers: h('read', { 'content-type': 'multipart/form-data' }), body: 'hello' }), 400, 'BODY_INVALID');
-    assertError(await probe('1', url, { method: 'POST', headers: h('read', { 'content-type': 'multipart/form-data; boundary=xyz' }), body: 'not a multipart body at all' }), 400, 'BODY_INVALID');
+    assertError(
+      await probe('1', url, {
+        method: 'POST',
+        headers: h('read', { 'content-type': 'multipart/form-data; boundary=xyz' }),
+        body: 'not a multipart body at all',
+      }),
+      400,
+      'BODY_INVALID',
+    );
     const f = await form({ image: lfw('Colin_Powell', 40) });
     const cut = f.body.subarray(0, Math.floor(f.body.length / 2));
     assertError(await probe('1', url, { method: 'POST', headers: h('read', { 'content-type': f.type }), body: cut }), 400, 'BODY_INVALID');
@@ -75,7 +83,10 @@ describe('arcface serve probes (a real process)', () => {
     assert.match(declared, /^HTTP\/1\.1 413 /);
     assertError({ status: 413, text: JSON.stringify(rawJson(declared)) }, 413, 'PAYLOAD_TOO_LARGE');
     const junk = Buffer.alloc(300 * 1024, 7);
-    for (const f of [await form({ image: lfw('Colin_Powell', 40), junk: [junk, junk, junk, junk] }), await form({ image: lfw('Colin_Powell', 40) }, { note: 'x'.repeat(BODY_LIMIT + 10) })]) {
+    for (const f of [
+      await form({ image: lfw('Colin_Powell', 40), junk: [junk, junk, junk, junk] }),
+      await form({ image: lfw('Colin_Powell', 40) }, { note: 'x'.repeat(BODY_LIMIT + 10) }),
+    ]) {
       const head = `POST /v1/detect HTTP/1.1\r\nHost: x\r\nx-api-key: ${key.read}\r\ncontent-type: ${f.type}\r\ntransfer-encoding: chunked\r\n\r\n`;
       const body = Buffer.concat([Buffer.from(`${f.body.length.toString(16)}\r\n`), f.body, Buffer.from('\r\n0\r\n\r\n')]);
       const answer = await rawRequest(srv.port, Buffer.concat([Buffer.from(head), body]));
@@ -106,7 +117,8 @@ describe('arcface serve probes (a real process)', () => {
     }
     const deep = `{"id":"deep","metadata":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
     assertError(await probe('4', `${srv.url}/v1/subjects`, json('write', 'POST', deep)), 400, 'INVALID_ARGUMENT');
-    for (const s of ['p4-a', 'p4-b', 'p4-c']) assert.equal((await probe('4', `${srv.url}/api/v1/recognition/subjects`, json('write', 'POST', { subject: s }))).status, 201);
+    for (const s of ['p4-a', 'p4-b', 'p4-c'])
+      assert.equal((await probe('4', `${srv.url}/api/v1/recognition/subjects`, json('write', 'POST', { subject: s }))).status, 201);
     assertError(await probe('4', `${srv.url}/v1/subjects/p4-a`, json('write', 'PATCH', { name: 'bad\u0000name' })), 400, 'INVALID_ARGUMENT');
     const all = await probe('4', `${srv.url}/api/v1/recognition/subjects`, { method: 'DELETE', headers: h('write') });
     assert.deepEqual(all.json(), { deleted: 3 });
@@ -116,7 +128,11 @@ describe('arcface serve probes (a real process)', () => {
   it('5: face ids are never reused, so a stale delete finds nothing', async () => {
     const enrol = async (n: number): Promise<number> => {
       const f = await form({ image: lfw('Colin_Powell', n) });
-      const res = await probe('5', `${srv.url}/v1/subjects/p5/faces?create=true`, { method: 'POST', headers: h('write', { 'content-type': f.type }), body: f.body });
+      const res = await probe('5', `${srv.url}/v1/subjects/p5/faces?create=true`, {
+        method: 'POST',
+        headers: h('write', { 'content-type': f.type }),
+        body: f.body,
+      });
       assert.equal(res.status, 201, res.text);
       return (res.json() as { faces: { faceId: number }[] }).faces[0]?.faceId as number;
     };
@@ -140,7 +156,11 @@ describe('arcface serve probes (a real process)', () => {
     assertError(await probe('6', `${srv.url}/v1/subjects/${'x'.repeat(201)}`, { headers: h('read') }), 400, 'INVALID_ARGUMENT');
     assertError(await probe('6', `${srv.url}/v1/subjects/${'x'.repeat(2000)}`, { headers: h('read') }), 414, 'URI_TOO_LONG');
     assertError(await probe('6', `${srv.url}/v1/nothing-here`, { headers: h('read') }), 404, 'NOT_FOUND');
-    assertError(await probe('6', `${srv.url}/v1/subjects`, { method: 'POST', headers: h('write', { 'content-type': 'text/plain' }), body: 'id=x' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assertError(
+      await probe('6', `${srv.url}/v1/subjects`, { method: 'POST', headers: h('write', { 'content-type': 'text/plain' }), body: 'id=x' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     assertError(await probe('6', `${srv.url}/v1/subjects`, json('write', 'POST', '{"id": ')), 400, 'BODY_INVALID');
     assertError(await probe('6', `${srv.url}/v1/subjects/%E0%A4%A`, { headers: h('read') }), 400, 'INVALID_ARGUMENT');
     const big = await rawRequest(srv.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nx-junk: ${'j'.repeat(64 * 1024)}\r\n\r\n`);
@@ -179,7 +199,11 @@ describe('arcface serve probes (a real process)', () => {
     if (bad.status !== 200) assertError(bad, 400, 'IMAGE_CORRUPT');
     assert.doesNotMatch(bad.text, LEAK);
     assertError(await post(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><<<')), 415, 'IMAGE_UNSUPPORTED_FORMAT');
-    assertError(await post(Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')), 415, 'IMAGE_UNSUPPORTED_FORMAT');
+    assertError(
+      await post(Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')),
+      415,
+      'IMAGE_UNSUPPORTED_FORMAT',
+    );
   });
 
   it('9: /docs has a CSP without framing; every answer refuses framing', async () => {
@@ -217,13 +241,21 @@ describe('arcface serve probes (a real process)', () => {
     assertError(await probe('keys', `${srv.url}/v1/subjects`, { headers: { authorization: `Bearer ${key.revoked}` } }), 401, 'UNAUTHORIZED');
     assertError(await probe('keys', `${srv.url}/v1/subjects`, json('read', 'POST', { id: 'x' })), 403, 'FORBIDDEN');
     assertError(await probe('keys', `${srv.url}/v1/keys`, { headers: h('write') }), 403, 'FORBIDDEN');
-    assertError(await probe('bomb', `${srv.url}/v1/detect`, { method: 'POST', headers: h('read', { 'content-type': 'image/png' }), body: pngBomb(50_000, 50_000) }), 413, 'IMAGE_TOO_LARGE');
+    assertError(
+      await probe('bomb', `${srv.url}/v1/detect`, { method: 'POST', headers: h('read', { 'content-type': 'image/png' }), body: pngBomb(50_000, 50_000) }),
+      413,
+      'IMAGE_TOO_LARGE',
+    );
     const evil = '../../../../tmp/evil';
     assert.equal((await probe('names', `${srv.url}/v1/subjects`, json('write', 'POST', { id: evil }))).status, 201);
     const got = await probe('names', `${srv.url}/v1/subjects/${encodeURIComponent(evil)}`, { headers: h('read') });
     assert.equal((got.json() as { id: string }).id, evil);
     const f = await form({ image: lfw('Colin_Powell', 40) }, {}, '../../../../tmp/evil.jpg');
-    const enrolled = await probe('names', `${srv.url}/v1/subjects/${encodeURIComponent(evil)}/faces`, { method: 'POST', headers: h('write', { 'content-type': f.type }), body: f.body });
+    const enrolled = await probe('names', `${srv.url}/v1/subjects/${encodeURIComponent(evil)}/faces`, {
+      method: 'POST',
+      headers: h('write', { 'content-type': f.type }),
+      body: f.body,
+    });
     assert.equal(enrolled.status, 201, enrolled.text);
     assert.ok(!existsSync('/tmp/evil') && !existsSync('/tmp/evil.jpg'));
     assert.equal((await probe('names', `${srv.url}/v1/subjects/..%2F..%2Fnothing`, { headers: h('read') })).status, 404);
@@ -240,7 +272,11 @@ describe('arcface serve probes (a real process)', () => {
     const sends = [7, 16, 65, 145, 150, 203, 238, 247].map(async (n) => {
       const f = await form({ image: lfw('George_W_Bush', n) });
       try {
-        const res = await fetch(`${srv.url}/v1/subjects/crash/faces?create=true`, { method: 'POST', headers: h('write', { 'content-type': f.type }), body: new Uint8Array(f.body) });
+        const res = await fetch(`${srv.url}/v1/subjects/crash/faces?create=true`, {
+          method: 'POST',
+          headers: h('write', { 'content-type': f.type }),
+          body: new Uint8Array(f.body),
+        });
         if (res.status === 201) acknowledged.push(...((await res.json()) as { faces: { faceId: number }[] }).faces.map((x) => x.faceId));
       } catch {
         // The connection died with the server: not acknowledged.

@@ -67,7 +67,10 @@ describe('rate limits in Redis', () => {
     const [a, b] = counters as [RedisRateLimitCounter, RedisRateLimitCounter];
     const n = 40;
     const results = await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b).incr('key:busy', 60_000)));
-    assert.deepEqual(results.map((r) => r.current).sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i + 1));
+    assert.deepEqual(
+      results.map((r) => r.current).sort((x, y) => x - y),
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
     assert.ok(results.every((r) => r.ttl > 0 && r.ttl <= 60_000));
     const first = await a.incr('key:short', 300);
     assert.equal(first.current, 1);
@@ -81,7 +84,20 @@ describe('rate limits in Redis', () => {
     const key = keys.create({ scope: 'read' }).key;
     const other = keys.create({ scope: 'read' }).key;
     keys.close();
-    const args = ['--gallery', join(home, 'g.db'), '--keys', join(home, 'keys.db'), '--workers', '1', '--rate-limit', String(RATE_LIMIT), '--rate-limit-redis', url, '--log-level', 'warn'];
+    const args = [
+      '--gallery',
+      join(home, 'g.db'),
+      '--keys',
+      join(home, 'keys.db'),
+      '--workers',
+      '1',
+      '--rate-limit',
+      String(RATE_LIMIT),
+      '--rate-limit-redis',
+      url,
+      '--log-level',
+      'warn',
+    ];
     servers = await Promise.all([spawnServe(args, home), spawnServe(args, home)]);
     const [a, b] = servers as [ServeProcess, ServeProcess];
     assert.match(a.stderr(), /rate limits are counted in redis:\/\/127\.0\.0\.1/);

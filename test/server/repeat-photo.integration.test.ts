@@ -17,7 +17,13 @@ describe('a photo posted twice is one face', () => {
     assert.equal(first.json().faces[0].known, false);
     const again = await srv.postImages('/v1/subjects/colin/faces', { image: [photo, photo] }, 'write');
     assert.equal(again.statusCode, 200, again.body);
-    assert.deepEqual(again.json().faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]), [[id, true], [id, true]]);
+    assert.deepEqual(
+      again.json().faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]),
+      [
+        [id, true],
+        [id, true],
+      ],
+    );
     assert.equal(again.json().audit.faceCount, 1);
     const faces = await srv.app.inject({ method: 'GET', url: '/v1/subjects/colin/faces', headers: srv.key('read') });
     assert.equal(faces.json().faces.length, 1, faces.body);
@@ -30,7 +36,10 @@ describe('a photo posted twice is one face', () => {
     const faces = first.json().photos[0].faces as { faceId: number; known: boolean }[];
     assert.ok(faces.length >= 1 && faces.every((f) => !f.known));
     const again = await srv.postImages('/v1/people/photos', { image: photo }, 'write');
-    assert.deepEqual(again.json().photos[0].faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]), faces.map((f) => [f.faceId, true]));
+    assert.deepEqual(
+      again.json().photos[0].faces.map((f: { faceId: number; known: boolean }) => [f.faceId, f.known]),
+      faces.map((f) => [f.faceId, true]),
+    );
   });
 
   it('POST /v1/people/faces/:faceId/reject: the face leaves its person, and GET /v1/people/:id shows the constraint', async () => {
@@ -46,7 +55,10 @@ describe('a photo posted twice is one face', () => {
     type Shown = { faces: { faceId: number }[]; constraints: { kind: string; other: number; edit: string }[] };
     const shown = (await srv.app.inject({ url: `/v1/people/${person}`, headers: srv.key('read') })).json() as Shown;
     assert.ok(!shown.faces.some((f) => f.faceId === out));
-    assert.ok(shown.constraints.some((c) => c.kind === 'cannot' && c.other === out && c.edit === 'not-this-person'), JSON.stringify(shown.constraints));
+    assert.ok(
+      shown.constraints.some((c) => c.kind === 'cannot' && c.other === out && c.edit === 'not-this-person'),
+      JSON.stringify(shown.constraints),
+    );
     const again = await srv.app.inject({ method: 'POST', url: '/v1/people/faces/987654/reject', headers: srv.key('write') });
     assert.equal(again.statusCode, 404, again.body);
   });
@@ -55,7 +67,12 @@ describe('a photo posted twice is one face', () => {
     const photo = lfw('George_W_Bush', 7);
     const post = async () => {
       const mp = await multipart({ file: photo });
-      return srv.app.inject({ method: 'POST', url: '/api/v1/recognition/faces?subject=george', payload: mp.payload, headers: { ...mp.headers, ...srv.key('write') } });
+      return srv.app.inject({
+        method: 'POST',
+        url: '/api/v1/recognition/faces?subject=george',
+        payload: mp.payload,
+        headers: { ...mp.headers, ...srv.key('write') },
+      });
     };
     const a = await post();
     const b = await post();

@@ -85,9 +85,13 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
       assert.match(r.stderr(), /rate limits are counted in postgres:\/\/.*shared by every server/);
       assert.equal((await fetch(`${r.url}/readyz`)).status, 200);
     }
-    const tables = (await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'arcface_%' ORDER BY 1`)).rows;
+    const tables = (await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'arcface_%' ORDER BY 1`))
+      .rows;
     for (const t of ['arcface_api_keys', 'arcface_rate_limits', 'arcface_templates', 'arcface_template_thumbnails']) {
-      assert.ok(tables.some((r) => r.table_name === t), `${t} in ${JSON.stringify(tables)}`);
+      assert.ok(
+        tables.some((r) => r.table_name === t),
+        `${t} in ${JSON.stringify(tables)}`,
+      );
     }
   });
 
@@ -101,7 +105,13 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     assert.equal(other.status, 201);
 
     const listed = (await (await fetch(`${b.url}/v1/subjects`, { headers: h })).json()) as { subjects: { id: string; faceCount: number }[] };
-    assert.deepEqual(listed.subjects.map((s) => [s.id, s.faceCount]), [['colin', 1], ['tony', 1]]);
+    assert.deepEqual(
+      listed.subjects.map((s) => [s.id, s.faceCount]),
+      [
+        ['colin', 1],
+        ['tony', 1],
+      ],
+    );
     const who = async (replica: ServeProcess, photo: Buffer): Promise<IdentifyAnswer> => {
       const res = await fetch(`${replica.url}/v1/identify`, { method: 'POST', headers: h, body: form('image', photo) });
       assert.equal(res.status, 200);
@@ -119,11 +129,17 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     assert.ok(fromB !== undefined && fromB.length > 500 && fromB[0] === 0xff && fromB[1] === 0xd8, 'a JPEG');
     assert.deepEqual(fromA, fromB);
     const faces = (await (await fetch(`${b.url}/v1/subjects/colin/faces`, { headers: h })).json()) as { faces: { faceId: number; hasThumbnail: boolean }[] };
-    assert.deepEqual(faces.faces.map((f) => [f.faceId, f.hasThumbnail]), [[faceId, true]]);
+    assert.deepEqual(
+      faces.faces.map((f) => [f.faceId, f.hasThumbnail]),
+      [[faceId, true]],
+    );
 
     assert.equal((await fetch(`${b.url}/v1/subjects/colin`, { method: 'DELETE', headers: h })).status, 200);
     const after = await who(a, lfw('Colin_Powell', 49));
-    assert.equal(after.faces[0]?.candidates.some((c) => c.subjectId === 'colin'), false);
+    assert.equal(
+      after.faces[0]?.candidates.some((c) => c.subjectId === 'colin'),
+      false,
+    );
     assert.equal((await fetch(`${a.url}/v1/faces/${faceId}/thumbnail`, { headers: h })).status, 404);
   });
 
@@ -138,15 +154,25 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     };
     await upload(a, [lfw('Andre_Agassi', 1), lfw('Andre_Agassi', 2)]);
     await upload(b, [lfw('Andre_Agassi', 4)]);
-    const lists = await Promise.all([a, b].map(async (r) => (await (await fetch(`${r.url}/v1/people`, { headers: h })).json()) as { people: { personId: number; faceCount: number }[] }));
+    const lists = await Promise.all(
+      [a, b].map(async (r) => (await (await fetch(`${r.url}/v1/people`, { headers: h })).json()) as { people: { personId: number; faceCount: number }[] }),
+    );
     assert.deepEqual(lists[0], lists[1]);
-    assert.deepEqual(lists[0]?.people.map((p) => p.faceCount), [3], JSON.stringify(lists[0]));
+    assert.deepEqual(
+      lists[0]?.people.map((p) => p.faceCount),
+      [3],
+      JSON.stringify(lists[0]),
+    );
     const held = (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows[0];
     assert.equal(held?.n, 0, 'the people write lock is released');
   });
 
   it('honours on one replica a key created on the other, and refuses it there as soon as the other revokes it', async () => {
-    const created = await fetch(`${a.url}/v1/keys`, { method: 'POST', headers: { 'x-api-key': admin, 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'read', name: 'kiosk' }) });
+    const created = await fetch(`${a.url}/v1/keys`, {
+      method: 'POST',
+      headers: { 'x-api-key': admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'read', name: 'kiosk' }),
+    });
     assert.equal(created.status, 201);
     const { id, key } = (await created.json()) as { id: string; key: string };
     assert.equal((await fetch(`${b.url}/v1/subjects`, { headers: { 'x-api-key': key } })).status, 200);

@@ -38,11 +38,15 @@ async function listening(child: ReturnType<typeof startServe>): Promise<{ url: s
   const exited = new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
   void exited.then((c) => (code = c));
   let url: string | undefined;
-  await waitUntil(() => {
-    if (code !== undefined) throw new Error(`serve exited with ${code}: ${stderr}`);
-    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-    return url !== undefined;
-  }, `"listening on" from arcface serve (stderr so far: ${JSON.stringify(stderr.slice(-500))})`, POLL_DEADLINE_MS * 2);
+  await waitUntil(
+    () => {
+      if (code !== undefined) throw new Error(`serve exited with ${code}: ${stderr}`);
+      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+      return url !== undefined;
+    },
+    `"listening on" from arcface serve (stderr so far: ${JSON.stringify(stderr.slice(-500))})`,
+    POLL_DEADLINE_MS * 2,
+  );
   return { url: url as string, exited, stderr: () => stderr };
 }
 
@@ -88,7 +92,10 @@ describe('arcface serve (a real process)', () => {
       const home = mkdtempSync(join(tmpdir(), 'arcface-serve-'));
       const r = await runCli(['serve', '--port', String(port), '--no-auth', '--workers', '1'], { ARCFACE_HOME: home });
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, new RegExp(`^arcface: PORT_IN_USE: Expected a free port ${port} on 127\\.0\\.0\\.1 but another process listens there; choose another --port`, 'm'));
+      assert.match(
+        r.stderr,
+        new RegExp(`^arcface: PORT_IN_USE: Expected a free port ${port} on 127\\.0\\.0\\.1 but another process listens there; choose another --port`, 'm'),
+      );
       assert.doesNotMatch(r.stderr, /INTERNAL|EADDRINUSE/);
     } finally {
       await new Promise<void>((res) => other.close(() => res()));
@@ -107,7 +114,8 @@ describe('arcface serve (a real process)', () => {
     const { url, exited } = await listening(child);
     try {
       const photo = lfw('Colin_Powell', 40);
-      const detect = (bytes: Buffer): Promise<Response> => fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
+      const detect = (bytes: Buffer): Promise<Response> =>
+        fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(bytes) });
       const over = await detect(photo);
       assert.equal(over.status, 413);
       const err = (await over.json()) as { code: string; message: string };

@@ -33,11 +33,15 @@ export interface ServeProcess {
  * const srv = await spawnServe(['--gallery', 'g.db', '--keys', 'keys.db'], home)
  */
 export async function spawnServe(args: readonly string[], home: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', 'cli', 'main.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ARCFACE_HOME: home, ARCFACE_MODELS: sharedPath('models') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'apps', 'cli', 'main.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ARCFACE_HOME: home, ARCFACE_MODELS: sharedPath('models') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,7 +7,11 @@ export interface SseEvent {
 }
 
 /** Reads Server-Sent Events until `stop` says so or the stream ends; aborts the request afterwards. */
-export async function readSse(url: string, headers: Record<string, string>, stop: (events: SseEvent[]) => boolean): Promise<{ status: number; events: SseEvent[] }> {
+export async function readSse(
+  url: string,
+  headers: Record<string, string>,
+  stop: (events: SseEvent[]) => boolean,
+): Promise<{ status: number; events: SseEvent[] }> {
   const ac = new AbortController();
   const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: ac.signal });
   const events: SseEvent[] = [];

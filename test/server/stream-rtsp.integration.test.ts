@@ -59,7 +59,10 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
     const gallery = join(dir, 'people.db');
     await enrolClipPeople(clip, gallery, { ARCFACE_HOME: home });
     rtsp = await startRtspServer();
-    srv = await spawnServe(['--gallery', gallery, '--no-auth', '--stream', `door=${rtsp.url('door')}`, '--stream-rtsp-transport', 'udp', '--stream-reconnect', '4'], home);
+    srv = await spawnServe(
+      ['--gallery', gallery, '--no-auth', '--stream', `door=${rtsp.url('door')}`, '--stream-rtsp-transport', 'udp', '--stream-reconnect', '4'],
+      home,
+    );
   });
   after(async () => {
     await srv?.stop();
@@ -78,11 +81,18 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
     let stop = false;
     const following = followSse(`${srv.url}/v1/streams/door/events`, () => stop, seen);
     try {
-      await within(90_000, (async () => {
-        while (!seen.some((e) => e.event === 'track.identified')) await sleep(200);
-      })(), 'a name from the stream');
+      await within(
+        90_000,
+        (async () => {
+          while (!seen.some((e) => e.event === 'track.identified')) await sleep(200);
+        })(),
+        'a name from the stream',
+      );
       const identified = seen.find((e) => e.event === 'track.identified');
-      assert.ok(clip.truth.people.some((p) => p.personId === identified?.data.identity), JSON.stringify(identified));
+      assert.ok(
+        clip.truth.people.some((p) => p.personId === identified?.data.identity),
+        JSON.stringify(identified),
+      );
       const before = await status();
       assert.equal(before?.status, 'running');
       assert.equal(before?.reconnects, 0);
@@ -93,13 +103,17 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
       await sleep(1000);
       await rtsp.restart();
       publisher = rtsp.publish(clip.videoPath, 'door', { loop: true });
-      const again = await within(60_000, (async () => {
-        for (;;) {
-          const s = await status();
-          if (s !== undefined && s.reconnects >= 1 && seen.slice(cut).some((e) => e.event === 'track.started')) return s;
-          await sleep(250);
-        }
-      })(), 'the stream back after the restart');
+      const again = await within(
+        60_000,
+        (async () => {
+          for (;;) {
+            const s = await status();
+            if (s !== undefined && s.reconnects >= 1 && seen.slice(cut).some((e) => e.event === 'track.started')) return s;
+            await sleep(250);
+          }
+        })(),
+        'the stream back after the restart',
+      );
       assert.equal(again.status, 'running');
       assert.equal(again.reconnects, 1);
       assert.ok(again.frames > (before?.frames ?? 0), `${again.frames} frames after, ${before?.frames} before`);

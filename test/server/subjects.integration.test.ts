@@ -23,7 +23,12 @@ const postImages = (url: string, files: Record<string, Buffer | Buffer[]>, scope
 
 describe('subjects, enrolment and identification', () => {
   it('creates, enrols, lists, identifies, audits, renames and deletes', async () => {
-    const created = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { id: 'aaron', name: 'Aaron Peirsol', metadata: { team: 'swim' } }, headers: key('write') });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/subjects',
+      payload: { id: 'aaron', name: 'Aaron Peirsol', metadata: { team: 'swim' } },
+      headers: key('write'),
+    });
     assert.equal(created.statusCode, 201, created.body);
     assert.equal(created.json().faceCount, 0);
     const dup = await app.inject({ method: 'POST', url: '/v1/subjects', payload: { id: 'aaron' }, headers: key('write') });

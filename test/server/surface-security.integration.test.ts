@@ -150,7 +150,10 @@ describe('video jobs survive a SIGKILL as failed jobs (a real arcface serve proc
     const other = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       writeFileSync(join(dir, 'server.pid'), String(other.pid));
-      assert.throws(() => VideoService.open(config, { dir, streams: {} }), (e: unknown) => isArcFaceError(e, 'INVALID_ARGUMENT') && /own --video-dir/.test((e as Error).message));
+      assert.throws(
+        () => VideoService.open(config, { dir, streams: {} }),
+        (e: unknown) => isArcFaceError(e, 'INVALID_ARGUMENT') && /own --video-dir/.test((e as Error).message),
+      );
       // The default folder of a server sharing its data folder: the next free one.
       assert.equal(claimFreeFolder(dir), `${dir}-2`);
       assert.equal(readFileSync(join(`${dir}-2`, 'server.pid'), 'utf8'), String(process.pid));

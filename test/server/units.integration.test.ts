@@ -41,7 +41,13 @@ describe('metrics exposition', () => {
     m.observeInference('verify', 0.001, 0.12);
     m.countRejected('queue_full');
     m.addGauge({ name: 'g_one', help: 'One.', read: () => 1 });
-    m.addGauge({ name: 'g_broken', help: 'Broken.', read: () => { throw new Error('x'); } });
+    m.addGauge({
+      name: 'g_broken',
+      help: 'Broken.',
+      read: () => {
+        throw new Error('x');
+      },
+    });
     const text = await m.render();
     assert.match(text, /^arcface_http_requests_total\{method="GET",route="\/x",status="200"\} 2$/m);
     assert.match(text, /^arcface_http_requests_total\{method="GET",route="\/x",status="500"\} 1$/m);
@@ -65,9 +71,15 @@ describe('request helpers', () => {
     assert.deepEqual([...decodeBase64Image('f', bytes.toString('base64'))], [...bytes]);
     assert.deepEqual([...decodeBase64Image('f', bytes.toString('base64url'))], [...bytes]);
     assert.deepEqual([...decodeBase64Image('f', `data:image/jpeg;base64,${bytes.toString('base64')}`)], [...bytes]);
-    assert.throws(() => decodeBase64Image('f', '***'), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');
+    assert.throws(
+      () => decodeBase64Image('f', '***'),
+      (e: { code: string }) => e.code === 'INVALID_ARGUMENT',
+    );
     assert.throws(() => decodeBase64Image('f', 42), /Expected base64 image data in "f" but received number/);
-    assert.throws(() => decodeBase64Image('f', '='), (e: { code: string }) => e.code === 'IMAGE_EMPTY');
+    assert.throws(
+      () => decodeBase64Image('f', '='),
+      (e: { code: string }) => e.code === 'IMAGE_EMPTY',
+    );
   });
 
   it('maps Fastify errors to coded errors and hides internal ones', () => {
@@ -77,8 +89,14 @@ describe('request helpers', () => {
     for (const e of [new TypeError('Expected k to be a number but received string'), new RangeError('Expected k ≥ 1 but received 0')]) {
       assert.deepEqual(toArcFaceError(e).toJSON(), { code: 'INVALID_ARGUMENT', message: e.message });
     }
-    assert.equal(toArcFaceError(Object.assign(new Error('Multipart: Boundary not found'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 })).code, 'UNSUPPORTED_MEDIA_TYPE');
-    assert.doesNotMatch(toArcFaceError(Object.assign(new Error('Unexpected token } in JSON at position 3'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).message, /token|position/);
+    assert.equal(
+      toArcFaceError(Object.assign(new Error('Multipart: Boundary not found'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 })).code,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    assert.doesNotMatch(
+      toArcFaceError(Object.assign(new Error('Unexpected token } in JSON at position 3'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).message,
+      /token|position/,
+    );
     const internal = toArcFaceError(new Error('secret path /etc/x'));
     assert.equal(internal.code, 'INTERNAL');
     assert.doesNotMatch(internal.message, /secret/);
@@ -113,12 +131,28 @@ describe('request helpers', () => {
 });
 
 describe('CompreFace shapes', () => {
-  const face = (x1: number, y1: number, x2: number, y2: number, score: number) => ({ box: [x1, y1, x2, y2] as const, score, landmarks: [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]] as const });
+  const face = (x1: number, y1: number, x2: number, y2: number, score: number) => ({
+    box: [x1, y1, x2, y2] as const,
+    score,
+    landmarks: [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ] as const,
+  });
   it('boxes as integer corners with probability; limit keeps the largest faces; threshold drops weak ones', () => {
     assert.deepEqual(cfBox(face(10.4, 20.6, 50.5, 80.2, 0.987654)), { probability: 0.98765, x_min: 10, y_min: 21, x_max: 51, y_max: 80 });
     const faces = [face(0, 0, 10, 10, 0.9), face(0, 0, 50, 50, 0.8), face(0, 0, 30, 30, 0.4)];
-    assert.deepEqual(cfSelect(faces, { limit: 1 }).map((f) => f.box[2]), [50]);
-    assert.deepEqual(cfSelect(faces, { det_prob_threshold: 0.5 }).map((f) => f.box[2]), [50, 10]);
+    assert.deepEqual(
+      cfSelect(faces, { limit: 1 }).map((f) => f.box[2]),
+      [50],
+    );
+    assert.deepEqual(
+      cfSelect(faces, { det_prob_threshold: 0.5 }).map((f) => f.box[2]),
+      [50, 10],
+    );
     assert.deepEqual(cfSelect(faces, { limit: 0 }).length, 3);
     assert.equal(cfSimilarity(-0.2), 0);
     assert.equal(cfSimilarity(0.123456), 0.12346);
@@ -126,10 +160,25 @@ describe('CompreFace shapes', () => {
 
   it('reads and normalises embeddings, with coded errors', () => {
     const [v] = cfEmbeddings({ embeddings: [[3, 4]] }, 2);
-    assert.deepEqual([...(v ?? [])].map((x) => Math.round(x * 1000) / 1000), [0.6, 0.8]);
-    assert.throws(() => cfEmbeddings({}, 2), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');
-    assert.throws(() => cfEmbeddings({ embeddings: [[1, 2, 3]] }, 2), (e: { code: string }) => e.code === 'EMBEDDING_SIZE_MISMATCH');
-    assert.throws(() => cfEmbeddings({ embeddings: [[0, 0]] }, 2), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');
-    assert.throws(() => cfEmbeddings({ embeddings: [['a', 1]] }, 2), (e: { code: string }) => e.code === 'INVALID_ARGUMENT');
+    assert.deepEqual(
+      [...(v ?? [])].map((x) => Math.round(x * 1000) / 1000),
+      [0.6, 0.8],
+    );
+    assert.throws(
+      () => cfEmbeddings({}, 2),
+      (e: { code: string }) => e.code === 'INVALID_ARGUMENT',
+    );
+    assert.throws(
+      () => cfEmbeddings({ embeddings: [[1, 2, 3]] }, 2),
+      (e: { code: string }) => e.code === 'EMBEDDING_SIZE_MISMATCH',
+    );
+    assert.throws(
+      () => cfEmbeddings({ embeddings: [[0, 0]] }, 2),
+      (e: { code: string }) => e.code === 'INVALID_ARGUMENT',
+    );
+    assert.throws(
+      () => cfEmbeddings({ embeddings: [['a', 1]] }, 2),
+      (e: { code: string }) => e.code === 'INVALID_ARGUMENT',
+    );
   });
 });

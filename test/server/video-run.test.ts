@@ -11,13 +11,23 @@ describe('what a client reads of a failed video job (publicRunError)', () => {
     const raw = classifyFailure('[error] file:/var/lib/arcface/videos/5f1c.video: Invalid data found when processing input\n', `file:${path}`, path, 0);
     assert.match(raw.message, /\/var\/lib\/arcface/, 'the raw error names the path (it goes to the log)');
     const shown = publicRunError(upload, { code: raw.code, message: raw.message });
-    assert.deepEqual(shown, { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' });
-    assert.equal(publicRunError({ id: '5f1c' }, raw).message, 'Expected a decodable video but it is corrupt, truncated or not a video', 'a raw body has no name');
+    assert.deepEqual(shown, {
+      code: 'VIDEO_DECODE_FAILED',
+      message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video',
+    });
+    assert.equal(
+      publicRunError({ id: '5f1c' }, raw).message,
+      'Expected a decodable video but it is corrupt, truncated or not a video',
+      'a raw body has no name',
+    );
   });
 
   it('a limit refusal keeps its figures; the path in any form and ffmpeg’s reason are gone', () => {
     const pixels = { code: 'VIDEO_TOO_LARGE', message: `Expected frames of at most 30000 pixels in ${path} but they are 320×240 = 76800` };
-    assert.equal(publicRunError(upload, pixels).message, 'Upload "holiday.mp4": Expected frames of at most 30000 pixels in the upload but they are 320×240 = 76800');
+    assert.equal(
+      publicRunError(upload, pixels).message,
+      'Upload "holiday.mp4": Expected frames of at most 30000 pixels in the upload but they are 320×240 = 76800',
+    );
     // The same file reached through a link or as ffmpeg's file: name is still a path.
     const linked = { code: 'VIDEO_TOO_LARGE', message: 'Expected frames of at most 30000 pixels in /srv/link/5f1c.video but they are 320×240 = 76800' };
     assert.doesNotMatch(publicRunError(upload, linked).message, /\/srv|5f1c\.video/);

@@ -29,13 +29,17 @@ interface Job {
 
 /** Polls a job until it has finished (90 s bound: a worker loads its models first). */
 async function finished(app: FastifyInstance, id: string, headers: Record<string, string>): Promise<Job> {
-  return within(90_000, (async () => {
-    for (;;) {
-      const job = (await app.inject({ method: 'GET', url: `/v1/videos/${id}`, headers })).json() as Job;
-      if (job.status !== 'queued' && job.status !== 'running') return job;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })(), `video job ${id}`);
+  return within(
+    90_000,
+    (async () => {
+      for (;;) {
+        const job = (await app.inject({ method: 'GET', url: `/v1/videos/${id}`, headers })).json() as Job;
+        if (job.status !== 'queued' && job.status !== 'running') return job;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })(),
+    `video job ${id}`,
+  );
 }
 
 /** Files under `dir` that this process holds open. */
@@ -75,7 +79,12 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     try {
       const app = await srv.variant({ locations, videos: { dir: folder('ssrf'), streams: {} } });
       const secret = join(media, 'big.mp4');
-      const probes = [dashManifest(listener.port), hlsPlaylist(secret), `#EXTM3U\n#EXTINF:1,\nhttp://127.0.0.1:${listener.port}/a.ts\n`, "ffconcat version 1.0\nfile 'big.mp4'\n"];
+      const probes = [
+        dashManifest(listener.port),
+        hlsPlaylist(secret),
+        `#EXTM3U\n#EXTINF:1,\nhttp://127.0.0.1:${listener.port}/a.ts\n`,
+        "ffconcat version 1.0\nfile 'big.mp4'\n",
+      ];
       for (const body of probes) {
         const res = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: body });
         assert.equal(res.statusCode, 415, body.slice(0, 30));
@@ -90,7 +99,11 @@ describe('video jobs and streams hold against a read key (real servers on loopba
   });
 
   it('3, 4: frames over maxPixels, past maxFrames or past maxDurationSeconds fail the job, limits reported', async () => {
-    const app = await srv.variant({ locations, maxPixels: 200 * 150, videos: { dir: folder('bounds'), streams: {}, maxFrames: 5, maxDurationSeconds: 1, maxJobsPerKey: 10 } });
+    const app = await srv.variant({
+      locations,
+      maxPixels: 200 * 150,
+      videos: { dir: folder('bounds'), streams: {}, maxFrames: 5, maxDurationSeconds: 1, maxJobsPerKey: 10 },
+    });
     const post = async (name: string): Promise<Job> => {
       const res = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: clip[name] });
       assert.equal(res.statusCode, 202, res.body);
@@ -131,14 +144,22 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     assert.equal(third.json().code, 'QUEUE_FULL');
     assert.ok(Number(third.headers['retry-after']) >= 1);
     assert.equal(readdirSync(dirs.queue as string).filter((f) => f.endsWith('.video')).length <= 2, true, 'refused uploads are not kept');
-    for (const [res, scope] of [[first, 'read'], [second, 'write']] as const) {
+    for (const [res, scope] of [
+      [first, 'read'],
+      [second, 'write'],
+    ] as const) {
       assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${res.json().id}`, headers: srv.key(scope) })).statusCode, 204);
     }
   });
 
   it('5: the disk held by pending uploads is bounded, declared or chunked, and nothing is left behind', async () => {
     const app = await srv.variant({ locations, videos: { dir: folder('disk'), streams: {}, maxPendingBytes: 4096 } });
-    const declared = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: clip['long.mp4'] });
+    const declared = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': 'video/mp4' },
+      payload: clip['long.mp4'],
+    });
     assert.equal(declared.statusCode, 503);
     assert.equal(declared.json().code, 'QUEUE_FULL');
     assert.ok(Number(declared.headers['retry-after']) >= 1);
@@ -150,7 +171,12 @@ describe('video jobs and streams hold against a read key (real servers on loopba
         c.close();
       },
     });
-    const chunked = await fetch(`${app.listeningOrigin}/v1/videos`, { method: 'POST', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, body, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${app.listeningOrigin}/v1/videos`, {
+      method: 'POST',
+      headers: { ...srv.key('read'), 'content-type': 'video/mp4' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(chunked.status, 503);
     assert.equal(((await chunked.json()) as { code: string }).code, 'QUEUE_FULL');
     assert.deepEqual(uploadsIn(dirs.disk as string), []);
@@ -168,7 +194,11 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     socket.write((clip['long.mp4'] as Buffer).subarray(0, 2048));
     await waitUntil(() => uploadsIn(dirs.slow as string).length > 0, 'the upload file to appear');
     await waitUntil(() => /^HTTP\/1\.1 408/.test(answer), 'a 408 answer', 10_000);
-    await waitUntil(() => uploadsIn(dirs.slow as string).length === 0 && openFilesUnder(dirs.slow as string).length === 0, 'the upload removed and closed', 10_000);
+    await waitUntil(
+      () => uploadsIn(dirs.slow as string).length === 0 && openFilesUnder(dirs.slow as string).length === 0,
+      'the upload removed and closed',
+      10_000,
+    );
     socket.destroy();
   });
 
@@ -178,7 +208,11 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     await closed.close();
     const app = await srv.variant({
       locations,
-      videos: { dir: folder('streams'), keyRecheckMs: 200, streams: { quiet: `http://127.0.0.1:${silent.port}/live`, bad: `http://viewer:s3cret@127.0.0.1:${closed.port}/live` } },
+      videos: {
+        dir: folder('streams'),
+        keyRecheckMs: 200,
+        streams: { quiet: `http://127.0.0.1:${silent.port}/live`, bad: `http://viewer:s3cret@127.0.0.1:${closed.port}/live` },
+      },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
@@ -191,32 +225,51 @@ describe('video jobs and streams hold against a read key (real servers on loopba
       const text = await within(5000, res.text(), 'the stream to close after revocation');
       assert.match(text, /event: end\ndata: \{"status":"unauthorized","error":\{"code":"UNAUTHORIZED"/);
       const deadStream = fetch(`${app.listeningOrigin}/v1/streams/bad/events`, { headers: { ...srv.key('read'), accept: 'text/event-stream' } });
-      const dead = await within(60_000, deadStream.then((r) => r.text()), 'the dead stream');
+      const dead = await within(
+        60_000,
+        deadStream.then((r) => r.text()),
+        'the dead stream',
+      );
       const end = /event: end\ndata: (.+)/.exec(dead)?.[1];
       assert.ok(end !== undefined, dead);
       const { error } = JSON.parse(end) as { error: { code: string; message: string } };
       assert.equal(error.code, 'VIDEO_STREAM_UNAVAILABLE');
       assert.match(error.message, /^Stream "bad": /);
-      for (const secret of ['127.0.0.1', String(closed.port), 'viewer', 's3cret', 'http', 'ffmpeg', 'Connection refused']) assert.ok(!error.message.includes(secret), `${secret} in ${error.message}`);
+      for (const secret of ['127.0.0.1', String(closed.port), 'viewer', 's3cret', 'http', 'ffmpeg', 'Connection refused'])
+        assert.ok(!error.message.includes(secret), `${secret} in ${error.message}`);
     } finally {
       await silent.close();
     }
   });
 
-  it('8, 10, 11: the video cap applies with a Content-Length; jobs are their owner\'s; multipart and media types are read right', async () => {
+  it("8, 10, 11: the video cap applies with a Content-Length; jobs are their owner's; multipart and media types are read right", async () => {
     const app = await srv.variant({ locations, videos: { dir: folder('owner'), streams: {}, maxBytes: 20 * 2 ** 20 } });
     const eleven = Buffer.alloc(11 * 2 ** 20, 7);
     const large = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: eleven });
     assert.equal(large.json().code, 'VIDEO_UNSUPPORTED', 'an 11 MiB body is read to its end under a 20 MiB cap');
-    const over = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4', 'content-length': String(21 * 2 ** 20) }, payload: 'x' });
+    const over = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': 'video/mp4', 'content-length': String(21 * 2 ** 20) },
+      payload: 'x',
+    });
     assert.equal(over.statusCode, 413);
 
-    const typed = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4; codecs="avc1.42E01E"' }, payload: clip['short.mp4'] });
+    const typed = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': 'video/mp4; codecs="avc1.42E01E"' },
+      payload: clip['short.mp4'],
+    });
     assert.equal(typed.statusCode, 202, typed.body);
     const id = (typed.json() as Job).id;
     const other = await srv.services.keys?.create({ scope: 'write', name: 'another tenant' });
     const stranger = { 'x-api-key': other?.key as string };
-    for (const [method, url] of [['GET', `/v1/videos/${id}`], ['GET', `/v1/videos/${id}/events`], ['DELETE', `/v1/videos/${id}`]] as const) {
+    for (const [method, url] of [
+      ['GET', `/v1/videos/${id}`],
+      ['GET', `/v1/videos/${id}/events`],
+      ['DELETE', `/v1/videos/${id}`],
+    ] as const) {
       const res = await app.inject({ method, url, headers: stranger });
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assert.equal(res.json().code, 'NOT_FOUND');
@@ -237,8 +290,15 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     assert.equal((await app.inject({ method: 'DELETE', url: `/v1/videos/${(viaForm.json() as Job).id}`, headers: srv.key('read') })).statusCode, 204);
 
     const boundary = 'XyZ';
-    const broken = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n${'a'.repeat(100)}`);
-    const bad = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: broken });
+    const broken = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n${'a'.repeat(100)}`,
+    );
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...srv.key('read'), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: broken,
+    });
     assert.equal(bad.statusCode, 400, bad.body);
     assert.equal(bad.json().code, 'BODY_INVALID');
     const garbled = await app.inject({
@@ -248,7 +308,10 @@ describe('video jobs and streams hold against a read key (real servers on loopba
       payload: `--${boundary}\r\nno headers here\r\n\r\n`,
     });
     assert.equal(garbled.statusCode, 400, garbled.body);
-    assert.deepEqual(readdirSync(dirs.owner as string).filter((f) => f.endsWith('.video')), []);
+    assert.deepEqual(
+      readdirSync(dirs.owner as string).filter((f) => f.endsWith('.video')),
+      [],
+    );
   });
 
   it('the ffmpeg that decodes uploads is reported in /healthz (never its path), and the bundled build is warned about', async () => {
@@ -266,12 +329,20 @@ describe('video jobs and streams hold against a read key (real servers on loopba
       videos: { dir: folder('bundled'), streams: {}, ffmpegPath: bundledFfmpegPath() },
     });
     assert.deepEqual((await old.inject({ url: '/healthz' })).json().ffmpeg, { version: ffmpegVersion(bundledFfmpegPath()), origin: 'option', bundled: true });
-    assert.ok(lines.some((l) => /bundled ffmpeg, a 2018 build/.test(l)), 'a warning names the bundled build');
+    assert.ok(
+      lines.some((l) => /bundled ffmpeg, a 2018 build/.test(l)),
+      'a warning names the bundled build',
+    );
   });
 
   it('9: a job that fails tells its code in our words: no path, no ffmpeg text; the upload by its own name, the path in the log', async () => {
     const log: string[] = [];
-    const app = await srv.variant({ locations, logLevel: 'warn', logStream: { write: (l: string) => log.push(l) }, videos: { dir: folder('errors'), streams: {} } });
+    const app = await srv.variant({
+      locations,
+      logLevel: 'warn',
+      logStream: { write: (l: string) => log.push(l) },
+      videos: { dir: folder('errors'), streams: {} },
+    });
     const fake = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(4000, 0x41)]);
     writeFileSync(join(media, 'fake.mp4'), fake);
     const res = await app.inject({ method: 'POST', url: '/v1/videos', headers: { ...srv.key('read'), 'content-type': 'video/mp4' }, payload: fake });
@@ -292,7 +363,10 @@ describe('video jobs and streams hold against a read key (real servers on loopba
     });
     assert.equal(named.statusCode, 202, named.body);
     const namedJob = await finished(app, (named.json() as Job).id, srv.key('read'));
-    assert.deepEqual(namedJob.error, { code: 'VIDEO_DECODE_FAILED', message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video' });
+    assert.deepEqual(namedJob.error, {
+      code: 'VIDEO_DECODE_FAILED',
+      message: 'Upload "holiday.mp4": Expected a decodable video but it is corrupt, truncated or not a video',
+    });
     const logged = log.filter((l) => l.includes(namedJob.id) && l.includes('video job failed'));
     assert.equal(logged.length, 1, 'the failure is logged once');
     assert.ok(logged[0]!.includes(join(dirs.errors as string, `${namedJob.id}.video`)), 'the log names the stored path');

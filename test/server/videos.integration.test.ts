@@ -44,24 +44,40 @@ describe('video jobs and live streams over HTTP (a real server on loopback)', ()
   });
 
   it('an uploaded video becomes a job whose events and timeline name both people', async () => {
-    const post = await fetch(`${server.url}/v1/videos`, { method: 'POST', headers: { ...key, 'content-type': 'video/mp4' }, body: readFileSync(clip.videoPath) });
+    const post = await fetch(`${server.url}/v1/videos`, {
+      method: 'POST',
+      headers: { ...key, 'content-type': 'video/mp4' },
+      body: readFileSync(clip.videoPath),
+    });
     assert.equal(post.status, 202);
     const job = (await post.json()) as { id: string; status: string };
     assert.equal(post.headers.get('location'), `/v1/videos/${job.id}`);
-    const done = await within(90_000, (async () => {
-      for (;;) {
-        const v = (await (await fetch(`${server.url}/v1/videos/${job.id}`, { headers: key })).json()) as { status: string; frames: number; timeline?: { entries: { identity: string | null }[] } };
-        if (v.status !== 'queued' && v.status !== 'running') return v;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })(), 'the video job');
+    const done = await within(
+      90_000,
+      (async () => {
+        for (;;) {
+          const v = (await (await fetch(`${server.url}/v1/videos/${job.id}`, { headers: key })).json()) as {
+            status: string;
+            frames: number;
+            timeline?: { entries: { identity: string | null }[] };
+          };
+          if (v.status !== 'queued' && v.status !== 'running') return v;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })(),
+      'the video job',
+    );
     assert.equal(done.status, 'done');
     assert.equal(done.frames, clip.truth.frameCount);
     const named = new Set(done.timeline?.entries.map((e) => e.identity));
     for (const p of clip.truth.people) assert.ok(named.has(p.personId), `${p.personId} named in the timeline`);
     const events = (await (await fetch(`${server.url}/v1/videos/${job.id}/events`, { headers: key })).json()) as { events: { type: string }[] };
     assert.ok(events.events.some((e) => e.type === 'track.identified'));
-    const sse = await within(10_000, readSse(`${server.url}/v1/videos/${job.id}/events`, key, (es) => es.some((e) => e.event === 'end')), 'SSE replay');
+    const sse = await within(
+      10_000,
+      readSse(`${server.url}/v1/videos/${job.id}/events`, key, (es) => es.some((e) => e.event === 'end')),
+      'SSE replay',
+    );
     assert.equal(sse.status, 200);
     assert.equal(sse.events.filter((e) => e.event !== 'end').length, events.events.length);
     assert.deepEqual(sse.events.at(-1)?.data, { status: 'done' });
@@ -71,7 +87,11 @@ describe('video jobs and live streams over HTTP (a real server on loopback)', ()
     const noKey = await fetch(`${server.url}/v1/videos`, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: readFileSync(clip.videoPath) });
     assert.equal(noKey.status, 401);
     // Not a video container: refused from its first bytes, before any decoder sees it.
-    const junk = await fetch(`${server.url}/v1/videos`, { method: 'POST', headers: { ...key, 'content-type': 'video/mp4' }, body: Buffer.from('not a video '.repeat(100)) });
+    const junk = await fetch(`${server.url}/v1/videos`, {
+      method: 'POST',
+      headers: { ...key, 'content-type': 'video/mp4' },
+      body: Buffer.from('not a video '.repeat(100)),
+    });
     assert.equal(junk.status, 415);
     assert.equal(((await junk.json()) as { code: string }).code, 'VIDEO_UNSUPPORTED');
     const big = await fetch(`${server.url}/v1/videos`, { method: 'POST', headers: { ...key, 'content-type': 'video/mp4' }, body: Buffer.alloc(2 << 20, 1) });
@@ -85,14 +105,23 @@ describe('video jobs and live streams over HTTP (a real server on loopback)', ()
   it('live streams are followed by the name the administrator gave, never by a client URL', async () => {
     const list = (await (await fetch(`${server.url}/v1/streams`, { headers: key })).json()) as { streams: string[] };
     assert.deepEqual(list.streams, ['cam']);
-    const byUrl = await fetch(`${server.url}/v1/streams/${encodeURIComponent('http://127.0.0.1:1/x')}/events`, { headers: { ...key, accept: 'text/event-stream' } });
+    const byUrl = await fetch(`${server.url}/v1/streams/${encodeURIComponent('http://127.0.0.1:1/x')}/events`, {
+      headers: { ...key, accept: 'text/event-stream' },
+    });
     assert.equal(byUrl.status, 404);
     const unknown = await fetch(`${server.url}/v1/streams/door/events`, { headers: { ...key, accept: 'text/event-stream' } });
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { code: string }).code, 'NOT_FOUND');
-    const live = await within(60_000, readSse(`${server.url}/v1/streams/cam/events`, key, (es) => es.some((e) => e.event === 'track.identified')), 'live identification');
+    const live = await within(
+      60_000,
+      readSse(`${server.url}/v1/streams/cam/events`, key, (es) => es.some((e) => e.event === 'track.identified')),
+      'live identification',
+    );
     assert.equal(live.status, 200);
     const identified = live.events.find((e) => e.event === 'track.identified');
-    assert.ok(clip.truth.people.some((p) => p.personId === identified?.data.identity), JSON.stringify(identified));
+    assert.ok(
+      clip.truth.people.some((p) => p.personId === identified?.data.identity),
+      JSON.stringify(identified),
+    );
   });
 });

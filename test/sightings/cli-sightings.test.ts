@@ -5,7 +5,14 @@ import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { freshHome, runCli } from '../helpers/cli.js';
 import { clipDir, enrolClipPeople, stampedClip } from '../helpers/video-clips.js';
 
-interface Listed { sighting: number; source: string; identity: string | null; visitor: string | null; quality: number; learnable: number }
+interface Listed {
+  sighting: number;
+  source: string;
+  identity: string | null;
+  visitor: string | null;
+  quality: number;
+  learnable: number;
+}
 
 /** `arcface watch` with a gallery records sightings; `arcface sightings …` lists them and closes the loop. */
 describe('arcface sightings (the CLI, in process)', () => {
@@ -29,7 +36,10 @@ describe('arcface sightings (the CLI, in process)', () => {
     const known = clip.truth.people[0]?.personId as string;
     const w = await runCli(['watch', clip.videoPath, '--gallery', gallery, '--json'], { ARCFACE_HOME: home });
     assert.equal(w.code, 0, w.stderr);
-    const types = w.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = w.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     assert.ok(types.includes('sighting.recorded') && types.includes('visitor.seen'), types.join(','));
     const list = (await cli(['sightings', 'list'])) as Listed[];
     assert.ok(list.every((s) => s.source === 'clip.mp4'));
@@ -39,11 +49,18 @@ describe('arcface sightings (the CLI, in process)', () => {
     const visitors = (await cli(['sightings', 'visitors'])) as { visitor: string; sightings: number }[];
     assert.equal(visitors.length, new Set(unknown.map((s) => s.visitor)).size);
     const best = [...unknown].sort((a, b) => b.quality - a.quality)[0] as Listed;
-    const taught = (await cli(['sightings', 'teach', best.visitor as string, 'stranger', '--name', 'The stranger'])) as { identity: string; templateIds: number[] };
+    const taught = (await cli(['sightings', 'teach', best.visitor as string, 'stranger', '--name', 'The stranger'])) as {
+      identity: string;
+      templateIds: number[];
+    };
     assert.equal(taught.identity, 'stranger');
     assert.ok(taught.templateIds.length >= 1);
     const named = list.find((s) => s.identity === known) as Listed;
-    const rejected = (await cli(['sightings', 'reject', String(named.sighting)])) as { identity: string; culprits: unknown[]; sighting: { identity: string | null } };
+    const rejected = (await cli(['sightings', 'reject', String(named.sighting)])) as {
+      identity: string;
+      culprits: unknown[];
+      sighting: { identity: string | null };
+    };
     assert.equal(rejected.identity, known);
     assert.equal(rejected.culprits.length, 1);
     assert.equal(rejected.sighting.identity, null);

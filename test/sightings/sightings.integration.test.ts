@@ -25,7 +25,13 @@ function crop(seed: number): RgbImage {
 /** The quality of a frontal detected face of `size` px (landmarks of the ArcFace template, scaled). */
 function quality(size: number, c: RgbImage): FaceQuality {
   const s = size / 112;
-  const lm = [[38.29, 51.7], [73.53, 51.5], [56.03, 71.74], [41.55, 92.37], [70.73, 92.2]].map(([x, y]) => [(x as number) * s, (y as number) * s] as [number, number]);
+  const lm = [
+    [38.29, 51.7],
+    [73.53, 51.5],
+    [56.03, 71.74],
+    [41.55, 92.37],
+    [70.73, 92.2],
+  ].map(([x, y]) => [(x as number) * s, (y as number) * s] as [number, number]);
   return faceQuality({ box: [0, 0, size, size], score: 0.95, landmarks: lm as never }, c);
 }
 
@@ -37,8 +43,20 @@ function track(r: () => number, base: Float32Array, identity: string | null, tra
   });
   return {
     ended: {
-      type: 'track.ended', trackId, frame: 10, pts: 1, firstFrame: 0, lastFrame: 10, firstPts: 0, lastPts: 1, identity, name: identity, label: identity ?? 'unknown',
-      score: identity === null ? 0.1 : 0.5, embeddings: 3, hits: 10,
+      type: 'track.ended',
+      trackId,
+      frame: 10,
+      pts: 1,
+      firstFrame: 0,
+      lastFrame: 10,
+      firstPts: 0,
+      lastPts: 1,
+      identity,
+      name: identity,
+      label: identity ?? 'unknown',
+      score: identity === null ? 0.1 : 0.5,
+      embeddings: 3,
+      hits: 10,
     },
     faces,
   };
@@ -67,7 +85,10 @@ function suite(name: string, open: () => Promise<{ gallery: Gallery; close: () =
     it('records ended tracks; an unknown person seen twice is one visitor, seen again (and recurring), across a reopen', async () => {
       const first = await sightings.record('door', track(r, stranger, null, 1));
       assert.ok(first !== null);
-      assert.deepEqual(first.events.map((e) => e.type), ['sighting.recorded', 'visitor.seen']);
+      assert.deepEqual(
+        first.events.map((e) => e.type),
+        ['sighting.recorded', 'visitor.seen'],
+      );
       const seen = first.events[1];
       assert.ok(seen?.type === 'visitor.seen' && seen.first && seen.sightings === 1);
       await sightings.close();
@@ -77,7 +98,10 @@ function suite(name: string, open: () => Promise<{ gallery: Gallery; close: () =
       assert.ok(again?.type === 'visitor.seen' && !again.first && again.sightings === 2 && again.visitor === seen.visitor, JSON.stringify(second?.events));
       assert.equal(second?.events[2]?.type, 'visitor.recurring');
       const known = await sightings.record('door', track(r, ada, 'ada', 3));
-      assert.deepEqual(known?.events.map((e) => e.type), ['sighting.recorded']);
+      assert.deepEqual(
+        known?.events.map((e) => e.type),
+        ['sighting.recorded'],
+      );
       const visitors = await sightings.visitors();
       assert.equal(visitors.length, 1);
       assert.deepEqual(visitors[0]?.sources, ['door', 'hall']);
@@ -112,7 +136,10 @@ function suite(name: string, open: () => Promise<{ gallery: Gallery; close: () =
       const planted = near(r, ada, 0.45);
       const probe = (): Float32Array => near(r, planted, 0.9);
       assert.equal((await sightings.decide(probe())).identity, 'ada');
-      const wrong = await sightings.record('door', { ...track(r, planted, 'ada', 5), faces: track(r, planted, 'ada', 5).faces.map((f) => ({ ...f, embedding: probe() })) });
+      const wrong = await sightings.record('door', {
+        ...track(r, planted, 'ada', 5),
+        faces: track(r, planted, 'ada', 5).faces.map((f) => ({ ...f, embedding: probe() })),
+      });
       const bobBefore = await sightings.decide(near(r, bob, 0.85));
       const rejected = await sightings.reject(wrong?.sighting.sightingId as number);
       assert.equal(rejected.identity, 'ada');
@@ -124,7 +151,10 @@ function suite(name: string, open: () => Promise<{ gallery: Gallery; close: () =
       for (let i = 0; i < 5; i++) assert.equal((await sightings.decide(near(r, ada, 0.85))).identity, 'ada');
       assert.deepEqual(await sightings.decide(near(r, bob, 0.85)).then((d) => d.identity), bobBefore.identity);
       const guarded = sightings.guard();
-      assert.equal((await guarded.identify(probe(), { topK: 3 })).candidates.some((c) => c.id === 'ada'), false);
+      assert.equal(
+        (await guarded.identify(probe(), { topK: 3 })).candidates.some((c) => c.id === 'ada'),
+        false,
+      );
       assert.deepEqual(withoutNegatives(probe(), [{ id: 'bob', score: 0.1 }], await sightings.negatives.current()), [{ id: 'bob', score: 0.1 }]);
     });
 
@@ -133,7 +163,10 @@ function suite(name: string, open: () => Promise<{ gallery: Gallery; close: () =
       const s = await sightings.record('door', track(r, eve, null, 6));
       await gallery.enroll('eve', [near(r, eve, 0.9)]);
       const out = await sightings.reprocess({ unknownOnly: true });
-      assert.deepEqual(out.changed.filter((c) => c.sightingId === s?.sighting.sightingId), [{ sightingId: s?.sighting.sightingId, from: null, to: 'eve' }]);
+      assert.deepEqual(
+        out.changed.filter((c) => c.sightingId === s?.sighting.sightingId),
+        [{ sightingId: s?.sighting.sightingId, from: null, to: 'eve' }],
+      );
     });
 
     it('retention deletes old sightings and keeps the newest per source; deleting an identity deletes its sightings', async () => {
@@ -184,7 +217,10 @@ describe('Sightings options and the stream hook refuse invalid parameters', () =
     const g = await openGallery(join(scratch('sightings-params'), 'g.db'), { fingerprint: FP, embeddingSize: DIM, threshold: 0.3 });
     const s = await Sightings.open(g);
     try {
-      await assert.rejects(s.record('', { ended: {} as TrackSighting['ended'], faces: [{ crop: crop(1), embedding: randomUnit(rng(1), DIM), quality: quality(100, crop(1)) }] }), TypeError);
+      await assert.rejects(
+        s.record('', { ended: {} as TrackSighting['ended'], faces: [{ crop: crop(1), embedding: randomUnit(rng(1), DIM), quality: quality(100, crop(1)) }] }),
+        TypeError,
+      );
       await assert.rejects(s.teach({ sightingId: 1 }, { id: '' }), code('INVALID_ARGUMENT'));
       await assert.rejects(s.reject(12345), code('SIGHTING_NOT_FOUND'));
       assert.equal(await s.record('door', { ended: {} as TrackSighting['ended'], faces: [] }), null);

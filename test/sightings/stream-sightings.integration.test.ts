@@ -35,17 +35,31 @@ describe('sightings from a configured stream, across server restarts', () => {
 
   const start = async (): Promise<RunningServer> =>
     serve({
-      host: '127.0.0.1', port: 0, locations: testLocations(), workers: 1, galleryLocation: gallery, keysPath: join(home, 'keys.db'), handleSignals: false, log: () => undefined,
+      host: '127.0.0.1',
+      port: 0,
+      locations: testLocations(),
+      workers: 1,
+      galleryLocation: gallery,
+      keysPath: join(home, 'keys.db'),
+      handleSignals: false,
+      log: () => undefined,
       videos: { dir: mkdtempSync(join(home, 'videos-')), streams: { cam: stream.url }, streamSource: { reconnectAttempts: 0 } },
     });
   /** Plays the clip once through the stream; returns its events (stream and sightings) in order. */
   const play = async (): Promise<SseEvent[]> => {
     const s = server as RunningServer;
-    return (await within(120_000, readSse(`${s.url}/v1/streams/cam/events`, key, (es) => es.some((e) => e.event === 'end')), 'one playback')).events;
+    return (
+      await within(
+        120_000,
+        readSse(`${s.url}/v1/streams/cam/events`, key, (es) => es.some((e) => e.event === 'end')),
+        'one playback',
+      )
+    ).events;
   };
   const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
     const res = await fetch(`${(server as RunningServer).url}${path}`, {
-      method: init.method ?? 'GET', headers: { ...key, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method: init.method ?? 'GET',
+      headers: { ...key, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
     assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
@@ -61,7 +75,9 @@ describe('sightings from a configured stream, across server restarts', () => {
     const fr = await FaceRecognizer.create({ locations: testLocations() });
     const g = await openGallery(gallery, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.25 });
     const person = clip.truth.people[0] as SyntheticVideo['truth']['people'][number];
-    const held = readdirSync(join(lfw, known)).sort().find((f) => !person.photos.includes(f)) as string;
+    const held = readdirSync(join(lfw, known))
+      .sort()
+      .find((f) => !person.photos.includes(f)) as string;
     await enrollImages(g, fr, known, [join(lfw, known, held)]);
     await g.close();
     await fr.dispose();
@@ -94,7 +110,9 @@ describe('sightings from a configured stream, across server restarts', () => {
     const { visitors } = await api<{ visitors: { label: string; sightings: number }[] }>('/v1/visitors');
     assert.deepEqual(new Set(visitors.map((v) => v.label)), visitors1);
     // The stranger is the visitor of the best unknown face; its sightings can teach, the background face's cannot.
-    const { sightings } = await api<{ sightings: { thumbnail: string; quality: number; visitor: string; learnableCount: number }[] }>('/v1/sightings?unknown=true');
+    const { sightings } = await api<{ sightings: { thumbnail: string; quality: number; visitor: string; learnableCount: number }[] }>(
+      '/v1/sightings?unknown=true',
+    );
     const best = [...sightings].sort((a, b) => b.quality - a.quality)[0];
     assert.ok((best?.learnableCount ?? 0) > 0);
     strangerVisitor = best?.visitor as string;
@@ -102,7 +120,9 @@ describe('sightings from a configured stream, across server restarts', () => {
     assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
     for (const other of visitors.filter((v) => v.label !== strangerVisitor)) {
       const refused: Response = await fetch(`${(server as RunningServer).url}/v1/visitors/${other.label}/teach`, {
-        method: 'POST', headers: { ...key, 'content-type': 'application/json' }, body: JSON.stringify({ identity: 'nobody' }),
+        method: 'POST',
+        headers: { ...key, 'content-type': 'application/json' },
+        body: JSON.stringify({ identity: 'nobody' }),
       });
       assert.equal(refused.status, 400, 'a tiny, turned-away face is not offered for learning');
     }
@@ -115,7 +135,7 @@ describe('sightings from a configured stream, across server restarts', () => {
     const s = await Sightings.open(g);
     const [one] = (await s.list({ unknownOnly: true })).sort((a, b) => b.quality - a.quality);
     const face = await s.store.embedding(one?.sightingId as number, g.embeddingSize);
-    const noise = l2normalize(Float32Array.from(face, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1));
+    const noise = l2normalize(Float32Array.from(face, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1));
     await g.enroll('mallory', [l2normalize(Float32Array.from(face, (v, i) => 0.7 * v + 0.71 * (noise[i] as number)))], { name: 'Mallory' });
     await s.close();
     await g.close();
@@ -124,7 +144,9 @@ describe('sightings from a configured stream, across server restarts', () => {
     assert.ok(namesOf(fooled).has('mallory'), 'the plant works');
     const wrong = fooled.find((e) => e.event === 'sighting.recorded' && e.data.identity === 'mallory');
     const rejected = await api<{ culprits: { templateId: number; score: number }[]; sighting: { identity: string | null } }>(
-      `/v1/sightings/${wrong?.data.sightingId}/reject`, { method: 'POST', body: {} });
+      `/v1/sightings/${wrong?.data.sightingId}/reject`,
+      { method: 'POST', body: {} },
+    );
     assert.equal(rejected.culprits.length, 1);
     assert.equal(rejected.sighting.identity, null);
     const after = await play();
@@ -133,7 +155,10 @@ describe('sightings from a configured stream, across server restarts', () => {
   });
 
   it('"this is X" on the visitor names the stranger on the next playback', async () => {
-    const taught = await api<{ identity: string; templateIds: number[] }>(`/v1/visitors/${strangerVisitor}/teach`, { method: 'POST', body: { identity: stranger, name: 'The stranger' } });
+    const taught = await api<{ identity: string; templateIds: number[] }>(`/v1/visitors/${strangerVisitor}/teach`, {
+      method: 'POST',
+      body: { identity: stranger, name: 'The stranger' },
+    });
     assert.ok(taught.templateIds.length >= 1);
     const next = await play();
     assert.ok(namesOf(next).has(stranger), JSON.stringify([...namesOf(next)]));

@@ -24,15 +24,27 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
       view(12, [400, 10, 450, 60], { detected: false, missedFrames: 25 }),
     ];
     const o = trackOverlays(tracks);
-    assert.deepEqual(o.map((x) => x.label), ['#1 Kate Hudson 0.56', '#2 Kate Hudson', '#3 Kate Hudson']);
-    assert.deepEqual(o.map((x) => x.dashed), [false, true, true]);
+    assert.deepEqual(
+      o.map((x) => x.label),
+      ['#1 Kate Hudson 0.56', '#2 Kate Hudson', '#3 Kate Hudson'],
+    );
+    assert.deepEqual(
+      o.map((x) => x.dashed),
+      [false, true, true],
+    );
     assert.deepEqual(o[1]?.color, ANNOTATION_COLORS.predicted);
     assert.deepEqual(o[0]?.color, ANNOTATION_COLORS.known);
     // Between detector runs every track is predicted: the limit is 2 runs, in frames.
     assert.equal(maxPredictedFrames(3), 6);
-    assert.deepEqual(trackOverlays(tracks, { detectEvery: 3 }).map((x) => String(x.label).split(' ')[0]), ['#1', '#2', '#3', '#11']);
+    assert.deepEqual(
+      trackOverlays(tracks, { detectEvery: 3 }).map((x) => String(x.label).split(' ')[0]),
+      ['#1', '#2', '#3', '#11'],
+    );
     assert.throws(() => maxPredictedFrames(0), RangeError);
-    assert.throws(() => trackOverlays('tracks' as unknown as TrackView[]), (e: unknown) => e instanceof TypeError && /array of track views/.test((e as Error).message));
+    assert.throws(
+      () => trackOverlays('tracks' as unknown as TrackView[]),
+      (e: unknown) => e instanceof TypeError && /array of track views/.test((e as Error).message),
+    );
   });
 
   it('never shows a name for a suspended track: "?" instead, in its own colour; matched tracks get the labels first', () => {
@@ -40,7 +52,10 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
     const suspended = view(11, [10, 10, 60, 60], { suspended: true });
     assert.equal(trackLabel(suspended), '#11 ?');
     const o = trackOverlays([view(5, [100, 100, 150, 150], { detected: false, missedFrames: 1 }), suspended]);
-    assert.deepEqual(o.map((x) => x.label), ['#11 ?', '#5 Kate Hudson']);
+    assert.deepEqual(
+      o.map((x) => x.label),
+      ['#11 ?', '#5 Kate Hudson'],
+    );
     assert.deepEqual(o[0]?.color, ANNOTATION_COLORS.suspended);
     assert.equal(trackLabel(view(6, [0, 0, 1, 1], { identity: null, name: null, label: 'unknown' })), '#6 unknown');
   });
@@ -55,7 +70,10 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
     ]);
     const row = (x1: number, x2: number, y: number): number[][] => Array.from({ length: x2 - x1 }, (_, i) => px(out, x1 + i, y));
     const isGrey = (p: number[]): boolean => p.every((v) => v === 90);
-    assert.ok(row(100, 200, 199).every((p) => p[1] === ANNOTATION_COLORS.known[1]), 'solid bottom edge of the matched box');
+    assert.ok(
+      row(100, 200, 199).every((p) => p[1] === ANNOTATION_COLORS.known[1]),
+      'solid bottom edge of the matched box',
+    );
     const predicted = row(300, 400, 199);
     const drawn = predicted.filter((p) => p[0] === 160 && p[1] === 160 && p[2] === 160).length;
     assert.ok(drawn > 30 && drawn < 70, `dashed bottom edge of the predicted box: ${drawn} of 100 px drawn`);
@@ -71,10 +89,37 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
     const lfw = (p: string, n: number): string => sharedPath('data', 'faces', 'lfw-deepfunneled', p, `${p}_${String(n).padStart(4, '0')}.jpg`);
     const clip = join(dir, 'cut.mp4');
     ffmpeg([
-      '-f', 'lavfi', '-i', 'color=c=0x303030:s=640x360:r=10:d=4', '-loop', '1', '-framerate', '10', '-i', lfw('Colin_Powell', 40),
-      '-loop', '1', '-framerate', '10', '-i', lfw('Tony_Blair', 18), '-filter_complex',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x303030:s=640x360:r=10:d=4',
+      '-loop',
+      '1',
+      '-framerate',
+      '10',
+      '-i',
+      lfw('Colin_Powell', 40),
+      '-loop',
+      '1',
+      '-framerate',
+      '10',
+      '-i',
+      lfw('Tony_Blair', 18),
+      '-filter_complex',
       "[1:v]scale=160:160[a];[2:v]scale=160:160[b];[0:v][a]overlay=x='20+t*100':y=120:enable='lt(t,2)'[x];[x][b]overlay=x=470:y=10:enable='gte(t,2)'[out]",
-      '-map', '[out]', '-t', '4', '-r', '10', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', clip,
+      '-map',
+      '[out]',
+      '-t',
+      '4',
+      '-r',
+      '10',
+      '-c:v',
+      'libx264',
+      '-qp',
+      '0',
+      '-pix_fmt',
+      'yuv444p',
+      clip,
     ]);
     const fr = await FaceRecognizer.create({ locations: { home: join(dir, 'home'), dirs: [sharedPath('models')] } });
     try {
@@ -96,7 +141,8 @@ describe('renderers draw live truth only (trackOverlays, annotateFrame)', () => 
         const [x1, y1, x2, y2] = lastColin.map((v) => Math.round(v)) as [number, number, number, number];
         let diff = 0;
         for (let y = Math.max(0, y1); y < Math.min(360, y2); y++) {
-          for (let x = Math.max(0, x1); x < Math.min(470, x2); x++) diff += Math.abs((out.data[(y * 640 + x) * 3] as number) - (r.image.data[(y * 640 + x) * 3] as number));
+          for (let x = Math.max(0, x1); x < Math.min(470, x2); x++)
+            diff += Math.abs((out.data[(y * 640 + x) * 3] as number) - (r.image.data[(y * 640 + x) * 3] as number));
         }
         assert.equal(diff, 0, `frame ${r.frame}: something drawn where Colin was (${lastColin.join(', ')}); tracks ${JSON.stringify(r.tracks)}`);
         checked++;

@@ -73,7 +73,11 @@ describe('names over time on real faces', () => {
     let gallery: Gallery;
     let segments: MontageSegment[];
     before(async () => {
-      gallery = await openGallery(join(dir, 'real.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+      gallery = await openGallery(join(dir, 'real.db'), {
+        fingerprint: fr.fingerprint,
+        embeddingSize: fr.embeddingSize,
+        ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+      });
       await enrolRealPeople(fr, gallery, sharedPath('data', 'video-real', 'enrol'));
       segments = await readMontage(sharedPath('data', 'video-real', 'montage-A-1.json'));
     });
@@ -115,7 +119,12 @@ describe('names over time on real faces', () => {
         assert.ok(firstNamed - b.start_frame <= 5, `named ${firstNamed - b.start_frame} frames after the cut`);
         const cuts = events.filter((e) => e.type === 'shot.changed');
         if ('shotChange' in options) assert.equal(cuts.length, 0);
-        else assert.deepEqual(cuts.map((e) => e.frame), [b.start_frame], 'one shot change, at the first frame of the new segment');
+        else
+          assert.deepEqual(
+            cuts.map((e) => e.frame),
+            [b.start_frame],
+            'one shot change, at the first frame of the new segment',
+          );
       });
     }
   });
@@ -123,7 +132,11 @@ describe('names over time on real faces', () => {
   describe('composed frames of LFW people', () => {
     let gallery: Gallery;
     before(async () => {
-      gallery = await openGallery(join(dir, 'lfw.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }) });
+      gallery = await openGallery(join(dir, 'lfw.db'), {
+        fingerprint: fr.fingerprint,
+        embeddingSize: fr.embeddingSize,
+        ...(fr.threshold === undefined ? {} : { threshold: fr.threshold }),
+      });
       const enrol: [string, number[]][] = [
         ['Colin_Powell', [40, 49]],
         ['Tony_Blair', [32]],
@@ -156,9 +169,15 @@ describe('names over time on real faces', () => {
       const blurred = results.slice(24, 28).flatMap((r) => r.tracks.filter((t) => t.detected));
       // The blurred face is re-attached to Colin Powell's track: it shows '?', not a name.
       assert.equal(blurred.length, 4, 'the blurred face is tracked');
-      assert.ok(blurred.every((t) => t.suspended && t.label === '?' && t.identity === null && t.name === null), JSON.stringify(blurred));
+      assert.ok(
+        blurred.every((t) => t.suspended && t.label === '?' && t.identity === null && t.name === null),
+        JSON.stringify(blurred),
+      );
       assert.equal(suspended[0]?.reason, 'reattached');
-      assert.ok(results.slice(28).some((r) => r.tracks.some((t) => t.identity === 'Tony_Blair')), 'Tony Blair named once his face is sharp');
+      assert.ok(
+        results.slice(28).some((r) => r.tracks.some((t) => t.identity === 'Tony_Blair')),
+        'Tony Blair named once his face is sharp',
+      );
     });
 
     it('an off-frontal face of an enrolled person is named within a few frames; strangers in profile are not', async () => {
@@ -176,12 +195,17 @@ describe('names over time on real faces', () => {
       const gated = await profile(lfw('Colin_Powell', 71), { identity: { offFrontalMaxYaw: 0 } });
       assert.ok(!gated.some((r) => r.tracks.some((t) => t.identity !== null)), 'not named through the frontal gate');
       // Strangers in three-quarter profile (Hugo Chavez beside Lula, and David Beckham): no name at all.
-      for (const [name, i] of [['Hugo_Chavez', 33], ['David_Beckham', 24]] as const) {
+      for (const [name, i] of [
+        ['Hugo_Chavez', 33],
+        ['David_Beckham', 24],
+      ] as const) {
         const stranger = await profile(lfw(name, i));
-        assert.ok(stranger.some((r) => r.tracks.some((t) => t.detected)), `${name} is tracked`);
+        assert.ok(
+          stranger.some((r) => r.tracks.some((t) => t.detected)),
+          `${name} is tracked`,
+        );
         assert.ok(!stranger.some((r) => r.tracks.some((t) => t.identity !== null)), `${name} is not named`);
       }
     });
   });
 });
-

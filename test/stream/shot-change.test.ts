@@ -11,15 +11,25 @@ function bands(colours: readonly (readonly [number, number, number])[], shift = 
   const data = new Uint8Array(W * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const c = colours[Math.floor((((x + shift) % W) + W) % W / (W / colours.length))] as readonly [number, number, number];
+      const c = colours[Math.floor(((((x + shift) % W) + W) % W) / (W / colours.length))] as readonly [number, number, number];
       for (let k = 0; k < 3; k++) data[(y * W + x) * 3 + k] = Math.round((c[k] as number) * gain);
     }
   }
   return { width: W, height: H, data };
 }
 
-const SCENE_A = [[200, 40, 40], [40, 160, 60], [220, 220, 200], [30, 30, 120]] as const;
-const SCENE_B = [[20, 90, 200], [240, 200, 40], [90, 40, 90], [180, 180, 180]] as const;
+const SCENE_A = [
+  [200, 40, 40],
+  [40, 160, 60],
+  [220, 220, 200],
+  [30, 30, 120],
+] as const;
+const SCENE_B = [
+  [20, 90, 200],
+  [240, 200, 40],
+  [90, 40, 90],
+  [180, 180, 180],
+] as const;
 
 describe('ShotChangeDetector', () => {
   it('reports a hard cut at the first frame of the new scene, once', () => {
@@ -52,7 +62,10 @@ describe('ShotChangeDetector', () => {
     }
     assert.equal(found[0]?.[1], 'fade');
     assert.ok((found[0]?.[0] ?? 0) >= 25 && (found[0]?.[0] ?? 0) <= 30, JSON.stringify(found));
-    assert.ok(found.some(([f]) => f === 40), JSON.stringify(found));
+    assert.ok(
+      found.some(([f]) => f === 40),
+      JSON.stringify(found),
+    );
   });
 
   it('keeps shots at least minShotFrames long (a flash is one change, not two)', () => {
@@ -64,7 +77,12 @@ describe('ShotChangeDetector', () => {
 
   it('finds a cut below the fixed threshold by the adaptive rule after still frames', () => {
     // Two scenes alike enough that the change stays under 27 but far above the still frames before it.
-    const near = [[200, 40, 40], [40, 160, 60], [150, 150, 230], [60, 60, 160]] as const;
+    const near = [
+      [200, 40, 40],
+      [40, 160, 60],
+      [150, 150, 230],
+      [60, 60, 160],
+    ] as const;
     const still = new ShotChangeDetector();
     const stillCuts: number[] = [];
     for (let f = 0; f < 30; f++) {

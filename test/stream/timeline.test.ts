@@ -4,8 +4,20 @@ import { buildTimeline, timelineCues, type StreamEvent, type TrackEndedEvent } f
 
 function ended(trackId: number, label: string, firstPts: number, lastPts: number, identity: string | null = label): TrackEndedEvent {
   return {
-    type: 'track.ended', trackId, frame: 0, pts: lastPts, firstFrame: 0, lastFrame: 0, firstPts, lastPts,
-    identity, name: identity, label, score: 0.5, embeddings: 1, hits: 10,
+    type: 'track.ended',
+    trackId,
+    frame: 0,
+    pts: lastPts,
+    firstFrame: 0,
+    lastFrame: 0,
+    firstPts,
+    lastPts,
+    identity,
+    name: identity,
+    label,
+    score: 0.5,
+    embeddings: 1,
+    hits: 10,
   };
 }
 
@@ -19,9 +31,15 @@ test('buildTimeline merges appearances closer than the gap and sorts by first ap
   ];
   const t = buildTimeline(events);
   assert.equal(t.tracks, 5);
-  assert.deepEqual(t.entries.map((e) => e.label), ['Ann', 'unknown', 'Bob']);
+  assert.deepEqual(
+    t.entries.map((e) => e.label),
+    ['Ann', 'unknown', 'Bob'],
+  );
   const ann = t.entries[0];
-  assert.deepEqual(ann?.intervals, [{ start: 0, end: 6, tracks: [1, 3] }, { start: 20, end: 22, tracks: [4] }]);
+  assert.deepEqual(ann?.intervals, [
+    { start: 0, end: 6, tracks: [1, 3] },
+    { start: 20, end: 22, tracks: [4] },
+  ]);
   assert.equal(ann?.seconds, 8);
   assert.equal(t.entries[1]?.identity, null);
   assert.equal(buildTimeline(events, { mergeGapSeconds: 0 }).entries[0]?.intervals.length, 3);

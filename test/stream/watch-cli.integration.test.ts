@@ -7,7 +7,12 @@ import { openVideoSource } from '../../src/video/index.js';
 import { runCli, freshHome } from '../helpers/cli.js';
 import { clipDir, enrolClipPeople, serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
 
-const lines = (s: string): Record<string, unknown>[] => s.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (s: string): Record<string, unknown>[] =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('arcface watch (the real binary)', () => {
   let dir: string;
@@ -26,13 +31,32 @@ describe('arcface watch (the real binary)', () => {
     const out = (f: string): string => join(dir, f);
     const r = await runCli(
       [
-        'watch', clip.videoPath, '--gallery', gallery, '--events', out('events.jsonl'), '--timeline', out('timeline.json'),
-        '--vtt', out('names.vtt'), '--annotate', out('named.mp4'), '--thumbnails', out('thumbs'), '--json',
+        'watch',
+        clip.videoPath,
+        '--gallery',
+        gallery,
+        '--events',
+        out('events.jsonl'),
+        '--timeline',
+        out('timeline.json'),
+        '--vtt',
+        out('names.vtt'),
+        '--annotate',
+        out('named.mp4'),
+        '--thumbnails',
+        out('thumbs'),
+        '--json',
       ],
       { ARCFACE_HOME: home },
     );
     assert.equal(r.code, 0, r.stderr);
-    const summary = lines(r.stdout).at(-1) as { type: string; frames: number; dropped: number; recognitions: number; timeline: { entries: { identity: string }[] } };
+    const summary = lines(r.stdout).at(-1) as {
+      type: string;
+      frames: number;
+      dropped: number;
+      recognitions: number;
+      timeline: { entries: { identity: string }[] };
+    };
     assert.equal(summary.type, 'summary');
     assert.equal(summary.frames, clip.truth.frameCount);
     assert.equal(summary.dropped, 0);
@@ -45,7 +69,8 @@ describe('arcface watch (the real binary)', () => {
     // The stream's own events, and with a gallery the sightings kept of each ended track.
     const types = new Set(events.map((e) => e.type));
     for (const t of ['track.started', 'track.identified', 'track.ended', 'sighting.recorded']) assert.ok(types.has(t), t);
-    for (const t of types) assert.ok(['track.started', 'track.identified', 'track.ended', 'sighting.recorded', 'visitor.seen', 'visitor.recurring'].includes(String(t)), String(t));
+    for (const t of types)
+      assert.ok(['track.started', 'track.identified', 'track.ended', 'sighting.recorded', 'visitor.seen', 'visitor.recurring'].includes(String(t)), String(t));
     for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
     // The gallery's identification threshold (its size and target FPIR), not a fixed 1:1 threshold.
     for (const e of events.filter((x) => x.type === 'track.identified')) assert.match(String(e.thresholdSource), /^(fpir|floor)$/);
@@ -67,12 +92,19 @@ describe('arcface watch (the real binary)', () => {
   it('follows a live HTTP stream on loopback and prints events as JSON Lines on stdout', async () => {
     const stream = await serveLoopback(clip.videoPath, 'mpegts');
     try {
-      const r = await within(60_000, runCli(['watch', stream.url, '--gallery', gallery, '--timeout', '10', '--json'], { ARCFACE_HOME: home }), 'arcface watch on a stream');
+      const r = await within(
+        60_000,
+        runCli(['watch', stream.url, '--gallery', gallery, '--timeout', '10', '--json'], { ARCFACE_HOME: home }),
+        'arcface watch on a stream',
+      );
       // The server's clip ends after 3 s: for a live stream that is VIDEO_STREAM_ENDED, after everything seen was written.
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /"code":"VIDEO_STREAM_ENDED"/);
       const out = lines(r.stdout);
-      assert.ok(out.some((e) => e.type === 'track.identified'), r.stdout);
+      assert.ok(
+        out.some((e) => e.type === 'track.identified'),
+        r.stdout,
+      );
       assert.equal(out.filter((e) => e.type === 'track.ended').length, out.filter((e) => e.type === 'track.started').length);
       const summary = out.at(-1) as { type: string; frames: number; error?: { code: string } };
       assert.equal(summary.type, 'summary');

@@ -7,7 +7,11 @@ import { lfwPhoto } from '../helpers/photos.js';
 import { testOutputDir } from '../helpers/shared.js';
 
 const dir = testOutputDir('watch-events');
-const jsonLines = (s: string): Record<string, unknown>[] => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string): Record<string, unknown>[] =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('arcface watch --events (in process, a folder of frames: no ffmpeg)', () => {
   const frames = join(dir, 'frames');

@@ -19,7 +19,9 @@ const LFW = (): string => sharedPath('data', 'faces', 'lfw-deepfunneled');
 async function galleryFor(fr: FaceRecognizer, clip: SyntheticVideo, path: string): Promise<Gallery> {
   const g = await openGallery(path, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
   for (const p of clip.truth.people) {
-    const held = readdirSync(join(LFW(), p.personId)).sort().find((f) => !p.photos.includes(f));
+    const held = readdirSync(join(LFW(), p.personId))
+      .sort()
+      .find((f) => !p.photos.includes(f));
     assert.ok(held !== undefined, `a held-out photo of ${p.personId}`);
     const face = (await fr.recognizeFile(join(LFW(), p.personId, held), { select: 'central' })).faces[0];
     assert.ok(face !== undefined);
@@ -33,7 +35,10 @@ async function galleryFor(fr: FaceRecognizer, clip: SyntheticVideo, path: string
   return g;
 }
 
-async function collect(it: AsyncIterable<FrameResult>, onResult?: (r: FrameResult) => Promise<void>): Promise<{ results: FrameResult[]; events: StreamEvent[] }> {
+async function collect(
+  it: AsyncIterable<FrameResult>,
+  onResult?: (r: FrameResult) => Promise<void>,
+): Promise<{ results: FrameResult[]; events: StreamEvent[] }> {
   const results: FrameResult[] = [];
   const events: StreamEvent[] = [];
   for await (const r of it) {
@@ -96,7 +101,10 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
   it('detects every third frame and predicts the boxes between', async () => {
     const { results } = await collect(watchFaces(clip.videoPath, { recognizer: fr, gallery, detectEvery: 3 }));
     const frames = results.filter((r) => r.image !== undefined);
-    assert.deepEqual(frames.slice(0, 6).map((r) => r.detected), [true, false, false, true, false, false]);
+    assert.deepEqual(
+      frames.slice(0, 6).map((r) => r.detected),
+      [true, false, false, true, false, false],
+    );
     const predicted = frames.flatMap((r) => r.tracks.filter((t) => !t.detected));
     assert.ok(predicted.length > 0, 'tracks live on frames without detection');
     for (const r of frames.slice(10)) {
@@ -132,7 +140,10 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
     const { events } = await collect(watchFaces(clip.videoPath, { recognizer: fr, labelUnknowns: true }));
     const ended = events.filter((e) => e.type === 'track.ended' && e.hits >= 10);
     const labels = new Set(ended.map((e) => (e.type === 'track.ended' ? e.label : '')));
-    assert.ok([...labels].every((l) => /^unknown-\d+$/.test(l)), [...labels].join(','));
+    assert.ok(
+      [...labels].every((l) => /^unknown-\d+$/.test(l)),
+      [...labels].join(','),
+    );
     assert.equal(labels.size, 2, 'two people, two labels');
   });
 
@@ -145,13 +156,17 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
     } catch (e) {
       error = e;
     }
-    assert.ok(events.some((e) => e.type === 'track.started'), 'events before the damage');
+    assert.ok(
+      events.some((e) => e.type === 'track.started'),
+      'events before the damage',
+    );
     assert.ok(isArcFaceError(error, 'VIDEO_DECODE_FAILED'), `VIDEO_DECODE_FAILED, got ${String(error)}`);
   });
 
   it('a face that turns into another person under the same box splits the track, each part named right', async () => {
     const lfw = sharedPath('data', 'faces', 'lfw');
-    const photo = async (person: string, n: number) => fr.decode(new Uint8Array(readFileSync(join(lfw, person, readdirSync(join(lfw, person)).sort()[n] as string))));
+    const photo = async (person: string, n: number) =>
+      fr.decode(new Uint8Array(readFileSync(join(lfw, person, readdirSync(join(lfw, person)).sort()[n] as string))));
     const g = await openGallery(join(dir, 'swap.db'), { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? 0.3 });
     try {
       for (const person of ['Colin_Powell', 'Tony_Blair']) {
@@ -167,8 +182,15 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
       push.end();
       const { events } = await collect(watchFaces(push.source, { recognizer: fr, gallery: g }));
       const ended = events.filter((e): e is TrackEndedEvent => e.type === 'track.ended');
-      assert.deepEqual(ended.map((e) => e.identity), ['Colin_Powell', 'Tony_Blair'], JSON.stringify(ended));
-      assert.ok((ended[0]?.lastPts ?? 0) < (ended[1]?.firstPts ?? 0) && (ended[1]?.firstPts ?? 0) >= 3, `the split follows the change of person: ${JSON.stringify(ended)}`);
+      assert.deepEqual(
+        ended.map((e) => e.identity),
+        ['Colin_Powell', 'Tony_Blair'],
+        JSON.stringify(ended),
+      );
+      assert.ok(
+        (ended[0]?.lastPts ?? 0) < (ended[1]?.firstPts ?? 0) && (ended[1]?.firstPts ?? 0) >= 3,
+        `the split follows the change of person: ${JSON.stringify(ended)}`,
+      );
       assert.ok((ended[1]?.firstPts ?? 9) <= 5.1, 'found within the re-decision interval');
     } finally {
       await g.close();

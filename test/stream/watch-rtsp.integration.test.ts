@@ -9,7 +9,12 @@ import { sharedPath } from '../helpers/shared.js';
 import { clipDir, enrolClipPeople, stampedClip, within } from '../helpers/video-clips.js';
 
 type Line = Record<string, unknown>;
-const lines = (s: string): Line[] => s.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+const lines = (s: string): Line[] =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `arcface watch` as a child process whose JSON lines can be awaited while it runs. */
@@ -21,7 +26,10 @@ interface LiveWatch {
 }
 
 function watchLive(args: readonly string[], home: string): LiveWatch {
-  const child = spawn(process.execPath, [CLI, 'watch', ...args], { env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'watch', ...args], {
+    env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: Line[] = [];
   let pending = '';
   let stderr = '';
@@ -40,12 +48,16 @@ function watchLive(args: readonly string[], home: string): LiveWatch {
   return {
     lines: out,
     async until(test, ms, what) {
-      await within(ms, (async () => {
-        while (!test(out)) {
-          if (child.exitCode !== null) throw new Error(`arcface watch exited (${child.exitCode}) before ${what}: ${stderr}`);
-          await sleep(100);
-        }
-      })(), what);
+      await within(
+        ms,
+        (async () => {
+          while (!test(out)) {
+            if (child.exitCode !== null) throw new Error(`arcface watch exited (${child.exitCode}) before ${what}: ${stderr}`);
+            await sleep(100);
+          }
+        })(),
+        what,
+      );
     },
     interrupt: () => child.kill('SIGINT'),
     done,

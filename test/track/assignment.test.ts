@@ -15,8 +15,18 @@ function bruteForceFull(cost: number[][]): number {
   const n = cost.length;
   const m = cost[0]!.length;
   let best = Infinity;
-  if (n <= m) for (const p of permutations(m, n)) best = Math.min(best, p.reduce((s, j, i) => s + cost[i]![j]!, 0));
-  else for (const p of permutations(n, m)) best = Math.min(best, p.reduce((s, i, j) => s + cost[i]![j]!, 0));
+  if (n <= m)
+    for (const p of permutations(m, n))
+      best = Math.min(
+        best,
+        p.reduce((s, j, i) => s + cost[i]![j]!, 0),
+      );
+  else
+    for (const p of permutations(n, m))
+      best = Math.min(
+        best,
+        p.reduce((s, i, j) => s + cost[i]![j]!, 0),
+      );
   return best;
 }
 
@@ -27,7 +37,7 @@ function bruteForceGated(cost: number[][], limit: number): number {
   let best = Infinity;
   const walk = (i: number, used: boolean[], acc: number, matched: number): void => {
     if (i === n) {
-      best = Math.min(best, acc + ((n - matched) + (m - matched)) * (limit / 2));
+      best = Math.min(best, acc + (n - matched + (m - matched)) * (limit / 2));
       return;
     }
     walk(i + 1, used, acc, matched);

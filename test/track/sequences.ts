@@ -31,7 +31,13 @@ export function centred(cx: number, cy: number, w: number, h: number): Box {
 }
 
 /** Detections of the visible objects at `frame`, with Gaussian jitter of `sigma` pixels on each edge. */
-export function detect(paths: readonly Path[], frame: number, r: () => number, sigma: number, score: (gt: number, frame: number) => number = () => 0.9): GtDetection[] {
+export function detect(
+  paths: readonly Path[],
+  frame: number,
+  r: () => number,
+  sigma: number,
+  score: (gt: number, frame: number) => number = () => 0.9,
+): GtDetection[] {
   const out: GtDetection[] = [];
   paths.forEach((p, gt) => {
     const b = p(frame);

@@ -49,8 +49,26 @@ describe('TrackIdentity decisions', () => {
   it('a clear switch does switch, and a clear fall makes the track unknown', () => {
     const who = new TrackIdentity({ hysteresis: 0.05 });
     who.decide([{ id: 'alice', score: 0.5 }], T, 0);
-    assert.equal(who.decide([{ id: 'bob', score: 0.54 }, { id: 'alice', score: 0.5 }], T, 1).changed, false, 'within the margin');
-    const d = who.decide([{ id: 'bob', score: 0.6 }, { id: 'alice', score: 0.3 }], T, 2);
+    assert.equal(
+      who.decide(
+        [
+          { id: 'bob', score: 0.54 },
+          { id: 'alice', score: 0.5 },
+        ],
+        T,
+        1,
+      ).changed,
+      false,
+      'within the margin',
+    );
+    const d = who.decide(
+      [
+        { id: 'bob', score: 0.6 },
+        { id: 'alice', score: 0.3 },
+      ],
+      T,
+      2,
+    );
     assert.deepEqual(d, { identity: 'bob', score: 0.6, changed: true, previous: 'alice' });
     const gone = who.decide([{ id: 'bob', score: T - 0.06 }], T, 3);
     assert.deepEqual(gone, { identity: null, score: T - 0.06, changed: true, previous: 'bob' });
@@ -149,7 +167,18 @@ describe('TrackIdentity and UnknownLabeler invalid parameters', () => {
     who.addEmbedding(new Float32Array([1, 0]), quality(0.9), 0);
     assert.throws(() => who.addEmbedding(new Float32Array([1, 0, 0]), quality(0.9), 1), RangeError);
     assert.throws(() => who.wantsEmbedding(quality(0.9), Number.NaN), TypeError);
-    assert.throws(() => who.decide([{ id: 'a', score: 0.1 }, { id: 'b', score: 0.5 }], T, 0), /Expected candidates sorted by score/);
+    assert.throws(
+      () =>
+        who.decide(
+          [
+            { id: 'a', score: 0.1 },
+            { id: 'b', score: 0.5 },
+          ],
+          T,
+          0,
+        ),
+      /Expected candidates sorted by score/,
+    );
     assert.throws(() => who.decide([{ id: '', score: 0.1 }], T, 0), TypeError);
     assert.throws(() => who.decide([], 2, 0), RangeError);
     assert.throws(() => new UnknownLabeler({ threshold: 3 }), RangeError);

@@ -43,7 +43,10 @@ function run(
   return { counter, updates, started, ended, tracker };
 }
 
-const straight = (x0: number, y0: number, vx: number, vy: number, size = 80): Path => (f) => centred(x0 + vx * f, y0 + vy * f, size, size * 1.2);
+const straight =
+  (x0: number, y0: number, vx: number, vy: number, size = 80): Path =>
+  (f) =>
+    centred(x0 + vx * f, y0 + vy * f, size, size * 1.2);
 
 describe('Kalman box filter', () => {
   it('learns a constant velocity and predicts the next box to within half a pixel', () => {
@@ -96,7 +99,10 @@ describe('Tracker on ground-truth sequences', () => {
     assert.equal(counter.counts.idSwitches, 0);
     assert.equal(counter.counts.fragmentations, 0);
     assert.deepEqual(started, [1, 2]);
-    assert.deepEqual(counter.counts.idsPerGt.map((s) => [...s]), [[1], [2]]);
+    assert.deepEqual(
+      counter.counts.idsPerGt.map((s) => [...s]),
+      [[1], [2]],
+    );
   });
 
   it('occlusion: 10 missing frames keep the id; longer than maxAge ends the track and starts a new one', () => {
@@ -162,7 +168,10 @@ describe('Tracker on ground-truth sequences', () => {
     assert.equal(counter.counts.fragmentations, 0);
     assert.deepEqual(started, [1, 2]);
     // Born after three detections (frame 6), and drawn on the predicted frames between them.
-    assert.equal(updates.findIndex((u) => u.started.length > 0), 6);
+    assert.equal(
+      updates.findIndex((u) => u.started.length > 0),
+      6,
+    );
     for (let f = 7; f < 120; f++) {
       const u = updates[f]!;
       assert.equal(u.tracks.length, 2, `frame ${f}`);

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
 import { isArcFaceError, openVideoSource, type ErrorCode, type FrameSource, type VideoFrame } from '../../src/index.js';
-import { clipDir, closedPort, ffmpeg, serveLoopback, silentPort, stampedClip, truncatedCopy, unsupportedCodecAvi, within, type LoopbackStream } from '../helpers/video-clips.js';
+import {
+  clipDir,
+  closedPort,
+  ffmpeg,
+  serveLoopback,
+  silentPort,
+  stampedClip,
+  truncatedCopy,
+  unsupportedCodecAvi,
+  within,
+  type LoopbackStream,
+} from '../helpers/video-clips.js';
 
 /** Reads until the source fails; returns the frames delivered before the error and the error. */
 async function readUntilError(source: FrameSource, onFrame?: (f: VideoFrame) => void): Promise<{ frames: VideoFrame[]; error: unknown }> {
@@ -108,18 +119,26 @@ describe('video source errors', () => {
   it('a live stream killed mid-way → frames so far, then VIDEO_STREAM_ENDED; one that stalls → VIDEO_TIMEOUT', async () => {
     const stream: LoopbackStream = await serveLoopback(clip.videoPath, 'mpegts');
     cleanups.push(stream.close);
-    const killed = await within(20_000, readUntilError(openVideoSource(stream.url, { live: false }), (f) => {
-      if (f.index === 10) stream.servers[0]?.kill('SIGKILL');
-    }), 'killed stream');
+    const killed = await within(
+      20_000,
+      readUntilError(openVideoSource(stream.url, { live: false }), (f) => {
+        if (f.index === 10) stream.servers[0]?.kill('SIGKILL');
+      }),
+      'killed stream',
+    );
     assert.ok(killed.frames.length >= 11 && killed.frames.length < clip.truth.frameCount, `${killed.frames.length} frames`);
     // The decoder may lose frames in the cut tail: each frame's pts still names its content.
     killed.frames.forEach((f) => assert.equal(readFrameStamp(f.image), Math.round(f.pts * 25), `frame ${f.index} at ${f.pts} s`));
     killed.frames.slice(0, 11).forEach((f, i) => assert.equal(readFrameStamp(f.image), i));
     assertCode(killed.error, 'VIDEO_STREAM_ENDED', /keep streaming/);
 
-    const stalled = await within(20_000, readUntilError(openVideoSource(stream.url, { live: false, readTimeoutMs: 1500 }), (f) => {
-      if (f.index === 5) stream.servers[1]?.kill('SIGSTOP');
-    }), 'stalled stream');
+    const stalled = await within(
+      20_000,
+      readUntilError(openVideoSource(stream.url, { live: false, readTimeoutMs: 1500 }), (f) => {
+        if (f.index === 5) stream.servers[1]?.kill('SIGSTOP');
+      }),
+      'stalled stream',
+    );
     stream.servers[1]?.kill('SIGKILL');
     assert.ok(stalled.frames.length >= 6);
     assertCode(stalled.error, 'VIDEO_TIMEOUT', /stalled for 1500 ms/);

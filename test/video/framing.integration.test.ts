@@ -23,7 +23,8 @@ const frame = (index: number): VideoFrame => ({ index, pts: index / 25, image: {
 
 describe('ffmpeg stderr parsing', () => {
   it('reads showinfo frame lines, snapping pts to the 1/fps grid when sampling', () => {
-    const line = '[Parsed_showinfo_2 @ 0x28672d80] [info] n:  39 pts:     39 pts_time:3.9     pos:    11288 fmt:rgb24 sar:1/1 s:160x120 i:P iskey:0 type:B checksum:BC623911';
+    const line =
+      '[Parsed_showinfo_2 @ 0x28672d80] [info] n:  39 pts:     39 pts_time:3.9     pos:    11288 fmt:rgb24 sar:1/1 s:160x120 i:P iskey:0 type:B checksum:BC623911';
     assert.deepEqual(parseShowinfoLine(line), { pts: 3.9, width: 160, height: 120 });
     assert.deepEqual(parseShowinfoLine(line.replace('3.9 ', '3.9000001 '), 10), { pts: 39 / 10, width: 160, height: 120 });
     assert.equal(parseShowinfoLine('[Parsed_showinfo_2 @ 0x1] [info] color_range:tv color_space:unknown'), undefined);
@@ -37,7 +38,7 @@ describe('ffmpeg stderr parsing', () => {
   });
 
   it('turns failures into coded errors with a short cleaned reason, and redacts credentials', () => {
-    const log = "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x2435bbc0] [error] moov atom not found\n[error] /data/x.mp4: Invalid data found when processing input\n";
+    const log = '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x2435bbc0] [error] moov atom not found\n[error] /data/x.mp4: Invalid data found when processing input\n';
     assert.equal(shortReason(log, '/data/x.mp4'), 'moov atom not found; input: Invalid data found when processing input');
     const e = classifyFailure(log, '/data/x.mp4', '/data/x.mp4', 0);
     assert.equal(e.code, 'VIDEO_DECODE_FAILED');
@@ -45,7 +46,13 @@ describe('ffmpeg stderr parsing', () => {
     assert.equal(classifyFailure('[error] rtsp://***@cam: Server returned 404 Not Found', 'x', 'x', 0).code, 'VIDEO_STREAM_UNAVAILABLE');
     assert.equal(redactSource('rtsp://admin:s3cret@10.0.0.2:554/live'), 'rtsp://***@10.0.0.2:554/live');
     assert.equal(redactSource('/videos/a@b.mp4'), '/videos/a@b.mp4');
-    assert.deepEqual(['rtsp://h/x', 'https://h/x.m3u8', '/dev/video0', 'clip.mp4', 'file:///tmp/a.mp4'].map(inputKind), ['network', 'network', 'device', 'path', 'path']);
+    assert.deepEqual(['rtsp://h/x', 'https://h/x.m3u8', '/dev/video0', 'clip.mp4', 'file:///tmp/a.mp4'].map(inputKind), [
+      'network',
+      'network',
+      'device',
+      'path',
+      'path',
+    ]);
   });
 });
 
@@ -63,7 +70,10 @@ describe('RawFrameAssembler', () => {
     assert.deepEqual(a.partial, { expected: 6, received: 4 });
     a.addChunk(Buffer.from([5, 6, 7, 8, 9, 10]));
     drain();
-    assert.deepEqual(got, [[{ pts: 0, width: 2, height: 1 }, [1, 2, 3, 4, 5, 6]], [{ pts: 0.04, width: 1, height: 1 }, [7, 8, 9]]]);
+    assert.deepEqual(got, [
+      [{ pts: 0, width: 2, height: 1 }, [1, 2, 3, 4, 5, 6]],
+      [{ pts: 0.04, width: 1, height: 1 }, [7, 8, 9]],
+    ]);
     assert.equal(a.partial, undefined, 'byte 10 waits for its description');
   });
 });

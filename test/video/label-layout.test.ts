@@ -34,7 +34,8 @@ describe('placeLabels', () => {
     ] as const;
     const spots = placeLabels(labels, 640, 360);
     const r = rects(labels, spots);
-    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) assert.equal(overlapArea(r[i] as Rect, r[j] as Rect), 0, `labels ${i} and ${j}: ${JSON.stringify(spots)}`);
+    for (let i = 0; i < r.length; i++)
+      for (let j = i + 1; j < r.length; j++) assert.equal(overlapArea(r[i] as Rect, r[j] as Rect), 0, `labels ${i} and ${j}: ${JSON.stringify(spots)}`);
     for (const s of r) assert.ok(s.x >= 0 && s.y >= 0 && s.x + s.w <= 640 && s.y + s.h <= 360, JSON.stringify(s));
     assert.deepEqual(spots[0], { x: 500, y: 82 }, 'the first label keeps its preferred spot');
   });
@@ -53,13 +54,17 @@ describe('placeLabels', () => {
       }
       const r = rects(labels, placeLabels(labels, W, H));
       for (const s of r) assert.ok(s.x >= 0 && s.y >= 0 && s.x + s.w <= W && s.y + s.h <= H, `frame ${frame}: ${JSON.stringify(s)} in ${W}×${H}`);
-      for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) assert.equal(overlapArea(r[i] as Rect, r[j] as Rect), 0, `frame ${frame}: labels ${i}, ${j}`);
+      for (let i = 0; i < r.length; i++)
+        for (let j = i + 1; j < r.length; j++) assert.equal(overlapArea(r[i] as Rect, r[j] as Rect), 0, `frame ${frame}: labels ${i}, ${j}`);
     }
   });
 
   it('rejects malformed input, saying what was expected', () => {
     assert.throws(() => placeLabels('x' as unknown as LabelRequest[], 10, 10), /Expected an array of labels/);
-    assert.throws(() => placeLabels([], 0, 10), (e: unknown) => e instanceof RangeError && /frame width/.test((e as Error).message));
+    assert.throws(
+      () => placeLabels([], 0, 10),
+      (e: unknown) => e instanceof RangeError && /frame width/.test((e as Error).message),
+    );
     assert.throws(() => placeLabels([{ box: [0, 0, 1] as unknown as LabelRequest['box'], width: 1, height: 1 }], 10, 10), TypeError);
     assert.throws(() => placeLabels([{ box: [0, 0, 1, 1], width: -1, height: 1 }], 10, 10), /labels\[0\]\.width/);
   });

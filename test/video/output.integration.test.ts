@@ -36,8 +36,22 @@ describe('drawOverlays', () => {
     const img = grey(640, 360);
     const out = drawOverlays(img, [{ box: [100, 80, 200, 220], color: [255, 0, 0] }]);
     assert.deepEqual(px(img, 100, 80), [90, 90, 90], 'input not mutated');
-    for (const [x, y] of [[100, 80], [150, 81], [199, 150], [101, 219], [100, 150]] as const) assert.deepEqual(px(out, x, y), [255, 0, 0], `edge ${x},${y}`);
-    for (const [x, y] of [[102, 82], [150, 150], [197, 217], [99, 150], [201, 150]] as const) assert.deepEqual(px(out, x, y), [90, 90, 90], `not edge ${x},${y}`);
+    for (const [x, y] of [
+      [100, 80],
+      [150, 81],
+      [199, 150],
+      [101, 219],
+      [100, 150],
+    ] as const)
+      assert.deepEqual(px(out, x, y), [255, 0, 0], `edge ${x},${y}`);
+    for (const [x, y] of [
+      [102, 82],
+      [150, 150],
+      [197, 217],
+      [99, 150],
+      [201, 150],
+    ] as const)
+      assert.deepEqual(px(out, x, y), [90, 90, 90], `not edge ${x},${y}`);
     assert.deepEqual(px(drawOverlays(grey(1280, 720), [{ box: [100, 100, 300, 300] }]), 102, 200), [0, 255, 0], '3 px at 720p, green by default');
   });
 
@@ -63,7 +77,10 @@ describe('drawOverlays', () => {
     let leftmost = 640;
     for (let x = 0; x < 640; x++) if (px(edge, x, 5)[2] === 255 && px(edge, x, 5)[0] === 0) leftmost = Math.min(leftmost, x);
     assert.ok(leftmost < 560 && leftmost >= 640 - (19 * 6 - 1) * 2 - 4 - 1, `tab starts at ${leftmost}`);
-    assert.ok([...edge.data.subarray(0, 640 * 3 * 18)].some((v, i) => i % 3 === 0 && v === 255), 'white text on blue in the first rows');
+    assert.ok(
+      [...edge.data.subarray(0, 640 * 3 * 18)].some((v, i) => i % 3 === 0 && v === 255),
+      'white text on blue in the first rows',
+    );
   });
 
   it('clips boxes that leave the image and rejects malformed overlays', () => {
@@ -124,7 +141,9 @@ describe('VideoWriter', () => {
     const nowhere = await VideoWriter.open(join(dir, 'missing-dir', 'x.mp4'), { width: 8, height: 8, fps: 5 });
     await nowhere.write(grey(8, 8)).catch(() => undefined);
     await assert.rejects(nowhere.close(), (e) => isArcFaceError(e, 'VIDEO_ENCODE_FAILED') && /^Expected ffmpeg to encode/.test(e.message));
-    await assert.rejects(VideoWriter.open(join(dir, 'y.mp4'), { width: 8, height: 8, fps: 5, ffmpegPath: join(dir, 'no-ffmpeg') }), (e) => isArcFaceError(e, 'VIDEO_ENCODE_FAILED'));
+    await assert.rejects(VideoWriter.open(join(dir, 'y.mp4'), { width: 8, height: 8, fps: 5, ffmpegPath: join(dir, 'no-ffmpeg') }), (e) =>
+      isArcFaceError(e, 'VIDEO_ENCODE_FAILED'),
+    );
     await assert.rejects(VideoWriter.open(join(dir, 'y.mp4'), { width: 0, height: 8, fps: 5 }), RangeError);
     await assert.rejects(VideoWriter.open(join(dir, 'y.mp4'), { width: 8, height: 8, fps: 0 }), RangeError);
   });
@@ -178,7 +197,8 @@ describe('synthetic video generator', () => {
         let sum = 0;
         for (let y = 0; y < region.height; y++) {
           for (let x = 0; x < region.width; x++) {
-            for (let c = 0; c < 3; c++) sum += Math.abs((region.data[(y * region.width + x) * 3 + c] as number) - (frame.data[((y + y1) * 320 + x + x1) * 3 + c] as number));
+            for (let c = 0; c < 3; c++)
+              sum += Math.abs((region.data[(y * region.width + x) * 3 + c] as number) - (frame.data[((y + y1) * 320 + x + x1) * 3 + c] as number));
           }
         }
         assert.ok(sum / (region.width * region.height * 3) < 10, `${o.personId} in frame ${tf.frame}`);

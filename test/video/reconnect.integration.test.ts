@@ -19,15 +19,24 @@ describe('network streams: RTSP transport and reconnection', () => {
   });
 
   it('backs off 0.5 s, 1 s, 2 s, 4 s, 8 s, 8 s …', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 9].map((n) => reconnectDelay(n, 500)), [500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 9].map((n) => reconnectDelay(n, 500)),
+      [500, 1000, 2000, 4000, 8000, 8000, 8000],
+    );
   });
 
   it('rejects bad reconnect and transport options, saying what was expected', () => {
-    assert.throws(() => validateVideoSourceOptions({ reconnectAttempts: -1 }), (e: unknown) => e instanceof RangeError && /reconnectAttempts/.test((e as Error).message));
+    assert.throws(
+      () => validateVideoSourceOptions({ reconnectAttempts: -1 }),
+      (e: unknown) => e instanceof RangeError && /reconnectAttempts/.test((e as Error).message),
+    );
     assert.throws(() => validateVideoSourceOptions({ reconnectAttempts: 1.5 }), RangeError);
     assert.throws(() => validateVideoSourceOptions({ reconnectAttempts: 101 }), RangeError);
     assert.throws(() => validateVideoSourceOptions({ reconnectDelayMs: 0 }), RangeError);
-    assert.throws(() => validateVideoSourceOptions({ rtspTransport: 'http' as 'tcp' }), (e: unknown) => e instanceof TypeError && /rtspTransport/.test((e as Error).message));
+    assert.throws(
+      () => validateVideoSourceOptions({ rtspTransport: 'http' as 'tcp' }),
+      (e: unknown) => e instanceof TypeError && /rtspTransport/.test((e as Error).message),
+    );
     assert.throws(() => new ReconnectingFrameSource(() => createPushSource().source, { attempts: 0, delayMs: 500 }), RangeError);
     assert.throws(() => new ReconnectingFrameSource(() => createPushSource().source, { attempts: 1, delayMs: Number.NaN }), RangeError);
   });
@@ -48,27 +57,40 @@ describe('network streams: RTSP transport and reconnection', () => {
     // The default transport is TCP; this server answers 400. An opening failure is never retried.
     const tcp = openVideoSource(rtsp.url('cam'), { reconnectAttempts: 3 });
     const started = performance.now();
-    await assert.rejects(within(15_000, tcp.info(), 'the refusal'), (e: unknown) => isArcFaceError(e, 'VIDEO_STREAM_UNAVAILABLE') && /400/.test((e as Error).message));
+    await assert.rejects(
+      within(15_000, tcp.info(), 'the refusal'),
+      (e: unknown) => isArcFaceError(e, 'VIDEO_STREAM_UNAVAILABLE') && /400/.test((e as Error).message),
+    );
     assert.ok(performance.now() - started < 5000, 'no back-off before a first frame');
     await tcp.close();
   });
 
   it('opens a stream again after its server restarts: indices go on, timestamps by the gap, counted once', async () => {
-    const src = openVideoSource(rtsp.url('cam'), { rtspTransport: 'udp', reconnectAttempts: 4, reconnectDelayMs: 200, openTimeoutMs: 3000, readTimeoutMs: 1500 });
+    const src = openVideoSource(rtsp.url('cam'), {
+      rtspTransport: 'udp',
+      reconnectAttempts: 4,
+      reconnectDelayMs: 200,
+      openTimeoutMs: 3000,
+      readTimeoutMs: 1500,
+    });
     const frames: { index: number; pts: number }[] = [];
     let restarted = false;
-    await within(60_000, (async () => {
-      for await (const f of src) {
-        frames.push({ index: f.index, pts: f.pts });
-        if (frames.length === 10) {
-          await rtsp.stop();
-          await rtsp.restart();
-          rtsp.publish(clip, 'cam', { loop: true });
-          restarted = true;
+    await within(
+      60_000,
+      (async () => {
+        for await (const f of src) {
+          frames.push({ index: f.index, pts: f.pts });
+          if (frames.length === 10) {
+            await rtsp.stop();
+            await rtsp.restart();
+            rtsp.publish(clip, 'cam', { loop: true });
+            restarted = true;
+          }
+          if (restarted && src.reconnects === 1 && frames.length >= 20) break;
         }
-        if (restarted && src.reconnects === 1 && frames.length >= 20) break;
-      }
-    })(), 'frames after the restart');
+      })(),
+      'frames after the restart',
+    );
     await src.close();
     assert.equal(src.reconnects, 1);
     // Live mode: index gaps are frames dropped while the consumer was busy, and counted; the reconnection adds none.

@@ -48,7 +48,8 @@ describe('video sources', () => {
     });
     assert.equal(source.delivered, frames.length);
     assert.equal(source.dropped, 0);
-    for (let i = 1; i < frames.length; i++) assert.ok((frames[i]?.receivedAt ?? 0) >= (frames[i - 1]?.receivedAt ?? Number.POSITIVE_INFINITY), 'receivedAt stamps in order');
+    for (let i = 1; i < frames.length; i++)
+      assert.ok((frames[i]?.receivedAt ?? 0) >= (frames[i - 1]?.receivedAt ?? Number.POSITIVE_INFINITY), 'receivedAt stamps in order');
   });
 
   it('reads the same frames from a WebM (VP8) and a Matroska copy', async () => {
@@ -56,11 +57,18 @@ describe('video sources', () => {
     const mkv = join(dir, 'clip.mkv');
     ffmpeg(['-i', clip.videoPath, '-c:v', 'libvpx', '-b:v', '2M', '-deadline', 'realtime', '-cpu-used', '8', webm]);
     ffmpeg(['-i', clip.videoPath, '-c', 'copy', mkv]);
-    for (const [path, codec] of [[webm, 'vp8'], [mkv, 'h264']] as const) {
+    for (const [path, codec] of [
+      [webm, 'vp8'],
+      [mkv, 'h264'],
+    ] as const) {
       const source = openVideoSource(path);
       const frames = await within(30_000, collect(source), path);
       assert.equal((await source.info()).codec, codec);
-      assert.deepEqual(frames.map((f) => readFrameStamp(f.image)), frames.map((_, i) => i), path);
+      assert.deepEqual(
+        frames.map((f) => readFrameStamp(f.image)),
+        frames.map((_, i) => i),
+        path,
+      );
       assert.equal(frames.length, clip.truth.frameCount, path);
     }
   });
@@ -105,7 +113,14 @@ describe('video sources', () => {
     assert.equal(sampled[sampled.length - 1]?.index, clip.truth.frameCount - 1, 'the newest frame is kept');
     for (const f of sampled) assert.equal(readFrameStamp(f.image), f.index);
     const scaled = await collect(openVideoSource(frames, { fps: 10, maxSize: [160, 160] }), 3);
-    assert.deepEqual(scaled.map((f) => [f.pts, f.image.width, f.image.height]), [[0, 160, 90], [0.1, 160, 90], [0.2, 160, 90]]);
+    assert.deepEqual(
+      scaled.map((f) => [f.pts, f.image.width, f.image.height]),
+      [
+        [0, 160, 90],
+        [0.1, 160, 90],
+        [0.2, 160, 90],
+      ],
+    );
   });
 
   it('loops a file with increasing pts, and paces it at its native rate when realtime', async () => {
@@ -148,13 +163,17 @@ describe('video sources', () => {
     assert.equal(info.live, true);
     assert.equal(info.codec, 'mjpeg');
     const got: VideoFrame[] = [];
-    await within(30_000, (async () => {
-      for await (const f of source) {
-        got.push(f);
-        if (got.length === 8) break;
-        await sleep(150);
-      }
-    })(), 'live frames');
+    await within(
+      30_000,
+      (async () => {
+        for await (const f of source) {
+          got.push(f);
+          if (got.length === 8) break;
+          await sleep(150);
+        }
+      })(),
+      'live frames',
+    );
     const last = got[got.length - 1] as VideoFrame;
     assert.ok(source.dropped > 0, 'frames were dropped');
     assert.ok(last.index >= got.length + source.dropped - 1, `indices count dropped frames: last ${last.index}, ${source.dropped} dropped`);
@@ -179,14 +198,29 @@ describe('video sources', () => {
     // A playlist naming a local file as a segment must not make a stream read this machine's files.
     const segment = (await readdir(hls)).find((f) => f.endsWith('.ts')) as string;
     await writeFile(join(hls, 'evil.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${join(hls, segment)}\n#EXT-X-ENDLIST\n`);
-    const evil = await within(15_000, collect(openVideoSource(`${server.base}evil.m3u8`, { live: false })).then((f) => f.length, (e: unknown) => e), 'evil playlist');
+    const evil = await within(
+      15_000,
+      collect(openVideoSource(`${server.base}evil.m3u8`, { live: false })).then(
+        (f) => f.length,
+        (e: unknown) => e,
+      ),
+      'evil playlist',
+    );
     assert.ok(isArcFaceError(evil), `a local segment was read: ${String(evil)}`);
   });
 
   it('takes frames from a host program through a push source, validating each one', async () => {
     const img = (v: number, w = 4, h = 2): RgbImage => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(v) });
     const live = createPushSource({ width: 4, height: 2 });
-    assert.deepEqual(await live.source.info(), { width: 4, height: 2, fps: undefined, durationSeconds: undefined, live: true, codec: undefined, source: 'push' });
+    assert.deepEqual(await live.source.info(), {
+      width: 4,
+      height: 2,
+      fps: undefined,
+      durationSeconds: undefined,
+      live: true,
+      codec: undefined,
+      source: 'push',
+    });
     assert.equal(live.push(img(1), 0.0), true);
     assert.equal(live.push(img(2), 0.04), false, 'an older unread frame was dropped');
     assert.equal(live.push(img(3), 0.08), false);
@@ -196,7 +230,10 @@ describe('video sources', () => {
     assert.throws(() => live.push(img(4), Number.NaN), TypeError);
     live.end();
     const got = await collect(live.source);
-    assert.deepEqual(got.map((f) => [f.index, f.pts, f.image.data[0]]), [[2, 0.08, 3]]);
+    assert.deepEqual(
+      got.map((f) => [f.index, f.pts, f.image.data[0]]),
+      [[2, 0.08, 3]],
+    );
     assert.equal(typeof got[0]?.receivedAt, 'number');
     assert.equal(live.source.dropped, 2);
     assert.equal(live.push(img(5), 1), false, 'ended');

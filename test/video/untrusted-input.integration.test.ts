@@ -19,7 +19,14 @@ describe('untrusted video files: decoded as media, never as playlists', () => {
     ffmpeg([...src, '-c:v', 'mpeg2video', '-f', 'mpegts', join(dir, 'a.ts')]);
     ffmpeg([...src, '-c:v', 'mpeg2video', '-f', 'vob', join(dir, 'a.mpg')]);
     ffmpeg([...src, '-c:v', 'flv', join(dir, 'a.flv')]);
-    Object.assign(clips, { mov: join(dir, 'a.mp4'), matroska: join(dir, 'a.webm'), avi: join(dir, 'a.avi'), mpegts: join(dir, 'a.ts'), mpeg: join(dir, 'a.mpg'), flv: join(dir, 'a.flv') });
+    Object.assign(clips, {
+      mov: join(dir, 'a.mp4'),
+      matroska: join(dir, 'a.webm'),
+      avi: join(dir, 'a.avi'),
+      mpegts: join(dir, 'a.ts'),
+      mpeg: join(dir, 'a.mpg'),
+      flv: join(dir, 'a.flv'),
+    });
   });
 
   it('recognises each accepted container from its first bytes, and nothing else', () => {
@@ -37,7 +44,21 @@ describe('untrusted video files: decoded as media, never as playlists', () => {
       const mpd = join(dir, 'probe.mpd');
       writeFileSync(mpd, dashManifest(listener.port));
       // The probe is live: the bundled 2018 build, picking the demuxer itself, connects despite the whitelist.
-      await runFfmpeg(bundledFfmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '2000000', '-protocol_whitelist', 'file', '-i', `file:${mpd}`, '-f', 'null', '-']);
+      await runFfmpeg(bundledFfmpegPath(), [
+        '-hide_banner',
+        '-nostdin',
+        '-v',
+        'error',
+        '-rw_timeout',
+        '2000000',
+        '-protocol_whitelist',
+        'file',
+        '-i',
+        `file:${mpd}`,
+        '-f',
+        'null',
+        '-',
+      ]);
       assert.ok(listener.connections() >= 1, 'the bundled ffmpeg opened the manifest URL');
       const before = listener.connections();
       for (const bin of [bundledFfmpegPath(), chooseFfmpeg().path]) {
@@ -75,10 +96,12 @@ describe('untrusted video files: decoded as media, never as playlists', () => {
     assert.equal(chooseFfmpeg(undefined, { PATH: bin, ARCFACE_FFMPEG: '/usr/local/bin/ffmpeg' }).origin, 'env');
     assert.deepEqual(chooseFfmpeg(undefined, { PATH: bin }), { path: join(bin, 'ffmpeg'), origin: 'system', bundled: false });
     assert.deepEqual(chooseFfmpeg(undefined, { PATH: join(dir, 'none') }), { path: bundledFfmpegPath(), origin: 'bundled', bundled: true });
-    assert.throws(() => chooseFfmpeg(undefined, { PATH: join(dir, 'none'), ARCFACE_FFMPEG: 'system' }), (e: unknown) => isArcFaceError(e, 'FILE_NOT_FOUND'));
+    assert.throws(
+      () => chooseFfmpeg(undefined, { PATH: join(dir, 'none'), ARCFACE_FFMPEG: 'system' }),
+      (e: unknown) => isArcFaceError(e, 'FILE_NOT_FOUND'),
+    );
     assert.equal(ffmpegVersion(join(bin, 'ffmpeg')), '9.9-test');
     assert.match(ffmpegVersion(bundledFfmpegPath()) ?? '', /^N-47683/);
     assert.equal(ffmpegVersion(join(dir, 'none', 'ffmpeg')), undefined);
   });
 });
-

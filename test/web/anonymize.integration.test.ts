@@ -34,7 +34,9 @@ describe('the Anonymise page covers a photo on the device (Chromium, the browser
     await page.waitForFunction(() => document.getElementById('anon-result')?.dataset.covered !== undefined, undefined, { timeout: 90_000 });
     const result = await page.evaluate(async () => {
       const w = window as unknown as { fetch: typeof fetch };
-      const af = (await import('/arcface/arcface.js' as string)) as { decodeImage(b: Uint8Array): Promise<{ width: number; height: number; data: Uint8Array }> };
+      const af = (await import('/arcface/arcface.js' as string)) as {
+        decodeImage(b: Uint8Array): Promise<{ width: number; height: number; data: Uint8Array }>;
+      };
       const bytes = new Uint8Array(await (await w.fetch('/lfw/Colin_Powell/Colin_Powell_0040.jpg')).arrayBuffer());
       const input = await af.decodeImage(bytes);
       const canvas = document.getElementById('anon-canvas') as HTMLCanvasElement;
@@ -54,7 +56,14 @@ describe('the Anonymise page covers a photo on the device (Chromium, the browser
           } else if (diff) outsideChanged++;
         }
       }
-      return { covered, inside, insideChanged, outsideChanged, size: [canvas.width, canvas.height], text: document.getElementById('anon-result')?.textContent ?? '' };
+      return {
+        covered,
+        inside,
+        insideChanged,
+        outsideChanged,
+        size: [canvas.width, canvas.height],
+        text: document.getElementById('anon-result')?.textContent ?? '',
+      };
     });
     assert.deepEqual(errors, []);
     assert.deepEqual(posts, [], 'nothing is sent anywhere');
@@ -64,7 +73,8 @@ describe('the Anonymise page covers a photo on the device (Chromium, the browser
     // The same photo through Node.js: the same faces, boxes within 2 px.
     const want = await anonymizePhoto(await decodeImage(await readFile(photo)), { recognizer: node, style: 'pixelate', pad: 0.3 });
     assert.equal(result.covered.length, want.covered.length, result.text);
-    for (const [i, r] of want.covered.entries()) r.forEach((v, j) => assert.ok(Math.abs(v - (result.covered[i]?.[j] as number)) <= 2, `box ${i}[${j}]: ${result.covered[i]} vs ${r}`));
+    for (const [i, r] of want.covered.entries())
+      r.forEach((v, j) => assert.ok(Math.abs(v - (result.covered[i]?.[j] as number)) <= 2, `box ${i}[${j}]: ${result.covered[i]} vs ${r}`));
     assert.match(result.text, /1 face covered, 0 kept visible/);
   });
 });

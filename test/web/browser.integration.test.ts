@@ -71,7 +71,11 @@ describe('web page in Chromium', () => {
     await page.locator('#enrol-status', { hasText: 'Enrolled 2 faces for Colin Powell' }).waitFor();
     const item = page.locator('li[data-subject="colin-powell"]');
     await item.waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('.thumbs img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 112).length === 2);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.thumbs img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 112).length ===
+        2,
+    );
     await page.screenshot({ path: join(shots, 'gallery.png'), fullPage: true });
 
     await page.getByLabel('Name').fill('Colin Powell');

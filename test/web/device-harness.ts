@@ -34,7 +34,10 @@ export const lfwPath = (person: string, n: number): string =>
   sharedPath('data', 'faces', 'lfw-deepfunneled', person, `${person}_${String(n).padStart(4, '0')}.jpg`);
 
 /** Camera frames: one photo of each person, each held for `FRAMES_PER_PERSON` frames. */
-export const CAMERA_PHOTOS = [['Colin_Powell', 40], ['Tony_Blair', 18]] as const;
+export const CAMERA_PHOTOS = [
+  ['Colin_Powell', 40],
+  ['Tony_Blair', 18],
+] as const;
 const FRAMES_PER_PERSON = 30;
 
 export interface DeviceHarness {

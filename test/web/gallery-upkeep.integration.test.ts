@@ -13,7 +13,12 @@ describe('web page: gallery upkeep and face selection (Chromium, real server)', 
   before(async () => {
     web = await startWebHarness();
     sky = join(web.dir, 'sky.png');
-    await writeFile(sky, await sharp({ create: { width: 200, height: 150, channels: 3, background: '#6699cc' } }).png().toBuffer());
+    await writeFile(
+      sky,
+      await sharp({ create: { width: 200, height: 150, channels: 3, background: '#6699cc' } })
+        .png()
+        .toBuffer(),
+    );
   });
   after(async () => {
     await web?.close();

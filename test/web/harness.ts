@@ -9,7 +9,15 @@ import { testLocations } from '../server/helpers.js';
 
 /** Debian's chromium, as CI installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A real server on a loopback port with a fresh gallery and a write key, and a headless Chromium. */
 export interface WebHarness {

@@ -24,10 +24,36 @@ function movingCamera(dir: string): string {
     "[0:v][a]overlay=x='20+t*150':y=120:enable='lt(t,2)'[x];" +
     "[x][b]overlay=x=470:y=10:enable='gte(t,2)',format=yuv420p[out]";
   const r = spawnSync(ffmpeg.path, [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x303030:s=${W}x${H}:r=${FPS}:d=4`,
-    '-loop', '1', '-framerate', String(FPS), '-i', lfwPath('Colin_Powell', 40),
-    '-loop', '1', '-framerate', String(FPS), '-i', lfwPath('Tony_Blair', 18),
-    '-filter_complex', filter, '-map', '[out]', '-t', '4', '-r', String(FPS), '-pix_fmt', 'yuv420p', out,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x303030:s=${W}x${H}:r=${FPS}:d=4`,
+    '-loop',
+    '1',
+    '-framerate',
+    String(FPS),
+    '-i',
+    lfwPath('Colin_Powell', 40),
+    '-loop',
+    '1',
+    '-framerate',
+    String(FPS),
+    '-i',
+    lfwPath('Tony_Blair', 18),
+    '-filter_complex',
+    filter,
+    '-map',
+    '[out]',
+    '-t',
+    '4',
+    '-r',
+    String(FPS),
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ]);
   if (r.status !== 0) throw new Error(`ffmpeg failed to make ${out}: ${r.stderr.toString()}`);
   return out;
@@ -52,7 +78,12 @@ after(async () => {
  * Records every overlay the page draws on canvas `canvasId` (one per processed frame), runs the camera
  * for `frames` frames, and returns the overlays in order.
  */
-async function recordOverlays(path: string, canvasId: string, frames: number, ready: (p: Page) => Promise<void>): Promise<{ overlays: DrawnFace[][]; errors: string[] }> {
+async function recordOverlays(
+  path: string,
+  canvasId: string,
+  frames: number,
+  ready: (p: Page) => Promise<void>,
+): Promise<{ overlays: DrawnFace[][]; errors: string[] }> {
   const { page: p, errors } = await h.open(path);
   await ready(p);
   await p.evaluate((id) => {

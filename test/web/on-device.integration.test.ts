@@ -62,7 +62,6 @@ after(async () => {
 });
 
 describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
-
   it('embeds the 24 golden crops with cosine ≥ 0.9999 to Node.js and to the reference', async () => {
     const golden = JSON.parse(await readFile(sharedPath('golden', 'embeddings-w600k_mbf_int8.json'), 'utf8')) as { cases: GoldenCase[] };
     assert.equal(golden.cases.length, 24);
@@ -83,7 +82,10 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
   });
 
   it('detects the same faces as Node.js on 50 LFW photos (boxes within 1 px, landmarks within 0.5 px)', async () => {
-    const people = readdirSync(sharedPath('data', 'faces', 'lfw-deepfunneled'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const people = readdirSync(sharedPath('data', 'faces', 'lfw-deepfunneled'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     const step = Math.floor(people.length / 50);
     const files = Array.from({ length: 50 }, (_, i) => {
       const person = people[i * step] as string;
@@ -129,7 +131,10 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
         return n;
       });
       assert.equal(faces, 1);
-      assert.ok(messages.some((m) => /^ArcFace\.ts: WebGPU was asked for but .*no WebGPU adapter.*; running on WebAssembly/.test(m)), messages.join('\n'));
+      assert.ok(
+        messages.some((m) => /^ArcFace\.ts: WebGPU was asked for but .*no WebGPU adapter.*; running on WebAssembly/.test(m)),
+        messages.join('\n'),
+      );
     } finally {
       page.off('console', listen);
     }
@@ -140,7 +145,10 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
       const w = window as unknown as { af: { fetchModelBytes(u: string, o: unknown): Promise<unknown> } };
       const attempt = async (url: string, body?: Uint8Array): Promise<string> => {
         try {
-          await w.af.fetchModelBytes(url, { cache: false, ...(body === undefined ? {} : { fetch: async () => new Response(new Blob([body.slice().buffer])) }) });
+          await w.af.fetchModelBytes(url, {
+            cache: false,
+            ...(body === undefined ? {} : { fetch: async () => new Response(new Blob([body.slice().buffer])) }),
+          });
           return 'ok';
         } catch (e) {
           return `${(e as { code: string }).code}: ${(e as Error).message}`;
@@ -166,9 +174,16 @@ describe('on-device recognition in Chromium (same pipeline as Node.js)', () => {
 describe('gallery in IndexedDB: the same logic and file format as Node.js', () => {
   it('moves a gallery Node.js → browser → Node.js and browser → Node.js bit for bit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arcface-device-gallery-'));
-    const nodeGallery = await openGallery(join(dir, 'a.db'), { fingerprint: node.fingerprint, embeddingSize: node.embeddingSize, threshold: node.threshold ?? 0.3 });
+    const nodeGallery = await openGallery(join(dir, 'a.db'), {
+      fingerprint: node.fingerprint,
+      embeddingSize: node.embeddingSize,
+      threshold: node.threshold ?? 0.3,
+    });
     try {
-      for (const [id, n] of [['Colin_Powell', [49, 71]], ['Tony_Blair', [32, 48]]] as const) {
+      for (const [id, n] of [
+        ['Colin_Powell', [49, 71]],
+        ['Tony_Blair', [32, 48]],
+      ] as const) {
         const templates = [];
         for (const k of n) {
           const face = (await node.recognize(await readFile(lfwPath(id, k)), { select: 'largest' })).faces[0];
@@ -185,9 +200,14 @@ describe('gallery in IndexedDB: the same logic and file format as Node.js', () =
         await g.importBytes(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
         const again = (await g.exportBytes()).bytes;
         const bytes = new Uint8Array(await (await fetch('/lfw/Colin_Powell/Colin_Powell_0040.jpg')).arrayBuffer());
-        const face = (await (w.fr as unknown as BrowserRecognizer).recognize(bytes, { select: 'largest' })).faces[0] as { embedding: Float32Array; score: number };
+        const face = (await (w.fr as unknown as BrowserRecognizer).recognize(bytes, { select: 'largest' })).faces[0] as {
+          embedding: Float32Array;
+          score: number;
+        };
         const who = await g.identify(face.embedding);
-        await g.enroll('Colin_Powell', [{ embedding: face.embedding, sourceFile: 'Colin_Powell_0040.jpg', detScore: face.score, faceSize: 100 }], { append: true });
+        await g.enroll('Colin_Powell', [{ embedding: face.embedding, sourceFile: 'Colin_Powell_0040.jpg', detScore: face.score, faceSize: 100 }], {
+          append: true,
+        });
         const grown = (await g.exportBytes()).bytes;
         // One photo enrolled again (append, then a repeated create) is held once, inside the IndexedDB write.
         type Enrolled = { templateIds: number[]; results: { known: boolean }[] };
@@ -205,7 +225,11 @@ describe('gallery in IndexedDB: the same logic and file format as Node.js', () =
       assert.equal(back.decision, 'known');
       assert.deepEqual(back.held, [1, 0, true, 0]);
       const grown = Buffer.from(back.grown, 'base64');
-      const second = await openGallery(join(dir, 'b.db'), { fingerprint: node.fingerprint, embeddingSize: node.embeddingSize, threshold: node.threshold ?? 0.3 });
+      const second = await openGallery(join(dir, 'b.db'), {
+        fingerprint: node.fingerprint,
+        embeddingSize: node.embeddingSize,
+        threshold: node.threshold ?? 0.3,
+      });
       try {
         await second.importBytes(grown);
         assert.ok(Buffer.from((await second.exportBytes()).bytes).equals(grown), 'browser → Node.js → export must give the same bytes');
@@ -231,11 +255,17 @@ describe('the "on this device" page', () => {
     await p.getByRole('button', { name: 'Compare on this device' }).click();
     await p.locator('#dev-verdict').waitFor();
     assert.equal(await p.locator('#dev-verdict').textContent(), 'Same person');
-    for (const [name, person, photos] of [['Colin Powell', 'Colin_Powell', [49, 71]], ['Tony Blair', 'Tony_Blair', [32, 48]]] as const) {
+    for (const [name, person, photos] of [
+      ['Colin Powell', 'Colin_Powell', [49, 71]],
+      ['Tony Blair', 'Tony_Blair', [32, 48]],
+    ] as const) {
       await p.getByLabel('Name', { exact: true }).fill(name);
       await p.locator('#enrol-files').setInputFiles(photos.map((n) => lfwPath(person, n)));
       await p.getByRole('button', { name: 'Enrol' }).click();
-      await p.locator('#gallery-status').filter({ hasText: `Enrolled ${name}` }).waitFor();
+      await p
+        .locator('#gallery-status')
+        .filter({ hasText: `Enrolled ${name}` })
+        .waitFor();
     }
     assert.equal(await p.locator('#people > li').count(), 2);
     await p.getByRole('button', { name: 'Start camera' }).click();
@@ -248,16 +278,24 @@ describe('the "on this device" page', () => {
     await p.screenshot({ path: join(testOutputDir('web'), 'on-device-live.png'), fullPage: true });
     await p.getByRole('button', { name: 'Stop camera' }).click();
     assert.deepEqual(errors, []);
-    const unexpected = requests.filter((r) => r.method !== 'GET' || r.body || !/^\/(device\.html|app\.css|js\/[\w-]+\.js|arcface\/[\w.-]+|models\/[\w.-]+\.onnx|favicon\.ico)$/.test(r.path));
+    const unexpected = requests.filter(
+      (r) => r.method !== 'GET' || r.body || !/^\/(device\.html|app\.css|js\/[\w-]+\.js|arcface\/[\w.-]+|models\/[\w.-]+\.onnx|favicon\.ico)$/.test(r.path),
+    );
     assert.deepEqual(unexpected, [], 'only the page, the bundle and the models may be requested');
-    assert.ok(requests.some((r) => r.path === '/models/w600k_mbf_int8.onnx' || r.path.startsWith('/arcface/')), 'the watch saw the page load');
+    assert.ok(
+      requests.some((r) => r.path === '/models/w600k_mbf_int8.onnx' || r.path.startsWith('/arcface/')),
+      'the watch saw the page load',
+    );
     await p.context().close();
   });
 
   it('shows a clear error when no model can be reached', async () => {
     const { page: p, errors } = await h.open('/device.html?models=/no-models-here');
     await p.locator('#device-status.error').waitFor({ timeout: 60_000 });
-    assert.match((await p.locator('#device-status').textContent()) ?? '', /^Could not load the face models from \/no-models-here: MODEL_DOWNLOAD_FAILED: Expected the model .*HTTP 404/);
+    assert.match(
+      (await p.locator('#device-status').textContent()) ?? '',
+      /^Could not load the face models from \/no-models-here: MODEL_DOWNLOAD_FAILED: Expected the model .*HTTP 404/,
+    );
     assert.deepEqual(errors, []);
     await p.context().close();
   });
@@ -273,7 +311,13 @@ describe('arcface serve: models by registry name only, the bundle, cross-origin 
       assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
       assert.equal(sha256Digest(new Uint8Array(await res.arrayBuffer())), findKnownModel('w600k-mbf-int8')?.sha256);
     }
-    for (const path of ['/models/..%2Fpackage.json', '/models/%2Fetc%2Fpasswd', '/models/not-a-model.onnx', '/arcface/..%2F..%2Fpackage.json', '/arcface/index.html']) {
+    for (const path of [
+      '/models/..%2Fpackage.json',
+      '/models/%2Fetc%2Fpasswd',
+      '/models/not-a-model.onnx',
+      '/arcface/..%2F..%2Fpackage.json',
+      '/arcface/index.html',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
       assert.equal(((await res.json()) as { code: string }).code, 'NOT_FOUND', path);

@@ -10,11 +10,22 @@ import { sharedPath, testOutputDir } from '../helpers/shared.js';
 import { testLocations } from '../server/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const shots = testOutputDir('web');
 const photos = (person: string, n: number): string[] => {
   const dir = sharedPath('data', 'faces', 'lfw-deepfunneled', person);
-  return readdirSync(dir).sort().slice(0, n).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .sort()
+    .slice(0, n)
+    .map((f) => join(dir, f));
 };
 
 describe('People page in Chromium', () => {
@@ -27,7 +38,15 @@ describe('People page in Chromium', () => {
     const ks = KeyStore.open(join(dir, 'keys.db'));
     key = ks.create({ scope: 'write', name: 'browser' }).key;
     ks.close();
-    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
+    server = await serve({
+      host: '127.0.0.1',
+      port: 0,
+      locations: testLocations(),
+      galleryLocation: join(dir, 'g.db'),
+      keysPath: join(dir, 'keys.db'),
+      handleSignals: false,
+      log: () => undefined,
+    });
     browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
       executablePath: CHROMIUM,
       headless: true,
@@ -47,7 +66,9 @@ describe('People page in Chromium', () => {
     await page.goto(`${server.url}/people.html`);
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Save key' }).click();
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input')].filter((i) => i.labels === null || i.labels.length === 0).map((i) => i.id));
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input')].filter((i) => i.labels === null || i.labels.length === 0).map((i) => i.id),
+    );
     assert.deepEqual(unlabelled, []);
 
     await page.locator('#photo-files').setInputFiles([...photos('Andre_Agassi', 3), ...photos('Colin_Powell', 3)]);
@@ -72,7 +93,10 @@ describe('People page in Chromium', () => {
     assert.equal(await page.locator(`#people > li[data-person="${firstId}"] .faces button[aria-pressed="true"]`).count(), 1);
     await page.getByRole('button', { name: /^Split 1 selected face/ }).click();
     await page.waitForFunction((n) => document.querySelectorAll('#people > li').length === n + 1, before);
-    const single = page.locator('#people > li').filter({ has: page.locator('.faces button') }).last();
+    const single = page
+      .locator('#people > li')
+      .filter({ has: page.locator('.faces button') })
+      .last();
     const singleId = await single.getAttribute('data-person');
     assert.notEqual(singleId, firstId);
     await page.locator(`#people > li[data-person="${singleId}"] h3`).dragTo(page.locator(`#people > li[data-person="${firstId}"]`));
@@ -82,13 +106,19 @@ describe('People page in Chromium', () => {
     const held = await page.locator(`#people > li[data-person="${firstId}"] .faces button`).count();
     await page.locator(`#people > li[data-person="${firstId}"] .faces button`).last().click();
     await page.getByRole('button', { name: 'Not this person' }).click();
-    await page.waitForFunction(([id, n]) => document.querySelectorAll(`#people > li[data-person="${id}"] .faces button`).length === Number(n) - 1, [firstId, held]);
+    await page.waitForFunction(
+      ([id, n]) => document.querySelectorAll(`#people > li[data-person="${id}"] .faces button`).length === Number(n) - 1,
+      [firstId, held],
+    );
     await page.locator('#photo-files').setInputFiles([...photos('Andre_Agassi', 3), ...photos('Colin_Powell', 3)]);
     await page.getByRole('button', { name: 'Add photos' }).click();
     await page.locator('#upload-status', { hasText: /already known|Added [1-9]/ }).waitFor({ timeout: 120_000 });
     assert.match((await page.locator('#upload-status').textContent()) ?? '', /^Added 0 faces from 0 photos; [2-6] photos were already known/);
 
-    await page.locator(`#people > li[data-person="${firstId}"]`).getByRole('button', { name: /^Hide / }).click();
+    await page
+      .locator(`#people > li[data-person="${firstId}"]`)
+      .getByRole('button', { name: /^Hide / })
+      .click();
     await page.waitForFunction((id) => document.querySelector(`#people > li[data-person="${id}"]`) === null, firstId);
     await page.getByLabel('Show hidden people').check();
     await page.locator(`#people > li[data-person="${firstId}"].hidden-person`).waitFor();

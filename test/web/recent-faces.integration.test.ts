@@ -16,7 +16,9 @@ import { CHROMIUM, CHROMIUM_ARGS } from './harness.js';
 const shots = testOutputDir('web');
 const photos = (person: string): string[] => {
   const dir = sharedPath('data', 'faces', 'lfw-deepfunneled', person);
-  return readdirSync(dir).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .sort()
+    .map((f) => join(dir, f));
 };
 
 describe('Recent faces page in Chromium', () => {
@@ -34,7 +36,15 @@ describe('Recent faces page in Chromium', () => {
     const ks = KeyStore.open(join(dir, 'keys.db'));
     key = ks.create({ scope: 'write', name: 'browser' }).key;
     ks.close();
-    server = await serve({ host: '127.0.0.1', port: 0, locations: testLocations(), galleryLocation: join(dir, 'g.db'), keysPath: join(dir, 'keys.db'), handleSignals: false, log: () => undefined });
+    server = await serve({
+      host: '127.0.0.1',
+      port: 0,
+      locations: testLocations(),
+      galleryLocation: join(dir, 'g.db'),
+      keysPath: join(dir, 'keys.db'),
+      handleSignals: false,
+      log: () => undefined,
+    });
     // Faces the Identify page would send (photos with one face each): one of Colin Powell (named), two of a stranger (one visitor).
     for (const file of [photos('Colin_Powell')[2], ...photos('Andre_Agassi').slice(0, 2)] as string[]) {
       const form = new FormData();
@@ -42,10 +52,16 @@ describe('Recent faces page in Chromium', () => {
       const res = await fetch(`${server.url}/v1/identify?record=true&source=identify-page`, { method: 'POST', headers: { 'x-api-key': key }, body: form });
       const body = (await res.json()) as { faces: { sightingId?: number }[] };
       assert.equal(res.status, 200);
-      assert.ok(body.faces.every((f) => typeof f.sightingId === 'number'), JSON.stringify(body));
+      assert.ok(
+        body.faces.every((f) => typeof f.sightingId === 'number'),
+        JSON.stringify(body),
+      );
     }
     browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'arcface-chromium-')), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1100, height: 900 },
     });
   });
   after(async () => {
@@ -62,11 +78,19 @@ describe('Recent faces page in Chromium', () => {
     await page.getByRole('button', { name: 'Save key' }).click();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#sightings > li').length >= 3);
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')].filter((i) => (i as HTMLInputElement).labels?.length === 0).map((i) => i.id));
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select')].filter((i) => (i as HTMLInputElement).labels?.length === 0).map((i) => i.id),
+    );
     assert.deepEqual(unlabelled, []);
-    assert.ok(await page.locator('#sightings img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).src.startsWith('blob:'))), 'every sighting shows its face');
+    assert.ok(
+      await page.locator('#sightings img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).src.startsWith('blob:'))),
+      'every sighting shows its face',
+    );
     const titles = await page.locator('#sightings h3').allTextContents();
-    assert.ok(titles.some((t) => t.startsWith('colin ')), titles.join(' | '));
+    assert.ok(
+      titles.some((t) => t.startsWith('colin ')),
+      titles.join(' | '),
+    );
     const visitors = new Set(titles.filter((t) => t.startsWith('visitor-')).map((t) => t.split(' ')[0]));
     assert.equal(visitors.size, 1, titles.join(' | '));
     await page.screenshot({ path: join(shots, 'recent-faces.png'), fullPage: true });
@@ -83,7 +107,9 @@ describe('Recent faces page in Chromium', () => {
     await page.getByLabel('Unknown only').uncheck();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('#sightings h3')].filter((h) => h.textContent?.startsWith('andre ')).length === 2);
-    const taught = (await (await fetch(`${server.url}/v1/subjects/andre/faces`, { headers: { 'x-api-key': key } })).json()) as { faces: { hasThumbnail: boolean }[] };
+    const taught = (await (await fetch(`${server.url}/v1/subjects/andre/faces`, { headers: { 'x-api-key': key } })).json()) as {
+      faces: { hasThumbnail: boolean }[];
+    };
     assert.ok(taught.faces.length === 2 && taught.faces.every((f) => f.hasThumbnail), JSON.stringify(taught));
 
     const colin = page.locator('#sightings > li').filter({ has: page.locator('h3', { hasText: /^colin / }) });

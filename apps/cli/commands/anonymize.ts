@@ -44,8 +44,12 @@ interface AnonymizeCliOptions {
 
 /** `a,b , c` → `['a','b','c']`. */
 function idList(flag: string, value: string): string[] {
-  const ids = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (ids.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${flag} as a comma-separated list of identity ids but received "${value.slice(0, 80)}"`);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (ids.length === 0)
+    throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${flag} as a comma-separated list of identity ids but received "${value.slice(0, 80)}"`);
   return ids;
 }
 
@@ -53,7 +57,8 @@ function idList(flag: string, value: string): string[] {
 function modeOf(o: AnonymizeCliOptions): AnonymizeMode {
   const given = [o.keep, o.keepTag, o.only].filter((x) => x !== undefined).length;
   if (given > 1) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at most one of --keep, --keep-tag and --only but received several');
-  if (given === 1 && o.gallery === undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --gallery with --keep, --keep-tag or --only (faces are named against it)');
+  if (given === 1 && o.gallery === undefined)
+    throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --gallery with --keep, --keep-tag or --only (faces are named against it)');
   return o.only !== undefined ? 'only' : given === 1 ? 'keep' : 'all';
 }
 
@@ -101,7 +106,11 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
     .option('-g, --gallery <path|postgres://url>', 'name faces with the identities of this gallery (must exist)')
     .option('-r, --recognizer <name|path>', `recogniser (default: the gallery's, else ${RECOGNIZER_DEFAULTS.recognizer})`)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
-    .option('-t, --threshold <cosine>', "cosine for a known identity (default: the gallery's identification threshold)", parseNumberOption('--threshold', -1, 1))
+    .option(
+      '-t, --threshold <cosine>',
+      "cosine for a known identity (default: the gallery's identification threshold)",
+      parseNumberOption('--threshold', -1, 1),
+    )
     .option('--cover-score <score>', 'detector score from which a face is covered', parseNumberOption('--cover-score', 0, 1), d.coverScore)
     .option('--look-ahead <frames>', 'video: frames held back so a face found late is covered before', parseIntOption('--look-ahead', 0, 250), d.lookAhead)
     .option('--hold <frames>', 'video: frames a lost face stays covered', parseIntOption('--hold', 0, 250), d.hold)
@@ -131,10 +140,19 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
           });
         }
         const ids =
-          mode === 'all' ? [] : o.keepTag !== undefined ? await identitiesTagged(gallery as Gallery, o.keepTag) : idList(mode === 'only' ? '--only' : '--keep', o.only ?? o.keep ?? '');
+          mode === 'all'
+            ? []
+            : o.keepTag !== undefined
+              ? await identitiesTagged(gallery as Gallery, o.keepTag)
+              : idList(mode === 'only' ? '--only' : '--keep', o.only ?? o.keep ?? '');
         if (gallery !== undefined && o.keepTag === undefined) await assertIdentitiesKnown(gallery, ids);
         const policy = resolveAnonymizePolicy({ mode, ids, style: o.style, pad: o.pad, coverScore: o.coverScore, lookAhead: o.lookAhead, hold: o.hold });
-        const common = { ...policy, recognizer: fr, ...(gallery === undefined ? {} : { gallery }), ...(o.threshold === undefined ? {} : { threshold: o.threshold }) };
+        const common = {
+          ...policy,
+          recognizer: fr,
+          ...(gallery === undefined ? {} : { gallery }),
+          ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+        };
         if (kind === 'video') {
           await anonymizeStream(ctx, input, o, policy, common);
           return;
@@ -152,7 +170,13 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
  * truncated file, a stream that ends) still has the frames so far written, and the report names the
  * error, which then sets the exit code (as `arcface watch`).
  */
-async function anonymizeStream(ctx: CliContext, input: string, o: AnonymizeCliOptions, policy: AnonymizePolicy, options: Parameters<typeof anonymizePhoto>[1]): Promise<void> {
+async function anonymizeStream(
+  ctx: CliContext,
+  input: string,
+  o: AnonymizeCliOptions,
+  policy: AnonymizePolicy,
+  options: Parameters<typeof anonymizePhoto>[1],
+): Promise<void> {
   const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json });
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
@@ -165,7 +189,10 @@ async function anonymizeStream(ctx: CliContext, input: string, o: AnonymizeCliOp
       ...options,
       output: o.out,
       signal: abort.signal,
-      source: { ...(o.fps === undefined ? {} : { fps: o.fps }), ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }) },
+      source: {
+        ...(o.fps === undefined ? {} : { fps: o.fps }),
+        ...(o.timeout === undefined ? {} : { openTimeoutMs: o.timeout * 1000, readTimeoutMs: o.timeout * 1000 }),
+      },
       onFrame: (f) => {
         tally.add(f, f.undetected);
         progress.tick();
@@ -186,7 +213,13 @@ async function anonymizeStream(ctx: CliContext, input: string, o: AnonymizeCliOp
 }
 
 /** A photo, or each photo of a folder (not recursive) into the output folder under its own name. */
-async function anonymizePhotos(kind: 'photo' | 'folder', input: string, out: string, policy: AnonymizePolicy, options: Parameters<typeof anonymizePhoto>[1]): Promise<object> {
+async function anonymizePhotos(
+  kind: 'photo' | 'folder',
+  input: string,
+  out: string,
+  policy: AnonymizePolicy,
+  options: Parameters<typeof anonymizePhoto>[1],
+): Promise<object> {
   const started = performance.now();
   const tally = new AnonymizeTally(policy);
   const files: { file: string; covered: number; kept: number }[] = [];
@@ -201,7 +234,8 @@ async function anonymizePhotos(kind: 'photo' | 'folder', input: string, out: str
   } else {
     await mkdir(out, { recursive: true });
     const names = (await readdir(input)).filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase())).sort();
-    if (names.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', `Expected photos (${IMAGE_EXTENSIONS.join(', ')}) in the folder ${input} but found none`);
+    if (names.length === 0)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected photos (${IMAGE_EXTENSIONS.join(', ')}) in the folder ${input} but found none`);
     for (const n of names) {
       const ext = extname(n).toLowerCase();
       await one(join(input, n), join(out, ext === '.png' || ext === '.jpg' || ext === '.jpeg' ? n : `${basename(n, extname(n))}.jpg`));

@@ -63,7 +63,10 @@ export function withBulkRuntimeOptions(cmd: Command): Command {
 async function loadRecognizer(ctx: CliContext, o: BulkModelOptions, recognizer: string): Promise<FaceRecognizer> {
   const make = (providers: ExecutionProvider[]) =>
     FaceRecognizer.create({
-      locations: ctx.locations, recognizer, detector: o.detector, batchSize: o.batch,
+      locations: ctx.locations,
+      recognizer,
+      detector: o.detector,
+      batchSize: o.batch,
       runtime: { executionProviders: providers, ...(o.threads === undefined ? {} : { intraOpThreads: o.threads }) },
     });
   if (o.provider !== 'auto') return make([o.provider]);
@@ -87,12 +90,22 @@ export async function withBulkModel<T>(ctx: CliContext, o: BulkModelOptions, fn:
   const recognizer = await recognizerFor(where, o.recognizer);
   await noticeLicence(ctx, recognizer);
   const fr = await loadRecognizer(ctx, o, recognizer);
-  return withModelGallery(ctx, where, 'create', fr, (f) => f.threshold, (g) => fn(fr, g));
+  return withModelGallery(
+    ctx,
+    where,
+    'create',
+    fr,
+    (f) => f.threshold,
+    (g) => fn(fr, g),
+  );
 }
 
 /** Reports refused folders and stray files of a scan on stderr. */
 function reportScan(ctx: CliContext, scan: PeopleFolderScan): void {
-  for (const r of scan.refused) ctx.stderr.write(ctx.json ? `${JSON.stringify({ folder: r.folder, code: r.code, message: r.message })}\n` : `arcface: ${r.folder}: ${r.code}: ${r.message}\n`);
+  for (const r of scan.refused)
+    ctx.stderr.write(
+      ctx.json ? `${JSON.stringify({ folder: r.folder, code: r.code, message: r.message })}\n` : `arcface: ${r.folder}: ${r.code}: ${r.message}\n`,
+    );
   for (const f of scan.strayFiles) {
     const line = `${f} is not in a person folder (DIR/Name/photo.jpg): not enrolled`;
     ctx.stderr.write(ctx.json ? `${JSON.stringify({ notice: 'STRAY_FILE', file: f })}\n` : `arcface: ${line}\n`);
@@ -113,7 +126,9 @@ function finish(ctx: CliContext, outcomes: FileOutcomes, scan: PeopleFolderScan)
  * await runEnrolPeople(ctx, 'lfw', { detector: 'yunet-n', provider: 'cpu', batch: 8 })
  */
 export async function runEnrolPeople(
-  ctx: CliContext, dir: string, o: BulkModelOptions & { queue?: string; queueName: string; select: EnrolFaceChoice },
+  ctx: CliContext,
+  dir: string,
+  o: BulkModelOptions & { queue?: string; queueName: string; select: EnrolFaceChoice },
 ): Promise<void> {
   ctx.json = o.json === true;
   const scan = await scanPeopleFolder(dir);
@@ -147,4 +162,3 @@ export async function runEnrolPeople(
   });
   finish(ctx, outcomes, scan);
 }
-

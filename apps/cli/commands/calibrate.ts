@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ArcFaceError } from '../../../src/core/index.js';
 import {
-  calibrateThreshold, EmbeddingCache, embedImageFiles, FALLBACK_METHOD, readLabelledPhotos, readPairScores, scoreCalibration, scoreHistograms,
+  calibrateThreshold,
+  EmbeddingCache,
+  embedImageFiles,
+  FALLBACK_METHOD,
+  readLabelledPhotos,
+  readPairScores,
+  scoreCalibration,
+  scoreHistograms,
 } from '../../../src/eval/index.js';
 import type { ScoreCalibration } from '../../../src/models/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
@@ -37,12 +44,31 @@ export async function calibrate(reportPath: string, far: number): Promise<Calibr
   const impostor = scores.same.filter((s) => !s).length;
   if (!t.measurable || t.cosine === null || t.distance === null || t.achievedFar === null || t.tar === null) {
     const least = (1 / Math.max(1, impostor)).toExponential(2);
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected a FAR of at least ${least} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected a FAR of at least ${least} (one false accept among ${impostor} impostor pairs) for --far but received ${far}`,
+    );
   }
-  return { far, cosine: t.cosine, distance: t.distance, achievedFar: t.achievedFar, tar: t.tar, impostorPairs: impostor, genuinePairs: scores.same.length - impostor };
+  return {
+    far,
+    cosine: t.cosine,
+    distance: t.distance,
+    achievedFar: t.achievedFar,
+    tar: t.tar,
+    impostorPairs: impostor,
+    genuinePairs: scores.same.length - impostor,
+  };
 }
 
-interface FacesOptions { faces: string; detector: string; recognizer: string; flip?: boolean; cache?: string; out?: string; json?: boolean }
+interface FacesOptions {
+  faces: string;
+  detector: string;
+  recognizer: string;
+  flip?: boolean;
+  cache?: string;
+  out?: string;
+  json?: boolean;
+}
 
 /**
  * Impostor and genuine tables of a recogniser from a folder of labelled photos (`Person/*.jpg`):
@@ -64,11 +90,20 @@ export async function calibrateFaces(ctx: CliContext, o: FacesOptions): Promise<
       fallback: FALLBACK_METHOD,
     });
     const items = [...photos].flatMap(([label, paths]) => paths.map((path) => ({ label, path })));
-    const { embeddings, noFace } = await embedImageFiles(fr, '/', items.map((i) => i.path), { cache, onProgress: (p) => bar.update(p.done, p.total) });
+    const { embeddings, noFace } = await embedImageFiles(
+      fr,
+      '/',
+      items.map((i) => i.path),
+      { cache, onProgress: (p) => bar.update(p.done, p.total) },
+    );
     bar.done();
-    const h = scoreHistograms(items.map((i) => embeddings.get(i.path)?.embedding as Float32Array), items.map((i) => i.label));
+    const h = scoreHistograms(
+      items.map((i) => embeddings.get(i.path)?.embedding as Float32Array),
+      items.map((i) => i.label),
+    );
     return scoreCalibration(h, {
-      source: `${items.length} photos of ${photos.size} people in ${o.faces}, detector ${o.detector}, central face${o.flip === true ? ', flip' : ''}, ` +
+      source:
+        `${items.length} photos of ${photos.size} people in ${o.faces}, detector ${o.detector}, central face${o.flip === true ? ', flip' : ''}, ` +
         `${noFace.length} without a detected face (central fallback); every pair scored; measured ${new Date().toISOString().slice(0, 10)} with \`arcface calibrate --faces\``,
     });
   } finally {
@@ -102,7 +137,10 @@ export function registerCalibrateCommand(program: Command, ctx: CliContext): voi
     .action(async (opts: { report?: string; far: number; json?: boolean } & Partial<FacesOptions>) => {
       ctx.json = opts.json === true;
       if ((opts.report === undefined) === (opts.faces === undefined)) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected exactly one of --report FILE and --faces DIR but received ${opts.report === undefined ? 'neither' : 'both'}`);
+        throw new ArcFaceError(
+          'INVALID_ARGUMENT',
+          `Expected exactly one of --report FILE and --faces DIR but received ${opts.report === undefined ? 'neither' : 'both'}`,
+        );
       }
       if (opts.faces !== undefined) {
         const cal = await calibrateFaces(ctx, opts as FacesOptions);

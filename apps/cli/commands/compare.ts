@@ -29,7 +29,12 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
     .option('-r, --recognizer <name|path>', 'recogniser: registry name, .onnx file or NN Archive', RECOGNIZER_DEFAULTS.recognizer)
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--flip', 'flip augmentation')
-    .option('-s, --select <rule>', 'which face of a photo with several: largest | central', parseChoiceOption('--select', ['largest', 'central'] as const), DEFAULT_COMPARE_SELECTION)
+    .option(
+      '-s, --select <rule>',
+      'which face of a photo with several: largest | central',
+      parseChoiceOption('--select', ['largest', 'central'] as const),
+      DEFAULT_COMPARE_SELECTION,
+    )
     .option('--json', 'compact JSON for machines')
     .addHelpText(
       'after',

@@ -56,7 +56,14 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
             embedder.assertCrop(crop, `${file} (an --aligned crop)`);
             return crop;
           };
-          const decoded = await Promise.all(files.map(async (file) => aligned(file).then((crop) => ({ file, crop }), (err: unknown) => ({ file, err }))));
+          const decoded = await Promise.all(
+            files.map(async (file) =>
+              aligned(file).then(
+                (crop) => ({ file, crop }),
+                (err: unknown) => ({ file, err }),
+              ),
+            ),
+          );
           const ok = decoded.flatMap((d) => ('crop' in d ? [d] : []));
           const embeddings = await embedder.embed(ok.map((d) => d.crop));
           const byFile = new Map(ok.map((d, i) => [d.file, embeddings[i] as Float32Array]));
@@ -71,7 +78,13 @@ export function registerEmbedCommand(program: Command, ctx: CliContext): void {
         return;
       }
       await noticeLicence(ctx, opts.recognizer);
-      const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer: opts.recognizer, detector: opts.detector, flip: opts.flip === true, batchSize: opts.batch });
+      const fr = await FaceRecognizer.create({
+        locations: ctx.locations,
+        recognizer: opts.recognizer,
+        detector: opts.detector,
+        flip: opts.flip === true,
+        batchSize: opts.batch,
+      });
       const out: unknown[] = [];
       const outcomes = new FileOutcomes(ctx);
       const progress = createProgress({ total: files.length, label: 'embed', stream: ctx.stderr, silent: ctx.json || files.length < 2 });

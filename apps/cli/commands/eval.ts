@@ -68,7 +68,12 @@ async function openRecognizer(ctx: CliContext, o: ModelOptions): Promise<{ fr: F
   await noticeLicence(ctx, o.detector);
   const fr = await FaceRecognizer.create({ locations: ctx.locations, detector: o.detector, recognizer: o.recognizer, flip: o.flip === true });
   try {
-    const cache = await EmbeddingCache.open(o.cache ?? join(o.out, 'cache'), { fingerprint: fr.fingerprint, detector: fr.detector.name, flip: o.flip === true, fallback: FALLBACK_METHOD });
+    const cache = await EmbeddingCache.open(o.cache ?? join(o.out, 'cache'), {
+      fingerprint: fr.fingerprint,
+      detector: fr.detector.name,
+      flip: o.flip === true,
+      fallback: FALLBACK_METHOD,
+    });
     return { fr, cache };
   } catch (err) {
     await fr.dispose();
@@ -114,7 +119,12 @@ export async function evalLfw(ctx: CliContext, o: LfwOptions): Promise<EvalRepor
   const count = o.workers ?? defaultEvalWorkers();
   let workers: EvalWorkers | undefined;
   try {
-    if (count > 1) workers = await EvalWorkers.start({ locations: ctx.locations, detector: o.detector, recognizer: o.recognizer, flip: o.flip === true }, count, fr.fingerprint);
+    if (count > 1)
+      workers = await EvalWorkers.start(
+        { locations: ctx.locations, detector: o.detector, recognizer: o.recognizer, flip: o.flip === true },
+        count,
+        fr.fingerprint,
+      );
     const r = await runLfwEvaluation(fr, {
       dataDir: o.data,
       pairs,
@@ -125,7 +135,16 @@ export async function evalLfw(ctx: CliContext, o: LfwOptions): Promise<EvalRepor
     });
     progress.done();
     const report = buildReport(r.metrics, {
-      config: { protocol: 'lfw', data: o.data, pairsFile, detector: o.detector, recognizer: o.recognizer, fingerprint: fr.fingerprint, flip: o.flip === true, noFaceHandling: NO_FACE_HANDLING },
+      config: {
+        protocol: 'lfw',
+        data: o.data,
+        pairsFile,
+        detector: o.detector,
+        recognizer: o.recognizer,
+        fingerprint: fr.fingerprint,
+        flip: o.flip === true,
+        noFaceHandling: NO_FACE_HANDLING,
+      },
       dist: r.dist,
       same: r.same,
       counts: { items: r.images, noFace: r.noFace.length, noFaceItems: r.noFace, cachedItems: r.cachedImages },
@@ -209,7 +228,12 @@ export async function evalPairs(ctx: CliContext, o: { scores: string; folds: num
   const t0 = performance.now();
   const { dist, same } = await readPairScores(o.scores);
   const metrics = evaluateVerification(dist, same, { folds: o.folds });
-  const report = buildReport(metrics, { config: { protocol: 'scores', pairsFile: o.scores }, dist, same, timing: { wallMs: performance.now() - t0, recognizerMs: 0 } });
+  const report = buildReport(metrics, {
+    config: { protocol: 'scores', pairsFile: o.scores },
+    dist,
+    same,
+    timing: { wallMs: performance.now() - t0, recognizerMs: 0 },
+  });
   if (o.out !== undefined) {
     await finish(ctx, report, metrics, o.out, basename(o.scores));
     return report;
@@ -234,11 +258,17 @@ export function registerEvalCommands(program: Command, ctx: CliContext): void {
   addModelOptions(
     evalCmd
       .command('lfw')
-      .description('LFW View 2: embed every image once (cached), 10-fold accuracy as InsightFace computes it, ROC, TAR@FAR, EER; writes report.json, report.md and plots.')
+      .description(
+        'LFW View 2: embed every image once (cached), 10-fold accuracy as InsightFace computes it, ROC, TAR@FAR, EER; writes report.json, report.md and plots.',
+      )
       .requiredOption('--data <dir>', 'LFW image folder (Name/Name_0001.jpg)')
       .option('--pairs <file>', 'pairs.txt (default: in --data or its parent)')
       .option('--limit-folds <n>', 'evaluate only the first N folds', parseIntOption('--limit-folds', 1, 10))
-      .option('--workers <n>', 'worker threads that embed images, one model thread each (default: one per idle core, at most 4; 1: in this thread)', parseIntOption('--workers', 1, 64)),
+      .option(
+        '--workers <n>',
+        'worker threads that embed images, one model thread each (default: one per idle core, at most 4; 1: in this thread)',
+        parseIntOption('--workers', 1, 64),
+      ),
     'arcface-eval/lfw',
   ).action(async (opts: LfwOptions) => {
     ctx.json = opts.json === true;
@@ -258,7 +288,9 @@ export function registerEvalCommands(program: Command, ctx: CliContext): void {
   addModelOptions(
     evalCmd
       .command('videos')
-      .description('Video pairs (YouTube Faces protocol): up to N uniformly sampled frames per video, mean of unit embeddings re-normalised, one fold per split.')
+      .description(
+        'Video pairs (YouTube Faces protocol): up to N uniformly sampled frames per video, mean of unit embeddings re-normalised, one fold per split.',
+      )
       .requiredOption('--splits <file>', 'splits.txt: "split, video1, video2, ..., is-same" lines')
       .requiredOption('--data <dir>', 'folder where video ids resolve to frame folders (person/video/*.jpg) or video files (person/video.mp4)')
       .option('--frames <n>', 'frames sampled per video', parseIntOption('--frames', 1, 100_000), 100),

@@ -12,7 +12,9 @@ import { galleryLocation, manage, openCommandGallery, readKek, withGallery, type
  */
 export function registerPrivacyCommands(gallery: Command, ctx: CliContext): void {
   manage(gallery.command('forget'))
-    .description('Forget an identity for good: its templates, thumbnails and people-discovery faces in one transaction, scrubbed from the files; prints a receipt.')
+    .description(
+      'Forget an identity for good: its templates, thumbnails and people-discovery faces in one transaction, scrubbed from the files; prints a receipt.',
+    )
     .argument('<id>')
     .option('--vacuum', 'rewrite the gallery tables after (SQLite VACUUM; PostgreSQL VACUUM FULL, which locks them meanwhile)')
     .addHelpText(
@@ -25,12 +27,15 @@ export function registerPrivacyCommands(gallery: Command, ctx: CliContext): void
     });
 
   manage(gallery.command('seal'))
-    .description('Seal an unsealed SQLite gallery: encrypt every template, thumbnail and people-discovery face at rest under a new data key that --kek-file (or $ARCFACE_GALLERY_KEK) wraps.')
+    .description(
+      'Seal an unsealed SQLite gallery: encrypt every template, thumbnail and people-discovery face at rest under a new data key that --kek-file (or $ARCFACE_GALLERY_KEK) wraps.',
+    )
     .addHelpText('after', '\nOutput: {"sealed":true,"kekId","templates","thumbnails","personFaces"}. From then on every command on the gallery needs the key.')
     .action(async (o: GOpts) => {
       ctx.json = o.json === true;
       const kek = await readKek(ctx, o.kekFile);
-      if (kek === undefined) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --kek-file or ARCFACE_GALLERY_KEK to seal the gallery with but received neither');
+      if (kek === undefined)
+        throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --kek-file or ARCFACE_GALLERY_KEK to seal the gallery with but received neither');
       // Opened as it is (unsealed): the key is given to seal, not to open.
       const g = await openCommandGallery(ctx, galleryLocation(ctx, o.gallery), 'existing', {});
       try {
@@ -41,8 +46,11 @@ export function registerPrivacyCommands(gallery: Command, ctx: CliContext): void
     });
 
   manage(gallery.command('rekey'))
-    .description('Wrap a sealed gallery\'s data key under a new key-encryption key; no template is re-encrypted.')
-    .requiredOption('--new-kek-file <path>', 'the new key-encryption key (64 hex digits or base64 of 32 bytes); the current one comes from --kek-file or $ARCFACE_GALLERY_KEK')
+    .description("Wrap a sealed gallery's data key under a new key-encryption key; no template is re-encrypted.")
+    .requiredOption(
+      '--new-kek-file <path>',
+      'the new key-encryption key (64 hex digits or base64 of 32 bytes); the current one comes from --kek-file or $ARCFACE_GALLERY_KEK',
+    )
     .addHelpText('after', '\nOutput: {"rekeyed":true,"kekId"}. The old key opens the gallery no more; keep backups made before with the old key.')
     .action(async (o: GOpts & { newKekFile: string }) => {
       const next = await readKek(ctx, o.newKekFile);

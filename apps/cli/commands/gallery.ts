@@ -9,7 +9,17 @@ import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../c
 import { FileOutcomes } from '../file-outcomes.js';
 import { Sightings } from '../../../src/sightings/index.js';
 import {
-  assertGalleryExists, galleryLocation, KEK_FILE_HELP, manage, openCommandGallery, readKek, recognizerFor, withGallery, withModelGallery, type GalleryAccess, type GOpts,
+  assertGalleryExists,
+  galleryLocation,
+  KEK_FILE_HELP,
+  manage,
+  openCommandGallery,
+  readKek,
+  recognizerFor,
+  withGallery,
+  withModelGallery,
+  type GalleryAccess,
+  type GOpts,
 } from '../gallery-open.js';
 import { registerPrivacyCommands } from './gallery-privacy.js';
 import { ENROL_QUEUE_DEFAULTS } from '../../worker/index.js';
@@ -27,11 +37,13 @@ interface ModelOptions {
 
 const round = (x: number, d = 6): number => Math.round(x * 10 ** d) / 10 ** d;
 
-
 function withModelOptions(cmd: Command): Command {
   return cmd
     .option('-g, --gallery <path|postgres://url>', 'gallery: SQLite file or PostgreSQL URL (default $ARCFACE_GALLERY, else gallery.db in ARCFACE_HOME)')
-    .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's recorded model, else ${RECOGNIZER_DEFAULTS.recognizer})`)
+    .option(
+      '-r, --recognizer <name|path>',
+      `recogniser: registry name, .onnx file or NN Archive (default: the gallery's recorded model, else ${RECOGNIZER_DEFAULTS.recognizer})`,
+    )
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--kek-file <path>', KEK_FILE_HELP)
     .option('--json', 'compact JSON for machines');
@@ -47,7 +59,8 @@ async function withRecognizer<T>(ctx: CliContext, o: ModelOptions, access: Galle
   const fr = await FaceRecognizer.create({ locations: ctx.locations, recognizer, detector: o.detector });
   const threshold = (f: FaceRecognizer): number | undefined => {
     const t = o.threshold ?? f.threshold;
-    if (access === 'existing' && t === undefined) throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
+    if (access === 'existing' && t === undefined)
+      throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${recognizer} has no calibrated threshold`);
     return t;
   };
   return withModelGallery(ctx, where, access, fr, threshold, (g) => fn(fr, g), await readKek(ctx, o.kekFile));
@@ -86,7 +99,11 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .option('-n, --name <name>', 'display name (default: the id)')
     .option('--metadata <json>', 'JSON object stored with the identity')
     .option('--append', 'add templates to an existing identity')
-    .option('--select <rule>', 'which face of a photo with several: dominant (one clearly larger and more central face, else skipped with MULTIPLE_FACES), largest or central', 'dominant')
+    .option(
+      '--select <rule>',
+      'which face of a photo with several: dominant (one clearly larger and more central face, else skipped with MULTIPLE_FACES), largest or central',
+      'dominant',
+    )
     .option('--box <x1,y1,x2,y2>', 'enrol the detected face that overlaps this box (pixels)')
     .addHelpText(
       'after',
@@ -102,7 +119,10 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
       ctx.json = o.json === true;
       if (o.people !== undefined) {
         if (id !== undefined || o.box !== undefined || o.name !== undefined || o.metadata !== undefined) {
-          throw new ArcFaceError('INVALID_ARGUMENT', 'Expected --people DIR alone (ids and names come from its folders) but received an id, --name, --metadata or --box too');
+          throw new ArcFaceError(
+            'INVALID_ARGUMENT',
+            'Expected --people DIR alone (ids and names come from its folders) but received an id, --name, --metadata or --box too',
+          );
         }
         await runEnrolPeople(ctx, o.people, { ...o, detector: o.detector, select: parseFaceChoice({ select: o.select }, CLI_FACE_CHOICE) });
         return;
@@ -123,7 +143,10 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
           else outcomes.failed(s.fileName, new ArcFaceError(s.code, s.message));
         }
         printJson(ctx, {
-          id: r.id, templates: r.templateIds.length, templateIds: r.templateIds, known: r.known.map((k) => ({ file: k.fileName, templateId: k.templateId })),
+          id: r.id,
+          templates: r.templateIds.length,
+          templateIds: r.templateIds,
+          known: r.known.map((k) => ({ file: k.fileName, templateId: k.templateId })),
           skipped: r.skipped.map((s) => ({ file: s.fileName, code: s.code })),
         });
         outcomes.finish();
@@ -153,7 +176,11 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
         for (const file of files) {
           let faces: Awaited<ReturnType<typeof identifyImage>>;
           try {
-            faces = await identifyImage(g, fr, file, { topK: o.top, ...(o.threshold === undefined ? {} : { threshold: o.threshold }), ...(o.fpir === undefined ? {} : { fpir: o.fpir }) });
+            faces = await identifyImage(g, fr, file, {
+              topK: o.top,
+              ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+              ...(o.fpir === undefined ? {} : { fpir: o.fpir }),
+            });
           } catch (err) {
             out.push(outcomes.failed(file, err));
             continue;
@@ -162,7 +189,11 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
           out.push({
             file,
             faces: faces.map((f) => ({
-              box: f.box.map((v) => round(v, 1)), decision: f.decision, threshold: f.threshold, thresholdSource: f.thresholdChoice.source, thresholdReason: f.thresholdChoice.reason,
+              box: f.box.map((v) => round(v, 1)),
+              decision: f.decision,
+              threshold: f.threshold,
+              thresholdSource: f.thresholdChoice.source,
+              thresholdReason: f.thresholdChoice.reason,
               candidates: f.candidates.map((c) => ({ id: c.id, name: c.name, score: round(c.score), subCenter: c.subCenter })),
             })),
           });
@@ -177,36 +208,70 @@ export function registerGalleryCommands(program: Command, ctx: CliContext): void
     .argument('<image>', 'image file')
     .argument('<id>', 'identity id')
     .option('-t, --threshold <cosine>', "cosine for a match (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
-    .addHelpText('after', '\nOutput: {"id","match","score","threshold","box","facesFound","faceIndex"} for the largest face. Exit 4 when the image has no face.')
+    .addHelpText(
+      'after',
+      '\nOutput: {"id","match","score","threshold","box","facesFound","faceIndex"} for the largest face. Exit 4 when the image has no face.',
+    )
     .action(async (image: string, id: string, o: ModelOptions) => {
       await withRecognizer(ctx, o, 'existing', async (fr, g) => {
         const v = await verifyImage(g, fr, image, id);
         const which = { facesFound: v.facesFound, faceIndex: v.faceIndex };
-        printJson(ctx, { id: v.id, match: v.match, score: round(v.score), threshold: v.threshold, subCenter: v.subCenter, box: v.box.map((x) => round(x, 1)), ...which });
+        printJson(ctx, {
+          id: v.id,
+          match: v.match,
+          score: round(v.score),
+          threshold: v.threshold,
+          subCenter: v.subCenter,
+          box: v.box.map((x) => round(x, 1)),
+          ...which,
+        });
       });
     });
 
-  const gallery = program.command('gallery').description('List, inspect, edit, audit, export and import a gallery; forget an identity; seal and rekey a gallery.');
+  const gallery = program
+    .command('gallery')
+    .description('List, inspect, edit, audit, export and import a gallery; forget an identity; seal and rekey a gallery.');
   registerManagement(gallery, ctx);
   registerPrivacyCommands(gallery, ctx);
 }
 
-type EnrollOptions = ModelOptions & BulkModelOptions & {
-  name?: string; metadata?: string; append?: boolean; select: string; box?: string; people?: string; queue?: string; queueName: string;
-};
+type EnrollOptions = ModelOptions &
+  BulkModelOptions & {
+    name?: string;
+    metadata?: string;
+    append?: boolean;
+    select: string;
+    box?: string;
+    people?: string;
+    queue?: string;
+    queueName: string;
+  };
 
 function registerManagement(gallery: Command, ctx: CliContext): void {
-  manage(gallery.command('list')).description('Identities with template counts.').action(async (o: GOpts) => {
-    await withGallery(ctx, o, async (g) => printJson(ctx, (await g.list()).map((i) => ({ id: i.id, name: i.name, templates: i.templateCount, metadata: i.metadata }))));
-  });
-  manage(gallery.command('show')).description('One identity: templates (source, detection score, face size) and sub-centres.').argument('<id>')
+  manage(gallery.command('list'))
+    .description('Identities with template counts.')
+    .action(async (o: GOpts) => {
+      await withGallery(ctx, o, async (g) =>
+        printJson(
+          ctx,
+          (await g.list()).map((i) => ({ id: i.id, name: i.name, templates: i.templateCount, metadata: i.metadata })),
+        ),
+      );
+    });
+  manage(gallery.command('show'))
+    .description('One identity: templates (source, detection score, face size) and sub-centres.')
+    .argument('<id>')
     .action(async (id: string, o: GOpts) => {
       await withGallery(ctx, o, async (g) => printJson(ctx, await g.show(id)));
     });
   manage(gallery.command('remove'))
     .description('Remove an identity and its templates, or with --template one template (a photo `gallery audit` flagged).')
     .argument('<id>')
-    .option('--template <templateId>', 'remove only this template (ids from `gallery show` or `gallery audit`)', parseIntOption('--template', 1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--template <templateId>',
+      'remove only this template (ids from `gallery show` or `gallery audit`)',
+      parseIntOption('--template', 1, Number.MAX_SAFE_INTEGER),
+    )
     .action(async (id: string, o: GOpts & { template?: number }) => {
       await withGallery(ctx, o, async (g) => {
         if (o.template === undefined) {
@@ -222,22 +287,29 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
         }
       });
     });
-  manage(gallery.command('rename')).description('Change an identity\'s id and/or display name.').argument('<id>')
-    .option('--to <newId>', 'new id').option('-n, --name <name>', 'new display name')
+  manage(gallery.command('rename'))
+    .description("Change an identity's id and/or display name.")
+    .argument('<id>')
+    .option('--to <newId>', 'new id')
+    .option('-n, --name <name>', 'new display name')
     .action(async (id: string, o: GOpts & { to?: string; name?: string }) => {
       await withGallery(ctx, o, async (g) => {
         await g.rename(id, { ...(o.to === undefined ? {} : { newId: o.to }), ...(o.name === undefined ? {} : { name: o.name }) });
         printJson(ctx, { renamed: id, id: o.to ?? id, ...(o.name === undefined ? {} : { name: o.name }) });
       });
     });
-  manage(gallery.command('merge')).description('Move every template of <from> into <into> and remove <from>.').argument('<from>').argument('<into>')
+  manage(gallery.command('merge'))
+    .description('Move every template of <from> into <into> and remove <from>.')
+    .argument('<from>')
+    .argument('<into>')
     .action(async (from: string, into: string, o: GOpts) => {
       await withGallery(ctx, o, async (g) => {
         await g.merge(from, into);
         printJson(ctx, { merged: from, into });
       });
     });
-  manage(gallery.command('audit')).description('Templates far from their identity\'s dominant sub-centre: probable mislabels or bad photos.')
+  manage(gallery.command('audit'))
+    .description("Templates far from their identity's dominant sub-centre: probable mislabels or bad photos.")
     .option('-t, --threshold <cosine>', "flag below this cosine (default: the recogniser's calibrated one)", parseNumberOption('--threshold', -1, 1))
     .option('-r, --recognizer <name>', "registry name whose calibrated threshold to use (default: the gallery's recorded model)")
     .action(async (o: GOpts & { threshold?: number; recognizer?: string }) => {
@@ -245,17 +317,27 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
         const model = o.recognizer === undefined ? knownModelOfFingerprint(g.fingerprint) : findKnownModel(o.recognizer);
         const threshold = o.threshold ?? model?.threshold?.cosine;
         if (threshold === undefined) {
-          throw new ArcFaceError('INVALID_ARGUMENT', `Expected --threshold: recogniser ${o.recognizer ?? modelLabel(g.fingerprint)} has no calibrated threshold`);
+          throw new ArcFaceError(
+            'INVALID_ARGUMENT',
+            `Expected --threshold: recogniser ${o.recognizer ?? modelLabel(g.fingerprint)} has no calibrated threshold`,
+          );
         }
         const findings = await g.audit({ threshold });
-        printJson(ctx, findings.map((f) => ({ ...f, score: round(f.score) })));
+        printJson(
+          ctx,
+          findings.map((f) => ({ ...f, score: round(f.score) })),
+        );
       });
     });
-  manage(gallery.command('export')).description('Write the gallery to a versioned export file (JSON header + float32 payload).').argument('<file>')
+  manage(gallery.command('export'))
+    .description('Write the gallery to a versioned export file (JSON header + float32 payload).')
+    .argument('<file>')
     .action(async (file: string, o: GOpts) => {
       await withGallery(ctx, o, async (g) => printJson(ctx, { file, ...(await g.export(file)) }));
     });
-  manage(gallery.command('import')).description('Read an export file into the gallery (created with the export\'s model when absent).').argument('<file>')
+  manage(gallery.command('import'))
+    .description("Read an export file into the gallery (created with the export's model when absent).")
+    .argument('<file>')
     .option('--append', 'add templates to identities that already exist (templates of the same source image are skipped)')
     .action(async (file: string, o: GOpts & { append?: boolean }) => {
       ctx.json = o.json === true;
@@ -267,7 +349,8 @@ function registerManagement(gallery: Command, ctx: CliContext): void {
         throw new ArcFaceError('FILE_NOT_FOUND', `Expected an export file at ${file} but it cannot be read`, { cause: e });
       }
       if (isSealedExport(bytes)) {
-        if (kek === undefined) throw new ArcFaceError('GALLERY_SEALED', `Expected --kek-file or ARCFACE_GALLERY_KEK to read ${file}, which is sealed, but received neither`);
+        if (kek === undefined)
+          throw new ArcFaceError('GALLERY_SEALED', `Expected --kek-file or ARCFACE_GALLERY_KEK to read ${file}, which is sealed, but received neither`);
         bytes = await openExport(bytes, kek, `export ${file}`);
       }
       const header: ExportHeader = decodeExport(bytes).header;

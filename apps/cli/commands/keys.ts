@@ -46,7 +46,9 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
       if (ctx.json) printJson(ctx, created);
       else {
         ctx.stdout.write(`${created.key}\n`);
-        ctx.stderr.write(`Key ${created.id} (${created.scope}${created.name === '' ? '' : `, "${created.name}"`}) created. Store it now: it is not kept and cannot be shown again.\n`);
+        ctx.stderr.write(
+          `Key ${created.id} (${created.scope}${created.name === '' ? '' : `, "${created.name}"`}) created. Store it now: it is not kept and cannot be shown again.\n`,
+        );
       }
     });
 

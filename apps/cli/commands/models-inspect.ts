@@ -28,9 +28,14 @@ const triple = (v: string | undefined): number | number[] | undefined => {
  */
 export function specFromFlags(o: InspectOptions): ModelSpecInput {
   return Object.fromEntries(
-    Object.entries({ channelOrder: o.channelOrder, layout: o.layout, mean: triple(o.mean), std: triple(o.std), inputName: o.inputName, outputName: o.outputName }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({
+      channelOrder: o.channelOrder,
+      layout: o.layout,
+      mean: triple(o.mean),
+      std: triple(o.std),
+      inputName: o.inputName,
+      outputName: o.outputName,
+    }).filter(([, v]) => v !== undefined),
   ) as ModelSpecInput;
 }
 

@@ -104,7 +104,10 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
       run(ctx, opts, async () => {
         const model = findKnownModel(name);
         if (model === undefined) {
-          throw new ArcFaceError('MODEL_UNKNOWN_NAME', `Expected a known model name but received "${name}". Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}`);
+          throw new ArcFaceError(
+            'MODEL_UNKNOWN_NAME',
+            `Expected a known model name but received "${name}". Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}`,
+          );
         }
         const found = listModels(ctx.locations).find((r) => r.name === model.name);
         if (ctx.json) {
@@ -120,8 +123,12 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
           `  contract  ${model.contract}`,
           ...(model.task !== 'recognizer'
             ? []
-            : [`  threshold ${model.threshold === undefined ? 'not calibrated' : `cosine ${model.threshold.cosine} at FAR ${model.threshold.far} (${model.threshold.source})`}`]),
-          ...model.sources.map((src) => `  source    ${src.url}${src.kind === 'zip-entry' ? ` (entry ${src.entry})` : ''}${src.note === undefined ? '' : ` - ${src.note}`}`),
+            : [
+                `  threshold ${model.threshold === undefined ? 'not calibrated' : `cosine ${model.threshold.cosine} at FAR ${model.threshold.far} (${model.threshold.source})`}`,
+              ]),
+          ...model.sources.map(
+            (src) => `  source    ${src.url}${src.kind === 'zip-entry' ? ` (entry ${src.entry})` : ''}${src.note === undefined ? '' : ` - ${src.note}`}`,
+          ),
           `  found     ${found?.path === undefined ? 'no' : `${found.path} (${found.status})`}`,
         ];
         ctx.stdout.write(`${lines.join('\n')}\n`);
@@ -159,7 +166,9 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
         const bad = rows.filter((r) => r.status === 'mismatch');
         if (bad.length > 0) {
           const names = bad.map((r) => `${r.name} (${r.path})`).join(', ');
-          ctx.stderr.write(`arcface: MODEL_CHECKSUM_MISMATCH: ${bad.length} file(s) do not match the registry: ${names}. Remove them and pull or add them again.\n`);
+          ctx.stderr.write(
+            `arcface: MODEL_CHECKSUM_MISMATCH: ${bad.length} file(s) do not match the registry: ${names}. Remove them and pull or add them again.\n`,
+          );
           ctx.exitCode = ERROR_CODES.MODEL_CHECKSUM_MISMATCH.exit;
         }
       }),
@@ -206,7 +215,10 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
         });
         noticeOnce(ctx, model?.name);
         if (ctx.json) printJson(ctx, pulled);
-        else ctx.stdout.write(`${pulled.downloaded ? 'Downloaded' : 'Already present:'} ${pulled.name} -> ${pulled.path}${pulled.verified ? ' (SHA-256 verified)' : ' (no recorded checksum)'}\n`);
+        else
+          ctx.stdout.write(
+            `${pulled.downloaded ? 'Downloaded' : 'Already present:'} ${pulled.name} -> ${pulled.path}${pulled.verified ? ' (SHA-256 verified)' : ' (no recorded checksum)'}\n`,
+          );
       }),
     );
 }

@@ -9,7 +9,8 @@ import { InvalidArgumentError } from 'commander';
 export function parseIntOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
     const n = /^-?[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`Expected an integer between ${min} and ${max} for ${name} but received "${value}"`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`Expected an integer between ${min} and ${max} for ${name} but received "${value}"`);
     return n;
   };
 }

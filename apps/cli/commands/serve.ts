@@ -96,16 +96,34 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--cors <origin...>', 'allow these browser origins (CORS is off by default)')
     .option('--no-auth', 'serve without API keys (local use only; loudly logged)')
     .option('--log-level <level>', `server log on stdout, one JSON line per request: ${LOG_LEVELS.join(', ')}`, parseLogLevel, SERVER_DEFAULTS.logLevel)
-    .option('--body-limit <bytes>', 'largest request body, whatever its encoding (413 past it)', parseIntOption('--body-limit', 1024, 2 ** 30), SERVER_DEFAULTS.bodyLimit)
+    .option(
+      '--body-limit <bytes>',
+      'largest request body, whatever its encoding (413 past it)',
+      parseIntOption('--body-limit', 1024, 2 ** 30),
+      SERVER_DEFAULTS.bodyLimit,
+    )
     .option(
       '--max-pixels <n>',
       'largest image accepted, width × height, checked from its header before decoding (413 past it)',
       parseIntOption('--max-pixels', 1, 1_000_000_000),
       SERVER_DEFAULTS.maxPixels,
     )
-    .option('--rate-limit <n>', 'requests per minute per API key (per address with --no-auth); 429 past it', parseIntOption('--rate-limit', 1, 1_000_000_000), SERVER_DEFAULTS.rateLimit.max)
-    .option('--rate-limit-redis <url>', 'count rate limits in this Redis (redis://host:port/db), shared by every server on it (default: the gallery database for a PostgreSQL gallery, else memory)')
-    .option('--request-timeout <ms>', 'longest a request may take to arrive and to be answered (408 / 504)', parseIntOption('--request-timeout', 1, 3_600_000), SERVER_DEFAULTS.requestTimeoutMs)
+    .option(
+      '--rate-limit <n>',
+      'requests per minute per API key (per address with --no-auth); 429 past it',
+      parseIntOption('--rate-limit', 1, 1_000_000_000),
+      SERVER_DEFAULTS.rateLimit.max,
+    )
+    .option(
+      '--rate-limit-redis <url>',
+      'count rate limits in this Redis (redis://host:port/db), shared by every server on it (default: the gallery database for a PostgreSQL gallery, else memory)',
+    )
+    .option(
+      '--request-timeout <ms>',
+      'longest a request may take to arrive and to be answered (408 / 504)',
+      parseIntOption('--request-timeout', 1, 3_600_000),
+      SERVER_DEFAULTS.requestTimeoutMs,
+    )
     .option('--stream <name=url...>', 'allow clients to follow this live stream by name (GET /v1/streams/NAME/events); clients never give URLs')
     .option(
       '--stream-reconnect <n>',
@@ -113,11 +131,30 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       parseIntOption('--stream-reconnect', 0, 100),
       STREAM_RECONNECT_ATTEMPTS,
     )
-    .option('--stream-rtsp-transport <tcp|udp>', 'how RTP packets of rtsp:// --stream sources travel (default tcp)', parseChoiceOption('--stream-rtsp-transport', ['tcp', 'udp'] as const))
-    .option('--max-video-mb <n>', 'largest video upload in MiB (413 past it)', parseIntOption('--max-video-mb', 1, 1_000_000), VIDEO_LIMIT_DEFAULTS.maxBytes / 2 ** 20)
+    .option(
+      '--stream-rtsp-transport <tcp|udp>',
+      'how RTP packets of rtsp:// --stream sources travel (default tcp)',
+      parseChoiceOption('--stream-rtsp-transport', ['tcp', 'udp'] as const),
+    )
+    .option(
+      '--max-video-mb <n>',
+      'largest video upload in MiB (413 past it)',
+      parseIntOption('--max-video-mb', 1, 1_000_000),
+      VIDEO_LIMIT_DEFAULTS.maxBytes / 2 ** 20,
+    )
     .option('--max-video-frames <n>', 'most frames decoded per video job', parseIntOption('--max-video-frames', 1, 100_000_000), VIDEO_LIMIT_DEFAULTS.maxFrames)
-    .option('--max-video-seconds <n>', 'longest video per job, seconds of media', parseIntOption('--max-video-seconds', 1, 31_536_000), VIDEO_LIMIT_DEFAULTS.maxDurationSeconds)
-    .option('--video-jobs-per-key <n>', 'unfinished video jobs one key may hold (429 past it)', parseIntOption('--video-jobs-per-key', 1, 100_000), VIDEO_LIMIT_DEFAULTS.maxJobsPerKey)
+    .option(
+      '--max-video-seconds <n>',
+      'longest video per job, seconds of media',
+      parseIntOption('--max-video-seconds', 1, 31_536_000),
+      VIDEO_LIMIT_DEFAULTS.maxDurationSeconds,
+    )
+    .option(
+      '--video-jobs-per-key <n>',
+      'unfinished video jobs one key may hold (429 past it)',
+      parseIntOption('--video-jobs-per-key', 1, 100_000),
+      VIDEO_LIMIT_DEFAULTS.maxJobsPerKey,
+    )
     .option('--video-queue <n>', 'video jobs waiting in total (503 past it)', parseIntOption('--video-queue', 0, 100_000), VIDEO_LIMIT_DEFAULTS.maxQueued)
     .option(
       '--video-pending-mb <n>',
@@ -126,7 +163,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       VIDEO_LIMIT_DEFAULTS.maxPendingBytes / 2 ** 20,
     )
     .option('--ffmpeg <path>', 'ffmpeg binary (default: $ARCFACE_FFMPEG, else ffmpeg on PATH, else the bundled 2018 build)')
-    .option('--video-dir <dir>', `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`)
+    .option(
+      '--video-dir <dir>',
+      `folder of uploads and job records, kept across restarts (default: the first free of ${join(ctx.locations.home, 'videos')}, videos-2, …)`,
+    )
     .option('--kek-file <path>', KEK_FILE_HELP)
     .action(async (opts: ServeCliOptions) => {
       const events = eventOptionsFrom(opts, (line) => ctx.stderr.write(line));
@@ -162,7 +202,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           maxQueued: opts.videoQueue,
           maxPendingBytes: opts.videoPendingMb * 2 ** 20,
           streams: parseStreams(opts.stream ?? []),
-          streamSource: { reconnectAttempts: opts.streamReconnect, ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }) },
+          streamSource: {
+            reconnectAttempts: opts.streamReconnect,
+            ...(opts.streamRtspTransport === undefined ? {} : { rtspTransport: opts.streamRtspTransport }),
+          },
           ...(opts.videoDir === undefined ? {} : { dir: opts.videoDir }),
           ...(opts.ffmpeg === undefined ? {} : { ffmpegPath: opts.ffmpeg }),
         },
@@ -170,7 +213,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.streamAlways === undefined ? {} : { streamsAlwaysOn: opts.streamAlways }),
         log: (line) => ctx.stderr.write(`${line}\n`),
       });
-      if (opts.auth) ctx.stderr.write(`API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`);
+      if (opts.auth)
+        ctx.stderr.write(
+          `API keys are checked against ${redactLocation(keysLocation)}; create one with: arcface keys create --scope write --keys ${redactLocation(keysLocation)}\n`,
+        );
       void server;
     });
   // Commander reads options added after the action just the same; they are listed last in --help.

@@ -45,7 +45,8 @@ function parseSize(value: string): readonly [number, number] {
   const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
   const w = Number(m?.[1]);
   const h = Number(m?.[2]);
-  if (m === null || w < 16 || h < 16) throw new InvalidArgumentError(`Expected --max-size as WIDTHxHEIGHT of at least 16x16 (e.g. 1280x720) but received "${value}"`);
+  if (m === null || w < 16 || h < 16)
+    throw new InvalidArgumentError(`Expected --max-size as WIDTHxHEIGHT of at least 16x16 (e.g. 1280x720) but received "${value}"`);
   return [w, h];
 }
 
@@ -62,7 +63,10 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .description('Recognise faces in a video file, a stream (rtsp://, http(s)://, HLS, MJPEG), a camera (/dev/videoN) or a folder of frames.')
     .argument('<source>', 'video file, stream URL, V4L2 device or folder of frames')
     .option('-g, --gallery <path|postgres://url>', 'name tracks with the identities of this gallery (must exist)')
-    .option('-r, --recognizer <name|path>', `recogniser: registry name, .onnx file or NN Archive (default: the gallery's, else ${RECOGNIZER_DEFAULTS.recognizer})`)
+    .option(
+      '-r, --recognizer <name|path>',
+      `recogniser: registry name, .onnx file or NN Archive (default: the gallery's, else ${RECOGNIZER_DEFAULTS.recognizer})`,
+    )
     .option('-d, --detector <name|path>', 'face detector: registry name or known file', RECOGNIZER_DEFAULTS.detector)
     .option('--events <file.jsonl>', 'write events as JSON Lines to this file (default: stdout)')
     .option('--annotate <out.mp4>', 'write the video with boxes, track ids and names')
@@ -75,11 +79,23 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
     .option('--realtime', 'read a file at its own frame rate, as a camera would deliver it')
     .option('--loop', 'loop a file forever (stop with Ctrl-C)')
     .option('--detect-every <k>', 'run the detector every k-th frame; the tracker predicts between', parseIntOption('--detect-every', 1, 100), 1)
-    .option('-t, --threshold <cosine>', "cosine for a known identity (default: the gallery's identification threshold)", parseNumberOption('--threshold', -1, 1))
+    .option(
+      '-t, --threshold <cosine>',
+      "cosine for a known identity (default: the gallery's identification threshold)",
+      parseNumberOption('--threshold', -1, 1),
+    )
     .option('--label-unknowns', 'give unknown faces stable unknown-N labels and re-find them later')
     .option('--timeout <seconds>', 'give up on a stream that sends no frame for this long', parseNumberOption('--timeout', 0.1, 3600))
-    .option('--reconnect <n>', 'open a stream that stops (ends, stalls, refuses) again, up to n times in a row, waiting 0.5 s, 1 s, 2 s … up to 8 s', parseIntOption('--reconnect', 0, 100))
-    .option('--rtsp-transport <tcp|udp>', 'how RTP packets of an rtsp:// stream travel (default tcp)', parseChoiceOption('--rtsp-transport', ['tcp', 'udp'] as const))
+    .option(
+      '--reconnect <n>',
+      'open a stream that stops (ends, stalls, refuses) again, up to n times in a row, waiting 0.5 s, 1 s, 2 s … up to 8 s',
+      parseIntOption('--reconnect', 0, 100),
+    )
+    .option(
+      '--rtsp-transport <tcp|udp>',
+      'how RTP packets of an rtsp:// stream travel (default tcp)',
+      parseChoiceOption('--rtsp-transport', ['tcp', 'udp'] as const),
+    )
     .option('--no-sightings', 'with a gallery, do not record ended tracks as sightings (Recent faces) in it')
     .option('--source-name <name>', 'the source name sightings are recorded under (default: the file name or the URL without its password)')
     .option('--json', 'compact JSON, no progress bar')
@@ -137,7 +153,12 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
         };
         const fps = o.fps ?? info.fps ?? 25;
         const expected = !info.live && o.loop !== true && info.durationSeconds !== undefined ? Math.round(info.durationSeconds * fps) : undefined;
-        const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json || info.live, ...(expected === undefined ? {} : { total: expected }) });
+        const progress = createProgress({
+          label: 'frames',
+          stream: ctx.stderr,
+          silent: ctx.json || info.live,
+          ...(expected === undefined ? {} : { total: expected }),
+        });
         const all: StreamEvent[] = [];
         const started = performance.now();
         let frames = 0;

@@ -58,7 +58,10 @@ export function registerAuth(app: FastifyInstance, ctx: ServerContext): void {
     const record = await ctx.keys.verify(key);
     if (record === undefined) throw new ArcFaceError('UNAUTHORIZED', 'Expected a valid API key but received one that is unknown or revoked');
     if (!scopeAllows(record.scope, scope)) {
-      throw new ArcFaceError('FORBIDDEN', `Expected a key with the "${scope}" scope for ${request.method} ${request.routeOptions.url ?? request.url} but received a "${record.scope}" key`);
+      throw new ArcFaceError(
+        'FORBIDDEN',
+        `Expected a key with the "${scope}" scope for ${request.method} ${request.routeOptions.url ?? request.url} but received a "${record.scope}" key`,
+      );
     }
     request.apiKey = record;
   });

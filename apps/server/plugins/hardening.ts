@@ -34,9 +34,13 @@ export function assertPlainNumbers(request: FastifyRequest): void {
     if (raw === undefined) continue;
     for (const v of Array.isArray(raw) ? raw : [raw]) {
       const text = String(v);
-      const ok = prop.type === 'integer' ? PLAIN_INTEGER.test(text) && Number.isSafeInteger(Number(text)) : PLAIN_DECIMAL.test(text) && Number.isFinite(Number(text));
+      const ok =
+        prop.type === 'integer' ? PLAIN_INTEGER.test(text) && Number.isSafeInteger(Number(text)) : PLAIN_DECIMAL.test(text) && Number.isFinite(Number(text));
       if (!ok) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected querystring "${name}" to be a plain decimal ${prop.type === 'integer' ? 'integer' : 'number'} but received "${text.slice(0, 40)}"`);
+        throw new ArcFaceError(
+          'INVALID_ARGUMENT',
+          `Expected querystring "${name}" to be a plain decimal ${prop.type === 'integer' ? 'integer' : 'number'} but received "${text.slice(0, 40)}"`,
+        );
       }
     }
   }
@@ -72,7 +76,10 @@ export function registerHardening(app: FastifyInstance): void {
     // The route's own limit (the app's body limit, or the video upload cap on /v1/videos).
     const limit = request.routeOptions.bodyLimit;
     if (declared !== undefined && limit !== undefined && Number(declared) > limit) {
-      throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected a request body of at most ${limit} bytes but Content-Length declares ${String(declared).slice(0, 20)}`);
+      throw new ArcFaceError(
+        'PAYLOAD_TOO_LARGE',
+        `Expected a request body of at most ${limit} bytes but Content-Length declares ${String(declared).slice(0, 20)}`,
+      );
     }
   });
   app.addHook('preValidation', async (request) => assertPlainNumbers(request));
@@ -84,7 +91,13 @@ export function registerHardening(app: FastifyInstance): void {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, route: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        url: request.url,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request',
     );
   });

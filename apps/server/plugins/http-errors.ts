@@ -31,7 +31,8 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
 const FASTIFY_MESSAGES: Readonly<Partial<Record<ErrorCode, string>>> = Object.freeze({
   PAYLOAD_TOO_LARGE: 'Expected a request within the size limit but received more',
   BODY_INVALID: 'Expected a well-formed request body of its declared content type but it could not be parsed',
-  UNSUPPORTED_MEDIA_TYPE: 'Expected a body of type application/json, multipart/form-data, image/* or application/octet-stream but received another content type',
+  UNSUPPORTED_MEDIA_TYPE:
+    'Expected a body of type application/json, multipart/form-data, image/* or application/octet-stream but received another content type',
   URI_TOO_LONG: 'Expected URL path segments of at most the id length limit but received a longer one',
   INVALID_ARGUMENT: 'Expected a valid request URL but it could not be decoded',
   REQUEST_TIMEOUT: 'Expected the request to arrive and be answered within the request timeout but it was not',
@@ -87,7 +88,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
   // report): it goes to the log; the client gets the code and the request id to find it there.
   const hidden = e.httpStatus >= 500 && !SHOWN_5XX.has(e.code);
   const body = hidden
-    ? { code: e.code, message: `${e.code === 'INTERNAL' ? INTERNAL_MESSAGE : `The server could not complete the request (${e.code}); the server log has the details`} (request ${request.id})` }
+    ? {
+        code: e.code,
+        message: `${e.code === 'INTERNAL' ? INTERNAL_MESSAGE : `The server could not complete the request (${e.code}); the server log has the details`} (request ${request.id})`,
+      }
     : e.toJSON();
   return reply.code(e.httpStatus).type('application/json; charset=utf-8').send(body);
 }
@@ -99,7 +103,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
  * @example
  * Fastify({ clientErrorHandler: (err, socket) => answerClientError(err, socket) })
  */
-export function answerClientError(err: NodeJS.ErrnoException, socket: { writable: boolean; destroyed: boolean; write(s: string): unknown; destroy(e?: Error): unknown }): void {
+export function answerClientError(
+  err: NodeJS.ErrnoException,
+  socket: { writable: boolean; destroyed: boolean; write(s: string): unknown; destroy(e?: Error): unknown },
+): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const e =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -111,7 +118,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: { writable
   const status = e.httpStatus;
   const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
   socket.destroy(err);
 }

@@ -25,7 +25,10 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
  */
 export function decodeBase64Image(field: string, value: unknown): Uint8Array {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new ArcFaceError('INVALID_ARGUMENT', `Expected base64 image data in "${field}" but received ${value === null ? 'null' : typeof value === 'string' ? 'an empty string' : typeof value}`);
+    throw new ArcFaceError(
+      'INVALID_ARGUMENT',
+      `Expected base64 image data in "${field}" but received ${value === null ? 'null' : typeof value === 'string' ? 'an empty string' : typeof value}`,
+    );
   }
   const raw = value.replace(DATA_URL, '').replace(/\s+/g, '');
   if (!BASE64.test(raw)) {
@@ -101,7 +104,8 @@ export async function readInput(request: FastifyRequest, imageFields: readonly s
         } else if (typeof part.value === 'string') {
           count(Buffer.byteLength(part.value));
           if (part.valueTruncated) throw tooLarge(limit);
-          if (imageFields.includes(part.fieldname)) images.push({ field: part.fieldname, bytes: decodeBase64Image(part.fieldname, part.value), filename: undefined });
+          if (imageFields.includes(part.fieldname))
+            images.push({ field: part.fieldname, bytes: decodeBase64Image(part.fieldname, part.value), filename: undefined });
           else fields[part.fieldname] = part.value;
         }
       }

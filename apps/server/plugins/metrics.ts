@@ -56,7 +56,12 @@ export class ServerMetrics {
     buckets: [...LATENCY_BUCKETS],
     registers: [this.#registry],
   });
-  readonly #rejected = new Counter({ name: 'arcface_inference_rejected_total', help: 'Inference jobs refused, by reason.', labelNames: ['reason'], registers: [this.#registry] });
+  readonly #rejected = new Counter({
+    name: 'arcface_inference_rejected_total',
+    help: 'Inference jobs refused, by reason.',
+    labelNames: ['reason'],
+    registers: [this.#registry],
+  });
   readonly #eventsOut = new Counter({
     name: 'arcface_events_out_total',
     help: 'Events sent to MQTT and webhooks, by sink and outcome (delivered, retried, failed, dropped).',

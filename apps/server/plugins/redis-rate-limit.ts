@@ -52,7 +52,13 @@ export class RedisRateLimitCounter implements SharedRateLimitCounter {
     assertString('url', url);
     const location = redactUrl(url);
     // No offline queue and one retry: a request waits at most REDIS_TIMEOUT_MS, then gets 503.
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: REDIS_TIMEOUT_MS, commandTimeout: REDIS_TIMEOUT_MS });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: REDIS_TIMEOUT_MS,
+      commandTimeout: REDIS_TIMEOUT_MS,
+    });
     // Reconnection errors are reported by the commands that fail; without a listener they would be printed.
     redis.on('error', () => undefined);
     try {

@@ -100,7 +100,11 @@ export class PostgresRateLimitCounter implements SharedRateLimitCounter {
   async incr(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
     assertString('key', key);
     assertInteger('windowMs', windowMs, 1, 86_400_000);
-    const rows = await pgTry(this.location, 'rate_limits', async () => (await this.#client.query<{ count: string; ttl: string }>(INCR_SQL, [key, windowMs])).rows);
+    const rows = await pgTry(
+      this.location,
+      'rate_limits',
+      async () => (await this.#client.query<{ count: string; ttl: string }>(INCR_SQL, [key, windowMs])).rows,
+    );
     if (++this.#sincePrune >= this.#pruneEvery) {
       this.#sincePrune = 0;
       await pgTry(this.location, 'rate_limits', () => this.#client.query(`DELETE FROM arcface_rate_limits WHERE expires_at <= ${NOW_MS}`));

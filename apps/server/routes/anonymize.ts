@@ -35,11 +35,25 @@ interface AnonymizeQuery {
 function taskOf(q: AnonymizeQuery): AnonymizeTask {
   const given = [q.keep, q.keepTag, q.only].filter((x) => x !== undefined).length;
   if (given > 1) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at most one of keep, keepTag and only but received several');
-  const list = (q.only ?? q.keep ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (q.only ?? q.keep ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const mode = q.only !== undefined ? 'only' : given === 1 ? 'keep' : 'all';
   // The tag is resolved against the gallery in the worker; the policy is checked here with a stand-in id.
-  const policy = resolveAnonymizePolicy({ mode, ids: q.keepTag !== undefined ? [q.keepTag] : list, style: q.style ?? ANONYMIZE_DEFAULTS.style, pad: q.pad ?? ANONYMIZE_DEFAULTS.pad });
-  return { mode: policy.mode, ids: q.keepTag === undefined ? policy.ids : [], style: policy.style, pad: policy.pad, ...(q.keepTag === undefined ? {} : { keepTag: q.keepTag }) };
+  const policy = resolveAnonymizePolicy({
+    mode,
+    ids: q.keepTag !== undefined ? [q.keepTag] : list,
+    style: q.style ?? ANONYMIZE_DEFAULTS.style,
+    pad: q.pad ?? ANONYMIZE_DEFAULTS.pad,
+  });
+  return {
+    mode: policy.mode,
+    ids: q.keepTag === undefined ? policy.ids : [],
+    style: policy.style,
+    pad: policy.pad,
+    ...(q.keepTag === undefined ? {} : { keepTag: q.keepTag }),
+  };
 }
 
 /**
@@ -57,7 +71,11 @@ export function registerAnonymizeRoutes(app: FastifyInstance, videos: VideoServi
   const tags = ['anonymize'];
   app.post(
     '/v1/anonymize',
-    { bodyLimit: videoBodyLimit(videos), config: { scope: 'read' }, schema: { tags, querystring: anonymizeQuery, summary: 'Upload a video; its faces are covered in a background job' } },
+    {
+      bodyLimit: videoBodyLimit(videos),
+      config: { scope: 'read' },
+      schema: { tags, querystring: anonymizeQuery, summary: 'Upload a video; its faces are covered in a background job' },
+    },
     async (request, reply) => {
       const task = taskOf(request.query as AnonymizeQuery);
       const job = await acceptVideoUpload(request, reply, videos, task);

@@ -81,19 +81,25 @@ export function registerBrowserAssetRoutes(app: FastifyInstance, ctx: ServerCont
     } catch (err) {
       // A registry model this server has not installed is simply not here (404, no stack in the log);
       // the message names neither the folders searched nor their paths.
-      if (isArcFaceError(err, 'MODEL_NOT_FOUND')) throw new ArcFaceError('NOT_FOUND', `Expected model ${model.name} to be installed on this server but it is not`, { cause: err });
+      if (isArcFaceError(err, 'MODEL_NOT_FOUND'))
+        throw new ArcFaceError('NOT_FOUND', `Expected model ${model.name} to be installed on this server but it is not`, { cause: err });
       throw err;
     }
     return sendFile(reply, path, 'application/octet-stream');
   });
 
-  app.get<{ Params: { file: string } }>('/arcface/:file', { schema: { hide: true }, config: { scope: 'public', rateLimited: true } }, async (request, reply) => {
-    const { file } = request.params;
-    const dir = browserBundleDir();
-    if (!BUNDLE_FILE.test(file)) throw new ArcFaceError('NOT_FOUND', `Expected a file of the browser bundle (arcface.js, ort-wasm-*.wasm) but received "${file}"`);
-    if (dir === undefined) throw new ArcFaceError('NOT_FOUND', 'Expected the browser bundle in dist/browser but it is not built (npm run build)');
-    const path = join(dir, file);
-    if (!existsSync(path)) throw new ArcFaceError('NOT_FOUND', `Expected ${file} in the browser bundle but it is not there`);
-    return sendFile(reply, path, CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
-  });
+  app.get<{ Params: { file: string } }>(
+    '/arcface/:file',
+    { schema: { hide: true }, config: { scope: 'public', rateLimited: true } },
+    async (request, reply) => {
+      const { file } = request.params;
+      const dir = browserBundleDir();
+      if (!BUNDLE_FILE.test(file))
+        throw new ArcFaceError('NOT_FOUND', `Expected a file of the browser bundle (arcface.js, ort-wasm-*.wasm) but received "${file}"`);
+      if (dir === undefined) throw new ArcFaceError('NOT_FOUND', 'Expected the browser bundle in dist/browser but it is not built (npm run build)');
+      const path = join(dir, file);
+      if (!existsSync(path)) throw new ArcFaceError('NOT_FOUND', `Expected ${file} in the browser bundle but it is not there`);
+      return sendFile(reply, path, CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
+    },
+  );
 }

@@ -135,7 +135,10 @@ export function cfEmbeddings(body: unknown, dim: number): Float32Array[] {
     throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a body {"embeddings": [[numbers], ...]} with at least one embedding but received none');
   }
   if (list.length > MAX_EMBEDDINGS_PER_REQUEST) {
-    throw new ArcFaceError('PAYLOAD_TOO_LARGE', `Expected at most ${MAX_EMBEDDINGS_PER_REQUEST} embeddings in one request but received ${list.length}; send them in batches`);
+    throw new ArcFaceError(
+      'PAYLOAD_TOO_LARGE',
+      `Expected at most ${MAX_EMBEDDINGS_PER_REQUEST} embeddings in one request but received ${list.length}; send them in batches`,
+    );
   }
   return list.map((v, i) => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {

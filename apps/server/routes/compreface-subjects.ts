@@ -15,10 +15,14 @@ const subjectBody = { type: 'object', required: ['subject'], properties: { subje
  * registerComprefaceSubjectRoutes(app, ctx)
  */
 export function registerComprefaceSubjectRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post<{ Body: { subject: string } }>(BASE, { config: { scope: 'write' }, schema: { tags, summary: 'Add a subject', body: subjectBody } }, async (request, reply) => {
-    await ctx.gallery().createSubject(request.body.subject, { name: request.body.subject });
-    return reply.code(201).send({ subject: request.body.subject });
-  });
+  app.post<{ Body: { subject: string } }>(
+    BASE,
+    { config: { scope: 'write' }, schema: { tags, summary: 'Add a subject', body: subjectBody } },
+    async (request, reply) => {
+      await ctx.gallery().createSubject(request.body.subject, { name: request.body.subject });
+      return reply.code(201).send({ subject: request.body.subject });
+    },
+  );
 
   app.get(BASE, { config: { scope: 'read' }, schema: { tags, summary: 'List subjects' } }, async () => ({
     subjects: (await ctx.gallery().listSubjects()).map((s) => s.id),
@@ -40,10 +44,14 @@ export function registerComprefaceSubjectRoutes(app: FastifyInstance, ctx: Serve
     },
   );
 
-  app.delete<{ Params: { subject: string } }>(`${BASE}/:subject`, { config: { scope: 'write' }, schema: { tags, summary: 'Delete a subject and its examples' } }, async (request) => {
-    await ctx.gallery().removeSubject(request.params.subject);
-    return { subject: request.params.subject };
-  });
+  app.delete<{ Params: { subject: string } }>(
+    `${BASE}/:subject`,
+    { config: { scope: 'write' }, schema: { tags, summary: 'Delete a subject and its examples' } },
+    async (request) => {
+      await ctx.gallery().removeSubject(request.params.subject);
+      return { subject: request.params.subject };
+    },
+  );
 
   app.delete(BASE, { config: { scope: 'write' }, schema: { tags, summary: 'Delete every subject' } }, async () => {
     const gallery = ctx.gallery();
@@ -52,9 +60,13 @@ export function registerComprefaceSubjectRoutes(app: FastifyInstance, ctx: Serve
     return { deleted: all.length };
   });
 
-  app.get<{ Params: { subject: string } }>(`${BASE}/:subject`, { config: { scope: 'read' }, schema: { tags, summary: 'One subject (extension: CompreFace has no such route)' } }, async (request) => {
-    const s = await ctx.gallery().getSubject(request.params.subject);
-    if (s === undefined) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected subject "${request.params.subject}" but it does not exist`);
-    return { subject: s.id, name: s.name, faces: s.faceCount };
-  });
+  app.get<{ Params: { subject: string } }>(
+    `${BASE}/:subject`,
+    { config: { scope: 'read' }, schema: { tags, summary: 'One subject (extension: CompreFace has no such route)' } },
+    async (request) => {
+      const s = await ctx.gallery().getSubject(request.params.subject);
+      if (s === undefined) throw new ArcFaceError('IDENTITY_NOT_FOUND', `Expected subject "${request.params.subject}" but it does not exist`);
+      return { subject: s.id, name: s.name, faces: s.faceCount };
+    },
+  );
 }

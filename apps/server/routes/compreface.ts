@@ -69,7 +69,11 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
         summary: 'List face examples',
         querystring: {
           type: 'object',
-          properties: { page: { type: 'integer', minimum: 0, default: 0 }, size: { type: 'integer', minimum: 1, maximum: 1000, default: 20 }, subject: { type: 'string' } },
+          properties: {
+            page: { type: 'integer', minimum: 0, default: 0 },
+            size: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+            subject: { type: 'string' },
+          },
         },
       },
     },
@@ -90,7 +94,10 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
 
   app.delete<{ Querystring: { subject?: string } }>(
     `${BASE}/faces`,
-    { config: { scope: 'write' }, schema: { tags, summary: "Delete a subject's examples, or every example", querystring: { type: 'object', properties: { subject: { type: 'string' } } } } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: "Delete a subject's examples, or every example", querystring: { type: 'object', properties: { subject: { type: 'string' } } } },
+    },
     async (request) => {
       const gallery = ctx.gallery();
       const subject = request.query.subject === '' ? undefined : request.query.subject;
@@ -100,16 +107,21 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     },
   );
 
-  app.delete<{ Params: { imageId: string } }>(`${BASE}/faces/:imageId`, { config: { scope: 'write' }, schema: { tags, summary: 'Delete one example' } }, async (request) => {
-    const gallery = ctx.gallery();
-    const faceId = parseImageId(request.params.imageId);
-    const face = await gallery.getFace(faceId).catch((err: unknown) => {
-      if (err instanceof ArcFaceError && err.code === 'NOT_FOUND') throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${request.params.imageId}"`);
-      throw err;
-    });
-    const removed = await gallery.removeFace(face.subjectId, faceId);
-    return { image_id: String(removed.faceId), subject: removed.subjectId };
-  });
+  app.delete<{ Params: { imageId: string } }>(
+    `${BASE}/faces/:imageId`,
+    { config: { scope: 'write' }, schema: { tags, summary: 'Delete one example' } },
+    async (request) => {
+      const gallery = ctx.gallery();
+      const faceId = parseImageId(request.params.imageId);
+      const face = await gallery.getFace(faceId).catch((err: unknown) => {
+        if (err instanceof ArcFaceError && err.code === 'NOT_FOUND')
+          throw new ArcFaceError('NOT_FOUND', `Expected an existing image_id but received "${request.params.imageId}"`);
+        throw err;
+      });
+      const removed = await gallery.removeFace(face.subjectId, faceId);
+      return { image_id: String(removed.faceId), subject: removed.subjectId };
+    },
+  );
 
   app.post<{ Body: unknown }>(`${BASE}/faces/delete`, { config: { scope: 'write' }, schema: { tags, summary: 'Delete examples by id' } }, async (request) => {
     if (!Array.isArray(request.body)) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected a JSON array of image ids but received something else');
@@ -130,7 +142,10 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
 
   app.post<Q>(
     `${BASE}/recognize`,
-    { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Recognize every face of an image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } },
+    {
+      config: { scope: 'read', inference: true },
+      schema: { tags, summary: 'Recognize every face of an image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS },
+    },
     async (request) => {
       const gallery = ctx.gallery();
       await assertSameModel(ctx, gallery);
@@ -160,7 +175,10 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
 
   app.post<Q & { Params: { imageId: string } }>(
     `${BASE}/faces/:imageId/verify`,
-    { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Compare the faces of an image with one example', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } },
+    {
+      config: { scope: 'read', inference: true },
+      schema: { tags, summary: 'Compare the faces of an image with one example', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS },
+    },
     async (request) => {
       const example = await ctx.gallery().getFace(parseImageId(request.params.imageId));
       const image = requireImage(await readInput(request, ['file']), 'file');
@@ -194,18 +212,29 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
 
   app.post<Q>(
     '/api/v1/verification/verify',
-    { config: { scope: 'read', inference: true }, schema: { tags, summary: 'Verification service: faces of target_image against source_image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS } },
+    {
+      config: { scope: 'read', inference: true },
+      schema: { tags, summary: 'Verification service: faces of target_image against source_image', querystring: CF_QUERY_SCHEMA, response: IMAGE_ERRORS },
+    },
     async (request) => {
       const input = await readInput(request, ['source_image', 'target_image']);
       const [src, tgt] = await Promise.all([
-        ctx.engine.run({ op: 'embed', image: requireImage(input, 'source_image'), maxPixels, select: 'largest', thumbnails: false }, request.clientGone ?? undefined),
-        ctx.engine.run({ op: 'embed', image: requireImage(input, 'target_image'), maxPixels, select: 'all', thumbnails: false }, request.clientGone ?? undefined),
+        ctx.engine.run(
+          { op: 'embed', image: requireImage(input, 'source_image'), maxPixels, select: 'largest', thumbnails: false },
+          request.clientGone ?? undefined,
+        ),
+        ctx.engine.run(
+          { op: 'embed', image: requireImage(input, 'target_image'), maxPixels, select: 'all', thumbnails: false },
+          request.clientGone ?? undefined,
+        ),
       ]);
       const s = src.faces[0];
       if (s === undefined) throw new ArcFaceError('NO_FACE', 'Expected a face in "source_image" but none was found');
       const targets = cfSelect(tgt.faces, request.query);
       if (targets.length === 0) throw new ArcFaceError('NO_FACE', 'Expected a face in "target_image" but none was found');
-      const matches = targets.map((f) => ({ box: cfBox(f), similarity: cfSimilarity(cosine(s.embedding, f.embedding)), ...cfPlugins(f, request.query) })).sort((a, b) => b.similarity - a.similarity);
+      const matches = targets
+        .map((f) => ({ box: cfBox(f), similarity: cfSimilarity(cosine(s.embedding, f.embedding)), ...cfPlugins(f, request.query) }))
+        .sort((a, b) => b.similarity - a.similarity);
       const entry = { source_image_face: { box: cfBox(s), ...cfPlugins(s, request.query) }, face_matches: matches };
       return { result: [request.query.status === true ? { ...entry, plugins_versions: await versions() } : entry] };
     },
@@ -215,7 +244,11 @@ export function registerComprefaceRoutes(app: FastifyInstance, ctx: ServerContex
     `${BASE}/embeddings/recognize`,
     {
       config: { scope: 'read' },
-      schema: { tags, summary: 'Recognize by embedding', querystring: { type: 'object', properties: { prediction_count: { type: 'integer', minimum: 1, maximum: 100, default: 1 } } } },
+      schema: {
+        tags,
+        summary: 'Recognize by embedding',
+        querystring: { type: 'object', properties: { prediction_count: { type: 'integer', minimum: 1, maximum: 100, default: 1 } } },
+      },
     },
     async (request) => {
       const gallery = ctx.gallery();

@@ -97,7 +97,10 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
               height: { type: 'integer' },
               fingerprint: { type: 'string' },
               embeddingSize: { type: 'integer' },
-              faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { embedding: { type: 'array', items: { type: 'number' } } } }] } },
+              faces: {
+                type: 'array',
+                items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { embedding: { type: 'array', items: { type: 'number' } } } }] },
+              },
             },
           },
           ...IMAGE_ERRORS,
@@ -197,7 +200,12 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: DEFAULT_TOP_K },
-            threshold: { type: 'number', minimum: -1, maximum: 1, description: "Cosine for a match; default: the one that holds the target FPIR at the gallery's size" },
+            threshold: {
+              type: 'number',
+              minimum: -1,
+              maximum: 1,
+              description: "Cosine for a match; default: the one that holds the target FPIR at the gallery's size",
+            },
             fpir: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, description: 'Target false positive identification rate (default 0.01)' },
             record: { type: 'boolean', description: 'Record each face as a sighting (Recent faces); the Identify page sets it' },
             source: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Source name of recorded sightings (default identify)' },
@@ -213,7 +221,8 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
               thresholdSource: {
                 type: 'string',
                 enum: ['given', 'fpir', 'floor', 'fixed'],
-                description: 'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table',
+                description:
+                  'given: the request or server option; fpir: from the impostor table at the gallery size; floor: the 1:1 threshold, higher; fixed: the 1:1 threshold, no table',
               },
               thresholdReason: { type: 'string' },
               faces: {
@@ -243,11 +252,16 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const input = await readInput(request, ['image']);
       const image = requireImage(input, 'image');
       const record = request.query.record === true && gallery.sightingsWrite !== undefined;
-      const r = await ctx.engine.run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: record }, request.clientGone ?? undefined).catch(named(uploadName(input, 'image')));
+      const r = await ctx.engine
+        .run({ op: 'embed', image, maxPixels, select: 'all', thumbnails: record }, request.clientGone ?? undefined)
+        .catch(named(uploadName(input, 'image')));
       const { fingerprint } = await engineInfo(ctx);
       if (gallery.fingerprint !== fingerprint) throw modelMismatch('the gallery', gallery.fingerprint, fingerprint);
       const given = request.query.threshold ?? ctx.options.threshold;
-      const choice = await gallery.identificationThreshold({ ...(given === undefined ? {} : { threshold: given }), ...(request.query.fpir === undefined ? {} : { fpir: request.query.fpir }) });
+      const choice = await gallery.identificationThreshold({
+        ...(given === undefined ? {} : { threshold: given }),
+        ...(request.query.fpir === undefined ? {} : { fpir: request.query.fpir }),
+      });
       const { threshold } = choice;
       const k = request.query.limit ?? DEFAULT_TOP_K;
       const faces = [];
@@ -255,15 +269,27 @@ export function registerFaceRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const negatives = gallery.sightings === undefined ? new Map<string, Float32Array[]>() : await (await gallery.sightings()).negatives.current();
       for (const f of r.faces) {
         const ranked = (await gallery.identify(f.embedding, k)).map((c) => ({ ...c, id: c.subjectId, score: c.similarity }));
-        const candidates = withoutNegatives(f.embedding, ranked, negatives).map((c) => ({ subjectId: c.subjectId, name: c.name, similarity: r6(c.similarity) }));
+        const candidates = withoutNegatives(f.embedding, ranked, negatives).map((c) => ({
+          subjectId: c.subjectId,
+          name: c.name,
+          similarity: r6(c.similarity),
+        }));
         const best = candidates[0];
         const match = best !== undefined && best.similarity >= threshold ? best : null;
         const jpeg = f.thumbnail;
-        const sighting = record && jpeg !== undefined
-          ? await gallery.sightingsWrite?.((s) => s.recordStill(request.query.source ?? 'identify', { jpeg, embedding: f.embedding, quality: faceQuality(f) }, {
-            identity: match?.subjectId ?? null, score: best?.similarity ?? 0,
-          }))
-          : undefined;
+        const sighting =
+          record && jpeg !== undefined
+            ? await gallery.sightingsWrite?.((s) =>
+                s.recordStill(
+                  request.query.source ?? 'identify',
+                  { jpeg, embedding: f.embedding, quality: faceQuality(f) },
+                  {
+                    identity: match?.subjectId ?? null,
+                    score: best?.similarity ?? 0,
+                  },
+                ),
+              )
+            : undefined;
         faces.push({ ...faceJson(f), match, candidates, ...(sighting === undefined ? {} : { sightingId: sighting.sighting.sightingId }) });
       }
       return { width: r.width, height: r.height, threshold, thresholdSource: choice.source, thresholdReason: choice.reason, faces };

@@ -66,10 +66,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext, f
       if (ctx.options.gallery !== undefined) {
         const g = ctx.options.gallery;
         try {
-          gallery = await Promise.race([
-            g.count(),
-            new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timed out')), READY_GALLERY_TIMEOUT_MS)),
-          ]);
+          gallery = await Promise.race([g.count(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timed out')), READY_GALLERY_TIMEOUT_MS))]);
         } catch (err) {
           problems.push(`gallery: ${(err as Error).message}`);
         }
@@ -85,7 +82,9 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext, f
     },
   );
 
-  app.get('/metrics', { config: { scope: 'public' }, schema: { tags, security: [], summary: 'Prometheus metrics (text exposition 0.0.4)' } }, async (_request, reply) =>
-    reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
+  app.get(
+    '/metrics',
+    { config: { scope: 'public' }, schema: { tags, security: [], summary: 'Prometheus metrics (text exposition 0.0.4)' } },
+    async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
   );
 }

@@ -22,7 +22,11 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): voi
     '/v1/keys',
     {
       config: { scope: 'admin' },
-      schema: { tags, summary: 'List API keys (never the keys themselves)', response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { $ref: 'ApiKey#' } } } }, ...ERRS } },
+      schema: {
+        tags,
+        summary: 'List API keys (never the keys themselves)',
+        response: { 200: { type: 'object', properties: { keys: { type: 'array', items: { $ref: 'ApiKey#' } } } }, ...ERRS },
+      },
     },
     async () => ({
       keys: await store(ctx).list(),
@@ -45,12 +49,21 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: ServerContext): voi
         response: { 201: { $ref: 'ApiKey#' }, ...ERRS },
       },
     },
-    async (request, reply) => reply.code(201).send(await store(ctx).create({ scope: request.body.scope, ...(request.body.name === undefined ? {} : { name: request.body.name }) })),
+    async (request, reply) =>
+      reply.code(201).send(await store(ctx).create({ scope: request.body.scope, ...(request.body.name === undefined ? {} : { name: request.body.name }) })),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/v1/keys/:id',
-    { config: { scope: 'admin' }, schema: { tags, summary: 'Revoke an API key', params: { type: 'object', properties: { id: { type: 'string' } } }, response: { 200: { $ref: 'ApiKey#' }, ...ERRS } } },
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+        response: { 200: { $ref: 'ApiKey#' }, ...ERRS },
+      },
+    },
     async (request) => await store(ctx).revoke(request.params.id),
   );
 }

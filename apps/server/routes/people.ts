@@ -9,7 +9,14 @@ import { assertSameModel } from './subjects.js';
 
 type PersonParams = { Params: { personId: string } };
 const tags = ['people'];
-const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
+const ERRS = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+} as const;
 const personParams = { type: 'object', required: ['personId'], properties: { personId: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 
 /** A person or face id from the URL, by the server's one strict parser (`0x2`, `2e0`, ` 2`, `2.0` are 400). */
@@ -31,7 +38,10 @@ function assertJsonIds(body: unknown, fields: readonly string[]): void {
     if (v === undefined) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
       if (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 1) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected ${field} to hold positive integers as JSON numbers but received ${JSON.stringify(item)?.slice(0, 40) ?? typeof item}`);
+        throw new ArcFaceError(
+          'INVALID_ARGUMENT',
+          `Expected ${field} to hold positive integers as JSON numbers but received ${JSON.stringify(item)?.slice(0, 40) ?? typeof item}`,
+        );
       }
     }
   }
@@ -63,12 +73,17 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
   };
   app.get<{ Querystring: { hidden?: boolean } }>(
     '/v1/people',
-    { config: { scope: 'read' }, schema: { tags, summary: 'Persons found by clustering, most faces first', querystring: { type: 'object', properties: { hidden: { type: 'boolean' } } } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags, summary: 'Persons found by clustering, most faces first', querystring: { type: 'object', properties: { hidden: { type: 'boolean' } } } },
+    },
     async (request) => ({ people: await (await people(ctx)).list({ hidden: request.query.hidden === true }) }),
   );
 
-  app.get<PersonParams>('/v1/people/:personId', { config: { scope: 'read' }, schema: { tags, summary: 'One person and its faces', params: personParams } }, async (request) =>
-    (await people(ctx)).show(positive(request.params.personId, 'person id')),
+  app.get<PersonParams>(
+    '/v1/people/:personId',
+    { config: { scope: 'read' }, schema: { tags, summary: 'One person and its faces', params: personParams } },
+    async (request) => (await people(ctx)).show(positive(request.params.personId, 'person id')),
   );
 
   app.post(
@@ -91,7 +106,10 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
           photos.push({ file: name, faces: held });
           continue;
         }
-        const r = await ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, request.clientGone ?? undefined);
+        const r = await ctx.engine.run(
+          { op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true },
+          request.clientGone ?? undefined,
+        );
         const kept: Omit<NewPersonFace, 'photo'>[] = [];
         for (const f of r.faces) {
           const rejection = qualityRejection(faceQuality(f));
@@ -107,8 +125,10 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     },
   );
 
-  app.post('/v1/people/recluster', { config: { scope: 'write' }, schema: { tags, summary: 'Re-cluster every face not fixed by hand (stable person ids)' } }, async () =>
-    serial(async () => (await people(ctx)).recluster()),
+  app.post(
+    '/v1/people/recluster',
+    { config: { scope: 'write' }, schema: { tags, summary: 'Re-cluster every face not fixed by hand (stable person ids)' } },
+    async () => serial(async () => (await people(ctx)).recluster()),
   );
 
   app.post<PersonParams & { Body: { name: string; id?: string } }>(
@@ -128,7 +148,14 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         response: { 200: { type: 'object', properties: { personId: { type: 'integer' }, identityId: { type: 'string' } } }, ...ERRS },
       },
     },
-    async (request) => serial(async () => (await people(ctx)).name(positive(request.params.personId, 'person id'), request.body.name, request.body.id === undefined ? {} : { id: request.body.id })),
+    async (request) =>
+      serial(async () =>
+        (await people(ctx)).name(
+          positive(request.params.personId, 'person id'),
+          request.body.name,
+          request.body.id === undefined ? {} : { id: request.body.id },
+        ),
+      ),
   );
 
   app.post<PersonParams & { Body: { into: number } }>(
@@ -161,7 +188,10 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
         body: {
           type: 'object',
           required: ['faceIds'],
-          properties: { faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } }, into: { type: 'integer', minimum: 1 } },
+          properties: {
+            faceIds: { type: 'array', minItems: 1, maxItems: 10000, items: { type: 'integer', minimum: 1 } },
+            into: { type: 'integer', minimum: 1 },
+          },
           additionalProperties: false,
         },
       },
@@ -174,7 +204,8 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     {
       config: { scope: 'write' },
       schema: {
-        tags, summary: '"Not this person": the face leaves its person for good (a cannot-link every re-cluster honours)',
+        tags,
+        summary: '"Not this person": the face leaves its person for good (a cannot-link every re-cluster honours)',
         params: { type: 'object', properties: { faceId: { type: 'string' } } },
       },
     },
@@ -185,7 +216,12 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
     '/v1/people/:personId/hide',
     {
       config: { scope: 'write' },
-      schema: { tags, summary: 'Hide (or show again) a person', params: personParams, body: { type: 'object', properties: { hidden: { type: 'boolean' } }, additionalProperties: false } },
+      schema: {
+        tags,
+        summary: 'Hide (or show again) a person',
+        params: personParams,
+        body: { type: 'object', properties: { hidden: { type: 'boolean' } }, additionalProperties: false },
+      },
     },
     async (request) => {
       const id = positive(request.params.personId, 'person id');
@@ -197,7 +233,10 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: ServerContext): 
 
   app.get<{ Params: { faceId: string } }>(
     '/v1/people/faces/:faceId/thumbnail',
-    { config: { scope: 'read' }, schema: { tags, summary: 'JPEG of a clustered face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags, summary: 'JPEG of a clustered face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } },
+    },
     async (request, reply) => {
       const jpeg = await (await people(ctx)).faceThumbnail(positive(request.params.faceId, 'face id'));
       if (jpeg === null) throw new ArcFaceError('NOT_FOUND', `Expected a thumbnail for face ${request.params.faceId} but none is stored`);

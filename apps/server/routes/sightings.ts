@@ -19,11 +19,23 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 const teachBody = {
-  type: 'object', required: ['identity'], additionalProperties: false,
-  properties: { identity: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 200 }, includeLowQuality: { type: 'boolean' } },
+  type: 'object',
+  required: ['identity'],
+  additionalProperties: false,
+  properties: {
+    identity: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    includeLowQuality: { type: 'boolean' },
+  },
 } as const;
 
-interface ListQuery { source?: string; unknown?: boolean; since?: number; until?: number; limit?: number }
+interface ListQuery {
+  source?: string;
+  unknown?: boolean;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
 
 /** A sighting or face id from the URL, by the server's one strict parser. */
 function positive(raw: string, what: string): number {
@@ -35,7 +47,8 @@ function positive(raw: string, what: string): number {
 /** A sighting as the API shows it: its visitor as `visitor-N`, its cover face's thumbnail URL. */
 function view(s: Sighting): Record<string, unknown> {
   return {
-    ...s, visitor: s.visitorId === null ? null : `visitor-${s.visitorId}`,
+    ...s,
+    visitor: s.visitorId === null ? null : `visitor-${s.visitorId}`,
     thumbnail: s.coverFaceId === null ? null : `/v1/sightings/faces/${s.coverFaceId}/thumbnail`,
   };
 }
@@ -71,24 +84,39 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
     return g.sightingsWrite(fn);
   };
   const teach = async (target: { sightingId: number } | { visitorId: number }, b: { identity: string; name?: string; includeLowQuality?: boolean }) => {
-    return write((s) => s.teach(target, { id: b.identity, ...(b.name === undefined ? {} : { name: b.name }) }, { includeLowQuality: b.includeLowQuality === true }));
+    return write((s) =>
+      s.teach(target, { id: b.identity, ...(b.name === undefined ? {} : { name: b.name }) }, { includeLowQuality: b.includeLowQuality === true }),
+    );
   };
 
   app.get<{ Querystring: ListQuery }>(
     '/v1/sightings',
-    { config: { scope: 'read' }, schema: { tags, summary: 'Recent sightings, newest first (filters: source, unknown only, time in ms since the epoch)', querystring: listQuery } },
+    {
+      config: { scope: 'read' },
+      schema: { tags, summary: 'Recent sightings, newest first (filters: source, unknown only, time in ms since the epoch)', querystring: listQuery },
+    },
     async (request) => {
       const q = request.query;
       const list = await (await read()).list({
-        ...(q.source === undefined ? {} : { source: q.source }), ...(q.unknown === true ? { unknownOnly: true } : {}), ...(q.since === undefined ? {} : { since: q.since }),
-        ...(q.until === undefined ? {} : { until: q.until }), limit: q.limit ?? 100,
+        ...(q.source === undefined ? {} : { source: q.source }),
+        ...(q.unknown === true ? { unknownOnly: true } : {}),
+        ...(q.since === undefined ? {} : { since: q.since }),
+        ...(q.until === undefined ? {} : { until: q.until }),
+        limit: q.limit ?? 100,
       });
       return { sightings: list.map(view) };
     },
   );
-  app.get('/v1/visitors', { config: { scope: 'read' }, schema: { tags, summary: 'Visitors: unknown people seen again, across sources and restarts' } }, async () => ({
-    visitors: (await (await read()).visitors()).map((v) => ({ ...v, thumbnail: v.coverFaceId === null ? null : `/v1/sightings/faces/${v.coverFaceId}/thumbnail` })),
-  }));
+  app.get(
+    '/v1/visitors',
+    { config: { scope: 'read' }, schema: { tags, summary: 'Visitors: unknown people seen again, across sources and restarts' } },
+    async () => ({
+      visitors: (await (await read()).visitors()).map((v) => ({
+        ...v,
+        thumbnail: v.coverFaceId === null ? null : `/v1/sightings/faces/${v.coverFaceId}/thumbnail`,
+      })),
+    }),
+  );
   app.get<{ Params: { sightingId: string } }>(
     '/v1/sightings/:sightingId',
     { config: { scope: 'read' }, schema: { tags, summary: 'One sighting with the quality of each face', params: idParams('sightingId') } },
@@ -107,14 +135,20 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
   );
   app.post<{ Params: { sightingId: string }; Body: { identity: string; name?: string; includeLowQuality?: boolean } }>(
     '/v1/sightings/:sightingId/teach',
-    { config: { scope: 'write' }, schema: { tags, summary: '"This is X": enrol the sighting\'s good faces into identity X', params: idParams('sightingId'), body: teachBody } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: '"This is X": enrol the sighting\'s good faces into identity X', params: idParams('sightingId'), body: teachBody },
+    },
     async (request) => {
       return teach({ sightingId: positive(request.params.sightingId, 'sighting id') }, request.body);
     },
   );
   app.post<{ Params: { visitorId: string }; Body: { identity: string; name?: string; includeLowQuality?: boolean } }>(
     '/v1/visitors/:visitorId/teach',
-    { config: { scope: 'write' }, schema: { tags, summary: '"This is X": enrol a visitor\'s best faces into identity X', params: idParams('visitorId'), body: teachBody } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: '"This is X": enrol a visitor\'s best faces into identity X', params: idParams('visitorId'), body: teachBody },
+    },
     async (request) => {
       return teach({ visitorId: positive(request.params.visitorId.replace(/^visitor-/, ''), 'visitor id') }, request.body);
     },
@@ -124,7 +158,9 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
     {
       config: { scope: 'write' },
       schema: {
-        tags, summary: '"Not X": the sighting is not the identity it names; shows the templates that matched', params: idParams('sightingId'),
+        tags,
+        summary: '"Not X": the sighting is not the identity it names; shows the templates that matched',
+        params: idParams('sightingId'),
         body: { type: 'object', additionalProperties: false, properties: { identity: { type: 'string', minLength: 1, maxLength: 200 } } },
       },
     },
@@ -139,10 +175,15 @@ export function registerSightingRoutes(app: FastifyInstance, ctx: ServerContext)
     { config: { scope: 'write' }, schema: { tags, summary: 'Re-decide recent sightings against the gallery as it is now', body: listQuery } },
     async (request) => {
       const q = request.body ?? {};
-      return write((s) => s.reprocess({
-        ...(q.source === undefined ? {} : { source: q.source }), ...(q.unknown === true ? { unknownOnly: true } : {}), ...(q.since === undefined ? {} : { since: q.since }),
-        ...(q.until === undefined ? {} : { until: q.until }), limit: q.limit ?? 1000,
-      }));
+      return write((s) =>
+        s.reprocess({
+          ...(q.source === undefined ? {} : { source: q.source }),
+          ...(q.unknown === true ? { unknownOnly: true } : {}),
+          ...(q.since === undefined ? {} : { since: q.since }),
+          ...(q.until === undefined ? {} : { until: q.until }),
+          limit: q.limit ?? 1000,
+        }),
+      );
     },
   );
 }

@@ -57,13 +57,19 @@ export async function embedForEnrolment(
 ): Promise<{ face: EmbeddedFace; newFace: NewFace }[]> {
   if (images.length === 0) throw new ArcFaceError('INVALID_ARGUMENT', 'Expected at least one image in "image" but received none');
   const out: { face: EmbeddedFace; newFace: NewFace }[] = [];
-  const results = await Promise.all(images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, signal)));
+  const results = await Promise.all(
+    images.map((img) => ctx.engine.run({ op: 'embed', image: img.bytes, maxPixels: ctx.options.maxPixels, select: 'all', thumbnails: true }, signal)),
+  );
   results.forEach((r, i) => {
     const img = images[i] as UploadedImage;
     const what = `image ${i + 1}${img.filename === undefined ? '' : ` (${img.filename})`}`;
     if (r.faces.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face in ${what} but the detector found none in ${r.width}×${r.height} pixels`);
     const candidates = r.faces.filter((f) => f.score >= minScore);
-    if (candidates.length === 0) throw new ArcFaceError('NO_FACE', `Expected a face with probability ≥ ${minScore} in ${what} but the best has ${Math.max(...r.faces.map((f) => f.score)).toFixed(3)}`);
+    if (candidates.length === 0)
+      throw new ArcFaceError(
+        'NO_FACE',
+        `Expected a face with probability ≥ ${minScore} in ${what} but the best has ${Math.max(...r.faces.map((f) => f.score)).toFixed(3)}`,
+      );
     const face = chooseEnrolmentFace(candidates, r.width, r.height, choice, what);
     const template = faceTemplate(face, { bytes: img.bytes, ...(img.filename === undefined ? {} : { fileName: img.filename }) });
     out.push({ face, newFace: face.thumbnail === undefined ? template : { ...template, thumbnail: face.thumbnail } });
@@ -95,7 +101,10 @@ const ENROLLED = {
   type: 'object',
   properties: {
     subjectId: { type: 'string' },
-    faces: { type: 'array', items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { faceId: { type: 'integer' }, known: { type: 'boolean' } } }] } },
+    faces: {
+      type: 'array',
+      items: { allOf: [{ $ref: 'Face#' }, { type: 'object', properties: { faceId: { type: 'integer' }, known: { type: 'boolean' } } }] },
+    },
     audit: { $ref: 'Audit#' },
   },
 } as const;
@@ -112,7 +121,14 @@ const FORGET_RECEIPT = {
     scrub: { type: 'object', properties: { secureDelete: { type: 'boolean' }, walTruncated: { type: ['boolean', 'null'] }, vacuumed: { type: 'boolean' } } },
   },
 } as const;
-const ERRS = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } } as const;
+const ERRS = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+} as const;
 
 /**
  * `/v1/subjects` CRUD, enrolment (`POST /v1/subjects/:id/faces`), faces, thumbnails and audit.
@@ -125,7 +141,14 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.get(
     '/v1/subjects',
-    { config: { scope: 'read' }, schema: { tags, summary: 'List subjects', response: { 200: { type: 'object', properties: { subjects: { type: 'array', items: { $ref: 'Subject#' } } } }, ...ERRS } } },
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'List subjects',
+        response: { 200: { type: 'object', properties: { subjects: { type: 'array', items: { $ref: 'Subject#' } } } }, ...ERRS },
+      },
+    },
     async () => ({
       subjects: await ctx.gallery().listSubjects(),
     }),
@@ -140,7 +163,11 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         summary: 'Create a subject (no faces yet); the id defaults to a random one',
         body: {
           type: 'object',
-          properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH }, name: { type: 'string', maxLength: MAX_ID_LENGTH }, metadata: { type: 'object', additionalProperties: true } },
+          properties: {
+            id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH },
+            name: { type: 'string', maxLength: MAX_ID_LENGTH },
+            metadata: { type: 'object', additionalProperties: true },
+          },
           additionalProperties: false,
         },
         response: { 201: { $ref: 'Subject#' }, ...ERRS },
@@ -156,8 +183,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   );
 
-  app.get<IdParams>('/v1/subjects/:id', { config: { scope: 'read' }, schema: { tags, summary: 'One subject', params: idParams, response: { 200: { $ref: 'Subject#' }, ...ERRS } } }, async (request) =>
-    ctx.gallery().getSubject(request.params.id),
+  app.get<IdParams>(
+    '/v1/subjects/:id',
+    { config: { scope: 'read' }, schema: { tags, summary: 'One subject', params: idParams, response: { 200: { $ref: 'Subject#' }, ...ERRS } } },
+    async (request) => ctx.gallery().getSubject(request.params.id),
   );
 
   app.patch<IdParams & { Body: { id?: string; name?: string } }>(
@@ -168,7 +197,11 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         tags,
         summary: 'Rename a subject: a new id, a new display name, or both',
         params: idParams,
-        body: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH }, name: { type: 'string', maxLength: MAX_ID_LENGTH } }, additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH }, name: { type: 'string', maxLength: MAX_ID_LENGTH } },
+          additionalProperties: false,
+        },
         response: { 200: { $ref: 'Subject#' }, ...ERRS },
       },
     },
@@ -185,20 +218,26 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
       config: { scope: 'write' },
       schema: {
         tags,
-        summary: 'Delete a subject and its faces; with forget=true, everything kept about it (people discovery faces too), scrubbed from the files, with a receipt',
+        summary:
+          'Delete a subject and its faces; with forget=true, everything kept about it (people discovery faces too), scrubbed from the files, with a receipt',
         params: idParams,
         querystring: {
           type: 'object',
           properties: {
             forget: { type: 'boolean', default: false, description: 'Forget the subject for good and answer with a receipt' },
-            vacuum: { type: 'boolean', default: false, description: 'With forget: rewrite the gallery tables after (SQLite VACUUM, PostgreSQL VACUUM FULL: locks them meanwhile)' },
+            vacuum: {
+              type: 'boolean',
+              default: false,
+              description: 'With forget: rewrite the gallery tables after (SQLite VACUUM, PostgreSQL VACUUM FULL: locks them meanwhile)',
+            },
           },
         },
         response: { 200: { type: 'object', properties: { deleted: { type: 'string' }, receipt: FORGET_RECEIPT } }, ...ERRS },
       },
     },
     async (request) => {
-      if (request.query.forget === true) return { deleted: request.params.id, receipt: await ctx.gallery().forgetSubject(request.params.id, { vacuum: request.query.vacuum === true }) };
+      if (request.query.forget === true)
+        return { deleted: request.params.id, receipt: await ctx.gallery().forgetSubject(request.params.id, { vacuum: request.query.vacuum === true }) };
       await ctx.gallery().removeSubject(request.params.id);
       return { deleted: request.params.id };
     },
@@ -212,7 +251,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
         tags,
         summary: 'Enrol faces: one face of each image in "image" (repeatable), the clearly dominant one unless select/box names it',
         params: idParams,
-        querystring: { type: 'object', properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' }, ...ENROL_FACE_QUERY } },
+        querystring: {
+          type: 'object',
+          properties: { create: { type: 'boolean', default: false, description: 'Create the subject when missing' }, ...ENROL_FACE_QUERY },
+        },
         response: {
           201: ENROLLED,
           200: ENROLLED,
@@ -258,7 +300,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.delete<{ Params: { id: string; faceId: string } }>(
     '/v1/subjects/:id/faces/:faceId',
-    { config: { scope: 'write' }, schema: { tags, summary: 'Remove one enrolled face', params: faceParams, response: { 200: { $ref: 'SubjectFace#' }, ...ERRS } } },
+    {
+      config: { scope: 'write' },
+      schema: { tags, summary: 'Remove one enrolled face', params: faceParams, response: { 200: { $ref: 'SubjectFace#' }, ...ERRS } },
+    },
     async (request) => {
       return ctx.gallery().removeFace(request.params.id, parseFaceId(request.params.faceId));
     },
@@ -266,7 +311,10 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.get<{ Params: { faceId: string } }>(
     '/v1/faces/:faceId/thumbnail',
-    { config: { scope: 'read' }, schema: { tags, summary: 'JPEG of an enrolled face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } } },
+    {
+      config: { scope: 'read' },
+      schema: { tags, summary: 'JPEG of an enrolled face, aligned 112×112', params: { type: 'object', properties: { faceId: { type: 'string' } } } },
+    },
     async (request, reply) => {
       const faceId = parseFaceId(request.params.faceId);
       const jpeg = await ctx.gallery().thumbnail(faceId);
@@ -279,7 +327,12 @@ export function registerSubjectRoutes(app: FastifyInstance, ctx: ServerContext):
     '/v1/subjects/:id/audit',
     {
       config: { scope: 'read' },
-      schema: { tags, summary: "Audit a subject's faces: outliers, look-alikes of other subjects, duplicates", params: idParams, response: { 200: { $ref: 'Audit#' }, ...ERRS } },
+      schema: {
+        tags,
+        summary: "Audit a subject's faces: outliers, look-alikes of other subjects, duplicates",
+        params: idParams,
+        response: { 200: { $ref: 'Audit#' }, ...ERRS },
+      },
     },
     async (request) => ctx.gallery().audit(request.params.id),
   );

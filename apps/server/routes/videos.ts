@@ -146,7 +146,8 @@ export async function acceptVideoUpload(request: FastifyRequest, reply: FastifyR
   // once a body has fully arrived: only a body still incomplete then is abandoned.
   const abandoned = new AbortController();
   const onAbort = (): void => {
-    if (!request.raw.complete) abandoned.abort(new ArcFaceError('REQUEST_TIMEOUT', 'Expected the whole upload within the request timeout but it stopped arriving'));
+    if (!request.raw.complete)
+      abandoned.abort(new ArcFaceError('REQUEST_TIMEOUT', 'Expected the whole upload within the request timeout but it stopped arriving'));
   };
   request.signal.addEventListener('abort', onAbort, { once: true });
   let job: VideoJobView;
@@ -189,17 +190,24 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
   // function sees the media type without its parameters, so `video/mp4; codecs=…` is a video too.
   app.addContentTypeParser(/^video\//i, (request, payload, done) => {
     const type = request.mediaType ?? '';
-    if (!VIDEO_TYPE.test(type)) done(new ArcFaceError('UNSUPPORTED_MEDIA_TYPE', `Expected a video/… media type but received "${type.slice(0, 80)}"`), undefined);
+    if (!VIDEO_TYPE.test(type))
+      done(new ArcFaceError('UNSUPPORTED_MEDIA_TYPE', `Expected a video/… media type but received "${type.slice(0, 80)}"`), undefined);
     else done(null, payload);
   });
   const bodyLimit = videoBodyLimit(videos);
 
-  app.post('/v1/videos', { bodyLimit, config: { scope: 'read' }, schema: { tags, summary: 'Upload a video; faces are tracked and named in a background job' } }, async (request, reply) => {
-    const job = await acceptVideoUpload(request, reply, videos);
-    return reply.code(202).header('location', `/v1/videos/${job.id}`).send(job);
-  });
+  app.post(
+    '/v1/videos',
+    { bodyLimit, config: { scope: 'read' }, schema: { tags, summary: 'Upload a video; faces are tracked and named in a background job' } },
+    async (request, reply) => {
+      const job = await acceptVideoUpload(request, reply, videos);
+      return reply.code(202).header('location', `/v1/videos/${job.id}`).send(job);
+    },
+  );
 
-  app.get('/v1/videos/:id', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request) => videos.view((request.params as { id: string }).id, requester(request)));
+  app.get('/v1/videos/:id', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request) =>
+    videos.view((request.params as { id: string }).id, requester(request)),
+  );
 
   app.get('/v1/videos/:id/events', { config: { scope: 'read' }, schema: { tags, params: idParams } }, async (request, reply) => {
     const { id } = request.params as { id: string };
@@ -215,10 +223,14 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: ServerContext, vi
     return reply.code(204).send();
   });
 
-  app.get('/v1/streams', { config: { scope: 'read' }, schema: { tags, summary: 'Live streams configured by the administrator, and the state of those opened' } }, async () => ({
-    streams: videos.streamNames,
-    running: videos.streamViews(),
-  }));
+  app.get(
+    '/v1/streams',
+    { config: { scope: 'read' }, schema: { tags, summary: 'Live streams configured by the administrator, and the state of those opened' } },
+    async () => ({
+      streams: videos.streamNames,
+      running: videos.streamViews(),
+    }),
+  );
 
   app.get('/v1/streams/:name/events', { config: { scope: 'read' }, schema: { tags, params: nameParams } }, async (request, reply) => {
     const { name } = request.params as { name: string };

@@ -52,7 +52,6 @@ export class GalleryAdapter implements GalleryPort {
     return next;
   }
 
-
   get fingerprint(): string {
     return this.#g.fingerprint;
   }
@@ -76,7 +75,9 @@ export class GalleryAdapter implements GalleryPort {
 
   async createSubject(id: string, fields: { name?: string; metadata?: Record<string, unknown> }): Promise<SubjectSummary> {
     const name = fields.name === undefined || fields.name === '' ? undefined : fields.name;
-    return toSubject(await this.#g.create(id, { ...(name === undefined ? {} : { name }), ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }) }));
+    return toSubject(
+      await this.#g.create(id, { ...(name === undefined ? {} : { name }), ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }) }),
+    );
   }
 
   async updateSubject(id: string, change: { newId?: string; name?: string }): Promise<SubjectSummary> {
@@ -97,7 +98,12 @@ export class GalleryAdapter implements GalleryPort {
 
   async addFaces(subjectId: string, faces: readonly NewFace[], options: { create: boolean }): Promise<{ faceId: number; known: boolean }[]> {
     if (!options.create) await this.getSubject(subjectId);
-    const results = await enrolTemplateResults(this.#g, subjectId, undefined, faces.map(({ thumbnail, ...t }) => (thumbnail === undefined ? { template: t } : { template: t, thumbnail })));
+    const results = await enrolTemplateResults(
+      this.#g,
+      subjectId,
+      undefined,
+      faces.map(({ thumbnail, ...t }) => (thumbnail === undefined ? { template: t } : { template: t, thumbnail })),
+    );
     return results.flatMap((r) => (r.templateId === null ? [] : [{ faceId: r.templateId, known: r.known }]));
   }
 
@@ -105,7 +111,12 @@ export class GalleryAdapter implements GalleryPort {
   async #faces(templates: readonly TemplateRecord[], thumbs?: ReadonlySet<number>): Promise<SubjectFace[]> {
     const withThumb = thumbs ?? (await this.#g.thumbnailIds(templates.map((t) => t.templateId)));
     return templates.map((t) => ({
-      faceId: t.templateId, subjectId: t.identityId, createdAt: t.createdAt, sourceFile: t.sourceFile, detScore: t.detScore, faceSize: t.faceSize,
+      faceId: t.templateId,
+      subjectId: t.identityId,
+      createdAt: t.createdAt,
+      sourceFile: t.sourceFile,
+      detScore: t.detScore,
+      faceSize: t.faceSize,
       hasThumbnail: withThumb.has(t.templateId),
     }));
   }

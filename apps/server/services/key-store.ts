@@ -113,7 +113,6 @@ export function plausibleKey(key: unknown): key is string {
   return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH;
 }
 
-
 /**
  * True when a key of scope `held` may do what `needed` asks.
  *

@@ -1,7 +1,16 @@
 import { ArcFaceError, assertString } from '../../../src/core/index.js';
 import { isPostgresLocation, openOnPgPool, type SqlClient } from '../../../src/gallery/index.js';
 import {
-  type ApiKeyRecord, type ApiKeyStore, type CreatedApiKey, type KeyRow, KeyStore, type Scope, hashKey, mintKey, plausibleKey, toKeyRecord,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type CreatedApiKey,
+  type KeyRow,
+  KeyStore,
+  type Scope,
+  hashKey,
+  mintKey,
+  plausibleKey,
+  toKeyRecord,
 } from './key-store.js';
 import { migrateServerTables, pgTry } from './pg-server-tables.js';
 
@@ -62,7 +71,11 @@ export class PostgresKeyStore implements ApiKeyStore {
   async create(options: { scope: Scope; name?: string }): Promise<CreatedApiKey> {
     const created = mintKey(options);
     await this.#q('INSERT INTO arcface_api_keys (id, name, scope, hash, created_at) VALUES ($1, $2, $3, $4, $5)', [
-      created.id, created.name, created.scope, hashKey(created.key), created.createdAt,
+      created.id,
+      created.name,
+      created.scope,
+      hashKey(created.key),
+      created.createdAt,
     ]);
     return created;
   }
@@ -86,7 +99,10 @@ export class PostgresKeyStore implements ApiKeyStore {
    */
   async revoke(id: string): Promise<ApiKeyRecord> {
     assertString('id', id);
-    const rows = await this.#q<KeyRow>(`UPDATE arcface_api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING ${COLUMNS}`, [new Date().toISOString(), id]);
+    const rows = await this.#q<KeyRow>(`UPDATE arcface_api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING ${COLUMNS}`, [
+      new Date().toISOString(),
+      id,
+    ]);
     if (rows[0] === undefined) throw new ArcFaceError('NOT_FOUND', `Expected an existing API key id but received "${id}"`);
     return toKeyRecord(rows[0]);
   }

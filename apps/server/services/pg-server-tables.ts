@@ -31,7 +31,10 @@ export async function migrateServerTables(client: SqlClient, tables: ServerTable
       const r = await tx.query<{ v: number | null }>('SELECT MAX(version) AS v FROM arcface_server_migrations WHERE component = $1', [tables.component]);
       const current = Number(r.rows[0]?.v ?? 0);
       if (current > newest) {
-        throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${tables.component} tables of version ≤ ${newest} at ${location} but found ${current}: a newer ArcFace.ts wrote them`);
+        throw new ArcFaceError(
+          'GALLERY_CORRUPT',
+          `Expected ${tables.component} tables of version ≤ ${newest} at ${location} but found ${current}: a newer ArcFace.ts wrote them`,
+        );
       }
       for (let v = current; v < newest; v++) {
         for (const sql of tables.migrations[v] ?? []) await tx.query(sql);
@@ -62,6 +65,8 @@ export async function pgTry<T>(location: string, component: string, fn: () => Pr
     if (!sqlState || code.startsWith('08') || code.startsWith('40') || code === '55P03') {
       throw new ArcFaceError('GALLERY_BUSY', `Expected the database at ${location} to answer for ${component} but: ${(e as Error).message}`, { cause: e });
     }
-    throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to hold ArcFace.ts ${component} tables but the database reports: ${(e as Error).message}`, { cause: e });
+    throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to hold ArcFace.ts ${component} tables but the database reports: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }

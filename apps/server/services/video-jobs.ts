@@ -11,7 +11,21 @@ import { EventBus } from './event-bus.js';
 import type { WireError } from './inference-jobs.js';
 import { anonymizedPath, claimFolder, recoverJobRecords, removeJobRecord, writeJobRecord, type JobStatus } from './video-journal.js';
 import { resolveVideoLimits, VIDEO_LIMIT_DEFAULTS, type VideoLimits } from './video-limits.js';
-import { endRun, MAX_RUN_EVENTS, newRun, recordOf, runFromRecord, startRun, stopWorker, streamEventsOf, type Run, type RunEvent, type RunHooks, type RunListener, type VideoLog } from './video-run.js';
+import {
+  endRun,
+  MAX_RUN_EVENTS,
+  newRun,
+  recordOf,
+  runFromRecord,
+  startRun,
+  stopWorker,
+  streamEventsOf,
+  type Run,
+  type RunEvent,
+  type RunHooks,
+  type RunListener,
+  type VideoLog,
+} from './video-run.js';
 import { storeUpload } from './video-upload.js';
 import type { AnonymizeTask, VideoWorkerData } from './video-worker.js';
 import type { WorkerConfig } from './worker-pool.js';
@@ -196,18 +210,28 @@ export class VideoService {
     for (const r of this.#jobs.values()) if (r.quota === quota && (r.status === 'queued' || r.status === 'running')) ofKey++;
     for (const u of this.#receiving.values()) if (u.quota === quota) ofKey++;
     if (ofKey >= l.maxJobsPerKey) {
-      throw new ArcFaceError('RATE_LIMITED', `Expected at most ${l.maxJobsPerKey} unfinished video jobs per key but this key has ${ofKey}; retry in ${retry} s`, {
-        details: { retryAfterSeconds: retry },
-      });
+      throw new ArcFaceError(
+        'RATE_LIMITED',
+        `Expected at most ${l.maxJobsPerKey} unfinished video jobs per key but this key has ${ofKey}; retry in ${retry} s`,
+        {
+          details: { retryAfterSeconds: retry },
+        },
+      );
     }
     const waiting = this.#queue.length + this.#receiving.size;
     if (waiting >= l.maxQueued) {
-      throw new ArcFaceError('QUEUE_FULL', `Expected room in the video queue (${l.maxQueued} jobs) but it is full; retry in ${retry} s`, { details: { retryAfterSeconds: retry } });
-    }
-    if (declaredBytes !== undefined && this.#pendingBytes() + declaredBytes > l.maxPendingBytes) {
-      throw new ArcFaceError('QUEUE_FULL', `Expected room for ${declaredBytes} bytes among pending uploads but the server holds too many; retry in ${retry} s`, {
+      throw new ArcFaceError('QUEUE_FULL', `Expected room in the video queue (${l.maxQueued} jobs) but it is full; retry in ${retry} s`, {
         details: { retryAfterSeconds: retry },
       });
+    }
+    if (declaredBytes !== undefined && this.#pendingBytes() + declaredBytes > l.maxPendingBytes) {
+      throw new ArcFaceError(
+        'QUEUE_FULL',
+        `Expected room for ${declaredBytes} bytes among pending uploads but the server holds too many; retry in ${retry} s`,
+        {
+          details: { retryAfterSeconds: retry },
+        },
+      );
     }
   }
 
@@ -221,7 +245,10 @@ export class VideoService {
     anonymize?: AnonymizeTask,
   ): Promise<VideoJobView> {
     if (anonymize !== undefined && anonymize.mode !== 'all' && this.#o.galleryLocation === undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected a server with a gallery for mode "${anonymize.mode}" (faces are named against it) but this one has none`);
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        `Expected a server with a gallery for mode "${anonymize.mode}" (faces are named against it) but this one has none`,
+      );
     }
     const quota = by.quota ?? by.owner;
     this.admit(quota, by.declaredBytes);
@@ -236,7 +263,9 @@ export class VideoService {
         ...(by.signal === undefined ? {} : { signal: by.signal }),
         onBytes: (n) => {
           if (this.#pendingBytes() + n > this.#limits.maxPendingBytes) {
-            throw new ArcFaceError('QUEUE_FULL', 'Expected room among pending uploads but the server holds too many', { details: { retryAfterSeconds: this.#retryAfter() } });
+            throw new ArcFaceError('QUEUE_FULL', 'Expected room among pending uploads but the server holds too many', {
+              details: { retryAfterSeconds: this.#retryAfter() },
+            });
           }
           receiving.bytes += n;
         },
@@ -257,7 +286,12 @@ export class VideoService {
       file,
       bytes: stored.bytes,
       source: file,
-      sourceOptions: { live: false, container: stored.container, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+      sourceOptions: {
+        live: false,
+        container: stored.container,
+        maxPixels: this.#limits.maxPixels,
+        ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }),
+      },
       ...(anonymize === undefined ? {} : { anonymize: { task: anonymize, output: anonymizedPath(this.#o.dir, id) } }),
     });
     this.#jobs.set(id, run);
@@ -319,7 +353,8 @@ export class VideoService {
    */
   listen(name: string, listener: RunListener): () => void {
     const url = Object.hasOwn(this.#o.streams, name) ? this.#o.streams[name] : undefined;
-    if (url === undefined) throw new ArcFaceError('NOT_FOUND', `Expected one of the configured streams (${this.streamNames.join(', ') || 'none'}) but received "${name}"`);
+    if (url === undefined)
+      throw new ArcFaceError('NOT_FOUND', `Expected one of the configured streams (${this.streamNames.join(', ') || 'none'}) but received "${name}"`);
     let run = this.#streams.get(name);
     if (run === undefined || (run.status !== 'running' && run.status !== 'queued')) {
       run = newRun({
@@ -328,7 +363,12 @@ export class VideoService {
         quota: null,
         stream: name,
         source: url,
-        sourceOptions: { ...this.#o.streamSource, live: true, maxPixels: this.#limits.maxPixels, ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }) },
+        sourceOptions: {
+          ...this.#o.streamSource,
+          live: true,
+          maxPixels: this.#limits.maxPixels,
+          ...(this.#o.ffmpegPath === undefined ? {} : { ffmpegPath: this.#o.ffmpegPath }),
+        },
       });
       this.#streams.set(name, run);
       this.#start(run);

@@ -162,13 +162,19 @@ export function claimFolder(dir: string): () => void {
     }
     const holder = holderOf(path);
     if (holder !== undefined) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected the video folder ${dir} to be free but server process ${holder} uses it; give each server its own --video-dir`);
+      throw new ArcFaceError(
+        'INVALID_ARGUMENT',
+        `Expected the video folder ${dir} to be free but server process ${holder} uses it; give each server its own --video-dir`,
+      );
     }
     // Ours already (the same process opening it again), or left by a process that has ended.
     if (readFileSync(path, 'utf8').trim() === String(process.pid)) return release;
     rmSync(path, { force: true });
   }
-  throw new ArcFaceError('INVALID_ARGUMENT', `Expected to claim the video folder ${dir} but other servers keep claiming it; give each server its own --video-dir`);
+  throw new ArcFaceError(
+    'INVALID_ARGUMENT',
+    `Expected to claim the video folder ${dir} but other servers keep claiming it; give each server its own --video-dir`,
+  );
 }
 
 /**

@@ -78,12 +78,18 @@ export function boundedSource(src: FrameSource, limits: Pick<VideoLimits, 'maxFr
   async function* frames(): AsyncGenerator<VideoFrame> {
     const info = await src.info();
     if (info.durationSeconds !== undefined && info.durationSeconds > maxDurationSeconds) {
-      throw tooLarge(`Expected a video of at most ${maxDurationSeconds} s but its header declares ${info.durationSeconds.toFixed(1)} s`, { limit: 'maxDurationSeconds', max: maxDurationSeconds });
+      throw tooLarge(`Expected a video of at most ${maxDurationSeconds} s but its header declares ${info.durationSeconds.toFixed(1)} s`, {
+        limit: 'maxDurationSeconds',
+        max: maxDurationSeconds,
+      });
     }
     for await (const f of src) {
       if (f.index >= maxFrames) throw tooLarge(`Expected a video of at most ${maxFrames} frames but it has more`, { limit: 'maxFrames', max: maxFrames });
       if (f.pts > maxDurationSeconds) {
-        throw tooLarge(`Expected a video of at most ${maxDurationSeconds} s but it goes on past ${f.pts.toFixed(1)} s`, { limit: 'maxDurationSeconds', max: maxDurationSeconds });
+        throw tooLarge(`Expected a video of at most ${maxDurationSeconds} s but it goes on past ${f.pts.toFixed(1)} s`, {
+          limit: 'maxDurationSeconds',
+          max: maxDurationSeconds,
+        });
       }
       yield f;
     }

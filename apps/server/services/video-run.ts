@@ -82,7 +82,10 @@ export interface Run {
  * @example
  * const run = newRun({ id, owner: null, quota: null, source: url, sourceOptions: { live: true } })
  */
-export function newRun(fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> & Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes' | 'anonymize'>>): Run {
+export function newRun(
+  fields: Pick<Run, 'id' | 'owner' | 'quota' | 'source' | 'sourceOptions'> &
+    Partial<Pick<Run, 'requestId' | 'stream' | 'upload' | 'file' | 'bytes' | 'anonymize'>>,
+): Run {
   return { createdAt: new Date().toISOString(), status: 'queued', frames: 0, dropped: 0, reconnects: 0, events: [], eventCount: 0, bytes: 0, ...fields };
 }
 
@@ -123,7 +126,9 @@ export function recordOf(run: Run): JobRecord {
     dropped: run.dropped,
     events: Math.max(run.events.length, run.eventCount),
     ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.anonymize === undefined && (run.status === 'done' || run.status === 'failed') ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) } : {}),
+    ...(run.anonymize === undefined && (run.status === 'done' || run.status === 'failed')
+      ? { timeline: run.timeline ?? buildTimeline(streamEventsOf(run.events)) }
+      : {}),
     ...(run.anonymize === undefined ? {} : { anonymize: run.anonymize }),
     ...(run.report === undefined ? {} : { report: run.report }),
   };
@@ -163,10 +168,14 @@ export function publicRunError(run: Pick<Run, 'id' | 'stream' | 'upload' | 'file
     return { code: error.code, message: `${who}${words}` };
   }
   // An anonymisation job's own ids or tag not in the gallery: our words about what the client sent.
-  if (run.anonymize !== undefined && (error.code === 'IDENTITY_NOT_FOUND' || error.code === 'NOT_FOUND')) return { code: error.code, message: `${who}${error.message}` };
+  if (run.anonymize !== undefined && (error.code === 'IDENTITY_NOT_FOUND' || error.code === 'NOT_FOUND'))
+    return { code: error.code, message: `${who}${error.message}` };
   const known = PUBLIC_MESSAGES[error.code];
   if (known !== undefined) return { code: error.code, message: `${who}${known}` };
-  return { code: error.code, message: `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})` };
+  return {
+    code: error.code,
+    message: `${who}Expected the video job to finish but it failed inside the server (${error.code}); the server log has the details (job ${run.id})`,
+  };
 }
 
 /**
@@ -295,7 +304,8 @@ export function startRun(run: Run, data: VideoWorkerData, hooks: RunHooks): void
   worker.on('exit', () => {
     run.exited = true;
     after(() => {
-      if (run.status === 'running') failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
+      if (run.status === 'running')
+        failRun(run, { code: 'INTERNAL' satisfies ErrorCode, message: 'Expected the video worker to finish but it stopped' }, hooks);
       hooks.onExit?.();
     });
   });

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
         ...(data.sourceOptions.ffmpegPath === undefined ? {} : { ffmpegPath: data.sourceOptions.ffmpegPath }),
         ...(gallery === undefined ? {} : { gallery }),
         ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
-        onFrame: (f) => port.postMessage({ type: 'frame', frame: f.index, pts: f.pts, dropped: src.dropped, reconnects: 0, events: [], tracks: 0, closing: false }),
+        onFrame: (f) =>
+          port.postMessage({ type: 'frame', frame: f.index, pts: f.pts, dropped: src.dropped, reconnects: 0, events: [], tracks: 0, closing: false }),
       });
       port.postMessage({ type: 'report', report });
       port.postMessage({ type: 'done' });
@@ -104,8 +105,17 @@ async function main(): Promise<void> {
       ...(data.threshold === undefined ? {} : { threshold: data.threshold }),
     })) {
       const reconnects = opened.reconnects ?? 0;
-      port.postMessage({ type: 'frame', frame: r.frame, pts: r.pts, dropped: r.dropped, reconnects, events: r.events, tracks: r.tracks.length, closing: r.image === undefined,
-        ...(r.sightings === undefined ? {} : { sightings: r.sightings }) });
+      port.postMessage({
+        type: 'frame',
+        frame: r.frame,
+        pts: r.pts,
+        dropped: r.dropped,
+        reconnects,
+        events: r.events,
+        tracks: r.tracks.length,
+        closing: r.image === undefined,
+        ...(r.sightings === undefined ? {} : { sightings: r.sightings }),
+      });
     }
     port.postMessage({ type: 'done' });
   } catch (err) {

@@ -180,10 +180,16 @@ export class InferencePool implements InferenceEngine {
     if (idx < 0) return;
     this.#slots.splice(idx, 1);
     if (slot.current !== undefined) {
-      this.#settle(slot.current, new ArcFaceError('INTERNAL', `Expected the inference worker to answer but it stopped (${(err as Error).message ?? String(err)})`));
+      this.#settle(
+        slot.current,
+        new ArcFaceError('INTERNAL', `Expected the inference worker to answer but it stopped (${(err as Error).message ?? String(err)})`),
+      );
     }
     if (!this.#closing && this.#loadError === undefined) {
-      this.#addSlot(() => this.#pump(), () => undefined);
+      this.#addSlot(
+        () => this.#pump(),
+        () => undefined,
+      );
     }
   }
 
@@ -249,9 +255,13 @@ export class InferencePool implements InferenceEngine {
     if (idle || this.#queue.length < this.#opts.queueSize) return;
     for (const l of this.#listeners) l.onReject?.('queue_full');
     const retryAfterSeconds = this.retryAfterSeconds();
-    throw new ArcFaceError('QUEUE_FULL', `Expected room in the inference queue but all ${this.#opts.queueSize} places are taken; retry in ${retryAfterSeconds} s`, {
-      details: { retryAfterSeconds },
-    });
+    throw new ArcFaceError(
+      'QUEUE_FULL',
+      `Expected room in the inference queue but all ${this.#opts.queueSize} places are taken; retry in ${retryAfterSeconds} s`,
+      {
+        details: { retryAfterSeconds },
+      },
+    );
   }
 
   /**
@@ -261,7 +271,10 @@ export class InferencePool implements InferenceEngine {
    * const { similarity } = await pool.run({ op: 'verify', images: [a, b], maxPixels: 16e6, select: 'largest', threshold: 0.3 })
    */
   run<J extends InferenceJob>(job: J, signal?: AbortSignal): Promise<JobResults[J['op']]> {
-    if (this.#closing) return Promise.reject(new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }));
+    if (this.#closing)
+      return Promise.reject(
+        new ArcFaceError('QUEUE_FULL', 'Expected a running server but it is shutting down', { details: { retryAfterSeconds: MIN_RETRY_AFTER_S } }),
+      );
     if (this.#loadError !== undefined) return Promise.reject(this.#loadError);
     if (signal?.aborted === true) return Promise.reject(clientGone(job.op));
     try {

@@ -70,7 +70,10 @@ $('anon-run').addEventListener('click', async () => {
   $('anon-download').disabled = true;
   try {
     const mode = $('anon-mode').value;
-    const ids = $('anon-ids').value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const ids = $('anon-ids')
+      .value.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (mode !== 'all' && gallery === null) throw new Error('Naming people needs the gallery of this browser, which cannot be used');
     const image = await af.decodeImage(new Uint8Array(await $('anon-file').files[0].arrayBuffer()));
     const started = performance.now();
@@ -87,7 +90,10 @@ $('anon-run').addEventListener('click', async () => {
     canvas.dataset.covered = JSON.stringify(r.covered);
     const kept = r.kept.map((k) => `${k.identity ?? 'unknown'} (${k.reason}, ${k.score.toFixed(3)})`).join(', ');
     const took = Math.round(performance.now() - started);
-    say('anon-result', `${r.covered.length} face${r.covered.length === 1 ? '' : 's'} covered, ${r.kept.length} kept visible${kept ? `: ${kept}` : ''} — ${took} ms on this device.`);
+    say(
+      'anon-result',
+      `${r.covered.length} face${r.covered.length === 1 ? '' : 's'} covered, ${r.kept.length} kept visible${kept ? `: ${kept}` : ''} — ${took} ms on this device.`,
+    );
     $('anon-result').dataset.covered = String(r.covered.length);
     $('anon-download').disabled = false;
   } catch (err) {

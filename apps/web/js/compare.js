@@ -59,7 +59,9 @@ button.addEventListener('click', async () => {
     detail.textContent = ` — similarity ${r.similarity.toFixed(3)} (threshold ${r.threshold.toFixed(3)})`;
     result.append(verdict, detail);
     // Say which face was used when a photo held several, so a group photo cannot mislead.
-    const counts = (r.faces ?? []).map((f, i) => (f.facesFound > 1 ? `photo ${i + 1}: face ${f.faceIndex + 1} of ${f.facesFound} (${r.select ?? select})` : null)).filter(Boolean);
+    const counts = (r.faces ?? [])
+      .map((f, i) => (f.facesFound > 1 ? `photo ${i + 1}: face ${f.faceIndex + 1} of ${f.facesFound} (${r.select ?? select})` : null))
+      .filter(Boolean);
     if (counts.length > 0) {
       const note = document.createElement('p');
       note.id = 'faces-note';

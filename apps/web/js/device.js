@@ -46,8 +46,13 @@ async function start() {
     say('device-status', `Could not load the face models from ${MODEL_BASE_URL}: ${message(err)}`, true);
     return;
   }
-  const threads = af.webThreadsAvailable() ? `${af.resolveRuntimeOptions(runtime).intraOpThreads} threads` : 'one thread (this page is not cross-origin isolated)';
-  say('device-status', `Ready: ${fr.detector.name} and ${fr.recognizerInfo?.name ?? 'the recogniser'} run on this device (WebAssembly, ${threads}).${await webGpuNote()}`);
+  const threads = af.webThreadsAvailable()
+    ? `${af.resolveRuntimeOptions(runtime).intraOpThreads} threads`
+    : 'one thread (this page is not cross-origin isolated)';
+  say(
+    'device-status',
+    `Ready: ${fr.detector.name} and ${fr.recognizerInfo?.name ?? 'the recogniser'} run on this device (WebAssembly, ${threads}).${await webGpuNote()}`,
+  );
   const notice = fr.recognizerInfo ? af.licenceNotice(fr.recognizerInfo) : undefined;
   $('licence').hidden = notice === undefined;
   $('licence').textContent = notice ?? '';
@@ -84,7 +89,8 @@ $('dev-compare').addEventListener('click', async () => {
     if (missing >= 0) throw new Error(`No face found in ${files[missing].name}`);
     const score = af.cosine(results[0].faces[0].embedding, results[1].faces[0].embedding);
     const same = score >= threshold;
-    for (const [i, r] of results.entries()) drawFaces($(`dev-canvas${i + 1}`), await loadImage(files[i]), [{ ...r.faces[0], colour: same ? '#00c853' : '#ff1744' }]);
+    for (const [i, r] of results.entries())
+      drawFaces($(`dev-canvas${i + 1}`), await loadImage(files[i]), [{ ...r.faces[0], colour: same ? '#00c853' : '#ff1744' }]);
     const result = $('dev-result');
     result.textContent = '';
     result.classList.remove('error');
@@ -133,12 +139,21 @@ $('enrol').addEventListener('click', async () => {
     for (const f of files) {
       const face = (await facesOf(f)).faces[0];
       if (face === undefined) skipped.push(f.name);
-      else templates.push({ embedding: face.embedding, sourceFile: f.name, detScore: face.score, faceSize: Math.max(face.box[2] - face.box[0], face.box[3] - face.box[1]) });
+      else
+        templates.push({
+          embedding: face.embedding,
+          sourceFile: f.name,
+          detScore: face.score,
+          faceSize: Math.max(face.box[2] - face.box[0], face.box[3] - face.box[1]),
+        });
     }
     if (templates.length === 0) throw new Error(`No face found in ${skipped.join(', ')}`);
     const id = name.replace(/\s+/g, '_');
     await gallery.enroll(id, templates, { name, append: true });
-    say('gallery-status', `Enrolled ${name}: ${templates.length} photo${templates.length === 1 ? '' : 's'}${skipped.length ? `; no face in ${skipped.join(', ')}` : ''}.`);
+    say(
+      'gallery-status',
+      `Enrolled ${name}: ${templates.length} photo${templates.length === 1 ? '' : 's'}${skipped.length ? `; no face in ${skipped.join(', ')}` : ''}.`,
+    );
     await listPeople();
   } catch (err) {
     say('gallery-status', message(err), true);
@@ -209,7 +224,8 @@ async function liveFrame() {
     stats.dataset.frames = String(liveIndex);
     stats.dataset.embedded = String(liveEmbeddings);
   }
-  if (stream) timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
+  if (stream)
+    timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
 }
 
 $('dev-start').addEventListener('click', async () => {

@@ -57,7 +57,11 @@ export function drawOverlay(ctx, faces, lineWidth) {
   const tabH = size + 6;
   ctx.font = `${size}px system-ui, sans-serif`;
   const widths = labelled.map((f) => ctx.measureText(f.label).width + 8);
-  const spots = placeLabels(labelled.map((f, i) => ({ box: f.box, width: widths[i], height: tabH })), ctx.canvas.width, ctx.canvas.height);
+  const spots = placeLabels(
+    labelled.map((f, i) => ({ box: f.box, width: widths[i], height: tabH })),
+    ctx.canvas.width,
+    ctx.canvas.height,
+  );
   labelled.forEach((face, i) => {
     const { x, y } = spots[i];
     ctx.fillStyle = 'rgba(0,0,0,0.75)';

@@ -6,7 +6,13 @@ const listStatus = document.getElementById('list-status');
 const enrolStatus = document.getElementById('enrol-status');
 
 function slug(name) {
-  const s = name.trim().toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const s = name
+    .trim()
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return s || `person-${Date.now()}`;
 }
 
@@ -32,7 +38,10 @@ async function renderSubject(s) {
   meta.textContent = `(${s.id}, ${s.faceCount} face${s.faceCount === 1 ? '' : 's'})`;
   title.append(meta);
   li.append(title);
-  const [{ faces }, audit] = await Promise.all([api.get(`/v1/subjects/${encodeURIComponent(s.id)}/faces`), api.get(`/v1/subjects/${encodeURIComponent(s.id)}/audit`)]);
+  const [{ faces }, audit] = await Promise.all([
+    api.get(`/v1/subjects/${encodeURIComponent(s.id)}/faces`),
+    api.get(`/v1/subjects/${encodeURIComponent(s.id)}/audit`),
+  ]);
   const flagged = new Set(audit.flags.flatMap((f) => f.faceIds));
   const thumbs = document.createElement('div');
   thumbs.className = 'thumbs';

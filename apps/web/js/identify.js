@@ -87,7 +87,10 @@ function cropFace(frame, box) {
 }
 
 function largestFace(faces) {
-  return faces.reduce((best, f) => (!best || (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]) > (best.box[2] - best.box[0]) * (best.box[3] - best.box[1]) ? f : best), undefined);
+  return faces.reduce(
+    (best, f) => (!best || (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]) > (best.box[2] - best.box[0]) * (best.box[3] - best.box[1]) ? f : best),
+    undefined,
+  );
 }
 
 async function loop() {
@@ -138,10 +141,16 @@ async function loop() {
       const shown = update.tracks.filter((t) => t.detection || t.framesSinceUpdate <= MAX_PREDICTED_FRAMES);
       const faces = [...shown.filter((t) => t.detection), ...shown.filter((t) => !t.detection)].map((t) => {
         const state = known.get(t.id);
-        if (!t.detection) return { box: t.box, label: `#${t.id}${state.match ? ` ${state.match.name}` : ''}`, colour: cssColour(af.ANNOTATION_COLORS.predicted), dashed: true };
+        if (!t.detection)
+          return { box: t.box, label: `#${t.id}${state.match ? ` ${state.match.name}` : ''}`, colour: cssColour(af.ANNOTATION_COLORS.predicted), dashed: true };
         const box = t.detection.box;
         if (!state.answered) return { box, label: `#${t.id} …`, colour: '#90a4ae' };
-        return { box, label: state.match ? `#${t.id} ${state.match.name} ${state.match.similarity.toFixed(2)}` : `#${t.id} unknown`, colour: state.match ? '#00c853' : '#ffab00', match: state.match };
+        return {
+          box,
+          label: state.match ? `#${t.id} ${state.match.name} ${state.match.similarity.toFixed(2)}` : `#${t.id} unknown`,
+          colour: state.match ? '#00c853' : '#ffab00',
+          match: state.match,
+        };
       });
       drawFaces(view, frame, faces);
       const seen = update.tracks.filter((t) => t.detection);

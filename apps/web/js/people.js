@@ -28,7 +28,12 @@ async function faceButton(face, personLabel) {
   b.draggable = true;
   b.setAttribute('aria-pressed', selected.has(face.faceId) ? 'true' : 'false');
   const img = document.createElement('img');
-  img.alt = `${personLabel}, face ${face.faceId} from ${face.photo.split(/[\\/#]/).filter(Boolean).slice(-2, -1)[0] ?? face.photo}`;
+  img.alt = `${personLabel}, face ${face.faceId} from ${
+    face.photo
+      .split(/[\\/#]/)
+      .filter(Boolean)
+      .slice(-2, -1)[0] ?? face.photo
+  }`;
   try {
     img.src = URL.createObjectURL(await api.get(`/v1/people/faces/${face.faceId}/thumbnail`));
   } catch {
@@ -102,13 +107,16 @@ async function renderPerson(p) {
   move.className = 'secondary';
   move.textContent = `Move selected faces to ${label}`;
   move.addEventListener('click', () => {
-    if (selected.size > 0) act(`Moving faces to ${label}`, () => api.post('/v1/people/split', { faceIds: [...selected], into: p.personId }).then(() => selected.clear()));
+    if (selected.size > 0)
+      act(`Moving faces to ${label}`, () => api.post('/v1/people/split', { faceIds: [...selected], into: p.personId }).then(() => selected.clear()));
   });
   const hide = document.createElement('button');
   hide.type = 'button';
   hide.className = 'secondary';
   hide.textContent = p.hidden ? `Show ${label}` : `Hide ${label}`;
-  hide.addEventListener('click', () => act(p.hidden ? `Showing ${label}` : `Hiding ${label}`, () => api.post(`/v1/people/${p.personId}/hide`, { hidden: !p.hidden })));
+  hide.addEventListener('click', () =>
+    act(p.hidden ? `Showing ${label}` : `Hiding ${label}`, () => api.post(`/v1/people/${p.personId}/hide`, { hidden: !p.hidden })),
+  );
   form.append(move, hide);
   li.append(form);
 
@@ -123,7 +131,8 @@ async function renderPerson(p) {
     const face = e.dataTransfer.getData('application/x-face');
     const person = e.dataTransfer.getData('application/x-person');
     if (face) act(`Moving face ${face} to ${label}`, () => api.post('/v1/people/split', { faceIds: [Number(face)], into: p.personId }));
-    else if (person && Number(person) !== p.personId) act(`Merging person ${person} into ${label}`, () => api.post(`/v1/people/${person}/merge`, { into: p.personId }));
+    else if (person && Number(person) !== p.personId)
+      act(`Merging person ${person} into ${label}`, () => api.post(`/v1/people/${person}/merge`, { into: p.personId }));
   });
   return li;
 }

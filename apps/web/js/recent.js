@@ -108,7 +108,8 @@ async function refresh() {
   const items = [];
   for (const s of sightings) items.push(await renderSighting(s));
   list.replaceChildren(...items);
-  status.textContent = sightings.length === 0 ? 'No faces seen yet (or none match the filters).' : `${sightings.length} recent face${sightings.length === 1 ? '' : 's'}.`;
+  status.textContent =
+    sightings.length === 0 ? 'No faces seen yet (or none match the filters).' : `${sightings.length} recent face${sightings.length === 1 ? '' : 's'}.`;
 }
 
 document.getElementById('filters').addEventListener('submit', (e) => {

@@ -48,7 +48,14 @@ interface Layout {
   readonly qmatrix: Int8Array | null;
   /** Inverse int8 scale per row (value ≈ q × inverse). */
   readonly invScale: Float32Array | null;
-  readonly offsets: { readonly qf: number; readonly qi: number; readonly scores: number; readonly matrix: number; readonly qmatrix: number; readonly invScale: number };
+  readonly offsets: {
+    readonly qf: number;
+    readonly qi: number;
+    readonly scores: number;
+    readonly matrix: number;
+    readonly qmatrix: number;
+    readonly invScale: number;
+  };
 }
 
 /**
@@ -297,7 +304,10 @@ function quantise(src: Float32Array, off: number, dim: number, out: Int8Array, o
 
 /** Float32 dot product of `q` with `m[off..off+dim)`, 4-way unrolled. */
 function dotAt(q: Float32Array, m: Float32Array, off: number, dim: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let j = 0;
   for (; j + 3 < dim; j += 4) {
     s0 += (q[j] as number) * (m[off + j] as number);
@@ -310,7 +320,10 @@ function dotAt(q: Float32Array, m: Float32Array, off: number, dim: number): numb
 }
 
 function dotInt8(q: Int8Array, m: Int8Array, off: number, dim: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let j = 0;
   for (; j + 3 < dim; j += 4) {
     s0 += (q[j] as number) * (m[off + j] as number);

@@ -119,9 +119,7 @@ export class HnswIndex implements VectorIndex {
     const kk = Math.min(k, this.rows);
     if (kk <= 0) return [];
     const { neighbors } = this.graph.searchKnn(Array.from(query), kk);
-    return neighbors
-      .map((row) => ({ row, score: this.flat.score(query, row) }))
-      .sort((a, b) => b.score - a.score || a.row - b.row);
+    return neighbors.map((row) => ({ row, score: this.flat.score(query, row) })).sort((a, b) => b.score - a.score || a.row - b.row);
   }
 
   score(query: Float32Array, row: number): number {
@@ -140,5 +138,12 @@ export class HnswIndex implements VectorIndex {
 }
 
 function sameKey(a: Partial<HnswKey>, b: HnswKey): boolean {
-  return a.generation === b.generation && a.rows === b.rows && a.dim === b.dim && a.fingerprint === b.fingerprint && a.m === b.m && a.efConstruction === b.efConstruction;
+  return (
+    a.generation === b.generation &&
+    a.rows === b.rows &&
+    a.dim === b.dim &&
+    a.fingerprint === b.fingerprint &&
+    a.m === b.m &&
+    a.efConstruction === b.efConstruction
+  );
 }

@@ -84,9 +84,13 @@ export class IdentityIndex {
     const means: Float32Array[] = [];
     // Identities in order of their first template (the store's insertion order): deterministic, no sort.
     for (const [id, rows] of byId) {
-      const subCenters = rows.length === 1
-        ? [singleSubCenter(t, rows[0] as number)]
-        : clusterIdentity(rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)), opts);
+      const subCenters =
+        rows.length === 1
+          ? [singleSubCenter(t, rows[0] as number)]
+          : clusterIdentity(
+              rows.map((r) => t.matrix.subarray(r * t.dim, (r + 1) * t.dim)),
+              opts,
+            );
       const indexRows: [number, number][] = [];
       identities.set(id, { id, rows, subCenters, indexRows });
       subCenters.forEach((sc, si) => {
@@ -105,7 +109,13 @@ export class IdentityIndex {
   }
 
   /** The vector index over `matrix` (the sub-centre rows), finished in place when `pending` holds it. */
-  private static vectorIndex(matrix: Float32Array, dim: number, opts: ResolvedGalleryOptions, hnsw: HnswPersistence | null, pending: PendingFlatIndex | null): VectorIndex {
+  private static vectorIndex(
+    matrix: Float32Array,
+    dim: number,
+    opts: ResolvedGalleryOptions,
+    hnsw: HnswPersistence | null,
+    pending: PendingFlatIndex | null,
+  ): VectorIndex {
     const rows = matrix.length / dim;
     const kind = opts.index === 'auto' ? (rows >= opts.hnswThreshold ? 'hnsw' : 'exact') : opts.index;
     const flatKind = kind === 'int8' ? 'int8' : 'exact';
@@ -114,9 +124,20 @@ export class IdentityIndex {
     const hopts = { m: opts.hnswM, efConstruction: opts.hnswEfConstruction, efSearch: opts.hnswEfSearch, seed: 100 };
     return hnsw === null
       ? HnswIndex.build(matrix, dim, hopts, inPlace)
-      : HnswIndex.loadOrBuild(hnsw.path, {
-        generation: hnsw.generation, rows, dim, fingerprint: opts.fingerprint, m: opts.hnswM, efConstruction: opts.hnswEfConstruction,
-      }, matrix, hopts, inPlace);
+      : HnswIndex.loadOrBuild(
+          hnsw.path,
+          {
+            generation: hnsw.generation,
+            rows,
+            dim,
+            fingerprint: opts.fingerprint,
+            m: opts.hnswM,
+            efConstruction: opts.hnswEfConstruction,
+          },
+          matrix,
+          hopts,
+          inPlace,
+        );
   }
 
   /**

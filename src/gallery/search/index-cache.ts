@@ -64,7 +64,8 @@ export class GalleryIndexCache {
         all.forEach((t, i) => matrix.set(t.embedding, i * dim));
         const overlay = IdentityIndex.build(
           { dim, matrix, templateIds: Float64Array.from(all, (t) => t.templateId), identityIds: all.map((t) => t.identityId) },
-          { ...this.options, index: 'exact' }, null,
+          { ...this.options, index: 'exact' },
+          null,
         );
         c.live.overlay?.dispose();
         c.live = new LiveIndex(c.base, overlay, new Set(changed));

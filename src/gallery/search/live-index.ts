@@ -27,9 +27,7 @@ export class LiveIndex {
     // Asking for |stale| more identities keeps topK after the stale ones are dropped.
     const fromBase = this.base.search(query, topK + this.stale.size, maxSubCenters).filter((h) => !this.stale.has(h.id));
     const fromOverlay = this.overlay?.search(query, topK, maxSubCenters) ?? [];
-    return [...fromBase, ...fromOverlay]
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, topK);
+    return [...fromBase, ...fromOverlay].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, topK);
   }
 
   /** Number of identities searched: the base's, less those changed here, plus the overlay's. */

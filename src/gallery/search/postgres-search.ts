@@ -59,15 +59,21 @@ export class PgIdentitySearch implements StoreIdentitySearch {
   }
 
   identify(query: Float32Array, opts: { topK: number; candidates: number; efSearch: number }): Promise<{ identities: number; hits: StoreIdentityHit[] }> {
-    return this.run(() => this.client.transaction(async (tx) => {
-      await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(opts.efSearch)]);
-      const count = await tx.query<{ value: string }>(COUNT_SQL);
-      const rows = await tx.query<{ id: string; name: string; score: number; sub_center: number }>(IDENTIFY_SQL, [vectorText(query), opts.candidates, opts.topK]);
-      return {
-        identities: Number(count.rows[0]?.value ?? 0),
-        hits: rows.rows.map((r) => ({ id: r.id, name: r.name, score: Number(r.score), subCenter: Number(r.sub_center) })),
-      };
-    }));
+    return this.run(() =>
+      this.client.transaction(async (tx) => {
+        await tx.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(opts.efSearch)]);
+        const count = await tx.query<{ value: string }>(COUNT_SQL);
+        const rows = await tx.query<{ id: string; name: string; score: number; sub_center: number }>(IDENTIFY_SQL, [
+          vectorText(query),
+          opts.candidates,
+          opts.topK,
+        ]);
+        return {
+          identities: Number(count.rows[0]?.value ?? 0),
+          hits: rows.rows.map((r) => ({ id: r.id, name: r.name, score: Number(r.score), subCenter: Number(r.sub_center) })),
+        };
+      }),
+    );
   }
 
   identityCount(): Promise<number> {

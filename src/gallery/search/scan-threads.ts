@@ -12,7 +12,11 @@ export type KernelArgs = readonly [number, number, number, number, number];
 
 /** Int32 slots per worker in the control array: sequence, kernel, 5 arguments, done, failed. */
 const STRIDE = 16;
-const SEQ = 0, FN = 1, ARGS = 2, DONE = 7, FAILED = 8;
+const SEQ = 0,
+  FN = 1,
+  ARGS = 2,
+  DONE = 7,
+  FAILED = 8;
 /** A kernel call over ≤ 4 GiB takes well under a second; a worker silent this long is gone. */
 const STALL_MS = 60_000;
 

@@ -94,7 +94,9 @@ export class IndexedDbGalleryStore implements GalleryStore {
     try {
       db = await req(open);
     } catch (cause) {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected IndexedDB database "${name}" to open as a gallery but it did not: ${(cause as Error)?.message}`, { cause });
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected IndexedDB database "${name}" to open as a gallery but it did not: ${(cause as Error)?.message}`, {
+        cause,
+      });
     }
     try {
       const tx = db.transaction(META, 'readwrite');
@@ -102,16 +104,25 @@ export class IndexedDbGalleryStore implements GalleryStore {
       let row = (await req(meta.get('meta'))) as MetaRow | undefined;
       if (row === undefined) {
         if (opts.fingerprint === undefined || opts.embeddingSize === undefined) {
-          throw new ArcFaceError('FILE_NOT_FOUND', `Expected browser gallery "${name}" to exist (or a fingerprint and embeddingSize to create it) but it does not`);
+          throw new ArcFaceError(
+            'FILE_NOT_FOUND',
+            `Expected browser gallery "${name}" to exist (or a fingerprint and embeddingSize to create it) but it does not`,
+          );
         }
         row = { key: 'meta', fingerprint: opts.fingerprint, embeddingSize: opts.embeddingSize, generation: 0, nextTemplateId: 1 };
         await req(meta.put(row));
       }
       if (opts.fingerprint !== undefined && row.fingerprint !== opts.fingerprint) {
-        throw new ArcFaceError('MODEL_MISMATCH', `Expected browser gallery "${name}" to hold embeddings of model ${opts.fingerprint} but it holds ${row.fingerprint}`);
+        throw new ArcFaceError(
+          'MODEL_MISMATCH',
+          `Expected browser gallery "${name}" to hold embeddings of model ${opts.fingerprint} but it holds ${row.fingerprint}`,
+        );
       }
       if (opts.embeddingSize !== undefined && row.embeddingSize !== opts.embeddingSize) {
-        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected browser gallery "${name}" to hold ${opts.embeddingSize}-d embeddings but it holds ${row.embeddingSize}-d`);
+        throw new ArcFaceError(
+          'EMBEDDING_SIZE_MISMATCH',
+          `Expected browser gallery "${name}" to hold ${opts.embeddingSize}-d embeddings but it holds ${row.embeddingSize}-d`,
+        );
       }
       return new IndexedDbGalleryStore(name, db, { fingerprint: row.fingerprint, embeddingSize: row.embeddingSize, schemaVersion: INDEXEDDB_SCHEMA_VERSION });
     } catch (e) {
@@ -121,7 +132,7 @@ export class IndexedDbGalleryStore implements GalleryStore {
   }
 
   async generation(): Promise<number> {
-    return (await this.#read((s) => req(s.meta.get('meta'))) as MetaRow).generation;
+    return ((await this.#read((s) => req(s.meta.get('meta')))) as MetaRow).generation;
   }
 
   async stamp(): Promise<StoreStamp> {
@@ -132,14 +143,27 @@ export class IndexedDbGalleryStore implements GalleryStore {
     return this.#write(async (s) => this.#enrollChecked(s, identity, templates, mode, opts, Date.now()));
   }
 
-  async #enrollChecked(s: Stores, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions, now: number): Promise<number[]> {
+  async #enrollChecked(
+    s: Stores,
+    identity: IdentityWrite,
+    templates: readonly NewTemplate[],
+    mode: EnrollMode,
+    opts: StoreEnrollOptions,
+    now: number,
+  ): Promise<number[]> {
     if (opts.skipHeldSources !== true) return this.#enrollOne(s, identity, templates, mode, now);
-    const held = ((await req(s.templates.index('identityId').getAll(identity.id))) as TemplateRow[]).flatMap((t) => (t.sourceSha256 === null ? [] : [t.sourceSha256]));
+    const held = ((await req(s.templates.index('identityId').getAll(identity.id))) as TemplateRow[]).flatMap((t) =>
+      t.sourceSha256 === null ? [] : [t.sourceSha256],
+    );
     const fresh = templatesNotHeld(templates, new Set(held));
     return repeatsHeldPhotos(mode, fresh, held.length) ? [] : this.#enrollOne(s, identity, fresh, mode, now);
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
+  async enrollMany(
+    items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[],
+    mode: EnrollMode,
+    opts: StoreEnrollOptions = {},
+  ): Promise<number> {
     return this.#write(async (s) => {
       const now = Date.now();
       let n = 0;
@@ -211,7 +235,10 @@ export class IndexedDbGalleryStore implements GalleryStore {
   }
 
   roomSql(room: string): RoomSql {
-    throw new ArcFaceError('STORE_UNSUPPORTED', `Expected a SQLite or PostgreSQL gallery for ${room} (its tables live beside the gallery's) but ${this.location} is an IndexedDB gallery`);
+    throw new ArcFaceError(
+      'STORE_UNSUPPORTED',
+      `Expected a SQLite or PostgreSQL gallery for ${room} (its tables live beside the gallery's) but ${this.location} is an IndexedDB gallery`,
+    );
   }
 
   async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
@@ -285,8 +312,14 @@ export class IndexedDbGalleryStore implements GalleryStore {
     const ids = templates.map((_, i) => meta.nextTemplateId + i);
     for (const [i, t] of templates.entries()) {
       const tpl: TemplateRow = {
-        templateId: ids[i] as number, identityId: identity.id, embedding: Float32Array.from(t.embedding),
-        sourceFile: t.sourceFile ?? null, sourceSha256: t.sourceSha256 ?? null, detScore: t.detScore ?? null, faceSize: t.faceSize ?? null, createdAt: t.createdAt ?? now,
+        templateId: ids[i] as number,
+        identityId: identity.id,
+        embedding: Float32Array.from(t.embedding),
+        sourceFile: t.sourceFile ?? null,
+        sourceSha256: t.sourceSha256 ?? null,
+        detScore: t.detScore ?? null,
+        faceSize: t.faceSize ?? null,
+        createdAt: t.createdAt ?? now,
       };
       await req(s.templates.add(tpl));
     }
@@ -322,7 +355,12 @@ export class IndexedDbGalleryStore implements GalleryStore {
       tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
       tx.onerror = () => reject(tx.error);
     });
-    const stores: Stores = { meta: tx.objectStore(META), identities: tx.objectStore(IDENTITIES), templates: tx.objectStore(TEMPLATES), thumbnails: tx.objectStore(THUMBNAILS) };
+    const stores: Stores = {
+      meta: tx.objectStore(META),
+      identities: tx.objectStore(IDENTITIES),
+      templates: tx.objectStore(TEMPLATES),
+      thumbnails: tx.objectStore(THUMBNAILS),
+    };
     let out: T;
     try {
       out = await fn(stores);

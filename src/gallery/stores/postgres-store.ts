@@ -3,14 +3,33 @@ import { FALLBACK_JOIN_THRESHOLD, GALLERY_DEFAULTS } from '../config.js';
 import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from '../forget.js';
 import { PgIdentitySearch } from '../search/postgres-search.js';
 import {
-  bumpSearchable, hasSubCenters, parseVector, rebuildSubCenters, recordedParams, refreshSubCenters, SUBCENTER_TABLE_DDL, vectorText,
+  bumpSearchable,
+  hasSubCenters,
+  parseVector,
+  rebuildSubCenters,
+  recordedParams,
+  refreshSubCenters,
+  SUBCENTER_TABLE_DDL,
+  vectorText,
 } from './postgres-subcenters.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { postgresRoomSql, type RoomSql } from './room-sql.js';
 import type { SubCenterParams } from '../sub-centers.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreNeighbour, StoreStamp,
-  TemplateMatrix, TemplateRecord, TemplateThumbnail,
+  EnrollMode,
+  GalleryMeta,
+  GalleryStore,
+  IdentityRecord,
+  IdentitySummary,
+  IdentityWrite,
+  MatrixAllocator,
+  NewTemplate,
+  StoreEnrollOptions,
+  StoreNeighbour,
+  StoreStamp,
+  TemplateMatrix,
+  TemplateRecord,
+  TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
 import { modelMismatch } from '../validate.js';
@@ -78,10 +97,23 @@ export interface PostgresStoreOptions {
 const TEMPLATE_COLUMNS = 'template_id, identity_id, embedding::text AS embedding, source_file, source_sha256, det_score, face_size, created_at';
 
 interface TemplateRow {
-  template_id: string | number; identity_id: string; embedding: string; source_file: string | null; source_sha256: string | null;
-  det_score: number | null; face_size: number | null; created_at: string | number;
+  template_id: string | number;
+  identity_id: string;
+  embedding: string;
+  source_file: string | null;
+  source_sha256: string | null;
+  det_score: number | null;
+  face_size: number | null;
+  created_at: string | number;
 }
-interface IdentityRow { id: string; name: string; metadata: Record<string, unknown> | string; created_at: string | number; updated_at: string | number; n?: string | number }
+interface IdentityRow {
+  id: string;
+  name: string;
+  metadata: Record<string, unknown> | string;
+  created_at: string | number;
+  updated_at: string | number;
+  n?: string | number;
+}
 
 /**
  * The server-scale gallery: PostgreSQL with pgvector. Templates are `vector(D)` rows; each
@@ -113,55 +145,80 @@ export class PostgresGalleryStore implements GalleryStore {
 
   /** Creates or migrates the schema and checks the recorded model. */
   static async open(client: SqlClient, opts: PostgresStoreOptions): Promise<PostgresGalleryStore> {
-    const meta = await wrap(opts.location, () => client.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await tx.query('CREATE EXTENSION IF NOT EXISTS vector');
-      await tx.query('CREATE TABLE IF NOT EXISTS arcface_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
-      const cur = Number((await tx.query<{ v: number | null }>('SELECT MAX(version) AS v FROM arcface_migrations')).rows[0]?.v ?? 0);
-      if (cur > POSTGRES_SCHEMA_VERSION) {
-        throw new ArcFaceError('GALLERY_CORRUPT', `Expected gallery schema version ≤ ${POSTGRES_SCHEMA_VERSION} at ${opts.location} but found ${cur}: it was written by a newer ArcFace.ts`);
-      }
-      if (cur === 0) {
-        const clash = await tx.query<{ n: string }>(
-          `SELECT COUNT(*) AS n FROM information_schema.tables
-           WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`,
-        );
-        if (Number(clash.rows[0]?.n ?? 0) > 0) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`);
-      }
-      if (cur === 0 && (opts.fingerprint === undefined || opts.embeddingSize === undefined)) {
-        throw new ArcFaceError('INVALID_ARGUMENT', `Expected a model fingerprint and embedding size to create a gallery at ${opts.location} but received none`);
-      }
-      const recordedSize = cur === 0 ? undefined : (await tx.query<{ value: string }>(`SELECT value FROM arcface_meta WHERE key = 'embedding_size'`)).rows[0]?.value;
-      const dim = recordedSize === undefined ? (opts.embeddingSize ?? 0) : Number(recordedSize);
-      for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
-        for (const sql of (MIGRATIONS[v] as (d: number) => string[])(dim)) await tx.query(sql);
-        await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
-      }
-      if (cur < SUBCENTERS_VERSION) {
-        const p = opts.subCenters ?? { maxSubCenters: GALLERY_DEFAULTS.maxSubCenters, joinThreshold: FALLBACK_JOIN_THRESHOLD };
-        await rebuildSubCenters(tx, p, dim, opts.location);
-      }
-      if (cur === 0) {
-        for (const [k, val] of [['format', 'arcface-gallery'], ['fingerprint', String(opts.fingerprint)], ['embedding_size', String(dim)], ['generation', '0']]) {
-          await tx.query('INSERT INTO arcface_meta (key, value) VALUES ($1, $2)', [k, val]);
+    const meta = await wrap(opts.location, () =>
+      client.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await tx.query('CREATE EXTENSION IF NOT EXISTS vector');
+        await tx.query('CREATE TABLE IF NOT EXISTS arcface_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
+        const cur = Number((await tx.query<{ v: number | null }>('SELECT MAX(version) AS v FROM arcface_migrations')).rows[0]?.v ?? 0);
+        if (cur > POSTGRES_SCHEMA_VERSION) {
+          throw new ArcFaceError(
+            'GALLERY_CORRUPT',
+            `Expected gallery schema version ≤ ${POSTGRES_SCHEMA_VERSION} at ${opts.location} but found ${cur}: it was written by a newer ArcFace.ts`,
+          );
         }
-      }
-      const rows = (await tx.query<{ key: string; value: string }>('SELECT key, value FROM arcface_meta')).rows;
-      const m = new Map(rows.map((r) => [r.key, r.value]));
-      const size = Number(m.get('embedding_size'));
-      const fingerprint = m.get('fingerprint');
-      if (m.get('format') !== 'arcface-gallery' || fingerprint === undefined || !Number.isInteger(size)) {
-        throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to be an ArcFace.ts gallery but arcface_meta lacks format, fingerprint or embedding_size`);
-      }
-      const subCenters = recordedParams(m);
-      if (subCenters === null) throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to record its sub-centre clustering in arcface_meta but it does not`);
-      return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION, subCenters: Object.freeze(subCenters) });
-    }));
+        if (cur === 0) {
+          const clash = await tx.query<{ n: string }>(
+            `SELECT COUNT(*) AS n FROM information_schema.tables
+           WHERE table_name IN ('arcface_meta', 'arcface_identities', 'arcface_templates') AND table_schema = current_schema()`,
+          );
+          if (Number(clash.rows[0]?.n ?? 0) > 0)
+            throw new ArcFaceError(
+              'GALLERY_CORRUPT',
+              `Expected ${opts.location} to hold no arcface_* tables without migrations but it does (a foreign schema)`,
+            );
+        }
+        if (cur === 0 && (opts.fingerprint === undefined || opts.embeddingSize === undefined)) {
+          throw new ArcFaceError(
+            'INVALID_ARGUMENT',
+            `Expected a model fingerprint and embedding size to create a gallery at ${opts.location} but received none`,
+          );
+        }
+        const recordedSize =
+          cur === 0 ? undefined : (await tx.query<{ value: string }>(`SELECT value FROM arcface_meta WHERE key = 'embedding_size'`)).rows[0]?.value;
+        const dim = recordedSize === undefined ? (opts.embeddingSize ?? 0) : Number(recordedSize);
+        for (let v = cur; v < POSTGRES_SCHEMA_VERSION; v++) {
+          for (const sql of (MIGRATIONS[v] as (d: number) => string[])(dim)) await tx.query(sql);
+          await tx.query('INSERT INTO arcface_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, Date.now()]);
+        }
+        if (cur < SUBCENTERS_VERSION) {
+          const p = opts.subCenters ?? { maxSubCenters: GALLERY_DEFAULTS.maxSubCenters, joinThreshold: FALLBACK_JOIN_THRESHOLD };
+          await rebuildSubCenters(tx, p, dim, opts.location);
+        }
+        if (cur === 0) {
+          for (const [k, val] of [
+            ['format', 'arcface-gallery'],
+            ['fingerprint', String(opts.fingerprint)],
+            ['embedding_size', String(dim)],
+            ['generation', '0'],
+          ]) {
+            await tx.query('INSERT INTO arcface_meta (key, value) VALUES ($1, $2)', [k, val]);
+          }
+        }
+        const rows = (await tx.query<{ key: string; value: string }>('SELECT key, value FROM arcface_meta')).rows;
+        const m = new Map(rows.map((r) => [r.key, r.value]));
+        const size = Number(m.get('embedding_size'));
+        const fingerprint = m.get('fingerprint');
+        if (m.get('format') !== 'arcface-gallery' || fingerprint === undefined || !Number.isInteger(size)) {
+          throw new ArcFaceError(
+            'GALLERY_CORRUPT',
+            `Expected ${opts.location} to be an ArcFace.ts gallery but arcface_meta lacks format, fingerprint or embedding_size`,
+          );
+        }
+        const subCenters = recordedParams(m);
+        if (subCenters === null)
+          throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${opts.location} to record its sub-centre clustering in arcface_meta but it does not`);
+        return Object.freeze({ fingerprint, embeddingSize: size, schemaVersion: POSTGRES_SCHEMA_VERSION, subCenters: Object.freeze(subCenters) });
+      }),
+    );
     if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
       throw modelMismatch(`gallery ${opts.location}`, meta.fingerprint, opts.fingerprint);
     }
     if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
-      throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
+      throw new ArcFaceError(
+        'EMBEDDING_SIZE_MISMATCH',
+        `Expected gallery ${opts.location} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`,
+      );
     }
     return new PostgresGalleryStore(client, opts.location, meta);
   }
@@ -184,22 +241,38 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   private async enrollChecked(
-    tx: SqlQueryable, w: WriteState, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, opts: StoreEnrollOptions, now: number,
+    tx: SqlQueryable,
+    w: WriteState,
+    identity: IdentityWrite,
+    templates: readonly NewTemplate[],
+    mode: EnrollMode,
+    opts: StoreEnrollOptions,
+    now: number,
   ): Promise<number[]> {
     // Writers of one identity queue here, so checking its sources (and its existence) then inserting is atomic.
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IDENTITY_LOCK, identity.id]);
     if (opts.skipHeldSources !== true) return this.enrollOne(tx, w, identity, templates, mode, now);
-    const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [identity.id]);
+    const held = await tx.query<{ s: string }>('SELECT source_sha256 AS s FROM arcface_templates WHERE identity_id = $1 AND source_sha256 IS NOT NULL', [
+      identity.id,
+    ]);
     const fresh = templatesNotHeld(templates, new Set(held.rows.map((r) => r.s)));
     return repeatsHeldPhotos(mode, fresh, held.rows.length) ? [] : this.enrollOne(tx, w, identity, fresh, mode, now);
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
+  async enrollMany(
+    items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[],
+    mode: EnrollMode,
+    opts: StoreEnrollOptions = {},
+  ): Promise<number> {
     return this.write(async (tx, w) => {
       let n = 0;
       const now = Date.now();
       for (const it of items) {
-        n += (opts.skipHeldSources === true ? await this.enrollChecked(tx, w, it.identity, it.templates, mode, opts, now) : await this.enrollOne(tx, w, it.identity, it.templates, mode, now)).length;
+        n += (
+          opts.skipHeldSources === true
+            ? await this.enrollChecked(tx, w, it.identity, it.templates, mode, opts, now)
+            : await this.enrollOne(tx, w, it.identity, it.templates, mode, now)
+        ).length;
       }
       return n;
     });
@@ -211,7 +284,9 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async listIdentities(): Promise<IdentitySummary[]> {
-    const rows = await this.q<IdentityRow>('SELECT i.*, (SELECT COUNT(*) FROM arcface_templates t WHERE t.identity_id = i.id) AS n FROM arcface_identities i ORDER BY i.id COLLATE "C"');
+    const rows = await this.q<IdentityRow>(
+      'SELECT i.*, (SELECT COUNT(*) FROM arcface_templates t WHERE t.identity_id = i.id) AS n FROM arcface_identities i ORDER BY i.id COLLATE "C"',
+    );
     return rows.map((r) => ({ ...toIdentity(r), templateCount: Number(r.n ?? 0) }));
   }
 
@@ -227,8 +302,14 @@ export class PostgresGalleryStore implements GalleryStore {
 
   private toTemplate(r: TemplateRow): TemplateRecord {
     return {
-      templateId: Number(r.template_id), identityId: r.identity_id, embedding: this.parse(r.embedding), sourceFile: r.source_file, sourceSha256: r.source_sha256,
-      detScore: r.det_score, faceSize: r.face_size, createdAt: Number(r.created_at),
+      templateId: Number(r.template_id),
+      identityId: r.identity_id,
+      embedding: this.parse(r.embedding),
+      sourceFile: r.source_file,
+      sourceSha256: r.source_sha256,
+      detScore: r.det_score,
+      faceSize: r.face_size,
+      createdAt: Number(r.created_at),
     };
   }
 
@@ -264,11 +345,18 @@ export class PostgresGalleryStore implements GalleryStore {
         tally(counts, key, Number((await tx.query<{ n: string | number }>(forgetSql('postgres', sql), [id])).rows[0]?.n ?? 0));
       };
       for (const step of steps) {
-        const missing = await Promise.all((step.tables ?? []).map(async (t) => (await tx.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [`arcface_${t}`])).rows[0]?.r == null));
+        const missing = await Promise.all(
+          (step.tables ?? []).map(
+            async (t) => (await tx.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [`arcface_${t}`])).rows[0]?.r == null,
+          ),
+        );
         if (missing.some(Boolean)) continue;
         for (const st of step.statements('postgres')) await del(st.count, st.sql);
       }
-      await del('thumbnails', 'DELETE FROM arcface_template_thumbnails WHERE template_id IN (SELECT template_id FROM arcface_templates WHERE identity_id = @id)');
+      await del(
+        'thumbnails',
+        'DELETE FROM arcface_template_thumbnails WHERE template_id IN (SELECT template_id FROM arcface_templates WHERE identity_id = @id)',
+      );
       await del('subCenters', 'DELETE FROM arcface_subcenters WHERE identity_id = @id');
       await del('templates', 'DELETE FROM arcface_templates WHERE identity_id = @id');
       await del('identities', 'DELETE FROM arcface_identities WHERE id = @id');
@@ -286,7 +374,10 @@ export class PostgresGalleryStore implements GalleryStore {
     const sql = 'DELETE FROM arcface_templates WHERE template_id = ANY($1::bigint[]) RETURNING identity_id';
     return this.write(async (tx, w) => {
       const gone = (await tx.query<{ identity_id: string }>(sql, [[...templateIds]])).rows;
-      w.delta += await this.refresh(tx, gone.map((r) => r.identity_id));
+      w.delta += await this.refresh(
+        tx,
+        gone.map((r) => r.identity_id),
+      );
       return gone.length;
     });
   }
@@ -301,7 +392,8 @@ export class PostgresGalleryStore implements GalleryStore {
         }
         await tx.query('UPDATE arcface_identities SET id = $1, updated_at = $2 WHERE id = $3', [target, Date.now(), id]);
       }
-      if (change.name !== undefined) await tx.query('UPDATE arcface_identities SET name = $1, updated_at = $2 WHERE id = $3', [change.name, Date.now(), target]);
+      if (change.name !== undefined)
+        await tx.query('UPDATE arcface_identities SET name = $1, updated_at = $2 WHERE id = $3', [change.name, Date.now(), target]);
     });
   }
 
@@ -343,7 +435,9 @@ export class PostgresGalleryStore implements GalleryStore {
   /** Server-side search over templates (cosine distance `<=>`, an exact scan: identification searches sub-centres). */
   async nearest(query: Float32Array, k: number): Promise<StoreNeighbour[]> {
     const rows = await this.q<{ template_id: string; identity_id: string; d: number }>(
-      'SELECT template_id, identity_id, embedding <=> $1::vector AS d FROM arcface_templates ORDER BY embedding <=> $1::vector LIMIT $2', [vectorText(query), k]);
+      'SELECT template_id, identity_id, embedding <=> $1::vector AS d FROM arcface_templates ORDER BY embedding <=> $1::vector LIMIT $2',
+      [vectorText(query), k],
+    );
     return rows.map((r) => ({ templateId: Number(r.template_id), identityId: r.identity_id, score: 1 - Number(r.d) }));
   }
 
@@ -352,14 +446,19 @@ export class PostgresGalleryStore implements GalleryStore {
   }
 
   async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
-    await wrap(this.location, () => this.client.transaction(async (tx) => {
-      for (const t of items) {
-        // A template removed meanwhile keeps no thumbnail (as in every store).
-        await tx.query(`INSERT INTO arcface_template_thumbnails (template_id, jpeg)
+    await wrap(this.location, () =>
+      this.client.transaction(async (tx) => {
+        for (const t of items) {
+          // A template removed meanwhile keeps no thumbnail (as in every store).
+          await tx.query(
+            `INSERT INTO arcface_template_thumbnails (template_id, jpeg)
           SELECT $1::bigint, $2 WHERE EXISTS (SELECT 1 FROM arcface_templates WHERE template_id = $1::bigint)
-          ON CONFLICT (template_id) DO UPDATE SET jpeg = EXCLUDED.jpeg`, [t.templateId, Buffer.from(t.jpeg)]);
-      }
-    }));
+          ON CONFLICT (template_id) DO UPDATE SET jpeg = EXCLUDED.jpeg`,
+            [t.templateId, Buffer.from(t.jpeg)],
+          );
+        }
+      }),
+    );
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
@@ -373,7 +472,9 @@ export class PostgresGalleryStore implements GalleryStore {
 
   async thumbnailIds(templateIds: readonly number[]): Promise<Set<number>> {
     if (templateIds.length === 0) return new Set();
-    const r = await this.q<{ template_id: string | number }>('SELECT template_id FROM arcface_template_thumbnails WHERE template_id = ANY($1::bigint[])', [[...templateIds]]);
+    const r = await this.q<{ template_id: string | number }>('SELECT template_id FROM arcface_template_thumbnails WHERE template_id = ANY($1::bigint[])', [
+      [...templateIds],
+    ]);
     return new Set(r.map((row) => Number(row.template_id)));
   }
 
@@ -382,25 +483,43 @@ export class PostgresGalleryStore implements GalleryStore {
     return this.client;
   }
 
-  private async enrollOne(tx: SqlQueryable, w: WriteState, identity: IdentityWrite, templates: readonly NewTemplate[], mode: EnrollMode, now: number): Promise<number[]> {
+  private async enrollOne(
+    tx: SqlQueryable,
+    w: WriteState,
+    identity: IdentityWrite,
+    templates: readonly NewTemplate[],
+    mode: EnrollMode,
+    now: number,
+  ): Promise<number[]> {
     const exists = (await tx.query('SELECT id FROM arcface_identities WHERE id = $1', [identity.id])).rows.length > 0;
     if (exists && mode === 'create') throw new ArcFaceError('IDENTITY_EXISTS', `Expected identity "${identity.id}" to be new but it is already enrolled`);
     if (!exists) {
-      await tx.query('INSERT INTO arcface_identities (id, name, metadata, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)',
-        [identity.id, identity.name ?? identity.id, JSON.stringify(identity.metadata ?? {}), identity.createdAt ?? now, now]);
+      await tx.query('INSERT INTO arcface_identities (id, name, metadata, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)', [
+        identity.id,
+        identity.name ?? identity.id,
+        JSON.stringify(identity.metadata ?? {}),
+        identity.createdAt ?? now,
+        now,
+      ]);
     } else {
-      await tx.query('UPDATE arcface_identities SET name = COALESCE($1, name), metadata = COALESCE($2::jsonb, metadata), updated_at = $3 WHERE id = $4',
-        [identity.name ?? null, identity.metadata === undefined ? null : JSON.stringify(identity.metadata), now, identity.id]);
+      await tx.query('UPDATE arcface_identities SET name = COALESCE($1, name), metadata = COALESCE($2::jsonb, metadata), updated_at = $3 WHERE id = $4', [
+        identity.name ?? null,
+        identity.metadata === undefined ? null : JSON.stringify(identity.metadata),
+        now,
+        identity.id,
+      ]);
     }
     const ids: number[] = [];
     for (const t of templates) {
       const r = await tx.query<{ template_id: string }>(
         'INSERT INTO arcface_templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES ($1, $2::vector, $3, $4, $5, $6, $7) RETURNING template_id',
-        [identity.id, vectorText(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now]);
+        [identity.id, vectorText(t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now],
+      );
       ids.push(Number(r.rows[0]?.template_id));
     }
     // A new identity's templates are the ones just written, in order: cluster them without reading back.
-    if (templates.length > 0) w.delta += await this.refresh(tx, [identity.id], exists ? undefined : new Map([[identity.id, templates.map((t) => t.embedding)]]));
+    if (templates.length > 0)
+      w.delta += await this.refresh(tx, [identity.id], exists ? undefined : new Map([[identity.id, templates.map((t) => t.embedding)]]));
     return ids;
   }
 
@@ -410,13 +529,15 @@ export class PostgresGalleryStore implements GalleryStore {
 
   /** One write transaction: `fn`, then the searchable-identity count and the generation, both last (one row lock, held briefly). */
   private async write<T>(fn: (tx: SqlQueryable, w: WriteState) => Promise<T>): Promise<T> {
-    return wrap(this.location, () => this.client.transaction(async (tx) => {
-      const w: WriteState = { delta: 0 };
-      const out = await fn(tx, w);
-      await bumpSearchable(tx, w.delta);
-      await tx.query(`UPDATE arcface_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'`);
-      return out;
-    }));
+    return wrap(this.location, () =>
+      this.client.transaction(async (tx) => {
+        const w: WriteState = { delta: 0 };
+        const out = await fn(tx, w);
+        await bumpSearchable(tx, w.delta);
+        await tx.query(`UPDATE arcface_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'`);
+        return out;
+      }),
+    );
   }
 
   private async q<R>(text: string, params?: readonly unknown[]): Promise<R[]> {
@@ -429,10 +550,19 @@ export class PostgresGalleryStore implements GalleryStore {
 }
 
 /** Tables holding a forgotten identity's templates, means, thumbnails and faces: rewritten by `forget(id, { vacuum: true })`. */
-const FORGET_VACUUM_TABLES = ['arcface_templates', 'arcface_subcenters', 'arcface_template_thumbnails', 'arcface_person_faces', 'arcface_persons', 'arcface_identities'];
+const FORGET_VACUUM_TABLES = [
+  'arcface_templates',
+  'arcface_subcenters',
+  'arcface_template_thumbnails',
+  'arcface_person_faces',
+  'arcface_persons',
+  'arcface_identities',
+];
 
 /** What a write changes besides its rows: the number of searchable identities. */
-interface WriteState { delta: number }
+interface WriteState {
+  delta: number;
+}
 
 function notFound(id: string): ArcFaceError {
   return new ArcFaceError('IDENTITY_NOT_FOUND', `Expected identity "${id}" to be enrolled but it is not`);
@@ -458,6 +588,8 @@ async function wrap<T>(location: string, fn: () => Promise<T>): Promise<T> {
     if (code.startsWith('40') || code === '55P03') {
       throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${location} to be free but the database reports ${code}: ${(e as Error).message}`, { cause: e });
     }
-    throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to answer as an ArcFace.ts gallery but the database reports: ${(e as Error).message}`, { cause: e });
+    throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${location} to answer as an ArcFace.ts gallery but the database reports: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }

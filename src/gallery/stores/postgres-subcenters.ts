@@ -74,7 +74,12 @@ export async function hasSubCenters(tx: SqlQueryable, id: string): Promise<boole
  * writers to one identity recompute one after the other, each from the other's committed templates.
  */
 export async function refreshSubCenters(
-  tx: SqlQueryable, ids: Iterable<string>, p: SubCenterParams, dim: number, location: string, fresh?: ReadonlyMap<string, readonly Float32Array[]>,
+  tx: SqlQueryable,
+  ids: Iterable<string>,
+  p: SubCenterParams,
+  dim: number,
+  location: string,
+  fresh?: ReadonlyMap<string, readonly Float32Array[]>,
 ): Promise<number> {
   let delta = 0;
   for (const id of [...new Set(ids)].sort()) {
@@ -87,7 +92,10 @@ export async function refreshSubCenters(
       embeddings = rows.rows.map((r) => parseVector(r.e, dim, location));
     }
     const means = exists && embeddings !== undefined ? trustedMeans(embeddings, p) : [];
-    await insertMeans(tx, means.map((m) => ({ id, ...m })));
+    await insertMeans(
+      tx,
+      means.map((m) => ({ id, ...m })),
+    );
     delta += (means.length > 0 ? 1 : 0) - (before ? 1 : 0);
   }
   return delta;
@@ -119,7 +127,11 @@ export async function rebuildSubCenters(tx: SqlQueryable, p: SubCenterParams, di
     searchable += byId.size;
   }
   await tx.query(SUBCENTER_INDEX_DDL);
-  await setMeta(tx, [[META_MAX_SUBCENTERS, String(p.maxSubCenters)], [META_JOIN_THRESHOLD, String(p.joinThreshold)], [META_SEARCHABLE, String(searchable)]]);
+  await setMeta(tx, [
+    [META_MAX_SUBCENTERS, String(p.maxSubCenters)],
+    [META_JOIN_THRESHOLD, String(p.joinThreshold)],
+    [META_SEARCHABLE, String(searchable)],
+  ]);
   return searchable;
 }
 

@@ -85,7 +85,10 @@ export async function migrateRoom(sql: RoomSql, room: string, steps: readonly Ro
     const row = (await q.all<{ version: number | string }>(`SELECT version FROM ${table} WHERE room = ?`, [room]))[0];
     const from = row === undefined ? 0 : Number(row.version);
     if (from > steps.length) {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected the ${room} tables at version ${steps.length} or older but the gallery holds version ${from} (a newer ArcFace.ts wrote it)`);
+      throw new ArcFaceError(
+        'GALLERY_CORRUPT',
+        `Expected the ${room} tables at version ${steps.length} or older but the gallery holds version ${from} (a newer ArcFace.ts wrote it)`,
+      );
     }
     for (let v = from; v < steps.length; v++) await (steps[v] as RoomMigration)(q);
     if (from < steps.length) {

@@ -67,7 +67,8 @@ export const PLAIN_CODEC: RowCodec = Object.freeze({
  * const codec = sealedCodec(dataKey, meta.fingerprint, 'people.db')
  */
 export function sealedCodec(dataKey: Uint8Array, fingerprint: string, where: string): RowCodec {
-  if (dataKey.length !== AES_256_KEY_BYTES) throw new ArcFaceError('INTERNAL', `Expected a ${AES_256_KEY_BYTES}-byte data key but received ${dataKey.length} bytes`);
+  if (dataKey.length !== AES_256_KEY_BYTES)
+    throw new ArcFaceError('INTERNAL', `Expected a ${AES_256_KEY_BYTES}-byte data key but received ${dataKey.length} bytes`);
   const key = Buffer.from(dataKey);
   const aad = (kind: SealedKind, id: string): Buffer => Buffer.from(`arcface-seal-v1\0${kind}\0${fingerprint}\0${id}`, 'utf8');
   const seal = (kind: SealedKind, id: string, plain: Uint8Array): Buffer => {
@@ -88,7 +89,11 @@ export function sealedCodec(dataKey: Uint8Array, fingerprint: string, where: str
       return Buffer.concat([d.update(b.subarray(1 + GCM_NONCE_BYTES, b.length - TAG_BYTES)), d.final()]);
     } catch (cause) {
       const why = 'altered, or moved from another identity';
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected the sealed ${kind} of identity "${id}" in ${where} to open under its data key but it does not: ${why}`, { cause });
+      throw new ArcFaceError(
+        'GALLERY_CORRUPT',
+        `Expected the sealed ${kind} of identity "${id}" in ${where} to open under its data key but it does not: ${why}`,
+        { cause },
+      );
     }
   };
   return Object.freeze({

@@ -29,7 +29,9 @@ export function pgPoolClient(pool: pg.Pool): SqlClient {
       const conn = await pool.connect();
       try {
         await conn.query('BEGIN');
-        const out = await fn({ query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await conn.query(text, params as unknown[])).rows as R[] }) });
+        const out = await fn({
+          query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await conn.query(text, params as unknown[])).rows as R[] }),
+        });
         await conn.query('COMMIT');
         return out;
       } catch (e) {
@@ -59,9 +61,12 @@ export interface PgliteLike {
 export function pgliteClient(db: PgliteLike): SqlClient {
   return {
     query: <R>(text: string, params?: readonly unknown[]) => db.query<R>(text, params === undefined ? undefined : [...params]),
-    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) => db.transaction((tx) => fn({
-      query: <R>(text: string, params?: readonly unknown[]) => tx.query<R>(text, params === undefined ? undefined : [...params]),
-    })),
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) =>
+      db.transaction((tx) =>
+        fn({
+          query: <R>(text: string, params?: readonly unknown[]) => tx.query<R>(text, params === undefined ? undefined : [...params]),
+        }),
+      ),
     end: async () => undefined,
   };
 }

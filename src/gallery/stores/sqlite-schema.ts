@@ -66,7 +66,11 @@ const MIGRATIONS: readonly string[] = [
  * @example
  * const meta = initialise(db, 'people.db', { fingerprint, embeddingSize: 512 })
  */
-export function initialise(db: Database.Database, path: string, opts: { readonly fingerprint?: string | undefined; readonly embeddingSize?: number | undefined }): GalleryMeta {
+export function initialise(
+  db: Database.Database,
+  path: string,
+  opts: { readonly fingerprint?: string | undefined; readonly embeddingSize?: number | undefined },
+): GalleryMeta {
   // A 2 KiB embedding row does not fit twice in SQLite's default 4 KiB page (a leaf cell may hold at
   // most page size − 35 bytes locally; SQLite file format §1.6), wasting half of each page. 16 KiB
   // pages hold 7 such rows. The pragma only takes effect on a new, empty file, before WAL is set.
@@ -119,7 +123,10 @@ function checkApplication(db: Database.Database, path: string, version: number):
   const app = db.pragma('application_id', { simple: true }) as number;
   if (app !== SQLITE_APPLICATION_ID) throw foreign(path, `its application_id is ${app}, not ${SQLITE_APPLICATION_ID} ("AFG1")`);
   if (version > SQLITE_SCHEMA_VERSION) {
-    throw new ArcFaceError('GALLERY_CORRUPT', `Expected gallery schema version ≤ ${SQLITE_SCHEMA_VERSION} in ${path} but found ${version}: it was written by a newer ArcFace.ts`);
+    throw new ArcFaceError(
+      'GALLERY_CORRUPT',
+      `Expected gallery schema version ≤ ${SQLITE_SCHEMA_VERSION} in ${path} but found ${version}: it was written by a newer ArcFace.ts`,
+    );
   }
 }
 
@@ -163,7 +170,9 @@ export function guard<T>(path: string, fn: () => T): T {
       throw new ArcFaceError('GALLERY_BUSY', `Expected gallery ${path} to be free but another process held it past the busy timeout`, { cause: e });
     }
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_ERROR' || code === 'SQLITE_CANTOPEN') {
-      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be a readable ArcFace.ts gallery but SQLite reports: ${(e as Error).message}`, { cause: e });
+      throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be a readable ArcFace.ts gallery but SQLite reports: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     throw e;
   }

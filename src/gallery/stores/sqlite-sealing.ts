@@ -36,11 +36,20 @@ export function readKeySlot(db: Database.Database): KeySlot | null {
  * @example
  * const codec = await connectionCodec(db, 'people.db', fingerprint, kek)
  */
-export async function connectionCodec(db: Database.Database, path: string, fingerprint: string, kek: KeyEncryptionKey | undefined, readonly: boolean): Promise<RowCodec> {
+export async function connectionCodec(
+  db: Database.Database,
+  path: string,
+  fingerprint: string,
+  kek: KeyEncryptionKey | undefined,
+  readonly: boolean,
+): Promise<RowCodec> {
   const slot = readKeySlot(db);
   if (slot !== null) {
     if (kek === undefined) {
-      throw new ArcFaceError('GALLERY_SEALED', `Expected a key-encryption key (--kek-file or ARCFACE_GALLERY_KEK) to open ${path}, which is sealed with ${slot.kekId}, but received none`);
+      throw new ArcFaceError(
+        'GALLERY_SEALED',
+        `Expected a key-encryption key (--kek-file or ARCFACE_GALLERY_KEK) to open ${path}, which is sealed with ${slot.kekId}, but received none`,
+      );
     }
     return sealedCodec(await unwrapDataKey(kek, slot.wrapped, slot.kekId, path), fingerprint, path);
   }
@@ -48,16 +57,20 @@ export async function connectionCodec(db: Database.Database, path: string, finge
   const faceRows = hasPeopleFaces(db) ? (db.prepare('SELECT COUNT(*) AS n FROM person_faces').get() as { n: number }).n : 0;
   const rows = (db.prepare('SELECT COUNT(*) AS n FROM identities').get() as { n: number }).n + faceRows;
   if (rows > 0 || readonly) {
-    throw new ArcFaceError('GALLERY_NOT_SEALED',
-      `Expected ${path} to be sealed since a key-encryption key was given, but it is not: seal it with \`arcface gallery seal\`, or open it without a key`);
+    throw new ArcFaceError(
+      'GALLERY_NOT_SEALED',
+      `Expected ${path} to be sealed since a key-encryption key was given, but it is not: seal it with \`arcface gallery seal\`, or open it without a key`,
+    );
   }
   const dataKey = newDataKey();
   const wrapped = await kek.wrap(dataKey);
-  const won = db.transaction(() => {
-    if (readKeySlot(db) !== null) return false;
-    putSlot(db, kek.id, wrapped, true);
-    return true;
-  }).immediate();
+  const won = db
+    .transaction(() => {
+      if (readKeySlot(db) !== null) return false;
+      putSlot(db, kek.id, wrapped, true);
+      return true;
+    })
+    .immediate();
   // Another process sealed it between the read and the write: use its key.
   if (!won) return connectionCodec(db, path, fingerprint, kek, readonly);
   return sealedCodec(dataKey, fingerprint, path);
@@ -73,33 +86,50 @@ export async function connectionCodec(db: Database.Database, path: string, finge
  * const { codec, templates } = await sealRows(db, 'people.db', fingerprint, kek)
  */
 export async function sealRows(
-  db: Database.Database, path: string, fingerprint: string, kek: KeyEncryptionKey,
+  db: Database.Database,
+  path: string,
+  fingerprint: string,
+  kek: KeyEncryptionKey,
 ): Promise<{ codec: RowCodec; templates: number; thumbnails: number; personFaces: number }> {
   const dataKey = newDataKey();
   const wrapped = await kek.wrap(dataKey);
   const codec = sealedCodec(dataKey, fingerprint, path);
-  const counts = db.transaction(() => {
-    const slot = readKeySlot(db);
-    if (slot !== null) {
-      throw new ArcFaceError('INVALID_ARGUMENT', `Expected an unsealed gallery to seal but ${path} is sealed already (with ${slot.kekId}); use \`arcface gallery rekey\` to change its key`);
-    }
-    const dim = Number((db.prepare(`SELECT value FROM gallery_meta WHERE key = 'embedding_size'`).get() as { value: string }).value);
-    const setT = db.prepare('UPDATE templates SET embedding = ? WHERE template_id = ?');
-    const rows = db.prepare('SELECT template_id, identity_id, embedding FROM templates').all() as { template_id: number; identity_id: string; embedding: Buffer }[];
-    for (const r of rows) setT.run(codec.embedding(r.identity_id, PLAIN_CODEC.readEmbedding(r.identity_id, r.embedding, dim)), r.template_id);
-    const setJ = db.prepare('UPDATE template_thumbnails SET jpeg = ? WHERE template_id = ?');
-    const thumbs = db.prepare('SELECT h.template_id, t.identity_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id)').all() as {
-      template_id: number; identity_id: string; jpeg: Buffer;
-    }[];
-    for (const r of thumbs) setJ.run(codec.thumbnail(r.identity_id, r.jpeg), r.template_id);
-    // People discovery's faces, when its room made its table (src/people); sealed with the same codec.
-    const faces = hasPeopleFaces(db) ? (db.prepare('SELECT face_id, embedding, thumbnail FROM person_faces').all() as { face_id: number; embedding: Buffer; thumbnail: Buffer | null }[]) : [];
-    const setF = faces.length === 0 ? undefined : db.prepare('UPDATE person_faces SET embedding = ?, thumbnail = ? WHERE face_id = ?');
-    for (const f of faces) setF?.run(codec.seal('personFace', '', f.embedding), f.thumbnail === null ? null : codec.seal('personCrop', '', f.thumbnail), f.face_id);
-    putSlot(db, kek.id, wrapped, true);
-    db.prepare(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
-    return { templates: rows.length, thumbnails: thumbs.length, personFaces: faces.length };
-  }).immediate();
+  const counts = db
+    .transaction(() => {
+      const slot = readKeySlot(db);
+      if (slot !== null) {
+        throw new ArcFaceError(
+          'INVALID_ARGUMENT',
+          `Expected an unsealed gallery to seal but ${path} is sealed already (with ${slot.kekId}); use \`arcface gallery rekey\` to change its key`,
+        );
+      }
+      const dim = Number((db.prepare(`SELECT value FROM gallery_meta WHERE key = 'embedding_size'`).get() as { value: string }).value);
+      const setT = db.prepare('UPDATE templates SET embedding = ? WHERE template_id = ?');
+      const rows = db.prepare('SELECT template_id, identity_id, embedding FROM templates').all() as {
+        template_id: number;
+        identity_id: string;
+        embedding: Buffer;
+      }[];
+      for (const r of rows) setT.run(codec.embedding(r.identity_id, PLAIN_CODEC.readEmbedding(r.identity_id, r.embedding, dim)), r.template_id);
+      const setJ = db.prepare('UPDATE template_thumbnails SET jpeg = ? WHERE template_id = ?');
+      const thumbs = db.prepare('SELECT h.template_id, t.identity_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id)').all() as {
+        template_id: number;
+        identity_id: string;
+        jpeg: Buffer;
+      }[];
+      for (const r of thumbs) setJ.run(codec.thumbnail(r.identity_id, r.jpeg), r.template_id);
+      // People discovery's faces, when its room made its table (src/people); sealed with the same codec.
+      const faces = hasPeopleFaces(db)
+        ? (db.prepare('SELECT face_id, embedding, thumbnail FROM person_faces').all() as { face_id: number; embedding: Buffer; thumbnail: Buffer | null }[])
+        : [];
+      const setF = faces.length === 0 ? undefined : db.prepare('UPDATE person_faces SET embedding = ?, thumbnail = ? WHERE face_id = ?');
+      for (const f of faces)
+        setF?.run(codec.seal('personFace', '', f.embedding), f.thumbnail === null ? null : codec.seal('personCrop', '', f.thumbnail), f.face_id);
+      putSlot(db, kek.id, wrapped, true);
+      db.prepare(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
+      return { templates: rows.length, thumbnails: thumbs.length, personFaces: faces.length };
+    })
+    .immediate();
   db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');
   return { codec, ...counts };
@@ -114,7 +144,8 @@ export async function sealRows(
  */
 export async function rewrapDataKey(db: Database.Database, path: string, current: KeyEncryptionKey, next: KeyEncryptionKey): Promise<void> {
   const slot = readKeySlot(db);
-  if (slot === null) throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected a sealed gallery to rekey but ${path} is not sealed: seal it with \`arcface gallery seal\``);
+  if (slot === null)
+    throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected a sealed gallery to rekey but ${path} is not sealed: seal it with \`arcface gallery seal\``);
   const wrapped = await next.wrap(await unwrapDataKey(current, slot.wrapped, slot.kekId, path));
   db.transaction(() => {
     const now = readKeySlot(db);
@@ -129,7 +160,12 @@ export async function rewrapDataKey(db: Database.Database, path: string, current
 function putSlot(db: Database.Database, kekId: string, wrapped: Uint8Array, insert: boolean): void {
   const now = Date.now();
   if (insert) {
-    db.prepare(`INSERT INTO gallery_keys (slot, kek_id, wrapped, created_at, updated_at) VALUES ('data', ?, ?, ?, ?)`).run(kekId, Buffer.from(wrapped), now, now);
+    db.prepare(`INSERT INTO gallery_keys (slot, kek_id, wrapped, created_at, updated_at) VALUES ('data', ?, ?, ?, ?)`).run(
+      kekId,
+      Buffer.from(wrapped),
+      now,
+      now,
+    );
   } else {
     db.prepare(`UPDATE gallery_keys SET kek_id = ?, wrapped = ?, updated_at = ? WHERE slot = 'data'`).run(kekId, Buffer.from(wrapped), now);
   }
@@ -149,8 +185,11 @@ export function resealRows(db: Database.Database, codec: RowCodec, dim: number, 
   const rows = db.prepare('SELECT template_id, embedding FROM templates WHERE identity_id = ?').all(holder) as { template_id: number; embedding: Buffer }[];
   const setT = db.prepare('UPDATE templates SET embedding = ? WHERE template_id = ?');
   for (const r of rows) setT.run(codec.embedding(to, codec.readEmbedding(from, r.embedding, dim)), r.template_id);
-  const thumbs = db.prepare('SELECT h.template_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id) WHERE t.identity_id = ?').all(holder) as {
-    template_id: number; jpeg: Buffer;
+  const thumbs = db
+    .prepare('SELECT h.template_id, h.jpeg FROM template_thumbnails h JOIN templates t USING (template_id) WHERE t.identity_id = ?')
+    .all(holder) as {
+    template_id: number;
+    jpeg: Buffer;
   }[];
   const setJ = db.prepare('UPDATE template_thumbnails SET jpeg = ? WHERE template_id = ?');
   for (const r of thumbs) setJ.run(codec.thumbnail(to, codec.readThumbnail(from, r.jpeg)), r.template_id);
@@ -166,7 +205,11 @@ export function resealRows(db: Database.Database, codec: RowCodec, dim: number, 
 export function assertSealState(db: Database.Database, codec: RowCodec, path: string): void {
   const sealed = readKeySlot(db) !== null;
   if (sealed === codec.sealed) return;
-  if (sealed) throw new ArcFaceError('GALLERY_SEALED', `Expected ${path} to be unsealed as when it was opened, but another process sealed it: reopen it with its key-encryption key`);
+  if (sealed)
+    throw new ArcFaceError(
+      'GALLERY_SEALED',
+      `Expected ${path} to be unsealed as when it was opened, but another process sealed it: reopen it with its key-encryption key`,
+    );
   throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected ${path} to be sealed as when it was opened, but it no longer is`);
 }
 

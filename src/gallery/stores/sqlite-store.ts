@@ -10,8 +10,19 @@ import { guard, initialise, readMeta } from './sqlite-schema.js';
 import { type RoomSql, sqliteRoomSql } from './room-sql.js';
 import { assertSealState, connectionCodec, resealRows, rewrapDataKey, sealRows } from './sqlite-sealing.js';
 import type {
-  EnrollMode, GalleryMeta, GalleryStore, IdentityRecord, IdentitySummary, IdentityWrite, MatrixAllocator, NewTemplate, StoreEnrollOptions, StoreStamp, TemplateMatrix,
-  TemplateRecord, TemplateThumbnail,
+  EnrollMode,
+  GalleryMeta,
+  GalleryStore,
+  IdentityRecord,
+  IdentitySummary,
+  IdentityWrite,
+  MatrixAllocator,
+  NewTemplate,
+  StoreEnrollOptions,
+  StoreStamp,
+  TemplateMatrix,
+  TemplateRecord,
+  TemplateThumbnail,
 } from './store.js';
 import { allocateMatrix, repeatsHeldPhotos, templatesNotHeld } from './store.js';
 import { modelMismatch } from '../validate.js';
@@ -45,10 +56,23 @@ export interface SqliteStoreOptions {
 const PAGE_ROWS = 4096;
 
 interface TemplateRow {
-  template_id: number; identity_id: string; embedding: Buffer; source_file: string | null; source_sha256: string | null;
-  det_score: number | null; face_size: number | null; created_at: number;
+  template_id: number;
+  identity_id: string;
+  embedding: Buffer;
+  source_file: string | null;
+  source_sha256: string | null;
+  det_score: number | null;
+  face_size: number | null;
+  created_at: number;
 }
-interface IdentityRow { id: string; name: string; metadata: string; created_at: number; updated_at: number; n?: number }
+interface IdentityRow {
+  id: string;
+  name: string;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+  n?: number;
+}
 
 /**
  * The embedded gallery: one SQLite file in WAL mode (readers run while one process writes), with
@@ -101,7 +125,11 @@ export class SqliteGalleryStore implements GalleryStore {
   /** Re-wraps the data key under `next`; no row changes. `GALLERY_NOT_SEALED` when unsealed. */
   async rekey(next: KeyEncryptionKey): Promise<void> {
     const current = this.sealingKey();
-    if (current === null) throw new ArcFaceError('GALLERY_NOT_SEALED', `Expected a sealed gallery to rekey but ${this.location} is not sealed: seal it with \`arcface gallery seal\``);
+    if (current === null)
+      throw new ArcFaceError(
+        'GALLERY_NOT_SEALED',
+        `Expected a sealed gallery to rekey but ${this.location} is not sealed: seal it with \`arcface gallery seal\``,
+      );
     await guard(this.location, () => rewrapDataKey(this.db, this.location, current, next));
     this.kek = next;
   }
@@ -119,7 +147,8 @@ export class SqliteGalleryStore implements GalleryStore {
   /** Opens or creates the gallery file at `path`. */
   static async open(path: string, opts: SqliteStoreOptions): Promise<SqliteGalleryStore> {
     const ro = opts.readonly === true;
-    if ((ro || opts.fingerprint === undefined || opts.embeddingSize === undefined) && !existsSync(path)) throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
+    if ((ro || opts.fingerprint === undefined || opts.embeddingSize === undefined) && !existsSync(path))
+      throw new ArcFaceError('FILE_NOT_FOUND', `Expected a gallery file at ${path} but none exists`);
     let db: Database.Database;
     try {
       if (!ro) ensurePrivateFile(path);
@@ -134,7 +163,10 @@ export class SqliteGalleryStore implements GalleryStore {
         throw modelMismatch(`gallery ${path}`, meta.fingerprint, opts.fingerprint);
       }
       if (opts.embeddingSize !== undefined && meta.embeddingSize !== opts.embeddingSize) {
-        throw new ArcFaceError('EMBEDDING_SIZE_MISMATCH', `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`);
+        throw new ArcFaceError(
+          'EMBEDDING_SIZE_MISMATCH',
+          `Expected gallery ${path} to hold ${opts.embeddingSize}-d embeddings but it holds ${meta.embeddingSize}-d`,
+        );
       }
       const codec = await connectionCodec(db, path, meta.fingerprint, opts.kek, ro);
       return new SqliteGalleryStore(path, db, meta, codec, opts.kek ?? null);
@@ -184,7 +216,11 @@ export class SqliteGalleryStore implements GalleryStore {
     return repeatsHeldPhotos(mode, fresh, rows.length) ? [] : this.enrollOne(identity, fresh, mode, now);
   }
 
-  async enrollMany(items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[], mode: EnrollMode, opts: StoreEnrollOptions = {}): Promise<number> {
+  async enrollMany(
+    items: readonly { identity: IdentityWrite; templates: readonly NewTemplate[] }[],
+    mode: EnrollMode,
+    opts: StoreEnrollOptions = {},
+  ): Promise<number> {
     return this.write(() => {
       const now = Date.now();
       let n = 0;
@@ -282,7 +318,11 @@ export class SqliteGalleryStore implements GalleryStore {
         if (!(step.tables ?? []).every((t) => exists.get(t) !== undefined)) continue;
         for (const st of step.statements('sqlite')) tally(counts, st.count, this.db.prepare(forgetSql('sqlite', st.sql)).run({ id }).changes);
       }
-      tally(counts, 'thumbnails', this.sql('DELETE FROM template_thumbnails WHERE template_id IN (SELECT template_id FROM templates WHERE identity_id = ?)').run(id).changes);
+      tally(
+        counts,
+        'thumbnails',
+        this.sql('DELETE FROM template_thumbnails WHERE template_id IN (SELECT template_id FROM templates WHERE identity_id = ?)').run(id).changes,
+      );
       tally(counts, 'templates', this.sql('DELETE FROM templates WHERE identity_id = ?').run(id).changes);
       tally(counts, 'identities', this.sql('DELETE FROM identities WHERE id = ?').run(id).changes);
       return counts;
@@ -347,23 +387,27 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   async putThumbnails(items: readonly TemplateThumbnail[]): Promise<void> {
-    this.run(() => this.db.transaction(() => {
-      this.assertSealState();
-      // A template removed meanwhile keeps no thumbnail (as in every store).
-      const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
-      const owner = this.sql('SELECT identity_id FROM templates WHERE template_id = ?').pluck();
-      for (const t of items) {
-        const id = owner.get(t.templateId) as string | undefined;
-        if (id !== undefined) put.run(t.templateId, this.codec.thumbnail(id, t.jpeg));
-      }
-    }).immediate());
+    this.run(() =>
+      this.db
+        .transaction(() => {
+          this.assertSealState();
+          // A template removed meanwhile keeps no thumbnail (as in every store).
+          const put = this.sql('INSERT OR REPLACE INTO template_thumbnails (template_id, jpeg) VALUES (?, ?)');
+          const owner = this.sql('SELECT identity_id FROM templates WHERE template_id = ?').pluck();
+          for (const t of items) {
+            const id = owner.get(t.templateId) as string | undefined;
+            if (id !== undefined) put.run(t.templateId, this.codec.thumbnail(id, t.jpeg));
+          }
+        })
+        .immediate(),
+    );
   }
 
   async thumbnail(templateId: number): Promise<Uint8Array | null> {
     return this.run(() => {
-      const r = this.sql('SELECT h.jpeg, t.identity_id FROM template_thumbnails h JOIN templates t USING (template_id) WHERE h.template_id = ?').get(templateId) as
-        | { jpeg: Buffer; identity_id: string }
-        | undefined;
+      const r = this.sql('SELECT h.jpeg, t.identity_id FROM template_thumbnails h JOIN templates t USING (template_id) WHERE h.template_id = ?').get(
+        templateId,
+      ) as { jpeg: Buffer; identity_id: string } | undefined;
       return r === undefined ? null : this.codec.readThumbnail(r.identity_id, r.jpeg);
     });
   }
@@ -376,7 +420,9 @@ export class SqliteGalleryStore implements GalleryStore {
     if (templateIds.length === 0) return new Set();
     return this.run(() => {
       // One statement for the whole list: json_each expands the ids given as one JSON array.
-      const rows = this.sql('SELECT template_id FROM template_thumbnails WHERE template_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(templateIds)) as { template_id: number }[];
+      const rows = this.sql('SELECT template_id FROM template_thumbnails WHERE template_id IN (SELECT value FROM json_each(?))').all(
+        JSON.stringify(templateIds),
+      ) as { template_id: number }[];
       return new Set(rows.map((r) => r.template_id));
     });
   }
@@ -388,7 +434,11 @@ export class SqliteGalleryStore implements GalleryStore {
     }
     if (existing === undefined) {
       this.sql('INSERT INTO identities (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
-        identity.id, identity.name ?? identity.id, JSON.stringify(identity.metadata ?? {}), identity.createdAt ?? now, now,
+        identity.id,
+        identity.name ?? identity.id,
+        JSON.stringify(identity.metadata ?? {}),
+        identity.createdAt ?? now,
+        now,
       );
     } else {
       const set = this.sql('UPDATE identities SET name = COALESCE(?, name), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ?');
@@ -397,9 +447,19 @@ export class SqliteGalleryStore implements GalleryStore {
     const ins = this.sql(
       'INSERT INTO templates (identity_id, embedding, source_file, source_sha256, det_score, face_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    return templates.map((t) => Number(ins.run(
-      identity.id, this.codec.embedding(identity.id, t.embedding), t.sourceFile ?? null, t.sourceSha256 ?? null, t.detScore ?? null, t.faceSize ?? null, t.createdAt ?? now,
-    ).lastInsertRowid));
+    return templates.map((t) =>
+      Number(
+        ins.run(
+          identity.id,
+          this.codec.embedding(identity.id, t.embedding),
+          t.sourceFile ?? null,
+          t.sourceSha256 ?? null,
+          t.detScore ?? null,
+          t.faceSize ?? null,
+          t.createdAt ?? now,
+        ).lastInsertRowid,
+      ),
+    );
   }
 
   private reseal(from: string, to: string, holder: string): void {
@@ -412,12 +472,16 @@ export class SqliteGalleryStore implements GalleryStore {
 
   /** Runs `fn` in an IMMEDIATE transaction that also bumps the generation counter. */
   private write<T>(fn: () => T): T {
-    return this.run(() => this.db.transaction(() => {
-      this.assertSealState();
-      const out = fn();
-      this.sql(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
-      return out;
-    }).immediate());
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          this.assertSealState();
+          const out = fn();
+          this.sql(`UPDATE gallery_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`).run();
+          return out;
+        })
+        .immediate(),
+    );
   }
 
   private run<T>(fn: () => T): T {
@@ -426,8 +490,14 @@ export class SqliteGalleryStore implements GalleryStore {
 
   private toTemplate(r: TemplateRow): TemplateRecord {
     return {
-      templateId: r.template_id, identityId: r.identity_id, embedding: this.codec.readEmbedding(r.identity_id, r.embedding, this.meta.embeddingSize),
-      sourceFile: r.source_file, sourceSha256: r.source_sha256, detScore: r.det_score, faceSize: r.face_size, createdAt: r.created_at,
+      templateId: r.template_id,
+      identityId: r.identity_id,
+      embedding: this.codec.readEmbedding(r.identity_id, r.embedding, this.meta.embeddingSize),
+      sourceFile: r.source_file,
+      sourceSha256: r.source_sha256,
+      detScore: r.det_score,
+      faceSize: r.face_size,
+      createdAt: r.created_at,
     };
   }
 }
@@ -439,4 +509,3 @@ function notFound(id: string): ArcFaceError {
 function toIdentity(r: IdentityRow): IdentityRecord {
   return { id: r.id, name: r.name, metadata: JSON.parse(r.metadata) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at };
 }
-
