@@ -156,7 +156,7 @@ describe('inference pool: deadlines, failures, shutdown', () => {
   });
 
   it('runs workers from the compiled package (dist/*.js) as well as from .ts sources', async () => {
-    const built = join(REPO_ROOT, 'dist', 'apps', 'server', 'worker-pool.js');
+    const built = join(REPO_ROOT, 'dist', 'apps', 'server', 'services', 'worker-pool.js');
     assert.ok(existsSync(built), `build first (npm run build): ${built} is missing`);
     const mod = (await import(pathToFileURL(built).href)) as { InferencePool: { start(o: PoolOptions): InferenceEngine } };
     const pool = mod.InferencePool.start(poolOptions({ queueSize: 2 }));

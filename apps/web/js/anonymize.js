@@ -2,6 +2,7 @@
 // library's own anonymizePhoto (the same code as `arcface anonymize` and the server's jobs). Nothing is
 // uploaded: the only requests are for the page, the bundle and the model files.
 import * as af from '/arcface/arcface.js';
+import { message, say } from './status.js';
 
 const params = new URLSearchParams(location.search);
 /** Where the model files are: the server's registry route, or `?models=<url>` for another host. */
@@ -14,16 +15,6 @@ const FALLBACK_THRESHOLD = 0.3;
 const $ = (id) => document.getElementById(id);
 let fr = null;
 let gallery = null;
-
-function say(id, text, isError = false) {
-  const el = $(id);
-  el.textContent = text;
-  el.classList.toggle('error', isError);
-}
-
-function message(err) {
-  return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? err);
-}
 
 async function start() {
   try {

@@ -2,6 +2,7 @@
 // page (onnxruntime-web) and keeps the gallery in IndexedDB. Nothing here sends an image anywhere:
 // the only requests are for the page, the bundle and the model files.
 import * as af from '/arcface/arcface.js';
+import { message, say } from './status.js';
 import { cssColour, drawFaces, loadImage } from './draw.js';
 
 const params = new URLSearchParams(location.search);
@@ -16,16 +17,6 @@ const LIVE_FPS = 5;
 const $ = (id) => document.getElementById(id);
 let fr = null;
 let gallery = null;
-
-function say(id, text, isError = false) {
-  const el = $(id);
-  el.textContent = text;
-  el.classList.toggle('error', isError);
-}
-
-function message(err) {
-  return err && err.code ? `${err.code}: ${err.message}` : String(err && err.message ? err.message : err);
-}
 
 async function webGpuNote() {
   if (!$('use-webgpu').checked) return '';
