@@ -71,7 +71,11 @@ describe('arcface watch (the real binary)', () => {
     for (const t of ['track.started', 'track.identified', 'track.ended', 'sighting.recorded']) assert.ok(types.has(t), t);
     for (const t of types)
       assert.ok(['track.started', 'track.identified', 'track.ended', 'sighting.recorded', 'visitor.seen', 'visitor.recurring'].includes(String(t)), String(t));
-    for (const e of events) assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
+    for (const e of events.filter((x) => String(x.type).startsWith('track.'))) {
+      assert.ok(typeof e.frame === 'number' && typeof e.pts === 'number' && typeof e.trackId === 'number', JSON.stringify(e));
+    }
+    for (const e of events.filter((x) => x.type === 'sighting.recorded'))
+      assert.ok(typeof e.sightingId === 'number' && typeof e.source === 'string', JSON.stringify(e));
     // The gallery's identification threshold (its size and target FPIR), not a fixed 1:1 threshold.
     for (const e of events.filter((x) => x.type === 'track.identified')) assert.match(String(e.thresholdSource), /^(fpir|floor)$/);
     const ended = events.filter((e) => e.type === 'track.ended');
