@@ -135,15 +135,13 @@ describe('web page in Chromium', () => {
       // A deadline, not a speed check: on a loaded 2-core machine the page's first detector run (onnxruntime-web
       // compiling its WASM) and the server's first identification have taken over 30 s.
       await page.locator('#result', { hasText: /^colin \(similarity/ }).waitFor({ timeout: 90_000 });
-      const named = Date.now();
-      // Faces are followed in the page: after many frames, the one face was sent once, and again only
-      // every 10 s (a known face is re-checked that often), never once per frame. A loaded machine
-      // shows fewer frames per second, so the bound counts the seconds that passed, not the frames.
+      // Faces are followed in the page: a face is sent when it appears and then re-checked on a timer
+      // (a known face every 10 s, an unknown one every 2 s), never once per frame. A loaded machine shows
+      // fewer frames per second and may answer a first crop "unknown", so the bound is per frame.
       await page.waitForFunction(() => Number(document.getElementById('live-stats')?.dataset.frames ?? 0) >= 20, undefined, { timeout: 30_000 });
       const frames = Number(await page.locator('#live-stats').getAttribute('data-frames'));
       const sent = Number(await page.locator('#live-stats').getAttribute('data-sent'));
-      const allowed = 2 + Math.floor((Date.now() - named) / 10_000);
-      assert.ok(sent >= 1 && sent <= allowed && sent * 10 <= frames, `${sent} faces sent in ${frames} frames (at most ${allowed})`);
+      assert.ok(sent >= 1 && sent * 10 <= Math.max(frames, 20), `${sent} faces sent in ${frames} frames`);
       assert.equal(identifyPosts.length, sent);
       await page.screenshot({ path: join(shots, 'identify-camera.png'), fullPage: true });
       await page.getByRole('button', { name: 'Stop camera' }).click();
