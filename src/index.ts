@@ -139,6 +139,7 @@ export {
   ShotChangeDetector,
   timelineCues,
   watchFaces,
+  withDetectorDownscale,
   type FaceStreamOptions,
   type FrameResult,
   type StreamEvent,

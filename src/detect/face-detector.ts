@@ -12,6 +12,12 @@ export interface DetectOptions {
   readonly maxFaces?: number;
   /** Run second passes (tiled, upscaled, rescue) when the primary pass finds nothing. */
   readonly secondPass?: boolean;
+  /**
+   * The same image already shrunk (by a video decoder, say) to fit within the detector's `fitSize`.
+   * When its size is the primary pass's input content size, the primary pass reads it instead of
+   * resampling the image; otherwise it is ignored. Boxes and landmarks stay in the image's pixels.
+   */
+  readonly downscaled?: RgbImage;
 }
 
 /**
@@ -22,6 +28,11 @@ export interface DetectOptions {
 export interface FaceDetector {
   /** Registry name or file name of the model. */
   readonly name: string;
+  /**
+   * The primary pass shrinks an image to fit within `fitSize × fitSize` (keeping its aspect ratio, never
+   * enlarging): a decoder that delivers frames shrunk so saves the detector the resampling (`downscaled`).
+   */
+  readonly fitSize?: number;
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
   dispose(): Promise<void>;
 }

@@ -85,6 +85,8 @@ export class OnnxFaceDetector implements FaceDetector {
   readonly config: DetectorConfig;
   /** `[w, h]` for a fixed-size model (YuNet 2023mar: 640×640), else `undefined`. */
   readonly fixedInput: readonly [number, number] | undefined;
+  /** The primary pass fits an image within this square (see `FaceDetector.fitSize`). */
+  readonly fitSize: number;
   readonly #family: DetectorFamily;
   readonly #session: ModelSession;
   readonly #inputName: string;
@@ -97,6 +99,7 @@ export class OnnxFaceDetector implements FaceDetector {
     this.config = config;
     this.name = name;
     this.fixedInput = fixedInputSize(session);
+    this.fitSize = config.inputSize;
     this.#inputName = session.inputs[0]?.name ?? 'input';
     this.#outputNames = session.outputs.map((o) => o.name);
   }
@@ -129,7 +132,12 @@ export class OnnxFaceDetector implements FaceDetector {
     const { width: w, height: h } = image;
     const size = this.config.inputSize;
     const fixed = this.fixedInput;
-    const primary = await this.#pass(image, [primaryPass(w, h, size, fixed, this.config.enlargeSmall)], 'primary', s.scoreThreshold, s);
+    const plan = primaryPass(w, h, size, fixed, this.config.enlargeSmall);
+    const small = options.downscaled;
+    if (small !== undefined) assertRgbImage('downscaled', small);
+    // A copy already at the pass's content size replaces the resampling (the mirrored run of a flip test resamples).
+    const shrunk = small !== undefined && !this.config.flipTest && small.width === plan.contentWidth && small.height === plan.contentHeight ? small : undefined;
+    const primary = await this.#pass(image, [plan], 'primary', s.scoreThreshold, s, shrunk);
     if (primary.length > 0 || !s.secondPass) return primary;
     const threshold = Math.min(s.scoreThreshold, this.config.secondPassScoreThreshold);
     const tiles = tiledPass(w, h, size, this.config.maxTiles, fixed);
@@ -162,8 +170,15 @@ export class OnnxFaceDetector implements FaceDetector {
     };
   }
 
-  async #pass(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {
-    const faces = await this.#run(image, boxes, kind, threshold, s);
+  async #pass(
+    image: RgbImage,
+    boxes: readonly Letterbox[],
+    kind: DetectionPass['kind'],
+    threshold: number,
+    s: CallSettings,
+    shrunk?: RgbImage,
+  ): Promise<DetectedFace[]> {
+    const faces = await this.#run(image, boxes, kind, threshold, s, shrunk);
     if (!this.config.flipTest || faces.length === 0) return faces;
     const mirrored = await this.#run(
       mirrorImage(image),
@@ -179,10 +194,21 @@ export class OnnxFaceDetector implements FaceDetector {
     );
   }
 
-  async #run(image: RgbImage, boxes: readonly Letterbox[], kind: DetectionPass['kind'], threshold: number, s: CallSettings): Promise<DetectedFace[]> {
+  async #run(
+    image: RgbImage,
+    boxes: readonly Letterbox[],
+    kind: DetectionPass['kind'],
+    threshold: number,
+    s: CallSettings,
+    shrunk?: RgbImage,
+  ): Promise<DetectedFace[]> {
     const found: Found[] = [];
     for (const lb of boxes) {
-      const data = fillTensor(image, lb, this.#family.pixels);
+      // `shrunk` is the whole image at the content size: copied as is, at scale 1.
+      const data =
+        shrunk === undefined
+          ? fillTensor(image, lb, this.#family.pixels)
+          : fillTensor(shrunk, { ...lb, region: { x: 0, y: 0, width: shrunk.width, height: shrunk.height }, scale: 1 }, this.#family.pixels);
       const outputs = await this.#session.run({ [this.#inputName]: { data, dims: [1, 3, lb.inputHeight, lb.inputWidth] } });
       const candidates = this.#family.decode({
         outputs,

@@ -2,6 +2,7 @@
  * A video file, stream, camera or folder of frames anonymised into a video file (Node.js: ffmpeg reads
  * and writes), with the run's report.
  */
+import { withDetectorDownscale } from '../stream/index.js';
 import { openVideoSource, VideoWriter, type FrameSource, type VideoSourceOptions } from '../video/index.js';
 import type { AnonymizeReport } from './policy.js';
 import { AnonymizeTally } from './tally.js';
@@ -37,7 +38,7 @@ const MAX_FILL_SECONDS = 10;
 export async function anonymizeVideo(source: string | FrameSource, options: AnonymizeVideoOptions): Promise<AnonymizeReport> {
   const anonymizer = new VideoAnonymizer(options);
   const tally = new AnonymizeTally(anonymizer.policy);
-  const src = typeof source === 'string' ? openVideoSource(source, options.source) : source;
+  const src = typeof source === 'string' ? openVideoSource(source, withDetectorDownscale(options.recognizer.detector, options.source)) : source;
   const started = performance.now();
   let writer: VideoWriter | undefined;
   let written = 0;

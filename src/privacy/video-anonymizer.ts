@@ -103,6 +103,7 @@ export class VideoAnonymizer {
     this.#listed = new Set(this.policy.ids);
     const inner = options.recognizer;
     const detector = {
+      ...(inner.detector.fitSize === undefined ? {} : { fitSize: inner.detector.fitSize }),
       detect: async (image: Parameters<StreamRecognizer['detector']['detect']>[0], o?: DetectOptions): Promise<DetectedFace[]> => {
         const faces = await inner.detector.detect(image, o);
         this.#lastDetections = faces;

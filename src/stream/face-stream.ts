@@ -13,7 +13,7 @@ import { cropBox } from './thumbnail-crop.js';
  * `FaceRecognizer` is one; so is any pair that runs the models elsewhere (worker threads, a browser).
  */
 export interface StreamRecognizer {
-  readonly detector: { detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]> };
+  readonly detector: { readonly fitSize?: number; detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]> };
   readonly embedder: {
     readonly inputSize: number;
     embedWithNorms(crops: readonly RgbImage[]): Promise<{ readonly embeddings: readonly Float32Array[]; readonly norms: readonly number[] }>;
@@ -74,6 +74,8 @@ export interface StreamFrame {
   readonly index: number;
   readonly pts: number;
   readonly image: RgbImage;
+  /** The frame already shrunk to fit the detector's `fitSize` (a decoder's copy), which the detector then reads. */
+  readonly downscaled?: RgbImage;
 }
 
 interface TrackState {
@@ -226,7 +228,14 @@ export class FaceStream {
     const detectNow = shot !== undefined || this.#processed % this.#detectEvery === 0;
     this.#processed++;
     const update = detectNow
-      ? this.#tracker.update(index, await recognizer.detector.detect(image, { scoreThreshold: this.#detectionScore, secondPass: false }))
+      ? this.#tracker.update(
+          index,
+          await recognizer.detector.detect(image, {
+            scoreThreshold: this.#detectionScore,
+            secondPass: false,
+            ...(frame.downscaled === undefined ? {} : { downscaled: frame.downscaled }),
+          }),
+        )
       : this.#tracker.predict(index);
     for (const t of update.started) {
       const s = this.#stateOf(t);

@@ -4,10 +4,26 @@ import { FaceStream, type FaceStreamOptions } from './face-stream.js';
 
 /** Options of {@link watchFaces}. */
 export interface WatchFacesOptions extends FaceStreamOptions {
-  /** Source options, used when `source` is a path or URL. */
+  /**
+   * Source options, used when `source` is a path or URL. Unless they say otherwise, frames also come
+   * shrunk to the detector's `fitSize` by the decoder (`downscale`), so the detector never resamples a
+   * full frame.
+   */
   readonly source?: VideoSourceOptions;
   /** Stops the stream after the frame in progress. */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Source options that also ask the decoder for each frame shrunk to the detector's `fitSize`
+ * (`downscale`), unless they set it already or the detector has no fit size.
+ *
+ * @example
+ * openVideoSource('clip.mp4', withDetectorDownscale(recognizer.detector, { fps: 10 }))
+ */
+export function withDetectorDownscale(detector: { readonly fitSize?: number }, options: VideoSourceOptions = {}): VideoSourceOptions {
+  const fit = detector.fitSize;
+  return fit === undefined || options.downscale !== undefined ? options : { ...options, downscale: [fit, fit] };
 }
 
 /**
@@ -25,7 +41,7 @@ export interface WatchFacesOptions extends FaceStreamOptions {
  */
 export async function* watchFaces(source: string | FrameSource, options: WatchFacesOptions): AsyncGenerator<FrameResult, void, undefined> {
   const stream = new FaceStream(options);
-  const src = typeof source === 'string' ? openVideoSource(source, options.source) : source;
+  const src = typeof source === 'string' ? openVideoSource(source, withDetectorDownscale(options.recognizer.detector, options.source)) : source;
   let failure: unknown;
   try {
     try {

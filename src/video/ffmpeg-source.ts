@@ -6,9 +6,14 @@
  * pts before the frame's bytes are written, so every frame's size and timestamp are known before it
  * is read (no ffprobe and no guess from the header), and `-vsync 0` keeps one output frame per
  * filtered frame. stdout and stderr are separate pipes, so bytes are held until their line arrives.
+ *
+ * With `downscale`, the filter graph splits each frame: the frame as above on stdout, and a copy
+ * scaled down (pixel-area) on a third pipe (fd 3), each branch with its own `showinfo`
+ * (`showinfo@small` names the copy's). The two are paired in order into one `VideoFrame`.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import type { RgbImage } from '../core/index.js';
 import { ArcFaceError } from '../core/index.js';
 import { classifyFailure, defaultFfmpegPath, ffmpegStartError, parseStreamHeader, redactSource, shortReason, type InputKind } from './ffmpeg.js';
 import { FrameChannel } from './frame-channel.js';
@@ -27,15 +32,42 @@ const NETWORK_PROTOCOLS = 'http,https,tcp,tls,crypto,httpproxy,hls,rtp,rtsp,rtsp
 /** Header text kept until the first frame, in characters (a header is 1–3 kB). */
 const HEADER_LIMIT = 64_000;
 
+/** Name of the `showinfo` filter on the downscaled branch; its lines describe fd 3's frames. */
+const SMALL_SHOWINFO = 'showinfo@small';
+
+/** `scale` to fit within `[w, h]`, keeping the aspect ratio and never enlarging. */
+function fitFilter([w, h]: readonly [number, number], flags?: string): string {
+  return `scale=w='min(iw,${w})':h='min(ih,${h})':force_original_aspect_ratio=decrease${flags === undefined ? '' : `:flags=${flags}`}`;
+}
+
 /** The ffmpeg arguments for one source. */
 function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): string[] {
   const filters: string[] = [];
   if (o.fps !== undefined) filters.push(`fps=${o.fps}`);
-  if (o.maxSize !== undefined) {
-    const [w, h] = o.maxSize;
-    filters.push(`scale=w='min(iw,${w})':h='min(ih,${h})':force_original_aspect_ratio=decrease`);
-  }
-  filters.push('showinfo');
+  if (o.maxSize !== undefined) filters.push(fitFilter(o.maxSize));
+  const raw = ['-f', 'rawvideo', '-pix_fmt', 'rgb24'];
+  // One frame per filtered frame on each output; the copy goes to fd 3 (pixel-area, as a detector shrinks).
+  const graph =
+    o.downscale === undefined
+      ? ['-map', '0:v:0', '-an', '-sn', '-vf', [...filters, 'showinfo'].join(','), '-vsync', '0', ...raw, 'pipe:1']
+      : [
+          '-filter_complex',
+          `[0:v:0]${[...filters, 'split'].join(',')}[full][small];[full]showinfo[fullo];[small]${fitFilter(o.downscale, 'area')},${SMALL_SHOWINFO}[smallo]`,
+          '-vsync',
+          '0',
+          '-map',
+          '[fullo]',
+          '-an',
+          '-sn',
+          ...raw,
+          'pipe:1',
+          '-map',
+          '[smallo]',
+          '-an',
+          '-sn',
+          ...raw,
+          'pipe:3',
+        ];
   return [
     '-hide_banner',
     '-nostdin',
@@ -59,19 +91,7 @@ function ffmpegArgs(input: string, kind: InputKind, o: VideoSourceOptions): stri
     // A path goes through the file protocol, so a name like `concat:…` or `-x.mp4` is only ever a file name.
     '-i',
     kind === 'path' ? `file:${input}` : input,
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-vf',
-    filters.join(','),
-    '-vsync',
-    '0',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    'pipe:1',
+    ...graph,
   ];
 }
 
@@ -96,6 +116,8 @@ export class FfmpegFrameSource implements FrameSource {
   #rejectInfo!: (error: Error) => void;
   #infoKnown = false;
   #child: ChildProcessByStdio<null, Readable, Readable> | undefined;
+  /** fd 3: the downscaled copies, when `downscale` is set. */
+  #smallPipe: Readable | undefined;
   #exited: Promise<void> = Promise.resolve();
   #closing = false;
   #paused = false;
@@ -104,6 +126,10 @@ export class FfmpegFrameSource implements FrameSource {
   #errorTail = '';
   #errorAfterFirstFrame = false;
   readonly #frames = new RawFrameAssembler();
+  readonly #smallFrames = new RawFrameAssembler();
+  /** Frames (full size) and downscaled copies complete but not yet paired. */
+  readonly #fullReady: { meta: FrameMeta; data: Uint8Array }[] = [];
+  readonly #smallReady: RgbImage[] = [];
   #index = 0;
   #lastPts = Number.NEGATIVE_INFINITY;
   #openTimer: NodeJS.Timeout | undefined;
@@ -144,6 +170,7 @@ export class FfmpegFrameSource implements FrameSource {
       this.#channel.close();
       if (!this.#infoKnown) this.#rejectInfo(new ArcFaceError('VIDEO_STREAM_ENDED', `Expected the header of ${this.#shown} but the source was closed first`));
       this.#child?.stdout.destroy();
+      this.#smallPipe?.destroy();
       this.#child?.kill('SIGKILL');
     }
     await this.#exited;
@@ -161,8 +188,18 @@ export class FfmpegFrameSource implements FrameSource {
 
   #start(): void {
     const bin = this.#options.ffmpegPath ?? defaultFfmpegPath();
-    const child = spawn(bin, ffmpegArgs(this.#input, this.#kind, this.#options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const small = this.#options.downscale !== undefined;
+    const child = spawn(bin, ffmpegArgs(this.#input, this.#kind, this.#options), {
+      stdio: small ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<null, Readable, Readable>;
     this.#child = child;
+    if (small) {
+      this.#smallPipe = child.stdio[3] as Readable;
+      this.#smallPipe.on('data', (c: Buffer) => {
+        this.#smallFrames.addChunk(c);
+        this.#pump();
+      });
+    }
     this.#exited = new Promise((resolve) => {
       child.on('close', (code) => {
         this.#onExit(code);
@@ -213,6 +250,7 @@ export class FfmpegFrameSource implements FrameSource {
     if (!this.#infoKnown) this.#rejectInfo(error);
     this.#channel.fail(error);
     this.#child?.stdout.destroy();
+    this.#smallPipe?.destroy();
     this.#child?.kill('SIGKILL');
   }
 
@@ -238,6 +276,10 @@ export class FfmpegFrameSource implements FrameSource {
 
   #onLine(line: string): void {
     const meta = parseShowinfoLine(line, this.#options.fps);
+    if (meta !== undefined && line.includes(SMALL_SHOWINFO)) {
+      this.#smallFrames.addMeta(meta);
+      return;
+    }
     if (meta !== undefined) {
       this.#frames.addMeta(meta);
       if (!this.#infoKnown) this.#publishInfo(meta.width, meta.height);
@@ -288,12 +330,27 @@ export class FfmpegFrameSource implements FrameSource {
   }
 
   #pump(): void {
-    this.#frames.drain((meta, data) => this.#emit(meta, data));
+    if (this.#smallPipe === undefined) {
+      this.#frames.drain((meta, data) => this.#emit(meta, data));
+      return;
+    }
+    this.#frames.drain((meta, data) => this.#fullReady.push({ meta, data }));
+    this.#smallFrames.drain((meta, data) => this.#smallReady.push({ width: meta.width, height: meta.height, data }));
+    while (this.#fullReady.length > 0 && this.#smallReady.length > 0) {
+      const full = this.#fullReady.shift() as { meta: FrameMeta; data: Uint8Array };
+      this.#emit(full.meta, full.data, this.#smallReady.shift());
+    }
   }
 
-  #emit(meta: FrameMeta, data: Uint8Array): void {
+  #emit(meta: FrameMeta, data: Uint8Array, downscaled?: RgbImage): void {
     if (this.#index === 0) clearTimeout(this.#openTimer);
-    const frame: VideoFrame = { index: this.#index++, pts: meta.pts, image: { width: meta.width, height: meta.height, data }, receivedAt: performance.now() };
+    const frame: VideoFrame = {
+      index: this.#index++,
+      pts: meta.pts,
+      image: { width: meta.width, height: meta.height, data },
+      ...(downscaled === undefined ? {} : { downscaled }),
+      receivedAt: performance.now(),
+    };
     this.#lastPts = meta.pts;
     if (!this.#channel.push(frame) && !this.#live && !this.#channel.finished) {
       this.#paused = true;
@@ -307,6 +364,8 @@ export class FfmpegFrameSource implements FrameSource {
     if (this.#stderrLine !== '') this.#onLine(this.#stderrLine);
     this.#stderrLine = '';
     this.#pump();
+    // A copy that never came (ffmpeg stopped between its two outputs): the frame goes out without it.
+    for (const f of this.#fullReady.splice(0)) this.#emit(f.meta, f.data);
     if (this.#closing || this.#channel.finished) {
       this.#channel.end();
       return;

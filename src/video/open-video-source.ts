@@ -52,11 +52,12 @@ export function validateVideoSourceOptions(options: VideoSourceOptions = {}): Vi
   if (options.container !== undefined && !(VIDEO_CONTAINERS as readonly string[]).includes(options.container)) {
     throw new TypeError(`Expected container to be one of ${VIDEO_CONTAINERS.join(', ')} but received ${String(options.container)}`);
   }
-  if (options.maxSize !== undefined) {
-    if (!Array.isArray(options.maxSize) || options.maxSize.length !== 2)
-      throw new TypeError(`Expected maxSize as [width, height] but received ${String(options.maxSize)}`);
-    checkPositive('maxSize[0]', options.maxSize[0], true, MAX_SIDE);
-    checkPositive('maxSize[1]', options.maxSize[1], true, MAX_SIDE);
+  for (const key of ['maxSize', 'downscale'] as const) {
+    const size = options[key];
+    if (size === undefined) continue;
+    if (!Array.isArray(size) || size.length !== 2) throw new TypeError(`Expected ${key} as [width, height] but received ${String(size)}`);
+    checkPositive(`${key}[0]`, size[0], true, MAX_SIDE);
+    checkPositive(`${key}[1]`, size[1], true, MAX_SIDE);
   }
   for (const k of ['live', 'realtime', 'loop'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new TypeError(`Expected a boolean for ${k} but received ${String(options[k])}`);
@@ -64,7 +65,11 @@ export function validateVideoSourceOptions(options: VideoSourceOptions = {}): Vi
   if (options.ffmpegPath !== undefined && (typeof options.ffmpegPath !== 'string' || options.ffmpegPath === '')) {
     throw new TypeError(`Expected a non-empty string for ffmpegPath but received ${String(options.ffmpegPath)}`);
   }
-  return Object.freeze({ ...options, ...(options.maxSize === undefined ? {} : { maxSize: Object.freeze([options.maxSize[0], options.maxSize[1]] as const) }) });
+  return Object.freeze({
+    ...options,
+    ...(options.maxSize === undefined ? {} : { maxSize: Object.freeze([options.maxSize[0], options.maxSize[1]] as const) }),
+    ...(options.downscale === undefined ? {} : { downscale: Object.freeze([options.downscale[0], options.downscale[1]] as const) }),
+  });
 }
 
 /** A source that failed before it started: `info()` rejects and iterating throws the same error. */

@@ -22,6 +22,11 @@ export interface VideoFrame {
   readonly pts: number;
   readonly image: RgbImage;
   /**
+   * The same frame shrunk by the decoder to fit within `downscale` (pixel-area), when that option was
+   * given and the source decodes with ffmpeg. A detector reads it instead of resampling `image`.
+   */
+  readonly downscaled?: RgbImage;
+  /**
    * When the frame was complete in this process (`performance.now()` ms): its last byte read from
    * ffmpeg, its image decoded, or its push. Frame-to-result latency is measured from here.
    */
@@ -65,6 +70,12 @@ export interface VideoSourceOptions {
   readonly fps?: number;
   /** Scale down, keeping the aspect ratio and never up, to fit within `[width, height]`. */
   readonly maxSize?: readonly [number, number];
+  /**
+   * Also deliver each frame shrunk, keeping the aspect ratio and never up, to fit within `[width, height]`
+   * (`frame.downscaled`), scaled by ffmpeg as it decodes (pixel-area). `watchFaces` asks for the detector's
+   * size, so the detector never resamples a full frame. Folders and push sources ignore it.
+   */
+  readonly downscale?: readonly [number, number];
   /**
    * Never fall behind: keep only the newest decoded frame(s) when the consumer is slower and count the
    * rest in `dropped`. Default: true for network streams and devices, false for files and folders.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DetectedFace, RgbImage } from '../../src/core/index.js';
 import type { FaceDetector } from '../../src/detect/index.js';
+import { resizeRgb } from '../../src/video/resize.js';
 import { ALL_DETECTORS, centre, landmarksInsideBox, landmarksSane, lfwImage, openDetector } from './fixtures.js';
 
 /** A handful of LFW people: frontal, turned, glasses, dark and bright backgrounds. */
@@ -56,3 +57,32 @@ for (const name of ALL_DETECTORS) {
     });
   });
 }
+
+describe('a frame already shrunk by the decoder (`downscaled`)', () => {
+  let det: FaceDetector;
+  before(async () => {
+    det = await openDetector('yunet-n');
+  });
+  after(async () => {
+    await det.dispose();
+  });
+
+  it('is read by the primary pass when it has the content size, with boxes in the full image; any other size is ignored', async () => {
+    assert.equal(det.fitSize, 640);
+    for (const { name: label, img } of images.slice(0, 4)) {
+      // A 1000×1000 frame: the primary pass shrinks it to 640×640.
+      const big = resizeRgb(img, 1000, 1000);
+      const full = await det.detect(big);
+      const small = resizeRgb(big, 640, 640);
+      const read = await det.detect(big, { downscaled: small });
+      const a = central(big, full);
+      const b = central(big, read);
+      assert.ok(a !== undefined && b !== undefined, `${label}: central face with and without the copy`);
+      const side = a.box[2] - a.box[0];
+      for (let i = 0; i < 4; i++) assert.ok(Math.abs((a.box[i] as number) - (b.box[i] as number)) < 0.05 * side, `${label}: box ${a.box} vs ${b.box}`);
+      // Another resampling gave the network other pixels: the copy was read, not ignored.
+      assert.notEqual(a.score, b.score, `${label}: the copy was not read`);
+      assert.deepEqual(await det.detect(big, { downscaled: resizeRgb(big, 639, 640) }), full, `${label}: a copy of another size is ignored`);
+    }
+  });
+});

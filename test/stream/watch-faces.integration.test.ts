@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { isArcFaceError, type RgbImage } from '../../src/core/index.js';
-import { iou as boxIou } from '../../src/detect/index.js';
+import { iou as boxIou, type DetectOptions } from '../../src/detect/index.js';
 import { motMetrics, type MotFrame } from '../../src/eval/index.js';
 import { openGallery, type Gallery } from '../../src/gallery/index.js';
 import { FaceRecognizer } from '../../src/pipeline/index.js';
@@ -63,6 +63,24 @@ describe('watchFaces on a synthetic clip of two LFW people (real detector, track
   after(async () => {
     await gallery?.close();
     await fr?.dispose();
+  });
+
+  it("asks the decoder for each frame shrunk to the detector's fit size and hands the copy to the detector", async () => {
+    const seen: string[] = [];
+    const detector = {
+      fitSize: 240,
+      detect: (image: RgbImage, o?: DetectOptions) => {
+        seen.push(`${image.width}x${image.height}:${o?.downscaled?.width}x${o?.downscaled?.height}`);
+        return fr.detector.detect(image, o);
+      },
+    };
+    const { results } = await collect(watchFaces(clip.videoPath, { recognizer: { detector, embedder: fr.embedder }, gallery }));
+    assert.equal(seen.length, results.filter((r) => r.image !== undefined).length);
+    assert.deepEqual(new Set(seen), new Set(['480x270:240x135']));
+    // A caller's own `downscale` wins.
+    seen.length = 0;
+    await collect(watchFaces(clip.videoPath, { recognizer: { detector, embedder: fr.embedder }, source: { fps: 5, downscale: [120, 120] } }));
+    assert.deepEqual(new Set(seen), new Set(['480x270:120x68']));
   });
 
   it('follows each person with one track, names it right once, and tags every result with its own frame', async () => {

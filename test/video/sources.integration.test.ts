@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { readFrameStamp, type SyntheticVideo } from '../../bench/video-synth.js';
 import { createPushSource, isArcFaceError, openVideoSource, type FrameSource, type RgbImage, type VideoFrame } from '../../src/index.js';
+import { resizeRgb } from '../../src/video/resize.js';
 import { clipDir, ffmpeg, serveFolder, serveLoopback, stampedClip, within, type LoopbackStream } from '../helpers/video-clips.js';
 
 setFlagsFromString('--expose-gc');
@@ -50,6 +51,28 @@ describe('video sources', () => {
     assert.equal(source.dropped, 0);
     for (let i = 1; i < frames.length; i++)
       assert.ok((frames[i]?.receivedAt ?? 0) >= (frames[i - 1]?.receivedAt ?? Number.POSITIVE_INFINITY), 'receivedAt stamps in order');
+  });
+
+  it('delivers each frame with a copy shrunk by ffmpeg to fit `downscale`, paired in order', async () => {
+    const plain = await within(30_000, collect(openVideoSource(clip.videoPath)), 'the frames');
+    const frames = await within(30_000, collect(openVideoSource(clip.videoPath, { downscale: [160, 160] })), 'the frames with copies');
+    assert.equal(frames.length, plain.length);
+    frames.forEach((f, i) => {
+      const copy = f.downscaled;
+      assert.ok(copy !== undefined, `frame ${i} has a copy`);
+      assert.deepEqual([copy.width, copy.height, copy.data.length], [160, 90, 160 * 90 * 3]);
+      assert.equal(f.pts, plain[i]?.pts);
+      assert.equal(readFrameStamp(f.image), i, `full frame ${i} unchanged`);
+      // The copy is this frame (not a neighbour): close to a 2× shrink of it done here.
+      const mine = resizeRgb(f.image, 160, 90);
+      let diff = 0;
+      for (let j = 0; j < copy.data.length; j++) diff += Math.abs((copy.data[j] as number) - (mine.data[j] as number));
+      assert.ok(diff / copy.data.length < 6, `frame ${i}: mean difference ${diff / copy.data.length} to its own shrink`);
+    });
+    // With sampling and maxSize, the copy is made from the frame as delivered.
+    const sampled = await within(30_000, collect(openVideoSource(clip.videoPath, { fps: 10, maxSize: [240, 240], downscale: [100, 100] })), 'sampled');
+    assert.equal(sampled.length, 20);
+    for (const f of sampled) assert.deepEqual([f.image.width, f.image.height, f.downscaled?.width, f.downscaled?.height], [240, 135, 100, 56]);
   });
 
   it('reads the same frames from a WebM (VP8) and a Matroska copy', async () => {

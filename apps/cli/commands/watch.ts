@@ -8,7 +8,7 @@ import { encodeJpeg } from '../../../src/image/index.js';
 import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index.js';
 import { redactUrl } from '../../../src/core/index.js';
 import { Sightings, type SightingEvent } from '../../../src/sightings/index.js';
-import { annotateFrame, buildTimeline, timelineCues, watchFaces, type StreamEvent } from '../../../src/stream/index.js';
+import { annotateFrame, buildTimeline, timelineCues, watchFaces, withDetectorDownscale, type StreamEvent } from '../../../src/stream/index.js';
 import { openVideoSource, toWebVtt, VideoWriter, type VideoSourceOptions } from '../../../src/video/index.js';
 import { noticeLicence, type CliContext } from '../context.js';
 import { openCommandGallery, recognizerFor } from '../gallery-open.js';
@@ -141,7 +141,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
           ...(o.reconnect === undefined ? {} : { reconnectAttempts: o.reconnect }),
           ...(o.rtspTransport === undefined ? {} : { rtspTransport: o.rtspTransport }),
         };
-        const source = openVideoSource(input, sourceOptions);
+        const source = openVideoSource(input, withDetectorDownscale(fr.detector, sourceOptions));
         const info = await source.info().catch(async (e: unknown) => {
           await source.close();
           throw e;

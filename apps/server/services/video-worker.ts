@@ -12,7 +12,7 @@ import { openGallery, type Gallery } from '../../../src/gallery/index.js';
 import { FaceRecognizer } from '../../../src/pipeline/index.js';
 import { anonymizeVideo, assertIdentitiesKnown, identitiesTagged, type AnonymizeMode, type CoverStyle } from '../../../src/privacy/index.js';
 import { Sightings } from '../../../src/sightings/index.js';
-import { watchFaces } from '../../../src/stream/index.js';
+import { watchFaces, withDetectorDownscale } from '../../../src/stream/index.js';
 import { openVideoSource, type FrameSource, type VideoSourceOptions } from '../../../src/video/index.js';
 import { toWireError } from './inference-jobs.js';
 import { boundedSource, type VideoLimits } from './video-limits.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       if (data.sightingFaces > 0) sightings = await Sightings.open(gallery);
     }
     // Opened here rather than by watchFaces, so that its limits apply and its reconnection count can be reported.
-    const opened = openVideoSource(data.source, data.sourceOptions);
+    const opened = openVideoSource(data.source, withDetectorDownscale(fr.detector, data.sourceOptions));
     const src = data.limits === undefined ? opened : boundedSource(opened, data.limits);
     source = src;
     const job = data.anonymize;
