@@ -1,6 +1,8 @@
-// "On this device": the ArcFace.ts browser bundle runs detection, alignment and embedding in this
-// page (onnxruntime-web) and keeps the gallery in IndexedDB. Nothing here sends an image anywhere:
-// the only requests are for the page, the bundle and the model files.
+// "On this device": the ArcFace.ts browser bundle runs detection, alignment and embedding on this
+// device (onnxruntime-web) and keeps the gallery in IndexedDB. The models, the gallery and the live
+// stream pipeline live in a worker (`device-worker.js`), so this page's thread only draws and answers
+// the user. Nothing here sends an image anywhere: the only requests are for the page, its scripts,
+// the bundle and the model files.
 import * as af from '/arcface/arcface.js';
 import { message, say } from './status.js';
 import { cssColour, drawFaces, loadImage } from './draw.js';
@@ -8,15 +10,37 @@ import { cssColour, drawFaces, loadImage } from './draw.js';
 const params = new URLSearchParams(location.search);
 /** Where the model files are: the server's registry route, or `?models=<url>` for another host. */
 const MODEL_BASE_URL = params.get('models') ?? '/models';
-const GALLERY_NAME = 'arcface-gallery';
-/** Used only when the recogniser has no calibrated threshold (see README, "Thresholds"). */
-const FALLBACK_THRESHOLD = 0.3;
 /** Camera frames analysed per second at most: enough for live labels, light on a laptop. */
 const LIVE_FPS = 5;
 
 const $ = (id) => document.getElementById(id);
-let fr = null;
-let gallery = null;
+/** What the worker reported when its models loaded (names, threshold), or null before. */
+let models = null;
+let galleryOpen = false;
+
+const worker = new Worker('/js/device-worker.js', { type: 'module' });
+const pending = new Map();
+let nextCall = 0;
+worker.addEventListener('message', (e) => {
+  const { id, ok, value, error } = e.data;
+  const p = pending.get(id);
+  pending.delete(id);
+  if (ok) p?.resolve(value);
+  else p?.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}));
+});
+worker.addEventListener('error', (e) => {
+  for (const p of pending.values()) p.reject(new Error(`The worker failed: ${e.message}`));
+  pending.clear();
+});
+
+/** Calls the worker by name; `transfer` hands it objects (a frame's bitmap) without copying. */
+function call(name, args = {}, transfer = []) {
+  const id = nextCall++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, call: name, args }, transfer);
+  });
+}
 
 async function webGpuNote() {
   if (!$('use-webgpu').checked) return '';
@@ -25,48 +49,40 @@ async function webGpuNote() {
 }
 
 async function start() {
-  faceStream = null;
+  await stopLive();
   for (const id of ['dev-compare', 'enrol', 'export', 'dev-start']) $(id).disabled = true;
   say('device-status', 'Loading the models…');
-  const runtime = $('use-webgpu').checked ? { executionProviders: ['webgpu'] } : {};
+  models = null;
+  galleryOpen = false;
+  let info;
   try {
-    await fr?.dispose();
-    fr = await af.FaceRecognizer.create({ modelBaseUrl: MODEL_BASE_URL, runtime });
+    info = await call('start', { modelBaseUrl: MODEL_BASE_URL, webgpu: $('use-webgpu').checked });
   } catch (err) {
-    fr = null;
     say('device-status', `Could not load the face models from ${MODEL_BASE_URL}: ${message(err)}`, true);
     return;
   }
-  const threads = af.webThreadsAvailable()
-    ? `${af.resolveRuntimeOptions(runtime).intraOpThreads} threads`
-    : 'one thread (this page is not cross-origin isolated)';
-  say(
-    'device-status',
-    `Ready: ${fr.detector.name} and ${fr.recognizerInfo?.name ?? 'the recogniser'} run on this device (WebAssembly, ${threads}).${await webGpuNote()}`,
-  );
-  const notice = fr.recognizerInfo ? af.licenceNotice(fr.recognizerInfo) : undefined;
-  $('licence').hidden = notice === undefined;
-  $('licence').textContent = notice ?? '';
-  try {
-    await gallery?.close();
-    const store = await af.IndexedDbGalleryStore.open(GALLERY_NAME, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize });
-    gallery = af.Gallery.fromStore(store, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? FALLBACK_THRESHOLD });
-    await listPeople();
-  } catch (err) {
-    say('gallery-status', `The gallery in this browser cannot be used: ${message(err)}`, true);
+  models = info;
+  say('device-status', `Ready: ${info.detector} and ${info.recognizer} run on this device (WebAssembly, ${info.threads}).${await webGpuNote()}`);
+  $('licence').hidden = info.notice === undefined;
+  $('licence').textContent = info.notice ?? '';
+  if (info.galleryError === undefined) {
+    galleryOpen = true;
+    await listPeople().catch((err) => say('gallery-status', message(err), true));
+  } else {
+    say('gallery-status', `The gallery in this browser cannot be used: ${info.galleryError}`, true);
   }
-  for (const id of ['enrol', 'export', 'dev-start']) $(id).disabled = gallery === null;
+  for (const id of ['enrol', 'export', 'dev-start']) $(id).disabled = !galleryOpen;
   updateCompare();
 }
 
 async function facesOf(file, select = 'largest') {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  return fr.recognize(bytes, { select });
+  return { faces: await call('faces', { bytes, select }, [bytes.buffer]) };
 }
 
 // Compare ------------------------------------------------------------------------------------
 function updateCompare() {
-  $('dev-compare').disabled = !(fr && $('dev-file1').files[0] && $('dev-file2').files[0]);
+  $('dev-compare').disabled = !(models && $('dev-file1').files[0] && $('dev-file2').files[0]);
 }
 for (const i of [1, 2]) $(`dev-file${i}`).addEventListener('change', updateCompare);
 
@@ -75,7 +91,7 @@ $('dev-compare').addEventListener('click', async () => {
   try {
     const files = [$('dev-file1').files[0], $('dev-file2').files[0]];
     const results = await Promise.all(files.map((f) => facesOf(f)));
-    const threshold = fr.threshold ?? FALLBACK_THRESHOLD;
+    const threshold = models.threshold;
     const missing = results.findIndex((r) => r.faces.length === 0);
     if (missing >= 0) throw new Error(`No face found in ${files[missing].name}`);
     const score = af.cosine(results[0].faces[0].embedding, results[1].faces[0].embedding);
@@ -101,7 +117,7 @@ $('dev-compare').addEventListener('click', async () => {
 async function listPeople() {
   const ul = $('people');
   ul.textContent = '';
-  for (const p of await gallery.list()) {
+  for (const p of await call('list')) {
     const li = document.createElement('li');
     li.dataset.id = p.id;
     const h = document.createElement('h4');
@@ -111,7 +127,7 @@ async function listPeople() {
     del.className = 'danger';
     del.textContent = `Delete ${p.name}`;
     del.addEventListener('click', async () => {
-      await gallery.remove(p.id);
+      await call('remove', { id: p.id });
       await listPeople();
     });
     li.append(h, del);
@@ -140,7 +156,7 @@ $('enrol').addEventListener('click', async () => {
     }
     if (templates.length === 0) throw new Error(`No face found in ${skipped.join(', ')}`);
     const id = name.replace(/\s+/g, '_');
-    await gallery.enroll(id, templates, { name, append: true });
+    await call('enroll', { id, templates, name });
     say(
       'gallery-status',
       `Enrolled ${name}: ${templates.length} photo${templates.length === 1 ? '' : 's'}${skipped.length ? `; no face in ${skipped.join(', ')}` : ''}.`,
@@ -152,7 +168,7 @@ $('enrol').addEventListener('click', async () => {
 });
 
 $('export').addEventListener('click', async () => {
-  const { bytes, identities, templates } = await gallery.exportBytes();
+  const { bytes, identities, templates } = await call('exportBytes');
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
   a.download = 'gallery.afg';
@@ -165,7 +181,8 @@ $('import-file').addEventListener('change', async () => {
   const file = $('import-file').files[0];
   if (!file) return;
   try {
-    const r = await gallery.importBytes(new Uint8Array(await file.arrayBuffer()), { append: true }, file.name);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const r = await call('importBytes', { bytes, name: file.name }, [bytes.buffer]);
     say('gallery-status', `Imported ${r.identities} people, ${r.templates} photos from ${file.name}.`);
     await listPeople();
   } catch (err) {
@@ -178,21 +195,21 @@ let stream = null;
 let timer = null;
 
 /**
- * The stream pipeline of `arcface watch`, in this page: faces are followed by the tracker and a face is
+ * The stream pipeline of `arcface watch`, in the worker: faces are followed by the tracker and a face is
  * embedded only when its track is new, its face got clearly better, or every few seconds; its name is
  * decided on the track's template with hysteresis, so it does not flicker.
  */
-let faceStream = null;
 let liveIndex = 0;
 let liveEmbeddings = 0;
 /** The canvas each camera frame is copied into, analysed from and drawn from. */
 let liveCanvas = null;
+/** The frame in the worker now, awaited before the camera stops or the models reload. */
+let liveBusy = Promise.resolve();
 
 async function liveFrame() {
   const video = $('dev-video');
   if (!stream || video.videoWidth === 0) return;
   const started = performance.now();
-  faceStream ??= new af.FaceStream({ recognizer: fr, gallery });
   // The frame is copied once and both analysed and drawn from the copy: boxes are drawn on the very
   // frame they were found in, never on a later one the video has moved on to.
   liveCanvas ??= document.createElement('canvas');
@@ -200,13 +217,16 @@ async function liveFrame() {
   frame.width = video.videoWidth;
   frame.height = video.videoHeight;
   frame.getContext('2d').drawImage(video, 0, 0);
-  const image = af.imageSourceToRgb(frame, frame.width, frame.height);
-  const r = await faceStream.process({ index: liveIndex, pts: liveIndex / LIVE_FPS, image });
+  const bitmap = await createImageBitmap(frame);
+  const done = call('liveFrame', { bitmap, index: liveIndex, pts: liveIndex / LIVE_FPS }, [bitmap]);
+  liveBusy = done.catch(() => undefined);
+  const r = await done;
+  if (!stream) return;
   liveIndex++;
   liveEmbeddings += r.embedded;
   // The library's rule, as in annotated videos: boxes of faces seen in this frame, briefly a dashed
   // predicted one, never a lost track; '?' while a name is withheld.
-  const labelled = af.trackOverlays(r.tracks).map((o) => ({ box: o.box, label: o.label, colour: cssColour(o.color), dashed: o.dashed }));
+  const labelled = r.overlays.map((o) => ({ box: o.box, label: o.label, colour: cssColour(o.color), dashed: o.dashed }));
   drawFaces($('dev-view'), frame, labelled);
   say('live-result', labelled.length ? labelled.map((f) => f.label).join(', ') : 'No face');
   const stats = $('live-stats');
@@ -215,8 +235,7 @@ async function liveFrame() {
     stats.dataset.frames = String(liveIndex);
     stats.dataset.embedded = String(liveEmbeddings);
   }
-  if (stream)
-    timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
+  timer = setTimeout(() => liveFrame().catch((err) => say('live-result', message(err), true)), Math.max(0, 1000 / LIVE_FPS - (performance.now() - started)));
 }
 
 $('dev-start').addEventListener('click', async () => {
@@ -233,14 +252,20 @@ $('dev-start').addEventListener('click', async () => {
   }
 });
 
-$('dev-stop').addEventListener('click', () => {
+/** Stops the camera and, once the frame in the worker is done, its stream (the next start has new tracks). */
+async function stopLive() {
   clearTimeout(timer);
-  faceStream = null;
-  liveIndex = 0;
-  liveEmbeddings = 0;
   for (const t of stream?.getTracks() ?? []) t.stop();
   stream = null;
-  $('dev-start').disabled = false;
+  liveIndex = 0;
+  liveEmbeddings = 0;
+  await liveBusy;
+  await call('liveStop').catch(() => undefined);
+}
+
+$('dev-stop').addEventListener('click', async () => {
+  await stopLive();
+  $('dev-start').disabled = !galleryOpen;
   $('dev-stop').disabled = true;
 });
 

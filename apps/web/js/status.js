@@ -1,5 +1,5 @@
 // The status lines of the on-device pages ("On this device", "Anonymise"): one way to show progress
-// and errors, with an error's code first when it has one.
+// and errors, with an error's code first when it has one (`message` also words the device worker's errors).
 
 /** Writes `text` into the element `id`, marked as an error or not. */
 export function say(id, text, isError = false) {
