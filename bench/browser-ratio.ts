@@ -17,7 +17,28 @@ export interface BrowserNodeRatio {
   readonly turns: number;
   /** onnxruntime-web threads the page used. */
   readonly browserThreads: number;
+  /** Where the browser side ran: the page's main thread or a worker of the page. */
+  readonly where: 'page' | 'worker';
 }
+
+/** The browser side in a module worker of the page (as the "On this device" page runs it): load, then timed turns. */
+const WORKER_SOURCE = (origin: string): string => `
+import * as af from '${origin}/arcface/arcface.js';
+let fr;
+let bytes;
+self.onmessage = async (e) => {
+  const m = e.data;
+  if (m.type === 'init') {
+    fr = await af.FaceRecognizer.create({ modelBaseUrl: '${origin}/models', runtime: m.runtime });
+    bytes = await Promise.all(m.files.map(async (f) => new Uint8Array(await (await fetch('${origin}/lfw/' + f)).arrayBuffer())));
+    for (const b of bytes) await af.embedCentralFace(fr, b);
+    self.postMessage({ threads: af.resolveRuntimeOptions(m.runtime).intraOpThreads });
+    return;
+  }
+  const t = performance.now();
+  for (let k = m.from; k < m.to; k++) await af.embedCentralFace(fr, bytes[k]);
+  self.postMessage({ ms: performance.now() - t });
+};`;
 
 /**
  * Times ArcFace.ts on the same LFW photos in Chromium (the browser bundle, one page, one
@@ -26,7 +47,8 @@ export interface BrowserNodeRatio {
  * run followed by a Node.js run compares two different machines. Each side decodes, detects,
  * aligns and embeds the central face (`embedCentralFace`) from bytes already in memory, after one
  * untimed pass over the photos on each side (steady state, not the first visit). `threads`
- * sets the page's onnxruntime-web threads (default: the library's default).
+ * sets the page's onnxruntime-web threads (default: the library's default, which depends on `where`);
+ * `where: 'worker'` runs the browser side in a worker of the page, as the "On this device" page does.
  *
  * @example
  * const r = await browserNodeRatio(browser, 'http://127.0.0.1:8080', '../shared', lfwDir, images)
@@ -38,6 +60,7 @@ export async function browserNodeRatio(
   lfw: string,
   images: readonly string[],
   threads?: number,
+  where: 'page' | 'worker' = 'page',
 ): Promise<BrowserNodeRatio> {
   const context = await browser.newContext();
   await context.addInitScript('globalThis.__name = (f) => f;');
@@ -46,7 +69,20 @@ export async function browserNodeRatio(
   const node = await FaceRecognizer.create({ locations: { home: '', dirs: [join(shared, 'models')] } });
   try {
     const browserThreads = await page.evaluate(
-      async ([files, th]) => {
+      async ([files, th, inWorker, source]) => {
+        const w0 = globalThis as unknown as Record<string, unknown>;
+        if (inWorker) {
+          const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+          const ask = (m: unknown): Promise<Record<string, number>> =>
+            new Promise((resolve, reject) => {
+              worker.onmessage = (e) => resolve(e.data);
+              worker.onerror = (e) => reject(new Error(e.message));
+              worker.postMessage(m);
+            });
+          w0.ask = ask;
+          const ready = await ask({ type: 'init', files, runtime: th === 0 ? {} : { intraOpThreads: th } });
+          return ready.threads as number;
+        }
         const bundle = '/arcface/arcface.js';
         const af = await import(bundle);
         const w = globalThis as unknown as Record<string, unknown>;
@@ -62,7 +98,7 @@ export async function browserNodeRatio(
         for (const b of w.bytes as Uint8Array[]) await af.embedCentralFace(w.fr, b);
         return af.resolveRuntimeOptions(runtime).intraOpThreads as number;
       },
-      [[...images], threads ?? 0] as const,
+      [[...images], threads ?? 0, where === 'worker', WORKER_SOURCE(new URL(url).origin)] as const,
     );
     const bytes = await Promise.all(images.map((f) => readFile(join(lfw, f))));
     for (const b of bytes) await embedCentralFace(node, b);
@@ -73,7 +109,13 @@ export async function browserNodeRatio(
       const end = Math.min(i + CHUNK, images.length);
       const b = await page.evaluate(
         async ([from, to]) => {
-          const w = globalThis as unknown as { af: { embedCentralFace(fr: unknown, b: Uint8Array): Promise<unknown> }; fr: unknown; bytes: Uint8Array[] };
+          const w = globalThis as unknown as {
+            af: { embedCentralFace(fr: unknown, b: Uint8Array): Promise<unknown> };
+            fr: unknown;
+            bytes: Uint8Array[];
+            ask?: (m: unknown) => Promise<Record<string, number>>;
+          };
+          if (w.ask !== undefined) return (await w.ask({ type: 'turn', from, to })).ms as number;
           const t = performance.now();
           for (let k = from; k < to; k++) await w.af.embedCentralFace(w.fr, w.bytes[k] as Uint8Array);
           return performance.now() - t;
@@ -94,6 +136,7 @@ export async function browserNodeRatio(
       medianRatio: ratios[Math.floor(ratios.length / 2)] as number,
       turns: ratios.length,
       browserThreads,
+      where,
     };
   } finally {
     await node.dispose();
@@ -110,7 +153,7 @@ export async function browserNodeRatio(
 export function ratioLine(r: BrowserNodeRatio): string {
   return (
     `\nSame images, one face each, after a warm-up pass, alternating turns of ${CHUNK}: ` +
-    `browser ${r.browserPerSecond.toFixed(2)} images/s (${r.browserThreads} thread${r.browserThreads === 1 ? '' : 's'}), ` +
+    `browser ${r.browserPerSecond.toFixed(2)} images/s (${r.where === 'worker' ? 'in a worker, ' : ''}${r.browserThreads} thread${r.browserThreads === 1 ? '' : 's'}), ` +
     `Node.js ${r.nodePerSecond.toFixed(2)} images/s (browser / Node.js = ${(r.browserPerSecond / r.nodePerSecond).toFixed(2)}, median of ${r.turns} turns ` +
     `${r.medianRatio.toFixed(2)}); load average ${loadavg()[0]?.toFixed(1)}`
   );

@@ -243,6 +243,12 @@ export async function benchBrowser(shared: string, pairCount: number, systems?: 
         .replace('\n', '')
         .replace(/^Same images/, 'With a thread per core (the default until 2026-12): same images'),
     );
+    // The "On this device" page runs the models in a worker, where the default is a thread per core.
+    console.log(
+      ratioLine(await browserNodeRatio(browser, host.url, shared, lfw, images, undefined, 'worker'))
+        .replace('\n', '')
+        .replace(/^Same images/, 'In a worker of the page (as "On this device" runs it): same images'),
+    );
     const camera = await liveCameraRates(browser, host.url);
     const rates = camera.map((c) => `${c.faces} face${c.faces === 1 ? '' : 's'}: ${c.framesPerSecond.toFixed(1)} frames/s (${c.embedded} embedded)`).join(', ');
     console.log(`On-device live camera loop (640×480, FaceStream, as fast as it runs): ${rates}; load average ${loadavg()[0]?.toFixed(1)}`);

@@ -5,24 +5,33 @@ import type { BackendSession, BackendSessionOptions, RuntimeBackend } from './ba
 
 /**
  * Threads one operator uses by default in a cross-origin isolated page: one core fewer than the
- * device has, at most 4. The page's own thread takes part in every run and, on the main thread,
- * busy-waits for the pool instead of sleeping, so a pool as large as the core count leaves decoding,
- * tensor filling and drawing no core: on a 2-core machine, 2 threads made one LFW photo (decode,
- * yunet-n, w600k-mbf-int8) take 187 ms in Chromium against 62 ms with 1 (`bench/browser.ts`
- * profile, 12 photos). Beyond 4, the small face models gain little (onnxruntime-web caps its own
- * default at 4 too: `env.wasm.numThreads` documentation).
+ * device has on a page's main thread, one per core in a worker; at most 4. The calling thread takes
+ * part in every run and busy-waits for the pool instead of sleeping, so on the main thread a pool as
+ * large as the core count leaves decoding, tensor filling and drawing no core: on a loaded 2-core
+ * machine, 2 threads made one LFW photo (decode, yunet-n, w600k-mbf-int8) take 187 ms in Chromium
+ * against 62 ms with 1 (`bench/browser.ts` profile, 12 photos). A worker leaves the page's thread free,
+ * and there a thread per core is faster: on the quiet 2-core machine, 25.4 LFW photos/s in a worker
+ * with 2 threads against 18.4–23.4 with 1 (32 photos, two runs). Beyond 4, the small face models gain
+ * little (onnxruntime-web caps its own default at 4 too: `env.wasm.numThreads` documentation).
  */
 const MAX_DEFAULT_THREADS = 4;
 
+/** True inside a dedicated, shared or service worker. */
+function inWorker(): boolean {
+  const scope = (globalThis as { WorkerGlobalScope?: abstract new () => unknown }).WorkerGlobalScope;
+  return scope !== undefined && globalThis instanceof scope;
+}
+
 /**
- * The default thread count for a page that may use WASM threads on `cores` logical cores.
+ * The default thread count for code that may use WASM threads on `cores` logical cores, on a page's
+ * main thread or in a worker (by default: where this runs).
  *
  * @example
- * defaultWebThreads(2) // 1
+ * defaultWebThreads(2) // 1 on a main thread, 2 in a worker
  * defaultWebThreads(8) // 4
  */
-export function defaultWebThreads(cores: number): number {
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, Math.floor(cores) - 1));
+export function defaultWebThreads(cores: number, worker = inWorker()): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, Math.floor(cores) - (worker ? 0 : 1)));
 }
 
 /**
