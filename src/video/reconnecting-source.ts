@@ -151,7 +151,8 @@ export class ReconnectingFrameSource implements FrameSource {
     if (this.#shift === undefined) {
       // The first frame after a gap: it follows the last one by the time the gap took.
       const gap = this.#lastArrival === undefined ? 0 : Math.max(0, now - this.#lastArrival) / 1000;
-      this.#shift = { index: this.#nextIndex - f.index, pts: (this.#lastPts ?? 0) + gap - f.pts };
+      // Indices go on from the last one; frames the new source dropped before this one stay gaps, as they are counted.
+      this.#shift = { index: this.#nextIndex, pts: (this.#lastPts ?? 0) + gap - f.pts };
       this.#reconnects++;
       this.#failedTries = 0;
     }
