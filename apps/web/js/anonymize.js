@@ -2,15 +2,12 @@
 // library's own anonymizePhoto (the same code as `arcface anonymize` and the server's jobs). Nothing is
 // uploaded: the only requests are for the page, the bundle and the model files.
 import * as af from '/arcface/arcface.js';
+import { openDeviceGallery } from './device-gallery.js';
 import { message, say } from './status.js';
 
 const params = new URLSearchParams(location.search);
 /** Where the model files are: the server's registry route, or `?models=<url>` for another host. */
 const MODEL_BASE_URL = params.get('models') ?? '/models';
-/** The gallery of "On this device" (IndexedDB), which names consenting people. */
-const GALLERY_NAME = 'arcface-gallery';
-/** Used only when the recogniser has no calibrated threshold (see README, "Thresholds"). */
-const FALLBACK_THRESHOLD = 0.3;
 
 const $ = (id) => document.getElementById(id);
 let fr = null;
@@ -27,8 +24,8 @@ async function start() {
   $('licence').hidden = notice === undefined;
   $('licence').textContent = notice ?? '';
   try {
-    const store = await af.IndexedDbGalleryStore.open(GALLERY_NAME, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize });
-    gallery = af.Gallery.fromStore(store, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: fr.threshold ?? FALLBACK_THRESHOLD });
+    // The gallery of "On this device", which names consenting people.
+    gallery = await openDeviceGallery(fr);
   } catch (err) {
     gallery = null;
     say('anon-result', `The gallery in this browser cannot be used (only "every face" works): ${message(err)}`, true);

@@ -2,11 +2,8 @@
 // the live camera's stream pipeline run here, so the page's own thread stays free to scroll, click and
 // draw. The page calls these by name (`{id, call, args}`) and gets `{id, ok, value}` or `{id, ok: false, error}`.
 import * as af from '/arcface/arcface.js';
+import { deviceThreshold, openDeviceGallery } from './device-gallery.js';
 import { message } from './status.js';
-
-const GALLERY_NAME = 'arcface-gallery';
-/** Used only when the recogniser has no calibrated threshold (see README, "Thresholds"). */
-const FALLBACK_THRESHOLD = 0.3;
 
 let fr = null;
 let gallery = null;
@@ -43,14 +40,13 @@ const calls = {
       recognizer: fr.recognizerInfo?.name ?? 'the recogniser',
       threads,
       notice: fr.recognizerInfo ? af.licenceNotice(fr.recognizerInfo) : undefined,
-      threshold: fr.threshold ?? FALLBACK_THRESHOLD,
+      threshold: deviceThreshold(fr),
       galleryError: undefined,
     };
     try {
       await gallery?.close();
       gallery = null;
-      const store = await af.IndexedDbGalleryStore.open(GALLERY_NAME, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize });
-      gallery = af.Gallery.fromStore(store, { fingerprint: fr.fingerprint, embeddingSize: fr.embeddingSize, threshold: info.threshold });
+      gallery = await openDeviceGallery(fr);
     } catch (err) {
       info.galleryError = message(err);
     }
