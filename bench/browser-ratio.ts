@@ -21,24 +21,36 @@ export interface BrowserNodeRatio {
   readonly where: 'page' | 'worker';
 }
 
-/** The browser side in a module worker of the page (as the "On this device" page runs it): load, then timed turns. */
-const WORKER_SOURCE = (origin: string): string => `
+/**
+ * The browser side, one module for both places it runs: imported by the page itself, or by a module
+ * worker of the page that answers `{init}` and `{turn}` messages with it (as "On this device" runs the
+ * models). `init` loads the models and the photos and makes one untimed pass over them: V8 first runs
+ * onnxruntime's WebAssembly with its baseline compiler and optimises hot functions in the background,
+ * which on a loaded 2-core machine took about 50 photos (915, 418, then 140–170 ms a photo in passes of
+ * 16). A returning visitor skips this: Chromium caches the optimised code of a streamed, cacheable .wasm
+ * (the server sends max-age); the table's images/s above is the first visit.
+ */
+const BROWSER_SIDE = (origin: string): string => `
 import * as af from '${origin}/arcface/arcface.js';
 let fr;
 let bytes;
-self.onmessage = async (e) => {
-  const m = e.data;
-  if (m.type === 'init') {
-    fr = await af.FaceRecognizer.create({ modelBaseUrl: '${origin}/models', runtime: m.runtime });
-    bytes = await Promise.all(m.files.map(async (f) => new Uint8Array(await (await fetch('${origin}/lfw/' + f)).arrayBuffer())));
-    for (const b of bytes) await af.embedCentralFace(fr, b);
-    self.postMessage({ threads: af.resolveRuntimeOptions(m.runtime).intraOpThreads });
-    return;
-  }
+export async function init(files, runtime) {
+  fr = await af.FaceRecognizer.create({ modelBaseUrl: '${origin}/models', runtime });
+  bytes = await Promise.all(files.map(async (f) => new Uint8Array(await (await fetch('${origin}/lfw/' + f)).arrayBuffer())));
+  for (const b of bytes) await af.embedCentralFace(fr, b);
+  return af.resolveRuntimeOptions(runtime).intraOpThreads;
+}
+export async function turn(from, to) {
   const t = performance.now();
-  for (let k = m.from; k < m.to; k++) await af.embedCentralFace(fr, bytes[k]);
-  self.postMessage({ ms: performance.now() - t });
-};`;
+  for (let k = from; k < to; k++) await af.embedCentralFace(fr, bytes[k]);
+  return performance.now() - t;
+}
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  self.onmessage = async (e) => {
+    const m = e.data;
+    self.postMessage(m.type === 'init' ? await init(m.files, m.runtime) : await turn(m.from, m.to));
+  };
+}`;
 
 /**
  * Times ArcFace.ts on the same LFW photos in Chromium (the browser bundle, one page, one
@@ -70,35 +82,24 @@ export async function browserNodeRatio(
   try {
     const browserThreads = await page.evaluate(
       async ([files, th, inWorker, source]) => {
-        const w0 = globalThis as unknown as Record<string, unknown>;
+        const moduleUrl = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+        const runtime = th === 0 ? {} : { intraOpThreads: th };
+        const w = globalThis as unknown as { side: { init(f: readonly string[], r: unknown): Promise<number>; turn(a: number, b: number): Promise<number> } };
         if (inWorker) {
-          const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
-          const ask = (m: unknown): Promise<Record<string, number>> =>
+          const worker = new Worker(moduleUrl, { type: 'module' });
+          const ask = (m: unknown): Promise<number> =>
             new Promise((resolve, reject) => {
               worker.onmessage = (e) => resolve(e.data);
               worker.onerror = (e) => reject(new Error(e.message));
               worker.postMessage(m);
             });
-          w0.ask = ask;
-          const ready = await ask({ type: 'init', files, runtime: th === 0 ? {} : { intraOpThreads: th } });
-          return ready.threads as number;
+          w.side = { init: (f, r) => ask({ type: 'init', files: f, runtime: r }), turn: (a, b) => ask({ type: 'turn', from: a, to: b }) };
+        } else {
+          w.side = await import(moduleUrl);
         }
-        const bundle = '/arcface/arcface.js';
-        const af = await import(bundle);
-        const w = globalThis as unknown as Record<string, unknown>;
-        w.af = af;
-        const runtime = th === 0 ? {} : { intraOpThreads: th };
-        w.fr = await af.FaceRecognizer.create({ modelBaseUrl: '/models', runtime });
-        w.bytes = await Promise.all(files.map(async (f) => new Uint8Array(await (await fetch(`/lfw/${f}`)).arrayBuffer())));
-        // Warm-up, one pass over the photos: V8 first runs onnxruntime's WebAssembly with its baseline
-        // compiler and optimises hot functions in the background, which on a loaded 2-core machine took
-        // about 50 photos (915, 418, then 140–170 ms a photo in passes of 16). A returning visitor skips
-        // this: Chromium caches the optimised code of a streamed, cacheable .wasm (the server sends
-        // max-age); the table's images/s above is the first visit.
-        for (const b of w.bytes as Uint8Array[]) await af.embedCentralFace(w.fr, b);
-        return af.resolveRuntimeOptions(runtime).intraOpThreads as number;
+        return w.side.init(files, runtime);
       },
-      [[...images], threads ?? 0, where === 'worker', WORKER_SOURCE(new URL(url).origin)] as const,
+      [[...images], threads ?? 0, where === 'worker', BROWSER_SIDE(new URL(url).origin)] as const,
     );
     const bytes = await Promise.all(images.map((f) => readFile(join(lfw, f))));
     for (const b of bytes) await embedCentralFace(node, b);
@@ -107,21 +108,10 @@ export async function browserNodeRatio(
     const ratios: number[] = [];
     for (let i = 0; i < images.length; i += CHUNK) {
       const end = Math.min(i + CHUNK, images.length);
-      const b = await page.evaluate(
-        async ([from, to]) => {
-          const w = globalThis as unknown as {
-            af: { embedCentralFace(fr: unknown, b: Uint8Array): Promise<unknown> };
-            fr: unknown;
-            bytes: Uint8Array[];
-            ask?: (m: unknown) => Promise<Record<string, number>>;
-          };
-          if (w.ask !== undefined) return (await w.ask({ type: 'turn', from, to })).ms as number;
-          const t = performance.now();
-          for (let k = from; k < to; k++) await w.af.embedCentralFace(w.fr, w.bytes[k] as Uint8Array);
-          return performance.now() - t;
-        },
-        [i, end] as const,
-      );
+      const b = await page.evaluate(([from, to]) => (globalThis as unknown as { side: { turn(a: number, b: number): Promise<number> } }).side.turn(from, to), [
+        i,
+        end,
+      ] as const);
       const t = performance.now();
       for (let k = i; k < end; k++) await embedCentralFace(node, bytes[k] as Buffer);
       const n = performance.now() - t;
