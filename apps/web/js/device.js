@@ -114,9 +114,9 @@ $('dev-compare').addEventListener('click', async () => {
 });
 
 // Gallery ------------------------------------------------------------------------------------
+/** Shows the gallery's people; the list is replaced only once the worker has answered, never shown empty meanwhile. */
 async function listPeople() {
-  const ul = $('people');
-  ul.textContent = '';
+  const items = [];
   for (const p of await call('list')) {
     const li = document.createElement('li');
     li.dataset.id = p.id;
@@ -131,8 +131,9 @@ async function listPeople() {
       await listPeople();
     });
     li.append(h, del);
-    ul.append(li);
+    items.push(li);
   }
+  $('people').replaceChildren(...items);
 }
 
 $('enrol').addEventListener('click', async () => {
@@ -157,11 +158,12 @@ $('enrol').addEventListener('click', async () => {
     if (templates.length === 0) throw new Error(`No face found in ${skipped.join(', ')}`);
     const id = name.replace(/\s+/g, '_');
     await call('enroll', { id, templates, name });
+    // The status says "Enrolled" once the list shows it.
+    await listPeople();
     say(
       'gallery-status',
       `Enrolled ${name}: ${templates.length} photo${templates.length === 1 ? '' : 's'}${skipped.length ? `; no face in ${skipped.join(', ')}` : ''}.`,
     );
-    await listPeople();
   } catch (err) {
     say('gallery-status', message(err), true);
   }
@@ -183,8 +185,8 @@ $('import-file').addEventListener('change', async () => {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const r = await call('importBytes', { bytes, name: file.name }, [bytes.buffer]);
-    say('gallery-status', `Imported ${r.identities} people, ${r.templates} photos from ${file.name}.`);
     await listPeople();
+    say('gallery-status', `Imported ${r.identities} people, ${r.templates} photos from ${file.name}.`);
   } catch (err) {
     say('gallery-status', message(err), true);
   }
