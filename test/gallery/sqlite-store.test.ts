@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isArcFaceError } from '../../src/core/index.js';
 import { SqliteGalleryStore, SQLITE_SCHEMA_VERSION, openGallery } from '../../src/gallery/index.js';
+import { guardUntilFree } from '../../src/gallery/stores/sqlite-schema.js';
 import { DIM, FP, OTHER_FP, people, scratch } from './fixtures.js';
 import { randomUnit, rng } from './synthetic.js';
 
@@ -155,6 +156,36 @@ describe('SqliteGalleryStore', () => {
     );
     await reader.close();
     await s.close();
+  });
+
+  it('opens again after a busy answer that came at once, gives up with GALLERY_BUSY after the busy timeout, and passes other errors through', async () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let calls = 0;
+    const meta = await guardUntilFree('g.db', 2000, () => {
+      calls++;
+      if (calls < 4) throw busy;
+      return 'opened';
+    });
+    assert.deepEqual([meta, calls], ['opened', 4]);
+    const t0 = Date.now();
+    let tries = 0;
+    await assert.rejects(
+      guardUntilFree('g.db', 150, () => {
+        tries++;
+        throw busy;
+      }),
+      (e: unknown) => code('GALLERY_BUSY')(e) && /g\.db/.test((e as Error).message),
+    );
+    assert.ok(Date.now() - t0 >= 145 && tries > 2, `${Date.now() - t0} ms, ${tries} tries`);
+    let once = 0;
+    await assert.rejects(
+      guardUntilFree('g.db', 2000, () => {
+        once++;
+        throw Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' });
+      }),
+      code('GALLERY_CORRUPT'),
+    );
+    assert.equal(once, 1);
   });
 
   it('rolls back a failed write entirely (no half-written identity)', async () => {

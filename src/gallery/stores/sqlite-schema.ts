@@ -155,6 +155,29 @@ function foreign(path: string, why: string): ArcFaceError {
 }
 
 /**
+ * Runs `fn` as {@link guard} does, again and again while SQLite answers busy, until `timeoutMs` has
+ * passed: for opening a file that other processes open at the same moment (servers and workers that
+ * start together). SQLite's busy timeout covers most waits, but where waiting could deadlock SQLite
+ * answers busy at once instead (sqlite.org/c3ref/busy_handler.html), which here only costs a retry.
+ *
+ * @example
+ * const meta = await guardUntilFree('people.db', 5000, () => initialise(db, 'people.db', model))
+ */
+export async function guardUntilFree<T>(path: string, timeoutMs: number, fn: () => T): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      return guard(path, fn);
+    } catch (e) {
+      if (!(e instanceof ArcFaceError) || e.code !== 'GALLERY_BUSY' || Date.now() >= deadline) throw e;
+    }
+    // Jittered, so processes that collided once do not collide again in step; the last try is at the deadline.
+    const wait = Math.min(pause * (0.5 + Math.random()), deadline - Date.now());
+    await new Promise((res) => setTimeout(res, Math.max(0, wait)));
+  }
+}
+
+/**
  * Runs `fn`, mapping SQLite failures to coded errors: busy → `GALLERY_BUSY`, damage → `GALLERY_CORRUPT`.
  *
  * @example

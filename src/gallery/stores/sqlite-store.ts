@@ -6,7 +6,7 @@ import { forgetSql, tally, type ForgetOutcome, type ForgetStep } from '../forget
 import type { KeyEncryptionKey } from '../kek.js';
 import { ensurePrivateFile } from './private-file.js';
 import type { RowCodec } from './row-codec.js';
-import { guard, initialise, readMeta } from './sqlite-schema.js';
+import { guard, guardUntilFree, initialise, readMeta } from './sqlite-schema.js';
 import { type RoomSql, sqliteRoomSql } from './room-sql.js';
 import { assertSealState, connectionCodec, resealRows, rewrapDataKey, sealRows } from './sqlite-sealing.js';
 import type {
@@ -157,8 +157,9 @@ export class SqliteGalleryStore implements GalleryStore {
       throw new ArcFaceError('GALLERY_CORRUPT', `Expected ${path} to be openable as a gallery file but it is not: ${(cause as Error).message}`, { cause });
     }
     try {
-      db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-      const meta = guard(path, () => (ro ? readMeta(db, path) : initialise(db, path, opts)));
+      const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      const meta = await guardUntilFree(path, busyTimeoutMs, () => (ro ? readMeta(db, path) : initialise(db, path, opts)));
       if (opts.fingerprint !== undefined && meta.fingerprint !== opts.fingerprint) {
         throw modelMismatch(`gallery ${path}`, meta.fingerprint, opts.fingerprint);
       }
