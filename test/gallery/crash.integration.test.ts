@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { SqliteGalleryStore } from '../../src/gallery/index.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { DIM, FP, scratch } from './fixtures.js';
+import { killOnExit } from '../helpers/children.js';
 
 const CHILD = fileURLToPath(new URL('./enroll-loop.ts', import.meta.url));
 
 /** Starts the enrolment loop and SIGKILLs it once `after` identities are reported committed. */
 function enrollThenKill(path: string, prefix: string, after: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, prefix], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', CHILD, path, prefix], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     const committed: string[] = [];
     let buf = '';
     let err = '';

@@ -7,6 +7,7 @@ import type { CliContext } from '../../apps/cli/context.js';
 import { runArcface } from '../../apps/cli/program.js';
 import { modelLocationsFromEnv } from '../../src/index.js';
 import { REPO_ROOT, sharedPath } from './shared.js';
+import { killOnExit } from './children.js';
 
 /** The built CLI entry (npm ci / npm test build it first). */
 export const CLI = join(REPO_ROOT, 'dist', 'apps', 'cli', 'main.js');
@@ -53,10 +54,12 @@ export async function runCli(args: readonly string[], env: Record<string, string
 export async function runCliBinary(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   if (!existsSync(CLI)) throw new Error(`CLI not built at ${CLI}: run npm run build`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: cliEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = killOnExit(
+      spawn(process.execPath, [CLI, ...args], {
+        env: cliEnv(env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,7 +79,7 @@ export async function runScriptsAtOnce(script: string, count: number): Promise<{
       { length: count },
       () =>
         new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = killOnExit(spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }));
           let out = '';
           let err = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis.js';
+import { killOnExit } from './children.js';
 
 /** A running broker. */
 export interface TestMosquitto {
@@ -80,7 +81,7 @@ export async function startMosquitto(
   let child: ChildProcess | undefined;
   let log = '';
   const start = async (): Promise<void> => {
-    const c = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = killOnExit(spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] }));
     child = c;
     c.stderr?.on('data', (d: Buffer) => {
       log = (log + d.toString()).slice(-4000);

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { defaultFfmpegPath } from '../../src/video/index.js';
+import { killOnExit } from './children.js';
 
 /** The Debian package's server program. */
 export const RTSP_SERVER_BIN = '/usr/bin/rtsp-server-perl';
@@ -79,23 +80,25 @@ export async function startRtspServer(): Promise<RtspServer> {
   let log = '';
   const start = async (): Promise<void> => {
     log = '';
-    const p = spawn(
-      RTSP_SERVER_BIN,
-      [
-        '--clientport',
-        String(clientPort),
-        '--serverport',
-        String(sourcePort),
-        '--rtp_start_port',
-        String(rtpStart),
-        '--client_listen_address',
-        '127.0.0.1',
-        '--source_listen_address',
-        '127.0.0.1',
-        '--loglevel',
-        '2',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const p = killOnExit(
+      spawn(
+        RTSP_SERVER_BIN,
+        [
+          '--clientport',
+          String(clientPort),
+          '--serverport',
+          String(sourcePort),
+          '--rtp_start_port',
+          String(rtpStart),
+          '--client_listen_address',
+          '127.0.0.1',
+          '--source_listen_address',
+          '127.0.0.1',
+          '--loglevel',
+          '2',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
     );
     p.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     p.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
@@ -112,34 +115,36 @@ export async function startRtspServer(): Promise<RtspServer> {
   return {
     url: (name) => `rtsp://127.0.0.1:${clientPort}/${name}`,
     publish(clip, name, options = {}) {
-      const ff = spawn(
-        defaultFfmpegPath(),
-        [
-          '-hide_banner',
-          '-nostdin',
-          '-v',
-          'error',
-          '-re',
-          ...(options.loop === true ? ['-stream_loop', '-1'] : []),
-          '-i',
-          clip,
-          // A key frame every 10 frames: a client that joins mid-stream starts within 0.4 s at 25 fps.
-          '-an',
-          '-c:v',
-          'libx264',
-          '-preset',
-          'ultrafast',
-          '-tune',
-          'zerolatency',
-          '-g',
-          '10',
-          '-pix_fmt',
-          'yuv420p',
-          '-f',
-          'rtsp',
-          `rtsp://127.0.0.1:${sourcePort}/${name}`,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+      const ff = killOnExit(
+        spawn(
+          defaultFfmpegPath(),
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-v',
+            'error',
+            '-re',
+            ...(options.loop === true ? ['-stream_loop', '-1'] : []),
+            '-i',
+            clip,
+            // A key frame every 10 frames: a client that joins mid-stream starts within 0.4 s at 25 fps.
+            '-an',
+            '-c:v',
+            'libx264',
+            '-preset',
+            'ultrafast',
+            '-tune',
+            'zerolatency',
+            '-g',
+            '10',
+            '-pix_fmt',
+            'yuv420p',
+            '-f',
+            'rtsp',
+            `rtsp://127.0.0.1:${sourcePort}/${name}`,
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        ),
       );
       publishers.push(ff);
       return ff;

@@ -13,6 +13,7 @@ import { makeSyntheticVideo, type SyntheticVideo } from '../../bench/video-synth
 import { defaultFfmpegPath } from '../../src/video/index.js';
 import { runCli } from './cli.js';
 import { sharedPath, testOutputDir } from './shared.js';
+import { killOnExit } from './children.js';
 
 /** A fresh scratch folder for one test file's videos. */
 export async function clipDir(name: string): Promise<string> {
@@ -90,9 +91,11 @@ export async function serveLoopback(clip: string, format: 'mpegts' | 'mjpeg'): P
   const servers: ChildProcess[] = [];
   const server: Server = createHttpServer((req, res) => {
     const codec = format === 'mpegts' ? ['-c', 'copy', '-f', 'mpegts'] : ['-c:v', 'mjpeg', '-q:v', '4', '-f', 'mpjpeg'];
-    const ff = spawn(defaultFfmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', clip, ...codec, 'pipe:1'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const ff = killOnExit(
+      spawn(defaultFfmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', clip, ...codec, 'pipe:1'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
     servers.push(ff);
     res.writeHead(200, { 'content-type': format === 'mpegts' ? 'video/mp2t' : 'multipart/x-mixed-replace;boundary=ffmpeg' });
     ff.stdout.pipe(res);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI, freshHome } from '../helpers/cli.js';
 import { sharedPath } from '../helpers/shared.js';
+import { killOnExit } from '../helpers/children.js';
 
 /** A running `arcface worker` child process and the JSON events it printed. */
 export interface WorkerProcess {
@@ -15,10 +16,12 @@ export interface WorkerProcess {
 
 /** Starts `arcface worker --json` with the shared models and `args`. */
 export function startWorker(args: readonly string[]): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--json', ...args], {
-    env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: freshHome() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = killOnExit(
+    spawn(process.execPath, [CLI, 'worker', '--json', ...args], {
+      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: freshHome() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const events: { event: string; jobId?: string; file?: string; reason?: string }[] = [];
   let err = '';
   let pending = '';

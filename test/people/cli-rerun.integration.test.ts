@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
 import { CLI, freshHome, runCli } from '../helpers/cli.js';
 import { sharedPath, testOutputDir } from '../helpers/shared.js';
+import { killOnExit } from '../helpers/children.js';
 
 const LFW = sharedPath('data', 'faces', 'lfw');
 /** Three people with ≥ 5 photos (after those the other people tests use), 4 photos each. */
@@ -138,10 +139,12 @@ describe('re-runs, folder sync and repeated enrolment through the CLI', () => {
 
   it('people scan --watch adds a photo copied in after the changes settle, and exits 0 on SIGTERM', async () => {
     const g = join(dir, 'watch.db');
-    const child = spawn(process.execPath, [CLI, 'people', 'scan', folder, '--watch', '--debounce', '300', '--gallery', g, '--json'], {
-      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = killOnExit(
+      spawn(process.execPath, [CLI, 'people', 'scan', folder, '--watch', '--debounce', '300', '--gallery', g, '--json'], {
+        env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const scans: Scan[] = [];

@@ -8,15 +8,18 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import { spawnServe } from './serve-process.js';
+import { killOnExit } from '../helpers/children.js';
 
 /** `arcface serve …args` to its end (30 s at most): its exit code and all of its stderr. */
 async function runServe(args: readonly string[], home: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', 'cli', 'main.ts'), 'serve', '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ARCFACE_HOME: home, ARCFACE_MODELS: sharedPath('models') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 30_000,
-  });
+  const child = killOnExit(
+    spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps', 'cli', 'main.ts'), 'serve', '--port', '0', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ARCFACE_HOME: home, ARCFACE_MODELS: sharedPath('models') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
+    }),
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   // 'close' comes after the output streams have ended, so stderr is whole.

@@ -16,7 +16,8 @@ import { KeyStore } from '../../apps/server/services/key-store.js';
 import { RedisRateLimitCounter } from '../../apps/server/plugins/redis-rate-limit.js';
 import { isArcFaceError } from '../../src/core/index.js';
 import { waitUntil } from './helpers.js';
-import { spawnServe, type ServeProcess } from './serve-process.js';
+import { spawnServes, type ServeProcess } from './serve-process.js';
+import { killOnExit } from '../helpers/children.js';
 
 /** Debian's redis-server (installed by .ci/run when missing). */
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -45,7 +46,9 @@ describe('rate limits in Redis', () => {
     assert.ok(existsSync(REDIS_SERVER), `Expected ${REDIS_SERVER} (apt-get install redis-server)`);
     home = mkdtempSync(join(tmpdir(), 'arcface-redis-'));
     const port = await freePort();
-    redis = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', home], { stdio: 'ignore' });
+    redis = killOnExit(
+      spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', home], { stdio: 'ignore' }),
+    );
     url = `redis://127.0.0.1:${port}`;
     await waitUntil(async () => {
       try {
@@ -98,7 +101,7 @@ describe('rate limits in Redis', () => {
       '--log-level',
       'warn',
     ];
-    servers = await Promise.all([spawnServe(args, home), spawnServe(args, home)]);
+    servers = await spawnServes(2, args, home);
     const [a, b] = servers as [ServeProcess, ServeProcess];
     assert.match(a.stderr(), /rate limits are counted in redis:\/\/127\.0\.0\.1/);
     const statuses: number[] = [];

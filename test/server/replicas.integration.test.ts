@@ -15,7 +15,7 @@ import { Command } from 'commander';
 import { registerKeysCommands } from '../../apps/cli/commands/keys.js';
 import type { CliContext } from '../../apps/cli/context.js';
 import { lfw } from './helpers.js';
-import { spawnServe, type ServeProcess } from './serve-process.js';
+import { spawnServes, type ServeProcess } from './serve-process.js';
 import { startPgServer, type PgTestServer } from '../helpers/pg-server.js';
 
 /**
@@ -72,7 +72,7 @@ describe('two arcface serve replicas on one PostgreSQL database', () => {
     admin = (await keysCli(['create', '--scope', 'admin', '--keys', url], home)).trim();
     writer = (await keysCli(['create', '--scope', 'write', '--keys', url], home)).trim();
     const args = ['--gallery', url, '--workers', '1', '--rate-limit', String(RATE_LIMIT), '--log-level', 'warn'];
-    [a, b] = await Promise.all([spawnServe(args, home), spawnServe(args, home)]);
+    [a, b] = (await spawnServes(2, args, home)) as [ServeProcess, ServeProcess];
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -11,6 +11,7 @@ import { KeyStore } from '../../apps/server/services/key-store.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import { lfw, POLL_DEADLINE_MS, waitUntil } from './helpers.js';
+import { killOnExit } from '../helpers/children.js';
 
 /** A process running `arcface serve` through the command modules, as main.ts wires them. */
 function startServe(args: string[], env: Record<string, string>) {
@@ -23,11 +24,13 @@ function startServe(args: string[], env: Record<string, string>) {
     `registerServeCommand(program, contextFromProcess());`,
     `await program.parseAsync(process.argv);`,
   ].join('\n');
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'arcface', 'serve', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return killOnExit(
+    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'arcface', 'serve', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 /** Waits for the process to say where it listens; fails when it exits first or after the poll deadline. */

@@ -6,6 +6,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { killOnExit } from '../helpers/children.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 
 /** Longest a test waits for `arcface serve` to listen (ms): loading the models takes seconds here. */
@@ -42,6 +43,7 @@ export async function spawnServe(args: readonly string[], home: string): Promise
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  killOnExit(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -77,6 +79,22 @@ export async function spawnServe(args: readonly string[], home: string): Promise
       await exited;
     },
   };
+}
+
+/**
+ * Starts `count` servers on the same arguments at once; when one fails to start, the others are
+ * stopped before the error is thrown.
+ *
+ * @example
+ * const [a, b] = await spawnServes(2, ['--gallery', 'g.db'], home)
+ */
+export async function spawnServes(count: number, args: readonly string[], home: string): Promise<ServeProcess[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => spawnServe(args, home)));
+  const failed = started.find((r) => r.status === 'rejected');
+  const running = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed === undefined) return running;
+  await Promise.all(running.map((s) => s.stop()));
+  throw failed.reason;
 }
 
 /**

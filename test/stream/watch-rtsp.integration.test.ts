@@ -7,6 +7,7 @@ import { CLI, freshHome } from '../helpers/cli.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
 import { sharedPath } from '../helpers/shared.js';
 import { clipDir, enrolClipPeople, stampedClip, within } from '../helpers/video-clips.js';
+import { killOnExit } from '../helpers/children.js';
 
 type Line = Record<string, unknown>;
 const lines = (s: string): Line[] =>
@@ -26,10 +27,12 @@ interface LiveWatch {
 }
 
 function watchLive(args: readonly string[], home: string): LiveWatch {
-  const child = spawn(process.execPath, [CLI, 'watch', ...args], {
-    env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = killOnExit(
+    spawn(process.execPath, [CLI, 'watch', ...args], {
+      env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const out: Line[] = [];
   let pending = '';
   let stderr = '';
