@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SyntheticVideo } from '../../bench/video-synth.js';
 import { openVideoSource } from '../../src/video/index.js';
-import { runCli, freshHome } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli, freshHome } from '../helpers/cli.js';
+import { killOnExit } from '../helpers/children.js';
+import { sharedPath } from '../helpers/shared.js';
 import { clipDir, enrolClipPeople, serveLoopback, stampedClip, within } from '../helpers/video-clips.js';
 
 const lines = (s: string): Record<string, unknown>[] =>
@@ -91,6 +94,49 @@ describe('arcface watch (the real binary)', () => {
       assert.equal(f.image.width, 480);
     }
     assert.equal(frames, clip.truth.frameCount);
+  });
+
+  it('stops on SIGTERM (systemd, docker stop) as on Ctrl-C: exit 0, the summary, the timeline and a playable annotated video', async () => {
+    const out = (f: string): string => join(dir, f);
+    const child = killOnExit(
+      spawn(
+        process.execPath,
+        [CLI, 'watch', clip.videoPath, '--loop', '--realtime', '--gallery', gallery, '--timeline', out('term.json'), '--annotate', out('term.mp4'), '--json'],
+        { env: { ...process.env, ARCFACE_MODELS: sharedPath('models'), ARCFACE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+    // Running for real: past the first loop of the file, someone named.
+    await within(
+      90_000,
+      (async () => {
+        while (!lines(stdout).some((e) => e.type === 'track.identified' && Number(e.pts) > clip.truth.frameCount / clip.truth.fps)) {
+          if (child.exitCode !== null) throw new Error(`arcface watch exited (${child.exitCode}) before a name: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })(),
+      'a name in the second loop',
+    );
+    child.kill('SIGTERM');
+    const code = await within(30_000, closed, 'watch to stop on SIGTERM');
+    assert.equal(code, 0, stderr);
+    const summary = lines(stdout).at(-1) as { type: string; frames: number; interrupted: boolean; error?: unknown; timeline: unknown };
+    assert.equal(summary.type, 'summary');
+    assert.equal(summary.interrupted, true);
+    assert.equal(summary.error, undefined);
+    assert.ok(summary.frames > clip.truth.frameCount, `${summary.frames} frames, more than one loop`);
+    assert.deepEqual(JSON.parse(readFileSync(out('term.json'), 'utf8')), summary.timeline);
+    let frames = 0;
+    for await (const f of openVideoSource(out('term.mp4'))) {
+      frames++;
+      assert.equal(f.image.width, 480);
+    }
+    // The writer was closed, not killed: every frame the summary counts is in the file.
+    assert.equal(frames, summary.frames);
   });
 
   it('follows a live HTTP stream on loopback and prints events as JSON Lines on stdout', async () => {

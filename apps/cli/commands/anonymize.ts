@@ -22,6 +22,7 @@ import { noticeLicence, printJson, type CliContext } from '../context.js';
 import { openCommandGallery, recognizerFor } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
 import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
+import { onStopSignal } from '../stop-signals.js';
 
 interface AnonymizeCliOptions {
   out: string;
@@ -166,7 +167,7 @@ export function registerAnonymizeCommand(program: Command, ctx: CliContext): voi
 }
 
 /**
- * A video, stream or camera. Ctrl-C ends a stream or camera cleanly; a source that fails mid-way (a
+ * A video, stream or camera. Ctrl-C or SIGTERM ends a stream or camera cleanly; a source that fails mid-way (a
  * truncated file, a stream that ends) still has the frames so far written, and the report names the
  * error, which then sets the exit code (as `arcface watch`).
  */
@@ -179,8 +180,7 @@ async function anonymizeStream(
 ): Promise<void> {
   const progress = createProgress({ label: 'frames', stream: ctx.stderr, silent: ctx.json });
   const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.once('SIGINT', onSigint);
+  const offStop = onStopSignal(() => abort.abort());
   const tally = new AnonymizeTally(policy);
   const started = performance.now();
   let failure: unknown;
@@ -201,7 +201,7 @@ async function anonymizeStream(
   } catch (err) {
     failure = err;
   } finally {
-    process.off('SIGINT', onSigint);
+    offStop();
     progress.done();
   }
   const report = tally.report((performance.now() - started) / 1000);

@@ -15,6 +15,7 @@ import {
 } from '../../../src/models/index.js';
 import { printJson, reportError, type CliContext } from '../context.js';
 import { createProgress, type Progress } from '../progress.js';
+import { onStopSignal } from '../stop-signals.js';
 
 /** Test seam: the `fetch` used by `models pull` (the global one by default). */
 export interface ModelsCommandOptions {
@@ -200,17 +201,16 @@ export function registerModelsCommands(models: Command, ctx: CliContext, options
             say(`Extracting ${model?.fileName ?? name} from the archive`);
           }
         };
-        // Ctrl-C cancels the transfer so that its temporary file is removed before the process exits.
+        // Ctrl-C (or SIGTERM) cancels the transfer so that its temporary file is removed before the process exits.
         const cancel = new AbortController();
-        const onSigint = (): void => cancel.abort();
-        process.once('SIGINT', onSigint);
+        const offStop = onStopSignal(() => cancel.abort());
         const pulled = await pullModel(name, ctx.locations, {
           force: opts.force === true,
           onProgress,
           signal: cancel.signal,
           ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
         }).finally(() => {
-          process.off('SIGINT', onSigint);
+          offStop();
           bar?.done();
         });
         noticeOnce(ctx, model?.name);

@@ -19,6 +19,7 @@ import { FaceRecognizer, RECOGNIZER_DEFAULTS } from '../../../src/pipeline/index
 import { expandImageArgs, noticeLicence, printJson, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { parseIntOption, parseNumberOption } from './options.js';
+import { onStopSignal } from '../stop-signals.js';
 
 interface PeopleCliOptions {
   gallery?: string;
@@ -336,15 +337,12 @@ async function watchFolders(roots: readonly string[], debounceMs: number, scan: 
     const stop = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       for (const w of watchers) w.close();
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
+      offStop();
     };
-    const finish = (): void => {
+    const offStop = onStopSignal(() => {
       stop();
       void (running ?? Promise.resolve()).then(() => done());
-    };
-    process.on('SIGINT', finish);
-    process.on('SIGTERM', finish);
+    });
     run();
   });
 }

@@ -14,6 +14,7 @@ import { noticeLicence, type CliContext } from '../context.js';
 import { openCommandGallery, recognizerFor } from '../gallery-open.js';
 import { createProgress } from '../progress.js';
 import { parseChoiceOption, parseIntOption, parseNumberOption } from './options.js';
+import { onStopSignal } from '../stop-signals.js';
 
 interface WatchCliOptions {
   gallery?: string;
@@ -104,7 +105,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
       '\nOutput: JSON Lines of events (track.started, track.identified, track.ended; with a gallery also sighting.recorded,\n' +
         'visitor.seen, visitor.recurring) on stdout unless --events names a file,\n' +
         'then one {"type":"summary",…} line with frame counts, dropped frames and the timeline (on stdout, and last in the\n' +
-        '--events file too). Ctrl-C ends a live stream cleanly.\n' +
+        '--events file too). Ctrl-C or SIGTERM (systemd, Docker) ends a live stream cleanly.\n' +
         'When the source fails mid-way (truncated file, a stream that ends or stalls) the events, summary and outputs so far\n' +
         'are still written, the summary names the error, and the exit code is that of the error (2).',
     )
@@ -118,8 +119,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
       let eventsOut: WriteStream | undefined;
       let writer: VideoWriter | undefined;
       const abort = new AbortController();
-      const onSigint = (): void => abort.abort();
-      process.once('SIGINT', onSigint);
+      const offStop = onStopSignal(() => abort.abort());
       try {
         if (o.gallery !== undefined) {
           gallery = await openCommandGallery(ctx, o.gallery, 'existing', {
@@ -241,7 +241,7 @@ export function registerWatchCommand(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`${JSON.stringify(summary, null, ctx.json || o.events === undefined ? undefined : 2)}\n`);
         if (failure !== undefined) throw failure;
       } finally {
-        process.off('SIGINT', onSigint);
+        offStop();
         if (writer !== undefined) await writer.close();
         if (eventsOut !== undefined) await new Promise<void>((resolve) => (eventsOut as WriteStream).end(resolve));
         await sightings?.close();

@@ -3,6 +3,7 @@ import { ENROL_QUEUE_DEFAULTS, ENROL_WORKER_DEFAULTS, startEnrolWorker, type Wor
 import type { CliContext } from '../context.js';
 import { type BulkModelOptions, withBulkModel, withBulkModelOptions } from './bulk-enrol.js';
 import { parseIntOption } from './options.js';
+import { onStopSignal } from '../stop-signals.js';
 
 /**
  * `arcface worker`: enrols the photos queued by `enroll --people --queue`.
@@ -56,16 +57,12 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
           onEvent: log,
         });
         log({ event: 'ready' });
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGTERM', stop);
-            process.off('SIGINT', stop);
+        await new Promise<void>((resolve) =>
+          onStopSignal(() => {
             log({ event: 'stopping' });
             resolve();
-          };
-          process.on('SIGTERM', stop);
-          process.on('SIGINT', stop);
-        });
+          }),
+        );
         await worker.close();
         log({ event: 'stopped' });
       });
