@@ -6,6 +6,7 @@ import { freshHome } from '../helpers/cli.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
 import { clipDir, enrolClipPeople, stampedClip, within } from '../helpers/video-clips.js';
 import { spawnServe, type ServeProcess } from './serve-process.js';
+import { readSse, type SseEvent } from './sse.js';
 
 interface StreamView {
   name: string;
@@ -14,39 +15,6 @@ interface StreamView {
   reconnects: number;
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Follows Server-Sent Events until `stop()` is true; returns the event names and data seen. */
-async function followSse(url: string, stop: () => boolean, seen: { event: string; data: Record<string, unknown> }[]): Promise<number> {
-  const ac = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
-  if (res.body === null) return res.status;
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const poll = setInterval(() => {
-    if (stop()) ac.abort();
-  }, 100);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event !== undefined && data !== undefined) seen.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-      }
-    }
-  } catch (err) {
-    if (!ac.signal.aborted) throw err;
-  } finally {
-    clearInterval(poll);
-  }
-  return res.status;
-}
 
 describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback)', () => {
   let clip: SyntheticVideo;
@@ -77,9 +45,9 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
       assert.deepEqual(body.streams, ['door']);
       return body.running.find((s) => s.name === 'door');
     };
-    const seen: { event: string; data: Record<string, unknown> }[] = [];
+    const seen: SseEvent[] = [];
     let stop = false;
-    const following = followSse(`${srv.url}/v1/streams/door/events`, () => stop, seen);
+    const following = readSse(`${srv.url}/v1/streams/door/events`, {}, () => stop, seen);
     try {
       await within(
         90_000,
@@ -120,7 +88,7 @@ describe('arcface serve --stream door=rtsp://… (a real RTSP server on loopback
       assert.ok(!seen.some((e) => e.event === 'end'), 'the stream did not end');
     } finally {
       stop = true;
-      assert.equal(await following, 200);
+      assert.equal((await following).status, 200);
       publisher.kill('SIGKILL');
     }
   });
