@@ -2,6 +2,7 @@
 // another card), split (select faces, or drag one face onto another card), "not this person" (the
 // selected faces leave their person for good: a constraint every re-cluster honours).
 import { api, describeError, setupKeyForm } from './api.js';
+import { actor, cardTitle, secondaryButton, textForm } from './cards.js';
 
 setupKeyForm();
 const list = document.getElementById('people');
@@ -50,29 +51,15 @@ async function faceButton(face, personLabel) {
   return b;
 }
 
-async function act(what, fn) {
-  status.textContent = `${what}…`;
-  try {
-    await fn();
-    await refresh();
-    status.textContent = `${what}: done.`;
-  } catch (err) {
-    status.textContent = describeError(err);
-  }
-}
+const act = actor(status, () => refresh());
 
 async function renderPerson(p) {
   const label = p.name ?? `Person ${p.personId}`;
   const li = document.createElement('li');
   li.dataset.person = String(p.personId);
   if (p.hidden) li.classList.add('hidden-person');
-  const title = document.createElement('h3');
+  const title = cardTitle(label, `(${p.faceCount} face${p.faceCount === 1 ? '' : 's'})`);
   title.draggable = true;
-  title.textContent = `${label} `;
-  const meta = document.createElement('span');
-  meta.className = 'muted';
-  meta.textContent = `(${p.faceCount} face${p.faceCount === 1 ? '' : 's'})`;
-  title.append(meta);
   title.addEventListener('dragstart', (e) => e.dataTransfer.setData('application/x-person', String(p.personId)));
   li.append(title);
   const { faces } = await api.get(`/v1/people/${p.personId}`);
@@ -83,38 +70,18 @@ async function renderPerson(p) {
   for (const f of faces.slice(0, FACES_SHOWN)) row.append(await faceButton(f, label));
   li.append(row);
 
-  const form = document.createElement('form');
-  const input = document.createElement('input');
-  input.type = 'text';
-  input.required = true;
-  input.maxLength = 200;
-  input.id = `name-${p.personId}`;
-  input.value = p.name ?? '';
-  const inputLabel = document.createElement('label');
-  inputLabel.htmlFor = input.id;
-  inputLabel.textContent = 'Name';
-  const save = document.createElement('button');
-  save.type = 'submit';
-  save.textContent = `Name ${label}`;
-  form.append(inputLabel, input, save);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const name = input.value.trim();
-    if (name) act(`Naming ${label}`, () => api.post(`/v1/people/${p.personId}/name`, { name }));
+  const { form } = textForm({
+    id: `name-${p.personId}`,
+    value: p.name ?? '',
+    label: 'Name',
+    submit: `Name ${label}`,
+    onSubmit: (name) => act(`Naming ${label}`, () => api.post(`/v1/people/${p.personId}/name`, { name })),
   });
-  const move = document.createElement('button');
-  move.type = 'button';
-  move.className = 'secondary';
-  move.textContent = `Move selected faces to ${label}`;
-  move.addEventListener('click', () => {
+  const move = secondaryButton(`Move selected faces to ${label}`, () => {
     if (selected.size > 0)
       act(`Moving faces to ${label}`, () => api.post('/v1/people/split', { faceIds: [...selected], into: p.personId }).then(() => selected.clear()));
   });
-  const hide = document.createElement('button');
-  hide.type = 'button';
-  hide.className = 'secondary';
-  hide.textContent = p.hidden ? `Show ${label}` : `Hide ${label}`;
-  hide.addEventListener('click', () =>
+  const hide = secondaryButton(p.hidden ? `Show ${label}` : `Hide ${label}`, () =>
     act(p.hidden ? `Showing ${label}` : `Hiding ${label}`, () => api.post(`/v1/people/${p.personId}/hide`, { hidden: !p.hidden })),
   );
   form.append(move, hide);

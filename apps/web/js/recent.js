@@ -2,6 +2,7 @@
 // filters (source, unknown only, time) and the buttons of the loop: "This is …" enrols the sighting's
 // (or its visitor's) good faces into an identity, "Not …" records the match as wrong.
 import { api, describeError, setupKeyForm } from './api.js';
+import { actor, cardTitle, secondaryButton, textForm } from './cards.js';
 
 setupKeyForm();
 const list = document.getElementById('sightings');
@@ -10,16 +11,11 @@ const sourceSelect = document.getElementById('source');
 const unknownOnly = document.getElementById('unknown');
 const since = document.getElementById('since');
 
-async function act(what, fn) {
-  status.textContent = `${what}…`;
-  try {
-    const out = await fn();
-    await refresh();
-    status.textContent = `${what}: done.${out?.culprits ? ` Templates that matched: ${out.culprits.map((c) => `${c.templateId} (${c.score.toFixed(3)})`).join(', ')}.` : ''}`;
-  } catch (err) {
-    status.textContent = describeError(err);
-  }
-}
+const act = actor(
+  status,
+  () => refresh(),
+  (out) => (out?.culprits ? ` Templates that matched: ${out.culprits.map((c) => `${c.templateId} (${c.score.toFixed(3)})`).join(', ')}.` : ''),
+);
 
 async function thumbnail(path, alt) {
   const img = document.createElement('img');
@@ -38,13 +34,7 @@ async function renderSighting(s) {
   const who = s.identity ?? s.visitor ?? 'unknown';
   const li = document.createElement('li');
   li.dataset.sighting = String(s.sightingId);
-  const title = document.createElement('h3');
-  title.textContent = `${who} `;
-  const meta = document.createElement('span');
-  meta.className = 'muted';
-  meta.textContent = `(${s.identity === null ? 'unknown' : `score ${s.score.toFixed(3)}`}, ${s.source}, ${new Date(s.seenAt).toLocaleString()})`;
-  title.append(meta);
-  li.append(title);
+  li.append(cardTitle(who, `(${s.identity === null ? 'unknown' : `score ${s.score.toFixed(3)}`}, ${s.source}, ${new Date(s.seenAt).toLocaleString()})`));
   const row = document.createElement('div');
   row.className = 'faces';
   row.append(await thumbnail(s.thumbnail, `Face of ${who} seen by ${s.source}`));
@@ -54,36 +44,20 @@ async function renderSighting(s) {
   note.textContent = `${s.faceCount} face${s.faceCount === 1 ? '' : 's'}, ${s.learnableCount} good enough to learn from; decided by ${s.decidedBy}`;
   li.append(note);
 
-  const form = document.createElement('form');
-  const input = document.createElement('input');
-  input.type = 'text';
-  input.required = true;
-  input.maxLength = 200;
-  input.id = `teach-${s.sightingId}`;
-  input.value = s.identity ?? '';
-  const label = document.createElement('label');
-  label.htmlFor = input.id;
-  label.textContent = 'Who is it?';
-  const teach = document.createElement('button');
-  teach.type = 'submit';
-  teach.textContent = 'This is …';
+  const { form, button: teach } = textForm({
+    id: `teach-${s.sightingId}`,
+    value: s.identity ?? '',
+    label: 'Who is it?',
+    submit: 'This is …',
+    onSubmit: (identity) => {
+      const path = s.visitor ? `/v1/visitors/${s.visitor}/teach` : `/v1/sightings/${s.sightingId}/teach`;
+      act(`Teaching ${identity}`, () => api.post(path, { identity }));
+    },
+  });
   teach.disabled = s.learnableCount === 0;
   if (teach.disabled) teach.title = 'No face of this sighting is good enough to learn from (too small, blurred or turned away)';
-  form.append(label, input, teach);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const identity = input.value.trim();
-    if (!identity) return;
-    const path = s.visitor ? `/v1/visitors/${s.visitor}/teach` : `/v1/sightings/${s.sightingId}/teach`;
-    act(`Teaching ${identity}`, () => api.post(path, { identity }));
-  });
   if (s.identity !== null) {
-    const reject = document.createElement('button');
-    reject.type = 'button';
-    reject.className = 'secondary';
-    reject.textContent = `Not ${s.identity}`;
-    reject.addEventListener('click', () => act(`Not ${s.identity}`, () => api.post(`/v1/sightings/${s.sightingId}/reject`, {})));
-    form.append(reject);
+    form.append(secondaryButton(`Not ${s.identity}`, () => act(`Not ${s.identity}`, () => api.post(`/v1/sightings/${s.sightingId}/reject`, {}))));
   }
   li.append(form);
   return li;
