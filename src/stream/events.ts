@@ -84,7 +84,8 @@ export interface TrackSuspendedEvent {
 /**
  * The picture changed shot (a hard cut, or a fade to or from black): every track is quarantined (its name
  * withheld) until the face under its box is embedded and matches the track's earlier faces; a face that
- * does not starts a new track.
+ * does not starts a new track. A stream that recognises nothing (no gallery, no unknown labels) cannot
+ * check, so every track carried over the cut ends there and a new one starts.
  */
 export interface ShotChangedEvent {
   readonly type: 'shot.changed';

@@ -108,6 +108,8 @@ interface TrackState {
   /** Why the name is withheld, and whether a frame's result has shown it withheld yet. */
   reason: TrackSuspendedEvent['reason'];
   announced: boolean;
+  /** The shot changed since the track's last matched face. */
+  acrossCut: boolean;
 }
 
 /**
@@ -222,7 +224,10 @@ export class FaceStream {
     // crosses the cut unless the face now under the box matches the track's earlier faces.
     const shot = this.#shots?.push(image);
     if (shot !== undefined) {
-      for (const s of this.#states.values()) this.#suspend(s, 'shot');
+      for (const s of this.#states.values()) {
+        this.#suspend(s, 'shot');
+        s.acrossCut = true;
+      }
       events.push({ type: 'shot.changed', frame: index, pts, kind: shot.kind, score: round(shot.score, 3) });
     }
     const detectNow = shot !== undefined || this.#processed % this.#detectEvery === 0;
@@ -269,6 +274,13 @@ export class FaceStream {
       s.lastBox = t.detection.box;
       s.hits++;
       s.lastFrame = index;
+      // With no recognition, nothing can tell that the face after a cut is the one before it (a new
+      // shot mostly shows someone else): a track the tracker carries over a cut is split there, so a
+      // new shot starts new tracks. A recognising stream checks the face instead (suspended above).
+      if (s.acrossCut) {
+        s.acrossCut = false;
+        if (!recognise) events.push(...(await this.#split(t, s, index, pts)));
+      }
       // The crop and its quality serve recognition and thumbnails only.
       if (!recognise && this.#o.onThumbnail === undefined) continue;
       const crop = normCrop(image, t.detection.landmarks, recognizer.embedder.inputSize).crop;
@@ -431,6 +443,7 @@ export class FaceStream {
       lastLook: undefined,
       reason: 'mismatch',
       announced: false,
+      acrossCut: false,
     };
   }
 

@@ -127,6 +127,43 @@ describe('names over time on real faces', () => {
           );
       });
     }
+
+    it('without a gallery (nothing recognised), ends the track at the cut and starts a new one for the next face', async () => {
+      const [a, b] = segments as [MontageSegment, MontageSegment];
+      const stream = new FaceStream({ recognizer: fr });
+      const results: FrameResult[] = [];
+      const source = openVideoSource(sharedPath('data', 'video-real', 'montage-A-1.mp4'));
+      try {
+        for await (const f of source) {
+          if (f.index >= b.end_frame) break;
+          results.push(await stream.process(f));
+        }
+      } finally {
+        await source.close();
+      }
+      const ids = (from: number, to: number): Set<number> =>
+        new Set(results.filter((r) => r.frame >= from && r.frame < to).flatMap((r) => r.tracks.filter((t) => t.detected).map((t) => t.trackId)));
+      const beforeCut = ids(a.end_frame - 1, a.end_frame);
+      const afterCut = ids(b.start_frame, b.end_frame);
+      assert.ok(beforeCut.size > 0 && afterCut.size > 0, `faces on both sides: ${[...beforeCut]} | ${[...afterCut]}`);
+      assert.deepEqual(
+        [...beforeCut].filter((id) => afterCut.has(id)),
+        [],
+        'no track on both sides of the cut',
+      );
+      const atCut = results.find((r) => r.frame === b.start_frame)?.events ?? [];
+      const ended = atCut.filter((e) => e.type === 'track.ended').map((e) => e.trackId);
+      assert.ok(
+        [...beforeCut].every((id) => ended.includes(id)),
+        `tracks ${[...beforeCut]} end at the cut: ${JSON.stringify(atCut)}`,
+      );
+      assert.ok(
+        atCut.some((e) => e.type === 'track.started' && afterCut.has(e.trackId)),
+        'a new track starts at the cut',
+      );
+      // Within the new shot the face keeps its one new track.
+      assert.equal(afterCut.size, 1, `one track after the cut: ${[...afterCut]}`);
+    });
   });
 
   describe('composed frames of LFW people', () => {
