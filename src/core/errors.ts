@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 1 },
   URI_TOO_LONG: { http: 414, exit: 1 },
   KEYS_CORRUPT: { http: 500, exit: 2 },
+  KEYS_BUSY: { http: 503, exit: 2 },
   REQUEST_TIMEOUT: { http: 408, exit: 1 },
   HEADERS_TOO_LARGE: { http: 431, exit: 1 },
   MULTIPLE_FACES: { http: 422, exit: 4 },

@@ -46,6 +46,23 @@ describe('KeyStore', () => {
     );
   });
 
+  it('reports a key file another process keeps locked as KEYS_BUSY (503) after its busy timeout, not as a corrupt file', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'arcface-keys-')), 'keys.db');
+    const holder = new Database(path);
+    holder.exec('BEGIN EXCLUSIVE');
+    const t0 = Date.now();
+    assert.throws(
+      () => KeyStore.open(path, { busyTimeoutMs: 150 }),
+      (e: { code?: string; httpStatus?: number; message?: string }) => e.code === 'KEYS_BUSY' && e.httpStatus === 503 && /keys\.db/.test(String(e.message)),
+    );
+    assert.ok(Date.now() - t0 >= 145, `gave up after ${Date.now() - t0} ms`);
+    holder.exec('ROLLBACK');
+    holder.close();
+    const store = KeyStore.open(path);
+    assert.equal(store.list().length, 0);
+    store.close();
+  });
+
   it('stores only the SHA-256 of a key and verifies it', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'arcface-keys-')), 'keys.db');
     const store = KeyStore.open(path);

@@ -123,6 +123,11 @@ export function scopeAllows(held: Scope, needed: Scope): boolean {
   return SCOPES.indexOf(held) >= SCOPES.indexOf(needed);
 }
 
+/** How long opening the key file waits for other processes that hold it (ms). */
+const KEYS_BUSY_TIMEOUT_MS = 5000;
+/** A cell nobody notifies, for a blocking pause of the open retry. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /**
  * API keys in a small SQLite file, stored as SHA-256 hashes only.
  *
@@ -142,23 +147,39 @@ export class KeyStore implements ApiKeyStore {
 
   /**
    * Opens (creating when missing, owner-only) the key file; `:memory:` keeps keys for the process
-   * only. A file that is not a readable key store raises `KEYS_CORRUPT`.
+   * only. A file that is not a readable key store raises `KEYS_CORRUPT`; one that other processes keep
+   * locked for `busyTimeoutMs` (servers creating it at the same moment wait for each other) raises
+   * `KEYS_BUSY`.
    *
    * @example
    * const keys = KeyStore.open(':memory:')
    */
-  static open(path: string): KeyStore {
+  static open(path: string, options: { busyTimeoutMs?: number } = {}): KeyStore {
     assertString('path', path);
+    const timeout = options.busyTimeoutMs ?? KEYS_BUSY_TIMEOUT_MS;
     ensurePrivateFile(path);
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(path);
-      return new KeyStore(db);
-    } catch (err) {
-      db?.close();
-      throw new ArcFaceError('KEYS_CORRUPT', `Expected ${path} to be an API key file (SQLite) but it cannot be read as one (${(err as Error).message})`, {
-        cause: err,
-      });
+    // SQLite waits up to `timeout` for a lock, but answers busy at once where waiting could deadlock
+    // (sqlite.org/c3ref/busy_handler.html): that answer is tried again until the same deadline.
+    const deadline = Date.now() + timeout;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+      let db: Database.Database | undefined;
+      try {
+        db = new Database(path, { timeout });
+        return new KeyStore(db);
+      } catch (err) {
+        db?.close();
+        const code = (err as { code?: unknown }).code;
+        if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') {
+          throw new ArcFaceError('KEYS_CORRUPT', `Expected ${path} to be an API key file (SQLite) but it cannot be read as one (${(err as Error).message})`, {
+            cause: err,
+          });
+        }
+        if (Date.now() >= deadline) {
+          throw new ArcFaceError('KEYS_BUSY', `Expected the API key file ${path} to be free but another process held it for ${timeout} ms`, { cause: err });
+        }
+        // Jittered, so processes that collided once do not collide again in step; a blocking wait, as opening is.
+        Atomics.wait(PAUSE, 0, 0, Math.max(1, Math.min(pause * (0.5 + Math.random()), deadline - Date.now())));
+      }
     }
   }
 
