@@ -227,6 +227,61 @@ function logTable(scores: readonly MontageScore[], log: (line: string) => void):
   );
 }
 
+/** Tracks over the montages when nothing is named: which cross the cuts, and whether unknown labels stay with one person. */
+export interface UnnamedScore {
+  readonly cuts: number;
+  /** Cuts with a track matched in the last frame before the cut and again in the segment after it. */
+  readonly crossed: number;
+  readonly segments: number;
+  readonly tracks: number;
+  /** `labelUnknowns` labels shown on the faces of more than one person. */
+  readonly sharedLabels: number;
+  readonly labels: number;
+}
+
+/**
+ * Runs each montage with no gallery, with and without `labelUnknowns`: tracks that cross a cut (a
+ * track id matched on both sides), tracks started, and unknown labels shown on two people's faces.
+ */
+async function runUnnamed(
+  fr: FaceRecognizer,
+  videos: readonly { video: string; segments: readonly MontageSegment[] }[],
+  labelUnknowns: boolean,
+): Promise<UnnamedScore> {
+  let cuts = 0;
+  let crossed = 0;
+  let segments = 0;
+  let tracks = 0;
+  let sharedLabels = 0;
+  let labels = 0;
+  for (const { video, segments: segs } of videos) {
+    const ids: Set<number>[] = [];
+    const shownLabels: string[][] = [];
+    for await (const r of watchFaces(video, { recognizer: fr, labelUnknowns }) as AsyncGenerator<FrameResult>) {
+      const matched = r.tracks.filter((t) => t.detected);
+      ids[r.frame] = new Set(matched.map((t) => t.trackId));
+      shownLabels[r.frame] = matched.filter((t) => !t.suspended && t.label !== 'unknown').map((t) => t.label);
+      tracks += r.events.filter((e) => e.type === 'track.started').length;
+    }
+    const people = new Map<string, Set<string>>();
+    segs.forEach((seg, k) => {
+      for (let f = seg.start_frame; f < seg.end_frame; f++) {
+        for (const l of shownLabels[f] ?? []) people.set(l, (people.get(l) ?? new Set()).add(seg.true_identity));
+      }
+      const next = segs[k + 1];
+      if (next === undefined) return;
+      cuts++;
+      const after = new Set<number>();
+      for (let f = next.start_frame; f < next.end_frame; f++) for (const id of ids[f] ?? []) after.add(id);
+      if ([...(ids[seg.end_frame - 1] ?? [])].some((id) => after.has(id))) crossed++;
+    });
+    segments += segs.length;
+    labels += people.size;
+    sharedLabels += [...people.values()].filter((p) => p.size > 1).length;
+  }
+  return { cuts, crossed, segments, tracks, sharedLabels, labels };
+}
+
 /** Median milliseconds of {@link ShotChangeDetector.push} per frame of a clip. */
 async function shotChangeCost(video: string): Promise<string> {
   const shots = new ShotChangeDetector();
@@ -283,6 +338,18 @@ export async function benchVideoReal(o: { shared: string; log: (line: string) =>
       }
       logTable(rows, o.log);
       if (scores.length === 0) scores.push(...rows);
+    }
+    o.log('\n### Montages without a gallery (nothing named: tracks across cuts, and with labelUnknowns the labels each person got)');
+    const unnamed = await Promise.all(
+      montages.map(async (m) => ({ video: join(data, m), segments: await readMontage(join(data, m.replace(/\.mp4$/, '.json'))) })),
+    );
+    o.log('| run | cuts crossed by a track | tracks started | segments | unknown labels on two people |');
+    o.log('|---|---|---|---|---|');
+    for (const labelUnknowns of [false, true]) {
+      const u = await runUnnamed(fr, unnamed, labelUnknowns);
+      o.log(
+        `| ${labelUnknowns ? 'labelUnknowns' : 'tracks only'} | ${u.crossed}/${u.cuts} | ${u.tracks} | ${u.segments} | ${labelUnknowns ? `${u.sharedLabels}/${u.labels}` : 'n/a'} |`,
+      );
     }
     o.log('\n### Single-person clips (rest/: the later three quarters of each enrolment clip, strangers among them; cross/: another video)');
     const singles: MontageScore[] = [];
