@@ -23,7 +23,7 @@ export { isPostgresLocation, openGallery, openOnPgPool, redactLocation } from '.
 export { POSTGRES_SCHEMA_VERSION, PostgresGalleryStore, type PostgresStoreOptions } from './stores/postgres-store.js';
 export { pgliteClient, pgPoolClient, type PgliteLike, type SqlClient, type SqlQueryable } from './stores/sql-client.js';
 export { migrateRoom, openRoom, schemaMigrations, type RoomMigration, type RoomSchema, type RoomSql } from './stores/room-sql.js';
-export { SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './stores/sqlite-schema.js';
+export { busyPauses, SQLITE_APPLICATION_ID, SQLITE_SCHEMA_VERSION } from './stores/sqlite-schema.js';
 export { SqliteGalleryStore, type SqliteStoreOptions } from './stores/sqlite-store.js';
 export type {
   EnrollMode,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ArcFaceError, assertOneOf, assertString } from '../../../src/core/index.js';
-import { ensurePrivateFile } from '../../../src/gallery/index.js';
+import { busyPauses, ensurePrivateFile } from '../../../src/gallery/index.js';
 
 /** What a key may do: `read` (detect, embed, verify, identify, list), `write` (change the gallery), `admin` (keys). */
 export type Scope = 'read' | 'write' | 'admin';
@@ -158,10 +158,9 @@ export class KeyStore implements ApiKeyStore {
     assertString('path', path);
     const timeout = options.busyTimeoutMs ?? KEYS_BUSY_TIMEOUT_MS;
     ensurePrivateFile(path);
-    // SQLite waits up to `timeout` for a lock, but answers busy at once where waiting could deadlock
-    // (sqlite.org/c3ref/busy_handler.html): that answer is tried again until the same deadline.
-    const deadline = Date.now() + timeout;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+    // SQLite waits up to `timeout` for a lock; its immediate busy answer is tried again until the same deadline.
+    const pauses = busyPauses(Date.now() + timeout);
+    for (;;) {
       let db: Database.Database | undefined;
       try {
         db = new Database(path, { timeout });
@@ -174,11 +173,12 @@ export class KeyStore implements ApiKeyStore {
             cause: err,
           });
         }
-        if (Date.now() >= deadline) {
+        const next = pauses.next();
+        if (next.done === true) {
           throw new ArcFaceError('KEYS_BUSY', `Expected the API key file ${path} to be free but another process held it for ${timeout} ms`, { cause: err });
         }
-        // Jittered, so processes that collided once do not collide again in step; a blocking wait, as opening is.
-        Atomics.wait(PAUSE, 0, 0, Math.max(1, Math.min(pause * (0.5 + Math.random()), deadline - Date.now())));
+        // A blocking wait, as opening is.
+        Atomics.wait(PAUSE, 0, 0, next.value);
       }
     }
   }

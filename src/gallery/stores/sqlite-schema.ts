@@ -155,25 +155,41 @@ function foreign(path: string, why: string): ArcFaceError {
 }
 
 /**
- * Runs `fn` as {@link guard} does, again and again while SQLite answers busy, until `timeoutMs` has
- * passed: for opening a file that other processes open at the same moment (servers and workers that
- * start together). SQLite's busy timeout covers most waits, but where waiting could deadlock SQLite
- * answers busy at once instead (sqlite.org/c3ref/busy_handler.html), which here only costs a retry.
+ * The pauses (ms) between tries of opening a SQLite file that answered busy, until `deadline` (a
+ * `Date.now()` time): doubling from 5 ms to at most 200 ms, jittered so that processes that collided
+ * once do not collide again in step, the last try at the deadline; none once it has passed. SQLite's
+ * busy timeout covers most waits, but where waiting could deadlock SQLite answers busy at once instead
+ * (sqlite.org/c3ref/busy_handler.html), which costs only a retry. Opening a gallery and the API key
+ * file both retry on this schedule.
+ *
+ * @example
+ * const pauses = busyPauses(Date.now() + 5000)
+ * const next = pauses.next() // { done: true } once the deadline has passed
+ */
+export function* busyPauses(deadline: number): Generator<number, void, undefined> {
+  for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 200)) {
+    yield Math.max(0, Math.min(pause * (0.5 + Math.random()), deadline - Date.now()));
+  }
+}
+
+/**
+ * Runs `fn` as {@link guard} does, again (on {@link busyPauses}) while SQLite answers busy, until
+ * `timeoutMs` has passed: for opening a file that other processes open at the same moment (servers and
+ * workers that start together).
  *
  * @example
  * const meta = await guardUntilFree('people.db', 5000, () => initialise(db, 'people.db', model))
  */
 export async function guardUntilFree<T>(path: string, timeoutMs: number, fn: () => T): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+  const pauses = busyPauses(Date.now() + timeoutMs);
+  for (;;) {
     try {
       return guard(path, fn);
     } catch (e) {
-      if (!(e instanceof ArcFaceError) || e.code !== 'GALLERY_BUSY' || Date.now() >= deadline) throw e;
+      const next = e instanceof ArcFaceError && e.code === 'GALLERY_BUSY' ? pauses.next() : undefined;
+      if (next === undefined || next.done === true) throw e;
+      await new Promise((res) => setTimeout(res, next.value));
     }
-    // Jittered, so processes that collided once do not collide again in step; the last try is at the deadline.
-    const wait = Math.min(pause * (0.5 + Math.random()), deadline - Date.now());
-    await new Promise((res) => setTimeout(res, Math.max(0, wait)));
   }
 }
 
